@@ -1,0 +1,266 @@
+// The public data model of mlds: the workflow file (what the engineer writes), the plan (what mlds decides)
+// and the state (what apply recorded). Everything here is plain JSON-compatible data.
+
+export const FORMAT_VERSION = 1 as const;
+
+/** Shown wherever a value exists only once apply has created the resource. */
+export const KNOWN_AFTER_APPLY = '(known after apply)' as const;
+/** Shown instead of a stream key or password, which no command ever prints. */
+export const SENSITIVE = '(sensitive)' as const;
+
+export type ChannelClass = 'STANDARD' | 'SINGLE_PIPELINE';
+export type Delivery = 'public' | 'vpc';
+export type Pipeline = 0 | 1;
+
+export type System =
+  | 'mediapackage'
+  | 's3'
+  | 'mediastore'
+  | 'http-put'
+  | 'webdav'
+  | 'akamai'
+  | 'rtmp'
+  | 'mss'
+  | 'udp'
+  | 'srt'
+  | 'aws';
+
+export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts' | 'srt';
+export type Need = 'drm' | 'ad-insertion' | 'id3';
+export type Mode = 'live' | 'vod';
+export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage';
+
+/** A secret is never written in the file: it is read from the environment at apply time, or referenced. */
+export type SecretRef = { env: string } | { ssmParameter: string };
+
+/** One downstream entry exactly as written in the workflow file (after schema validation). */
+export interface DownstreamInput {
+  name: string;
+  system: System;
+  format?: Format;
+  mode?: Mode;
+  needs?: Need[];
+  outputGroup?: OutputGroupChoice;
+  /** mediapackage: use this existing channel instead of creating one. */
+  channelId?: string;
+  /** mediapackage: the MediaPackage channel's Region (default: the workflow's). */
+  region?: string;
+  /** s3: existing buckets, one per pipeline, instead of creating them. */
+  buckets?: string[];
+  /** s3, mediastore: `folders/baseFilename`; default `<workflow>/<name>/index`. */
+  path?: string;
+  /** http-put, webdav, akamai, rtmp, mss, udp, srt: one URL per pipeline. */
+  urls?: string[];
+  username?: string;
+  password?: SecretRef;
+  /** rtmp only. */
+  streamKey?: SecretRef;
+  /** rtmp only: MediaLive's AuthenticationScheme. */
+  auth?: 'common' | 'akamai';
+  /** srt only. */
+  streamId?: string;
+  /** srt only: a Secrets Manager secret ARN (SRT does not use SSM). */
+  passphraseSecretArn?: string;
+}
+
+/** The workflow file as written (after schema validation). */
+export interface WorkflowInput {
+  workflow: string;
+  region: string;
+  channelClass?: ChannelClass;
+  delivery?: Delivery;
+  mediaLiveRoleArn?: string;
+  tags?: Record<string, string>;
+  downstream: DownstreamInput[];
+}
+
+/** A workflow with every default filled in; what the planner works from. */
+export interface Workflow {
+  workflow: string;
+  region: string;
+  channelClass: ChannelClass;
+  delivery: Delivery;
+  mediaLiveRoleArn?: string;
+  tags: Record<string, string>;
+  downstream: Downstream[];
+}
+
+export interface Downstream extends DownstreamInput {
+  format: Format;
+  mode: Mode;
+  needs: Need[];
+  outputGroup: OutputGroupChoice;
+  /** For `system: aws`, the service the rules picked; otherwise the system itself. */
+  resolvedSystem: Exclude<System, 'aws'>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Diagnostics
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable, machine-readable id, e.g. `url.scheme`, `s3.bucket-name.dots`, `mediastore.discontinued`. */
+  code: string;
+  /** What is wrong and how to fix it, in one or two sentences. */
+  message: string;
+  /** Where in the workflow file, e.g. `downstream[2].urls[1]`; `` for the whole file. */
+  path: string;
+  /** 1-based position in the source text, when the file was parsed from text and the node exists. */
+  line?: number;
+  column?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// MediaLive shapes, member names exactly as the CreateChannel API takes them.
+
+export type OutputGroupType =
+  | 'HLS'
+  | 'MEDIAPACKAGE'
+  | 'ARCHIVE'
+  | 'FRAME_CAPTURE'
+  | 'RTMP'
+  | 'MS_SMOOTH'
+  | 'UDP'
+  | 'CMAF_INGEST'
+  | 'SRT';
+
+export interface OutputDestinationSettings {
+  Url: string;
+  Username?: string;
+  PasswordParam?: string;
+  StreamName?: string;
+}
+
+export interface MediaPackageOutputDestinationSettings {
+  ChannelId: string;
+}
+
+export interface SrtOutputDestinationSettings {
+  Url: string;
+  StreamId?: string;
+  EncryptionPassphraseSecretArn?: string;
+}
+
+/** A MediaLive `OutputDestination`: exactly one of the settings kinds is present. */
+export interface OutputDestination {
+  Id: string;
+  Settings?: OutputDestinationSettings[];
+  MediaPackageSettings?: MediaPackageOutputDestinationSettings[];
+  SrtSettings?: SrtOutputDestinationSettings[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The plan
+
+export interface Reason {
+  /** Stable rule id, e.g. `hls-vs-mediapackage.single-pipeline`. */
+  rule: string;
+  /** The user guide's reasoning, in a sentence. */
+  text: string;
+}
+
+export interface OutputGroupPlan {
+  /** The downstream entry's name. */
+  name: string;
+  type: OutputGroupType;
+  destinationId: string;
+  reasons: Reason[];
+  /**
+   * The part of MediaLive's `OutputGroupSettings` that this destination dictates, in the API's own shape,
+   * ready to copy: e.g. `{ HlsGroupSettings: { HlsCdnSettings: { HlsS3Settings: { CannedAcl: 'BUCKET_OWNER_FULL_CONTROL' } } } }`.
+   * Absent when the destination dictates nothing.
+   */
+  groupSettings?: Record<string, unknown>;
+}
+
+export type ResourceKind = 'mediapackage-channel' | 's3-bucket' | 'mediastore-container' | 'ssm-parameter';
+export type Action = 'create' | 'update' | 'delete' | 'noop';
+
+/** What a resource is, independent of what the plan does with it. */
+export interface ResourceSpec {
+  /** Stable within a workflow: `<downstream>.<role>` or `<downstream>.<role>[<pipeline>]`, e.g. `archive.bucket[0]`. */
+  address: string;
+  kind: ResourceKind;
+  /** The physical name: channel ID, bucket name, container name or SSM parameter name. */
+  name: string;
+  region: string;
+  pipeline: Pipeline | null;
+  /** The downstream entry it serves. */
+  downstream: string;
+  /** Tags it carries, including `mlds:workflow` and `mlds:downstream`. Absent for resources mlds only reads. */
+  tags?: Record<string, string>;
+  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`). */
+  existing?: true;
+  /**
+   * Kind-specific inputs the provisioner needs:
+   * - s3-bucket: `{ mediaLiveRoleArn? }`
+   * - mediastore-container: `{ mediaLiveRoleArn? }`
+   * - ssm-parameter: `{ source: { env } , secretOf: 'password' }` or, for a MediaPackage ingest password,
+   *   `{ source: { ingestEndpointOf: '<channel address>' }, secretOf: 'password' }`
+   * - mediapackage-channel: `{}`
+   */
+  properties: Record<string, unknown>;
+  /** Addresses this resource needs first (an ingest-password parameter needs its channel). */
+  dependsOn: string[];
+}
+
+export type ResourceChange =
+  | ({ action: 'create' } & ResourceSpec)
+  | ({ action: 'update'; changes: string[] } & ResourceSpec)
+  | ({ action: 'noop' } & ResourceSpec)
+  | ({ action: 'delete' } & ResourceSpec);
+
+export interface Plan {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  region: string;
+  channelClass: ChannelClass;
+  pipelines: 1 | 2;
+  outputGroups: OutputGroupPlan[];
+  resources: ResourceChange[];
+  destinations: OutputDestination[];
+  diagnostics: Diagnostic[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The state file (written by the provisioner, read by the planner as plain data)
+
+export type ResourceStatus = 'creating' | 'created' | 'deleting';
+
+export interface StateResource {
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+  pipeline: Pipeline | null;
+  downstream: string;
+  status: ResourceStatus;
+  existing?: true;
+  arn?: string;
+  /** The service's own id, when it differs from the name. */
+  id?: string;
+  tags?: Record<string, string>;
+  /** The properties the resource was created with (see ResourceSpec.properties). */
+  properties?: Record<string, unknown>;
+  /**
+   * What MediaLive needs, never a secret:
+   * - mediapackage-channel: `{ ingestEndpoints: [{ id, url, username }] }` (pipeline order)
+   * - mediastore-container: `{ endpoint: 'https://…' }`
+   * - ssm-parameter: `{}` (the name is the reference)
+   */
+  outputs?: Record<string, unknown>;
+  /** ISO timestamps. */
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface StateDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  region: string;
+  /** Incremented on every write. */
+  serial: number;
+  resources: StateResource[];
+}
