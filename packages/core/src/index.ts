@@ -13,3 +13,11 @@ export {
 } from './names.js';
 export { defaultFormat, normalizeWorkflow, resolveAwsSystem } from './normalize.js';
 export * from './types.js';
+export { decideOutputGroups, PlanInputError } from './decide.js';
+export { planDestinations } from './destinations.js';
+export { diffResources, type ResourceIdentity } from './diff.js';
+export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
+export { type PlanOptions, planWorkflow } from './plan.js';
+export { desiredResources } from './resources.js';
+export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
+export { workflowJsonSchema } from './schema.js';

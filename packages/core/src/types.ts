@@ -196,9 +196,9 @@ export interface ResourceSpec {
   /**
    * Kind-specific inputs the provisioner needs:
    * - s3-bucket: `{ mediaLiveRoleArn? }`
-   * - mediastore-container: `{ mediaLiveRoleArn? }`
-   * - ssm-parameter: `{ source: { env } , secretOf: 'password' }` or, for a MediaPackage ingest password,
-   *   `{ source: { ingestEndpointOf: '<channel address>' }, secretOf: 'password' }`
+   * - mediastore-container: `{ mediaLiveRoleArn?, path }` (the path completes the `mediastoressl://` URL)
+   * - ssm-parameter: `{ source: { env } }` or, for a MediaPackage ingest password,
+   *   `{ source: { ingestEndpointOf: '<channel address>', endpointIndex } }`
    * - mediapackage-channel: `{}`
    */
   properties: Record<string, unknown>;

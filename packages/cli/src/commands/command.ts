@@ -1,0 +1,71 @@
+import { UsageError } from '../errors.js';
+import type { Colors, Env, TextReader, TextWriter } from '../terminal.js';
+
+/** One command-line option: what `parseArgs` needs, plus its line in `--help`. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Shown after the flag in help, e.g. `<path>`. String options only. */
+  valueName?: string;
+  description: string;
+}
+
+/** The options every command accepts (contract §2). */
+export interface CommonOptions {
+  state: string | undefined;
+  region: string | undefined;
+  profile: string | undefined;
+  json: boolean;
+}
+
+export type OptionValue = string | boolean | Array<string | boolean> | undefined;
+
+export interface ParsedArguments {
+  /** The arguments after the command name. */
+  positionals: string[];
+  /** Every option given, common and command-specific, as `parseArgs` returned them. */
+  values: Readonly<Record<string, OptionValue>>;
+  common: CommonOptions;
+}
+
+/** Everything a command may touch: no command reads `process` or writes to the console itself. */
+export interface CommandContext {
+  cwd: string;
+  env: Env;
+  stdout: TextWriter;
+  stderr: TextWriter;
+  stdin: TextReader | undefined;
+  /** Decided once from the TTY, `--no-color`, `NO_COLOR` and `FORCE_COLOR`; all no-ops when colour is off. */
+  colors: Colors;
+}
+
+/**
+ * A command module exports one of these as `command`. `toOptions` turns the command line into the command's
+ * typed options (throwing `UsageError`); `run` does the work, and throws one of the errors of `errors.ts` on
+ * failure: `main` prints the error and maps it to the exit code.
+ */
+export interface Command<Options> {
+  /** The synopsis, e.g. `mlds plan <file> [options]`. */
+  usage: string;
+  /** What it does, a few sentences; shown by `mlds <command> --help`. */
+  description: string;
+  /** Options beyond the common ones. */
+  options?: Readonly<Record<string, OptionSpec>>;
+  examples: ReadonlyArray<{ command: string; explanation: string }>;
+  toOptions(args: ParsedArguments): Options;
+  run(options: Options, context: CommandContext): Promise<void>;
+}
+
+/** Exactly one positional argument, the workflow file (`-` reads stdin). */
+export function workflowFileArgument(args: ParsedArguments, usage: string): string {
+  const [file, ...extra] = args.positionals;
+  if (file === undefined) {
+    throw new UsageError('missing the workflow file', { hint: `Usage: ${usage}` });
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument '${extra[0]}': give exactly one workflow file`, {
+      hint: `Usage: ${usage}`,
+    });
+  }
+  return file;
+}

@@ -1,0 +1,14 @@
+import type { Command } from './command.js';
+
+export interface CommandEntry {
+  /** One line for `mlds --help`. */
+  summary: string;
+  /** Loaded only when the command runs, so one command's dependencies never slow down another's start. */
+  load(): Promise<{ command: Command<unknown> }>;
+}
+
+/** Every command, in the order `mlds --help` lists them. Adding a command is one line here. */
+export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
+  ['validate', { summary: 'Check a workflow file; no AWS call', load: () => import('./validate.js') }],
+  ['plan', { summary: 'Show what apply would create, keep and delete; no AWS call', load: () => import('./plan.js') }],
+]);

@@ -1,0 +1,72 @@
+import type { Command, OptionSpec } from './commands/command.js';
+import type { CommandEntry } from './commands/registry.js';
+import { COMMON_OPTIONS } from './options.js';
+import { alignColumns } from './render/table.js';
+import type { Colors } from './terminal.js';
+
+export function globalHelp(commands: ReadonlyMap<string, CommandEntry>, version: string, colors: Colors): string {
+  const heading = (text: string) => colors.bold(text);
+  return [
+    `mlds ${version}: plan and provision the downstream side of an AWS Elemental MediaLive channel`,
+    '',
+    heading('Usage'),
+    '  mlds <command> <file> [options]',
+    '',
+    heading('Commands'),
+    ...alignColumns([...commands].map(([name, entry]) => [name, entry.summary])),
+    '',
+    heading('Common options'),
+    ...optionLines(COMMON_OPTIONS),
+    '',
+    heading('Examples'),
+    ...exampleLines([
+      { command: 'mlds validate curling-live.yaml', explanation: 'Check the file, print its diagnostics' },
+      { command: 'mlds plan curling-live.yaml', explanation: 'Output groups, resources and destinations' },
+      {
+        command: "mlds plan curling-live.yaml --json | jq '.destinations'",
+        explanation: "The Destinations for MediaLive's CreateChannel",
+      },
+      { command: 'mlds plan --help', explanation: "One command's options and examples" },
+    ]),
+    '',
+    heading('Exit codes'),
+    ...alignColumns([
+      ['0', 'success'],
+      ['1', 'the operation failed (an AWS call, the file system)'],
+      ['2', 'invalid workflow file or command line; nothing was called'],
+      ['3', 'the state is locked by another run'],
+    ]),
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(command: Command<unknown>, colors: Colors): string {
+  const heading = (text: string) => colors.bold(text);
+  const own = command.options ?? {};
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.description,
+    '',
+    ...(Object.keys(own).length > 0 ? [heading('Options'), ...optionLines(own), ''] : []),
+    heading('Common options'),
+    ...optionLines(COMMON_OPTIONS),
+    '',
+    heading('Examples'),
+    ...exampleLines(command.examples),
+    '',
+  ].join('\n');
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
+  return alignColumns(
+    Object.entries(options).map(([name, spec]) => {
+      const flag = [spec.short === undefined ? '' : `-${spec.short}, `, `--${name}`, spec.valueName ? ` ${spec.valueName}` : ''];
+      return [flag.join(''), spec.description];
+    }),
+  );
+}
+
+function exampleLines(examples: ReadonlyArray<{ command: string; explanation: string }>): string[] {
+  return examples.flatMap((example) => [`  # ${example.explanation}`, `  ${example.command}`]);
+}

@@ -1,0 +1,206 @@
+import { parseArgs } from 'node:util';
+import type { FORMAT_VERSION } from '@mlds/core';
+import packageJson from '../package.json' with { type: 'json' };
+import type { Command, CommandContext, CommonOptions, OptionValue, ParsedArguments } from './commands/command.js';
+import { commands } from './commands/registry.js';
+import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
+import { commandHelp, globalHelp } from './help.js';
+import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
+import { renderDiagnostics } from './render/diagnostics.js';
+import { writeJson } from './render/json.js';
+import { type Colors, colorEnabled, createColors, type Env, type TextReader, type TextWriter } from './terminal.js';
+
+export const VERSION: string = packageJson.version;
+
+// Not imported from @mlds/core: importing any value from it here would put all of core and yaml into the chunk
+// every command loads at start-up (esbuild splits by reachability before it drops unused re-exports). The type
+// keeps the two in step.
+const formatVersion: typeof FORMAT_VERSION = 1;
+
+/** Everything the CLI reads from its surroundings, so that tests run it with fake streams. */
+export interface CliOptions {
+  /** The arguments after `mlds`, e.g. `['plan', 'curling-live.yaml', '--json']`. */
+  argv: string[];
+  cwd: string;
+  env: Env;
+  stdout: TextWriter;
+  stderr: TextWriter;
+  /** Read only for the file `-`. */
+  stdin?: TextReader;
+  /** Whether stdout is a terminal: colour is on by default only then. */
+  isTTY: boolean;
+}
+
+/** Runs one `mlds` command line; resolves to the exit code (contract §3). Never throws, never exits. */
+export async function main(options: CliOptions): Promise<number> {
+  const early = scanArguments(options.argv);
+  const colors = createColors(
+    colorEnabled({ noColorFlag: early.noColor, env: options.env, isTTY: options.isTTY }),
+  );
+  try {
+    return await dispatch(options, early, colors);
+  } catch (error) {
+    reportFailure(error, { json: early.json, colors, stdout: options.stdout, stderr: options.stderr });
+    return exitCodeFor(error);
+  }
+}
+
+interface EarlyScan {
+  positionals: string[];
+  help: boolean;
+  version: boolean;
+  json: boolean;
+  noColor: boolean;
+}
+
+/**
+ * A lenient first look at the command line: which command, and the flags needed before the command is
+ * loaded (help, version) or to report a failure (json, no-color). The strict parse happens once the command's
+ * own options are known.
+ */
+function scanArguments(argv: string[]): EarlyScan {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: parseArgsConfig(COMMON_OPTIONS),
+    strict: false,
+    allowPositionals: true,
+  });
+  return {
+    positionals,
+    help: values.help === true,
+    version: values.version === true,
+    json: values.json === true,
+    noColor: values['no-color'] === true,
+  };
+}
+
+async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): Promise<number> {
+  const { stdout } = options;
+  if (early.version) {
+    stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const [name, ...rest] = early.positionals;
+  if (name === undefined) {
+    if (early.help) {
+      stdout.write(globalHelp(commands, VERSION, colors));
+      return ExitCode.ok;
+    }
+    throw new UsageError('no command given', { hint: globalHelp(commands, VERSION, colors).trimEnd() });
+  }
+  if (name === 'help') {
+    const topic = rest[0];
+    stdout.write(
+      topic === undefined ? globalHelp(commands, VERSION, colors) : commandHelp(await loadCommand(topic), colors),
+    );
+    return ExitCode.ok;
+  }
+
+  const command = await loadCommand(name);
+  const args = parseCommandLine(options.argv, name, command);
+  if (args.values.help === true) {
+    stdout.write(commandHelp(command, colors));
+    return ExitCode.ok;
+  }
+  const context: CommandContext = {
+    cwd: options.cwd,
+    env: options.env,
+    stdout,
+    stderr: options.stderr,
+    stdin: options.stdin,
+    colors,
+  };
+  await command.run(command.toOptions(args), context);
+  return ExitCode.ok;
+}
+
+async function loadCommand(name: string): Promise<Command<unknown>> {
+  const entry = commands.get(name);
+  if (entry === undefined) {
+    throw new UsageError(`unknown command '${name}'`, {
+      hint: `The commands are: ${[...commands.keys()].join(', ')}. Run 'mlds --help' for usage.`,
+    });
+  }
+  return (await entry.load()).command;
+}
+
+function parseCommandLine(argv: string[], name: string, command: Command<unknown>): ParsedArguments {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: parseArgsConfig({ ...COMMON_OPTIONS, ...command.options }),
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error), {
+      cause: error,
+      hint: `Run 'mlds ${name} --help' for its options.`,
+    });
+  }
+  const positionals = [...parsed.positionals];
+  positionals.splice(positionals.indexOf(name), 1);
+  const { values } = parsed;
+  const common: CommonOptions = {
+    state: stringOption(values.state),
+    region: regionOption(values.region),
+    profile: stringOption(values.profile),
+    json: values.json === true,
+  };
+  return { positionals, values, common };
+}
+
+/** Node's messages name the option but go on about `--`; the first sentence is the useful part. */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^']*)'/.exec(message)?.[1];
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option '${option}'`;
+  return message.split(/\.\s/)[0] ?? message;
+}
+
+function stringOption(value: OptionValue): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+// Region names as AWS forms them (us-west-2, us-gov-east-1, ap-southeast-5): checked here because the option
+// replaces the workflow's `region`, which the workflow's own validation has already passed.
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function regionOption(value: OptionValue): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!REGION_NAME.test(value)) {
+    throw new UsageError(`--region '${value}' is not an AWS Region name`, { hint: 'For example: --region us-west-2' });
+  }
+  return value;
+}
+
+function reportFailure(
+  error: unknown,
+  io: { json: boolean; colors: Colors; stdout: TextWriter; stderr: TextWriter },
+): void {
+  const { json, colors, stdout, stderr } = io;
+  const label = colors.red(colors.bold('error'));
+  if (error instanceof InvalidWorkflowError) {
+    if (json) {
+      writeJson(stdout, {
+        formatVersion,
+        ...(error.workflow === undefined ? {} : { workflow: error.workflow }),
+        diagnostics: error.diagnostics,
+      });
+    } else {
+      stderr.write(renderDiagnostics(error.diagnostics, error.file, colors));
+    }
+    stderr.write(`${label}: ${error.message}\n`);
+    return;
+  }
+  if (error instanceof MldsError) {
+    stderr.write(`${label}: ${error.message}\n`);
+    if (error.hint !== undefined) stderr.write(`${colors.dim(error.hint)}\n`);
+    return;
+  }
+  // Not a failure mlds foresaw: a bug. The stack is what a bug report needs.
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  stderr.write(`${label}: unexpected failure, please report it: ${detail}\n`);
+}

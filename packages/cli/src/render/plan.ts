@@ -1,0 +1,154 @@
+import {
+  type Action,
+  KNOWN_AFTER_APPLY,
+  type OutputDestination,
+  type Plan,
+  type ResourceChange,
+  SENSITIVE,
+} from '@mlds/core';
+import { count } from '../errors.js';
+import type { Colors } from '../terminal.js';
+import { alignColumns } from './table.js';
+
+/** Which state the plan was computed against, for the header. */
+export interface StateSummary {
+  /** As shown to the user: relative to the current directory when under it. */
+  path: string;
+  /** Undefined when there is no state file yet. */
+  serial: number | undefined;
+}
+
+/** The plan as text, without its diagnostics (they go to stderr) and without the summary line. */
+export function renderPlan(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string {
+  return [
+    ...header(plan, where, colors),
+    '',
+    colors.bold(`Output groups (${plan.outputGroups.length})`),
+    ...outputGroupLines(plan, colors),
+    '',
+    colors.bold(`Resources (${plan.resources.length})`),
+    ...resourceLines(plan.resources, colors),
+    '',
+    colors.bold(`Destinations (${plan.destinations.length})`),
+    ...destinationLines(plan.destinations, colors),
+    '',
+  ].join('\n');
+}
+
+/** `Plan: 3 to create, 0 to update, 0 to delete, 1 unchanged.` */
+export function renderPlanSummary(plan: Plan, colors: Colors): string {
+  const tally: Record<Action, number> = { create: 0, update: 0, delete: 0, noop: 0 };
+  for (const resource of plan.resources) tally[resource.action] += 1;
+  return `${colors.bold('Plan:')} ${tally.create} to create, ${tally.update} to update, ${tally.delete} to delete, ${tally.noop} unchanged.\n`;
+}
+
+function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
+  const state =
+    where.state.serial === undefined
+      ? `${where.state.path} ${colors.dim('(none yet: every resource is new)')}`
+      : `${where.state.path} ${colors.dim(`(serial ${where.state.serial})`)}`;
+  return alignColumns(
+    [
+      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${where.file})`)}`],
+      ['Region', plan.region],
+      ['Channel', `${plan.channelClass}, ${count(plan.pipelines, 'pipeline')}`],
+      ['State', state],
+    ],
+    '',
+  );
+}
+
+function outputGroupLines(plan: Plan, colors: Colors): string[] {
+  const rows = plan.outputGroups.map((group) => {
+    const [first, ...more] = group.reasons;
+    const why = first === undefined ? '' : first.text;
+    const others = more.length === 0 ? '' : ` ${colors.dim(`(+${more.length} more in --json)`)}`;
+    return [group.name, colors.cyan(group.type), group.destinationId, `${why}${others}`];
+  });
+  return alignColumns([['NAME', 'TYPE', 'DESTINATION', 'WHY'].map((title) => colors.dim(title)), ...rows]);
+}
+
+const ACTION_SYMBOLS: Record<Action, string> = {
+  create: '+ create',
+  update: '~ update',
+  delete: '- delete',
+  noop: '  noop',
+};
+
+function actionLabel(action: Action, colors: Colors): string {
+  const symbol = ACTION_SYMBOLS[action];
+  switch (action) {
+    case 'create':
+      return colors.green(symbol);
+    case 'update':
+      return colors.yellow(symbol);
+    case 'delete':
+      return colors.red(symbol);
+    case 'noop':
+      return colors.dim(symbol);
+  }
+}
+
+function resourceLines(resources: readonly ResourceChange[], colors: Colors): string[] {
+  if (resources.length === 0) return [`  ${colors.dim('none: mlds creates nothing for this workflow')}`];
+  const notes = resources.map((resource) => {
+    const parts: string[] = [];
+    if (resource.existing === true) parts.push('existing, read only');
+    if (resource.action === 'update') parts.push(`changes: ${resource.changes.join(', ')}`);
+    return parts.join('; ');
+  });
+  const withNotes = notes.some((note) => note !== '');
+  const titles = ['ACTION', 'ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', ...(withNotes ? ['NOTE'] : [])];
+  const rows = resources.map((resource, index) => [
+    actionLabel(resource.action, colors),
+    resource.address,
+    resource.kind,
+    resource.name,
+    resource.region,
+    resource.pipeline === null ? '-' : String(resource.pipeline),
+    ...(withNotes ? [notes[index] ?? ''] : []),
+  ]);
+  return alignColumns([titles.map((title) => colors.dim(title)), ...rows]);
+}
+
+function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {
+  const show = (text: string) => (text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : text);
+  const rows: string[][] = [];
+  for (const destination of destinations) {
+    const entries: string[][] = [
+      ...(destination.MediaPackageSettings ?? []).map((settings) => [
+        'MediaPackage channel',
+        show(settings.ChannelId),
+        '',
+      ]),
+      ...(destination.Settings ?? []).map((settings, pipeline) => [
+        `pipeline ${pipeline}`,
+        show(settings.Url),
+        [
+          settings.Username === undefined ? '' : `user ${show(settings.Username)}`,
+          settings.PasswordParam === undefined ? '' : `password in SSM ${show(settings.PasswordParam)}`,
+          settings.StreamName === undefined ? '' : `stream name ${show(settings.StreamName)}`,
+        ]
+          .filter((part) => part !== '')
+          .join(', '),
+      ]),
+      ...(destination.SrtSettings ?? []).map((settings, pipeline) => [
+        `pipeline ${pipeline}`,
+        show(settings.Url),
+        [
+          settings.StreamId === undefined ? '' : `stream id ${show(settings.StreamId)}`,
+          settings.EncryptionPassphraseSecretArn === undefined
+            ? ''
+            : `passphrase in ${show(settings.EncryptionPassphraseSecretArn)}`,
+        ]
+          .filter((part) => part !== '')
+          .join(', '),
+      ]),
+    ];
+    entries.forEach((entry, index) => {
+      rows.push([index === 0 ? colors.bold(destination.Id) : '', ...entry]);
+    });
+    if (entries.length === 0) rows.push([colors.bold(destination.Id), colors.dim('no settings'), '', '']);
+  }
+  return alignColumns(rows);
+}

@@ -1,0 +1,25 @@
+import { stripVTControlCharacters } from 'node:util';
+
+/** The width a string takes on a terminal, colour codes excluded. */
+export function visibleWidth(text: string): number {
+  return stripVTControlCharacters(text).length;
+}
+
+/**
+ * Lines with the columns aligned: every column as wide as its widest cell (colour codes do not count), two
+ * spaces between columns, the last column not padded, no trailing spaces.
+ */
+export function alignColumns(rows: ReadonlyArray<readonly string[]>, indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, column) => {
+      widths[column] = Math.max(widths[column] ?? 0, visibleWidth(cell));
+    });
+  }
+  return rows.map((row) => {
+    const cells = row.map((cell, column) =>
+      column === row.length - 1 ? cell : cell + ' '.repeat((widths[column] ?? 0) - visibleWidth(cell)),
+    );
+    return `${indent}${cells.join('  ')}`.trimEnd();
+  });
+}

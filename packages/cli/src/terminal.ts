@@ -1,0 +1,30 @@
+import picocolors from 'picocolors';
+
+/** What the CLI needs of stdout and stderr: `process.stdout` fits, and so does a test's string collector. */
+export interface TextWriter {
+  write(chunk: string): unknown;
+}
+
+/** What the CLI needs of stdin: `process.stdin` fits. */
+export type TextReader = AsyncIterable<string | Uint8Array>;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type Colors = ReturnType<typeof picocolors.createColors>;
+
+export function createColors(enabled: boolean): Colors {
+  return picocolors.createColors(enabled);
+}
+
+/**
+ * Colour only on a terminal, unless told otherwise: `--no-color` and `NO_COLOR` (https://no-color.org, any
+ * non-empty value) turn it off, `FORCE_COLOR` turns it on (`0` or `false` off), in that order of precedence.
+ */
+export function colorEnabled(options: { noColorFlag: boolean; env: Env; isTTY: boolean }): boolean {
+  const { noColorFlag, env, isTTY } = options;
+  if (noColorFlag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  return isTTY && env.TERM !== 'dumb';
+}

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  type Diagnostic,
+  type Plan,
+  PlanInputError,
+  parseWorkflow,
+  planWorkflow,
+  type StateDocument,
+  type Workflow,
+} from '@mlds/core';
+import { FileSystemError, InvalidWorkflowError, UsageError, WorkflowFileNotFoundError } from './errors.js';
+import type { TextReader } from './terminal.js';
+
+/** A workflow file that parsed without errors. */
+export interface LoadedWorkflow {
+  /** How the file is shown to the user: the path as given, or `<stdin>`. */
+  file: string;
+  workflow: Workflow;
+  /** Warnings and infos of validation. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Reads and validates the workflow file (`-` reads stdin); `region` replaces the workflow's Region.
+ * Throws InvalidWorkflowError when the file has errors.
+ */
+export async function loadWorkflow(
+  file: string,
+  options: { cwd: string; stdin: TextReader | undefined; region: string | undefined },
+): Promise<LoadedWorkflow> {
+  const fromStdin = file === '-';
+  const shownAs = fromStdin ? '<stdin>' : file;
+  const text = fromStdin ? await readStdin(options.stdin) : await readWorkflowText(resolve(options.cwd, file), file);
+  const parsed = parseWorkflow(text, fromStdin ? {} : { filename: file });
+  if (parsed.workflow === undefined) {
+    const name = parsed.input?.workflow;
+    throw new InvalidWorkflowError(shownAs, typeof name === 'string' ? name : undefined, parsed.diagnostics);
+  }
+  const workflow = options.region === undefined ? parsed.workflow : { ...parsed.workflow, region: options.region };
+  return { file: shownAs, workflow, diagnostics: parsed.diagnostics };
+}
+
+/** The plan, or InvalidWorkflowError when planning finds an error validation could not see. */
+export function planLoadedWorkflow(loaded: LoadedWorkflow, state: StateDocument | undefined): Plan {
+  let plan: Plan;
+  try {
+    plan = planWorkflow(loaded.workflow, { ...(state === undefined ? {} : { state }), diagnostics: loaded.diagnostics });
+  } catch (error) {
+    if (!(error instanceof PlanInputError)) throw error;
+    const diagnostic: Diagnostic = { severity: 'error', code: 'plan.input', message: error.message, path: error.path };
+    throw new InvalidWorkflowError(loaded.file, loaded.workflow.workflow, [...loaded.diagnostics, diagnostic], {
+      cause: error,
+    });
+  }
+  if (plan.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+    throw new InvalidWorkflowError(loaded.file, plan.workflow, plan.diagnostics);
+  }
+  return plan;
+}
+
+async function readWorkflowText(path: string, shownAs: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new WorkflowFileNotFoundError(`workflow file ${shownAs} not found`, {
+        cause: error,
+        hint: 'Give the path of a workflow file (YAML or JSON), or - to read it from stdin.',
+      });
+    }
+    if (code === 'EISDIR') {
+      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`, { cause: error });
+    }
+    throw new FileSystemError(`cannot read ${shownAs}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function readStdin(stdin: TextReader | undefined): Promise<string> {
+  if (stdin === undefined) throw new UsageError('the workflow file is -, but there is no stdin to read');
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of stdin) {
+    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ExitCode,
+  exitCodeFor,
+  FileSystemError,
+  InvalidWorkflowError,
+  MldsError,
+  StateFileError,
+  StateLockedError,
+  UsageError,
+  WorkflowFileNotFoundError,
+} from '../src/errors.js';
+
+describe('exitCodeFor (contract §3)', () => {
+  it.each([
+    ['a usage error', new UsageError('unknown option'), 2],
+    ['a missing workflow file', new WorkflowFileNotFoundError('not found'), 2],
+    ['an invalid workflow', new InvalidWorkflowError('w.yaml', undefined, []), 2],
+    ['a locked state', new StateLockedError('locked by pid 12 on build-host'), 3],
+    ['a corrupt state file', new StateFileError('not JSON'), 1],
+    ['a file system failure', new FileSystemError('EACCES'), 1],
+    ['a plain MldsError', new MldsError('something failed'), 1],
+    ['an unforeseen error', new TypeError('x is undefined'), 1],
+    ['a thrown non-error', 'a string', 1],
+  ])('maps %s to %i', (_, error, code) => {
+    expect(exitCodeFor(error)).toBe(code);
+  });
+
+  it('names the codes as the contract does', () => {
+    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3 });
+  });
+});
+
+describe('error classes', () => {
+  it('keep the cause and the hint', () => {
+    const cause = new Error('EACCES: permission denied');
+    const error = new FileSystemError('cannot read w.yaml', { cause, hint: 'check the permissions' });
+    expect(error.cause).toBe(cause);
+    expect(error.hint).toBe('check the permissions');
+    expect(error.name).toBe('FileSystemError');
+    expect(error).toBeInstanceOf(MldsError);
+  });
+
+  it('count the errors of an invalid workflow in the message, not the warnings', () => {
+    const error = new InvalidWorkflowError('w.yaml', 'curling-live', [
+      { severity: 'error', code: 'a', message: 'm', path: '' },
+      { severity: 'warning', code: 'b', message: 'm', path: '' },
+      { severity: 'error', code: 'c', message: 'm', path: '' },
+    ]);
+    expect(error.message).toBe('w.yaml is not a valid workflow: 2 errors');
+    expect(error.workflow).toBe('curling-live');
+  });
+});

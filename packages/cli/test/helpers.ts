@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { type CliOptions, main } from '../src/main.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mlds <argv>` in-process with string-collecting streams; no colour and no TTY unless asked. */
+export async function runCli(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main({
+    argv,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? {},
+    isTTY: options.isTTY ?? false,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    stdout: {
+      write: (chunk: string) => {
+        stdout += chunk;
+        return true;
+      },
+    },
+    stderr: {
+      write: (chunk: string) => {
+        stderr += chunk;
+        return true;
+      },
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+const made: string[] = [];
+
+/** A fresh empty directory, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mlds-cli-test-'));
+  made.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** ANSI SGR sequences, as picocolors writes them. */
+export const ANSI = /\u001b\[\d+m/;

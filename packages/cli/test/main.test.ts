@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { commands } from '../src/commands/registry.js';
+import { ANSI, runCli, tempDir } from './helpers.js';
+
+const packageVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+describe('mlds --version', () => {
+  it.each([['--version'], ['-v'], ['plan', '--version']])('%s prints the package version', async (...argv) => {
+    expect(await runCli(argv)).toStrictEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: '' });
+  });
+});
+
+describe('mlds --help', () => {
+  it('lists every command, the common options, examples and exit codes', async () => {
+    const { code, stdout, stderr } = await runCli(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const [name, entry] of commands) expect(stdout).toMatch(new RegExp(`^  ${name} +${entry.summary}$`, 'm'));
+    for (const flag of ['--state <path>', '--region <region>', '--profile <name>', '--json', '--no-color', '-h, --help', '-v, --version']) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stdout).toContain('Examples\n');
+    expect(stdout).toContain('mlds plan curling-live.yaml');
+    expect(stdout).toMatch(/^ {2}3 +the state is locked by another run$/m);
+  });
+
+  it.each([['-h'], ['help']])('%s is the same help', async (flag) => {
+    expect((await runCli([flag])).stdout).toBe((await runCli(['--help'])).stdout);
+  });
+
+  it.each([...commands.keys()])('mlds %s --help shows its usage and examples', async (name) => {
+    const { code, stdout, stderr } = await runCli([name, '--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} <file> \\[options\\]\n`));
+    expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
+    expect(stdout).toContain('--state <path>');
+    expect((await runCli(['help', name])).stdout).toBe(stdout);
+  });
+
+  it('is bold on a terminal and plain with --no-color', async () => {
+    expect((await runCli(['--help'], { isTTY: true })).stdout).toMatch(ANSI);
+    expect((await runCli(['--help', '--no-color'], { isTTY: true })).stdout).not.toMatch(ANSI);
+    expect((await runCli(['--help'], { isTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toMatch(ANSI);
+    expect((await runCli(['--help'], { isTTY: false })).stdout).not.toMatch(ANSI);
+  });
+});
+
+describe('command line errors exit 2 with a hint to --help', () => {
+  it('no command: the help, on stderr', async () => {
+    const { code, stdout, stderr } = await runCli([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: no command given\n/);
+    expect(stderr).toContain('Commands');
+  });
+
+  it('an unknown command', async () => {
+    const { code, stdout, stderr } = await runCli(['aply', 'w.yaml']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "error: unknown command 'aply'\nThe commands are: validate, plan. Run 'mlds --help' for usage.\n",
+    );
+  });
+
+  it('a name that is not a command, even one every object has', async () => {
+    expect((await runCli(['constructor', 'w.yaml'])).code).toBe(2);
+    expect((await runCli(['help', 'toString'])).code).toBe(2);
+  });
+
+  it('an unknown option', async () => {
+    const { code, stdout, stderr } = await runCli(['plan', 'w.yaml', '--yes']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("error: unknown option '--yes'\nRun 'mlds plan --help' for its options.\n");
+  });
+
+  it('an option without its value', async () => {
+    const { code, stderr } = await runCli(['plan', 'w.yaml', '--state']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: Option '--state <value>' argument missing\nRun 'mlds plan --help'/);
+  });
+
+  it('a missing file argument', async () => {
+    const { code, stdout, stderr } = await runCli(['plan']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error: missing the workflow file\nUsage: mlds plan <file> [options]\n');
+  });
+
+  it('two file arguments', async () => {
+    const { code, stderr } = await runCli(['validate', 'a.yaml', 'b.yaml']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: unexpected argument 'b.yaml'/);
+  });
+
+  it('a malformed --region', async () => {
+    const { code, stderr } = await runCli(['plan', 'w.yaml', '--region', 'Oregon']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("error: --region 'Oregon' is not an AWS Region name\nFor example: --region us-west-2\n");
+  });
+
+  it.each(['validate', 'plan'])('%s: a workflow file that does not exist, also with --json', async (name) => {
+    const cwd = tempDir();
+    for (const json of [[], ['--json']]) {
+      const { code, stdout, stderr } = await runCli([name, 'nope.yaml', ...json], { cwd });
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^error: workflow file nope.yaml not found\n/);
+    }
+  });
+
+  it('a directory given as the workflow file', async () => {
+    const cwd = tempDir();
+    const { code, stderr } = await runCli(['plan', '.'], { cwd });
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: . is a directory, not a workflow file\n');
+  });
+
+  it('the file - without a stdin', async () => {
+    const { code, stderr } = await runCli(['validate', '-']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: the workflow file is -, but there is no stdin to read\n');
+  });
+});

@@ -1,0 +1,210 @@
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { normalizeWorkflow } from './normalize.js';
+import type { Diagnostic, Severity, Workflow, WorkflowInput } from './types.js';
+import { checkWorkflow } from './validate/index.js';
+import { findJsonSyntaxError } from './validate/json-syntax.js';
+import { comparePaths, formatPath, type Path, type PathSegment } from './validate/path.js';
+import type { Finding } from './validate/rule.js';
+
+export interface ParseResult {
+  /** The workflow with every default filled in; undefined exactly when a diagnostic is an error. */
+  workflow: Workflow | undefined;
+  /** The workflow as written, when it matches the JSON Schema (a semantic rule may still fail). */
+  input: WorkflowInput | undefined;
+  /** Sorted by position, then path; deterministic. */
+  diagnostics: Diagnostic[];
+}
+
+export interface ParseOptions {
+  /** Used to tell JSON from YAML (`.json`); otherwise text starting with `{` is read as JSON when YAML fails. */
+  filename?: string;
+}
+
+interface Placed {
+  diagnostic: Diagnostic;
+  path: Path;
+}
+
+/** Checks an already-parsed workflow object (no positions). Never mutates `input`, never throws. */
+export function validateWorkflow(input: unknown): ParseResult {
+  const checked = checkWorkflow(input);
+  const placed = checked.findings.map((finding) => ({ diagnostic: toDiagnostic(finding), path: finding.path }));
+  return result(placed, checked.input);
+}
+
+/** Parses a workflow file (YAML or JSON text) and checks it; every diagnostic carries its line and column. */
+export function parseWorkflow(text: string, options: ParseOptions = {}): ParseResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const json = /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
+  if (json) {
+    const jsonError = findJsonSyntaxError(text);
+    if (jsonError !== undefined) {
+      // YAML's recovery from broken JSON says little about where the error sits in the structure.
+      const path = document.errors.length === 0 ? pathAtOffset(document, jsonError.offset) : [];
+      return syntaxResult([
+        place(
+          error('syntax', path, `JSON syntax error: ${jsonError.problem}.`),
+          lineCounter.linePos(jsonError.offset),
+        ),
+      ]);
+    }
+  }
+  if (document.errors.length > 0) {
+    return syntaxResult(document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)));
+  }
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    const message = cause instanceof ReferenceError ? 'an alias (*name) refers to no anchor, or aliases repeat too often' : 'the document cannot be read';
+    return syntaxResult([place(error('syntax', [], `YAML error: ${message}; fix it and try again.`), { line: 1, col: 1 })]);
+  }
+  const checked = checkWorkflow(data);
+  const placed = checked.findings.map((finding) =>
+    place(finding, lineCounter.linePos(locate(document, finding.path, finding.at))),
+  );
+  for (const warning of document.warnings) placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
+  return result(placed, checked.input);
+}
+
+function result(placed: Placed[], input: WorkflowInput | undefined): ParseResult {
+  const diagnostics = placed.sort(compareDiagnostics).map((item) => item.diagnostic);
+  const failed = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  return { workflow: failed || input === undefined ? undefined : normalizeWorkflow(input), input, diagnostics };
+}
+
+function syntaxResult(placed: Placed[]): ParseResult {
+  return result(placed, undefined);
+}
+
+function toDiagnostic(finding: Finding): Diagnostic {
+  return { severity: finding.severity, code: finding.code, message: finding.message, path: formatPath(finding.path) };
+}
+
+function place(finding: Finding, position: { line: number; col: number }): Placed {
+  return { diagnostic: { ...toDiagnostic(finding), line: position.line, column: position.col }, path: finding.path };
+}
+
+function error(code: string, path: Path, message: string): Finding {
+  return { severity: 'error', code, path, message };
+}
+
+function yamlDiagnostic(yamlError: YAMLError, severity: Severity, document: Document, lineCounter: LineCounter): Placed {
+  const offset = yamlError.pos[0];
+  const path = pathAtOffset(document, offset);
+  const position = lineCounter.linePos(offset);
+  if (yamlError.code === 'DUPLICATE_KEY') {
+    const where = path.length === 0 ? 'A key' : `\`${formatPath(path)}\``;
+    return place(
+      { severity, code: 'syntax.duplicate-key', path, message: `${where} appears twice in the same mapping: keep one.` },
+      position,
+    );
+  }
+  if (yamlError.code === 'MULTIPLE_DOCS') {
+    return place(
+      { severity, code: 'syntax', path: [], message: 'The file holds more than one YAML document (a `---` after the first): keep one workflow per file.' },
+      position,
+    );
+  }
+  // yaml quotes the offending token in some messages; it may be a secret, so the quote goes.
+  const text = yamlError.message.replace(/:\s*["!].*$/s, '').replace(/\.$/, '');
+  const fix = severity === 'error' ? '; check the indentation, quotes and brackets here' : '';
+  return place({ severity, code: 'syntax', path, message: `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${text}${fix}.` }, position);
+}
+
+/** The offset of the node at `path` (its key with `at: 'key'`), or of its nearest ancestor in the document. */
+function locate(document: Document, path: Path, at: 'key' | undefined): number {
+  let node: unknown = document.contents;
+  let offset = startOf(node) ?? 0;
+  for (const [index, segment] of path.entries()) {
+    if (isAlias(node)) node = node.resolve(document);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => keyText(item.key) === String(segment));
+      if (pair === undefined) return offset;
+      const keyStart = startOf(pair.key);
+      if (index === path.length - 1 && at === 'key' && keyStart !== undefined) return keyStart;
+      node = pair.value;
+      offset = (isEmptyScalar(pair.value) ? undefined : startOf(pair.value)) ?? keyStart ?? offset;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) return offset;
+      node = item;
+      offset = startOf(item) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+/** The path of the deepest node whose source covers `offset`. */
+function pathAtOffset(document: Document, offset: number): PathSegment[] {
+  const path: PathSegment[] = [];
+  let node: unknown = document.contents;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => covers(item.key, item.value, offset));
+      if (pair === undefined || !isScalar(pair.key)) return path;
+      path.push(keyText(pair.key));
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const index = node.items.findIndex((item) => covers(item, item, offset));
+      if (index < 0) return path;
+      path.push(index);
+      node = node.items[index];
+    } else {
+      return path;
+    }
+  }
+}
+
+function covers(first: unknown, last: unknown, offset: number): boolean {
+  const start = startOf(first) ?? startOf(last);
+  const end = endOf(last) ?? endOf(first);
+  return start !== undefined && end !== undefined && start <= offset && offset <= end;
+}
+
+function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value);
+  return String(key);
+}
+
+function rangeOf(node: unknown): readonly [number, number, number] | undefined {
+  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
+  const range = (node as { range?: unknown }).range;
+  return Array.isArray(range) && range.length === 3 ? (range as [number, number, number]) : undefined;
+}
+
+function startOf(node: unknown): number | undefined {
+  return rangeOf(node)?.[0];
+}
+
+function endOf(node: unknown): number | undefined {
+  return rangeOf(node)?.[1];
+}
+
+/** `key:` with nothing after it: the value node has no width, so the key is the better place. */
+function isEmptyScalar(node: unknown): boolean {
+  const range = rangeOf(node);
+  return isScalar(node) && node.value === null && range !== undefined && range[0] === range[1];
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+function compareDiagnostics(a: Placed, b: Placed): number {
+  const x = a.diagnostic;
+  const y = b.diagnostic;
+  return (
+    (x.line ?? 0) - (y.line ?? 0) ||
+    (x.column ?? 0) - (y.column ?? 0) ||
+    comparePaths(a.path, b.path) ||
+    SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity] ||
+    compareText(x.code, y.code) ||
+    compareText(x.message, y.message)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
+import { planDestinations } from './destinations.js';
+import { diffResources, type ResourceIdentity } from './diff.js';
+import { desiredResources } from './resources.js';
+import { type Diagnostic, FORMAT_VERSION, type Plan, type StateDocument, type Workflow } from './types.js';
+
+export interface PlanOptions {
+  /** What the last apply recorded; without it every resource is to be created. */
+  state?: StateDocument;
+  /** Validation's diagnostics (warnings, infos), put first in the plan's. */
+  diagnostics?: Diagnostic[];
+}
+
+/**
+ * The dry run: output groups with their reasons, resources with their actions, MediaLive's Destinations.
+ * Pure and deterministic: equal inputs give plans equal byte for byte as JSON; the inputs are never changed.
+ */
+export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Plan {
+  const { outputGroups, diagnostics } = decideOutputGroups(workflow);
+  return {
+    formatVersion: FORMAT_VERSION,
+    workflow: workflow.workflow,
+    region: workflow.region,
+    channelClass: workflow.channelClass,
+    pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
+    outputGroups,
+    resources: diffResources(desiredResources(workflow), options.state, {
+      referenced: referencedResources(workflow),
+    }),
+    destinations: planDestinations(workflow),
+    diagnostics: withoutRepeats(structuredClone(options.diagnostics ?? []), [
+      ...stateDiagnostics(workflow, options.state),
+      ...diagnostics,
+    ]),
+  };
+}
+
+/** Validation may already have given the same advice (same code, same place): say it once. */
+function withoutRepeats(given: Diagnostic[], own: Diagnostic[]): Diagnostic[] {
+  const said = new Set(given.map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`));
+  return [...given, ...own.filter((diagnostic) => !said.has(`${diagnostic.code} ${diagnostic.path}`))];
+}
+
+/** Resources the workflow uses but mlds does not manage: existing buckets and MediaPackage channels. */
+function referencedResources(workflow: Workflow): ResourceIdentity[] {
+  return workflow.downstream.flatMap((downstream): ResourceIdentity[] => {
+    if (downstream.resolvedSystem === 's3') {
+      return (downstream.buckets ?? []).map((name) => ({ kind: 's3-bucket', name, region: workflow.region }));
+    }
+    if (downstream.resolvedSystem === 'mediapackage' && downstream.channelId !== undefined) {
+      const region = mediaPackageRegion(workflow, downstream);
+      return [{ kind: 'mediapackage-channel', name: downstream.channelId, region }];
+    }
+    return [];
+  });
+}
+
+function stateDiagnostics(workflow: Workflow, state: StateDocument | undefined): Diagnostic[] {
+  if (state === undefined || state.workflow === workflow.workflow) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'state.other-workflow',
+      message: `The state records workflow ${state.workflow}, not ${workflow.workflow}: this plan deletes what ${state.workflow} created. Check --state, or rename the workflow back.`,
+      path: 'workflow',
+    },
+  ];
+}

@@ -1,0 +1,128 @@
+// AWS naming rules, one function per kind of name. Each returns what is wrong with a name (a stable code and a
+// phrase that completes "… is not a valid X: <problem>") or undefined. They check names written in the file
+// and the names mlds derives itself (names.ts) alike.
+
+export interface NameProblem {
+  code: string;
+  problem: string;
+}
+
+const S3_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const S3_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+
+/** S3 general purpose bucket naming rules (S3 bucketnamingrules), plus MediaLive's "no dots" (ML origin-server-hls-s3). */
+export function s3BucketNameProblem(name: string): NameProblem | undefined {
+  if (name.length < 3 || name.length > 63) {
+    return { code: 's3.bucket-name.length', problem: `it has ${name.length} characters; S3 takes 3 to 63` };
+  }
+  if (!/^[a-z0-9.-]+$/.test(name)) {
+    return {
+      code: 's3.bucket-name.chars',
+      problem: 'it may hold only lowercase letters, digits and hyphens (no uppercase, underscores or spaces)',
+    };
+  }
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
+    return { code: 's3.bucket-name.start-end', problem: 'it must start and end with a letter or digit' };
+  }
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) {
+    return { code: 's3.bucket-name.ip-address', problem: 'it must not be formatted as an IP address' };
+  }
+  const prefix = S3_RESERVED_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix !== undefined) {
+    return { code: 's3.bucket-name.reserved-prefix', problem: `it must not start with \`${prefix}\`, which S3 reserves` };
+  }
+  const suffix = S3_RESERVED_SUFFIXES.find((s) => name.endsWith(s));
+  if (suffix !== undefined) {
+    return { code: 's3.bucket-name.reserved-suffix', problem: `it must not end with \`${suffix}\`, which S3 reserves` };
+  }
+  if (name.includes('.')) {
+    return {
+      code: 's3.bucket-name.dots',
+      problem: 'it contains dots, and MediaLive cannot write to a bucket whose name contains dots',
+    };
+  }
+  return undefined;
+}
+
+/** MediaPackage v1 channel ID: 1-256 of [0-9a-zA-Z_-], case-sensitive (MP CreateChannel). */
+export function mediaPackageChannelIdProblem(id: string): NameProblem | undefined {
+  if (/^[0-9a-zA-Z_-]{1,256}$/.test(id)) return undefined;
+  return {
+    code: 'mediapackage.channel-id',
+    problem: 'a MediaPackage channel ID is 1 to 256 letters, digits, `_` and `-`',
+  };
+}
+
+/** MediaStore ContainerName: 1-255 of [\w-]. */
+export function mediaStoreContainerNameProblem(name: string): NameProblem | undefined {
+  if (/^[A-Za-z0-9_-]{1,255}$/.test(name)) return undefined;
+  return {
+    code: 'mediastore.container-name',
+    problem: 'a MediaStore container name is 1 to 255 letters, digits, `_` and `-`',
+  };
+}
+
+const SSM_NAME_MAX = 2048;
+const SSM_LEVELS_MAX = 15;
+
+/** SSM Parameter Store names (SSM sysman-parameter-name-constraints). */
+export function ssmParameterNameProblem(name: string): NameProblem | undefined {
+  const code = 'ssm.parameter-name';
+  if (name.length === 0 || name.length > SSM_NAME_MAX) {
+    return { code, problem: `a parameter name has 1 to ${SSM_NAME_MAX} characters` };
+  }
+  if (!/^[A-Za-z0-9_.\-/]+$/.test(name)) {
+    return { code, problem: 'a parameter name holds only letters, digits and `_`, `.`, `-`, `/`' };
+  }
+  if (/^\/?(aws|ssm)/i.test(name)) {
+    return { code, problem: 'a parameter name must not start with `aws` or `ssm` (in any case), with or without a leading `/`' };
+  }
+  if (name.includes('/') && !name.startsWith('/')) {
+    return { code, problem: 'a hierarchical parameter name must start with `/`' };
+  }
+  const levels = name.split('/').filter((part) => part !== '').length;
+  if (levels > SSM_LEVELS_MAX) {
+    return { code, problem: `a parameter name has at most ${SSM_LEVELS_MAX} levels; this one has ${levels}` };
+  }
+  return undefined;
+}
+
+/** The name of an environment variable that a shell can set. */
+export function envVarNameProblem(name: string): NameProblem | undefined {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
+  return {
+    code: 'secret.env-name',
+    problem: 'an environment variable name is letters, digits and `_`, not starting with a digit (e.g. `SOCIAL_STREAM_KEY`)',
+  };
+}
+
+const PARTITION = 'aws(?:-[a-z]+)*';
+const REGION = '[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}';
+const ACCOUNT = '[0-9]{12}';
+
+/** An AWS Region code: `us-west-2`, `cn-north-1`, `us-gov-west-1`, `eusc-de-east-1`. */
+export function regionProblem(region: string): NameProblem | undefined {
+  if (new RegExp(`^${REGION}$`).test(region)) return undefined;
+  return { code: 'region.format', problem: 'a Region code looks like `us-west-2`, `eu-central-1` or `us-gov-west-1`' };
+}
+
+/** An IAM role ARN: `arn:aws:iam::111122223333:role/path/Name`. */
+export function iamRoleArnProblem(arn: string): NameProblem | undefined {
+  const pattern = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:role/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`);
+  if (pattern.test(arn)) return undefined;
+  return {
+    code: 'iam.role-arn',
+    problem: 'an IAM role ARN looks like `arn:aws:iam::111122223333:role/MediaLiveAccessRole`',
+  };
+}
+
+/** A Secrets Manager secret ARN: `arn:aws:secretsmanager:us-west-2:111122223333:secret:name-AbCdEf`. */
+export function secretsManagerArnProblem(arn: string): NameProblem | undefined {
+  const pattern = new RegExp(`^arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:[A-Za-z0-9/_+=.@-]+$`);
+  if (pattern.test(arn)) return undefined;
+  return {
+    code: 'srt.passphrase-arn',
+    problem:
+      'it must be the ARN of an AWS Secrets Manager secret, like `arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-passphrase-AbCdEf` (SRT reads its passphrase from Secrets Manager, not SSM)',
+  };
+}

@@ -1,0 +1,83 @@
+import { validateWorkflowSchema } from '../generated/workflow-validator.js';
+import { resolveAwsSystem } from '../normalize.js';
+import type { DownstreamInput, WorkflowInput } from '../types.js';
+import { isRecord } from './path.js';
+import { type CheckedEntry, type Finding, pipelineCount, type Rule } from './rule.js';
+import { credentialsRule } from './rules/credentials.js';
+import { vpcDeliveryRule, mediaStoreDiscontinuedRule } from './rules/delivery.js';
+import { destinationPathRule } from './rules/destination-path.js';
+import { needsRule, vodModeRule } from './rules/formats.js';
+import { generatedNamesRule } from './rules/generated-names.js';
+import { outputGroupLimitsRule, uniqueNamesRule } from './rules/limits.js';
+import { mediaPackageRule } from './rules/mediapackage.js';
+import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
+import { s3BucketNamesRule } from './rules/s3-buckets.js';
+import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
+import { awsResolvedFieldsRule } from './rules/system-fields.js';
+import { tagsRule } from './rules/tags.js';
+import { udpFecPortsRule, urlFormatRule } from './rules/urls.js';
+import { workflowFieldsRule } from './rules/workflow-fields.js';
+import { schemaFindings } from './schema-errors.js';
+
+/** Every rule the schema cannot express, in the order their findings are reported for equal positions. */
+export const RULES: readonly Rule[] = [
+  workflowFieldsRule,
+  tagsRule,
+  awsResolvedFieldsRule,
+  pipelineCountRule,
+  sharedLocationRule,
+  urlFormatRule,
+  udpFecPortsRule,
+  urlCredentialsRule,
+  credentialsRule,
+  secretRefsRule,
+  srtPassphraseRule,
+  s3BucketNamesRule,
+  destinationPathRule,
+  generatedNamesRule,
+  mediaPackageRule,
+  vodModeRule,
+  needsRule,
+  outputGroupLimitsRule,
+  uniqueNamesRule,
+  vpcDeliveryRule,
+  mediaStoreDiscontinuedRule,
+];
+
+export interface Checked {
+  findings: Finding[];
+  /** The workflow as written, when it matches the schema (it may still break a semantic rule). */
+  input: WorkflowInput | undefined;
+}
+
+/**
+ * Checks a parsed workflow: first the JSON Schema, then the semantic rules on whatever passed it. A schema
+ * problem outside the downstream entries stops the semantic rules (they rely on the top-level fields); a
+ * malformed entry is left out of them, so each problem is reported once. Never mutates `data`.
+ */
+export function checkWorkflow(data: unknown): Checked {
+  const valid = validateWorkflowSchema(data);
+  const findings = valid ? [] : schemaFindings(validateWorkflowSchema.errors ?? [], data);
+  const malformedEntries = new Set<number>();
+  let topLevelBroken = false;
+  for (const finding of findings) {
+    const [first, index] = finding.path;
+    if (first === 'downstream' && typeof index === 'number') malformedEntries.add(index);
+    else topLevelBroken = true;
+  }
+  if (topLevelBroken || !isRecord(data)) return { findings, input: undefined };
+
+  const input = data as unknown as WorkflowInput;
+  const entries: CheckedEntry[] = input.downstream
+    .map((entry: DownstreamInput, index: number) => ({ index, entry, system: resolveAwsSystem(entry) }))
+    .filter((checked) => !malformedEntries.has(checked.index));
+  const context = { input, pipelines: pipelineCount(input), entries };
+  for (const rule of RULES) findings.push(...rule.check(context));
+  return { findings, input: valid ? cleanInput(input) : undefined };
+}
+
+/** A copy the caller owns, without the editor-only `$schema`. */
+function cleanInput(input: WorkflowInput): WorkflowInput {
+  const { $schema: _schema, ...rest } = input as WorkflowInput & { $schema?: string };
+  return structuredClone(rest);
+}

@@ -1,0 +1,61 @@
+import { defaultFormat } from '../normalize.js';
+import type { DownstreamInput, Format, Severity, System, WorkflowInput } from '../types.js';
+import type { Path } from './path.js';
+
+/** A diagnostic before it is placed in the source text. */
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  path: Path;
+  /** Point at the mapping key rather than its value (an unknown or misplaced field). */
+  at?: 'key';
+}
+
+/** A downstream entry that passed the schema, with its place in the file. */
+export interface CheckedEntry {
+  readonly index: number;
+  readonly entry: DownstreamInput;
+  /** `aws` resolved to the service the rules pick; otherwise the system itself. */
+  readonly system: Exclude<System, 'aws'>;
+}
+
+export interface RuleContext {
+  /** The workflow; its top-level fields passed the schema (downstream entries may not have). */
+  readonly input: WorkflowInput;
+  readonly pipelines: 1 | 2;
+  /** The downstream entries that passed the schema: semantic rules never see a malformed entry. */
+  readonly entries: readonly CheckedEntry[];
+}
+
+/** A rule the schema cannot express. `codes` lists every diagnostic code it can produce. */
+export interface Rule {
+  readonly codes: readonly string[];
+  check(context: RuleContext): Finding[];
+}
+
+export function error(code: string, path: Path, message: string): Finding {
+  return { severity: 'error', code, path, message };
+}
+
+export function warning(code: string, path: Path, message: string): Finding {
+  return { severity: 'warning', code, path, message };
+}
+
+export function info(code: string, path: Path, message: string): Finding {
+  return { severity: 'info', code, path, message };
+}
+
+/** `downstream[2]` as it appears at the start of messages. */
+export function entryPath(entry: CheckedEntry, ...rest: (string | number)[]): Path {
+  return ['downstream', entry.index, ...rest];
+}
+
+export function pipelineCount(input: Pick<WorkflowInput, 'channelClass'>): 1 | 2 {
+  return input.channelClass === 'SINGLE_PIPELINE' ? 1 : 2;
+}
+
+/** The effective format, as normalizeWorkflow fills it in. */
+export function formatOf(entry: CheckedEntry): Format {
+  return entry.entry.format ?? defaultFormat(entry.entry.system);
+}

@@ -1,0 +1,53 @@
+import { formatPath } from '../path.js';
+import { type Finding, entryPath, error, info, type Rule, warning } from '../rule.js';
+
+// ML delivery-out-vpc and the MediaStore discontinuation (MS: support ended 2025-11-13).
+
+export const vpcDeliveryRule: Rule = {
+  codes: ['vpc.unsupported-destination', 'vpc.requirements'],
+  check({ entries, input }) {
+    if (input.delivery !== 'vpc') return [];
+    const findings: Finding[] = [];
+    for (const checked of entries) {
+      if (checked.system !== 'mediapackage' && checked.system !== 'mediastore') continue;
+      const path = entryPath(checked, 'system');
+      const what =
+        checked.system === 'mediapackage'
+          ? 'HLS to MediaPackage and the MediaPackage output group cannot be delivered via your VPC'
+          : 'HLS to MediaStore cannot be delivered via your VPC';
+      findings.push(
+        error(
+          'vpc.unsupported-destination',
+          path,
+          `\`${formatPath(path)}\`: ${what}: use \`delivery: public\`, or send this output to S3 or a server in your VPC.`,
+        ),
+      );
+    }
+    const subnets =
+      input.channelClass === 'SINGLE_PIPELINE' ? '' : 'a STANDARD channel needs two subnets in different Availability Zones; ';
+    findings.push(
+      info(
+        'vpc.requirements',
+        ['delivery'],
+        `Delivery via your VPC: ${subnets}outputs that leave the VPC need Elastic IP addresses; and the delivery mode cannot be changed on an existing channel (create a new channel to switch).`,
+      ),
+    );
+    return findings;
+  },
+};
+
+export const mediaStoreDiscontinuedRule: Rule = {
+  codes: ['mediastore.discontinued'],
+  check({ entries }) {
+    return entries
+      .filter((checked) => checked.system === 'mediastore')
+      .map((checked) => {
+        const path = entryPath(checked, 'system');
+        return warning(
+          'mediastore.discontinued',
+          path,
+          `\`${formatPath(path)}\`: AWS ended support for AWS Elemental MediaStore on 2025-11-13 (its console and resources can no longer be reached); AWS advises S3 for simple workflows and MediaPackage for advanced ones: use \`system: s3\` (or \`mediapackage\`).`,
+        );
+      });
+  },
+};

@@ -1,0 +1,37 @@
+import { formatPath } from '../path.js';
+import { type Finding, entryPath, error, type Rule } from '../rule.js';
+
+// `path` is what MediaLive appends to the bucket or container: `folders/baseFilename`.
+
+export const destinationPathRule: Rule = {
+  codes: ['path.format'],
+  check({ entries }) {
+    const findings: Finding[] = [];
+    for (const checked of entries) {
+      const value = checked.entry.path;
+      if (value === undefined) continue;
+      const problem = pathProblem(value);
+      if (problem === undefined) continue;
+      const path = entryPath(checked, 'path');
+      findings.push(
+        error(
+          'path.format',
+          path,
+          `\`${formatPath(path)}\` must be \`folders/baseFilename\` (e.g. \`sports/curling/index\`): ${problem}.`,
+        ),
+      );
+    }
+    return findings;
+  },
+};
+
+export function pathProblem(value: string): string | undefined {
+  if (value.length === 0) return 'it is empty; remove `path` to use the default `<workflow>/<name>/index`';
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return 'write only the folders and base file name, without a scheme or bucket';
+  if (value.startsWith('/') || value.endsWith('/')) return 'remove the leading or trailing `/`';
+  const segments = value.split('/');
+  if (segments.some((segment) => segment === '')) return 'remove the empty folder (`//`)';
+  if (segments.some((segment) => segment === '.' || segment === '..')) return 'remove the `.` or `..` folder';
+  if (/[\s?#\\]/.test(value)) return 'remove spaces, `?`, `#` and `\\`';
+  return undefined;
+}

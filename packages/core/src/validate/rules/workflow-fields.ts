@@ -1,0 +1,22 @@
+import { iamRoleArnProblem, regionProblem } from '../aws-names.js';
+import { type Finding, error, type Rule } from '../rule.js';
+
+export const workflowFieldsRule: Rule = {
+  codes: ['region.format', 'iam.role-arn'],
+  check({ input }) {
+    const findings: Finding[] = [];
+    const region = regionProblem(input.region);
+    if (region !== undefined) {
+      findings.push(error(region.code, ['region'], `\`region\` is not an AWS Region: ${region.problem}.`));
+    }
+    if (input.mediaLiveRoleArn !== undefined) {
+      const role = iamRoleArnProblem(input.mediaLiveRoleArn);
+      if (role !== undefined) {
+        findings.push(
+          error(role.code, ['mediaLiveRoleArn'], `\`mediaLiveRoleArn\` is not an IAM role ARN: ${role.problem}.`),
+        );
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,228 @@
+import {
+  CreateChannelCommand,
+  DeleteChannelCommand,
+  DeleteOriginEndpointCommand,
+  DescribeChannelCommand,
+  type HlsIngest,
+  ListOriginEndpointsCommand,
+  NotFoundException,
+  TagResourceCommand,
+  UnprocessableEntityException,
+  UntagResourceCommand,
+} from '@aws-sdk/client-mediapackage';
+import type { StateResource } from '@mlds/core';
+import { forEachLimit } from '../concurrency.js';
+import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
+import {
+  type Found,
+  hasTags,
+  isOurs,
+  type KindHandler,
+  type Recorded,
+  type Runtime,
+  type Target,
+} from '../runtime.js';
+
+export interface IngestEndpointOutput {
+  id: string;
+  url: string;
+  username: string;
+}
+
+/**
+ * Records what MediaLive needs (url, username per pipeline) and hands the passwords to the vault, which is the
+ * only place they live until PutParameter.
+ */
+function recordIngest(
+  rt: Runtime,
+  address: string,
+  hlsIngest: HlsIngest | undefined,
+): IngestEndpointOutput[] {
+  const endpoints = hlsIngest?.IngestEndpoints ?? [];
+  rt.secrets.setIngestPasswords(
+    address,
+    endpoints.map((endpoint) => endpoint.Password),
+  );
+  return endpoints.map((endpoint) => ({
+    id: endpoint.Id ?? '',
+    url: endpoint.Url ?? '',
+    username: endpoint.Username ?? '',
+  }));
+}
+
+async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
+  const client = rt.clients.mediaPackage(target.region);
+  try {
+    return await rt.call(target.address, () => client.send(new DescribeChannelCommand({ Id: target.name })));
+  } catch (error) {
+    if (error instanceof NotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** The ingest passwords of a channel, read again (DescribeChannel returns them) when this run did not see them. */
+export async function ingestPasswords(rt: Runtime, channel: Target): Promise<void> {
+  const output = await describe(rt, channel);
+  if (!output) throw new ExistingResourceNotFoundError(channel.address, channel.name, channel.region);
+  recordIngest(rt, channel.address, output.HlsIngest);
+}
+
+async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Promise<string[]> {
+  const client = rt.clients.mediaPackage(resource.region);
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await rt.call(resource.address, () =>
+      client.send(
+        new ListOriginEndpointsCommand({
+          ChannelId: resource.name,
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+      ),
+    );
+    for (const endpoint of page.OriginEndpoints ?? []) if (endpoint.Id) ids.push(endpoint.Id);
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return ids;
+}
+
+export const mediaPackageChannelHandler: KindHandler = {
+  async find(rt, target): Promise<Found> {
+    const output = await describe(rt, target);
+    if (!output) return { status: 'absent' };
+    const tags = output.Tags ?? {};
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    return {
+      status: 'ours',
+      tags,
+      recorded: {
+        ...(output.Arn ? { arn: output.Arn } : {}),
+        outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
+      },
+    };
+  },
+
+  async create(rt, target) {
+    const client = rt.clients.mediaPackage(target.region);
+    try {
+      const output = await rt.call(target.address, () =>
+        client.send(
+          new CreateChannelCommand({
+            Id: target.name,
+            Description: `mlds workflow ${rt.workflow}, downstream ${target.downstream}`,
+            Tags: target.tags,
+          }),
+        ),
+      );
+      return {
+        ...(output.Arn ? { arn: output.Arn } : {}),
+        outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
+      };
+    } catch (error) {
+      // v1 has no ConflictException: a taken id is a 422, like any other invalid request.
+      if (error instanceof UnprocessableEntityException && (await describe(rt, target)))
+        return { exists: true };
+      throw error;
+    }
+  },
+
+  async adopt(rt, target, found) {
+    if (!hasTags(found.tags, target.tags) && found.recorded.arn) {
+      const arn = found.recorded.arn;
+      const client = rt.clients.mediaPackage(target.region);
+      await rt.call(target.address, () =>
+        client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
+      );
+    }
+    return found.recorded;
+  },
+
+  async read(rt, target): Promise<Recorded> {
+    const output = await describe(rt, target);
+    if (!output) throw new ExistingResourceNotFoundError(target.address, target.name, target.region);
+    return {
+      ...(output.Arn ? { arn: output.Arn } : {}),
+      outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
+    };
+  },
+
+  async update(rt, target, current) {
+    const client = rt.clients.mediaPackage(target.region);
+    const arn = current.arn;
+    if (arn) {
+      const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
+      if (removed.length > 0) {
+        await rt.call(target.address, () =>
+          client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed })),
+        );
+      }
+      if (!hasTags(current.tags ?? {}, target.tags)) {
+        await rt.call(target.address, () =>
+          client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
+        );
+      }
+    }
+    return {
+      ...(arn ? { arn } : {}),
+      ...(current.id ? { id: current.id } : {}),
+      ...(current.outputs ? { outputs: current.outputs } : {}),
+    };
+  },
+
+  async inspect(rt, resource) {
+    if (!(await describe(rt, resource))) return { gone: true };
+    const endpoints = await listOriginEndpointIds(rt, resource);
+    return endpoints.length > 0
+      ? { gone: false, blocker: `the channel has ${endpoints.length} origin endpoint(s)` }
+      : { gone: false };
+  },
+
+  async delete(rt, resource, { force }) {
+    const client = rt.clients.mediaPackage(resource.region);
+    let endpoints: string[];
+    try {
+      endpoints = await listOriginEndpointIds(rt, resource);
+    } catch (error) {
+      if (error instanceof NotFoundException) return;
+      throw error;
+    }
+    if (endpoints.length > 0 && !force) {
+      throw new NotEmptyError([
+        {
+          address: resource.address,
+          name: resource.name,
+          reason: `the channel has ${endpoints.length} origin endpoint(s)`,
+        },
+      ]);
+    }
+    await forEachLimit(endpoints, 2, async (id) => {
+      try {
+        await rt.call(resource.address, () => client.send(new DeleteOriginEndpointCommand({ Id: id })));
+      } catch (error) {
+        if (!(error instanceof NotFoundException)) throw error;
+      }
+    });
+    // Just after its origin endpoints are deleted, the channel may still count them for a moment.
+    const endpointsStillCounted = (error: unknown) =>
+      endpoints.length > 0 && error instanceof UnprocessableEntityException
+        ? 'not yet consistent (origin endpoints still being deleted)'
+        : undefined;
+    try {
+      await rt.call(
+        resource.address,
+        () => client.send(new DeleteChannelCommand({ Id: resource.name })),
+        endpointsStillCounted,
+      );
+    } catch (error) {
+      if (error instanceof NotFoundException) return;
+      throw error;
+    }
+    // DeleteChannel answers 202: the deletion runs on.
+    await rt.waitUntil(resource.address, 'channel deleted', async () =>
+      (await describe(rt, resource))
+        ? { done: false, status: 'still described' }
+        : { done: true, value: undefined },
+    );
+  },
+};

@@ -1,0 +1,280 @@
+import {
+  type Container,
+  ContainerInUseException,
+  ContainerNotFoundException,
+  CreateContainerCommand,
+  DeleteContainerCommand,
+  DeleteContainerPolicyCommand,
+  DescribeContainerCommand,
+  ListTagsForResourceCommand,
+  PutContainerPolicyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-mediastore';
+import {
+  ContainerNotFoundException as DataContainerNotFoundException,
+  DeleteObjectCommand,
+  ListItemsCommand,
+  type ListItemsCommandOutput,
+  ObjectNotFoundException,
+} from '@aws-sdk/client-mediastore-data';
+import type { StateResource } from '@mlds/core';
+import { forEachLimit } from '../concurrency.js';
+import {
+  type Found,
+  hasTags,
+  isOurs,
+  type KindHandler,
+  mediaLiveRoleArnOf,
+  type Recorded,
+  type Runtime,
+  type Target,
+  tagList,
+  tagRecord,
+} from '../runtime.js';
+
+/** MediaStore's documented data-plane limits, per second. */
+export const LIST_ITEMS_TPS = 5;
+export const DELETE_OBJECT_TPS = 100;
+const DELETES_IN_FLIGHT = 10;
+
+export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
+
+export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: MEDIALIVE_CONTAINER_SID,
+        Effect: 'Allow',
+        Principal: { AWS: roleArn },
+        Action: [
+          'mediastore:PutObject',
+          'mediastore:GetObject',
+          'mediastore:DeleteObject',
+          'mediastore:DescribeObject',
+          'mediastore:ListItems',
+        ],
+        Resource: `${containerArn}/*`,
+        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      },
+    ],
+  };
+}
+
+/** `https://abc.data.mediastore.us-west-2.amazonaws.com` → `mediastoressl://abc.data.mediastore.us-west-2.amazonaws.com`. */
+export function mediaStoreIngestUrl(endpoint: string): string {
+  return `mediastoressl://${endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '')}`;
+}
+
+function recordedOf(container: Container): Recorded {
+  return {
+    ...(container.ARN ? { arn: container.ARN } : {}),
+    ...(container.Endpoint
+      ? { outputs: { endpoint: container.Endpoint, ingestUrl: mediaStoreIngestUrl(container.Endpoint) } }
+      : {}),
+  };
+}
+
+async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
+  const client = rt.clients.mediaStore(target.region);
+  try {
+    const output = await rt.call(target.address, () =>
+      client.send(new DescribeContainerCommand({ ContainerName: target.name })),
+    );
+    return output.Container;
+  } catch (error) {
+    if (error instanceof ContainerNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** A new container is CREATING for a while; its endpoint exists only once it is ACTIVE. */
+async function waitActive(rt: Runtime, target: Target): Promise<Container> {
+  return rt.waitUntil(target.address, 'container ACTIVE', async () => {
+    const container = await describe(rt, target);
+    if (container?.Status === 'ACTIVE' && container.Endpoint) return { done: true, value: container };
+    return { done: false, status: container?.Status ?? 'not found yet' };
+  });
+}
+
+async function putPolicy(rt: Runtime, target: Target, container: Container): Promise<void> {
+  const roleArn = mediaLiveRoleArnOf(target.properties);
+  if (!roleArn || !container.ARN) return;
+  const policy = JSON.stringify(mediaLiveContainerPolicy(container.ARN, roleArn));
+  const client = rt.clients.mediaStore(target.region);
+  await rt.call(target.address, () =>
+    client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
+  );
+}
+
+export const mediaStoreContainerHandler: KindHandler = {
+  async find(rt, target): Promise<Found> {
+    let container = await describe(rt, target);
+    if (container?.Status === 'DELETING') {
+      await rt.waitUntil(target.address, 'previous container deleted', async () =>
+        (await describe(rt, target)) ? { done: false, status: 'DELETING' } : { done: true, value: undefined },
+      );
+      container = undefined;
+    }
+    if (!container) return { status: 'absent' };
+    const arn = container.ARN;
+    if (!arn) return { status: 'foreign' };
+    const client = rt.clients.mediaStore(target.region);
+    const output = await rt.call(target.address, () =>
+      client.send(new ListTagsForResourceCommand({ Resource: arn })),
+    );
+    const tags = tagRecord(output.Tags);
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    return { status: 'ours', tags, recorded: recordedOf(container) };
+  },
+
+  async create(rt, target) {
+    const client = rt.clients.mediaStore(target.region);
+    try {
+      await rt.call(target.address, () =>
+        client.send(new CreateContainerCommand({ ContainerName: target.name, Tags: tagList(target.tags) })),
+      );
+    } catch (error) {
+      if (error instanceof ContainerInUseException) return { exists: true };
+      throw error;
+    }
+    const container = await waitActive(rt, target);
+    await putPolicy(rt, target, container);
+    return recordedOf(container);
+  },
+
+  async adopt(rt, target, found) {
+    const container = await waitActive(rt, target);
+    if (!hasTags(found.tags, target.tags) && container.ARN) {
+      const arn = container.ARN;
+      const client = rt.clients.mediaStore(target.region);
+      await rt.call(target.address, () =>
+        client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
+      );
+    }
+    await putPolicy(rt, target, container);
+    return recordedOf(container);
+  },
+
+  async update(rt, target, current) {
+    const client = rt.clients.mediaStore(target.region);
+    const container = await waitActive(rt, target);
+    const arn = container.ARN;
+    if (arn) {
+      const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
+      if (removed.length > 0) {
+        await rt.call(target.address, () =>
+          client.send(new UntagResourceCommand({ Resource: arn, TagKeys: removed })),
+        );
+      }
+      if (!hasTags(current.tags ?? {}, target.tags)) {
+        await rt.call(target.address, () =>
+          client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
+        );
+      }
+    }
+    const roleArn = mediaLiveRoleArnOf(target.properties);
+    if (roleArn !== mediaLiveRoleArnOf(current.properties ?? {})) {
+      if (roleArn) await putPolicy(rt, target, container);
+      else {
+        await rt.call(target.address, () =>
+          client.send(new DeleteContainerPolicyCommand({ ContainerName: target.name })),
+        );
+      }
+    }
+    return recordedOf(container);
+  },
+
+  async inspect(rt, resource) {
+    const container = await describe(rt, resource);
+    if (!container) return { gone: true };
+    if (!container.Endpoint) return { gone: false };
+    const data = rt.clients.mediaStoreData(container.Endpoint, resource.region);
+    const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
+    const page = await rt.call(resource.address, async () => {
+      await listLimiter.acquire();
+      return data.send(new ListItemsCommand({ MaxResults: 1 }));
+    });
+    return (page.Items?.length ?? 0) > 0
+      ? { gone: false, blocker: 'the container holds objects' }
+      : { gone: false };
+  },
+
+  async delete(rt, resource, { force }) {
+    const client = rt.clients.mediaStore(resource.region);
+    const container = await describe(rt, resource);
+    if (!container) return;
+    if (force && container.Endpoint) await emptyContainer(rt, resource, container.Endpoint);
+    // Answered while the container is still CREATING, or while deleted objects are still counted.
+    const stillInUse = (error: unknown) =>
+      error instanceof ContainerInUseException ? 'not yet deletable (ContainerInUseException)' : undefined;
+    try {
+      await rt.call(
+        resource.address,
+        () => client.send(new DeleteContainerCommand({ ContainerName: resource.name })),
+        stillInUse,
+      );
+    } catch (error) {
+      if (error instanceof ContainerNotFoundException) return;
+      throw error;
+    }
+    await rt.waitUntil(resource.address, 'container deleted', async () => {
+      const current = await describe(rt, resource);
+      return current ? { done: false, status: current.Status ?? 'listed' } : { done: true, value: undefined };
+    });
+  },
+};
+
+/** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
+async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
+  const data = rt.clients.mediaStoreData(endpoint, resource.region);
+  const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
+  const deleteLimiter = rt.limiter(`mediastore-data/DeleteObject/${resource.region}`, DELETE_OBJECT_TPS);
+  let deleted = 0;
+  const folders = [''];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    const path = folder;
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      let page: ListItemsCommandOutput;
+      try {
+        page = await rt.call(resource.address, async () => {
+          await listLimiter.acquire();
+          return data.send(
+            new ListItemsCommand({
+              ...(path === '' ? {} : { Path: path }),
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          );
+        });
+      } catch (error) {
+        if (error instanceof DataContainerNotFoundException) return;
+        throw error;
+      }
+      const items = page.Items ?? [];
+      const objects = items.filter((item) => item.Type === 'OBJECT' && item.Name);
+      for (const item of items)
+        if (item.Type === 'FOLDER' && item.Name) folders.push(joinPath(path, item.Name));
+      await forEachLimit(objects, DELETES_IN_FLIGHT, async (item) => {
+        const objectPath = joinPath(path, item.Name ?? '');
+        try {
+          await rt.call(resource.address, async () => {
+            await deleteLimiter.acquire();
+            return data.send(new DeleteObjectCommand({ Path: objectPath }));
+          });
+          deleted++;
+        } catch (error) {
+          if (!(error instanceof ObjectNotFoundException)) throw error;
+        }
+      });
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+  if (deleted > 0) rt.progress(resource.address, `deleted ${deleted} object(s)`);
+}
+
+function joinPath(folder: string, name: string): string {
+  return folder === '' ? name : `${folder}/${name}`;
+}

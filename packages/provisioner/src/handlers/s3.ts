@@ -1,0 +1,413 @@
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  type CreateBucketCommandInput,
+  DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteObjectsCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
+  NoSuchBucket,
+  NotFound,
+  type ObjectIdentifier,
+  PutBucketEncryptionCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { StateResource } from '@mlds/core';
+import { Semaphore } from '../concurrency.js';
+import { BucketNameTakenError, NotEmptyError } from '../errors.js';
+import {
+  type Found,
+  hasTags,
+  isOurs,
+  type KindHandler,
+  mediaLiveRoleArnOf,
+  partitionOf,
+  type Runtime,
+  type Target,
+  tagList,
+  tagRecord,
+} from '../runtime.js';
+
+/** DeleteObjects takes at most this many keys. */
+const DELETE_BATCH = 1000;
+/** DeleteObjects calls in flight while the listing goes on. */
+const DELETE_PAGES_IN_PARALLEL = 4;
+/** Rounds of emptying when DeleteBucket still finds objects (written before the deny took effect). */
+const EMPTY_ROUNDS = 3;
+
+export const DENY_WRITES_SID = 'MldsDenyWritesWhileDestroying';
+export const MEDIALIVE_WRITE_SID = 'MldsMediaLiveWrite';
+export const MEDIALIVE_LIST_SID = 'MldsMediaLiveList';
+
+/** S3 error codes without a modelled class in the SDK. */
+function hasS3Code(error: unknown, code: string): boolean {
+  return error instanceof S3ServiceException && error.name === code;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+const bucketNotYetVisible = (error: unknown) =>
+  error instanceof NoSuchBucket ? 'not yet consistent (NoSuchBucket)' : undefined;
+
+function bucketArn(target: { name: string; region: string }): string {
+  return `arn:${partitionOf(target.region)}:s3:::${target.name}`;
+}
+
+/** MediaLive writes HLS/Archive/Frame Capture output with put, get, delete and list on the bucket. */
+export function mediaLiveBucketPolicy(bucket: string, region: string, roleArn: string) {
+  const arn = bucketArn({ name: bucket, region });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: MEDIALIVE_WRITE_SID,
+        Effect: 'Allow',
+        Principal: { AWS: roleArn },
+        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        Resource: `${arn}/*`,
+      },
+      {
+        Sid: MEDIALIVE_LIST_SID,
+        Effect: 'Allow',
+        Principal: { AWS: roleArn },
+        Action: 's3:ListBucket',
+        Resource: arn,
+      },
+    ],
+  };
+}
+
+async function readBucketTags(rt: Runtime, target: Target): Promise<Record<string, string>> {
+  const s3 = rt.clients.s3(target.region);
+  try {
+    const output = await rt.call(
+      target.address,
+      () => s3.send(new GetBucketTaggingCommand({ Bucket: target.name })),
+      bucketNotYetVisible,
+    );
+    return tagRecord(output.TagSet);
+  } catch (error) {
+    if (hasS3Code(error, 'NoSuchTagSet')) return {};
+    throw error;
+  }
+}
+
+async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Promise<void> {
+  const s3 = rt.clients.s3(target.region);
+  const policy = mediaLiveBucketPolicy(target.name, target.region, roleArn);
+  await rt.call(
+    target.address,
+    () => s3.send(new PutBucketPolicyCommand({ Bucket: target.name, Policy: JSON.stringify(policy) })),
+    bucketNotYetVisible,
+  );
+}
+
+/** Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent. */
+async function configure(rt: Runtime, target: Target): Promise<void> {
+  const s3 = rt.clients.s3(target.region);
+  await rt.call(
+    target.address,
+    () =>
+      s3.send(
+        new PutPublicAccessBlockCommand({
+          Bucket: target.name,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      ),
+    bucketNotYetVisible,
+  );
+  await rt.call(
+    target.address,
+    () =>
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: target.name,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      ),
+    bucketNotYetVisible,
+  );
+  const roleArn = mediaLiveRoleArnOf(target.properties);
+  if (roleArn) await putRolePolicy(rt, target, roleArn);
+}
+
+export const s3BucketHandler: KindHandler = {
+  async find(rt, target): Promise<Found> {
+    const s3 = rt.clients.s3(target.region);
+    try {
+      await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchBucket) return { status: 'absent' };
+      // 403: another account's bucket; 301: ours-by-name cannot be in another Region.
+      if (error instanceof S3ServiceException && [301, 403].includes(statusOf(error) ?? 0)) {
+        return { status: 'foreign' };
+      }
+      throw error;
+    }
+    const tags = await readBucketTags(rt, target);
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    return { status: 'ours', tags, recorded: { arn: bucketArn(target) } };
+  },
+
+  async create(rt, target) {
+    const s3 = rt.clients.s3(target.region);
+    // us-east-1 answers CreateBucket with 200 for a bucket this account already owns, tagged or not, so the
+    // existing one must be found (and its tag checked) before, not after.
+    if (target.region === 'us-east-1' && (await s3BucketHandler.find(rt, target)).status !== 'absent')
+      return { exists: true };
+    const tags = tagList(target.tags);
+    const configuration: NonNullable<CreateBucketCommandInput['CreateBucketConfiguration']> = {
+      // us-east-1 rejects its own name as a LocationConstraint (InvalidLocationConstraint).
+      ...(target.region === 'us-east-1'
+        ? {}
+        : { LocationConstraint: target.region as BucketLocationConstraint }),
+      ...(tags.length > 0 ? { Tags: tags } : {}),
+    };
+    try {
+      await rt.call(target.address, () =>
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: target.name,
+            ObjectOwnership: 'BucketOwnerEnforced',
+            ...(Object.keys(configuration).length > 0 ? { CreateBucketConfiguration: configuration } : {}),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof BucketAlreadyExists) throw new BucketNameTakenError(target.name, { cause: error });
+      if (error instanceof BucketAlreadyOwnedByYou) return { exists: true };
+      throw error;
+    }
+    await configure(rt, target);
+    return { arn: bucketArn(target) };
+  },
+
+  async adopt(rt, target, found) {
+    const s3 = rt.clients.s3(target.region);
+    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent.
+    await rt.call(
+      target.address,
+      () =>
+        s3.send(
+          new PutBucketOwnershipControlsCommand({
+            Bucket: target.name,
+            OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          }),
+        ),
+      bucketNotYetVisible,
+    );
+    if (!hasTags(found.tags, target.tags)) {
+      await rt.call(target.address, () =>
+        s3.send(
+          new PutBucketTaggingCommand({
+            Bucket: target.name,
+            Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
+          }),
+        ),
+      );
+    }
+    await configure(rt, target);
+    return found.recorded;
+  },
+
+  async update(rt, target, current) {
+    const s3 = rt.clients.s3(target.region);
+    const actual = await readBucketTags(rt, target);
+    const next = { ...actual };
+    for (const key of Object.keys(current.tags ?? {})) if (!(key in target.tags)) delete next[key];
+    Object.assign(next, target.tags);
+    if (JSON.stringify(Object.entries(next).sort()) !== JSON.stringify(Object.entries(actual).sort())) {
+      await rt.call(target.address, () =>
+        s3.send(new PutBucketTaggingCommand({ Bucket: target.name, Tagging: { TagSet: tagList(next) } })),
+      );
+    }
+    const roleArn = mediaLiveRoleArnOf(target.properties);
+    if (roleArn !== mediaLiveRoleArnOf(current.properties ?? {})) {
+      if (roleArn) await putRolePolicy(rt, target, roleArn);
+      else
+        await rt.call(target.address, () => s3.send(new DeleteBucketPolicyCommand({ Bucket: target.name })));
+    }
+    return { arn: bucketArn(target) };
+  },
+
+  async inspect(rt, resource) {
+    const s3 = rt.clients.s3(resource.region);
+    try {
+      const page = await rt.call(resource.address, () =>
+        s3.send(new ListObjectVersionsCommand({ Bucket: resource.name, MaxKeys: 1 })),
+      );
+      const any = (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0) > 0;
+      return any ? { gone: false, blocker: 'the bucket holds objects or object versions' } : { gone: false };
+    } catch (error) {
+      if (error instanceof NoSuchBucket) return { gone: true };
+      throw error;
+    }
+  },
+
+  async delete(rt, resource, { force }) {
+    const s3 = rt.clients.s3(resource.region);
+    if (force) {
+      if (!(await denyWrites(rt, resource))) return;
+      await emptyBucket(rt, resource);
+    }
+    for (let round = 1; ; round++) {
+      try {
+        await rt.call(resource.address, () => s3.send(new DeleteBucketCommand({ Bucket: resource.name })));
+        break;
+      } catch (error) {
+        if (error instanceof NoSuchBucket) return;
+        if (!hasS3Code(error, 'BucketNotEmpty')) throw error;
+        if (!force) {
+          throw new NotEmptyError([
+            {
+              address: resource.address,
+              name: resource.name,
+              reason: 'objects were written to the bucket meanwhile',
+            },
+          ]);
+        }
+        if (round >= EMPTY_ROUNDS) throw error;
+        await emptyBucket(rt, resource);
+      }
+    }
+    await rt.waitUntil(resource.address, 'bucket deleted', async () => {
+      try {
+        await rt.call(resource.address, () => s3.send(new HeadBucketCommand({ Bucket: resource.name })));
+        return { done: false, status: 'still listed' };
+      } catch (error) {
+        if (error instanceof NotFound || error instanceof NoSuchBucket)
+          return { done: true, value: undefined };
+        throw error;
+      }
+    });
+  },
+};
+
+/**
+ * Adds a Deny on s3:PutObject for everyone, keeping the existing statements, so a running channel cannot refill
+ * the bucket while it is emptied. False when the bucket is already gone.
+ */
+async function denyWrites(rt: Runtime, resource: StateResource): Promise<boolean> {
+  const s3 = rt.clients.s3(resource.region);
+  let policy: { Version?: string; Statement?: { Sid?: string }[] } = { Version: '2012-10-17', Statement: [] };
+  try {
+    const output = await rt.call(resource.address, () =>
+      s3.send(new GetBucketPolicyCommand({ Bucket: resource.name })),
+    );
+    if (output.Policy) policy = JSON.parse(output.Policy) as typeof policy;
+  } catch (error) {
+    if (error instanceof NoSuchBucket) return false;
+    if (!hasS3Code(error, 'NoSuchBucketPolicy')) throw error;
+  }
+  const statements = Array.isArray(policy.Statement)
+    ? policy.Statement
+    : policy.Statement
+      ? [policy.Statement]
+      : [];
+  if (statements.some((statement) => statement.Sid === DENY_WRITES_SID)) return true;
+  const next = {
+    ...policy,
+    Version: policy.Version ?? '2012-10-17',
+    Statement: [
+      ...statements,
+      {
+        Sid: DENY_WRITES_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `${bucketArn(resource)}/*`,
+      },
+    ],
+  };
+  await rt.call(resource.address, () =>
+    s3.send(new PutBucketPolicyCommand({ Bucket: resource.name, Policy: JSON.stringify(next) })),
+  );
+  return true;
+}
+
+/** One DeleteObjects page failed in part; named after the first key's error code so throttling is retried. */
+class BatchDeleteError extends Error {
+  constructor(
+    code: string,
+    readonly failed: number,
+    detail: string,
+  ) {
+    super(`DeleteObjects could not delete ${failed} object version(s): ${code}: ${detail}`);
+    this.name = code;
+  }
+}
+
+/** Deletes every object version and delete marker: pages are listed in turn and deleted in parallel. */
+async function emptyBucket(rt: Runtime, resource: StateResource): Promise<void> {
+  const s3 = rt.clients.s3(resource.region);
+  const pool = new Semaphore(DELETE_PAGES_IN_PARALLEL);
+  const running: Promise<void>[] = [];
+  const errors: unknown[] = [];
+  let deleted = 0;
+
+  const deleteBatch = async (batch: ObjectIdentifier[]) => {
+    let remaining = batch;
+    await rt.call(resource.address, async () => {
+      const output = await s3.send(
+        new DeleteObjectsCommand({ Bucket: resource.name, Delete: { Objects: remaining, Quiet: true } }),
+      );
+      const failures = output.Errors ?? [];
+      const failedKeys = new Set(failures.map((failure) => `${failure.Key}\u0000${failure.VersionId ?? ''}`));
+      deleted += remaining.length - failures.length;
+      remaining = remaining.filter((object) =>
+        failedKeys.has(`${object.Key}\u0000${object.VersionId ?? ''}`),
+      );
+      const first = failures[0];
+      if (first) throw new BatchDeleteError(first.Code ?? 'Unknown', failures.length, first.Message ?? '');
+    });
+  };
+
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page: ListObjectVersionsCommandOutput = await rt.call(resource.address, () =>
+      s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: resource.name,
+          ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+          ...(versionIdMarker === undefined ? {} : { VersionIdMarker: versionIdMarker }),
+        }),
+      ),
+    );
+    const objects: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(
+      (entry) => ({
+        Key: entry.Key ?? '',
+        ...(entry.VersionId === undefined ? {} : { VersionId: entry.VersionId }),
+      }),
+    );
+    for (let start = 0; start < objects.length; start += DELETE_BATCH) {
+      const batch = objects.slice(start, start + DELETE_BATCH);
+      running.push(pool.run(() => deleteBatch(batch)).catch((error: unknown) => void errors.push(error)));
+    }
+    if (errors.length > 0 || !page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+  }
+  await Promise.all(running);
+  if (errors.length > 0) throw errors[0];
+  if (deleted > 0) rt.progress(resource.address, `deleted ${deleted} object version(s)`);
+}

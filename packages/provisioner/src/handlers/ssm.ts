@@ -1,0 +1,177 @@
+import {
+  AddTagsToResourceCommand,
+  DeleteParameterCommand,
+  InvalidResourceId,
+  ListTagsForResourceCommand,
+  ParameterAlreadyExists,
+  ParameterNotFound,
+  PutParameterCommand,
+  RemoveTagsFromResourceCommand,
+} from '@aws-sdk/client-ssm';
+import { InvalidPlanError, MissingEnvironmentError } from '../errors.js';
+import {
+  type Found,
+  hasTags,
+  isOurs,
+  type KindHandler,
+  type Recorded,
+  type Runtime,
+  type Target,
+  tagList,
+  tagRecord,
+} from '../runtime.js';
+import { ingestPasswords } from './mediapackage.js';
+
+export type SecretSource = { env: string } | { ingestEndpointOf: string; endpointIndex?: number };
+
+export function secretSourceOf(properties: Record<string, unknown>): SecretSource | undefined {
+  const source = properties.source as Record<string, unknown> | undefined;
+  if (typeof source !== 'object' || source === null) return undefined;
+  if (typeof source.env === 'string') return { env: source.env };
+  if (typeof source.ingestEndpointOf === 'string') {
+    return {
+      ingestEndpointOf: source.ingestEndpointOf,
+      ...(typeof source.endpointIndex === 'number' ? { endpointIndex: source.endpointIndex } : {}),
+    };
+  }
+  return undefined;
+}
+
+/** The value to store: read here and handed straight to PutParameter, never kept. */
+async function secretValue(rt: Runtime, target: Target): Promise<string> {
+  const source = secretSourceOf(target.properties);
+  if (!source) {
+    throw new InvalidPlanError(
+      `${target.address}: an SSM parameter needs a source ({ env } or { ingestEndpointOf })`,
+    );
+  }
+  if ('env' in source) {
+    const value = rt.env[source.env];
+    if (!value) throw new MissingEnvironmentError([{ variable: source.env, address: target.address }]);
+    return value;
+  }
+  // MediaLive sends pipeline 0 to the first ingest endpoint and pipeline 1 to the second.
+  const index = source.endpointIndex ?? target.pipeline ?? 0;
+  let password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
+  if (password === undefined) {
+    const channel = rt.lookup(source.ingestEndpointOf);
+    if (!channel)
+      throw new InvalidPlanError(`${target.address}: no channel ${source.ingestEndpointOf} in the plan`);
+    await ingestPasswords(rt, channel);
+    password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
+  }
+  if (!password) {
+    throw new InvalidPlanError(
+      `${target.address}: ${source.ingestEndpointOf} has no ingest endpoint #${index}`,
+    );
+  }
+  return password;
+}
+
+async function readTags(rt: Runtime, target: Target): Promise<Record<string, string> | undefined> {
+  const ssm = rt.clients.ssm(target.region);
+  try {
+    const output = await rt.call(target.address, () =>
+      ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: target.name })),
+    );
+    return tagRecord(output.TagList);
+  } catch (error) {
+    if (error instanceof InvalidResourceId || error instanceof ParameterNotFound) return undefined;
+    throw error;
+  }
+}
+
+export const ssmParameterHandler: KindHandler = {
+  async find(rt, target): Promise<Found> {
+    const tags = await readTags(rt, target);
+    if (tags === undefined) return { status: 'absent' };
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    return { status: 'ours', tags, recorded: {} };
+  },
+
+  async create(rt, target): Promise<Recorded | { exists: true }> {
+    const ssm = rt.clients.ssm(target.region);
+    const value = await secretValue(rt, target);
+    try {
+      await rt.call(target.address, () =>
+        ssm.send(
+          new PutParameterCommand({
+            Name: target.name,
+            Value: value,
+            Type: 'SecureString',
+            Tags: tagList(target.tags),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ParameterAlreadyExists) return { exists: true };
+      throw error;
+    }
+    return {};
+  },
+
+  // Adopted as it is: the crashed run wrote the value, and rewriting it would be a mutating call for nothing.
+  async adopt(rt, target, found) {
+    if (!hasTags(found.tags, target.tags)) {
+      const ssm = rt.clients.ssm(target.region);
+      await rt.call(target.address, () =>
+        ssm.send(
+          new AddTagsToResourceCommand({
+            ResourceType: 'Parameter',
+            ResourceId: target.name,
+            Tags: tagList(target.tags),
+          }),
+        ),
+      );
+    }
+    return found.recorded;
+  },
+
+  async update(rt, target, current) {
+    const ssm = rt.clients.ssm(target.region);
+    const value = await secretValue(rt, target);
+    // Tags cannot be combined with Overwrite: they follow separately.
+    await rt.call(target.address, () =>
+      ssm.send(
+        new PutParameterCommand({ Name: target.name, Value: value, Type: 'SecureString', Overwrite: true }),
+      ),
+    );
+    const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
+    if (removed.length > 0) {
+      await rt.call(target.address, () =>
+        ssm.send(
+          new RemoveTagsFromResourceCommand({
+            ResourceType: 'Parameter',
+            ResourceId: target.name,
+            TagKeys: removed,
+          }),
+        ),
+      );
+    }
+    if (!hasTags(current.tags ?? {}, target.tags)) {
+      await rt.call(target.address, () =>
+        ssm.send(
+          new AddTagsToResourceCommand({
+            ResourceType: 'Parameter',
+            ResourceId: target.name,
+            Tags: tagList(target.tags),
+          }),
+        ),
+      );
+    }
+    return {};
+  },
+
+  async inspect() {
+    return { gone: false };
+  },
+
+  async delete(rt, resource) {
+    const ssm = rt.clients.ssm(resource.region);
+    try {
+      await rt.call(resource.address, () => ssm.send(new DeleteParameterCommand({ Name: resource.name })));
+    } catch (error) {
+      if (!(error instanceof ParameterNotFound)) throw error;
+    }
+  },
+};

@@ -1,0 +1,162 @@
+import {
+  type Pipeline,
+  type ResourceChange,
+  type ResourceKind,
+  SENSITIVE,
+  type StateResource,
+  TAG_WORKFLOW,
+} from '@mlds/core';
+import type { AwsClients } from './clients.js';
+import type { RateLimiter } from './concurrency.js';
+import type { EngineEvent } from './events.js';
+import type { RetryPolicy, Timing, WaitPolicy } from './retry.js';
+
+/** A resource as the handlers see it, whether it comes from the plan or from the state. */
+export interface Target {
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+  pipeline: Pipeline | null;
+  downstream: string;
+  tags: Record<string, string>;
+  existing?: true;
+  properties: Record<string, unknown>;
+}
+
+export function targetOf(resource: ResourceChange | StateResource): Target {
+  return {
+    address: resource.address,
+    kind: resource.kind,
+    name: resource.name,
+    region: resource.region,
+    pipeline: resource.pipeline,
+    downstream: resource.downstream,
+    tags: { ...(resource.tags ?? {}) },
+    ...(resource.existing ? { existing: true as const } : {}),
+    properties: { ...(resource.properties ?? {}) },
+  };
+}
+
+/** What the state records about a resource besides its identity. Never a secret. */
+export interface Recorded {
+  arn?: string;
+  id?: string;
+  outputs?: Record<string, unknown>;
+}
+
+export type Found =
+  | { status: 'absent' }
+  /** Exists without this workflow's `mlds:workflow` tag: never adopted, never deleted. */
+  | { status: 'foreign' }
+  | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
+
+export type Inspection = { gone: true } | { gone: false; blocker?: string };
+
+/** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
+export interface KindHandler {
+  /** Looks the resource up by its deterministic name. Read-only. */
+  find(rt: Runtime, target: Target): Promise<Found>;
+  /** Creates it; `{ exists: true }` when the name is already taken in a way that may be ours (then `find`). */
+  create(rt: Runtime, target: Target): Promise<Recorded | { exists: true }>;
+  /** Finishes whatever a crashed run left undone on a resource that carries our tag. */
+  adopt(rt: Runtime, target: Target, found: Extract<Found, { status: 'ours' }>): Promise<Recorded>;
+  /** `changes`: what the plan says differs (`tags`, a property name); each handler also compares itself. */
+  update(rt: Runtime, target: Target, current: StateResource, changes: string[]): Promise<Recorded>;
+  /** Reads a resource mlds uses but does not own (`existing: true`). */
+  read?(rt: Runtime, target: Target): Promise<Recorded>;
+  /** What would stop a delete without --force. Read-only. */
+  inspect(rt: Runtime, resource: StateResource): Promise<Inspection>;
+  /** Deletes it and waits until it is gone; an already missing resource is fine. */
+  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void>;
+}
+
+/**
+ * Secrets seen during one run, in memory only: ingest passwords from MediaPackage responses (handed straight to
+ * PutParameter) and `{ env }` values. Every error text leaving the engine goes through `redact`.
+ */
+export class SecretVault {
+  private readonly values = new Set<string>();
+  private readonly ingestPasswords = new Map<string, (string | undefined)[]>();
+
+  remember(value: string | undefined): void {
+    if (value) this.values.add(value);
+  }
+
+  setIngestPasswords(channelAddress: string, passwords: (string | undefined)[]): void {
+    for (const password of passwords) this.remember(password);
+    this.ingestPasswords.set(channelAddress, passwords);
+  }
+
+  ingestPassword(channelAddress: string, index: number): string | undefined {
+    return this.ingestPasswords.get(channelAddress)?.[index];
+  }
+
+  redact(text: string): string {
+    let result = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
+      result = result.split(value).join(SENSITIVE);
+    }
+    return result;
+  }
+}
+
+/** What handlers get from the engine. */
+export interface Runtime {
+  clients: AwsClients;
+  workflow: string;
+  env: Record<string, string | undefined>;
+  timing: Timing;
+  retryPolicy: RetryPolicy;
+  waitPolicy: WaitPolicy;
+  secrets: SecretVault;
+  emit(event: EngineEvent): void;
+  /** One AWS operation with the retry policy; `alsoRetry` adds this call's eventual-consistency cases. */
+  call<T>(
+    address: string,
+    fn: () => Promise<T>,
+    alsoRetry?: (error: unknown) => string | undefined,
+  ): Promise<T>;
+  /** Polls until `probe` says done, bounded by the wait policy. */
+  waitUntil<T>(
+    address: string,
+    what: string,
+    probe: () => Promise<{ done: true; value: T } | { done: false; status: string }>,
+  ): Promise<T>;
+  progress(address: string, detail: string): void;
+  /** One rate limiter per key for the whole run (MediaStore's data-plane TPS limits are per account). */
+  limiter(key: string, perSecond: number): RateLimiter;
+  /** A resource of this run by address (plan first, then state): how an ingest-password parameter finds its channel. */
+  lookup(address: string): Target | undefined;
+}
+
+export function isOurs(tags: Record<string, string> | undefined, workflow: string): boolean {
+  return tags?.[TAG_WORKFLOW] === workflow;
+}
+
+export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+export function tagRecord(list: { Key?: string | undefined; Value?: string | undefined }[] | undefined) {
+  const record: Record<string, string> = {};
+  for (const tag of list ?? []) if (tag.Key !== undefined) record[tag.Key] = tag.Value ?? '';
+  return record;
+}
+
+/** True when every tag of `wanted` is already on the resource with the same value. */
+export function hasTags(actual: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => actual[key] === value);
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export function mediaLiveRoleArnOf(properties: Record<string, unknown>): string | undefined {
+  const value = properties.mediaLiveRoleArn;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,159 @@
+import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
+import { MediaStoreClient } from '@aws-sdk/client-mediastore';
+import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  normalizeWorkflow,
+  type Plan,
+  planWorkflow,
+  type ResourceChange,
+  type StateDocument,
+  type WorkflowInput,
+} from '@mlds/core';
+import { aWorkflow } from '@mlds/fixtures';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsClients } from '../src/clients.js';
+import type { EngineEvent } from '../src/events.js';
+import type { Lock, StateStore } from '../src/state-store.js';
+
+export const WORKFLOW = 'curling-live';
+export const REGION = 'us-west-2';
+export const ROLE = 'arn:aws:iam::111122223333:role/MediaLiveAccessRole';
+
+/** A plan from the real planner. */
+export function planOf(input: Partial<WorkflowInput> = {}, state?: StateDocument): Plan {
+  return planWorkflow(normalizeWorkflow(aWorkflow(input)), state ? { state } : {});
+}
+
+export function tagsOf(downstream: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, 'mlds:workflow': WORKFLOW, 'mlds:downstream': downstream };
+}
+
+/** A hand-built plan for the engine's own tests (the planner never makes cycles or odd graphs). */
+export function handPlan(resources: ResourceChange[]): Plan {
+  return {
+    formatVersion: 1,
+    workflow: WORKFLOW,
+    region: REGION,
+    channelClass: 'STANDARD',
+    pipelines: 2,
+    outputGroups: [],
+    resources,
+    destinations: [],
+    diagnostics: [],
+  };
+}
+
+export function aChange(
+  overrides: Partial<ResourceChange> & Pick<ResourceChange, 'address' | 'kind' | 'name'>,
+): ResourceChange {
+  return {
+    action: 'create',
+    region: REGION,
+    pipeline: null,
+    downstream: overrides.address.split('.')[0] ?? 'x',
+    tags: tagsOf(overrides.address.split('.')[0] ?? 'x'),
+    properties: {},
+    dependsOn: [],
+    ...overrides,
+  } as ResourceChange;
+}
+
+/** Virtual time: sleeping moves the clock, never the wall clock. */
+export function virtualTime(start = 1_700_000_000_000) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    clock: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    sleeps,
+    random: () => 0.5,
+  };
+}
+
+/** Every write kept, so a test can see the intent written before a call. */
+export class MemoryStateStore implements StateStore {
+  writes: StateDocument[] = [];
+  locks: string[] = [];
+  released = 0;
+
+  constructor(public doc?: StateDocument) {}
+
+  async lock(command: string): Promise<Lock> {
+    this.locks.push(command);
+    return {
+      info: { host: 'test', pid: 1, acquiredAt: new Date(0).toISOString(), command },
+      release: async () => {
+        this.released++;
+      },
+    };
+  }
+
+  async read(): Promise<StateDocument | undefined> {
+    return this.doc ? structuredClone(this.doc) : undefined;
+  }
+
+  async write(doc: StateDocument): Promise<void> {
+    this.doc = structuredClone(doc);
+    this.writes.push(structuredClone(doc));
+  }
+}
+
+/** Per-instance mocks of real SDK clients, one per service (one Region, one container endpoint). */
+export function mockedClients() {
+  const clients = {
+    mediaPackage: new MediaPackageClient({ region: REGION }),
+    s3: new S3Client({ region: REGION }),
+    mediaStore: new MediaStoreClient({ region: REGION }),
+    mediaStoreData: new MediaStoreDataClient({ region: REGION, endpoint: 'https://abc.data.mediastore.example' }),
+    ssm: new SSMClient({ region: REGION }),
+  };
+  const mocks = {
+    mediaPackage: mockClient(clients.mediaPackage),
+    s3: mockClient(clients.s3),
+    mediaStore: mockClient(clients.mediaStore),
+    mediaStoreData: mockClient(clients.mediaStoreData),
+    ssm: mockClient(clients.ssm),
+  };
+  const requested: { service: string; region: string; endpoint?: string }[] = [];
+  const aws: AwsClients = {
+    mediaPackage: (region) => {
+      requested.push({ service: 'mediapackage', region });
+      return clients.mediaPackage;
+    },
+    s3: (region) => {
+      requested.push({ service: 's3', region });
+      return clients.s3;
+    },
+    mediaStore: (region) => {
+      requested.push({ service: 'mediastore', region });
+      return clients.mediaStore;
+    },
+    mediaStoreData: (endpoint, region) => {
+      requested.push({ service: 'mediastore-data', region, endpoint });
+      return clients.mediaStoreData;
+    },
+    ssm: (region) => {
+      requested.push({ service: 'ssm', region });
+      return clients.ssm;
+    },
+  };
+  return { aws, mocks, requested };
+}
+
+export function collectEvents() {
+  const events: EngineEvent[] = [];
+  return { events, onEvent: (event: EngineEvent) => events.push(event) };
+}
+
+/** `$metadata` as the SDK puts it on errors. */
+export function meta(httpStatusCode: number) {
+  return { httpStatusCode, attempts: 1, totalRetryDelay: 0 };
+}
