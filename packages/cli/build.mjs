@@ -21,6 +21,11 @@ export const EXTERNAL = ['@aws-sdk/*', '@smithy/*', 'p-retry', '@mlds/provisione
 
 import { createRequire } from 'node:module';
 const yamlEsm = { name: 'yaml-esm', setup(build) { build.onResolve({ filter: /^yaml$/ }, (args) => { const r = createRequire(join(args.resolveDir, 'x.js')); return { path: join(dirname(r.resolve('yaml/package.json')), 'browser/index.js') }; }); } };
+const builtins = { name: 'builtins', setup(build) {
+  build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => { if (!module.isBuiltin(args.path) || args.kind !== 'import-statement' ) return undefined; if (args.importer.endsWith('bin.ts')) return undefined; return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' }; });
+  build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify('node:' + args.path)});`, loader: 'js' }));
+} };
+import module from 'node:module';
 /** Builds into `outdir` (emptied first). Returns esbuild's metafile. */
 export async function buildCli({ outdir = defaultOutdir } = {}) {
   const { build } = await import('esbuild');
@@ -32,18 +37,20 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     outdir,
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    splitting: true,
+    splitting: !process.env.NOSPLIT,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     conditions: ['mlds-source'],
     external: EXTERNAL,
-    minify: true,
+    minify: !process.env.NOMIN,
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'linked',
     logLevel: 'warning',
-    ...(process.env.YAML_MODE === 'esm' ? { plugins: [yamlEsm] } : { banner: { js: "import { createRequire as __mldsCreateRequire } from 'node:module'; const require = __mldsCreateRequire(import.meta.url);" } }),
+    plugins: [...(process.env.YAML_MODE === 'esm' ? [yamlEsm] : []), ...(process.env.BUILTINS ? [builtins] : [])],
+    ...(process.env.HINT ? { banner: { js: '//# allFunctionsCalledOnLoad' } } : {}),
+    ...(process.env.YAML_MODE === 'esm' ? {} : { banner: { js: "import { createRequire as __mldsCreateRequire } from 'node:module'; const require = __mldsCreateRequire(import.meta.url);" } }),
   });
   await chmod(join(outdir, 'mlds.js'), 0o755);
   const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json'].map((input) =>

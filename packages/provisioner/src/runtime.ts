@@ -88,6 +88,19 @@ export class SecretVault {
     this.ingestPasswords.set(channelAddress, passwords);
   }
 
+  private readonly pending = new Map<string, Promise<void>>();
+
+  /** Runs `load` once per key for the run: both parameters of a channel share one DescribeChannel. */
+  once(key: string, load: () => Promise<void>): Promise<void> {
+    let promise = this.pending.get(key);
+    if (!promise) {
+      promise = load();
+      this.pending.set(key, promise);
+      promise.catch(() => this.pending.delete(key));
+    }
+    return promise;
+  }
+
   ingestPassword(channelAddress: string, index: number): string | undefined {
     return this.ingestPasswords.get(channelAddress)?.[index];
   }

@@ -34,3 +34,11 @@ test('valueAt reads own properties only', () => {
   expect(valueAt(data, ['downstream', 1, 'name'])).toBeUndefined();
   expect(valueAt(data, ['toString'])).toBeUndefined();
 });
+
+test('formatPath never goes below a secret field into a key that may be the secret', () => {
+  expect(formatPath(['downstream', 0, 'streamKey', 'live_abc123'])).toBe('downstream[0].streamKey');
+  expect(formatPath(['downstream', 0, 'password', 'hunter2', 0])).toBe('downstream[0].password');
+  expect(formatPath(['downstream', 0, 'password', 'env'])).toBe('downstream[0].password.env');
+  expect(formatPath(['downstream', 0, 'password', 'env', 'x'])).toBe('downstream[0].password.env');
+  expect(formatPath(['downstream', 0, 'urls', 'x'])).toBe('downstream[0].urls.x');
+});

@@ -1,18 +1,35 @@
+import { SECRET_FIELDS, SECRET_REF_FIELDS } from '../schema.js';
+
 /** One step into the workflow document: a mapping key or a sequence index. */
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
 
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
-/** `downstream[2].urls[1]`, `tags["mlds:owner"]`; `` for the document itself. */
+const SECRET_FIELD_SET: ReadonlySet<string> = new Set(SECRET_FIELDS);
+const SECRET_REF_KEYS: ReadonlySet<string> = new Set(SECRET_REF_FIELDS);
+
+/**
+ * `downstream[2].urls[1]`, `tags["mlds:owner"]`; `` for the document itself. A path never goes below a
+ * secret field into keys other than `env`/`ssmParameter`: such a key may be the secret itself
+ * (`streamKey: live_abc: x` is a mapping whose key is the stream key).
+ */
 export function formatPath(path: Path): string {
   let text = '';
-  for (const segment of path) {
+  for (const segment of redacted(path)) {
     if (typeof segment === 'number') text += `[${segment}]`;
     else if (PLAIN_KEY.test(segment)) text += text === '' ? segment : `.${segment}`;
     else text += `[${JSON.stringify(segment)}]`;
   }
   return text;
+}
+
+function redacted(path: Path): Path {
+  const [first, index, field, key] = path;
+  const underSecret = first === 'downstream' && typeof index === 'number' && SECRET_FIELD_SET.has(String(field));
+  if (underSecret && path.length > 3 && !SECRET_REF_KEYS.has(String(key))) return path.slice(0, 3);
+  if (underSecret && path.length > 4) return path.slice(0, 4);
+  return path;
 }
 
 /**

@@ -17,7 +17,7 @@ import { closest } from './suggest.js';
 
 // Turns ajv's errors into one diagnostic per problem, each saying how to fix it. ajv reports a problem
 // several times over (an `if` that failed because its `then` did, a value outside both the general and the
-// per-system enum), so findings are keyed by path and code and only the first is kept.
+// per-system enum), so findings are keyed by path, code and message and only the first is kept.
 
 const SECRET_REF_FIX = 'write `{ env: NAME }` (read from the environment when `mlds apply` runs) or `{ ssmParameter: /name }`';
 
@@ -47,7 +47,7 @@ export function schemaFindings(errors: readonly SchemaError[], data: unknown): F
   for (const schemaError of errors) {
     const finding = toFinding(schemaError, data);
     if (finding === undefined) continue;
-    const key = `${formatPath(finding.path)}\u0000${finding.code}`;
+    const key = `${formatPath(finding.path)}\u0000${finding.code}\u0000${finding.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     findings.push(finding);

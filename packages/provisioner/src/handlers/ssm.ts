@@ -57,7 +57,7 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
     const channel = rt.lookup(source.ingestEndpointOf);
     if (!channel)
       throw new InvalidPlanError(`${target.address}: no channel ${source.ingestEndpointOf} in the plan`);
-    await ingestPasswords(rt, channel);
+    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () => ingestPasswords(rt, channel));
     password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
   }
   if (!password) {

@@ -1,0 +1,34 @@
+import { aWorkflow } from '@mlds/fixtures';
+import { expect, test } from 'vitest';
+import { validateWorkflow } from '../../parse.js';
+
+function found(tags: Record<string, string>) {
+  return validateWorkflow(aWorkflow({ tags })).diagnostics.map(({ severity, code, path }) => `${severity} ${code} ${path}`);
+}
+
+test('ordinary tags pass', () => {
+  expect(found({ team: 'sports', 'cost center': '4711', 'app:name': 'a/b=c+d-e@f_g.h', Équipe: 'Überall' })).toEqual([]);
+  expect(found({ empty: '' })).toEqual([]);
+});
+
+test('aws: and mlds: keys are reserved', () => {
+  expect(found({ 'aws:team': 'x' })).toEqual(['error tags.reserved tags["aws:team"]']);
+  expect(found({ 'AWS:team': 'x' })).toEqual(['error tags.reserved tags["AWS:team"]']);
+  expect(found({ 'mlds:workflow': 'other' })).toEqual(['error tags.reserved tags["mlds:workflow"]']);
+  expect(found({ awsome: 'x', mldsish: 'y' })).toEqual([]);
+});
+
+test('key and value limits', () => {
+  expect(found({ ['k'.repeat(128)]: 'v' })).toEqual([]);
+  expect(found({ ['k'.repeat(129)]: 'v' })).toEqual([`error tags.key tags.${'k'.repeat(129)}`]);
+  expect(found({ 'team#1': 'v' })).toEqual(['error tags.key tags["team#1"]']);
+  expect(found({ team: 'v'.repeat(256) })).toEqual([]);
+  expect(found({ team: 'v'.repeat(257) })).toEqual(['error tags.value tags.team']);
+  expect(found({ team: 'a;b' })).toEqual(['error tags.value tags.team']);
+});
+
+test('at most 48 user tags, since mlds adds two of its own to the 50 a resource takes', () => {
+  const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`tag${i}`, 'x']));
+  expect(found(tags(48))).toEqual([]);
+  expect(found(tags(49))).toEqual(['error tags.count tags']);
+});

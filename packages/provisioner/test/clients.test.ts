@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ListChannelsCommand } from '@aws-sdk/client-mediapackage';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAwsClients } from '../src/clients.js';
+
+// Real SDK clients against a local HTTP server standing in for LocalStack: proves the SDK's own configuration
+// (AWS_ENDPOINT_URL_<SERVICE>, AWS_MAX_ATTEMPTS, the credential chain) reaches them unchanged.
+
+let server: ReturnType<typeof createServer>;
+let requests: IncomingMessage[];
+let status: number;
+let url: string;
+
+beforeEach(async () => {
+  requests = [];
+  status = 200;
+  server = createServer((request, response) => {
+    requests.push(request);
+    request.resume();
+    response.statusCode = status;
+    response.setHeader('content-type', 'application/json');
+    response.end(status === 200 ? '{"channels":[]}' : '{"message":"boom"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDLOCALSTACK');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-secret');
+  vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/config');
+  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
+  vi.stubEnv('AWS_PROFILE', undefined as unknown as string);
+  vi.stubEnv('AWS_ENDPOINT_URL', undefined as unknown as string);
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('createAwsClients', () => {
+  it('builds each client once per service and Region, in the Region asked for', async () => {
+    const clients = createAwsClients();
+    expect(clients.s3('us-west-2')).toBe(clients.s3('us-west-2'));
+    expect(clients.s3('eu-west-1')).not.toBe(clients.s3('us-west-2'));
+    expect(await clients.mediaPackage('eu-west-1').config.region()).toBe('eu-west-1');
+    expect(await clients.ssm('ap-south-1').config.region()).toBe('ap-south-1');
+    expect(await clients.mediaStore('us-east-1').config.region()).toBe('us-east-1');
+  });
+
+  it('passes the profile and nothing else the SDK would otherwise find itself', () => {
+    const client = createAwsClients({ profile: 'media-admin' }).s3('us-west-2');
+    expect(client.config.profile).toBe('media-admin');
+    expect(client.config.isCustomEndpoint).toBe(false);
+    expect(createAwsClients().s3('us-west-2').config.profile).toBeUndefined();
+  });
+
+  it('honours AWS_ENDPOINT_URL_<SERVICE> (LocalStack) and signs for the plan’s Region', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
+    const output = await createAwsClients().mediaPackage('eu-west-1').send(new ListChannelsCommand({}));
+    expect(output.Channels).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.headers.authorization).toContain('/eu-west-1/mediapackage/aws4_request');
+    expect(requests[0]?.headers.authorization).toContain('Credential=AKIDLOCALSTACK/');
+  });
+
+  it('honours AWS_ENDPOINT_URL for every service', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', url);
+    await createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({}));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('leaves retries to AWS_MAX_ATTEMPTS', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
+    status = 500;
+    await expect(createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({}))).rejects.toThrow();
+    expect(requests).toHaveLength(2);
+  });
+
+  it('points the MediaStore data plane at the container’s own endpoint', async () => {
+    const endpoint = 'https://abc123.data.mediastore.us-west-2.amazonaws.com';
+    const clients = createAwsClients();
+    const data = clients.mediaStoreData(endpoint, 'us-west-2');
+    expect(clients.mediaStoreData(endpoint, 'us-west-2')).toBe(data);
+    const resolved = await data.config.endpoint?.();
+    expect(resolved?.hostname).toBe('abc123.data.mediastore.us-west-2.amazonaws.com');
+    expect(await data.config.region()).toBe('us-west-2');
+  });
+
+  it('uses S3 through AWS_ENDPOINT_URL_S3 too', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', url);
+    await createAwsClients().s3('us-west-2').send(new HeadBucketCommand({ Bucket: 'somebucket' }));
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.headers.authorization).toContain('/us-west-2/s3/aws4_request');
+  });
+});

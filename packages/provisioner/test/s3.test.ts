@@ -1,0 +1,444 @@
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  ListObjectVersionsCommand,
+  NoSuchBucket,
+  NotFound,
+  PutBucketEncryptionCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { StateDocument } from '@mlds/core';
+import { describe, expect, it } from 'vitest';
+import { ApplyFailedError, BucketNameTakenError, NotEmptyError, ResourceNotOursError } from '../src/errors.js';
+import { apply, destroy } from '../src/index.js';
+import {
+  collectEvents,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  REGION,
+  ROLE,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
+
+const archive = (region = REGION, withRole = true) =>
+  planOf({
+    region,
+    ...(withRole ? { mediaLiveRoleArn: ROLE } : {}),
+    channelClass: 'SINGLE_PIPELINE',
+    downstream: [{ name: 'archive', system: 's3', format: 'archive' }],
+  });
+
+const BUCKET = 'curling-live-archive-p0';
+const TAG_SET = [
+  { Key: 'mlds:workflow', Value: 'curling-live' },
+  { Key: 'mlds:downstream', Value: 'archive' },
+];
+
+const rolePolicy = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'MldsMediaLiveWrite',
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    },
+    { Sid: 'MldsMediaLiveList', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` },
+  ],
+};
+
+const configureInputs = {
+  publicAccessBlock: [
+    {
+      Bucket: BUCKET,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    },
+  ],
+  encryption: [
+    {
+      Bucket: BUCKET,
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    },
+  ],
+};
+
+function bucketState(): StateDocument {
+  return {
+    formatVersion: 1,
+    workflow: 'curling-live',
+    region: REGION,
+    serial: 3,
+    resources: [
+      {
+        address: 'archive.bucket[0]',
+        kind: 's3-bucket',
+        name: BUCKET,
+        region: REGION,
+        pipeline: 0,
+        downstream: 'archive',
+        status: 'created',
+        arn: `arn:aws:s3:::${BUCKET}`,
+        tags: tagsOf('archive'),
+        properties: { mediaLiveRoleArn: ROLE },
+      },
+    ],
+  };
+}
+
+const notEmpty = (message = 'not empty') =>
+  new S3ServiceException({ name: 'BucketNotEmpty', $fault: 'client', $metadata: meta(409), message });
+
+describe('S3 bucket: apply', () => {
+  it('creates the bucket with its Region, tags and enforced ownership, then blocks public access, encrypts and lets the role write', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore();
+    mocks.s3.on(CreateBucketCommand).callsFake(() => {
+      // The intent is on disk before the call.
+      expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
+      return {};
+    });
+    mocks.s3.on(PutPublicAccessBlockCommand).resolves({});
+    mocks.s3.on(PutBucketEncryptionCommand).resolves({});
+    mocks.s3.on(PutBucketPolicyCommand).resolves({});
+
+    const result = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
+
+    expect(mocks.s3.commandCalls(CreateBucketCommand).map((call) => call.args[0].input)).toStrictEqual([
+      {
+        Bucket: BUCKET,
+        ObjectOwnership: 'BucketOwnerEnforced',
+        CreateBucketConfiguration: { LocationConstraint: REGION, Tags: TAG_SET },
+      },
+    ]);
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toStrictEqual(
+      configureInputs.publicAccessBlock,
+    );
+    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand).map((c) => c.args[0].input)).toStrictEqual(
+      configureInputs.encryption,
+    );
+    const policies = mocks.s3.commandCalls(PutBucketPolicyCommand).map((c) => c.args[0].input);
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.Bucket).toBe(BUCKET);
+    expect(JSON.parse(policies[0]?.Policy ?? '')).toStrictEqual(rolePolicy);
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
+    expect(mocks.s3.calls()).toHaveLength(4);
+    expect(result.state?.resources).toMatchObject([
+      { address: 'archive.bucket[0]', name: BUCKET, status: 'created', arn: `arn:aws:s3:::${BUCKET}` },
+    ]);
+    expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'created' }]);
+  });
+
+  it('leaves the bucket policy alone without a MediaLive role', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    await apply({ plan: archive(REGION, false), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
+    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(1);
+  });
+
+  it('in us-east-1 sends no LocationConstraint, after checking the name is free (that Region answers 200 for your own bucket)', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    await apply({ plan: archive('us-east-1'), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    expect(mocks.s3.commandCalls(HeadBucketCommand).map((c) => c.args[0].input)).toStrictEqual([{ Bucket: BUCKET }]);
+    expect(mocks.s3.commandCalls(CreateBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET, ObjectOwnership: 'BucketOwnerEnforced', CreateBucketConfiguration: { Tags: TAG_SET } },
+    ]);
+  });
+
+  it('in us-east-1 adopts an existing bucket of this account only with our tag', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    const result = await apply({
+      plan: archive('us-east-1'),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
+    expect(result.outcomes).toMatchObject([{ outcome: 'adopted' }]);
+
+    const other = mockedClients();
+    other.mocks.s3.on(HeadBucketCommand).resolves({});
+    other.mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'team', Value: 'other' }] });
+    const run = apply({ plan: archive('us-east-1'), clients: other.aws, store: new MemoryStateStore(), env: {} });
+    await expect(run).rejects.toBeInstanceOf(ApplyFailedError);
+    expect(other.mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
+    expect(other.mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
+  });
+
+  it('turns BucketAlreadyExists into BucketNameTakenError naming the fix, and records nothing', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(CreateBucketCommand)
+      .rejects(new BucketAlreadyExists({ message: 'The requested bucket name is not available.', $metadata: meta(409) }));
+    const store = new MemoryStateStore();
+    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    const cause = (error as ApplyFailedError).failures[0]?.cause;
+    expect(cause).toBeInstanceOf(BucketNameTakenError);
+    expect((cause as Error).cause).toBeInstanceOf(BucketAlreadyExists);
+    expect((error as Error).message).toMatch(/"curling-live-archive-p0" is taken by another AWS account.*Rename/);
+    expect(store.doc?.resources).toEqual([]);
+    expect(mocks.s3.calls()).toHaveLength(1);
+  });
+
+  it('adopts on BucketAlreadyOwnedByYou when the bucket carries our tag, and finishes every setting', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3
+      .on(CreateBucketCommand)
+      .rejects(new BucketAlreadyOwnedByYou({ message: 'you already own it', $metadata: meta(409) }));
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    const result = await apply({ plan: archive(), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    expect(result.outcomes).toMatchObject([{ outcome: 'adopted' }]);
+    expect(mocks.s3.commandCalls(PutBucketOwnershipControlsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+    ]);
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toStrictEqual(
+      configureInputs.publicAccessBlock,
+    );
+    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(1);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(1);
+    expect(mocks.s3.commandCalls(PutBucketTaggingCommand)).toHaveLength(0);
+    expect(result.state?.resources).toMatchObject([{ status: 'created' }]);
+  });
+
+  it('refuses a bucket of this account without our tag: never adopted, never recorded', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(CreateBucketCommand)
+      .rejects(new BucketAlreadyOwnedByYou({ message: 'you already own it', $metadata: meta(409) }));
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3
+      .on(GetBucketTaggingCommand)
+      .rejects(new S3ServiceException({ name: 'NoSuchTagSet', $fault: 'client', $metadata: meta(404), message: 'none' }));
+    const store = new MemoryStateStore();
+    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect((error as Error).message).toMatch(/without the tag mlds:workflow=curling-live/);
+    expect(store.doc?.resources).toEqual([]);
+    for (const command of [PutPublicAccessBlockCommand, PutBucketPolicyCommand, PutBucketOwnershipControlsCommand]) {
+      expect(mocks.s3.commandCalls(command)).toHaveLength(0);
+    }
+  });
+
+  it('retries NoSuchBucket right after CreateBucket (eventual consistency) and says it waited', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3
+      .on(PutPublicAccessBlockCommand)
+      .rejectsOnce(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }))
+      .resolves({});
+    const { events, onEvent } = collectEvents();
+    await apply({ plan: archive(), clients: aws, store: new MemoryStateStore(), env: {}, onEvent, ...virtualTime() });
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
+    expect(events.filter((event) => event.type === 'waiting')).toMatchObject([
+      { address: 'archive.bucket[0]', reason: 'not yet consistent (NoSuchBucket)', attempt: 1 },
+    ]);
+  });
+
+  it('does not retry NoSuchBucket where it means the bucket is gone', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(HeadBucketCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
+    const store = new MemoryStateStore({ ...bucketState(), resources: [{ ...bucketState().resources[0]!, status: 'creating' }] });
+    await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
+  });
+});
+
+describe('S3 bucket: destroy', () => {
+  it('deletes an empty bucket and waits until HeadBucket says it is gone', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
+    mocks.s3.on(DeleteBucketCommand).resolves({});
+    mocks.s3
+      .on(HeadBucketCommand)
+      .resolvesOnce({})
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const store = new MemoryStateStore(bucketState());
+    const time = virtualTime();
+    const result = await destroy({ clients: aws, store, ...time });
+    expect(mocks.s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET, MaxKeys: 1 },
+    ]);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([{ Bucket: BUCKET }]);
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
+    expect(result.state?.resources).toEqual([]);
+    expect(time.sleeps).toHaveLength(1);
+  });
+
+  it('refuses a bucket holding objects without --force, deleting nothing', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.ts', VersionId: 'null' }], IsTruncated: true });
+    const store = new MemoryStateStore(bucketState());
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    expect(error).toBeInstanceOf(NotEmptyError);
+    expect((error as NotEmptyError).blockers).toEqual([
+      { address: 'archive.bucket[0]', name: BUCKET, reason: 'the bucket holds objects or object versions' },
+    ]);
+    expect((error as Error).message).toMatch(/Nothing was deleted.*--force/s);
+    expect(mocks.s3.calls()).toHaveLength(1);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('with --force denies new writes (keeping the policy), deletes every version and marker in pages of ≤1000, then the bucket', async () => {
+    const { aws, mocks } = mockedClients();
+    const existingPolicy = { Version: '2012-10-17', Statement: [rolePolicy.Statement[0]] };
+    mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(existingPolicy) });
+    mocks.s3.on(PutBucketPolicyCommand).resolves({});
+    const page1Versions = Array.from({ length: 600 }, (_, i) => ({ Key: `seg/${i}.ts`, VersionId: `v${i}` }));
+    const page1Markers = Array.from({ length: 400 }, (_, i) => ({ Key: `old/${i}.ts`, VersionId: `m${i}` }));
+    let secondPageListed: () => void = () => {};
+    const listedTwice = new Promise<void>((resolve) => {
+      secondPageListed = resolve;
+    });
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        Versions: page1Versions,
+        DeleteMarkers: page1Markers,
+        IsTruncated: true,
+        NextKeyMarker: 'seg/599.ts',
+        NextVersionIdMarker: 'v599',
+      })
+      .callsFakeOnce(() => {
+        secondPageListed();
+        return { Versions: [{ Key: 'z.m3u8', VersionId: 'null' }], IsTruncated: false };
+      });
+    // The first page's delete completes only once the second page was listed: pages run in parallel.
+    mocks.s3
+      .on(DeleteObjectsCommand)
+      .callsFakeOnce(async () => {
+        await listedTwice;
+        return {};
+      })
+      .resolves({});
+    mocks.s3.on(DeleteBucketCommand).resolves({});
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const { events, onEvent } = collectEvents();
+    const result = await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, onEvent, ...virtualTime() });
+
+    const policies = mocks.s3.commandCalls(PutBucketPolicyCommand).map((c) => c.args[0].input);
+    expect(policies.map((p) => ({ ...p, Policy: JSON.parse(p.Policy ?? '') }))).toStrictEqual([
+      {
+        Bucket: BUCKET,
+        Policy: {
+          Version: '2012-10-17',
+          Statement: [
+            rolePolicy.Statement[0],
+            {
+              Sid: 'MldsDenyWritesWhileDestroying',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObject',
+              Resource: `arn:aws:s3:::${BUCKET}/*`,
+            },
+          ],
+        },
+      },
+    ]);
+    expect(mocks.s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+      { Bucket: BUCKET, KeyMarker: 'seg/599.ts', VersionIdMarker: 'v599' },
+    ]);
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET, Delete: { Objects: [...page1Versions, ...page1Markers], Quiet: true } },
+      { Bucket: BUCKET, Delete: { Objects: [{ Key: 'z.m3u8', VersionId: 'null' }], Quiet: true } },
+    ]);
+    const order = mocks.s3.calls().map((call) => call.args[0].constructor.name);
+    expect(order.indexOf('PutBucketPolicyCommand')).toBeLessThan(order.indexOf('DeleteObjectsCommand'));
+    expect(order.lastIndexOf('DeleteObjectsCommand')).toBeLessThan(order.indexOf('DeleteBucketCommand'));
+    expect(result.state?.resources).toEqual([]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'progress', address: 'archive.bucket[0]', detail: 'deleted 1001 object version(s)' }),
+    );
+  });
+
+  it('with --force and no bucket policy, the deny is the whole policy', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3
+      .on(GetBucketPolicyCommand)
+      .rejects(new S3ServiceException({ name: 'NoSuchBucketPolicy', $fault: 'client', $metadata: meta(404), message: 'none' }));
+    mocks.s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
+    const policy = JSON.parse(mocks.s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy ?? '');
+    expect(policy.Statement).toHaveLength(1);
+    expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: 's3:PutObject' });
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  it('retries only the keys DeleteObjects could not delete when S3 asks to slow down', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(rolePolicy) });
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .resolves({ Versions: [{ Key: 'a', VersionId: '1' }, { Key: 'b', VersionId: '2' }], IsTruncated: false });
+    mocks.s3
+      .on(DeleteObjectsCommand)
+      .resolvesOnce({ Errors: [{ Key: 'b', VersionId: '2', Code: 'SlowDown', Message: 'Please reduce your request rate.' }] })
+      .resolves({});
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toStrictEqual([
+      [{ Key: 'a', VersionId: '1' }, { Key: 'b', VersionId: '2' }],
+      [{ Key: 'b', VersionId: '2' }],
+    ]);
+  });
+
+  it('empties again when objects arrived before the deny took effect (BucketNotEmpty)', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(rolePolicy) });
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({ IsTruncated: false })
+      .resolves({ Versions: [{ Key: 'late.ts', VersionId: 'null' }], IsTruncated: false });
+    mocks.s3.on(DeleteBucketCommand).rejectsOnce(notEmpty()).resolves({});
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
+    expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toStrictEqual([
+      [{ Key: 'late.ts', VersionId: 'null' }],
+    ]);
+  });
+
+  it('treats a bucket already gone as deleted', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(ListObjectVersionsCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
+    const result = await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), ...virtualTime() });
+    expect(result.state?.resources).toEqual([]);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+    expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'forgotten' }]);
+  });
+});
