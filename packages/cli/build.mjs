@@ -8,6 +8,7 @@
 // `--if-stale` builds only when a file the last build read has changed since (see `isStale`).
 
 import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,17 +16,79 @@ import { parseArgs } from 'node:util';
 const packageDir = dirname(fileURLToPath(import.meta.url));
 export const defaultOutdir = join(packageDir, 'dist');
 const BUILD_INFO = 'build-info.json';
+const BIN_SOURCE = join(packageDir, 'src/bin.ts');
+const require = createRequire(import.meta.url);
 
 /** Modules that load only in commands that call AWS: never bundled, never loaded by validate or plan. */
 export const EXTERNAL = ['@aws-sdk/*', '@smithy/*', 'p-retry', '@mlds/provisioner'];
 
-import { createRequire } from 'node:module';
-const yamlEsm = { name: 'yaml-esm', setup(build) { build.onResolve({ filter: /^yaml$/ }, (args) => { const r = createRequire(join(args.resolveDir, 'x.js')); return { path: join(dirname(r.resolve('yaml/package.json')), 'browser/index.js') }; }); } };
-const builtins = { name: 'builtins', setup(build) {
-  build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => { if (!module.isBuiltin(args.path) || args.kind !== 'import-statement' ) return undefined; if (args.importer.endsWith('bin.ts')) return undefined; return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' }; });
-  build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify('node:' + args.path)});`, loader: 'js' }));
-} };
-import module from 'node:module';
+/**
+ * `import { parseArgs } from 'node:util'` in an ES module makes Node build the module's ESM facade, which reads
+ * every export, lazy ones included: node:util alone then costs milliseconds at start-up (streams, TextDecoder,
+ * stderr...). This replaces each built-in module with one that takes it from `process.getBuiltinModule`
+ * (Node 22.3) and exports each member through its own side-effect-free read, so that the bundle keeps, and
+ * reads, only the members it uses. The bin keeps its plain import: it checks that the function exists.
+ */
+const builtinsWithoutFacade = {
+  name: 'builtins-without-esm-facade',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      if (!isBuiltin(args.path) || args.kind !== 'import-statement' || args.importer === BIN_SOURCE) return undefined;
+      return { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'builtin', sideEffects: false };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.keys(require(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+      return {
+        loader: 'js',
+        contents: [
+          `const builtin = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+          'const member = (name) => builtin[name];',
+          ...names.map((name) => `export const ${name} = /* @__PURE__ */ member(${JSON.stringify(name)});`),
+          'export default builtin;',
+        ].join('\n'),
+      };
+    });
+  },
+};
+
+/**
+ * yaml's `node` entry is CommonJS and calls `require('process')`, which an ES module bundle cannot do, and its
+ * CommonJS wrappers cost start-up time. Its ES module build (published as the `default` entry) is the same
+ * code; it differs only in reading two debug variables and using `atob` for `!!binary`, which mlds never uses.
+ */
+const yamlAsEsModule = {
+  name: 'yaml-as-es-module',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, (args) => {
+      const resolveFrom = createRequire(join(args.resolveDir, 'package.json'));
+      return { path: join(dirname(resolveFrom.resolve('yaml/package.json')), 'browser/index.js') };
+    });
+  },
+};
+
+const plugins = [builtinsWithoutFacade, yamlAsEsModule];
+
+/**
+ * Bundles one ES module (`contents`, resolved from this package) into `outfile` the way the CLI is bundled:
+ * for measuring @mlds/core as the CLI runs it (the bench).
+ */
+export async function bundleLikeTheCli(contents, outfile) {
+  const { build } = await import('esbuild');
+  await build({
+    stdin: { contents, resolveDir: packageDir },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    conditions: ['mlds-source'],
+    external: EXTERNAL,
+    plugins,
+    minify: true,
+    logLevel: 'warning',
+  });
+}
+
 /** Builds into `outdir` (emptied first). Returns esbuild's metafile. */
 export async function buildCli({ outdir = defaultOutdir } = {}) {
   const { build } = await import('esbuild');
@@ -37,25 +100,23 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     outdir,
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    splitting: !process.env.NOSPLIT,
+    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     conditions: ['mlds-source'],
     external: EXTERNAL,
-    minify: !process.env.NOMIN,
+    plugins,
+    minify: true,
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'linked',
     logLevel: 'warning',
-    plugins: [...(process.env.YAML_MODE === 'esm' ? [yamlEsm] : []), ...(process.env.BUILTINS ? [builtins] : [])],
-    ...(process.env.HINT ? { banner: { js: '//# allFunctionsCalledOnLoad' } } : {}),
-    ...(process.env.YAML_MODE === 'esm' ? {} : { banner: { js: "import { createRequire as __mldsCreateRequire } from 'node:module'; const require = __mldsCreateRequire(import.meta.url);" } }),
   });
   await chmod(join(outdir, 'mlds.js'), 0o755);
-  const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json'].map((input) =>
-    resolve(packageDir, input),
-  );
+  const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json']
+    .filter((input) => !input.startsWith('builtin:'))
+    .map((input) => resolve(packageDir, input));
   await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   await writeFile(join(outdir, BUILD_INFO), JSON.stringify({ startedAt, inputs }, null, 2));
   return result.metafile;
@@ -74,7 +135,12 @@ export async function isStale({ outdir = defaultOutdir } = {}) {
     return true;
   }
   const times = await Promise.all(
-    info.inputs.map((input) => stat(input).then((stats) => stats.mtimeMs, () => Number.POSITIVE_INFINITY)),
+    info.inputs.map((input) =>
+      stat(input).then(
+        (stats) => stats.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      ),
+    ),
   );
   return times.some((time) => time >= info.startedAt);
 }

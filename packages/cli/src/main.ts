@@ -6,7 +6,7 @@ import { commands } from './commands/registry.js';
 import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
-import { renderDiagnostics } from './render/diagnostics.js';
+import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
 import { type Colors, colorEnabled, createColors, type Env, type TextReader, type TextWriter } from './terminal.js';
 
@@ -190,7 +190,7 @@ function reportFailure(
         diagnostics: error.diagnostics,
       });
     } else {
-      stderr.write(renderDiagnostics(error.diagnostics, error.file, colors));
+      writeDiagnostics(stderr, error.diagnostics, error.file, colors);
     }
     stderr.write(`${label}: ${error.message}\n`);
     return;

@@ -48,26 +48,44 @@ describe('positions', () => {
     const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: social\n    system: udp\n';
     const { diagnostics } = parseWorkflow(text);
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'field.required-by-system', path: 'downstream[0]', line: 4, column: 5 }),
+      expect.objectContaining({
+        code: 'field.required-by-system',
+        path: 'downstream[0]',
+        line: 4,
+        column: 5,
+      }),
     ]);
   });
 
   test('a missing top-level field points at the document', () => {
-    const { diagnostics } = parseWorkflow('\n\nworkflow: a\ndownstream: [{ name: p, system: mediapackage }]\n');
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'field.required', path: '', line: 3, column: 1 })]);
+    const { diagnostics } = parseWorkflow(
+      '\n\nworkflow: a\ndownstream: [{ name: p, system: mediapackage }]\n',
+    );
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'field.required', path: '', line: 3, column: 1 }),
+    ]);
   });
 
   test('a key with no value is placed at the key', () => {
-    const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: http-put\n    urls:\n';
+    const text =
+      'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: http-put\n    urls:\n';
     const { diagnostics } = parseWorkflow(text);
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'field.type', path: 'downstream[0].urls', line: 6, column: 5 })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'field.type', path: 'downstream[0].urls', line: 6, column: 5 }),
+    ]);
   });
 
   test('JSON text is placed the same way', () => {
-    const text = '{\n  "workflow": "a",\n  "region": "us-west-2",\n  "downstream": [\n    { "name": "p", "system": "mediapackage", "mode": "vod" }\n  ]\n}\n';
+    const text =
+      '{\n  "workflow": "a",\n  "region": "us-west-2",\n  "downstream": [\n    { "name": "p", "system": "mediapackage", "mode": "vod" }\n  ]\n}\n';
     const { diagnostics } = parseWorkflow(text, { filename: 'a.json' });
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'mode.vod-unsupported', path: 'downstream[0].mode', line: 5, column: 54 }),
+      expect.objectContaining({
+        code: 'mode.vod-unsupported',
+        path: 'downstream[0].mode',
+        line: 5,
+        column: 54,
+      }),
     ]);
   });
 
@@ -94,18 +112,22 @@ describe('positions', () => {
 
 describe('syntax', () => {
   test('a YAML syntax error is `syntax` with its position and stops there', () => {
-    const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: mediapackage\n   - name: q\n';
+    const text =
+      'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: mediapackage\n   - name: q\n';
     const { diagnostics, workflow, input } = parseWorkflow(text);
     expect(workflow).toBeUndefined();
     expect(input).toBeUndefined();
     expect(diagnostics.length).toBeGreaterThan(0);
-    expect(diagnostics[0]).toEqual(expect.objectContaining({ severity: 'error', code: 'syntax', line: 6, column: 4 }));
+    expect(diagnostics[0]).toEqual(
+      expect.objectContaining({ severity: 'error', code: 'syntax', line: 6, column: 4 }),
+    );
     expect(diagnostics[0]?.message).toContain('YAML syntax error');
     expect(diagnostics.every((d) => d.code === 'syntax')).toBe(true);
   });
 
   test('a duplicate key is an error naming the key', () => {
-    const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: mediapackage\n    name: q\n';
+    const text =
+      'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: mediapackage\n    name: q\n';
     expect(parseWorkflow(text).diagnostics).toEqual([
       {
         severity: 'error',
@@ -120,7 +142,9 @@ describe('syntax', () => {
 
   test('a duplicate key in JSON too', () => {
     const text = '{"workflow": "a", "workflow": "b", "region": "us-west-2", "downstream": []}';
-    expect(parseWorkflow(text, { filename: 'w.json' }).diagnostics.map((d) => d.code)).toEqual(['syntax.duplicate-key']);
+    expect(parseWorkflow(text, { filename: 'w.json' }).diagnostics.map((d) => d.code)).toEqual([
+      'syntax.duplicate-key',
+    ]);
   });
 
   test('more than one document', () => {
@@ -145,15 +169,24 @@ describe('syntax', () => {
   });
 
   test('JSON that YAML would accept is still refused in a .json file', () => {
-    const { diagnostics } = parseWorkflow('{"workflow": "a", "region": "us-west-2", "downstream": [],}', { filename: 'w.JSON' });
+    const { diagnostics } = parseWorkflow('{"workflow": "a", "region": "us-west-2", "downstream": [],}', {
+      filename: 'w.JSON',
+    });
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'syntax', line: 1, column: 59, message: expect.stringContaining('trailing comma') }),
+      expect.objectContaining({
+        code: 'syntax',
+        line: 1,
+        column: 59,
+        message: expect.stringContaining('trailing comma'),
+      }),
     ]);
   });
 
   test('text starting with { that YAML cannot read is reported as JSON without a file name', () => {
     const { diagnostics } = parseWorkflow('{"workflow": "a" "region": "us-west-2"}');
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'syntax', message: expect.stringContaining('JSON syntax error') })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'syntax', message: expect.stringContaining('JSON syntax error') }),
+    ]);
   });
 
   test('an empty file', () => {
@@ -170,15 +203,23 @@ describe('syntax', () => {
 
   test('an alias bomb is refused, not expanded', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) lines.push(`${'a'.repeat(i + 1)}: &${'a'.repeat(i + 1)} [${Array(10).fill(`*${'a'.repeat(i)}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `${'a'.repeat(i + 1)}: &${'a'.repeat(i + 1)} [${Array(10)
+          .fill(`*${'a'.repeat(i)}`)
+          .join(', ')}]`,
+      );
     const { diagnostics } = parseWorkflow(lines.join('\n'));
     expect(diagnostics.map((d) => d.code)).toEqual(['syntax']);
   });
 
   test('a YAML warning (an unknown tag) is a warning, and the message does not quote the tag', () => {
-    const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: !secret-tag mediapackage\n';
+    const text =
+      'workflow: a\nregion: us-west-2\ndownstream:\n  - name: p\n    system: !secret-tag mediapackage\n';
     const { diagnostics, workflow } = parseWorkflow(text);
-    expect(diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'syntax', line: 5, column: 13 })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'syntax', line: 5, column: 13 }),
+    ]);
     expect(diagnostics[0]?.message).not.toContain('secret-tag');
     expect(workflow).toBeDefined();
   });
@@ -193,18 +234,27 @@ describe('the result', () => {
   });
 
   test('warnings and infos keep the workflow; a semantic error keeps the input but not the workflow', () => {
-    const warned = parseWorkflow('workflow: a\nregion: us-west-2\ndownstream:\n  - { name: m, system: mediastore }\n');
+    const warned = parseWorkflow(
+      'workflow: a\nregion: us-west-2\ndownstream:\n  - { name: m, system: mediastore }\n',
+    );
     expect(warned.diagnostics.map((d) => d.severity)).toEqual(['warning']);
     expect(warned.workflow?.downstream[0]?.resolvedSystem).toBe('mediastore');
 
     const failed = parseWorkflow('workflow: a\nregion: mars-1\ndownstream:\n  - { name: m, system: s3 }\n');
     expect(failed.diagnostics.map((d) => d.code)).toEqual(['region.format']);
     expect(failed.workflow).toBeUndefined();
-    expect(failed.input).toEqual({ workflow: 'a', region: 'mars-1', downstream: [{ name: 'm', system: 's3' }] });
+    expect(failed.input).toEqual({
+      workflow: 'a',
+      region: 'mars-1',
+      downstream: [{ name: 'm', system: 's3' }],
+    });
   });
 
   test('parsing the same text twice gives the same result', () => {
-    const text = readExample('curling-live').replace('format: archive', 'format: hls\n    mode: vod\n    buckets: [A, b.c]');
+    const text = readExample('curling-live').replace(
+      'format: archive',
+      'format: hls\n    mode: vod\n    buckets: [A, b.c]',
+    );
     expect(parseWorkflow(text)).toStrictEqual(parseWorkflow(text));
     expect(parseWorkflow(text).diagnostics.length).toBeGreaterThan(1);
   });
@@ -242,11 +292,23 @@ describe('the example workflow files', () => {
   const invalid = readdirSync(invalidDir).filter((file) => /\.(ya?ml|json)$/.test(file));
 
   test('there is one per downstream system, a JSON one and a single-pipeline one', () => {
-    const all = exampleNames().map((name) => parseWorkflow(readExample(name), { filename: examplePath(name) }));
-    const systems = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.system) ?? []));
-    expect([...systems].sort()).toEqual(
-      ['akamai', 'aws', 'http-put', 'mediapackage', 'mediastore', 'mss', 'rtmp', 's3', 'srt', 'udp', 'webdav'],
+    const all = exampleNames().map((name) =>
+      parseWorkflow(readExample(name), { filename: examplePath(name) }),
     );
+    const systems = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.system) ?? []));
+    expect([...systems].sort()).toEqual([
+      'akamai',
+      'aws',
+      'http-put',
+      'mediapackage',
+      'mediastore',
+      'mss',
+      'rtmp',
+      's3',
+      'srt',
+      'udp',
+      'webdav',
+    ]);
     const formats = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.format) ?? []));
     expect(formats).toEqual(new Set(['hls', 'archive', 'frame-capture', 'rtmp', 'mss', 'ts', 'srt']));
     const groups = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.outputGroup) ?? []));

@@ -1,4 +1,13 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type YAMLError,
+} from 'yaml';
 import { normalizeWorkflow } from './normalize.js';
 import type { Diagnostic, Severity, Workflow, WorkflowInput } from './types.js';
 import { checkWorkflow } from './validate/index.js';
@@ -28,7 +37,10 @@ interface Placed {
 /** Checks an already-parsed workflow object (no positions). Never mutates `input`, never throws. */
 export function validateWorkflow(input: unknown): ParseResult {
   const checked = checkWorkflow(input);
-  const placed = checked.findings.map((finding) => ({ diagnostic: toDiagnostic(finding), path: finding.path }));
+  const placed = checked.findings.map((finding) => ({
+    diagnostic: toDiagnostic(finding),
+    path: finding.path,
+  }));
   return result(placed, checked.input);
 }
 
@@ -36,7 +48,8 @@ export function validateWorkflow(input: unknown): ParseResult {
 export function parseWorkflow(text: string, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const json = /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
+  const json =
+    /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
   if (json) {
     const jsonError = findJsonSyntaxError(text);
     if (jsonError !== undefined) {
@@ -51,27 +64,39 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
     }
   }
   if (document.errors.length > 0) {
-    return syntaxResult(document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)));
+    return syntaxResult(
+      document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)),
+    );
   }
   let data: unknown;
   try {
     data = document.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    const message = cause instanceof ReferenceError ? 'an alias (*name) refers to no anchor, or aliases repeat too often' : 'the document cannot be read';
-    return syntaxResult([place(error('syntax', [], `YAML error: ${message}; fix it and try again.`), { line: 1, col: 1 })]);
+    const message =
+      cause instanceof ReferenceError
+        ? 'an alias (*name) refers to no anchor, or aliases repeat too often'
+        : 'the document cannot be read';
+    return syntaxResult([
+      place(error('syntax', [], `YAML error: ${message}; fix it and try again.`), { line: 1, col: 1 }),
+    ]);
   }
   const checked = checkWorkflow(data);
   const placed = checked.findings.map((finding) =>
     place(finding, lineCounter.linePos(locate(document, finding.path, finding.at))),
   );
-  for (const warning of document.warnings) placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
+  for (const warning of document.warnings)
+    placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
   return result(placed, checked.input);
 }
 
 function result(placed: Placed[], input: WorkflowInput | undefined): ParseResult {
   const diagnostics = placed.sort(compareDiagnostics).map((item) => item.diagnostic);
   const failed = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
-  return { workflow: failed || input === undefined ? undefined : normalizeWorkflow(input), input, diagnostics };
+  return {
+    workflow: failed || input === undefined ? undefined : normalizeWorkflow(input),
+    input,
+    diagnostics,
+  };
 }
 
 function syntaxResult(placed: Placed[]): ParseResult {
@@ -79,38 +104,70 @@ function syntaxResult(placed: Placed[]): ParseResult {
 }
 
 function toDiagnostic(finding: Finding): Diagnostic {
-  return { severity: finding.severity, code: finding.code, message: finding.message, path: formatPath(finding.path) };
+  return {
+    severity: finding.severity,
+    code: finding.code,
+    message: finding.message,
+    path: formatPath(finding.path),
+  };
 }
 
 function place(finding: Finding, position: { line: number; col: number }): Placed {
-  return { diagnostic: { ...toDiagnostic(finding), line: position.line, column: position.col }, path: finding.path };
+  return {
+    diagnostic: { ...toDiagnostic(finding), line: position.line, column: position.col },
+    path: finding.path,
+  };
 }
 
 function error(code: string, path: Path, message: string): Finding {
   return { severity: 'error', code, path, message };
 }
 
-function yamlDiagnostic(yamlError: YAMLError, severity: Severity, document: Document, lineCounter: LineCounter): Placed {
+function yamlDiagnostic(
+  yamlError: YAMLError,
+  severity: Severity,
+  document: Document,
+  lineCounter: LineCounter,
+): Placed {
   const offset = yamlError.pos[0];
   const path = pathAtOffset(document, offset);
   const position = lineCounter.linePos(offset);
   if (yamlError.code === 'DUPLICATE_KEY') {
     const where = path.length === 0 ? 'A key' : `\`${formatPath(path)}\``;
     return place(
-      { severity, code: 'syntax.duplicate-key', path, message: `${where} appears twice in the same mapping: keep one.` },
+      {
+        severity,
+        code: 'syntax.duplicate-key',
+        path,
+        message: `${where} appears twice in the same mapping: keep one.`,
+      },
       position,
     );
   }
   if (yamlError.code === 'MULTIPLE_DOCS') {
     return place(
-      { severity, code: 'syntax', path: [], message: 'The file holds more than one YAML document (a `---` after the first): keep one workflow per file.' },
+      {
+        severity,
+        code: 'syntax',
+        path: [],
+        message:
+          'The file holds more than one YAML document (a `---` after the first): keep one workflow per file.',
+      },
       position,
     );
   }
   // yaml quotes the offending token in some messages; it may be a secret, so the quote goes.
   const text = yamlError.message.replace(/:\s*["!].*$/s, '').replace(/\.$/, '');
   const fix = severity === 'error' ? '; check the indentation, quotes and brackets here' : '';
-  return place({ severity, code: 'syntax', path, message: `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${text}${fix}.` }, position);
+  return place(
+    {
+      severity,
+      code: 'syntax',
+      path,
+      message: `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${text}${fix}.`,
+    },
+    position,
+  );
 }
 
 /** The offset of the node at `path` (its key with `at: 'key'`), or of its nearest ancestor in the document. */

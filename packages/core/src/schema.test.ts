@@ -5,7 +5,10 @@ import { defaultFormat } from './normalize.js';
 import { SYSTEM_FORMATS, SYSTEMS, workflowJsonSchema } from './schema.js';
 
 const committedSchema = readFileSync(new URL('../schema/workflow.schema.json', import.meta.url), 'utf8');
-const committedValidator = readFileSync(new URL('./generated/workflow-validator.ts', import.meta.url), 'utf8');
+const committedValidator = readFileSync(
+  new URL('./generated/workflow-validator.ts', import.meta.url),
+  'utf8',
+);
 
 describe('generated files', () => {
   const fresh = generateArtifacts(workflowJsonSchema);
@@ -34,14 +37,19 @@ describe('the JSON Schema', () => {
   test('describes every field', () => {
     const undescribed: string[] = [];
     const visit = (node: unknown, where: string): void => {
-      if (Array.isArray(node)) node.forEach((item, i) => visit(item, `${where}[${i}]`));
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) visit(item, `${where}[${i}]`);
+      }
       if (typeof node !== 'object' || node === null) return;
       for (const [key, value] of Object.entries(node)) {
         if (key === 'properties' && typeof value === 'object' && value !== null) {
           for (const [field, schema] of Object.entries(value)) {
             // `false` forbids a field in a per-system branch: a constraint, not a field.
             if (schema === false) continue;
-            if (typeof (schema as { description?: unknown }).description !== 'string' && !where.includes('/if')) {
+            if (
+              typeof (schema as { description?: unknown }).description !== 'string' &&
+              !where.includes('/if')
+            ) {
               undescribed.push(`${where}/properties/${field}`);
             }
           }

@@ -55,7 +55,11 @@ export const COMMON_DOWNSTREAM_FIELDS = [
   'needs',
 ] as const satisfies readonly DownstreamField[];
 
-const MEDIAPACKAGE_FIELDS = ['channelId', 'region', 'outputGroup'] as const satisfies readonly DownstreamField[];
+const MEDIAPACKAGE_FIELDS = [
+  'channelId',
+  'region',
+  'outputGroup',
+] as const satisfies readonly DownstreamField[];
 const S3_FIELDS = ['buckets', 'path'] as const satisfies readonly DownstreamField[];
 const HTTP_FIELDS = ['urls', 'username', 'password'] as const satisfies readonly DownstreamField[];
 
@@ -171,13 +175,13 @@ const downstreamProperties = {
   },
   system: {
     description:
-      'The downstream system. `aws` lets mlds pick the AWS service by the user guide\'s rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).',
+      "The downstream system. `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).",
     type: 'string',
     enum: SYSTEMS,
   },
   format: {
     description:
-      'The format the downstream system requires; it decides the MediaLive output group. Default: the system\'s first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt). s3 also takes archive and frame-capture.',
+      "The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt). s3 also takes archive and frame-capture.",
     type: 'string',
     enum: FORMATS,
   },
@@ -211,10 +215,10 @@ const downstreamProperties = {
     type: 'string',
     examples: ['us-east-1'],
   },
-  buckets: pipelineList('s3 only: existing S3 buckets to write to instead of creating them (no dots in the name).', [
-    'sports-live-p0',
-    'sports-live-p1',
-  ]),
+  buckets: pipelineList(
+    's3 only: existing S3 buckets to write to instead of creating them (no dots in the name).',
+    ['sports-live-p0', 'sports-live-p1'],
+  ),
   path: {
     description:
       's3 and mediastore: `folders/baseFilename` inside each bucket or container, without a leading or trailing `/`. Default: `<workflow>/<name>/index`.',
@@ -238,7 +242,8 @@ const downstreamProperties = {
     description: `rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. ${secretRef.description}`,
   },
   auth: {
-    description: "rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.",
+    description:
+      "rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.",
     type: 'string',
     enum: ['common', 'akamai'],
   },
@@ -260,6 +265,7 @@ function systemBranch(system: System) {
   const required = SYSTEM_REQUIRED_FIELDS[system];
   return {
     if: { properties: { system: { const: system } }, required: ['system'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited.
     then: {
       ...(required.length > 0 ? { required } : {}),
       properties: {
@@ -297,7 +303,8 @@ export const workflowJsonSchema = {
       examples: ['us-west-2'],
     },
     channelClass: {
-      description: 'STANDARD (default): two encoder pipelines, so two of each destination. SINGLE_PIPELINE: one.',
+      description:
+        'STANDARD (default): two encoder pipelines, so two of each destination. SINGLE_PIPELINE: one.',
       type: 'string',
       enum: ['STANDARD', 'SINGLE_PIPELINE'],
       default: 'STANDARD',

@@ -393,7 +393,12 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
 
   if (current?.status === 'created') {
     return tracked(run, target, 'update', async () => {
-      const recorded = await handler.update(rt, target, current, change.action === 'update' ? change.changes : []);
+      const recorded = await handler.update(
+        rt,
+        target,
+        current,
+        change.action === 'update' ? change.changes : [],
+      );
       await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
     });

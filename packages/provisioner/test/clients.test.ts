@@ -73,7 +73,9 @@ describe('createAwsClients', () => {
     vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
     vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
     status = 500;
-    await expect(createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({}))).rejects.toThrow();
+    await expect(
+      createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({})),
+    ).rejects.toThrow();
     expect(requests).toHaveLength(2);
   });
 
@@ -89,7 +91,9 @@ describe('createAwsClients', () => {
 
   it('uses S3 through AWS_ENDPOINT_URL_S3 too', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_S3', url);
-    await createAwsClients().s3('us-west-2').send(new HeadBucketCommand({ Bucket: 'somebucket' }));
+    await createAwsClients()
+      .s3('us-west-2')
+      .send(new HeadBucketCommand({ Bucket: 'somebucket' }));
     expect(requests).toHaveLength(1);
     expect(requests[0]?.headers.authorization).toContain('/us-west-2/s3/aws4_request');
   });

@@ -112,7 +112,10 @@ export function mockedClients() {
     mediaPackage: new MediaPackageClient({ region: REGION }),
     s3: new S3Client({ region: REGION }),
     mediaStore: new MediaStoreClient({ region: REGION }),
-    mediaStoreData: new MediaStoreDataClient({ region: REGION, endpoint: 'https://abc.data.mediastore.example' }),
+    mediaStoreData: new MediaStoreDataClient({
+      region: REGION,
+      endpoint: 'https://abc.data.mediastore.example',
+    }),
     ssm: new SSMClient({ region: REGION }),
   };
   const mocks = {

@@ -20,13 +20,24 @@ import {
   WaitTimeoutError,
 } from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
-import { collectEvents, MemoryStateStore, meta, mockedClients, planOf, REGION, tagsOf, virtualTime } from './helpers.js';
+import {
+  collectEvents,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  REGION,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
 
 const CHANNEL = 'curling-live-packager';
 const ARN = `arn:aws:mediapackage:${REGION}:111122223333:channels/0123abcd`;
 const hlsPlan = (channelId?: string) =>
   planOf({
-    downstream: [{ name: 'packager', system: 'mediapackage', outputGroup: 'hls', ...(channelId ? { channelId } : {}) }],
+    downstream: [
+      { name: 'packager', system: 'mediapackage', outputGroup: 'hls', ...(channelId ? { channelId } : {}) },
+    ],
   });
 
 const ingest = (suffix = '') => ({
@@ -65,7 +76,10 @@ const passwordInputs = (suffix = '') => [
   },
 ];
 
-function channelState(overrides: Partial<StateDocument['resources'][number]> = {}, params = true): StateDocument {
+function channelState(
+  overrides: Partial<StateDocument['resources'][number]> = {},
+  params = true,
+): StateDocument {
   const channel = {
     address: 'packager.channel',
     kind: 'mediapackage-channel' as const,
@@ -109,7 +123,11 @@ describe('MediaPackage channel: apply', () => {
     const result = await apply({ plan: hlsPlan(), clients: aws, store, env: {}, ...virtualTime() });
 
     expect(mocks.mediaPackage.commandCalls(CreateChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Id: CHANNEL, Description: 'mlds workflow curling-live, downstream packager', Tags: tagsOf('packager') },
+      {
+        Id: CHANNEL,
+        Description: 'mlds workflow curling-live, downstream packager',
+        Tags: tagsOf('packager'),
+      },
     ]);
     // From the create response: no DescribeChannel needed.
     expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(0);
@@ -133,10 +151,16 @@ describe('MediaPackage channel: apply', () => {
     mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput({}, 'their-channel'));
     mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
     const store = new MemoryStateStore();
-    const result = await apply({ plan: hlsPlan('their-channel'), clients: aws, store, env: {}, ...virtualTime() });
-    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Id: 'their-channel' },
-    ]);
+    const result = await apply({
+      plan: hlsPlan('their-channel'),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual(
+      [{ Id: 'their-channel' }],
+    );
     expect(mocks.mediaPackage.commandCalls(CreateChannelCommand)).toHaveLength(0);
     expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
     expect(result.state?.resources.find((r) => r.address === 'packager.channel')).toMatchObject({
@@ -160,12 +184,18 @@ describe('MediaPackage channel: apply', () => {
     mocks.mediaPackage
       .on(DescribeChannelCommand)
       .rejects(new NotFoundException({ message: 'channel not found', $metadata: meta(404) }));
-    const error = await apply({ plan: hlsPlan('their-channel'), clients: aws, store: new MemoryStateStore(), env: {} }).catch(
-      (e) => e,
-    );
+    const error = await apply({
+      plan: hlsPlan('their-channel'),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(ApplyFailedError);
     expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ExistingResourceNotFoundError);
-    expect((error as ApplyFailedError).skipped.sort()).toEqual(['packager.password[0]', 'packager.password[1]']);
+    expect((error as ApplyFailedError).skipped.sort()).toEqual([
+      'packager.password[0]',
+      'packager.password[1]',
+    ]);
     expect(mocks.ssm.calls()).toHaveLength(0);
   });
 
@@ -177,9 +207,9 @@ describe('MediaPackage channel: apply', () => {
     const result = await apply({ plan: hlsPlan(), clients: aws, store, env: {}, ...virtualTime() });
     expect(mocks.mediaPackage.commandCalls(CreateChannelCommand)).toHaveLength(0);
     // One DescribeChannel serves both parameters.
-    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Id: CHANNEL },
-    ]);
+    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual(
+      [{ Id: CHANNEL }],
+    );
     const puts = mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
     expect(puts.sort((a, b) => String(a.Name).localeCompare(String(b.Name)))).toStrictEqual(passwordInputs());
     expect(result.outcomes.map((o) => o.outcome).sort()).toEqual(['created', 'created', 'unchanged']);
@@ -199,20 +229,37 @@ describe('MediaPackage channel: apply', () => {
   });
 
   it('on 422 adopts the channel of that id only when it carries our tag', async () => {
-    const taken = new UnprocessableEntityException({ message: 'Channel already exists', $metadata: meta(422) });
+    const taken = new UnprocessableEntityException({
+      message: 'Channel already exists',
+      $metadata: meta(422),
+    });
     const ours = mockedClients();
     ours.mocks.mediaPackage.on(CreateChannelCommand).rejects(taken);
     ours.mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput());
     ours.mocks.ssm.on(PutParameterCommand).resolves({});
-    const adopted = await apply({ plan: hlsPlan(), clients: ours.aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    const adopted = await apply({
+      plan: hlsPlan(),
+      clients: ours.aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
     expect(adopted.outcomes.find((o) => o.address === 'packager.channel')?.outcome).toBe('adopted');
 
     const theirs = mockedClients();
     theirs.mocks.mediaPackage.on(CreateChannelCommand).rejects(taken);
     theirs.mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput({ team: 'other' }));
     const store = new MemoryStateStore();
-    const error = await apply({ plan: hlsPlan(), clients: theirs.aws, store, env: {}, ...virtualTime() }).catch((e) => e);
-    expect((error as ApplyFailedError).failures.map((f) => f.cause)).toEqual([expect.any(ResourceNotOursError)]);
+    const error = await apply({
+      plan: hlsPlan(),
+      clients: theirs.aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => f.cause)).toEqual([
+      expect.any(ResourceNotOursError),
+    ]);
     expect(theirs.mocks.ssm.calls()).toHaveLength(0);
     expect(store.doc?.resources).toEqual([]);
   });
@@ -221,8 +268,15 @@ describe('MediaPackage channel: apply', () => {
     const { aws, mocks } = mockedClients();
     const invalid = new UnprocessableEntityException({ message: 'Id is invalid', $metadata: meta(422) });
     mocks.mediaPackage.on(CreateChannelCommand).rejects(invalid);
-    mocks.mediaPackage.on(DescribeChannelCommand).rejects(new NotFoundException({ message: 'nope', $metadata: meta(404) }));
-    const error = await apply({ plan: hlsPlan(), clients: aws, store: new MemoryStateStore(), env: {} }).catch((e) => e);
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .rejects(new NotFoundException({ message: 'nope', $metadata: meta(404) }));
+    const error = await apply({
+      plan: hlsPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+    }).catch((e) => e);
     expect((error as ApplyFailedError).failures[0]?.cause).toBe(invalid);
     expect((error as Error).message).toContain('UnprocessableEntityException: Id is invalid');
   });
@@ -230,16 +284,38 @@ describe('MediaPackage channel: apply', () => {
   it('retries TooManyRequestsException with jittered backoff and reports each wait', async () => {
     const { aws, mocks } = mockedClients();
     const throttled = new TooManyRequestsException({ message: 'Too Many Requests', $metadata: meta(429) });
-    mocks.mediaPackage.on(CreateChannelCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves(channelOutput());
+    mocks.mediaPackage
+      .on(CreateChannelCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves(channelOutput());
     mocks.ssm.on(PutParameterCommand).resolves({});
     const time = virtualTime();
     const { events, onEvent } = collectEvents();
-    await apply({ plan: hlsPlan(), clients: aws, store: new MemoryStateStore(), env: {}, onEvent, ...time, random: () => 0 });
+    await apply({
+      plan: hlsPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      onEvent,
+      ...time,
+      random: () => 0,
+    });
     expect(mocks.mediaPackage.commandCalls(CreateChannelCommand)).toHaveLength(3);
     expect(time.sleeps).toEqual([125, 250]);
     expect(events.filter((e) => e.type === 'waiting')).toEqual([
-      expect.objectContaining({ address: 'packager.channel', reason: 'throttled (TooManyRequestsException)', attempt: 1, delayMs: 125 }),
-      expect.objectContaining({ address: 'packager.channel', reason: 'throttled (TooManyRequestsException)', attempt: 2, delayMs: 250 }),
+      expect.objectContaining({
+        address: 'packager.channel',
+        reason: 'throttled (TooManyRequestsException)',
+        attempt: 1,
+        delayMs: 125,
+      }),
+      expect.objectContaining({
+        address: 'packager.channel',
+        reason: 'throttled (TooManyRequestsException)',
+        attempt: 2,
+        delayMs: 250,
+      }),
     ]);
   });
 });
@@ -248,7 +324,9 @@ describe('MediaPackage channel: destroy', () => {
   it('refuses a channel with origin endpoints without --force, after checking everything and deleting nothing', async () => {
     const { aws, mocks } = mockedClients();
     mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput());
-    mocks.mediaPackage.on(ListOriginEndpointsCommand).resolves({ OriginEndpoints: [{ Id: 'hls' }, { Id: 'dash' }] });
+    mocks.mediaPackage
+      .on(ListOriginEndpointsCommand)
+      .resolves({ OriginEndpoints: [{ Id: 'hls' }, { Id: 'dash' }] });
     const store = new MemoryStateStore(channelState());
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEmptyError);
@@ -278,22 +356,22 @@ describe('MediaPackage channel: destroy', () => {
     mocks.ssm.on(DeleteParameterCommand).resolves({});
     const store = new MemoryStateStore(channelState());
     const result = await destroy({ clients: aws, store, force: true, ...virtualTime() });
-    expect(mocks.mediaPackage.commandCalls(ListOriginEndpointsCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { ChannelId: CHANNEL },
-      { ChannelId: CHANNEL, NextToken: 'page-2' },
-    ]);
-    expect(mocks.mediaPackage.commandCalls(DeleteOriginEndpointCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Id: 'hls' },
-      { Id: 'dash' },
-    ]);
+    expect(
+      mocks.mediaPackage.commandCalls(ListOriginEndpointsCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ChannelId: CHANNEL }, { ChannelId: CHANNEL, NextToken: 'page-2' }]);
+    expect(
+      mocks.mediaPackage.commandCalls(DeleteOriginEndpointCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ Id: 'hls' }, { Id: 'dash' }]);
     expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Id: CHANNEL },
     ]);
     expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(2);
-    expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name).sort()).toEqual([
-      '/mlds/curling-live/packager/password-p0',
-      '/mlds/curling-live/packager/password-p1',
-    ]);
+    expect(
+      mocks.ssm
+        .commandCalls(DeleteParameterCommand)
+        .map((c) => c.args[0].input.Name)
+        .sort(),
+    ).toEqual(['/mlds/curling-live/packager/password-p0', '/mlds/curling-live/packager/password-p1']);
     expect(result.state?.resources).toEqual([]);
   });
 

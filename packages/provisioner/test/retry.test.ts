@@ -38,16 +38,30 @@ const message = 'x';
 
 describe('retryReason', () => {
   it.each([
-    ['MediaPackage TooManyRequestsException', new TooManyRequestsException({ message, $metadata: meta(429) })],
-    ['SSM ThrottlingException (400)', new ThrottlingException({ message, $metadata: meta(400) })],
-    ['MediaStore LimitExceededException (400)', new LimitExceededException({ message, $metadata: meta(400) })],
+    [
+      'MediaPackage TooManyRequestsException',
+      new TooManyRequestsException({ message, $metadata: meta(429) }),
+    ],
+    [
+      'SSM ThrottlingException (400)',
+      new ThrottlingException({ message, Message: message, $metadata: meta(400) }),
+    ],
+    [
+      'MediaStore LimitExceededException (400)',
+      new LimitExceededException({ message, $metadata: meta(400) }),
+    ],
     [
       'S3 SlowDown',
       new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: meta(503), message }),
     ],
     [
       'MediaStore data ThrottlingException (unmodelled)',
-      new MediaStoreDataServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: meta(400), message }),
+      new MediaStoreDataServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: meta(400),
+        message,
+      }),
     ],
     ['any 429', Object.assign(new Error('rate'), { name: 'Whatever', $metadata: meta(429) })],
   ])('calls %s throttling', (_label, error) => {
@@ -58,7 +72,10 @@ describe('retryReason', () => {
     ['ServiceUnavailableException', new ServiceUnavailableException({ message, $metadata: meta(503) })],
     ['InternalServerErrorException', new InternalServerErrorException({ message, $metadata: meta(500) })],
     ['MediaStore InternalServerError', new MediaStoreInternalServerError({ message, $metadata: meta(500) })],
-    ['MediaStore data InternalServerError', new MediaStoreDataInternalServerError({ message, $metadata: meta(500) })],
+    [
+      'MediaStore data InternalServerError',
+      new MediaStoreDataInternalServerError({ message, $metadata: meta(500) }),
+    ],
     ['SSM InternalServerError', new SsmInternalServerError({ message, $metadata: meta(500) })],
     ['SSM TooManyUpdates', new TooManyUpdates({ message, $metadata: meta(400) })],
     [
@@ -71,11 +88,16 @@ describe('retryReason', () => {
   });
 
   it('calls a reset connection a network error', () => {
-    expect(retryReason(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('network (ECONNRESET)');
+    expect(retryReason(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(
+      'network (ECONNRESET)',
+    );
   });
 
   it.each([
-    ['NoSuchBucket (only retried where the caller says so)', new NoSuchBucket({ message, $metadata: meta(404) })],
+    [
+      'NoSuchBucket (only retried where the caller says so)',
+      new NoSuchBucket({ message, $metadata: meta(404) }),
+    ],
     ['BucketAlreadyExists', new BucketAlreadyExists({ message, $metadata: meta(409) })],
     ['UnprocessableEntityException', new UnprocessableEntityException({ message, $metadata: meta(422) })],
     ['ForbiddenException', new ForbiddenException({ message, $metadata: meta(403) })],
@@ -89,7 +111,13 @@ describe('retryReason', () => {
 });
 
 describe('backoffDelay', () => {
-  const policy: RetryPolicy = { retries: 5, minDelayMs: 100, maxDelayMs: 1000, factor: 2, maxRetryTimeMs: 60_000 };
+  const policy: RetryPolicy = {
+    retries: 5,
+    minDelayMs: 100,
+    maxDelayMs: 1000,
+    factor: 2,
+    maxRetryTimeMs: 60_000,
+  };
 
   it('grows exponentially with equal jitter between half the step and the step', () => {
     expect([1, 2, 3].map((n) => backoffDelay(n, policy, () => 0))).toEqual([50, 100, 200]);
@@ -103,7 +131,13 @@ describe('backoffDelay', () => {
 });
 
 describe('withRetry', () => {
-  const policy: RetryPolicy = { retries: 3, minDelayMs: 100, maxDelayMs: 10_000, factor: 2, maxRetryTimeMs: 60_000 };
+  const policy: RetryPolicy = {
+    retries: 3,
+    minDelayMs: 100,
+    maxDelayMs: 10_000,
+    factor: 2,
+    maxRetryTimeMs: 60_000,
+  };
   const throttle = () => new TooManyRequestsException({ message: 'slow down', $metadata: meta(429) });
 
   it('retries throttling with the injected sleep and jitter, then returns the result', async () => {
@@ -116,7 +150,12 @@ describe('withRetry', () => {
         if (attempts < 3) throw throttle();
         return 'ok';
       },
-      { ...time, random: () => 0, policy, onWait: (reason, attempt, delay) => waits.push([reason, attempt, delay]) },
+      {
+        ...time,
+        random: () => 0,
+        policy,
+        onWait: (reason, attempt, delay) => waits.push([reason, attempt, delay]),
+      },
     );
     expect(result).toBe('ok');
     expect(attempts).toBe(3);

@@ -19,7 +19,12 @@ import {
 } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
-import { ApplyFailedError, BucketNameTakenError, NotEmptyError, ResourceNotOursError } from '../src/errors.js';
+import {
+  ApplyFailedError,
+  BucketNameTakenError,
+  NotEmptyError,
+  ResourceNotOursError,
+} from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
 import {
   collectEvents,
@@ -57,7 +62,13 @@ const rolePolicy = {
       Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
       Resource: `arn:aws:s3:::${BUCKET}/*`,
     },
-    { Sid: 'MldsMediaLiveList', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` },
+    {
+      Sid: 'MldsMediaLiveList',
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${BUCKET}`,
+    },
   ],
 };
 
@@ -76,7 +87,9 @@ const configureInputs = {
   encryption: [
     {
       Bucket: BUCKET,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     },
   ],
 };
@@ -144,13 +157,21 @@ describe('S3 bucket: apply', () => {
     expect(result.state?.resources).toMatchObject([
       { address: 'archive.bucket[0]', name: BUCKET, status: 'created', arn: `arn:aws:s3:::${BUCKET}` },
     ]);
-    expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'created' }]);
+    expect(result.outcomes).toEqual([
+      { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'created' },
+    ]);
   });
 
   it('leaves the bucket policy alone without a MediaLive role', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
-    await apply({ plan: archive(REGION, false), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    await apply({
+      plan: archive(REGION, false),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
     expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
     expect(mocks.s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(1);
   });
@@ -159,10 +180,22 @@ describe('S3 bucket: apply', () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
-    await apply({ plan: archive('us-east-1'), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
-    expect(mocks.s3.commandCalls(HeadBucketCommand).map((c) => c.args[0].input)).toStrictEqual([{ Bucket: BUCKET }]);
+    await apply({
+      plan: archive('us-east-1'),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(HeadBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
     expect(mocks.s3.commandCalls(CreateBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Bucket: BUCKET, ObjectOwnership: 'BucketOwnerEnforced', CreateBucketConfiguration: { Tags: TAG_SET } },
+      {
+        Bucket: BUCKET,
+        ObjectOwnership: 'BucketOwnerEnforced',
+        CreateBucketConfiguration: { Tags: TAG_SET },
+      },
     ]);
   });
 
@@ -184,7 +217,12 @@ describe('S3 bucket: apply', () => {
     const other = mockedClients();
     other.mocks.s3.on(HeadBucketCommand).resolves({});
     other.mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'team', Value: 'other' }] });
-    const run = apply({ plan: archive('us-east-1'), clients: other.aws, store: new MemoryStateStore(), env: {} });
+    const run = apply({
+      plan: archive('us-east-1'),
+      clients: other.aws,
+      store: new MemoryStateStore(),
+      env: {},
+    });
     await expect(run).rejects.toBeInstanceOf(ApplyFailedError);
     expect(other.mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
     expect(other.mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
@@ -192,16 +230,23 @@ describe('S3 bucket: apply', () => {
 
   it('turns BucketAlreadyExists into BucketNameTakenError naming the fix, and records nothing', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.s3
-      .on(CreateBucketCommand)
-      .rejects(new BucketAlreadyExists({ message: 'The requested bucket name is not available.', $metadata: meta(409) }));
+    mocks.s3.on(CreateBucketCommand).rejects(
+      new BucketAlreadyExists({
+        message: 'The requested bucket name is not available.',
+        $metadata: meta(409),
+      }),
+    );
     const store = new MemoryStateStore();
-    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ApplyFailedError);
     const cause = (error as ApplyFailedError).failures[0]?.cause;
     expect(cause).toBeInstanceOf(BucketNameTakenError);
     expect((cause as Error).cause).toBeInstanceOf(BucketAlreadyExists);
-    expect((error as Error).message).toMatch(/"curling-live-archive-p0" is taken by another AWS account.*Rename/);
+    expect((error as Error).message).toMatch(
+      /"curling-live-archive-p0" is taken by another AWS account.*Rename/,
+    );
     expect(store.doc?.resources).toEqual([]);
     expect(mocks.s3.calls()).toHaveLength(1);
   });
@@ -214,9 +259,17 @@ describe('S3 bucket: apply', () => {
       .rejects(new BucketAlreadyOwnedByYou({ message: 'you already own it', $metadata: meta(409) }));
     mocks.s3.on(HeadBucketCommand).resolves({});
     mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
-    const result = await apply({ plan: archive(), clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() });
+    const result = await apply({
+      plan: archive(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
     expect(result.outcomes).toMatchObject([{ outcome: 'adopted' }]);
-    expect(mocks.s3.commandCalls(PutBucketOwnershipControlsCommand).map((c) => c.args[0].input)).toStrictEqual([
+    expect(
+      mocks.s3.commandCalls(PutBucketOwnershipControlsCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([
       { Bucket: BUCKET, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
     ]);
     expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toStrictEqual(
@@ -234,17 +287,24 @@ describe('S3 bucket: apply', () => {
       .on(CreateBucketCommand)
       .rejects(new BucketAlreadyOwnedByYou({ message: 'you already own it', $metadata: meta(409) }));
     mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3
-      .on(GetBucketTaggingCommand)
-      .rejects(new S3ServiceException({ name: 'NoSuchTagSet', $fault: 'client', $metadata: meta(404), message: 'none' }));
+    mocks.s3.on(GetBucketTaggingCommand).rejects(
+      new S3ServiceException({
+        name: 'NoSuchTagSet',
+        $fault: 'client',
+        $metadata: meta(404),
+        message: 'none',
+      }),
+    );
     const store = new MemoryStateStore();
-    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch(
+      (e) => e,
+    );
     expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
     expect((error as Error).message).toMatch(/without the tag mlds:workflow=curling-live/);
     expect(store.doc?.resources).toEqual([]);
-    for (const command of [PutPublicAccessBlockCommand, PutBucketPolicyCommand, PutBucketOwnershipControlsCommand]) {
-      expect(mocks.s3.commandCalls(command)).toHaveLength(0);
-    }
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
+    expect(mocks.s3.commandCalls(PutBucketOwnershipControlsCommand)).toHaveLength(0);
   });
 
   it('retries NoSuchBucket right after CreateBucket (eventual consistency) and says it waited', async () => {
@@ -255,7 +315,14 @@ describe('S3 bucket: apply', () => {
       .rejectsOnce(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }))
       .resolves({});
     const { events, onEvent } = collectEvents();
-    await apply({ plan: archive(), clients: aws, store: new MemoryStateStore(), env: {}, onEvent, ...virtualTime() });
+    await apply({
+      plan: archive(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      onEvent,
+      ...virtualTime(),
+    });
     expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
     expect(events.filter((event) => event.type === 'waiting')).toMatchObject([
       { address: 'archive.bucket[0]', reason: 'not yet consistent (NoSuchBucket)', attempt: 1 },
@@ -266,7 +333,9 @@ describe('S3 bucket: apply', () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
     mocks.s3.on(HeadBucketCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
-    const store = new MemoryStateStore({ ...bucketState(), resources: [{ ...bucketState().resources[0]!, status: 'creating' }] });
+    const crashed = bucketState();
+    for (const resource of crashed.resources) resource.status = 'creating';
+    const store = new MemoryStateStore(crashed);
     await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
     expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
     expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
@@ -288,7 +357,9 @@ describe('S3 bucket: destroy', () => {
     expect(mocks.s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Bucket: BUCKET, MaxKeys: 1 },
     ]);
-    expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([{ Bucket: BUCKET }]);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
     expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(2);
     expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
     expect(result.state?.resources).toEqual([]);
@@ -297,7 +368,9 @@ describe('S3 bucket: destroy', () => {
 
   it('refuses a bucket holding objects without --force, deleting nothing', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.ts', VersionId: 'null' }], IsTruncated: true });
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .resolves({ Versions: [{ Key: 'a.ts', VersionId: 'null' }], IsTruncated: true });
     const store = new MemoryStateStore(bucketState());
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEmptyError);
@@ -344,7 +417,13 @@ describe('S3 bucket: destroy', () => {
     mocks.s3.on(DeleteBucketCommand).resolves({});
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
     const { events, onEvent } = collectEvents();
-    const result = await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, onEvent, ...virtualTime() });
+    const result = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      onEvent,
+      ...virtualTime(),
+    });
 
     const policies = mocks.s3.commandCalls(PutBucketPolicyCommand).map((c) => c.args[0].input);
     expect(policies.map((p) => ({ ...p, Policy: JSON.parse(p.Policy ?? '') }))).toStrictEqual([
@@ -378,19 +457,33 @@ describe('S3 bucket: destroy', () => {
     expect(order.lastIndexOf('DeleteObjectsCommand')).toBeLessThan(order.indexOf('DeleteBucketCommand'));
     expect(result.state?.resources).toEqual([]);
     expect(events).toContainEqual(
-      expect.objectContaining({ type: 'progress', address: 'archive.bucket[0]', detail: 'deleted 1001 object version(s)' }),
+      expect.objectContaining({
+        type: 'progress',
+        address: 'archive.bucket[0]',
+        detail: 'deleted 1001 object version(s)',
+      }),
     );
   });
 
   it('with --force and no bucket policy, the deny is the whole policy', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
-    mocks.s3
-      .on(GetBucketPolicyCommand)
-      .rejects(new S3ServiceException({ name: 'NoSuchBucketPolicy', $fault: 'client', $metadata: meta(404), message: 'none' }));
+    mocks.s3.on(GetBucketPolicyCommand).rejects(
+      new S3ServiceException({
+        name: 'NoSuchBucketPolicy',
+        $fault: 'client',
+        $metadata: meta(404),
+        message: 'none',
+      }),
+    );
     mocks.s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
-    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      ...virtualTime(),
+    });
     const policy = JSON.parse(mocks.s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy ?? '');
     expect(policy.Statement).toHaveLength(1);
     expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: 's3:PutObject' });
@@ -401,17 +494,33 @@ describe('S3 bucket: destroy', () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
     mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(rolePolicy) });
-    mocks.s3
-      .on(ListObjectVersionsCommand)
-      .resolves({ Versions: [{ Key: 'a', VersionId: '1' }, { Key: 'b', VersionId: '2' }], IsTruncated: false });
+    mocks.s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: 'a', VersionId: '1' },
+        { Key: 'b', VersionId: '2' },
+      ],
+      IsTruncated: false,
+    });
     mocks.s3
       .on(DeleteObjectsCommand)
-      .resolvesOnce({ Errors: [{ Key: 'b', VersionId: '2', Code: 'SlowDown', Message: 'Please reduce your request rate.' }] })
+      .resolvesOnce({
+        Errors: [{ Key: 'b', VersionId: '2', Code: 'SlowDown', Message: 'Please reduce your request rate.' }],
+      })
       .resolves({});
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
-    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
-    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toStrictEqual([
-      [{ Key: 'a', VersionId: '1' }, { Key: 'b', VersionId: '2' }],
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(
+      mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects),
+    ).toStrictEqual([
+      [
+        { Key: 'a', VersionId: '1' },
+        { Key: 'b', VersionId: '2' },
+      ],
       [{ Key: 'b', VersionId: '2' }],
     ]);
   });
@@ -426,19 +535,32 @@ describe('S3 bucket: destroy', () => {
       .resolves({ Versions: [{ Key: 'late.ts', VersionId: 'null' }], IsTruncated: false });
     mocks.s3.on(DeleteBucketCommand).rejectsOnce(notEmpty()).resolves({});
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
-    await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), force: true, ...virtualTime() });
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      ...virtualTime(),
+    });
     expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(2);
-    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toStrictEqual([
-      [{ Key: 'late.ts', VersionId: 'null' }],
-    ]);
+    expect(
+      mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects),
+    ).toStrictEqual([[{ Key: 'late.ts', VersionId: 'null' }]]);
   });
 
   it('treats a bucket already gone as deleted', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.s3.on(ListObjectVersionsCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
-    const result = await destroy({ clients: aws, store: new MemoryStateStore(bucketState()), ...virtualTime() });
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
+    const result = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      ...virtualTime(),
+    });
     expect(result.state?.resources).toEqual([]);
     expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
-    expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'forgotten' }]);
+    expect(result.outcomes).toEqual([
+      { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'forgotten' },
+    ]);
   });
 });

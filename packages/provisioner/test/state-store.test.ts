@@ -73,12 +73,20 @@ describe('FileStateStore: the state file', () => {
         return handle;
       }) as StateFileSystem['open'],
       rename: async (from, to) => {
-        steps.push(`rename ${dirname(String(from)) === dirname(path) ? 'temp' : from} -> ${to === path ? 'state' : to}`);
+        steps.push(
+          `rename ${dirname(String(from)) === dirname(path) ? 'temp' : from} -> ${to === path ? 'state' : to}`,
+        );
         return fs.rename(from, to);
       },
     };
     await new FileStateStore(path, { fs: traced }).write(doc(1));
-    expect(steps).toEqual(['open temp', 'sync temp', 'rename temp -> state', 'open directory', 'sync directory']);
+    expect(steps).toEqual([
+      'open temp',
+      'sync temp',
+      'rename temp -> state',
+      'open directory',
+      'sync directory',
+    ]);
   });
 
   it('leaves the old file whole when a write dies before the rename, and no temp file behind', async () => {
@@ -107,7 +115,9 @@ describe('FileStateStore: the state file', () => {
     await expect(read).rejects.toThrow(/not valid JSON.*will not overwrite it.*backup/);
 
     const { aws, mocks } = mockedClients();
-    await expect(apply({ plan: planOf(), clients: aws, store, env: {} })).rejects.toBeInstanceOf(StateCorruptError);
+    await expect(apply({ plan: planOf(), clients: aws, store, env: {} })).rejects.toBeInstanceOf(
+      StateCorruptError,
+    );
     expect(await fs.readFile(path, 'utf8')).toBe('{"formatVersion": 1, "workflow": ');
     expect(mocks.mediaPackage.calls()).toHaveLength(0);
   });
@@ -115,8 +125,16 @@ describe('FileStateStore: the state file', () => {
   it.each([
     ['another formatVersion', { ...doc(1), formatVersion: 2 }, /formatVersion is 2, this mlds reads 1/],
     ['no resources list', { ...doc(1), resources: {} }, /resources is not a list/],
-    ['an unknown resource kind', { ...doc(1), resources: [{ ...doc(1).resources[0], kind: 'queue' }] }, /kind is unknown/],
-    ['an unknown status', { ...doc(1), resources: [{ ...doc(1).resources[0], status: 'gone' }] }, /status is unknown/],
+    [
+      'an unknown resource kind',
+      { ...doc(1), resources: [{ ...doc(1).resources[0], kind: 'queue' }] },
+      /kind is unknown/,
+    ],
+    [
+      'an unknown status',
+      { ...doc(1), resources: [{ ...doc(1).resources[0], status: 'gone' }] },
+      /status is unknown/,
+    ],
     ['an array', [], /not a JSON object/],
   ])('refuses a state with %s', async (_label, content, problem) => {
     const path = statePath();
@@ -129,9 +147,18 @@ describe('FileStateStore: the state file', () => {
 describe('FileStateStore: the lock', () => {
   it('creates <state>.lock holding host, pid, time and command, and removes it on release', async () => {
     const path = statePath();
-    const store = new FileStateStore(path, { hostname: 'build-1', pid: 4242, clock: () => Date.UTC(2025, 0, 2) });
+    const store = new FileStateStore(path, {
+      hostname: 'build-1',
+      pid: 4242,
+      clock: () => Date.UTC(2025, 0, 2),
+    });
     const lock = await store.lock('apply');
-    expect(lock.info).toEqual({ host: 'build-1', pid: 4242, acquiredAt: '2025-01-02T00:00:00.000Z', command: 'apply' });
+    expect(lock.info).toEqual({
+      host: 'build-1',
+      pid: 4242,
+      acquiredAt: '2025-01-02T00:00:00.000Z',
+      command: 'apply',
+    });
     const content = JSON.parse(await fs.readFile(`${path}.lock`, 'utf8'));
     expect(content).toMatchObject(lock.info);
     expect((await fs.stat(`${path}.lock`)).mode & 0o777).toBe(0o600);
@@ -156,7 +183,11 @@ describe('FileStateStore: the lock', () => {
   it('takes over a lock whose process is dead on this host, and says so', async () => {
     const path = statePath();
     await new FileStateStore(path, { hostname: 'build-1', pid: 4242 }).lock('apply'); // never released: crashed
-    const store = new FileStateStore(path, { hostname: 'build-1', pid: 5151, isProcessAlive: (pid) => pid !== 4242 });
+    const store = new FileStateStore(path, {
+      hostname: 'build-1',
+      pid: 5151,
+      isProcessAlive: (pid) => pid !== 4242,
+    });
     const lock = await store.lock('apply');
     expect(lock.takenOverFrom).toMatchObject({ host: 'build-1', pid: 4242 });
     expect(JSON.parse(await fs.readFile(`${path}.lock`, 'utf8'))).toMatchObject({ pid: 5151 });
@@ -197,7 +228,8 @@ describe('FileStateStore: the lock', () => {
     await fs.mkdir(dirname(path), { recursive: true });
     await fs.writeFile(`${path}.lock`, '{"host": "bu');
     const written = (await fs.stat(`${path}.lock`)).mtimeMs;
-    const at = (now: number) => new FileStateStore(path, { hostname: 'build-1', pid: 5151, clock: () => now });
+    const at = (now: number) =>
+      new FileStateStore(path, { hostname: 'build-1', pid: 5151, clock: () => now });
     await expect(at(written + 1000).lock('apply')).rejects.toBeInstanceOf(StateLockedError);
     const lock = await at(written + 61_000).lock('apply');
     expect(lock.takenOverFrom).toMatchObject({ host: 'unknown' });
@@ -208,7 +240,9 @@ describe('FileStateStore: the lock', () => {
     const held = await new FileStateStore(path, { hostname: 'build-1', pid: 4242 }).lock('apply');
     const store = new FileStateStore(path, { hostname: 'build-1', pid: 5151, isProcessAlive: () => true });
     const { aws, mocks } = mockedClients();
-    await expect(apply({ plan: planOf(), clients: aws, store, env: {} })).rejects.toBeInstanceOf(StateLockedError);
+    await expect(apply({ plan: planOf(), clients: aws, store, env: {} })).rejects.toBeInstanceOf(
+      StateLockedError,
+    );
     expect(mocks.mediaPackage.calls()).toHaveLength(0);
     await expect(fs.stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
     await held.release();

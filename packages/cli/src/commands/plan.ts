@@ -1,4 +1,4 @@
-import { renderDiagnostics } from '../render/diagnostics.js';
+import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { readStateFile, statePathFor } from '../state-file.js';
@@ -30,7 +30,7 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
     return;
   }
   stdout.write(renderPlan(result, { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } }, colors));
-  stderr.write(renderDiagnostics(result.diagnostics, loaded.file, colors));
+  writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
 }
 

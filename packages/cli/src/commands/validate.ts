@@ -1,5 +1,5 @@
 import { count } from '../errors.js';
-import { renderDiagnostics } from '../render/diagnostics.js';
+import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { loadWorkflow, planLoadedWorkflow } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
@@ -24,7 +24,7 @@ export async function validate(options: ValidateOptions, context: CommandContext
     writeJson(stdout, result);
     return;
   }
-  stderr.write(renderDiagnostics(result.diagnostics, loaded.file, colors));
+  writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   const warnings = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'warning').length;
   const remarks = warnings === 0 ? '' : `, ${count(warnings, 'warning')}`;
   stdout.write(

@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity } from '@mlds/core';
-import type { Colors } from '../terminal.js';
+import type { Colors, TextWriter } from '../terminal.js';
 
 /**
  * `warning curling-live.yaml:14:7 downstream[1].system: <message> [<code>]`: the location first in the form
@@ -28,4 +28,14 @@ function severityLabel(severity: Severity, colors: Colors): string {
     case 'info':
       return colors.cyan('info');
   }
+}
+
+/** Writes the diagnostics to `stream`; writes nothing at all when there are none. */
+export function writeDiagnostics(
+  stream: TextWriter,
+  diagnostics: readonly Diagnostic[],
+  file: string,
+  colors: Colors,
+): void {
+  if (diagnostics.length > 0) stream.write(renderDiagnostics(diagnostics, file, colors));
 }

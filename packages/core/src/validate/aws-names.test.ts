@@ -58,12 +58,14 @@ describe('mediaStoreContainerNameProblem', () => {
 });
 
 describe('ssmParameterNameProblem', () => {
-  test.each(['password', '/mlds/live/cdn/password', 'my_param.v1-a', `/${Array.from({ length: 15 }, () => 'l').join('/')}`])(
-    'accepts %s',
-    (name) => {
-      expect(ssmParameterNameProblem(name)).toBeUndefined();
-    },
-  );
+  test.each([
+    'password',
+    '/mlds/live/cdn/password',
+    'my_param.v1-a',
+    `/${Array.from({ length: 15 }, () => 'l').join('/')}`,
+  ])('accepts %s', (name) => {
+    expect(ssmParameterNameProblem(name)).toBeUndefined();
+  });
   test.each([
     ['', 'characters'],
     ['x'.repeat(2049), 'characters'],

@@ -29,11 +29,17 @@ export function s3BucketNameProblem(name: string): NameProblem | undefined {
   }
   const prefix = S3_RESERVED_PREFIXES.find((p) => name.startsWith(p));
   if (prefix !== undefined) {
-    return { code: 's3.bucket-name.reserved-prefix', problem: `it must not start with \`${prefix}\`, which S3 reserves` };
+    return {
+      code: 's3.bucket-name.reserved-prefix',
+      problem: `it must not start with \`${prefix}\`, which S3 reserves`,
+    };
   }
   const suffix = S3_RESERVED_SUFFIXES.find((s) => name.endsWith(s));
   if (suffix !== undefined) {
-    return { code: 's3.bucket-name.reserved-suffix', problem: `it must not end with \`${suffix}\`, which S3 reserves` };
+    return {
+      code: 's3.bucket-name.reserved-suffix',
+      problem: `it must not end with \`${suffix}\`, which S3 reserves`,
+    };
   }
   if (name.includes('.')) {
     return {
@@ -75,7 +81,11 @@ export function ssmParameterNameProblem(name: string): NameProblem | undefined {
     return { code, problem: 'a parameter name holds only letters, digits and `_`, `.`, `-`, `/`' };
   }
   if (/^\/?(aws|ssm)/i.test(name)) {
-    return { code, problem: 'a parameter name must not start with `aws` or `ssm` (in any case), with or without a leading `/`' };
+    return {
+      code,
+      problem:
+        'a parameter name must not start with `aws` or `ssm` (in any case), with or without a leading `/`',
+    };
   }
   if (name.includes('/') && !name.startsWith('/')) {
     return { code, problem: 'a hierarchical parameter name must start with `/`' };
@@ -92,7 +102,8 @@ export function envVarNameProblem(name: string): NameProblem | undefined {
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
   return {
     code: 'secret.env-name',
-    problem: 'an environment variable name is letters, digits and `_`, not starting with a digit (e.g. `SOCIAL_STREAM_KEY`)',
+    problem:
+      'an environment variable name is letters, digits and `_`, not starting with a digit (e.g. `SOCIAL_STREAM_KEY`)',
   };
 }
 
@@ -103,7 +114,10 @@ const ACCOUNT = '[0-9]{12}';
 /** An AWS Region code: `us-west-2`, `cn-north-1`, `us-gov-west-1`, `eusc-de-east-1`. */
 export function regionProblem(region: string): NameProblem | undefined {
   if (new RegExp(`^${REGION}$`).test(region)) return undefined;
-  return { code: 'region.format', problem: 'a Region code looks like `us-west-2`, `eu-central-1` or `us-gov-west-1`' };
+  return {
+    code: 'region.format',
+    problem: 'a Region code looks like `us-west-2`, `eu-central-1` or `us-gov-west-1`',
+  };
 }
 
 /** An IAM role ARN: `arn:aws:iam::111122223333:role/path/Name`. */
@@ -118,7 +132,9 @@ export function iamRoleArnProblem(arn: string): NameProblem | undefined {
 
 /** A Secrets Manager secret ARN: `arn:aws:secretsmanager:us-west-2:111122223333:secret:name-AbCdEf`. */
 export function secretsManagerArnProblem(arn: string): NameProblem | undefined {
-  const pattern = new RegExp(`^arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:[A-Za-z0-9/_+=.@-]+$`);
+  const pattern = new RegExp(
+    `^arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:[A-Za-z0-9/_+=.@-]+$`,
+  );
   if (pattern.test(arn)) return undefined;
   return {
     code: 'srt.passphrase-arn',

@@ -1,10 +1,10 @@
 import { validateWorkflowSchema } from '../generated/workflow-validator.js';
 import { resolveAwsSystem } from '../normalize.js';
-import type { DownstreamInput, WorkflowInput } from '../types.js';
+import type { WorkflowInput } from '../types.js';
 import { isRecord } from './path.js';
 import { type CheckedEntry, type Finding, pipelineCount, type Rule } from './rule.js';
 import { credentialsRule } from './rules/credentials.js';
-import { vpcDeliveryRule, mediaStoreDiscontinuedRule } from './rules/delivery.js';
+import { mediaStoreDiscontinuedRule, vpcDeliveryRule } from './rules/delivery.js';
 import { destinationPathRule } from './rules/destination-path.js';
 import { needsRule, vodModeRule } from './rules/formats.js';
 import { generatedNamesRule } from './rules/generated-names.js';
@@ -68,9 +68,10 @@ export function checkWorkflow(data: unknown): Checked {
   if (topLevelBroken || !isRecord(data)) return { findings, input: undefined };
 
   const input = data as unknown as WorkflowInput;
-  const entries: CheckedEntry[] = input.downstream
-    .map((entry: DownstreamInput, index: number) => ({ index, entry, system: resolveAwsSystem(entry) }))
-    .filter((checked) => !malformedEntries.has(checked.index));
+  const entries: CheckedEntry[] = [];
+  for (const [index, entry] of input.downstream.entries()) {
+    if (!malformedEntries.has(index)) entries.push({ index, entry, system: resolveAwsSystem(entry) });
+  }
   const context = { input, pipelines: pipelineCount(input), entries };
   for (const rule of RULES) findings.push(...rule.check(context));
   return { findings, input: valid ? cleanInput(input) : undefined };

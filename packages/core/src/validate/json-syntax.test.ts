@@ -1,15 +1,13 @@
 import { expect, test } from 'vitest';
 import { findJsonSyntaxError } from './json-syntax.js';
 
-test.each([
-  '{}',
-  '[]',
-  '{"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {}}',
-  ' \n{"a":\t1}\n',
-])('accepts valid JSON %j', (text) => {
-  expect(() => JSON.parse(text)).not.toThrow();
-  expect(findJsonSyntaxError(text)).toBeUndefined();
-});
+test.each(['{}', '[]', '{"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {}}', ' \n{"a":\t1}\n'])(
+  'accepts valid JSON %j',
+  (text) => {
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(findJsonSyntaxError(text)).toBeUndefined();
+  },
+);
 
 test.each([
   ['{"a": 1 "b": 2}', 8, 'comma may be missing'],

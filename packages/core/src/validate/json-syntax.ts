@@ -26,7 +26,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   };
   const literal = (word: string) => {
     if (text.startsWith(word, i)) i += word.length;
-    else fail('expected a value (a string in double quotes, a number, true, false, null, an object or a list)');
+    else
+      fail('expected a value (a string in double quotes, a number, true, false, null, an object or a list)');
   };
   const string = () => {
     const start = i;
@@ -68,7 +69,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
     else if (c === "'") fail('strings and keys take double quotes (") in JSON, not single quotes');
-    else fail('expected a value (a string in double quotes, a number, true, false, null, an object or a list)');
+    else
+      fail('expected a value (a string in double quotes, a number, true, false, null, an object or a list)');
   };
   const object = () => {
     i++;
@@ -96,7 +98,11 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
         i++;
         return;
       }
-      fail(text[i] === undefined ? 'unexpected end of the file: a } is missing' : 'expected , or } after a value (a comma may be missing)');
+      fail(
+        text[i] === undefined
+          ? 'unexpected end of the file: a } is missing'
+          : 'expected , or } after a value (a comma may be missing)',
+      );
     }
   };
   const array = () => {
@@ -119,7 +125,11 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
         i++;
         return;
       }
-      fail(text[i] === undefined ? 'unexpected end of the file: a ] is missing' : 'expected , or ] after a value (a comma may be missing)');
+      fail(
+        text[i] === undefined
+          ? 'unexpected end of the file: a ] is missing'
+          : 'expected , or ] after a value (a comma may be missing)',
+      );
     }
   };
   try {

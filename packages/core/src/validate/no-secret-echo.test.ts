@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { aDownstream, aWorkflow, examplePath } from '@mlds/fixtures';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseWorkflow, validateWorkflow } from '../parse.js';
 import type { ParseResult } from '../parse.js';
+import { parseWorkflow, validateWorkflow } from '../parse.js';
 
 // Whatever sits where a secret goes (or in a URL's userinfo) is never repeated in a diagnostic: the CLI
 // prints messages, and CI logs keep them.
@@ -16,24 +16,45 @@ function everyMessage(result: ParseResult): string {
 /** Each placement puts `secret` somewhere a careless message would echo it. */
 function placements(secret: string): { name: string; text: string; filename?: string }[] {
   const head = 'workflow: leak\nregion: us-west-2\ndownstream:\n';
-  const rtmp = '  - name: social\n    system: rtmp\n    urls: [rtmp://a.example.com/app, rtmp://b.example.com/app]\n';
+  const rtmp =
+    '  - name: social\n    system: rtmp\n    urls: [rtmp://a.example.com/app, rtmp://b.example.com/app]\n';
   return [
     { name: 'literal stream key', text: `${head}${rtmp}    streamKey: ${secret}\n` },
     { name: 'literal stream key, quoted', text: `${head}${rtmp}    streamKey: "${secret}"\n` },
-    { name: 'literal password', text: `${head}${rtmp}    streamKey: { env: K }\n    username: u\n    password: ${secret}\n` },
+    {
+      name: 'literal password',
+      text: `${head}${rtmp}    streamKey: { env: K }\n    username: u\n    password: ${secret}\n`,
+    },
     { name: 'secret as an env name', text: `${head}${rtmp}    streamKey: { env: "${secret}-x" }\n` },
-    { name: 'secret as an SSM name', text: `${head}${rtmp}    streamKey: { ssmParameter: "aws${secret}" }\n` },
+    {
+      name: 'secret as an SSM name',
+      text: `${head}${rtmp}    streamKey: { ssmParameter: "aws${secret}" }\n`,
+    },
     { name: 'secret as a key in a reference', text: `${head}${rtmp}    streamKey: { ${secret}: 1 }\n` },
-    { name: 'literal secret on the wrong system', text: `${head}  - name: s\n    system: s3\n    streamKey: ${secret}\n` },
+    {
+      name: 'literal secret on the wrong system',
+      text: `${head}  - name: s\n    system: s3\n    streamKey: ${secret}\n`,
+    },
     {
       name: 'password in a URL',
       text: `${head}  - name: cdn\n    system: http-put\n    urls: ["https://u:${secret}@a.example.com/x", "ftp://u:${secret}@b.example.com/x"]\n`,
     },
-    { name: 'stream key in an RTMP URL', text: `${head}  - name: s\n    system: rtmp\n    urls: [rtmp://a.example.com/app/${secret}, "rtmp://b/app/${secret}"]\n    streamKey: { env: K }\n` },
+    {
+      name: 'stream key in an RTMP URL',
+      text: `${head}  - name: s\n    system: rtmp\n    urls: [rtmp://a.example.com/app/${secret}, "rtmp://b/app/${secret}"]\n    streamKey: { env: K }\n`,
+    },
     { name: 'unterminated quoted secret', text: `${head}${rtmp}    streamKey: "${secret}\n` },
     { name: 'YAML error after a secret', text: `${head}${rtmp}    streamKey: ${secret}: x\n` },
-    { name: 'JSON with an unquoted secret', text: `{"workflow": "leak", "region": "us-west-2", "downstream": [{"name": "s", "system": "rtmp", "streamKey": ${secret}}]}`, filename: 'w.json' },
-    { name: 'JSON with a secret and a missing comma', text: `{"downstream": [{"password": "${secret}" "name": "x"}]}`, filename: 'w.json' },
+    {
+      name: 'JSON with an unquoted secret',
+      text: `{"workflow": "leak", "region": "us-west-2", "downstream": [{"name": "s", "system": "rtmp", "streamKey": ${secret}}]}`,
+      filename: 'w.json',
+    },
+    {
+      name: 'JSON with a secret and a missing comma',
+      text: `{"downstream": [{"password": "${secret}" "name": "x"}]}`,
+      filename: 'w.json',
+    },
     { name: 'secret behind an unknown tag', text: `${head}${rtmp}    streamKey: !${secret} value\n` },
   ];
 }
@@ -58,8 +79,16 @@ describe('no secret in any message', () => {
   test('objects passed to validateWorkflow', () => {
     const inputs = [
       aWorkflow({ downstream: [{ ...aDownstream('rtmp'), streamKey: secret as never }] }),
-      aWorkflow({ downstream: [{ ...aDownstream('http-put'), username: 'u', password: { [secret]: 'x' } as never }] }),
-      aWorkflow({ downstream: [aDownstream('http-put', { urls: [`https://u:${secret}@a.example.com/x`, 'https://b.example.com/x'] })] }),
+      aWorkflow({
+        downstream: [{ ...aDownstream('http-put'), username: 'u', password: { [secret]: 'x' } as never }],
+      }),
+      aWorkflow({
+        downstream: [
+          aDownstream('http-put', {
+            urls: [`https://u:${secret}@a.example.com/x`, 'https://b.example.com/x'],
+          }),
+        ],
+      }),
     ];
     for (const input of inputs) {
       const result = validateWorkflow(input);

@@ -18,7 +18,13 @@ test('pointerToPath tells an array index from a numeric key by reading the data'
 });
 
 test('comparePaths orders indexes numerically and parents first', () => {
-  const paths = [['downstream', 10], ['downstream', 2, 'urls'], ['downstream', 2], ['region'], ['downstream']];
+  const paths = [
+    ['downstream', 10],
+    ['downstream', 2, 'urls'],
+    ['downstream', 2],
+    ['region'],
+    ['downstream'],
+  ];
   expect([...paths].sort(comparePaths)).toEqual([
     ['downstream'],
     ['downstream', 2],

@@ -26,7 +26,8 @@ export function formatPath(path: Path): string {
 
 function redacted(path: Path): Path {
   const [first, index, field, key] = path;
-  const underSecret = first === 'downstream' && typeof index === 'number' && SECRET_FIELD_SET.has(String(field));
+  const underSecret =
+    first === 'downstream' && typeof index === 'number' && SECRET_FIELD_SET.has(String(field));
   if (underSecret && path.length > 3 && !SECRET_REF_KEYS.has(String(key))) return path.slice(0, 3);
   if (underSecret && path.length > 4) return path.slice(0, 4);
   return path;

@@ -1,7 +1,7 @@
 import { arbitraryWorkflowInput } from '@mlds/fixtures';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { stringify } from 'yaml';
 import { parseWorkflow, validateWorkflow } from '../parse.js';
 import { DOWNSTREAM_FIELDS, SYSTEMS, WORKFLOW_FIELDS } from '../schema.js';
 
@@ -10,14 +10,32 @@ import { DOWNSTREAM_FIELDS, SYSTEMS, WORKFLOW_FIELDS } from '../schema.js';
 const anyValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   fc.constantFrom(...SYSTEMS),
-  fc.constantFrom('rtmp://a.example.com/app/key', 'udp://10.0.0.1:5002', 'https://u:p@h/x', 'xn--a', '/aws/x'),
+  fc.constantFrom(
+    'rtmp://a.example.com/app/key',
+    'udp://10.0.0.1:5002',
+    'https://u:p@h/x',
+    'xn--a',
+    '/aws/x',
+  ),
   fc.array(fc.string(), { maxLength: 3 }),
   fc.record({ env: fc.string() }),
 );
-const anyEntry = fc.dictionary(fc.constantFrom(...DOWNSTREAM_FIELDS, 'extra'), anyValue, { maxKeys: 8, noNullPrototype: true });
+const anyEntry = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.dictionary(fc.constantFrom(...DOWNSTREAM_FIELDS, 'extra'), anyValue, {
+      maxKeys: 8,
+      noNullPrototype: true,
+    }),
+  },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+);
 const workflowShaped = fc
   .record({
-    fields: fc.dictionary(fc.constantFrom(...WORKFLOW_FIELDS), anyValue, { maxKeys: 6, noNullPrototype: true }),
+    fields: fc.dictionary(fc.constantFrom(...WORKFLOW_FIELDS), anyValue, {
+      maxKeys: 6,
+      noNullPrototype: true,
+    }),
     downstream: fc.array(anyEntry, { maxLength: 4 }),
   })
   .map(({ fields, downstream }) => ({ workflow: 'a', region: 'us-west-2', ...fields, downstream }));
@@ -91,8 +109,13 @@ describe('parseWorkflow', () => {
   test('agrees with validateWorkflow on the same object written as YAML or JSON', () => {
     fc.assert(
       fc.property(workflowShaped, (input) => {
-        const expected = validateWorkflow(input).diagnostics.map(({ code, path }) => `${code} ${path}`).sort();
-        for (const [text, filename] of [[stringify(input), 'w.yaml'], [JSON.stringify(input, null, 2), 'w.json']] as const) {
+        const expected = validateWorkflow(input)
+          .diagnostics.map(({ code, path }) => `${code} ${path}`)
+          .sort();
+        for (const [text, filename] of [
+          [stringify(input), 'w.yaml'],
+          [JSON.stringify(input, null, 2), 'w.json'],
+        ] as const) {
           const parsed = parseWorkflow(text, { filename });
           expect(parsed.diagnostics.map(({ code, path }) => `${code} ${path}`).sort()).toEqual(expected);
         }

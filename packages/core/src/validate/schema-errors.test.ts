@@ -43,7 +43,9 @@ describe('the whole file', () => {
 
   test('an unknown field with no near one lists the fields', () => {
     const diagnostics = diagnose({ ...aWorkflow(), colour: 'blue' });
-    expect(diagnostics[0]?.message).toContain('remove it; the fields here are workflow, region, channelClass');
+    expect(diagnostics[0]?.message).toContain(
+      'remove it; the fields here are workflow, region, channelClass',
+    );
   });
 
   test('`$schema` is allowed for editors and dropped from the input', () => {
@@ -71,7 +73,9 @@ describe('enums and names', () => {
   test('an unknown system lists the systems', () => {
     const diagnostics = diagnose(withEntry({ name: 'x', system: 'youtube' }));
     expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['field.enum downstream[0].system']);
-    expect(diagnostics[0]?.message).toContain('mediapackage, s3, mediastore, http-put, webdav, akamai, rtmp, mss, udp, srt, aws');
+    expect(diagnostics[0]?.message).toContain(
+      'mediapackage, s3, mediastore, http-put, webdav, akamai, rtmp, mss, udp, srt, aws',
+    );
   });
 
   test('a name outside the character rule suggests a fixed one', () => {
@@ -88,8 +92,18 @@ describe('enums and names', () => {
 
 describe('format × system', () => {
   test('a known format the system does not take lists both sides', () => {
-    const diagnostics = diagnose(withEntry({ name: 'social', system: 'rtmp', format: 'hls', urls: ['rtmp://a/app', 'rtmp://b/app'], streamKey: { env: 'K' } }));
-    expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['format.unsupported downstream[0].format']);
+    const diagnostics = diagnose(
+      withEntry({
+        name: 'social',
+        system: 'rtmp',
+        format: 'hls',
+        urls: ['rtmp://a/app', 'rtmp://b/app'],
+        streamKey: { env: 'K' },
+      }),
+    );
+    expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
+      'format.unsupported downstream[0].format',
+    ]);
     expect(diagnostics[0]?.message).toBe(
       'System rtmp does not take format hls: rtmp takes rtmp, and format hls goes to mediapackage, s3, mediastore, http-put, webdav, akamai, aws. Change `format` or `system`.',
     );
@@ -136,13 +150,19 @@ describe('fields per system', () => {
 
   test('an unknown field with no near one lists the fields of the system', () => {
     const diagnostics = diagnose(withEntry({ name: 'vod', system: 's3', colour: 'blue' }));
-    expect(diagnostics[0]?.message).toContain('remove it; system s3 takes name, system, format, mode, needs, buckets, path');
+    expect(diagnostics[0]?.message).toContain(
+      'remove it; system s3 takes name, system, format, mode, needs, buckets, path',
+    );
   });
 
   test('a field of another system is an error naming the system and who takes the field', () => {
     const diagnostics = diagnose(withEntry({ name: 'vod', system: 's3', streamKey: { env: 'KEY' } }));
     expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'field.not-for-system', path: 'downstream[0].streamKey' }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'field.not-for-system',
+        path: 'downstream[0].streamKey',
+      }),
     ]);
     expect(diagnostics[0]?.message).toContain('does not belong to system s3');
     expect(diagnostics[0]?.message).toContain('`streamKey` is for rtmp');
@@ -165,7 +185,8 @@ describe('fields per system', () => {
     ['s3', 'outputGroup'],
   ])('%s does not take %s', (system, field) => {
     const entry: Record<string, unknown> = { ...aDownstream(system as never) };
-    entry[field] = field === 'password' || field === 'streamKey' ? { env: 'X' } : field === 'outputGroup' ? 'hls' : ['x'];
+    entry[field] =
+      field === 'password' || field === 'streamKey' ? { env: 'X' } : field === 'outputGroup' ? 'hls' : ['x'];
     if (field === 'username' || field === 'streamId') entry[field] = 'x';
     expect(brief(withEntry(entry))).toEqual([`error field.not-for-system downstream[0].${field}`]);
   });
@@ -181,21 +202,36 @@ describe('fields per system', () => {
       expect.stringContaining('(system rtmp) needs `urls`'),
     ]);
     for (const system of ['http-put', 'webdav', 'akamai', 'mss', 'udp', 'srt']) {
-      expect(brief(withEntry({ name: 'x', system }))).toEqual(['error field.required-by-system downstream[0]']);
+      expect(brief(withEntry({ name: 'x', system }))).toEqual([
+        'error field.required-by-system downstream[0]',
+      ]);
     }
     for (const system of ['mediapackage', 's3', 'mediastore', 'aws']) {
       expect(brief(withEntry({ name: 'x', system })).filter((d) => d.startsWith('error'))).toEqual([]);
     }
   });
 
+  test('entries that are not mappings', () => {
+    expect(brief(aWorkflow({ downstream: [null, 'packager', 3, aDownstream('s3')] as never }))).toEqual([
+      'error field.type downstream[0]',
+      'error field.type downstream[1]',
+      'error field.type downstream[2]',
+    ]);
+  });
+
   test('a downstream entry needs a name and a system', () => {
-    expect(brief(withEntry({}))).toEqual(['error field.required downstream[0]', 'error field.required downstream[0]']);
+    expect(brief(withEntry({}))).toEqual([
+      'error field.required downstream[0]',
+      'error field.required downstream[0]',
+    ]);
   });
 });
 
 describe('types and counts', () => {
   test('a wrong type says what was expected and what was found', () => {
-    const diagnostics = diagnose(withEntry({ name: 'x', system: 'http-put', urls: 'https://a.example.com/x' }));
+    const diagnostics = diagnose(
+      withEntry({ name: 'x', system: 'http-put', urls: 'https://a.example.com/x' }),
+    );
     expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['field.type downstream[0].urls']);
     expect(diagnostics[0]?.message).toBe(
       '`downstream[0].urls` must be a list, not a string: write one URL per pipeline as a list, e.g. `urls: [first, second]`.',
@@ -240,12 +276,16 @@ describe('secret references', () => {
       'error secret.ref downstream[0].password',
     ]);
     expect(brief(withEntry({ ...base, password: {} }))).toEqual(['error secret.ref downstream[0].password']);
-    expect(brief(withEntry({ ...base, password: ['x'] }))).toEqual(['error secret.ref downstream[0].password']);
-    expect(brief(withEntry({ ...base, password: null }))).toEqual(['error secret.ref downstream[0].password']);
+    expect(brief(withEntry({ ...base, password: ['x'] }))).toEqual([
+      'error secret.ref downstream[0].password',
+    ]);
+    expect(brief(withEntry({ ...base, password: null }))).toEqual([
+      'error secret.ref downstream[0].password',
+    ]);
   });
 
   test('an unknown key in a reference is not repeated: it may be the secret', () => {
-    const diagnostics = diagnose(withEntry({ ...aDownstream('rtmp'), streamKey: { 'live_abc123': true } }));
+    const diagnostics = diagnose(withEntry({ ...aDownstream('rtmp'), streamKey: { live_abc123: true } }));
     expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['secret.ref downstream[0].streamKey']);
     expect(diagnostics[0]?.message).toContain('takes only `env` or `ssmParameter`');
     expect(diagnostics[0]?.message).not.toContain('live_abc123');

@@ -19,7 +19,8 @@ import { closest } from './suggest.js';
 // several times over (an `if` that failed because its `then` did, a value outside both the general and the
 // per-system enum), so findings are keyed by path, code and message and only the first is kept.
 
-const SECRET_REF_FIX = 'write `{ env: NAME }` (read from the environment when `mlds apply` runs) or `{ ssmParameter: /name }`';
+const SECRET_REF_FIX =
+  'write `{ env: NAME }` (read from the environment when `mlds apply` runs) or `{ ssmParameter: /name }`';
 
 /** What to write for a missing field. */
 const FIELD_EXAMPLES: Record<string, string> = {
@@ -29,7 +30,8 @@ const FIELD_EXAMPLES: Record<string, string> = {
   name: `\`name: packager\` (${NAME_RULE})`,
   system: `\`system:\` with one of ${SYSTEMS.join(', ')}`,
   urls: '`urls:` with one URL per pipeline (two for a STANDARD channel, one for SINGLE_PIPELINE)',
-  streamKey: '`streamKey: { env: NAME }` (the stream key is read from the environment when `mlds apply` runs)',
+  streamKey:
+    '`streamKey: { env: NAME }` (the stream key is read from the environment when `mlds apply` runs)',
 };
 
 const TYPE_NAMES: Record<string, string> = {
@@ -78,7 +80,12 @@ function toFinding(schemaError: SchemaError, data: unknown): Finding | undefined
     case 'if':
       return undefined;
     case 'required':
-      return missingField(path, String(params.missingProperty), schemaError.schemaPath.includes('/then/'), data);
+      return missingField(
+        path,
+        String(params.missingProperty),
+        schemaError.schemaPath.includes('/then/'),
+        data,
+      );
     case 'additionalProperties':
       return unknownField(path, String(params.additionalProperty), data);
     case 'false schema':
@@ -102,7 +109,11 @@ function toFinding(schemaError: SchemaError, data: unknown): Finding | undefined
     case 'uniqueItems':
       return error('needs.duplicate', path, `\`${where}\` lists a need twice; list each need once.`);
     default:
-      return error('schema', path, `\`${where}\` does not match the workflow schema (${schemaError.keyword}); see the README.`);
+      return error(
+        'schema',
+        path,
+        `\`${where}\` does not match the workflow schema (${schemaError.keyword}); see the README.`,
+      );
   }
 }
 
@@ -129,11 +140,16 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
   if (isSecretRefPath(parent)) {
     // The key itself may be the secret (`password: { hunter2: ... }`): never repeat it.
     return {
-      ...error('secret.ref', parent, `\`${where}\` takes only \`env\` or \`ssmParameter\`: ${SECRET_REF_FIX}.`),
+      ...error(
+        'secret.ref',
+        parent,
+        `\`${where}\` takes only \`env\` or \`ssmParameter\`: ${SECRET_REF_FIX}.`,
+      ),
       at: 'key',
     };
   }
-  const known: readonly string[] = parent.length === 0 ? WORKFLOW_FIELDS.filter((f) => f !== '$schema') : DOWNSTREAM_FIELDS;
+  const known: readonly string[] =
+    parent.length === 0 ? WORKFLOW_FIELDS.filter((f) => f !== '$schema') : DOWNSTREAM_FIELDS;
   const suggestion = closest(field, known);
   const prefix = where === '' ? 'The workflow file' : where;
   let fix: string;
@@ -164,13 +180,19 @@ function foreignField(path: Path, data: unknown): Finding {
 
 export function ownFields(system: System): string {
   const own = SYSTEM_FIELDS[system];
-  return own.length === 0 ? `only ${COMMON_DOWNSTREAM_FIELDS.join(', ')}` : `${own.join(', ')} (besides ${COMMON_DOWNSTREAM_FIELDS.join(', ')})`;
+  return own.length === 0
+    ? `only ${COMMON_DOWNSTREAM_FIELDS.join(', ')}`
+    : `${own.join(', ')} (besides ${COMMON_DOWNSTREAM_FIELDS.join(', ')})`;
 }
 
 function wrongType(path: Path, value: unknown, expected: string): Finding {
   const where = formatPath(path);
   if (path.length === 0 && (value === null || value === undefined)) {
-    return error('file.empty', path, 'The workflow file is empty: write `workflow`, `region` and `downstream` (see the README for an example).');
+    return error(
+      'file.empty',
+      path,
+      'The workflow file is empty: write `workflow`, `region` and `downstream` (see the README for an example).',
+    );
   }
   if (path.length === 0) {
     return error(
@@ -189,14 +211,18 @@ function wrongType(path: Path, value: unknown, expected: string): Finding {
     }
     return error('secret.ref', path, `\`${where}\` must be a reference: ${SECRET_REF_FIX}.`);
   }
-  const wanted = expected.split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ');
+  const wanted = expected
+    .split(',')
+    .map((t) => TYPE_NAMES[t] ?? t)
+    .join(' or ');
   const hint = expected === 'array' ? listHint(path) : '';
   return error('field.type', path, `\`${where}\` must be ${wanted}, not ${describeType(value)}${hint}.`);
 }
 
 function listHint(path: Path): string {
   const field = path[path.length - 1];
-  if (field === 'urls' || field === 'buckets') return `: write one ${field === 'urls' ? 'URL' : 'bucket'} per pipeline as a list, e.g. \`${field}: [first, second]\``;
+  if (field === 'urls' || field === 'buckets')
+    return `: write one ${field === 'urls' ? 'URL' : 'bucket'} per pipeline as a list, e.g. \`${field}: [first, second]\``;
   if (field === 'needs') return ': write e.g. `needs: [drm]`';
   return '';
 }
@@ -224,7 +250,11 @@ function notAllowed(path: Path, value: unknown, allowedValues: unknown, data: un
   const allowed = Array.isArray(allowedValues) ? allowedValues.map(String) : [];
   const suggestion = typeof value === 'string' ? closest(value, allowed) : undefined;
   const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
-  return error('field.enum', path, `\`${where}\`${quoteValue(value)} is not allowed; use one of: ${allowed.join(', ')}${hint}.`);
+  return error(
+    'field.enum',
+    path,
+    `\`${where}\`${quoteValue(value)} is not allowed; use one of: ${allowed.join(', ')}${hint}.`,
+  );
 }
 
 function wrongCount(path: Path, value: unknown, keyword: 'minItems' | 'maxItems'): Finding {
@@ -244,7 +274,9 @@ function wrongCount(path: Path, value: unknown, keyword: 'minItems' | 'maxItems'
 function systemOf(entryPath: Path, data: unknown): System | undefined {
   const entry = valueAt(data, entryPath);
   const system = isRecord(entry) ? entry.system : undefined;
-  return typeof system === 'string' && (SYSTEMS as readonly string[]).includes(system) ? (system as System) : undefined;
+  return typeof system === 'string' && (SYSTEMS as readonly string[]).includes(system)
+    ? (system as System)
+    : undefined;
 }
 
 function isSecretRefPath(path: Path): boolean {

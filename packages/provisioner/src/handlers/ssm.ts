@@ -127,15 +127,18 @@ export const ssmParameterHandler: KindHandler = {
     return found.recorded;
   },
 
-  async update(rt, target, current) {
+  async update(rt, target, current, changes) {
     const ssm = rt.clients.ssm(target.region);
-    const value = await secretValue(rt, target);
-    // Tags cannot be combined with Overwrite: they follow separately.
-    await rt.call(target.address, () =>
-      ssm.send(
-        new PutParameterCommand({ Name: target.name, Value: value, Type: 'SecureString', Overwrite: true }),
-      ),
-    );
+    // The value is rewritten only when where it comes from changed; tags alone do not touch it.
+    if (changes.includes('source')) {
+      const value = await secretValue(rt, target);
+      // Tags cannot be combined with Overwrite: they follow separately.
+      await rt.call(target.address, () =>
+        ssm.send(
+          new PutParameterCommand({ Name: target.name, Value: value, Type: 'SecureString', Overwrite: true }),
+        ),
+      );
+    }
     const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
     if (removed.length > 0) {
       await rt.call(target.address, () =>

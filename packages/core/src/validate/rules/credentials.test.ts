@@ -17,13 +17,19 @@ test('a user name and a password together, or neither', () => {
 });
 
 test('a user name without a password is an error on the user name', () => {
-  expect(found(aDownstream('webdav', { username: 'encoder' }))).toEqual(['error credentials.incomplete downstream[0].username']);
-  const message = validateWorkflow(aWorkflow({ downstream: [aDownstream('webdav', { username: 'encoder' })] })).diagnostics[0]?.message;
+  expect(found(aDownstream('webdav', { username: 'encoder' }))).toEqual([
+    'error credentials.incomplete downstream[0].username',
+  ]);
+  const message = validateWorkflow(
+    aWorkflow({ downstream: [aDownstream('webdav', { username: 'encoder' })] }),
+  ).diagnostics[0]?.message;
   expect(message).toContain('add `password: { env: NAME }`');
 });
 
 test('a password without a user name is an error on the password', () => {
-  expect(found(aDownstream('mss', { password }))).toEqual(['error credentials.incomplete downstream[0].password']);
+  expect(found(aDownstream('mss', { password }))).toEqual([
+    'error credentials.incomplete downstream[0].password',
+  ]);
 });
 
 test('an empty user name', () => {

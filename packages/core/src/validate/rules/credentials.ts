@@ -1,11 +1,16 @@
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, type Rule, warning } from '../rule.js';
+import { entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 import { parseUrl } from './urls.js';
 
 // A server that asks for credentials asks for both; MediaLive sends Username with the password it reads
 // from PasswordParam.
 export const credentialsRule: Rule = {
-  codes: ['credentials.incomplete', 'credentials.username-empty', 'credentials.auth-without-credentials', 'credentials.plain-text'],
+  codes: [
+    'credentials.incomplete',
+    'credentials.username-empty',
+    'credentials.auth-without-credentials',
+    'credentials.plain-text',
+  ],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -13,7 +18,11 @@ export const credentialsRule: Rule = {
       const where = `\`downstream[${checked.index}]\``;
       if (username !== undefined && username.trim() === '') {
         findings.push(
-          error('credentials.username-empty', entryPath(checked, 'username'), `${where} has an empty \`username\`: give the user name the server asks for, or remove it.`),
+          error(
+            'credentials.username-empty',
+            entryPath(checked, 'username'),
+            `${where} has an empty \`username\`: give the user name the server asks for, or remove it.`,
+          ),
         );
       }
       if (username !== undefined && password === undefined) {

@@ -4,8 +4,12 @@ import { validateWorkflow } from '../../parse.js';
 
 describe('delivery via your VPC', () => {
   test('S3 and UDP are fine, with an info on what the VPC needs', () => {
-    const result = validateWorkflow(aWorkflow({ delivery: 'vpc', downstream: [aDownstream('s3'), aDownstream('udp')] }));
-    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'info', code: 'vpc.requirements', path: 'delivery' })]);
+    const result = validateWorkflow(
+      aWorkflow({ delivery: 'vpc', downstream: [aDownstream('s3'), aDownstream('udp')] }),
+    );
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'info', code: 'vpc.requirements', path: 'delivery' }),
+    ]);
     const message = result.diagnostics[0]?.message ?? '';
     expect(message).toContain('two subnets in different Availability Zones');
     expect(message).toContain('Elastic IP');
@@ -32,7 +36,9 @@ describe('delivery via your VPC', () => {
         ],
       }),
     );
-    expect(result.diagnostics.filter((d) => d.code === 'vpc.unsupported-destination').map((d) => d.path)).toEqual([
+    expect(
+      result.diagnostics.filter((d) => d.code === 'vpc.unsupported-destination').map((d) => d.path),
+    ).toEqual([
       'downstream[0].system',
       'downstream[1].system',
       'downstream[2].system',
@@ -49,7 +55,11 @@ describe('delivery via your VPC', () => {
 test('MediaStore is discontinued: a warning with the migration advice, still valid', () => {
   const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('mediastore')] }));
   expect(result.diagnostics).toEqual([
-    expect.objectContaining({ severity: 'warning', code: 'mediastore.discontinued', path: 'downstream[0].system' }),
+    expect.objectContaining({
+      severity: 'warning',
+      code: 'mediastore.discontinued',
+      path: 'downstream[0].system',
+    }),
   ]);
   const message = result.diagnostics[0]?.message ?? '';
   expect(message).toContain('2025-11-13');

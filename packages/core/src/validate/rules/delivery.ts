@@ -1,5 +1,5 @@
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, info, type Rule, warning } from '../rule.js';
+import { entryPath, error, type Finding, info, type Rule, warning } from '../rule.js';
 
 // ML delivery-out-vpc and the MediaStore discontinuation (MS: support ended 2025-11-13).
 
@@ -24,7 +24,9 @@ export const vpcDeliveryRule: Rule = {
       );
     }
     const subnets =
-      input.channelClass === 'SINGLE_PIPELINE' ? '' : 'a STANDARD channel needs two subnets in different Availability Zones; ';
+      input.channelClass === 'SINGLE_PIPELINE'
+        ? ''
+        : 'a STANDARD channel needs two subnets in different Availability Zones; ';
     findings.push(
       info(
         'vpc.requirements',

@@ -3,7 +3,9 @@ import { expect, test } from 'vitest';
 import { validateWorkflow } from '../../parse.js';
 
 function found(path: string) {
-  return validateWorkflow(aWorkflow({ downstream: [aDownstream('s3', { path })] })).diagnostics.map((d) => `${d.code} ${d.path}`);
+  return validateWorkflow(aWorkflow({ downstream: [aDownstream('s3', { path })] })).diagnostics.map(
+    (d) => `${d.code} ${d.path}`,
+  );
 }
 
 test.each(['sports/curling/index', 'index', 'a-b_c.d/e'])('accepts %s', (path) => {

@@ -1,5 +1,5 @@
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, type Rule } from '../rule.js';
+import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 // `path` is what MediaLive appends to the bucket or container: `folders/baseFilename`.
 
@@ -27,7 +27,8 @@ export const destinationPathRule: Rule = {
 
 export function pathProblem(value: string): string | undefined {
   if (value.length === 0) return 'it is empty; remove `path` to use the default `<workflow>/<name>/index`';
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return 'write only the folders and base file name, without a scheme or bucket';
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value))
+    return 'write only the folders and base file name, without a scheme or bucket';
   if (value.startsWith('/') || value.endsWith('/')) return 'remove the leading or trailing `/`';
   const segments = value.split('/');
   if (segments.some((segment) => segment === '')) return 'remove the empty folder (`//`)';

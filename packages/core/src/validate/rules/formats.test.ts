@@ -15,19 +15,29 @@ describe('mode: vod', () => {
   });
 
   test('MediaPackage is live only; the fix is S3', () => {
-    const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('mediapackage', { mode: 'vod' })] }));
+    const result = validateWorkflow(
+      aWorkflow({ downstream: [aDownstream('mediapackage', { mode: 'vod' })] }),
+    );
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'mode.vod-unsupported', path: 'downstream[0].mode' }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'mode.vod-unsupported',
+        path: 'downstream[0].mode',
+      }),
     ]);
     expect(result.diagnostics[0]?.message).toContain('send VOD HLS to S3 (`system: s3`)');
   });
 
   test('Akamai is live only', () => {
-    expect(found(aDownstream('akamai', { mode: 'vod' }))).toEqual(['error mode.vod-unsupported downstream[0].mode']);
+    expect(found(aDownstream('akamai', { mode: 'vod' }))).toEqual([
+      'error mode.vod-unsupported downstream[0].mode',
+    ]);
   });
 
   test('`aws` with DRM resolves to MediaPackage, so no VOD', () => {
-    expect(found(aDownstream('aws', { mode: 'vod', needs: ['drm'] }))).toEqual(['error mode.vod-unsupported downstream[0].mode']);
+    expect(found(aDownstream('aws', { mode: 'vod', needs: ['drm'] }))).toEqual([
+      'error mode.vod-unsupported downstream[0].mode',
+    ]);
     expect(found(aDownstream('aws', { mode: 'vod' }))).toEqual([]);
   });
 
@@ -36,7 +46,9 @@ describe('mode: vod', () => {
     ['udp', {}],
     ['s3', { format: 'archive' }],
   ] as const)('mode applies to HLS only: %s %j', (system, extra) => {
-    expect(found(aDownstream(system, { ...extra, mode: 'vod' }))).toEqual(['error mode.vod-unsupported downstream[0].mode']);
+    expect(found(aDownstream(system, { ...extra, mode: 'vod' }))).toEqual([
+      'error mode.vod-unsupported downstream[0].mode',
+    ]);
     expect(found(aDownstream(system, { ...extra, mode: 'live' }))).toEqual([]);
   });
 });
@@ -49,10 +61,16 @@ describe('needs', () => {
   test('a plain origin adds neither: a warning pointing to MediaPackage', () => {
     const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('s3', { needs: ['drm'] })] }));
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'warning', code: 'needs.unsupported', path: 'downstream[0].needs' }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'needs.unsupported',
+        path: 'downstream[0].needs',
+      }),
     ]);
     expect(result.diagnostics[0]?.message).toContain('system: mediapackage');
-    expect(found(aDownstream('rtmp', { needs: ['ad-insertion'] }))).toEqual(['warning needs.unsupported downstream[0].needs']);
+    expect(found(aDownstream('rtmp', { needs: ['ad-insertion'] }))).toEqual([
+      'warning needs.unsupported downstream[0].needs',
+    ]);
   });
 
   test('Smooth with DRM: the guide advises HLS to MediaPackage (info)', () => {

@@ -1,5 +1,5 @@
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, formatOf, info, type Rule, warning } from '../rule.js';
+import { entryPath, error, type Finding, formatOf, info, type Rule, warning } from '../rule.js';
 
 // Live and VOD per output group and system (ML outputs-supported-containers), and what each system can add.
 
@@ -16,7 +16,8 @@ export const vodModeRule: Rule = {
       if (format !== 'hls') {
         problem = `\`mode\` applies to HLS only, and this entry's format is ${format}: remove \`mode: vod\`.`;
       } else if (checked.system === 'mediapackage') {
-        problem = 'MediaPackage takes live streams only: send VOD HLS to S3 (`system: s3`) instead, or use `mode: live`.';
+        problem =
+          'MediaPackage takes live streams only: send VOD HLS to S3 (`system: s3`) instead, or use `mode: live`.';
       } else if (checked.system === 'akamai') {
         problem =
           'Akamai takes live HLS only: send VOD HLS to S3 (`system: s3`) or to an HTTP PUT or WebDAV server instead, or use `mode: live`.';
@@ -44,7 +45,9 @@ export const needsRule: Rule = {
           ),
         );
       }
-      const missing = needs.filter((need) => (need === 'drm' && checked.system !== 'mss') || need === 'ad-insertion');
+      const missing = needs.filter(
+        (need) => (need === 'drm' && checked.system !== 'mss') || need === 'ad-insertion',
+      );
       if (missing.length > 0) {
         findings.push(
           warning(

@@ -4,7 +4,10 @@ import { validateWorkflow } from '../../parse.js';
 
 test('a workflow name S3 reserves as a prefix makes invalid bucket names: one error, on `workflow`', () => {
   const result = validateWorkflow(
-    aWorkflow({ workflow: 'xn--live', downstream: [aDownstream('s3', { name: 'live' }), aDownstream('s3', { name: 'vod', mode: 'vod' })] }),
+    aWorkflow({
+      workflow: 'xn--live',
+      downstream: [aDownstream('s3', { name: 'live' }), aDownstream('s3', { name: 'vod', mode: 'vod' })],
+    }),
   );
   expect(result.diagnostics).toEqual([
     expect.objectContaining({ severity: 'error', code: 's3.bucket-name.reserved-prefix', path: 'workflow' }),
@@ -23,13 +26,17 @@ test.each(['sthree-live', 'amzn-s3-demo-live'])('%s is reserved too', (workflow)
 
 test('the rule applies where mlds creates buckets: not with existing buckets, and for `aws` resolving to s3', () => {
   const existing = aDownstream('s3', { buckets: ['live-p0', 'live-p1'] });
-  expect(validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [existing] })).diagnostics).toEqual([]);
+  expect(validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [existing] })).diagnostics).toEqual(
+    [],
+  );
   const aws = aDownstream('aws');
-  expect(validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [aws] })).diagnostics.map((d) => d.code)).toEqual([
-    's3.bucket-name.reserved-prefix',
-  ]);
+  expect(
+    validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [aws] })).diagnostics.map((d) => d.code),
+  ).toEqual(['s3.bucket-name.reserved-prefix']);
   const packager = aDownstream('mediapackage');
-  expect(validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [packager] })).diagnostics).toEqual([]);
+  expect(validateWorkflow(aWorkflow({ workflow: 'xn--live', downstream: [packager] })).diagnostics).toEqual(
+    [],
+  );
 });
 
 test('the longest names still give valid bucket, container, channel and parameter names', () => {

@@ -1,4 +1,9 @@
-import { bucketName, mediaPackageChannelId, mediaStoreContainerName, passwordParameterName } from '../../names.js';
+import {
+  bucketName,
+  mediaPackageChannelId,
+  mediaStoreContainerName,
+  passwordParameterName,
+} from '../../names.js';
 import type { Pipeline } from '../../types.js';
 import {
   mediaPackageChannelIdProblem,
@@ -8,7 +13,7 @@ import {
   ssmParameterNameProblem,
 } from '../aws-names.js';
 import type { Path } from '../path.js';
-import { type CheckedEntry, type Finding, entryPath, error, type Rule } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, type Rule } from '../rule.js';
 
 // The names mlds derives (names.ts) must pass the same rules as names written in the file: a workflow called
 // `xn--live` would otherwise plan buckets that S3 refuses only at apply time.
@@ -40,7 +45,12 @@ export const generatedNamesRule: Rule = {
     const each = (pipeline: number) => pipeline as Pipeline;
     for (const checked of entries) {
       const { name, buckets, channelId, password } = checked.entry;
-      const add = (kind: string, names: string[], rule: (n: string) => NameProblem | undefined, instead: string) => {
+      const add = (
+        kind: string,
+        names: string[],
+        rule: (n: string) => NameProblem | undefined,
+        instead: string,
+      ) => {
         for (const derivedName of names) {
           const problem = rule(derivedName);
           if (problem !== undefined) derived.push({ kind, name: derivedName, problem, checked, instead });
@@ -48,19 +58,44 @@ export const generatedNamesRule: Rule = {
       };
       const perPipeline = Array.from({ length: pipelines }, (_, i) => each(i));
       if (checked.system === 's3' && buckets === undefined) {
-        add('S3 bucket', perPipeline.map((p) => bucketName(workflow, name, p)), s3BucketNameProblem, 'give existing buckets in `buckets`');
+        add(
+          'S3 bucket',
+          perPipeline.map((p) => bucketName(workflow, name, p)),
+          s3BucketNameProblem,
+          'give existing buckets in `buckets`',
+        );
       }
       if (checked.system === 'mediastore') {
-        add('MediaStore container', perPipeline.map((p) => mediaStoreContainerName(workflow, name, p)), mediaStoreContainerNameProblem, 'rename it');
+        add(
+          'MediaStore container',
+          perPipeline.map((p) => mediaStoreContainerName(workflow, name, p)),
+          mediaStoreContainerNameProblem,
+          'rename it',
+        );
       }
       if (checked.system === 'mediapackage') {
         if (channelId === undefined) {
-          add('MediaPackage channel', [mediaPackageChannelId(workflow, name)], mediaPackageChannelIdProblem, 'give an existing `channelId`');
+          add(
+            'MediaPackage channel',
+            [mediaPackageChannelId(workflow, name)],
+            mediaPackageChannelIdProblem,
+            'give an existing `channelId`',
+          );
         }
-        add('SSM parameter', perPipeline.map((p) => passwordParameterName(workflow, name, p)), ssmParameterNameProblem, 'rename it');
+        add(
+          'SSM parameter',
+          perPipeline.map((p) => passwordParameterName(workflow, name, p)),
+          ssmParameterNameProblem,
+          'rename it',
+        );
       }
       if (password !== undefined && 'env' in password) {
-        add('SSM parameter', [passwordParameterName(workflow, name, null)], ssmParameterNameProblem, 'rename it');
+        add(
+          'SSM parameter',
+          [passwordParameterName(workflow, name, null)],
+          ssmParameterNameProblem,
+          'rename it',
+        );
       }
     }
     return group(derived, workflow);

@@ -4,7 +4,9 @@ import { validateWorkflow } from '../../parse.js';
 import type { DownstreamInput } from '../../types.js';
 
 function found(downstream: DownstreamInput[]) {
-  return validateWorkflow(aWorkflow({ downstream })).diagnostics.map(({ severity, code, path }) => `${severity} ${code} ${path}`);
+  return validateWorkflow(aWorkflow({ downstream })).diagnostics.map(
+    ({ severity, code, path }) => `${severity} ${code} ${path}`,
+  );
 }
 
 const archive = (name: string) => aDownstream('s3', { name, format: 'archive' });
@@ -12,14 +14,22 @@ const frames = (name: string) => aDownstream('s3', { name, format: 'frame-captur
 
 test('one Archive output group per channel', () => {
   expect(found([archive('a1')])).toEqual([]);
-  expect(found([archive('a1'), aDownstream('rtmp'), archive('a2')])).toEqual(['error limits.archive downstream[2].format']);
+  expect(found([archive('a1'), aDownstream('rtmp'), archive('a2')])).toEqual([
+    'error limits.archive downstream[2].format',
+  ]);
 });
 
 test('three Frame Capture output groups per channel', () => {
   expect(found([frames('f1'), frames('f2'), frames('f3')])).toEqual([]);
-  const result = validateWorkflow(aWorkflow({ downstream: [frames('f1'), frames('f2'), frames('f3'), frames('f4')] }));
+  const result = validateWorkflow(
+    aWorkflow({ downstream: [frames('f1'), frames('f2'), frames('f3'), frames('f4')] }),
+  );
   expect(result.diagnostics).toEqual([
-    expect.objectContaining({ severity: 'error', code: 'limits.frame-capture', path: 'downstream[3].format' }),
+    expect.objectContaining({
+      severity: 'error',
+      code: 'limits.frame-capture',
+      path: 'downstream[3].format',
+    }),
   ]);
   expect(result.diagnostics[0]?.message).toContain('at most 3 Frame Capture output groups');
 });

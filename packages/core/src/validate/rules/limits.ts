@@ -1,5 +1,5 @@
 import { formatPath } from '../path.js';
-import { type CheckedEntry, type Finding, entryPath, error, formatOf, type Rule } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule } from '../rule.js';
 
 // Per-channel limits (ML): at most 1 Archive and 3 Frame Capture output groups; destination Ids are unique.
 
@@ -15,7 +15,10 @@ export const outputGroupLimitsRule: Rule = {
       const label = format === 'archive' ? 'Archive' : 'Frame Capture';
       for (const extra of groups.slice(max)) {
         const path = entryPath(extra, 'format');
-        const kept = groups.slice(0, max).map((c) => `downstream[${c.index}]`).join(', ');
+        const kept = groups
+          .slice(0, max)
+          .map((c) => `downstream[${c.index}]`)
+          .join(', ');
         findings.push(
           error(
             `limits.${format}`,

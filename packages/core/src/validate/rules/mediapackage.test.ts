@@ -11,7 +11,9 @@ function found(entry: DownstreamInput, workflow: Partial<WorkflowInput> = {}) {
 
 describe('MediaPackage fields', () => {
   test('an existing channel ID and Region', () => {
-    expect(found(aDownstream('mediapackage', { channelId: 'Live_Channel-1', region: 'us-east-1' }))).toEqual([]);
+    expect(found(aDownstream('mediapackage', { channelId: 'Live_Channel-1', region: 'us-east-1' }))).toEqual(
+      [],
+    );
   });
 
   test('an invalid channel ID', () => {
@@ -21,22 +23,32 @@ describe('MediaPackage fields', () => {
   });
 
   test('an invalid Region', () => {
-    expect(found(aDownstream('mediapackage', { region: 'Frankfurt' }))).toEqual(['error region.format downstream[0].region']);
+    expect(found(aDownstream('mediapackage', { region: 'Frankfurt' }))).toEqual([
+      'error region.format downstream[0].region',
+    ]);
   });
 });
 
 describe('outputGroup: mediapackage', () => {
   test('in the same Region, on a STANDARD channel: no diagnostic', () => {
     expect(found(aDownstream('mediapackage', { outputGroup: 'mediapackage' }))).toEqual([]);
-    expect(found(aDownstream('mediapackage', { outputGroup: 'mediapackage', region: 'us-west-2' }))).toEqual([]);
+    expect(found(aDownstream('mediapackage', { outputGroup: 'mediapackage', region: 'us-west-2' }))).toEqual(
+      [],
+    );
   });
 
   test('needs the MediaPackage channel in the workflow Region', () => {
     const result = validateWorkflow(
-      aWorkflow({ downstream: [aDownstream('mediapackage', { outputGroup: 'mediapackage', region: 'eu-west-1' })] }),
+      aWorkflow({
+        downstream: [aDownstream('mediapackage', { outputGroup: 'mediapackage', region: 'eu-west-1' })],
+      }),
     );
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'output-group.mediapackage-region', path: 'downstream[0].outputGroup' }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'output-group.mediapackage-region',
+        path: 'downstream[0].outputGroup',
+      }),
     ]);
     expect(result.diagnostics[0]?.message).toContain('`outputGroup: hls`');
   });

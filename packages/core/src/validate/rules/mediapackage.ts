@@ -1,6 +1,6 @@
 import { mediaPackageChannelIdProblem, regionProblem } from '../aws-names.js';
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, type Rule, warning } from '../rule.js';
+import { entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 
 // HLS output group or MediaPackage output group (seed downstream-system-hls.md, ML hls-choosing-hls-vs-emp).
 
@@ -21,14 +21,22 @@ export const mediaPackageRule: Rule = {
         const problem = mediaPackageChannelIdProblem(channelId);
         const path = entryPath(checked, 'channelId');
         if (problem !== undefined) {
-          findings.push(error(problem.code, path, `\`${formatPath(path)}\` is not a MediaPackage channel ID: ${problem.problem} (copy it from the MediaPackage console).`));
+          findings.push(
+            error(
+              problem.code,
+              path,
+              `\`${formatPath(path)}\` is not a MediaPackage channel ID: ${problem.problem} (copy it from the MediaPackage console).`,
+            ),
+          );
         }
       }
       if (region !== undefined) {
         const problem = regionProblem(region);
         const path = entryPath(checked, 'region');
         if (problem !== undefined) {
-          findings.push(error(problem.code, path, `\`${formatPath(path)}\` is not an AWS Region: ${problem.problem}.`));
+          findings.push(
+            error(problem.code, path, `\`${formatPath(path)}\` is not an AWS Region: ${problem.problem}.`),
+          );
         }
       }
       if (outputGroup !== 'mediapackage') continue;

@@ -18,7 +18,9 @@ describe('one destination per pipeline', () => {
   });
 
   test('a STANDARD channel with one URL is an error that offers both fixes', () => {
-    const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('rtmp', { urls: ['rtmp://a.example.com/app'] })] }));
+    const result = validateWorkflow(
+      aWorkflow({ downstream: [aDownstream('rtmp', { urls: ['rtmp://a.example.com/app'] })] }),
+    );
     expect(result.diagnostics).toEqual([
       expect.objectContaining({ severity: 'error', code: 'pipelines.count', path: 'downstream[0].urls' }),
     ]);
@@ -46,15 +48,17 @@ describe('one destination per pipeline', () => {
     expect(found(aWorkflow({ downstream: [aDownstream('http-put', { urls: [url, url] })] }))).toEqual([
       'error pipelines.distinct downstream[0].urls[1]',
     ]);
-    expect(found(aWorkflow({ downstream: [aDownstream('s3', { buckets: ['same-one', 'same-one'] })] }))).toEqual([
-      'error pipelines.distinct downstream[0].buckets[1]',
-    ]);
+    expect(
+      found(aWorkflow({ downstream: [aDownstream('s3', { buckets: ['same-one', 'same-one'] })] })),
+    ).toEqual(['error pipelines.distinct downstream[0].buckets[1]']);
   });
 });
 
 describe('two destinations writing to one place', () => {
   test('the same URL in two entries is a warning on the later entry', () => {
-    const workflow = aWorkflow({ downstream: [aDownstream('http-put', { name: 'a' }), aDownstream('http-put', { name: 'b' })] });
+    const workflow = aWorkflow({
+      downstream: [aDownstream('http-put', { name: 'a' }), aDownstream('http-put', { name: 'b' })],
+    });
     expect(found(workflow)).toEqual([
       'warning pipelines.shared-location downstream[1].urls[0]',
       'warning pipelines.shared-location downstream[1].urls[1]',
@@ -64,10 +68,15 @@ describe('two destinations writing to one place', () => {
   test('the same buckets with the same path collide; the default path (with the entry name) does not', () => {
     const buckets = ['shared-p0', 'shared-p1'];
     const samePath = aWorkflow({
-      downstream: [aDownstream('s3', { name: 'a', buckets, path: 'x/index' }), aDownstream('s3', { name: 'b', buckets, path: 'x/index' })],
+      downstream: [
+        aDownstream('s3', { name: 'a', buckets, path: 'x/index' }),
+        aDownstream('s3', { name: 'b', buckets, path: 'x/index' }),
+      ],
     });
     expect(found(samePath)).toHaveLength(2);
-    const defaults = aWorkflow({ downstream: [aDownstream('s3', { name: 'a', buckets }), aDownstream('s3', { name: 'b', buckets })] });
+    const defaults = aWorkflow({
+      downstream: [aDownstream('s3', { name: 'a', buckets }), aDownstream('s3', { name: 'b', buckets })],
+    });
     expect(found(defaults)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { defaultPath } from '../../names.js';
 import { formatPath } from '../path.js';
-import { type CheckedEntry, type Finding, entryPath, error, type Rule, warning } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 
 // STANDARD channels have two pipelines, SINGLE_PIPELINE one: every destination needs exactly one location per
 // pipeline (ML: "Settings[] has one entry per pipeline"), and the two of one destination must differ.
@@ -11,7 +11,10 @@ export const pipelineCountRule: Rule = {
   codes: ['pipelines.count', 'pipelines.distinct'],
   check({ entries, pipelines, input }) {
     const findings: Finding[] = [];
-    const channel = input.channelClass === 'SINGLE_PIPELINE' ? 'a SINGLE_PIPELINE channel has 1 pipeline' : 'a STANDARD channel has 2 pipelines';
+    const channel =
+      input.channelClass === 'SINGLE_PIPELINE'
+        ? 'a SINGLE_PIPELINE channel has 1 pipeline'
+        : 'a STANDARD channel has 2 pipelines';
     for (const checked of entries) {
       for (const field of LISTS) {
         const list = checked.entry[field];
@@ -19,7 +22,8 @@ export const pipelineCountRule: Rule = {
         const what = field === 'urls' ? 'URL' : 'bucket';
         const path = entryPath(checked, field);
         if (list.length !== pipelines) {
-          const other = pipelines === 2 ? 'set `channelClass: SINGLE_PIPELINE`' : 'set `channelClass: STANDARD`';
+          const other =
+            pipelines === 2 ? 'set `channelClass: SINGLE_PIPELINE`' : 'set `channelClass: STANDARD`';
           findings.push(
             error(
               'pipelines.count',

@@ -1,6 +1,6 @@
 import { s3BucketNameProblem } from '../aws-names.js';
 import { formatPath } from '../path.js';
-import { type Finding, entryPath, error, type Rule } from '../rule.js';
+import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 export const s3BucketNamesRule: Rule = {
   codes: [

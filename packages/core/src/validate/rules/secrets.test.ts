@@ -37,7 +37,9 @@ describe('secret references', () => {
 describe('credentials inside a URL', () => {
   test('a password before @ is a secret in the file', () => {
     const urls = ['https://encoder:hunter2@a.example.com/live/index', 'https://b.example.com/live/index'];
-    expect(found(aDownstream('http-put', { urls }))).toEqual(['error secret.url-userinfo downstream[0].urls[0]']);
+    expect(found(aDownstream('http-put', { urls }))).toEqual([
+      'error secret.url-userinfo downstream[0].urls[0]',
+    ]);
   });
 
   test('a user name alone belongs in `username`', () => {
@@ -55,8 +57,8 @@ describe('SRT passphrase', () => {
   test('a Secrets Manager ARN is accepted; an SSM parameter ARN is not', () => {
     const good = 'arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-AbCdEf';
     expect(found(aDownstream('srt', { passphraseSecretArn: good }))).toEqual([]);
-    expect(found(aDownstream('srt', { passphraseSecretArn: 'arn:aws:ssm:us-west-2:111122223333:parameter/srt' }))).toEqual([
-      'error srt.passphrase-arn downstream[0].passphraseSecretArn',
-    ]);
+    expect(
+      found(aDownstream('srt', { passphraseSecretArn: 'arn:aws:ssm:us-west-2:111122223333:parameter/srt' })),
+    ).toEqual(['error srt.passphrase-arn downstream[0].passphraseSecretArn']);
   });
 });

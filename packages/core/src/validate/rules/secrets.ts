@@ -1,7 +1,7 @@
 import type { SecretRef } from '../../types.js';
 import { envVarNameProblem, secretsManagerArnProblem, ssmParameterNameProblem } from '../aws-names.js';
 import { formatPath } from '../path.js';
-import { type CheckedEntry, type Finding, entryPath, error, type Rule } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, type Rule } from '../rule.js';
 
 // No secret is ever written in the workflow file, and no message ever repeats what is written under
 // `password` or `streamKey`: someone may have put the secret itself there.
@@ -27,7 +27,13 @@ function checkRef(checked: CheckedEntry, field: 'password' | 'streamKey', ref: S
     const problem = envVarNameProblem(ref.env);
     if (problem === undefined) return [];
     const path = entryPath(checked, field, 'env');
-    return [error(problem.code, path, `\`${formatPath(path)}\` is not a valid environment variable name: ${problem.problem}.`)];
+    return [
+      error(
+        problem.code,
+        path,
+        `\`${formatPath(path)}\` is not a valid environment variable name: ${problem.problem}.`,
+      ),
+    ];
   }
   const problem = ssmParameterNameProblem(ref.ssmParameter);
   if (problem === undefined) return [];
@@ -61,7 +67,11 @@ export const urlCredentialsRule: Rule = {
           );
         } else {
           findings.push(
-            error('url.userinfo', path, `${where} carries a user name before \`@\`: remove it from the URL and give it as \`username\`.`),
+            error(
+              'url.userinfo',
+              path,
+              `${where} carries a user name before \`@\`: remove it from the URL and give it as \`username\`.`,
+            ),
           );
         }
       });
@@ -80,7 +90,13 @@ export const srtPassphraseRule: Rule = {
       const problem = secretsManagerArnProblem(arn);
       if (problem === undefined) continue;
       const path = entryPath(checked, 'passphraseSecretArn');
-      findings.push(error(problem.code, path, `\`${formatPath(path)}\` is not a Secrets Manager secret ARN: ${problem.problem}.`));
+      findings.push(
+        error(
+          problem.code,
+          path,
+          `\`${formatPath(path)}\` is not a Secrets Manager secret ARN: ${problem.problem}.`,
+        ),
+      );
     }
     return findings;
   },

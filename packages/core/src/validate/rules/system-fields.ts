@@ -1,7 +1,7 @@
 import { SYSTEM_FIELDS } from '../../schema.js';
 import type { DownstreamInput } from '../../types.js';
+import { entryPath, error, type Finding, type Rule } from '../rule.js';
 import { ownFields } from '../schema-errors.js';
-import { type Finding, entryPath, error, type Rule } from '../rule.js';
 
 // The schema lets `system: aws` carry the fields of both services it may resolve to; once the rules have
 // picked one, the other's fields do not apply.
@@ -14,7 +14,10 @@ export const awsResolvedFieldsRule: Rule = {
       const own = new Set<string>(SYSTEM_FIELDS[checked.system]);
       for (const field of SYSTEM_FIELDS.aws) {
         if (own.has(field) || checked.entry[field as keyof DownstreamInput] === undefined) continue;
-        const why = checked.system === 'mediapackage' ? 'because of `needs: [drm]` or `[ad-insertion]`' : 'because it needs neither DRM nor ad insertion';
+        const why =
+          checked.system === 'mediapackage'
+            ? 'because of `needs: [drm]` or `[ad-insertion]`'
+            : 'because it needs neither DRM nor ad insertion';
         findings.push({
           ...error(
             'field.not-for-system',

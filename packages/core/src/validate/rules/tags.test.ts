@@ -3,11 +3,15 @@ import { expect, test } from 'vitest';
 import { validateWorkflow } from '../../parse.js';
 
 function found(tags: Record<string, string>) {
-  return validateWorkflow(aWorkflow({ tags })).diagnostics.map(({ severity, code, path }) => `${severity} ${code} ${path}`);
+  return validateWorkflow(aWorkflow({ tags })).diagnostics.map(
+    ({ severity, code, path }) => `${severity} ${code} ${path}`,
+  );
 }
 
 test('ordinary tags pass', () => {
-  expect(found({ team: 'sports', 'cost center': '4711', 'app:name': 'a/b=c+d-e@f_g.h', Équipe: 'Überall' })).toEqual([]);
+  expect(
+    found({ team: 'sports', 'cost center': '4711', 'app:name': 'a/b=c+d-e@f_g.h', Équipe: 'Überall' }),
+  ).toEqual([]);
   expect(found({ empty: '' })).toEqual([]);
 });
 

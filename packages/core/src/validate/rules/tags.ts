@@ -1,6 +1,6 @@
 import { TAG_DOWNSTREAM, TAG_WORKFLOW } from '../../names.js';
 import { formatPath } from '../path.js';
-import { type Finding, error, type Rule } from '../rule.js';
+import { error, type Finding, type Rule } from '../rule.js';
 
 // AWS tag limits (tagging best practices): 50 tags per resource, keys 1-128 and values 0-256 characters of
 // letters, digits, spaces and `_ . : / = + - @`; `aws:` is reserved. mlds adds its own two tags.
@@ -54,7 +54,10 @@ function tagKeyProblem(key: string): { code: string; problem: string } | undefin
     };
   }
   if (/^aws:/i.test(key)) {
-    return { code: 'tags.reserved', problem: 'tag keys starting with `aws:` are reserved for AWS: rename the key' };
+    return {
+      code: 'tags.reserved',
+      problem: 'tag keys starting with `aws:` are reserved for AWS: rename the key',
+    };
   }
   if (/^mlds:/i.test(key)) {
     return {

@@ -4,8 +4,15 @@ import { validateWorkflow } from '../../parse.js';
 import type { System } from '../../types.js';
 
 function urlFindings(system: System, urls: string[], extra = {}) {
-  const result = validateWorkflow(aWorkflow({ channelClass: urls.length === 1 ? 'SINGLE_PIPELINE' : 'STANDARD', downstream: [aDownstream(system, { urls, ...extra })] }));
-  return result.diagnostics.filter((d) => d.code.startsWith('url.')).map(({ severity, code, path }) => `${severity} ${code} ${path}`);
+  const result = validateWorkflow(
+    aWorkflow({
+      channelClass: urls.length === 1 ? 'SINGLE_PIPELINE' : 'STANDARD',
+      downstream: [aDownstream(system, { urls, ...extra })],
+    }),
+  );
+  return result.diagnostics
+    .filter((d) => d.code.startsWith('url.'))
+    .map(({ severity, code, path }) => `${severity} ${code} ${path}`);
 }
 
 describe('URL schemes per system', () => {
@@ -43,7 +50,11 @@ describe('URL schemes per system', () => {
 
   test('the scheme error names the schemes the system takes', () => {
     const result = validateWorkflow(
-      aWorkflow({ downstream: [aDownstream('rtmp', { urls: ['https://a.example.com/app', 'rtmp://b.example.com/app'] })] }),
+      aWorkflow({
+        downstream: [
+          aDownstream('rtmp', { urls: ['https://a.example.com/app', 'rtmp://b.example.com/app'] }),
+        ],
+      }),
     );
     expect(result.diagnostics[0]?.message).toContain('rtmp:// or rtmps://');
   });
@@ -56,25 +67,39 @@ describe('URL schemes per system', () => {
 
 describe('what the URL must hold', () => {
   test('HLS to an HTTP server needs the folder and base file name', () => {
-    expect(urlFindings('http-put', ['https://a.example.com/'])).toEqual(['error url.path downstream[0].urls[0]']);
-    expect(urlFindings('akamai', ['https://a.example.com'])).toEqual(['error url.path downstream[0].urls[0]']);
+    expect(urlFindings('http-put', ['https://a.example.com/'])).toEqual([
+      'error url.path downstream[0].urls[0]',
+    ]);
+    expect(urlFindings('akamai', ['https://a.example.com'])).toEqual([
+      'error url.path downstream[0].urls[0]',
+    ]);
   });
 
   test('RTMP needs the application and no stream key', () => {
-    expect(urlFindings('rtmp', ['rtmp://live.example.com'])).toEqual(['error url.rtmp-app downstream[0].urls[0]']);
+    expect(urlFindings('rtmp', ['rtmp://live.example.com'])).toEqual([
+      'error url.rtmp-app downstream[0].urls[0]',
+    ]);
     expect(urlFindings('rtmp', ['rtmp://live.example.com/app/live_abc123'])).toEqual([
       'error url.rtmp-stream-key downstream[0].urls[0]',
     ]);
   });
 
   test('UDP needs an IP address and a port', () => {
-    expect(urlFindings('udp', ['udp://receiver.example.com:5000'])).toEqual(['error url.udp-address downstream[0].urls[0]']);
+    expect(urlFindings('udp', ['udp://receiver.example.com:5000'])).toEqual([
+      'error url.udp-address downstream[0].urls[0]',
+    ]);
     expect(urlFindings('udp', ['udp://10.0.0.1'])).toEqual(['error url.udp-address downstream[0].urls[0]']);
-    expect(urlFindings('udp', ['udp://10.0.0.300:5000'])).toEqual(['error url.udp-address downstream[0].urls[0]']);
+    expect(urlFindings('udp', ['udp://10.0.0.300:5000'])).toEqual([
+      'error url.udp-address downstream[0].urls[0]',
+    ]);
   });
 
   test('SRT is exactly srt://host:port', () => {
-    for (const url of ['srt://receiver.example.com', 'srt://r.example.com:9000/stream', 'srt://r.example.com:9000?streamid=x']) {
+    for (const url of [
+      'srt://receiver.example.com',
+      'srt://r.example.com:9000/stream',
+      'srt://r.example.com:9000?streamid=x',
+    ]) {
       expect(urlFindings('srt', [url])).toEqual(['error url.srt-format downstream[0].urls[0]']);
     }
   });
@@ -89,6 +114,8 @@ describe('UDP ports and FEC', () => {
     [['udp://10.0.0.1:5000', 'udp://10.0.0.2:5002'], false],
     [['udp://10.0.0.1:5000', 'rtp://10.0.0.2:5000'], false],
   ])('%j warns: %s', (urls, warns) => {
-    expect(urlFindings('udp', urls)).toEqual(warns ? ['warning url.udp-fec-ports downstream[0].urls[1]'] : []);
+    expect(urlFindings('udp', urls)).toEqual(
+      warns ? ['warning url.udp-fec-ports downstream[0].urls[1]'] : [],
+    );
   });
 });

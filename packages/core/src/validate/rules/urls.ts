@@ -1,6 +1,6 @@
 import type { System } from '../../types.js';
 import { formatPath } from '../path.js';
-import { type CheckedEntry, type Finding, entryPath, error, type Rule, warning } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 
 // Destination URL formats per system (domain.md section 3). Messages never repeat a URL: one may carry a
 // password or a stream key.
@@ -25,7 +25,15 @@ const URL_FORMS: Partial<Record<System, UrlForm>> = {
 const HLS_SYSTEMS: readonly System[] = ['http-put', 'webdav', 'akamai'];
 
 export const urlFormatRule: Rule = {
-  codes: ['url.invalid', 'url.scheme', 'url.path', 'url.rtmp-app', 'url.rtmp-stream-key', 'url.udp-address', 'url.srt-format'],
+  codes: [
+    'url.invalid',
+    'url.scheme',
+    'url.path',
+    'url.rtmp-app',
+    'url.rtmp-stream-key',
+    'url.udp-address',
+    'url.srt-format',
+  ],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -50,7 +58,11 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
   }
   if (!form.schemes.includes(url.protocol)) {
     const schemes = form.schemes.map((s) => `${s}//`).join(' or ');
-    return error('url.scheme', path, `${where} uses ${url.protocol}//, but system ${system} takes ${schemes} URLs: write it as ${form.example}.`);
+    return error(
+      'url.scheme',
+      path,
+      `${where} uses ${url.protocol}//, but system ${system} takes ${schemes} URLs: write it as ${form.example}.`,
+    );
   }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   if (HLS_SYSTEMS.includes(system) && segments.length === 0) {
@@ -73,7 +85,11 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
     }
   }
   if (system === 'udp' && (!isIpAddress(url.hostname) || url.port === '')) {
-    return error('url.udp-address', path, `${where} must name an IP address and a port: write it as ${form.example}.`);
+    return error(
+      'url.udp-address',
+      path,
+      `${where} must name an IP address and a port: write it as ${form.example}.`,
+    );
   }
   if (system === 'srt' && (url.port === '' || segments.length > 0 || url.search !== '' || url.hash !== '')) {
     return error(

@@ -5,7 +5,9 @@ import { validateWorkflow } from '../../parse.js';
 test('the workflow Region must look like a Region', () => {
   expect(validateWorkflow(aWorkflow({ region: 'cn-north-1' })).diagnostics).toEqual([]);
   const result = validateWorkflow(aWorkflow({ region: 'Oregon' }));
-  expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'region.format', path: 'region' })]);
+  expect(result.diagnostics).toEqual([
+    expect.objectContaining({ severity: 'error', code: 'region.format', path: 'region' }),
+  ]);
   expect(result.diagnostics[0]?.message).toContain('`us-west-2`');
 });
 

@@ -1,5 +1,5 @@
 import { iamRoleArnProblem, regionProblem } from '../aws-names.js';
-import { type Finding, error, type Rule } from '../rule.js';
+import { error, type Finding, type Rule } from '../rule.js';
 
 export const workflowFieldsRule: Rule = {
   codes: ['region.format', 'iam.role-arn'],
@@ -13,7 +13,11 @@ export const workflowFieldsRule: Rule = {
       const role = iamRoleArnProblem(input.mediaLiveRoleArn);
       if (role !== undefined) {
         findings.push(
-          error(role.code, ['mediaLiveRoleArn'], `\`mediaLiveRoleArn\` is not an IAM role ARN: ${role.problem}.`),
+          error(
+            role.code,
+            ['mediaLiveRoleArn'],
+            `\`mediaLiveRoleArn\` is not an IAM role ARN: ${role.problem}.`,
+          ),
         );
       }
     }

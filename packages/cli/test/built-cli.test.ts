@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseWorkflow, planWorkflow } from '@mlds/core';
+import { examplePath, readExample } from '@mlds/fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+// The bundle as users run it: built once here (esbuild takes well under a second), into a directory of this
+// package so that its external imports would resolve exactly as from dist/.
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const hook = fileURLToPath(new URL('fixtures/record-modules.mjs', import.meta.url));
+const seed = examplePath('curling-live');
+const AWS_ONLY = /\/(@aws-sdk|@smithy|p-retry)\/|\/packages\/provisioner\/|@mlds\/provisioner/;
+let outdir = '';
+
+beforeAll(() => {
+  const cacheDir = join(packageDir, 'node_modules/.cache');
+  outdir = mkdtempSync(join(cacheDir, 'mlds-test-build-'));
+  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], { cwd: packageDir, encoding: 'utf8' });
+  expect(build.stderr).toBe('');
+  expect(build.status).toBe(0);
+}, 60_000);
+
+afterAll(() => {
+  if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
+});
+
+function runBuilt(argv: string[], options: { nodeArgs?: string[]; env?: Record<string, string>; cwd?: string } = {}) {
+  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), join(outdir, 'mlds.js'), ...argv], {
+    cwd: options.cwd ?? tempDir(),
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The URLs of every module a run of the built CLI resolved. */
+function modulesLoadedBy(argv: string[]): string[] {
+  const log = join(tempDir(), 'modules.log');
+  const run = runBuilt(argv, { nodeArgs: ['--import', hook], env: { MLDS_MODULE_LOG: log } });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+describe('the built CLI', () => {
+  it('is an executable file with a node shebang', () => {
+    const bin = join(outdir, 'mlds.js');
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  });
+
+  it('prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+    expect(runBuilt(['--version'])).toStrictEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('plan --json prints the plan document and nothing else', () => {
+    const parsed = parseWorkflow(readExample('curling-live'), { filename: seed });
+    if (parsed.workflow === undefined) throw new Error('the seed example is invalid');
+    const plan = planWorkflow(parsed.workflow, { diagnostics: parsed.diagnostics });
+    expect(runBuilt(['plan', seed, '--json'])).toStrictEqual({
+      code: 0,
+      stdout: `${JSON.stringify(plan, null, 2)}\n`,
+      stderr: '',
+    });
+  });
+
+  it('exits 2 on an unknown option', () => {
+    const run = runBuilt(['plan', seed, '--bogus']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain("unknown option '--bogus'");
+  });
+});
+
+describe('validate and plan never load the AWS SDK or the provisioner', () => {
+  it.each([
+    [['plan', seed]],
+    [['plan', seed, '--json']],
+    [['validate', seed]],
+    [['validate', seed, '--json']],
+    [['plan', '--help']],
+    [['--help']],
+  ])('mlds %j', (argv) => {
+    const modules = modulesLoadedBy(argv);
+    // The recorder works: it saw the command's own chunk being loaded.
+    const command = argv[0] === '--help' ? 'main' : argv[0];
+    expect(modules.some((url) => url.includes(`/chunks/${command}-`))).toBe(true);
+    expect(modules.filter((url) => AWS_ONLY.test(url))).toStrictEqual([]);
+  });
+
+  it('(the recorder does see the AWS SDK when something loads it)', () => {
+    const log = join(tempDir(), 'modules.log');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', hook, '--input-type=module', '-e', "await import('@aws-sdk/client-s3');"],
+      { cwd: packageDir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MLDS_MODULE_LOG: log } },
+    );
+    expect(run.status).toBe(0);
+    expect(readFileSync(log, 'utf8').split('\n').filter((url) => AWS_ONLY.test(url)).length).toBeGreaterThan(0);
+  });
+
+  it('in the bundle, nothing validate or plan loads imports them', () => {
+    const meta = JSON.parse(readFileSync(join(outdir, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+      outputs: Record<string, { imports: Array<{ path: string; kind: string }> }>;
+    };
+    expect(Object.keys(meta.inputs).filter((input) => AWS_ONLY.test(`/${input}`))).toStrictEqual([]);
+    const outputs = Object.keys(meta.outputs);
+    const start = outputs.filter((output) => /\/chunks\/(main|plan|validate)-[^/]+\.js$/.test(output));
+    expect(start).toHaveLength(3);
+    const seen = new Set<string>();
+    const imported: string[] = [];
+    const visit = (output: string) => {
+      if (seen.has(output)) return;
+      seen.add(output);
+      for (const entry of meta.outputs[output]?.imports ?? []) {
+        if (entry.kind === 'dynamic-import' && /\/chunks\/[a-z]+-[^/]+\.js$/.test(entry.path) && !start.includes(entry.path)) {
+          continue; // another command's chunk, loaded only when that command runs
+        }
+        imported.push(entry.path);
+        if (entry.path in meta.outputs) visit(entry.path);
+      }
+    };
+    for (const output of start) visit(output);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((path) => /^(@aws-sdk|@smithy|p-retry|@mlds\/provisioner)/.test(path))).toStrictEqual([]);
+  });
+});

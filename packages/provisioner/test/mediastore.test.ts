@@ -1,0 +1,337 @@
+import {
+  ContainerInUseException,
+  ContainerNotFoundException,
+  CreateContainerCommand,
+  DeleteContainerCommand,
+  DescribeContainerCommand,
+  LimitExceededException,
+  ListTagsForResourceCommand,
+  PutContainerPolicyCommand,
+} from '@aws-sdk/client-mediastore';
+import { DeleteObjectCommand, ListItemsCommand } from '@aws-sdk/client-mediastore-data';
+import type { StateDocument } from '@mlds/core';
+import { describe, expect, it } from 'vitest';
+import {
+  type ApplyFailedError,
+  NotEmptyError,
+  ResourceNotOursError,
+  WaitTimeoutError,
+} from '../src/errors.js';
+import { apply, destroy } from '../src/index.js';
+import {
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  REGION,
+  ROLE,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
+
+const CONTAINER = 'curling-live-store-p0';
+const ARN = `arn:aws:mediastore:${REGION}:111122223333:container/${CONTAINER}`;
+const ENDPOINT = 'https://abc123xyz.data.mediastore.us-west-2.amazonaws.com';
+
+const storePlan = () =>
+  planOf({
+    channelClass: 'SINGLE_PIPELINE',
+    mediaLiveRoleArn: ROLE,
+    downstream: [{ name: 'store', system: 'mediastore' }],
+  });
+
+const container = (Status: 'CREATING' | 'ACTIVE') => ({
+  Container: {
+    Name: CONTAINER,
+    ARN,
+    Status,
+    ...(Status === 'ACTIVE' ? { Endpoint: ENDPOINT } : {}),
+  },
+});
+
+const TAG_LIST = [
+  { Key: 'mlds:workflow', Value: 'curling-live' },
+  { Key: 'mlds:downstream', Value: 'store' },
+];
+
+function containerState(): StateDocument {
+  return {
+    formatVersion: 1,
+    workflow: 'curling-live',
+    region: REGION,
+    serial: 2,
+    resources: [
+      {
+        address: 'store.container[0]',
+        kind: 'mediastore-container',
+        name: CONTAINER,
+        region: REGION,
+        pipeline: 0,
+        downstream: 'store',
+        status: 'created',
+        arn: ARN,
+        tags: tagsOf('store'),
+        properties: { mediaLiveRoleArn: ROLE },
+        outputs: { endpoint: ENDPOINT },
+      },
+    ],
+  };
+}
+
+describe('MediaStore container: apply', () => {
+  it('creates it with tags, polls until ACTIVE, records the endpoint as mediastoressl://, and lets the role write', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore.on(CreateContainerCommand).resolves(container('CREATING'));
+    mocks.mediaStore
+      .on(DescribeContainerCommand)
+      .resolvesOnce(container('CREATING'))
+      .resolvesOnce(container('CREATING'))
+      .resolves(container('ACTIVE'));
+    mocks.mediaStore.on(PutContainerPolicyCommand).resolves({});
+    const time = virtualTime();
+    const result = await apply({
+      plan: storePlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...time,
+    });
+
+    expect(mocks.mediaStore.commandCalls(CreateContainerCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { ContainerName: CONTAINER, Tags: TAG_LIST },
+    ]);
+    expect(mocks.mediaStore.commandCalls(DescribeContainerCommand).map((c) => c.args[0].input)).toStrictEqual(
+      [{ ContainerName: CONTAINER }, { ContainerName: CONTAINER }, { ContainerName: CONTAINER }],
+    );
+    expect(time.sleeps).toEqual([2000, 3000]);
+    const policies = mocks.mediaStore.commandCalls(PutContainerPolicyCommand).map((c) => c.args[0].input);
+    expect(policies.map((p) => ({ ...p, Policy: JSON.parse(p.Policy ?? '') }))).toStrictEqual([
+      {
+        ContainerName: CONTAINER,
+        Policy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'MldsMediaLiveWrite',
+              Effect: 'Allow',
+              Principal: { AWS: ROLE },
+              Action: [
+                'mediastore:PutObject',
+                'mediastore:GetObject',
+                'mediastore:DeleteObject',
+                'mediastore:DescribeObject',
+                'mediastore:ListItems',
+              ],
+              Resource: `${ARN}/*`,
+              Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(result.state?.resources[0]).toMatchObject({
+      status: 'created',
+      arn: ARN,
+      outputs: {
+        endpoint: ENDPOINT,
+        ingestUrl: 'mediastoressl://abc123xyz.data.mediastore.us-west-2.amazonaws.com',
+      },
+    });
+  });
+
+  it('gives up on a container that never turns ACTIVE, naming it', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore.on(CreateContainerCommand).resolves(container('CREATING'));
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('CREATING'));
+    const time = virtualTime();
+    const error = await apply({
+      plan: storePlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      wait: { maxWaitMs: 60_000 },
+      ...time,
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toMatch(/store\.container\[0\].*container ACTIVE/);
+    expect(mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
+  });
+
+  it('on ContainerInUseException adopts the container only with our tag', async () => {
+    const inUse = new ContainerInUseException({ message: 'already exists', $metadata: meta(400) });
+    const ours = mockedClients();
+    ours.mocks.mediaStore.on(CreateContainerCommand).rejects(inUse);
+    ours.mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    ours.mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
+    ours.mocks.mediaStore.on(PutContainerPolicyCommand).resolves({});
+    const adopted = await apply({
+      plan: storePlan(),
+      clients: ours.aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(adopted.outcomes).toMatchObject([{ outcome: 'adopted' }]);
+    expect(
+      ours.mocks.mediaStore.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ Resource: ARN }]);
+    expect(ours.mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(1);
+
+    const theirs = mockedClients();
+    theirs.mocks.mediaStore.on(CreateContainerCommand).rejects(inUse);
+    theirs.mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    theirs.mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+    const error = await apply({
+      plan: storePlan(),
+      clients: theirs.aws,
+      store: new MemoryStateStore(),
+      env: {},
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect(theirs.mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
+  });
+
+  it('retries LimitExceededException, MediaStore’s throttling', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore
+      .on(CreateContainerCommand)
+      .rejectsOnce(new LimitExceededException({ message: 'Rate exceeded', $metadata: meta(400) }))
+      .resolves(container('CREATING'));
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStore.on(PutContainerPolicyCommand).resolves({});
+    await apply({
+      plan: storePlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.mediaStore.commandCalls(CreateContainerCommand)).toHaveLength(2);
+  });
+});
+
+describe('MediaStore container: destroy', () => {
+  it('refuses a container holding objects without --force, asking the data plane at the container’s endpoint', async () => {
+    const { aws, mocks, requested } = mockedClients();
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [{ Name: 'live', Type: 'FOLDER' }] });
+    const error = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(NotEmptyError);
+    expect((error as NotEmptyError).blockers).toMatchObject([{ reason: 'the container holds objects' }]);
+    expect(mocks.mediaStoreData.commandCalls(ListItemsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { MaxResults: 1 },
+    ]);
+    expect(requested.filter((r) => r.service === 'mediastore-data')).toEqual([
+      { service: 'mediastore-data', region: REGION, endpoint: ENDPOINT },
+    ]);
+    expect(mocks.mediaStore.commandCalls(DeleteContainerCommand)).toHaveLength(0);
+    expect(mocks.mediaStoreData.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('with --force empties folder by folder, then deletes the container, retrying ContainerInUseException', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore
+      .on(DescribeContainerCommand)
+      .resolvesOnce(container('ACTIVE'))
+      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake((input) => {
+      const key = `${input.Path ?? '(root)'} ${input.NextToken ?? ''}`.trim();
+      const pages: Record<string, object> = {
+        '(root)': {
+          Items: [
+            { Name: 'a.ts', Type: 'OBJECT' },
+            { Name: 'live', Type: 'FOLDER' },
+          ],
+        },
+        live: {
+          Items: [
+            { Name: 'index.m3u8', Type: 'OBJECT' },
+            { Name: 'seg', Type: 'FOLDER' },
+          ],
+          NextToken: 't2',
+        },
+        'live t2': { Items: [{ Name: 'x.ts', Type: 'OBJECT' }] },
+        'live/seg': { Items: [{ Name: '1.ts', Type: 'OBJECT' }] },
+      };
+      const page = pages[key];
+      if (!page) throw new Error(`unexpected ListItems ${key}`);
+      return page;
+    });
+    mocks.mediaStoreData.on(DeleteObjectCommand).resolves({});
+    mocks.mediaStore
+      .on(DeleteContainerCommand)
+      .rejectsOnce(new ContainerInUseException({ message: 'not empty yet', $metadata: meta(400) }))
+      .resolves({});
+    const result = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(mocks.mediaStoreData.commandCalls(ListItemsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      {},
+      { Path: 'live' },
+      { Path: 'live', NextToken: 't2' },
+      { Path: 'live/seg' },
+    ]);
+    expect(
+      mocks.mediaStoreData
+        .commandCalls(DeleteObjectCommand)
+        .map((c) => c.args[0].input.Path)
+        .sort(),
+    ).toEqual(['a.ts', 'live/index.m3u8', 'live/seg/1.ts', 'live/x.ts']);
+    expect(mocks.mediaStore.commandCalls(DeleteContainerCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { ContainerName: CONTAINER },
+      { ContainerName: CONTAINER },
+    ]);
+    expect(result.state?.resources).toEqual([]);
+  });
+
+  it('stays within the data plane’s limits: ≤5 ListItems and ≤100 DeleteObject per second', async () => {
+    const { aws, mocks } = mockedClients();
+    const time = virtualTime();
+    const folders = Array.from({ length: 12 }, (_, i) => `f${i}`);
+    const listedAt: number[] = [];
+    const deletedAt: number[] = [];
+    mocks.mediaStore
+      .on(DescribeContainerCommand)
+      .resolvesOnce(container('ACTIVE'))
+      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake((input) => {
+      listedAt.push(time.clock());
+      if (!input.Path) return { Items: folders.map((Name) => ({ Name, Type: 'FOLDER' })) };
+      return { Items: Array.from({ length: 30 }, (_, i) => ({ Name: `${i}.ts`, Type: 'OBJECT' })) };
+    });
+    mocks.mediaStoreData.on(DeleteObjectCommand).callsFake(() => {
+      deletedAt.push(time.clock());
+      return {};
+    });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({ clients: aws, store: new MemoryStateStore(containerState()), force: true, ...time });
+    expect(listedAt).toHaveLength(13);
+    expect(deletedAt).toHaveLength(360);
+    const busiest = (stamps: number[]) =>
+      Math.max(...stamps.map((start) => stamps.filter((t) => t >= start && t < start + 1000).length));
+    expect(busiest(listedAt)).toBeLessThanOrEqual(5);
+    expect(busiest(deletedAt)).toBeLessThanOrEqual(100);
+    expect(busiest(deletedAt)).toBeGreaterThan(5);
+  });
+
+  it('treats a container already gone as deleted', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore
+      .on(DescribeContainerCommand)
+      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    const result = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      ...virtualTime(),
+    });
+    expect(result.outcomes).toMatchObject([{ outcome: 'forgotten' }]);
+    expect(mocks.mediaStore.commandCalls(DeleteContainerCommand)).toHaveLength(0);
+  });
+});

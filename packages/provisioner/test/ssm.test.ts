@@ -1,0 +1,344 @@
+import {
+  AddTagsToResourceCommand,
+  DeleteParameterCommand,
+  InvalidResourceId,
+  ListTagsForResourceCommand,
+  ParameterAlreadyExists,
+  ParameterNotFound,
+  PutParameterCommand,
+  RemoveTagsFromResourceCommand,
+  ThrottlingException,
+  ValidationException,
+} from '@aws-sdk/client-ssm';
+import type { StateDocument } from '@mlds/core';
+import { describe, expect, it } from 'vitest';
+import { type ApplyFailedError, MissingEnvironmentError, ResourceNotOursError } from '../src/errors.js';
+import { apply, destroy } from '../src/index.js';
+import {
+  collectEvents,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  REGION,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
+
+const PARAM = '/mlds/curling-live/web/password';
+const URLS = ['https://a.example-cdn.com/live/index', 'https://b.example-cdn.com/live/index'];
+
+const webPlan = (extra: { tags?: Record<string, string>; variable?: string } = {}, state?: StateDocument) =>
+  planOf(
+    {
+      ...(extra.tags ? { tags: extra.tags } : {}),
+      downstream: [
+        {
+          name: 'web',
+          system: 'http-put',
+          urls: URLS,
+          username: 'ingest',
+          password: { env: extra.variable ?? 'WEB_PASSWORD' },
+        },
+        { name: 'cdn', system: 'akamai', urls: URLS, username: 'ingest', password: { env: 'CDN_PASSWORD' } },
+      ],
+    },
+    state,
+  );
+
+const env = { WEB_PASSWORD: 'web-secret-value', CDN_PASSWORD: 'cdn-secret-value' };
+
+const tagList = (downstream: string, extra: Record<string, string> = {}) =>
+  Object.entries(tagsOf(downstream, extra)).map(([Key, Value]) => ({ Key, Value }));
+
+describe('SSM parameter: apply', () => {
+  it('writes each { env } password as a tagged SecureString, read at apply time', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const result = await apply({
+      plan: webPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env,
+      ...virtualTime(),
+    });
+    const puts = mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
+    expect(puts.sort((a, b) => String(a.Name).localeCompare(String(b.Name)))).toStrictEqual([
+      {
+        Name: '/mlds/curling-live/cdn/password',
+        Value: 'cdn-secret-value',
+        Type: 'SecureString',
+        Tags: tagList('cdn'),
+      },
+      { Name: PARAM, Value: 'web-secret-value', Type: 'SecureString', Tags: tagList('web') },
+    ]);
+    expect(JSON.stringify(result.state)).not.toMatch(/secret-value/);
+    expect(result.state?.resources.find((r) => r.name === PARAM)).toMatchObject({
+      status: 'created',
+      properties: { source: { env: 'WEB_PASSWORD' } },
+    });
+  });
+
+  it('stops before any AWS call when a variable is missing or empty, naming every one', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore();
+    const plan = planOf({
+      downstream: [
+        { name: 'archive', system: 's3', format: 'archive' },
+        {
+          name: 'web',
+          system: 'http-put',
+          urls: URLS,
+          username: 'ingest',
+          password: { env: 'WEB_PASSWORD' },
+        },
+        { name: 'cdn', system: 'akamai', urls: URLS, username: 'ingest', password: { env: 'CDN_PASSWORD' } },
+      ],
+    });
+    const error = await apply({
+      plan,
+      clients: aws,
+      store,
+      env: { WEB_PASSWORD: '' },
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(MissingEnvironmentError);
+    expect((error as MissingEnvironmentError).missing).toEqual([
+      { variable: 'WEB_PASSWORD', address: 'web.password' },
+      { variable: 'CDN_PASSWORD', address: 'cdn.password' },
+    ]);
+    expect((error as Error).message).toMatch(/nothing was called/);
+    for (const mock of Object.values(mocks)) expect(mock.calls()).toHaveLength(0);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('references { ssmParameter } passwords without creating or copying anything', async () => {
+    const { aws, mocks } = mockedClients();
+    const plan = planOf({
+      downstream: [
+        {
+          name: 'web',
+          system: 'http-put',
+          urls: URLS,
+          username: 'ingest',
+          password: { ssmParameter: '/team/web-password' },
+        },
+      ],
+    });
+    const result = await apply({
+      plan,
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.ssm.calls()).toHaveLength(0);
+    expect(result.state?.resources).toEqual([]);
+  });
+
+  it('adopts a parameter that exists with our tag without rewriting its value', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm
+      .on(PutParameterCommand)
+      .rejects(
+        new ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: meta(400) }),
+      );
+    mocks.ssm.on(ListTagsForResourceCommand).callsFake((input) => ({
+      TagList: tagList(input.ResourceId === PARAM ? 'web' : 'cdn'),
+    }));
+    const result = await apply({
+      plan: webPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env,
+      ...virtualTime(),
+    });
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(['adopted', 'adopted']);
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
+    expect(
+      mocks.ssm.commandCalls(PutParameterCommand).every((c) => c.args[0].input.Overwrite === undefined),
+    ).toBe(true);
+    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
+    expect(mocks.ssm.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).toContainEqual({
+      ResourceType: 'Parameter',
+      ResourceId: PARAM,
+    });
+  });
+
+  it('refuses a parameter of that name without our tag', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm
+      .on(PutParameterCommand)
+      .rejects(
+        new ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: meta(400) }),
+      );
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: [] });
+    const error = await apply({
+      plan: webPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env,
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => f.cause)).toEqual([
+      expect.any(ResourceNotOursError),
+      expect.any(ResourceNotOursError),
+    ]);
+  });
+
+  it('recovers a `creating` entry: looks it up, creates it when absent', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm
+      .on(ListTagsForResourceCommand)
+      .rejects(new InvalidResourceId({ message: 'not found', $metadata: meta(400) }));
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const plan = planOf({
+      downstream: [
+        {
+          name: 'web',
+          system: 'http-put',
+          urls: URLS,
+          username: 'ingest',
+          password: { env: 'WEB_PASSWORD' },
+        },
+      ],
+    });
+    const store = new MemoryStateStore({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      region: REGION,
+      serial: 1,
+      resources: [
+        {
+          address: 'web.password',
+          kind: 'ssm-parameter',
+          name: PARAM,
+          region: REGION,
+          pipeline: null,
+          downstream: 'web',
+          status: 'creating',
+          tags: tagsOf('web'),
+          properties: { source: { env: 'WEB_PASSWORD' } },
+        },
+      ],
+    });
+    const result = await apply({ plan, clients: aws, store, env, ...virtualTime() });
+    expect(mocks.ssm.commandCalls(ListTagsForResourceCommand)).toHaveLength(1);
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
+    expect(result.outcomes).toEqual([{ address: 'web.password', kind: 'ssm-parameter', outcome: 'created' }]);
+  });
+
+  it('makes no call at all when everything is already created, even with the variables unset', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const store = new MemoryStateStore();
+    const first = await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.resetHistory();
+    const again = await apply({
+      plan: webPlan({}, first.state),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.ssm.calls()).toHaveLength(0);
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('on a tag change retags without touching the value; on a new source rewrites it with Overwrite and no Tags', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.resolves({});
+    const store = new MemoryStateStore();
+    const first = await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.resetHistory();
+
+    const retagged = await apply({
+      plan: webPlan({ tags: { team: 'sports' } }, first.state),
+      clients: aws,
+      store,
+      env: {},
+    });
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(mocks.ssm.commandCalls(RemoveTagsFromResourceCommand)).toHaveLength(0);
+    expect(
+      mocks.ssm
+        .commandCalls(AddTagsToResourceCommand)
+        .map((c) => c.args[0].input)
+        .find((input) => input.ResourceId === PARAM),
+    ).toStrictEqual({
+      ResourceType: 'Parameter',
+      ResourceId: PARAM,
+      Tags: tagList('web', { team: 'sports' }),
+    });
+    mocks.ssm.resetHistory();
+
+    await apply({
+      plan: webPlan({ tags: { team: 'sports' }, variable: 'NEW_WEB_PASSWORD' }, retagged.state),
+      clients: aws,
+      store,
+      env: { NEW_WEB_PASSWORD: 'rotated-secret' },
+    });
+    expect(mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Name: PARAM, Value: 'rotated-secret', Type: 'SecureString', Overwrite: true },
+    ]);
+  });
+
+  it('retries ThrottlingException (a 400 in SSM)', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm
+      .on(PutParameterCommand)
+      .rejectsOnce(
+        new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: meta(400) }),
+      )
+      .resolves({ Version: 1 });
+    await apply({ plan: webPlan(), clients: aws, store: new MemoryStateStore(), env, ...virtualTime() });
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(3);
+  });
+});
+
+describe('SSM parameter: secrets in errors', () => {
+  it('redacts a value AWS echoes back in an error, in the failure, the message and the event', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).callsFake((input) => {
+      const text = `Value '${input.Value}' at 'value' failed to satisfy constraint`;
+      throw new ValidationException({ message: text, Message: text, $metadata: meta(400) });
+    });
+    const { events, onEvent } = collectEvents();
+    const error = await apply({
+      plan: webPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env,
+      onEvent,
+    }).catch((e) => e);
+    const texts = [
+      (error as Error).message,
+      ...(error as ApplyFailedError).failures.map((f) => f.error),
+      JSON.stringify(events),
+    ].join('\n');
+    expect(texts).toContain("Value '(sensitive)' at 'value'");
+    expect(texts).not.toContain('web-secret-value');
+    expect(texts).not.toContain('cdn-secret-value');
+  });
+});
+
+describe('SSM parameter: destroy', () => {
+  it('deletes each parameter, and takes ParameterNotFound as already gone', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const store = new MemoryStateStore();
+    await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.on(DeleteParameterCommand).callsFake((input) => {
+      if (input.Name === PARAM) throw new ParameterNotFound({ message: 'gone', $metadata: meta(400) });
+      return {};
+    });
+    const result = await destroy({ clients: aws, store, ...virtualTime() });
+    expect(
+      mocks.ssm
+        .commandCalls(DeleteParameterCommand)
+        .map((c) => c.args[0].input.Name)
+        .sort(),
+    ).toEqual(['/mlds/curling-live/cdn/password', PARAM]);
+    expect(result.state?.resources).toEqual([]);
+  });
+});
