@@ -20,8 +20,17 @@ try {
 }
 
 // pnpm runs scripts from the workspace root; relative paths on the command line mean the caller's directory.
-const callerDir = process.env.npm_lifecycle_event === 'mlds' ? process.env.INIT_CWD : undefined;
-if (callerDir !== undefined && (await stat(callerDir).then((s) => s.isDirectory(), () => false))) {
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm for `pnpm mlds`, which turbo never runs
+const lifecycleEvent = process.env.npm_lifecycle_event;
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm for `pnpm mlds`, which turbo never runs
+const callerDir = lifecycleEvent === 'mlds' ? process.env.INIT_CWD : undefined;
+if (
+  callerDir !== undefined &&
+  (await stat(callerDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  ))
+) {
   process.chdir(callerDir);
 }
 

@@ -33,11 +33,14 @@ const builtinsWithoutFacade = {
   name: 'builtins-without-esm-facade',
   setup(build) {
     build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
-      if (!isBuiltin(args.path) || args.kind !== 'import-statement' || args.importer === BIN_SOURCE) return undefined;
+      if (!isBuiltin(args.path) || args.kind !== 'import-statement' || args.importer === BIN_SOURCE)
+        return undefined;
       return { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'builtin', sideEffects: false };
     });
     build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const names = Object.keys(require(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+      const names = Object.keys(require(args.path)).filter(
+        (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default',
+      );
       return {
         loader: 'js',
         contents: [
@@ -114,9 +117,10 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     logLevel: 'warning',
   });
   await chmod(join(outdir, 'mlds.js'), 0o755);
-  const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json']
-    .filter((input) => !input.startsWith('builtin:'))
-    .map((input) => resolve(packageDir, input));
+  // Relative to this package, as esbuild names them; `builtin:` inputs are the generated modules above.
+  const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json'].filter(
+    (input) => !input.startsWith('builtin:'),
+  );
   await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   await writeFile(join(outdir, BUILD_INFO), JSON.stringify({ startedAt, inputs }, null, 2));
   return result.metafile;
@@ -136,7 +140,7 @@ export async function isStale({ outdir = defaultOutdir } = {}) {
   }
   const times = await Promise.all(
     info.inputs.map((input) =>
-      stat(input).then(
+      stat(resolve(packageDir, input)).then(
         (stats) => stats.mtimeMs,
         () => Number.POSITIVE_INFINITY,
       ),

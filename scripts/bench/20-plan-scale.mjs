@@ -4,7 +4,8 @@
 
 import { ms } from './_lib.mjs';
 
-export const title = 'Plan time, 200 downstream systems (in-process, median of 50 interleaved runs after 10 warm-up rounds)';
+export const title =
+  'Plan time, 200 downstream systems (in-process, median of 50 interleaved runs after 10 warm-up rounds)';
 
 /** A valid STANDARD workflow with `count` downstream entries cycling through the systems. */
 export function generatedWorkflow(count) {
@@ -23,7 +24,11 @@ export function generatedWorkflow(count) {
       '    system: http-put',
       `    urls: [https://a-${n}.example-cdn.com/live/index, https://b-${n}.example-cdn.com/live/index]`,
     ],
-    (n) => [`  - name: udp-${n}`, '    system: udp', `    urls: [udp://10.0.${n % 250}.10:5000, udp://10.1.${n % 250}.10:5000]`],
+    (n) => [
+      `  - name: udp-${n}`,
+      '    system: udp',
+      `    urls: [udp://10.0.${n % 250}.10:5000, udp://10.1.${n % 250}.10:5000]`,
+    ],
   ];
   for (let index = 0; index < count; index++) {
     const kind = kinds[index % kinds.length];
@@ -45,7 +50,8 @@ export async function run(bench) {
   };
   const largePlan = parseAndPlan(large);
   const errors = largePlan.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
-  if (errors.length > 0) throw new Error(`the generated workflow plans with errors: ${JSON.stringify(errors.slice(0, 3))}`);
+  if (errors.length > 0)
+    throw new Error(`the generated workflow plans with errors: ${JSON.stringify(errors.slice(0, 3))}`);
   const largeWorkflow = parseWorkflow(large, { filename: 'bench.yaml' }).workflow;
   const largeAsJson = JSON.stringify(parseWorkflow(large, { filename: 'bench.yaml' }).input);
 
@@ -64,6 +70,9 @@ export async function run(bench) {
   bench.row('  of which plan', ms(medians.planOnly));
   bench.row('parse + plan, 1 downstream', ms(medians.small));
   bench.row('JSON.parse + JSON.stringify of the 200-entry document', ms(medians.json));
-  bench.row('200 downstream / (200 × 1 downstream)', `${(medians.large / (200 * medians.small)).toFixed(2)}×   (1× = linear)`);
+  bench.row(
+    '200 downstream / (200 × 1 downstream)',
+    `${(medians.large / (200 * medians.small)).toFixed(2)}×   (1× = linear)`,
+  );
   bench.row('200 downstream / JSON round trip', `${(medians.large / medians.json).toFixed(0)}×`);
 }

@@ -69,7 +69,7 @@ export async function createBench() {
     },
 
     row(label, value) {
-      console.log(`  ${label.padEnd(52)} ${value}`);
+      console.log(`  ${label.padEnd(56)} ${value}`);
     },
 
     /** A target: prints PASS or MISS; never fails the run. */

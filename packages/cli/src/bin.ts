@@ -8,6 +8,11 @@ if (typeof process.getBuiltinModule !== 'function') {
 } else {
   // Before the rest is loaded: Node then caches the compiled code of every chunk, and later starts are faster.
   module.enableCompileCache?.();
+  // `mlds plan --json | head`: the reader stopped reading, which is no failure of mlds.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit();
+  });
   const { main } = await import('./main.js');
   process.exitCode = await main({
     argv: process.argv.slice(2),

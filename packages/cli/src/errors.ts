@@ -48,7 +48,12 @@ export class InvalidWorkflowError extends MldsError {
   /** Every diagnostic of the file, errors and the rest, in the order found. */
   readonly diagnostics: Diagnostic[];
 
-  constructor(file: string, workflow: string | undefined, diagnostics: Diagnostic[], options?: { cause?: unknown }) {
+  constructor(
+    file: string,
+    workflow: string | undefined,
+    diagnostics: Diagnostic[],
+    options?: { cause?: unknown },
+  ) {
     const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
     super(`${file} is not a valid workflow: ${count(errors, 'error')}`, options);
     this.file = file;

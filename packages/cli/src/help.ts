@@ -4,7 +4,11 @@ import { COMMON_OPTIONS } from './options.js';
 import { alignColumns } from './render/table.js';
 import type { Colors } from './terminal.js';
 
-export function globalHelp(commands: ReadonlyMap<string, CommandEntry>, version: string, colors: Colors): string {
+export function globalHelp(
+  commands: ReadonlyMap<string, CommandEntry>,
+  version: string,
+  colors: Colors,
+): string {
   const heading = (text: string) => colors.bold(text);
   return [
     `mlds ${version}: plan and provision the downstream side of an AWS Elemental MediaLive channel`,
@@ -61,7 +65,11 @@ export function commandHelp(command: Command<unknown>, colors: Colors): string {
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
   return alignColumns(
     Object.entries(options).map(([name, spec]) => {
-      const flag = [spec.short === undefined ? '' : `-${spec.short}, `, `--${name}`, spec.valueName ? ` ${spec.valueName}` : ''];
+      const flag = [
+        spec.short === undefined ? '' : `-${spec.short}, `,
+        `--${name}`,
+        spec.valueName ? ` ${spec.valueName}` : '',
+      ];
       return [flag.join(''), spec.description];
     }),
   );

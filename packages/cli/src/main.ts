@@ -1,14 +1,27 @@
 import { parseArgs } from 'node:util';
 import type { FORMAT_VERSION } from '@mlds/core';
 import packageJson from '../package.json' with { type: 'json' };
-import type { Command, CommandContext, CommonOptions, OptionValue, ParsedArguments } from './commands/command.js';
+import type {
+  Command,
+  CommandContext,
+  CommonOptions,
+  OptionValue,
+  ParsedArguments,
+} from './commands/command.js';
 import { commands } from './commands/registry.js';
 import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
-import { type Colors, colorEnabled, createColors, type Env, type TextReader, type TextWriter } from './terminal.js';
+import {
+  type Colors,
+  colorEnabled,
+  createColors,
+  type Env,
+  type TextReader,
+  type TextWriter,
+} from './terminal.js';
 
 export const VERSION: string = packageJson.version;
 
@@ -91,7 +104,9 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
   if (name === 'help') {
     const topic = rest[0];
     stdout.write(
-      topic === undefined ? globalHelp(commands, VERSION, colors) : commandHelp(await loadCommand(topic), colors),
+      topic === undefined
+        ? globalHelp(commands, VERSION, colors)
+        : commandHelp(await loadCommand(topic), colors),
     );
     return ExitCode.ok;
   }
@@ -171,7 +186,9 @@ const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 function regionOption(value: OptionValue): string | undefined {
   if (typeof value !== 'string') return undefined;
   if (!REGION_NAME.test(value)) {
-    throw new UsageError(`--region '${value}' is not an AWS Region name`, { hint: 'For example: --region us-west-2' });
+    throw new UsageError(`--region '${value}' is not an AWS Region name`, {
+      hint: 'For example: --region us-west-2',
+    });
   }
   return value;
 }

@@ -9,7 +9,11 @@ export const COMMON_OPTIONS = {
     description: 'The state file (default: .mlds/<workflow>.state.json under the current directory)',
   },
   region: { type: 'string', valueName: '<region>', description: "Use this Region instead of the workflow's" },
-  profile: { type: 'string', valueName: '<name>', description: 'The AWS profile, for commands that call AWS' },
+  profile: {
+    type: 'string',
+    valueName: '<name>',
+    description: 'The AWS profile, for commands that call AWS',
+  },
   json: { type: 'boolean', description: 'Print the JSON document instead of text; nothing else on stdout' },
   'no-color': { type: 'boolean', description: 'No colours (also when NO_COLOR is set)' },
   help: { type: 'boolean', short: 'h', description: 'Show help' },

@@ -14,8 +14,11 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw new StateFileError(`the state file ${shownAs} is a directory`, { cause: error });
-    throw new FileSystemError(`cannot read the state file ${shownAs}: ${(error as Error).message}`, { cause: error });
+    if (code === 'EISDIR')
+      throw new StateFileError(`the state file ${shownAs} is a directory`, { cause: error });
+    throw new FileSystemError(`cannot read the state file ${shownAs}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let document: unknown;
   try {
@@ -35,7 +38,12 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
   return document as StateDocument;
 }
 
-const KINDS: ReadonlySet<unknown> = new Set(['mediapackage-channel', 's3-bucket', 'mediastore-container', 'ssm-parameter']);
+const KINDS: ReadonlySet<unknown> = new Set([
+  'mediapackage-channel',
+  's3-bucket',
+  'mediastore-container',
+  'ssm-parameter',
+]);
 const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
 const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);
 
@@ -59,7 +67,8 @@ export function stateDocumentProblem(value: unknown): string | undefined {
     if (!STATUSES.has(resource.status)) return `${at}.status ${JSON.stringify(resource.status)} is unknown`;
     if (!PIPELINES.has(resource.pipeline)) return `${at}.pipeline must be 0, 1 or null`;
     for (const field of ['tags', 'properties', 'outputs'] as const) {
-      if (resource[field] !== undefined && !isObject(resource[field])) return `${at}.${field} is not an object`;
+      if (resource[field] !== undefined && !isObject(resource[field]))
+        return `${at}.${field} is not an object`;
     }
   }
   return undefined;

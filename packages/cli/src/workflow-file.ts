@@ -31,13 +31,16 @@ export async function loadWorkflow(
 ): Promise<LoadedWorkflow> {
   const fromStdin = file === '-';
   const shownAs = fromStdin ? '<stdin>' : file;
-  const text = fromStdin ? await readStdin(options.stdin) : await readWorkflowText(resolve(options.cwd, file), file);
+  const text = fromStdin
+    ? await readStdin(options.stdin)
+    : await readWorkflowText(resolve(options.cwd, file), file);
   const parsed = parseWorkflow(text, fromStdin ? {} : { filename: file });
   if (parsed.workflow === undefined) {
     const name = parsed.input?.workflow;
     throw new InvalidWorkflowError(shownAs, typeof name === 'string' ? name : undefined, parsed.diagnostics);
   }
-  const workflow = options.region === undefined ? parsed.workflow : { ...parsed.workflow, region: options.region };
+  const workflow =
+    options.region === undefined ? parsed.workflow : { ...parsed.workflow, region: options.region };
   return { file: shownAs, workflow, diagnostics: parsed.diagnostics };
 }
 
@@ -45,13 +48,26 @@ export async function loadWorkflow(
 export function planLoadedWorkflow(loaded: LoadedWorkflow, state: StateDocument | undefined): Plan {
   let plan: Plan;
   try {
-    plan = planWorkflow(loaded.workflow, { ...(state === undefined ? {} : { state }), diagnostics: loaded.diagnostics });
+    plan = planWorkflow(loaded.workflow, {
+      ...(state === undefined ? {} : { state }),
+      diagnostics: loaded.diagnostics,
+    });
   } catch (error) {
     if (!(error instanceof PlanInputError)) throw error;
-    const diagnostic: Diagnostic = { severity: 'error', code: 'plan.input', message: error.message, path: error.path };
-    throw new InvalidWorkflowError(loaded.file, loaded.workflow.workflow, [...loaded.diagnostics, diagnostic], {
-      cause: error,
-    });
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      code: 'plan.input',
+      message: error.message,
+      path: error.path,
+    };
+    throw new InvalidWorkflowError(
+      loaded.file,
+      loaded.workflow.workflow,
+      [...loaded.diagnostics, diagnostic],
+      {
+        cause: error,
+      },
+    );
   }
   if (plan.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
     throw new InvalidWorkflowError(loaded.file, plan.workflow, plan.diagnostics);
@@ -67,7 +83,7 @@ async function readWorkflowText(path: string, shownAs: string): Promise<string> 
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new WorkflowFileNotFoundError(`workflow file ${shownAs} not found`, {
         cause: error,
-        hint: 'Give the path of a workflow file (YAML or JSON), or - to read it from stdin.',
+        hint: "Give the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'.",
       });
     }
     if (code === 'EISDIR') {

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWorkflow, planWorkflow } from '@mlds/core';
 import { examplePath, readExample } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStale } from '../build.mjs';
 import { tempDir } from './helpers.js';
 
 // The bundle as users run it: built once here (esbuild takes well under a second), into a directory of this
@@ -19,7 +20,10 @@ let outdir = '';
 beforeAll(() => {
   const cacheDir = join(packageDir, 'node_modules/.cache');
   outdir = mkdtempSync(join(cacheDir, 'mlds-test-build-'));
-  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], { cwd: packageDir, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], {
+    cwd: packageDir,
+    encoding: 'utf8',
+  });
   expect(build.stderr).toBe('');
   expect(build.status).toBe(0);
 }, 60_000);
@@ -28,12 +32,19 @@ afterAll(() => {
   if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
 });
 
-function runBuilt(argv: string[], options: { nodeArgs?: string[]; env?: Record<string, string>; cwd?: string } = {}) {
-  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), join(outdir, 'mlds.js'), ...argv], {
-    cwd: options.cwd ?? tempDir(),
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-  });
+function runBuilt(
+  argv: string[],
+  options: { nodeArgs?: string[]; env?: Record<string, string>; cwd?: string } = {},
+) {
+  const result = spawnSync(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(outdir, 'mlds.js'), ...argv],
+    {
+      cwd: options.cwd ?? tempDir(),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+    },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -47,6 +58,10 @@ function modulesLoadedBy(argv: string[]): string[] {
 }
 
 describe('the built CLI', () => {
+  it('is fresh right after its build: the build recorded every file it read', async () => {
+    expect(await isStale({ outdir })).toBe(false);
+  });
+
   it('is an executable file with a node shebang', () => {
     const bin = join(outdir, 'mlds.js');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
@@ -69,12 +84,55 @@ describe('the built CLI', () => {
     });
   });
 
+  it('stops quietly when the reader of its output goes away (| head)', () => {
+    const dir = tempDir();
+    const entries = Array.from({ length: 300 }, (_, index) => `  - name: s3-${index}\n    system: s3`);
+    writeFileSync(
+      join(dir, 'big.yaml'),
+      `workflow: big\nregion: us-west-2\ndownstream:\n${entries.join('\n')}\n`,
+    );
+    const pipeline = `"${process.execPath}" "${join(outdir, 'mlds.js')}" plan big.yaml --json 2>err.txt | head -c 10`;
+    const run = spawnSync('sh', ['-c', pipeline], { cwd: dir, encoding: 'utf8' });
+    expect(run.stdout).toBe('{\n  "forma');
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).toBe('');
+  });
+
   it('exits 2 on an unknown option', () => {
     const run = runBuilt(['plan', seed, '--bogus']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain("unknown option '--bogus'");
   });
+});
+
+describe('pnpm mlds (scripts/mlds.mjs)', () => {
+  const script = join(packageDir, '../../scripts/mlds.mjs');
+  const fixturesDir = join(packageDir, '../fixtures');
+
+  function runScript(argv: string[]) {
+    // As pnpm runs it: from the workspace root, with the caller's directory in INIT_CWD.
+    const result = spawnSync(process.execPath, [script, ...argv], {
+      cwd: join(packageDir, '../..'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', npm_lifecycle_event: 'mlds', INIT_CWD: fixturesDir },
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('runs the CLI with paths relative to the caller, stdout holding only the JSON document', () => {
+    const run = runScript(['plan', 'workflows/curling-live.yaml', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).workflow).toBe('curling-live');
+    expect(run.stdout.startsWith('{')).toBe(true);
+  }, 60_000);
+
+  it('passes the exit code on', () => {
+    const run = runScript(['plan', 'workflows/none.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: workflow file workflows\/none\.yaml not found/);
+  }, 60_000);
 });
 
 describe('validate and plan never load the AWS SDK or the provisioner', () => {
@@ -101,7 +159,11 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
       { cwd: packageDir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MLDS_MODULE_LOG: log } },
     );
     expect(run.status).toBe(0);
-    expect(readFileSync(log, 'utf8').split('\n').filter((url) => AWS_ONLY.test(url)).length).toBeGreaterThan(0);
+    expect(
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((url) => AWS_ONLY.test(url)).length,
+    ).toBeGreaterThan(0);
   });
 
   it('in the bundle, nothing validate or plan loads imports them', () => {
@@ -119,7 +181,11 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
       if (seen.has(output)) return;
       seen.add(output);
       for (const entry of meta.outputs[output]?.imports ?? []) {
-        if (entry.kind === 'dynamic-import' && /\/chunks\/[a-z]+-[^/]+\.js$/.test(entry.path) && !start.includes(entry.path)) {
+        if (
+          entry.kind === 'dynamic-import' &&
+          /\/chunks\/[a-z]+-[^/]+\.js$/.test(entry.path) &&
+          !start.includes(entry.path)
+        ) {
           continue; // another command's chunk, loaded only when that command runs
         }
         imported.push(entry.path);
@@ -128,6 +194,8 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
     };
     for (const output of start) visit(output);
     expect(imported.length).toBeGreaterThan(0);
-    expect(imported.filter((path) => /^(@aws-sdk|@smithy|p-retry|@mlds\/provisioner)/.test(path))).toStrictEqual([]);
+    expect(
+      imported.filter((path) => /^(@aws-sdk|@smithy|p-retry|@mlds\/provisioner)/.test(path)),
+    ).toStrictEqual([]);
   });
 });

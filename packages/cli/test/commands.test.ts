@@ -1,9 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Diagnostic, parseWorkflow, type Plan, planWorkflow, type StateDocument, type Workflow } from '@mlds/core';
+import {
+  type Diagnostic,
+  type Plan,
+  parseWorkflow,
+  planWorkflow,
+  type StateDocument,
+  type Workflow,
+} from '@mlds/core';
 import { exampleNames, examplePath, readExample } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { ANSI, runCli, tempDir } from './helpers.js';
+import { hasColor, runCli, tempDir } from './helpers.js';
 
 const SEED = 'curling-live';
 
@@ -70,8 +77,11 @@ describe('plan --json and validate --json print the plan document, byte for byte
     const cwd = tempDir();
     const result = parseWorkflow(readExample(name), { filename: examplePath(name) });
     const plan =
-      result.workflow === undefined ? undefined : planWorkflow(result.workflow, { diagnostics: result.diagnostics });
-    const valid = plan !== undefined && !plan.diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+      result.workflow === undefined
+        ? undefined
+        : planWorkflow(result.workflow, { diagnostics: result.diagnostics });
+    const valid =
+      plan !== undefined && !plan.diagnostics.some((diagnostic) => diagnostic.severity === 'error');
     for (const command of ['plan', 'validate']) {
       const run = await runCli([command, examplePath(name), '--json'], { cwd });
       if (valid) {
@@ -91,19 +101,26 @@ describe('mlds plan (text)', () => {
     const { code, stdout, stderr } = await runCli(['plan', examplePath(SEED)], { cwd });
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^Workflow {2}curling-live \(.*curling-live\.yaml\)\nRegion {4}us-west-2\nChannel {3}STANDARD, 2 pipelines\n/);
+    expect(stdout).toMatch(
+      /^Workflow {2}curling-live \(.*curling-live\.yaml\)\nRegion {4}us-west-2\nChannel {3}STANDARD, 2 pipelines\n/,
+    );
     expect(stdout).toContain('State     .mlds/curling-live.state.json (none yet: every resource is new)\n');
     for (const group of plan.outputGroups) {
-      expect(stdout).toMatch(new RegExp(`^ {2}${group.name} +${group.type} +${group.destinationId} +\\S`, 'm'));
+      expect(stdout).toMatch(
+        new RegExp(`^ {2}${group.name} +${group.type} +${group.destinationId} +\\S`, 'm'),
+      );
     }
     expect(plan.resources.length).toBeGreaterThan(0);
     for (const resource of plan.resources) {
       const pipeline = resource.pipeline === null ? '-' : String(resource.pipeline);
-      const row = `^ {2}\\+ create +${escape(resource.address)} +${resource.kind} +${escape(resource.name)} +${resource.region} +${pipeline}$`;
+      const row = `^ {2}\\+ create +${escapeRegExp(resource.address)} +${resource.kind} +${escapeRegExp(resource.name)} +${resource.region} +${pipeline}$`;
       expect(stdout).toMatch(new RegExp(row, 'm'));
     }
-    for (const destination of plan.destinations) expect(stdout).toMatch(new RegExp(`^ {2}${destination.Id} `, 'm'));
-    expect(stdout.endsWith(`Plan: ${plan.resources.length} to create, 0 to update, 0 to delete, 0 unchanged.\n`)).toBe(true);
+    for (const destination of plan.destinations)
+      expect(stdout).toMatch(new RegExp(`^ {2}${destination.Id} `, 'm'));
+    expect(
+      stdout.endsWith(`Plan: ${plan.resources.length} to create, 0 to update, 0 to delete, 0 unchanged.\n`),
+    ).toBe(true);
   });
 
   it('compares with the state: unchanged resources are noop, recorded ones no longer wanted are deleted', async () => {
@@ -126,9 +143,14 @@ describe('mlds plan (text)', () => {
     const { code, stdout } = await runCli(['plan', examplePath(SEED)], { cwd });
     expect(code).toBe(0);
     expect(stdout).toContain('State     .mlds/curling-live.state.json (serial 4)\n');
-    for (const resource of wanted.resources) expect(stdout).toMatch(new RegExp(`^ {4}noop +${escape(resource.address)} `, 'm'));
-    expect(stdout).toMatch(/^ {2}- delete {2}old\.bucket\[0\] +s3-bucket +curling-live-old-p0 +us-west-2 +0$/m);
-    expect(stdout).toContain(`Plan: 0 to create, 0 to update, 1 to delete, ${wanted.resources.length} unchanged.\n`);
+    for (const resource of wanted.resources)
+      expect(stdout).toMatch(new RegExp(`^ {4}noop +${escapeRegExp(resource.address)} `, 'm'));
+    expect(stdout).toMatch(
+      /^ {2}- delete {2}old\.bucket\[0\] +s3-bucket +curling-live-old-p0 +us-west-2 +0$/m,
+    );
+    expect(stdout).toContain(
+      `Plan: 0 to create, 0 to update, 1 to delete, ${wanted.resources.length} unchanged.\n`,
+    );
 
     const json = await runCli(['plan', examplePath(SEED), '--json'], { cwd });
     expect(JSON.parse(json.stdout)).toStrictEqual(jsonOf(expectedPlan(SEED, { state })));
@@ -138,30 +160,47 @@ describe('mlds plan (text)', () => {
     const cwd = tempDir();
     const state = stateAfterApplying(expectedPlan(SEED));
     writeState(cwd, 'states/prod.json', state);
-    const { code, stdout } = await runCli(['plan', examplePath(SEED), '--state', 'states/prod.json'], { cwd });
+    const { code, stdout } = await runCli(['plan', examplePath(SEED), '--state', 'states/prod.json'], {
+      cwd,
+    });
     expect(code).toBe(0);
     expect(stdout).toContain('State     states/prod.json (serial 4)\n');
-    expect(stdout).toContain(`Plan: 0 to create, 0 to update, 0 to delete, ${state.resources.length} unchanged.\n`);
+    expect(stdout).toContain(
+      `Plan: 0 to create, 0 to update, 0 to delete, ${state.resources.length} unchanged.\n`,
+    );
   });
 
   it.each([
-    ['not JSON', '{"formatVersion": 1,', /^error: the state file \.mlds\/curling-live\.state\.json is not valid JSON: /],
-    ['a newer format', { formatVersion: 2, workflow: 'curling-live', region: 'us-west-2', serial: 1, resources: [] }, /is not an mlds state: formatVersion is 2, this mlds reads 1\n/],
+    [
+      'not JSON',
+      '{"formatVersion": 1,',
+      /^error: the state file \.mlds\/curling-live\.state\.json is not valid JSON: /,
+    ],
+    [
+      'a newer format',
+      { formatVersion: 2, workflow: 'curling-live', region: 'us-west-2', serial: 1, resources: [] },
+      /is not an mlds state: formatVersion is 2, this mlds reads 1\n/,
+    ],
     ['not a state', [1, 2], /is not an mlds state: not a JSON object\n/],
-  ])('fails with exit 1 on a state file that is %s, printing nothing on stdout', async (_, content, message) => {
-    const cwd = tempDir();
-    writeState(cwd, '.mlds/curling-live.state.json', content);
-    for (const json of [[], ['--json']]) {
-      const { code, stdout, stderr } = await runCli(['plan', examplePath(SEED), ...json], { cwd });
-      expect(code).toBe(1);
-      expect(stdout).toBe('');
-      expect(stderr).toMatch(message);
-    }
-  });
+  ])(
+    'fails with exit 1 on a state file that is %s, printing nothing on stdout',
+    async (_, content, message) => {
+      const cwd = tempDir();
+      writeState(cwd, '.mlds/curling-live.state.json', content);
+      for (const json of [[], ['--json']]) {
+        const { code, stdout, stderr } = await runCli(['plan', examplePath(SEED), ...json], { cwd });
+        expect(code).toBe(1);
+        expect(stdout).toBe('');
+        expect(stderr).toMatch(message);
+      }
+    },
+  );
 
   it('plans for the Region given by --region', async () => {
     const cwd = tempDir();
-    const { code, stdout } = await runCli(['plan', examplePath(SEED), '--json', '--region', 'eu-west-1'], { cwd });
+    const { code, stdout } = await runCli(['plan', examplePath(SEED), '--json', '--region', 'eu-west-1'], {
+      cwd,
+    });
     expect(code).toBe(0);
     const plan = JSON.parse(stdout);
     expect(plan).toStrictEqual(jsonOf(expectedPlan(SEED, { region: 'eu-west-1' })));
@@ -191,17 +230,23 @@ describe('an invalid workflow exits 2', () => {
     return { cwd, diagnostics };
   }
 
-  it.each(['plan', 'validate'])('%s: each diagnostic on stderr as file:line:column path: message, nothing on stdout', async (command) => {
-    const { cwd, diagnostics } = invalidFile();
-    const { code, stdout, stderr } = await runCli([command, 'bad.yaml'], { cwd });
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    const lines = diagnostics.map(
-      (d) => `${d.severity} bad.yaml:${d.line}:${d.column}${d.path === '' ? '' : ` ${d.path}`}: ${d.message} [${d.code}]`,
-    );
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    expect(stderr).toBe(`${lines.join('\n')}\nerror: bad.yaml is not a valid workflow: ${errors} error${errors === 1 ? '' : 's'}\n`);
-  });
+  it.each(['plan', 'validate'])(
+    '%s: each diagnostic on stderr as file:line:column path: message, nothing on stdout',
+    async (command) => {
+      const { cwd, diagnostics } = invalidFile();
+      const { code, stdout, stderr } = await runCli([command, 'bad.yaml'], { cwd });
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      const lines = diagnostics.map(
+        (d) =>
+          `${d.severity} bad.yaml:${d.line}:${d.column}${d.path === '' ? '' : ` ${d.path}`}: ${d.message} [${d.code}]`,
+      );
+      const errors = diagnostics.filter((d) => d.severity === 'error').length;
+      expect(stderr).toBe(
+        `${lines.join('\n')}\nerror: bad.yaml is not a valid workflow: ${errors} error${errors === 1 ? '' : 's'}\n`,
+      );
+    },
+  );
 
   it.each(['plan', 'validate'])('%s --json: only the diagnostics document on stdout', async (command) => {
     const { cwd, diagnostics } = invalidFile();
@@ -210,7 +255,10 @@ describe('an invalid workflow exits 2', () => {
     const document = JSON.parse(stdout);
     expect(document.formatVersion).toBe(1);
     expect(document.diagnostics).toStrictEqual(diagnostics);
-    expect(Object.keys(document).filter((key) => key !== 'workflow')).toStrictEqual(['formatVersion', 'diagnostics']);
+    expect(Object.keys(document).filter((key) => key !== 'workflow')).toStrictEqual([
+      'formatVersion',
+      'diagnostics',
+    ]);
     if (document.workflow !== undefined) expect(document.workflow).toBe('curling-live');
   });
 
@@ -249,11 +297,16 @@ describe('mlds validate (text)', () => {
       '',
     ].join('\n');
     writeFileSync(join(cwd, 'single.yaml'), text);
-    const warnings = parseWorkflow(text, { filename: 'single.yaml' }).diagnostics.filter((d) => d.severity === 'warning');
+    const warnings = parseWorkflow(text, { filename: 'single.yaml' }).diagnostics.filter(
+      (d) => d.severity === 'warning',
+    );
     expect(warnings.length).toBeGreaterThan(0);
     const { code, stdout, stderr } = await runCli(['validate', 'single.yaml'], { cwd });
     expect(code).toBe(0);
-    for (const warning of warnings) expect(stderr).toContain(`warning single.yaml:${warning.line}:${warning.column} ${warning.path}: ${warning.message}`);
+    for (const warning of warnings)
+      expect(stderr).toContain(
+        `warning single.yaml:${warning.line}:${warning.column} ${warning.path}: ${warning.message}`,
+      );
     expect(stdout).toMatch(new RegExp(`^valid: single\\.yaml \\(.*, ${warnings.length} warnings?\\)\\n$`));
   });
 
@@ -275,12 +328,16 @@ describe('colour', () => {
   it.each(cases)('plan on %s: coloured = %s', async (_, { isTTY, env, flags }, colored) => {
     const run = await runCli(['plan', examplePath(SEED), ...flags], { cwd: tempDir(), isTTY, env });
     expect(run.code).toBe(0);
-    expect(ANSI.test(run.stdout)).toBe(colored);
+    expect(hasColor(run.stdout)).toBe(colored);
   });
 
   it('never colours JSON', async () => {
-    const run = await runCli(['plan', examplePath(SEED), '--json'], { cwd: tempDir(), isTTY: true, env: { FORCE_COLOR: '1' } });
-    expect(run.stdout).not.toMatch(ANSI);
+    const run = await runCli(['plan', examplePath(SEED), '--json'], {
+      cwd: tempDir(),
+      isTTY: true,
+      env: { FORCE_COLOR: '1' },
+    });
+    expect(hasColor(run.stdout)).toBe(false);
     expect(() => JSON.parse(run.stdout)).not.toThrow();
   });
 });
@@ -300,7 +357,12 @@ describe('secrets', () => {
       '',
     ].join('\n');
     writeFileSync(join(cwd, 'w.yaml'), text);
-    for (const argv of [['plan', 'w.yaml'], ['plan', 'w.yaml', '--json'], ['validate', 'w.yaml'], ['validate', 'w.yaml', '--json']]) {
+    for (const argv of [
+      ['plan', 'w.yaml'],
+      ['plan', 'w.yaml', '--json'],
+      ['validate', 'w.yaml'],
+      ['validate', 'w.yaml', '--json'],
+    ]) {
       const run = await runCli(argv, { cwd, env: SECRETS, isTTY: true });
       expect(run.code).toBe(0);
       for (const secret of Object.values(SECRETS)) {
@@ -327,7 +389,6 @@ function jsonOf(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-

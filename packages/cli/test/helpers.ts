@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
 import { type CliOptions, main } from '../src/main.js';
 
@@ -11,7 +12,10 @@ export interface CliRun {
 }
 
 /** Runs `mlds <argv>` in-process with string-collecting streams; no colour and no TTY unless asked. */
-export async function runCli(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  options: Partial<Omit<CliOptions, 'argv'>> = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main({
@@ -49,5 +53,7 @@ afterEach(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** ANSI SGR sequences, as picocolors writes them. */
-export const ANSI = /\u001b\[\d+m/;
+/** Whether `text` holds terminal escape sequences (colour). */
+export function hasColor(text: string): boolean {
+  return stripVTControlCharacters(text) !== text;
+}

@@ -14,12 +14,23 @@ const resource = {
   downstream: 'archive',
   status: 'created',
 };
-const state = { formatVersion: 1, workflow: 'curling-live', region: 'us-west-2', serial: 3, resources: [resource] };
+const state = {
+  formatVersion: 1,
+  workflow: 'curling-live',
+  region: 'us-west-2',
+  serial: 3,
+  resources: [resource],
+};
 
 describe('stateDocumentProblem', () => {
   it('accepts a state document', () => {
     expect(stateDocumentProblem(state)).toBeUndefined();
-    expect(stateDocumentProblem({ ...state, resources: [{ ...resource, pipeline: null, tags: {}, properties: {}, outputs: {} }] })).toBeUndefined();
+    expect(
+      stateDocumentProblem({
+        ...state,
+        resources: [{ ...resource, pipeline: null, tags: {}, properties: {}, outputs: {} }],
+      }),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -31,11 +42,31 @@ describe('stateDocumentProblem', () => {
     ['no serial', { ...state, serial: '3' }, 'serial is missing'],
     ['no resources', { ...state, resources: {} }, 'resources is not a list'],
     ['a resource that is not an object', { ...state, resources: ['x'] }, 'resources[0] is not an object'],
-    ['a resource without name', { ...state, resources: [{ ...resource, name: undefined }] }, 'resources[0].name is missing'],
-    ['an unknown kind', { ...state, resources: [resource, { ...resource, kind: 'ec2' }] }, 'resources[1].kind "ec2" is unknown'],
-    ['an unknown status', { ...state, resources: [{ ...resource, status: 'done' }] }, 'resources[0].status "done" is unknown'],
-    ['pipeline 2', { ...state, resources: [{ ...resource, pipeline: 2 }] }, 'resources[0].pipeline must be 0, 1 or null'],
-    ['tags that are a list', { ...state, resources: [{ ...resource, tags: [] }] }, 'resources[0].tags is not an object'],
+    [
+      'a resource without name',
+      { ...state, resources: [{ ...resource, name: undefined }] },
+      'resources[0].name is missing',
+    ],
+    [
+      'an unknown kind',
+      { ...state, resources: [resource, { ...resource, kind: 'ec2' }] },
+      'resources[1].kind "ec2" is unknown',
+    ],
+    [
+      'an unknown status',
+      { ...state, resources: [{ ...resource, status: 'done' }] },
+      'resources[0].status "done" is unknown',
+    ],
+    [
+      'pipeline 2',
+      { ...state, resources: [{ ...resource, pipeline: 2 }] },
+      'resources[0].pipeline must be 0, 1 or null',
+    ],
+    [
+      'tags that are a list',
+      { ...state, resources: [{ ...resource, tags: [] }] },
+      'resources[0].tags is not an object',
+    ],
   ])('rejects %s', (_, value, problem) => {
     expect(stateDocumentProblem(value)).toBe(problem);
   });
@@ -66,7 +97,9 @@ describe('readStateFile', () => {
   it('fails on a directory', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 's.json'));
-    await expect(readStateFile(join(dir, 's.json'), 's.json')).rejects.toThrow('the state file s.json is a directory');
+    await expect(readStateFile(join(dir, 's.json'), 's.json')).rejects.toThrow(
+      'the state file s.json is a directory',
+    );
   });
 });
 

@@ -520,6 +520,7 @@ type Disposal = 'delete' | 'forget';
  * bucket or container holds objects or a channel has origin endpoints: every resource is checked first.
  */
 async function prepareDeletions(
+  command: 'apply' | 'destroy',
   run: Run,
   resources: StateResource[],
   force: boolean,
@@ -565,7 +566,7 @@ async function prepareDeletions(
       }),
     ),
   );
-  if (failures.length > 0) throw new ApplyFailedError('destroy', failures, []);
+  if (failures.length > 0) throw new ApplyFailedError(command, failures, []);
   if (blockers.length > 0) {
     blockers.sort((a, b) => a.address.localeCompare(b.address));
     throw new NotEmptyError(blockers);
@@ -656,7 +657,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       const recorded = change.action === 'delete' ? keeper.get(change) : undefined;
       return recorded ? [recorded] : [];
     });
-    const disposals = await prepareDeletions(run, deletions, false, concurrency);
+    const disposals = await prepareDeletions('apply', run, deletions, false, concurrency);
     const deletes = deletionNodes(run, deletions, false, disposals, new Set(planned.keys()));
     const creates: GraphNode[] = kept.map((change) => ({
       id: `+${change.address}`,
@@ -684,7 +685,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const force = options.force ?? false;
     const resources = keeper.all();
-    const disposals = await prepareDeletions(run, resources, force, concurrency);
+    const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
     return finish(
       'destroy',
       run,

@@ -565,6 +565,47 @@ describe('against the fake cloud', () => {
     );
   });
 
+  it('updates what changed in place: tags on every kind, the MediaLive role policies, nothing else', async () => {
+    const cloud = createFakeCloud(instant);
+    const store = new FileStateStore(statePath());
+    const first = await apply({
+      plan: fullPlan(),
+      clients: cloud.clients,
+      store,
+      env: ENV,
+      ...virtualTime(),
+    });
+    const changed = planOf(
+      { ...workflow(), tags: { team: 'media', cost: 'live' }, mediaLiveRoleArn: undefined },
+      first.state,
+    );
+    expect(new Set(changed.resources.map((r) => r.action))).toEqual(new Set(['update']));
+    const before = cloud.mutatingCalls().length;
+    const result = await apply({ plan: changed, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const commands = cloud
+      .mutatingCalls()
+      .slice(before)
+      .map((call) => call.command);
+    expect(commands).not.toContain('PutParameterCommand');
+    expect(commands.filter((c) => c.startsWith('Create'))).toEqual([]);
+    const inventory = cloud.inventory();
+    const wanted = (downstream: string) => ({
+      cost: 'live',
+      'mlds:downstream': downstream,
+      'mlds:workflow': 'curling-live',
+      team: 'media',
+    });
+    for (const bucket of inventory.s3)
+      expect([bucket.tags, bucket.policy]).toEqual([wanted('archive'), undefined]);
+    for (const container of inventory.mediastore)
+      expect([container.tags, container.policy]).toEqual([wanted('store'), undefined]);
+    expect(inventory.mediapackage[0]?.tags).toEqual(wanted('packager'));
+    for (const parameter of inventory.ssm) expect(parameter.tags.team).toBe('media');
+    expect(result.outcomes.every((o) => o.outcome === 'updated')).toBe(true);
+    expectStateMatchesCloud(result.state, inventory);
+    await expectPasswordsMatch(cloud.clients);
+  });
+
   it('never lets a password or stream key reach the state file, an event, an error or the terminal', async () => {
     const cloud = createFakeCloud(instant);
     const path = statePath();

@@ -21,7 +21,11 @@ export interface PlanOptions {
  */
 export async function plan(options: PlanOptions, context: CommandContext): Promise<void> {
   const { stdout, stderr, colors } = context;
-  const loaded = await loadWorkflow(options.file, { cwd: context.cwd, stdin: context.stdin, region: options.region });
+  const loaded = await loadWorkflow(options.file, {
+    cwd: context.cwd,
+    stdin: context.stdin,
+    region: options.region,
+  });
   const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
   const state = await readStateFile(statePath.absolute, statePath.shownAs);
   const result = planLoadedWorkflow(loaded, state);
@@ -29,7 +33,13 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
     writeJson(stdout, result);
     return;
   }
-  stdout.write(renderPlan(result, { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } }, colors));
+  stdout.write(
+    renderPlan(
+      result,
+      { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } },
+      colors,
+    ),
+  );
   writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
 }
@@ -46,10 +56,17 @@ export const command: Command<PlanOptions> = {
   ].join('\n'),
   examples: [
     { command: 'mlds plan curling-live.yaml', explanation: 'The plan against .mlds/curling-live.state.json' },
-    { command: 'mlds plan curling-live.yaml --state ./prod.state.json', explanation: 'Against another state file' },
-    { command: 'mlds plan curling-live.yaml --region eu-west-1', explanation: 'The same workflow in another Region' },
     {
-      command: "mlds plan curling-live.yaml --json | jq -r '.resources[] | select(.action != \"noop\") | .address'",
+      command: 'mlds plan curling-live.yaml --state ./prod.state.json',
+      explanation: 'Against another state file',
+    },
+    {
+      command: 'mlds plan curling-live.yaml --region eu-west-1',
+      explanation: 'The same workflow in another Region',
+    },
+    {
+      command:
+        'mlds plan curling-live.yaml --json | jq -r \'.resources[] | select(.action != "noop") | .address\'',
       explanation: 'What would change, for a script',
     },
     { command: 'cat curling-live.yaml | mlds plan -', explanation: 'Read the workflow from stdin' },

@@ -18,7 +18,11 @@ export interface ValidateOptions {
  */
 export async function validate(options: ValidateOptions, context: CommandContext): Promise<void> {
   const { stdout, stderr, colors } = context;
-  const loaded = await loadWorkflow(options.file, { cwd: context.cwd, stdin: context.stdin, region: options.region });
+  const loaded = await loadWorkflow(options.file, {
+    cwd: context.cwd,
+    stdin: context.stdin,
+    region: options.region,
+  });
   const result = planLoadedWorkflow(loaded, undefined);
   if (options.json) {
     writeJson(stdout, result);
@@ -48,7 +52,10 @@ export const command: Command<ValidateOptions> = {
       command: "mlds validate curling-live.yaml --json | jq '.diagnostics'",
       explanation: 'The diagnostics, for an editor or a CI step',
     },
-    { command: 'for f in workflows/*.yaml; do mlds validate "$f" || exit; done', explanation: 'Check every file' },
+    {
+      command: 'for f in workflows/*.yaml; do mlds validate "$f" || exit; done',
+      explanation: 'Check every file',
+    },
   ],
   toOptions: (args) => ({
     file: workflowFileArgument(args, usage),
