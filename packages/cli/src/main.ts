@@ -123,6 +123,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     stdout,
     stderr: options.stderr,
     stdin: options.stdin,
+    isTTY: options.isTTY,
     colors,
   };
   await command.run(command.toOptions(args), context);

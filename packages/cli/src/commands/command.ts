@@ -35,6 +35,8 @@ export interface CommandContext {
   stdout: TextWriter;
   stderr: TextWriter;
   stdin: TextReader | undefined;
+  /** Whether stdout is a terminal. */
+  isTTY: boolean;
   /** Decided once from the TTY, `--no-color`, `NO_COLOR` and `FORCE_COLOR`; all no-ops when colour is off. */
   colors: Colors;
 }

@@ -10,11 +10,5 @@ export interface CommandEntry {
 /** Every command, in the order `mlds --help` lists them. Adding a command is one line here. */
 export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
   ['validate', { summary: 'Check a workflow file; no AWS call', load: () => import('./validate.js') }],
-  [
-    'plan',
-    {
-      summary: 'Show what apply would create, keep and delete; no AWS call',
-      load: () => import('./plan.js'),
-    },
-  ],
+  ['plan', { summary: 'Show what apply would change; no AWS call', load: () => import('./plan.js') }],
 ]);
