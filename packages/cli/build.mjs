@@ -7,7 +7,8 @@
 //
 // `--if-stale` builds only when a file the last build read has changed since (see `isStale`).
 
-import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,7 +70,95 @@ const yamlAsEsModule = {
   },
 };
 
-const plugins = [builtinsWithoutFacade, yamlAsEsModule];
+/**
+ * picocolors works out its default colours when loaded, reading process.stdout, which makes Node load its
+ * stream modules (milliseconds at start-up) even when the CLI writes to a file. The CLI never uses those
+ * defaults: it always calls `createColors` with its own decision (src/terminal.ts).
+ */
+const picocolorsWithoutStdoutProbe = {
+  name: 'picocolors-without-stdout-probe',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]picocolors[\\/]picocolors\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const probe = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      if (!source.includes(probe)) throw new Error(`${args.path} no longer reads stdout as ${probe}`);
+      return { loader: 'js', contents: source.replace(probe, 'false') };
+    });
+  },
+};
+
+const plugins = [builtinsWithoutFacade, yamlAsEsModule, picocolorsWithoutStdoutProbe];
+
+const CACHED_SCRIPT_LOADER = join(packageDir, 'src/cached-script.ts');
+
+/**
+ * Builds @mlds/core (with yaml) as a classic script, `(function (module) { ... })`, for runCachedScript
+ * (src/cached-script.ts): V8 caches a classic script's code after it ran, functions included, which Node's
+ * compile cache does not do for ES modules, and compiling the functions of yaml, the schema validator and the
+ * rules is most of a cold `mlds plan`. Returns the script's file name (its hash changes with its content), its
+ * value exports, and the metafiles of the two builds.
+ */
+async function buildCoreScript(outdir) {
+  const { build } = await import('esbuild');
+  const common = {
+    stdin: { contents: "export * from '@mlds/core';", resolveDir: packageDir, sourcefile: 'core-script.js' },
+    absWorkingDir: packageDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    conditions: ['mlds-source'],
+    external: EXTERNAL,
+    plugins,
+    minify: true,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  };
+  // The ES module build only names the exports, for the CLI's stand-in module.
+  const names = await build({ ...common, format: 'esm', outfile: join(outdir, 'core.mjs'), sourcemap: false });
+  const exports = Object.values(names.metafile.outputs).flatMap((output) => output.exports);
+  const script = await build({
+    ...common,
+    format: 'cjs',
+    outfile: join(outdir, 'core.cjs'),
+    // Strict, as the ES modules it is built from.
+    banner: { js: '(function (module) {"use strict";' },
+    footer: { js: '})' },
+    sourcemap: 'linked',
+  });
+  const code = script.outputFiles.find((file) => file.path.endsWith('.cjs'));
+  const map = script.outputFiles.find((file) => file.path.endsWith('.map'));
+  const hash = createHash('sha256').update(code.contents).digest('hex').slice(0, 8).toUpperCase();
+  const fileName = `core-${hash}.cjs`;
+  await mkdir(join(outdir, 'chunks'), { recursive: true });
+  await writeFile(
+    join(outdir, 'chunks', fileName),
+    code.text.replace(/\/\/# sourceMappingURL=core\.cjs\.map\n?$/, `//# sourceMappingURL=${fileName}.map\n`),
+  );
+  await writeFile(join(outdir, 'chunks', `${fileName}.map`), map.contents);
+  return { fileName, exports, metafiles: [names.metafile, script.metafile] };
+}
+
+/** Puts, in place of @mlds/core, a module that takes its exports from the classic script of buildCoreScript. */
+function coreFromCachedScript({ fileName, exports }) {
+  return {
+    name: 'core-from-cached-script',
+    setup(build) {
+      build.onResolve({ filter: /^@mlds\/core$/ }, () => ({ path: fileName, namespace: 'core-script' }));
+      build.onLoad({ filter: /.*/, namespace: 'core-script' }, () => ({
+        loader: 'js',
+        resolveDir: packageDir,
+        contents: [
+          `import { runCachedScript } from ${JSON.stringify(CACHED_SCRIPT_LOADER)};`,
+          "import { fileURLToPath } from 'node:url';",
+          // The stand-in lands in a chunk of dist/chunks/, beside the script.
+          `const core = runCachedScript(fileURLToPath(new URL(${JSON.stringify(`./${fileName}`)}, import.meta.url)));`,
+          `export const { ${exports.join(', ')} } = core;`,
+        ].join('\n'),
+      }));
+    },
+  };
+}
 
 /**
  * Bundles one ES module (`contents`, resolved from this package) into `outfile` the way the CLI is bundled:
@@ -97,6 +186,7 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
   const { build } = await import('esbuild');
   const startedAt = Date.now();
   await rm(outdir, { recursive: true, force: true });
+  const core = await buildCoreScript(outdir);
   const result = await build({
     absWorkingDir: packageDir,
     entryPoints: { mlds: 'src/bin.ts', index: 'src/index.ts' },
@@ -109,7 +199,7 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     target: 'node22',
     conditions: ['mlds-source'],
     external: EXTERNAL,
-    plugins,
+    plugins: [coreFromCachedScript(core), ...plugins],
     minify: true,
     sourcemap: 'linked',
     metafile: true,
@@ -117,13 +207,22 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     logLevel: 'warning',
   });
   await chmod(join(outdir, 'mlds.js'), 0o755);
-  // Relative to this package, as esbuild names them; `builtin:` inputs are the generated modules above.
-  const inputs = [...Object.keys(result.metafile.inputs), 'build.mjs', 'package.json'].filter(
-    (input) => !input.startsWith('builtin:'),
+  const metafile = mergeMetafiles([result.metafile, ...core.metafiles]);
+  // Relative to this package, as esbuild names them; `builtin:` and `core-script:` inputs are the generated
+  // modules above.
+  const inputs = [...Object.keys(metafile.inputs), 'build.mjs', 'package.json'].filter(
+    (input) => !/^(builtin|core-script):/.test(input),
   );
-  await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
   await writeFile(join(outdir, BUILD_INFO), JSON.stringify({ startedAt, inputs }, null, 2));
-  return result.metafile;
+  return metafile;
+}
+
+function mergeMetafiles(metafiles) {
+  return {
+    inputs: Object.assign({}, ...metafiles.map((metafile) => metafile.inputs)),
+    outputs: Object.assign({}, ...metafiles.map((metafile) => metafile.outputs)),
+  };
 }
 
 /**

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import module from 'node:module';
 
+// Start-up time matters (`mlds plan` should start nearly as fast as Node itself): process.stdout, process.stdin
+// and process.stderr each load Node's stream modules when first read, so none is read unless it is needed.
+
 // The bundle loads Node's built-in modules through process.getBuiltinModule (see build.mjs).
 if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write(`mlds needs Node.js 22.3 or later; this is Node.js ${process.version}.\n`);
@@ -8,23 +11,53 @@ if (typeof process.getBuiltinModule !== 'function') {
 } else {
   // Before the rest is loaded: Node then caches the compiled code of every chunk, and later starts are faster.
   module.enableCompileCache?.();
-  // `mlds plan --json | head`: the reader stopped reading, which is no failure of mlds.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit();
-  });
+  const stdout = fileStdout() ?? pipeOrTerminalStdout();
   const { main } = await import('./main.js');
   process.exitCode = await main({
     argv: process.argv.slice(2),
     cwd: process.cwd(),
     env: process.env,
-    stdout: process.stdout,
-    // Node creates process.stderr on first use, which costs start-up time; most runs never write to it.
+    stdout: stdout.writer,
     stderr: { write: (chunk: string) => process.stderr.write(chunk) },
-    // A getter: creating process.stdin costs start-up time, and only the file `-` needs it.
-    get stdin() {
-      return process.stdin;
+    // Only `-` (the workflow on stdin) and confirmations read it.
+    stdin: {
+      get isTTY() {
+        return process.stdin.isTTY;
+      },
+      [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
     },
-    isTTY: process.stdout.isTTY === true,
+    isTTY: stdout.isTTY,
   });
+}
+
+interface Stdout {
+  writer: { write(chunk: string): unknown };
+  isTTY: boolean;
+}
+
+/**
+ * When stdout is a file or /dev/null: Node writes to those with fs.writeSync (its SyncWriteStream) too, so
+ * writing directly does the same without loading streams.
+ */
+function fileStdout(): Stdout | undefined {
+  const fs = process.getBuiltinModule('node:fs');
+  let stats: import('node:fs').Stats;
+  try {
+    stats = fs.fstatSync(1);
+  } catch {
+    return undefined;
+  }
+  if (!stats.isFile() && !(stats.isCharacterDevice() && stats.rdev === fs.statSync('/dev/null').rdev)) {
+    return undefined;
+  }
+  return { writer: { write: (chunk: string) => fs.writeSync(1, chunk) }, isTTY: false };
+}
+
+function pipeOrTerminalStdout(): Stdout {
+  // `mlds plan --json | head`: the reader stopped reading, which is no failure of mlds.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit();
+  });
+  return { writer: process.stdout, isTTY: process.stdout.isTTY === true };
 }

@@ -77,13 +77,71 @@ export class StateLockedError extends MldsError {
   override name = 'StateLockedError';
 }
 
+/** The state file records another workflow than the file named on the command line. Nothing was called. */
+export class StateMismatchError extends MldsError {
+  override name = 'StateMismatchError';
+}
+
+/** apply or destroy cannot ask for confirmation (no terminal, or --json) and --yes was not given. */
+export class ConfirmationRequiredError extends UsageError {
+  override name = 'ConfirmationRequiredError';
+}
+
+/** The user answered the confirmation with anything but `yes`: nothing was changed. */
+export class CancelledError extends MldsError {
+  override name = 'CancelledError';
+}
+
+/** A `{ env: NAME }` secret of the workflow is not set in the environment. Nothing was called. */
+export class MissingSecretsError extends MldsError {
+  override name = 'MissingSecretsError';
+}
+
+/** What a resource's failure says: the provisioner's redacted text, never the SDK error behind it. */
+export interface ResourceFailure {
+  address: string;
+  error: string;
+}
+
+/** apply or destroy ran, and some resources failed; what succeeded is recorded in the state. */
+export class OperationFailedError extends MldsError {
+  override name = 'OperationFailedError';
+  readonly failures: ResourceFailure[];
+
+  constructor(
+    message: string,
+    failures: ResourceFailure[],
+    options: { cause?: unknown; hint?: string } = {},
+  ) {
+    super(message, options);
+    this.failures = failures;
+  }
+}
+
+/** destroy refused to delete resources that are not empty; nothing was deleted. */
+export class DestroyRefusedError extends MldsError {
+  override name = 'DestroyRefusedError';
+}
+
+/** `output` needs values that only apply records, and the state does not hold them (yet). */
+export class NotAppliedError extends MldsError {
+  override name = 'NotAppliedError';
+}
+
 // Checked in order: the first class the error is an instance of decides. Subclasses before their parents.
 const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, ExitCode]> = [
   [UsageError, ExitCode.invalid],
   [InvalidWorkflowError, ExitCode.invalid],
+  [MissingSecretsError, ExitCode.invalid],
+  [StateMismatchError, ExitCode.invalid],
   [StateLockedError, ExitCode.locked],
   [StateFileError, ExitCode.failed],
   [FileSystemError, ExitCode.failed],
+  // Terraform's "Apply cancelled." exits 1 too: the operation did not happen, though nothing failed.
+  [CancelledError, ExitCode.failed],
+  [OperationFailedError, ExitCode.failed],
+  [DestroyRefusedError, ExitCode.failed],
+  [NotAppliedError, ExitCode.failed],
 ];
 
 /** The exit code for a failure (contract §3). Anything unforeseen is an operation that failed: 1. */

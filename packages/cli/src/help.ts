@@ -30,6 +30,12 @@ export function globalHelp(
         command: "mlds plan curling-live.yaml --json | jq '.destinations'",
         explanation: "The Destinations for MediaLive's CreateChannel",
       },
+      { command: 'mlds apply curling-live.yaml', explanation: 'Create the resources, after confirmation' },
+      {
+        command: "mlds output curling-live.yaml --json | jq '.destinations'",
+        explanation: 'The Destinations with the values apply recorded',
+      },
+      { command: 'mlds destroy curling-live.yaml', explanation: 'Delete what apply created' },
       { command: 'mlds plan --help', explanation: "One command's options and examples" },
     ]),
     '',

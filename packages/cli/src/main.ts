@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { FORMAT_VERSION } from '@mlds/core';
 import packageJson from '../package.json' with { type: 'json' };
+import type { RunEnvironment } from './aws.js';
 import type {
   Command,
   CommandContext,
@@ -30,8 +31,11 @@ export const VERSION: string = packageJson.version;
 // keeps the two in step.
 const formatVersion: typeof FORMAT_VERSION = 1;
 
-/** Everything the CLI reads from its surroundings, so that tests run it with fake streams. */
-export interface CliOptions {
+/**
+ * Everything the CLI reads from its surroundings, so that tests run it with fake streams (and, through
+ * RunEnvironment, fake AWS clients and time).
+ */
+export interface CliOptions extends RunEnvironment {
   /** The arguments after `mlds`, e.g. `['plan', 'curling-live.yaml', '--json']`. */
   argv: string[];
   cwd: string;
@@ -125,6 +129,10 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     stdin: options.stdin,
     isTTY: options.isTTY,
     colors,
+    awsClients: options.awsClients,
+    clock: options.clock,
+    sleep: options.sleep,
+    every: options.every,
   };
   await command.run(command.toOptions(args), context);
   return ExitCode.ok;

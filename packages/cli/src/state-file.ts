@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { FORMAT_VERSION, type StateDocument } from '@mlds/core';
+import { type StateDocument, stateDocumentProblem } from '@mlds/core';
 import { FileSystemError, StateFileError } from './errors.js';
 
 // The plan compares the workflow with what apply recorded. Reading the state is plain JSON: the provisioner,
@@ -36,46 +36,6 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
     });
   }
   return document as StateDocument;
-}
-
-const KINDS: ReadonlySet<unknown> = new Set([
-  'mediapackage-channel',
-  's3-bucket',
-  'mediastore-container',
-  'ssm-parameter',
-]);
-const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
-const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);
-
-/** Why `value` is not a state document this version can plan against; undefined when it is one. */
-export function stateDocumentProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'not a JSON object';
-  if (value.formatVersion !== FORMAT_VERSION) {
-    return `formatVersion is ${JSON.stringify(value.formatVersion)}, this mlds reads ${FORMAT_VERSION}`;
-  }
-  if (typeof value.workflow !== 'string') return 'workflow is missing';
-  if (typeof value.region !== 'string') return 'region is missing';
-  if (typeof value.serial !== 'number') return 'serial is missing';
-  if (!Array.isArray(value.resources)) return 'resources is not a list';
-  for (const [index, resource] of value.resources.entries()) {
-    const at = `resources[${index}]`;
-    if (!isObject(resource)) return `${at} is not an object`;
-    for (const field of ['address', 'name', 'region', 'downstream'] as const) {
-      if (typeof resource[field] !== 'string') return `${at}.${field} is missing`;
-    }
-    if (!KINDS.has(resource.kind)) return `${at}.kind ${JSON.stringify(resource.kind)} is unknown`;
-    if (!STATUSES.has(resource.status)) return `${at}.status ${JSON.stringify(resource.status)} is unknown`;
-    if (!PIPELINES.has(resource.pipeline)) return `${at}.pipeline must be 0, 1 or null`;
-    for (const field of ['tags', 'properties', 'outputs'] as const) {
-      if (resource[field] !== undefined && !isObject(resource[field]))
-        return `${at}.${field} is not an object`;
-    }
-  }
-  return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Where the state lives: `--state` when given, else `.mlds/<workflow>.state.json`, under `cwd`. */

@@ -5,8 +5,8 @@ export interface TextWriter {
   write(chunk: string): unknown;
 }
 
-/** What the CLI needs of stdin: `process.stdin` fits. */
-export type TextReader = AsyncIterable<string | Uint8Array>;
+/** What the CLI needs of stdin: `process.stdin` fits. `isTTY`: a person can answer a confirmation there. */
+export type TextReader = AsyncIterable<string | Uint8Array> & { readonly isTTY?: boolean | undefined };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWorkflow, planWorkflow } from '@mlds/core';
-import { examplePath, readExample } from '@mlds/fixtures';
+import { examplePath, readExample, stateAfterApply } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStale } from '../build.mjs';
 import { tempDir } from './helpers.js';
@@ -48,13 +48,30 @@ function runBuilt(
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The URLs of every module a run of the built CLI resolved. */
-function modulesLoadedBy(argv: string[]): string[] {
+/** The URLs of every module a run of the built CLI resolved; the run must exit with `code`. */
+function modulesLoadedBy(argv: string[], options: { cwd?: string; code?: number } = {}): string[] {
   const log = join(tempDir(), 'modules.log');
-  const run = runBuilt(argv, { nodeArgs: ['--import', hook], env: { MLDS_MODULE_LOG: log } });
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
+  const run = runBuilt(argv, {
+    nodeArgs: ['--import', hook],
+    env: { MLDS_MODULE_LOG: log },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  if ((options.code ?? 0) === 0) expect(run.stderr).toBe('');
+  expect(run.code).toBe(options.code ?? 0);
   return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+/** A directory holding the state a successful apply of the seed example would have written. */
+function appliedSeedDir(): string {
+  const dir = tempDir();
+  const parsed = parseWorkflow(readExample('curling-live'), { filename: seed });
+  if (parsed.workflow === undefined) throw new Error('the seed example is invalid');
+  mkdirSync(join(dir, '.mlds'));
+  writeFileSync(
+    join(dir, '.mlds/curling-live.state.json'),
+    JSON.stringify(stateAfterApply(planWorkflow(parsed.workflow))),
+  );
+  return dir;
 }
 
 describe('the built CLI', () => {
@@ -135,7 +152,7 @@ describe('pnpm mlds (scripts/mlds.mjs)', () => {
   }, 60_000);
 });
 
-describe('validate and plan never load the AWS SDK or the provisioner', () => {
+describe('validate, plan and output never load the AWS SDK or the provisioner', () => {
   it.each([
     [['plan', seed]],
     [['plan', seed, '--json']],
@@ -148,6 +165,18 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
     // The recorder works: it saw the command's own chunk being loaded.
     const command = argv[0] === '--help' ? 'main' : argv[0];
     expect(modules.some((url) => url.includes(`/chunks/${command}-`))).toBe(true);
+    expect(modules.filter((url) => AWS_ONLY.test(url))).toStrictEqual([]);
+  });
+
+  it.each([[['output', seed]], [['output', seed, '--json']]])('mlds %j, after an apply', (argv) => {
+    const modules = modulesLoadedBy(argv, { cwd: appliedSeedDir() });
+    expect(modules.some((url) => url.includes('/chunks/output-'))).toBe(true);
+    expect(modules.filter((url) => AWS_ONLY.test(url))).toStrictEqual([]);
+  });
+
+  it('nor does apply when it stops for want of --yes, before any AWS call', () => {
+    const modules = modulesLoadedBy(['apply', seed], { code: 2 });
+    expect(modules.some((url) => url.includes('/chunks/apply-'))).toBe(true);
     expect(modules.filter((url) => AWS_ONLY.test(url))).toStrictEqual([]);
   });
 
@@ -166,15 +195,18 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('in the bundle, nothing validate or plan loads imports them', () => {
+  /** Everything the chunks of `commands` import, following their imports but not other commands' chunks. */
+  function importedBy(commands: string[]): string[] {
     const meta = JSON.parse(readFileSync(join(outdir, 'meta.json'), 'utf8')) as {
       inputs: Record<string, unknown>;
       outputs: Record<string, { imports: Array<{ path: string; kind: string }> }>;
     };
     expect(Object.keys(meta.inputs).filter((input) => AWS_ONLY.test(`/${input}`))).toStrictEqual([]);
     const outputs = Object.keys(meta.outputs);
-    const start = outputs.filter((output) => /\/chunks\/(main|plan|validate)-[^/]+\.js$/.test(output));
-    expect(start).toHaveLength(3);
+    const start = outputs.filter((output) =>
+      new RegExp(`/chunks/(${commands.join('|')})-[^/]+\\.js$`).test(output),
+    );
+    expect(start).toHaveLength(commands.length);
     const seen = new Set<string>();
     const imported: string[] = [];
     const visit = (output: string) => {
@@ -194,8 +226,19 @@ describe('validate and plan never load the AWS SDK or the provisioner', () => {
     };
     for (const output of start) visit(output);
     expect(imported.length).toBeGreaterThan(0);
-    expect(
-      imported.filter((path) => /^(@aws-sdk|@smithy|p-retry|@mlds\/provisioner)/.test(path)),
-    ).toStrictEqual([]);
+    return imported;
+  }
+
+  const awsOnly = (paths: string[]) =>
+    paths.filter((path) => /^(@aws-sdk|@smithy|p-retry|@mlds\/provisioner)/.test(path));
+
+  it('in the bundle, nothing validate, plan or output loads imports them', () => {
+    expect(awsOnly(importedBy(['main', 'plan', 'validate', 'output']))).toStrictEqual([]);
+  });
+
+  it('(apply and destroy do import the provisioner, and only when they run)', () => {
+    for (const command of ['apply', 'destroy']) {
+      expect(awsOnly(importedBy([command]))).toStrictEqual(['@mlds/provisioner']);
+    }
   });
 });

@@ -24,6 +24,10 @@ export async function runCli(
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    awsClients: options.awsClients,
+    clock: options.clock,
+    sleep: options.sleep,
+    every: options.every,
     stdout: {
       write: (chunk: string) => {
         stdout += chunk;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateFileError } from '../src/errors.js';
-import { readStateFile, stateDocumentProblem, statePathFor } from '../src/state-file.js';
+import { readStateFile, statePathFor } from '../src/state-file.js';
 import { tempDir } from './helpers.js';
 
 const resource = {
@@ -21,56 +21,6 @@ const state = {
   serial: 3,
   resources: [resource],
 };
-
-describe('stateDocumentProblem', () => {
-  it('accepts a state document', () => {
-    expect(stateDocumentProblem(state)).toBeUndefined();
-    expect(
-      stateDocumentProblem({
-        ...state,
-        resources: [{ ...resource, pipeline: null, tags: {}, properties: {}, outputs: {} }],
-      }),
-    ).toBeUndefined();
-  });
-
-  it.each([
-    ['null', null, 'not a JSON object'],
-    ['a list', [], 'not a JSON object'],
-    ['another format', { ...state, formatVersion: 2 }, 'formatVersion is 2, this mlds reads 1'],
-    ['no workflow', { ...state, workflow: undefined }, 'workflow is missing'],
-    ['no region', { ...state, region: 7 }, 'region is missing'],
-    ['no serial', { ...state, serial: '3' }, 'serial is missing'],
-    ['no resources', { ...state, resources: {} }, 'resources is not a list'],
-    ['a resource that is not an object', { ...state, resources: ['x'] }, 'resources[0] is not an object'],
-    [
-      'a resource without name',
-      { ...state, resources: [{ ...resource, name: undefined }] },
-      'resources[0].name is missing',
-    ],
-    [
-      'an unknown kind',
-      { ...state, resources: [resource, { ...resource, kind: 'ec2' }] },
-      'resources[1].kind "ec2" is unknown',
-    ],
-    [
-      'an unknown status',
-      { ...state, resources: [{ ...resource, status: 'done' }] },
-      'resources[0].status "done" is unknown',
-    ],
-    [
-      'pipeline 2',
-      { ...state, resources: [{ ...resource, pipeline: 2 }] },
-      'resources[0].pipeline must be 0, 1 or null',
-    ],
-    [
-      'tags that are a list',
-      { ...state, resources: [{ ...resource, tags: [] }] },
-      'resources[0].tags is not an object',
-    ],
-  ])('rejects %s', (_, value, problem) => {
-    expect(stateDocumentProblem(value)).toBe(problem);
-  });
-});
 
 describe('readStateFile', () => {
   it('reads a state document', async () => {

@@ -21,3 +21,4 @@ export { type PlanOptions, planWorkflow } from './plan.js';
 export { desiredResources } from './resources.js';
 export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
 export { workflowJsonSchema } from './schema.js';
+export { stateDocumentProblem } from './state.js';

@@ -411,7 +411,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     if (found.status === 'foreign') {
       // Never ours: the state must not claim it, or destroy would consider it.
       await keeper.remove(target);
-      throw new ResourceNotOursError(target.address, target.name, rt.workflow);
+      throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
     }
     await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
     const recorded = await handler.adopt(rt, target, found);

@@ -115,11 +115,13 @@ export class ResourceNotOursError extends Error {
     readonly address: string,
     readonly resourceName: string,
     readonly workflow: string,
+    readonly reason?: string,
     options?: { cause?: unknown },
   ) {
     super(
-      `${resourceName} (${address}) already exists without the tag mlds:workflow=${workflow}; mlds neither adopts ` +
-        'nor deletes it. Delete or rename it yourself, or rename the workflow or downstream entry.',
+      `${resourceName} (${address}) already exists without the tag mlds:workflow=${workflow}` +
+        `${reason ? ` (${reason})` : ''}; mlds neither adopts nor deletes it. Delete or rename it yourself, ` +
+        'or rename the workflow or downstream entry.',
       options,
     );
   }

@@ -48,7 +48,7 @@ export interface Recorded {
 export type Found =
   | { status: 'absent' }
   /** Exists without this workflow's `mlds:workflow` tag: never adopted, never deleted. */
-  | { status: 'foreign' }
+  | { status: 'foreign'; reason?: string }
   | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
 
 export type Inspection = { gone: true } | { gone: false; blocker?: string };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { FORMAT_VERSION, type StateDocument } from '@mlds/core';
+import { type StateDocument, stateDocumentProblem } from '@mlds/core';
 import { type LockInfo, StateCorruptError, StateLockedError } from './errors.js';
 
 export interface Lock {
@@ -236,32 +236,6 @@ function parseLockInfo(text: string): LockInfo | undefined {
     }
   } catch {
     // Falls through: unreadable.
-  }
-  return undefined;
-}
-
-const KINDS = new Set(['mediapackage-channel', 's3-bucket', 'mediastore-container', 'ssm-parameter']);
-const STATUSES = new Set(['creating', 'created', 'deleting']);
-
-/** Why `value` is not a StateDocument this version can use, or undefined when it is. */
-export function stateDocumentProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const doc = value as Record<string, unknown>;
-  if (doc.formatVersion !== FORMAT_VERSION) {
-    return `formatVersion is ${JSON.stringify(doc.formatVersion)}, this mlds reads ${FORMAT_VERSION}`;
-  }
-  if (typeof doc.workflow !== 'string') return 'workflow is missing';
-  if (typeof doc.region !== 'string') return 'region is missing';
-  if (typeof doc.serial !== 'number') return 'serial is missing';
-  if (!Array.isArray(doc.resources)) return 'resources is not a list';
-  for (const [index, entry] of doc.resources.entries()) {
-    const resource = entry as Record<string, unknown> | null;
-    if (typeof resource !== 'object' || resource === null) return `resources[${index}] is not an object`;
-    for (const field of ['address', 'name', 'region', 'downstream'] as const) {
-      if (typeof resource[field] !== 'string') return `resources[${index}].${field} is missing`;
-    }
-    if (!KINDS.has(resource.kind as string)) return `resources[${index}].kind is unknown`;
-    if (!STATUSES.has(resource.status as string)) return `resources[${index}].status is unknown`;
   }
   return undefined;
 }

@@ -66,12 +66,14 @@ const passwordInputs = (suffix = '') => [
     Name: '/mlds/curling-live/packager/password-p0',
     Value: `ingest-password-0${suffix}`,
     Type: 'SecureString',
+    Tier: 'Standard',
     Tags: TAG_LIST,
   },
   {
     Name: '/mlds/curling-live/packager/password-p1',
     Value: `ingest-password-1${suffix}`,
     Type: 'SecureString',
+    Tier: 'Standard',
     Tags: TAG_LIST,
   },
 ];

@@ -307,6 +307,27 @@ describe('S3 bucket: apply', () => {
     expect(mocks.s3.commandCalls(PutBucketOwnershipControlsCommand)).toHaveLength(0);
   });
 
+  it('says a denied HeadBucket may be a missing s3:ListBucket, not only another account, and creates nothing', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(HeadBucketCommand)
+      .rejects(
+        new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: meta(403), message: '' }),
+      );
+    const store = new MemoryStateStore();
+    const error = await apply({
+      plan: archive('us-east-1'),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect((error as Error).message).toMatch(/denied \(403\).*another account owns it.*lack s3:ListBucket/);
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
+    expect(store.doc?.resources).toEqual([]);
+  });
+
   it('retries NoSuchBucket right after CreateBucket (eventual consistency) and says it waited', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});

@@ -68,9 +68,16 @@ describe('SSM parameter: apply', () => {
         Name: '/mlds/curling-live/cdn/password',
         Value: 'cdn-secret-value',
         Type: 'SecureString',
+        Tier: 'Standard',
         Tags: tagList('cdn'),
       },
-      { Name: PARAM, Value: 'web-secret-value', Type: 'SecureString', Tags: tagList('web') },
+      {
+        Name: PARAM,
+        Value: 'web-secret-value',
+        Type: 'SecureString',
+        Tier: 'Standard',
+        Tags: tagList('web'),
+      },
     ]);
     expect(JSON.stringify(result.state)).not.toMatch(/secret-value/);
     expect(result.state?.resources.find((r) => r.name === PARAM)).toMatchObject({
@@ -279,7 +286,7 @@ describe('SSM parameter: apply', () => {
       env: { NEW_WEB_PASSWORD: 'rotated-secret' },
     });
     expect(mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { Name: PARAM, Value: 'rotated-secret', Type: 'SecureString', Overwrite: true },
+      { Name: PARAM, Value: 'rotated-secret', Type: 'SecureString', Tier: 'Standard', Overwrite: true },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { RunEnvironment } from '../aws.js';
 import { UsageError } from '../errors.js';
 import type { Colors, Env, TextReader, TextWriter } from '../terminal.js';
 
@@ -28,8 +29,11 @@ export interface ParsedArguments {
   common: CommonOptions;
 }
 
-/** Everything a command may touch: no command reads `process` or writes to the console itself. */
-export interface CommandContext {
+/**
+ * Everything a command may touch: no command reads `process` or writes to the console itself. The members of
+ * RunEnvironment (AWS clients, clock, timers) are unset outside tests: each command takes the real default.
+ */
+export interface CommandContext extends RunEnvironment {
   cwd: string;
   env: Env;
   stdout: TextWriter;

@@ -11,4 +11,16 @@ export interface CommandEntry {
 export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
   ['validate', { summary: 'Check a workflow file; no AWS call', load: () => import('./validate.js') }],
   ['plan', { summary: 'Show what apply would change; no AWS call', load: () => import('./plan.js') }],
+  ['apply', { summary: 'Create what the plan lists, after confirmation', load: () => import('./apply.js') }],
+  [
+    'output',
+    {
+      summary: 'Print the destinations and resources apply recorded; no AWS call',
+      load: () => import('./output.js'),
+    },
+  ],
+  [
+    'destroy',
+    { summary: 'Delete what the state records, after confirmation', load: () => import('./destroy.js') },
+  ],
 ]);

@@ -89,7 +89,7 @@ function actionLabel(action: Action, colors: Colors): string {
   }
 }
 
-function resourceLines(resources: readonly ResourceChange[], colors: Colors): string[] {
+export function resourceLines(resources: readonly ResourceChange[], colors: Colors): string[] {
   if (resources.length === 0) return [`  ${colors.dim('none: mlds creates nothing for this workflow')}`];
   const notes = resources.map((resource) => {
     const parts: string[] = [];
@@ -111,7 +111,7 @@ function resourceLines(resources: readonly ResourceChange[], colors: Colors): st
   return alignColumns([titles.map((title) => colors.dim(title)), ...rows]);
 }
 
-function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {
+export function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {
   const show = (text: string) => (text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : text);
   const rows: string[][] = [];
   for (const destination of destinations) {

@@ -157,9 +157,16 @@ export const s3BucketHandler: KindHandler = {
       await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
     } catch (error) {
       if (error instanceof NotFound || error instanceof NoSuchBucket) return { status: 'absent' };
-      // 403: another account's bucket; 301: ours-by-name cannot be in another Region.
-      if (error instanceof S3ServiceException && [301, 403].includes(statusOf(error) ?? 0)) {
-        return { status: 'foreign' };
+      // 301: ours-by-name cannot be in another Region. 403 is ambiguous: another account's bucket, or
+      // credentials without s3:ListBucket; the error must say both.
+      const status = error instanceof S3ServiceException ? statusOf(error) : undefined;
+      if (status === 301) return { status: 'foreign', reason: 'it is in another Region' };
+      if (status === 403) {
+        return {
+          status: 'foreign',
+          reason:
+            'HeadBucket was denied (403): another account owns it, or these credentials lack s3:ListBucket on it',
+        };
       }
       throw error;
     }

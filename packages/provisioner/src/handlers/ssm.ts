@@ -99,6 +99,8 @@ export const ssmParameterHandler: KindHandler = {
             Name: target.name,
             Value: value,
             Type: 'SecureString',
+            // Explicit: an account whose default tier is Advanced would otherwise be charged per parameter.
+            Tier: 'Standard',
             Tags: tagList(target.tags),
           }),
         ),
@@ -135,7 +137,13 @@ export const ssmParameterHandler: KindHandler = {
       // Tags cannot be combined with Overwrite: they follow separately.
       await rt.call(target.address, () =>
         ssm.send(
-          new PutParameterCommand({ Name: target.name, Value: value, Type: 'SecureString', Overwrite: true }),
+          new PutParameterCommand({
+            Name: target.name,
+            Value: value,
+            Type: 'SecureString',
+            Tier: 'Standard',
+            Overwrite: true,
+          }),
         ),
       );
     }

@@ -1,0 +1,266 @@
+import {
+  diffResources,
+  FORMAT_VERSION,
+  type ResourceChange,
+  type StateDocument,
+  type StateResource,
+} from '@mlds/core';
+import type { Blocker, RunResult } from '@mlds/provisioner';
+import { confirm } from '../confirm.js';
+import {
+  CancelledError,
+  count,
+  DestroyRefusedError,
+  OperationFailedError,
+  type ResourceFailure,
+} from '../errors.js';
+import { everyWithTimer, ResultCollector, startProvisioning, translateRunError } from '../provisioning.js';
+import { writeJson } from '../render/json.js';
+import { resourceLines } from '../render/plan.js';
+import { createProgress } from '../render/progress.js';
+import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
+import { alignColumns } from '../render/table.js';
+import { readStateFile, statePathFor } from '../state-file.js';
+import { checkStateWorkflow } from '../state-workflow.js';
+import type { Colors } from '../terminal.js';
+import { loadWorkflow } from '../workflow-file.js';
+import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+
+export interface DestroyOptions {
+  /** The workflow file (it names the state); `-` reads stdin. */
+  file: string;
+  /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
+  statePath: string | undefined;
+  /** `--profile`: the AWS shared-config profile; undefined for the SDK's default chain. */
+  profile: string | undefined;
+  /** `--yes`: destroy without asking. */
+  yes: boolean;
+  /** `--force`: empty buckets and containers and delete origin endpoints instead of refusing. */
+  force: boolean;
+  json: boolean;
+}
+
+/** What `destroy --json` prints: the only thing on stdout. */
+export interface DestroyDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  /** `refused`: some resources are not empty and --force was not given; nothing was deleted. */
+  result: 'ok' | 'failed' | 'refused';
+  resources: ResourceResult[];
+  failures?: ResourceFailure[];
+  blockers?: Blocker[];
+}
+
+/**
+ * Deletes what the state records, dependents first, after showing the list and asking for confirmation (or
+ * --yes). Resources mlds did not create (an existing `channelId` or `buckets`) are only removed from the state.
+ * Without --force, refuses (deleting nothing) when a bucket or container holds objects or a channel has origin
+ * endpoints. The state file is kept, with no resources, as Terraform keeps an empty state.
+ */
+export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
+  const { stdout, colors } = context;
+  // Each resource is deleted in the Region the state records: --region has nothing to change here.
+  const loaded = await loadWorkflow(options.file, {
+    cwd: context.cwd,
+    stdin: context.stdin,
+    region: undefined,
+  });
+  const workflow = loaded.workflow.workflow;
+  const statePath = statePathFor(context.cwd, options.statePath, workflow);
+  const state = await readStateFile(statePath.absolute, statePath.shownAs);
+  checkStateWorkflow(state, workflow, statePath.shownAs);
+
+  if (state === undefined || state.resources.length === 0) {
+    if (options.json) {
+      writeJson(stdout, destroyDocument(workflow, 'ok', []));
+      return;
+    }
+    const why =
+      state === undefined
+        ? `there is no state file ${statePath.shownAs}`
+        : `the state ${statePath.shownAs} records no resources`;
+    stdout.write(`${colors.bold('Nothing to destroy:')} ${why}.\n`);
+    return;
+  }
+
+  const teardown = teardownOf(state);
+  const order = [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address);
+  if (!options.json)
+    stdout.write(
+      renderDestroyPlan(
+        state,
+        teardown,
+        { file: loaded.file, statePath: statePath.shownAs },
+        options.force,
+        colors,
+      ),
+    );
+
+  const approved = await confirm({
+    command: 'destroy',
+    yes: options.yes,
+    json: options.json,
+    stdin: options.file === '-' ? undefined : context.stdin,
+    prompt: stdout,
+    question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
+  });
+  if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
+
+  const { provisioner, clients, store, clock, sleep } = await startProvisioning(context, {
+    profile: options.profile,
+    statePath,
+  });
+  const results = new ResultCollector(order);
+  const progress = options.json
+    ? undefined
+    : createProgress({
+        stream: stdout,
+        live: context.isTTY && colors.isColorSupported,
+        colors,
+        clock,
+        every: context.every ?? everyWithTimer,
+      });
+  if (!options.json) stdout.write('\n');
+  let run: RunResult;
+  try {
+    run = await provisioner.destroy({
+      clients,
+      store,
+      force: options.force,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      onEvent: (event) => {
+        results.add(event);
+        progress?.onEvent(event);
+      },
+    });
+  } catch (error) {
+    progress?.stop();
+    const failure = translateRunError(error, provisioner, {
+      command: 'destroy',
+      file: loaded.file,
+      statePath,
+    });
+    if (options.json && failure instanceof OperationFailedError) {
+      writeJson(stdout, destroyDocument(workflow, 'failed', results.list(), { failures: failure.failures }));
+    }
+    if (
+      options.json &&
+      failure instanceof DestroyRefusedError &&
+      error instanceof provisioner.NotEmptyError
+    ) {
+      writeJson(stdout, destroyDocument(workflow, 'refused', [], { blockers: error.blockers }));
+    }
+    throw failure;
+  }
+  progress?.stop();
+
+  if (options.json) {
+    writeJson(stdout, destroyDocument(workflow, 'ok', results.list()));
+    return;
+  }
+  stdout.write(`\n${renderDestroySummary(tally(results.list()), colors)}`);
+  stdout.write(
+    `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
+  );
+}
+
+function destroyDocument(
+  workflow: string,
+  result: DestroyDocument['result'],
+  resources: ResourceResult[],
+  extra: { failures?: ResourceFailure[]; blockers?: Blocker[] } = {},
+): DestroyDocument {
+  return { formatVersion: FORMAT_VERSION, workflow, result, resources, ...extra };
+}
+
+interface Teardown {
+  /** Dependents first (the planner's deletion order for an empty workflow): how the engine may delete them. */
+  deletions: ResourceChange[];
+  /** Recorded but not created by mlds: removed from the state only. */
+  forgotten: StateResource[];
+}
+
+function teardownOf(state: StateDocument): Teardown {
+  return {
+    deletions: diffResources([], state),
+    forgotten: state.resources.filter((resource) => resource.existing === true),
+  };
+}
+
+/** What will be deleted, and what will only be forgotten. */
+function renderDestroyPlan(
+  state: StateDocument,
+  { deletions, forgotten }: Teardown,
+  where: { file: string; statePath: string },
+  force: boolean,
+  colors: Colors,
+): string {
+  const lines = [
+    ...alignColumns(
+      [
+        ['Workflow', `${colors.bold(state.workflow)} ${colors.dim(`(${where.file})`)}`],
+        ['State', `${where.statePath} ${colors.dim(`(serial ${state.serial})`)}`],
+      ],
+      '',
+    ),
+    '',
+    colors.bold(`Resources to delete (${deletions.length})`),
+    ...resourceLines(deletions, colors),
+  ];
+  if (forgotten.length > 0) {
+    lines.push(
+      '',
+      colors.bold(`Removed from the state only, not deleted: mlds did not create them (${forgotten.length})`),
+      ...alignColumns(
+        forgotten.map((resource) => [resource.address, resource.kind, resource.name, resource.region]),
+      ),
+    );
+  }
+  lines.push('', `${colors.bold('Destroy:')} ${count(deletions.length, 'resource')} to delete.`);
+  if (force) {
+    lines.push(
+      colors.yellow(
+        '--force: each bucket and container is closed to new writes, then emptied (every object and version), and each MediaPackage channel loses its origin endpoints, before it is deleted.',
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const usage = 'mlds destroy <file> [options]';
+
+export const command: Command<DestroyOptions> = {
+  usage,
+  description: [
+    'Deletes every resource the state file records, dependents first, in the Region recorded for each; a',
+    'resource mlds did not create (an existing channelId or buckets) is only removed from the state. Shows the',
+    'list, then asks for confirmation on a terminal (only `yes` is accepted); without a terminal, or with',
+    '--json, pass --yes. Refuses, deleting nothing, when a bucket or container holds objects or a MediaPackage',
+    'channel has origin endpoints, unless --force: that first stops new writes, empties, then deletes.',
+    'The state file is kept, with no resources. --region changes nothing: the state records each Region.',
+  ].join('\n'),
+  options: {
+    yes: { type: 'boolean', short: 'y', description: 'Destroy without asking for confirmation' },
+    force: {
+      type: 'boolean',
+      description: 'Empty buckets and containers and delete origin endpoints instead of refusing',
+    },
+  },
+  examples: [
+    { command: 'mlds destroy curling-live.yaml', explanation: 'Show what goes, ask, delete' },
+    {
+      command: 'mlds destroy curling-live.yaml --yes --force',
+      explanation: 'In CI, deleting what the buckets hold too',
+    },
+  ],
+  toOptions: (args) => ({
+    file: workflowFileArgument(args, usage),
+    statePath: args.common.state,
+    profile: args.common.profile,
+    yes: args.values.yes === true,
+    force: args.values.force === true,
+    json: args.common.json,
+  }),
+  run: destroy,
+};

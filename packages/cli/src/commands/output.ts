@@ -1,0 +1,168 @@
+import {
+  FORMAT_VERSION,
+  type OutputDestination,
+  type Pipeline,
+  type ResourceKind,
+  type ResourceStatus,
+  resolveDestinations,
+  type StateDocument,
+} from '@mlds/core';
+import { NotAppliedError } from '../errors.js';
+import { writeJson } from '../render/json.js';
+import { renderDestinations, renderStateResources } from '../render/summary.js';
+import { alignColumns } from '../render/table.js';
+import { readStateFile, statePathFor } from '../state-file.js';
+import { checkStateWorkflow } from '../state-workflow.js';
+import { loadWorkflow, planLoadedWorkflow } from '../workflow-file.js';
+import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+
+export interface OutputOptions {
+  /** The workflow file; `-` reads stdin. */
+  file: string;
+  /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
+  statePath: string | undefined;
+  /** `--region`: replaces the workflow's Region, as it did for apply. */
+  region: string | undefined;
+  json: boolean;
+}
+
+/** What `output --json` prints (contract §4, last paragraph). */
+export interface OutputDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  /** MediaLive's Destinations with every value real; a stream key stays `(sensitive)`. */
+  destinations: OutputDestination[];
+  resources: OutputResource[];
+}
+
+export interface OutputResource {
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+  pipeline: Pipeline | null;
+  arn: string | null;
+  id: string | null;
+  status: ResourceStatus;
+}
+
+/**
+ * What apply recorded, read from the state file without calling AWS (nor loading the AWS SDK): the
+ * destinations with the values only apply knows (ingest URLs, user names, container endpoints) filled in, and
+ * the resources with their ARNs. Fails when a value is still unknown: nothing applied yet, or an apply that
+ * stopped midway.
+ */
+export async function output(options: OutputOptions, context: CommandContext): Promise<void> {
+  const { stdout, colors } = context;
+  const loaded = await loadWorkflow(options.file, {
+    cwd: context.cwd,
+    stdin: context.stdin,
+    region: options.region,
+  });
+  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
+  const state = await readStateFile(statePath.absolute, statePath.shownAs);
+  checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
+  const plan = planLoadedWorkflow(loaded, state);
+  const recorded: StateDocument = state ?? {
+    formatVersion: FORMAT_VERSION,
+    workflow: plan.workflow,
+    region: plan.region,
+    serial: 0,
+    resources: [],
+  };
+  const { destinations, missing } = resolveDestinations(plan, recorded);
+  // A resource still to create may be named in a destination whose value the plan already knows (a bucket):
+  // that value is not real until the resource exists.
+  const notApplied = [
+    ...new Set([
+      ...missing,
+      ...plan.resources.filter((resource) => resource.action === 'create').map((r) => r.address),
+    ]),
+  ];
+  if (notApplied.length > 0) {
+    const rerun = `mlds apply ${loaded.file}`;
+    throw state === undefined
+      ? new NotAppliedError(`nothing is applied yet: there is no state file ${statePath.shownAs}`, {
+          hint: `Run '${rerun}' first; then 'mlds output' prints what it created.`,
+        })
+      : new NotAppliedError(
+          `the state ${statePath.shownAs} does not record ${notApplied.length === 1 ? 'this resource' : 'these resources'} yet (not applied, or an apply stopped midway): ${notApplied.join(', ')}`,
+          { hint: `Run '${rerun}' to finish; then 'mlds output' again.` },
+        );
+  }
+
+  const resources = recorded.resources.map(outputResource);
+  if (options.json) {
+    const document: OutputDocument = {
+      formatVersion: FORMAT_VERSION,
+      workflow: plan.workflow,
+      destinations,
+      resources,
+    };
+    writeJson(stdout, document);
+    return;
+  }
+  const header = alignColumns(
+    [
+      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${loaded.file})`)}`],
+      [
+        'State',
+        `${statePath.shownAs} ${colors.dim(state === undefined ? '(none: this workflow has no resources)' : `(serial ${state.serial})`)}`,
+      ],
+    ],
+    '',
+  );
+  stdout.write(
+    [
+      ...header,
+      '',
+      renderDestinations(destinations, colors),
+      renderStateResources(recorded.resources, colors),
+    ].join('\n'),
+  );
+}
+
+function outputResource(resource: StateDocument['resources'][number]): OutputResource {
+  return {
+    address: resource.address,
+    kind: resource.kind,
+    name: resource.name,
+    region: resource.region,
+    pipeline: resource.pipeline,
+    arn: resource.arn ?? null,
+    id: resource.id ?? null,
+    status: resource.status,
+  };
+}
+
+const usage = 'mlds output <file> [options]';
+
+export const command: Command<OutputOptions> = {
+  usage,
+  description: [
+    "Prints what apply recorded in the state file, without calling AWS: the Destinations to give MediaLive's",
+    'CreateChannel with every value real (ingest URLs and user names, container endpoints; a stream key stays',
+    '(sensitive), a password stays in SSM), and each resource with its ARN and status. Exits 1 when a value is',
+    'not known yet: nothing applied, or an apply that stopped midway (run mlds apply again). With --json,',
+    'stdout holds only { formatVersion, workflow, destinations, resources }.',
+  ].join('\n'),
+  examples: [
+    { command: 'mlds output curling-live.yaml', explanation: 'The destinations and resources, as text' },
+    {
+      command: "mlds output curling-live.yaml --json | jq '.destinations'",
+      explanation: "The Destinations for MediaLive's CreateChannel",
+    },
+    {
+      command:
+        'aws medialive create-channel --destinations "$(mlds output curling-live.yaml --json | jq -c \'.destinations\')" ...',
+      explanation: 'Straight into the AWS CLI',
+    },
+  ],
+  toOptions: (args) => ({
+    file: workflowFileArgument(args, usage),
+    statePath: args.common.state,
+    region: args.common.region,
+    json: args.common.json,
+  }),
+  run: output,
+};

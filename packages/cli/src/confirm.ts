@@ -1,0 +1,62 @@
+import { ConfirmationRequiredError } from './errors.js';
+import type { TextReader, TextWriter } from './terminal.js';
+
+/** Whether a person can answer on `stdin`: `process.stdin` is a terminal exactly when it has `isTTY` set. */
+export function isTerminal(stdin: TextReader | undefined): stdin is TextReader {
+  return stdin?.isTTY === true;
+}
+
+export interface ConfirmOptions {
+  /** `apply` or `destroy`: named in the message when confirmation is impossible. */
+  command: string;
+  /** `--yes`: go ahead without asking. */
+  yes: boolean;
+  /** `--json`: stdout is for the document only, so nothing can be asked there. */
+  json: boolean;
+  /** The question, Terraform-style: it must say that only `yes` is accepted. */
+  question: string;
+  stdin: TextReader | undefined;
+  /** Where the question is written. */
+  prompt: TextWriter;
+}
+
+/**
+ * True when the change may go ahead: `--yes`, or `yes` typed on a terminal. Anything else typed (or the end of
+ * input) is false. Throws ConfirmationRequiredError, before anything is changed, when there is no one to ask.
+ */
+export async function confirm(options: ConfirmOptions): Promise<boolean> {
+  const { command, yes, json, question, stdin, prompt } = options;
+  if (yes) return true;
+  if (json) {
+    throw new ConfirmationRequiredError(`${command} --json needs --yes`, {
+      hint: `With --json, stdout holds only the JSON document, so mlds cannot ask for confirmation: review 'mlds plan' first, then run 'mlds ${command} --yes --json'.`,
+    });
+  }
+  if (!isTerminal(stdin)) {
+    throw new ConfirmationRequiredError(
+      `${command} needs confirmation, and stdin is not a terminal: pass --yes to ${command} without asking`,
+      { hint: 'Nothing was changed.' },
+    );
+  }
+  prompt.write(`${question} `);
+  return (await readLine(stdin)).trim() === 'yes';
+}
+
+/** The first line of `stdin` (without its end of line); what there is when input ends first. */
+async function readLine(stdin: TextReader): Promise<string> {
+  const decoder = new TextDecoder();
+  const iterator = stdin[Symbol.asyncIterator]();
+  let text = '';
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return text + decoder.decode();
+      text += typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true });
+      const end = text.indexOf('\n');
+      if (end !== -1) return text.slice(0, end).replace(/\r$/, '');
+    }
+  } finally {
+    // Stops reading: a stream left flowing would keep the process alive after the command.
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,170 @@
+import type { AwsClients, EngineEvent, StateStore } from '@mlds/provisioner';
+import type { CommandContext } from './commands/command.js';
+import {
+  DestroyRefusedError,
+  FileSystemError,
+  MissingSecretsError,
+  MldsError,
+  OperationFailedError,
+  StateFileError,
+  StateLockedError,
+} from './errors.js';
+import type { ResourceResult } from './render/summary.js';
+import type { StatePath } from './state-file.js';
+import { stateMismatch } from './state-workflow.js';
+
+// What apply and destroy share: loading the provisioner (and with it the AWS SDK) only when they run, building
+// its clients and state store from the command's context, and turning its errors into the CLI's own, which
+// `exitCodeFor` maps to exit codes. Only types are imported from the provisioner at the top.
+
+export type Provisioner = typeof import('@mlds/provisioner');
+
+export interface Provisioning {
+  provisioner: Provisioner;
+  clients: AwsClients;
+  store: StateStore;
+  clock: () => number;
+  /** Undefined for the engine's own timer. */
+  sleep: ((ms: number) => Promise<void>) | undefined;
+}
+
+export async function startProvisioning(
+  context: CommandContext,
+  options: { profile: string | undefined; statePath: StatePath },
+): Promise<Provisioning> {
+  const provisioner = await import('@mlds/provisioner');
+  const clock = context.clock ?? Date.now;
+  const createClients =
+    context.awsClients ??
+    ((given: { profile: string | undefined }) =>
+      provisioner.createAwsClients(given.profile === undefined ? {} : { profile: given.profile }));
+  return {
+    provisioner,
+    clients: createClients({ profile: options.profile }),
+    store: new provisioner.FileStateStore(options.statePath.absolute, { clock }),
+    clock,
+    sleep: context.sleep,
+  };
+}
+
+/** The default for `every`: a timer that never keeps the process alive by itself. */
+export function everyWithTimer(ms: number, tick: () => void): () => void {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Collects what happened to each resource from the engine's events: the RunResult's outcomes exist only when
+ * the run succeeds, and a failed run must report what it did too.
+ */
+export class ResultCollector {
+  private readonly results: ResourceResult[] = [];
+
+  constructor(
+    /** Addresses in the order to report them (the plan's, or the deletion order). */
+    private readonly order: readonly string[],
+  ) {}
+
+  add(event: EngineEvent): void {
+    if (event.type === 'done') {
+      this.results.push({ address: event.address, kind: event.kind, outcome: event.outcome });
+    } else if (event.type === 'failed' || event.type === 'skipped') {
+      this.results.push({ address: event.address, kind: event.kind, outcome: event.type });
+    }
+  }
+
+  /** In the given order; within one address (a replaced resource), in the order they happened. */
+  list(): ResourceResult[] {
+    const rank = (address: string) => {
+      const index = this.order.indexOf(address);
+      return index === -1 ? this.order.length : index;
+    };
+    return this.results
+      .map((result, index) => ({ result, index }))
+      .sort((a, b) => rank(a.result.address) - rank(b.result.address) || a.index - b.index)
+      .map(({ result }) => result);
+  }
+}
+
+export interface RunWhere {
+  command: 'apply' | 'destroy';
+  /** The workflow file as given on the command line. */
+  file: string;
+  statePath: StatePath;
+}
+
+/**
+ * The CLI's error for what the provisioner threw. Failures are printed from their redacted `error` text: their
+ * `cause` may be a raw SDK error and is kept only as the cause, never printed.
+ */
+export function translateRunError(error: unknown, provisioner: Provisioner, where: RunWhere): unknown {
+  const { command, file, statePath } = where;
+  const state = statePath.shownAs;
+  if (error instanceof provisioner.StateLockedError) {
+    const { holder } = error;
+    return new StateLockedError(
+      `the state ${state} is locked by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}`,
+      {
+        cause: error,
+        hint: [
+          'Another mlds run is using this state: wait for it to finish, then run this again.',
+          `If that run is gone (its process killed, its machine restarted), delete ${state}.lock and run again.`,
+          'mlds takes over a lock by itself when its process is gone on this host, or after 12 hours.',
+        ].join('\n'),
+      },
+    );
+  }
+  if (error instanceof provisioner.StateCorruptError) {
+    return new StateFileError(`the state file ${state} is not an mlds state: ${error.problem}`, {
+      cause: error,
+      hint: 'Restore it from a backup, or point --state at the right file. mlds never overwrites a corrupt state.',
+    });
+  }
+  if (error instanceof provisioner.StateWorkflowMismatchError)
+    return stateMismatch(error.stateWorkflow, error.planWorkflow, state, error);
+  if (error instanceof provisioner.MissingEnvironmentError) {
+    const list = error.missing.map((entry) => `  ${entry.variable} (for ${entry.address})`).join('\n');
+    return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
+      cause: error,
+      hint: 'Nothing was called. The workflow reads these secrets with { env: NAME }; mlds stores them in SSM SecureString parameters and never prints them.',
+    });
+  }
+  if (error instanceof provisioner.NotEmptyError) {
+    const lines = error.blockers.map(
+      (blocker) => `  ${blocker.address} (${blocker.name}): ${blocker.reason}`,
+    );
+    return new DestroyRefusedError(
+      `destroy refused, nothing was deleted: ${error.blockers.length === 1 ? 'this resource is' : 'these resources are'} not empty\n${lines.join('\n')}`,
+      {
+        cause: error,
+        hint: `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`,
+      },
+    );
+  }
+  if (error instanceof provisioner.ApplyFailedError) {
+    const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
+    const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);
+    const skipped =
+      error.skipped.length === 0
+        ? []
+        : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
+    const hint =
+      command === 'apply'
+        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`
+        : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+    return new OperationFailedError(
+      `${command} failed for ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}:\n${[...lines, ...skipped].join('\n')}`,
+      failures,
+      { cause: error, hint },
+    );
+  }
+  if (error instanceof provisioner.InvalidPlanError || error instanceof provisioner.RunAbortedError) {
+    return new MldsError(`${command} stopped: ${error.message}`, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
+  }
+  return error;
+}

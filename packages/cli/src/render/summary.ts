@@ -1,0 +1,89 @@
+import type { OutputDestination, StateResource } from '@mlds/core';
+import type { Colors } from '../terminal.js';
+import { destinationLines } from './plan.js';
+import { alignColumns } from './table.js';
+
+// What apply, destroy and output print once the work is done.
+
+/** What happened to one resource in a run; `failed` and `skipped` only when the run failed. */
+export type RunOutcome =
+  | 'created'
+  | 'adopted'
+  | 'updated'
+  | 'unchanged'
+  | 'read'
+  | 'deleted'
+  | 'forgotten'
+  | 'failed'
+  | 'skipped';
+
+export interface ResourceResult {
+  address: string;
+  kind: StateResource['kind'];
+  outcome: RunOutcome;
+}
+
+export type Tally = Record<RunOutcome, number>;
+
+export function tally(results: readonly ResourceResult[]): Tally {
+  const counts: Tally = {
+    created: 0,
+    adopted: 0,
+    updated: 0,
+    unchanged: 0,
+    read: 0,
+    deleted: 0,
+    forgotten: 0,
+    failed: 0,
+    skipped: 0,
+  };
+  for (const result of results) counts[result.outcome] += 1;
+  return counts;
+}
+
+/** `Apply complete: 3 created, 0 updated, 0 deleted.`, naming adopted and forgotten resources when there are. */
+export function renderApplySummary(counts: Tally, colors: Colors): string {
+  const parts = [
+    `${counts.created} created`,
+    ...(counts.adopted > 0 ? [`${counts.adopted} adopted`] : []),
+    `${counts.updated} updated`,
+    `${counts.deleted} deleted`,
+    ...(counts.forgotten > 0 ? [`${counts.forgotten} removed from the state`] : []),
+  ];
+  return `${colors.green(colors.bold('Apply complete:'))} ${parts.join(', ')}.\n`;
+}
+
+/** `Destroy complete: 3 deleted.`, naming what was only removed from the state when there is some. */
+export function renderDestroySummary(counts: Tally, colors: Colors): string {
+  const forgotten =
+    counts.forgotten > 0
+      ? `, ${counts.forgotten} removed from the state without deleting (not created by mlds)`
+      : '';
+  return `${colors.green(colors.bold('Destroy complete:'))} ${counts.deleted} deleted${forgotten}.\n`;
+}
+
+/** The Destinations section, as `plan` shows it but with the values apply recorded. */
+export function renderDestinations(destinations: readonly OutputDestination[], colors: Colors): string {
+  return [
+    colors.bold(`Destinations (${destinations.length})`),
+    ...destinationLines(destinations, colors),
+    '',
+  ].join('\n');
+}
+
+/** The resources the state records, with their ARN (or id) and status. */
+export function renderStateResources(resources: readonly StateResource[], colors: Colors): string {
+  const heading = colors.bold(`Resources (${resources.length})`);
+  if (resources.length === 0) return `${heading}\n  ${colors.dim('none')}\n`;
+  const rows = resources.map((resource) => [
+    resource.address,
+    resource.kind,
+    resource.name,
+    resource.region,
+    resource.pipeline === null ? '-' : String(resource.pipeline),
+    resource.status === 'created' ? resource.status : colors.yellow(resource.status),
+    resource.arn ?? resource.id ?? '-',
+  ]);
+  const titles = ['ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', 'STATUS', 'ARN'];
+  return [heading, ...alignColumns([titles.map((title) => colors.dim(title)), ...rows]), ''].join('\n');
+}

@@ -1,0 +1,777 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters as plain } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  KNOWN_AFTER_APPLY,
+  parseWorkflow,
+  planWorkflow,
+  resolveDestinations,
+  SENSITIVE,
+  type StateDocument,
+} from '@mlds/core';
+import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliOptions } from '../src/main.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
+// clients, real exception classes) and a real state file in a temporary directory.
+
+const REGION = 'us-west-2';
+const SEED = examplePath('curling-live');
+const STATE = '.mlds/curling-live.state.json';
+const ENV = { SOCIAL_STREAM_KEY: 'sk-live-5ecr3t-stream-key', CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };
+
+/** The seed example, with the packager fed by an HLS group (ingest URLs, users and passwords known only after
+ * apply) and an HTTP PUT server whose password comes from the environment. */
+const FULL = [
+  readExample('curling-live')
+    .trimEnd()
+    .replace(
+      '    system: mediapackage\n    format: hls',
+      '    system: mediapackage\n    format: hls\n    outputGroup: hls',
+    ),
+  '  - name: cdn',
+  '    system: http-put',
+  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
+  '    username: mlds',
+  '    password: { env: CDN_PASSWORD }',
+  '',
+].join('\n');
+
+const FULL_ADDRESSES = [
+  'packager.channel',
+  'packager.password[0]',
+  'packager.password[1]',
+  'archive.bucket[0]',
+  'archive.bucket[1]',
+  'cdn.password',
+];
+
+let fake: FakeCloud;
+let cwd: string;
+let now: number;
+/** Every run's output, scanned for secrets after each test. */
+let printed: string[];
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  now = Date.parse('2025-06-01T12:00:00.000Z');
+  printed = [];
+  writeFileSync(join(cwd, 'full.yaml'), FULL);
+});
+
+afterEach(() => {
+  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
+  const statePath = join(cwd, STATE);
+  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
+  for (const text of texts) {
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  }
+});
+
+/** `mlds <argv>` against the fake cloud, with instant sleeps and a clock that moves 250 ms per reading. */
+async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  const run = await runCli(argv, {
+    cwd,
+    env: ENV,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...options,
+  });
+  printed.push(run.stdout, run.stderr);
+  return run;
+}
+
+function readState(): StateDocument {
+  return JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
+}
+
+/** A stdin that a person types `answer` into, on a terminal. */
+function terminalStdin(answer: string) {
+  let returned = false;
+  const stdin = {
+    isTTY: true,
+    returned: () => returned,
+    [Symbol.asyncIterator]() {
+      const chunks = [answer.slice(0, 1), answer.slice(1)];
+      return {
+        next: async () => {
+          const value = chunks.shift();
+          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
+        },
+        return: async () => {
+          returned = true;
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+  return stdin;
+}
+
+function planOf(text: string, state?: StateDocument) {
+  const parsed = parseWorkflow(text);
+  if (parsed.workflow === undefined) throw new Error('invalid test workflow');
+  return planWorkflow(parsed.workflow, state === undefined ? {} : { state });
+}
+
+describe('mlds apply: confirmation', () => {
+  it('without a terminal and without --yes: exit 2, saying to pass --yes, before any AWS call', async () => {
+    const run = await mlds(['apply', 'full.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\n',
+    );
+    // The plan is shown first, so that a CI log says what --yes would do.
+    expect(run.stdout).toContain('Plan: 6 to create, 0 to update, 0 to delete, 0 unchanged.\n');
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+  });
+
+  it('stdout on a terminal is not enough: the answer comes from stdin', async () => {
+    const run = await mlds(['apply', 'full.yaml'], {
+      isTTY: true,
+      stdin: (async function* () {
+        yield 'yes\n';
+      })(),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('pass --yes');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('the workflow read from stdin (-): stdin cannot also answer, so --yes is needed', async () => {
+    const stdin = () => terminalStdin(FULL);
+    const refused = await mlds(['apply', '-'], { stdin: stdin() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('pass --yes');
+    expect(fake.calls()).toStrictEqual([]);
+    const applied = await mlds(['apply', '-', '--yes'], { stdin: stdin() });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Apply complete: 6 created, 0 updated, 0 deleted.\n');
+  });
+
+  it('--json needs --yes even on a terminal: stdout is for the document alone', async () => {
+    const run = await mlds(['apply', 'full.yaml', '--json'], { isTTY: true, stdin: terminalStdin('yes\n') });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(plain(run.stderr)).toMatch(/^error: apply --json needs --yes\n/);
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it.each(['no\n', 'YES\n', 'y\n', '', 'yes please\n'])(
+    'on a terminal, the answer %j cancels: exit 1, nothing called',
+    async (answer) => {
+      const stdin = terminalStdin(answer);
+      const run = await mlds(['apply', 'full.yaml'], { isTTY: true, stdin });
+      expect(run.code).toBe(1);
+      expect(plain(run.stdout)).toMatch(
+        /\nPlan: 6 to create, 0 to update, 0 to delete, 0 unchanged\.\n\nApply these changes\? Only 'yes' is accepted: $/,
+      );
+      expect(plain(run.stderr)).toBe('error: apply cancelled: nothing was changed\n');
+      expect(fake.calls()).toStrictEqual([]);
+      expect(existsSync(join(cwd, STATE))).toBe(false);
+      expect(stdin.returned()).toBe(true);
+    },
+  );
+
+  it('on a terminal, yes (typed in two chunks, with spaces around) applies', async () => {
+    const run = await mlds(['apply', 'full.yaml'], { isTTY: true, stdin: terminalStdin('  yes \r\n') });
+    expect(run.code).toBe(0);
+    expect(plain(run.stdout)).toContain('Apply complete: 6 created, 0 updated, 0 deleted.\n');
+  });
+});
+
+describe('mlds apply --yes', () => {
+  it('creates the seed example, records it (mode 0600), and prints progress, summary and destinations', async () => {
+    const run = await mlds(['apply', SEED, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const inventory = fake.inventory();
+    const tags = (downstream: string) => ({
+      team: 'sports',
+      'mlds:workflow': 'curling-live',
+      'mlds:downstream': downstream,
+    });
+    expect(inventory.s3.map((bucket) => [bucket.name, bucket.region, bucket.tags])).toStrictEqual([
+      ['curling-live-archive-p0', REGION, tags('archive')],
+      ['curling-live-archive-p1', REGION, tags('archive')],
+    ]);
+    expect(inventory.mediapackage.map((channel) => [channel.id, channel.region, channel.tags])).toStrictEqual(
+      [['curling-live-packager', REGION, tags('packager')]],
+    );
+    expect(inventory.ssm).toStrictEqual([]);
+    expect(inventory.mediastore).toStrictEqual([]);
+
+    expect(statSync(join(cwd, STATE)).mode & 0o777).toBe(0o600);
+    const state = readState();
+    expect(state.resources.map((r) => [r.address, r.status])).toStrictEqual([
+      ['packager.channel', 'created'],
+      ['archive.bucket[0]', 'created'],
+      ['archive.bucket[1]', 'created'],
+    ]);
+
+    const lines = run.stdout.split('\n');
+    // Plain progress lines (no terminal): one per resource, with the time it took.
+    for (const address of ['packager.channel', 'archive.bucket[0]', 'archive.bucket[1]']) {
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^\\[\\+\\] ${escapeRegExp(address)} created \\(\\d+\\.\\ds\\)$`)),
+      );
+    }
+    expect(run.stdout).toContain(
+      `\nApply complete: 3 created, 0 updated, 0 deleted.\nState: ${STATE} (serial ${state.serial})\n`,
+    );
+    expect(run.stdout).toMatch(
+      /\nDestinations \(3\)\n {2}packager {2}MediaPackage channel {2}curling-live-packager\n/,
+    );
+    expect(run.stdout).toMatch(
+      /^ {2}archive +pipeline 0 +s3ssl:\/\/curling-live-archive-p0\/curling-live\/archive\/index$/m,
+    );
+    expect(run.stdout).toMatch(
+      /^ {12}pipeline 1 +rtmp:\/\/live-b\.example-social\.com\/app +stream name \(sensitive\)$/m,
+    );
+    expect(run.stdout.endsWith('\n')).toBe(true);
+  });
+
+  it('passes --profile to the client factory', async () => {
+    const asked: unknown[] = [];
+    const run = await mlds(['apply', SEED, '--yes', '--profile', 'media-prod'], {
+      awsClients: (options) => {
+        asked.push(options);
+        return fake.clients;
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(asked).toStrictEqual([{ profile: 'media-prod' }]);
+  });
+
+  it('a second apply: "No changes.", exit 0, not a single AWS call', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
+
+    for (const flags of [['--yes'], []]) {
+      const run = await mlds(['apply', 'full.yaml', ...flags]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n\\nDestinations \\(4\\)\\n`,
+        ),
+      );
+      expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
+      expect(run.stdout).toContain(fake.inventory().mediapackage[0]?.ingestEndpoints[1]?.url ?? 'none');
+    }
+    const json = await mlds(['apply', 'full.yaml', '--yes', '--json']);
+    expect(JSON.parse(json.stdout).resources).toStrictEqual(
+      FULL_ADDRESSES.map((address) => expect.objectContaining({ address, outcome: 'unchanged' })),
+    );
+    expect(fake.calls()).toHaveLength(calls);
+    expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(stateBefore);
+  });
+
+  it('a missing { env } secret: exit 2 naming the variable, before any AWS call', async () => {
+    const run = await mlds(['apply', 'full.yaml', '--yes'], {
+      env: { SOCIAL_STREAM_KEY: ENV.SOCIAL_STREAM_KEY },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: set these environment variables, then run apply again:\n  CDN_PASSWORD (for cdn.password)\n',
+    );
+    expect(run.stderr).toContain('Nothing was called.');
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
+
+  it('a state of another workflow: exit 2, nothing called', async () => {
+    mkdirSync(join(cwd, '.mlds'));
+    writeFileSync(
+      join(cwd, STATE),
+      JSON.stringify({ formatVersion: 1, workflow: 'other', region: REGION, serial: 1, resources: [] }),
+    );
+    for (const command of [['apply', '--yes'], ['output'], ['destroy', '--yes']]) {
+      const run = await mlds([command[0] ?? '', 'full.yaml', ...command.slice(1)]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `error: the state ${STATE} records workflow 'other', not 'curling-live'\n`,
+      );
+    }
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('an invalid workflow: exit 2, nothing called', async () => {
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      'workflow: x\nregion: us-west-2\ndownstream:\n  - name: a\n    system: nope\n',
+    );
+    for (const command of ['apply', 'destroy', 'output']) {
+      const run = await mlds(
+        [command, 'bad.yaml', '--yes'].filter((arg) => command !== 'output' || arg !== '--yes'),
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('error: bad.yaml is not a valid workflow');
+    }
+    expect(fake.calls()).toStrictEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('the scan after each test looks for the passwords the fake generated and the ones from the environment', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    expect((await mlds(['output', 'full.yaml', '--json'])).code).toBe(0);
+    const secrets = fake.secretValues();
+    // The CDN password went into SSM; each ingest endpoint's password too (once generated, once stored).
+    expect(secrets).toContain(ENV.CDN_PASSWORD);
+    expect(secrets.length).toBeGreaterThanOrEqual(3);
+    expect(readFileSync(join(cwd, STATE), 'utf8')).not.toContain(ENV.CDN_PASSWORD);
+  });
+});
+
+describe('mlds apply --json', () => {
+  it('prints exactly one JSON document, at the end, and no progress', async () => {
+    const run = await mlds(['apply', 'full.yaml', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const document = JSON.parse(run.stdout);
+    expect(run.stdout).toBe(`${JSON.stringify(document, null, 2)}\n`);
+    const state = readState();
+    expect(document).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      result: 'ok',
+      resources: [
+        { address: 'packager.channel', kind: 'mediapackage-channel', outcome: 'created' },
+        { address: 'packager.password[0]', kind: 'ssm-parameter', outcome: 'created' },
+        { address: 'packager.password[1]', kind: 'ssm-parameter', outcome: 'created' },
+        { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'created' },
+        { address: 'archive.bucket[1]', kind: 's3-bucket', outcome: 'created' },
+        { address: 'cdn.password', kind: 'ssm-parameter', outcome: 'created' },
+      ],
+      destinations: resolveDestinations(planOf(FULL, state), state).destinations,
+    });
+    expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
+  });
+});
+
+describe('mlds output', () => {
+  it('--json after apply: every value real, equal to what the state records', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const run = await mlds(['output', 'full.yaml', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(fake.calls()).toHaveLength(calls);
+    expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
+
+    const state = readState();
+    const document = JSON.parse(run.stdout);
+    expect(run.stdout).toBe(`${JSON.stringify(document, null, 2)}\n`);
+    expect(Object.keys(document)).toStrictEqual(['formatVersion', 'workflow', 'destinations', 'resources']);
+    expect(document.formatVersion).toBe(1);
+    expect(document.workflow).toBe('curling-live');
+    expect(document.resources).toStrictEqual(
+      state.resources.map((r) => ({
+        address: r.address,
+        kind: r.kind,
+        name: r.name,
+        region: r.region,
+        pipeline: r.pipeline,
+        arn: r.arn ?? null,
+        id: r.id ?? null,
+        status: r.status,
+      })),
+    );
+    // ARNs as the services return them; SSM's PutParameter returns none, and mlds records none.
+    expect(
+      Object.fromEntries(
+        document.resources.map((r: { address: string; arn: unknown }) => [r.address, r.arn]),
+      ),
+    ).toStrictEqual({
+      'packager.channel': expect.stringMatching(/^arn:aws:mediapackage:us-west-2:111122223333:channels\//),
+      'packager.password[0]': null,
+      'packager.password[1]': null,
+      'archive.bucket[0]': 'arn:aws:s3:::curling-live-archive-p0',
+      'archive.bucket[1]': 'arn:aws:s3:::curling-live-archive-p1',
+      'cdn.password': null,
+    });
+
+    // The real ingest endpoints of the channel the fake created, in pipeline order.
+    const channel = fake.inventory().mediapackage[0];
+    expect(channel?.ingestEndpoints).toHaveLength(2);
+    expect(document.destinations).toStrictEqual([
+      {
+        Id: 'packager',
+        Settings: [0, 1].map((pipeline) => ({
+          Url: channel?.ingestEndpoints[pipeline]?.url,
+          Username: channel?.ingestEndpoints[pipeline]?.username,
+          PasswordParam: `/mlds/curling-live/packager/password-p${pipeline}`,
+        })),
+      },
+      {
+        Id: 'social',
+        Settings: [
+          { Url: 'rtmp://live-a.example-social.com/app', StreamName: SENSITIVE },
+          { Url: 'rtmp://live-b.example-social.com/app', StreamName: SENSITIVE },
+        ],
+      },
+      {
+        Id: 'archive',
+        Settings: [0, 1].map((pipeline) => ({
+          Url: `s3ssl://curling-live-archive-p${pipeline}/curling-live/archive/index`,
+        })),
+      },
+      {
+        Id: 'cdn',
+        Settings: ['a', 'b'].map((host) => ({
+          Url: `https://ingest-${host}.example-cdn.com/live/index`,
+          Username: 'mlds',
+          PasswordParam: '/mlds/curling-live/cdn/password',
+        })),
+      },
+    ]);
+  });
+
+  it('text after apply: the destinations with real values, then the resources with ARNs', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['output', 'full.yaml']);
+    expect(run.code).toBe(0);
+    const state = readState();
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^Workflow  curling-live \\(full\\.yaml\\)\\nState     ${escapeRegExp(STATE)} \\(serial ${state.serial}\\)\\n\\nDestinations \\(4\\)\\n`,
+      ),
+    );
+    const url = fake.inventory().mediapackage[0]?.ingestEndpoints[0]?.url ?? 'missing';
+    expect(run.stdout).toContain(url);
+    expect(run.stdout).toContain('\nResources (6)\n');
+    for (const resource of state.resources) {
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^ {2}${escapeRegExp(resource.address)} .* created +${escapeRegExp(resource.arn ?? '-')}$`,
+          'm',
+        ),
+      );
+    }
+    expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
+  });
+
+  it('before any apply: exit 1 with a hint to run mlds apply, nothing on stdout', async () => {
+    for (const json of [[], ['--json']]) {
+      const run = await mlds(['output', 'full.yaml', ...json]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `error: nothing is applied yet: there is no state file ${STATE}\nRun 'mlds apply full.yaml' first; then 'mlds output' prints what it created.\n`,
+      );
+    }
+  });
+
+  it('after a partial apply: exit 1 naming what is not recorded yet', async () => {
+    fake.seed.bucket('curling-live-archive-p0', REGION, { ownedByOtherAccount: true });
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(1);
+    const run = await mlds(['output', 'full.yaml', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^error: the state ${escapeRegExp(STATE)} does not record this resource yet \\(not applied, or an apply stopped midway\\): archive\\.bucket\\[0\\]\\n`,
+      ),
+    );
+  });
+
+  it('a workflow without AWS resources: the destinations, without any state', async () => {
+    writeFileSync(
+      join(cwd, 'udp.yaml'),
+      'workflow: curling-live\nregion: us-west-2\nchannelClass: SINGLE_PIPELINE\ndownstream:\n  - name: tx\n    system: udp\n    urls: [udp://10.0.0.1:5000]\n',
+    );
+    const apply = await mlds(['apply', 'udp.yaml']);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('No changes. This workflow needs no AWS resources; nothing was called.\n');
+    const run = await mlds(['output', 'udp.yaml', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      destinations: [{ Id: 'tx', Settings: [{ Url: 'udp://10.0.0.1:5000' }] }],
+      resources: [],
+    });
+    expect(fake.calls()).toStrictEqual([]);
+  });
+});
+
+describe('a failing apply', () => {
+  beforeEach(() => {
+    fake.seed.bucket('curling-live-archive-p0', REGION, { ownedByOtherAccount: true });
+  });
+
+  it('exit 1, the failure listed, everything else created and recorded', async () => {
+    const run = await mlds(['apply', 'full.yaml', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^\[!\] archive\.bucket\[0\] failed after \d+\.\ds: BucketNameTakenError: The bucket name "curling-live-archive-p0" is taken by another AWS account/m,
+    );
+    expect(run.stderr).toMatch(
+      /^error: apply failed for 1 resource:\n {2}archive\.bucket\[0\]: BucketNameTakenError: The bucket name "curling-live-archive-p0" is taken by another AWS account/,
+    );
+    expect(run.stderr).toContain(
+      `What was created is recorded in the state ${STATE}. Fix the cause, then run 'mlds apply full.yaml' again: it finishes the job, creating only what is missing.\n`,
+    );
+    expect(run.stdout).not.toContain('Apply complete');
+
+    const recorded = readState().resources.map((r) => `${r.address} ${r.status}`);
+    expect(recorded.sort()).toStrictEqual(
+      FULL_ADDRESSES.filter((a) => a !== 'archive.bucket[0]')
+        .map((a) => `${a} created`)
+        .sort(),
+    );
+    const inventory = fake.inventory();
+    // The other account's bucket is not in this account.
+    expect(inventory.s3.map((b) => b.name)).toStrictEqual(['curling-live-archive-p1']);
+    expect(inventory.mediapackage.map((c) => c.id)).toStrictEqual(['curling-live-packager']);
+    expect(inventory.ssm.map((p) => p.name).sort()).toStrictEqual([
+      '/mlds/curling-live/cdn/password',
+      '/mlds/curling-live/packager/password-p0',
+      '/mlds/curling-live/packager/password-p1',
+    ]);
+  });
+
+  it('--json: one document with result failed and the failures (redacted text only)', async () => {
+    const run = await mlds(['apply', 'full.yaml', '--yes', '--json']);
+    expect(run.code).toBe(1);
+    const document = JSON.parse(run.stdout);
+    expect(run.stdout).toBe(`${JSON.stringify(document, null, 2)}\n`);
+    expect(document.result).toBe('failed');
+    expect(document.failures).toStrictEqual([
+      {
+        address: 'archive.bucket[0]',
+        error: expect.stringMatching(
+          /^BucketNameTakenError: The bucket name "curling-live-archive-p0" is taken/,
+        ),
+      },
+    ]);
+    expect(document.resources).toContainEqual({
+      address: 'archive.bucket[0]',
+      kind: 's3-bucket',
+      outcome: 'failed',
+    });
+    expect(document.resources.filter((r: { outcome: string }) => r.outcome === 'created')).toHaveLength(5);
+    expect(Object.keys(document)).toStrictEqual([
+      'formatVersion',
+      'workflow',
+      'result',
+      'resources',
+      'destinations',
+      'failures',
+    ]);
+    expect(run.stderr).toMatch(/^error: apply failed for 1 resource:\n/);
+  });
+});
+
+describe('mlds destroy', () => {
+  it('nothing recorded: "Nothing to destroy.", exit 0, nothing called', async () => {
+    const run = await mlds(['destroy', 'full.yaml']);
+    expect(run).toStrictEqual({
+      code: 0,
+      stdout: `Nothing to destroy: there is no state file ${STATE}.\n`,
+      stderr: '',
+    });
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('without a terminal and without --yes: exit 2 after listing what would go, nothing called', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const run = await mlds(['destroy', 'full.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('pass --yes to destroy without asking');
+    // Dependents first: the ingest passwords before their channel.
+    expect(run.stdout).toMatch(
+      /Resources to delete \(6\)\n {2}ACTION .*\n {2}- delete {2}packager\.password\[1\] .*\n {2}- delete {2}packager\.password\[0\] .*\n {2}- delete {2}cdn\.password .*\n {2}- delete {2}archive\.bucket\[1\] .*\n {2}- delete {2}archive\.bucket\[0\] .*\n {2}- delete {2}packager\.channel .*\n\nDestroy: 6 resources to delete\.\n/,
+    );
+    expect(fake.calls()).toHaveLength(calls);
+  });
+
+  it('a bucket holding objects: exit 1, nothing deleted, the bucket and --force named', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    await fake.clients
+      .s3(REGION)
+      .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'a.ts', Body: 'x' }));
+    const inventory = fake.inventory();
+    const state = readFileSync(join(cwd, STATE), 'utf8');
+
+    const run = await mlds(['destroy', 'full.yaml', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error: destroy refused, nothing was deleted: this resource is not empty\n  archive.bucket[1] (curling-live-archive-p1): the bucket holds objects or object versions\n',
+    );
+    expect(run.stderr).toContain("run 'mlds destroy full.yaml --force'");
+    expect(fake.inventory()).toStrictEqual(inventory);
+    expect(fake.mutatingCalls().filter((call) => call.command.startsWith('Delete'))).toStrictEqual([]);
+    expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(state);
+
+    const json = await mlds(['destroy', 'full.yaml', '--yes', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      result: 'refused',
+      resources: [],
+      blockers: [
+        {
+          address: 'archive.bucket[1]',
+          name: 'curling-live-archive-p1',
+          reason: 'the bucket holds objects or object versions',
+        },
+      ],
+    });
+  });
+
+  it('--force empties and deletes everything; the state is kept, empty', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    await fake.clients
+      .s3(REGION)
+      .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'a.ts', Body: 'x' }));
+    const run = await mlds(['destroy', 'full.yaml', '--yes', '--force']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(fake.inventory()).toStrictEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    const state = readState();
+    expect(state.resources).toStrictEqual([]);
+    expect(run.stdout).toContain('--force: each bucket and container is closed to new writes');
+    expect(run.stdout).toMatch(/^\[-\] archive\.bucket\[1\] deleted \(\d+\.\ds\)$/m);
+    expect(run.stdout).toMatch(/^ {4}archive\.bucket\[1\]: deleted 1 object version\(s\)$/m);
+    expect(run.stdout).toContain(
+      `\nDestroy complete: 6 deleted.\nThe state file ${STATE} is kept, with no resources (serial ${state.serial}); delete it if you no longer need it.\n`,
+    );
+
+    const again = await mlds(['destroy', 'full.yaml']);
+    expect(again.stdout).toBe(`Nothing to destroy: the state ${STATE} records no resources.\n`);
+    expect(again.code).toBe(0);
+  });
+
+  it('--json --yes: one document listing each deletion', async () => {
+    expect((await mlds(['apply', SEED, '--yes'])).code).toBe(0);
+    const run = await mlds(['destroy', SEED, '--yes', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      result: 'ok',
+      resources: [
+        { address: 'archive.bucket[1]', kind: 's3-bucket', outcome: 'deleted' },
+        { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'deleted' },
+        { address: 'packager.channel', kind: 'mediapackage-channel', outcome: 'deleted' },
+      ],
+    });
+  });
+
+  it('on a terminal, anything but yes cancels', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const run = await mlds(['destroy', 'full.yaml'], { isTTY: true, stdin: terminalStdin('no\n') });
+    expect(run.code).toBe(1);
+    expect(plain(run.stdout)).toMatch(
+      /\nDestroy: 6 resources to delete\.\n\nDestroy these resources\? There is no undo\. Only 'yes' is accepted: $/,
+    );
+    expect(plain(run.stderr)).toBe('error: destroy cancelled: nothing was deleted\n');
+    expect(fake.calls()).toHaveLength(calls);
+  });
+});
+
+describe('a resource mlds did not create (channelId)', () => {
+  it('apply reads it, destroy only removes it from the state', async () => {
+    fake.seed.mediaPackageChannel('shared-channel', REGION);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      [
+        'workflow: curling-live',
+        'region: us-west-2',
+        'downstream:',
+        '  - name: packager',
+        '    system: mediapackage',
+        '    channelId: shared-channel',
+        '    outputGroup: hls',
+        '  - name: archive',
+        '    system: s3',
+        '    format: archive',
+        '',
+      ].join('\n'),
+    );
+    const applied = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(
+      /^\[=\] packager\.channel read \(an existing resource mlds does not manage\)/m,
+    );
+
+    const created = readState().resources.filter((resource) => resource.existing !== true).length;
+    expect(created).toBeGreaterThanOrEqual(2);
+    const run = await mlds(['destroy', 'shared.yaml', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /\nRemoved from the state only, not deleted: mlds did not create them \(1\)\n {2}packager\.channel {2}mediapackage-channel {2}shared-channel {2}us-west-2\n/,
+    );
+    expect(run.stdout).toMatch(/^\[-\] packager\.channel removed from the state, not deleted$/m);
+    expect(run.stdout).toContain(
+      `Destroy complete: ${created} deleted, 1 removed from the state without deleting (not created by mlds).\n`,
+    );
+    expect(fake.inventory().mediapackage.map((channel) => channel.id)).toStrictEqual(['shared-channel']);
+    expect(readState().resources).toStrictEqual([]);
+  });
+});
+
+describe('a locked state', () => {
+  /** Writes the lock of a run on another host, taken a minute ago; returns when. */
+  function lockHeldByAnotherRun(): string {
+    mkdirSync(join(cwd, '.mlds'), { recursive: true });
+    const since = new Date(now - 60_000).toISOString();
+    const lock = { host: 'build-host-7', pid: 4242, acquiredAt: since, command: 'apply', token: 't' };
+    writeFileSync(join(cwd, `${STATE}.lock`), JSON.stringify(lock));
+    return since;
+  }
+
+  it.each([[['apply', 'full.yaml', '--yes']], [['destroy', 'full.yaml', '--yes']]])(
+    'mlds %j: exit 3 naming the holder and how to remove a stale lock',
+    async (argv) => {
+      if (argv[0] === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+      const calls = fake.calls().length;
+      const since = lockHeldByAnotherRun();
+      const run = await mlds(argv);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain(
+        `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}\n`,
+      );
+      expect(run.stderr).toContain(`delete ${STATE}.lock and run again`);
+      expect(fake.calls()).toHaveLength(calls);
+      expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
+    },
+  );
+});
+
+describe('progress on a terminal', () => {
+  it('redraws the resources in progress in place, with colour; the finished lines stay', async () => {
+    const run = await mlds(['apply', SEED, '--yes'], { isTTY: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('\x1b[1F\x1b[J');
+    expect(run.stdout).toMatch(/creating… /);
+    expect(run.stdout).toContain('Apply complete:');
+  });
+
+  it('plain lines when colour is off, even on a terminal', async () => {
+    const run = await mlds(['apply', SEED, '--yes', '--no-color'], { isTTY: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('\x1b');
+    expect(run.stdout).toMatch(/^\[\+\] packager\.channel created \(\d+\.\ds\)$/m);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
