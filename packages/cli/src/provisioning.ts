@@ -124,11 +124,7 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
   if (error instanceof provisioner.StateWorkflowMismatchError)
     return stateMismatch(error.stateWorkflow, error.planWorkflow, state, error);
   if (error instanceof provisioner.MissingEnvironmentError) {
-    const list = error.missing.map((entry) => `  ${entry.variable} (for ${entry.address})`).join('\n');
-    return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
-      cause: error,
-      hint: 'Nothing was called. The workflow reads these secrets with { env: NAME }; mlds stores them in SSM SecureString parameters and never prints them.',
-    });
+    return missingSecretsError(error.missing, error);
   }
   if (error instanceof provisioner.NotEmptyError) {
     const lines = error.blockers.map(
@@ -167,4 +163,16 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/** Raised before the confirmation from the plan, and by the provisioner against the locked state. */
+export function missingSecretsError(
+  missing: readonly { variable: string; address: string }[],
+  cause?: unknown,
+): MissingSecretsError {
+  const list = missing.map((entry) => `  ${entry.variable} (for ${entry.address})`).join('\n');
+  return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
+    cause,
+    hint: 'Nothing was called. The workflow reads these secrets with { env: NAME }; mlds stores them in SSM SecureString parameters and never prints them.',
+  });
 }

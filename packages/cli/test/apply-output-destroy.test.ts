@@ -291,6 +291,19 @@ describe('mlds apply --yes', () => {
     expect(existsSync(join(cwd, STATE))).toBe(false);
   });
 
+  it('a missing { env } secret on a terminal: exit 2 before asking, so no yes is wasted', async () => {
+    const stdin = terminalStdin('yes\n');
+    const run = await mlds(['apply', 'full.yaml'], {
+      isTTY: true,
+      stdin,
+      env: { SOCIAL_STREAM_KEY: ENV.SOCIAL_STREAM_KEY },
+    });
+    expect(run.code).toBe(2);
+    expect(plain(run.stderr)).toContain('CDN_PASSWORD (for cdn.password)');
+    expect(run.stdout).not.toContain('Apply these changes?');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it('a state of another workflow: exit 2, nothing called', async () => {
     mkdirSync(join(cwd, '.mlds'));
     writeFileSync(

@@ -1,4 +1,5 @@
 import {
+  environmentNeeded,
   FORMAT_VERSION,
   type OutputDestination,
   type Plan,
@@ -8,7 +9,13 @@ import {
 import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
-import { everyWithTimer, ResultCollector, startProvisioning, translateRunError } from '../provisioning.js';
+import {
+  everyWithTimer,
+  missingSecretsError,
+  ResultCollector,
+  startProvisioning,
+  translateRunError,
+} from '../provisioning.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -84,6 +91,10 @@ export async function apply(options: ApplyOptions, context: CommandContext): Pro
     stdout.write(renderDestinations(destinations, colors));
     return;
   }
+
+  // Before the confirmation: answering 'yes' must not be wasted on a run that cannot start.
+  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
+  if (missing.length > 0) throw missingSecretsError(missing);
 
   if (!options.json) {
     // What a previous apply recorded is shown as it is, not as `(known after apply)`.
