@@ -1,7 +1,8 @@
-// Bundles the CLI with esbuild: dist/mlds.js (the bin) and dist/index.js (exports `main`), each command a
-// chunk of its own loaded only when it runs. @mlds/core and yaml are bundled from source (the `mlds-source`
-// condition), so nothing needs building first; the AWS SDK and the provisioner stay external and load only
-// in the commands that call AWS.
+// Bundles the CLI with esbuild: dist/mlds.js (the bin), each command a chunk of its own loaded only when it
+// runs, and dist/index.js (exports `main`), in one file. @mlds/core and yaml are bundled from source (the
+// `mlds-source` condition), so nothing needs building first, into a classic script that runs with a V8 code
+// cache (see buildCoreScript); the AWS SDK and the provisioner stay external and load only in the commands
+// that call AWS. Start-up time is measured by `pnpm bench`.
 //
 //   node build.mjs [--outdir <dir>] [--if-stale]
 //
@@ -92,16 +93,20 @@ const plugins = [builtinsWithoutFacade, yamlAsEsModule, picocolorsWithoutStdoutP
 const CACHED_SCRIPT_LOADER = join(packageDir, 'src/cached-script.ts');
 
 /**
- * Builds @mlds/core (with yaml) as a classic script, `(function (module) { ... })`, for runCachedScript
- * (src/cached-script.ts): V8 caches a classic script's code after it ran, functions included, which Node's
- * compile cache does not do for ES modules, and compiling the functions of yaml, the schema validator and the
- * rules is most of a cold `mlds plan`. Returns the script's file name (its hash changes with its content), its
- * value exports, and the metafiles of the two builds.
+ * Builds @mlds/core (with yaml) as a classic script, `(function (module) { ... })`, into dist/chunks, for
+ * runCachedScript (src/cached-script.ts): V8 caches a classic script's code after it ran, functions included,
+ * which Node's compile cache does not do for ES modules; compiling the functions of yaml, the schema validator
+ * and the rules was most of a cold `mlds plan`. Returns the script's file name (with a hash of its content),
+ * its value exports, and esbuild's metafile of it.
  */
 async function buildCoreScript(outdir) {
   const { build } = await import('esbuild');
   const common = {
-    stdin: { contents: "export * from '@mlds/core';", resolveDir: packageDir, sourcefile: 'core-script.js' },
+    stdin: {
+      contents: "export * from '@mlds/core';",
+      resolveDir: packageDir,
+      sourcefile: 'core-script:entry',
+    },
     absWorkingDir: packageDir,
     bundle: true,
     platform: 'node',
@@ -114,13 +119,13 @@ async function buildCoreScript(outdir) {
     write: false,
     logLevel: 'warning',
   };
-  // The ES module build only names the exports, for the CLI's stand-in module.
-  const names = await build({ ...common, format: 'esm', outfile: join(outdir, 'core.mjs'), sourcemap: false });
+  // The same bundle as an ES module, only for the names of the exports.
+  const names = await build({ ...common, format: 'esm', outfile: join(outdir, 'core.mjs') });
   const exports = Object.values(names.metafile.outputs).flatMap((output) => output.exports);
   const script = await build({
     ...common,
     format: 'cjs',
-    outfile: join(outdir, 'core.cjs'),
+    outfile: join(outdir, 'chunks/core.cjs'),
     // Strict, as the ES modules it is built from.
     banner: { js: '(function (module) {"use strict";' },
     footer: { js: '})' },
@@ -136,23 +141,31 @@ async function buildCoreScript(outdir) {
     code.text.replace(/\/\/# sourceMappingURL=core\.cjs\.map\n?$/, `//# sourceMappingURL=${fileName}.map\n`),
   );
   await writeFile(join(outdir, 'chunks', `${fileName}.map`), map.contents);
-  return { fileName, exports, metafiles: [names.metafile, script.metafile] };
+  const outputs = Object.fromEntries(
+    Object.entries(script.metafile.outputs).map(([path, output]) => [
+      path.replace(/core\.cjs(\.map)?$/, (_, map) => `${fileName}${map ?? ''}`),
+      output,
+    ]),
+  );
+  return { fileName, exports, metafile: { inputs: script.metafile.inputs, outputs } };
 }
 
-/** Puts, in place of @mlds/core, a module that takes its exports from the classic script of buildCoreScript. */
-function coreFromCachedScript({ fileName, exports }) {
+/**
+ * Puts, in place of @mlds/core, a module that takes its exports from the classic script of buildCoreScript;
+ * `scriptUrl` is where the script is from the output file that will hold this module.
+ */
+function coreFromCachedScript({ exports }, scriptUrl) {
   return {
     name: 'core-from-cached-script',
     setup(build) {
-      build.onResolve({ filter: /^@mlds\/core$/ }, () => ({ path: fileName, namespace: 'core-script' }));
+      build.onResolve({ filter: /^@mlds\/core$/ }, () => ({ path: scriptUrl, namespace: 'core-script' }));
       build.onLoad({ filter: /.*/, namespace: 'core-script' }, () => ({
         loader: 'js',
         resolveDir: packageDir,
         contents: [
           `import { runCachedScript } from ${JSON.stringify(CACHED_SCRIPT_LOADER)};`,
           "import { fileURLToPath } from 'node:url';",
-          // The stand-in lands in a chunk of dist/chunks/, beside the script.
-          `const core = runCachedScript(fileURLToPath(new URL(${JSON.stringify(`./${fileName}`)}, import.meta.url)));`,
+          `const core = runCachedScript(fileURLToPath(new URL(${JSON.stringify(scriptUrl)}, import.meta.url)));`,
           `export const { ${exports.join(', ')} } = core;`,
         ].join('\n'),
       }));
@@ -161,8 +174,8 @@ function coreFromCachedScript({ fileName, exports }) {
 }
 
 /**
- * Bundles one ES module (`contents`, resolved from this package) into `outfile` the way the CLI is bundled:
- * for measuring @mlds/core as the CLI runs it (the bench).
+ * Bundles one ES module (`contents`, resolved from this package) into `outfile` with the CLI's settings and
+ * plugins: for measuring the code of @mlds/core as the CLI ships it (the bench).
  */
 export async function bundleLikeTheCli(contents, outfile) {
   const { build } = await import('esbuild');
@@ -187,27 +200,39 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
   const startedAt = Date.now();
   await rm(outdir, { recursive: true, force: true });
   const core = await buildCoreScript(outdir);
-  const result = await build({
+  const common = {
     absWorkingDir: packageDir,
-    entryPoints: { mlds: 'src/bin.ts', index: 'src/index.ts' },
     outdir,
-    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     conditions: ['mlds-source'],
     external: EXTERNAL,
-    plugins: [coreFromCachedScript(core), ...plugins],
     minify: true,
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'linked',
     logLevel: 'warning',
-  });
+  };
+  const [bin, index] = await Promise.all([
+    build({
+      ...common,
+      entryPoints: { mlds: 'src/bin.ts' },
+      chunkNames: 'chunks/[name]-[hash]',
+      splitting: true,
+      plugins: [coreFromCachedScript(core, `./${core.fileName}`), ...plugins],
+    }),
+    // Apart, in one file: were it an entry point of the bin's build, the code main.js shares with it would be
+    // a chunk of its own, one more module to load at every start.
+    build({
+      ...common,
+      entryPoints: { index: 'src/index.ts' },
+      plugins: [coreFromCachedScript(core, `./chunks/${core.fileName}`), ...plugins],
+    }),
+  ]);
   await chmod(join(outdir, 'mlds.js'), 0o755);
-  const metafile = mergeMetafiles([result.metafile, ...core.metafiles]);
+  const metafile = mergeMetafiles([bin.metafile, index.metafile, core.metafile]);
   // Relative to this package, as esbuild names them; `builtin:` and `core-script:` inputs are the generated
   // modules above.
   const inputs = [...Object.keys(metafile.inputs), 'build.mjs', 'package.json'].filter(

@@ -1,6 +1,8 @@
 import { aWorkflow } from '@mlds/fixtures';
+import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { validateWorkflow } from '../../parse.js';
+import { hasOnlyTagChars } from './tags.js';
 
 function found(tags: Record<string, string>) {
   return validateWorkflow(aWorkflow({ tags })).diagnostics.map(
@@ -13,6 +15,28 @@ test('ordinary tags pass', () => {
     found({ team: 'sports', 'cost center': '4711', 'app:name': 'a/b=c+d-e@f_g.h', Équipe: 'Überall' }),
   ).toEqual([]);
   expect(found({ empty: '' })).toEqual([]);
+});
+
+test('letters, digits and spaces of any script count; other symbols and control characters do not', () => {
+  expect(found({ 日本: '東京 ٣', 'a\u00A0b': 'x' })).toEqual([]);
+  expect(found({ team: 'price €5' })).toEqual(['error tags.value tags.team']);
+  expect(found({ team: 'a\tb' })).toEqual(['error tags.value tags.team']);
+  expect(found({ 'café!': 'x' })).toEqual(['error tags.key tags["café!"]']);
+});
+
+test('the ASCII shortcut agrees with the Unicode classes AWS documents', () => {
+  const documented = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  const chars = fc.oneof(
+    fc.constantFrom(...' _.:/=+-@#;!\t\u00A0\u2028€ÉéЖ日٣'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  );
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 12 }), (parts) => {
+      const text = parts.join('');
+      expect(hasOnlyTagChars(text)).toBe(documented.test(text));
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('aws: and mlds: keys are reserved', () => {
