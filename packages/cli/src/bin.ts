@@ -37,17 +37,15 @@ interface Stdout {
 
 /**
  * When stdout is a file or /dev/null: Node writes to those with fs.writeSync (its SyncWriteStream) too, so
- * writing directly does the same without loading streams.
+ * writing directly does the same without loading streams. Terminals and pipes keep process.stdout.
  */
 function fileStdout(): Stdout | undefined {
   const fs = process.getBuiltinModule('node:fs');
-  let stats: import('node:fs').Stats;
   try {
-    stats = fs.fstatSync(1);
+    const stats = fs.fstatSync(1);
+    const devNull = stats.isCharacterDevice() && stats.rdev === fs.statSync('/dev/null').rdev;
+    if (!stats.isFile() && !devNull) return undefined;
   } catch {
-    return undefined;
-  }
-  if (!stats.isFile() && !(stats.isCharacterDevice() && stats.rdev === fs.statSync('/dev/null').rdev)) {
     return undefined;
   }
   return { writer: { write: (chunk: string) => fs.writeSync(1, chunk) }, isTTY: false };

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+// Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type StateDocument, stateDocumentProblem } from '@mlds/core';
 import { FileSystemError, StateFileError } from './errors.js';
@@ -10,7 +11,7 @@ import { FileSystemError, StateFileError } from './errors.js';
 export async function readStateFile(path: string, shownAs: string): Promise<StateDocument | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+// Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   type Diagnostic,
@@ -77,7 +78,7 @@ export function planLoadedWorkflow(loaded: LoadedWorkflow, state: StateDocument 
 
 async function readWorkflowText(path: string, shownAs: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
