@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWorkflow, planWorkflow } from '@mlds/core';
 import { examplePath, readExample, stateAfterApply } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStale } from '../build.mjs';
-import { tempDir } from './helpers.js';
+import { buildCliForTest, tempDir } from './helpers.js';
 
 // The bundle as users run it: built once here (esbuild takes well under a second), into a directory of this
 // package so that its external imports would resolve exactly as from dist/.
@@ -18,14 +18,7 @@ const AWS_ONLY = /\/(@aws-sdk|@smithy|p-retry)\/|\/packages\/provisioner\/|@mlds
 let outdir = '';
 
 beforeAll(() => {
-  const cacheDir = join(packageDir, 'node_modules/.cache');
-  outdir = mkdtempSync(join(cacheDir, 'mlds-test-build-'));
-  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], {
-    cwd: packageDir,
-    encoding: 'utf8',
-  });
-  expect(build.stderr).toBe('');
-  expect(build.status).toBe(0);
+  outdir = buildCliForTest();
 }, 60_000);
 
 afterAll(() => {

@@ -1,26 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { examplePath, readExample } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { buildCliForTest, tempDir } from './helpers.js';
 
 // What keeps a cold `mlds plan` fast, on the bundle as users run it: stdout and stdin are left alone unless
 // needed (creating them loads Node's streams), and @mlds/core runs from a V8 code cache kept beside Node's.
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const _packageDir = fileURLToPath(new URL('..', import.meta.url));
 const seed = examplePath('curling-live');
 let outdir = '';
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(packageDir, 'node_modules/.cache', 'mlds-test-build-'));
-  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], {
-    cwd: packageDir,
-    encoding: 'utf8',
-  });
-  expect(build.stderr).toBe('');
-  expect(build.status).toBe(0);
+  outdir = buildCliForTest();
 }, 60_000);
 
 afterAll(() => {

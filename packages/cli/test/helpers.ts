@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach } from 'vitest';
 import { type CliOptions, main } from '../src/main.js';
@@ -60,4 +62,24 @@ afterEach(() => {
 /** Whether `text` holds terminal escape sequences (colour). */
 export function hasColor(text: string): boolean {
   return stripVTControlCharacters(text) !== text;
+}
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Builds the bundle as users run it into a fresh directory of this package (so that its external imports
+ * resolve exactly as from dist/) and returns that directory. esbuild takes well under a second.
+ */
+export function buildCliForTest(): string {
+  const cacheDir = join(packageDir, 'node_modules/.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const outdir = mkdtempSync(join(cacheDir, 'mlds-test-build-'));
+  const build = spawnSync(process.execPath, ['build.mjs', '--outdir', outdir], {
+    cwd: packageDir,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0 || build.stderr !== '') {
+    throw new Error(`the CLI build failed (exit ${build.status}):\n${build.stderr}`);
+  }
+  return outdir;
 }
