@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exampleNames, examplePath, readExample, seedWorkflow } from '@mlds/fixtures';
 import { describe, expect, test } from 'vitest';
-import { normalizeWorkflow } from './normalize.js';
-import { parseWorkflow, validateWorkflow } from './parse.js';
+import { normalizeWorkflow } from '../src/normalize.js';
+import { parseWorkflow, validateWorkflow } from '../src/parse.js';
 
 const MULTI_LINE = `# a comment first
 workflow: curling-live

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { aDownstream, aWorkflow, examplePath } from '@mlds/fixtures';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { ParseResult } from '../parse.js';
-import { parseWorkflow, validateWorkflow } from '../parse.js';
+import type { ParseResult } from '../src/parse.js';
+import { parseWorkflow, validateWorkflow } from '../src/parse.js';
 
 // Whatever sits where a secret goes (or in a URL's userinfo) is never repeated in a diagnostic: the CLI
 // prints messages, and CI logs keep them.

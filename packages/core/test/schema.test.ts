@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { generateArtifacts } from '../scripts/codegen.mjs';
-import { defaultFormat } from './normalize.js';
-import { SYSTEM_FORMATS, SYSTEMS, workflowJsonSchema } from './schema.js';
+import { defaultFormat } from '../src/normalize.js';
+import { SYSTEM_FORMATS, SYSTEMS, workflowJsonSchema } from '../src/schema.js';
 
 const committedSchema = readFileSync(new URL('../schema/workflow.schema.json', import.meta.url), 'utf8');
 const committedValidator = readFileSync(
-  new URL('./generated/workflow-validator.ts', import.meta.url),
+  new URL('../src/generated/workflow-validator.ts', import.meta.url),
   'utf8',
 );
 
