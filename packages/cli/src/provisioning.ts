@@ -9,6 +9,7 @@ import {
   StateFileError,
   StateLockedError,
 } from './errors.js';
+import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
@@ -174,5 +175,17 @@ export function missingSecretsError(
   return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
     cause,
     hint: 'Nothing was called. The workflow reads these secrets with { env: NAME }; mlds stores them in SSM SecureString parameters and never prints them.',
+  });
+}
+
+/** Live progress on a terminal with colour, plain lines otherwise; after a blank line under the plan. */
+export function progressOf(context: CommandContext, clock: () => number): Progress {
+  context.stdout.write('\n');
+  return createProgress({
+    stream: context.stdout,
+    live: context.isTTY && context.colors.isColorSupported,
+    colors: context.colors,
+    clock,
+    every: context.every ?? everyWithTimer,
   });
 }

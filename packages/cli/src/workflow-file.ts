@@ -11,6 +11,8 @@ import {
   type Workflow,
 } from '@mlds/core';
 import { FileSystemError, InvalidWorkflowError, UsageError, WorkflowFileNotFoundError } from './errors.js';
+import { readStateFile, type StatePath, statePathFor } from './state-file.js';
+import { checkStateWorkflow } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
 
 /** A workflow file that parsed without errors. */
@@ -43,6 +45,32 @@ export async function loadWorkflow(
   const workflow =
     options.region === undefined ? parsed.workflow : { ...parsed.workflow, region: options.region };
   return { file: shownAs, workflow, diagnostics: parsed.diagnostics };
+}
+
+/** A workflow file and the state that goes with it. */
+export interface WorkflowAndState {
+  loaded: LoadedWorkflow;
+  statePath: StatePath;
+  state: StateDocument | undefined;
+}
+
+/**
+ * Loads the workflow file, then its state (`--state`, or `.mlds/<workflow>.state.json`). With `sameWorkflow`, a
+ * state recording another workflow is refused (StateMismatchError) instead of being planned against.
+ */
+export async function loadWorkflowAndState(
+  options: { file: string; statePath: string | undefined; region: string | undefined; sameWorkflow: boolean },
+  context: { cwd: string; stdin: TextReader | undefined },
+): Promise<WorkflowAndState> {
+  const loaded = await loadWorkflow(options.file, {
+    cwd: context.cwd,
+    stdin: context.stdin,
+    region: options.region,
+  });
+  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
+  const state = await readStateFile(statePath.absolute, statePath.shownAs);
+  if (options.sameWorkflow) checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
+  return { loaded, statePath, state };
 }
 
 /** The plan, or InvalidWorkflowError when planning finds an error validation could not see. */

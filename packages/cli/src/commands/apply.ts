@@ -10,8 +10,8 @@ import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
 import {
-  everyWithTimer,
   missingSecretsError,
+  progressOf,
   ResultCollector,
   startProvisioning,
   translateRunError,
@@ -19,11 +19,9 @@ import {
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
-import { createProgress } from '../render/progress.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
-import { readStateFile, type StatePath, statePathFor } from '../state-file.js';
-import { checkStateWorkflow } from '../state-workflow.js';
-import { loadWorkflow, planLoadedWorkflow } from '../workflow-file.js';
+import { readStateFile, type StatePath } from '../state-file.js';
+import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
@@ -58,14 +56,10 @@ export interface ApplyDocument {
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
   const { stdout, stderr, colors } = context;
-  const loaded = await loadWorkflow(options.file, {
-    cwd: context.cwd,
-    stdin: context.stdin,
-    region: options.region,
-  });
-  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
-  const state = await readStateFile(statePath.absolute, statePath.shownAs);
-  checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
+  const { loaded, statePath, state } = await loadWorkflowAndState(
+    { ...options, sameWorkflow: true },
+    context,
+  );
   const plan = planLoadedWorkflow(loaded, state);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
 
@@ -117,16 +111,7 @@ export async function apply(options: ApplyOptions, context: CommandContext): Pro
   const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
   const { provisioner, clients, store, clock, sleep } = provisioning;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
-  const progress = options.json
-    ? undefined
-    : createProgress({
-        stream: stdout,
-        live: context.isTTY && colors.isColorSupported,
-        colors,
-        clock,
-        every: context.every ?? everyWithTimer,
-      });
-  if (!options.json) stdout.write('\n');
+  const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.apply({

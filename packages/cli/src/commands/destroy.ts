@@ -14,16 +14,13 @@ import {
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
-import { everyWithTimer, ResultCollector, startProvisioning, translateRunError } from '../provisioning.js';
+import { progressOf, ResultCollector, startProvisioning, translateRunError } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
 import { resourceLines } from '../render/plan.js';
-import { createProgress } from '../render/progress.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import { readStateFile, statePathFor } from '../state-file.js';
-import { checkStateWorkflow } from '../state-workflow.js';
 import type { Colors } from '../terminal.js';
-import { loadWorkflow } from '../workflow-file.js';
+import { loadWorkflowAndState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface DestroyOptions {
@@ -60,15 +57,11 @@ export interface DestroyDocument {
 export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
   const { stdout, colors } = context;
   // Each resource is deleted in the Region the state records: --region has nothing to change here.
-  const loaded = await loadWorkflow(options.file, {
-    cwd: context.cwd,
-    stdin: context.stdin,
-    region: undefined,
-  });
+  const { loaded, statePath, state } = await loadWorkflowAndState(
+    { ...options, region: undefined, sameWorkflow: true },
+    context,
+  );
   const workflow = loaded.workflow.workflow;
-  const statePath = statePathFor(context.cwd, options.statePath, workflow);
-  const state = await readStateFile(statePath.absolute, statePath.shownAs);
-  checkStateWorkflow(state, workflow, statePath.shownAs);
 
   if (state === undefined || state.resources.length === 0) {
     if (options.json) {
@@ -111,16 +104,7 @@ export async function destroy(options: DestroyOptions, context: CommandContext):
     statePath,
   });
   const results = new ResultCollector(order);
-  const progress = options.json
-    ? undefined
-    : createProgress({
-        stream: stdout,
-        live: context.isTTY && colors.isColorSupported,
-        colors,
-        clock,
-        every: context.every ?? everyWithTimer,
-      });
-  if (!options.json) stdout.write('\n');
+  const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.destroy({

@@ -11,9 +11,7 @@ import { NotAppliedError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations, renderStateResources } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import { readStateFile, statePathFor } from '../state-file.js';
-import { checkStateWorkflow } from '../state-workflow.js';
-import { loadWorkflow, planLoadedWorkflow } from '../workflow-file.js';
+import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface OutputOptions {
@@ -54,14 +52,10 @@ export interface OutputResource {
  */
 export async function output(options: OutputOptions, context: CommandContext): Promise<void> {
   const { stdout, colors } = context;
-  const loaded = await loadWorkflow(options.file, {
-    cwd: context.cwd,
-    stdin: context.stdin,
-    region: options.region,
-  });
-  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
-  const state = await readStateFile(statePath.absolute, statePath.shownAs);
-  checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
+  const { loaded, statePath, state } = await loadWorkflowAndState(
+    { ...options, sameWorkflow: true },
+    context,
+  );
   const plan = planLoadedWorkflow(loaded, state);
   const recorded: StateDocument = state ?? {
     formatVersion: FORMAT_VERSION,

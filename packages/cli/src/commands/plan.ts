@@ -1,8 +1,7 @@
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
-import { readStateFile, statePathFor } from '../state-file.js';
-import { loadWorkflow, planLoadedWorkflow } from '../workflow-file.js';
+import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface PlanOptions {
@@ -21,13 +20,11 @@ export interface PlanOptions {
  */
 export async function plan(options: PlanOptions, context: CommandContext): Promise<void> {
   const { stdout, stderr, colors } = context;
-  const loaded = await loadWorkflow(options.file, {
-    cwd: context.cwd,
-    stdin: context.stdin,
-    region: options.region,
-  });
-  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
-  const state = await readStateFile(statePath.absolute, statePath.shownAs);
+  // A state of another workflow is planned against: the plan's `state.other-workflow` warning says so.
+  const { loaded, statePath, state } = await loadWorkflowAndState(
+    { ...options, sameWorkflow: false },
+    context,
+  );
   const result = planLoadedWorkflow(loaded, state);
   if (options.json) {
     writeJson(stdout, result);
