@@ -239,6 +239,16 @@ describe('diagnostics', () => {
     expect(renderDiagnostics([], 'f', plain)).toBe('');
   });
 
+  it('does not repeat a path the message opens with, and keeps one it does not', () => {
+    const at = { severity: 'error', code: 'c', path: 'downstream[0].urls[1]', line: 9, column: 9 } as const;
+    expect(
+      formatDiagnostic({ ...at, message: '`downstream[0].urls[1]` uses https://.' }, 'w.yaml', plain),
+    ).toBe('error w.yaml:9:9: `downstream[0].urls[1]` uses https://. [c]');
+    expect(formatDiagnostic({ ...at, message: '`downstream[0].urls` holds one URL.' }, 'w.yaml', plain)).toBe(
+      'error w.yaml:9:9 downstream[0].urls[1]: `downstream[0].urls` holds one URL. [c]',
+    );
+  });
+
   it('colour the severity when colour is on', () => {
     const text = formatDiagnostic({ severity: 'error', code: 'c', message: 'm.', path: 'p' }, 'f', colored);
     expect(text).toContain(colored.red(colored.bold('error')));

@@ -10,7 +10,9 @@ export function formatDiagnostic(diagnostic: Diagnostic, file: string, colors: C
     diagnostic.line === undefined
       ? file
       : `${file}:${diagnostic.line}${diagnostic.column === undefined ? '' : `:${diagnostic.column}`}`;
-  const where = diagnostic.path === '' ? position : `${position} ${colors.bold(diagnostic.path)}`;
+  // Most messages already open with the path (they must read well alone, for library users): no need twice.
+  const named = diagnostic.path === '' || /^`([^`]+)`/.exec(diagnostic.message)?.[1] === diagnostic.path;
+  const where = named ? position : `${position} ${colors.bold(diagnostic.path)}`;
   return `${severityLabel(diagnostic.severity, colors)} ${where}: ${diagnostic.message} ${colors.dim(`[${diagnostic.code}]`)}`;
 }
 
