@@ -188,9 +188,9 @@ function stringOption(value: OptionValue): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-// Region names as AWS forms them (us-west-2, us-gov-east-1, ap-southeast-5): checked here because the option
-// replaces the workflow's `region`, which the workflow's own validation has already passed.
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+// Region names as AWS forms them (us-west-2, us-gov-east-1, eusc-de-east-1), the same form the workflow's
+// `region` must have: checked here so that a bad value is blamed on the option, not on the file's line.
+const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
 function regionOption(value: OptionValue): string | undefined {
   if (typeof value !== 'string') return undefined;

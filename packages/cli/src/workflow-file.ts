@@ -25,7 +25,8 @@ export interface LoadedWorkflow {
 }
 
 /**
- * Reads and validates the workflow file (`-` reads stdin); `region` replaces the workflow's Region.
+ * Reads and validates the workflow file (`-` reads stdin); `region` replaces the workflow's Region before
+ * validation, so the rules that compare Regions see the one the channel will have.
  * Throws InvalidWorkflowError when the file has errors.
  */
 export async function loadWorkflow(
@@ -37,14 +38,15 @@ export async function loadWorkflow(
   const text = fromStdin
     ? await readStdin(options.stdin)
     : await readWorkflowText(resolve(options.cwd, file), file);
-  const parsed = parseWorkflow(text, fromStdin ? {} : { filename: file });
+  const parsed = parseWorkflow(text, {
+    ...(fromStdin ? {} : { filename: file }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+  });
   if (parsed.workflow === undefined) {
     const name = parsed.input?.workflow;
     throw new InvalidWorkflowError(shownAs, typeof name === 'string' ? name : undefined, parsed.diagnostics);
   }
-  const workflow =
-    options.region === undefined ? parsed.workflow : { ...parsed.workflow, region: options.region };
-  return { file: shownAs, workflow, diagnostics: parsed.diagnostics };
+  return { file: shownAs, workflow: parsed.workflow, diagnostics: parsed.diagnostics };
 }
 
 /** A workflow file and the state that goes with it. */

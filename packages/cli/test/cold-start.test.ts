@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { examplePath, readExample } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCliForTest, tempDir } from './helpers.js';
@@ -9,7 +8,6 @@ import { buildCliForTest, tempDir } from './helpers.js';
 // What keeps a cold `mlds plan` fast, on the bundle as users run it: stdout and stdin are left alone unless
 // needed (creating them loads Node's streams), and @mlds/core runs from a V8 code cache kept beside Node's.
 
-const _packageDir = fileURLToPath(new URL('..', import.meta.url));
 const seed = examplePath('curling-live');
 let outdir = '';
 

@@ -208,6 +208,35 @@ describe('mlds plan (text)', () => {
     expect(plan.resources.map((resource: { region: string }) => resource.region)).toContain('eu-west-1');
   });
 
+  it('judges the workflow in the Region given by --region: a MediaPackage group cannot leave its channel behind', async () => {
+    const cwd = tempDir();
+    const text = [
+      'workflow: packaged',
+      'region: us-west-2',
+      'downstream:',
+      '  - name: packager',
+      '    system: mediapackage',
+      '    region: us-west-2',
+      '    outputGroup: mediapackage',
+      '',
+    ].join('\n');
+    writeFileSync(join(cwd, 'packaged.yaml'), text);
+    expect((await runCli(['plan', 'packaged.yaml'], { cwd })).code).toBe(0);
+    const moved = await runCli(['plan', 'packaged.yaml', '--region', 'eu-west-1', '--json'], { cwd });
+    expect(moved.code).toBe(2);
+    expect(
+      JSON.parse(moved.stdout).diagnostics.map((d: Diagnostic) => `${d.severity} ${d.code} ${d.path}`),
+    ).toStrictEqual(['error output-group.mediapackage-region downstream[0].outputGroup']);
+  });
+
+  it('takes every Region name the workflow file takes', async () => {
+    const run = await runCli(['plan', examplePath(SEED), '--json', '--region', 'eusc-de-east-1'], {
+      cwd: tempDir(),
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).region).toBe('eusc-de-east-1');
+  });
+
   it('reads the workflow from stdin for the file -', async () => {
     const cwd = tempDir();
     const stdin = (async function* () {
@@ -254,14 +283,26 @@ describe('an invalid workflow exits 2', () => {
     const { code, stdout } = await runCli([command, 'bad.yaml', '--json'], { cwd });
     expect(code).toBe(2);
     const document = JSON.parse(stdout);
-    expect(document.formatVersion).toBe(1);
-    expect(document.diagnostics).toStrictEqual(diagnostics);
-    expect(Object.keys(document).filter((key) => key !== 'workflow')).toStrictEqual([
-      'formatVersion',
-      'diagnostics',
-    ]);
-    if (document.workflow !== undefined) expect(document.workflow).toBe('curling-live');
+    // A downstream entry that breaks the schema leaves no checked workflow to take the name from.
+    expect(document).toStrictEqual({ formatVersion: 1, diagnostics });
   });
+
+  it.each(['plan', 'validate'])(
+    '%s --json: the workflow is named when only a rule failed',
+    async (command) => {
+      const cwd = tempDir();
+      const broken = INVALID_WORKFLOW.replace(
+        'system: mediapackge',
+        'system: mediapackage\n    channelId: not.an.id',
+      );
+      writeFileSync(join(cwd, 'bad.yaml'), broken);
+      const { diagnostics } = parseWorkflow(broken, { filename: 'bad.yaml' });
+      expect(diagnostics.map((d) => d.code)).toStrictEqual(['mediapackage.channel-id']);
+      const { code, stdout } = await runCli([command, 'bad.yaml', '--json'], { cwd });
+      expect(code).toBe(2);
+      expect(JSON.parse(stdout)).toStrictEqual({ formatVersion: 1, workflow: 'curling-live', diagnostics });
+    },
+  );
 
   it('reports a YAML syntax error with its position', async () => {
     const cwd = tempDir();

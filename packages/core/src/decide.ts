@@ -1,12 +1,4 @@
-import type {
-  Diagnostic,
-  Downstream,
-  OutputGroupPlan,
-  OutputGroupType,
-  Pipeline,
-  Reason,
-  Workflow,
-} from './types.js';
+import type { Downstream, OutputGroupPlan, OutputGroupType, Pipeline, Reason, Workflow } from './types.js';
 
 // Which MediaLive output group each downstream entry gets, and why, following the user guide's steps
 // (identify-downstream-system, hls-choosing-hls-vs-emp, dss-choose-service, downstream-system-for-mss).
@@ -32,7 +24,7 @@ export function mediaPackageRegion(workflow: Workflow, downstream: Downstream): 
   return downstream.region ?? workflow.region;
 }
 
-export const CANNED_ACL = 'BUCKET_OWNER_FULL_CONTROL' as const;
+const CANNED_ACL = 'BUCKET_OWNER_FULL_CONTROL' as const;
 
 const reason = (rule: string, text: string): Reason => ({ rule, text });
 
@@ -316,43 +308,19 @@ function decide(workflow: Workflow, downstream: Downstream, path: string): Group
   }
 }
 
-function plannerDiagnostics(downstream: Downstream, path: string): Diagnostic[] {
-  if (downstream.resolvedSystem === 'mss' && downstream.needs.includes('drm')) {
-    return [
-      {
-        severity: 'warning',
-        code: 'mss.drm',
-        message: `${downstream.name} needs DRM, which a Microsoft Smooth output group cannot add: the guide advises sending HLS to MediaPackage, which adds DRM and serves Microsoft Smooth. Add a downstream entry with system: mediapackage and point the Smooth players at its endpoint.`,
-        path: `${path}.needs`,
-      },
-    ];
-  }
-  return [];
-}
-
-export interface OutputGroupDecisions {
-  outputGroups: OutputGroupPlan[];
-  diagnostics: Diagnostic[];
-}
-
-/** One output group per downstream entry, in file order, with the planner's advice. */
-export function decideOutputGroups(workflow: Workflow): OutputGroupDecisions {
-  const outputGroups: OutputGroupPlan[] = [];
-  const diagnostics: Diagnostic[] = [];
-  workflow.downstream.forEach((downstream, index) => {
-    const path = `downstream[${index}]`;
-    const decision = decide(workflow, downstream, path);
-    outputGroups.push({
+/** One output group per downstream entry, in file order. */
+export function decideOutputGroups(workflow: Workflow): OutputGroupPlan[] {
+  return workflow.downstream.map((downstream, index) => {
+    const decision = decide(workflow, downstream, `downstream[${index}]`);
+    return {
       name: downstream.name,
       type: decision.type,
       destinationId: downstream.name,
       // Copies, so a caller that edits its plan cannot edit the rule table.
       reasons: [...awsReasons(downstream), ...decision.reasons].map((r) => ({ ...r })),
       ...(decision.groupSettings === undefined ? {} : { groupSettings: decision.groupSettings }),
-    });
-    diagnostics.push(...plannerDiagnostics(downstream, path));
+    };
   });
-  return { outputGroups, diagnostics };
 }
 
 /** The output group type alone: what the resources and destinations depend on. */

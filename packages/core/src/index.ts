@@ -1,25 +1,48 @@
-// The public entry of @mlds/core. Anything not exported here is internal.
+// The public entry of @mlds/core: what a program planning workflows needs. Anything not exported here is
+// internal (the decision steps, resource naming, the diff) and may change without notice.
 
-export { decideOutputGroups, PlanInputError } from './decide.js';
-export { planDestinations } from './destinations.js';
-export { diffResources, type ResourceIdentity } from './diff.js';
+export { PlanInputError } from './decide.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
-export {
-  bucketName,
-  defaultPath,
-  mediaPackageChannelId,
-  mediaStoreContainerName,
-  passwordParameterName,
-  resourceAddress,
-  resourceTags,
-  TAG_DOWNSTREAM,
-  TAG_WORKFLOW,
-} from './names.js';
-export { defaultFormat, normalizeWorkflow, resolveAwsSystem } from './normalize.js';
+export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
+export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
 export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
-export { type PlanOptions, planWorkflow } from './plan.js';
-export { desiredResources } from './resources.js';
+export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
 export { workflowJsonSchema } from './schema.js';
 export { stateDocumentProblem } from './state.js';
-export * from './types.js';
+// The data model: the workflow file, the plan, the state.
+export {
+  type Action,
+  type ChannelClass,
+  type Delivery,
+  type Diagnostic,
+  type Downstream,
+  type DownstreamInput,
+  FORMAT_VERSION,
+  type Format,
+  KNOWN_AFTER_APPLY,
+  type MediaPackageOutputDestinationSettings,
+  type Mode,
+  type Need,
+  type OutputDestination,
+  type OutputDestinationSettings,
+  type OutputGroupChoice,
+  type OutputGroupPlan,
+  type OutputGroupType,
+  type Pipeline,
+  type Plan,
+  type Reason,
+  type ResourceChange,
+  type ResourceKind,
+  type ResourceSpec,
+  type ResourceStatus,
+  SENSITIVE,
+  type SecretRef,
+  type Severity,
+  type SrtOutputDestinationSettings,
+  type StateDocument,
+  type StateResource,
+  type System,
+  type Workflow,
+  type WorkflowInput,
+} from './types.js';

@@ -9,7 +9,7 @@ export const TAG_DOWNSTREAM = 'mlds:downstream';
 const S3_BUCKET_MAX = 63;
 
 /** FNV-1a, 32 bit: a short, stable suffix that keeps truncated names distinct. Not for security. */
-export function shortHash(text: string): string {
+function shortHash(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

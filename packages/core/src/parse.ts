@@ -12,7 +12,7 @@ import { normalizeWorkflow } from './normalize.js';
 import type { Diagnostic, Severity, Workflow, WorkflowInput } from './types.js';
 import { checkWorkflow } from './validate/index.js';
 import { findJsonSyntaxError } from './validate/json-syntax.js';
-import { comparePaths, formatPath, type Path, type PathSegment } from './validate/path.js';
+import { comparePaths, formatPath, isRecord, type Path, type PathSegment } from './validate/path.js';
 import type { Finding } from './validate/rule.js';
 
 export interface ParseResult {
@@ -27,6 +27,11 @@ export interface ParseResult {
 export interface ParseOptions {
   /** Used to tell JSON from YAML (`.json`); otherwise text starting with `{` is read as JSON when YAML fails. */
   filename?: string;
+  /**
+   * Replaces the file's `region` before any rule runs (the CLI's `--region`): rules that compare Regions, such
+   * as a MediaPackage output group's, must see the Region the channel will really have.
+   */
+  region?: string;
 }
 
 interface Placed {
@@ -80,13 +85,19 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
       place(error('syntax', [], `YAML error: ${message}; fix it and try again.`), { line: 1, col: 1 }),
     ]);
   }
-  const checked = checkWorkflow(data);
+  const checked = checkWorkflow(withRegion(data, options.region));
   const placed = checked.findings.map((finding) =>
     place(finding, lineCounter.linePos(locate(document, finding.path, finding.at))),
   );
   for (const warning of document.warnings)
     placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
   return result(placed, checked.input);
+}
+
+/** A file without `region` stays without it: the override does not excuse the missing field. */
+function withRegion(data: unknown, region: string | undefined): unknown {
+  if (region === undefined || !isRecord(data) || !Object.hasOwn(data, 'region')) return data;
+  return { ...data, region };
 }
 
 function result(placed: Placed[], input: WorkflowInput | undefined): ParseResult {

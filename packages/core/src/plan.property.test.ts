@@ -71,6 +71,7 @@ describe('for every valid workflow', () => {
     fc.assert(
       fc.property(workflows, (workflow) => {
         const plan = planWorkflow(workflow);
+        expect(plan.pipelines).toBe(workflow.channelClass === 'SINGLE_PIPELINE' ? 1 : 2);
         expect(plan.destinations.map((d) => d.Id)).toEqual(workflow.downstream.map((d) => d.name));
         for (const destination of plan.destinations) {
           const kinds = (['Settings', 'MediaPackageSettings', 'SrtSettings'] as const).filter(

@@ -1,6 +1,7 @@
 import { aDownstream, aWorkflow, seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { normalizeWorkflow } from './normalize.js';
+import { parseWorkflow } from './parse.js';
 import { planWorkflow } from './plan.js';
 import type { Diagnostic, DownstreamInput, Reason } from './types.js';
 
@@ -375,9 +376,8 @@ describe('one plan per system', () => {
       ],
       resources: [],
       destinations: [{ Id: 'smooth', Settings: (entry.urls ?? []).map((Url) => ({ Url })) }],
-      diagnostics: [
-        { severity: 'warning', code: 'mss.drm', message: expect.any(String), path: 'downstream[0].needs' },
-      ],
+      // The advice is validation's, where it can point at the line of `needs`.
+      diagnostics: [],
     });
   });
 
@@ -420,6 +420,67 @@ describe('one plan per system', () => {
   });
 });
 
+describe('from the file to the plan', () => {
+  it('a VOD stream to MediaPackage passes validation with a warning and gets an HLS group with Mode VOD', () => {
+    const text = [
+      'workflow: replays',
+      'region: us-west-2',
+      'downstream:',
+      '  - name: packager',
+      '    system: mediapackage',
+      '    mode: vod',
+      '',
+    ].join('\n');
+    const parsed = parseWorkflow(text, { filename: 'replays.yaml' });
+    if (parsed.workflow === undefined) throw new Error('the workflow should be valid');
+    const plan = planWorkflow(parsed.workflow, { diagnostics: parsed.diagnostics });
+    expect(plan.outputGroups[0]?.type).toBe('HLS');
+    expect(plan.outputGroups[0]?.reasons.map((reason) => reason.rule)).toEqual([
+      'hls-vs-mediapackage.vod',
+      'supported-containers.hls-mediapackage',
+      'hls-resiliency.standard',
+      'hls.vod',
+    ]);
+    expect(plan.outputGroups[0]?.groupSettings).toEqual({
+      HlsGroupSettings: {
+        HlsCdnSettings: { HlsWebdavSettings: {} },
+        InputLossAction: 'PAUSE_OUTPUT',
+        Mode: 'VOD',
+      },
+    });
+    expect(plan.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path} ${d.line}:${d.column}`)).toEqual([
+      'warning mode.vod-mediapackage downstream[0].mode 6:11',
+    ]);
+  });
+
+  it('Microsoft Smooth with DRM: the Smooth group and one warning, at `needs`, advising HLS to MediaPackage', () => {
+    const text = [
+      'workflow: smooth',
+      'region: us-west-2',
+      'downstream:',
+      '  - name: smooth',
+      '    system: mss',
+      '    needs: [drm]',
+      '    urls: [https://a.example.com/live.isml, https://b.example.com/live.isml]',
+      '',
+    ].join('\n');
+    const parsed = parseWorkflow(text);
+    if (parsed.workflow === undefined) throw new Error('the workflow should be valid');
+    const plan = planWorkflow(parsed.workflow, { diagnostics: parsed.diagnostics });
+    expect(plan.outputGroups.map((group) => group.type)).toEqual(['MS_SMOOTH']);
+    expect(plan.diagnostics).toEqual([
+      {
+        severity: 'warning',
+        code: 'mss.drm',
+        message: expect.stringContaining('sending HLS to MediaPackage'),
+        path: 'downstream[0].needs',
+        line: 6,
+        column: 12,
+      },
+    ]);
+  });
+});
+
 describe('diagnostics', () => {
   const warning: Diagnostic = {
     severity: 'warning',
@@ -429,42 +490,18 @@ describe('diagnostics', () => {
     line: 9,
     column: 13,
   };
-  const mssWithDrm = aWorkflow({ downstream: [aDownstream('mss', { needs: ['drm'] })] });
 
-  it('puts validation’s diagnostics first, then the planner’s own, without sharing objects', () => {
+  it('puts validation’s diagnostics first, then the planner’s own about the state, without sharing objects', () => {
     const given = [warning];
-    const plan = planWorkflow(normalizeWorkflow(mssWithDrm), { diagnostics: given });
-    expect(plan.diagnostics.map((d) => d.code)).toEqual(['mediastore.discontinued', 'mss.drm']);
-    expect(plan.diagnostics[0]).toStrictEqual(warning);
-    expect(plan.diagnostics[0]).not.toBe(warning);
-  });
-
-  it('does not repeat advice validation already gave at the same place', () => {
-    const fromValidation: Diagnostic = {
-      severity: 'info',
-      code: 'mss.drm',
-      message: 'Use HLS.',
-      path: 'downstream[0].needs',
-    };
-    expect(
-      planWorkflow(normalizeWorkflow(mssWithDrm), { diagnostics: [fromValidation] }).diagnostics,
-    ).toStrictEqual([fromValidation]);
-    const elsewhere = { ...fromValidation, path: 'downstream[3].needs' };
-    expect(
-      planWorkflow(normalizeWorkflow(mssWithDrm), { diagnostics: [elsewhere] }).diagnostics.map(
-        (d) => d.path,
-      ),
-    ).toEqual(['downstream[3].needs', 'downstream[0].needs']);
-  });
-
-  it('warns when the state belongs to another workflow, since the plan deletes its resources', () => {
     const state = { ...stateAfterApply(planWorkflow(normalizeWorkflow(seedWorkflow()))), workflow: 'other' };
-    const plan = planWorkflow(normalizeWorkflow(mssWithDrm), { state, diagnostics: [warning] });
+    const plan = planWorkflow(normalizeWorkflow(seedWorkflow()), { state, diagnostics: given });
     expect(plan.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`)).toEqual([
       'warning mediastore.discontinued downstream[0].system',
       'warning state.other-workflow workflow',
-      'warning mss.drm downstream[0].needs',
     ]);
+    expect(plan.diagnostics[0]).toStrictEqual(warning);
+    expect(plan.diagnostics[0]).not.toBe(warning);
+    expect(plan.diagnostics[1]?.message).toContain('this plan deletes what other created');
   });
 
   it('says nothing about a state of the same workflow', () => {

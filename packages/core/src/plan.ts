@@ -2,12 +2,19 @@ import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
 import { desiredResources } from './resources.js';
-import { type Diagnostic, FORMAT_VERSION, type Plan, type StateDocument, type Workflow } from './types.js';
+import {
+  type Diagnostic,
+  FORMAT_VERSION,
+  type Plan,
+  type ResourceChange,
+  type StateDocument,
+  type Workflow,
+} from './types.js';
 
 export interface PlanOptions {
   /** What the last apply recorded; without it every resource is to be created. */
   state?: StateDocument;
-  /** Validation's diagnostics (warnings, infos), put first in the plan's. */
+  /** Validation's diagnostics (warnings, infos), put first in the plan's; the planner adds those about the state. */
   diagnostics?: Diagnostic[];
 }
 
@@ -16,29 +23,30 @@ export interface PlanOptions {
  * Pure and deterministic: equal inputs give plans equal byte for byte as JSON; the inputs are never changed.
  */
 export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Plan {
-  const { outputGroups, diagnostics } = decideOutputGroups(workflow);
   return {
     formatVersion: FORMAT_VERSION,
     workflow: workflow.workflow,
     region: workflow.region,
     channelClass: workflow.channelClass,
     pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
-    outputGroups,
+    outputGroups: decideOutputGroups(workflow),
     resources: diffResources(desiredResources(workflow), options.state, {
       referenced: referencedResources(workflow),
     }),
     destinations: planDestinations(workflow),
-    diagnostics: withoutRepeats(structuredClone(options.diagnostics ?? []), [
+    diagnostics: [
+      ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
-      ...diagnostics,
-    ]),
+    ],
   };
 }
 
-/** Validation may already have given the same advice (same code, same place): say it once. */
-function withoutRepeats(given: Diagnostic[], own: Diagnostic[]): Diagnostic[] {
-  const said = new Set(given.map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`));
-  return [...given, ...own.filter((diagnostic) => !said.has(`${diagnostic.code} ${diagnostic.path}`))];
+/**
+ * What `destroy` deletes: every resource the state records that mlds created, as `delete` changes, dependents
+ * first (a channel's ingest-password parameters before the channel). Resources mlds only read are left out.
+ */
+export function planTeardown(state: StateDocument): ResourceChange[] {
+  return diffResources([], state);
 }
 
 /** Resources the workflow uses but mlds does not manage: existing buckets and MediaPackage channels. */

@@ -81,7 +81,7 @@ describe('positions', () => {
     const { diagnostics } = parseWorkflow(text, { filename: 'a.json' });
     expect(diagnostics).toEqual([
       expect.objectContaining({
-        code: 'mode.vod-unsupported',
+        code: 'mode.vod-mediapackage',
         path: 'downstream[0].mode',
         line: 5,
         column: 54,
@@ -270,7 +270,7 @@ describe('the result', () => {
     };
     const result = validateWorkflow(input);
     expect(result.diagnostics.map(({ code, path, line }) => ({ code, path, line }))).toEqual([
-      { code: 'mode.vod-unsupported', path: 'downstream[0].mode', line: undefined },
+      { code: 'mode.vod-mediapackage', path: 'downstream[0].mode', line: undefined },
       { code: 's3.bucket-name.dots', path: 'downstream[1].buckets[0]', line: undefined },
       { code: 's3.bucket-name.dots', path: 'downstream[1].buckets[1]', line: undefined },
       { code: 'region.format', path: 'region', line: undefined },
@@ -284,6 +284,40 @@ describe('the result', () => {
     expect(result.input).toEqual(input);
     expect(result.input).not.toBe(input);
     expect(result.input?.downstream).not.toBe(input.downstream);
+  });
+});
+
+describe('the region option (--region)', () => {
+  const text = [
+    'workflow: packaged',
+    'region: us-west-2',
+    'downstream:',
+    '  - name: packager',
+    '    system: mediapackage',
+    '    region: us-west-2',
+    '    outputGroup: mediapackage',
+    '',
+  ].join('\n');
+
+  test('replaces the region before the rules run, so they judge the Region the channel will have', () => {
+    expect(parseWorkflow(text).diagnostics).toEqual([]);
+    const moved = parseWorkflow(text, { region: 'eu-west-1' });
+    expect(moved.workflow).toBeUndefined();
+    expect(moved.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path} ${d.line}:${d.column}`)).toEqual([
+      'error output-group.mediapackage-region downstream[0].outputGroup 7:18',
+    ]);
+  });
+
+  test('the planned workflow has the region given', () => {
+    const workflow = parseWorkflow(text.replace('    region: us-west-2\n', ''), {
+      region: 'eu-west-1',
+    }).workflow;
+    expect(workflow?.region).toBe('eu-west-1');
+  });
+
+  test('does not stand in for a file without region', () => {
+    const result = parseWorkflow(text.replace('region: us-west-2\n', ''), { region: 'eu-west-1' });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['field.required ']);
   });
 });
 

@@ -1,6 +1,6 @@
 import {
-  diffResources,
   FORMAT_VERSION,
+  planTeardown,
   type ResourceChange,
   type StateDocument,
   type StateResource,
@@ -167,7 +167,7 @@ interface Teardown {
 
 function teardownOf(state: StateDocument): Teardown {
   return {
-    deletions: diffResources([], state),
+    deletions: planTeardown(state),
     forgotten: state.resources.filter((resource) => resource.existing === true),
   };
 }

@@ -9,7 +9,7 @@ import { destinationPathRule } from './rules/destination-path.js';
 import { needsRule, vodModeRule } from './rules/formats.js';
 import { generatedNamesRule } from './rules/generated-names.js';
 import { outputGroupLimitsRule, uniqueNamesRule } from './rules/limits.js';
-import { mediaPackageRule } from './rules/mediapackage.js';
+import { mediaPackageRule, sharedChannelRule } from './rules/mediapackage.js';
 import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
 import { s3BucketNamesRule } from './rules/s3-buckets.js';
 import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
@@ -36,6 +36,7 @@ export const RULES: readonly Rule[] = [
   destinationPathRule,
   generatedNamesRule,
   mediaPackageRule,
+  sharedChannelRule,
   vodModeRule,
   needsRule,
   outputGroupLimitsRule,

@@ -28,9 +28,8 @@ export interface RuleContext {
   readonly entries: readonly CheckedEntry[];
 }
 
-/** A rule the schema cannot express. `codes` lists every diagnostic code it can produce. */
+/** A rule the schema cannot express. */
 export interface Rule {
-  readonly codes: readonly string[];
   check(context: RuleContext): Finding[];
 }
 

@@ -5,12 +5,6 @@ import { parseUrl } from './urls.js';
 // A server that asks for credentials asks for both; MediaLive sends Username with the password it reads
 // from PasswordParam.
 export const credentialsRule: Rule = {
-  codes: [
-    'credentials.incomplete',
-    'credentials.username-empty',
-    'credentials.auth-without-credentials',
-    'credentials.plain-text',
-  ],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -4,7 +4,6 @@ import { entryPath, error, type Finding, info, type Rule, warning } from '../rul
 // ML delivery-out-vpc and the MediaStore discontinuation (MS: support ended 2025-11-13).
 
 export const vpcDeliveryRule: Rule = {
-  codes: ['vpc.unsupported-destination', 'vpc.requirements'],
   check({ entries, input }) {
     if (input.delivery !== 'vpc') return [];
     const findings: Finding[] = [];
@@ -39,7 +38,6 @@ export const vpcDeliveryRule: Rule = {
 };
 
 export const mediaStoreDiscontinuedRule: Rule = {
-  codes: ['mediastore.discontinued'],
   check({ entries }) {
     return entries
       .filter((checked) => checked.system === 'mediastore')

@@ -4,7 +4,6 @@ import { entryPath, error, type Finding, type Rule } from '../rule.js';
 // `path` is what MediaLive appends to the bucket or container: `folders/baseFilename`.
 
 export const destinationPathRule: Rule = {
-  codes: ['path.format'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -25,7 +24,7 @@ export const destinationPathRule: Rule = {
   },
 };
 
-export function pathProblem(value: string): string | undefined {
+function pathProblem(value: string): string | undefined {
   if (value.length === 0) return 'it is empty; remove `path` to use the default `<workflow>/<name>/index`';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value))
     return 'write only the folders and base file name, without a scheme or bucket';

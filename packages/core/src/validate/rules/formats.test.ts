@@ -14,9 +14,29 @@ describe('mode: vod', () => {
     expect(found(aDownstream(system, { mode: 'vod' }))).toEqual([]);
   });
 
-  test('MediaPackage is live only; the fix is S3', () => {
+  test('VOD to MediaPackage: a warning naming both of AWS’s pages; the planner then picks HLS', () => {
     const result = validateWorkflow(
       aWorkflow({ downstream: [aDownstream('mediapackage', { mode: 'vod' })] }),
+    );
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'mode.vod-mediapackage',
+        path: 'downstream[0].mode',
+      }),
+    ]);
+    expect(result.diagnostics[0]?.message).toContain('Mode VOD');
+    expect(result.diagnostics[0]?.message).toContain('live only');
+    expect(result.diagnostics[0]?.message).toContain('send VOD HLS to S3 (`system: s3`)');
+    expect(result.workflow?.downstream[0]?.mode).toBe('vod');
+    expect(found(aDownstream('mediapackage', { mode: 'vod', outputGroup: 'hls' }))).toEqual([
+      'warning mode.vod-mediapackage downstream[0].mode',
+    ]);
+  });
+
+  test('a MediaPackage output group is always live: VOD there is an error', () => {
+    const result = validateWorkflow(
+      aWorkflow({ downstream: [aDownstream('mediapackage', { mode: 'vod', outputGroup: 'mediapackage' })] }),
     );
     expect(result.diagnostics).toEqual([
       expect.objectContaining({
@@ -25,7 +45,8 @@ describe('mode: vod', () => {
         path: 'downstream[0].mode',
       }),
     ]);
-    expect(result.diagnostics[0]?.message).toContain('send VOD HLS to S3 (`system: s3`)');
+    expect(result.diagnostics[0]?.message).toContain('use `outputGroup: hls`');
+    expect(found(aDownstream('mediapackage', { mode: 'live', outputGroup: 'mediapackage' }))).toEqual([]);
   });
 
   test('Akamai is live only', () => {
@@ -34,9 +55,9 @@ describe('mode: vod', () => {
     ]);
   });
 
-  test('`aws` with DRM resolves to MediaPackage, so no VOD', () => {
+  test('`aws` with DRM resolves to MediaPackage, so VOD gets the MediaPackage warning', () => {
     expect(found(aDownstream('aws', { mode: 'vod', needs: ['drm'] }))).toEqual([
-      'error mode.vod-unsupported downstream[0].mode',
+      'warning mode.vod-mediapackage downstream[0].mode',
     ]);
     expect(found(aDownstream('aws', { mode: 'vod' }))).toEqual([]);
   });
@@ -73,11 +94,16 @@ describe('needs', () => {
     ]);
   });
 
-  test('Smooth with DRM: the guide advises HLS to MediaPackage (info)', () => {
-    expect(found(aDownstream('mss', { needs: ['drm'] }))).toEqual(['info mss.drm downstream[0].needs']);
+  test('Smooth with DRM: a warning with the guide’s advice to send HLS to MediaPackage', () => {
+    const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('mss', { needs: ['drm'] })] }));
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'mss.drm', path: 'downstream[0].needs' }),
+    ]);
+    expect(result.diagnostics[0]?.message).toContain('sending HLS to MediaPackage');
+    expect(result.diagnostics[0]?.message).toContain('`system: mediapackage`');
     expect(found(aDownstream('mss', { needs: ['drm', 'ad-insertion'] }))).toEqual([
+      'warning mss.drm downstream[0].needs',
       'warning needs.unsupported downstream[0].needs',
-      'info mss.drm downstream[0].needs',
     ]);
     expect(found(aDownstream('mss'))).toEqual([]);
   });

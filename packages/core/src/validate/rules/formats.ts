@@ -1,10 +1,9 @@
 import { formatPath } from '../path.js';
-import { entryPath, error, type Finding, formatOf, info, type Rule, warning } from '../rule.js';
+import { entryPath, error, type Finding, formatOf, type Rule, warning } from '../rule.js';
 
 // Live and VOD per output group and system (ML outputs-supported-containers), and what each system can add.
 
 export const vodModeRule: Rule = {
-  codes: ['mode.vod-unsupported'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -15,33 +14,44 @@ export const vodModeRule: Rule = {
       let problem: string | undefined;
       if (format !== 'hls') {
         problem = `\`mode\` applies to HLS only, and this entry's format is ${format}: remove \`mode: vod\`.`;
-      } else if (checked.system === 'mediapackage') {
+      } else if (checked.system === 'mediapackage' && checked.entry.outputGroup === 'mediapackage') {
         problem =
-          'MediaPackage takes live streams only: send VOD HLS to S3 (`system: s3`) instead, or use `mode: live`.';
+          'a MediaPackage output group is always live: use `outputGroup: hls` (or auto), or `mode: live`.';
       } else if (checked.system === 'akamai') {
         problem =
           'Akamai takes live HLS only: send VOD HLS to S3 (`system: s3`) or to an HTTP PUT or WebDAV server instead, or use `mode: live`.';
       }
-      if (problem !== undefined) findings.push(error('mode.vod-unsupported', path, `${where}: ${problem}`));
+      if (problem !== undefined) {
+        findings.push(error('mode.vod-unsupported', path, `${where}: ${problem}`));
+      } else if (checked.system === 'mediapackage') {
+        // AWS's pages disagree: the HLS-or-MediaPackage page lets an HLS output to MediaPackage be VOD (so the
+        // planner picks HLS), the supported-containers table lists HLS to MediaPackage as live only.
+        findings.push(
+          warning(
+            'mode.vod-mediapackage',
+            path,
+            `${where}: the user guide lets an HLS output to MediaPackage be VOD, so mlds plans an HLS output group with Mode VOD, but its supported-containers table lists MediaPackage ingest as live only: check that your MediaPackage channel takes it, or send VOD HLS to S3 (\`system: s3\`).`,
+          ),
+        );
+      }
     }
     return findings;
   },
 };
 
 export const needsRule: Rule = {
-  codes: ['needs.unsupported', 'mss.drm'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
-      const needs = checked.entry.needs ?? [];
       if (checked.system === 'mediapackage') continue;
+      const needs = checked.entry.needs ?? [];
       const path = entryPath(checked, 'needs');
       if (checked.system === 'mss' && needs.includes('drm')) {
         findings.push(
-          info(
+          warning(
             'mss.drm',
             path,
-            `\`downstream[${checked.index}]\` wants Microsoft Smooth with DRM: the user guide advises sending HLS to MediaPackage, which adds the DRM and serves Smooth (\`system: mediapackage\`).`,
+            `\`downstream[${checked.index}]\` needs DRM, which a Microsoft Smooth output group cannot add: the user guide advises sending HLS to MediaPackage, which adds DRM and serves Microsoft Smooth. Add a downstream entry with \`system: mediapackage\` and point the Smooth players at its endpoint.`,
           ),
         );
       }

@@ -27,18 +27,6 @@ interface Derived {
 }
 
 export const generatedNamesRule: Rule = {
-  codes: [
-    's3.bucket-name.reserved-prefix',
-    's3.bucket-name.length',
-    's3.bucket-name.chars',
-    's3.bucket-name.start-end',
-    's3.bucket-name.ip-address',
-    's3.bucket-name.reserved-suffix',
-    's3.bucket-name.dots',
-    'mediastore.container-name',
-    'mediapackage.channel-id',
-    'ssm.parameter-name',
-  ],
   check({ entries, input, pipelines }) {
     const derived: Derived[] = [];
     const workflow = input.workflow;

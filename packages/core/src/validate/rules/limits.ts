@@ -6,7 +6,6 @@ import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule 
 const MAX_GROUPS = { archive: 1, 'frame-capture': 3 } as const;
 
 export const outputGroupLimitsRule: Rule = {
-  codes: ['limits.archive', 'limits.frame-capture'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const format of ['archive', 'frame-capture'] as const) {
@@ -33,7 +32,6 @@ export const outputGroupLimitsRule: Rule = {
 };
 
 export const uniqueNamesRule: Rule = {
-  codes: ['name.duplicate'],
   check({ entries }) {
     const findings: Finding[] = [];
     const first = new Map<string, CheckedEntry>();

@@ -74,3 +74,48 @@ describe('outputGroup: mediapackage', () => {
     expect(found(entry)).toEqual(['error output-group.mediapackage-region downstream[0].outputGroup']);
   });
 });
+
+describe('one MediaPackage channel per destination', () => {
+  const codes = (downstream: DownstreamInput[]) =>
+    validateWorkflow(aWorkflow({ downstream })).diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`);
+
+  test('two entries naming the same existing channel in the same Region: a warning on the later one', () => {
+    const result = validateWorkflow(
+      aWorkflow({
+        downstream: [
+          aDownstream('mediapackage', { name: 'a', channelId: 'Shared' }),
+          aDownstream('aws', { name: 'b', needs: ['drm'], channelId: 'Shared' }),
+        ],
+      }),
+    );
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'mediapackage.shared-channel',
+        path: 'downstream[1].channelId',
+      }),
+    ]);
+    expect(result.diagnostics[0]?.message).toContain('as `downstream[0]` does');
+  });
+
+  test('an existing channel ID equal to the one mlds generates for another entry', () => {
+    expect(
+      codes([
+        aDownstream('mediapackage', { name: 'a' }),
+        aDownstream('mediapackage', { name: 'b', channelId: 'curling-live-a' }),
+      ]),
+    ).toEqual(['warning mediapackage.shared-channel downstream[1].channelId']);
+  });
+
+  test('distinct channels, or the same ID in two Regions, are fine', () => {
+    expect(
+      codes([aDownstream('mediapackage', { name: 'a' }), aDownstream('mediapackage', { name: 'b' })]),
+    ).toEqual([]);
+    expect(
+      codes([
+        aDownstream('mediapackage', { name: 'a', channelId: 'Shared' }),
+        aDownstream('mediapackage', { name: 'b', channelId: 'Shared', region: 'eu-west-1' }),
+      ]),
+    ).toEqual([]);
+  });
+});

@@ -1,17 +1,11 @@
+import { mediaPackageChannelId } from '../../names.js';
 import { mediaPackageChannelIdProblem, regionProblem } from '../aws-names.js';
 import { formatPath } from '../path.js';
-import { entryPath, error, type Finding, type Rule, warning } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 
 // HLS output group or MediaPackage output group (seed downstream-system-hls.md, ML hls-choosing-hls-vs-emp).
 
 export const mediaPackageRule: Rule = {
-  codes: [
-    'mediapackage.channel-id',
-    'region.format',
-    'output-group.mediapackage-region',
-    'output-group.mediapackage-single-pipeline',
-    'output-group.mediapackage-id3',
-  ],
   check({ entries, input }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -69,6 +63,37 @@ export const mediaPackageRule: Rule = {
           ),
         );
       }
+    }
+    return findings;
+  },
+};
+
+/**
+ * A MediaPackage v1 channel has one ingest endpoint per pipeline, each fed by one stream: a second output
+ * group sending to the same channel would interleave with the first.
+ */
+export const sharedChannelRule: Rule = {
+  check({ entries, input }) {
+    const findings: Finding[] = [];
+    const owners = new Map<string, CheckedEntry>();
+    for (const checked of entries) {
+      if (checked.system !== 'mediapackage') continue;
+      const { channelId, region, name } = checked.entry;
+      const channel = channelId ?? mediaPackageChannelId(input.workflow, name);
+      const key = `${region ?? input.region} ${channel}`;
+      const owner = owners.get(key);
+      if (owner === undefined) {
+        owners.set(key, checked);
+        continue;
+      }
+      const path = entryPath(checked, channelId === undefined ? 'name' : 'channelId');
+      findings.push(
+        warning(
+          'mediapackage.shared-channel',
+          path,
+          `\`${formatPath(path)}\` sends to MediaPackage channel ${channel}, as \`downstream[${owner.index}]\` does; a channel takes one stream per pipeline, so the two outputs would collide: give each its own channel, or keep one entry.`,
+        ),
+      );
     }
     return findings;
   },

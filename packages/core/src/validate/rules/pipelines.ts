@@ -8,7 +8,6 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning }
 const LISTS = ['urls', 'buckets'] as const;
 
 export const pipelineCountRule: Rule = {
-  codes: ['pipelines.count', 'pipelines.distinct'],
   check({ entries, pipelines, input }) {
     const findings: Finding[] = [];
     const channel =
@@ -50,7 +49,6 @@ export const pipelineCountRule: Rule = {
 
 /** Two destinations writing to one place overwrite each other's files. */
 export const sharedLocationRule: Rule = {
-  codes: ['pipelines.shared-location'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

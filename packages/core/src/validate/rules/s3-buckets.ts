@@ -3,15 +3,6 @@ import { formatPath } from '../path.js';
 import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 export const s3BucketNamesRule: Rule = {
-  codes: [
-    's3.bucket-name.length',
-    's3.bucket-name.chars',
-    's3.bucket-name.start-end',
-    's3.bucket-name.ip-address',
-    's3.bucket-name.reserved-prefix',
-    's3.bucket-name.reserved-suffix',
-    's3.bucket-name.dots',
-  ],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -9,7 +9,6 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule } from '..
 const USERINFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/;
 
 export const secretRefsRule: Rule = {
-  codes: ['secret.env-name', 'ssm.parameter-name'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -48,7 +47,6 @@ function checkRef(checked: CheckedEntry, field: 'password' | 'streamKey', ref: S
 }
 
 export const urlCredentialsRule: Rule = {
-  codes: ['secret.url-userinfo', 'url.userinfo'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -81,7 +79,6 @@ export const urlCredentialsRule: Rule = {
 };
 
 export const srtPassphraseRule: Rule = {
-  codes: ['srt.passphrase-arn'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

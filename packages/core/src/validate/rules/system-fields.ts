@@ -6,7 +6,6 @@ import { ownFields } from '../schema-errors.js';
 // The schema lets `system: aws` carry the fields of both services it may resolve to; once the rules have
 // picked one, the other's fields do not apply.
 export const awsResolvedFieldsRule: Rule = {
-  codes: ['field.not-for-system'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -21,7 +21,6 @@ export function hasOnlyTagChars(text: string): boolean {
 }
 
 export const tagsRule: Rule = {
-  codes: ['tags.key', 'tags.value', 'tags.reserved', 'tags.count'],
   check({ input }) {
     const tags = input.tags ?? {};
     const findings: Finding[] = [];

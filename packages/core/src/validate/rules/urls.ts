@@ -25,15 +25,6 @@ const URL_FORMS: Partial<Record<System, UrlForm>> = {
 const HLS_SYSTEMS: readonly System[] = ['http-put', 'webdav', 'akamai'];
 
 export const urlFormatRule: Rule = {
-  codes: [
-    'url.invalid',
-    'url.scheme',
-    'url.path',
-    'url.rtmp-app',
-    'url.rtmp-stream-key',
-    'url.udp-address',
-    'url.srt-format',
-  ],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -106,7 +97,6 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
  * two pipelines' ports on one host need a gap.
  */
 export const udpFecPortsRule: Rule = {
-  codes: ['url.udp-fec-ports'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -2,7 +2,6 @@ import { iamRoleArnProblem, regionProblem } from '../aws-names.js';
 import { error, type Finding, type Rule } from '../rule.js';
 
 export const workflowFieldsRule: Rule = {
-  codes: ['region.format', 'iam.role-arn'],
   check({ input }) {
     const findings: Finding[] = [];
     const region = regionProblem(input.region);
