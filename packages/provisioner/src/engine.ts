@@ -257,6 +257,7 @@ async function runGraph(
           await node.run();
           return true;
         } catch (error) {
+          run.vault.scrub(error);
           failures.push({ address: node.address, error: run.vault.redact(errorText(error)), cause: error });
           return false;
         }
@@ -347,6 +348,7 @@ async function tracked(
       at,
     });
   } catch (error) {
+    run.vault.scrub(error);
     const at = run.clock();
     run.emit({
       type: 'failed',
@@ -377,8 +379,17 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   const handler = handlers[change.kind];
   const target = targetOf(change);
   const current = keeper.get(change);
+  // A parameter holding an ingest password follows its channel: a channel this run created (or a crashed run
+  // did) has new passwords, and a parameter already written holds the old channel's, which MediaLive would send.
+  const source = change.kind === 'ssm-parameter' ? secretSourceOf(change.properties) : undefined;
+  const channel = source && 'ingestEndpointOf' in source ? source.ingestEndpointOf : undefined;
+  const followsNewChannel = run.outcomes.some(
+    (done) => done.address === channel && (done.outcome === 'created' || done.outcome === 'adopted'),
+  );
+  const changes = change.action === 'update' ? change.changes : [];
+  const rewrites = followsNewChannel && !changes.includes('source') ? [...changes, 'source'] : changes;
 
-  if (current?.status === 'created' && change.action !== 'update')
+  if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel)
     return keep(run, target, 'unchanged', 'keep');
 
   if (target.existing) {
@@ -393,12 +404,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
 
   if (current?.status === 'created') {
     return tracked(run, target, 'update', async () => {
-      const recorded = await handler.update(
-        rt,
-        target,
-        current,
-        change.action === 'update' ? change.changes : [],
-      );
+      const recorded = await handler.update(rt, target, current, rewrites);
       await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
     });
@@ -413,8 +419,10 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       await keeper.remove(target);
       throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
     }
-    await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
+    const entry = stateEntry(run, target, 'creating', keeper.get(target));
+    await keeper.put(entry);
     const recorded = await handler.adopt(rt, target, found);
+    if (followsNewChannel) await handler.update(rt, target, entry, ['source']);
     await keeper.put(stateEntry(run, target, 'created', keeper.get(target), recorded));
     return 'adopted';
   };
@@ -512,12 +520,14 @@ function finish(
   return { state: run.keeper.snapshot(), outcomes: run.outcomes };
 }
 
-type Disposal = 'delete' | 'forget';
+/** `refuse`: the resource lost this workflow's tag since it was recorded; it stays, and so does its entry. */
+type Disposal = 'delete' | 'forget' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
- * already gone, or (for a crashed run's entry) not ours. Without force, refuses with NotEmptyError when a
- * bucket or container holds objects or a channel has origin endpoints: every resource is checked first.
+ * already gone, or (for a crashed run's entry) not ours; `refuse` when a recorded resource no longer carries
+ * this workflow's tag. Without force, refuses with NotEmptyError when a bucket or container holds objects or a
+ * channel has origin endpoints: every resource is checked first.
  */
 async function prepareDeletions(
   command: 'apply' | 'destroy',
@@ -533,15 +543,18 @@ async function prepareDeletions(
   const prepare = async (resource: StateResource): Promise<Disposal> => {
     if (resource.existing) return 'forget';
     const handler = handlers[resource.kind];
-    if (resource.status !== 'created') {
-      const found = await handler.find(run.rt, targetOf(resource));
-      if (found.status === 'foreign') {
-        run.rt.progress(
-          resource.address,
-          `${resource.name} exists without this workflow's tag: left in place`,
-        );
+    // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
+    // this workflow's tag now.
+    const found = await handler.find(run.rt, targetOf(resource));
+    if (found.status === 'absent') return 'forget';
+    if (found.status === 'foreign') {
+      if (resource.status === 'created') {
+        const reason = found.reason ?? 'its tags changed after mlds created it';
+        return { refuse: new ResourceNotOursError(resource.address, resource.name, run.rt.workflow, reason) };
       }
-      if (found.status !== 'ours') return 'forget';
+      // A crashed run's intent for a name someone else holds: never ours to delete, nor to keep recording.
+      run.rt.progress(resource.address, `${resource.name} exists without this workflow's tag: left in place`);
+      return 'forget';
     }
     if (force) return 'delete';
     const inspection = await handler.inspect(run.rt, resource);
@@ -557,6 +570,7 @@ async function prepareDeletions(
         try {
           disposals.set(identity(resource), await prepare(resource));
         } catch (error) {
+          run.vault.scrub(error);
           failures.push({
             address: resource.address,
             error: run.vault.redact(errorText(error)),
@@ -584,6 +598,11 @@ async function deleteResource(
   if (disposal === 'forget') {
     await keeper.remove(resource);
     return keep(run, resource, 'forgotten', 'forget');
+  }
+  if (typeof disposal === 'object') {
+    return tracked(run, resource, 'delete', async () => {
+      throw disposal.refuse;
+    });
   }
   await tracked(run, resource, 'delete', async () => {
     await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });

@@ -105,6 +105,37 @@ export class SecretVault {
     return this.ingestPasswords.get(channelAddress)?.[index];
   }
 
+  /**
+   * Rewrites in place every text of an error and its causes that holds a secret. The engine keeps the SDK's
+   * error as `cause` (for `instanceof`), and whatever prints it (util.inspect, an uncaught stack) shows its
+   * message, stack and fields such as `Message`, which can echo an input (PutParameter's Value).
+   */
+  scrub(error: unknown): void {
+    const seen = new Set<unknown>();
+    for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+      seen.add(current);
+      for (const key of Object.getOwnPropertyNames(current)) {
+        const descriptor = Object.getOwnPropertyDescriptor(current, key);
+        // V8 makes `stack` an accessor; any other getter is left alone.
+        const value =
+          descriptor && 'value' in descriptor
+            ? descriptor.value
+            : key === 'stack'
+              ? current.stack
+              : undefined;
+        if (typeof value !== 'string') continue;
+        const redacted = this.redact(value);
+        if (redacted === value) continue;
+        Object.defineProperty(current, key, {
+          value: redacted,
+          writable: true,
+          configurable: true,
+          enumerable: descriptor?.enumerable ?? false,
+        });
+      }
+    }
+  }
+
   redact(text: string): string {
     let result = text;
     // Longest first, so a secret that contains another is replaced whole.

@@ -215,11 +215,20 @@ export class FileStateStore implements StateStore {
         if (released) return;
         released = true;
         const text = await this.fs.readFile(this.lockPath, 'utf8').catch(() => undefined);
-        if (text === undefined) return;
-        if ((JSON.parse(text) as Partial<LockFileContent>).token !== token) return;
+        // Runs in a `finally`: a lock file someone else rewrote must neither be removed nor hide the run's error.
+        if (text === undefined || tokenOf(text) !== token) return;
         await this.fs.unlink(this.lockPath).catch(() => {});
       },
     };
+  }
+}
+
+function tokenOf(text: string): string | undefined {
+  try {
+    const token = (JSON.parse(text) as Partial<LockFileContent> | null)?.token;
+    return typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,15 +1,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
+import { DeleteChannelCommand, DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
 import { PutObjectCommand as PutMediaStoreObjectCommand } from '@aws-sdk/client-mediastore-data';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutBucketPolicyCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { StateDocument, WorkflowInput } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, type Inventory, seedWorkflow } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
-import { type ApplyFailedError, NotEmptyError } from '../src/errors.js';
+import { ApplyFailedError, NotEmptyError, ResourceNotOursError } from '../src/errors.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy, FileStateStore, type StateStore } from '../src/index.js';
 import { collectEvents, planOf, REGION, virtualTime } from './helpers.js';
@@ -40,6 +40,8 @@ function workflow(overrides: Partial<WorkflowInput> = {}): Partial<WorkflowInput
 }
 
 const fullPlan = (state?: StateDocument) => planOf(workflow(), state);
+/** Two buckets, a channel and its two passwords, two containers, the web password. */
+const RESOURCES = 8;
 
 function statePath(): string {
   return join(mkdtempSync(join(tmpdir(), 'mlds-fake-')), '.mlds', 'curling-live.state.json');
@@ -64,7 +66,7 @@ function shape(inventory: Inventory) {
 /** Every resource recorded exists as recorded, and everything in the account is recorded: no orphan. */
 function expectStateMatchesCloud(state: StateDocument | undefined, inventory: Inventory) {
   const resources = state?.resources ?? [];
-  expect(resources.every((resource) => resource.status === 'created')).toBe(true);
+  expect(resources.filter((resource) => resource.status !== 'created')).toEqual([]);
   const recorded = resources.map((r) => `${r.kind} ${r.region} ${r.name}`).sort();
   const existing = [
     ...inventory.s3.map((b) => `s3-bucket ${b.region} ${b.name}`),
@@ -180,7 +182,7 @@ describe('against the fake cloud', () => {
       ...virtualTime(),
     });
     expect(cloud.calls()).toHaveLength(calls);
-    expect(again.outcomes.every((o) => o.outcome === 'unchanged')).toBe(true);
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
     expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
@@ -470,6 +472,88 @@ describe('against the fake cloud', () => {
     ]);
   });
 
+  it('destroy never deletes a recorded resource that lost our tag, and deletes everything else', async () => {
+    const cloud = createFakeCloud(instant);
+    const store = new FileStateStore(statePath());
+    await apply({ plan: fullPlan(), clients: cloud.clients, store, env: ENV, ...virtualTime() });
+    const s3 = cloud.clients.s3(REGION);
+    await s3.send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'theirs.ts', Body: 'x' }));
+    // Someone made the bucket theirs since apply: it is no longer tagged as this workflow's.
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: 'curling-live-archive-p1',
+        Tagging: { TagSet: [{ Key: 'team', Value: 'archive-team' }] },
+      }),
+    );
+    const before = cloud.calls().length;
+    const error = await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect((error as ApplyFailedError).failures.map((f) => [f.address, f.cause])).toEqual([
+      ['archive.bucket[1]', expect.any(ResourceNotOursError)],
+    ]);
+    // Only looked up: no deny, no emptying, no delete.
+    expect(
+      cloud
+        .calls()
+        .slice(before)
+        .filter((call) => (call.input as { Bucket?: string }).Bucket === 'curling-live-archive-p1')
+        .map((call) => call.command),
+    ).toStrictEqual(['HeadBucketCommand', 'GetBucketTaggingCommand']);
+    const inventory = cloud.inventory();
+    expect([inventory.mediapackage, inventory.mediastore, inventory.ssm]).toEqual([[], [], []]);
+    expect(inventory.s3.map((b) => [b.name, b.objectVersions])).toEqual([['curling-live-archive-p1', 1]]);
+    expect((await store.read())?.resources.map((r) => [r.address, r.status])).toEqual([
+      ['archive.bucket[1]', 'created'],
+    ]);
+  });
+
+  it('apply after a forced destroy that died once writes were denied lets the bucket take writes again', async () => {
+    const cloud = createFakeCloud(instant);
+    const store = new FileStateStore(statePath());
+    const noRole = (state?: StateDocument) => planOf({ ...workflow(), mediaLiveRoleArn: undefined }, state);
+    await apply({ plan: noRole(), clients: cloud.clients, store, env: ENV, ...virtualTime() });
+    // The process dies right after the first deny is in place.
+    const dying: AwsClients = {
+      ...cloud.clients,
+      s3: (region) =>
+        new Proxy(cloud.clients.s3(region), {
+          get: (target, property, receiver) =>
+            property === 'send'
+              ? async (command: PutBucketPolicyCommand) => {
+                  const output = await target.send(command);
+                  if (command instanceof PutBucketPolicyCommand && command.input.Policy?.includes('Deny'))
+                    cloud.crashAfterMutatingCalls(0);
+                  return output;
+                }
+              : Reflect.get(target, property, receiver),
+        }),
+    };
+    await expect(destroy({ clients: dying, store, force: true, ...virtualTime() })).rejects.toThrow();
+    cloud.crashAfterMutatingCalls(undefined);
+    const denied = cloud.inventory().s3.filter((b) => JSON.stringify(b.policy ?? {}).includes('Deny'));
+    expect(denied).toHaveLength(1);
+
+    const result = await apply({
+      plan: noRole(await store.read()),
+      clients: cloud.clients,
+      store,
+      env: ENV,
+      ...virtualTime(),
+    });
+    expectStateMatchesCloud(result.state, cloud.inventory());
+    for (const bucket of cloud.inventory().s3) {
+      await cloud.clients
+        .s3(REGION)
+        .send(new PutObjectCommand({ Bucket: bucket.name, Key: 'live/1.ts', Body: 'x' }));
+    }
+    expect(cloud.inventory().s3.map((b) => [b.name, b.objectVersions, b.policy])).toEqual([
+      ['curling-live-archive-p0', 1, undefined],
+      ['curling-live-archive-p1', 1, undefined],
+    ]);
+  });
+
   it('reads an existing channel and writes its passwords, and destroy leaves that channel alone', async () => {
     const cloud = createFakeCloud(instant);
     cloud.seed.mediaPackageChannel('team-channel', REGION, { originEndpoints: ['hls-out'] });
@@ -565,6 +649,117 @@ describe('against the fake cloud', () => {
     );
   });
 
+  it('moving the channel to another Region rewrites its password parameters with the new channel’s passwords', async () => {
+    const cloud = createFakeCloud(instant);
+    const store = new FileStateStore(statePath());
+    const packagerIn = (region: string | undefined, state?: StateDocument) =>
+      planOf(
+        {
+          downstream: [
+            { name: 'packager', system: 'mediapackage', outputGroup: 'hls', ...(region ? { region } : {}) },
+          ],
+        },
+        state,
+      );
+    const first = await apply({
+      plan: packagerIn(undefined),
+      clients: cloud.clients,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    const moved = packagerIn('eu-west-1', first.state);
+    expect(moved.resources.map((r) => `${r.action} ${r.address} ${r.region}`)).toEqual([
+      'create packager.channel eu-west-1',
+      'noop packager.password[0] us-west-2',
+      'noop packager.password[1] us-west-2',
+      'delete packager.channel us-west-2',
+    ]);
+    const before = cloud.mutatingCalls().length;
+    const result = await apply({ plan: moved, clients: cloud.clients, store, env: {}, ...virtualTime() });
+
+    const channel = await cloud.clients
+      .mediaPackage('eu-west-1')
+      .send(new DescribeChannelCommand({ Id: 'curling-live-packager' }));
+    const passwords = channel.HlsIngest?.IngestEndpoints?.map((endpoint) => endpoint.Password) ?? [];
+    expect(passwords).toHaveLength(2);
+    const calls = cloud.mutatingCalls().slice(before);
+    expect(calls.map((call) => `${call.command} ${call.region}`).sort()).toEqual([
+      'CreateChannelCommand eu-west-1',
+      'DeleteChannelCommand us-west-2',
+      'PutParameterCommand us-west-2',
+      'PutParameterCommand us-west-2',
+    ]);
+    expect(
+      calls
+        .filter((call) => call.command === 'PutParameterCommand')
+        .map((call) => call.input)
+        .sort((a, b) => String((a as { Name: string }).Name).localeCompare((b as { Name: string }).Name)),
+    ).toStrictEqual(
+      [0, 1].map((pipeline) => ({
+        Name: `/mlds/curling-live/packager/password-p${pipeline}`,
+        Value: passwords[pipeline],
+        Type: 'SecureString',
+        Tier: 'Standard',
+        Overwrite: true,
+      })),
+    );
+    for (const pipeline of [0, 1]) {
+      const parameter = await cloud.clients.ssm(REGION).send(
+        new GetParameterCommand({
+          Name: `/mlds/curling-live/packager/password-p${pipeline}`,
+          WithDecryption: true,
+        }),
+      );
+      expect(parameter.Parameter?.Value).toBe(passwords[pipeline]);
+    }
+    expect(cloud.inventory().mediapackage.map((c) => c.region)).toEqual(['eu-west-1']);
+    expectStateMatchesCloud(result.state, cloud.inventory());
+    expect(result.outcomes.map((o) => `${o.address} ${o.outcome}`).sort()).toEqual([
+      'packager.channel created',
+      'packager.channel deleted',
+      'packager.password[0] updated',
+      'packager.password[1] updated',
+    ]);
+
+    const calm = cloud.calls().length;
+    await apply({
+      plan: packagerIn('eu-west-1', result.state),
+      clients: cloud.clients,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(cloud.calls()).toHaveLength(calm);
+  });
+
+  it('a lost state and a channel deleted by hand: the new channel’s passwords overwrite the parameters it adopts', async () => {
+    const cloud = createFakeCloud(instant);
+    await apply({
+      plan: fullPlan(),
+      clients: cloud.clients,
+      store: new FileStateStore(statePath()),
+      env: ENV,
+      ...virtualTime(),
+    });
+    await cloud.clients.mediaPackage(REGION).send(new DeleteChannelCommand({ Id: 'curling-live-packager' }));
+    const result = await apply({
+      plan: fullPlan(),
+      clients: cloud.clients,
+      store: new FileStateStore(statePath()),
+      env: ENV,
+      ...virtualTime(),
+    });
+    expect(
+      result.outcomes
+        .filter((o) => o.address.startsWith('packager.'))
+        .map((o) => `${o.address} ${o.outcome}`)
+        .sort(),
+    ).toEqual(['packager.channel created', 'packager.password[0] adopted', 'packager.password[1] adopted']);
+    expectStateMatchesCloud(result.state, cloud.inventory());
+    await expectPasswordsMatch(cloud.clients);
+  });
+
   it('updates what changed in place: tags on every kind, the MediaLive role policies, nothing else', async () => {
     const cloud = createFakeCloud(instant);
     const store = new FileStateStore(statePath());
@@ -601,7 +796,7 @@ describe('against the fake cloud', () => {
       expect([container.tags, container.policy]).toEqual([wanted('store'), undefined]);
     expect(inventory.mediapackage[0]?.tags).toEqual(wanted('packager'));
     for (const parameter of inventory.ssm) expect(parameter.tags.team).toBe('media');
-    expect(result.outcomes.every((o) => o.outcome === 'updated')).toBe(true);
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('updated'));
     expectStateMatchesCloud(result.state, inventory);
     await expectPasswordsMatch(cloud.clients);
   });

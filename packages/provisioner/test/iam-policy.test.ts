@@ -408,7 +408,8 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
     env: { WEB_PASSWORD_NEXT: 'web-password-two' },
     ...virtualTime(),
   });
-  expect(second.outcomes.every((o) => o.outcome === 'updated')).toBe(true);
+  expect(second.outcomes.length).toBeGreaterThan(0);
+  expect(second.outcomes.filter((o) => o.outcome !== 'updated')).toEqual([]);
 
   await expect(destroy({ clients, store, ...virtualTime() })).rejects.toBeInstanceOf(NotEmptyError);
   await destroy({ clients, store, force: true, ...virtualTime() });
@@ -483,11 +484,9 @@ describe('docs/iam-policy.json', () => {
       listOf(statement.Action).some((action) => action.startsWith('ssm:')),
     );
     expect(ssm.map((statement) => statement.Resource)).toEqual(['arn:aws:ssm:*:*:parameter/mlds/*']);
-    expect(
-      requirements
-        .filter((r) => r.action.startsWith('ssm:'))
-        .every((r) => /:parameter\/mlds\//.test(r.resource)),
-    ).toBe(true);
+    const ssmResources = requirements.filter((r) => r.action.startsWith('ssm:')).map((r) => r.resource);
+    expect(ssmResources.length).toBeGreaterThan(0);
+    expect(ssmResources.filter((resource) => !/:parameter\/mlds\//.test(resource))).toEqual([]);
   });
 
   describe('the check itself', () => {

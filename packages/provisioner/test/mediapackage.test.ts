@@ -9,7 +9,7 @@ import {
   TooManyRequestsException,
   UnprocessableEntityException,
 } from '@aws-sdk/client-mediapackage';
-import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -173,6 +173,7 @@ describe('MediaPackage channel: apply', () => {
     expect(result.outcomes.find((o) => o.address === 'packager.channel')?.outcome).toBe('read');
 
     mocks.ssm.on(DeleteParameterCommand).resolves({});
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: TAG_LIST });
     const destroyed = await destroy({ clients: aws, store, ...virtualTime() });
     expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand)).toHaveLength(0);
     expect(mocks.mediaPackage.commandCalls(ListOriginEndpointsCommand)).toHaveLength(0);
@@ -329,13 +330,18 @@ describe('MediaPackage channel: destroy', () => {
     mocks.mediaPackage
       .on(ListOriginEndpointsCommand)
       .resolves({ OriginEndpoints: [{ Id: 'hls' }, { Id: 'dash' }] });
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: TAG_LIST });
     const store = new MemoryStateStore(channelState());
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEmptyError);
     expect((error as NotEmptyError).blockers).toEqual([
       { address: 'packager.channel', name: CHANNEL, reason: 'the channel has 2 origin endpoint(s)' },
     ]);
-    expect(mocks.ssm.calls()).toHaveLength(0);
+    // Only looked up (our tag), never deleted.
+    expect(mocks.ssm.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'ListTagsForResourceCommand',
+      'ListTagsForResourceCommand',
+    ]);
     expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand)).toHaveLength(0);
     expect(store.writes).toEqual([]);
   });
@@ -351,11 +357,14 @@ describe('MediaPackage channel: destroy', () => {
       expect(mocks.ssm.commandCalls(DeleteParameterCommand)).toHaveLength(2);
       return {};
     });
+    // Looked up before the delete, then once more still there while the deletion runs on.
     mocks.mediaPackage
       .on(DescribeChannelCommand)
       .resolvesOnce(channelOutput())
+      .resolvesOnce(channelOutput())
       .rejects(new NotFoundException({ message: 'gone', $metadata: meta(404) }));
     mocks.ssm.on(DeleteParameterCommand).resolves({});
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: TAG_LIST });
     const store = new MemoryStateStore(channelState());
     const result = await destroy({ clients: aws, store, force: true, ...virtualTime() });
     expect(
@@ -367,7 +376,7 @@ describe('MediaPackage channel: destroy', () => {
     expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Id: CHANNEL },
     ]);
-    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(2);
+    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(3);
     expect(
       mocks.ssm
         .commandCalls(DeleteParameterCommand)
@@ -422,6 +431,7 @@ describe('MediaPackage channel: destroy', () => {
       .on(DeleteChannelCommand)
       .rejects(new ForbiddenException({ message: 'not allowed', $metadata: meta(403) }));
     mocks.ssm.on(DeleteParameterCommand).resolves({});
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: TAG_LIST });
     const store = new MemoryStateStore(channelState());
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect((error as ApplyFailedError).failures.map((f) => f.address)).toEqual(['packager.channel']);

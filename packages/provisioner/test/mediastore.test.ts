@@ -210,10 +210,21 @@ describe('MediaStore container: apply', () => {
   });
 });
 
+/** Destroy looks the container up (ours), then describes it before emptying; after that it is gone. */
+function oursUntilDeleted(mocks: ReturnType<typeof mockedClients>['mocks']) {
+  mocks.mediaStore
+    .on(DescribeContainerCommand)
+    .resolvesOnce(container('ACTIVE'))
+    .resolvesOnce(container('ACTIVE'))
+    .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+  mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
+}
+
 describe('MediaStore container: destroy', () => {
   it('refuses a container holding objects without --force, asking the data plane at the container’s endpoint', async () => {
     const { aws, mocks, requested } = mockedClients();
     mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
     mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [{ Name: 'live', Type: 'FOLDER' }] });
     const error = await destroy({
       clients: aws,
@@ -234,10 +245,7 @@ describe('MediaStore container: destroy', () => {
 
   it('with --force empties folder by folder, then deletes the container, retrying ContainerInUseException', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.mediaStore
-      .on(DescribeContainerCommand)
-      .resolvesOnce(container('ACTIVE'))
-      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    oursUntilDeleted(mocks);
     mocks.mediaStoreData.on(ListItemsCommand).callsFake((input) => {
       const key = `${input.Path ?? '(root)'} ${input.NextToken ?? ''}`.trim();
       const pages: Record<string, object> = {
@@ -297,10 +305,7 @@ describe('MediaStore container: destroy', () => {
     const folders = Array.from({ length: 12 }, (_, i) => `f${i}`);
     const listedAt: number[] = [];
     const deletedAt: number[] = [];
-    mocks.mediaStore
-      .on(DescribeContainerCommand)
-      .resolvesOnce(container('ACTIVE'))
-      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    oursUntilDeleted(mocks);
     mocks.mediaStoreData.on(ListItemsCommand).callsFake((input) => {
       listedAt.push(time.clock());
       if (!input.Path) return { Items: folders.map((Name) => ({ Name, Type: 'FOLDER' })) };
@@ -319,6 +324,54 @@ describe('MediaStore container: destroy', () => {
     expect(busiest(listedAt)).toBeLessThanOrEqual(5);
     expect(busiest(deletedAt)).toBeLessThanOrEqual(100);
     expect(busiest(deletedAt)).toBeGreaterThan(5);
+  });
+
+  it('lists at most 5 folders per second, however little each holds', async () => {
+    const { aws, mocks } = mockedClients();
+    const time = virtualTime();
+    const listedAt: number[] = [];
+    oursUntilDeleted(mocks);
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake((input) => {
+      listedAt.push(time.clock());
+      if (!input.Path)
+        return { Items: Array.from({ length: 20 }, (_, i) => ({ Name: `f${i}`, Type: 'FOLDER' })) };
+      return { Items: [{ Name: 'index.m3u8', Type: 'OBJECT' }] };
+    });
+    mocks.mediaStoreData.on(DeleteObjectCommand).resolves({});
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({ clients: aws, store: new MemoryStateStore(containerState()), force: true, ...time });
+    expect(listedAt).toHaveLength(21);
+    expect(mocks.mediaStoreData.commandCalls(DeleteObjectCommand)).toHaveLength(20);
+    const busiest = Math.max(
+      ...listedAt.map((start) => listedAt.filter((t) => t >= start && t < start + 1000).length),
+    );
+    expect(busiest).toBe(5);
+  });
+
+  it('keeps the entry as `deleting` until DescribeContainer no longer finds the container', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore(containerState());
+    const time = virtualTime();
+    let deleted = false;
+    mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
+    mocks.mediaStore.on(DeleteContainerCommand).callsFake(() => {
+      deleted = true;
+      return {};
+    });
+    let pollsAfterDelete = 0;
+    mocks.mediaStore.on(DescribeContainerCommand).callsFake(() => {
+      if (!deleted) return container('ACTIVE');
+      pollsAfterDelete++;
+      expect(store.doc?.resources.map((r) => r.status)).toEqual(['deleting']);
+      if (pollsAfterDelete <= 2)
+        return { Container: { ...container('ACTIVE').Container, Status: 'DELETING' } };
+      throw new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) });
+    });
+    const result = await destroy({ clients: aws, store, ...time });
+    expect(pollsAfterDelete).toBe(3);
+    expect(time.sleeps).toEqual([2000, 3000]);
+    expect(result.state?.resources).toEqual([]);
   });
 
   it('treats a container already gone as deleted', async () => {

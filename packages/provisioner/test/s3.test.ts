@@ -3,6 +3,7 @@ import {
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
@@ -361,17 +362,109 @@ describe('S3 bucket: apply', () => {
     expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
     expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
   });
+
+  it.each([
+    ['alone, deletes the policy', [], { deleted: true }],
+    [
+      'next to a statement of the user, puts that one back',
+      [{ Sid: 'Audit', Effect: 'Allow' }],
+      { deleted: false },
+    ],
+  ])(
+    'adopting a bucket a forced destroy stopped in lifts its write deny: %s',
+    async (_label, others, { deleted }) => {
+      const { aws, mocks } = mockedClients();
+      mocks.s3.resolves({});
+      mocks.s3.on(HeadBucketCommand).resolves({});
+      mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+      const deny = {
+        Sid: 'MldsDenyWritesWhileDestroying',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${BUCKET}/*`,
+      };
+      mocks.s3
+        .on(GetBucketPolicyCommand)
+        .resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [...others, deny] }) });
+      const halfDestroyed = bucketState();
+      for (const resource of halfDestroyed.resources) {
+        resource.status = 'deleting';
+        resource.properties = {};
+      }
+      const result = await apply({
+        plan: archive(REGION, false),
+        clients: aws,
+        store: new MemoryStateStore(halfDestroyed),
+        env: {},
+        ...virtualTime(),
+      });
+      expect(result.outcomes).toStrictEqual([
+        { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'adopted' },
+      ]);
+      expect(mocks.s3.commandCalls(GetBucketPolicyCommand).map((c) => c.args[0].input)).toStrictEqual([
+        { Bucket: BUCKET },
+      ]);
+      expect(mocks.s3.commandCalls(DeleteBucketPolicyCommand).map((c) => c.args[0].input)).toStrictEqual(
+        deleted ? [{ Bucket: BUCKET }] : [],
+      );
+      expect(
+        mocks.s3.commandCalls(PutBucketPolicyCommand).map((c) => ({
+          ...c.args[0].input,
+          Policy: JSON.parse(c.args[0].input.Policy ?? ''),
+        })),
+      ).toStrictEqual(
+        deleted ? [] : [{ Bucket: BUCKET, Policy: { Version: '2012-10-17', Statement: others } }],
+      );
+    },
+  );
+
+  it('adopting a bucket without the deny leaves its policy alone', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    mocks.s3.on(GetBucketPolicyCommand).rejects(
+      new S3ServiceException({
+        name: 'NoSuchBucketPolicy',
+        $fault: 'client',
+        $metadata: meta(404),
+        message: '',
+      }),
+    );
+    const crashed = bucketState();
+    for (const resource of crashed.resources) {
+      resource.status = 'creating';
+      resource.properties = {};
+    }
+    await apply({
+      plan: archive(REGION, false),
+      clients: aws,
+      store: new MemoryStateStore(crashed),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(GetBucketPolicyCommand)).toHaveLength(1);
+    expect(mocks.s3.commandCalls(DeleteBucketPolicyCommand)).toHaveLength(0);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
+  });
 });
+
+/** Destroy looks the bucket up first (there, with our tag); then HeadBucket answers 404 once it is deleted. */
+function answerOurs(mocks: ReturnType<typeof mockedClients>['mocks'], listedTimes = 1) {
+  let head = mocks.s3.on(HeadBucketCommand);
+  for (let i = 0; i < listedTimes; i++) head = head.resolvesOnce({});
+  head.rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+  mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+}
 
 describe('S3 bucket: destroy', () => {
   it('deletes an empty bucket and waits until HeadBucket says it is gone', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
     mocks.s3.on(DeleteBucketCommand).resolves({});
-    mocks.s3
-      .on(HeadBucketCommand)
-      .resolvesOnce({})
-      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    // Looked up (ours), then still listed once after DeleteBucket.
+    answerOurs(mocks, 2);
     const store = new MemoryStateStore(bucketState());
     const time = virtualTime();
     const result = await destroy({ clients: aws, store, ...time });
@@ -381,7 +474,10 @@ describe('S3 bucket: destroy', () => {
     expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Bucket: BUCKET },
     ]);
-    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(3);
+    expect(mocks.s3.commandCalls(GetBucketTaggingCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
     expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
     expect(result.state?.resources).toEqual([]);
     expect(time.sleeps).toHaveLength(1);
@@ -392,6 +488,7 @@ describe('S3 bucket: destroy', () => {
     mocks.s3
       .on(ListObjectVersionsCommand)
       .resolves({ Versions: [{ Key: 'a.ts', VersionId: 'null' }], IsTruncated: true });
+    answerOurs(mocks);
     const store = new MemoryStateStore(bucketState());
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEmptyError);
@@ -399,7 +496,11 @@ describe('S3 bucket: destroy', () => {
       { address: 'archive.bucket[0]', name: BUCKET, reason: 'the bucket holds objects or object versions' },
     ]);
     expect((error as Error).message).toMatch(/Nothing was deleted.*--force/s);
-    expect(mocks.s3.calls()).toHaveLength(1);
+    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'HeadBucketCommand',
+      'GetBucketTaggingCommand',
+      'ListObjectVersionsCommand',
+    ]);
     expect(store.writes).toEqual([]);
   });
 
@@ -436,7 +537,7 @@ describe('S3 bucket: destroy', () => {
       })
       .resolves({});
     mocks.s3.on(DeleteBucketCommand).resolves({});
-    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    answerOurs(mocks);
     const { events, onEvent } = collectEvents();
     const result = await destroy({
       clients: aws,
@@ -486,6 +587,66 @@ describe('S3 bucket: destroy', () => {
     );
   });
 
+  it('with --force splits a listing page of more than 1,000 versions into DeleteObjects calls of at most 1,000', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(rolePolicy) });
+    // A compatible endpoint that ignores the default page size of 1,000.
+    const versions = Array.from({ length: 2500 }, (_, i) => ({ Key: `seg/${i}.ts`, VersionId: `v${i}` }));
+    mocks.s3.on(ListObjectVersionsCommand).resolves({ Versions: versions, IsTruncated: false });
+    answerOurs(mocks);
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET, Delete: { Objects: versions.slice(0, 1000), Quiet: true } },
+      { Bucket: BUCKET, Delete: { Objects: versions.slice(1000, 2000), Quiet: true } },
+      { Bucket: BUCKET, Delete: { Objects: versions.slice(2000), Quiet: true } },
+    ]);
+  });
+
+  it('with --force deletes listed pages in parallel, at most 4 DeleteObjects at once', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(rolePolicy) });
+    const pages = 6;
+    let allListed: () => void = () => {};
+    const listed = new Promise<void>((resolve) => {
+      allListed = resolve;
+    });
+    mocks.s3.on(ListObjectVersionsCommand).callsFake((input) => {
+      const page = input.KeyMarker === undefined ? 0 : Number(input.KeyMarker) + 1;
+      if (page === pages - 1) allListed();
+      return {
+        Versions: [{ Key: `${page}`, VersionId: 'null' }],
+        IsTruncated: page < pages - 1,
+        ...(page < pages - 1 ? { NextKeyMarker: `${page}`, NextVersionIdMarker: 'null' } : {}),
+      };
+    });
+    let inFlight = 0;
+    let peak = 0;
+    mocks.s3.on(DeleteObjectsCommand).callsFake(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await listed;
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return {};
+    });
+    answerOurs(mocks);
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(bucketState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(pages);
+    expect(peak).toBe(4);
+  });
+
   it('with --force and no bucket policy, the deny is the whole policy', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
@@ -498,7 +659,7 @@ describe('S3 bucket: destroy', () => {
       }),
     );
     mocks.s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
-    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    answerOurs(mocks);
     await destroy({
       clients: aws,
       store: new MemoryStateStore(bucketState()),
@@ -528,7 +689,7 @@ describe('S3 bucket: destroy', () => {
         Errors: [{ Key: 'b', VersionId: '2', Code: 'SlowDown', Message: 'Please reduce your request rate.' }],
       })
       .resolves({});
-    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    answerOurs(mocks);
     await destroy({
       clients: aws,
       store: new MemoryStateStore(bucketState()),
@@ -555,7 +716,7 @@ describe('S3 bucket: destroy', () => {
       .resolvesOnce({ IsTruncated: false })
       .resolves({ Versions: [{ Key: 'late.ts', VersionId: 'null' }], IsTruncated: false });
     mocks.s3.on(DeleteBucketCommand).rejectsOnce(notEmpty()).resolves({});
-    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    answerOurs(mocks);
     await destroy({
       clients: aws,
       store: new MemoryStateStore(bucketState()),
@@ -570,16 +731,16 @@ describe('S3 bucket: destroy', () => {
 
   it('treats a bucket already gone as deleted', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.s3
-      .on(ListObjectVersionsCommand)
-      .rejects(new NoSuchBucket({ message: 'gone', $metadata: meta(404) }));
+    mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
     const result = await destroy({
       clients: aws,
       store: new MemoryStateStore(bucketState()),
       ...virtualTime(),
     });
     expect(result.state?.resources).toEqual([]);
-    expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'HeadBucketCommand',
+    ]);
     expect(result.outcomes).toEqual([
       { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'forgotten' },
     ]);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
@@ -12,7 +13,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
-import { type ApplyFailedError, MissingEnvironmentError, ResourceNotOursError } from '../src/errors.js';
+import { ApplyFailedError, MissingEnvironmentError, ResourceNotOursError } from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
 import {
   collectEvents,
@@ -327,6 +328,40 @@ describe('SSM parameter: secrets in errors', () => {
     expect(texts).not.toContain('web-secret-value');
     expect(texts).not.toContain('cdn-secret-value');
   });
+
+  it('redacts it in the SDK error kept as `cause` too, whatever prints it', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).callsFake((input) => {
+      const text = `Value '${input.Value}' at 'value' failed to satisfy constraint`;
+      const error = new ValidationException({ message: text, Message: text, $metadata: meta(400) });
+      // V8 formats a stack once, when first read: a logger that read it has it fixed with the secret.
+      void error.stack;
+      throw error;
+    });
+    const error = (await apply({
+      plan: webPlan(),
+      clients: aws,
+      store: new MemoryStateStore(),
+      env,
+    }).catch((e) => e)) as ApplyFailedError;
+    const causes = error.failures.map((f) => f.cause as ValidationException);
+    expect(causes).toEqual([expect.any(ValidationException), expect.any(ValidationException)]);
+    expect(causes.map((cause) => cause.Message).sort()).toStrictEqual([
+      "Value '(sensitive)' at 'value' failed to satisfy constraint",
+      "Value '(sensitive)' at 'value' failed to satisfy constraint",
+    ]);
+    // What Node prints for an uncaught error: message, stack, every field, the whole cause chain.
+    const printed = [
+      inspect(error, { depth: 10 }),
+      ...causes.map((cause) => inspect(cause)),
+      String(error.stack),
+    ];
+    for (const text of printed) {
+      expect(text).not.toContain('web-secret-value');
+      expect(text).not.toContain('cdn-secret-value');
+    }
+    expect(inspect(causes[0])).toContain("Value '(sensitive)' at 'value'");
+  });
 });
 
 describe('SSM parameter: destroy', () => {
@@ -335,6 +370,10 @@ describe('SSM parameter: destroy', () => {
     mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
     const store = new MemoryStateStore();
     await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.on(ListTagsForResourceCommand).callsFake((input) => ({
+      TagList: tagList(input.ResourceId === PARAM ? 'web' : 'cdn'),
+    }));
+    // Gone between the lookup and the delete.
     mocks.ssm.on(DeleteParameterCommand).callsFake((input) => {
       if (input.Name === PARAM) throw new ParameterNotFound({ message: 'gone', $metadata: meta(400) });
       return {};
@@ -347,5 +386,73 @@ describe('SSM parameter: destroy', () => {
         .sort(),
     ).toEqual(['/mlds/curling-live/cdn/password', PARAM]);
     expect(result.state?.resources).toEqual([]);
+  });
+
+  it('never deletes a recorded parameter that lost our tag: refuses it, keeps its entry, deletes the rest', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const store = new MemoryStateStore();
+    await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.reset();
+    mocks.ssm.on(ListTagsForResourceCommand).callsFake((input) => ({
+      TagList: input.ResourceId === PARAM ? [{ Key: 'team', Value: 'web' }] : tagList('cdn'),
+    }));
+    mocks.ssm.on(DeleteParameterCommand).resolves({});
+    const { events, onEvent } = collectEvents();
+    const error = await destroy({ clients: aws, store, onEvent, ...virtualTime() }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect((error as ApplyFailedError).failures.map((f) => [f.address, f.cause])).toEqual([
+      ['web.password', expect.any(ResourceNotOursError)],
+    ]);
+    expect((error as Error).message).toMatch(
+      /web\.password: ResourceNotOursError: \/mlds\/curling-live\/web\/password \(web\.password\) already exists without the tag mlds:workflow=curling-live \(its tags changed after mlds created it\)/,
+    );
+    expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Name: '/mlds/curling-live/cdn/password' },
+    ]);
+    expect(store.doc?.resources.map((r) => [r.address, r.status])).toEqual([['web.password', 'created']]);
+    expect(events.filter((e) => e.type === 'failed').map((e) => 'address' in e && e.address)).toEqual([
+      'web.password',
+    ]);
+  });
+
+  it('forgets, without deleting, a crashed run’s parameter whose name is held by someone else', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: 'team', Value: 'web' }] });
+    const store = new MemoryStateStore({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      region: REGION,
+      serial: 1,
+      resources: [
+        {
+          address: 'web.password',
+          kind: 'ssm-parameter',
+          name: PARAM,
+          region: REGION,
+          pipeline: null,
+          downstream: 'web',
+          status: 'creating',
+          tags: tagsOf('web'),
+          properties: { source: { env: 'WEB_PASSWORD' } },
+        },
+      ],
+    });
+    const { events, onEvent } = collectEvents();
+    const result = await destroy({ clients: aws, store, force: true, onEvent, ...virtualTime() });
+    expect(mocks.ssm.calls().map((c) => c.args[0].constructor.name)).toStrictEqual([
+      'ListTagsForResourceCommand',
+    ]);
+    expect(result.state?.resources).toEqual([]);
+    expect(result.outcomes).toStrictEqual([
+      { address: 'web.password', kind: 'ssm-parameter', outcome: 'forgotten' },
+    ]);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'progress',
+        address: 'web.password',
+        detail: `${PARAM} exists without this workflow's tag: left in place`,
+      }),
+    );
   });
 });

@@ -223,6 +223,14 @@ describe('FileStateStore: the lock', () => {
     await fresh.release();
   });
 
+  it('releases without error, and without removing it, a lock file someone rewrote as garbage', async () => {
+    const path = statePath();
+    const lock = await new FileStateStore(path, { hostname: 'build-1', pid: 4242 }).lock('apply');
+    await fs.writeFile(`${path}.lock`, '{"host": "bu');
+    await expect(lock.release()).resolves.toBeUndefined();
+    expect(await fs.readFile(`${path}.lock`, 'utf8')).toBe('{"host": "bu');
+  });
+
   it('treats an unreadable lock as held while it is fresh, and as stale once old', async () => {
     const path = statePath();
     await fs.mkdir(dirname(path), { recursive: true });

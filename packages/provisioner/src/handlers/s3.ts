@@ -233,6 +233,9 @@ export const s3BucketHandler: KindHandler = {
       );
     }
     await configure(rt, target);
+    // With a role, configure replaced the whole policy; without one, a deny left by a forced destroy that
+    // stopped midway would still refuse every write.
+    if (!mediaLiveRoleArnOf(target.properties)) await allowWritesAgain(rt, target);
     return found.recorded;
   },
 
@@ -309,27 +312,68 @@ export const s3BucketHandler: KindHandler = {
   },
 };
 
+interface PolicyDocument {
+  Version?: string;
+  Statement?: { Sid?: string }[] | { Sid?: string };
+}
+
+function statementsOf(policy: PolicyDocument): { Sid?: string }[] {
+  if (Array.isArray(policy.Statement)) return policy.Statement;
+  return policy.Statement ? [policy.Statement] : [];
+}
+
+/** The bucket's policy, or undefined when it has none. */
+async function readPolicy(
+  rt: Runtime,
+  target: { address: string; name: string; region: string },
+  alsoRetry?: (error: unknown) => string | undefined,
+): Promise<PolicyDocument | undefined> {
+  const s3 = rt.clients.s3(target.region);
+  try {
+    const output = await rt.call(
+      target.address,
+      () => s3.send(new GetBucketPolicyCommand({ Bucket: target.name })),
+      alsoRetry,
+    );
+    return output.Policy ? (JSON.parse(output.Policy) as PolicyDocument) : undefined;
+  } catch (error) {
+    if (hasS3Code(error, 'NoSuchBucketPolicy')) return undefined;
+    throw error;
+  }
+}
+
+/** Removes the deny a forced destroy adds, keeping every other statement. */
+async function allowWritesAgain(rt: Runtime, target: Target): Promise<void> {
+  const policy = await readPolicy(rt, target, bucketNotYetVisible);
+  if (!policy) return;
+  const statements = statementsOf(policy);
+  const kept = statements.filter((statement) => statement.Sid !== DENY_WRITES_SID);
+  if (kept.length === statements.length) return;
+  const s3 = rt.clients.s3(target.region);
+  if (kept.length === 0) {
+    await rt.call(target.address, () => s3.send(new DeleteBucketPolicyCommand({ Bucket: target.name })));
+    return;
+  }
+  const next = JSON.stringify({ ...policy, Statement: kept });
+  await rt.call(target.address, () =>
+    s3.send(new PutBucketPolicyCommand({ Bucket: target.name, Policy: next })),
+  );
+}
+
 /**
  * Adds a Deny on s3:PutObject for everyone, keeping the existing statements, so a running channel cannot refill
  * the bucket while it is emptied. False when the bucket is already gone.
  */
 async function denyWrites(rt: Runtime, resource: StateResource): Promise<boolean> {
   const s3 = rt.clients.s3(resource.region);
-  let policy: { Version?: string; Statement?: { Sid?: string }[] } = { Version: '2012-10-17', Statement: [] };
+  let policy: PolicyDocument = { Version: '2012-10-17', Statement: [] };
   try {
-    const output = await rt.call(resource.address, () =>
-      s3.send(new GetBucketPolicyCommand({ Bucket: resource.name })),
-    );
-    if (output.Policy) policy = JSON.parse(output.Policy) as typeof policy;
+    policy = (await readPolicy(rt, resource)) ?? policy;
   } catch (error) {
     if (error instanceof NoSuchBucket) return false;
-    if (!hasS3Code(error, 'NoSuchBucketPolicy')) throw error;
+    throw error;
   }
-  const statements = Array.isArray(policy.Statement)
-    ? policy.Statement
-    : policy.Statement
-      ? [policy.Statement]
-      : [];
+  const statements = statementsOf(policy);
   if (statements.some((statement) => statement.Sid === DENY_WRITES_SID)) return true;
   const next = {
     ...policy,
