@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const cliDir = fileURLToPath(new URL('../packages/cli/', import.meta.url));
-const { ensureBuilt, defaultOutdir } = await import(pathToFileURL(join(cliDir, 'build.mjs')).href);
+const { ensureBuilt, defaultOutdir, BIN } = await import(pathToFileURL(join(cliDir, 'build.mjs')).href);
 
 try {
   await ensureBuilt();
@@ -36,6 +36,6 @@ if (
 
 // In this process rather than a child: one Node start-up fewer, and stdio, signals and the exit code (set by
 // the bin as process.exitCode) are the bin's own.
-const bin = join(defaultOutdir, 'mlds.js');
+const bin = join(defaultOutdir, BIN);
 process.argv = [process.argv[0] ?? process.execPath, bin, ...process.argv.slice(2)];
 await import(pathToFileURL(bin).href);

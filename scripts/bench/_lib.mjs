@@ -19,7 +19,7 @@ export async function createBench() {
   const bench = {
     repoRoot,
     /** The built bin, as `pnpm mlds` runs it. */
-    cliBin: join(build.defaultOutdir, 'mlds.js'),
+    cliBin: join(build.defaultOutdir, build.BIN),
     seedWorkflow: join(repoRoot, 'packages/fixtures/workflows/curling-live.yaml'),
 
     /** A directory for generated files, removed at the end. */

@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-import module from 'node:module';
-
 // Start-up time matters (`mlds plan` should start nearly as fast as Node itself): process.stdout, process.stdin
 // and process.stderr each load Node's stream modules when first read, so none is read unless it is needed.
 
@@ -9,24 +6,24 @@ if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write(`mlds needs Node.js 22.3 or later; this is Node.js ${process.version}.\n`);
   process.exitCode = 1;
 } else {
-  // Before the rest is loaded: Node then caches the compiled code of every chunk, and later starts are faster.
-  module.enableCompileCache?.();
   const stdout = fileStdout() ?? pipeOrTerminalStdout();
-  const { main } = await import('./main.js');
-  process.exitCode = await main({
-    argv: process.argv.slice(2),
-    cwd: process.cwd(),
-    env: process.env,
-    stdout: stdout.writer,
-    stderr: { write: (chunk: string) => process.stderr.write(chunk) },
-    // Only `-` (the workflow on stdin) and confirmations read it.
-    stdin: {
-      get isTTY() {
-        return process.stdin.isTTY;
+  // No top-level await: the bundle is CommonJS (see build.mjs).
+  void import('./main.js').then(async ({ main }) => {
+    process.exitCode = await main({
+      argv: process.argv.slice(2),
+      cwd: process.cwd(),
+      env: process.env,
+      stdout: stdout.writer,
+      stderr: { write: (chunk: string) => process.stderr.write(chunk) },
+      // Only `-` (the workflow on stdin) and confirmations read it.
+      stdin: {
+        get isTTY() {
+          return process.stdin.isTTY;
+        },
+        [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
       },
-      [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
-    },
-    isTTY: stdout.isTTY,
+      isTTY: stdout.isTTY,
+    });
   });
 }
 

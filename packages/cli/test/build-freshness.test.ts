@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isStale } from '../build.mjs';
+import { BIN, isStale } from '../build.mjs';
 import { tempDir } from './helpers.js';
 
 // `pnpm mlds` rebuilds only when isStale says so: it must say so after any change to a file the build read.
@@ -16,7 +16,7 @@ function aBuild(startedAt: number): { outdir: string; input: string } {
   mkdirSync(outdir);
   writeFileSync(input, 'export {};');
   utimesSync(input, new Date(startedAt - 10_000), new Date(startedAt - 10_000));
-  writeFileSync(join(outdir, 'mlds.js'), '');
+  writeFileSync(join(outdir, BIN), '');
   writeFileSync(
     join(outdir, 'build-info.json'),
     JSON.stringify({ startedAt, inputs: [relative(packageDir, input)] }),
@@ -46,7 +46,7 @@ describe('isStale', () => {
 
   it('is true when the bin or the build record is missing', async () => {
     const first = aBuild(startedAt);
-    rmSync(join(first.outdir, 'mlds.js'));
+    rmSync(join(first.outdir, BIN));
     expect(await isStale({ outdir: first.outdir })).toBe(true);
     const second = aBuild(startedAt);
     rmSync(join(second.outdir, 'build-info.json'));

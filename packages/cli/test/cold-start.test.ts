@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { examplePath, readExample } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../build.mjs';
 import { buildCliForTest, tempDir } from './helpers.js';
 
 // What keeps a cold `mlds plan` fast, on the bundle as users run it: stdout and stdin are left alone unless
@@ -29,7 +30,7 @@ interface Run {
 }
 
 function runBuilt({ argv, stdoutFd, input, env = {}, nodeArgs = [] }: Run) {
-  const result = spawnSync(process.execPath, [...nodeArgs, join(outdir, 'mlds.js'), ...argv], {
+  const result = spawnSync(process.execPath, [...nodeArgs, join(outdir, BIN), ...argv], {
     cwd: tempDir(),
     encoding: 'utf8',
     input,
