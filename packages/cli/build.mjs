@@ -1,6 +1,6 @@
-// Bundles the CLI with esbuild: dist/mlds.cjs (the bin) and dist/index.js (exports `main`), each in one file.
-// The bin is CommonJS: Node starts a CommonJS entry about 3 ms sooner than an ES module one, a tenth of what
-// mlds adds to Node's own start. Each command stays a module of its own, evaluated only when it runs (esbuild
+// Bundles the CLI with esbuild: dist/chunks/cli.cjs, loaded by the bin dist/mlds.cjs (a shim, see BIN_SHIM),
+// and dist/index.js (exports `main`), each in one file. The bundle is CommonJS: Node starts a CommonJS module
+// about 3 ms sooner than an ES module, a tenth of what mlds adds to Node's own start. Each command stays a module of its own, evaluated only when it runs (esbuild
 // wraps what `import()` reaches in a lazy initialiser). @mlds/core and yaml are bundled from source (the
 // `mlds-source` condition), so nothing needs building first, into a classic script that runs with a V8 code
 // cache (see buildCoreScript); the AWS SDK and the provisioner stay external and load only in the commands
