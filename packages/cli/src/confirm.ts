@@ -20,6 +20,11 @@ export interface ConfirmOptions {
   prompt: TextWriter;
 }
 
+/** Whether the change can go ahead at all: `--yes`, or a person at a terminal to ask (and no --json). */
+export function canConfirm(options: Pick<ConfirmOptions, 'yes' | 'json' | 'stdin'>): boolean {
+  return options.yes || (!options.json && isTerminal(options.stdin));
+}
+
 /**
  * True when the change may go ahead: `--yes`, or `yes` typed on a terminal. Anything else typed (or the end of
  * input) is false. Throws ConfirmationRequiredError, before anything is changed, when there is no one to ask.

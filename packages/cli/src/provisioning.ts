@@ -189,3 +189,67 @@ export function progressOf(context: CommandContext, clock: () => number): Progre
     every: context.every ?? everyWithTimer,
   });
 }
+
+/** The state's lock, held by the command; `store` hands it to the engine instead of locking again. */
+export interface HeldState {
+  store: StateStore;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the state's lock before the state is read and the plan shown, and holds it until the run ends, as
+ * Terraform does: a second run is told at once (exit 3), not after the question, and the plan approved is
+ * the plan that runs.
+ */
+async function holdStateLock(
+  provisioning: Provisioning,
+  command: 'apply' | 'destroy',
+  where: RunWhere,
+): Promise<HeldState> {
+  const { provisioner, store } = provisioning;
+  let lock: Awaited<ReturnType<StateStore['lock']>>;
+  try {
+    lock = await store.lock(command);
+  } catch (error) {
+    throw translateRunError(error, provisioner, where);
+  }
+  // The engine reports a lock taken over from a dead run; releasing stays with the command.
+  const handedOver = { info: lock.info, takenOverFrom: lock.takenOverFrom, release: async () => {} };
+  return {
+    store: {
+      lock: async () => handedOver,
+      read: () => store.read(),
+      write: (doc) => store.write(doc),
+    },
+    release: () => lock.release(),
+  };
+}
+
+/** A run that can go ahead: the provisioner loaded, and the state locked. */
+export interface Session {
+  provisioning: Provisioning;
+  held: HeldState;
+}
+
+/**
+ * Runs `work` with the state locked, from before it reads the state to the end of the run, when the command
+ * can go ahead at all (--yes, or someone at a terminal to ask). Otherwise runs it without a lock or the
+ * provisioner: it then shows what it would do, and confirm() stops it before anything is called.
+ */
+export async function inSession(
+  context: CommandContext,
+  where: RunWhere & { profile: string | undefined; canGoAhead: boolean },
+  work: (session: Session | undefined) => Promise<void>,
+): Promise<void> {
+  if (!where.canGoAhead) return work(undefined);
+  const provisioning = await startProvisioning(context, {
+    profile: where.profile,
+    statePath: where.statePath,
+  });
+  const held = await holdStateLock(provisioning, where.command, where);
+  try {
+    await work({ provisioning, held });
+  } finally {
+    await held.release();
+  }
+}

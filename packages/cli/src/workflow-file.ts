@@ -64,15 +64,32 @@ export async function loadWorkflowAndState(
   options: { file: string; statePath: string | undefined; region: string | undefined; sameWorkflow: boolean },
   context: { cwd: string; stdin: TextReader | undefined },
 ): Promise<WorkflowAndState> {
+  const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
+  return { loaded, statePath, state: await readRecordedState(loaded, statePath, options.sameWorkflow) };
+}
+
+/** The workflow file and where its state is: for commands that lock the state before reading it. */
+export async function loadWorkflowAndStatePath(
+  options: { file: string; statePath: string | undefined; region: string | undefined },
+  context: { cwd: string; stdin: TextReader | undefined },
+): Promise<Omit<WorkflowAndState, 'state'>> {
   const loaded = await loadWorkflow(options.file, {
     cwd: context.cwd,
     stdin: context.stdin,
     region: options.region,
   });
-  const statePath = statePathFor(context.cwd, options.statePath, loaded.workflow.workflow);
+  return { loaded, statePath: statePathFor(context.cwd, options.statePath, loaded.workflow.workflow) };
+}
+
+/** The state at `statePath`; undefined when nothing is applied yet. */
+export async function readRecordedState(
+  loaded: LoadedWorkflow,
+  statePath: StatePath,
+  sameWorkflow: boolean,
+): Promise<StateDocument | undefined> {
   const state = await readStateFile(statePath.absolute, statePath.shownAs);
-  if (options.sameWorkflow) checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
-  return { loaded, statePath, state };
+  if (sameWorkflow) checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
+  return state;
 }
 
 /** The plan, or InvalidWorkflowError when planning finds an error validation could not see. */

@@ -766,6 +766,38 @@ describe('a locked state', () => {
       expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
     },
   );
+  it.each([['apply'], ['destroy']])(
+    'mlds %s on a terminal: the lock is checked before the plan is shown and the question asked',
+    async (command) => {
+      if (command === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+      lockHeldByAnotherRun();
+      const stdin = terminalStdin('yes\n');
+      const run = await mlds([command, 'full.yaml'], { isTTY: true, stdin });
+      expect(run.code).toBe(3);
+      expect(run.stdout).toBe('');
+      expect(stdin.returned()).toBe(false);
+    },
+  );
+
+  it.each([['apply'], ['destroy']])(
+    'mlds %s holds the lock while it asks, and releases it when the answer is no',
+    async (command) => {
+      if (command === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+      const lockFile = join(cwd, `${STATE}.lock`);
+      let lockedWhileAsking: unknown;
+      const stdin = {
+        isTTY: true,
+        async *[Symbol.asyncIterator]() {
+          lockedWhileAsking = JSON.parse(readFileSync(lockFile, 'utf8')).command;
+          yield 'no\n';
+        },
+      };
+      const run = await mlds([command, 'full.yaml'], { isTTY: true, stdin });
+      expect(run.code).toBe(1);
+      expect(lockedWhileAsking).toBe(command);
+      expect(existsSync(lockFile)).toBe(false);
+    },
+  );
 });
 
 describe('progress on a terminal', () => {

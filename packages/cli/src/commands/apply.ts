@@ -7,13 +7,14 @@ import {
   type StateDocument,
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
+import { canConfirm, confirm } from '../confirm.js';
 import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
 import {
+  inSession,
   missingSecretsError,
   progressOf,
   ResultCollector,
-  startProvisioning,
+  type Session,
   translateRunError,
 } from '../provisioning.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
@@ -21,7 +22,13 @@ import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { readStateFile, type StatePath } from '../state-file.js';
-import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
+import type { TextReader } from '../terminal.js';
+import {
+  type LoadedWorkflow,
+  loadWorkflowAndStatePath,
+  planLoadedWorkflow,
+  readRecordedState,
+} from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
@@ -55,11 +62,31 @@ export interface ApplyDocument {
  * the destinations. Nothing to change: says so without calling AWS.
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
-  const { stdout, stderr, colors } = context;
-  const { loaded, statePath, state } = await loadWorkflowAndState(
-    { ...options, sameWorkflow: true },
+  const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
+  // The file `-` was read from stdin: no answer can come from there.
+  const answers = options.file === '-' ? undefined : context.stdin;
+  const canGoAhead = canConfirm({ yes: options.yes, json: options.json, stdin: answers });
+  await inSession(
     context,
+    { command: 'apply', file: loaded.file, statePath, profile: options.profile, canGoAhead },
+    (session) => applyInSession(options, context, { loaded, statePath, answers, session }),
   );
+}
+
+async function applyInSession(
+  options: ApplyOptions,
+  context: CommandContext,
+  prepared: {
+    loaded: LoadedWorkflow;
+    statePath: StatePath;
+    answers: TextReader | undefined;
+    /** Undefined when nobody can confirm: confirm() then stops the command before anything is called. */
+    session: Session | undefined;
+  },
+): Promise<void> {
+  const { stdout, stderr, colors } = context;
+  const { loaded, statePath } = prepared;
+  const state = await readRecordedState(loaded, statePath, true);
   const plan = planLoadedWorkflow(loaded, state);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
 
@@ -101,15 +128,15 @@ export async function apply(options: ApplyOptions, context: CommandContext): Pro
     command: 'apply',
     yes: options.yes,
     json: options.json,
-    // The file `-` was read from stdin: no answer can come from there.
-    stdin: options.file === '-' ? undefined : context.stdin,
+    stdin: prepared.answers,
     prompt: stdout,
     question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
   });
   if (!approved) throw new CancelledError('apply cancelled: nothing was changed');
+  if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
-  const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
-  const { provisioner, clients, store, clock, sleep } = provisioning;
+  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { store } = prepared.session.held;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;

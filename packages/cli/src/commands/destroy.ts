@@ -6,7 +6,7 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { Blocker, RunResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
+import { canConfirm, confirm } from '../confirm.js';
 import {
   CancelledError,
   count,
@@ -14,13 +14,14 @@ import {
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
-import { progressOf, ResultCollector, startProvisioning, translateRunError } from '../provisioning.js';
+import { inSession, progressOf, ResultCollector, type Session, translateRunError } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
 import { resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import type { Colors } from '../terminal.js';
-import { loadWorkflowAndState } from '../workflow-file.js';
+import type { StatePath } from '../state-file.js';
+import type { Colors, TextReader } from '../terminal.js';
+import { type LoadedWorkflow, loadWorkflowAndStatePath, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface DestroyOptions {
@@ -55,12 +56,31 @@ export interface DestroyDocument {
  * endpoints. The state file is kept, with no resources, as Terraform keeps an empty state.
  */
 export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
-  const { stdout, colors } = context;
   // Each resource is deleted in the Region the state records: --region has nothing to change here.
-  const { loaded, statePath, state } = await loadWorkflowAndState(
-    { ...options, region: undefined, sameWorkflow: true },
+  const { loaded, statePath } = await loadWorkflowAndStatePath({ ...options, region: undefined }, context);
+  const answers = options.file === '-' ? undefined : context.stdin;
+  const canGoAhead = canConfirm({ yes: options.yes, json: options.json, stdin: answers });
+  await inSession(
     context,
+    { command: 'destroy', file: loaded.file, statePath, profile: options.profile, canGoAhead },
+    (session) => destroyInSession(options, context, { loaded, statePath, answers, session }),
   );
+}
+
+async function destroyInSession(
+  options: DestroyOptions,
+  context: CommandContext,
+  prepared: {
+    loaded: LoadedWorkflow;
+    statePath: StatePath;
+    answers: TextReader | undefined;
+    /** Undefined when nobody can confirm: confirm() then stops the command before anything is deleted. */
+    session: Session | undefined;
+  },
+): Promise<void> {
+  const { stdout, colors } = context;
+  const { loaded, statePath } = prepared;
+  const state = await readRecordedState(loaded, statePath, true);
   const workflow = loaded.workflow.workflow;
 
   if (state === undefined || state.resources.length === 0) {
@@ -93,16 +113,15 @@ export async function destroy(options: DestroyOptions, context: CommandContext):
     command: 'destroy',
     yes: options.yes,
     json: options.json,
-    stdin: options.file === '-' ? undefined : context.stdin,
+    stdin: prepared.answers,
     prompt: stdout,
     question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
   });
   if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
+  if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
 
-  const { provisioner, clients, store, clock, sleep } = await startProvisioning(context, {
-    profile: options.profile,
-    statePath,
-  });
+  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { store } = prepared.session.held;
   const results = new ResultCollector(order);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
