@@ -1,5 +1,6 @@
 import type { AwsClients, EngineEvent, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
+import { canConfirm } from './confirm.js';
 import {
   DestroyRefusedError,
   FileSystemError,
@@ -13,6 +14,8 @@ import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
+import type { TextReader } from './terminal.js';
+import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
 
 // What apply and destroy share: loading the provisioner (and with it the AWS SDK) only when they run, building
 // its clients and state store from the command's context, and turning its errors into the CLI's own, which
@@ -231,24 +234,43 @@ export interface Session {
   held: HeldState;
 }
 
+/** What apply and destroy know before they read the state. */
+export interface PreparedRun {
+  loaded: LoadedWorkflow;
+  statePath: StatePath;
+  /** Where the confirmation is read: not stdin when the workflow itself came from it (`-`). */
+  answers: TextReader | undefined;
+  /** Undefined when nobody can confirm: confirm() then stops the command before anything is called. */
+  session: Session | undefined;
+}
+
 /**
- * Runs `work` with the state locked, from before it reads the state to the end of the run, when the command
- * can go ahead at all (--yes, or someone at a terminal to ask). Otherwise runs it without a lock or the
- * provisioner: it then shows what it would do, and confirm() stops it before anything is called.
+ * Loads the workflow, then runs `work` with the state locked, from before it reads the state to the end of the
+ * run, when the command can go ahead at all (--yes, or someone at a terminal to ask). Otherwise runs it without
+ * a lock or the provisioner: it then shows what it would do, and confirm() stops it before anything is called.
  */
-export async function inSession(
+export async function runLocked(
+  command: 'apply' | 'destroy',
+  options: {
+    file: string;
+    statePath: string | undefined;
+    region: string | undefined;
+    profile: string | undefined;
+    yes: boolean;
+    json: boolean;
+  },
   context: CommandContext,
-  where: RunWhere & { profile: string | undefined; canGoAhead: boolean },
-  work: (session: Session | undefined) => Promise<void>,
+  work: (prepared: PreparedRun) => Promise<void>,
 ): Promise<void> {
-  if (!where.canGoAhead) return work(undefined);
-  const provisioning = await startProvisioning(context, {
-    profile: where.profile,
-    statePath: where.statePath,
-  });
-  const held = await holdStateLock(provisioning, where.command, where);
+  const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
+  const answers = options.file === '-' ? undefined : context.stdin;
+  if (!canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
+    return work({ loaded, statePath, answers, session: undefined });
+  }
+  const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
+  const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
   try {
-    await work({ provisioning, held });
+    await work({ loaded, statePath, answers, session: { provisioning, held } });
   } finally {
     await held.release();
   }

@@ -7,14 +7,14 @@ import {
   type StateDocument,
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
-import { canConfirm, confirm } from '../confirm.js';
+import { confirm } from '../confirm.js';
 import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
 import {
-  inSession,
   missingSecretsError,
+  type PreparedRun,
   progressOf,
   ResultCollector,
-  type Session,
+  runLocked,
   translateRunError,
 } from '../provisioning.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
@@ -22,13 +22,7 @@ import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { readStateFile, type StatePath } from '../state-file.js';
-import type { TextReader } from '../terminal.js';
-import {
-  type LoadedWorkflow,
-  loadWorkflowAndStatePath,
-  planLoadedWorkflow,
-  readRecordedState,
-} from '../workflow-file.js';
+import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
@@ -62,27 +56,13 @@ export interface ApplyDocument {
  * the destinations. Nothing to change: says so without calling AWS.
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
-  const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
-  // The file `-` was read from stdin: no answer can come from there.
-  const answers = options.file === '-' ? undefined : context.stdin;
-  const canGoAhead = canConfirm({ yes: options.yes, json: options.json, stdin: answers });
-  await inSession(
-    context,
-    { command: 'apply', file: loaded.file, statePath, profile: options.profile, canGoAhead },
-    (session) => applyInSession(options, context, { loaded, statePath, answers, session }),
-  );
+  await runLocked('apply', options, context, (prepared) => applyPrepared(options, context, prepared));
 }
 
-async function applyInSession(
+async function applyPrepared(
   options: ApplyOptions,
   context: CommandContext,
-  prepared: {
-    loaded: LoadedWorkflow;
-    statePath: StatePath;
-    answers: TextReader | undefined;
-    /** Undefined when nobody can confirm: confirm() then stops the command before anything is called. */
-    session: Session | undefined;
-  },
+  prepared: PreparedRun,
 ): Promise<void> {
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;

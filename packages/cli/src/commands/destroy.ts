@@ -6,7 +6,7 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { Blocker, RunResult } from '@mlds/provisioner';
-import { canConfirm, confirm } from '../confirm.js';
+import { confirm } from '../confirm.js';
 import {
   CancelledError,
   count,
@@ -14,14 +14,19 @@ import {
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
-import { inSession, progressOf, ResultCollector, type Session, translateRunError } from '../provisioning.js';
+import {
+  type PreparedRun,
+  progressOf,
+  ResultCollector,
+  runLocked,
+  translateRunError,
+} from '../provisioning.js';
 import { writeJson } from '../render/json.js';
 import { resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import type { StatePath } from '../state-file.js';
-import type { Colors, TextReader } from '../terminal.js';
-import { type LoadedWorkflow, loadWorkflowAndStatePath, readRecordedState } from '../workflow-file.js';
+import type { Colors } from '../terminal.js';
+import { readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface DestroyOptions {
@@ -57,26 +62,15 @@ export interface DestroyDocument {
  */
 export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
   // Each resource is deleted in the Region the state records: --region has nothing to change here.
-  const { loaded, statePath } = await loadWorkflowAndStatePath({ ...options, region: undefined }, context);
-  const answers = options.file === '-' ? undefined : context.stdin;
-  const canGoAhead = canConfirm({ yes: options.yes, json: options.json, stdin: answers });
-  await inSession(
-    context,
-    { command: 'destroy', file: loaded.file, statePath, profile: options.profile, canGoAhead },
-    (session) => destroyInSession(options, context, { loaded, statePath, answers, session }),
+  await runLocked('destroy', { ...options, region: undefined }, context, (prepared) =>
+    destroyPrepared(options, context, prepared),
   );
 }
 
-async function destroyInSession(
+async function destroyPrepared(
   options: DestroyOptions,
   context: CommandContext,
-  prepared: {
-    loaded: LoadedWorkflow;
-    statePath: StatePath;
-    answers: TextReader | undefined;
-    /** Undefined when nobody can confirm: confirm() then stops the command before anything is deleted. */
-    session: Session | undefined;
-  },
+  prepared: PreparedRun,
 ): Promise<void> {
   const { stdout, colors } = context;
   const { loaded, statePath } = prepared;
