@@ -134,12 +134,15 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     const lines = error.blockers.map(
       (blocker) => `  ${blocker.address} (${blocker.name}): ${blocker.reason}`,
     );
+    const what = error.blockers.length === 1 ? 'this resource is' : 'these resources are';
+    // apply refuses too, when the workflow no longer lists a resource that still holds something.
+    const hint =
+      command === 'destroy'
+        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket, then deletes every object and origin endpoint, then the resources. There is no undo.`
+        : 'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.';
     return new DestroyRefusedError(
-      `destroy refused, nothing was deleted: ${error.blockers.length === 1 ? 'this resource is' : 'these resources are'} not empty\n${lines.join('\n')}`,
-      {
-        cause: error,
-        hint: `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`,
-      },
+      `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,
+      { cause: error, hint },
     );
   }
   if (error instanceof provisioner.ApplyFailedError) {

@@ -658,7 +658,7 @@ describe('mlds destroy', () => {
     expect(fake.inventory()).toStrictEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
     const state = readState();
     expect(state.resources).toStrictEqual([]);
-    expect(run.stdout).toContain('--force: each bucket and container is closed to new writes');
+    expect(run.stdout).toContain('--force: each bucket is closed to new writes');
     expect(run.stdout).toMatch(/^\[-\] archive\.bucket\[1\] deleted \(\d+\.\ds\)$/m);
     expect(run.stdout).toMatch(/^ {4}archive\.bucket\[1\]: deleted 1 object version\(s\)$/m);
     expect(run.stdout).toContain(

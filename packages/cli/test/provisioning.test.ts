@@ -87,6 +87,22 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     expect((error as MldsError).hint).toContain("'mlds destroy w.yaml --force'");
   });
 
+  it('NotEmptyError from apply (a resource the workflow dropped still holds objects) speaks of apply', () => {
+    const error = translate(
+      new provisioner.NotEmptyError([
+        { address: 'a.bucket[0]', name: 'w-a-p0', reason: 'the bucket holds objects or object versions' },
+      ]),
+      'apply',
+    );
+    expect((error as Error).message).toBe(
+      'apply refused, nothing was changed: this resource is not empty\n' +
+        '  a.bucket[0] (w-a-p0): the bucket holds objects or object versions',
+    );
+    expect((error as MldsError).hint).toBe(
+      'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.',
+    );
+  });
+
   it('ApplyFailedError → 1 with the redacted text of each failure, never its cause', () => {
     const cause = new Error('AccessDenied for password hunter2-from-the-sdk');
     const failed = new provisioner.ApplyFailedError(

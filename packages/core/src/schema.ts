@@ -138,7 +138,7 @@ export const NAME_RULE = '1-32 of a-z, 0-9 and -, starting and ending with a let
 
 const secretRef = {
   description:
-    'A reference to a secret, never the secret itself: `{ env: NAME }` reads it from the environment variable NAME when `mlds apply` runs (mlds then stores it in an SSM SecureString parameter), `{ ssmParameter: /name }` uses an existing SSM parameter.',
+    'A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter.',
   type: 'object',
   minProperties: 1,
   maxProperties: 1,
@@ -187,7 +187,7 @@ const downstreamProperties = {
   },
   mode: {
     description:
-      'live (default) or vod. VOD is for HLS only, and not to Akamai or MediaPackage, which take live streams only.',
+      'live (default) or vod. VOD is for HLS only and not to Akamai (live only); to MediaPackage it is a warning (the user guide disagrees with itself) and, with `outputGroup: mediapackage`, an error.',
     type: 'string',
     enum: ['live', 'vod'],
   },
@@ -235,11 +235,11 @@ const downstreamProperties = {
   },
   password: {
     ...secretRef,
-    description: `The password the downstream server asks for, if it asks for one. ${secretRef.description}`,
+    description: `The password the downstream server asks for, if it asks for one. ${secretRef.description} With \`{ env }\`, \`mlds apply\` reads the variable and stores the password in an SSM SecureString parameter, which the destination's PasswordParam names.`,
   },
   streamKey: {
     ...secretRef,
-    description: `rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. ${secretRef.description}`,
+    description: `rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. ${secretRef.description} MediaLive has no parameter reference for StreamName, so mlds never reads or prints the key: its destinations show \`(sensitive)\` there, for you to fill in from this reference when you create the channel.`,
   },
   auth: {
     description:

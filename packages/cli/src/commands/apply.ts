@@ -216,16 +216,16 @@ export const command: Command<ApplyOptions> = {
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
     {
-      command: 'SOCIAL_STREAM_KEY=... mlds apply curling-live.yaml --yes',
-      explanation: 'In CI: no question, the secret from the environment',
+      command: 'CDN_PASSWORD=... mlds apply cdn-live.yaml --yes',
+      explanation: 'In CI: no question; a password: { env: CDN_PASSWORD } stored in SSM',
     },
     {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",
       explanation: 'Apply, then the Destinations as JSON',
     },
     {
-      command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply curling-live.yaml --yes',
-      explanation: 'Against LocalStack',
+      command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',
+      explanation: 'Against LocalStack (S3 and SSM; see docs/localstack.md)',
     },
   ],
   toOptions: (args) => ({

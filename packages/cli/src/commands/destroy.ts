@@ -218,7 +218,7 @@ function renderDestroyPlan(
   if (force) {
     lines.push(
       colors.yellow(
-        '--force: each bucket and container is closed to new writes, then emptied (every object and version), and each MediaPackage channel loses its origin endpoints, before it is deleted.',
+        '--force: each bucket is closed to new writes (a bucket-policy deny), then emptied (every object version and delete marker); each container is emptied; each MediaPackage channel loses its origin endpoints; then each is deleted.',
       ),
     );
   }
