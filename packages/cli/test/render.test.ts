@@ -196,6 +196,21 @@ describe('renderPlanSummary', () => {
       'Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged.\n',
     );
   });
+
+  it('shows a resource mlds only reads (an existing channelId) as read, not create, though its action is create', () => {
+    const existing = {
+      action: 'create' as const,
+      ...resource('origin.channel', 'mediapackage-channel', 'their-channel', null),
+      existing: true as const,
+    };
+    const plan = aPlan({ resources: [existing] });
+    expect(renderPlanSummary(plan, plain)).toBe(
+      'Plan: 0 to create, 1 to read, 0 to update, 0 to delete, 0 unchanged.\n',
+    );
+    expect(renderPlan(plan, where, plain)).toMatch(
+      /\n {2}<= read {2}origin\.channel .* existing, read only\n/,
+    );
+  });
 });
 
 describe('diagnostics', () => {

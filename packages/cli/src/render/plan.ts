@@ -35,11 +35,22 @@ export function renderPlan(plan: Plan, where: { file: string; state: StateSummar
   ].join('\n');
 }
 
-/** `Plan: 3 to create, 0 to update, 0 to delete, 1 unchanged.` */
+/** `Plan: 3 to create, 0 to update, 0 to delete, 1 unchanged.`, and `1 to read` when there is one. */
 export function renderPlanSummary(plan: Plan, colors: Colors): string {
-  const tally: Record<Action, number> = { create: 0, update: 0, delete: 0, noop: 0 };
-  for (const resource of plan.resources) tally[resource.action] += 1;
-  return `${colors.bold('Plan:')} ${tally.create} to create, ${tally.update} to update, ${tally.delete} to delete, ${tally.noop} unchanged.\n`;
+  const tally: Record<ShownAction, number> = { create: 0, read: 0, update: 0, delete: 0, noop: 0 };
+  for (const resource of plan.resources) tally[shownAction(resource)] += 1;
+  const read = tally.read === 0 ? '' : `${tally.read} to read, `;
+  return `${colors.bold('Plan:')} ${tally.create} to create, ${read}${tally.update} to update, ${tally.delete} to delete, ${tally.noop} unchanged.\n`;
+}
+
+/**
+ * What a person should read for a resource's action: a resource mlds only reads (an existing `channelId`) is
+ * `create` in the JSON, where the action set is fixed, but mlds never creates it.
+ */
+type ShownAction = Action | 'read';
+
+function shownAction(resource: ResourceChange): ShownAction {
+  return resource.existing === true && resource.action === 'create' ? 'read' : resource.action;
 }
 
 function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
@@ -68,18 +79,21 @@ function outputGroupLines(plan: Plan, colors: Colors): string[] {
   return alignColumns([['NAME', 'TYPE', 'DESTINATION', 'WHY'].map((title) => colors.dim(title)), ...rows]);
 }
 
-const ACTION_SYMBOLS: Record<Action, string> = {
+const ACTION_SYMBOLS: Record<ShownAction, string> = {
   create: '+ create',
+  read: '<= read',
   update: '~ update',
   delete: '- delete',
   noop: '  noop',
 };
 
-function actionLabel(action: Action, colors: Colors): string {
+function actionLabel(action: ShownAction, colors: Colors): string {
   const symbol = ACTION_SYMBOLS[action];
   switch (action) {
     case 'create':
       return colors.green(symbol);
+    case 'read':
+      return colors.cyan(symbol);
     case 'update':
       return colors.yellow(symbol);
     case 'delete':
@@ -100,7 +114,7 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   const withNotes = notes.some((note) => note !== '');
   const titles = ['ACTION', 'ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', ...(withNotes ? ['NOTE'] : [])];
   const rows = resources.map((resource, index) => [
-    actionLabel(resource.action, colors),
+    actionLabel(shownAction(resource), colors),
     resource.address,
     resource.kind,
     resource.name,
