@@ -402,14 +402,6 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     });
   }
 
-  if (current?.status === 'created') {
-    return tracked(run, target, 'update', async () => {
-      const recorded = await handler.update(rt, target, current, rewrites);
-      await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
-      return 'updated';
-    });
-  }
-
   const adoptOrRefuse = async (
     found: Awaited<ReturnType<typeof handler.find>>,
   ): Promise<Outcome | undefined> => {
@@ -427,11 +419,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     return 'adopted';
   };
 
-  await tracked(run, target, current ? 'recover' : 'create', async () => {
-    if (current) {
-      const outcome = await adoptOrRefuse(await handler.find(rt, target));
-      if (outcome) return outcome;
-    }
+  const create = async (): Promise<Outcome> => {
     // The intent goes to disk before the call, so a crash right after it leaves a name to look up.
     await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
     let created: Recorded | { exists: true };
@@ -448,6 +436,29 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     }
     await keeper.put(stateEntry(run, target, 'created', keeper.get(target), created));
     return 'created';
+  };
+
+  if (current?.status === 'created') {
+    return tracked(run, target, 'update', async () => {
+      // Since it was recorded, someone may have deleted it or taken it over (removed our tag): an update
+      // must neither re-tag nor open to the MediaLive role what is no longer this workflow's.
+      const found = await handler.find(rt, target);
+      if (found.status === 'foreign') {
+        throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
+      }
+      if (found.status === 'absent') return create();
+      const recorded = await handler.update(rt, target, current, rewrites);
+      await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
+      return 'updated';
+    });
+  }
+
+  await tracked(run, target, current ? 'recover' : 'create', async () => {
+    if (current) {
+      const outcome = await adoptOrRefuse(await handler.find(rt, target));
+      if (outcome) return outcome;
+    }
+    return create();
   });
 }
 

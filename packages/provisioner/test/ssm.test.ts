@@ -253,12 +253,64 @@ describe('SSM parameter: apply', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(['unchanged', 'unchanged']);
   });
 
+  it('an update never re-tags a parameter someone took over (our tag removed): it fails naming it, and changes nothing', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.resolves({});
+    const store = new MemoryStateStore();
+    const first = await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.resetHistory();
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: 'owner', Value: 'someone-else' }] });
+    const error = await apply({
+      plan: webPlan({ tags: { team: 'sports' } }, first.state),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => [f.address, f.cause])).toEqual([
+      ['web.password', expect.any(ResourceNotOursError)],
+      ['cdn.password', expect.any(ResourceNotOursError)],
+    ]);
+    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(store.doc?.resources.map((r) => r.status)).toEqual(['created', 'created']);
+  });
+
+  it('an update re-creates a parameter deleted by hand since it was recorded', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm.resolves({});
+    const store = new MemoryStateStore();
+    const first = await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
+    mocks.ssm.resetHistory();
+    mocks.ssm
+      .on(ListTagsForResourceCommand)
+      .rejects(new InvalidResourceId({ message: 'gone', $metadata: meta(400) }));
+    await apply({
+      plan: webPlan({ tags: { team: 'sports' } }, first.state),
+      clients: aws,
+      store,
+      env,
+      ...virtualTime(),
+    });
+    expect(
+      mocks.ssm
+        .commandCalls(PutParameterCommand)
+        .map((c) => c.args[0].input.Name)
+        .sort(),
+    ).toStrictEqual(['/mlds/curling-live/cdn/password', PARAM]);
+    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
+  });
+
   it('on a tag change retags without touching the value; on a new source rewrites it with Overwrite and no Tags', async () => {
     const { aws, mocks } = mockedClients();
     mocks.ssm.resolves({});
     const store = new MemoryStateStore();
     const first = await apply({ plan: webPlan(), clients: aws, store, env, ...virtualTime() });
     mocks.ssm.resetHistory();
+    // Each update looks the parameter up first: still tagged as this workflow's.
+    mocks.ssm.on(ListTagsForResourceCommand).callsFake((input) => ({
+      TagList: tagList(input.ResourceId === PARAM ? 'web' : 'cdn'),
+    }));
 
     const retagged = await apply({
       plan: webPlan({ tags: { team: 'sports' } }, first.state),
