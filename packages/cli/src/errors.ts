@@ -13,6 +13,8 @@ export const ExitCode = {
   invalid: 2,
   /** The state is locked by another run. */
   locked: 3,
+  /** `plan --detailed-exitcode`: the plan has changes (contract §10); not a failure. */
+  planHasChanges: 4,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -123,6 +125,16 @@ export class DestroyRefusedError extends MldsError {
   override name = 'DestroyRefusedError';
 }
 
+/** A saved plan no longer fits: the state or the workflow file changed since it was made. Nothing was called. */
+export class SavedPlanStaleError extends MldsError {
+  override name = 'SavedPlanStaleError';
+}
+
+/** A file that says it is a saved plan (`kind`) but is not one this mlds can apply. Nothing was called. */
+export class SavedPlanInvalidError extends UsageError {
+  override name = 'SavedPlanInvalidError';
+}
+
 /** `output` needs values that only apply records, and the state does not hold them (yet). */
 export class NotAppliedError extends MldsError {
   override name = 'NotAppliedError';
@@ -142,6 +154,8 @@ const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Err
   [OperationFailedError, ExitCode.failed],
   [DestroyRefusedError, ExitCode.failed],
   [NotAppliedError, ExitCode.failed],
+  // Terraform's "Saved plan is stale" exits 1: the operation did not happen because the world moved on.
+  [SavedPlanStaleError, ExitCode.failed],
 ];
 
 /** The exit code for a failure (contract §3). Anything unforeseen is an operation that failed: 1. */

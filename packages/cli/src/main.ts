@@ -134,8 +134,8 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     sleep: options.sleep,
     every: options.every,
   };
-  await command.run(command.toOptions(args), context);
-  return ExitCode.ok;
+  const code = await command.run(command.toOptions(args), context);
+  return typeof code === 'number' ? code : ExitCode.ok;
 }
 
 async function loadCommand(name: string): Promise<Command<unknown>> {

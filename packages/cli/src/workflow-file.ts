@@ -22,6 +22,8 @@ export interface LoadedWorkflow {
   workflow: Workflow;
   /** Warnings and infos of validation. */
   diagnostics: Diagnostic[];
+  /** The text the workflow was parsed from: what a saved plan's content hash is taken of. */
+  text: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function loadWorkflow(
     const name = parsed.input?.workflow;
     throw new InvalidWorkflowError(shownAs, typeof name === 'string' ? name : undefined, parsed.diagnostics);
   }
-  return { file: shownAs, workflow: parsed.workflow, diagnostics: parsed.diagnostics };
+  return { file: shownAs, workflow: parsed.workflow, diagnostics: parsed.diagnostics, text };
 }
 
 /** A workflow file and the state that goes with it. */

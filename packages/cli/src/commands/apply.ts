@@ -20,13 +20,17 @@ import {
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
+import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { readStateFile, type StatePath } from '../state-file.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
-  /** The workflow file; `-` reads stdin (then --yes is needed: stdin is not free for a confirmation). */
+  /**
+   * The workflow file; `-` reads stdin (then --yes is needed: stdin is not free for a confirmation). Or a plan
+   * saved by `plan --out`, told apart by its content.
+   */
   file: string;
   /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
   statePath: string | undefined;
@@ -56,6 +60,13 @@ export interface ApplyDocument {
  * the destinations. Nothing to change: says so without calling AWS.
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
+  const saved = readSavedPlanArgument(options.file, context.cwd);
+  if (saved !== undefined) {
+    await applySavedPlan(saved, options, context, (prepared, approved) =>
+      applyPrepared(options, context, prepared, approved),
+    );
+    return;
+  }
   await runLocked('apply', options, context, (prepared) => applyPrepared(options, context, prepared));
 }
 
@@ -63,11 +74,13 @@ async function applyPrepared(
   options: ApplyOptions,
   context: CommandContext,
   prepared: PreparedRun,
+  /** A saved plan, checked against the locked state: applied as it is, without asking. */
+  approved?: ApprovedPlan,
 ): Promise<void> {
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = await readRecordedState(loaded, statePath, true);
-  const plan = planLoadedWorkflow(loaded, state);
+  const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
+  const plan = approved?.plan ?? planLoadedWorkflow(loaded, state);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
 
   // Also with --json: its document has no room for them, and stderr is free.
@@ -97,22 +110,27 @@ async function applyPrepared(
   const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
   if (missing.length > 0) throw missingSecretsError(missing);
 
-  if (!options.json) {
+  if (!options.json && approved !== undefined) {
+    stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
+    stdout.write(renderPlanSummary(plan, colors));
+  } else if (!options.json) {
     // What a previous apply recorded is shown as it is, not as `(known after apply)`.
     const shown = { ...plan, destinations: destinationsAfter(plan, state) };
     const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } };
     stdout.write(renderPlan(shown, where, colors));
     stdout.write(renderPlanSummary(plan, colors));
   }
-  const approved = await confirm({
-    command: 'apply',
-    yes: options.yes,
-    json: options.json,
-    stdin: prepared.answers,
-    prompt: stdout,
-    question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
-  });
-  if (!approved) throw new CancelledError('apply cancelled: nothing was changed');
+  const confirmed =
+    approved !== undefined ||
+    (await confirm({
+      command: 'apply',
+      yes: options.yes,
+      json: options.json,
+      stdin: prepared.answers,
+      prompt: stdout,
+      question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
+    }));
+  if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
   const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
@@ -195,7 +213,7 @@ async function readStateAfterFailure(statePath: StatePath): Promise<StateDocumen
   }
 }
 
-const usage = 'mlds apply <file> [options]';
+const usage = 'mlds apply <file> | <planfile> [options]';
 
 export const command: Command<ApplyOptions> = {
   usage,
@@ -209,6 +227,12 @@ export const command: Command<ApplyOptions> = {
     "and endpoints come from the AWS SDK's own configuration (the credential chain, AWS_PROFILE or --profile,",
     'AWS_ENDPOINT_URL[_<SERVICE>] for LocalStack); each resource is created in the Region the plan gives it.',
     'If some resources fail, the others are still created and recorded: fix the cause and run apply again.',
+    '',
+    'Given a plan saved by `mlds plan <file> --out <planfile>` instead of a workflow file (told apart by its',
+    'content: JSON with "kind": "mlds-saved-plan"), applies exactly that plan without planning again and without',
+    'asking, as `terraform apply planfile` does; it refuses, with exit 1 and no AWS call, when the state changed',
+    'since the plan was made (its lineage or serial differ) or the workflow file changed. The plan file records',
+    'its state file and Region: --state and --region do not go with it.',
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
@@ -222,6 +246,10 @@ export const command: Command<ApplyOptions> = {
     {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",
       explanation: 'Apply, then the Destinations as JSON',
+    },
+    {
+      command: 'mlds plan curling-live.yaml --out curling-live.plan && mlds apply curling-live.plan',
+      explanation: 'Review a plan, then apply exactly that plan (refused if the state moved on meanwhile)',
     },
     {
       command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',

@@ -1,5 +1,5 @@
 import type { RunEnvironment } from '../aws.js';
-import { UsageError } from '../errors.js';
+import { type ExitCode, UsageError } from '../errors.js';
 import type { Colors, Env, TextReader, TextWriter } from '../terminal.js';
 
 /** One command-line option: what `parseArgs` needs, plus its line in `--help`. */
@@ -59,7 +59,8 @@ export interface Command<Options> {
   options?: Readonly<Record<string, OptionSpec>>;
   examples: ReadonlyArray<{ command: string; explanation: string }>;
   toOptions(args: ParsedArguments): Options;
-  run(options: Options, context: CommandContext): Promise<void>;
+  /** Resolves to the exit code when it is not 0 without a failure (`plan --detailed-exitcode`'s 4). */
+  run(options: Options, context: CommandContext): Promise<void | ExitCode>;
 }
 
 /** Exactly one positional argument, the workflow file (`-` reads stdin). */

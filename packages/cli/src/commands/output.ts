@@ -2,17 +2,18 @@ import {
   FORMAT_VERSION,
   type OutputDestination,
   type Pipeline,
+  type Plan,
   type ResourceKind,
   type ResourceStatus,
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
-import { NotAppliedError } from '../errors.js';
+import { NotAppliedError, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations, renderStateResources } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
 import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
 
 export interface OutputOptions {
   /** The workflow file; `-` reads stdin. */
@@ -22,6 +23,8 @@ export interface OutputOptions {
   /** `--region`: replaces the workflow's Region, as it did for apply. */
   region: string | undefined;
   json: boolean;
+  /** The one destination to print (its MediaLive destination Id, the downstream's name); undefined for all. */
+  destinationId: string | undefined;
 }
 
 /** What `output --json` prints (contract §4, last paragraph). */
@@ -64,15 +67,19 @@ export async function output(options: OutputOptions, context: CommandContext): P
     serial: 0,
     resources: [],
   };
-  const { destinations, missing } = resolveDestinations(plan, recorded);
+  const resolved = resolveDestinations(plan, recorded);
+  // One destination needs only the resources of its own downstream entries to be applied.
+  const serves = destinationFilter(plan, options.destinationId, loaded.file);
+  const destinations = resolved.destinations.filter((destination) => serves.destination(destination.Id));
+  const wanted = new Set(plan.resources.filter((r) => serves.downstream(r.downstream)).map((r) => r.address));
   // A resource still to create may be named in a destination whose value the plan already knows (a bucket):
   // that value is not real until the resource exists.
   const notApplied = [
     ...new Set([
-      ...missing,
+      ...resolved.missing,
       ...plan.resources.filter((resource) => resource.action === 'create').map((r) => r.address),
     ]),
-  ];
+  ].filter((address) => wanted.has(address));
   if (notApplied.length > 0) {
     const rerun = `mlds apply ${loaded.file}`;
     throw state === undefined
@@ -85,7 +92,13 @@ export async function output(options: OutputOptions, context: CommandContext): P
         );
   }
 
-  const resources = recorded.resources.map(outputResource);
+  const recordedResources = recorded.resources.filter((resource) => serves.downstream(resource.downstream));
+  const resources = recordedResources.map(outputResource);
+  if (options.json && options.destinationId !== undefined) {
+    // As `terraform output -json NAME` prints the value alone: the OutputDestination, ready for UpdateChannel.
+    writeJson(stdout, destinations[0]);
+    return;
+  }
   if (options.json) {
     const document: OutputDocument = {
       formatVersion: FORMAT_VERSION,
@@ -101,7 +114,7 @@ export async function output(options: OutputOptions, context: CommandContext): P
       ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${loaded.file})`)}`],
       [
         'State',
-        `${statePath.shownAs} ${colors.dim(state === undefined ? '(none: this workflow has no resources)' : `(serial ${state.serial})`)}`,
+        `${statePath.shownAs} ${colors.dim(stateNote(state, plan))}`,
       ],
     ],
     '',
@@ -111,9 +124,40 @@ export async function output(options: OutputOptions, context: CommandContext): P
       ...header,
       '',
       renderDestinations(destinations, colors),
-      renderStateResources(recorded.resources, colors),
+      renderStateResources(recordedResources, colors),
     ].join('\n'),
   );
+}
+
+function stateNote(state: StateDocument | undefined, plan: Plan): string {
+  if (state !== undefined) return `(serial ${state.serial})`;
+  // Only a destination that needs no resource gets this far without a state.
+  return plan.resources.length === 0
+    ? '(none: this workflow has no resources)'
+    : '(none yet: this destination has no resources)';
+}
+
+interface DestinationFilter {
+  destination(id: string): boolean;
+  downstream(name: string): boolean;
+}
+
+/** Everything, or the one destination asked for and the downstream entries it serves. */
+function destinationFilter(plan: Plan, id: string | undefined, file: string): DestinationFilter {
+  if (id === undefined) return { destination: () => true, downstream: () => true };
+  const known = plan.destinations.map((destination) => destination.Id);
+  if (!known.includes(id)) {
+    throw new UsageError(`${file} has no destination '${id}'`, {
+      hint:
+        known.length === 0
+          ? 'It has no destinations.'
+          : `Its destinations are: ${known.join(', ')}. Run 'mlds output ${file}' for all of them.`,
+    });
+  }
+  const served = new Set(
+    plan.outputGroups.filter((group) => group.destinationId === id).map((group) => group.name),
+  );
+  return { destination: (candidate) => candidate === id, downstream: (name) => served.has(name) };
 }
 
 function outputResource(resource: StateDocument['resources'][number]): OutputResource {
@@ -129,7 +173,7 @@ function outputResource(resource: StateDocument['resources'][number]): OutputRes
   };
 }
 
-const usage = 'mlds output <file> [options]';
+const usage = 'mlds output <file> [<destination id>] [options]';
 
 export const command: Command<OutputOptions> = {
   usage,
@@ -139,6 +183,11 @@ export const command: Command<OutputOptions> = {
     '(sensitive), a password stays in SSM), and each resource with its ARN and status. Exits 1 when a value is',
     'not known yet: nothing applied, or an apply that stopped midway (run mlds apply again). With --json,',
     'stdout holds only { formatVersion, workflow, destinations, resources }.',
+    '',
+    "Given a destination id (the downstream entry's name), prints that destination alone and the resources of",
+    'its downstream entry, and needs only those applied; with --json, stdout holds the OutputDestination object',
+    'alone, as terraform output -json NAME prints one value. An id the workflow does not have exits 2, listing',
+    'the ids it has.',
   ].join('\n'),
   examples: [
     { command: 'mlds output curling-live.yaml', explanation: 'The destinations and resources, as text' },
@@ -151,12 +200,32 @@ export const command: Command<OutputOptions> = {
         'aws medialive create-channel --destinations "$(mlds output curling-live.yaml --json | jq -c \'.destinations\')" ...',
       explanation: 'Straight into the AWS CLI',
     },
+    {
+      command: 'mlds output curling-live.yaml packager --json',
+      explanation: "One destination, as MediaLive's OutputDestination object",
+    },
   ],
   toOptions: (args) => ({
-    file: workflowFileArgument(args, usage),
+    ...fileAndDestination(args),
     statePath: args.common.state,
     region: args.common.region,
     json: args.common.json,
   }),
   run: output,
 };
+
+function fileAndDestination(args: ParsedArguments): { file: string; destinationId: string | undefined } {
+  const [file, destinationId, ...extra] = args.positionals;
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument '${extra[0]}': give the workflow file and at most one destination id`,
+      {
+        hint: `Usage: ${usage}`,
+      },
+    );
+  }
+  return {
+    file: workflowFileArgument({ ...args, positionals: file === undefined ? [] : [file] }, usage),
+    destinationId,
+  };
+}

@@ -1,7 +1,11 @@
+import { resolve } from 'node:path';
+import type { Plan, StateDocument } from '@mlds/core';
+import { ExitCode, UsageError } from '../errors.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
-import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
+import type { StatePath } from '../state-file.js';
+import { type LoadedWorkflow, loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface PlanOptions {
@@ -12,23 +16,48 @@ export interface PlanOptions {
   /** `--region`: replaces the workflow's Region. */
   region: string | undefined;
   json: boolean;
+  /** `--out`: also save the plan to this file, for `apply <planfile>`. */
+  out: string | undefined;
+  /** `--detailed-exitcode`: exit 4 when the plan has changes. */
+  detailedExitcode: boolean;
+}
+
+// What Terraform's -detailed-exitcode counts: what apply would create, update or delete. Reading a resource
+// mlds does not own (an existing channelId; `read`) changes nothing in AWS.
+const CHANGING_ACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete']);
+
+/** Whether applying the plan would change anything in AWS: the summary line's create, update and delete. */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.resources.some(
+    (resource) =>
+      CHANGING_ACTIONS.has(resource.action) && !(resource.existing === true && resource.action === 'create'),
+  );
 }
 
 /**
  * The dry run: reads the workflow and the state, prints the plan. Diagnostics go to stderr in text mode and
  * into the document with `--json`. No AWS call.
  */
-export async function plan(options: PlanOptions, context: CommandContext): Promise<void> {
+export async function plan(options: PlanOptions, context: CommandContext): Promise<ExitCode> {
   const { stdout, stderr, colors } = context;
+  if (options.out !== undefined && options.file === '-') {
+    throw new UsageError('--out needs a workflow file, not stdin', {
+      hint: 'apply <planfile> reads the workflow file again to check that it did not change since the plan.',
+    });
+  }
   // A state of another workflow is planned against: the plan's `state.other-workflow` warning says so.
   const { loaded, statePath, state } = await loadWorkflowAndState(
     { ...options, sameWorkflow: false },
     context,
   );
   const result = planLoadedWorkflow(loaded, state);
+  const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
-    return;
+    // stdout holds the plan document alone.
+    if (options.out !== undefined)
+      stderr.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
+    return exitCode;
   }
   stdout.write(
     renderPlan(
@@ -39,6 +68,33 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   );
   writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
+  if (options.out !== undefined)
+    stdout.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
+  return exitCode;
+}
+
+/** Writes the saved plan; returns what to tell the user. Loaded only with --out, to keep plan's start fast. */
+async function savePlan(
+  out: string,
+  options: PlanOptions,
+  loaded: LoadedWorkflow,
+  statePath: StatePath,
+  state: StateDocument | undefined,
+  result: Plan,
+  context: CommandContext,
+): Promise<string> {
+  const { savedPlanOf, writeSavedPlan } = await import('../saved-plan.js');
+  const saved = savedPlanOf({
+    plan: result,
+    workflowPath: resolve(context.cwd, options.file),
+    workflowText: loaded.text,
+    region: options.region,
+    statePath: statePath.absolute,
+    state,
+    now: (context.clock ?? Date.now)(),
+  });
+  writeSavedPlan(resolve(context.cwd, out), out, saved);
+  return `\nSaved the plan to ${out}. To apply exactly this plan: mlds apply ${out}\n`;
 }
 
 const usage = 'mlds plan <file> [options]';
@@ -50,7 +106,24 @@ export const command: Command<PlanOptions> = {
     'needs and why, the resources to create, update, delete or keep (compared with the state file), and the',
     "Destinations to give MediaLive's CreateChannel. Values that exist only after apply read (known after apply).",
     'Diagnostics go to stderr; with --json, stdout holds only the plan document. The file - reads stdin.',
+    '',
+    "--out <planfile> also saves the plan (JSON, with the workflow file's path and SHA-256 and the state's",
+    'lineage and serial; never a secret): `mlds apply <planfile>` then applies exactly that plan, without asking,',
+    'or refuses (exit 1, nothing changed) when the state or the workflow file changed since. With',
+    '--detailed-exitcode, plan exits 4 when the plan has something to create, update or delete and 0 when it has',
+    'nothing; an invalid file is still 2.',
   ].join('\n'),
+  options: {
+    out: {
+      type: 'string',
+      valueName: '<planfile>',
+      description: 'Also save the plan to this file, for mlds apply <planfile>',
+    },
+    'detailed-exitcode': {
+      type: 'boolean',
+      description: 'Exit 4 when the plan has changes, 0 when it has none (errors keep their codes)',
+    },
+  },
   examples: [
     { command: 'mlds plan curling-live.yaml', explanation: 'The plan against .mlds/curling-live.state.json' },
     {
@@ -66,6 +139,14 @@ export const command: Command<PlanOptions> = {
         'mlds plan curling-live.yaml --json | jq -r \'.resources[] | select(.action != "noop") | .address\'',
       explanation: 'What would change, for a script',
     },
+    {
+      command: 'mlds plan curling-live.yaml --out curling-live.plan',
+      explanation: 'Save the plan; mlds apply curling-live.plan applies exactly it',
+    },
+    {
+      command: 'mlds plan curling-live.yaml --detailed-exitcode >/dev/null; [ $? -eq 4 ] && echo "to apply"',
+      explanation: 'In CI: 0 nothing to do, 4 changes, 1 or 2 an error',
+    },
     { command: 'cat curling-live.yaml | mlds plan -', explanation: 'Read the workflow from stdin' },
   ],
   toOptions: (args) => ({
@@ -73,6 +154,8 @@ export const command: Command<PlanOptions> = {
     statePath: args.common.state,
     region: args.common.region,
     json: args.common.json,
+    out: typeof args.values.out === 'string' ? args.values.out : undefined,
+    detailedExitcode: args.values['detailed-exitcode'] === true,
   }),
   run: plan,
 };

@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { FORMAT_VERSION, Plan, StateDocument } from '@mlds/core';
+import type { CommandContext } from './commands/command.js';
+import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
+import { type PreparedRun, runLocked } from './provisioning.js';
+import { readRecordedState } from './workflow-file.js';
+
+// `plan --out <planfile>` and `apply <planfile>`, as Terraform's `plan -out` and `apply planfile`: the plan a
+// person reviewed is the plan that runs, or nothing runs. A saved plan is only valid against the state and the
+// workflow text it was made from; it holds no secret, because a plan never does ({ env } passwords are named by
+// their variable, read at apply time).
+
+/** The `kind` member that tells a saved plan from a workflow file (a workflow file has no `kind`). */
+export const SAVED_PLAN_KIND = 'mlds-saved-plan';
+
+const formatVersion: typeof FORMAT_VERSION = 1;
+
+/** What the state was when the plan was made; `serial: null` means there was no state file at all. */
+export interface StateIdentity {
+  /** The state's `lineage`, null when the state has none (written before lineages existed) or is absent. */
+  lineage: string | null;
+  serial: number | null;
+}
+
+/** The saved plan file: JSON, one document. */
+export interface SavedPlan {
+  kind: typeof SAVED_PLAN_KIND;
+  formatVersion: typeof FORMAT_VERSION;
+  /** When `plan --out` ran, ISO 8601. */
+  createdAt: string;
+  /** The workflow file the plan was made from: its absolute path and the SHA-256 of its text. */
+  workflowFile: { path: string; sha256: string };
+  /** `--region` given to plan (it replaced the workflow's Region), or null. */
+  region: string | null;
+  /** The state file (absolute path) and what it was when the plan was made. */
+  state: { path: string } & StateIdentity;
+  /** Exactly what `plan --json` printed. */
+  plan: Plan;
+}
+
+/** A plan that needs no further confirmation, and the state it was checked against under the lock. */
+export interface ApprovedPlan {
+  plan: Plan;
+  state: StateDocument | undefined;
+  /** The plan file, as given on the command line. */
+  file: string;
+}
+
+export function stateIdentity(state: StateDocument | undefined): StateIdentity {
+  if (state === undefined) return { lineage: null, serial: null };
+  // `lineage` is newer than this mlds's state type; a state written before it has none.
+  const lineage = (state as { lineage?: unknown }).lineage;
+  return { lineage: typeof lineage === 'string' ? lineage : null, serial: state.serial };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function savedPlanOf(input: {
+  plan: Plan;
+  workflowPath: string;
+  workflowText: string;
+  region: string | undefined;
+  statePath: string;
+  state: StateDocument | undefined;
+  now: number;
+}): SavedPlan {
+  return {
+    kind: SAVED_PLAN_KIND,
+    formatVersion,
+    createdAt: new Date(input.now).toISOString(),
+    workflowFile: { path: input.workflowPath, sha256: sha256(input.workflowText) },
+    region: input.region ?? null,
+    state: { path: input.statePath, ...stateIdentity(input.state) },
+    plan: input.plan,
+  };
+}
+
+/** Writes the plan file whole or not at all: a temporary file beside it, then a rename. */
+export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan): void {
+  const temporary = `${path}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(saved, null, 2)}\n`, { flush: true });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new FileSystemError(`cannot write the plan file ${shownAs}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The saved plan in `file`, or undefined when it is not one (a workflow file, or no readable file: loading it
+ * as a workflow then reports why). Told apart by content: a saved plan is JSON with `kind: "mlds-saved-plan"`,
+ * a member no workflow file may have.
+ */
+export function readSavedPlanArgument(file: string, cwd: string): SavedPlan | undefined {
+  if (file === '-') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!text.trimStart().startsWith('{')) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(document) || document.kind !== SAVED_PLAN_KIND) return undefined;
+  const problem = savedPlanProblem(document);
+  if (problem !== undefined) {
+    throw new SavedPlanInvalidError(`${file} is not a plan this mlds can apply: ${problem}`, {
+      hint: `Make it again with 'mlds plan <workflow file> --out ${file}'. Nothing was called.`,
+    });
+  }
+  return document as unknown as SavedPlan;
+}
+
+function savedPlanProblem(document: Record<string, unknown>): string | undefined {
+  if (document.formatVersion !== formatVersion) {
+    return `formatVersion ${JSON.stringify(document.formatVersion)} is not ${formatVersion} (made by another version of mlds?)`;
+  }
+  const { workflowFile, state, plan, region } = document;
+  if (!isObject(workflowFile) || typeof workflowFile.path !== 'string' || !isAbsolute(workflowFile.path)) {
+    return 'workflowFile.path is not an absolute path';
+  }
+  if (typeof workflowFile.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(workflowFile.sha256)) {
+    return 'workflowFile.sha256 is not a SHA-256 in hex';
+  }
+  if (region !== null && typeof region !== 'string') return 'region is neither a string nor null';
+  if (!isObject(state) || typeof state.path !== 'string' || !isAbsolute(state.path)) {
+    return 'state.path is not an absolute path';
+  }
+  if (state.lineage !== null && typeof state.lineage !== 'string') {
+    return 'state.lineage is neither a string nor null';
+  }
+  if (state.serial !== null && !Number.isSafeInteger(state.serial)) {
+    return 'state.serial is neither an integer nor null';
+  }
+  if (
+    !isObject(plan) ||
+    plan.formatVersion !== formatVersion ||
+    typeof plan.workflow !== 'string' ||
+    !Array.isArray(plan.resources) ||
+    !Array.isArray(plan.destinations)
+  ) {
+    return 'plan is not an mlds plan';
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A path relative to the current directory when under it, as the rest of the CLI shows paths. */
+function shownPath(cwd: string, absolute: string): string {
+  const fromCwd = relative(cwd, absolute);
+  return fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
+}
+
+function stale(planFile: string, reason: string): SavedPlanStaleError {
+  return new SavedPlanStaleError(`the saved plan ${planFile} is stale: ${reason}; nothing was changed`, {
+    hint: `Make a new plan with 'mlds plan <workflow file> --out ${planFile}', review it, then apply it.`,
+  });
+}
+
+/** Throws SavedPlanStaleError unless the workflow file still holds the text the plan was made from. */
+function checkWorkflowUnchanged(saved: SavedPlan, planFile: string, cwd: string): void {
+  const shown = shownPath(cwd, saved.workflowFile.path);
+  let text: string;
+  try {
+    text = readFileSync(saved.workflowFile.path, 'utf8');
+  } catch (error) {
+    throw stale(planFile, `its workflow file ${shown} cannot be read (${(error as Error).message})`);
+  }
+  if (sha256(text) !== saved.workflowFile.sha256) {
+    throw stale(planFile, `the workflow file ${shown} changed since the plan was made`);
+  }
+}
+
+/** Throws SavedPlanStaleError unless the state is the one the plan was made against. */
+function checkStateUnchanged(
+  saved: SavedPlan,
+  state: StateDocument | undefined,
+  planFile: string,
+  stateShownAs: string,
+): void {
+  const now = stateIdentity(state);
+  const then = saved.state;
+  if (then.serial === null && now.serial === null) return;
+  if (then.serial === null) {
+    throw stale(
+      planFile,
+      `the state ${stateShownAs} was created (serial ${now.serial}) since the plan was made`,
+    );
+  }
+  if (now.serial === null) {
+    throw stale(planFile, `the state ${stateShownAs} is gone since the plan was made`);
+  }
+  if (now.lineage !== then.lineage) {
+    throw stale(
+      planFile,
+      `the state ${stateShownAs} is another state (lineage ${now.lineage ?? 'none'}, the plan's ${then.lineage ?? 'none'})`,
+    );
+  }
+  if (now.serial !== then.serial) {
+    throw stale(
+      planFile,
+      `the state ${stateShownAs} changed since the plan was made (serial ${now.serial}, the plan's ${then.serial})`,
+    );
+  }
+}
+
+/**
+ * `apply <planfile>`: checks the workflow file, locks the state, checks that it is the state the plan was made
+ * against, then hands the saved plan to `execute` as approved (Terraform's `apply planfile` does not ask
+ * either). Stale: SavedPlanStaleError before any AWS call.
+ */
+export async function applySavedPlan(
+  saved: SavedPlan,
+  options: {
+    file: string;
+    statePath: string | undefined;
+    region: string | undefined;
+    profile: string | undefined;
+    json: boolean;
+  },
+  context: CommandContext,
+  execute: (prepared: PreparedRun, approved: ApprovedPlan) => Promise<void>,
+): Promise<void> {
+  // The plan was made with one state and one Region: another would apply it to something it was not made for.
+  for (const [given, flag] of [
+    [options.statePath, '--state'],
+    [options.region, '--region'],
+  ] as const) {
+    if (given !== undefined) {
+      throw new UsageError(`${flag} cannot be used with a saved plan: ${options.file} records its own`, {
+        hint: `Apply it without ${flag}, or make a new plan with ${flag}: 'mlds plan <workflow file> ${flag} ... --out ${options.file}'.`,
+      });
+    }
+  }
+  checkWorkflowUnchanged(saved, options.file, context.cwd);
+  await runLocked(
+    'apply',
+    {
+      file: shownPath(context.cwd, saved.workflowFile.path),
+      statePath: saved.state.path,
+      region: saved.region ?? undefined,
+      profile: options.profile,
+      yes: true,
+      json: options.json,
+    },
+    context,
+    async (prepared) => {
+      const state = await readRecordedState(prepared.loaded, prepared.statePath, true);
+      checkStateUnchanged(saved, state, options.file, prepared.statePath.shownAs);
+      await execute(prepared, { plan: saved.plan, state, file: options.file });
+    },
+  );
+}
