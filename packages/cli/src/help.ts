@@ -45,6 +45,8 @@ export function globalHelp(
       ['1', 'the operation failed (an AWS call, the file system)'],
       ['2', 'invalid workflow file or command line; nothing was called'],
       ['3', 'the state is locked by another run'],
+      ['4', 'plan --detailed-exitcode: the plan has changes (0 then means none)'],
+      ['130', 'interrupted (Ctrl-C, SIGTERM); what was done is in the state, the lock released'],
     ]),
     '',
   ].join('\n');

@@ -11,6 +11,8 @@ import {
   MldsError,
   NotAppliedError,
   OperationFailedError,
+  SavedPlanInvalidError,
+  SavedPlanStaleError,
   StateFileError,
   StateLockedError,
   StateMismatchError,
@@ -33,6 +35,8 @@ describe('exitCodeFor (contract §3)', () => {
     ['resources that failed', new OperationFailedError('apply failed', []), 1],
     ['destroy refused on a non-empty bucket', new DestroyRefusedError('not empty'), 1],
     ['output before apply', new NotAppliedError('nothing applied'), 1],
+    ['a saved plan whose state moved on', new SavedPlanStaleError('stale'), 1],
+    ['a file that claims to be a saved plan but is not one', new SavedPlanInvalidError('formatVersion 2'), 2],
     ['a plain MldsError', new MldsError('something failed'), 1],
     ['an unforeseen error', new TypeError('x is undefined'), 1],
     ['a thrown non-error', 'a string', 1],
@@ -41,7 +45,7 @@ describe('exitCodeFor (contract §3)', () => {
   });
 
   it('names the codes as the contract does', () => {
-    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3 });
+    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3, planHasChanges: 4 });
   });
 });
 

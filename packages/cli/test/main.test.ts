@@ -37,6 +37,23 @@ describe('mlds --help', () => {
     expect(stdout).toContain('Examples\n');
     expect(stdout).toContain('mlds plan curling-live.yaml');
     expect(stdout).toMatch(/^ {2}3 +the state is locked by another run$/m);
+    expect(stdout).toMatch(/^ {2}4 +plan --detailed-exitcode: the plan has changes \(0 then means none\)$/m);
+    expect(stdout).toMatch(/^ {2}130 +interrupted/m);
+  });
+
+  it('plan, apply and output --help show the saved plan, the detailed exit code and one destination', async () => {
+    const plan = (await runCli(['plan', '--help'])).stdout;
+    expect(plan).toMatch(
+      /^ {2}--out <planfile> +Also save the plan to this file, for mlds apply <planfile>$/m,
+    );
+    expect(plan).toMatch(/^ {2}--detailed-exitcode +Exit 4 when the plan has changes, 0 when it has none/m);
+    const apply = (await runCli(['apply', '--help'])).stdout;
+    expect(apply).toMatch(/^Usage: mlds apply <file> \| <planfile> \[options\]$/m);
+    expect(apply).toContain('"kind": "mlds-saved-plan"');
+    expect(apply).toContain('mlds apply curling-live.plan');
+    const output = (await runCli(['output', '--help'])).stdout;
+    expect(output).toMatch(/^Usage: mlds output <file> \[<destination id>\] \[options\]$/m);
+    expect(output).toContain('mlds output curling-live.yaml packager --json');
   });
 
   it.each([['-h'], ['help']])('%s is the same help', async (flag) => {
@@ -47,7 +64,7 @@ describe('mlds --help', () => {
     const { code, stdout, stderr } = await runCli([name, '--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} <file> \\[options\\]\n`));
+    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} <file>( [^\n]*)? \\[options\\]\n`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
     expect((await runCli(['help', name])).stdout).toBe(stdout);

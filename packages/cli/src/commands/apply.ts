@@ -20,8 +20,8 @@ import {
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
-import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
+import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateFile, type StatePath } from '../state-file.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';

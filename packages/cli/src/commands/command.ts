@@ -59,8 +59,11 @@ export interface Command<Options> {
   options?: Readonly<Record<string, OptionSpec>>;
   examples: ReadonlyArray<{ command: string; explanation: string }>;
   toOptions(args: ParsedArguments): Options;
-  /** Resolves to the exit code when it is not 0 without a failure (`plan --detailed-exitcode`'s 4). */
-  run(options: Options, context: CommandContext): Promise<void | ExitCode>;
+  /**
+   * Resolves to nothing for exit 0, or to another code that is not a failure (`plan --detailed-exitcode`'s 4);
+   * a failure is thrown.
+   */
+  run(options: Options, context: CommandContext): Promise<void> | Promise<ExitCode>;
 }
 
 /** Exactly one positional argument, the workflow file (`-` reads stdin). */

@@ -112,10 +112,7 @@ export async function output(options: OutputOptions, context: CommandContext): P
   const header = alignColumns(
     [
       ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${loaded.file})`)}`],
-      [
-        'State',
-        `${statePath.shownAs} ${colors.dim(stateNote(state, plan))}`,
-      ],
+      ['State', `${statePath.shownAs} ${colors.dim(stateNote(state, plan))}`],
     ],
     '',
   );
