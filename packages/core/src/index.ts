@@ -20,6 +20,7 @@ export {
   type DownstreamInput,
   FORMAT_VERSION,
   type Format,
+  type IngestRotation,
   KNOWN_AFTER_APPLY,
   type MediaPackageOutputDestinationSettings,
   type Mode,

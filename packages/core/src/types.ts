@@ -254,6 +254,17 @@ export interface StateResource {
   /** ISO timestamps. */
   createdAt?: string;
   updatedAt?: string;
+  /** mediapackage-channel only: a `rotate-credentials` run not finished yet; the next run finishes it. */
+  rotation?: IngestRotation;
+}
+
+/**
+ * The intent of a credential rotation, recorded before the first RotateIngestEndpointCredentials: per ingest
+ * endpoint, its SSM parameter and whether its new password is stored there. Never a secret.
+ */
+export interface IngestRotation {
+  startedAt: string;
+  endpoints: { id: string; parameter: string; done: boolean }[];
 }
 
 export interface StateDocument {

@@ -29,6 +29,14 @@ export {
   type WaitPolicy,
 } from './retry.js';
 export {
+  type RotatedEndpoint,
+  type RotateOptions,
+  type RotateResult,
+  RotationFailedError,
+  RotationNotPossibleError,
+  rotateIngestCredentials,
+} from './rotate.js';
+export {
   FileStateStore,
   type FileStateStoreOptions,
   type Lock,

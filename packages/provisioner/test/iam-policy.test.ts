@@ -6,7 +6,7 @@ import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mld
 import { createFakeCloud, exampleNames, type FakeCloud, type FakeService, readExample } from '@mlds/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
-import { apply, destroy, FileStateStore, NotEmptyError } from '../src/index.js';
+import { apply, destroy, FileStateStore, NotEmptyError, rotateIngestCredentials } from '../src/index.js';
 import { planOf, virtualTime } from './helpers.js';
 
 // docs/iam-policy.json is checked against what the provisioner really sends: every example workflow that creates
@@ -80,6 +80,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
       `arn:aws:mediapackage:${call.region}:${ACCOUNT}:origin_endpoints/${ASSIGNED_ID}`,
     ),
   'mediapackage DeleteChannelCommand': (call) => only('mediapackage:DeleteChannel', channelArn(call)),
+  'mediapackage RotateIngestEndpointCredentialsCommand': (call) =>
+    only('mediapackage:RotateIngestEndpointCredentials', channelArn(call)),
 
   's3 CreateBucketCommand': (call) => {
     const configuration = call.input.CreateBucketConfiguration as { Tags?: unknown } | undefined;
@@ -358,8 +360,9 @@ function everyKind(
 }
 
 /**
- * Create (and adopt what a crashed run left, without one of its tags), update tags, the MediaLive role and a
- * password's source, refuse a destroy of non-empty resources, then destroy with --force.
+ * Create (and adopt what a crashed run left, without one of its tags), rotate the ingest credentials, update
+ * tags, the MediaLive role and a password's source, refuse a destroy of non-empty resources, then destroy with
+ * --force.
  */
 async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   const leftBehind = (downstream: string) => ({
@@ -397,6 +400,15 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
       .sort(),
   ).toEqual(['archive.bucket[1]', 'packager.channel', 'store.container[1]', 'web.password']);
   learnEndpoints(cloud);
+
+  const rotation = await rotateIngestCredentials({
+    workflow: 'curling-live',
+    downstream: 'packager',
+    clients,
+    store,
+    ...virtualTime(),
+  });
+  expect(rotation.rotated).toHaveLength(2);
 
   const second = await apply({
     plan: planOf(
