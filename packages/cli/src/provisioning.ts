@@ -92,7 +92,7 @@ export class ResultCollector {
 }
 
 export interface RunWhere {
-  command: 'apply' | 'destroy';
+  command: 'apply' | 'destroy' | 'rotate-credentials';
   /** The workflow file as given on the command line. */
   file: string;
   statePath: StatePath;
@@ -209,7 +209,7 @@ export interface HeldState {
  */
 async function holdStateLock(
   provisioning: Provisioning,
-  command: 'apply' | 'destroy',
+  command: RunWhere['command'],
   where: RunWhere,
 ): Promise<HeldState> {
   const { provisioner, store } = provisioning;
@@ -253,7 +253,7 @@ export interface PreparedRun {
  * a lock or the provisioner: it then shows what it would do, and confirm() stops it before anything is called.
  */
 export async function runLocked(
-  command: 'apply' | 'destroy',
+  command: RunWhere['command'],
   options: {
     file: string;
     statePath: string | undefined;

@@ -23,4 +23,11 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
     'destroy',
     { summary: 'Delete what the state records, after confirmation', load: () => import('./destroy.js') },
   ],
+  [
+    'rotate-credentials',
+    {
+      summary: 'New ingest credentials for a MediaPackage v1 channel, straight into SSM',
+      load: () => import('./rotate-credentials.js'),
+    },
+  ],
 ]);

@@ -1,0 +1,276 @@
+import {
+  FORMAT_VERSION,
+  type OutputDestination,
+  type Plan,
+  resolveDestinations,
+  type StateDocument,
+  type StateResource,
+} from '@mlds/core';
+import type { RotateResult } from '@mlds/provisioner';
+import { confirm } from '../confirm.js';
+import { CancelledError, MldsError, NotAppliedError, OperationFailedError, UsageError } from '../errors.js';
+import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
+import { writeJson } from '../render/json.js';
+import { renderDestinations } from '../render/summary.js';
+import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
+
+export interface RotateCredentialsOptions {
+  /** The workflow file; `-` reads stdin (then --yes is needed). */
+  file: string;
+  /** The downstream entry whose MediaPackage v1 channel gets new ingest credentials. */
+  downstream: string;
+  /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
+  statePath: string | undefined;
+  /** `--region`: replaces the workflow's Region, as it did for apply. */
+  region: string | undefined;
+  /** `--profile`: the AWS shared-config profile; undefined for the SDK's default chain. */
+  profile: string | undefined;
+  /** `--yes`: rotate without asking. */
+  yes: boolean;
+  json: boolean;
+}
+
+/** What `rotate-credentials --json` prints: never a password, only where each one is. */
+export interface RotateCredentialsDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  downstream: string;
+  result: 'ok';
+  /** True when this run finished a rotation an earlier run had started. */
+  resumed: boolean;
+  endpoints: { id: string; username: string; parameter: string }[];
+  /** The downstream's destination with the new user names, as `output <file> <name> --json` prints it. */
+  destination: OutputDestination | undefined;
+}
+
+/**
+ * New ingest credentials for the MediaPackage v1 channel of one downstream entry: RotateIngestEndpointCredentials
+ * per ingest endpoint, each new password straight into its SSM SecureString. The user names change too: the
+ * state records them, and the destination shown at the end carries them.
+ */
+export async function rotateCredentials(
+  options: RotateCredentialsOptions,
+  context: CommandContext,
+): Promise<void> {
+  await runLocked('rotate-credentials', options, context, (prepared) =>
+    rotatePrepared(options, context, prepared),
+  );
+}
+
+async function rotatePrepared(
+  options: RotateCredentialsOptions,
+  context: CommandContext,
+  prepared: PreparedRun,
+): Promise<void> {
+  const { stdout, colors } = context;
+  const { loaded, statePath } = prepared;
+  const state = await readRecordedState(loaded, statePath, true);
+  const plan = planLoadedWorkflow(loaded, state);
+  checkRotatable(plan, options.downstream, loaded.file);
+  const channel = recordedChannel(state, options.downstream);
+  if (channel === undefined) {
+    throw new NotAppliedError(
+      `the state ${statePath.shownAs} does not record ${options.downstream}.channel: nothing to rotate yet`,
+      { hint: `Run 'mlds apply ${loaded.file}' first.` },
+    );
+  }
+
+  const resumed = channel.rotation !== undefined;
+  if (!options.json) {
+    stdout.write(
+      [
+        resumed
+          ? `A rotation of ${channel.address} (${channel.name}) started earlier did not finish: this run finishes it.`
+          : `This rotates the ingest credentials of ${channel.address} (MediaPackage channel ${channel.name}).`,
+        'The old user names and passwords stop working at once. The new passwords go straight into their SSM',
+        'parameters and are never shown; the new user names are recorded in the state. A MediaLive channel that',
+        'sends to it needs the new user names in its destination (mlds output shows it) and a restart.',
+        '',
+      ].join('\n'),
+    );
+  }
+  const approved = await confirm({
+    command: 'rotate-credentials',
+    yes: options.yes,
+    json: options.json,
+    stdin: prepared.answers,
+    prompt: stdout,
+    question: `${colors.bold('Rotate these credentials?')} Only 'yes' is accepted:`,
+  });
+  if (!approved) throw new CancelledError('rotate-credentials cancelled: nothing was changed');
+  if (prepared.session === undefined)
+    throw new Error('a rotation was approved where nobody could approve it');
+
+  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  let result: RotateResult;
+  try {
+    result = await provisioner.rotateIngestCredentials({
+      workflow: plan.workflow,
+      downstream: options.downstream,
+      clients,
+      store: prepared.session.held.store,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+    });
+  } catch (error) {
+    const rerun = `mlds rotate-credentials ${loaded.file} ${options.downstream}`;
+    if (error instanceof provisioner.RotationFailedError) {
+      throw new OperationFailedError(
+        `rotate-credentials failed: ${error.message}`,
+        [{ address: channel.address, error: error.message }],
+        {
+          cause: error,
+          hint: `The rotation is recorded in the state ${statePath.shownAs}. Fix the cause, then run '${rerun}' again: it finishes the rotation.`,
+        },
+      );
+    }
+    if (error instanceof provisioner.RotationNotPossibleError) {
+      throw new MldsError(`rotate-credentials refused: ${error.message}`, { cause: error });
+    }
+    throw translateRunError(error, provisioner, {
+      command: 'rotate-credentials',
+      file: loaded.file,
+      statePath,
+    });
+  }
+
+  const destination = destinationAfter(plan, result.state, options.downstream);
+  const endpoints = endpointsOf(result.state, options.downstream);
+  if (options.json) {
+    const document: RotateCredentialsDocument = {
+      formatVersion: FORMAT_VERSION,
+      workflow: plan.workflow,
+      downstream: options.downstream,
+      result: 'ok',
+      resumed: result.resumed,
+      endpoints,
+      destination,
+    };
+    writeJson(stdout, document);
+    return;
+  }
+  stdout.write(
+    `\n${colors.green(colors.bold('Rotation complete:'))} ${result.rotated.length} of ${endpoints.length} ingest endpoints rotated by this run; each new password is in its SSM parameter (${endpoints.map((endpoint) => endpoint.parameter).join(', ')}).\n`,
+  );
+  stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${result.state.serial})`)}\n\n`);
+  if (destination !== undefined) stdout.write(renderDestinations([destination], colors));
+}
+
+/** Refuses, before any AWS call (exit 2), a downstream entry that has no ingest credentials mlds keeps. */
+function checkRotatable(plan: Plan, downstream: string, file: string): void {
+  const groups = plan.outputGroups.filter((group) => group.name === downstream);
+  const channel = plan.resources.find(
+    (resource) => resource.address === `${downstream}.channel` && resource.kind === 'mediapackage-channel',
+  );
+  if (groups.length === 0) {
+    const candidates = plan.resources
+      .filter((resource) => resource.kind === 'mediapackage-channel')
+      .map((resource) => resource.downstream);
+    throw new UsageError(`${file} has no downstream entry '${downstream}'`, {
+      hint:
+        candidates.length === 0
+          ? 'It has no MediaPackage (v1) channel, so nothing to rotate.'
+          : `Its MediaPackage (v1) channels are those of: ${candidates.join(', ')}.`,
+    });
+  }
+  if (channel === undefined) {
+    throw new UsageError(`'${downstream}' is not a MediaPackage (v1) channel: it has no ingest credentials`);
+  }
+  if (channel.existing === true) {
+    throw new UsageError(
+      `'${downstream}' uses the existing channel ${channel.name} (channelId), which mlds does not own`,
+      {
+        hint: "Rotate it with its owner's tools (aws mediapackage rotate-ingest-endpoint-credentials).",
+      },
+    );
+  }
+  if (!plan.resources.some((resource) => resource.address.startsWith(`${downstream}.password[`))) {
+    throw new UsageError(
+      `'${downstream}' sends through a MediaPackage output group, which uses no ingest credentials: nothing to rotate`,
+    );
+  }
+}
+
+function recordedChannel(state: StateDocument | undefined, downstream: string): StateResource | undefined {
+  return state?.resources.find(
+    (resource) =>
+      resource.address === `${downstream}.channel` &&
+      resource.kind === 'mediapackage-channel' &&
+      resource.status === 'created',
+  );
+}
+
+function endpointsOf(state: StateDocument, downstream: string): RotateCredentialsDocument['endpoints'] {
+  const recorded = recordedChannel(state, downstream)?.outputs?.ingestEndpoints;
+  const endpoints = Array.isArray(recorded) ? (recorded as { id: string; username: string }[]) : [];
+  const parameters = state.resources
+    .filter((resource) => resource.kind === 'ssm-parameter' && resource.downstream === downstream)
+    .sort((a, b) => (a.pipeline ?? 0) - (b.pipeline ?? 0));
+  return endpoints.flatMap((endpoint, index) => {
+    const parameter = parameters[index];
+    return parameter === undefined
+      ? []
+      : [{ id: endpoint.id, username: endpoint.username, parameter: parameter.name }];
+  });
+}
+
+function destinationAfter(
+  plan: Plan,
+  state: StateDocument,
+  downstream: string,
+): OutputDestination | undefined {
+  const id = plan.outputGroups.find((group) => group.name === downstream)?.destinationId;
+  return resolveDestinations(plan, state).destinations.find((destination) => destination.Id === id);
+}
+
+const usage = 'mlds rotate-credentials <file> <downstream name> [options]';
+
+export const command: Command<RotateCredentialsOptions> = {
+  usage,
+  description: [
+    "Gives the MediaPackage (v1) channel of one downstream entry new ingest credentials: MediaPackage's",
+    'RotateIngestEndpointCredentials for each ingest endpoint, each new password going straight into the SSM',
+    'SecureString that MediaLive reads (never printed, logged or stored elsewhere). The user names change too:',
+    'the state records them, and the destination printed at the end carries them. Only for a channel mlds',
+    'created and an HLS output group (a MediaPackage output group uses no credentials). Asks on a terminal;',
+    'otherwise pass --yes. The rotation is recorded in the state before the first call: if a run stops midway,',
+    'running the command again finishes it.',
+  ].join('\n'),
+  options: {
+    yes: { type: 'boolean', short: 'y', description: 'Rotate without asking for confirmation' },
+  },
+  examples: [
+    { command: 'mlds rotate-credentials curling-live.yaml packager', explanation: 'Ask, then rotate' },
+    {
+      command: 'mlds rotate-credentials curling-live.yaml packager --yes --json',
+      explanation: 'In CI: the new user names and where each password is, as JSON',
+    },
+  ],
+  toOptions: (args) => ({
+    ...fileAndDownstream(args),
+    statePath: args.common.state,
+    region: args.common.region,
+    profile: args.common.profile,
+    yes: args.values.yes === true,
+    json: args.common.json,
+  }),
+  run: rotateCredentials,
+};
+
+function fileAndDownstream(args: ParsedArguments): { file: string; downstream: string } {
+  const [first, downstream, ...extra] = args.positionals;
+  const file = workflowFileArgument({ ...args, positionals: first === undefined ? [] : [first] }, usage);
+  if (downstream === undefined) {
+    throw new UsageError('missing the downstream name', { hint: `Usage: ${usage}` });
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument '${extra[0]}': give the workflow file and one downstream name`,
+      {
+        hint: `Usage: ${usage}`,
+      },
+    );
+  }
+  return { file, downstream };
+}

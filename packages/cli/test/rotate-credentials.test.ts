@@ -1,0 +1,212 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliOptions } from '../src/main.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// `mlds rotate-credentials <file> <downstream>` in-process, against the fake cloud.
+
+const REGION = 'us-west-2';
+const STATE = '.mlds/curling-live.state.json';
+const CHANNEL = 'curling-live-packager';
+const PARAMETERS = ['/mlds/curling-live/packager/password-p0', '/mlds/curling-live/packager/password-p1'];
+
+/** The seed example with the packager fed by an HLS group: two ingest passwords in SSM. */
+const WORKFLOW = readExample('curling-live').replace(
+  '    system: mediapackage\n    format: hls',
+  '    system: mediapackage\n    format: hls\n    outputGroup: hls',
+);
+
+let fake: FakeCloud;
+let cwd: string;
+let printed: string[];
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  printed = [];
+  writeFileSync(join(cwd, 'live.yaml'), WORKFLOW);
+  writeFileSync(join(cwd, 'group.yaml'), readExample('curling-live'));
+});
+
+afterEach(() => {
+  const state = (() => {
+    try {
+      return [readFileSync(join(cwd, STATE), 'utf8')];
+    } catch {
+      return [];
+    }
+  })();
+  for (const text of [...printed, ...state]) {
+    for (const secret of fake.secretValues()) expect(text).not.toContain(secret);
+  }
+});
+
+async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  const run = await runCli(argv, {
+    cwd,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...options,
+  });
+  printed.push(run.stdout, run.stderr);
+  return run;
+}
+
+async function credentials() {
+  const channel = await fake.clients.mediaPackage(REGION).send(new DescribeChannelCommand({ Id: CHANNEL }));
+  const endpoints = channel.HlsIngest?.IngestEndpoints ?? [];
+  const stored = await Promise.all(
+    PARAMETERS.map(
+      async (name) =>
+        (await fake.clients.ssm(REGION).send(new GetParameterCommand({ Name: name, WithDecryption: true })))
+          .Parameter?.Value,
+    ),
+  );
+  return {
+    ids: endpoints.map((e) => e.Id),
+    usernames: endpoints.map((e) => e.Username),
+    passwords: endpoints.map((e) => e.Password),
+    stored,
+  };
+}
+
+describe('mlds rotate-credentials', () => {
+  it('--yes: one rotation per endpoint, each new password straight into its parameter; the new user names shown', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const before = await credentials();
+    const from = fake.calls().length;
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const calls = fake.calls().slice(from);
+    const after = await credentials();
+    expect(calls.map((call) => [call.command, call.input])).toStrictEqual(
+      [0, 1].flatMap((index) => [
+        ['RotateIngestEndpointCredentialsCommand', { Id: CHANNEL, IngestEndpointId: before.ids[index] }],
+        [
+          'PutParameterCommand',
+          {
+            Name: PARAMETERS[index],
+            Value: after.passwords[index],
+            Type: 'SecureString',
+            Tier: 'Standard',
+            Overwrite: true,
+          },
+        ],
+      ]),
+    );
+    expect(after.stored).toStrictEqual(after.passwords);
+    expect(after.passwords).not.toContain(before.passwords[0]);
+    expect(run.stdout).toContain(
+      `\nRotation complete: 2 of 2 ingest endpoints rotated by this run; each new password is in its SSM parameter (${PARAMETERS.join(', ')}).\n`,
+    );
+    for (const username of after.usernames) expect(run.stdout).toContain(`user ${username}`);
+
+    // output (no AWS call) now gives MediaLive the new user names.
+    const output = JSON.parse((await mlds(['output', 'live.yaml', 'packager', '--json'])).stdout);
+    expect(output.Settings.map((s: { Username: string }) => s.Username)).toStrictEqual(after.usernames);
+  });
+
+  it('--json: the new user names and where each password is; never a password', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    const after = await credentials();
+    const document = JSON.parse(run.stdout);
+    expect(document).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      downstream: 'packager',
+      result: 'ok',
+      resumed: false,
+      endpoints: [0, 1].map((index) => ({
+        id: after.ids[index],
+        username: after.usernames[index],
+        parameter: PARAMETERS[index],
+      })),
+      destination: {
+        Id: 'packager',
+        Settings: [0, 1].map((index) => ({
+          Url: expect.stringMatching(/^https:\/\//),
+          Username: after.usernames[index],
+          PasswordParam: PARAMETERS[index],
+        })),
+      },
+    });
+  });
+
+  it('a run that fails midway is finished by the next one', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    fake.crashAfterMutatingCalls(1);
+    const failed = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      "Fix the cause, then run 'mlds rotate-credentials live.yaml packager' again: it finishes the rotation.",
+    );
+    fake.crashAfterMutatingCalls(undefined);
+    const rerun = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(
+      /^A rotation of packager\.channel \(curling-live-packager\) started earlier/,
+    );
+    const after = await credentials();
+    expect(after.stored).toStrictEqual(after.passwords);
+  });
+
+  it('without --yes and without a terminal: exit 2, nothing called', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const from = fake.calls().length;
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('pass --yes to rotate-credentials without asking');
+    expect(fake.calls()).toHaveLength(from);
+  });
+
+  it.each([
+    [
+      'an unknown downstream',
+      ['live.yaml', 'packer'],
+      2,
+      "error: live.yaml has no downstream entry 'packer'\nIts MediaPackage (v1) channels are those of: packager.\n",
+    ],
+    [
+      'a downstream without a channel',
+      ['live.yaml', 'archive'],
+      2,
+      "error: 'archive' is not a MediaPackage (v1) channel: it has no ingest credentials\n",
+    ],
+    [
+      'a MediaPackage output group',
+      ['group.yaml', 'packager'],
+      2,
+      "error: 'packager' sends through a MediaPackage output group, which uses no ingest credentials: nothing to rotate\n",
+    ],
+    [
+      'nothing applied yet',
+      ['live.yaml', 'packager'],
+      1,
+      `error: the state ${STATE} does not record packager.channel: nothing to rotate yet\nRun 'mlds apply live.yaml' first.\n`,
+    ],
+  ])('%s: refused with no AWS call', async (_, args, code, stderr) => {
+    const run = await mlds(['rotate-credentials', ...args, '--yes']);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toBe(stderr);
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('needs the downstream name', async () => {
+    const run = await mlds(['rotate-credentials', 'live.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: missing the downstream name\n');
+  });
+});
