@@ -440,6 +440,25 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     expect(fake.calls()).toStrictEqual([]);
   });
 
+  it('a state locked by another run: exit 3 before the state is read, nothing called', async () => {
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+    mkdirSync(join(cwd, '.mlds'), { recursive: true });
+    const lock = {
+      host: 'build-host-7',
+      pid: 4242,
+      acquiredAt: new Date(now).toISOString(),
+      command: 'apply',
+    };
+    writeFileSync(join(cwd, `${STATE}.lock`), JSON.stringify({ ...lock, token: 't' }));
+    const run = await mlds(['apply', 'tonight.plan']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242)`,
+    );
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
+  });
+
   it('a missing { env } secret', async () => {
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
     const run = await mlds(['apply', 'tonight.plan'], { env: {} });
