@@ -226,6 +226,7 @@ describe('against the fake cloud', () => {
       });
     const clients: AwsClients = {
       mediaPackage: (region) => watched(cloud.clients.mediaPackage(region)),
+      mediaPackageV2: (region) => watched(cloud.clients.mediaPackageV2(region)),
       s3: (region) => watched(cloud.clients.s3(region)),
       mediaStore: (region) => watched(cloud.clients.mediaStore(region)),
       mediaStoreData: (endpoint, region) => watched(cloud.clients.mediaStoreData(endpoint, region), endpoint),

@@ -294,6 +294,7 @@ function recording(cloud: FakeCloud, sent: SentCall[]): AwsClients {
     });
   return {
     mediaPackage: (region) => watch(cloud.clients.mediaPackage(region), 'mediapackage', region),
+    mediaPackageV2: (region) => watch(cloud.clients.mediaPackageV2(region), 'mediapackagev2', region),
     s3: (region) => watch(cloud.clients.s3(region), 's3', region),
     mediaStore: (region) => watch(cloud.clients.mediaStore(region), 'mediastore', region),
     mediaStoreData: (endpoint, region) =>
