@@ -273,19 +273,20 @@ async function runGraph(
 function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (node: GraphNode, path: string[]) => {
-    const mark = state.get(node.address);
+    // By id: a replacement under the same name has a create and a delete node with one address.
+    const mark = state.get(node.id);
     if (mark === 'done') return;
     if (mark === 'visiting') {
       throw new InvalidPlanError(
         `The plan's dependencies form a cycle: ${[...path, node.address].join(' → ')}`,
       );
     }
-    state.set(node.address, 'visiting');
+    state.set(node.id, 'visiting');
     for (const address of node.after) {
       const dependency = byAddress.get(address);
       if (dependency) visit(dependency, [...path, node.address]);
     }
-    state.set(node.address, 'done');
+    state.set(node.id, 'done');
   };
   for (const node of nodes) visit(node, []);
 }
