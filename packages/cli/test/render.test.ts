@@ -197,9 +197,9 @@ describe('renderPlanSummary', () => {
     );
   });
 
-  it('shows a resource mlds only reads (an existing channelId) as read, not create, though its action is create', () => {
+  it('shows a resource mlds only reads (action read: an existing channelId) as read', () => {
     const existing = {
-      action: 'create' as const,
+      action: 'read' as const,
       ...resource('origin.channel', 'mediapackage-channel', 'their-channel', null),
       existing: true as const,
     };
