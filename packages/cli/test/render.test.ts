@@ -147,13 +147,13 @@ describe('renderPlan', () => {
 
   it('marks a resource mlds only reads', () => {
     const existing = {
-      action: 'noop' as const,
+      action: 'read' as const,
       ...resource('mp.channel', 'mediapackage-channel', 'their-channel', null),
       existing: true as const,
     };
     const text = renderPlan(aPlan({ resources: [existing] }), where, plain);
     expect(text).toContain(
-      '\n    noop  mp.channel  mediapackage-channel  their-channel  us-west-2  -         existing, read only\n',
+      '\n  <= read  mp.channel  mediapackage-channel  their-channel  us-west-2  -         existing, read only\n',
     );
   });
 

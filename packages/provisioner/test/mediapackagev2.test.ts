@@ -243,6 +243,41 @@ describe('apply', () => {
     ]);
   });
 
+  it('a group mlds created, then named as existing: read again, recorded as existing, and destroy keeps it', async () => {
+    const cloud = createFakeCloud(instant);
+    const store = new MemoryStateStore();
+    const first = await apply({
+      plan: planOf(v2()),
+      clients: cloud.clients,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    const plan = planOf(v2({ channelGroup: 'curling-live' }), first.state);
+    expect(plan.resources.map((r) => `${r.action} ${r.address}`)).toStrictEqual([
+      'read packager.channel-group',
+      'noop packager.channel',
+    ]);
+    const before = cloud.calls().length;
+    const second = await apply({ plan, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    expect(
+      cloud
+        .calls()
+        .slice(before)
+        .map((c) => c.command),
+    ).toStrictEqual(['GetChannelGroupCommand']);
+    expect(second.state?.resources.find((r) => r.address === 'packager.channel-group')?.existing).toBe(true);
+    // A third apply has nothing to do, not even a read.
+    const third = planOf(v2({ channelGroup: 'curling-live' }), second.state);
+    const calls = cloud.calls().length;
+    await apply({ plan: third, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    expect(cloud.calls()).toHaveLength(calls);
+    await destroy({ clients: cloud.clients, store, ...virtualTime() });
+    expect(cloud.inventory().mediapackagev2.map((g) => [g.name, g.channels.length])).toStrictEqual([
+      ['curling-live', 0],
+    ]);
+  });
+
   it('never adopts a channel group without our tag', async () => {
     const cloud = createFakeCloud(instant);
     cloud.seed.mediaPackageV2ChannelGroup('curling-live', REGION, { tags: { owner: 'someone-else' } });
