@@ -1,4 +1,5 @@
 import { aDownstream, aWorkflow, stateAfterApply } from '@mlds/fixtures';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeWorkflow } from './normalize.js';
 import { resolveDestinations } from './outputs.js';
@@ -296,6 +297,44 @@ describe('validation', () => {
     );
     expect(codes(v2({ outputGroup: 'cmaf-ingest' }, vpc))).toContain(
       'warning vpc.mediapackage-v2-cmaf-ingest downstream[0].system',
+    );
+  });
+});
+
+describe('laws (fast-check)', () => {
+  const entries = fc.record({
+    format: fc.constantFrom('cmaf' as const, 'hls' as const),
+    channelGroup: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), { nil: undefined }),
+    channelName: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), { nil: undefined }),
+    region: fc.option(fc.constantFrom('us-west-2', 'eu-west-1'), { nil: undefined }),
+  });
+  const clean = <T extends object>(value: T) =>
+    Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+
+  it('a changed format replaces the channel under its name, and never touches a channel group it only reads', () => {
+    fc.assert(
+      fc.property(entries, (entry) => {
+        const before = v2(clean(entry));
+        const after = v2(
+          clean({ ...entry, format: entry.format === 'hls' ? ('cmaf' as const) : ('hls' as const) }),
+        );
+        const state = stateAfterApply(planOf(before));
+        const changes = planOf(after, { state }).resources;
+        const channel = changes.filter((r) => r.kind === 'mediapackagev2-channel');
+        expect(channel.map((r) => r.action)).toStrictEqual(['create', 'delete']);
+        expect(new Set(channel.map((r) => r.name)).size).toBe(1);
+        const group = changes.filter((r) => r.kind === 'mediapackagev2-channel-group');
+        expect(group.map((r) => r.action)).toStrictEqual([
+          entry.channelGroup === undefined ? 'noop' : 'read',
+        ]);
+        const teardown = planTeardown(state);
+        expect(teardown.some((r) => r.existing === true)).toBe(false);
+        expect(teardown.map((r) => r.kind)).toStrictEqual(
+          entry.channelGroup === undefined
+            ? ['mediapackagev2-channel', 'mediapackagev2-channel-group']
+            : ['mediapackagev2-channel'],
+        );
+      }),
     );
   });
 });
