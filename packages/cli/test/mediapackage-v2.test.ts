@@ -98,6 +98,16 @@ describe('output --json after apply', () => {
     );
   });
 
+  it('HLS, applied again: "No changes." and not a single AWS call, though the group stays `read` in the plan', async () => {
+    fake.seed.mediaPackageV2ChannelGroup('live-events', 'eu-west-1');
+    expect((await mlds(['apply', HLS, '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const again = await mlds(['apply', HLS]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^No changes\. The resources recorded in .* match .*; nothing was called\./);
+    expect(fake.calls()).toHaveLength(calls);
+  });
+
   it('CMAF: the CMAF Ingest destination gets its channel’s URLs; the MediaPackage one stays as planned', async () => {
     expect((await mlds(['apply', CMAF, '--yes'])).code).toBe(0);
     const run = await mlds(['output', CMAF, '--json']);
