@@ -243,7 +243,12 @@ function decideMediaPackage(workflow: Workflow, downstream: Downstream): GroupDe
   };
 }
 
-/** MediaPackage v2: the channel's InputType (`format`) decides; CMAF takes the MediaPackage or CMAF Ingest group. */
+/**
+ * MediaPackage v2: the channel's InputType (`format`) decides; CMAF takes the MediaPackage or CMAF Ingest group.
+ * ML hls-choosing-hls-vs-emp still says v2 needs an HLS group; the newer ML delivering-to-mediapackage,
+ * creating-mediapackage-output-group (a "MediaPackage v2 (CMAF)" procedure) and the API's v2 members of
+ * MediaPackageOutputDestinationSettings say otherwise, and are followed here.
+ */
 function decideMediaPackageV2(workflow: Workflow, downstream: Downstream): GroupDecision {
   const region = mediaPackageRegion(workflow, downstream);
   if (downstream.format === 'hls') {
