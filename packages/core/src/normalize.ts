@@ -12,6 +12,7 @@ const DEFAULT_FORMAT: Record<System, Format> = {
   udp: 'ts',
   srt: 'srt',
   aws: 'hls',
+  'mediapackage-v2': 'cmaf',
 };
 
 export function defaultFormat(system: System): Format {

@@ -49,11 +49,15 @@ export function planTeardown(state: StateDocument): ResourceChange[] {
   return diffResources([], state);
 }
 
-/** Resources the workflow uses but mlds does not manage: existing buckets and MediaPackage channels. */
+/** Resources the workflow uses but mlds does not manage: existing buckets, MediaPackage channels and v2 channel groups. */
 function referencedResources(workflow: Workflow): ResourceIdentity[] {
   return workflow.downstream.flatMap((downstream): ResourceIdentity[] => {
     if (downstream.resolvedSystem === 's3') {
       return (downstream.buckets ?? []).map((name) => ({ kind: 's3-bucket', name, region: workflow.region }));
+    }
+    if (downstream.resolvedSystem === 'mediapackage-v2' && downstream.channelGroup !== undefined) {
+      const region = mediaPackageRegion(workflow, downstream);
+      return [{ kind: 'mediapackagev2-channel-group', name: downstream.channelGroup, region }];
     }
     if (downstream.resolvedSystem === 'mediapackage' && downstream.channelId !== undefined) {
       const region = mediaPackageRegion(workflow, downstream);

@@ -1,4 +1,4 @@
-import { FORMAT_VERSION } from './types.js';
+import { FORMAT_VERSION, type ResourceKind } from './types.js';
 
 // The state file is read by the CLI (plan, output: plain JSON, no AWS SDK) and by the provisioner (apply,
 // destroy); both must agree on what counts as a state document, so the check lives here.
@@ -8,7 +8,9 @@ const KINDS: ReadonlySet<unknown> = new Set([
   's3-bucket',
   'mediastore-container',
   'ssm-parameter',
-]);
+  'mediapackagev2-channel-group',
+  'mediapackagev2-channel',
+] satisfies ResourceKind[]);
 const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
 const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);
 

@@ -23,12 +23,13 @@ export type System =
   | 'mss'
   | 'udp'
   | 'srt'
-  | 'aws';
+  | 'aws'
+  | 'mediapackage-v2';
 
-export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts' | 'srt';
+export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts' | 'srt' | 'cmaf';
 export type Need = 'drm' | 'ad-insertion' | 'id3';
 export type Mode = 'live' | 'vod';
-export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage';
+export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage' | 'cmaf-ingest';
 
 /** A secret is never written in the file: it is read from the environment at apply time, or referenced. */
 export type SecretRef = { env: string } | { ssmParameter: string };
@@ -43,8 +44,12 @@ export interface DownstreamInput {
   outputGroup?: OutputGroupChoice;
   /** mediapackage: use this existing channel instead of creating one. */
   channelId?: string;
-  /** mediapackage: the MediaPackage channel's Region (default: the workflow's). */
+  /** mediapackage, mediapackage-v2: the MediaPackage channel's Region (default: the workflow's). */
   region?: string;
+  /** mediapackage-v2: an existing channel group to use instead of creating `<workflow>`. */
+  channelGroup?: string;
+  /** mediapackage-v2: the channel's name; default `<workflow>-<name>`. */
+  channelName?: string;
   /** s3: existing buckets, one per pipeline, instead of creating them. */
   buckets?: string[];
   /** s3, mediastore: `folders/baseFilename`; default `<workflow>/<name>/index`. */
@@ -133,9 +138,10 @@ export interface OutputDestinationSettings {
   StreamName?: string;
 }
 
-export interface MediaPackageOutputDestinationSettings {
-  ChannelId: string;
-}
+/** v1: `{ ChannelId }`; v2: `{ ChannelGroup, ChannelName, MediaPackageRegionName? }` (the API's one shape). */
+export type MediaPackageOutputDestinationSettings =
+  | { ChannelId: string }
+  | { ChannelGroup: string; ChannelName: string; MediaPackageRegionName?: string };
 
 export interface SrtOutputDestinationSettings {
   Url: string;
@@ -175,8 +181,14 @@ export interface OutputGroupPlan {
   groupSettings?: Record<string, unknown>;
 }
 
-export type ResourceKind = 'mediapackage-channel' | 's3-bucket' | 'mediastore-container' | 'ssm-parameter';
-export type Action = 'create' | 'update' | 'delete' | 'noop';
+export type ResourceKind =
+  | 'mediapackage-channel'
+  | 's3-bucket'
+  | 'mediastore-container'
+  | 'ssm-parameter'
+  | 'mediapackagev2-channel-group'
+  | 'mediapackagev2-channel';
+export type Action = 'create' | 'update' | 'delete' | 'noop' | 'read';
 
 /** What a resource is, independent of what the plan does with it. */
 export interface ResourceSpec {
@@ -191,7 +203,7 @@ export interface ResourceSpec {
   downstream: string;
   /** Tags it carries, including `mlds:workflow` and `mlds:downstream`. Absent for resources mlds only reads. */
   tags?: Record<string, string>;
-  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`). */
+  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`, `channelGroup`). */
   existing?: true;
   /**
    * Kind-specific inputs the provisioner needs:
@@ -200,6 +212,9 @@ export interface ResourceSpec {
    * - ssm-parameter: `{ source: { env } }` or, for a MediaPackage ingest password,
    *   `{ source: { ingestEndpointOf: '<channel address>', endpointIndex } }`
    * - mediapackage-channel: `{}`
+   * - mediapackagev2-channel-group: `{}`
+   * - mediapackagev2-channel: `{ channelGroup, inputType: 'CMAF' | 'HLS', mediaLiveRoleArn }` (`channelGroup`
+   *   and `inputType` cannot change: a change replaces the channel)
    */
   properties: Record<string, unknown>;
   /** Addresses this resource needs first (an ingest-password parameter needs its channel). */
@@ -210,7 +225,8 @@ export type ResourceChange =
   | ({ action: 'create' } & ResourceSpec)
   | ({ action: 'update'; changes: string[] } & ResourceSpec)
   | ({ action: 'noop' } & ResourceSpec)
-  | ({ action: 'delete' } & ResourceSpec);
+  | ({ action: 'delete' } & ResourceSpec)
+  | ({ action: 'read' } & ResourceSpec);
 
 export interface Plan {
   formatVersion: typeof FORMAT_VERSION;
@@ -247,6 +263,7 @@ export interface StateResource {
   /**
    * What MediaLive needs, never a secret:
    * - mediapackage-channel: `{ ingestEndpoints: [{ id, url, username }] }` (pipeline order)
+   * - mediapackagev2-channel: `{ ingestEndpoints: [{ id, url }] }` (pipeline order, from GetChannel)
    * - mediastore-container: `{ endpoint: 'https://…' }`
    * - ssm-parameter: `{}` (the name is the reference)
    */

@@ -1,4 +1,5 @@
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
+import { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -7,6 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 /** Where handlers get their clients: the real SDK (createAwsClients), aws-sdk-client-mock, or the fake cloud. */
 export interface AwsClients {
   mediaPackage(region: string): MediaPackageClient;
+  mediaPackageV2(region: string): MediaPackageV2Client;
   s3(region: string): S3Client;
   mediaStore(region: string): MediaStoreClient;
   /** The MediaStore data plane: its endpoint is the container's own (`https://…data.mediastore…`). */
@@ -34,6 +36,8 @@ export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
   }
   return {
     mediaPackage: (region) => cached(`mediapackage/${region}`, () => new MediaPackageClient(config(region))),
+    mediaPackageV2: (region) =>
+      cached(`mediapackagev2/${region}`, () => new MediaPackageV2Client(config(region))),
     s3: (region) => cached(`s3/${region}`, () => new S3Client(config(region))),
     mediaStore: (region) => cached(`mediastore/${region}`, () => new MediaStoreClient(config(region))),
     mediaStoreData: (endpoint, region) =>

@@ -273,19 +273,20 @@ async function runGraph(
 function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (node: GraphNode, path: string[]) => {
-    const mark = state.get(node.address);
+    // By id: a replacement under the same name has a create and a delete node with one address.
+    const mark = state.get(node.id);
     if (mark === 'done') return;
     if (mark === 'visiting') {
       throw new InvalidPlanError(
         `The plan's dependencies form a cycle: ${[...path, node.address].join(' → ')}`,
       );
     }
-    state.set(node.address, 'visiting');
+    state.set(node.id, 'visiting');
     for (const address of node.after) {
       const dependency = byAddress.get(address);
       if (dependency) visit(dependency, [...path, node.address]);
     }
-    state.set(node.address, 'done');
+    state.set(node.id, 'done');
   };
   for (const node of nodes) visit(node, []);
 }
@@ -389,7 +390,9 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   const changes = change.action === 'update' ? change.changes : [];
   const rewrites = followsNewChannel && !changes.includes('source') ? [...changes, 'source'] : changes;
 
-  if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel)
+  // A resource mlds only reads is read again when the state recorded it as mlds's own (it changed hands).
+  const readAgain = change.action === 'read' && current?.existing !== true;
+  if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel && !readAgain)
     return keep(run, target, 'unchanged', 'keep');
 
   if (target.existing) {
@@ -421,10 +424,15 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
 
   const create = async (): Promise<Outcome> => {
     // The intent goes to disk before the call, so a crash right after it leaves a name to look up.
-    await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
+    const previous = keeper.get(target);
+    const intent = stateEntry(run, target, 'creating', previous);
+    await keeper.put(intent);
+    // A retry of a recorded intent keeps its time, so an idempotency token derived from it stays the same.
+    const intentAt =
+      previous?.status === 'creating' ? (previous.createdAt ?? intent.updatedAt) : intent.updatedAt;
     let created: Recorded | { exists: true };
     try {
-      created = await handler.create(rt, target);
+      created = await handler.create(rt, { ...target, ...(intentAt ? { intentAt } : {}) });
     } catch (error) {
       if (error instanceof BucketNameTakenError) await keeper.remove(target);
       throw error;
@@ -617,10 +625,21 @@ async function deleteResource(
   }
   await tracked(run, resource, 'delete', async () => {
     await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
-    await handlers[resource.kind].delete(rt, resource, { force });
+    const result = await handlers[resource.kind].delete(rt, resource, { force });
     await keeper.remove(resource);
-    return 'deleted';
+    return result === 'left' ? 'forgotten' : 'deleted';
   });
+}
+
+/** The MediaPackage v2 channels the state records in a channel group: deleted before it. */
+function channelsIn(group: StateResource, resources: StateResource[]): StateResource[] {
+  if (group.kind !== 'mediapackagev2-channel-group') return [];
+  return resources.filter(
+    (resource) =>
+      resource.kind === 'mediapackagev2-channel' &&
+      resource.region === group.region &&
+      resource.properties?.channelGroup === group.name,
+  );
 }
 
 /**
@@ -646,6 +665,7 @@ function deletionNodes(
     kind: resource.kind,
     after: [
       ...(dependents.get(resource.address) ?? []),
+      ...channelsIn(resource, resources).map((channel) => `-${identity(channel)}`),
       ...(creates.has(resource.address) ? [`+${resource.address}`] : []),
     ],
     run: () => deleteResource(run, resource, force, disposals.get(identity(resource)) ?? 'delete'),
@@ -688,12 +708,23 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       return recorded ? [recorded] : [];
     });
     const disposals = await prepareDeletions('apply', run, deletions, false, concurrency);
-    const deletes = deletionNodes(run, deletions, false, disposals, new Set(planned.keys()));
+    // A replacement under the same name (a v2 channel's InputType changed) cannot coexist with the old
+    // resource: the old one goes first. Any other replacement creates the new one first.
+    const samePlace = new Map(
+      deletions
+        .filter((resource) => kept.some((change) => identity(change) === identity(resource)))
+        .map((resource) => [resource.address, `-${identity(resource)}`]),
+    );
+    const createdFirst = new Set([...planned.keys()].filter((address) => !samePlace.has(address)));
+    const deletes = deletionNodes(run, deletions, false, disposals, createdFirst);
     const creates: GraphNode[] = kept.map((change) => ({
       id: `+${change.address}`,
       address: change.address,
       kind: change.kind,
-      after: dependenciesOf(change).map((address) => `+${address}`),
+      after: [
+        ...dependenciesOf(change).map((address) => `+${address}`),
+        ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
+      ],
       run: () => applyResource(run, change),
     }));
     return finish('apply', run, await runGraph([...creates, ...deletes], concurrency, run));

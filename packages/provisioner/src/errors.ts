@@ -161,6 +161,19 @@ export class ExistingResourceNotFoundError extends Error {
   }
 }
 
+/** AWS refused a create because an account quota is reached (MediaPackage v2's HTTP 402). CLI exit code 1. */
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    readonly address: string,
+    readonly quota: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${address}: the quota of ${quota} is reached, so AWS refused the create; ${fix}.`, options);
+  }
+}
+
 /** A bounded wait ran out. */
 export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';

@@ -22,6 +22,11 @@ export interface Target {
   tags: Record<string, string>;
   existing?: true;
   properties: Record<string, unknown>;
+  /**
+   * When the engine recorded the intent to create it (the `creating` entry's `createdAt`): the same for every
+   * retry of that intent, so a create can derive an idempotency token from it (MediaPackage v2's ClientToken).
+   */
+  intentAt?: string;
 }
 
 export function targetOf(resource: ResourceChange | StateResource): Target {
@@ -67,8 +72,12 @@ export interface KindHandler {
   read?(rt: Runtime, target: Target): Promise<Recorded>;
   /** What would stop a delete without --force. Read-only. */
   inspect(rt: Runtime, resource: StateResource): Promise<Inspection>;
-  /** Deletes it and waits until it is gone; an already missing resource is fine. */
-  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void>;
+  /**
+   * Deletes it and waits until it is gone; an already missing resource is fine. `'left'`: not deleted on
+   * purpose, and no longer this workflow's to track (a channel group that holds channels mlds does not manage).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: every other handler's delete resolves to nothing.
+  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void | 'left'>;
 }
 
 /**

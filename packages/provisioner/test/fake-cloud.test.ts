@@ -185,7 +185,13 @@ describe('against the fake cloud', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+    });
     expect(destroyed.state?.resources).toEqual([]);
     expect(output).toEqual([]);
   });
@@ -226,6 +232,7 @@ describe('against the fake cloud', () => {
       });
     const clients: AwsClients = {
       mediaPackage: (region) => watched(cloud.clients.mediaPackage(region)),
+      mediaPackageV2: (region) => watched(cloud.clients.mediaPackageV2(region)),
       s3: (region) => watched(cloud.clients.s3(region)),
       mediaStore: (region) => watched(cloud.clients.mediaStore(region)),
       mediaStoreData: (endpoint, region) => watched(cloud.clients.mediaStoreData(endpoint, region), endpoint),
@@ -243,7 +250,13 @@ describe('against the fake cloud', () => {
       .send(new PutMediaStoreObjectCommand({ Path: 'live/1.ts', Body: 'x' }));
     expected = 'deleting';
     await destroy({ clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+    });
     expect(new Set(checked)).toEqual(
       new Set([
         'CreateChannelCommand',
@@ -334,7 +347,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: restarted, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [] },
       });
     }
   });
@@ -367,7 +380,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [] },
       });
       expect((await file.read())?.resources).toEqual([]);
     }
@@ -417,7 +430,13 @@ describe('against the fake cloud', () => {
           .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'x.ts', Body: 'x' })),
       );
       await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-      expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+      expect(cloud.inventory()).toEqual({
+        s3: [],
+        mediapackage: [],
+        mediapackagev2: [],
+        mediastore: [],
+        ssm: [],
+      });
     },
   );
 
@@ -453,7 +472,13 @@ describe('against the fake cloud', () => {
     expect(cloud.inventory()).toEqual(before);
 
     await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+    });
     const bucketCalls = cloud
       .calls()
       .filter((call) => (call.input as { Bucket?: string }).Bucket === 'curling-live-archive-p0')

@@ -1,4 +1,5 @@
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
+import { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -110,6 +111,7 @@ export class MemoryStateStore implements StateStore {
 export function mockedClients() {
   const clients = {
     mediaPackage: new MediaPackageClient({ region: REGION }),
+    mediaPackageV2: new MediaPackageV2Client({ region: REGION }),
     s3: new S3Client({ region: REGION }),
     mediaStore: new MediaStoreClient({ region: REGION }),
     mediaStoreData: new MediaStoreDataClient({
@@ -120,6 +122,8 @@ export function mockedClients() {
   };
   const mocks = {
     mediaPackage: mockClient(clients.mediaPackage),
+    // 3.699.0 (the only version served) is typed against @smithy/types 3, the mock against 4: same shapes.
+    mediaPackageV2: mockClient(clients.mediaPackageV2 as unknown as MediaPackageClient),
     s3: mockClient(clients.s3),
     mediaStore: mockClient(clients.mediaStore),
     mediaStoreData: mockClient(clients.mediaStoreData),
@@ -130,6 +134,10 @@ export function mockedClients() {
     mediaPackage: (region) => {
       requested.push({ service: 'mediapackage', region });
       return clients.mediaPackage;
+    },
+    mediaPackageV2: (region) => {
+      requested.push({ service: 'mediapackagev2', region });
+      return clients.mediaPackageV2;
     },
     s3: (region) => {
       requested.push({ service: 's3', region });

@@ -41,6 +41,9 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 const bucketArn = (call: SentCall) => `arn:aws:s3:::${text(call.input.Bucket)}`;
 const channelArn = (call: SentCall) =>
   `arn:aws:mediapackage:${call.region}:${ACCOUNT}:channels/${ASSIGNED_ID}`;
+const v2GroupArn = (call: SentCall) =>
+  `arn:aws:mediapackagev2:${call.region}:${ACCOUNT}:channelGroup/${text(call.input.ChannelGroupName)}`;
+const v2ChannelArn = (call: SentCall) => `${v2GroupArn(call)}/channel/${text(call.input.ChannelName)}`;
 const containerArn = (call: SentCall, name: string) =>
   `arn:aws:mediastore:${call.region}:${ACCOUNT}:container/${name}`;
 const parameterArn = (call: SentCall, name: unknown) =>
@@ -82,6 +85,38 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   'mediapackage DeleteChannelCommand': (call) => only('mediapackage:DeleteChannel', channelArn(call)),
   'mediapackage RotateIngestEndpointCredentialsCommand': (call) =>
     only('mediapackage:RotateIngestEndpointCredentials', channelArn(call)),
+
+  // MediaPackage v2 (Service Authorization Reference, "AWS Elemental MediaPackage V2"): every action names a
+  // channel group, channel or origin endpoint ARN, all built from names, so the policy can scope them.
+  'mediapackagev2 CreateChannelGroupCommand': (call) => [
+    { action: 'mediapackagev2:CreateChannelGroup', resource: v2GroupArn(call) },
+    ...(hasEntries(call.input.Tags) ? only('mediapackagev2:TagResource', v2GroupArn(call)) : []),
+  ],
+  'mediapackagev2 GetChannelGroupCommand': (call) => only('mediapackagev2:GetChannelGroup', v2GroupArn(call)),
+  'mediapackagev2 ListChannelsCommand': (call) => only('mediapackagev2:ListChannels', v2GroupArn(call)),
+  'mediapackagev2 DeleteChannelGroupCommand': (call) =>
+    only('mediapackagev2:DeleteChannelGroup', v2GroupArn(call)),
+  'mediapackagev2 CreateChannelCommand': (call) => [
+    { action: 'mediapackagev2:CreateChannel', resource: v2ChannelArn(call) },
+    ...(hasEntries(call.input.Tags) ? only('mediapackagev2:TagResource', v2ChannelArn(call)) : []),
+  ],
+  'mediapackagev2 GetChannelCommand': (call) => only('mediapackagev2:GetChannel', v2ChannelArn(call)),
+  'mediapackagev2 PutChannelPolicyCommand': (call) =>
+    only('mediapackagev2:PutChannelPolicy', v2ChannelArn(call)),
+  'mediapackagev2 DeleteChannelPolicyCommand': (call) =>
+    only('mediapackagev2:DeleteChannelPolicy', v2ChannelArn(call)),
+  'mediapackagev2 ListOriginEndpointsCommand': (call) =>
+    only('mediapackagev2:ListOriginEndpoints', v2ChannelArn(call)),
+  'mediapackagev2 DeleteOriginEndpointCommand': (call) =>
+    only(
+      'mediapackagev2:DeleteOriginEndpoint',
+      `${v2ChannelArn(call)}/originEndpoint/${text(call.input.OriginEndpointName)}`,
+    ),
+  'mediapackagev2 DeleteChannelCommand': (call) => only('mediapackagev2:DeleteChannel', v2ChannelArn(call)),
+  'mediapackagev2 TagResourceCommand': (call) =>
+    only('mediapackagev2:TagResource', text(call.input.ResourceArn)),
+  'mediapackagev2 UntagResourceCommand': (call) =>
+    only('mediapackagev2:UntagResource', text(call.input.ResourceArn)),
 
   's3 CreateBucketCommand': (call) => {
     const configuration = call.input.CreateBucketConfiguration as { Tags?: unknown } | undefined;
@@ -296,6 +331,7 @@ function recording(cloud: FakeCloud, sent: SentCall[]): AwsClients {
     });
   return {
     mediaPackage: (region) => watch(cloud.clients.mediaPackage(region), 'mediapackage', region),
+    mediaPackageV2: (region) => watch(cloud.clients.mediaPackageV2(region), 'mediapackagev2', region),
     s3: (region) => watch(cloud.clients.s3(region), 's3', region),
     mediaStore: (region) => watch(cloud.clients.mediaStore(region), 'mediastore', region),
     mediaStoreData: (endpoint, region) =>
@@ -325,6 +361,9 @@ async function applyEveryExample(cloud: FakeCloud, clients: AwsClients): Promise
       // A channel the workflow names by channelId exists beforehand, made by someone else.
       if (resource.existing && resource.kind === 'mediapackage-channel')
         cloud.seed.mediaPackageChannel(resource.name, resource.region);
+      // Likewise a channel group the workflow names by channelGroup.
+      if (resource.existing && resource.kind === 'mediapackagev2-channel-group')
+        cloud.seed.mediaPackageV2ChannelGroup(resource.name, resource.region);
     }
     const store = new FileStateStore(statePath(plan.workflow));
     await apply({ plan, clients, store, env, ...virtualTime() });
@@ -348,6 +387,7 @@ function everyKind(
       { name: 'packager', system: 'mediapackage', format: 'hls', outputGroup: 'hls' },
       { name: 'archive', system: 's3', format: 'archive' },
       { name: 'store', system: 'mediastore' },
+      { name: 'packager-v2', system: 'mediapackage-v2' },
       {
         name: 'web',
         system: 'http-put',
@@ -384,6 +424,11 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
     objects: ['live/index.m3u8', 'live/a/1.ts'],
   });
   cloud.seed.parameter('/mlds/curling-live/web/password', REGION, 'left-behind', { tags: leftBehind('web') });
+  cloud.seed.mediaPackageV2ChannelGroup('curling-live', REGION, { tags: leftBehind('packager-v2') });
+  cloud.seed.mediaPackageV2Channel('curling-live', 'curling-live-packager-v2', REGION, {
+    tags: leftBehind('packager-v2'),
+    originEndpoints: ['cmaf-out'],
+  });
 
   const store = new FileStateStore(statePath('curling-live'));
   const first = await apply({
@@ -398,7 +443,14 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
       .filter((o) => o.outcome === 'adopted')
       .map((o) => o.address)
       .sort(),
-  ).toEqual(['archive.bucket[1]', 'packager.channel', 'store.container[1]', 'web.password']);
+  ).toEqual([
+    'archive.bucket[1]',
+    'packager-v2.channel',
+    'packager-v2.channel-group',
+    'packager.channel',
+    'store.container[1]',
+    'web.password',
+  ]);
   learnEndpoints(cloud);
 
   const rotation = await rotateIngestCredentials({
@@ -439,10 +491,15 @@ describe('docs/iam-policy.json', () => {
     examples = await applyEveryExample(cloud, clients);
     await lifecycle(cloud, clients);
     // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone.
-    const { mediapackage, ...rest } = cloud.inventory();
-    expect({ rest, channels: mediapackage.map((channel) => channel.id) }).toEqual({
+    const { mediapackage, mediapackagev2, ...rest } = cloud.inventory();
+    expect({
+      rest,
+      channels: mediapackage.map((channel) => channel.id),
+      groups: mediapackagev2.map((group) => [group.name, group.channels.length]),
+    }).toEqual({
       rest: { s3: [], mediastore: [], ssm: [] },
       channels: ['regional-news-origin'],
+      groups: [['live-events', 0]],
     });
     recorded = cloud.calls().map((call) => `${call.service} ${call.command}`);
     requirements = sent.flatMap(requirementsOf);
@@ -456,6 +513,8 @@ describe('docs/iam-policy.json', () => {
       'http-put',
       'mediapackage-group',
       'mediapackage-hls',
+      'mediapackage-v2-cmaf',
+      'mediapackage-v2-hls',
       'mediastore',
       'rtmp',
       's3-archive-frame-capture',

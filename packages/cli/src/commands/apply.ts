@@ -81,7 +81,21 @@ async function applyPrepared(
   const { loaded, statePath } = prepared;
   const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
   const plan = approved?.plan ?? planLoadedWorkflow(loaded, state);
-  const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
+  // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
+  const alreadyRead = (resource: Plan['resources'][number]) =>
+    resource.action === 'read' &&
+    (state?.resources ?? []).some(
+      (recorded) =>
+        recorded.address === resource.address &&
+        recorded.kind === resource.kind &&
+        recorded.name === resource.name &&
+        recorded.region === resource.region &&
+        recorded.status === 'created' &&
+        recorded.existing === true,
+    );
+  const changes = plan.resources.filter(
+    (resource) => resource.action !== 'noop' && !alreadyRead(resource),
+  ).length;
 
   // Also with --json: its document has no room for them, and stderr is free.
   writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);

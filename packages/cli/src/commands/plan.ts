@@ -28,10 +28,7 @@ const CHANGING_ACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'dele
 
 /** Whether applying the plan would change anything in AWS: the summary line's create, update and delete. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.resources.some(
-    (resource) =>
-      CHANGING_ACTIONS.has(resource.action) && !(resource.existing === true && resource.action === 'create'),
-  );
+  return plan.resources.some((resource) => CHANGING_ACTIONS.has(resource.action));
 }
 
 /**

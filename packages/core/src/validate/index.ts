@@ -10,6 +10,7 @@ import { needsRule, vodModeRule } from './rules/formats.js';
 import { generatedNamesRule } from './rules/generated-names.js';
 import { outputGroupLimitsRule, uniqueNamesRule } from './rules/limits.js';
 import { mediaPackageRule, sharedChannelRule } from './rules/mediapackage.js';
+import { mediaPackageV2Rule, sharedV2ChannelRule } from './rules/mediapackage-v2.js';
 import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
 import { s3BucketNamesRule } from './rules/s3-buckets.js';
 import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
@@ -37,6 +38,8 @@ export const RULES: readonly Rule[] = [
   generatedNamesRule,
   mediaPackageRule,
   sharedChannelRule,
+  mediaPackageV2Rule,
+  sharedV2ChannelRule,
   vodModeRule,
   needsRule,
   outputGroupLimitsRule,

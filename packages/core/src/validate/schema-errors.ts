@@ -3,6 +3,8 @@ import {
   COMMON_DOWNSTREAM_FIELDS,
   DOWNSTREAM_FIELDS,
   FORMATS,
+  MEDIAPACKAGE_V2_NAME_PATTERN,
+  MEDIAPACKAGE_V2_NAME_RULE,
   NAME_RULE,
   SECRET_FIELDS,
   SYSTEM_FIELDS,
@@ -95,6 +97,13 @@ function toFinding(schemaError: SchemaError, data: unknown): Finding | undefined
     case 'enum':
       return notAllowed(path, value, params.allowedValues, data);
     case 'pattern':
+      if (params.pattern === MEDIAPACKAGE_V2_NAME_PATTERN) {
+        return error(
+          'mediapackage-v2.name',
+          path,
+          `\`${where}\` is not a MediaPackage v2 name: use ${MEDIAPACKAGE_V2_NAME_RULE} (no spaces).`,
+        );
+      }
       return error(
         'name.format',
         path,
