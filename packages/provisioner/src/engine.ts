@@ -167,7 +167,11 @@ async function handlerFor(run: Run, kind: ResourceKind): Promise<{ handler: Kind
   const { rt } = run;
   return {
     handler,
-    rt: { ...rt, call: (address, fn, alsoRetry) => rt.call(address, fn, alsoRetry, handler.retryable) },
+    rt: {
+      ...rt,
+      call: (address, fn, alsoRetry, modelled = []) =>
+        rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+    },
   };
 }
 

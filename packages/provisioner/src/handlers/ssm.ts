@@ -25,7 +25,6 @@ import {
   tagRecord,
 } from '../runtime.js';
 import { secretSourceOf } from '../secret-source.js';
-import { ingestPasswords, mediaPackageRetryable } from './mediapackage.js';
 
 const ssmRetryable: ModelledRetryable = {
   throttled: [ThrottlingException],
@@ -53,7 +52,16 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
     const channel = rt.lookup(source.ingestEndpointOf);
     if (!channel)
       throw new InvalidPlanError(`${target.address}: no channel ${source.ingestEndpointOf} in the plan`);
-    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () => ingestPasswords(rt, channel));
+    // MediaPackage's module (and SDK) only for a parameter that holds an ingest password.
+    const mediaPackage = await import('./mediapackage.js');
+    const viaMediaPackage: Runtime = {
+      ...rt,
+      call: (address, fn, alsoRetry, modelled = []) =>
+        rt.call(address, fn, alsoRetry, [...modelled, mediaPackage.mediaPackageRetryable]),
+    };
+    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () =>
+      mediaPackage.ingestPasswords(viaMediaPackage, channel),
+    );
     password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
   }
   if (!password) {
@@ -78,8 +86,8 @@ async function readTags(rt: Runtime, target: Target): Promise<Record<string, str
 }
 
 export const ssmParameterHandler: KindHandler = {
-  // An ingest password is read from its MediaPackage channel.
-  retryable: [ssmRetryable, mediaPackageRetryable],
+  // An ingest password is read from its MediaPackage channel with MediaPackage's own (see secretValue).
+  retryable: [ssmRetryable],
   async find(rt, target): Promise<Found> {
     const tags = await readTags(rt, target);
     if (tags === undefined) return { status: 'absent' };
