@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWorkflow, planWorkflow } from '@mlds/core';
 import { examplePath, readExample, stateAfterApply } from '@mlds/fixtures';
@@ -149,6 +149,31 @@ describe('pnpm mlds (scripts/mlds.mjs)', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^error: workflow file workflows\/none\.yaml not found/);
   }, 60_000);
+});
+
+describe('./pnpmw mlds', () => {
+  const pnpmw = join(packageDir, '../../pnpmw');
+
+  it('resolves paths and the default state against the caller’s directory, and prints only what mlds prints', () => {
+    // A state in the caller's .mlds/ saying everything is created: a plan that read it has nothing to do.
+    const dir = appliedSeedDir();
+    mkdirSync(join(dir, 'wf'));
+    writeFileSync(join(dir, 'wf/x.yaml'), readExample('curling-live'));
+    const run = spawnSync('bash', [pnpmw, 'mlds', 'plan', 'wf/x.yaml', '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        HOME: process.env.HOME ?? '',
+        ...(process.env.MLDS_TOOLCHAIN_DIR ? { MLDS_TOOLCHAIN_DIR: process.env.MLDS_TOOLCHAIN_DIR } : {}),
+      },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const plan = JSON.parse(run.stdout) as { resources: { action: string }[] };
+    expect(plan.resources.length).toBeGreaterThan(0);
+    expect(plan.resources.every((resource) => resource.action === 'noop')).toBe(true);
+  }, 120_000);
 });
 
 describe('validate, plan and output never load the AWS SDK or the provisioner', () => {
