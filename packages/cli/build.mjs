@@ -14,7 +14,7 @@
 // `--if-stale` builds only when a file the last build read has changed since (see `isStale`).
 
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,6 +34,8 @@ require('node:module').enableCompileCache?.();
 require('./${CLI_BUNDLE}');
 `;
 const BUILD_INFO = 'build-info.json';
+/** In the output directory: the licences of the npm packages bundled in (package.json's `files` names it). */
+export const THIRD_PARTY_LICENSES = 'THIRD-PARTY-LICENSES.txt';
 const BIN_SOURCE = join(packageDir, 'src/bin.ts');
 const require = createRequire(import.meta.url);
 
@@ -258,9 +260,35 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
   const inputs = [...Object.keys(metafile.inputs), 'build.mjs', 'package.json'].filter(
     (input) => !/^(builtin|core-script):/.test(input),
   );
+  await writeThirdPartyLicenses(outdir, metafile);
   await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
   await writeFile(join(outdir, BUILD_INFO), JSON.stringify({ startedAt, inputs }, null, 2));
   return metafile;
+}
+
+/**
+ * The licence of every npm package bundled in (yaml, picocolors, p-retry...), in one file the published package
+ * ships beside the bundle: their licences ask that their notices travel with their code.
+ */
+async function writeThirdPartyLicenses(outdir, metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (match) packages.set(match[2], resolve(packageDir, match[1]));
+  }
+  const sections = [];
+  for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    const licenseFile = (await readdir(dir)).find((file) => /^(license|licence)(\.(md|txt))?$/i.test(file));
+    if (licenseFile === undefined) throw new Error(`${name} (bundled into the CLI) ships no licence file`);
+    const text = (await readFile(join(dir, licenseFile), 'utf8')).trim();
+    sections.push(`${name}@${manifest.version} (${manifest.license})\n\n${text}`);
+  }
+  const header = 'The mlds CLI bundles these npm packages; their licences follow.';
+  await writeFile(
+    join(outdir, THIRD_PARTY_LICENSES),
+    `${[header, ...sections].join(`\n\n${'-'.repeat(78)}\n\n`)}\n`,
+  );
 }
 
 function mergeMetafiles(metafiles) {

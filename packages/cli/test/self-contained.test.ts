@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseWorkflow, planWorkflow } from '@mlds/core';
 import { examplePath, readExample, stateAfterApply } from '@mlds/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, CLI_BUNDLE } from '../build.mjs';
+import { BIN, CLI_BUNDLE, THIRD_PARTY_LICENSES } from '../build.mjs';
 import { buildCliForTest, tempDir } from './helpers.js';
 
 // The CLI works whatever was built before it: the bundle holds every @mlds package (from source), so it needs
@@ -108,6 +108,22 @@ describe('the bundle', () => {
       dependencies: Record<string, string>;
     };
     expect([...external].sort()).toStrictEqual(Object.keys(manifest.dependencies).sort());
+  });
+
+  it('ships the licence of every npm package bundled in', () => {
+    const meta = JSON.parse(readFileSync(join(outdir, 'meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
+    const bundled = new Set(
+      Object.keys(meta.inputs).flatMap((input) => {
+        const name = /^.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+        return name === undefined ? [] : [name];
+      }),
+    );
+    expect(bundled.has('yaml')).toBe(true);
+    const notices = readFileSync(join(outdir, THIRD_PARTY_LICENSES), 'utf8');
+    for (const name of bundled) expect(notices).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(`, 'm'));
+    expect(notices).toContain('Permission is hereby granted');
   });
 });
 
