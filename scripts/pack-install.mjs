@@ -83,6 +83,9 @@ const core = pack('core');
 const cli = pack('cli');
 if (!core.files.includes('package/dist/index.d.ts'))
   fail('the core tarball ships no types (dist/index.d.ts)');
+if (!cli.files.includes('package/dist/THIRD-PARTY-LICENSES.txt')) {
+  fail('the cli tarball lacks the licences of the packages bundled into it');
+}
 
 // The CLI, installed as npm users install it, run from a directory that has nothing of the repository.
 const prefix = join(work, 'prefix');
