@@ -19,6 +19,8 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const hook = fileURLToPath(new URL('fixtures/record-modules.mjs', import.meta.url));
 const seed = examplePath('curling-live');
 const SDK_CLIENT = /\/@aws-sdk\/(client-[a-z0-9-]+)\//;
+// Each test starts Node processes: the timeout is only a guard against a hang, generous for a busy machine.
+const HANG_GUARD = { timeout: 120_000 };
 let outdir = '';
 
 beforeAll(() => {
@@ -82,7 +84,7 @@ function coreCacheFiles(cacheDir: string): string[] {
   );
 }
 
-describe('the bundle', () => {
+describe('the bundle', HANG_GUARD, () => {
   it('imports no @mlds package and nothing from a packages/*/dist: it runs on a clean clone', () => {
     const bundle = readFileSync(join(outdir, CLI_BUNDLE), 'utf8');
     expect(bundle).not.toMatch(/(require\(|import\()\s*["'`]@mlds\//);
@@ -127,7 +129,7 @@ describe('the bundle', () => {
   });
 });
 
-describe('the built CLI, as a separate process', () => {
+describe('the built CLI, as a separate process', HANG_GUARD, () => {
   it('apply --help prints the help, loading neither @mlds/core nor the AWS SDK', () => {
     const cacheDir = tempDir();
     const log = join(tempDir(), 'modules.log');
