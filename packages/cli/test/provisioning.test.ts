@@ -176,7 +176,7 @@ describe('startProvisioning', () => {
       profile: 'media-prod',
       statePath: where.statePath,
     });
-    const s3 = clients.s3('eu-west-1');
+    const s3 = await clients.s3('eu-west-1');
     expect(s3.config.profile).toBe('media-prod');
     expect(await s3.config.region()).toBe('eu-west-1');
     expect(s3.config.isCustomEndpoint).toBe(false);
@@ -184,7 +184,7 @@ describe('startProvisioning', () => {
       profile: undefined,
       statePath: where.statePath,
     });
-    expect(withoutProfile.clients.s3('eu-west-1').config.profile).toBeUndefined();
+    expect((await withoutProfile.clients.s3('eu-west-1')).config.profile).toBeUndefined();
     expect(store).toBeInstanceOf(provisioner.FileStateStore);
     expect((store as provisioner.FileStateStore).path).toBe('/site/.mlds/w.state.json');
   });

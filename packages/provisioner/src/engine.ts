@@ -21,8 +21,7 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
-import { handlers } from './handlers/index.js';
-import { secretSourceOf } from './handlers/ssm.js';
+import { loadHandler } from './handlers/index.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -32,7 +31,15 @@ import {
   waitUntil,
   withRetry,
 } from './retry.js';
-import { type Recorded, type Runtime, SecretVault, type Target, targetOf } from './runtime.js';
+import {
+  type KindHandler,
+  type Recorded,
+  type Runtime,
+  SecretVault,
+  type Target,
+  targetOf,
+} from './runtime.js';
+import { secretSourceOf } from './secret-source.js';
 import type { StateStore } from './state-store.js';
 
 export interface ApplyOptions {
@@ -151,6 +158,23 @@ interface Run {
   signal: AbortSignal | undefined;
 }
 
+/**
+ * The handler of `kind` (its module, and with it its AWS SDK, loaded now: right before its first call) with the
+ * runtime it calls AWS through, whose retries know the modelled exceptions of the handler's services.
+ */
+async function handlerFor(run: Run, kind: ResourceKind): Promise<{ handler: KindHandler; rt: Runtime }> {
+  const handler = await loadHandler(kind);
+  const { rt } = run;
+  return {
+    handler,
+    rt: {
+      ...rt,
+      call: (address, fn, alsoRetry, modelled = []) =>
+        rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+    },
+  };
+}
+
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.message ? `${error.name}: ${error.message}` : error.name;
@@ -186,11 +210,12 @@ function createRun(
     waitPolicy,
     secrets: vault,
     emit,
-    call: (address, fn, alsoRetry) =>
+    call: (address, fn, alsoRetry, modelled) =>
       withRetry(fn, {
         ...timing,
         policy: retryPolicy,
         ...(alsoRetry ? { alsoRetry } : {}),
+        ...(modelled ? { modelled } : {}),
         onWait: waiting(address),
       }),
     waitUntil: (address, what, probe) =>
@@ -376,8 +401,7 @@ function keep(
 }
 
 async function applyResource(run: Run, change: ResourceChange): Promise<void> {
-  const { rt, keeper } = run;
-  const handler = handlers[change.kind];
+  const { keeper } = run;
   const target = targetOf(change);
   const current = keeper.get(change);
   // A parameter holding an ingest password follows its channel: a channel this run created (or a crashed run
@@ -394,6 +418,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   const readAgain = change.action === 'read' && current?.existing !== true;
   if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel && !readAgain)
     return keep(run, target, 'unchanged', 'keep');
+  const { handler, rt } = await handlerFor(run, change.kind);
 
   if (target.existing) {
     const read = handler.read;
@@ -561,10 +586,10 @@ async function prepareDeletions(
   const semaphore = new Semaphore(concurrency);
   const prepare = async (resource: StateResource): Promise<Disposal> => {
     if (resource.existing) return 'forget';
-    const handler = handlers[resource.kind];
+    const { handler, rt } = await handlerFor(run, resource.kind);
     // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
     // this workflow's tag now.
-    const found = await handler.find(run.rt, targetOf(resource));
+    const found = await handler.find(rt, targetOf(resource));
     if (found.status === 'absent') return 'forget';
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
@@ -576,7 +601,7 @@ async function prepareDeletions(
       return 'forget';
     }
     if (force) return 'delete';
-    const inspection = await handler.inspect(run.rt, resource);
+    const inspection = await handler.inspect(rt, resource);
     if (inspection.gone) return 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
@@ -613,7 +638,7 @@ async function deleteResource(
   force: boolean,
   disposal: Disposal,
 ): Promise<void> {
-  const { rt, keeper } = run;
+  const { keeper } = run;
   if (disposal === 'forget') {
     await keeper.remove(resource);
     return keep(run, resource, 'forgotten', 'forget');
@@ -625,7 +650,8 @@ async function deleteResource(
   }
   await tracked(run, resource, 'delete', async () => {
     await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
-    const result = await handlers[resource.kind].delete(rt, resource, { force });
+    const { handler, rt } = await handlerFor(run, resource.kind);
+    const result = await handler.delete(rt, resource, { force });
     await keeper.remove(resource);
     return result === 'left' ? 'forgotten' : 'deleted';
   });

@@ -1,6 +1,15 @@
 // The public entry of @mlds/provisioner: applies an mlds plan through the AWS SDK and keeps the state file.
 
-export { type AwsClients, type AwsClientsOptions, createAwsClients } from './clients.js';
+export {
+  type AwsClients,
+  type AwsClientsOptions,
+  type ClientConfig,
+  type ClientOf,
+  createAwsClients,
+  type LazyAwsClients,
+  type SdkLoaders,
+  sdkLoaders,
+} from './clients.js';
 export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult } from './engine.js';
 export {
   ApplyFailedError,
@@ -21,10 +30,11 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
-export { mediaStoreIngestUrl } from './handlers/mediastore.js';
+export { mediaStoreIngestUrl } from './mediastore-url.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
+  type ModelledRetryable,
   type RetryPolicy,
   retryReason,
   type WaitPolicy,

@@ -9,7 +9,7 @@ import {
 import type { AwsClients } from './clients.js';
 import type { RateLimiter } from './concurrency.js';
 import type { EngineEvent } from './events.js';
-import type { RetryPolicy, Timing, WaitPolicy } from './retry.js';
+import type { ModelledRetryable, RetryPolicy, Timing, WaitPolicy } from './retry.js';
 
 /** A resource as the handlers see it, whether it comes from the plan or from the state. */
 export interface Target {
@@ -60,6 +60,8 @@ export type Inspection = { gone: true } | { gone: false; blocker?: string };
 
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {
+  /** The modelled exceptions worth retrying of every service this handler calls (see retryReason). */
+  retryable: readonly ModelledRetryable[];
   /** Looks the resource up by its deterministic name. Read-only. */
   find(rt: Runtime, target: Target): Promise<Found>;
   /** Creates it; `{ exists: true }` when the name is already taken in a way that may be ours (then `find`). */
@@ -165,11 +167,15 @@ export interface Runtime {
   waitPolicy: WaitPolicy;
   secrets: SecretVault;
   emit(event: EngineEvent): void;
-  /** One AWS operation with the retry policy; `alsoRetry` adds this call's eventual-consistency cases. */
+  /**
+   * One AWS operation with the retry policy; `alsoRetry` adds this call's eventual-consistency cases. The
+   * engine hands each handler a runtime that passes the handler's `retryable` as `modelled`.
+   */
   call<T>(
     address: string,
     fn: () => Promise<T>,
     alsoRetry?: (error: unknown) => string | undefined,
+    modelled?: readonly ModelledRetryable[],
   ): Promise<T>;
   /** Polls until `probe` says done, bounded by the wait policy. */
   waitUntil<T>(

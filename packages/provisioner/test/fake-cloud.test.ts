@@ -87,11 +87,11 @@ function expectStateMatchesCloud(state: StateDocument | undefined, inventory: In
 
 /** Each pipeline's parameter holds exactly the password of the channel's ingest endpoint for that pipeline. */
 async function expectPasswordsMatch(clients: AwsClients) {
-  const channel = await clients
-    .mediaPackage(REGION)
-    .send(new DescribeChannelCommand({ Id: 'curling-live-packager' }));
+  const channel = await (await clients.mediaPackage(REGION)).send(
+    new DescribeChannelCommand({ Id: 'curling-live-packager' }),
+  );
   for (const pipeline of [0, 1]) {
-    const parameter = await clients.ssm(REGION).send(
+    const parameter = await (await clients.ssm(REGION)).send(
       new GetParameterCommand({
         Name: `/mlds/curling-live/packager/password-p${pipeline}`,
         WithDecryption: true,

@@ -4,15 +4,19 @@ import {
   DeleteOriginEndpointCommand,
   DescribeChannelCommand,
   type HlsIngest,
+  InternalServerErrorException,
   ListOriginEndpointsCommand,
   NotFoundException,
+  ServiceUnavailableException,
   TagResourceCommand,
+  TooManyRequestsException,
   UnprocessableEntityException,
   UntagResourceCommand,
 } from '@aws-sdk/client-mediapackage';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -22,6 +26,11 @@ import {
   type Runtime,
   type Target,
 } from '../runtime.js';
+
+export const mediaPackageRetryable: ModelledRetryable = {
+  throttled: [TooManyRequestsException],
+  transient: [ServiceUnavailableException, InternalServerErrorException],
+};
 
 export interface IngestEndpointOutput {
   id: string;
@@ -51,7 +60,7 @@ function recordIngest(
 }
 
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
-  const client = rt.clients.mediaPackage(target.region);
+  const client = await rt.clients.mediaPackage(target.region);
   try {
     return await rt.call(target.address, () => client.send(new DescribeChannelCommand({ Id: target.name })));
   } catch (error) {
@@ -68,7 +77,7 @@ export async function ingestPasswords(rt: Runtime, channel: Target): Promise<voi
 }
 
 async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Promise<string[]> {
-  const client = rt.clients.mediaPackage(resource.region);
+  const client = await rt.clients.mediaPackage(resource.region);
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -88,6 +97,7 @@ async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Prom
 }
 
 export const mediaPackageChannelHandler: KindHandler = {
+  retryable: [mediaPackageRetryable],
   async find(rt, target): Promise<Found> {
     const output = await describe(rt, target);
     if (!output) return { status: 'absent' };
@@ -104,7 +114,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaPackage(target.region);
+    const client = await rt.clients.mediaPackage(target.region);
     try {
       const output = await rt.call(target.address, () =>
         client.send(
@@ -130,7 +140,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   async adopt(rt, target, found) {
     if (!hasTags(found.tags, target.tags) && found.recorded.arn) {
       const arn = found.recorded.arn;
-      const client = rt.clients.mediaPackage(target.region);
+      const client = await rt.clients.mediaPackage(target.region);
       await rt.call(target.address, () =>
         client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
       );
@@ -148,7 +158,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async update(rt, target, current) {
-    const client = rt.clients.mediaPackage(target.region);
+    const client = await rt.clients.mediaPackage(target.region);
     const arn = current.arn;
     if (arn) {
       const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
@@ -179,7 +189,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async delete(rt, resource, { force }) {
-    const client = rt.clients.mediaPackage(resource.region);
+    const client = await rt.clients.mediaPackage(resource.region);
     let endpoints: string[];
     try {
       endpoints = await listOriginEndpointIds(rt, resource);

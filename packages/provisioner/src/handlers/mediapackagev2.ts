@@ -10,17 +10,20 @@ import {
   GetChannelCommand,
   GetChannelGroupCommand,
   type IngestEndpoint,
+  InternalServerException,
   ListChannelsCommand,
   ListOriginEndpointsCommand,
   PutChannelPolicyCommand,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   TagResourceCommand,
+  ThrottlingException,
   UntagResourceCommand,
 } from '@aws-sdk/client-mediapackagev2';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { ExistingResourceNotFoundError, NotEmptyError, QuotaExceededError } from '../errors.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -94,7 +97,7 @@ function inputTypeOf(target: Target): 'CMAF' | 'HLS' {
 /** Adds what is missing of the plan's tags (adopting: other tags on the resource are left alone). */
 async function addTags(rt: Runtime, target: Target, arn: string | undefined, actual: Record<string, string>) {
   if (!arn || hasTags(actual, target.tags)) return;
-  const client = rt.clients.mediaPackageV2(target.region);
+  const client = await rt.clients.mediaPackageV2(target.region);
   await rt.call(target.address, () =>
     client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
   );
@@ -107,7 +110,7 @@ async function updateTags(rt: Runtime, target: Target, current: StateResource): 
   const recorded = current.tags ?? {};
   const removed = Object.keys(recorded).filter((key) => !(key in target.tags));
   if (removed.length > 0) {
-    const client = rt.clients.mediaPackageV2(target.region);
+    const client = await rt.clients.mediaPackageV2(target.region);
     await rt.call(target.address, () =>
       client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed })),
     );
@@ -119,7 +122,7 @@ async function updateTags(rt: Runtime, target: Target, current: StateResource): 
 // Channel group
 
 async function getGroup(rt: Runtime, target: { address: string; name: string; region: string }) {
-  const client = rt.clients.mediaPackageV2(target.region);
+  const client = await rt.clients.mediaPackageV2(target.region);
   try {
     return await rt.call(target.address, () =>
       client.send(new GetChannelGroupCommand({ ChannelGroupName: target.name })),
@@ -134,7 +137,7 @@ async function listChannelNames(
   rt: Runtime,
   resource: { address: string; name: string; region: string },
 ): Promise<string[]> {
-  const client = rt.clients.mediaPackageV2(resource.region);
+  const client = await rt.clients.mediaPackageV2(resource.region);
   const names: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -153,7 +156,14 @@ async function listChannelNames(
   return names;
 }
 
+// ServiceQuotaExceededException (402) is not retried: the quota stays exceeded until someone acts.
+const mediaPackageV2Retryable: ModelledRetryable = {
+  throttled: [ThrottlingException],
+  transient: [InternalServerException],
+};
+
 export const mediaPackageV2ChannelGroupHandler: KindHandler = {
+  retryable: [mediaPackageV2Retryable],
   async find(rt, target): Promise<Found> {
     const output = await getGroup(rt, target);
     if (!output) return { status: 'absent' };
@@ -163,7 +173,7 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaPackageV2(target.region);
+    const client = await rt.clients.mediaPackageV2(target.region);
     const request = {
       ChannelGroupName: target.name,
       Description: `mlds workflow ${rt.workflow}`,
@@ -215,7 +225,7 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
   },
 
   async delete(rt, resource) {
-    const client = rt.clients.mediaPackageV2(resource.region);
+    const client = await rt.clients.mediaPackageV2(resource.region);
     let channels: string[];
     try {
       channels = await listChannelNames(rt, resource);
@@ -258,7 +268,7 @@ async function getChannel(
   rt: Runtime,
   target: { address: string; name: string; region: string; properties?: Record<string, unknown> },
 ) {
-  const client = rt.clients.mediaPackageV2(target.region);
+  const client = await rt.clients.mediaPackageV2(target.region);
   try {
     return await rt.call(target.address, () =>
       client.send(
@@ -305,7 +315,7 @@ export function channelPolicy(roleArn: string, channelArn: string): string {
  */
 async function putPolicy(rt: Runtime, target: Target, channelArn: string | undefined): Promise<void> {
   const role = mediaLiveRoleArnOf(target.properties);
-  const client = rt.clients.mediaPackageV2(target.region);
+  const client = await rt.clients.mediaPackageV2(target.region);
   const names = { ChannelGroupName: channelGroupOf(target), ChannelName: target.name };
   if (!role || !channelArn) {
     try {
@@ -327,7 +337,7 @@ async function putPolicy(rt: Runtime, target: Target, channelArn: string | undef
 }
 
 async function listOriginEndpoints(rt: Runtime, resource: StateResource): Promise<string[]> {
-  const client = rt.clients.mediaPackageV2(resource.region);
+  const client = await rt.clients.mediaPackageV2(resource.region);
   const names: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -352,6 +362,7 @@ function endpointsBlocker(names: string[]): string {
 }
 
 export const mediaPackageV2ChannelHandler: KindHandler = {
+  retryable: [mediaPackageV2Retryable],
   async find(rt, target): Promise<Found> {
     const output = await getChannel(rt, target);
     if (!output) return { status: 'absent' };
@@ -375,7 +386,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaPackageV2(target.region);
+    const client = await rt.clients.mediaPackageV2(target.region);
     const request = {
       ChannelGroupName: channelGroupOf(target),
       ChannelName: target.name,
@@ -435,7 +446,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
   },
 
   async delete(rt, resource, { force }) {
-    const client = rt.clients.mediaPackageV2(resource.region);
+    const client = await rt.clients.mediaPackageV2(resource.region);
     const group = channelGroupOf(resource);
     let endpoints: string[];
     try {

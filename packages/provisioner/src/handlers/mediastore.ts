@@ -6,6 +6,8 @@ import {
   DeleteContainerCommand,
   DeleteContainerPolicyCommand,
   DescribeContainerCommand,
+  InternalServerError,
+  LimitExceededException,
   ListTagsForResourceCommand,
   PutContainerPolicyCommand,
   TagResourceCommand,
@@ -13,6 +15,7 @@ import {
 } from '@aws-sdk/client-mediastore';
 import {
   ContainerNotFoundException as DataContainerNotFoundException,
+  InternalServerError as DataInternalServerError,
   DeleteObjectCommand,
   ListItemsCommand,
   type ListItemsCommandOutput,
@@ -20,6 +23,8 @@ import {
 } from '@aws-sdk/client-mediastore-data';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
+import { mediaStoreIngestUrl } from '../mediastore-url.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -32,6 +37,13 @@ import {
   tagList,
   tagRecord,
 } from '../runtime.js';
+
+// MediaStore answers its TPS limits with LimitExceededException.
+const mediaStoreRetryable: ModelledRetryable = {
+  throttled: [LimitExceededException],
+  transient: [InternalServerError],
+};
+const mediaStoreDataRetryable: ModelledRetryable = { throttled: [], transient: [DataInternalServerError] };
 
 /** MediaStore's documented data-plane limits, per second. */
 export const LIST_ITEMS_TPS = 5;
@@ -62,11 +74,6 @@ export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) 
   };
 }
 
-/** `https://abc.data.mediastore.us-west-2.amazonaws.com` → `mediastoressl://abc.data.mediastore.us-west-2.amazonaws.com`. */
-export function mediaStoreIngestUrl(endpoint: string): string {
-  return `mediastoressl://${endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '')}`;
-}
-
 function recordedOf(container: Container): Recorded {
   return {
     ...(container.ARN ? { arn: container.ARN } : {}),
@@ -77,7 +84,7 @@ function recordedOf(container: Container): Recorded {
 }
 
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
-  const client = rt.clients.mediaStore(target.region);
+  const client = await rt.clients.mediaStore(target.region);
   try {
     const output = await rt.call(target.address, () =>
       client.send(new DescribeContainerCommand({ ContainerName: target.name })),
@@ -102,13 +109,14 @@ async function putPolicy(rt: Runtime, target: Target, container: Container): Pro
   const roleArn = mediaLiveRoleArnOf(target.properties);
   if (!roleArn || !container.ARN) return;
   const policy = JSON.stringify(mediaLiveContainerPolicy(container.ARN, roleArn));
-  const client = rt.clients.mediaStore(target.region);
+  const client = await rt.clients.mediaStore(target.region);
   await rt.call(target.address, () =>
     client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
   );
 }
 
 export const mediaStoreContainerHandler: KindHandler = {
+  retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
     let container = await describe(rt, target);
     if (container?.Status === 'DELETING') {
@@ -120,7 +128,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     if (!container) return { status: 'absent' };
     const arn = container.ARN;
     if (!arn) return { status: 'foreign' };
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     const output = await rt.call(target.address, () =>
       client.send(new ListTagsForResourceCommand({ Resource: arn })),
     );
@@ -130,7 +138,7 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     try {
       await rt.call(target.address, () =>
         client.send(new CreateContainerCommand({ ContainerName: target.name, Tags: tagList(target.tags) })),
@@ -148,7 +156,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     const container = await waitActive(rt, target);
     if (!hasTags(found.tags, target.tags) && container.ARN) {
       const arn = container.ARN;
-      const client = rt.clients.mediaStore(target.region);
+      const client = await rt.clients.mediaStore(target.region);
       await rt.call(target.address, () =>
         client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
       );
@@ -158,7 +166,7 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async update(rt, target, current) {
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     const container = await waitActive(rt, target);
     const arn = container.ARN;
     if (arn) {
@@ -190,7 +198,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     const container = await describe(rt, resource);
     if (!container) return { gone: true };
     if (!container.Endpoint) return { gone: false };
-    const data = rt.clients.mediaStoreData(container.Endpoint, resource.region);
+    const data = await rt.clients.mediaStoreData(container.Endpoint, resource.region);
     const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
     const page = await rt.call(resource.address, async () => {
       await listLimiter.acquire();
@@ -202,7 +210,7 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async delete(rt, resource, { force }) {
-    const client = rt.clients.mediaStore(resource.region);
+    const client = await rt.clients.mediaStore(resource.region);
     const container = await describe(rt, resource);
     if (!container) return;
     if (force && container.Endpoint) await emptyContainer(rt, resource, container.Endpoint);
@@ -228,7 +236,7 @@ export const mediaStoreContainerHandler: KindHandler = {
 
 /** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
 async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
-  const data = rt.clients.mediaStoreData(endpoint, resource.region);
+  const data = await rt.clients.mediaStoreData(endpoint, resource.region);
   const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
   const deleteLimiter = rt.limiter(`mediastore-data/DeleteObject/${resource.region}`, DELETE_OBJECT_TPS);
   let deleted = 0;

@@ -90,7 +90,7 @@ export function mediaLiveBucketPolicy(bucket: string, region: string, roleArn: s
 }
 
 async function readBucketTags(rt: Runtime, target: Target): Promise<Record<string, string>> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(
       target.address,
@@ -105,7 +105,7 @@ async function readBucketTags(rt: Runtime, target: Target): Promise<Record<strin
 }
 
 async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Promise<void> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   const policy = mediaLiveBucketPolicy(target.name, target.region, roleArn);
   await rt.call(
     target.address,
@@ -116,7 +116,7 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
 
 /** Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent. */
 async function configure(rt: Runtime, target: Target): Promise<void> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   await rt.call(
     target.address,
     () =>
@@ -151,8 +151,10 @@ async function configure(rt: Runtime, target: Target): Promise<void> {
 }
 
 export const s3BucketHandler: KindHandler = {
+  // S3 models none of its throttling or server errors: SlowDown, InternalError and 5xx go by name and status.
+  retryable: [],
   async find(rt, target): Promise<Found> {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     try {
       await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
     } catch (error) {
@@ -176,7 +178,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     // us-east-1 answers CreateBucket with 200 for a bucket this account already owns, tagged or not, so the
     // existing one must be found (and its tag checked) before, not after.
     if (target.region === 'us-east-1' && (await s3BucketHandler.find(rt, target)).status !== 'absent')
@@ -209,7 +211,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async adopt(rt, target, found) {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent.
     await rt.call(
       target.address,
@@ -240,7 +242,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async update(rt, target, current) {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     const actual = await readBucketTags(rt, target);
     const next = { ...actual };
     for (const key of Object.keys(current.tags ?? {})) if (!(key in target.tags)) delete next[key];
@@ -260,7 +262,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async inspect(rt, resource) {
-    const s3 = rt.clients.s3(resource.region);
+    const s3 = await rt.clients.s3(resource.region);
     try {
       const page = await rt.call(resource.address, () =>
         s3.send(new ListObjectVersionsCommand({ Bucket: resource.name, MaxKeys: 1 })),
@@ -274,7 +276,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async delete(rt, resource, { force }) {
-    const s3 = rt.clients.s3(resource.region);
+    const s3 = await rt.clients.s3(resource.region);
     if (force) {
       if (!(await denyWrites(rt, resource))) return;
       await emptyBucket(rt, resource);
@@ -328,7 +330,7 @@ async function readPolicy(
   target: { address: string; name: string; region: string },
   alsoRetry?: (error: unknown) => string | undefined,
 ): Promise<PolicyDocument | undefined> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(
       target.address,
@@ -349,7 +351,7 @@ async function allowWritesAgain(rt: Runtime, target: Target): Promise<void> {
   const statements = statementsOf(policy);
   const kept = statements.filter((statement) => statement.Sid !== DENY_WRITES_SID);
   if (kept.length === statements.length) return;
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   if (kept.length === 0) {
     await rt.call(target.address, () => s3.send(new DeleteBucketPolicyCommand({ Bucket: target.name })));
     return;
@@ -365,7 +367,7 @@ async function allowWritesAgain(rt: Runtime, target: Target): Promise<void> {
  * the bucket while it is emptied. False when the bucket is already gone.
  */
 async function denyWrites(rt: Runtime, resource: StateResource): Promise<boolean> {
-  const s3 = rt.clients.s3(resource.region);
+  const s3 = await rt.clients.s3(resource.region);
   let policy: PolicyDocument = { Version: '2012-10-17', Statement: [] };
   try {
     policy = (await readPolicy(rt, resource)) ?? policy;
@@ -409,7 +411,7 @@ class BatchDeleteError extends Error {
 
 /** Deletes every object version and delete marker: pages are listed in turn and deleted in parallel. */
 async function emptyBucket(rt: Runtime, resource: StateResource): Promise<void> {
-  const s3 = rt.clients.s3(resource.region);
+  const s3 = await rt.clients.s3(resource.region);
   const pool = new Semaphore(DELETE_PAGES_IN_PARALLEL);
   const running: Promise<void>[] = [];
   const errors: unknown[] = [];
