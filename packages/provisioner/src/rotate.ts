@@ -71,17 +71,10 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
   };
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   // Loaded here, not at the top: the provisioner's entry must load no AWS SDK until a call is due.
-  const [
-    { RotateIngestEndpointCredentialsCommand },
-    { PutParameterCommand },
-    { mediaPackageRetryable },
-    { ssmRetryable },
-  ] = await Promise.all([
-    import('@aws-sdk/client-mediapackage'),
-    import('@aws-sdk/client-ssm'),
-    import('./handlers/mediapackage.js'),
-    import('./handlers/ssm.js'),
-  ]);
+  const { RotateIngestEndpointCredentialsCommand } = await import('@aws-sdk/client-mediapackage');
+  const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
+  const { mediaPackageRetryable } = await import('./handlers/mediapackage.js');
+  const { ssmRetryable } = await import('./handlers/ssm.js');
   const call = <T>(fn: () => Promise<T>) =>
     withRetry(fn, { ...timing, policy, modelled: [mediaPackageRetryable, ssmRetryable], onWait: () => {} });
 

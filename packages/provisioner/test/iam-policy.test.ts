@@ -285,10 +285,11 @@ function commandsInSource(): string[] {
   for (const file of sourceFiles(SOURCE_DIR)) {
     const code = readFileSync(file, 'utf8');
     const imported = new Map<string, string>();
-    for (const [, names, service] of code.matchAll(
-      /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g,
+    // Static imports, and the destructured dynamic ones of modules that load an SDK only when called.
+    for (const [, staticNames, dynamicNames, service] of code.matchAll(
+      /(?:import\s*\{([^}]*)\}\s*from\s*|const\s*\{([^}]*)\}\s*=\s*await\s+import\()'@aws-sdk\/client-([a-z0-9-]+)'/g,
     )) {
-      for (const name of (names ?? '').split(',')) {
+      for (const name of (staticNames ?? dynamicNames ?? '').split(',')) {
         const [original, local] = name
           .replace(/^\s*type\s+/, '')
           .trim()
