@@ -20,7 +20,7 @@ import { createColors } from '../src/terminal.js';
 const where = {
   command: 'apply' as const,
   file: 'w.yaml',
-  statePath: { absolute: '/site/.mlds/w.state.json', shownAs: '.mlds/w.state.json' },
+  statePath: { kind: 'file' as const, absolute: '/site/.mlds/w.state.json', shownAs: '.mlds/w.state.json' },
 };
 
 const translate = (error: unknown, command: 'apply' | 'destroy' = 'apply') =>
@@ -28,14 +28,22 @@ const translate = (error: unknown, command: 'apply' | 'destroy' = 'apply') =>
 
 describe('translateRunError: each provisioner error becomes the CLI error of its exit code', () => {
   it('StateLockedError → 3, naming the holder and the lock file', () => {
-    const holder = { host: 'ci-7', pid: 99, acquiredAt: '2025-06-01T10:00:00.000Z', command: 'destroy' };
+    const holder = {
+      id: 'a1b2c3',
+      host: 'ci-7',
+      pid: 99,
+      acquiredAt: '2025-06-01T10:00:00.000Z',
+      command: 'destroy',
+    };
     const error = translate(new provisioner.StateLockedError('/site/.mlds/w.state.json.lock', holder));
     expect(error).toBeInstanceOf(StateLockedError);
     expect(exitCodeFor(error)).toBe(ExitCode.locked);
     expect((error as MldsError).message).toBe(
-      "the state .mlds/w.state.json is locked by 'destroy' on host ci-7 (pid 99) since 2025-06-01T10:00:00.000Z",
+      "the state .mlds/w.state.json is locked by 'destroy' on host ci-7 (pid 99) since 2025-06-01T10:00:00.000Z, lock id a1b2c3",
     );
-    expect((error as MldsError).hint).toContain('delete .mlds/w.state.json.lock and run again');
+    expect((error as MldsError).hint).toContain(
+      "run 'mlds state unlock a1b2c3 --state .mlds/w.state.json' and run again",
+    );
   });
 
   it('StateCorruptError → 1', () => {

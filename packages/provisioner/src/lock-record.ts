@@ -28,22 +28,27 @@ export function infoOf(record: LockRecord): LockInfo {
 /** The lock as stored, or undefined when it cannot be read as one (being written, or damaged). */
 export function parseLockRecord(text: string): LockRecord | undefined {
   try {
-    const value = JSON.parse(text) as Partial<LockRecord> | null;
+    const value = JSON.parse(text) as
+      | (Partial<LockRecord> & { acquiredAt?: unknown; token?: unknown })
+      | null;
+    if (value === null || typeof value !== 'object') return undefined;
+    // Locks written before lock ids existed carry `token` and `acquiredAt` instead of `id` and `since`.
+    const id = typeof value.id === 'string' ? value.id : value.token;
+    const since = typeof value.since === 'string' ? value.since : value.acquiredAt;
     if (
-      value !== null &&
-      typeof value.id === 'string' &&
+      typeof id === 'string' &&
       typeof value.host === 'string' &&
       typeof value.pid === 'number' &&
       typeof value.command === 'string' &&
-      typeof value.since === 'string'
+      typeof since === 'string'
     ) {
       return {
-        id: value.id,
+        id,
         host: value.host,
         pid: value.pid,
         ...(typeof value.processStartedAt === 'string' ? { processStartedAt: value.processStartedAt } : {}),
         command: value.command,
-        since: value.since,
+        since,
       };
     }
   } catch {
