@@ -8,8 +8,6 @@ import {
   MissingSecretsError,
   MldsError,
   OperationFailedError,
-  StateFileError,
-  StateLockedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
