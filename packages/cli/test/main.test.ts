@@ -47,7 +47,9 @@ describe('mlds --help', () => {
     const { code, stdout, stderr } = await runCli([name, '--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} <file> \\[options\\]\n`));
+    // `state` takes a subcommand where the others take a workflow file.
+    const operands = name === 'state' ? 'list\\|show <address>\\|' : '<file> ';
+    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} ${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
     expect((await runCli(['help', name])).stdout).toBe(stdout);
@@ -75,7 +77,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy. Run 'mlds --help' for usage.\n",
+      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, state. Run 'mlds --help' for usage.\n",
     );
   });
 

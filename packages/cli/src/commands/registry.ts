@@ -23,4 +23,11 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
     'destroy',
     { summary: 'Delete what the state records, after confirmation', load: () => import('./destroy.js') },
   ],
+  [
+    'state',
+    {
+      summary: 'List, show, forget, unlock or push the state; no AWS call but the state',
+      load: () => import('./state.js'),
+    },
+  ],
 ]);
