@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileStateStore } from '../src/index.js';
+import { FileStateStore, type StateFileSystem, StateLockedError } from '../src/index.js';
 import { parseProcStat, systemProcessTable } from '../src/process-table.js';
 
 const stat = (comm: string, state: string, starttime: string) =>
@@ -80,5 +81,36 @@ describe('FileStateStore: who holds the lock', () => {
     const attempt = old.write({ formatVersion: 1, workflow: 'w', region: 'r', serial: 1, resources: [] });
     await expect(attempt).rejects.toMatchObject({ name: 'StateFencedError', reason: 'lock-lost' });
     await expect(attempt).rejects.toThrow(/now held by apply on h, pid 11/);
+  });
+});
+
+describe('FileStateStore: a takeover that loses the race', () => {
+  it('moves aside a lock another run has just taken, sees it is not the stale one, and puts it back', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'mlds-lose-')), 'w.state.json');
+    const processes = { status: (pid: number) => ({ running: pid !== 1 }) };
+    await new FileStateStore(p, { hostname: 'h', pid: 1, randomId: () => 'crashed' }).lock('apply');
+    const winner = new FileStateStore(p, { hostname: 'h', pid: 2, processes, randomId: () => 'winner' });
+    let won: Awaited<ReturnType<FileStateStore['lock']>> | undefined;
+    const slow: StateFileSystem = {
+      ...fs,
+      rename: async (from, to) => {
+        // Between judging the lock stale and moving it aside, the other run takes it over and holds it.
+        if (won === undefined && String(from) === `${p}.lock`) won = await winner.lock('apply');
+        return fs.rename(from, to);
+      },
+    };
+    const loser = new FileStateStore(p, {
+      hostname: 'h',
+      pid: 3,
+      processes,
+      randomId: () => 'loser',
+      fs: slow,
+    });
+    const attempt = loser.lock('apply');
+    await expect(attempt).rejects.toBeInstanceOf(StateLockedError);
+    await expect(attempt).rejects.toMatchObject({ holder: { id: 'winner', pid: 2 } });
+    expect(won?.takenOverFrom).toMatchObject({ id: 'crashed' });
+    expect(JSON.parse(await fs.readFile(`${p}.lock`, 'utf8'))).toMatchObject({ id: 'winner' });
+    expect((await fs.readdir(dirname(p))).sort()).toStrictEqual(['w.state.json.lock']);
   });
 });
