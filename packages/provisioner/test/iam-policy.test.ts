@@ -468,7 +468,8 @@ describe('docs/iam-policy.json', () => {
     });
     recorded = cloud.calls().map((call) => `${call.service} ${call.command}`);
     requirements = sent.flatMap(requirementsOf);
-  });
+    // Every example and two lifecycles, on a shared machine: a generous bound, not a speed target.
+  }, 120_000);
 
   it('is checked against every example that creates resources and every command the provisioner can send', () => {
     expect(examples).toEqual([

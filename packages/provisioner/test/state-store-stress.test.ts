@@ -89,7 +89,8 @@ describe('the local lock under races', () => {
     }
     // The interleavings reach the race itself: both runs moved the lock aside in some trials.
     expect(bothTookOver).toBeGreaterThan(0);
-  });
+    // 200 trials of real file operations on a shared machine: a generous bound, not a speed target.
+  }, 120_000);
 });
 
 describe('an S3 state shared by 20 concurrent runs (fake cloud)', () => {
@@ -136,7 +137,7 @@ describe('an S3 state shared by 20 concurrent runs (fake cloud)', () => {
     expect(lockWrites.filter((call) => call.outcome === 'ok')).toHaveLength(1);
     expect(lockWrites.filter((call) => call.error === 'PreconditionFailed')).toHaveLength(19);
     expect(cloud.s3Objects.text('team-state', 'mlds/curling-live.json.lock')).toBeUndefined();
-  });
+  }, 60_000);
 
   it('20 runs that retry when locked: one at a time, every update kept, 409 conflicts retried', async () => {
     const cloud = createFakeCloud();
@@ -196,5 +197,5 @@ describe('an S3 state shared by 20 concurrent runs (fake cloud)', () => {
       Array.from({ length: 20 }, (_, i) => `run${100 + i}.parameter`).sort(),
     );
     expect(cloud.calls().filter((call) => call.error === 'ConditionalRequestConflict')).toHaveLength(7);
-  });
+  }, 60_000);
 });
