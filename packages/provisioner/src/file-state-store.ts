@@ -38,6 +38,8 @@ export interface FileStateStoreOptions {
 const DEFAULT_STALE_AFTER_MS = 12 * 60 * 60_000;
 /** A lock file that cannot be parsed is damaged or half-written by hand; it is stale once older than this. */
 const UNREADABLE_LOCK_GRACE_MS = 60_000;
+/** What `link` fails with where the file system has no hard links. */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 /** Rounds of "find it stale, take it over" before giving up and naming whoever holds it then. */
 const TAKEOVER_ROUNDS = 3;
 
@@ -207,8 +209,24 @@ export class FileStateStore implements StateBackend {
       return true;
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;
+      if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
+    }
+    // A file system without hard links (FAT, some network shares): an exclusive create, then the content. A
+    // reader that finds it still empty takes it as held (an unreadable lock is stale only after a minute).
+    let handle: nodeFs.FileHandle;
+    try {
+      handle = await this.fs.open(this.lockPath, 'wx', 0o600);
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
       throw error;
     }
+    try {
+      await handle.writeFile(await this.fs.readFile(draft, 'utf8'), 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
   }
 
   /**
@@ -226,9 +244,7 @@ export class FileStateStore implements StateBackend {
     try {
       const text = await this.readText(moved);
       if (text === judged) return true;
-      await this.fs.link(moved, this.lockPath).catch((error: unknown) => {
-        if (errnoCode(error) !== 'EEXIST') throw error;
-      });
+      await this.linkInto(moved);
       return false;
     } finally {
       await this.fs.unlink(moved).catch(() => {});

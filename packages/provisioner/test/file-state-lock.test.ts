@@ -114,3 +114,25 @@ describe('FileStateStore: a takeover that loses the race', () => {
     expect((await fs.readdir(dirname(p))).sort()).toStrictEqual(['w.state.json.lock']);
   });
 });
+
+describe('FileStateStore: a file system without hard links', () => {
+  it('falls back to an exclusive create: one lock at a time, released and taken again', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'mlds-nolink-')), 'w.state.json');
+    const noLinks: StateFileSystem = {
+      ...fs,
+      link: async () => {
+        throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+      },
+    };
+    const processes = { status: () => ({ running: true }) };
+    const first = await new FileStateStore(p, { hostname: 'h', pid: 2, processes, fs: noLinks }).lock(
+      'apply',
+    );
+    const second = new FileStateStore(p, { hostname: 'h', pid: 3, processes, fs: noLinks });
+    await expect(second.lock('apply')).rejects.toMatchObject({ holder: { id: first.info.id, pid: 2 } });
+    await first.release();
+    await expect(fs.readdir(dirname(p))).resolves.toStrictEqual([]);
+    const again = await second.lock('destroy');
+    expect(JSON.parse(await fs.readFile(`${p}.lock`, 'utf8'))).toMatchObject({ id: again.info.id, pid: 3 });
+  });
+});
