@@ -13,6 +13,7 @@ import {
   StateFileError,
   StateLockedError,
   StateMismatchError,
+  StateStoreError,
 } from '../src/errors.js';
 import { ResultCollector, startProvisioning, translateRunError } from '../src/provisioning.js';
 import { createColors } from '../src/terminal.js';
@@ -55,6 +56,37 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     expect((error as Error).message).toBe(
       'the state file .mlds/w.state.json is not an mlds state: serial is missing',
     );
+  });
+
+  it('StateFencedError → 1: the state changed under this run, or its lock was taken over; nothing overwritten', () => {
+    const changed = translate(
+      new provisioner.StateFencedError(
+        '/site/.mlds/w.state.json',
+        'state-changed',
+        'another run wrote the state file',
+      ),
+    );
+    expect(changed).toBeInstanceOf(StateStoreError);
+    expect(exitCodeFor(changed)).toBe(1);
+    expect((changed as MldsError).message).toBe(
+      'the state changed under this run: .mlds/w.state.json; nothing was overwritten',
+    );
+    const lost = translate(
+      new provisioner.StateFencedError('/site/.mlds/w.state.json', 'lock-lost', 'removed'),
+    );
+    expect((lost as MldsError).message).toBe(
+      'this run lost the lock of the state .mlds/w.state.json; nothing was overwritten',
+    );
+    expect(exitCodeFor(lost)).toBe(1);
+  });
+
+  it('StateStoreError → 1, its fix as the hint', () => {
+    const error = translate(
+      new provisioner.StateStoreError('s3://b/k', 'the state bucket b does not exist', 'Create it first.'),
+    );
+    expect(error).toBeInstanceOf(StateStoreError);
+    expect(exitCodeFor(error)).toBe(1);
+    expect((error as MldsError).hint).toBe('Create it first.');
   });
 
   it('StateWorkflowMismatchError → 2', () => {
