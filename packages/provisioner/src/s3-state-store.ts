@@ -80,6 +80,8 @@ export class S3StateStore implements StateBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The ETag this store last read or wrote; null when it read no state. */
   private etag: string | null | undefined;
+  /** The id of the lock this store holds, while it holds it. */
+  private heldId: string | undefined;
 
   constructor(options: S3StateStoreOptions) {
     this.client = options.client;
@@ -150,6 +152,14 @@ export class S3StateStore implements StateBackend {
   }
 
   async write(doc: StateDocument): Promise<void> {
+    if (this.heldId !== undefined) {
+      // A lock removed with `state unlock` (and maybe taken by another run) stops this run's writes too.
+      const holder = (await this.getLock())?.record;
+      if (holder?.id !== this.heldId) {
+        const by = holder ? `now held by ${holder.command} on ${holder.host}, pid ${holder.pid}` : 'removed';
+        throw new StateFencedError(this.location, 'lock-lost', `the lock ${this.heldId} was ${by}`);
+      }
+    }
     const condition = typeof this.etag === 'string' ? { IfMatch: this.etag } : { IfNoneMatch: '*' };
     try {
       this.etag = await this.put(this.key, `${JSON.stringify(doc, null, 2)}\n`, condition);
@@ -178,12 +188,14 @@ export class S3StateStore implements StateBackend {
   }
 
   private heldLock(record: LockRecord): Lock {
+    this.heldId = record.id;
     let released = false;
     return {
       info: infoOf(record),
       release: async () => {
         if (released) return;
         released = true;
+        if (this.heldId === record.id) this.heldId = undefined;
         // Deleted only while it is still ours, and only that version of it (If-Match on its ETag).
         try {
           const found = await this.getLock();

@@ -180,6 +180,25 @@ describe.each([fileHarness, s3Harness])('state store contract: %o', (makeHarness
     await lock.release();
   });
 
+  it('a run whose lock was removed or taken over cannot write, even before the new holder does', async () => {
+    const h = makeHarness();
+    const seed = h.run(1);
+    await seed.read();
+    await seed.write(state(1));
+    const old = h.run(100);
+    const oldLock = await old.lock('apply');
+    await old.read();
+    h.gone(100);
+    const next = h.run(200);
+    if (!h.takesOverByItself) await next.forceUnlock(oldLock.info.id);
+    const lock = await next.lock('apply');
+    const attempt = old.write(state(2, 'lineage-1', ['old']));
+    await expect(attempt).rejects.toMatchObject({ name: 'StateFencedError', reason: 'lock-lost' });
+    await expect(attempt).rejects.toThrow(/now held by apply on build-1, pid 200/);
+    expect(await h.run(300).read()).toStrictEqual(state(1));
+    await lock.release();
+  });
+
   it('unlock removes only the lock with the id given', async () => {
     const h = makeHarness();
     const held = await h.run(100).lock('apply');
