@@ -1,4 +1,5 @@
-import type { AwsClients, EngineEvent, StateStore } from '@mlds/provisioner';
+import { existsSync } from 'node:fs';
+import type { AwsClients, EngineEvent, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
@@ -7,11 +8,10 @@ import {
   MissingSecretsError,
   MldsError,
   OperationFailedError,
-  StateFileError,
-  StateLockedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
+import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -21,12 +21,12 @@ import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.j
 // its clients and state store from the command's context, and turning its errors into the CLI's own, which
 // `exitCodeFor` maps to exit codes. Only types are imported from the provisioner at the top.
 
-export type Provisioner = typeof import('@mlds/provisioner');
+export type { Provisioner } from './state-backend.js';
 
 export interface Provisioning {
   provisioner: Provisioner;
   clients: AwsClients;
-  store: StateStore;
+  store: StateBackend;
   clock: () => number;
   /** Undefined for the engine's own timer. */
   sleep: ((ms: number) => Promise<void>) | undefined;
@@ -36,7 +36,10 @@ export async function startProvisioning(
   context: CommandContext,
   options: { profile: string | undefined; statePath: StatePath },
 ): Promise<Provisioning> {
-  const provisioner = await import('@mlds/provisioner');
+  const { provisioner, backend } = await openStateBackend(options.statePath, {
+    ...context,
+    profile: options.profile,
+  });
   const clock = context.clock ?? Date.now;
   const createClients =
     context.awsClients ??
@@ -45,7 +48,7 @@ export async function startProvisioning(
   return {
     provisioner,
     clients: createClients({ profile: options.profile }),
-    store: new provisioner.FileStateStore(options.statePath.absolute, { clock }),
+    store: backend,
     clock,
     sleep: context.sleep,
   };
@@ -105,26 +108,8 @@ export interface RunWhere {
 export function translateRunError(error: unknown, provisioner: Provisioner, where: RunWhere): unknown {
   const { command, file, statePath } = where;
   const state = statePath.shownAs;
-  if (error instanceof provisioner.StateLockedError) {
-    const { holder } = error;
-    return new StateLockedError(
-      `the state ${state} is locked by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}`,
-      {
-        cause: error,
-        hint: [
-          'Another mlds run is using this state: wait for it to finish, then run this again.',
-          `If that run is gone (its process killed, its machine restarted), delete ${state}.lock and run again.`,
-          'mlds takes over a lock by itself when its process is gone on this host, or after 12 hours.',
-        ].join('\n'),
-      },
-    );
-  }
-  if (error instanceof provisioner.StateCorruptError) {
-    return new StateFileError(`the state file ${state} is not an mlds state: ${error.problem}`, {
-      cause: error,
-      hint: 'Restore it from a backup, or point --state at the right file. mlds never overwrites a corrupt state.',
-    });
-  }
+  const stateError = stateErrorOf(error, provisioner, statePath);
+  if (stateError !== undefined) return stateError;
   if (error instanceof provisioner.StateWorkflowMismatchError)
     return stateMismatch(error.stateWorkflow, error.planWorkflow, state, error);
   if (error instanceof provisioner.MissingEnvironmentError) {
@@ -267,7 +252,10 @@ export async function runLocked(
 ): Promise<void> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
   const answers = options.file === '-' ? undefined : context.stdin;
-  if (!canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
+  // A destroy with no state file has nothing to do: it says so without creating the state's directory.
+  const nothingToDestroy =
+    command === 'destroy' && statePath.kind === 'file' && !existsSync(statePath.absolute);
+  if (nothingToDestroy || !canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
     return work({ loaded, statePath, answers, session: undefined });
   }
   const provisioning = await startProvisioning(context, { profile: options.profile, statePath });

@@ -765,9 +765,9 @@ describe('a locked state', () => {
       const run = await mlds(argv);
       expect(run.code).toBe(3);
       expect(run.stderr).toContain(
-        `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}\n`,
+        `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}, lock id t\n`,
       );
-      expect(run.stderr).toContain(`delete ${STATE}.lock and run again`);
+      expect(run.stderr).toContain(`run 'mlds state unlock t --state ${STATE}' and run again`);
       expect(fake.calls()).toHaveLength(calls);
       expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
     },

@@ -10,6 +10,13 @@ export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } 
 export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
 export { workflowJsonSchema } from './schema.js';
 export { stateDocumentProblem } from './state.js';
+export {
+  formatS3StateUrl,
+  parseStateUrl,
+  type S3StateUrl,
+  type StateUrl,
+  type StateUrlResult,
+} from './state-url.js';
 // The data model: the workflow file, the plan, the state.
 export {
   type Action,

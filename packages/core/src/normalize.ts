@@ -37,6 +37,7 @@ export function normalizeWorkflow(input: WorkflowInput): Workflow {
     delivery: input.delivery ?? 'public',
     ...(input.mediaLiveRoleArn === undefined ? {} : { mediaLiveRoleArn: input.mediaLiveRoleArn }),
     tags: { ...(input.tags ?? {}) },
+    ...(input.state === undefined ? {} : { state: input.state }),
     downstream: input.downstream.map((entry) => normalizeDownstream(entry)),
   };
 }

@@ -124,6 +124,7 @@ export const WORKFLOW_FIELDS = [
   'delivery',
   'mediaLiveRoleArn',
   'tags',
+  'state',
   'downstream',
 ] as const satisfies readonly (keyof WorkflowInput | '$schema')[];
 
@@ -374,6 +375,12 @@ export const workflowJsonSchema = {
         'Tags added to every resource mlds creates (keys up to 128 characters, values up to 256, not starting with `aws:`; mlds sets `mlds:workflow` and `mlds:downstream` itself).',
       type: 'object',
       additionalProperties: { description: 'The tag value.', type: 'string' },
+    },
+    state: {
+      description:
+        'Where the state lives: a local path (default .mlds/<workflow>.state.json) or s3://bucket/key in an existing bucket (mlds never creates it; turn on versioning and encryption). The lock is <key>.lock. --state overrides this.',
+      type: 'string',
+      examples: ['s3://team-state/mlds/curling-live.json'],
     },
     downstream: {
       description: 'One entry per downstream system the channel sends to.',

@@ -25,7 +25,10 @@ export function stateDocumentProblem(value: unknown): string | undefined {
   }
   if (typeof value.workflow !== 'string') return 'workflow is missing';
   if (typeof value.region !== 'string') return 'region is missing';
-  if (typeof value.serial !== 'number') return 'serial is missing';
+  if (typeof value.serial !== 'number' || !Number.isInteger(value.serial) || value.serial < 0)
+    return 'serial is missing';
+  if (value.lineage !== undefined && (typeof value.lineage !== 'string' || value.lineage === ''))
+    return 'lineage is not a string';
   if (!Array.isArray(value.resources)) return 'resources is not a list';
   for (const [index, resource] of value.resources.entries()) {
     const at = `resources[${index}]`;

@@ -76,6 +76,8 @@ export interface WorkflowInput {
   delivery?: Delivery;
   mediaLiveRoleArn?: string;
   tags?: Record<string, string>;
+  /** Where the state lives: a local path or `s3://bucket/key`; `--state` overrides it. */
+  state?: string;
   downstream: DownstreamInput[];
 }
 
@@ -87,6 +89,8 @@ export interface Workflow {
   delivery: Delivery;
   mediaLiveRoleArn?: string;
   tags: Record<string, string>;
+  /** As written: a local path or `s3://bucket/key`. */
+  state?: string;
   downstream: Downstream[];
 }
 
@@ -288,7 +292,13 @@ export interface StateDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
   region: string;
-  /** Incremented on every write. */
+  /**
+   * A random id given when the state is created and never changed: two states of one workflow with different
+   * lineages are different histories (`state push` refuses to overwrite one with the other). Absent only in a
+   * state written before lineages existed; the next run that writes it gives it one.
+   */
+  lineage?: string;
+  /** +1 for each run that changed something (not for each write within a run). */
   serial: number;
   resources: StateResource[];
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   FORMAT_VERSION,
   type Plan,
@@ -54,6 +55,8 @@ export interface ApplyOptions {
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The lineage of a state this run creates (default: a random UUID). */
+  newLineage?: () => string;
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
   signal?: AbortSignal;
@@ -93,13 +96,19 @@ function identity(resource: { address: string; kind: string; region: string; nam
   return JSON.stringify([resource.address, resource.kind, resource.region, resource.name]);
 }
 
-/** Serialises state writes: every change is written (serial + 1) before the engine goes on. */
+/**
+ * Serialises state writes: every change is written before the engine goes on. The serial counts runs that
+ * changed something (Terraform's serial), so it goes up once, with the run's first write; a state without a
+ * lineage (written before lineages existed) gets one then too.
+ */
 class StateKeeper {
   private tail: Promise<void> = Promise.resolve();
+  private changed = false;
 
   constructor(
     private readonly store: StateStore,
     private readonly doc: StateDocument,
+    private readonly newLineage: () => string,
   ) {}
 
   get(resource: { address: string; kind: string; region: string; name: string }): StateResource | undefined {
@@ -140,7 +149,11 @@ class StateKeeper {
   private commit(change: () => void): Promise<void> {
     const write = this.tail.then(async () => {
       change();
-      this.doc.serial += 1;
+      if (!this.changed) {
+        this.changed = true;
+        this.doc.serial += 1;
+        this.doc.lineage ??= this.newLineage();
+      }
       await this.store.write(structuredClone(this.doc));
     });
     this.tail = write.catch(() => {});
@@ -710,16 +723,18 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     if (existing && existing.workflow !== plan.workflow) {
       throw new StateWorkflowMismatchError(existing.workflow, plan.workflow);
     }
+    const newLineage = options.newLineage ?? randomUUID;
     const doc: StateDocument = existing ?? {
       formatVersion: FORMAT_VERSION,
       workflow: plan.workflow,
       region: plan.region,
+      lineage: newLineage(),
       serial: 0,
       resources: [],
     };
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
-    const keeper = new StateKeeper(store, doc);
+    const keeper = new StateKeeper(store, doc, newLineage);
     const kept = plan.resources.filter((change) => change.action !== 'delete');
     const planned = new Map(kept.map((change) => [change.address, change]));
     const lookup = (address: string) => {
@@ -763,7 +778,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
   return withLock(store, 'destroy', options, async () => {
     const doc = await store.read();
     if (!doc) return { state: undefined, outcomes: [] };
-    const keeper = new StateKeeper(store, doc);
+    const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {
       const resource = keeper.byAddress(address);
       return resource ? targetOf(resource) : undefined;

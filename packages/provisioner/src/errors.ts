@@ -2,11 +2,13 @@
 // them ever carries a password or stream key in its message.
 
 export interface LockInfo {
+  /** The lock id: what `mlds state unlock <id>` takes. */
+  id: string;
   host: string;
   pid: number;
   /** ISO timestamp. */
   acquiredAt: string;
-  /** The command holding the lock: `apply`, `destroy`. */
+  /** The command holding the lock: `apply`, `destroy`, `state rm`, `state push`. */
   command: string;
 }
 
@@ -14,16 +16,74 @@ export interface LockInfo {
 export class StateLockedError extends Error {
   override readonly name = 'StateLockedError';
   constructor(
+    /** Where the lock is: `<state path>.lock` or `s3://bucket/<key>.lock`. */
     readonly lockPath: string,
     readonly holder: LockInfo,
     options?: { cause?: unknown },
   ) {
     super(
-      `The state is locked by ${holder.command} on ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}. ` +
-        `Wait for it to finish; if that run is gone, delete ${lockPath}.`,
+      `The state is locked by ${holder.command} on ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}, lock id ${holder.id}. ` +
+        `Wait for it to finish; if that run is gone, run \`mlds state unlock ${holder.id}\`.`,
       options,
     );
   }
+}
+
+/**
+ * A fenced write was refused, nothing was overwritten: the lock this run took is no longer its own (taken over
+ * as stale, or removed with `state unlock`), or the state changed since this run read it. CLI exit code 1.
+ */
+export class StateFencedError extends Error {
+  override readonly name = 'StateFencedError';
+  constructor(
+    readonly location: string,
+    readonly reason: 'lock-lost' | 'state-changed',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${reason === 'lock-lost' ? 'This run no longer holds the lock of' : 'The state changed under this run:'} ${location} (${detail}); nothing was overwritten.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The state's store cannot be used: a missing bucket, a denied call, a bucket in another Region. mlds never
+ * creates the state bucket; `fix` says what to do. CLI exit code 1.
+ */
+export class StateStoreError extends Error {
+  override readonly name = 'StateStoreError';
+  constructor(
+    readonly location: string,
+    message: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (${location})`, options);
+  }
+}
+
+/** `state unlock <id>` named no lock, or another lock than the one there. CLI exit code 1. */
+export class LockNotFoundError extends Error {
+  override readonly name = 'LockNotFoundError';
+  constructor(
+    readonly lockPath: string,
+    readonly lockId: string,
+    /** The lock that is there instead, if any. */
+    readonly holder: LockInfo | undefined,
+  ) {
+    super(
+      holder === undefined
+        ? `There is no lock at ${lockPath}; nothing to unlock.`
+        : `The lock at ${lockPath} has id ${holder.id} (${holder.command} on ${holder.host}, pid ${holder.pid}), not ${lockId}; it was left alone.`,
+    );
+  }
+}
+
+/** `state push` would overwrite a state of another history (another lineage), or a newer one. CLI exit code 1. */
+export class StatePushRefusedError extends Error {
+  override readonly name = 'StatePushRefusedError';
 }
 
 /** The state file cannot be read as an mlds state. It is never overwritten. CLI exit code 1. */

@@ -19,18 +19,23 @@ export {
   type Failure,
   InvalidPlanError,
   type LockInfo,
+  LockNotFoundError,
   MissingEnvironmentError,
   NotEmptyError,
   QuotaExceededError,
   ResourceNotOursError,
   RunAbortedError,
   StateCorruptError,
+  StateFencedError,
   StateLockedError,
+  StatePushRefusedError,
+  StateStoreError,
   StateWorkflowMismatchError,
   WaitTimeoutError,
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 export { mediaStoreIngestUrl } from './mediastore-url.js';
+export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -47,10 +52,13 @@ export {
   RotationNotPossibleError,
   rotateIngestCredentials,
 } from './rotate.js';
+export { S3StateStore, type S3StateStoreOptions, stateIamActions } from './s3-state-store.js';
+export { type PushResult, pushState } from './state-push.js';
 export {
   FileStateStore,
   type FileStateStoreOptions,
   type Lock,
+  type StateBackend,
   type StateFileSystem,
   type StateStore,
 } from './state-store.js';

@@ -90,7 +90,7 @@ export class MemoryStateStore implements StateStore {
   async lock(command: string): Promise<Lock> {
     this.locks.push(command);
     return {
-      info: { host: 'test', pid: 1, acquiredAt: new Date(0).toISOString(), command },
+      info: { id: 'test-lock', host: 'test', pid: 1, acquiredAt: new Date(0).toISOString(), command },
       release: async () => {
         this.released++;
       },

@@ -6,7 +6,14 @@ import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mld
 import { createFakeCloud, exampleNames, type FakeCloud, type FakeService, readExample } from '@mlds/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
-import { apply, destroy, FileStateStore, NotEmptyError, rotateIngestCredentials } from '../src/index.js';
+import {
+  apply,
+  destroy,
+  FileStateStore,
+  NotEmptyError,
+  rotateIngestCredentials,
+  S3StateStore,
+} from '../src/index.js';
 import { planOf, virtualTime } from './helpers.js';
 
 // docs/iam-policy.json is checked against what the provisioner really sends: every example workflow that creates
@@ -147,6 +154,14 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
     });
   },
   's3 DeleteBucketCommand': (call) => only('s3:DeleteBucket', bucketArn(call)),
+  // The S3 state store. Conditional writes (If-None-Match, If-Match) need no action of their own; a GetObject of
+  // a missing key answers 404 only with s3:ListBucket on the bucket (403 otherwise, which reads as a denial).
+  's3 GetObjectCommand': (call) => [
+    { action: 's3:GetObject', resource: `${bucketArn(call)}/${text(call.input.Key)}` },
+    { action: 's3:ListBucket', resource: bucketArn(call) },
+  ],
+  's3 PutObjectCommand': (call) => only('s3:PutObject', `${bucketArn(call)}/${text(call.input.Key)}`),
+  's3 DeleteObjectCommand': (call) => only('s3:DeleteObject', `${bucketArn(call)}/${text(call.input.Key)}`),
 
   'mediastore CreateContainerCommand': (call) => [
     { action: 'mediastore:CreateContainer', resource: '*' },
@@ -480,6 +495,25 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   await destroy({ clients, store, force: true, ...virtualTime() });
 }
 
+/** A team's state in an existing bucket: apply and destroy through the S3 store, and a leftover lock unlocked. */
+async function teamState(cloud: FakeCloud, clients: AwsClients): Promise<void> {
+  cloud.seed.bucket('team-state', REGION, { versioned: true });
+  const store = () =>
+    new S3StateStore({ client: clients.s3(REGION), bucket: 'team-state', key: 'mlds/curling-live.json' });
+  const applied = await apply({
+    plan: planOf(everyKind()),
+    clients,
+    store: store(),
+    env: { WEB_PASSWORD: 'web-password-one' },
+    ...virtualTime(),
+  });
+  expect(applied.state?.serial).toBe(1);
+  learnEndpoints(cloud);
+  const leftover = await store().lock('apply');
+  await store().forceUnlock(leftover.info.id);
+  await destroy({ clients, store: store(), force: true, ...virtualTime() });
+}
+
 describe('docs/iam-policy.json', () => {
   const sent: SentCall[] = [];
   let recorded: string[] = [];
@@ -491,20 +525,25 @@ describe('docs/iam-policy.json', () => {
     const clients = recording(cloud, sent);
     examples = await applyEveryExample(cloud, clients);
     await lifecycle(cloud, clients);
-    // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone.
-    const { mediapackage, mediapackagev2, ...rest } = cloud.inventory();
+    await teamState(cloud, clients);
+    // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone, and
+    // so is the state bucket, which mlds never creates nor deletes.
+    const { mediapackage, mediapackagev2, s3, ...rest } = cloud.inventory();
     expect({
       rest,
+      s3: s3.map((bucket) => bucket.name),
       channels: mediapackage.map((channel) => channel.id),
       groups: mediapackagev2.map((group) => [group.name, group.channels.length]),
     }).toEqual({
-      rest: { s3: [], mediastore: [], ssm: [] },
+      s3: ['team-state'],
+      rest: { mediastore: [], ssm: [] },
       channels: ['regional-news-origin'],
       groups: [['live-events', 0]],
     });
     recorded = cloud.calls().map((call) => `${call.service} ${call.command}`);
     requirements = sent.flatMap(requirementsOf);
-  });
+    // Every example and two lifecycles, on a shared machine: a generous bound, not a speed target.
+  }, 120_000);
 
   it('is checked against every example that creates resources and every command the provisioner can send', () => {
     expect(examples).toEqual([
@@ -642,10 +681,10 @@ describe('docs/iam-policy.json', () => {
         requirementsOf({
           service: 's3',
           region: REGION,
-          command: 'PutObjectCommand',
+          command: 'PutObjectAclCommand',
           input: { Bucket: 'b' },
         }),
-      ).toThrow('no IAM mapping for s3 PutObjectCommand');
+      ).toThrow('no IAM mapping for s3 PutObjectAclCommand');
     });
   });
 });

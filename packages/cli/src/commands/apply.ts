@@ -22,7 +22,7 @@ import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
-import { readStateFile, type StatePath } from '../state-file.js';
+import { readStateAt, type StatePath } from '../state-file.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
@@ -79,7 +79,8 @@ async function applyPrepared(
 ): Promise<void> {
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
+  const state =
+    approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
   const plan = approved?.plan ?? planLoadedWorkflow(loaded, state);
   // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
   const alreadyRead = (resource: Plan['resources'][number]) =>
@@ -169,7 +170,7 @@ async function applyPrepared(
     progress?.stop();
     const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
     if (options.json && failure instanceof OperationFailedError) {
-      const after = await readStateAfterFailure(statePath);
+      const after = await readStateAfterFailure(statePath, context);
       writeJson(
         stdout,
         applyDocument(plan, 'failed', results.list(), destinationsAfter(plan, after), failure.failures),
@@ -219,9 +220,12 @@ function destinationsAfter(plan: Plan, state: StateDocument | undefined): Output
 }
 
 /** After a failed run, the state is still worth reading for the destinations; but the failure comes first. */
-async function readStateAfterFailure(statePath: StatePath): Promise<StateDocument | undefined> {
+async function readStateAfterFailure(
+  statePath: StatePath,
+  context: CommandContext,
+): Promise<StateDocument | undefined> {
   try {
-    return await readStateFile(statePath.absolute, statePath.shownAs);
+    return await readStateAt(statePath, context);
   } catch {
     return undefined;
   }

@@ -74,7 +74,7 @@ async function destroyPrepared(
 ): Promise<void> {
   const { stdout, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = await readRecordedState(loaded, statePath, true);
+  const state = await readRecordedState(loaded, statePath, true, context);
   const workflow = loaded.workflow.workflow;
 
   if (state === undefined || state.resources.length === 0) {

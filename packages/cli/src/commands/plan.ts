@@ -86,7 +86,7 @@ async function savePlan(
     workflowPath: resolve(context.cwd, options.file),
     workflowText: loaded.text,
     region: options.region,
-    statePath: statePath.absolute,
+    statePath: statePath.kind === 'file' ? statePath.absolute : statePath.shownAs,
     state,
     now: (context.clock ?? Date.now)(),
   });

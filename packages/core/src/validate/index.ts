@@ -14,6 +14,7 @@ import { mediaPackageV2Rule, sharedV2ChannelRule } from './rules/mediapackage-v2
 import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
 import { s3BucketNamesRule } from './rules/s3-buckets.js';
 import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
+import { stateUrlRule } from './rules/state-url.js';
 import { awsResolvedFieldsRule } from './rules/system-fields.js';
 import { tagsRule } from './rules/tags.js';
 import { udpFecPortsRule, urlFormatRule } from './rules/urls.js';
@@ -24,6 +25,7 @@ import { schemaFindings } from './schema-errors.js';
 export const RULES: readonly Rule[] = [
   workflowFieldsRule,
   tagsRule,
+  stateUrlRule,
   awsResolvedFieldsRule,
   pipelineCountRule,
   sharedLocationRule,
