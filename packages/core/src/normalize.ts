@@ -36,6 +36,9 @@ export function normalizeWorkflow(input: WorkflowInput): Workflow {
     delivery: input.delivery ?? 'public',
     ...(input.mediaLiveRoleArn === undefined ? {} : { mediaLiveRoleArn: input.mediaLiveRoleArn }),
     tags: { ...(input.tags ?? {}) },
+    ...(input.channel === undefined
+      ? {}
+      : { channel: { id: input.channel.id, whenRunning: input.channel.whenRunning ?? 'refuse' } }),
     downstream: input.downstream.map((entry) => normalizeDownstream(entry)),
   };
 }

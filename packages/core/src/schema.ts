@@ -104,6 +104,7 @@ export const WORKFLOW_FIELDS = [
   'delivery',
   'mediaLiveRoleArn',
   'tags',
+  'channel',
   'downstream',
 ] as const satisfies readonly (keyof WorkflowInput | '$schema')[];
 
@@ -327,6 +328,29 @@ export const workflowJsonSchema = {
         'Tags added to every resource mlds creates (keys up to 128 characters, values up to 256, not starting with `aws:`; mlds sets `mlds:workflow` and `mlds:downstream` itself).',
       type: 'object',
       additionalProperties: { description: 'The tag value.', type: 'string' },
+    },
+    channel: {
+      description:
+        "The existing MediaLive channel these destinations are for, in the workflow's `region`. With it, `mlds apply` reads the channel (DescribeChannel), checks its Region, class and output groups, and writes the workflow's Destinations into it (UpdateChannel), keeping the channel's other destinations and its role. Without it, mlds never reads or writes a MediaLive channel.",
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: {
+        id: {
+          description:
+            'The channel id MediaLive gave the channel (digits, e.g. "1234567"); quote it in YAML.',
+          type: 'string',
+          pattern: '^[0-9]{1,32}$',
+          examples: ['1234567'],
+        },
+        whenRunning: {
+          description:
+            'What apply does when the channel is RUNNING and its destinations must change (MediaLive edits only an IDLE channel): `refuse` (default) stops with nothing changed; `restart` stops the channel, updates it and starts it again, an outage of every output for the time it takes (`apply --restart-channel` does the same once).',
+          type: 'string',
+          enum: ['refuse', 'restart'],
+          default: 'refuse',
+        },
+      },
     },
     downstream: {
       description: 'One entry per downstream system the channel sends to.',

@@ -8,6 +8,7 @@ const KINDS: ReadonlySet<unknown> = new Set([
   's3-bucket',
   'mediastore-container',
   'ssm-parameter',
+  'medialive-channel',
 ]);
 const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
 const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);

@@ -29,6 +29,19 @@ export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts'
 export type Need = 'drm' | 'ad-insertion' | 'id3';
 export type Mode = 'live' | 'vod';
 export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage';
+/** What apply does when the bound channel is RUNNING: refuse (default), or stop, update and start it (an outage). */
+export type WhenRunning = 'refuse' | 'restart';
+
+/** `channel:` binds the workflow to an existing MediaLive channel, in the workflow's Region. */
+export interface ChannelBindingInput {
+  id: string;
+  whenRunning?: WhenRunning;
+}
+
+export interface ChannelBinding {
+  id: string;
+  whenRunning: WhenRunning;
+}
 
 /** A secret is never written in the file: it is read from the environment at apply time, or referenced. */
 export type SecretRef = { env: string } | { ssmParameter: string };
@@ -71,6 +84,8 @@ export interface WorkflowInput {
   delivery?: Delivery;
   mediaLiveRoleArn?: string;
   tags?: Record<string, string>;
+  /** The existing MediaLive channel apply writes the Destinations into. */
+  channel?: ChannelBindingInput;
   downstream: DownstreamInput[];
 }
 
@@ -82,6 +97,7 @@ export interface Workflow {
   delivery: Delivery;
   mediaLiveRoleArn?: string;
   tags: Record<string, string>;
+  channel?: ChannelBinding;
   downstream: Downstream[];
 }
 
@@ -175,8 +191,13 @@ export interface OutputGroupPlan {
   groupSettings?: Record<string, unknown>;
 }
 
-export type ResourceKind = 'mediapackage-channel' | 's3-bucket' | 'mediastore-container' | 'ssm-parameter';
-export type Action = 'create' | 'update' | 'delete' | 'noop';
+export type ResourceKind =
+  | 'mediapackage-channel'
+  | 's3-bucket'
+  | 'mediastore-container'
+  | 'ssm-parameter'
+  | 'medialive-channel';
+export type Action = 'create' | 'update' | 'delete' | 'noop' | 'read';
 
 /** What a resource is, independent of what the plan does with it. */
 export interface ResourceSpec {
@@ -200,6 +221,8 @@ export interface ResourceSpec {
    * - ssm-parameter: `{ source: { env } }` or, for a MediaPackage ingest password,
    *   `{ source: { ingestEndpointOf: '<channel address>', endpointIndex } }`
    * - mediapackage-channel: `{}`
+   * - medialive-channel: `{ whenRunning, channelClass, destinations }`: the Destinations mlds writes, as planned
+   *   (placeholders, never a secret), and `streamKeys: { <destination id>: SecretRef }` read at apply
    */
   properties: Record<string, unknown>;
   /** Addresses this resource needs first (an ingest-password parameter needs its channel). */
@@ -210,7 +233,8 @@ export type ResourceChange =
   | ({ action: 'create' } & ResourceSpec)
   | ({ action: 'update'; changes: string[] } & ResourceSpec)
   | ({ action: 'noop' } & ResourceSpec)
-  | ({ action: 'delete' } & ResourceSpec);
+  | ({ action: 'delete' } & ResourceSpec)
+  | ({ action: 'read' } & ResourceSpec);
 
 export interface Plan {
   formatVersion: typeof FORMAT_VERSION;
@@ -249,6 +273,8 @@ export interface StateResource {
    * - mediapackage-channel: `{ ingestEndpoints: [{ id, url, username }] }` (pipeline order)
    * - mediastore-container: `{ endpoint: 'https://…' }`
    * - ssm-parameter: `{}` (the name is the reference)
+   * - medialive-channel: `{ destinationIds, pendingStart? }`: the destination ids mlds wrote into the channel,
+   *   and `pendingStart: true` from just before a restart's StopChannel until the channel runs again
    */
   outputs?: Record<string, unknown>;
   /** ISO timestamps. */

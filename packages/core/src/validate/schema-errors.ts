@@ -134,6 +134,8 @@ function missingField(parent: Path, field: string, perSystem: boolean, data: unk
   return error('field.required', parent, `\`${where}\` needs \`${field}\`: add ${example}.`);
 }
 
+const CHANNEL_FIELDS: readonly string[] = ['id', 'whenRunning'];
+
 function unknownField(parent: Path, field: string, data: unknown): Finding {
   const path = [...parent, field];
   const where = formatPath(parent);
@@ -149,12 +151,17 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
     };
   }
   const known: readonly string[] =
-    parent.length === 0 ? WORKFLOW_FIELDS.filter((f) => f !== '$schema') : DOWNSTREAM_FIELDS;
+    parent.length === 0
+      ? WORKFLOW_FIELDS.filter((f) => f !== '$schema')
+      : parent[0] === 'channel'
+        ? CHANNEL_FIELDS
+        : DOWNSTREAM_FIELDS;
   const suggestion = closest(field, known);
   const prefix = where === '' ? 'The workflow file' : where;
   let fix: string;
   if (suggestion !== undefined) fix = `did you mean \`${suggestion}\`?`;
-  else if (parent.length === 0) fix = `remove it; the fields here are ${known.join(', ')}.`;
+  else if (parent.length === 0 || parent[0] === 'channel')
+    fix = `remove it; the fields here are ${known.join(', ')}.`;
   else {
     const system = systemOf(parent, data);
     const own = system === undefined ? known : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
