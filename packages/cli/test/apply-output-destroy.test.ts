@@ -655,7 +655,13 @@ describe('mlds destroy', () => {
     const run = await mlds(['destroy', 'full.yaml', '--yes', '--force']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(fake.inventory()).toStrictEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(fake.inventory()).toStrictEqual({
+      s3: [],
+      mediapackage: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     const state = readState();
     expect(state.resources).toStrictEqual([]);
     expect(run.stdout).toContain('--force: each bucket is closed to new writes');

@@ -185,7 +185,7 @@ describe('against the fake cloud', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] });
     expect(destroyed.state?.resources).toEqual([]);
     expect(output).toEqual([]);
   });
@@ -243,7 +243,7 @@ describe('against the fake cloud', () => {
       .send(new PutMediaStoreObjectCommand({ Path: 'live/1.ts', Body: 'x' }));
     expected = 'deleting';
     await destroy({ clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] });
     expect(new Set(checked)).toEqual(
       new Set([
         'CreateChannelCommand',
@@ -334,7 +334,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: restarted, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] },
       });
     }
   });
@@ -367,7 +367,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] },
       });
       expect((await file.read())?.resources).toEqual([]);
     }
@@ -417,7 +417,7 @@ describe('against the fake cloud', () => {
           .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'x.ts', Body: 'x' })),
       );
       await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-      expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+      expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] });
     },
   );
 
@@ -453,7 +453,7 @@ describe('against the fake cloud', () => {
     expect(cloud.inventory()).toEqual(before);
 
     await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [], medialive: [] });
     const bucketCalls = cloud
       .calls()
       .filter((call) => (call.input as { Bucket?: string }).Bucket === 'curling-live-archive-p0')
