@@ -1,3 +1,4 @@
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
@@ -12,6 +13,8 @@ export interface AwsClients {
   /** The MediaStore data plane: its endpoint is the container's own (`https://…data.mediastore…`). */
   mediaStoreData(endpoint: string, region: string): MediaStoreDataClient;
   ssm(region: string): SSMClient;
+  /** Only for a workflow bound to a channel (`channel:`). */
+  mediaLive(region: string): MediaLiveClient;
 }
 
 export interface AwsClientsOptions {
@@ -42,5 +45,6 @@ export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
         () => new MediaStoreDataClient({ ...config(region), endpoint }),
       ),
     ssm: (region) => cached(`ssm/${region}`, () => new SSMClient(config(region))),
+    mediaLive: (region) => cached(`medialive/${region}`, () => new MediaLiveClient(config(region))),
   };
 }

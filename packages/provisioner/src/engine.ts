@@ -1,6 +1,7 @@
 import {
   FORMAT_VERSION,
   type Plan,
+  resolveDestinations,
   type ResourceChange,
   type ResourceKind,
   type StateDocument,
@@ -12,6 +13,7 @@ import {
   ApplyFailedError,
   type Blocker,
   BucketNameTakenError,
+  ChannelRefusedError,
   type Failure,
   InvalidPlanError,
   MissingEnvironmentError,
@@ -22,6 +24,18 @@ import {
 } from './errors.js';
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 import { handlers } from './handlers/index.js';
+import {
+  type BindingOutputs,
+  bindingOutputsOf,
+  type Described,
+  describeChannel,
+  destinationReferences,
+  missingStreamKeys,
+  preflightChannel,
+  readStreamKeys,
+  withSecrets,
+  writeChannel,
+} from './handlers/medialive.js';
 import { secretSourceOf } from './handlers/ssm.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -61,6 +75,11 @@ export interface RunResult {
   /** The state as written at the end; undefined when destroy found no state at all. */
   state: StateDocument | undefined;
   outcomes: ResourceOutcome[];
+  /**
+   * destroy with a bound channel: the destination ids in the channel that now point at resources this run
+   * deleted (mlds never edits the channel on destroy).
+   */
+  channel?: { id: string; region: string; danglingDestinationIds: string[] };
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -462,6 +481,26 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   });
 }
 
+/** The binding to a MediaLive channel: after every resource it writes to exists, before any deletion. */
+async function applyChannel(
+  run: Run,
+  plan: Plan,
+  change: ResourceChange,
+  streamKeys: Map<string, string>,
+): Promise<void> {
+  const { rt, keeper } = run;
+  const target = targetOf(change);
+  await tracked(run, target, change.action === 'read' ? 'read' : 'update', async () => {
+    const recorded = bindingOutputsOf(keeper.get(target)?.outputs);
+    const resolved = resolveDestinations(plan, keeper.snapshot());
+    const wanted = withSecrets(target.address, resolved.destinations, streamKeys);
+    return writeChannel(rt, target, wanted, recorded, {
+      record: (outputs: BindingOutputs) =>
+        keeper.put(stateEntry(run, target, 'created', keeper.get(target), { outputs: { ...outputs } })),
+    });
+  });
+}
+
 function checkPlan(
   plan: Plan,
   doc: StateDocument,
@@ -683,20 +722,54 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     const run = createRun(options, plan.workflow, options.env, keeper, lookup, vault);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
 
+    // The channel is read and checked before any change to anything; its stream keys stay in memory.
+    const channel = kept.find((change) => change.kind === 'medialive-channel');
+    let streamKeys = new Map<string, string>();
+    if (channel) {
+      const target = targetOf(channel);
+      const missing = missingStreamKeys(target, options.env);
+      if (missing.length > 0) throw new MissingEnvironmentError(missing);
+      try {
+        streamKeys = await readStreamKeys(run.rt, target);
+        const planned = resolveDestinations(plan, keeper.snapshot()).destinations;
+        await preflightChannel(run.rt, target, planned, streamKeys, bindingOutputsOf(keeper.get(target)?.outputs));
+      } catch (error) {
+        vault.scrub(error);
+        throw error;
+      }
+    }
+
     const deletions = plan.resources.flatMap((change) => {
       const recorded = change.action === 'delete' ? keeper.get(change) : undefined;
       return recorded ? [recorded] : [];
     });
     const disposals = await prepareDeletions('apply', run, deletions, false, concurrency);
-    const deletes = deletionNodes(run, deletions, false, disposals, new Set(planned.keys()));
-    const creates: GraphNode[] = kept.map((change) => ({
-      id: `+${change.address}`,
-      address: change.address,
-      kind: change.kind,
-      after: dependenciesOf(change).map((address) => `+${address}`),
-      run: () => applyResource(run, change),
+    const creates: GraphNode[] = kept
+      .filter((change) => change !== channel)
+      .map((change) => ({
+        id: `+${change.address}`,
+        address: change.address,
+        kind: change.kind,
+        after: dependenciesOf(change).map((address) => `+${address}`),
+        run: () => applyResource(run, change),
+      }));
+    const bind: GraphNode[] = channel
+      ? [
+          {
+            id: `+${channel.address}`,
+            address: channel.address,
+            kind: channel.kind,
+            after: creates.map((node) => node.id),
+            run: () => applyChannel(run, plan, channel, streamKeys),
+          },
+        ]
+      : [];
+    // Nothing the channel may still send to is deleted before the channel sends elsewhere.
+    const deletes = deletionNodes(run, deletions, false, disposals, new Set(planned.keys())).map((node) => ({
+      ...node,
+      after: [...node.after, ...bind.map((channelNode) => channelNode.id)],
     }));
-    return finish('apply', run, await runGraph([...creates, ...deletes], concurrency, run));
+    return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });
 }
 
@@ -714,12 +787,78 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const run = createRun(options, doc.workflow, {}, keeper, lookup, new SecretVault());
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const force = options.force ?? false;
-    const resources = keeper.all();
+    const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
+    const resources = keeper.all().filter((resource) => resource !== binding);
+    const described = binding ? await channelBeforeDestroy(run, binding, resources, force) : undefined;
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
-    return finish(
-      'destroy',
-      run,
-      await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run),
-    );
+    const result = await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run);
+    if (!binding || result.failures.length > 0) return finish('destroy', run, result);
+    const channel = danglingDestinations(run, binding, resources, described);
+    await keeper.remove(binding);
+    return { ...finish('destroy', run, result), channel };
   });
+}
+
+/**
+ * destroy reads the bound channel first: while it is RUNNING and sends to something this destroy deletes, it
+ * refuses (nothing deleted) unless --force. A channel that is gone is just forgotten.
+ */
+async function channelBeforeDestroy(
+  run: Run,
+  binding: StateResource,
+  resources: StateResource[],
+  force: boolean,
+): Promise<Described | undefined> {
+  const target = targetOf(binding);
+  let described: Described;
+  try {
+    described = await describeChannel(run.rt, target, 'destroy');
+  } catch (error) {
+    if (error instanceof ChannelRefusedError) return undefined;
+    throw error;
+  }
+  const writesTo = sendsToDeleted(binding, resources, described);
+  if (!force && writesTo.length > 0 && (described.State === 'RUNNING' || described.State === 'RECOVERING')) {
+    throw new ChannelRefusedError(
+      'destroy',
+      binding.name,
+      [`it is ${described.State} and sends to ${writesTo.join(', ')}, which this destroy deletes`],
+      'Stop the channel (or remove those destinations from it) and run destroy again, or pass --force to delete them while it runs (its outputs to them fail).',
+    );
+  }
+  return described;
+}
+
+/** Destination ids mlds wrote, still in the channel and used by an output group, whose resources are deleted. */
+function sendsToDeleted(binding: StateResource, resources: StateResource[], described: Described): string[] {
+  const used = new Set(destinationReferences(described.EncoderSettings?.OutputGroups));
+  const inChannel = new Set((described.Destinations ?? []).map((destination) => destination.Id));
+  return bindingOutputsOf(binding.outputs).destinationIds.filter(
+    (id) =>
+      used.has(id) &&
+      inChannel.has(id) &&
+      resources.some((resource) => resource.downstream === id && resource.existing !== true),
+  );
+}
+
+function danglingDestinations(
+  run: Run,
+  binding: StateResource,
+  resources: StateResource[],
+  described: Described | undefined,
+): RunResult['channel'] {
+  const deleted = new Set(run.outcomes.filter((o) => o.outcome === 'deleted').map((o) => o.address));
+  const inChannel = new Set((described?.Destinations ?? []).map((destination) => destination.Id));
+  const dangling = bindingOutputsOf(binding.outputs).destinationIds.filter(
+    (id) =>
+      inChannel.has(id) &&
+      resources.some((resource) => resource.downstream === id && deleted.has(resource.address)),
+  );
+  if (dangling.length > 0) {
+    run.rt.progress(
+      binding.address,
+      `MediaLive channel ${binding.name} still has destinations pointing at deleted resources: ${dangling.join(', ')}`,
+    );
+  }
+  return { id: binding.name, region: binding.region, danglingDestinationIds: dangling };
 }

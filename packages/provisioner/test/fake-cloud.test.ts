@@ -230,6 +230,7 @@ describe('against the fake cloud', () => {
       mediaStore: (region) => watched(cloud.clients.mediaStore(region)),
       mediaStoreData: (endpoint, region) => watched(cloud.clients.mediaStoreData(endpoint, region), endpoint),
       ssm: (region) => watched(cloud.clients.ssm(region)),
+      mediaLive: (region) => watched(cloud.clients.mediaLive(region)),
     };
     const { state } = await apply({ plan: fullPlan(), clients, store, env: ENV, ...virtualTime() });
     await cloud.clients

@@ -1,3 +1,4 @@
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
@@ -117,6 +118,7 @@ export function mockedClients() {
       endpoint: 'https://abc.data.mediastore.example',
     }),
     ssm: new SSMClient({ region: REGION }),
+    mediaLive: new MediaLiveClient({ region: REGION }),
   };
   const mocks = {
     mediaPackage: mockClient(clients.mediaPackage),
@@ -124,6 +126,7 @@ export function mockedClients() {
     mediaStore: mockClient(clients.mediaStore),
     mediaStoreData: mockClient(clients.mediaStoreData),
     ssm: mockClient(clients.ssm),
+    mediaLive: mockClient(clients.mediaLive),
   };
   const requested: { service: string; region: string; endpoint?: string }[] = [];
   const aws: AwsClients = {
@@ -146,6 +149,10 @@ export function mockedClients() {
     ssm: (region) => {
       requested.push({ service: 'ssm', region });
       return clients.ssm;
+    },
+    mediaLive: (region) => {
+      requested.push({ service: 'medialive', region });
+      return clients.mediaLive;
     },
   };
   return { aws, mocks, requested };

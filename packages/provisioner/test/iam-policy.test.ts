@@ -299,6 +299,7 @@ function recording(cloud: FakeCloud, sent: SentCall[]): AwsClients {
     mediaStoreData: (endpoint, region) =>
       watch(cloud.clients.mediaStoreData(endpoint, region), 'mediastore-data', region, endpoint),
     ssm: (region) => watch(cloud.clients.ssm(region), 'ssm', region),
+    mediaLive: (region) => watch(cloud.clients.mediaLive(region), 'medialive', region),
   };
 }
 
