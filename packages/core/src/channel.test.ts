@@ -159,3 +159,14 @@ describe('the `channel` field', () => {
     expect(parseWorkflow(text).workflow?.channel).toStrictEqual({ id: '1234567', whenRunning: 'restart' });
   });
 });
+
+describe('environmentNeeded with a bound channel', () => {
+  it('needs the { env } stream keys the channel is written with, every apply', async () => {
+    const { environmentNeeded } = await import('./environment.js');
+    const input = bound({ id: '1234567' });
+    const first = planOf(input);
+    expect(environmentNeeded(first)).toContainEqual({ variable: 'SOCIAL_STREAM_KEY', address: 'channel' });
+    const again = planOf(input, applied(first));
+    expect(environmentNeeded(again)).toStrictEqual([{ variable: 'SOCIAL_STREAM_KEY', address: 'channel' }]);
+  });
+});

@@ -1,9 +1,9 @@
 import {
   FORMAT_VERSION,
   type Plan,
-  resolveDestinations,
   type ResourceChange,
   type ResourceKind,
+  resolveDestinations,
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
@@ -732,7 +732,13 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       try {
         streamKeys = await readStreamKeys(run.rt, target);
         const planned = resolveDestinations(plan, keeper.snapshot()).destinations;
-        await preflightChannel(run.rt, target, planned, streamKeys, bindingOutputsOf(keeper.get(target)?.outputs));
+        await preflightChannel(
+          run.rt,
+          target,
+          planned,
+          streamKeys,
+          bindingOutputsOf(keeper.get(target)?.outputs),
+        );
       } catch (error) {
         vault.scrub(error);
         throw error;

@@ -197,7 +197,10 @@ function canonical(value: unknown): string {
 }
 
 /** True when the channel already holds exactly these destinations (compared in memory, secrets included). */
-export function sameDestinations(current: readonly OutputDestination[], merged: readonly OutputDestination[]) {
+export function sameDestinations(
+  current: readonly OutputDestination[],
+  merged: readonly OutputDestination[],
+) {
   const byId = (list: readonly OutputDestination[]) =>
     canonical([...list].map(stripped).sort((a, b) => ((a.Id ?? '') < (b.Id ?? '') ? -1 : 1)));
   return byId(current) === byId(merged);
@@ -444,7 +447,9 @@ export async function preflightChannel(
 }
 
 const neverManaged = (what: string) => async (): Promise<never> => {
-  throw new InvalidPlanError(`mlds never ${what} a MediaLive channel: the engine binds it (see writeChannel)`);
+  throw new InvalidPlanError(
+    `mlds never ${what} a MediaLive channel: the engine binds it (see writeChannel)`,
+  );
 };
 
 /** The bound channel is never created, adopted or deleted: the engine handles it apart from the resources. */
