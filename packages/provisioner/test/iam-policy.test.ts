@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mlds/core';
-import { createFakeCloud, exampleNames, type FakeCloud, type FakeService, readExample } from '@mlds/fixtures';
+import {
+  aMediaLiveChannel,
+  createFakeCloud,
+  exampleNames,
+  type FakeCloud,
+  type FakeService,
+  readExample,
+} from '@mlds/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
 import { apply, destroy, FileStateStore, NotEmptyError } from '../src/index.js';
@@ -45,6 +52,8 @@ const containerArn = (call: SentCall, name: string) =>
   `arn:aws:mediastore:${call.region}:${ACCOUNT}:container/${name}`;
 const parameterArn = (call: SentCall, name: unknown) =>
   `arn:aws:ssm:${call.region}:${ACCOUNT}:parameter/${text(name).replace(/^\//, '')}`;
+const mediaLiveChannelArn = (call: SentCall) =>
+  `arn:aws:medialive:${call.region}:${ACCOUNT}:channel:${text(call.input.ChannelId)}`;
 const hasEntries = (value: unknown) =>
   Array.isArray(value)
     ? value.length > 0
@@ -150,6 +159,17 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   'ssm RemoveTagsFromResourceCommand': (call) =>
     only('ssm:RemoveTagsFromResource', parameterArn(call, call.input.ResourceId)),
   'ssm DeleteParameterCommand': (call) => only('ssm:DeleteParameter', parameterArn(call, call.input.Name)),
+  // A stream key given as { ssmParameter }: the user's own parameter, anywhere, read only.
+  'ssm GetParameterCommand': (call) => only('ssm:GetParameter', parameterArn(call, call.input.Name)),
+
+  'medialive DescribeChannelCommand': (call) => only('medialive:DescribeChannel', mediaLiveChannelArn(call)),
+  'medialive UpdateChannelCommand': (call) => [
+    { action: 'medialive:UpdateChannel', resource: mediaLiveChannelArn(call) },
+    // Sending the channel's role back passes it to MediaLive.
+    ...(call.input.RoleArn === undefined ? [] : only('iam:PassRole', text(call.input.RoleArn))),
+  ],
+  'medialive StartChannelCommand': (call) => only('medialive:StartChannel', mediaLiveChannelArn(call)),
+  'medialive StopChannelCommand': (call) => only('medialive:StopChannel', mediaLiveChannelArn(call)),
 };
 
 /** The actions the Service Authorization Reference lists with no resource type: `"Resource": "*"` only. */
@@ -170,6 +190,8 @@ function requirementsOf(call: SentCall): Requirement[] {
 
 interface Statement {
   Sid?: string;
+  /** Narrows a statement further; never widens it, so the evaluator may ignore it. */
+  Condition?: Record<string, unknown>;
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
@@ -416,6 +438,39 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   await destroy({ clients, store, force: true, ...virtualTime() });
 }
 
+/** A workflow bound to a RUNNING channel: pre-flight, a restart (stop, update, start), then a forced destroy. */
+async function boundChannel(cloud: FakeCloud, clients: AwsClients): Promise<void> {
+  cloud.seed.mediaLiveChannel(
+    '7654321',
+    REGION,
+    aMediaLiveChannel({
+      state: 'RUNNING',
+      destinations: [
+        { id: 'social', group: 'RTMP' },
+        { id: 'archive', group: 'ARCHIVE' },
+      ],
+    }),
+  );
+  cloud.seed.parameter('/live/social/stream-key', REGION, 'stream-key-of-the-bound-channel');
+  const store = new FileStateStore(statePath('bound-live'));
+  const plan = planOf({
+    workflow: 'bound-live',
+    region: REGION,
+    channel: { id: '7654321', whenRunning: 'restart' },
+    downstream: [
+      {
+        name: 'social',
+        system: 'rtmp',
+        urls: ['rtmp://a.example-social.com/app', 'rtmp://b.example-social.com/app'],
+        streamKey: { ssmParameter: '/live/social/stream-key' },
+      },
+      { name: 'archive', system: 's3', format: 'archive' },
+    ],
+  });
+  await apply({ plan, clients, store, env: {}, ...virtualTime() });
+  await destroy({ clients, store, force: true, ...virtualTime() });
+}
+
 describe('docs/iam-policy.json', () => {
   const sent: SentCall[] = [];
   let recorded: string[] = [];
@@ -427,11 +482,20 @@ describe('docs/iam-policy.json', () => {
     const clients = recording(cloud, sent);
     examples = await applyEveryExample(cloud, clients);
     await lifecycle(cloud, clients);
+    await boundChannel(cloud, clients);
     // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone.
-    const { mediapackage, ...rest } = cloud.inventory();
-    expect({ rest, channels: mediapackage.map((channel) => channel.id) }).toEqual({
-      rest: { s3: [], mediastore: [], ssm: [] },
+    const { mediapackage, medialive, ssm, ...rest } = cloud.inventory();
+    expect({
+      rest,
+      channels: mediapackage.map((channel) => channel.id),
+      medialive: medialive.map((channel) => [channel.id, channel.state]),
+      ssm: ssm.map((parameter) => parameter.name),
+    }).toEqual({
+      rest: { s3: [], mediastore: [] },
       channels: ['regional-news-origin'],
+      // The bound channel and the stream key's parameter are the user's: read and written, never deleted.
+      medialive: [['7654321', 'RUNNING']],
+      ssm: ['/live/social/stream-key'],
     });
     recorded = cloud.calls().map((call) => `${call.service} ${call.command}`);
     requirements = sent.flatMap(requirementsOf);
@@ -468,7 +532,8 @@ describe('docs/iam-policy.json', () => {
     expect(policy.Version).toBe('2012-10-17');
     expect(Object.keys(policy).sort()).toEqual(['Statement', 'Version']);
     for (const statement of policy.Statement) {
-      expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
+      const keys = Object.keys(statement).filter((key) => key !== 'Condition');
+      expect(keys.sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
       expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
       expect(statement.Effect).toBe('Allow');
       for (const action of listOf(statement.Action)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
@@ -481,11 +546,18 @@ describe('docs/iam-policy.json', () => {
   });
 
   it('limits Parameter Store to /mlds/*: the names mlds writes, never a parameter the workflow only references', () => {
+    // Reading a stream key the workflow references ({ ssmParameter }) is the one exception, and only a read.
     const ssm = readPolicy().Statement.filter((statement) =>
-      listOf(statement.Action).some((action) => action.startsWith('ssm:')),
+      listOf(statement.Action).some((action) => action.startsWith('ssm:') && action !== 'ssm:GetParameter'),
     );
     expect(ssm.map((statement) => statement.Resource)).toEqual(['arn:aws:ssm:*:*:parameter/mlds/*']);
-    const ssmResources = requirements.filter((r) => r.action.startsWith('ssm:')).map((r) => r.resource);
+    const reads = readPolicy().Statement.filter((statement) =>
+      listOf(statement.Action).includes('ssm:GetParameter'),
+    );
+    expect(reads.map((statement) => statement.Action)).toEqual([['ssm:GetParameter']]);
+    const ssmResources = requirements
+      .filter((r) => r.action.startsWith('ssm:') && r.action !== 'ssm:GetParameter')
+      .map((r) => r.resource);
     expect(ssmResources.length).toBeGreaterThan(0);
     expect(ssmResources.filter((resource) => !/:parameter\/mlds\//.test(resource))).toEqual([]);
   });
