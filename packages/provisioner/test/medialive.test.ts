@@ -18,7 +18,16 @@ import {
   destroy,
   MissingEnvironmentError,
 } from '../src/index.js';
-import { collectEvents, MemoryStateStore, planOf, REGION, ROLE, virtualTime } from './helpers.js';
+import {
+  collectEvents,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  REGION,
+  ROLE,
+  virtualTime,
+} from './helpers.js';
 
 const CHANNEL = '1234567';
 const STREAM_KEY = 'live_8f3a-very-secret-stream-key';
@@ -401,5 +410,69 @@ describe('destroy with a bound channel', () => {
     await run(cloud, store, planOf(bound()));
     const result = await destroy({ clients: cloud.clients, store, ...virtualTime() });
     expect(result.channel?.danglingDestinationIds).toStrictEqual(['packager', 'archive']);
+  });
+});
+
+describe('MediaLive answers, with mocked clients', () => {
+  it('a 409 ConflictException is shown with its status, and the UpdateChannel input is exactly the merge', async () => {
+    const { aws, mocks } = mockedClients();
+    const { ConflictException, DescribeChannelCommand, UpdateChannelCommand } = await import(
+      '@aws-sdk/client-medialive'
+    );
+    const channel = {
+      Arn: `arn:aws:medialive:${REGION}:111122223333:channel:${CHANNEL}`,
+      Id: CHANNEL,
+      ChannelClass: 'STANDARD' as const,
+      State: 'IDLE' as const,
+      RoleArn: CHANNEL_ROLE_ARN,
+      Destinations: [
+        {
+          Id: 'udp-out',
+          Settings: [{ Url: 'udp://10.0.0.1:5000' }, { Url: 'udp://10.0.0.2:5000' }],
+          MediaPackageSettings: [],
+        },
+        { Id: 'theirs', MediaPackageSettings: [{ ChannelId: 'their-channel' }], Settings: [] },
+      ],
+      EncoderSettings: {
+        OutputGroups: [
+          {
+            OutputGroupSettings: { UdpGroupSettings: {} },
+            Outputs: [
+              { OutputSettings: { UdpOutputSettings: { Destination: { DestinationRefId: 'udp-out' } } } },
+            ],
+          },
+        ],
+      },
+    };
+    mocks.mediaLive.on(DescribeChannelCommand).resolves(channel as never);
+    const message = 'Channel is being updated';
+    mocks.mediaLive
+      .on(UpdateChannelCommand)
+      .rejects(new ConflictException({ message, Message: message, $metadata: meta(409) }));
+    const plan = planOf({
+      channel: { id: CHANNEL },
+      downstream: [{ name: 'udp-out', system: 'udp', urls: ['udp://10.0.9.1:5000', 'udp://10.0.9.2:5000'] }],
+    });
+    const error = await rejection(
+      apply({ plan, clients: aws, store: new MemoryStateStore(), env: {}, ...virtualTime() }),
+    );
+    expect((error as ApplyFailedError).failures[0]?.error).toBe(
+      'MediaLiveRejectedError: MediaLive refused UpdateChannel for channel 1234567 (409 ConflictException: Channel is being updated)',
+    );
+    expect(
+      mocks.mediaLive.commandCalls(UpdateChannelCommand).map((call) => call.args[0].input),
+    ).toStrictEqual([
+      {
+        ChannelId: CHANNEL,
+        Destinations: [
+          { Id: 'udp-out', Settings: [{ Url: 'udp://10.0.9.1:5000' }, { Url: 'udp://10.0.9.2:5000' }] },
+          { Id: 'theirs', MediaPackageSettings: [{ ChannelId: 'their-channel' }] },
+        ],
+        RoleArn: CHANNEL_ROLE_ARN,
+      },
+    ]);
+    expect(
+      mocks.mediaLive.commandCalls(DescribeChannelCommand).map((call) => call.args[0].input),
+    ).toStrictEqual([{ ChannelId: CHANNEL }, { ChannelId: CHANNEL }]);
   });
 });
