@@ -112,6 +112,9 @@ describe('channel binding in the plan', () => {
     });
     const unbound = planOf(seedWorkflow(), state);
     expect(unbound.resources.filter((resource) => resource.action === 'delete')).toStrictEqual([]);
+    expect(unbound.diagnostics.find((diagnostic) => diagnostic.code === 'channel.unbound')?.message).toBe(
+      'The state records that mlds wrote destinations (packager, social, archive) into MediaLive channel 1234567; without `channel:` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.',
+    );
     expect(planTeardown(state).map((resource) => resource.kind)).not.toContain('medialive-channel');
   });
 

@@ -124,3 +124,20 @@ export function channelDiagnostics(workflow: Workflow, change: ResourceChange | 
   }
   return diagnostics;
 }
+
+/** A binding the state records that the workflow no longer has: mlds stops writing, and says what stays behind. */
+export function unboundDiagnostics(workflow: Workflow, state: StateDocument | undefined): Diagnostic[] {
+  if (workflow.channel !== undefined) return [];
+  return (state?.resources ?? [])
+    .filter((resource) => resource.kind === 'medialive-channel')
+    .map((resource) => {
+      const ids = resource.outputs?.destinationIds;
+      const written = Array.isArray(ids) && ids.length > 0 ? ` (${ids.join(', ')})` : '';
+      return {
+        severity: 'warning' as const,
+        code: 'channel.unbound',
+        message: `The state records that mlds wrote destinations${written} into MediaLive channel ${resource.name}; without \`channel:\` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.`,
+        path: '',
+      };
+    });
+}

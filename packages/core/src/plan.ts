@@ -1,4 +1,4 @@
-import { channelChange, channelDiagnostics } from './channel.js';
+import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel.js';
 import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
@@ -45,6 +45,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
       ...channelDiagnostics(workflow, channel),
+      ...unboundDiagnostics(workflow, options.state),
     ],
   };
 }
