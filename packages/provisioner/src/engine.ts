@@ -13,7 +13,6 @@ import {
   ApplyFailedError,
   type Blocker,
   BucketNameTakenError,
-  ChannelRefusedError,
   type Failure,
   InvalidPlanError,
   MissingEnvironmentError,
@@ -27,15 +26,17 @@ import { handlers } from './handlers/index.js';
 import {
   type BindingOutputs,
   bindingOutputsOf,
-  type Described,
-  describeChannel,
-  destinationReferences,
   missingStreamKeys,
   preflightChannel,
   readStreamKeys,
-  withSecrets,
   writeChannel,
 } from './handlers/medialive.js';
+import { withSecrets } from './handlers/medialive-destinations.js';
+import {
+  channelBeforeDestroy,
+  type DanglingDestinations,
+  danglingDestinations,
+} from './handlers/medialive-destroy.js';
 import { secretSourceOf } from './handlers/ssm.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -79,7 +80,7 @@ export interface RunResult {
    * destroy with a bound channel: the destination ids in the channel that now point at resources this run
    * deleted (mlds never edits the channel on destroy).
    */
-  channel?: { id: string; region: string; danglingDestinationIds: string[] };
+  channel?: DanglingDestinations;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -795,76 +796,12 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const force = options.force ?? false;
     const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
     const resources = keeper.all().filter((resource) => resource !== binding);
-    const described = binding ? await channelBeforeDestroy(run, binding, resources, force) : undefined;
+    const described = binding ? await channelBeforeDestroy(run.rt, binding, resources, force) : undefined;
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
     const result = await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run);
     if (!binding || result.failures.length > 0) return finish('destroy', run, result);
-    const channel = danglingDestinations(run, binding, resources, described);
+    const channel = danglingDestinations(run.rt, run.outcomes, binding, resources, described);
     await keeper.remove(binding);
     return { ...finish('destroy', run, result), channel };
   });
-}
-
-/**
- * destroy reads the bound channel first: while it is RUNNING and sends to something this destroy deletes, it
- * refuses (nothing deleted) unless --force. A channel that is gone is just forgotten.
- */
-async function channelBeforeDestroy(
-  run: Run,
-  binding: StateResource,
-  resources: StateResource[],
-  force: boolean,
-): Promise<Described | undefined> {
-  const target = targetOf(binding);
-  let described: Described;
-  try {
-    described = await describeChannel(run.rt, target, 'destroy');
-  } catch (error) {
-    if (error instanceof ChannelRefusedError) return undefined;
-    throw error;
-  }
-  const writesTo = sendsToDeleted(binding, resources, described);
-  if (!force && writesTo.length > 0 && (described.State === 'RUNNING' || described.State === 'RECOVERING')) {
-    throw new ChannelRefusedError(
-      'destroy',
-      binding.name,
-      [`it is ${described.State} and sends to ${writesTo.join(', ')}, which this destroy deletes`],
-      'Stop the channel (or remove those destinations from it) and run destroy again, or pass --force to delete them while it runs (its outputs to them fail).',
-    );
-  }
-  return described;
-}
-
-/** Destination ids mlds wrote, still in the channel and used by an output group, whose resources are deleted. */
-function sendsToDeleted(binding: StateResource, resources: StateResource[], described: Described): string[] {
-  const used = new Set(destinationReferences(described.EncoderSettings?.OutputGroups));
-  const inChannel = new Set((described.Destinations ?? []).map((destination) => destination.Id));
-  return bindingOutputsOf(binding.outputs).destinationIds.filter(
-    (id) =>
-      used.has(id) &&
-      inChannel.has(id) &&
-      resources.some((resource) => resource.downstream === id && resource.existing !== true),
-  );
-}
-
-function danglingDestinations(
-  run: Run,
-  binding: StateResource,
-  resources: StateResource[],
-  described: Described | undefined,
-): RunResult['channel'] {
-  const deleted = new Set(run.outcomes.filter((o) => o.outcome === 'deleted').map((o) => o.address));
-  const inChannel = new Set((described?.Destinations ?? []).map((destination) => destination.Id));
-  const dangling = bindingOutputsOf(binding.outputs).destinationIds.filter(
-    (id) =>
-      inChannel.has(id) &&
-      resources.some((resource) => resource.downstream === id && deleted.has(resource.address)),
-  );
-  if (dangling.length > 0) {
-    run.rt.progress(
-      binding.address,
-      `MediaLive channel ${binding.name} still has destinations pointing at deleted resources: ${dangling.join(', ')}`,
-    );
-  }
-  return { id: binding.name, region: binding.region, danglingDestinationIds: dangling };
 }

@@ -1,7 +1,7 @@
 import type { OutputDestination } from '@aws-sdk/client-medialive';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeDestinations, sameDestinations, stripped } from '../src/handlers/medialive.js';
+import { mergeDestinations, sameDestinations, stripped } from '../src/handlers/medialive-destinations.js';
 
 // The laws of the merge that apply writes into a bound channel, over arbitrary channels and workflows.
 

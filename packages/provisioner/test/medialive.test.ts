@@ -287,6 +287,19 @@ describe('refusals change nothing', () => {
     expect(error.message).toContain('--restart-channel');
   });
 
+  it('a { ssmParameter } stream key that does not exist', async () => {
+    const { cloud, store } = setup();
+    const input = bound();
+    const downstream = (input.downstream ?? []).map((entry) =>
+      entry.name === 'social' ? { ...entry, streamKey: { ssmParameter: '/live/missing' } } : entry,
+    );
+    const error = await refused(cloud, store, planOf({ ...input, downstream }), {} as typeof ENV);
+    expect(error).toBeInstanceOf(ChannelRefusedError);
+    expect(error.message).toContain(
+      'the stream key of destination social is read from SSM parameter /live/missing, which does not exist in us-west-2',
+    );
+  });
+
   it('a missing { env } stream key, before any AWS call', async () => {
     const { cloud, store } = setup();
     const error = await rejection(run(cloud, store, planOf(bound()), {} as typeof ENV));

@@ -6,14 +6,13 @@ import {
   type DescribeChannelCommandOutput,
   NotFoundException,
   type OutputDestination,
-  type OutputGroup,
   StartChannelCommand,
   StopChannelCommand,
   UnprocessableEntityException,
   UpdateChannelCommand,
 } from '@aws-sdk/client-medialive';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { KNOWN_AFTER_APPLY, type OutputDestination as PlannedDestination, SENSITIVE } from '@mlds/core';
+import { GetParameterCommand, type GetParameterCommandOutput, ParameterNotFound } from '@aws-sdk/client-ssm';
+import { KNOWN_AFTER_APPLY, type OutputDestination as PlannedDestination } from '@mlds/core';
 import {
   ChannelRefusedError,
   ChannelStartFailedError,
@@ -22,6 +21,12 @@ import {
   MissingEnvironmentError,
 } from '../errors.js';
 import type { KindHandler, Runtime, Target } from '../runtime.js';
+import {
+  bindingProblems,
+  mergeDestinations,
+  sameDestinations,
+  withSecrets,
+} from './medialive-destinations.js';
 
 // The binding to an existing MediaLive channel. mlds never creates or deletes the channel: it reads it, checks
 // it, and writes into it only the destinations of this workflow (plus drops the ones it wrote before and the
@@ -79,11 +84,25 @@ export async function readStreamKeys(rt: Runtime, target: Target): Promise<Map<s
       value = rt.env[ref.env];
       if (!value) throw new MissingEnvironmentError([{ variable: ref.env, address: target.address }]);
     } else {
-      const output = await rt.call(target.address, () =>
-        rt.clients
-          .ssm(target.region)
-          .send(new GetParameterCommand({ Name: ref.ssmParameter, WithDecryption: true })),
-      );
+      let output: GetParameterCommandOutput;
+      try {
+        output = await rt.call(target.address, () =>
+          rt.clients
+            .ssm(target.region)
+            .send(new GetParameterCommand({ Name: ref.ssmParameter, WithDecryption: true })),
+        );
+      } catch (error) {
+        if (!(error instanceof ParameterNotFound)) throw error;
+        throw new ChannelRefusedError(
+          'apply',
+          target.name,
+          [
+            `the stream key of destination ${id} is read from SSM parameter ${ref.ssmParameter}, which does not exist in ${target.region}`,
+          ],
+          'Create the parameter (a SecureString holding the key), or fix streamKey.ssmParameter in the workflow.',
+          { cause: error },
+        );
+      }
       value = output.Parameter?.Value;
       if (!value) throw new InvalidPlanError(`${target.address}: SSM parameter ${ref.ssmParameter} is empty`);
     }
@@ -112,129 +131,6 @@ export async function describeChannel(rt: Runtime, target: Target, command: 'app
     }
     throw error;
   }
-}
-
-/** Every destination id the channel's output groups use: group-level, and output-level (RTMP, UDP, SRT). */
-export function destinationReferences(outputGroups: readonly OutputGroup[] | undefined): string[] {
-  const ids = new Set<string>();
-  const refOf = (settings: unknown) => {
-    for (const value of Object.values((settings ?? {}) as Record<string, unknown>)) {
-      const id = (value as { Destination?: { DestinationRefId?: unknown } } | undefined)?.Destination
-        ?.DestinationRefId;
-      if (typeof id === 'string') ids.add(id);
-    }
-  };
-  for (const group of outputGroups ?? []) {
-    refOf(group.OutputGroupSettings);
-    for (const output of group.Outputs ?? []) refOf(output.OutputSettings);
-  }
-  return [...ids];
-}
-
-/** A destination as UpdateChannel takes it: no empty lists (DescribeChannel's `Settings: []` is a 400). */
-export function stripped(destination: OutputDestination): OutputDestination {
-  return Object.fromEntries(
-    Object.entries(destination).filter(
-      ([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0),
-    ),
-  ) as OutputDestination;
-}
-
-/** The workflow's destinations with every value real: recorded outputs filled in by the caller, keys here. */
-export function withSecrets(
-  address: string,
-  destinations: PlannedDestination[],
-  streamKeys: Map<string, string>,
-): OutputDestination[] {
-  return destinations.map((destination) => {
-    const text = JSON.stringify(destination);
-    if (text.includes(KNOWN_AFTER_APPLY)) {
-      throw new InvalidPlanError(
-        `${address}: destination ${destination.Id} still has a value known only after apply; run apply again`,
-      );
-    }
-    if (destination.Settings === undefined) return structuredClone(destination) as OutputDestination;
-    return {
-      ...structuredClone(destination),
-      Settings: destination.Settings.map((settings) => {
-        if (settings.StreamName !== SENSITIVE) return { ...settings };
-        const key = streamKeys.get(destination.Id);
-        if (key === undefined) throw new InvalidPlanError(`${address}: no stream key for ${destination.Id}`);
-        return { ...settings, StreamName: key };
-      }),
-    };
-  });
-}
-
-/**
- * The channel's destinations after the update: this workflow's replace those of the same id, the ones mlds wrote
- * before and the workflow dropped are removed, every other destination of the channel is kept as it is.
- */
-export function mergeDestinations(
-  current: readonly OutputDestination[],
-  wanted: readonly OutputDestination[],
-  writtenBefore: readonly string[],
-): OutputDestination[] {
-  const wantedById = new Map(wanted.map((destination) => [destination.Id, destination]));
-  const removed = new Set(writtenBefore.filter((id) => !wantedById.has(id)));
-  const merged: OutputDestination[] = [];
-  for (const destination of current) {
-    const id = destination.Id ?? '';
-    if (removed.has(id)) continue;
-    const replacement = wantedById.get(id);
-    merged.push(replacement ? structuredClone(replacement) : stripped(destination));
-    wantedById.delete(id);
-  }
-  return [...merged, ...[...wantedById.values()].map((destination) => structuredClone(destination))];
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  );
-}
-
-/** True when the channel already holds exactly these destinations (compared in memory, secrets included). */
-export function sameDestinations(
-  current: readonly OutputDestination[],
-  merged: readonly OutputDestination[],
-) {
-  const byId = (list: readonly OutputDestination[]) =>
-    canonical([...list].map(stripped).sort((a, b) => ((a.Id ?? '') < (b.Id ?? '') ? -1 : 1)));
-  return byId(current) === byId(merged);
-}
-
-/**
- * Why the channel cannot take these destinations: another Region or class, or an output group that would refer
- * to a destination the update removes. Empty when it can.
- */
-export function bindingProblems(
-  target: Target,
-  described: Described,
-  merged: readonly OutputDestination[],
-): string[] {
-  const problems: string[] = [];
-  const arnRegion = described.Arn?.split(':')[3];
-  if (arnRegion !== undefined && arnRegion !== target.region) {
-    problems.push(`it is in ${arnRegion}, the workflow's region is ${target.region}`);
-  }
-  const channelClass = target.properties.channelClass;
-  if (described.ChannelClass !== undefined && described.ChannelClass !== channelClass) {
-    problems.push(
-      `its class is ${described.ChannelClass}, the workflow's channelClass is ${String(channelClass)}`,
-    );
-  }
-  const ids = new Set(merged.map((destination) => destination.Id));
-  for (const id of destinationReferences(described.EncoderSettings?.OutputGroups)) {
-    if (!ids.has(id)) {
-      problems.push(
-        `an output group refers to destination ${id}, which this update would remove (mlds wrote it, the workflow no longer has it)`,
-      );
-    }
-  }
-  return problems;
 }
 
 async function send<T>(rt: Runtime, target: Target, operation: string, fn: () => Promise<T>): Promise<T> {
