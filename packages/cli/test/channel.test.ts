@@ -138,6 +138,32 @@ describe('mlds apply with a bound channel', () => {
     expect(streamNames().length).toBe(1);
   });
 
+  it('output after apply: the channel in resources, the stream key still (sensitive)', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['output', 'bound.yaml', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout) as {
+      destinations: { Id: string; Settings?: { StreamName?: string }[] }[];
+      resources: { address: string; kind: string; name: string }[];
+    };
+    expect(document.destinations.find((d) => d.Id === 'social')?.Settings?.[0]?.StreamName).toBe(
+      '(sensitive)',
+    );
+    expect(document.resources.find((r) => r.kind === 'medialive-channel')).toMatchObject({
+      address: 'channel',
+      name: CHANNEL,
+    });
+  });
+
+  it('the stream key variable unset: exit 2 naming it, before any AWS call', async () => {
+    seedChannel();
+    const run = await mlds(['apply', 'bound.yaml', '--yes'], { env: {} });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SOCIAL_STREAM_KEY');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it('a RUNNING channel: exit 1, nothing changed, the fix named', async () => {
     seedChannel('RUNNING');
     const run = await mlds(['apply', 'bound.yaml', '--yes']);
