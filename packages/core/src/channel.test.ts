@@ -149,6 +149,19 @@ describe('the `channel` field', () => {
     );
   });
 
+  it('an unquoted numeric id is an error that says to quote it', () => {
+    const text = [
+      'workflow: w',
+      'region: us-west-2',
+      'channel: { id: 1234567 }',
+      'downstream: [{ name: a, system: s3 }]',
+    ];
+    const messages = parseWorkflow(text.join('\n')).diagnostics.map((diagnostic) => diagnostic.message);
+    expect(messages).toContain(
+      '`channel.id` must be a string, not a number: quote it, e.g. `id: "1234567"` (MediaLive channel ids are strings).',
+    );
+  });
+
   it('parses from YAML', () => {
     const text = [
       'workflow: curling-live',

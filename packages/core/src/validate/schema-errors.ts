@@ -222,7 +222,12 @@ function wrongType(path: Path, value: unknown, expected: string): Finding {
     .split(',')
     .map((t) => TYPE_NAMES[t] ?? t)
     .join(' or ');
-  const hint = expected === 'array' ? listHint(path) : '';
+  const hint =
+    expected === 'array'
+      ? listHint(path)
+      : formatPath(path) === 'channel.id' && typeof value === 'number'
+        ? `: quote it, e.g. \`id: "${value}"\` (MediaLive channel ids are strings)`
+        : '';
   return error('field.type', path, `\`${where}\` must be ${wanted}, not ${describeType(value)}${hint}.`);
 }
 
