@@ -418,6 +418,19 @@ describe('destroy with a bound channel', () => {
     expect(cloud.mutatingCalls().filter((call) => call.service === 'medialive').length).toBe(2);
   });
 
+  it('a channel deleted since apply: destroy goes on and forgets the binding', async () => {
+    const { cloud, store } = setup();
+    await run(cloud, store, planOf(bound()));
+    const doc = structuredClone(store.doc);
+    const binding = doc?.resources.find((resource) => resource.kind === 'medialive-channel');
+    if (!doc || !binding) throw new Error('no binding recorded');
+    binding.name = '999';
+    store.doc = doc;
+    const result = await destroy({ clients: cloud.clients, store, ...virtualTime() });
+    expect(result.channel).toStrictEqual({ id: '999', region: REGION, danglingDestinationIds: [] });
+    expect(result.state?.resources).toStrictEqual([]);
+  });
+
   it('an IDLE channel does not block destroy', async () => {
     const { cloud, store } = setup();
     await run(cloud, store, planOf(bound()));
