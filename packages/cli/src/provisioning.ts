@@ -130,6 +130,12 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
       { cause: error, hint },
     );
   }
+  if (error instanceof provisioner.ChannelRefusedError) {
+    return new DestroyRefusedError(error.message.split('\n').slice(0, -1).join('\n'), {
+      cause: error,
+      hint: error.fix,
+    });
+  }
   if (error instanceof provisioner.ApplyFailedError) {
     const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
     const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);

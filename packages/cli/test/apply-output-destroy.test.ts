@@ -661,6 +661,7 @@ describe('mlds destroy', () => {
       mediapackagev2: [],
       mediastore: [],
       ssm: [],
+      medialive: [],
     });
     const state = readState();
     expect(state.resources).toStrictEqual([]);

@@ -107,7 +107,7 @@ const REASONS = {
   ),
   rtmp: reason(
     'supported-containers.rtmp',
-    'An RTMP(S) server takes an RTMP output group, one output per pipeline URL; the stream key goes in StreamName, not in the URL.',
+    'An RTMP(S) server takes an RTMP output group with ONE output for this destination; the destination holds one URL per pipeline, and the stream key goes in StreamName, not in the URL.',
   ),
   msSmooth: reason(
     'supported-containers.mss',
@@ -119,11 +119,11 @@ const REASONS = {
   ),
   udp: reason(
     'supported-containers.udp',
-    'A UDP or RTP receiver takes MPEG-TS from a UDP output group, one output per pipeline URL.',
+    'A UDP or RTP receiver takes MPEG-TS from a UDP output group with ONE output for this destination; the destination holds one URL per pipeline.',
   ),
   srt: reason(
     'supported-containers.srt',
-    'An SRT listener takes an SRT output group in caller mode, one output per pipeline URL.',
+    'An SRT listener takes an SRT output group in caller mode with ONE output for this destination; the destination holds one URL per pipeline.',
   ),
   // ML delivering-to-mediapackage ("Delivering to MediaPackage", MediaPackage v2 (recommended)).
   v2Recommended: reason(

@@ -1,6 +1,7 @@
 // The public entry of @mlds/core: what a program planning workflows needs. Anything not exported here is
 // internal (the decision steps, resource naming, the diff) and may change without notice.
 
+export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
@@ -20,6 +21,8 @@ export {
 // The data model: the workflow file, the plan, the state.
 export {
   type Action,
+  type ChannelBinding,
+  type ChannelBindingInput,
   type ChannelClass,
   type Delivery,
   type Diagnostic,
@@ -51,6 +54,7 @@ export {
   type StateDocument,
   type StateResource,
   type System,
+  type WhenRunning,
   type Workflow,
   type WorkflowInput,
 } from './types.js';

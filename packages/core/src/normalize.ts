@@ -38,6 +38,9 @@ export function normalizeWorkflow(input: WorkflowInput): Workflow {
     ...(input.mediaLiveRoleArn === undefined ? {} : { mediaLiveRoleArn: input.mediaLiveRoleArn }),
     tags: { ...(input.tags ?? {}) },
     ...(input.state === undefined ? {} : { state: input.state }),
+    ...(input.channel === undefined
+      ? {}
+      : { channel: { id: input.channel.id, whenRunning: input.channel.whenRunning ?? 'refuse' } }),
     downstream: input.downstream.map((entry) => normalizeDownstream(entry)),
   };
 }

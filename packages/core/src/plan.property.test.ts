@@ -28,6 +28,7 @@ const VALID_NAME: Record<ResourceSpec['kind'], (name: string) => boolean> = {
   'mediapackagev2-channel': (name) => /^[a-zA-Z0-9_-]{1,256}$/.test(name),
   'ssm-parameter': (name) =>
     /^\/[a-zA-Z0-9_.\-/]+$/.test(name) && !/^\/?(aws|ssm)/i.test(name) && name.split('/').length - 1 <= 15,
+  'medialive-channel': (name) => /^[0-9]{1,32}$/.test(name),
 };
 
 describe('for every valid workflow', () => {

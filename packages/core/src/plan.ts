@@ -1,3 +1,4 @@
+import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel.js';
 import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
@@ -23,6 +24,14 @@ export interface PlanOptions {
  * Pure and deterministic: equal inputs give plans equal byte for byte as JSON; the inputs are never changed.
  */
 export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Plan {
+  const destinations = planDestinations(workflow);
+  const resources = diffResources(desiredResources(workflow), withoutBindings(options.state), {
+    referenced: referencedResources(workflow),
+  });
+  // The channel is written once what it sends to exists, and before what it stops sending to is deleted.
+  const channel = channelChange(workflow, destinations, options.state);
+  const firstDeletion = resources.findIndex((resource) => resource.action === 'delete');
+  const at = firstDeletion === -1 ? resources.length : firstDeletion;
   return {
     formatVersion: FORMAT_VERSION,
     workflow: workflow.workflow,
@@ -30,23 +39,30 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     channelClass: workflow.channelClass,
     pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
     outputGroups: decideOutputGroups(workflow),
-    resources: diffResources(desiredResources(workflow), options.state, {
-      referenced: referencedResources(workflow),
-    }),
-    destinations: planDestinations(workflow),
+    resources: channel ? [...resources.slice(0, at), channel, ...resources.slice(at)] : resources,
+    destinations,
     diagnostics: [
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
+      ...channelDiagnostics(workflow, channel),
+      ...unboundDiagnostics(workflow, options.state),
     ],
   };
 }
 
+/** A channel binding is never created or deleted: it is left out of the resource diff. */
+function withoutBindings(state: StateDocument | undefined): StateDocument | undefined {
+  if (state === undefined) return undefined;
+  return { ...state, resources: state.resources.filter((resource) => resource.kind !== 'medialive-channel') };
+}
+
 /**
  * What `destroy` deletes: every resource the state records that mlds created, as `delete` changes, dependents
- * first (a channel's ingest-password parameters before the channel). Resources mlds only read are left out.
+ * first (a channel's ingest-password parameters before the channel). Resources mlds only read are left out, and
+ * so is a bound MediaLive channel (destroy reads it first and never deletes it).
  */
 export function planTeardown(state: StateDocument): ResourceChange[] {
-  return diffResources([], state);
+  return diffResources([], withoutBindings(state));
 }
 
 /** Resources the workflow uses but mlds does not manage: existing buckets, MediaPackage channels and v2 channel groups. */

@@ -125,6 +125,7 @@ export const WORKFLOW_FIELDS = [
   'mediaLiveRoleArn',
   'tags',
   'state',
+  'channel',
   'downstream',
 ] as const satisfies readonly (keyof WorkflowInput | '$schema')[];
 
@@ -381,6 +382,29 @@ export const workflowJsonSchema = {
         'Where the state lives: a local path (default .mlds/<workflow>.state.json) or s3://bucket/key in an existing bucket (mlds never creates it; turn on versioning and encryption). The lock is <key>.lock. --state overrides this.',
       type: 'string',
       examples: ['s3://team-state/mlds/curling-live.json'],
+    },
+    channel: {
+      description:
+        "The existing MediaLive channel these destinations are for, in the workflow's `region`. With it, `mlds apply` reads the channel (DescribeChannel), checks its Region, class and output groups, and writes the workflow's Destinations into it (UpdateChannel), keeping the channel's other destinations and its role. Without it, mlds never reads or writes a MediaLive channel.",
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: {
+        id: {
+          description:
+            'The channel id MediaLive gave the channel (digits, e.g. "1234567"); quote it in YAML.',
+          type: 'string',
+          pattern: '^[0-9]{1,32}$',
+          examples: ['1234567'],
+        },
+        whenRunning: {
+          description:
+            'What apply does when the channel is RUNNING and its destinations must change (MediaLive edits only an IDLE channel): `refuse` (default) stops with nothing changed; `restart` stops the channel, updates it and starts it again, an outage of every output for the time it takes (`apply --restart-channel` does the same once).',
+          type: 'string',
+          enum: ['refuse', 'restart'],
+          default: 'refuse',
+        },
+      },
     },
     downstream: {
       description: 'One entry per downstream system the channel sends to.',

@@ -10,6 +10,7 @@ const KINDS: ReadonlySet<unknown> = new Set([
   'ssm-parameter',
   'mediapackagev2-channel-group',
   'mediapackagev2-channel',
+  'medialive-channel',
 ] satisfies ResourceKind[]);
 const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
 const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);

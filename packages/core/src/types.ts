@@ -30,6 +30,19 @@ export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts'
 export type Need = 'drm' | 'ad-insertion' | 'id3';
 export type Mode = 'live' | 'vod';
 export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage' | 'cmaf-ingest';
+/** What apply does when the bound channel is RUNNING: refuse (default), or stop, update and start it (an outage). */
+export type WhenRunning = 'refuse' | 'restart';
+
+/** `channel:` binds the workflow to an existing MediaLive channel, in the workflow's Region. */
+export interface ChannelBindingInput {
+  id: string;
+  whenRunning?: WhenRunning;
+}
+
+export interface ChannelBinding {
+  id: string;
+  whenRunning: WhenRunning;
+}
 
 /** A secret is never written in the file: it is read from the environment at apply time, or referenced. */
 export type SecretRef = { env: string } | { ssmParameter: string };
@@ -78,6 +91,8 @@ export interface WorkflowInput {
   tags?: Record<string, string>;
   /** Where the state lives: a local path or `s3://bucket/key`; `--state` overrides it. */
   state?: string;
+  /** The existing MediaLive channel apply writes the Destinations into. */
+  channel?: ChannelBindingInput;
   downstream: DownstreamInput[];
 }
 
@@ -91,6 +106,7 @@ export interface Workflow {
   tags: Record<string, string>;
   /** As written: a local path or `s3://bucket/key`. */
   state?: string;
+  channel?: ChannelBinding;
   downstream: Downstream[];
 }
 
@@ -191,7 +207,8 @@ export type ResourceKind =
   | 'mediastore-container'
   | 'ssm-parameter'
   | 'mediapackagev2-channel-group'
-  | 'mediapackagev2-channel';
+  | 'mediapackagev2-channel'
+  | 'medialive-channel';
 export type Action = 'create' | 'update' | 'delete' | 'noop' | 'read';
 
 /** What a resource is, independent of what the plan does with it. */
@@ -219,6 +236,8 @@ export interface ResourceSpec {
    * - mediapackagev2-channel-group: `{}`
    * - mediapackagev2-channel: `{ channelGroup, inputType: 'CMAF' | 'HLS', mediaLiveRoleArn }` (`channelGroup`
    *   and `inputType` cannot change: a change replaces the channel)
+   * - medialive-channel: `{ whenRunning, channelClass, destinations }`: the Destinations mlds writes, as planned
+   *   (placeholders, never a secret), and `streamKeys: { <destination id>: SecretRef }` read at apply
    */
   properties: Record<string, unknown>;
   /** Addresses this resource needs first (an ingest-password parameter needs its channel). */
@@ -270,6 +289,8 @@ export interface StateResource {
    * - mediapackagev2-channel: `{ ingestEndpoints: [{ id, url }] }` (pipeline order, from GetChannel)
    * - mediastore-container: `{ endpoint: 'https://…' }`
    * - ssm-parameter: `{}` (the name is the reference)
+   * - medialive-channel: `{ destinationIds, pendingStart? }`: the destination ids mlds wrote into the channel,
+   *   and `pendingStart: true` from just before a restart's StopChannel until the channel runs again
    */
   outputs?: Record<string, unknown>;
   /** ISO timestamps. */

@@ -1,3 +1,4 @@
+import type { MediaLiveClient } from '@aws-sdk/client-medialive';
 import type { MediaPackageClient } from '@aws-sdk/client-mediapackage';
 import type { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import type { MediaStoreClient } from '@aws-sdk/client-mediastore';
@@ -20,6 +21,8 @@ export interface AwsClients {
   /** The MediaStore data plane: its endpoint is the container's own (`https://…data.mediastore…`). */
   mediaStoreData(endpoint: string, region: string): ClientOf<MediaStoreDataClient>;
   ssm(region: string): ClientOf<SSMClient>;
+  /** Only for a workflow bound to a channel (`channel:`). */
+  mediaLive(region: string): ClientOf<MediaLiveClient>;
 }
 
 export interface AwsClientsOptions {
@@ -52,6 +55,8 @@ export const sdkLoaders = {
   mediaStoreData: async (): Promise<ClientClass<MediaStoreDataClient>> =>
     (await import('@aws-sdk/client-mediastore-data')).MediaStoreDataClient,
   ssm: async (): Promise<ClientClass<SSMClient>> => (await import('@aws-sdk/client-ssm')).SSMClient,
+  mediaLive: async (): Promise<ClientClass<MediaLiveClient>> =>
+    (await import('@aws-sdk/client-medialive')).MediaLiveClient,
 } satisfies Record<keyof AwsClients, () => Promise<ClientClass<unknown>>>;
 
 export type SdkLoaders = typeof sdkLoaders;
@@ -99,5 +104,6 @@ export function createAwsClients(
         endpoint,
       }),
     ssm: (region) => cached(`ssm/${region}`, loaders.ssm, config(region)),
+    mediaLive: (region) => cached(`medialive/${region}`, loaders.mediaLive, config(region)),
   };
 }

@@ -4,6 +4,7 @@ import {
   type Plan,
   type ResourceChange,
   type ResourceKind,
+  resolveDestinations,
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
@@ -23,6 +24,9 @@ import {
 } from './errors.js';
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 import { loadHandler } from './handlers/index.js';
+import type { BindingOutputs } from './handlers/medialive.js';
+import { withSecrets } from './handlers/medialive-destinations.js';
+import type { DanglingDestinations } from './handlers/medialive-destroy.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -71,6 +75,11 @@ export interface RunResult {
   /** The state as written at the end; undefined when destroy found no state at all. */
   state: StateDocument | undefined;
   outcomes: ResourceOutcome[];
+  /**
+   * destroy with a bound channel: the destination ids in the channel that now point at resources this run
+   * deleted (mlds never edits the channel on destroy).
+   */
+  channel?: DanglingDestinations;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -508,6 +517,28 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   });
 }
 
+/** The binding to a MediaLive channel: after every resource it writes to exists, before any deletion. */
+async function applyChannel(
+  run: Run,
+  plan: Plan,
+  change: ResourceChange,
+  streamKeys: Map<string, string>,
+): Promise<void> {
+  const { keeper } = run;
+  const target = targetOf(change);
+  const { rt } = await handlerFor(run, 'medialive-channel');
+  const { bindingOutputsOf, writeChannel } = await import('./handlers/medialive.js');
+  await tracked(run, target, change.action === 'read' ? 'read' : 'update', async () => {
+    const recorded = bindingOutputsOf(keeper.get(target)?.outputs);
+    const resolved = resolveDestinations(plan, keeper.snapshot());
+    const wanted = withSecrets(target.address, resolved.destinations, streamKeys);
+    return writeChannel(rt, target, wanted, recorded, {
+      record: (outputs: BindingOutputs) =>
+        keeper.put(stateEntry(run, target, 'created', keeper.get(target), { outputs: { ...outputs } })),
+    });
+  });
+}
+
 function checkPlan(
   plan: Plan,
   doc: StateDocument,
@@ -744,6 +775,34 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     const run = createRun(options, plan.workflow, options.env, keeper, lookup, vault);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
 
+    // The channel is read and checked before any change to anything; its stream keys stay in memory.
+    const channel = kept.find((change) => change.kind === 'medialive-channel');
+    let streamKeys = new Map<string, string>();
+    if (channel) {
+      // The binding's code, and MediaLive's SDK with it, load only for a workflow bound to a channel.
+      const { bindingOutputsOf, missingStreamKeys, preflightChannel, readStreamKeys } = await import(
+        './handlers/medialive.js'
+      );
+      const { rt } = await handlerFor(run, 'medialive-channel');
+      const target = targetOf(channel);
+      const missing = missingStreamKeys(target, options.env);
+      if (missing.length > 0) throw new MissingEnvironmentError(missing);
+      try {
+        streamKeys = await readStreamKeys(rt, target);
+        const planned = resolveDestinations(plan, keeper.snapshot()).destinations;
+        await preflightChannel(
+          rt,
+          target,
+          planned,
+          streamKeys,
+          bindingOutputsOf(keeper.get(target)?.outputs),
+        );
+      } catch (error) {
+        vault.scrub(error);
+        throw error;
+      }
+    }
+
     const deletions = plan.resources.flatMap((change) => {
       const recorded = change.action === 'delete' ? keeper.get(change) : undefined;
       return recorded ? [recorded] : [];
@@ -757,18 +816,35 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
         .map((resource) => [resource.address, `-${identity(resource)}`]),
     );
     const createdFirst = new Set([...planned.keys()].filter((address) => !samePlace.has(address)));
-    const deletes = deletionNodes(run, deletions, false, disposals, createdFirst);
-    const creates: GraphNode[] = kept.map((change) => ({
-      id: `+${change.address}`,
-      address: change.address,
-      kind: change.kind,
-      after: [
-        ...dependenciesOf(change).map((address) => `+${address}`),
-        ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
-      ],
-      run: () => applyResource(run, change),
+    const creates: GraphNode[] = kept
+      .filter((change) => change !== channel)
+      .map((change) => ({
+        id: `+${change.address}`,
+        address: change.address,
+        kind: change.kind,
+        after: [
+          ...dependenciesOf(change).map((address) => `+${address}`),
+          ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
+        ],
+        run: () => applyResource(run, change),
+      }));
+    const bind: GraphNode[] = channel
+      ? [
+          {
+            id: `+${channel.address}`,
+            address: channel.address,
+            kind: channel.kind,
+            after: creates.map((node) => node.id),
+            run: () => applyChannel(run, plan, channel, streamKeys),
+          },
+        ]
+      : [];
+    // Nothing the channel may still send to is deleted before the channel sends elsewhere.
+    const deletes = deletionNodes(run, deletions, false, disposals, createdFirst).map((node) => ({
+      ...node,
+      after: [...node.after, ...bind.map((channelNode) => channelNode.id)],
     }));
-    return finish('apply', run, await runGraph([...creates, ...deletes], concurrency, run));
+    return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });
 }
 
@@ -786,12 +862,20 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const run = createRun(options, doc.workflow, {}, keeper, lookup, new SecretVault());
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const force = options.force ?? false;
-    const resources = keeper.all();
+    const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
+    const resources = keeper.all().filter((resource) => resource !== binding);
+    // The binding's code, and MediaLive's SDK with it, load only when the state records a bound channel.
+    const teardown = binding ? await import('./handlers/medialive-destroy.js') : undefined;
+    const bindingRt = binding ? (await handlerFor(run, 'medialive-channel')).rt : run.rt;
+    const described =
+      binding && teardown
+        ? await teardown.channelBeforeDestroy(bindingRt, binding, resources, force)
+        : undefined;
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
-    return finish(
-      'destroy',
-      run,
-      await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run),
-    );
+    const result = await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run);
+    if (!binding || !teardown || result.failures.length > 0) return finish('destroy', run, result);
+    const channel = teardown.danglingDestinations(bindingRt, run.outcomes, binding, resources, described);
+    await keeper.remove(binding);
+    return { ...finish('destroy', run, result), channel };
   });
 }

@@ -250,3 +250,65 @@ export class WaitTimeoutError extends Error {
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';
 }
+
+/**
+ * apply or destroy refused to go on because of the bound MediaLive channel (its Region, class, output groups or
+ * state); nothing was changed. CLI exit code 1.
+ */
+export class ChannelRefusedError extends Error {
+  override readonly name = 'ChannelRefusedError';
+  constructor(
+    readonly command: 'apply' | 'destroy',
+    readonly channelId: string,
+    readonly reasons: string[],
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    const nothing = command === 'apply' ? 'nothing was changed' : 'nothing was deleted';
+    super(
+      `${command} refused, ${nothing}: MediaLive channel ${channelId}:\n${reasons.map((reason) => `  ${reason}`).join('\n')}\n${fix}`,
+      options,
+    );
+  }
+}
+
+/** One of MediaLive's `ValidationErrors`: where in the request, and what is wrong. */
+export interface MediaLiveValidationError {
+  elementPath: string;
+  message: string;
+}
+
+/** MediaLive answered 400, 409 or 422; its ValidationErrors are in the message, one a line. */
+export class MediaLiveRejectedError extends Error {
+  override readonly name = 'MediaLiveRejectedError';
+  constructor(
+    readonly operation: string,
+    readonly channelId: string,
+    readonly status: number | undefined,
+    readonly errorName: string,
+    readonly detail: string,
+    readonly validationErrors: MediaLiveValidationError[],
+    options?: { cause?: unknown },
+  ) {
+    const lines = validationErrors.map((error) => `\n  ${error.elementPath}: ${error.message}`).join('');
+    super(
+      `MediaLive refused ${operation} for channel ${channelId} (${status ?? '?'} ${errorName}: ${detail})${lines}`,
+      options,
+    );
+  }
+}
+
+/** StartChannel was accepted but the channel fell back to IDLE instead of running. */
+export class ChannelStartFailedError extends Error {
+  override readonly name = 'ChannelStartFailedError';
+  constructor(
+    readonly channelId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `MediaLive channel ${channelId} went back to IDLE instead of RUNNING after StartChannel: its new destinations are written, ` +
+        "but it is not running. Look at the channel's alerts in the MediaLive console, fix the cause, and start it (or run apply again).",
+      options,
+    );
+  }
+}

@@ -191,6 +191,7 @@ describe('against the fake cloud', () => {
       mediapackagev2: [],
       mediastore: [],
       ssm: [],
+      medialive: [],
     });
     expect(destroyed.state?.resources).toEqual([]);
     expect(output).toEqual([]);
@@ -237,6 +238,7 @@ describe('against the fake cloud', () => {
       mediaStore: (region) => watched(cloud.clients.mediaStore(region)),
       mediaStoreData: (endpoint, region) => watched(cloud.clients.mediaStoreData(endpoint, region), endpoint),
       ssm: (region) => watched(cloud.clients.ssm(region)),
+      mediaLive: (region) => watched(cloud.clients.mediaLive(region)),
     };
     const { state } = await apply({ plan: fullPlan(), clients, store, env: ENV, ...virtualTime() });
     await cloud.clients
@@ -256,6 +258,7 @@ describe('against the fake cloud', () => {
       mediapackagev2: [],
       mediastore: [],
       ssm: [],
+      medialive: [],
     });
     expect(new Set(checked)).toEqual(
       new Set([
@@ -347,7 +350,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: restarted, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
       });
     }
   });
@@ -380,7 +383,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
       });
       expect((await file.read())?.resources).toEqual([]);
     }
@@ -436,6 +439,7 @@ describe('against the fake cloud', () => {
         mediapackagev2: [],
         mediastore: [],
         ssm: [],
+        medialive: [],
       });
     },
   );
@@ -478,6 +482,7 @@ describe('against the fake cloud', () => {
       mediapackagev2: [],
       mediastore: [],
       ssm: [],
+      medialive: [],
     });
     const bucketCalls = cloud
       .calls()

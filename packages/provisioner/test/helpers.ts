@@ -1,3 +1,4 @@
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
 import { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
@@ -119,6 +120,7 @@ export function mockedClients() {
       endpoint: 'https://abc.data.mediastore.example',
     }),
     ssm: new SSMClient({ region: REGION }),
+    mediaLive: new MediaLiveClient({ region: REGION }),
   };
   const mocks = {
     mediaPackage: mockClient(clients.mediaPackage),
@@ -128,6 +130,7 @@ export function mockedClients() {
     mediaStore: mockClient(clients.mediaStore),
     mediaStoreData: mockClient(clients.mediaStoreData),
     ssm: mockClient(clients.ssm),
+    mediaLive: mockClient(clients.mediaLive),
   };
   const requested: { service: string; region: string; endpoint?: string }[] = [];
   const aws: AwsClients = {
@@ -154,6 +157,10 @@ export function mockedClients() {
     ssm: (region) => {
       requested.push({ service: 'ssm', region });
       return clients.ssm;
+    },
+    mediaLive: (region) => {
+      requested.push({ service: 'medialive', region });
+      return clients.mediaLive;
     },
   };
   return { aws, mocks, requested };

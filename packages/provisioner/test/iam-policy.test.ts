@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mlds/core';
-import { createFakeCloud, exampleNames, type FakeCloud, type FakeService, readExample } from '@mlds/fixtures';
+import {
+  aMediaLiveChannel,
+  createFakeCloud,
+  exampleNames,
+  type FakeCloud,
+  type FakeService,
+  readExample,
+} from '@mlds/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
 import {
@@ -55,6 +62,8 @@ const containerArn = (call: SentCall, name: string) =>
   `arn:aws:mediastore:${call.region}:${ACCOUNT}:container/${name}`;
 const parameterArn = (call: SentCall, name: unknown) =>
   `arn:aws:ssm:${call.region}:${ACCOUNT}:parameter/${text(name).replace(/^\//, '')}`;
+const mediaLiveChannelArn = (call: SentCall) =>
+  `arn:aws:medialive:${call.region}:${ACCOUNT}:channel:${text(call.input.ChannelId)}`;
 const hasEntries = (value: unknown) =>
   Array.isArray(value)
     ? value.length > 0
@@ -202,6 +211,17 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   'ssm RemoveTagsFromResourceCommand': (call) =>
     only('ssm:RemoveTagsFromResource', parameterArn(call, call.input.ResourceId)),
   'ssm DeleteParameterCommand': (call) => only('ssm:DeleteParameter', parameterArn(call, call.input.Name)),
+  // A stream key given as { ssmParameter }: the user's own parameter, anywhere, read only.
+  'ssm GetParameterCommand': (call) => only('ssm:GetParameter', parameterArn(call, call.input.Name)),
+
+  'medialive DescribeChannelCommand': (call) => only('medialive:DescribeChannel', mediaLiveChannelArn(call)),
+  'medialive UpdateChannelCommand': (call) => [
+    { action: 'medialive:UpdateChannel', resource: mediaLiveChannelArn(call) },
+    // Sending the channel's role back passes it to MediaLive.
+    ...(call.input.RoleArn === undefined ? [] : only('iam:PassRole', text(call.input.RoleArn))),
+  ],
+  'medialive StartChannelCommand': (call) => only('medialive:StartChannel', mediaLiveChannelArn(call)),
+  'medialive StopChannelCommand': (call) => only('medialive:StopChannel', mediaLiveChannelArn(call)),
 };
 
 /** The actions the Service Authorization Reference lists with no resource type: `"Resource": "*"` only. */
@@ -222,6 +242,8 @@ function requirementsOf(call: SentCall): Requirement[] {
 
 interface Statement {
   Sid?: string;
+  /** Narrows a statement further; never widens it, so the evaluator may ignore it. */
+  Condition?: Record<string, unknown>;
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
@@ -353,6 +375,7 @@ function recording(cloud: FakeCloud, sent: SentCall[]): AwsClients {
     mediaStoreData: (endpoint, region) =>
       watch(cloud.clients.mediaStoreData(endpoint, region), 'mediastore-data', region, endpoint),
     ssm: (region) => watch(cloud.clients.ssm(region), 'ssm', region),
+    mediaLive: (region) => watch(cloud.clients.mediaLive(region), 'medialive', region),
   };
 }
 
@@ -514,6 +537,39 @@ async function teamState(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   await destroy({ clients, store: store(), force: true, ...virtualTime() });
 }
 
+/** A workflow bound to a RUNNING channel: pre-flight, a restart (stop, update, start), then a forced destroy. */
+async function boundChannel(cloud: FakeCloud, clients: AwsClients): Promise<void> {
+  cloud.seed.mediaLiveChannel(
+    '7654321',
+    REGION,
+    aMediaLiveChannel({
+      state: 'RUNNING',
+      destinations: [
+        { id: 'social', group: 'RTMP' },
+        { id: 'archive', group: 'ARCHIVE' },
+      ],
+    }),
+  );
+  cloud.seed.parameter('/live/social/stream-key', REGION, 'stream-key-of-the-bound-channel');
+  const store = new FileStateStore(statePath('bound-live'));
+  const plan = planOf({
+    workflow: 'bound-live',
+    region: REGION,
+    channel: { id: '7654321', whenRunning: 'restart' },
+    downstream: [
+      {
+        name: 'social',
+        system: 'rtmp',
+        urls: ['rtmp://a.example-social.com/app', 'rtmp://b.example-social.com/app'],
+        streamKey: { ssmParameter: '/live/social/stream-key' },
+      },
+      { name: 'archive', system: 's3', format: 'archive' },
+    ],
+  });
+  await apply({ plan, clients, store, env: {}, ...virtualTime() });
+  await destroy({ clients, store, force: true, ...virtualTime() });
+}
+
 describe('docs/iam-policy.json', () => {
   const sent: SentCall[] = [];
   let recorded: string[] = [];
@@ -526,19 +582,25 @@ describe('docs/iam-policy.json', () => {
     examples = await applyEveryExample(cloud, clients);
     await lifecycle(cloud, clients);
     await teamState(cloud, clients);
+    await boundChannel(cloud, clients);
     // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone, and
     // so is the state bucket, which mlds never creates nor deletes.
-    const { mediapackage, mediapackagev2, s3, ...rest } = cloud.inventory();
+    const { mediapackage, mediapackagev2, medialive, s3, ssm, ...rest } = cloud.inventory();
     expect({
       rest,
       s3: s3.map((bucket) => bucket.name),
       channels: mediapackage.map((channel) => channel.id),
       groups: mediapackagev2.map((group) => [group.name, group.channels.length]),
+      medialive: medialive.map((channel) => [channel.id, channel.state]),
+      ssm: ssm.map((parameter) => parameter.name),
     }).toEqual({
       s3: ['team-state'],
-      rest: { mediastore: [], ssm: [] },
+      rest: { mediastore: [] },
       channels: ['regional-news-origin'],
       groups: [['live-events', 0]],
+      // The bound channel and the stream key's parameter are the user's: read and written, never deleted.
+      medialive: [['7654321', 'RUNNING']],
+      ssm: ['/live/social/stream-key'],
     });
     recorded = cloud.calls().map((call) => `${call.service} ${call.command}`);
     requirements = sent.flatMap(requirementsOf);
@@ -578,7 +640,8 @@ describe('docs/iam-policy.json', () => {
     expect(policy.Version).toBe('2012-10-17');
     expect(Object.keys(policy).sort()).toEqual(['Statement', 'Version']);
     for (const statement of policy.Statement) {
-      expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
+      const keys = Object.keys(statement).filter((key) => key !== 'Condition');
+      expect(keys.sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
       expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
       expect(statement.Effect).toBe('Allow');
       for (const action of listOf(statement.Action)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
@@ -591,11 +654,18 @@ describe('docs/iam-policy.json', () => {
   });
 
   it('limits Parameter Store to /mlds/*: the names mlds writes, never a parameter the workflow only references', () => {
+    // Reading a stream key the workflow references ({ ssmParameter }) is the one exception, and only a read.
     const ssm = readPolicy().Statement.filter((statement) =>
-      listOf(statement.Action).some((action) => action.startsWith('ssm:')),
+      listOf(statement.Action).some((action) => action.startsWith('ssm:') && action !== 'ssm:GetParameter'),
     );
     expect(ssm.map((statement) => statement.Resource)).toEqual(['arn:aws:ssm:*:*:parameter/mlds/*']);
-    const ssmResources = requirements.filter((r) => r.action.startsWith('ssm:')).map((r) => r.resource);
+    const reads = readPolicy().Statement.filter((statement) =>
+      listOf(statement.Action).includes('ssm:GetParameter'),
+    );
+    expect(reads.map((statement) => statement.Action)).toEqual([['ssm:GetParameter']]);
+    const ssmResources = requirements
+      .filter((r) => r.action.startsWith('ssm:') && r.action !== 'ssm:GetParameter')
+      .map((r) => r.resource);
     expect(ssmResources.length).toBeGreaterThan(0);
     expect(ssmResources.filter((resource) => !/:parameter\/mlds\//.test(resource))).toEqual([]);
   });

@@ -8,7 +8,7 @@ import {
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
+import { CancelledError, OperationFailedError, type ResourceFailure, UsageError } from '../errors.js';
 import {
   missingSecretsError,
   type PreparedRun,
@@ -23,7 +23,7 @@ import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
-import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
@@ -40,6 +40,8 @@ export interface ApplyOptions {
   profile: string | undefined;
   /** `--yes`: apply without asking. */
   yes: boolean;
+  /** `--restart-channel`: this once, a RUNNING bound channel is stopped, updated and started (whenRunning: restart). */
+  restartChannel: boolean;
   json: boolean;
 }
 
@@ -81,7 +83,7 @@ async function applyPrepared(
   const { loaded, statePath } = prepared;
   const state =
     approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
-  const plan = approved?.plan ?? planLoadedWorkflow(loaded, state);
+  const plan = approved?.plan ?? planLoadedWorkflow(withRestart(loaded, options.restartChannel), state);
   // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
@@ -190,6 +192,18 @@ async function applyPrepared(
   stdout.write(renderDestinations(destinations, colors));
 }
 
+/** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
+function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
+  if (!restart) return loaded;
+  const channel = loaded.workflow.channel;
+  if (channel === undefined) {
+    throw new UsageError(
+      `--restart-channel: ${loaded.file} binds no MediaLive channel; add channel: { id: "<channel id>" } or drop the flag`,
+    );
+  }
+  return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
+}
+
 function applyDocument(
   plan: Plan,
   result: ApplyDocument['result'],
@@ -251,15 +265,29 @@ export const command: Command<ApplyOptions> = {
     'asking, as `terraform apply planfile` does; it refuses, with exit 1 and no AWS call, when the state changed',
     'since the plan was made (its lineage or serial differ) or the workflow file changed. The plan file records',
     'its state file and Region: --state and --region do not go with it.',
+    '',
+    'With channel: { id } in the workflow, apply reads that MediaLive channel before any change, refuses when its',
+    'Region, class or output groups do not fit, then writes the Destinations into it (UpdateChannel, its role',
+    'kept; stream keys sent to MediaLive only). A RUNNING channel is refused unless whenRunning: restart or',
+    '--restart-channel: then it is stopped, updated and started again, an outage the plan announces.',
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
+    'restart-channel': {
+      type: 'boolean',
+      description:
+        'If the bound channel is RUNNING and its destinations change: stop it, update it, start it (an outage)',
+    },
   },
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
     {
       command: 'CDN_PASSWORD=... mlds apply cdn-live.yaml --yes',
       explanation: 'In CI: no question; a password: { env: CDN_PASSWORD } stored in SSM',
+    },
+    {
+      command: 'SOCIAL_STREAM_KEY=... mlds apply curling-live.yaml --restart-channel',
+      explanation: 'Write the destinations into the bound channel, restarting it if it runs',
     },
     {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",
@@ -280,6 +308,7 @@ export const command: Command<ApplyOptions> = {
     region: args.common.region,
     profile: args.common.profile,
     yes: args.values.yes === true,
+    restartChannel: args.values['restart-channel'] === true,
     json: args.common.json,
   }),
   run: apply,

@@ -52,6 +52,8 @@ export interface DestroyDocument {
   resources: ResourceResult[];
   failures?: ResourceFailure[];
   blockers?: Blocker[];
+  /** With a bound channel: its destination ids that now point at deleted resources (mlds never edits it here). */
+  channel?: { id: string; region: string; danglingDestinationIds: string[] };
 }
 
 /**
@@ -153,10 +155,19 @@ async function destroyPrepared(
   progress?.stop();
 
   if (options.json) {
-    writeJson(stdout, destroyDocument(workflow, 'ok', results.list()));
+    writeJson(
+      stdout,
+      destroyDocument(workflow, 'ok', results.list(), run.channel ? { channel: run.channel } : {}),
+    );
     return;
   }
   stdout.write(`\n${renderDestroySummary(tally(results.list()), colors)}`);
+  const dangling = run.channel?.danglingDestinationIds ?? [];
+  if (run.channel && dangling.length > 0) {
+    stdout.write(
+      `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups) before the channel starts again.`)}\n`,
+    );
+  }
   stdout.write(
     `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
   );
@@ -166,7 +177,7 @@ function destroyDocument(
   workflow: string,
   result: DestroyDocument['result'],
   resources: ResourceResult[],
-  extra: { failures?: ResourceFailure[]; blockers?: Blocker[] } = {},
+  extra: Pick<DestroyDocument, 'failures' | 'blockers' | 'channel'> = {},
 ): DestroyDocument {
   return { formatVersion: FORMAT_VERSION, workflow, result, resources, ...extra };
 }
@@ -212,6 +223,13 @@ function renderDestroyPlan(
       ...alignColumns(
         forgotten.map((resource) => [resource.address, resource.kind, resource.name, resource.region]),
       ),
+    );
+  }
+  const binding = state.resources.find((resource) => resource.kind === 'medialive-channel');
+  if (binding) {
+    lines.push(
+      '',
+      `${colors.bold('Bound MediaLive channel')} ${binding.name} (${binding.region}): read first, never edited or deleted; destroy refuses while it runs and sends to a resource above (--force deletes anyway).`,
     );
   }
   lines.push('', `${colors.bold('Destroy:')} ${count(deletions.length, 'resource')} to delete.`);

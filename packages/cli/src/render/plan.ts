@@ -105,6 +105,13 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   const notes = resources.map((resource) => {
     const parts: string[] = [];
     if (resource.existing === true) parts.push('existing, read only');
+    if (resource.kind === 'medialive-channel') {
+      parts.push(
+        resource.action === 'read'
+          ? 'bound channel: read at apply, updated only if it differs'
+          : `bound channel: read at apply, destinations written${resource.properties.whenRunning === 'restart' ? ', restarted if RUNNING (an outage)' : ', refused if RUNNING'}`,
+      );
+    }
     if (resource.action === 'update') parts.push(`changes: ${resource.changes.join(', ')}`);
     return parts.join('; ');
   });

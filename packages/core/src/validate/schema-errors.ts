@@ -143,6 +143,8 @@ function missingField(parent: Path, field: string, perSystem: boolean, data: unk
   return error('field.required', parent, `\`${where}\` needs \`${field}\`: add ${example}.`);
 }
 
+const CHANNEL_FIELDS: readonly string[] = ['id', 'whenRunning'];
+
 function unknownField(parent: Path, field: string, data: unknown): Finding {
   const path = [...parent, field];
   const where = formatPath(parent);
@@ -158,12 +160,17 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
     };
   }
   const known: readonly string[] =
-    parent.length === 0 ? WORKFLOW_FIELDS.filter((f) => f !== '$schema') : DOWNSTREAM_FIELDS;
+    parent.length === 0
+      ? WORKFLOW_FIELDS.filter((f) => f !== '$schema')
+      : parent[0] === 'channel'
+        ? CHANNEL_FIELDS
+        : DOWNSTREAM_FIELDS;
   const suggestion = closest(field, known);
   const prefix = where === '' ? 'The workflow file' : where;
   let fix: string;
   if (suggestion !== undefined) fix = `did you mean \`${suggestion}\`?`;
-  else if (parent.length === 0) fix = `remove it; the fields here are ${known.join(', ')}.`;
+  else if (parent.length === 0 || parent[0] === 'channel')
+    fix = `remove it; the fields here are ${known.join(', ')}.`;
   else {
     const system = systemOf(parent, data);
     const own = system === undefined ? known : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
@@ -224,7 +231,12 @@ function wrongType(path: Path, value: unknown, expected: string): Finding {
     .split(',')
     .map((t) => TYPE_NAMES[t] ?? t)
     .join(' or ');
-  const hint = expected === 'array' ? listHint(path) : '';
+  const hint =
+    expected === 'array'
+      ? listHint(path)
+      : formatPath(path) === 'channel.id' && typeof value === 'number'
+        ? `: quote it, e.g. \`id: "${value}"\` (MediaLive channel ids are strings)`
+        : '';
   return error('field.type', path, `\`${where}\` must be ${wanted}, not ${describeType(value)}${hint}.`);
 }
 

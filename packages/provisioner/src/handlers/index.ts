@@ -12,6 +12,7 @@ export const handlerLoaders: Record<ResourceKind, () => Promise<KindHandler>> = 
   'mediapackagev2-channel-group': async () =>
     (await import('./mediapackagev2.js')).mediaPackageV2ChannelGroupHandler,
   'mediapackagev2-channel': async () => (await import('./mediapackagev2.js')).mediaPackageV2ChannelHandler,
+  'medialive-channel': async () => (await import('./medialive.js')).mediaLiveChannelHandler,
 };
 
 const loaded = new Map<ResourceKind, Promise<KindHandler>>();
