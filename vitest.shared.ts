@@ -12,5 +12,9 @@ export const sharedConfig = defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     restoreMocks: true,
     unstubEnvs: true,
+    // No test is timed: waits, retries and backoff run on virtual time (an injected clock and sleep). The
+    // timeouts only catch a hang, so they leave room for a 2-core machine busy with other work.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
