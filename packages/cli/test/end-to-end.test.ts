@@ -10,8 +10,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BIN } from '../build.mjs';
 import { buildCliForTest, tempDir } from './helpers.js';
 
-// Only a hang guard: nothing here is timed. Four processes per case on a busy machine can take a while.
-const HANG_GUARD_MS = 180_000;
 const CDN_PASSWORD = 'e2e-cdn-password-value';
 const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 
@@ -19,9 +17,10 @@ let outdir = '';
 let endpoint: FakeAwsEndpoint;
 let cwd = '';
 
+// Nothing here is timed: vitest.shared.ts's hang guard leaves four processes per case room on a busy machine.
 beforeAll(() => {
   outdir = buildCliForTest();
-}, HANG_GUARD_MS);
+});
 
 afterAll(() => {
   if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
@@ -347,6 +346,5 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
       ].join('\n');
       for (const secret of secrets) expect(everything).not.toContain(secret);
     },
-    HANG_GUARD_MS,
   );
 });
