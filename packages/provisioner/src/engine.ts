@@ -23,6 +23,7 @@ import {
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 import { handlers } from './handlers/index.js';
 import { secretSourceOf } from './handlers/ssm.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -32,7 +33,7 @@ import {
   waitUntil,
   withRetry,
 } from './retry.js';
-import { type Recorded, type Runtime, SecretVault, type Target, targetOf } from './runtime.js';
+import { type Recorded, type Runtime, SecretVault, type Seen, type Target, targetOf } from './runtime.js';
 import type { StateStore } from './state-store.js';
 
 export interface ApplyOptions {
@@ -41,8 +42,17 @@ export interface ApplyOptions {
   store: StateStore;
   /** Where `{ env: NAME }` secrets are read (normally process.env). */
   env: Record<string, string | undefined>;
-  /** Resources worked on at once (default 4). */
+  /**
+   * At most this many resources worked on at once. Unset (the default), every resource starts as soon as what
+   * it depends on is done: the rate limiter, not a slot count, bounds the calls in flight, and a resource that
+   * waits (polling, backoff) holds nothing.
+   */
   concurrency?: number;
+  /**
+   * The AWS request rates, per service and Region, shared by every workflow of the run: pass one instance to
+   * every apply/destroy of a fleet. Without it the run gets its own, at the default rates.
+   */
+  limiter?: RequestLimiter;
   onEvent?: (event: EngineEvent) => void;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -62,8 +72,6 @@ export interface RunResult {
   state: StateDocument | undefined;
   outcomes: ResourceOutcome[];
 }
-
-const DEFAULT_CONCURRENCY = 4;
 
 function defaultSleep(signal: AbortSignal | undefined) {
   return (ms: number) =>
@@ -86,9 +94,15 @@ function identity(resource: { address: string; kind: string; region: string; nam
   return JSON.stringify([resource.address, resource.kind, resource.region, resource.name]);
 }
 
-/** Serialises state writes: every change is written (serial + 1) before the engine goes on. */
+/**
+ * Keeps the state document and writes it with group commit: a change is applied in memory at once and resolves
+ * once a write that contains it is done, so the engine still goes on only after its intent is on disk. One write
+ * is in flight at a time; every change made meanwhile (the completions of calls that finish together, other
+ * resources' intents) is written by the next one, together, instead of one write each.
+ */
 class StateKeeper {
-  private tail: Promise<void> = Promise.resolve();
+  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private writing = false;
 
   constructor(
     private readonly store: StateStore,
@@ -131,13 +145,30 @@ class StateKeeper {
   }
 
   private commit(change: () => void): Promise<void> {
-    const write = this.tail.then(async () => {
-      change();
-      this.doc.serial += 1;
-      await this.store.write(structuredClone(this.doc));
+    change();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.writing) void this.flush();
     });
-    this.tail = write.catch(() => {});
-    return write;
+  }
+
+  /** Writes until nothing waits; each write settles exactly the changes made before it copied the document. */
+  private async flush(): Promise<void> {
+    this.writing = true;
+    // Changes made in this same turn (calls that finished together) join the first write too.
+    await Promise.resolve();
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      this.doc.serial += 1;
+      try {
+        await this.store.write(structuredClone(this.doc));
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.writing = false;
   }
 }
 
@@ -174,11 +205,12 @@ function createRun(
   const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
   const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const limiters = new Map<string, RateLimiter>();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const rt: Runtime = {
-    clients: options.clients,
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
     workflow,
     env,
     timing,
@@ -220,18 +252,25 @@ interface GraphNode {
   run: () => Promise<void>;
 }
 
+/** Runs a task at once, or through a semaphore when the caller capped how many resources run at once. */
+function pool(concurrency: number | undefined): <T>(task: () => Promise<T>) => Promise<T> {
+  if (concurrency === undefined) return (task) => task();
+  const semaphore = new Semaphore(concurrency);
+  return (task) => semaphore.run(task);
+}
+
 /**
- * Runs every node once all it comes after succeeded, `concurrency` at a time. A failure stops only what depends
- * on it: every other branch runs to its end, and every failure is reported together.
+ * Runs every node as soon as all it comes after succeeded (the graph is the only wait). A failure stops only
+ * what depends on it: every other branch runs to its end, and every failure is reported together.
  */
 async function runGraph(
   nodes: GraphNode[],
-  concurrency: number,
+  concurrency: number | undefined,
   run: Run,
 ): Promise<{ failures: Failure[]; skipped: string[] }> {
   const byId = new Map(nodes.map((node) => [node.id, node]));
   assertAcyclic(nodes, byId);
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const results = new Map<string, Promise<boolean>>();
   const failures: Failure[] = [];
   const skipped: string[] = [];
@@ -251,7 +290,7 @@ async function runGraph(
       const ok = await Promise.all(before.map(start));
       const failed = before.filter((_, index) => !ok[index]).map((dependency) => dependency.address);
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
-      return semaphore.run(async () => {
+      return slot(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');
         try {
           await node.run();
@@ -531,8 +570,11 @@ function finish(
   return { state: run.keeper.snapshot(), outcomes: run.outcomes };
 }
 
-/** `refuse`: the resource lost this workflow's tag since it was recorded; it stays, and so does its entry. */
-type Disposal = 'delete' | 'forget' | { refuse: ResourceNotOursError };
+/**
+ * `delete` carries what the pre-check read (so the delete reads nothing twice); `refuse`: the resource lost this
+ * workflow's tag since it was recorded; it stays, and so does its entry.
+ */
+type Disposal = { delete: Seen | undefined } | 'forget' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -545,12 +587,12 @@ async function prepareDeletions(
   run: Run,
   resources: StateResource[],
   force: boolean,
-  concurrency: number,
+  concurrency: number | undefined,
 ): Promise<Map<string, Disposal>> {
   const disposals = new Map<string, Disposal>();
   const blockers: Blocker[] = [];
   const failures: Failure[] = [];
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const prepare = async (resource: StateResource): Promise<Disposal> => {
     if (resource.existing) return 'forget';
     const handler = handlers[resource.kind];
@@ -567,17 +609,17 @@ async function prepareDeletions(
       run.rt.progress(resource.address, `${resource.name} exists without this workflow's tag: left in place`);
       return 'forget';
     }
-    if (force) return 'delete';
-    const inspection = await handler.inspect(run.rt, resource);
+    if (force) return { delete: { found } };
+    const inspection = await handler.inspect(run.rt, resource, found);
     if (inspection.gone) return 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
-    return 'delete';
+    return { delete: { found, ...(inspection.learned ? { learned: inspection.learned } : {}) } };
   };
   await Promise.all(
     resources.map((resource) =>
-      semaphore.run(async () => {
+      slot(async () => {
         try {
           disposals.set(identity(resource), await prepare(resource));
         } catch (error) {
@@ -610,14 +652,16 @@ async function deleteResource(
     await keeper.remove(resource);
     return keep(run, resource, 'forgotten', 'forget');
   }
-  if (typeof disposal === 'object') {
+  if ('refuse' in disposal) {
+    const { refuse } = disposal;
     return tracked(run, resource, 'delete', async () => {
-      throw disposal.refuse;
+      throw refuse;
     });
   }
+  const seen = disposal.delete;
   await tracked(run, resource, 'delete', async () => {
     await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
-    await handlers[resource.kind].delete(rt, resource, { force });
+    await handlers[resource.kind].delete(rt, resource, { force, ...(seen ? { seen } : {}) });
     await keeper.remove(resource);
     return 'deleted';
   });
@@ -648,7 +692,8 @@ function deletionNodes(
       ...(dependents.get(resource.address) ?? []),
       ...(creates.has(resource.address) ? [`+${resource.address}`] : []),
     ],
-    run: () => deleteResource(run, resource, force, disposals.get(identity(resource)) ?? 'delete'),
+    run: () =>
+      deleteResource(run, resource, force, disposals.get(identity(resource)) ?? { delete: undefined }),
   }));
 }
 
@@ -681,7 +726,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, plan.workflow, options.env, keeper, lookup, vault);
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
 
     const deletions = plan.resources.flatMap((change) => {
       const recorded = change.action === 'delete' ? keeper.get(change) : undefined;
@@ -712,7 +757,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, doc.workflow, {}, keeper, lookup, new SecretVault());
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
     const force = options.force ?? false;
     const resources = keeper.all();
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);

@@ -51,7 +51,23 @@ export type Found =
   | { status: 'foreign'; reason?: string }
   | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
 
-export type Inspection = { gone: true } | { gone: false; blocker?: string };
+export type OursFound = Extract<Found, { status: 'ours' }>;
+
+/**
+ * What destroy's pre-check read about a resource beyond `find`, handed to its delete so nothing is read twice.
+ * One variant per kind that has something to hand on.
+ */
+export type Learned =
+  | { kind: 'mediapackage-channel'; originEndpointIds: string[] }
+  | { kind: 'mediastore-container'; endpoint: string | undefined };
+
+export type Inspection = { gone: true } | { gone: false; blocker?: string; learned?: Learned };
+
+/** What destroy already knows when it deletes: the resource as `find` saw it, and what `inspect` learned. */
+export interface Seen {
+  found: OursFound;
+  learned?: Learned;
+}
 
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {
@@ -65,10 +81,13 @@ export interface KindHandler {
   update(rt: Runtime, target: Target, current: StateResource, changes: string[]): Promise<Recorded>;
   /** Reads a resource mlds uses but does not own (`existing: true`). */
   read?(rt: Runtime, target: Target): Promise<Recorded>;
-  /** What would stop a delete without --force. Read-only. */
-  inspect(rt: Runtime, resource: StateResource): Promise<Inspection>;
-  /** Deletes it and waits until it is gone; an already missing resource is fine. */
-  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void>;
+  /** What would stop a delete without --force. Read-only. `found`: what `find` just saw (not read again). */
+  inspect(rt: Runtime, resource: StateResource, found?: OursFound): Promise<Inspection>;
+  /**
+   * Deletes it and waits until it is gone; an already missing resource is fine. `seen`: what destroy's
+   * pre-check read, so the delete does not read it again.
+   */
+  delete(rt: Runtime, resource: StateResource, options: { force: boolean; seen?: Seen }): Promise<void>;
 }
 
 /**

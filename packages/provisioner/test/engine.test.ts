@@ -90,8 +90,8 @@ describe('engine', () => {
 
   it.each([
     [3, 3],
-    [undefined, 4],
-  ])('works on at most `concurrency` resources at once (%s → %s)', async (concurrency, peak) => {
+    [undefined, 9],
+  ])('works on at most `concurrency` resources at once when capped, on every ready one otherwise (%s → %s)', async (concurrency, peak) => {
     const { aws, mocks } = mockedClients();
     let active = 0;
     let highest = 0;

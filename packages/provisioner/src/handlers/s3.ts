@@ -114,8 +114,36 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
   );
 }
 
-/** Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent. */
+/**
+ * Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent and independent of the
+ * others (each needs only the bucket), so they run at once. Every one is settled before this returns, so no
+ * call is still in flight when the engine records the outcome; the first failure is the one reported.
+ */
 async function configure(rt: Runtime, target: Target): Promise<void> {
+  const s3 = rt.clients.s3(target.region);
+  const roleArn = mediaLiveRoleArnOf(target.properties);
+  const settled = await Promise.allSettled([
+    blockPublicAccess(rt, target),
+    rt.call(
+      target.address,
+      () =>
+        s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: target.name,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+        ),
+      bucketNotYetVisible,
+    ),
+    ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
+  ]);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function blockPublicAccess(rt: Runtime, target: Target): Promise<void> {
   const s3 = rt.clients.s3(target.region);
   await rt.call(
     target.address,
@@ -133,21 +161,6 @@ async function configure(rt: Runtime, target: Target): Promise<void> {
       ),
     bucketNotYetVisible,
   );
-  await rt.call(
-    target.address,
-    () =>
-      s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: target.name,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-          },
-        }),
-      ),
-    bucketNotYetVisible,
-  );
-  const roleArn = mediaLiveRoleArnOf(target.properties);
-  if (roleArn) await putRolePolicy(rt, target, roleArn);
 }
 
 export const s3BucketHandler: KindHandler = {

@@ -1,0 +1,211 @@
+import type { AwsClients } from './clients.js';
+import { RateLimiter } from './concurrency.js';
+
+/** The services `--rate-limit` names (contract section 7). */
+export const RATE_LIMITED_SERVICES = [
+  's3',
+  'ssm',
+  'mediapackage',
+  'mediapackagev2',
+  'mediastore',
+  'medialive',
+  'sts',
+] as const;
+export type RateLimitedService = (typeof RATE_LIMITED_SERVICES)[number];
+
+/** Requests per second, per account and Region: a service's own rate, and operations AWS documents apart. */
+export interface ServiceRate {
+  perSecond: number;
+  operations?: Record<string, number>;
+}
+
+/**
+ * The rates mlds keeps to by default, per account and Region. Where AWS documents a rate it is used as is (the
+ * source beside it); where AWS documents none, the rate is a conservative 5 per second (the steady rate AWS
+ * documents for its sibling media API, MediaConnect: https://docs.aws.amazon.com/mediaconnect/latest/ug/quotas.html),
+ * which a workflow's handful of calls never notices and a fleet of 25 stays far under.
+ */
+export const DEFAULT_RATES: Record<RateLimitedService, ServiceRate> = {
+  s3: {
+    // Bucket-level (control-plane) APIs have no documented rate; AWS's S3 guidance documents only object
+    // request rates per partitioned prefix. 50 per second stays far below them.
+    perSecond: 50,
+    operations: {
+      // "at least 3,500 PUT/COPY/POST/DELETE or 5,500 GET/HEAD requests per second per partitioned prefix":
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html
+      DeleteObjects: 3500,
+      ListObjectVersions: 5500,
+    },
+  },
+  ssm: {
+    // Parameter Store's standard throughput (no higher-throughput setting):
+    // https://docs.aws.amazon.com/general/latest/gr/ssm.html ("Max throughput (transactions per second)") and
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html
+    perSecond: 5, // ListTagsForResource, AddTagsToResource, DeleteParameter: none documented, conservative.
+    operations: { PutParameter: 3, GetParameter: 40 },
+  },
+  // The quotas pages document channels, endpoints and ingest request rates, no API request rate:
+  // https://docs.aws.amazon.com/mediapackage/latest/ug/live-quotas.html (v1),
+  // https://docs.aws.amazon.com/mediapackage/latest/userguide/quotas.html (v2).
+  mediapackage: { perSecond: 5 },
+  mediapackagev2: { perSecond: 5 },
+  mediastore: {
+    // Control plane: no rate documented for the container APIs, conservative.
+    perSecond: 5,
+    // Data plane, hard limits: https://docs.aws.amazon.com/general/latest/gr/mediastore.html
+    operations: { ListItems: 5, DeleteObject: 100 },
+  },
+  // No API request rate documented: https://docs.aws.amazon.com/general/latest/gr/medialive_region.html
+  medialive: { perSecond: 5 },
+  // No request rate documented: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+  sts: { perSecond: 5 },
+};
+
+/** A rate for every operation of a service (`s3=100`), or of every service (`all=1000`). */
+export type RateOverrides = Partial<Record<RateLimitedService | 'all', number>>;
+
+/** The default rates with `--rate-limit` applied: `all` first, then each named service replaces all its rates. */
+export function ratesWith(overrides: RateOverrides = {}): Record<RateLimitedService, ServiceRate> {
+  const rates = structuredClone(DEFAULT_RATES);
+  for (const service of RATE_LIMITED_SERVICES) {
+    const perSecond = overrides[service] ?? overrides.all;
+    if (perSecond !== undefined) rates[service] = { perSecond };
+  }
+  return rates;
+}
+
+/** Why a `--rate-limit` value is malformed: the flag's fix, for the CLI to print with exit 2. */
+export class RateLimitSyntaxError extends Error {
+  override name = 'RateLimitSyntaxError';
+}
+
+const MAX_RATE = 100_000;
+
+/** Parses `s3=100,ssm=10` or `all=1000`. */
+export function parseRateLimits(text: string): RateOverrides {
+  const overrides: RateOverrides = {};
+  const usage = `write <service>=<requests per second>[,…] with services ${RATE_LIMITED_SERVICES.join(', ')} or all, e.g. --rate-limit s3=100,ssm=10`;
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.every((part) => part === '')) throw new RateLimitSyntaxError(`--rate-limit is empty: ${usage}`);
+  for (const part of parts) {
+    const match = /^([a-z0-9]+)=(.*)$/.exec(part);
+    if (!match) throw new RateLimitSyntaxError(`--rate-limit: '${part}' is not <service>=<tps>: ${usage}`);
+    const [, name = '', value = ''] = match;
+    if (name !== 'all' && !(RATE_LIMITED_SERVICES as readonly string[]).includes(name)) {
+      throw new RateLimitSyntaxError(`--rate-limit: unknown service '${name}': ${usage}`);
+    }
+    const perSecond = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(perSecond) || perSecond < 1 || perSecond > MAX_RATE) {
+      throw new RateLimitSyntaxError(
+        `--rate-limit: ${name}=${value} must be a whole number of requests per second from 1 to ${MAX_RATE}`,
+      );
+    }
+    const key = name as RateLimitedService | 'all';
+    if (overrides[key] !== undefined) throw new RateLimitSyntaxError(`--rate-limit: ${name} is given twice`);
+    overrides[key] = perSecond;
+  }
+  return overrides;
+}
+
+export interface RequestLimiterOptions {
+  overrides?: RateOverrides;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * One limiter per AWS service, Region and (where AWS documents it apart) operation, shared by every workflow of a
+ * run: at most `perSecond` requests START in any window of 1,000 ms (a sliding window, so no burst above the rate
+ * either, unlike a token bucket whose bucket fills while idle). Requests wait in arrival order. A request that
+ * waits holds nothing else: the engine has no slot count, so this is what bounds the calls in flight.
+ *
+ * Hand-written on the injected clock (concurrency.ts's RateLimiter): p-throttle (sindresorhus) gives the same
+ * strict sliding window (`strict: true`) but runs on the real Date.now and setTimeout, which a test with virtual
+ * time cannot drive, and keys a throttle per function, not per service and Region.
+ */
+export class RequestLimiter {
+  readonly rates: Record<RateLimitedService, ServiceRate>;
+  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: RequestLimiterOptions = {}) {
+    this.rates = ratesWith(options.overrides);
+    this.clock = options.clock ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The rate one request is held to, and the key of the window it counts in. */
+  rateOf(service: string, region: string, operation: string): { key: string; perSecond: number } {
+    const rate = (this.rates as Record<string, ServiceRate | undefined>)[service];
+    const own = rate?.operations?.[operation];
+    if (own !== undefined) return { key: `${service}/${region}/${operation}`, perSecond: own };
+    // A service added later without a rate here gets the conservative default until one is written.
+    return { key: `${service}/${region}`, perSecond: rate?.perSecond ?? 5 };
+  }
+
+  /** Resolves when this request may start. */
+  acquire(service: string, region: string, operation: string): Promise<void> {
+    const { key, perSecond } = this.rateOf(service, region, operation);
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter(perSecond, this.clock, this.sleep);
+      this.limiters.set(key, limiter);
+    }
+    return limiter.acquire();
+  }
+}
+
+/** `S3` → s3, `MediaPackageV2` → mediapackagev2, `MediaStore Data` → mediastore (one service for the flag). */
+export function serviceNameOf(serviceId: string): string {
+  const name = serviceId.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return name === 'mediastoredata' ? 'mediastore' : name;
+}
+
+interface SdkClientLike {
+  send(command: unknown, ...rest: unknown[]): Promise<unknown>;
+  config?: { serviceId?: string; region?: string | (() => Promise<string>) };
+}
+
+async function regionOf(client: SdkClientLike): Promise<string> {
+  const region = client.config?.region;
+  return typeof region === 'function' ? await region() : (region ?? 'unknown');
+}
+
+/**
+ * The one place every SDK request of a run passes: each client the handlers get sends through the limiter first.
+ * Wraps whatever AwsClients offers (a service added later is limited without a change here); the service comes
+ * from the client's own `serviceId`, the Region from its config, the operation from the command's class.
+ */
+export function limitedClients(
+  clients: AwsClients,
+  limiter: RequestLimiter,
+  signal?: AbortSignal,
+): AwsClients {
+  const wrapped = new WeakMap<object, unknown>();
+  const wrap = (client: SdkClientLike) => {
+    let proxy = wrapped.get(client);
+    if (!proxy) {
+      const service = serviceNameOf(client.config?.serviceId ?? 'unknown');
+      const send = async (command: unknown, ...rest: unknown[]) => {
+        const operation = ((command as object).constructor?.name ?? '').replace(/Command$/, '');
+        await limiter.acquire(service, await regionOf(client), operation);
+        // A run cancelled while this request waited for its turn starts no new AWS call.
+        signal?.throwIfAborted();
+        return client.send(command, ...rest);
+      };
+      proxy = new Proxy(client, {
+        get: (target, property) => (property === 'send' ? send : Reflect.get(target, property, target)),
+      });
+      wrapped.set(client, proxy);
+    }
+    return proxy;
+  };
+  return new Proxy(clients, {
+    get: (target, property) => {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => wrap(value.apply(target, args) as SdkClientLike);
+    },
+  });
+}
