@@ -1,0 +1,167 @@
+import { ListItemsCommand } from '@aws-sdk/client-mediastore-data';
+import { HeadBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_RATES,
+  limitedClients,
+  parseRateLimits,
+  RateLimitSyntaxError,
+  RequestLimiter,
+  ratesWith,
+  serviceNameOf,
+} from '../src/rate-limit.js';
+import { mockedClients, REGION } from './helpers.js';
+import { SimulatedTime } from './simulated-time.js';
+
+describe('--rate-limit values', () => {
+  it('reads services and `all`', () => {
+    expect(parseRateLimits('s3=100,ssm=10')).toStrictEqual({ s3: 100, ssm: 10 });
+    expect(parseRateLimits('all=1000')).toStrictEqual({ all: 1000 });
+    expect(parseRateLimits(' mediapackagev2=7 , sts=1 ')).toStrictEqual({ mediapackagev2: 7, sts: 1 });
+  });
+
+  it.each([
+    ['', /is empty/],
+    ['s3', /'s3' is not <service>=<tps>/],
+    ['s3=', /s3= must be a whole number/],
+    ['s3=0', /must be a whole number of requests per second from 1 to 100000/],
+    ['s3=-1', /must be a whole number/],
+    ['s3=1.5', /must be a whole number/],
+    ['s3=1e3', /must be a whole number/],
+    ['s3=100001', /from 1 to 100000/],
+    ['ec2=5', /unknown service 'ec2'/],
+    ['S3=5', /'S3=5' is not <service>=<tps>/],
+    ['s3=5,s3=6', /s3 is given twice/],
+  ])('refuses %j, naming the flag and the fix', (text, message) => {
+    let caught: unknown;
+    try {
+      parseRateLimits(text);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(RateLimitSyntaxError);
+    expect((caught as Error).message).toMatch(/^--rate-limit/);
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it('an override replaces every rate of its service; `all` every service, then a named service wins', () => {
+    const rates = ratesWith({ all: 1000, ssm: 20 });
+    expect(rates.s3).toStrictEqual({ perSecond: 1000 });
+    expect(rates.mediastore).toStrictEqual({ perSecond: 1000 });
+    expect(rates.ssm).toStrictEqual({ perSecond: 20 });
+    expect(ratesWith({}).ssm).toStrictEqual(DEFAULT_RATES.ssm);
+    expect(ratesWith({ s3: 9 }).mediapackage).toStrictEqual(DEFAULT_RATES.mediapackage);
+  });
+});
+
+describe('RequestLimiter', () => {
+  it('keys a window by service and Region, and by operation where AWS documents the operation apart', () => {
+    const limiter = new RequestLimiter();
+    expect(limiter.rateOf('ssm', 'eu-west-1', 'PutParameter')).toStrictEqual({
+      key: 'ssm/eu-west-1/PutParameter',
+      perSecond: 3,
+    });
+    expect(limiter.rateOf('ssm', 'eu-west-1', 'DeleteParameter')).toStrictEqual({
+      key: 'ssm/eu-west-1',
+      perSecond: 5,
+    });
+    expect(limiter.rateOf('mediastore', 'us-west-2', 'DeleteObject').perSecond).toBe(100);
+    expect(limiter.rateOf('s3', 'us-west-2', 'PutBucketPolicy')).toStrictEqual({
+      key: 's3/us-west-2',
+      perSecond: 50,
+    });
+    // A service that has no rate written yet gets the conservative default.
+    expect(limiter.rateOf('ec2', 'us-west-2', 'RunInstances')).toStrictEqual({
+      key: 'ec2/us-west-2',
+      perSecond: 5,
+    });
+  });
+
+  it('holds each Region to its own rate: 10 requests in two Regions take one second, not two', async () => {
+    const time = new SimulatedTime(0);
+    const limiter = new RequestLimiter({ clock: time.clock, sleep: time.sleep, overrides: { s3: 5 } });
+    const started: Record<string, number[]> = { 'us-west-2': [], 'eu-west-1': [] };
+    await time.run(
+      Promise.all(
+        Array.from({ length: 20 }, async (_, index) => {
+          const region = index % 2 === 0 ? 'us-west-2' : 'eu-west-1';
+          await limiter.acquire('s3', region, 'HeadBucket');
+          started[region]?.push(time.clock());
+        }),
+      ),
+    );
+    expect(started['us-west-2']).toStrictEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000]);
+    expect(started['eu-west-1']).toStrictEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000]);
+  });
+
+  it('names services from the SDK clients’ serviceId', () => {
+    expect(
+      [
+        'S3',
+        'SSM',
+        'MediaPackage',
+        'MediaPackageV2',
+        'MediaStore',
+        'MediaStore Data',
+        'MediaLive',
+        'STS',
+      ].map(serviceNameOf),
+    ).toStrictEqual([
+      's3',
+      'ssm',
+      'mediapackage',
+      'mediapackagev2',
+      'mediastore',
+      'mediastore',
+      'medialive',
+      'sts',
+    ]);
+  });
+});
+
+describe('limitedClients: every request of every client goes through the limiter', () => {
+  it('asks the limiter with the client’s service and Region and the command’s operation, then sends as is', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    mocks.ssm.resolves({});
+    mocks.mediaStoreData.resolves({});
+    const asked: string[] = [];
+    const limiter = new RequestLimiter();
+    limiter.acquire = async (service, region, operation) => {
+      asked.push(`${service} ${region} ${operation}`);
+    };
+    const clients = limitedClients(aws, limiter);
+    await clients.s3(REGION).send(new HeadBucketCommand({ Bucket: 'b' }));
+    await clients.s3(REGION).send(new PutBucketPolicyCommand({ Bucket: 'b', Policy: '{}' }));
+    await clients.ssm(REGION).send(new PutParameterCommand({ Name: 'n', Value: 'v' }));
+    await clients
+      .mediaStoreData('https://abc.data.mediastore.example', REGION)
+      .send(new ListItemsCommand({}));
+    expect(asked).toStrictEqual([
+      's3 us-west-2 HeadBucket',
+      's3 us-west-2 PutBucketPolicy',
+      'ssm us-west-2 PutParameter',
+      'mediastore us-west-2 ListItems',
+    ]);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand).map((call) => call.args[0].input)).toStrictEqual([
+      { Bucket: 'b', Policy: '{}' },
+    ]);
+    // The same wrapped client each time, and everything but `send` is the client's own.
+    expect(clients.s3(REGION)).toBe(clients.s3(REGION));
+    expect(clients.s3(REGION).config).toBe(aws.s3(REGION).config);
+  });
+
+  it('starts no request once the run is cancelled while it waited for its turn', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    const controller = new AbortController();
+    const limiter = new RequestLimiter();
+    limiter.acquire = async () => {
+      controller.abort(new Error('SIGINT'));
+    };
+    const clients = limitedClients(aws, limiter, controller.signal);
+    await expect(clients.s3(REGION).send(new HeadBucketCommand({ Bucket: 'b' }))).rejects.toThrow('SIGINT');
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
+  });
+});
