@@ -22,6 +22,17 @@ export {
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 export { mediaStoreIngestUrl } from './handlers/mediastore.js';
 export {
+  DEFAULT_RATES,
+  parseRateLimits,
+  RATE_LIMITED_SERVICES,
+  type RateLimitedService,
+  RateLimitSyntaxError,
+  type RateOverrides,
+  RequestLimiter,
+  type RequestLimiterOptions,
+  type ServiceRate,
+} from './rate-limit.js';
+export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
   type RetryPolicy,

@@ -1,0 +1,83 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { StateDocument } from '@mlds/core';
+import { createFakeCloud } from '@mlds/fixtures';
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../src/events.js';
+import { apply } from '../src/index.js';
+import { aChange, handPlan, MemoryStateStore, mockedClients, virtualTime } from './helpers.js';
+import { SimulatedTime } from './simulated-time.js';
+
+const bucket = (i: number) =>
+  aChange({ address: `b${i}.bucket`, kind: 's3-bucket', name: `curling-live-b${i}`, downstream: `b${i}` });
+const container = (i: number) =>
+  aChange({
+    address: `c${i}.container`,
+    kind: 'mediastore-container',
+    name: `curling-live-c${i}`,
+    downstream: `c${i}`,
+  });
+
+/** A store whose writes take a turn of the event loop, so that changes can arrive while one is in flight. */
+class SlowStore extends MemoryStateStore {
+  writing = 0;
+  overlapping = 0;
+  override async write(doc: StateDocument): Promise<void> {
+    this.writing++;
+    if (this.writing > 1) this.overlapping++;
+    await new Promise((resolve) => setImmediate(resolve));
+    await super.write(doc);
+    this.writing--;
+  }
+}
+
+describe('scheduling', () => {
+  it('group commit: intents are on disk before their calls, completions that finish together share a write', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new SlowStore();
+    mocks.s3.resolves({});
+    mocks.s3.on(CreateBucketCommand).callsFake((input: { Bucket: string }) => {
+      const entry = store.doc?.resources.find((resource) => resource.name === input.Bucket);
+      expect(entry?.status).toBe('creating');
+      return {};
+    });
+    const result = await apply({
+      plan: handPlan(Array.from({ length: 9 }, (_, i) => bucket(i))),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(result.state?.resources.map((resource) => resource.status)).toEqual(Array(9).fill('created'));
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(9);
+    // One write per change would be 18 (9 intents, 9 completions); never two writes at once.
+    expect(store.writes.length).toBeLessThanOrEqual(6);
+    expect(store.overlapping).toBe(0);
+    expect(store.writes.map((doc) => doc.serial)).toEqual(store.writes.map((_, index) => index + 1));
+    expect(store.doc).toEqual(result.state);
+  });
+
+  it('a resource that waits (a container polled until ACTIVE) holds no slot: the others start at once', async () => {
+    const time = new SimulatedTime(0);
+    const cloud = createFakeCloud({ latencyMs: 50, sleep: time.sleep, mediaStoreActivationPolls: 2 });
+    const events: EngineEvent[] = [];
+    await time.run(
+      apply({
+        plan: handPlan([container(0), container(1), container(2), container(3), bucket(0)]),
+        clients: cloud.clients,
+        store: new MemoryStateStore(),
+        env: {},
+        clock: time.clock,
+        sleep: time.sleep,
+        random: time.random,
+        onEvent: (event) => events.push(event),
+      }),
+    );
+    const at = (type: string, address: string) =>
+      events.find((event) => event.type === type && 'address' in event && event.address === address)?.at;
+    expect(at('started', 'b0.bucket')).toBe(0);
+    const containersDone = [0, 1, 2, 3].map((i) => at('done', `c${i}.container`) ?? 0);
+    // Each container polled twice with the wait policy's 2 s then 3 s; the bucket's calls took 50 ms each.
+    expect(Math.min(...containersDone)).toBeGreaterThanOrEqual(5000);
+    expect(at('done', 'b0.bucket')).toBeLessThan(1000);
+  });
+});
