@@ -23,11 +23,6 @@ export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './even
 export { mediaStoreIngestUrl } from './handlers/mediastore.js';
 export {
   DEFAULT_RATES,
-  parseRateLimits,
-  RATE_LIMITED_SERVICES,
-  type RateLimitedService,
-  RateLimitSyntaxError,
-  type RateOverrides,
   RequestLimiter,
   type RequestLimiterOptions,
   type ServiceRate,

@@ -1,17 +1,6 @@
+import { RATE_LIMITED_SERVICES, type RateLimitedService, type RateOverrides } from '@mlds/core';
 import type { AwsClients } from './clients.js';
 import { RateLimiter } from './concurrency.js';
-
-/** The services `--rate-limit` names (contract section 7). */
-export const RATE_LIMITED_SERVICES = [
-  's3',
-  'ssm',
-  'mediapackage',
-  'mediapackagev2',
-  'mediastore',
-  'medialive',
-  'sts',
-] as const;
-export type RateLimitedService = (typeof RATE_LIMITED_SERVICES)[number];
 
 /** Requests per second, per account and Region: a service's own rate, and operations AWS documents apart. */
 export interface ServiceRate {
@@ -61,9 +50,6 @@ export const DEFAULT_RATES: Record<RateLimitedService, ServiceRate> = {
   sts: { perSecond: 5 },
 };
 
-/** A rate for every operation of a service (`s3=100`), or of every service (`all=1000`). */
-export type RateOverrides = Partial<Record<RateLimitedService | 'all', number>>;
-
 /** The default rates with `--rate-limit` applied: `all` first, then each named service replaces all its rates. */
 export function ratesWith(overrides: RateOverrides = {}): Record<RateLimitedService, ServiceRate> {
   const rates = structuredClone(DEFAULT_RATES);
@@ -72,39 +58,6 @@ export function ratesWith(overrides: RateOverrides = {}): Record<RateLimitedServ
     if (perSecond !== undefined) rates[service] = { perSecond };
   }
   return rates;
-}
-
-/** Why a `--rate-limit` value is malformed: the flag's fix, for the CLI to print with exit 2. */
-export class RateLimitSyntaxError extends Error {
-  override name = 'RateLimitSyntaxError';
-}
-
-const MAX_RATE = 100_000;
-
-/** Parses `s3=100,ssm=10` or `all=1000`. */
-export function parseRateLimits(text: string): RateOverrides {
-  const overrides: RateOverrides = {};
-  const usage = `write <service>=<requests per second>[,…] with services ${RATE_LIMITED_SERVICES.join(', ')} or all, e.g. --rate-limit s3=100,ssm=10`;
-  const parts = text.split(',').map((part) => part.trim());
-  if (parts.every((part) => part === '')) throw new RateLimitSyntaxError(`--rate-limit is empty: ${usage}`);
-  for (const part of parts) {
-    const match = /^([a-z0-9]+)=(.*)$/.exec(part);
-    if (!match) throw new RateLimitSyntaxError(`--rate-limit: '${part}' is not <service>=<tps>: ${usage}`);
-    const [, name = '', value = ''] = match;
-    if (name !== 'all' && !(RATE_LIMITED_SERVICES as readonly string[]).includes(name)) {
-      throw new RateLimitSyntaxError(`--rate-limit: unknown service '${name}': ${usage}`);
-    }
-    const perSecond = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(perSecond) || perSecond < 1 || perSecond > MAX_RATE) {
-      throw new RateLimitSyntaxError(
-        `--rate-limit: ${name}=${value} must be a whole number of requests per second from 1 to ${MAX_RATE}`,
-      );
-    }
-    const key = name as RateLimitedService | 'all';
-    if (overrides[key] !== undefined) throw new RateLimitSyntaxError(`--rate-limit: ${name} is given twice`);
-    overrides[key] = perSecond;
-  }
-  return overrides;
 }
 
 export interface RequestLimiterOptions {

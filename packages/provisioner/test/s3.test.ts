@@ -195,16 +195,14 @@ describe('S3 bucket: apply', () => {
     const { aws, mocks } = mockedClients();
     let policyAnswered = false;
     mocks.s3.on(CreateBucketCommand).resolves({});
-    mocks.s3
-      .on(PutPublicAccessBlockCommand)
-      .rejects(
-        new S3ServiceException({
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: meta(403),
-          message: 'no',
-        }),
-      );
+    mocks.s3.on(PutPublicAccessBlockCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: meta(403),
+        message: 'no',
+      }),
+    );
     mocks.s3.on(PutBucketEncryptionCommand).resolves({});
     mocks.s3.on(PutBucketPolicyCommand).callsFake(async () => {
       await new Promise((resolve) => setImmediate(resolve));
