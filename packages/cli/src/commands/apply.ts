@@ -3,6 +3,7 @@ import {
   FORMAT_VERSION,
   type OutputDestination,
   type Plan,
+  type RateOverrides,
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
@@ -17,6 +18,7 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -37,6 +39,8 @@ export interface ApplyOptions {
   /** `--yes`: apply without asking. */
   yes: boolean;
   json: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits?: RateOverrides | undefined;
 }
 
 /** What `apply --json` prints: the only thing on stdout, once the run is over. */
@@ -115,7 +119,7 @@ async function applyPrepared(
   if (!approved) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
@@ -126,6 +130,7 @@ async function applyPrepared(
       clients,
       store,
       env: { ...context.env },
+      limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
       onEvent: (event) => {
@@ -212,6 +217,7 @@ export const command: Command<ApplyOptions> = {
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
@@ -235,6 +241,7 @@ export const command: Command<ApplyOptions> = {
     profile: args.common.profile,
     yes: args.values.yes === true,
     json: args.common.json,
+    rateLimits: rateLimitsOf(args),
   }),
   run: apply,
 };
