@@ -103,6 +103,9 @@ function identity(resource: { address: string; kind: string; region: string; nam
 class StateKeeper {
   private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private writing = false;
+  /** Completions written in the background (`putSoon`, `removeSoon`), and the first of their failures. */
+  private readonly background = new Set<Promise<void>>();
+  private backgroundFailure: { error: unknown } | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -144,6 +147,37 @@ class StateKeeper {
     });
   }
 
+  /**
+   * A completion: applied now, written with the next group, and awaited only by `drain` at the end of the run.
+   * What depends on the resource may start at once: its own intent is written before its first call, and every
+   * write holds the whole document, so that write records this completion too. A crash before it loses only
+   * the completion, which the next run finds by name, as it would after a crash right after the call.
+   */
+  putSoon(resource: StateResource): void {
+    this.inBackground(this.put(resource));
+  }
+
+  removeSoon(resource: { address: string; kind: string; region: string; name: string }): void {
+    this.inBackground(this.remove(resource));
+  }
+
+  /** Waits until every background write is done; throws the first that failed. */
+  async drain(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    if (this.backgroundFailure) throw this.backgroundFailure.error;
+  }
+
+  private inBackground(write: Promise<void>): void {
+    this.background.add(write);
+    write.then(
+      () => this.background.delete(write),
+      (error: unknown) => {
+        this.background.delete(write);
+        this.backgroundFailure ??= { error };
+      },
+    );
+  }
+
   private commit(change: () => void): Promise<void> {
     change();
     return new Promise((resolve, reject) => {
@@ -155,8 +189,9 @@ class StateKeeper {
   /** Writes until nothing waits; each write settles exactly the changes made before it copied the document. */
   private async flush(): Promise<void> {
     this.writing = true;
-    // Changes made in this same turn (calls that finished together) join the first write too.
-    await Promise.resolve();
+    // Changes made in this same turn of the event loop (calls that finished together, the intents of what
+    // they let start) join the first write too.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
       const batch = this.waiting;
       this.waiting = [];
@@ -436,7 +471,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     if (!read) throw new InvalidPlanError(`${change.address}: a ${change.kind} cannot be used as existing`);
     return tracked(run, target, 'read', async () => {
       const recorded = await read(rt, target);
-      await keeper.put(stateEntry(run, target, 'created', current, recorded));
+      keeper.putSoon(stateEntry(run, target, 'created', current, recorded));
       return 'read';
     });
   }
@@ -454,7 +489,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     await keeper.put(entry);
     const recorded = await handler.adopt(rt, target, found);
     if (followsNewChannel) await handler.update(rt, target, entry, ['source']);
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), recorded));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), recorded));
     return 'adopted';
   };
 
@@ -473,7 +508,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       if (outcome) return outcome;
       throw new Error(`${target.name} was reported as existing but cannot be found; run apply again`);
     }
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), created));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), created));
     return 'created';
   };
 
@@ -487,7 +522,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       }
       if (found.status === 'absent') return create();
       const recorded = await handler.update(rt, target, current, rewrites);
-      await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
+      keeper.putSoon(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
     });
   }
@@ -556,12 +591,18 @@ async function withLock<T>(
   }
 }
 
-function finish(
+async function finish(
   command: 'apply' | 'destroy',
   run: Run,
   result: { failures: Failure[]; skipped: string[] },
-): RunResult {
+): Promise<RunResult> {
+  // Every completion on disk before the run reports anything; a failed write is the run's failure.
+  const written = await run.keeper.drain().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   if (result.failures.length > 0) throw new ApplyFailedError(command, result.failures, result.skipped);
+  if (written) throw written.error;
   if (run.signal?.aborted) {
     throw new RunAbortedError(`${command} was cancelled; not started: ${result.skipped.join(', ')}`, {
       cause: run.signal.reason,
@@ -649,7 +690,7 @@ async function deleteResource(
 ): Promise<void> {
   const { rt, keeper } = run;
   if (disposal === 'forget') {
-    await keeper.remove(resource);
+    keeper.removeSoon(resource);
     return keep(run, resource, 'forgotten', 'forget');
   }
   if ('refuse' in disposal) {
@@ -662,7 +703,7 @@ async function deleteResource(
   await tracked(run, resource, 'delete', async () => {
     await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
     await handlers[resource.kind].delete(rt, resource, { force, ...(seen ? { seen } : {}) });
-    await keeper.remove(resource);
+    keeper.removeSoon(resource);
     return 'deleted';
   });
 }

@@ -1,10 +1,12 @@
+import { CreateChannelCommand } from '@aws-sdk/client-mediapackage';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
 import { createFakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../src/events.js';
 import { apply } from '../src/index.js';
-import { aChange, handPlan, MemoryStateStore, mockedClients, virtualTime } from './helpers.js';
+import { aChange, handPlan, MemoryStateStore, mockedClients, planOf, virtualTime } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
 
 const bucket = (i: number) =>
@@ -54,6 +56,44 @@ describe('scheduling', () => {
     expect(store.overlapping).toBe(0);
     expect(store.writes.map((doc) => doc.serial)).toEqual(store.writes.map((_, index) => index + 1));
     expect(store.doc).toEqual(result.state);
+  });
+
+  it('a dependent starts once its dependency is done, and calls AWS only after a write holding both', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new SlowStore();
+    mocks.mediaPackage.on(CreateChannelCommand).resolves({
+      Arn: 'arn:aws:mediapackage:us-west-2:111122223333:channels/x',
+      HlsIngest: {
+        IngestEndpoints: [0, 1].map((n) => ({
+          Id: `e${n}`,
+          Url: `https://u${n}`,
+          Username: `u${n}`,
+          Password: `p${n}`,
+        })),
+      },
+    });
+    const statusesAtPut: Record<string, string>[] = [];
+    mocks.ssm.on(PutParameterCommand).callsFake(() => {
+      statusesAtPut.push(Object.fromEntries((store.doc?.resources ?? []).map((r) => [r.address, r.status])));
+      return {};
+    });
+    await apply({
+      plan: planOf({ downstream: [{ name: 'packager', system: 'mediapackage', outputGroup: 'hls' }] }),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(statusesAtPut).toHaveLength(2);
+    for (const statuses of statusesAtPut) {
+      expect(statuses['packager.channel']).toBe('created');
+      expect([statuses['packager.password[0]'], statuses['packager.password[1]']]).not.toContain(undefined);
+    }
+    // The channel's completion and both passwords' intents went to disk in one write.
+    expect(
+      store.writes.filter((doc) => doc.resources.length === 3)[0]?.resources.map((r) => r.status),
+    ).toEqual(['created', 'creating', 'creating']);
+    expect(store.overlapping).toBe(0);
   });
 
   it('a resource that waits (a container polled until ACTIVE) holds no slot: the others start at once', async () => {
