@@ -701,11 +701,36 @@ async function deleteResource(
   }
   const seen = disposal.delete;
   await tracked(run, resource, 'delete', async () => {
-    await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
+    // destroy announced it already (announceDeletions); apply's deletions are recorded here.
+    if (keeper.get(resource)?.status !== 'deleting') {
+      await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
+    }
     await handlers[resource.kind].delete(rt, resource, { force, ...(seen ? { seen } : {}) });
     keeper.removeSoon(resource);
     return 'deleted';
   });
+}
+
+/**
+ * Records the intent of every delete destroy is about to make in one write, before the first: a resource whose
+ * dependents are deleted first then starts without a write of its own on the critical path. Returns the entries
+ * as they were, for those whose delete never starts (what they wait for failed, or the run was cancelled) to
+ * get them back.
+ */
+async function announceDeletions(
+  run: Run,
+  resources: StateResource[],
+  disposals: Map<string, Disposal>,
+): Promise<StateResource[]> {
+  const announced = resources.filter((resource) => {
+    const disposal = disposals.get(identity(resource));
+    return typeof disposal === 'object' && 'delete' in disposal;
+  });
+  const at = new Date(run.clock()).toISOString();
+  await Promise.all(
+    announced.map((resource) => run.keeper.put({ ...resource, status: 'deleting', updatedAt: at })),
+  );
+  return announced;
 }
 
 /**
@@ -718,6 +743,7 @@ function deletionNodes(
   force: boolean,
   disposals: Map<string, Disposal>,
   creates: Set<string> = new Set(),
+  started: Set<string> = new Set(),
 ): GraphNode[] {
   const dependents = new Map<string, string[]>();
   for (const resource of resources) {
@@ -733,8 +759,10 @@ function deletionNodes(
       ...(dependents.get(resource.address) ?? []),
       ...(creates.has(resource.address) ? [`+${resource.address}`] : []),
     ],
-    run: () =>
-      deleteResource(run, resource, force, disposals.get(identity(resource)) ?? { delete: undefined }),
+    run: () => {
+      started.add(identity(resource));
+      return deleteResource(run, resource, force, disposals.get(identity(resource)) ?? { delete: undefined });
+    },
   }));
 }
 
@@ -802,10 +830,13 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const force = options.force ?? false;
     const resources = keeper.all();
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
-    return finish(
-      'destroy',
-      run,
-      await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run),
-    );
+    const announced = await announceDeletions(run, resources, disposals);
+    const started = new Set<string>();
+    const nodes = deletionNodes(run, resources, force, disposals, new Set(), started);
+    const result = await runGraph(nodes, concurrency, run);
+    for (const resource of announced) {
+      if (!started.has(identity(resource))) keeper.putSoon(resource);
+    }
+    return finish('destroy', run, result);
   });
 }

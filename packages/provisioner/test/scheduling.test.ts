@@ -1,12 +1,23 @@
-import { CreateChannelCommand } from '@aws-sdk/client-mediapackage';
+import {
+  CreateChannelCommand,
+  DeleteChannelCommand,
+  DescribeChannelCommand,
+  ListOriginEndpointsCommand,
+} from '@aws-sdk/client-mediapackage';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+  SSMServiceException,
+} from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
-import { createFakeCloud } from '@mlds/fixtures';
+import { createFakeCloud, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
+import { ApplyFailedError } from '../src/errors.js';
 import type { EngineEvent } from '../src/events.js';
-import { apply } from '../src/index.js';
-import { aChange, handPlan, MemoryStateStore, mockedClients, planOf, virtualTime } from './helpers.js';
+import { apply, destroy } from '../src/index.js';
+import { aChange, handPlan, MemoryStateStore, meta, mockedClients, planOf, virtualTime } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
 
 const bucket = (i: number) =>
@@ -119,5 +130,40 @@ describe('scheduling', () => {
     // Each container polled twice with the wait policy's 2 s then 3 s; the bucket's calls took 50 ms each.
     expect(Math.min(...containersDone)).toBeGreaterThanOrEqual(5000);
     expect(at('done', 'b0.bucket')).toBeLessThan(1000);
+  });
+
+  it('destroy records every delete’s intent in one write first; a delete that never started gets its entry back', async () => {
+    const { aws, mocks } = mockedClients();
+    const plan = planOf({ downstream: [{ name: 'packager', system: 'mediapackage', outputGroup: 'hls' }] });
+    const before = stateAfterApply(plan);
+    const store = new MemoryStateStore(structuredClone(before));
+    const channel = before.resources.find((resource) => resource.address === 'packager.channel');
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .resolves({ Arn: channel?.arn, Id: channel?.name, Tags: channel?.tags });
+    mocks.mediaPackage.on(ListOriginEndpointsCommand).resolves({ OriginEndpoints: [] });
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({
+      TagList: Object.entries(channel?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    });
+    mocks.ssm.on(DeleteParameterCommand).callsFake(() => {
+      expect(store.writes[0]?.resources.map((resource) => resource.status)).toEqual([
+        'deleting',
+        'deleting',
+        'deleting',
+      ]);
+      throw new SSMServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: meta(400),
+        message: 'not allowed',
+      });
+    });
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect((error as ApplyFailedError).skipped).toEqual(['packager.channel']);
+    expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand)).toHaveLength(0);
+    // The channel was never touched: recorded as it was, not as `deleting`.
+    expect(store.doc?.resources.find((resource) => resource.address === 'packager.channel')).toEqual(channel);
+    expect(store.doc?.resources.filter((resource) => resource.status === 'deleting')).toHaveLength(2);
   });
 });
