@@ -158,7 +158,11 @@ export function limitedClients(
     get: (target, property) => {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => wrap(value.apply(target, args) as SdkClientLike);
+      return (...args: unknown[]) => {
+        const client = value.apply(target, args) as SdkClientLike | PromiseLike<SdkClientLike>;
+        // A factory that loads its SDK module on first use may hand the client over as a promise.
+        return 'then' in client ? Promise.resolve(client).then(wrap) : wrap(client);
+      };
     },
   });
 }

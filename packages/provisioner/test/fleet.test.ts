@@ -169,7 +169,7 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     expect(busiest.get('mediapackage us-west-2')).toEqual({ count: 5, perSecond: 5 });
     const puts = sent.filter((request) => request.operation === 'PutParameter').map((request) => request.at);
     expect(Math.max(...puts) - Math.min(...puts)).toBeGreaterThanOrEqual(((FLEET * 3) / 3 - 1) * 1000);
-  });
+  }, 120_000);
 
   it(`${FLEET} workflows with 30% throttling converge with 0 failures surfaced`, async () => {
     const time = new SimulatedTime();
@@ -200,5 +200,5 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     await fleet.destroyAll();
     expect(fleet.events.filter((event) => event.type === 'failed')).toEqual([]);
     expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
-  });
+  }, 120_000);
 });

@@ -120,6 +120,21 @@ describe('limitedClients: every request of every client goes through the limiter
     expect(clients.s3(REGION).config).toBe(aws.s3(REGION).config);
   });
 
+  it('also wraps a client handed over as a promise (a factory that loads its SDK module on first use)', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    const asked: string[] = [];
+    const limiter = new RequestLimiter();
+    limiter.acquire = async (service, region, operation) => {
+      asked.push(`${service} ${region} ${operation}`);
+    };
+    const lazy = { s3: async (region: string) => aws.s3(region) };
+    const clients = limitedClients(lazy as unknown as typeof aws, limiter) as unknown as typeof lazy;
+    await (await clients.s3(REGION)).send(new HeadBucketCommand({ Bucket: 'b' }));
+    expect(asked).toStrictEqual(['s3 us-west-2 HeadBucket']);
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
+  });
+
   it('starts no request once the run is cancelled while it waited for its turn', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
