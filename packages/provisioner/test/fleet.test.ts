@@ -1,11 +1,13 @@
+import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { WorkflowInput } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, seedWorkflow } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
-import { apply, destroy } from '../src/index.js';
+import { apply, destroy, type StateStore } from '../src/index.js';
 import { RequestLimiter, serviceNameOf } from '../src/rate-limit.js';
-import { MemoryStateStore, planOf } from './helpers.js';
+import { MemoryStateStore, planOf, virtualTime } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
 
 // Many workflows in one process, as a fleet run executes them: every plan at once, one fake account answering
@@ -201,4 +203,96 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     expect(fleet.events.filter((event) => event.type === 'failed')).toEqual([]);
     expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
   }, 120_000);
+
+  it('a crash after any mutating call of a fleet leaves every workflow recoverable: running again converges', async () => {
+    const names = ['crash-a', 'crash-b', 'crash-c'];
+    const plans = names.map((name) => planOf(workflow(name)));
+    const inventoryShape = (cloud: FakeCloud) => {
+      const inventory = cloud.inventory();
+      return {
+        s3: inventory.s3.map((bucket) => bucket.name).sort(),
+        mediapackage: inventory.mediapackage.map((channel) => channel.id).sort(),
+        mediastore: inventory.mediastore.map((container) => container.name).sort(),
+        ssm: inventory.ssm.map((parameter) => parameter.name).sort(),
+      };
+    };
+    const applyFleet = (cloud: FakeCloud, stores: StateStore[]) => {
+      const time = virtualTime();
+      const limiter = new RequestLimiter({ clock: time.clock, sleep: time.sleep });
+      return Promise.allSettled(
+        plans.map((plan, index) =>
+          apply({
+            plan,
+            clients: cloud.clients,
+            store: stores[index] as StateStore,
+            env: ENV,
+            limiter,
+            ...time,
+          }),
+        ),
+      );
+    };
+    const reference = createFakeCloud();
+    await applyFleet(
+      reference,
+      names.map(() => new MemoryStateStore()),
+    );
+    const total = reference.mutatingCalls().filter((call) => call.outcome === 'ok').length;
+    expect(total).toBeGreaterThanOrEqual(3 * 16);
+
+    for (let n = 1; n <= total; n += 1) {
+      const cloud = createFakeCloud();
+      const files = names.map(() => new MemoryStateStore());
+      // One process for the whole fleet: it dies right after its n-th mutating call, whichever workflow made it.
+      const okMutations = () => cloud.mutatingCalls().filter((call) => call.outcome === 'ok').length;
+      const dying = files.map(
+        (file): StateStore => ({
+          lock: (command) => file.lock(command),
+          read: () => file.read(),
+          write: async (doc) => {
+            if (okMutations() >= n) throw new Error('the process is dead');
+            await file.write(doc);
+          },
+        }),
+      );
+      cloud.crashAfterMutatingCalls(n);
+      const crashed = await applyFleet(cloud, dying);
+      expect(crashed.some((result) => result.status === 'rejected')).toBe(true);
+      cloud.crashAfterMutatingCalls(undefined);
+
+      const rerun = await applyFleet(cloud, files);
+      expect({ n, rerun: rerun.map((result) => result.status) }).toEqual({
+        n,
+        rerun: ['fulfilled', 'fulfilled', 'fulfilled'],
+      });
+      expect({ n, inventory: inventoryShape(cloud) }).toEqual({ n, inventory: inventoryShape(reference) });
+      for (const file of files) {
+        expect(file.doc?.resources.map((resource) => resource.status)).toEqual(
+          Array(RESOURCES_PER_WORKFLOW).fill('created'),
+        );
+      }
+      // Each pipeline's parameter holds its channel's current ingest password, whatever the crash interrupted.
+      for (const name of names) {
+        const channel = await cloud.clients
+          .mediaPackage('us-west-2')
+          .send(new DescribeChannelCommand({ Id: `${name}-packager` }));
+        for (const pipeline of [0, 1]) {
+          const parameter = await cloud.clients
+            .ssm('us-west-2')
+            .send(
+              new GetParameterCommand({
+                Name: `/mlds/${name}/packager/password-p${pipeline}`,
+                WithDecryption: true,
+              }),
+            );
+          expect({ n, name, pipeline, value: parameter.Parameter?.Value }).toEqual({
+            n,
+            name,
+            pipeline,
+            value: channel.HlsIngest?.IngestEndpoints?.[pipeline]?.Password,
+          });
+        }
+      }
+    }
+  }, 300_000);
 });
