@@ -27,8 +27,9 @@ export const DEFAULT_RATES: Record<RateLimitedService, ServiceRate> = {
     },
   },
   ssm: {
-    // Parameter Store's standard throughput (no higher-throughput setting):
-    // https://docs.aws.amazon.com/general/latest/gr/ssm.html ("Max throughput (transactions per second)") and
+    // Parameter Store's standard (default) throughput, per account and Region, "Max throughput (transactions
+    // per second)": https://docs.aws.amazon.com/general/latest/gr/ssm.html — GetParameter 40 (shared with
+    // GetParameters and GetParametersByPath), PutParameter 3; raised by enabling higher throughput:
     // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html
     perSecond: 5, // ListTagsForResource, AddTagsToResource, DeleteParameter: none documented, conservative.
     operations: { PutParameter: 3, GetParameter: 40 },
