@@ -122,7 +122,7 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
 async function configure(rt: Runtime, target: Target): Promise<void> {
   const s3 = rt.clients.s3(target.region);
   const roleArn = mediaLiveRoleArnOf(target.properties);
-  const settled = await Promise.allSettled([
+  await allOf([
     blockPublicAccess(rt, target),
     rt.call(
       target.address,
@@ -139,6 +139,11 @@ async function configure(rt: Runtime, target: Target): Promise<void> {
     ),
     ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
   ]);
+}
+
+/** Waits for every call, then throws the first failure: nothing is left in flight when a handler returns. */
+async function allOf(calls: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
   const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -223,32 +228,37 @@ export const s3BucketHandler: KindHandler = {
 
   async adopt(rt, target, found) {
     const s3 = rt.clients.s3(target.region);
-    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent.
-    await rt.call(
-      target.address,
-      () =>
-        s3.send(
-          new PutBucketOwnershipControlsCommand({
-            Bucket: target.name,
-            OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-          }),
-        ),
-      bucketNotYetVisible,
-    );
-    if (!hasTags(found.tags, target.tags)) {
-      await rt.call(target.address, () =>
-        s3.send(
-          new PutBucketTaggingCommand({
-            Bucket: target.name,
-            Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
-          }),
-        ),
-      );
-    }
-    await configure(rt, target);
-    // With a role, configure replaced the whole policy; without one, a deny left by a forced destroy that
-    // stopped midway would still refuse every write.
-    if (!mediaLiveRoleArnOf(target.properties)) await allowWritesAgain(rt, target);
+    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent and
+    // independent of the others, so all at once.
+    await allOf([
+      rt.call(
+        target.address,
+        () =>
+          s3.send(
+            new PutBucketOwnershipControlsCommand({
+              Bucket: target.name,
+              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+            }),
+          ),
+        bucketNotYetVisible,
+      ),
+      ...(hasTags(found.tags, target.tags)
+        ? []
+        : [
+            rt.call(target.address, () =>
+              s3.send(
+                new PutBucketTaggingCommand({
+                  Bucket: target.name,
+                  Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
+                }),
+              ),
+            ),
+          ]),
+      configure(rt, target),
+      // With a role, configure replaces the whole policy; without one, a deny left by a forced destroy that
+      // stopped midway would still refuse every write.
+      ...(mediaLiveRoleArnOf(target.properties) ? [] : [allowWritesAgain(rt, target)]),
+    ]);
     return found.recorded;
   },
 
