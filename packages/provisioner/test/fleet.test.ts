@@ -277,14 +277,12 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
           .mediaPackage('us-west-2')
           .send(new DescribeChannelCommand({ Id: `${name}-packager` }));
         for (const pipeline of [0, 1]) {
-          const parameter = await cloud.clients
-            .ssm('us-west-2')
-            .send(
-              new GetParameterCommand({
-                Name: `/mlds/${name}/packager/password-p${pipeline}`,
-                WithDecryption: true,
-              }),
-            );
+          const parameter = await cloud.clients.ssm('us-west-2').send(
+            new GetParameterCommand({
+              Name: `/mlds/${name}/packager/password-p${pipeline}`,
+              WithDecryption: true,
+            }),
+          );
           expect({ n, name, pipeline, value: parameter.Parameter?.Value }).toEqual({
             n,
             name,
