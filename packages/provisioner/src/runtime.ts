@@ -188,7 +188,11 @@ export interface Runtime {
     probe: () => Promise<{ done: true; value: T } | { done: false; status: string }>,
   ): Promise<T>;
   progress(address: string, detail: string): void;
-  /** One rate limiter per key for the whole run (MediaStore's data-plane TPS limits are per account). */
+  /**
+   * One rate limiter per key for this workflow's run. Every AWS request already keeps to its service's rate
+   * through the RequestLimiter shared by the whole run (rate-limit.ts): this is for a limit AWS sets on
+   * something else than requests.
+   */
   limiter(key: string, perSecond: number): RateLimiter;
   /** A resource of this run by address (plan first, then state): how an ingest-password parameter finds its channel. */
   lookup(address: string): Target | undefined;
