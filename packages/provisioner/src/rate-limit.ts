@@ -116,6 +116,26 @@ export function serviceNameOf(serviceId: string): string {
   return name === 'mediastoredata' ? 'mediastore' : name;
 }
 
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 interface SdkClientLike {
   send(command: unknown, ...rest: unknown[]): Promise<unknown>;
   config?: { serviceId?: string; region?: string | (() => Promise<string>) };
@@ -143,8 +163,8 @@ export function limitedClients(
       const service = serviceNameOf(client.config?.serviceId ?? 'unknown');
       const send = async (command: unknown, ...rest: unknown[]) => {
         const operation = ((command as object).constructor?.name ?? '').replace(/Command$/, '');
-        await limiter.acquire(service, await regionOf(client), operation);
-        // A run cancelled while this request waited for its turn starts no new AWS call.
+        // A run cancelled while this request waits for its turn stops waiting at once and starts no AWS call.
+        await untilAborted(limiter.acquire(service, await regionOf(client), operation), signal);
         signal?.throwIfAborted();
         return client.send(command, ...rest);
       };

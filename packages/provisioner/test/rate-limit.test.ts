@@ -135,6 +135,20 @@ describe('limitedClients: every request of every client goes through the limiter
     expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
   });
 
+  it('stops waiting for its turn as soon as the run is cancelled (a long queue does not hold up Ctrl-C)', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.resolves({});
+    const controller = new AbortController();
+    const limiter = new RequestLimiter();
+    limiter.acquire = () => new Promise<void>(() => {});
+    const clients = limitedClients(aws, limiter, controller.signal);
+    const sent = clients.s3(REGION).send(new HeadBucketCommand({ Bucket: 'b' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('SIGINT'));
+    await expect(sent).rejects.toThrow('SIGINT');
+    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
+  });
+
   it('starts no request once the run is cancelled while it waited for its turn', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
