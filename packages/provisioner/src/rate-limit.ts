@@ -11,8 +11,9 @@ export interface ServiceRate {
 /**
  * The rates mlds keeps to by default, per account and Region. Where AWS documents a rate it is used as is (the
  * source beside it); where AWS documents none, the rate is a conservative 5 per second (the steady rate AWS
- * documents for its sibling media API, MediaConnect: https://docs.aws.amazon.com/mediaconnect/latest/ug/quotas.html),
- * which a workflow's handful of calls never notices and a fleet of 25 stays far under.
+ * documents for its sibling media API, MediaConnect: https://docs.aws.amazon.com/mediaconnect/latest/ug/quotas.html):
+ * one workflow's few calls rarely reach it, and a fleet waits for its turn instead of being throttled.
+ * `--rate-limit` raises any of them for an account with raised quotas.
  */
 export const DEFAULT_RATES: Record<RateLimitedService, ServiceRate> = {
   s3: {
