@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { AwsClients, EngineEvent, StateBackend, StateStore } from '@mlds/provisioner';
+import type { RateOverrides } from '@mlds/core';
+import type { AwsClients, EngineEvent, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
@@ -30,11 +31,13 @@ export interface Provisioning {
   clock: () => number;
   /** Undefined for the engine's own timer. */
   sleep: ((ms: number) => Promise<void>) | undefined;
+  /** AWS's request rates (or --rate-limit's), one instance for every workflow of the run. */
+  limiter: RequestLimiter;
 }
 
 export async function startProvisioning(
   context: CommandContext,
-  options: { profile: string | undefined; statePath: StatePath },
+  options: { profile: string | undefined; statePath: StatePath; rateLimits?: RateOverrides | undefined },
 ): Promise<Provisioning> {
   const { provisioner, backend } = await openStateBackend(options.statePath, {
     ...context,
@@ -51,6 +54,11 @@ export async function startProvisioning(
     store: backend,
     clock,
     sleep: context.sleep,
+    limiter: new provisioner.RequestLimiter({
+      clock,
+      ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+      ...(options.rateLimits === undefined ? {} : { overrides: options.rateLimits }),
+    }),
   };
 }
 
@@ -252,6 +260,7 @@ export async function runLocked(
     profile: string | undefined;
     yes: boolean;
     json: boolean;
+    rateLimits?: RateOverrides | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
@@ -264,7 +273,11 @@ export async function runLocked(
   if (nothingToDestroy || !canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
     return work({ loaded, statePath, answers, session: undefined });
   }
-  const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
+  const provisioning = await startProvisioning(context, {
+    profile: options.profile,
+    statePath,
+    rateLimits: options.rateLimits,
+  });
   const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
   try {
     await work({ loaded, statePath, answers, session: { provisioning, held } });

@@ -9,6 +9,13 @@ export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
 export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
 export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
+export {
+  parseRateLimits,
+  RATE_LIMITED_SERVICES,
+  type RateLimitedService,
+  RateLimitSyntaxError,
+  type RateOverrides,
+} from './rate-limits.js';
 export { workflowJsonSchema } from './schema.js';
 export { stateDocumentProblem } from './state.js';
 export {

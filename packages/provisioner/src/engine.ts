@@ -27,6 +27,7 @@ import { loadHandler } from './handlers/index.js';
 import type { BindingOutputs } from './handlers/medialive.js';
 import { withSecrets } from './handlers/medialive-destinations.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -41,6 +42,7 @@ import {
   type Recorded,
   type Runtime,
   SecretVault,
+  type Seen,
   type Target,
   targetOf,
 } from './runtime.js';
@@ -53,8 +55,17 @@ export interface ApplyOptions {
   store: StateStore;
   /** Where `{ env: NAME }` secrets are read (normally process.env). */
   env: Record<string, string | undefined>;
-  /** Resources worked on at once (default 4). */
+  /**
+   * At most this many resources worked on at once. Unset (the default), every resource starts as soon as what
+   * it depends on is done: the rate limiter, not a slot count, bounds the calls in flight, and a resource that
+   * waits (polling, backoff) holds nothing.
+   */
   concurrency?: number;
+  /**
+   * The AWS request rates, per service and Region, shared by every workflow of the run: pass one instance to
+   * every apply/destroy of a fleet. Without it the run gets its own, at the default rates.
+   */
+  limiter?: RequestLimiter;
   onEvent?: (event: EngineEvent) => void;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -82,8 +93,6 @@ export interface RunResult {
   channel?: DanglingDestinations;
 }
 
-const DEFAULT_CONCURRENCY = 4;
-
 function defaultSleep(signal: AbortSignal | undefined) {
   return (ms: number) =>
     new Promise<void>((resolve, reject) => {
@@ -106,12 +115,19 @@ function identity(resource: { address: string; kind: string; region: string; nam
 }
 
 /**
- * Serialises state writes: every change is written before the engine goes on. The serial counts runs that
- * changed something (Terraform's serial), so it goes up once, with the run's first write; a state without a
+ * Keeps the state document and writes it with group commit: a change is applied in memory at once and resolves
+ * once a write that contains it is done, so the engine still goes on only after its intent is on disk. One write
+ * is in flight at a time; every change made meanwhile (the completions of calls that finish together, other
+ * resources' intents) is written by the next one, together, instead of one write each. The serial counts runs
+ * that changed something (Terraform's serial), so it goes up once, with the run's first write; a state without a
  * lineage (written before lineages existed) gets one then too.
  */
 class StateKeeper {
-  private tail: Promise<void> = Promise.resolve();
+  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private writing = false;
+  /** Completions written in the background (`putSoon`, `removeSoon`), and the first of their failures. */
+  private readonly background = new Set<Promise<void>>();
+  private backgroundFailure: { error: unknown } | undefined;
   private changed = false;
 
   constructor(
@@ -155,18 +171,67 @@ class StateKeeper {
     });
   }
 
+  /**
+   * A completion: applied now, written with the next group, and awaited only by `drain` at the end of the run.
+   * What depends on the resource may start at once: its own intent is written before its first call, and every
+   * write holds the whole document, so that write records this completion too. A crash before it loses only
+   * the completion, which the next run finds by name, as it would after a crash right after the call.
+   */
+  putSoon(resource: StateResource): void {
+    this.inBackground(this.put(resource));
+  }
+
+  removeSoon(resource: { address: string; kind: string; region: string; name: string }): void {
+    this.inBackground(this.remove(resource));
+  }
+
+  /** Waits until every background write is done; throws the first that failed. */
+  async drain(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    if (this.backgroundFailure) throw this.backgroundFailure.error;
+  }
+
+  private inBackground(write: Promise<void>): void {
+    this.background.add(write);
+    write.then(
+      () => this.background.delete(write),
+      (error: unknown) => {
+        this.background.delete(write);
+        this.backgroundFailure ??= { error };
+      },
+    );
+  }
+
   private commit(change: () => void): Promise<void> {
-    const write = this.tail.then(async () => {
-      change();
+    change();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  /** Writes until nothing waits; each write settles exactly the changes made before it copied the document. */
+  private async flush(): Promise<void> {
+    this.writing = true;
+    // Changes made in this same turn of the event loop (calls that finished together, the intents of what
+    // they let start) join the first write too.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
       if (!this.changed) {
         this.changed = true;
         this.doc.serial += 1;
         this.doc.lineage ??= this.newLineage();
       }
-      await this.store.write(structuredClone(this.doc));
-    });
-    this.tail = write.catch(() => {});
-    return write;
+      try {
+        await this.store.write(structuredClone(this.doc));
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.writing = false;
   }
 }
 
@@ -220,11 +285,12 @@ function createRun(
   const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
   const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const limiters = new Map<string, RateLimiter>();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const rt: Runtime = {
-    clients: options.clients,
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
     workflow,
     env,
     timing,
@@ -267,18 +333,25 @@ interface GraphNode {
   run: () => Promise<void>;
 }
 
+/** Runs a task at once, or through a semaphore when the caller capped how many resources run at once. */
+function pool(concurrency: number | undefined): <T>(task: () => Promise<T>) => Promise<T> {
+  if (concurrency === undefined) return (task) => task();
+  const semaphore = new Semaphore(concurrency);
+  return (task) => semaphore.run(task);
+}
+
 /**
- * Runs every node once all it comes after succeeded, `concurrency` at a time. A failure stops only what depends
- * on it: every other branch runs to its end, and every failure is reported together.
+ * Runs every node as soon as all it comes after succeeded (the graph is the only wait). A failure stops only
+ * what depends on it: every other branch runs to its end, and every failure is reported together.
  */
 async function runGraph(
   nodes: GraphNode[],
-  concurrency: number,
+  concurrency: number | undefined,
   run: Run,
 ): Promise<{ failures: Failure[]; skipped: string[] }> {
   const byId = new Map(nodes.map((node) => [node.id, node]));
   assertAcyclic(nodes, byId);
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const results = new Map<string, Promise<boolean>>();
   const failures: Failure[] = [];
   const skipped: string[] = [];
@@ -298,7 +371,7 @@ async function runGraph(
       const ok = await Promise.all(before.map(start));
       const failed = before.filter((_, index) => !ok[index]).map((dependency) => dependency.address);
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
-      return semaphore.run(async () => {
+      return slot(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');
         try {
           await node.run();
@@ -447,7 +520,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     if (!read) throw new InvalidPlanError(`${change.address}: a ${change.kind} cannot be used as existing`);
     return tracked(run, target, 'read', async () => {
       const recorded = await read(rt, target);
-      await keeper.put(stateEntry(run, target, 'created', current, recorded));
+      keeper.putSoon(stateEntry(run, target, 'created', current, recorded));
       return 'read';
     });
   }
@@ -465,7 +538,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     await keeper.put(entry);
     const recorded = await handler.adopt(rt, target, found);
     if (followsNewChannel) await handler.update(rt, target, entry, ['source']);
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), recorded));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), recorded));
     return 'adopted';
   };
 
@@ -489,7 +562,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       if (outcome) return outcome;
       throw new Error(`${target.name} was reported as existing but cannot be found; run apply again`);
     }
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), created));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), created));
     return 'created';
   };
 
@@ -503,7 +576,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       }
       if (found.status === 'absent') return create();
       const recorded = await handler.update(rt, target, current, rewrites);
-      await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
+      keeper.putSoon(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
     });
   }
@@ -594,12 +667,18 @@ async function withLock<T>(
   }
 }
 
-function finish(
+async function finish(
   command: 'apply' | 'destroy',
   run: Run,
   result: { failures: Failure[]; skipped: string[] },
-): RunResult {
+): Promise<RunResult> {
+  // Every completion on disk before the run reports anything; a failed write is the run's failure.
+  const written = await run.keeper.drain().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   if (result.failures.length > 0) throw new ApplyFailedError(command, result.failures, result.skipped);
+  if (written) throw written.error;
   if (run.signal?.aborted) {
     throw new RunAbortedError(`${command} was cancelled; not started: ${result.skipped.join(', ')}`, {
       cause: run.signal.reason,
@@ -608,8 +687,11 @@ function finish(
   return { state: run.keeper.snapshot(), outcomes: run.outcomes };
 }
 
-/** `refuse`: the resource lost this workflow's tag since it was recorded; it stays, and so does its entry. */
-type Disposal = 'delete' | 'forget' | { refuse: ResourceNotOursError };
+/**
+ * `delete` carries what the pre-check read (so the delete reads nothing twice); `refuse`: the resource lost this
+ * workflow's tag since it was recorded; it stays, and so does its entry.
+ */
+type Disposal = { delete: Seen | undefined } | 'forget' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -622,12 +704,12 @@ async function prepareDeletions(
   run: Run,
   resources: StateResource[],
   force: boolean,
-  concurrency: number,
+  concurrency: number | undefined,
 ): Promise<Map<string, Disposal>> {
   const disposals = new Map<string, Disposal>();
   const blockers: Blocker[] = [];
   const failures: Failure[] = [];
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const prepare = async (resource: StateResource): Promise<Disposal> => {
     if (resource.existing) return 'forget';
     const { handler, rt } = await handlerFor(run, resource.kind);
@@ -644,17 +726,17 @@ async function prepareDeletions(
       run.rt.progress(resource.address, `${resource.name} exists without this workflow's tag: left in place`);
       return 'forget';
     }
-    if (force) return 'delete';
-    const inspection = await handler.inspect(rt, resource);
+    if (force) return { delete: { found } };
+    const inspection = await handler.inspect(rt, resource, found);
     if (inspection.gone) return 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
-    return 'delete';
+    return { delete: { found, ...(inspection.learned ? { learned: inspection.learned } : {}) } };
   };
   await Promise.all(
     resources.map((resource) =>
-      semaphore.run(async () => {
+      slot(async () => {
         try {
           disposals.set(identity(resource), await prepare(resource));
         } catch (error) {
@@ -684,19 +766,24 @@ async function deleteResource(
 ): Promise<void> {
   const { keeper } = run;
   if (disposal === 'forget') {
-    await keeper.remove(resource);
+    keeper.removeSoon(resource);
     return keep(run, resource, 'forgotten', 'forget');
   }
-  if (typeof disposal === 'object') {
+  if ('refuse' in disposal) {
+    const { refuse } = disposal;
     return tracked(run, resource, 'delete', async () => {
-      throw disposal.refuse;
+      throw refuse;
     });
   }
+  const seen = disposal.delete;
   await tracked(run, resource, 'delete', async () => {
-    await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
+    // destroy announced it already (announceDeletions); apply's deletions are recorded here.
+    if (keeper.get(resource)?.status !== 'deleting') {
+      await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
+    }
     const { handler, rt } = await handlerFor(run, resource.kind);
-    const result = await handler.delete(rt, resource, { force });
-    await keeper.remove(resource);
+    const result = await handler.delete(rt, resource, { force, ...(seen ? { seen } : {}) });
+    keeper.removeSoon(resource);
     return result === 'left' ? 'forgotten' : 'deleted';
   });
 }
@@ -713,6 +800,28 @@ function channelsIn(group: StateResource, resources: StateResource[]): StateReso
 }
 
 /**
+ * Records the intent of every delete destroy is about to make in one write, before the first: a resource whose
+ * dependents are deleted first then starts without a write of its own on the critical path. Returns the entries
+ * as they were, for those whose delete never starts (what they wait for failed, or the run was cancelled) to
+ * get them back.
+ */
+async function announceDeletions(
+  run: Run,
+  resources: StateResource[],
+  disposals: Map<string, Disposal>,
+): Promise<StateResource[]> {
+  const announced = resources.filter((resource) => {
+    const disposal = disposals.get(identity(resource));
+    return typeof disposal === 'object' && 'delete' in disposal;
+  });
+  const at = new Date(run.clock()).toISOString();
+  await Promise.all(
+    announced.map((resource) => run.keeper.put({ ...resource, status: 'deleting', updatedAt: at })),
+  );
+  return announced;
+}
+
+/**
  * Deletes in reverse dependency order: a resource waits for everything that depends on it, and a replaced
  * resource's old entry waits until its successor exists (`creates` holds the addresses apply creates).
  */
@@ -722,6 +831,7 @@ function deletionNodes(
   force: boolean,
   disposals: Map<string, Disposal>,
   creates: Set<string> = new Set(),
+  started: Set<string> = new Set(),
 ): GraphNode[] {
   const dependents = new Map<string, string[]>();
   for (const resource of resources) {
@@ -738,7 +848,10 @@ function deletionNodes(
       ...channelsIn(resource, resources).map((channel) => `-${identity(channel)}`),
       ...(creates.has(resource.address) ? [`+${resource.address}`] : []),
     ],
-    run: () => deleteResource(run, resource, force, disposals.get(identity(resource)) ?? 'delete'),
+    run: () => {
+      started.add(identity(resource));
+      return deleteResource(run, resource, force, disposals.get(identity(resource)) ?? { delete: undefined });
+    },
   }));
 }
 
@@ -773,7 +886,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, plan.workflow, options.env, keeper, lookup, vault);
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
 
     // The channel is read and checked before any change to anything; its stream keys stay in memory.
     const channel = kept.find((change) => change.kind === 'medialive-channel');
@@ -860,7 +973,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, doc.workflow, {}, keeper, lookup, new SecretVault());
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
     const force = options.force ?? false;
     const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
     const resources = keeper.all().filter((resource) => resource !== binding);
@@ -872,10 +985,16 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
         ? await teardown.channelBeforeDestroy(bindingRt, binding, resources, force)
         : undefined;
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
-    const result = await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run);
+    const announced = await announceDeletions(run, resources, disposals);
+    const started = new Set<string>();
+    const nodes = deletionNodes(run, resources, force, disposals, new Set(), started);
+    const result = await runGraph(nodes, concurrency, run);
+    for (const resource of announced) {
+      if (!started.has(identity(resource))) keeper.putSoon(resource);
+    }
     if (!binding || !teardown || result.failures.length > 0) return finish('destroy', run, result);
     const channel = teardown.danglingDestinations(bindingRt, run.outcomes, binding, resources, described);
     await keeper.remove(binding);
-    return { ...finish('destroy', run, result), channel };
+    return { ...(await finish('destroy', run, result)), channel };
   });
 }

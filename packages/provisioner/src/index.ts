@@ -41,6 +41,12 @@ export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './even
 export { mediaStoreIngestUrl } from './mediastore-url.js';
 export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';
 export {
+  DEFAULT_RATES,
+  RequestLimiter,
+  type RequestLimiterOptions,
+  type ServiceRate,
+} from './rate-limit.js';
+export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
   type ModelledRetryable,

@@ -56,7 +56,23 @@ export type Found =
   | { status: 'foreign'; reason?: string }
   | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
 
-export type Inspection = { gone: true } | { gone: false; blocker?: string };
+export type OursFound = Extract<Found, { status: 'ours' }>;
+
+/**
+ * What destroy's pre-check read about a resource beyond `find`, handed to its delete so nothing is read twice.
+ * One variant per kind that has something to hand on.
+ */
+export type Learned =
+  | { kind: 'mediapackage-channel'; originEndpointIds: string[] }
+  | { kind: 'mediastore-container'; endpoint: string | undefined };
+
+export type Inspection = { gone: true } | { gone: false; blocker?: string; learned?: Learned };
+
+/** What destroy already knows when it deletes: the resource as `find` saw it, and what `inspect` learned. */
+export interface Seen {
+  found: OursFound;
+  learned?: Learned;
+}
 
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {
@@ -72,14 +88,19 @@ export interface KindHandler {
   update(rt: Runtime, target: Target, current: StateResource, changes: string[]): Promise<Recorded>;
   /** Reads a resource mlds uses but does not own (`existing: true`). */
   read?(rt: Runtime, target: Target): Promise<Recorded>;
-  /** What would stop a delete without --force. Read-only. */
-  inspect(rt: Runtime, resource: StateResource): Promise<Inspection>;
+  /** What would stop a delete without --force. Read-only. `found`: what `find` just saw (not read again). */
+  inspect(rt: Runtime, resource: StateResource, found?: OursFound): Promise<Inspection>;
   /**
-   * Deletes it and waits until it is gone; an already missing resource is fine. `'left'`: not deleted on
-   * purpose, and no longer this workflow's to track (a channel group that holds channels mlds does not manage).
+   * Deletes it and waits until it is gone; an already missing resource is fine. `seen`: what destroy's
+   * pre-check read, so the delete does not read it again. `'left'`: not deleted on purpose, and no longer this
+   * workflow's to track (a channel group that holds channels mlds does not manage).
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: every other handler's delete resolves to nothing.
-  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void | 'left'>;
+  delete(
+    rt: Runtime,
+    resource: StateResource,
+    options: { force: boolean; seen?: Seen },
+    // biome-ignore lint/suspicious/noConfusingVoidType: every other handler's delete resolves to nothing.
+  ): Promise<void | 'left'>;
 }
 
 /**
@@ -184,7 +205,11 @@ export interface Runtime {
     probe: () => Promise<{ done: true; value: T } | { done: false; status: string }>,
   ): Promise<T>;
   progress(address: string, detail: string): void;
-  /** One rate limiter per key for the whole run (MediaStore's data-plane TPS limits are per account). */
+  /**
+   * One rate limiter per key for this workflow's run. Every AWS request already keeps to its service's rate
+   * through the RequestLimiter shared by the whole run (rate-limit.ts): this is for a limit AWS sets on
+   * something else than requests.
+   */
   limiter(key: string, perSecond: number): RateLimiter;
   /** A resource of this run by address (plan first, then state): how an ingest-password parameter finds its channel. */
   lookup(address: string): Target | undefined;

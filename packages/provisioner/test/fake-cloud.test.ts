@@ -353,7 +353,7 @@ describe('against the fake cloud', () => {
         inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
       });
     }
-  });
+  }, 120_000);
 
   it('destroy converges too after a crash in the middle of it', async () => {
     const clean = createFakeCloud(instant);
@@ -387,7 +387,7 @@ describe('against the fake cloud', () => {
       });
       expect((await file.read())?.resources).toEqual([]);
     }
-  });
+  }, 120_000);
 
   it.each([1, 2, 3])(
     'apply and destroy converge with 30 percent throttling and 10 percent transient failures (seed %i)',

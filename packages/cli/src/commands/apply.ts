@@ -3,6 +3,7 @@ import {
   FORMAT_VERSION,
   type OutputDestination,
   type Plan,
+  type RateOverrides,
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
@@ -17,6 +18,7 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -43,6 +45,8 @@ export interface ApplyOptions {
   /** `--restart-channel`: this once, a RUNNING bound channel is stopped, updated and started (whenRunning: restart). */
   restartChannel: boolean;
   json: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits?: RateOverrides | undefined;
 }
 
 /** What `apply --json` prints: the only thing on stdout, once the run is over. */
@@ -150,7 +154,7 @@ async function applyPrepared(
   if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
@@ -161,6 +165,7 @@ async function applyPrepared(
       clients,
       store,
       env: { ...context.env },
+      limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
       onEvent: (event) => {
@@ -278,6 +283,7 @@ export const command: Command<ApplyOptions> = {
       description:
         'If the bound channel is RUNNING and its destinations change: stop it, update it, start it (an outage)',
     },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
@@ -310,6 +316,7 @@ export const command: Command<ApplyOptions> = {
     yes: args.values.yes === true,
     restartChannel: args.values['restart-channel'] === true,
     json: args.common.json,
+    rateLimits: rateLimitsOf(args),
   }),
   run: apply,
 };

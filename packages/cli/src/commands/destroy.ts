@@ -1,6 +1,7 @@
 import {
   FORMAT_VERSION,
   planTeardown,
+  type RateOverrides,
   type ResourceChange,
   type StateDocument,
   type StateResource,
@@ -21,6 +22,7 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
 import { resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
@@ -41,6 +43,8 @@ export interface DestroyOptions {
   /** `--force`: empty buckets and containers and delete origin endpoints instead of refusing. */
   force: boolean;
   json: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits?: RateOverrides | undefined;
 }
 
 /** What `destroy --json` prints: the only thing on stdout. */
@@ -116,7 +120,7 @@ async function destroyPrepared(
   if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
   if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
   const results = new ResultCollector(order);
   const progress = options.json ? undefined : progressOf(context, clock);
@@ -126,6 +130,7 @@ async function destroyPrepared(
       clients,
       store,
       force: options.force,
+      limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
       onEvent: (event) => {
@@ -261,6 +266,7 @@ export const command: Command<DestroyOptions> = {
       type: 'boolean',
       description: 'Empty buckets and containers and delete origin endpoints instead of refusing',
     },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds destroy curling-live.yaml', explanation: 'Show what goes, ask, delete' },
@@ -276,6 +282,7 @@ export const command: Command<DestroyOptions> = {
     yes: args.values.yes === true,
     force: args.values.force === true,
     json: args.common.json,
+    rateLimits: rateLimitsOf(args),
   }),
   run: destroy,
 };

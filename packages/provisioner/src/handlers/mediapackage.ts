@@ -96,6 +96,10 @@ async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Prom
   return ids;
 }
 
+function blockedBy(endpoints: string[]): string {
+  return `the channel has ${endpoints.length} origin endpoint(s)`;
+}
+
 export const mediaPackageChannelHandler: KindHandler = {
   retryable: [mediaPackageRetryable],
   async find(rt, target): Promise<Found> {
@@ -180,32 +184,39 @@ export const mediaPackageChannelHandler: KindHandler = {
     };
   },
 
-  async inspect(rt, resource) {
-    if (!(await describe(rt, resource))) return { gone: true };
-    const endpoints = await listOriginEndpointIds(rt, resource);
-    return endpoints.length > 0
-      ? { gone: false, blocker: `the channel has ${endpoints.length} origin endpoint(s)` }
-      : { gone: false };
-  },
-
-  async delete(rt, resource, { force }) {
-    const client = await rt.clients.mediaPackage(resource.region);
+  async inspect(rt, resource, found) {
+    // `find` has just described it: only the origin endpoints are new.
+    if (!found && !(await describe(rt, resource))) return { gone: true };
     let endpoints: string[];
     try {
       endpoints = await listOriginEndpointIds(rt, resource);
     } catch (error) {
-      if (error instanceof NotFoundException) return;
+      if (error instanceof NotFoundException) return { gone: true };
       throw error;
     }
-    if (endpoints.length > 0 && !force) {
-      throw new NotEmptyError([
-        {
-          address: resource.address,
-          name: resource.name,
-          reason: `the channel has ${endpoints.length} origin endpoint(s)`,
-        },
-      ]);
+    const learned = { kind: 'mediapackage-channel' as const, originEndpointIds: endpoints };
+    return endpoints.length > 0
+      ? { gone: false, blocker: blockedBy(endpoints), learned }
+      : { gone: false, learned };
+  },
+
+  async delete(rt, resource, { force, seen }) {
+    const client = await rt.clients.mediaPackage(resource.region);
+    const notEmpty = (endpoints: string[]) =>
+      new NotEmptyError([{ address: resource.address, name: resource.name, reason: blockedBy(endpoints) }]);
+    let endpoints: string[];
+    const learned = seen?.learned?.kind === 'mediapackage-channel' ? seen.learned : undefined;
+    if (learned) {
+      endpoints = learned.originEndpointIds;
+    } else {
+      try {
+        endpoints = await listOriginEndpointIds(rt, resource);
+      } catch (error) {
+        if (error instanceof NotFoundException) return;
+        throw error;
+      }
     }
+    if (endpoints.length > 0 && !force) throw notEmpty(endpoints);
     await forEachLimit(endpoints, 2, async (id) => {
       try {
         await rt.call(resource.address, () => client.send(new DeleteOriginEndpointCommand({ Id: id })));
@@ -226,6 +237,11 @@ export const mediaPackageChannelHandler: KindHandler = {
       );
     } catch (error) {
       if (error instanceof NotFoundException) return;
+      // The pre-check's list is a moment old: an endpoint added since refuses the delete; say so plainly.
+      if (learned && !force && error instanceof UnprocessableEntityException) {
+        const now = await listOriginEndpointIds(rt, resource);
+        if (now.length > 0) throw notEmpty(now);
+      }
       throw error;
     }
     // DeleteChannel answers 202: the deletion runs on.

@@ -45,9 +45,8 @@ const mediaStoreRetryable: ModelledRetryable = {
 };
 const mediaStoreDataRetryable: ModelledRetryable = { throttled: [], transient: [DataInternalServerError] };
 
-/** MediaStore's documented data-plane limits, per second. */
-export const LIST_ITEMS_TPS = 5;
-export const DELETE_OBJECT_TPS = 100;
+// MediaStore's documented data-plane limits (ListItems 5, DeleteObject 100 per second) are kept by the run's
+// shared limiter (rate-limit.ts), which every request passes.
 const DELETES_IN_FLIGHT = 10;
 
 export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
@@ -81,6 +80,11 @@ function recordedOf(container: Container): Recorded {
       ? { outputs: { endpoint: container.Endpoint, ingestUrl: mediaStoreIngestUrl(container.Endpoint) } }
       : {}),
   };
+}
+
+function endpointOf(recorded: Recorded): string | undefined {
+  const endpoint = recorded.outputs?.endpoint;
+  return typeof endpoint === 'string' ? endpoint : undefined;
 }
 
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
@@ -194,26 +198,35 @@ export const mediaStoreContainerHandler: KindHandler = {
     return recordedOf(container);
   },
 
-  async inspect(rt, resource) {
-    const container = await describe(rt, resource);
-    if (!container) return { gone: true };
-    if (!container.Endpoint) return { gone: false };
-    const data = await rt.clients.mediaStoreData(container.Endpoint, resource.region);
-    const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
-    const page = await rt.call(resource.address, async () => {
-      await listLimiter.acquire();
-      return data.send(new ListItemsCommand({ MaxResults: 1 }));
-    });
+  async inspect(rt, resource, found) {
+    // `find` has just described it: its endpoint is in what it recorded.
+    let endpoint: string | undefined;
+    if (found) endpoint = endpointOf(found.recorded);
+    else {
+      const container = await describe(rt, resource);
+      if (!container) return { gone: true };
+      endpoint = container.Endpoint;
+    }
+    const learned = { kind: 'mediastore-container' as const, endpoint };
+    if (!endpoint) return { gone: false, learned };
+    const data = await rt.clients.mediaStoreData(endpoint, resource.region);
+    const page = await rt.call(resource.address, () => data.send(new ListItemsCommand({ MaxResults: 1 })));
     return (page.Items?.length ?? 0) > 0
-      ? { gone: false, blocker: 'the container holds objects' }
-      : { gone: false };
+      ? { gone: false, blocker: 'the container holds objects', learned }
+      : { gone: false, learned };
   },
 
-  async delete(rt, resource, { force }) {
+  async delete(rt, resource, { force, seen }) {
     const client = await rt.clients.mediaStore(resource.region);
-    const container = await describe(rt, resource);
-    if (!container) return;
-    if (force && container.Endpoint) await emptyContainer(rt, resource, container.Endpoint);
+    let endpoint: string | undefined;
+    if (seen?.learned?.kind === 'mediastore-container') endpoint = seen.learned.endpoint;
+    else if (seen) endpoint = endpointOf(seen.found.recorded);
+    else {
+      const container = await describe(rt, resource);
+      if (!container) return;
+      endpoint = container.Endpoint;
+    }
+    if (force && endpoint) await emptyContainer(rt, resource, endpoint);
     // Answered while the container is still CREATING, or while deleted objects are still counted.
     const stillInUse = (error: unknown) =>
       error instanceof ContainerInUseException ? 'not yet deletable (ContainerInUseException)' : undefined;
@@ -237,8 +250,6 @@ export const mediaStoreContainerHandler: KindHandler = {
 /** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
 async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
   const data = await rt.clients.mediaStoreData(endpoint, resource.region);
-  const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
-  const deleteLimiter = rt.limiter(`mediastore-data/DeleteObject/${resource.region}`, DELETE_OBJECT_TPS);
   let deleted = 0;
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
@@ -248,15 +259,14 @@ async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: st
       const token = nextToken;
       let page: ListItemsCommandOutput;
       try {
-        page = await rt.call(resource.address, async () => {
-          await listLimiter.acquire();
-          return data.send(
+        page = await rt.call(resource.address, () =>
+          data.send(
             new ListItemsCommand({
               ...(path === '' ? {} : { Path: path }),
               ...(token === undefined ? {} : { NextToken: token }),
             }),
-          );
-        });
+          ),
+        );
       } catch (error) {
         if (error instanceof DataContainerNotFoundException) return;
         throw error;
@@ -268,10 +278,7 @@ async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: st
       await forEachLimit(objects, DELETES_IN_FLIGHT, async (item) => {
         const objectPath = joinPath(path, item.Name ?? '');
         try {
-          await rt.call(resource.address, async () => {
-            await deleteLimiter.acquire();
-            return data.send(new DeleteObjectCommand({ Path: objectPath }));
-          });
+          await rt.call(resource.address, () => data.send(new DeleteObjectCommand({ Path: objectPath })));
           deleted++;
         } catch (error) {
           if (!(error instanceof ObjectNotFoundException)) throw error;

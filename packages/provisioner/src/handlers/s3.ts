@@ -114,8 +114,41 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
   );
 }
 
-/** Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent. */
+/**
+ * Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent and independent of the
+ * others (each needs only the bucket), so they run at once. Every one is settled before this returns, so no
+ * call is still in flight when the engine records the outcome; the first failure is the one reported.
+ */
 async function configure(rt: Runtime, target: Target): Promise<void> {
+  const s3 = await rt.clients.s3(target.region);
+  const roleArn = mediaLiveRoleArnOf(target.properties);
+  await allOf([
+    blockPublicAccess(rt, target),
+    rt.call(
+      target.address,
+      () =>
+        s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: target.name,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+        ),
+      bucketNotYetVisible,
+    ),
+    ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
+  ]);
+}
+
+/** Waits for every call, then throws the first failure: nothing is left in flight when a handler returns. */
+async function allOf(calls: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function blockPublicAccess(rt: Runtime, target: Target): Promise<void> {
   const s3 = await rt.clients.s3(target.region);
   await rt.call(
     target.address,
@@ -133,21 +166,6 @@ async function configure(rt: Runtime, target: Target): Promise<void> {
       ),
     bucketNotYetVisible,
   );
-  await rt.call(
-    target.address,
-    () =>
-      s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: target.name,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-          },
-        }),
-      ),
-    bucketNotYetVisible,
-  );
-  const roleArn = mediaLiveRoleArnOf(target.properties);
-  if (roleArn) await putRolePolicy(rt, target, roleArn);
 }
 
 export const s3BucketHandler: KindHandler = {
@@ -212,32 +230,37 @@ export const s3BucketHandler: KindHandler = {
 
   async adopt(rt, target, found) {
     const s3 = await rt.clients.s3(target.region);
-    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent.
-    await rt.call(
-      target.address,
-      () =>
-        s3.send(
-          new PutBucketOwnershipControlsCommand({
-            Bucket: target.name,
-            OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-          }),
-        ),
-      bucketNotYetVisible,
-    );
-    if (!hasTags(found.tags, target.tags)) {
-      await rt.call(target.address, () =>
-        s3.send(
-          new PutBucketTaggingCommand({
-            Bucket: target.name,
-            Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
-          }),
-        ),
-      );
-    }
-    await configure(rt, target);
-    // With a role, configure replaced the whole policy; without one, a deny left by a forced destroy that
-    // stopped midway would still refuse every write.
-    if (!mediaLiveRoleArnOf(target.properties)) await allowWritesAgain(rt, target);
+    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent and
+    // independent of the others, so all at once.
+    await allOf([
+      rt.call(
+        target.address,
+        () =>
+          s3.send(
+            new PutBucketOwnershipControlsCommand({
+              Bucket: target.name,
+              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+            }),
+          ),
+        bucketNotYetVisible,
+      ),
+      ...(hasTags(found.tags, target.tags)
+        ? []
+        : [
+            rt.call(target.address, () =>
+              s3.send(
+                new PutBucketTaggingCommand({
+                  Bucket: target.name,
+                  Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
+                }),
+              ),
+            ),
+          ]),
+      configure(rt, target),
+      // With a role, configure replaces the whole policy; without one, a deny left by a forced destroy that
+      // stopped midway would still refuse every write.
+      ...(mediaLiveRoleArnOf(target.properties) ? [] : [allowWritesAgain(rt, target)]),
+    ]);
     return found.recorded;
   },
 
