@@ -191,11 +191,17 @@ describe('plan --out', () => {
     expect(fake.calls()).toStrictEqual([]);
   });
 
-  it("records the state's serial and lineage (when it has one)", async () => {
+  it("records the state's serial and lineage (null for a state written before states had one)", async () => {
     expect((await mlds(['apply', 'tonight.yaml', '--yes'])).code).toBe(0);
-    const { serial } = readState();
+    const { serial, lineage } = readState();
+    expect(lineage).toMatch(/^[0-9a-f-]{36}$/);
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'a.plan'])).code).toBe(0);
-    expect(readPlanFile('a.plan').state).toStrictEqual({ path: join(cwd, STATE), lineage: null, serial });
+    expect(readPlanFile('a.plan').state).toStrictEqual({ path: join(cwd, STATE), lineage, serial });
+    editState((state) => {
+      delete state.lineage;
+    });
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'old.plan'])).code).toBe(0);
+    expect(readPlanFile('old.plan').state).toStrictEqual({ path: join(cwd, STATE), lineage: null, serial });
     editState((state) => {
       state.lineage = '5f0c6d1e-lineage';
     });
@@ -389,10 +395,13 @@ describe('apply <planfile> refuses a stale plan: exit 1, no AWS call, the state 
 
   it('the state was replaced by another one with the same serial (lineage differs)', async () => {
     await appliedThenPlanned();
+    const planned = readState().lineage;
     editState((state) => {
       state.lineage = 'another-lineage';
     });
-    await expectRefused(`the state ${STATE} is another state (lineage another-lineage, the plan's none)`);
+    await expectRefused(
+      `the state ${STATE} is another state (lineage another-lineage, the plan's ${planned})`,
+    );
   });
 
   it('a state created since a plan made without one', async () => {
