@@ -2,6 +2,7 @@
 // internal (the decision steps, resource naming, the diff) and may change without notice.
 
 export { PlanInputError } from './decide.js';
+export type { Observation, ObservedSettings } from './drift.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
@@ -13,6 +14,7 @@ export { stateDocumentProblem } from './state.js';
 // The data model: the workflow file, the plan, the state.
 export {
   type Action,
+  type ChangeDrift,
   type ChannelClass,
   type Delivery,
   type Diagnostic,

@@ -1,6 +1,7 @@
 import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
+import type { Observation } from './drift.js';
 import { desiredResources } from './resources.js';
 import {
   type Diagnostic,
@@ -16,6 +17,8 @@ export interface PlanOptions {
   state?: StateDocument;
   /** Validation's diagnostics (warnings, infos), put first in the plan's; the planner adds those about the state. */
   diagnostics?: Diagnostic[];
+  /** What a refresh read in AWS for the state's resources (`plan --refresh`, `apply`): drift becomes changes. */
+  observations?: Observation[];
 }
 
 /**
@@ -32,6 +35,9 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     outputGroups: decideOutputGroups(workflow),
     resources: diffResources(desiredResources(workflow), options.state, {
       referenced: referencedResources(workflow),
+      ...(options.observations === undefined
+        ? {}
+        : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
     }),
     destinations: planDestinations(workflow),
     diagnostics: [

@@ -206,11 +206,19 @@ export interface ResourceSpec {
   dependsOn: string[];
 }
 
-export type ResourceChange =
+export type ResourceChange = (
   | ({ action: 'create' } & ResourceSpec)
   | ({ action: 'update'; changes: string[] } & ResourceSpec)
   | ({ action: 'noop' } & ResourceSpec)
-  | ({ action: 'delete' } & ResourceSpec);
+  | ({ action: 'delete' } & ResourceSpec)
+) &
+  ChangeDrift;
+
+/** Set by a refreshed plan (`plan --refresh`, `apply`) only. */
+export interface ChangeDrift {
+  /** What AWS has that differs from the state, one sentence each: why a recorded resource is created or updated. */
+  drift?: string[];
+}
 
 export interface Plan {
   formatVersion: typeof FORMAT_VERSION;
