@@ -389,7 +389,8 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   const changes = change.action === 'update' ? change.changes : [];
   const rewrites = followsNewChannel && !changes.includes('source') ? [...changes, 'source'] : changes;
 
-  if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel)
+  // A refreshed plan's `create` of a recorded resource (`drift`: deleted outside mlds) is not kept.
+  if (current?.status === 'created' && change.action !== 'update' && !change.drift && !followsNewChannel)
     return keep(run, target, 'unchanged', 'keep');
 
   if (target.existing) {
@@ -439,7 +440,8 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   };
 
   if (current?.status === 'created') {
-    return tracked(run, target, 'update', async () => {
+    const recreate = change.action === 'create';
+    return tracked(run, target, recreate ? 'create' : 'update', async () => {
       // Since it was recorded, someone may have deleted it or taken it over (removed our tag): an update
       // must neither re-tag nor open to the MediaLive role what is no longer this workflow's.
       const found = await handler.find(rt, target);
@@ -447,6 +449,8 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
         throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
       }
       if (found.status === 'absent') return create();
+      // Planned as deleted outside mlds, yet there again with our tag: made whole as a crashed run's would be.
+      if (recreate) return (await adoptOrRefuse(found)) ?? create();
       const recorded = await handler.update(rt, target, current, rewrites);
       await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
@@ -532,7 +536,7 @@ function finish(
 }
 
 /** `refuse`: the resource lost this workflow's tag since it was recorded; it stays, and so does its entry. */
-type Disposal = 'delete' | 'forget' | { refuse: ResourceNotOursError };
+type Disposal = 'delete' | 'forget' | 'gone' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -557,7 +561,8 @@ async function prepareDeletions(
     // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
     // this workflow's tag now.
     const found = await handler.find(run.rt, targetOf(resource));
-    if (found.status === 'absent') return 'forget';
+    // Recorded as made, now missing: deleted outside mlds, which destroy says as such.
+    if (found.status === 'absent') return resource.status === 'created' ? 'gone' : 'forget';
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
         const reason = found.reason ?? 'its tags changed after mlds created it';
@@ -569,7 +574,7 @@ async function prepareDeletions(
     }
     if (force) return 'delete';
     const inspection = await handler.inspect(run.rt, resource);
-    if (inspection.gone) return 'forget';
+    if (inspection.gone) return resource.status === 'created' ? 'gone' : 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
@@ -606,9 +611,9 @@ async function deleteResource(
   disposal: Disposal,
 ): Promise<void> {
   const { rt, keeper } = run;
-  if (disposal === 'forget') {
+  if (disposal === 'forget' || disposal === 'gone') {
     await keeper.remove(resource);
-    return keep(run, resource, 'forgotten', 'forget');
+    return keep(run, resource, disposal === 'gone' ? 'gone' : 'forgotten', 'forget');
   }
   if (typeof disposal === 'object') {
     return tracked(run, resource, 'delete', async () => {

@@ -177,3 +177,14 @@ export class WaitTimeoutError extends Error {
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';
 }
+
+/** A refresh could not read some recorded resources; nothing was changed. Texts are redacted. */
+export class RefreshFailedError extends Error {
+  override readonly name = 'RefreshFailedError';
+  constructor(readonly failures: Failure[]) {
+    const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`).join('\n');
+    super(`refresh could not read ${failures.length} resource(s); nothing was changed:\n${lines}`, {
+      cause: failures[0]?.cause,
+    });
+  }
+}

@@ -12,6 +12,7 @@ export {
   type LockInfo,
   MissingEnvironmentError,
   NotEmptyError,
+  RefreshFailedError,
   ResourceNotOursError,
   RunAbortedError,
   StateCorruptError,
@@ -21,6 +22,7 @@ export {
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 export { mediaStoreIngestUrl } from './handlers/mediastore.js';
+export { type RefreshOptions, refresh } from './refresh.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,

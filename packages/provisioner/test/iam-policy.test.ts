@@ -6,7 +6,14 @@ import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mld
 import { createFakeCloud, exampleNames, type FakeCloud, type FakeService, readExample } from '@mlds/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
-import { apply, destroy, FileStateStore, NotEmptyError, rotateIngestCredentials } from '../src/index.js';
+import {
+  apply,
+  destroy,
+  FileStateStore,
+  NotEmptyError,
+  refresh,
+  rotateIngestCredentials,
+} from '../src/index.js';
 import { planOf, virtualTime } from './helpers.js';
 
 // docs/iam-policy.json is checked against what the provisioner really sends: every example workflow that creates
@@ -98,6 +105,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   's3 PutPublicAccessBlockCommand': (call) => only('s3:PutBucketPublicAccessBlock', bucketArn(call)),
   's3 PutBucketEncryptionCommand': (call) => only('s3:PutEncryptionConfiguration', bucketArn(call)),
   's3 GetBucketPolicyCommand': (call) => only('s3:GetBucketPolicy', bucketArn(call)),
+  's3 GetPublicAccessBlockCommand': (call) => only('s3:GetBucketPublicAccessBlock', bucketArn(call)),
+  's3 GetBucketEncryptionCommand': (call) => only('s3:GetEncryptionConfiguration', bucketArn(call)),
   's3 PutBucketPolicyCommand': (call) => only('s3:PutBucketPolicy', bucketArn(call)),
   's3 DeleteBucketPolicyCommand': (call) => only('s3:DeleteBucketPolicy', bucketArn(call)),
   's3 ListObjectVersionsCommand': (call) => only('s3:ListBucketVersions', bucketArn(call)),
@@ -125,6 +134,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
     only('mediastore:ListTagsForResource', text(call.input.Resource)),
   'mediastore TagResourceCommand': (call) => only('mediastore:TagResource', text(call.input.Resource)),
   'mediastore UntagResourceCommand': (call) => only('mediastore:UntagResource', text(call.input.Resource)),
+  'mediastore GetContainerPolicyCommand': (call) =>
+    only('mediastore:GetContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore PutContainerPolicyCommand': (call) =>
     only('mediastore:PutContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore DeleteContainerPolicyCommand': (call) =>
@@ -145,6 +156,9 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
       ? only('ssm:AddTagsToResource', parameterArn(call, call.input.Name))
       : []),
   ],
+  // SecureString with the AWS managed key aws/ssm: its key policy lets SSM decrypt for the account's
+  // principals, so kms:Decrypt is not needed in the identity policy (a customer managed key would need it).
+  'ssm GetParameterCommand': (call) => only('ssm:GetParameter', parameterArn(call, call.input.Name)),
   'ssm ListTagsForResourceCommand': (call) =>
     only('ssm:ListTagsForResource', parameterArn(call, call.input.ResourceId)),
   'ssm AddTagsToResourceCommand': (call) =>
@@ -401,6 +415,16 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   ).toEqual(['archive.bucket[1]', 'packager.channel', 'store.container[1]', 'web.password']);
   learnEndpoints(cloud);
 
+  // Refresh reads every kind (a password compared with its parameter included).
+  if (first.state === undefined) throw new Error('apply recorded no state');
+  const observations = await refresh({
+    state: first.state,
+    clients,
+    env: { WEB_PASSWORD: 'web-password-one' },
+    ...virtualTime(),
+  });
+  expect(observations).toHaveLength(first.state.resources.length);
+
   const rotation = await rotateIngestCredentials({
     workflow: 'curling-live',
     downstream: 'packager',
@@ -525,6 +549,7 @@ describe('docs/iam-policy.json', () => {
       expect(new Set(denied(policy, requirements).map((r) => r.action))).toEqual(
         new Set([
           'ssm:PutParameter',
+          'ssm:GetParameter',
           'ssm:AddTagsToResource',
           'ssm:RemoveTagsFromResource',
           'ssm:ListTagsForResource',
@@ -544,9 +569,9 @@ describe('docs/iam-policy.json', () => {
     it('reports an action granted but never needed, and one granted where its resources never match', () => {
       const extra = withStatement(readPolicy(), 'SsmParametersUnderMlds', (s) => ({
         ...s,
-        Action: [...listOf(s.Action), 'ssm:GetParameter'],
+        Action: [...listOf(s.Action), 'ssm:GetParameters'],
       }));
-      expect(unused(extra, requirements)).toEqual(['SsmParametersUnderMlds ssm:GetParameter']);
+      expect(unused(extra, requirements)).toEqual(['SsmParametersUnderMlds ssm:GetParameters']);
       const misplaced = withStatement(readPolicy(), 'MediaPackageChannels', (s) => ({
         ...s,
         Action: [...listOf(s.Action), 'ssm:DeleteParameter'],

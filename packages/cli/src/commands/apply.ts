@@ -8,7 +8,7 @@ import {
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
+import { CancelledError, OperationFailedError, type ResourceFailure, UsageError } from '../errors.js';
 import {
   missingSecretsError,
   type PreparedRun,
@@ -17,6 +17,7 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { refreshRecorded } from '../refresh.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -24,7 +25,7 @@ import { type ResourceResult, renderApplySummary, renderDestinations, tally } fr
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateFile, type StatePath } from '../state-file.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type OptionValue, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
   /**
@@ -41,6 +42,8 @@ export interface ApplyOptions {
   /** `--yes`: apply without asking. */
   yes: boolean;
   json: boolean;
+  /** False with `--refresh=false`: plan against the state alone, without first reading the resources in AWS. */
+  refresh: boolean;
 }
 
 /** What `apply --json` prints: the only thing on stdout, once the run is over. */
@@ -80,7 +83,14 @@ async function applyPrepared(
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;
   const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
-  const plan = approved?.plan ?? planLoadedWorkflow(loaded, state);
+  // A saved plan is applied as it is, never refreshed (as Terraform). Refresh needs the provisioner, which a
+  // run nobody can confirm does not load: it stops at the question anyway.
+  const session = prepared.session;
+  const observations =
+    approved === undefined && options.refresh && session !== undefined
+      ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
+      : undefined;
+  const plan = approved?.plan ?? planLoadedWorkflow(loaded, state, observations);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
 
   // Also with --json: its document has no room for them, and stderr is free.
@@ -99,9 +109,11 @@ async function applyPrepared(
     }
     const why =
       plan.resources.length === 0
-        ? 'This workflow needs no AWS resources'
-        : `The resources recorded in ${statePath.shownAs} match ${loaded.file}`;
-    stdout.write(`${colors.bold('No changes.')} ${why}; nothing was called.\n\n`);
+        ? 'This workflow needs no AWS resources; nothing was called'
+        : observations === undefined
+          ? `The resources recorded in ${statePath.shownAs} match ${loaded.file}; nothing was called`
+          : `The resources recorded in ${statePath.shownAs} match ${loaded.file} and what AWS holds; only reads were made`;
+    stdout.write(`${colors.bold('No changes.')} ${why}.\n\n`);
     stdout.write(renderDestinations(destinations, colors));
     return;
   }
@@ -213,6 +225,15 @@ async function readStateAfterFailure(statePath: StatePath): Promise<StateDocumen
   }
 }
 
+/** `--refresh=false` (or `=true`, the default); anything else is a usage error naming the two values. */
+function refreshOption(value: OptionValue): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--refresh takes true or false, not '${String(value)}'`, {
+    hint: 'apply refreshes by default; --refresh=false plans against the state alone.',
+  });
+}
+
 const usage = 'mlds apply <file> | <planfile> [options]';
 
 export const command: Command<ApplyOptions> = {
@@ -222,7 +243,7 @@ export const command: Command<ApplyOptions> = {
     "adopts resources of the right name that carry this workflow's mlds:workflow tag, and records everything in",
     'the state file. Shows the plan first, then asks for confirmation on a terminal (only `yes` is accepted);',
     'without a terminal, or with --json, pass --yes. Shows each resource as it is done, then a summary and the',
-    "Destinations for MediaLive's CreateChannel. When the plan changes nothing, says so without calling AWS.",
+    "Destinations for MediaLive's CreateChannel. When the plan changes nothing, says so (and changes nothing).",
     'Secrets given as { env: NAME } are read from the environment, stored in SSM and never printed. Credentials',
     "and endpoints come from the AWS SDK's own configuration (the credential chain, AWS_PROFILE or --profile,",
     'AWS_ENDPOINT_URL[_<SERVICE>] for LocalStack); each resource is created in the Region the plan gives it.',
@@ -233,9 +254,20 @@ export const command: Command<ApplyOptions> = {
     'asking, as `terraform apply planfile` does; it refuses, with exit 1 and no AWS call, when the state changed',
     'since the plan was made (its lineage or serial differ) or the workflow file changed. The plan file records',
     'its state file and Region: --state and --region do not go with it.',
+    '',
+    'Before planning, apply refreshes: it reads each resource the state records (reads only, in parallel) and',
+    'plans against what AWS holds, so a resource deleted outside mlds is created again, settings changed outside',
+    'mlds are put back, an { env } password that differs from its SSM parameter is written again, and a resource',
+    'that lost its mlds:workflow tag is refused. --refresh=false plans against the state alone. A saved plan is',
+    'never refreshed: it is applied exactly as it was shown.',
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
+    refresh: {
+      type: 'string',
+      valueName: '<true|false>',
+      description: 'Skip the refresh: plan against the state alone, without reading the resources first',
+    },
   },
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
@@ -252,6 +284,10 @@ export const command: Command<ApplyOptions> = {
       explanation: 'Review a plan, then apply exactly that plan (refused if the state moved on meanwhile)',
     },
     {
+      command: 'mlds apply curling-live.yaml --refresh=false',
+      explanation: 'Plan against the state file alone (no reads first)',
+    },
+    {
       command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',
       explanation: 'Against LocalStack (S3 and SSM; see docs/localstack.md)',
     },
@@ -263,6 +299,7 @@ export const command: Command<ApplyOptions> = {
     profile: args.common.profile,
     yes: args.values.yes === true,
     json: args.common.json,
+    refresh: refreshOption(args.values.refresh),
   }),
   run: apply,
 };
