@@ -254,9 +254,9 @@ describe('mlds apply --yes', () => {
     expect(asked).toStrictEqual([{ profile: 'media-prod' }]);
   });
 
-  it('a second apply: "No changes.", exit 0, not a single AWS call', async () => {
+  it('a second apply: "No changes.", exit 0, only the refresh\'s reads; with --refresh=false not a single AWS call', async () => {
     expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
-    const calls = fake.calls().length;
+    const mutating = fake.mutatingCalls().length;
     const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
 
     for (const flags of [['--yes'], []]) {
@@ -264,7 +264,7 @@ describe('mlds apply --yes', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
         new RegExp(
-          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n\\nDestinations \\(4\\)\\n`,
+          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml and what AWS holds; only reads were made\\.\\n\\nDestinations \\(4\\)\\n`,
         ),
       );
       expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
@@ -273,6 +273,14 @@ describe('mlds apply --yes', () => {
     const json = await mlds(['apply', 'full.yaml', '--yes', '--json']);
     expect(JSON.parse(json.stdout).resources).toStrictEqual(
       FULL_ADDRESSES.map((address) => expect.objectContaining({ address, outcome: 'unchanged' })),
+    );
+    expect(fake.mutatingCalls()).toHaveLength(mutating);
+    const calls = fake.calls().length;
+    const unrefreshed = await mlds(['apply', 'full.yaml', '--yes', '--refresh=false']);
+    expect(unrefreshed.stdout).toMatch(
+      new RegExp(
+        `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n`,
+      ),
     );
     expect(fake.calls()).toHaveLength(calls);
     expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(stateBefore);
