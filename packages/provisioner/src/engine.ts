@@ -494,7 +494,8 @@ function checkPlan(
     vault.remember(value);
     const key = identity(change);
     const written = doc.resources.find((r) => identity(r) === key)?.status === 'created';
-    const rewrites = change.action === 'update' && change.changes.includes('source');
+    const rewrites =
+      change.action === 'update' && (change.changes.includes('source') || change.changes.includes('value'));
     if (!value && (!written || rewrites)) missing.push({ variable: source.env, address: change.address });
   }
   if (missing.length > 0) throw new MissingEnvironmentError(missing);
