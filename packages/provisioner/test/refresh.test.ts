@@ -489,9 +489,46 @@ describe('drift against the fake cloud', () => {
       ['cdn.password', 'noop', []],
     ]);
 
+    const mutatingBefore = cloud.mutatingCalls().length;
     const failed = await apply({ plan, clients: cloud.clients, store, env, ...virtualTime() }).catch(
       (e: unknown) => e,
     );
+    // The drifted bucket gets every setting mlds makes again; the one that lost our tag gets nothing.
+    expect(
+      cloud
+        .mutatingCalls()
+        .slice(mutatingBefore)
+        .map((call) => [call.command, call.input]),
+    ).toStrictEqual([
+      [
+        'PutPublicAccessBlockCommand',
+        {
+          Bucket: 'curling-live-archive-p0',
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        },
+      ],
+      [
+        'PutBucketEncryptionCommand',
+        {
+          Bucket: 'curling-live-archive-p0',
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        },
+      ],
+      [
+        'PutBucketPolicyCommand',
+        {
+          Bucket: 'curling-live-archive-p0',
+          Policy: JSON.stringify(mediaLiveBucketPolicy('curling-live-archive-p0', REGION, ROLE)),
+        },
+      ],
+    ]);
     expect((failed as { failures?: { address: string }[] }).failures?.map((f) => f.address)).toStrictEqual([
       'archive.bucket[1]',
     ]);
@@ -549,8 +586,20 @@ describe('drift against the fake cloud', () => {
     const puts = cloud
       .mutatingCalls()
       .slice(mutatingBefore)
-      .map((call) => call.command);
-    expect(puts).toStrictEqual(['PutParameterCommand']);
+      .map((call) => [call.command, call.input]);
+    // Tags cannot go with Overwrite; the tags are unchanged, so none follow.
+    expect(puts).toStrictEqual([
+      [
+        'PutParameterCommand',
+        {
+          Name: PARAMETER,
+          Value: 'second-cdn-secret',
+          Type: 'SecureString',
+          Tier: 'Standard',
+          Overwrite: true,
+        },
+      ],
+    ]);
 
     const leaked = JSON.stringify({ observations, plan, events, writes: store.writes });
     for (const secret of ['first-cdn-secret', 'second-cdn-secret']) expect(leaked).not.toContain(secret);
