@@ -259,12 +259,16 @@ describe('mlds apply --yes', () => {
     const mutating = fake.mutatingCalls().length;
     const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
 
-    for (const flags of [['--yes'], []]) {
+    // Without --yes nor a terminal, apply could not go ahead: it calls nothing, not even the refresh's reads.
+    for (const [flags, said] of [
+      [['--yes'], 'match full\\.yaml and what AWS holds; only reads were made'],
+      [[], 'match full\\.yaml; nothing was called'],
+    ] as const) {
       const run = await mlds(['apply', 'full.yaml', ...flags]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
         new RegExp(
-          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml and what AWS holds; only reads were made\\.\\n\\nDestinations \\(4\\)\\n`,
+          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} ${said}\\.\\n\\nDestinations \\(4\\)\\n`,
         ),
       );
       expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);

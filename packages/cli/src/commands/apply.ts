@@ -15,7 +15,6 @@ import {
   progressOf,
   ResultCollector,
   runLocked,
-  startProvisioning,
   translateRunError,
 } from '../provisioning.js';
 import { refreshRecorded } from '../refresh.js';
@@ -84,17 +83,12 @@ async function applyPrepared(
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;
   const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
-  // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm still refreshes
-  // (reads only), so that what it shows before stopping at the question is true.
+  // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm (no --yes, no
+  // terminal) has no session: it calls nothing at all, as exit 2 promises, and plans from the state alone.
+  const session = prepared.session;
   const observations =
-    approved === undefined && options.refresh && state !== undefined
-      ? await refreshRecorded(
-          prepared.session?.provisioning ??
-            (await startProvisioning(context, { profile: options.profile, statePath })),
-          state,
-          context,
-          { command: 'apply', file: loaded.file },
-        )
+    approved === undefined && options.refresh && session !== undefined
+      ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
       : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(loaded, state, observations);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
