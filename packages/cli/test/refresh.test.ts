@@ -269,6 +269,18 @@ describe('settings and passwords changed outside mlds', () => {
     });
   });
 
+  it('a missing { env } secret stops apply with exit 2 before the refresh reads anything', async () => {
+    writeFileSync(
+      join(cwd, 'cdn.yaml'),
+      `${WORKFLOW}  - name: backup\n    system: http-put\n    urls: [https://b-a.example.com/x, https://b-b.example.com/x]\n    username: mlds\n    password: { env: BACKUP_PASSWORD }\n`,
+    );
+    const calls = fake.calls().length;
+    const run = await mlds(['apply', 'cdn.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('BACKUP_PASSWORD (for backup.password)');
+    expect(fake.calls()).toHaveLength(calls);
+  });
+
   it('--refresh takes true or false only: exit 2 before any AWS call', async () => {
     const calls = fake.calls().length;
     const run = await mlds(['apply', 'cdn.yaml', '--yes', '--refresh=maybe']);

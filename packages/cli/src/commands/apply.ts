@@ -86,10 +86,14 @@ async function applyPrepared(
   // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm (no --yes, no
   // terminal) has no session: it calls nothing at all, as exit 2 promises, and plans from the state alone.
   const session = prepared.session;
-  const observations =
-    approved === undefined && options.refresh && session !== undefined
-      ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
-      : undefined;
+  const refreshing =
+    approved === undefined && options.refresh && session !== undefined && state !== undefined;
+  // A refresh only adds to what the plan writes, so a variable the state alone shows missing stops the run
+  // before the refresh's reads: a missing secret is exit 2 with nothing called.
+  if (refreshing) throwMissingSecrets(planLoadedWorkflow(loaded, state), context);
+  const observations = refreshing
+    ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
+    : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(loaded, state, observations);
   const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
 
@@ -119,8 +123,7 @@ async function applyPrepared(
   }
 
   // Before the confirmation: answering 'yes' must not be wasted on a run that cannot start.
-  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
-  if (missing.length > 0) throw missingSecretsError(missing);
+  throwMissingSecrets(plan, context);
 
   if (!options.json && approved !== undefined) {
     stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
@@ -185,6 +188,11 @@ async function applyPrepared(
   stdout.write(`\n${renderApplySummary(tally(results.list()), colors)}`);
   stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
   stdout.write(renderDestinations(destinations, colors));
+}
+
+function throwMissingSecrets(plan: Plan, context: CommandContext): void {
+  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
+  if (missing.length > 0) throw missingSecretsError(missing);
 }
 
 function applyDocument(
