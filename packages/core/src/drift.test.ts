@@ -127,6 +127,19 @@ describe('a refreshed plan', () => {
     });
   });
 
+  it('says why a read could not see a resource as ours when its tags do not say it (HeadBucket denied)', () => {
+    const reason =
+      'HeadBucket was denied (403): another account owns it, or these credentials lack s3:ListBucket on it';
+    const plan = refreshedPlan(seedWorkflow(), (seen) =>
+      seen.address === 'archive.bucket[0]' && seen.exists
+        ? { ...seen, tags: {}, settings: {}, notOurs: reason }
+        : seen,
+    );
+    expect(plan.resources[1]?.drift).toStrictEqual([
+      `${reason}: it is no longer this workflow's, and apply refuses to change it`,
+    ]);
+  });
+
   it('updates a password parameter whose SSM value differs from the environment', () => {
     const input = aWorkflow({
       downstream: [

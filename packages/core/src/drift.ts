@@ -32,7 +32,16 @@ export type Observation = {
   kind: ResourceKind;
   name: string;
   region: string;
-} & ({ exists: false } | { exists: true; tags: Record<string, string>; settings: ObservedSettings });
+} & (
+  | { exists: false }
+  | {
+      exists: true;
+      tags: Record<string, string>;
+      settings: ObservedSettings;
+      /** Why the read could not see it as this workflow's, when not from its tags (S3: HeadBucket denied). */
+      notOurs?: string;
+    }
+);
 
 /** How a refreshed resource differs from its state entry: the update's `changes` and the sentences for `drift`. */
 export interface Drift {
@@ -66,14 +75,13 @@ export function driftOf(
     return { gone: true, changes: [], drift: [`${observation.name} was deleted outside mlds`] };
   }
   const { tags, settings } = observation;
-  if (tags[TAG_WORKFLOW] !== workflow) {
+  if (observation.notOurs !== undefined || tags[TAG_WORKFLOW] !== workflow) {
     const found = tags[TAG_WORKFLOW] === undefined ? 'is gone' : `is now ${tags[TAG_WORKFLOW]}`;
+    const why = observation.notOurs ?? `its ${TAG_WORKFLOW} tag ${found}, not ${workflow}`;
     return {
       gone: false,
       changes: ['tags'],
-      drift: [
-        `its ${TAG_WORKFLOW} tag ${found}, not ${workflow}: it is no longer this workflow's, and apply refuses to change it`,
-      ],
+      drift: [`${why}: it is no longer this workflow's, and apply refuses to change it`],
     };
   }
   const changes: string[] = [];

@@ -57,7 +57,7 @@ export type Inspection = { gone: true } | { gone: false; blocker?: string };
 /** What a refresh read of a recorded resource found; core decides what it means. Never a secret. */
 export type Observed =
   | { exists: false }
-  | { exists: true; tags: Record<string, string>; settings: ObservedSettings };
+  | { exists: true; tags: Record<string, string>; settings: ObservedSettings; notOurs?: string };
 
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {

@@ -16,6 +16,7 @@ import {
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
   GetParameterCommand,
@@ -192,6 +193,37 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
         .filter((call) => (call.args[0].input as { Bucket?: string }).Bucket === 'curling-live-archive-p1')
         .map((call) => call.args[0].constructor.name),
     ).toStrictEqual(['HeadBucketCommand']);
+  });
+
+  it('a HeadBucket denied with 403 is not ours, and says why; nothing more is read', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(HeadBucketCommand)
+      .rejects(
+        new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: meta(403), message: '' }),
+      );
+    const observations = await refresh({
+      state: stateOf([bucketEntry]),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(observations).toStrictEqual([
+      {
+        address: 'archive.bucket[0]',
+        kind: 's3-bucket',
+        name: BUCKET,
+        region: REGION,
+        exists: true,
+        tags: {},
+        settings: {},
+        notOurs:
+          'HeadBucket was denied (403): another account owns it, or these credentials lack s3:ListBucket on it',
+      },
+    ]);
+    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'HeadBucketCommand',
+    ]);
   });
 
   it('compares an { env } password with its decrypted parameter in memory and returns neither value', async () => {

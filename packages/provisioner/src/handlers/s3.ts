@@ -274,7 +274,9 @@ export const s3BucketHandler: KindHandler = {
     const found = await s3BucketHandler.find(rt, target);
     if (found.status === 'absent') return { exists: false };
     // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it.
-    if (found.status === 'foreign') return { exists: true, tags: {}, settings: {} };
+    if (found.status === 'foreign') {
+      return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
+    }
     try {
       const [publicAccessBlocked, encryption, policy] = await Promise.all([
         readPublicAccessBlocked(rt, target),
