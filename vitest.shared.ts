@@ -12,5 +12,10 @@ export const sharedConfig = defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     restoreMocks: true,
     unstubEnvs: true,
+    // No test is timed: waits, retries and backoff run on virtual time (an injected clock and sleep). The
+    // timeouts only catch a hang, so they leave room for a 2-core machine busy with other work: with two suites
+    // at once there (load 13), the slowest test, the crash-after-each-call loop, took 67 s.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -19,11 +19,16 @@ try {
   process.exit(1);
 }
 
-// pnpm runs scripts from the workspace root; relative paths on the command line mean the caller's directory.
+// pnpm runs scripts from the workspace root; relative paths on the command line, and the default state
+// directory, mean the caller's directory: INIT_CWD, which pnpm sets, or MLDS_CALLER_DIR, which ./pnpmw sets (it
+// runs from the repository root, so INIT_CWD would name that).
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm for `pnpm mlds`, which turbo never runs
 const lifecycleEvent = process.env.npm_lifecycle_event;
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm for `pnpm mlds`, which turbo never runs
-const callerDir = lifecycleEvent === 'mlds' ? process.env.INIT_CWD : undefined;
+const callerDir =
+  lifecycleEvent === 'mlds'
+    ? // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by ./pnpmw, which turbo never runs
+      (process.env.MLDS_CALLER_DIR ?? process.env.INIT_CWD)
+    : undefined;
 if (
   callerDir !== undefined &&
   (await stat(callerDir).then(

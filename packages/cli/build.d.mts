@@ -3,6 +3,7 @@
 export declare const defaultOutdir: string;
 export declare const BIN: string;
 export declare const CLI_BUNDLE: string;
+export declare const THIRD_PARTY_LICENSES: string;
 export declare const EXTERNAL: string[];
 export declare function buildCli(options?: { outdir?: string }): Promise<unknown>;
 export declare function isStale(options?: { outdir?: string }): Promise<boolean>;

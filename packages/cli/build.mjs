@@ -1,17 +1,20 @@
-// Bundles the CLI with esbuild: dist/chunks/cli.cjs, loaded by the bin dist/mlds.cjs (a shim, see BIN_SHIM),
-// and dist/index.js (exports `main`), each in one file. The bundle is CommonJS: Node starts a CommonJS module
-// about 3 ms sooner than an ES module, a tenth of what mlds adds to Node's own start. Each command stays a module of its own, evaluated only when it runs (esbuild
-// wraps what `import()` reaches in a lazy initialiser). @mlds/core and yaml are bundled from source (the
-// `mlds-source` condition), so nothing needs building first, into a classic script that runs with a V8 code
-// cache (see buildCoreScript); the AWS SDK and the provisioner stay external and load only in the commands
-// that call AWS. Start-up time is measured by `pnpm bench`.
+// Bundles the CLI with esbuild: dist/chunks/cli.cjs, loaded by the bin dist/mlds.cjs (a shim, see BIN_SHIM). The
+// bundle is CommonJS: Node starts a CommonJS module about 3 ms sooner than an ES module, a tenth of what mlds
+// adds to Node's own start. Each command stays a module of its own, evaluated only when it runs (esbuild wraps
+// what `import()` reaches in a lazy initialiser). Every @mlds package is bundled from source (the `mlds-source`
+// condition), so the CLI runs whatever was built before it, and the published package depends on none of them:
+// @mlds/core (with yaml) goes into a classic script that runs with a V8 code cache (see buildCoreScript), loaded
+// once per process by the commands that need it, the provisioner included; the provisioner sits behind the one
+// dynamic import of the commands that call AWS. Only the AWS SDK stays external (the package's dependencies):
+// the provisioner requires each service's package when it first calls that service. Start-up time is measured
+// by `pnpm bench`.
 //
 //   node build.mjs [--outdir <dir>] [--if-stale]
 //
 // `--if-stale` builds only when a file the last build read has changed since (see `isStale`).
 
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,11 +34,16 @@ require('node:module').enableCompileCache?.();
 require('./${CLI_BUNDLE}');
 `;
 const BUILD_INFO = 'build-info.json';
+/** In the output directory: the licences of the npm packages bundled in (package.json's `files` names it). */
+export const THIRD_PARTY_LICENSES = 'THIRD-PARTY-LICENSES.txt';
 const BIN_SOURCE = join(packageDir, 'src/bin.ts');
 const require = createRequire(import.meta.url);
 
-/** Modules that load only in commands that call AWS: never bundled, never loaded by validate or plan. */
-export const EXTERNAL = ['@aws-sdk/*', '@smithy/*', 'p-retry', '@mlds/provisioner'];
+/**
+ * The AWS SDK: never bundled (the package depends on it), loaded only by the provisioner, one service at a time,
+ * when it is about to call that service; never by validate, plan or output.
+ */
+export const EXTERNAL = ['@aws-sdk/*', '@smithy/*'];
 
 /**
  * `import { parseArgs } from 'node:util'` in an ES module makes Node build the module's ESM facade, which reads
@@ -164,10 +172,12 @@ async function buildCoreScript(outdir) {
 }
 
 /**
- * Puts, in place of @mlds/core, a module that takes its exports from the classic script of buildCoreScript;
- * `scriptUrl` is where the script is from the output file that will hold this module.
+ * Puts, in place of @mlds/core, a CommonJS module whose exports are getters that run the classic script of
+ * buildCoreScript on first use: a command module imports core, but core runs only when a command uses it,
+ * never for `mlds apply --help`. (esbuild reads a CommonJS module's exports at each use, through getters, so
+ * the importers see the same lazy members.) `scriptUrl` is where the script is from the bundle, in chunks/.
  */
-function coreFromCachedScript({ exports }, scriptUrl, format) {
+function coreFromCachedScript({ exports }, scriptUrl) {
   return {
     name: 'core-from-cached-script',
     setup(build) {
@@ -176,11 +186,13 @@ function coreFromCachedScript({ exports }, scriptUrl, format) {
         loader: 'js',
         resolveDir: packageDir,
         contents: [
-          `import { runCachedScript } from ${JSON.stringify(CACHED_SCRIPT_LOADER)};`,
+          `const { runCachedScript } = require(${JSON.stringify(CACHED_SCRIPT_LOADER)});`,
           // Not fileURLToPath(import.meta.url): loading node:url costs a cold start about 1 ms.
-          "import { join } from 'node:path';",
-          `const core = runCachedScript(join(${format === 'cjs' ? '__dirname' : 'import.meta.dirname'}, ${JSON.stringify(scriptUrl)}));`,
-          `export const { ${exports.join(', ')} } = core;`,
+          "const { join } = require('node:path');",
+          'let core;',
+          `const load = () => (core ??= runCachedScript(join(__dirname, ${JSON.stringify(scriptUrl)})));`,
+          `for (const name of ${JSON.stringify(exports)})`,
+          '  Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });',
         ].join('\n'),
       }));
     },
@@ -229,34 +241,54 @@ export async function buildCli({ outdir = defaultOutdir } = {}) {
     legalComments: 'linked',
     logLevel: 'warning',
   };
-  const [bin, index] = await Promise.all([
-    build({
-      ...common,
-      entryPoints: { [CLI_BUNDLE.replace(/\.cjs$/, '')]: 'src/bin.ts' },
-      format: 'cjs',
-      outExtension: { '.js': '.cjs' },
-      // The bundle sits beside core's script, in chunks/.
-      plugins: [coreFromCachedScript(core, `./${core.fileName}`, 'cjs'), ...plugins],
-    }),
-    // Apart, in one file: were it an entry point of the bin's build, the code main.js shares with it would be
-    // a chunk of its own, one more module to load at every start.
-    build({
-      ...common,
-      entryPoints: { index: 'src/index.ts' },
-      plugins: [coreFromCachedScript(core, `./chunks/${core.fileName}`, 'esm'), ...plugins],
-    }),
-  ]);
+  const bin = await build({
+    ...common,
+    entryPoints: { [CLI_BUNDLE.replace(/\.cjs$/, '')]: 'src/bin.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // The provisioner's `import()` of an AWS SDK package becomes a require(): the same module instance as the
+    // handlers' own imports of it (their `instanceof` checks), without starting Node's ES module loader.
+    supported: { 'dynamic-import': false },
+    // The bundle sits beside core's script, in chunks/.
+    plugins: [coreFromCachedScript(core, `./${core.fileName}`), ...plugins],
+  });
   await writeFile(join(outdir, BIN), BIN_SHIM, { mode: 0o755 });
   await chmod(join(outdir, BIN), 0o755);
-  const metafile = mergeMetafiles([bin.metafile, index.metafile, core.metafile]);
+  const metafile = mergeMetafiles([bin.metafile, core.metafile]);
   // Relative to this package, as esbuild names them; `builtin:` and `core-script:` inputs are the generated
   // modules above.
   const inputs = [...Object.keys(metafile.inputs), 'build.mjs', 'package.json'].filter(
     (input) => !/^(builtin|core-script):/.test(input),
   );
+  await writeThirdPartyLicenses(outdir, metafile);
   await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
   await writeFile(join(outdir, BUILD_INFO), JSON.stringify({ startedAt, inputs }, null, 2));
   return metafile;
+}
+
+/**
+ * The licence of every npm package bundled in (yaml, picocolors, p-retry...), in one file the published package
+ * ships beside the bundle: their licences ask that their notices travel with their code.
+ */
+async function writeThirdPartyLicenses(outdir, metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (match) packages.set(match[2], resolve(packageDir, match[1]));
+  }
+  const sections = [];
+  for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    const licenseFile = (await readdir(dir)).find((file) => /^(license|licence)(\.(md|txt))?$/i.test(file));
+    if (licenseFile === undefined) throw new Error(`${name} (bundled into the CLI) ships no licence file`);
+    const text = (await readFile(join(dir, licenseFile), 'utf8')).trim();
+    sections.push(`${name}@${manifest.version} (${manifest.license})\n\n${text}`);
+  }
+  const header = 'The mlds CLI bundles these npm packages; their licences follow.';
+  await writeFile(
+    join(outdir, THIRD_PARTY_LICENSES),
+    `${[header, ...sections].join(`\n\n${'-'.repeat(78)}\n\n`)}\n`,
+  );
 }
 
 function mergeMetafiles(metafiles) {

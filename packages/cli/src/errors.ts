@@ -79,6 +79,14 @@ export class StateLockedError extends MldsError {
   override name = 'StateLockedError';
 }
 
+/**
+ * The state's store refused or failed: a missing or denied S3 bucket, a fenced write (the state changed under
+ * this run, or its lock was taken over), an unlock of a lock that is not there, a refused push.
+ */
+export class StateStoreError extends MldsError {
+  override name = 'StateStoreError';
+}
+
 /** The state file records another workflow than the file named on the command line. Nothing was called. */
 export class StateMismatchError extends MldsError {
   override name = 'StateMismatchError';
@@ -148,6 +156,7 @@ const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Err
   [StateMismatchError, ExitCode.invalid],
   [StateLockedError, ExitCode.locked],
   [StateFileError, ExitCode.failed],
+  [StateStoreError, ExitCode.failed],
   [FileSystemError, ExitCode.failed],
   // Terraform's "Apply cancelled." exits 1 too: the operation did not happen, though nothing failed.
   [CancelledError, ExitCode.failed],

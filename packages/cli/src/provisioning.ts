@@ -1,4 +1,6 @@
-import type { AwsClients, EngineEvent, StateStore } from '@mlds/provisioner';
+import { existsSync } from 'node:fs';
+import type { RateOverrides } from '@mlds/core';
+import type { AwsClients, EngineEvent, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
@@ -7,11 +9,10 @@ import {
   MissingSecretsError,
   MldsError,
   OperationFailedError,
-  StateFileError,
-  StateLockedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
+import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -21,22 +22,27 @@ import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.j
 // its clients and state store from the command's context, and turning its errors into the CLI's own, which
 // `exitCodeFor` maps to exit codes. Only types are imported from the provisioner at the top.
 
-export type Provisioner = typeof import('@mlds/provisioner');
+export type { Provisioner } from './state-backend.js';
 
 export interface Provisioning {
   provisioner: Provisioner;
   clients: AwsClients;
-  store: StateStore;
+  store: StateBackend;
   clock: () => number;
   /** Undefined for the engine's own timer. */
   sleep: ((ms: number) => Promise<void>) | undefined;
+  /** AWS's request rates (or --rate-limit's), one instance for every workflow of the run. */
+  limiter: RequestLimiter;
 }
 
 export async function startProvisioning(
   context: CommandContext,
-  options: { profile: string | undefined; statePath: StatePath },
+  options: { profile: string | undefined; statePath: StatePath; rateLimits?: RateOverrides | undefined },
 ): Promise<Provisioning> {
-  const provisioner = await import('@mlds/provisioner');
+  const { provisioner, backend } = await openStateBackend(options.statePath, {
+    ...context,
+    profile: options.profile,
+  });
   const clock = context.clock ?? Date.now;
   const createClients =
     context.awsClients ??
@@ -45,9 +51,14 @@ export async function startProvisioning(
   return {
     provisioner,
     clients: createClients({ profile: options.profile }),
-    store: new provisioner.FileStateStore(options.statePath.absolute, { clock }),
+    store: backend,
     clock,
     sleep: context.sleep,
+    limiter: new provisioner.RequestLimiter({
+      clock,
+      ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+      ...(options.rateLimits === undefined ? {} : { overrides: options.rateLimits }),
+    }),
   };
 }
 
@@ -105,26 +116,8 @@ export interface RunWhere {
 export function translateRunError(error: unknown, provisioner: Provisioner, where: RunWhere): unknown {
   const { command, file, statePath } = where;
   const state = statePath.shownAs;
-  if (error instanceof provisioner.StateLockedError) {
-    const { holder } = error;
-    return new StateLockedError(
-      `the state ${state} is locked by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}`,
-      {
-        cause: error,
-        hint: [
-          'Another mlds run is using this state: wait for it to finish, then run this again.',
-          `If that run is gone (its process killed, its machine restarted), delete ${state}.lock and run again.`,
-          'mlds takes over a lock by itself when its process is gone on this host, or after 12 hours.',
-        ].join('\n'),
-      },
-    );
-  }
-  if (error instanceof provisioner.StateCorruptError) {
-    return new StateFileError(`the state file ${state} is not an mlds state: ${error.problem}`, {
-      cause: error,
-      hint: 'Restore it from a backup, or point --state at the right file. mlds never overwrites a corrupt state.',
-    });
-  }
+  const stateError = stateErrorOf(error, provisioner, statePath);
+  if (stateError !== undefined) return stateError;
   if (error instanceof provisioner.StateWorkflowMismatchError)
     return stateMismatch(error.stateWorkflow, error.planWorkflow, state, error);
   if (error instanceof provisioner.MissingEnvironmentError) {
@@ -144,6 +137,12 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
       `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,
       { cause: error, hint },
     );
+  }
+  if (error instanceof provisioner.ChannelRefusedError) {
+    return new DestroyRefusedError(error.message.split('\n').slice(0, -1).join('\n'), {
+      cause: error,
+      hint: error.fix,
+    });
   }
   if (error instanceof provisioner.ApplyFailedError) {
     const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
@@ -261,16 +260,24 @@ export async function runLocked(
     profile: string | undefined;
     yes: boolean;
     json: boolean;
+    rateLimits?: RateOverrides | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
 ): Promise<void> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
   const answers = options.file === '-' ? undefined : context.stdin;
-  if (!canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
+  // A destroy with no state file has nothing to do: it says so without creating the state's directory.
+  const nothingToDestroy =
+    command === 'destroy' && statePath.kind === 'file' && !existsSync(statePath.absolute);
+  if (nothingToDestroy || !canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
     return work({ loaded, statePath, answers, session: undefined });
   }
-  const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
+  const provisioning = await startProvisioning(context, {
+    profile: options.profile,
+    statePath,
+    rateLimits: options.rateLimits,
+  });
   const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
   try {
     await work({ loaded, statePath, answers, session: { provisioning, held } });

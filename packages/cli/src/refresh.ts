@@ -8,13 +8,13 @@ import type { Provisioning } from './provisioning.js';
 
 /** Observations of the state's resources; none without a state (nothing is recorded to read). */
 export async function refreshRecorded(
-  provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep'>,
+  provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
   state: StateDocument | undefined,
   context: Pick<CommandContext, 'env'>,
   where: { command: 'plan' | 'apply'; file: string },
 ): Promise<Observation[] | undefined> {
   if (state === undefined) return undefined;
-  const { provisioner, clients, clock, sleep } = provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = provisioning;
   try {
     return await provisioner.refresh({
       state,
@@ -22,6 +22,7 @@ export async function refreshRecorded(
       env: { ...context.env },
       clock,
       ...(sleep === undefined ? {} : { sleep }),
+      ...(limiter === undefined ? {} : { limiter }),
     });
   } catch (error) {
     if (!(error instanceof provisioner.RefreshFailedError)) throw error;

@@ -260,7 +260,7 @@ export async function applySavedPlan(
     },
     context,
     async (prepared) => {
-      const state = await readRecordedState(prepared.loaded, prepared.statePath, true);
+      const state = await readRecordedState(prepared.loaded, prepared.statePath, true, context);
       checkStateUnchanged(saved, state, options.file, prepared.statePath.shownAs);
       await execute(prepared, { plan: saved.plan, state, file: options.file });
     },

@@ -1,8 +1,9 @@
 // Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type StateDocument, stateDocumentProblem } from '@mlds/core';
-import { FileSystemError, StateFileError } from './errors.js';
+import { formatS3StateUrl, parseStateUrl, type StateDocument, stateDocumentProblem } from '@mlds/core';
+import type { RunEnvironment } from './aws.js';
+import { FileSystemError, StateFileError, UsageError } from './errors.js';
 
 // The plan compares the workflow with what apply recorded. Reading the state is plain JSON: the provisioner,
 // which writes it, loads the AWS SDK and is not imported here.
@@ -39,16 +40,74 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
   return document as StateDocument;
 }
 
-/** Where the state lives: `--state` when given, else `.mlds/<workflow>.state.json`, under `cwd`. */
-export function statePathFor(cwd: string, option: string | undefined, workflow: string): StatePath {
-  const absolute = resolve(cwd, option ?? join('.mlds', `${workflow}.state.json`));
+/**
+ * Where the state lives: `--state` when given, else the workflow's `state:`, else `.mlds/<workflow>.state.json`
+ * under `cwd`. A malformed `s3://` URL is a usage error (exit 2) before anything is read or written: it never
+ * becomes a local directory tree named after it.
+ */
+export function statePathFor(
+  cwd: string,
+  option: string | undefined,
+  workflow: string,
+  where: { workflowState?: string | undefined; region: string; profile?: string | undefined } = {
+    region: '',
+  },
+): StatePath {
+  const given = option ?? where.workflowState;
+  if (given !== undefined) {
+    const parsed = parseStateUrl(given);
+    if ('problem' in parsed) {
+      const source = option !== undefined ? '--state' : "the workflow's state";
+      throw new UsageError(`${source} ${parsed.problem}`, {
+        hint: 'Give a local path, or s3://bucket/key in a bucket that exists (mlds never creates it). Nothing was read or written.',
+      });
+    }
+    if (parsed.url.kind === 's3') {
+      return {
+        kind: 's3',
+        bucket: parsed.url.bucket,
+        key: parsed.url.key,
+        region: where.region,
+        profile: where.profile,
+        shownAs: formatS3StateUrl(parsed.url),
+      };
+    }
+  }
+  const absolute = resolve(cwd, given ?? join('.mlds', `${workflow}.state.json`));
   const fromCwd = relative(cwd, absolute);
   const shownAs = fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
-  return { absolute, shownAs };
+  return { kind: 'file', absolute, shownAs };
 }
 
-export interface StatePath {
-  absolute: string;
-  /** Relative to the current directory when under it. */
-  shownAs: string;
+export type StatePath =
+  | {
+      kind: 'file';
+      absolute: string;
+      /** Relative to the current directory when under it. */
+      shownAs: string;
+    }
+  | {
+      kind: 's3';
+      bucket: string;
+      key: string;
+      /** The Region mlds asks for the bucket: the workflow's (or --region). */
+      region: string;
+      profile: string | undefined;
+      /** `s3://bucket/key`. */
+      shownAs: string;
+    };
+
+/** The state at `statePath`; an S3 state loads the provisioner (and the AWS SDK) to read it. */
+export async function readStateAt(
+  statePath: StatePath,
+  context: RunEnvironment,
+): Promise<StateDocument | undefined> {
+  if (statePath.kind === 'file') return readStateFile(statePath.absolute, statePath.shownAs);
+  const { openStateBackend, translateStateError } = await import('./state-backend.js');
+  const { backend, provisioner } = await openStateBackend(statePath, context);
+  try {
+    return await backend.read();
+  } catch (error) {
+    throw translateStateError(error, provisioner, statePath);
+  }
 }

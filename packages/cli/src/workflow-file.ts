@@ -11,8 +11,9 @@ import {
   type StateDocument,
   type Workflow,
 } from '@mlds/core';
+import type { RunEnvironment } from './aws.js';
 import { FileSystemError, InvalidWorkflowError, UsageError, WorkflowFileNotFoundError } from './errors.js';
-import { readStateFile, type StatePath, statePathFor } from './state-file.js';
+import { readStateAt, type StatePath, statePathFor } from './state-file.js';
 import { checkStateWorkflow } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
 
@@ -65,15 +66,24 @@ export interface WorkflowAndState {
  */
 export async function loadWorkflowAndState(
   options: { file: string; statePath: string | undefined; region: string | undefined; sameWorkflow: boolean },
-  context: { cwd: string; stdin: TextReader | undefined },
+  context: { cwd: string; stdin: TextReader | undefined } & RunEnvironment,
 ): Promise<WorkflowAndState> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
-  return { loaded, statePath, state: await readRecordedState(loaded, statePath, options.sameWorkflow) };
+  return {
+    loaded,
+    statePath,
+    state: await readRecordedState(loaded, statePath, options.sameWorkflow, context),
+  };
 }
 
 /** The workflow file and where its state is: for commands that lock the state before reading it. */
 export async function loadWorkflowAndStatePath(
-  options: { file: string; statePath: string | undefined; region: string | undefined },
+  options: {
+    file: string;
+    statePath: string | undefined;
+    region: string | undefined;
+    profile?: string | undefined;
+  },
   context: { cwd: string; stdin: TextReader | undefined },
 ): Promise<Omit<WorkflowAndState, 'state'>> {
   const loaded = await loadWorkflow(options.file, {
@@ -81,7 +91,12 @@ export async function loadWorkflowAndStatePath(
     stdin: context.stdin,
     region: options.region,
   });
-  return { loaded, statePath: statePathFor(context.cwd, options.statePath, loaded.workflow.workflow) };
+  const where = {
+    workflowState: loaded.workflow.state,
+    region: loaded.workflow.region,
+    profile: options.profile,
+  };
+  return { loaded, statePath: statePathFor(context.cwd, options.statePath, loaded.workflow.workflow, where) };
 }
 
 /** The state at `statePath`; undefined when nothing is applied yet. */
@@ -89,8 +104,9 @@ export async function readRecordedState(
   loaded: LoadedWorkflow,
   statePath: StatePath,
   sameWorkflow: boolean,
+  context: RunEnvironment,
 ): Promise<StateDocument | undefined> {
-  const state = await readStateFile(statePath.absolute, statePath.shownAs);
+  const state = await readStateAt(statePath, context);
   if (sameWorkflow) checkStateWorkflow(state, loaded.workflow.workflow, statePath.shownAs);
   return state;
 }

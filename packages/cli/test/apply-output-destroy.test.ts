@@ -667,7 +667,14 @@ describe('mlds destroy', () => {
     const run = await mlds(['destroy', 'full.yaml', '--yes', '--force']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(fake.inventory()).toStrictEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(fake.inventory()).toStrictEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     const state = readState();
     expect(state.resources).toStrictEqual([]);
     expect(run.stdout).toContain('--force: each bucket is closed to new writes');
@@ -771,9 +778,9 @@ describe('a locked state', () => {
       const run = await mlds(argv);
       expect(run.code).toBe(3);
       expect(run.stderr).toContain(
-        `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}\n`,
+        `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}, lock id t\n`,
       );
-      expect(run.stderr).toContain(`delete ${STATE}.lock and run again`);
+      expect(run.stderr).toContain(`run 'mlds state unlock t --state ${STATE}' and run again`);
       expect(fake.calls()).toHaveLength(calls);
       expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
     },

@@ -64,7 +64,9 @@ describe('mlds --help', () => {
     const { code, stdout, stderr } = await runCli([name, '--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} <file>( [^\n]*)? \\[options\\]\n`));
+    // `state` takes a subcommand where the others take a workflow file.
+    const operands = name === 'state' ? 'list\\|show <address>\\|' : '<file>( [^\n]*)? \\[options\\]\n';
+    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} ${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
     expect((await runCli(['help', name])).stdout).toBe(stdout);
@@ -92,7 +94,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials. Run 'mlds --help' for usage.\n",
+      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, state. Run 'mlds --help' for usage.\n",
     );
   });
 

@@ -152,7 +152,7 @@ describe('progress without a terminal: one plain line per finished resource', ()
       },
       {
         type: 'lock-taken-over',
-        previous: { host: 'h', pid: 7, acquiredAt: '2025-01-01T00:00:00.000Z', command: 'apply' },
+        previous: { id: 'l1', host: 'h', pid: 7, acquiredAt: '2025-01-01T00:00:00.000Z', command: 'apply' },
         at: 1,
       },
     ];

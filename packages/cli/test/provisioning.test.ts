@@ -13,6 +13,7 @@ import {
   StateFileError,
   StateLockedError,
   StateMismatchError,
+  StateStoreError,
 } from '../src/errors.js';
 import { ResultCollector, startProvisioning, translateRunError } from '../src/provisioning.js';
 import { createColors } from '../src/terminal.js';
@@ -20,7 +21,7 @@ import { createColors } from '../src/terminal.js';
 const where = {
   command: 'apply' as const,
   file: 'w.yaml',
-  statePath: { absolute: '/site/.mlds/w.state.json', shownAs: '.mlds/w.state.json' },
+  statePath: { kind: 'file' as const, absolute: '/site/.mlds/w.state.json', shownAs: '.mlds/w.state.json' },
 };
 
 const translate = (error: unknown, command: 'apply' | 'destroy' = 'apply') =>
@@ -28,14 +29,22 @@ const translate = (error: unknown, command: 'apply' | 'destroy' = 'apply') =>
 
 describe('translateRunError: each provisioner error becomes the CLI error of its exit code', () => {
   it('StateLockedError → 3, naming the holder and the lock file', () => {
-    const holder = { host: 'ci-7', pid: 99, acquiredAt: '2025-06-01T10:00:00.000Z', command: 'destroy' };
+    const holder = {
+      id: 'a1b2c3',
+      host: 'ci-7',
+      pid: 99,
+      acquiredAt: '2025-06-01T10:00:00.000Z',
+      command: 'destroy',
+    };
     const error = translate(new provisioner.StateLockedError('/site/.mlds/w.state.json.lock', holder));
     expect(error).toBeInstanceOf(StateLockedError);
     expect(exitCodeFor(error)).toBe(ExitCode.locked);
     expect((error as MldsError).message).toBe(
-      "the state .mlds/w.state.json is locked by 'destroy' on host ci-7 (pid 99) since 2025-06-01T10:00:00.000Z",
+      "the state .mlds/w.state.json is locked by 'destroy' on host ci-7 (pid 99) since 2025-06-01T10:00:00.000Z, lock id a1b2c3",
     );
-    expect((error as MldsError).hint).toContain('delete .mlds/w.state.json.lock and run again');
+    expect((error as MldsError).hint).toContain(
+      "run 'mlds state unlock a1b2c3 --state .mlds/w.state.json' and run again",
+    );
   });
 
   it('StateCorruptError → 1', () => {
@@ -47,6 +56,37 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     expect((error as Error).message).toBe(
       'the state file .mlds/w.state.json is not an mlds state: serial is missing',
     );
+  });
+
+  it('StateFencedError → 1: the state changed under this run, or its lock was taken over; nothing overwritten', () => {
+    const changed = translate(
+      new provisioner.StateFencedError(
+        '/site/.mlds/w.state.json',
+        'state-changed',
+        'another run wrote the state file',
+      ),
+    );
+    expect(changed).toBeInstanceOf(StateStoreError);
+    expect(exitCodeFor(changed)).toBe(1);
+    expect((changed as MldsError).message).toBe(
+      'the state changed under this run: .mlds/w.state.json; nothing was overwritten',
+    );
+    const lost = translate(
+      new provisioner.StateFencedError('/site/.mlds/w.state.json', 'lock-lost', 'removed'),
+    );
+    expect((lost as MldsError).message).toBe(
+      'this run lost the lock of the state .mlds/w.state.json; nothing was overwritten',
+    );
+    expect(exitCodeFor(lost)).toBe(1);
+  });
+
+  it('StateStoreError → 1, its fix as the hint', () => {
+    const error = translate(
+      new provisioner.StateStoreError('s3://b/k', 'the state bucket b does not exist', 'Create it first.'),
+    );
+    expect(error).toBeInstanceOf(StateStoreError);
+    expect(exitCodeFor(error)).toBe(1);
+    expect((error as MldsError).hint).toBe('Create it first.');
   });
 
   it('StateWorkflowMismatchError → 2', () => {
@@ -176,7 +216,7 @@ describe('startProvisioning', () => {
       profile: 'media-prod',
       statePath: where.statePath,
     });
-    const s3 = clients.s3('eu-west-1');
+    const s3 = await clients.s3('eu-west-1');
     expect(s3.config.profile).toBe('media-prod');
     expect(await s3.config.region()).toBe('eu-west-1');
     expect(s3.config.isCustomEndpoint).toBe(false);
@@ -184,7 +224,7 @@ describe('startProvisioning', () => {
       profile: undefined,
       statePath: where.statePath,
     });
-    expect(withoutProfile.clients.s3('eu-west-1').config.profile).toBeUndefined();
+    expect((await withoutProfile.clients.s3('eu-west-1')).config.profile).toBeUndefined();
     expect(store).toBeInstanceOf(provisioner.FileStateStore);
     expect((store as provisioner.FileStateStore).path).toBe('/site/.mlds/w.state.json');
   });

@@ -147,13 +147,13 @@ describe('renderPlan', () => {
 
   it('marks a resource mlds only reads', () => {
     const existing = {
-      action: 'noop' as const,
+      action: 'read' as const,
       ...resource('mp.channel', 'mediapackage-channel', 'their-channel', null),
       existing: true as const,
     };
     const text = renderPlan(aPlan({ resources: [existing] }), where, plain);
     expect(text).toContain(
-      '\n    noop  mp.channel  mediapackage-channel  their-channel  us-west-2  -         existing, read only\n',
+      '\n  <= read  mp.channel  mediapackage-channel  their-channel  us-west-2  -         existing, read only\n',
     );
   });
 
@@ -197,9 +197,9 @@ describe('renderPlanSummary', () => {
     );
   });
 
-  it('shows a resource mlds only reads (an existing channelId) as read, not create, though its action is create', () => {
+  it('shows a resource mlds only reads (action read: an existing channelId) as read', () => {
     const existing = {
-      action: 'create' as const,
+      action: 'read' as const,
       ...resource('origin.channel', 'mediapackage-channel', 'their-channel', null),
       existing: true as const,
     };

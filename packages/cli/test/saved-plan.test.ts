@@ -139,7 +139,7 @@ describe('plan --detailed-exitcode', () => {
     if (parsed.workflow === undefined) throw new Error('invalid test workflow');
     const plan = planWorkflow(parsed.workflow);
     expect(plan.resources.map((r) => [r.address, r.action, r.existing])).toStrictEqual([
-      ['packager.channel', 'create', true],
+      ['packager.channel', 'read', true],
       ['packager.password[0]', 'create', undefined],
       ['packager.password[1]', 'create', undefined],
     ]);

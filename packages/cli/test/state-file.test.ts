@@ -56,6 +56,7 @@ describe('readStateFile', () => {
 describe('statePathFor', () => {
   it('defaults to .mlds/<workflow>.state.json under the current directory', () => {
     expect(statePathFor('/work/site', undefined, 'curling-live')).toStrictEqual({
+      kind: 'file',
       absolute: '/work/site/.mlds/curling-live.state.json',
       shownAs: '.mlds/curling-live.state.json',
     });
@@ -63,13 +64,17 @@ describe('statePathFor', () => {
 
   it('resolves --state against the current directory, and shows a path outside it in full', () => {
     expect(statePathFor('/work/site', 'states/prod.json', 'w')).toStrictEqual({
+      kind: 'file',
       absolute: '/work/site/states/prod.json',
       shownAs: 'states/prod.json',
     });
     expect(statePathFor('/work/site', '../elsewhere.json', 'w')).toStrictEqual({
+      kind: 'file',
       absolute: '/work/elsewhere.json',
       shownAs: '/work/elsewhere.json',
     });
-    expect(statePathFor('/work/site', '/var/mlds/s.json', 'w').absolute).toBe('/var/mlds/s.json');
+    expect(statePathFor('/work/site', '/var/mlds/s.json', 'w')).toMatchObject({
+      absolute: '/var/mlds/s.json',
+    });
   });
 });

@@ -107,7 +107,7 @@ const REASONS = {
   ),
   rtmp: reason(
     'supported-containers.rtmp',
-    'An RTMP(S) server takes an RTMP output group, one output per pipeline URL; the stream key goes in StreamName, not in the URL.',
+    'An RTMP(S) server takes an RTMP output group with ONE output for this destination; the destination holds one URL per pipeline, and the stream key goes in StreamName, not in the URL.',
   ),
   msSmooth: reason(
     'supported-containers.mss',
@@ -119,16 +119,31 @@ const REASONS = {
   ),
   udp: reason(
     'supported-containers.udp',
-    'A UDP or RTP receiver takes MPEG-TS from a UDP output group, one output per pipeline URL.',
+    'A UDP or RTP receiver takes MPEG-TS from a UDP output group with ONE output for this destination; the destination holds one URL per pipeline.',
   ),
   srt: reason(
     'supported-containers.srt',
-    'An SRT listener takes an SRT output group in caller mode, one output per pipeline URL.',
+    'An SRT listener takes an SRT output group in caller mode with ONE output for this destination; the destination holds one URL per pipeline.',
+  ),
+  // ML delivering-to-mediapackage ("Delivering to MediaPackage", MediaPackage v2 (recommended)).
+  v2Recommended: reason(
+    'delivering-to-mediapackage.v2-recommended',
+    'The guide\'s "Delivering to MediaPackage" calls the MediaPackage output group for MediaPackage v2 (CMAF Ingest) "the recommended path for all new workflows": MediaPackageSettings name the channel group and channel, MediaLive fills in the rest, and the channel policy authorizes the MediaLive role (no credentials).',
+  ),
+  // MP cmaf-ingest ("Choosing a MediaLive output group for MediaPackage CMAF ingest").
+  v2CmafIngest: reason(
+    'cmaf-ingest.mediapackage-v2',
+    "A CMAF Ingest output group sends CMAF to the channel's two ingest endpoints (Settings: one URL per pipeline, from GetChannel; no credentials): the simpler setup, while the MediaPackage output group keeps stream order and passes more stream metadata through.",
+  ),
+  // ML hls-destinations-emp, hls-destinations-emp-info-v2, MP channels-create (HLS input type).
+  v2Hls: reason(
+    'hls-destinations-emp.v2',
+    "The channel's InputType is HLS: it takes HLS (TS) from an HLS output group over HTTPS Basic PUT (HlsBasicPutSettings) to its two ingest URLs, which end in /index, with no credentials (MediaPackage v2 authorizes the MediaLive role through the channel policy).",
   ),
 } as const;
 
-function forcedReason(choice: 'hls' | 'mediapackage'): Reason {
-  const group = choice === 'hls' ? 'HLS' : 'MediaPackage';
+function forcedReason(choice: 'hls' | 'mediapackage' | 'cmaf-ingest'): Reason {
+  const group = choice === 'hls' ? 'HLS' : choice === 'mediapackage' ? 'MediaPackage' : 'CMAF Ingest';
   return reason(
     'outputGroup.forced',
     `outputGroup: ${choice} in the workflow file chooses the ${group} output group.`,
@@ -139,6 +154,14 @@ function otherRegionReason(mediaLiveRegion: string, mediaPackageRegion: string):
   return reason(
     'hls-vs-mediapackage.other-region',
     `The MediaPackage channel is in ${mediaPackageRegion} and the MediaLive channel in ${mediaLiveRegion}: a MediaPackage output group needs both in the same Region, an HLS output group can cross Regions.`,
+  );
+}
+
+/** ML origin-server-emp, "MediaPackage v2 (CMAF) coordination": the destination names the channel's Region. */
+function v2OtherRegionReason(mediaLiveRegion: string, mediaPackageRegion: string): Reason {
+  return reason(
+    'delivering-to-mediapackage.v2-region',
+    `The MediaPackage v2 channel is in ${mediaPackageRegion} and the MediaLive channel in ${mediaLiveRegion}: the MediaPackage output group for v2 names the channel's Region in MediaPackageRegionName (the guide lists cross-Region distribution among v2's benefits), unlike v1's, which needs one Region.`,
   );
 }
 
@@ -154,7 +177,7 @@ function chooseMediaPackageGroup(
   workflow: Workflow,
   downstream: Downstream,
 ): { type: 'HLS' | 'MEDIAPACKAGE'; reasons: Reason[] } {
-  if (downstream.outputGroup !== 'auto') {
+  if (downstream.outputGroup === 'hls' || downstream.outputGroup === 'mediapackage') {
     return {
       type: downstream.outputGroup === 'hls' ? 'HLS' : 'MEDIAPACKAGE',
       reasons: [forcedReason(downstream.outputGroup)],
@@ -220,6 +243,49 @@ function decideMediaPackage(workflow: Workflow, downstream: Downstream): GroupDe
   };
 }
 
+/**
+ * MediaPackage v2: the channel's InputType (`format`) decides; CMAF takes the MediaPackage or CMAF Ingest group.
+ * ML hls-choosing-hls-vs-emp still says v2 needs an HLS group; the newer ML delivering-to-mediapackage,
+ * creating-mediapackage-output-group (a "MediaPackage v2 (CMAF)" procedure) and the API's v2 members of
+ * MediaPackageOutputDestinationSettings say otherwise, and are followed here.
+ */
+function decideMediaPackageV2(workflow: Workflow, downstream: Downstream): GroupDecision {
+  const region = mediaPackageRegion(workflow, downstream);
+  if (downstream.format === 'hls') {
+    const singlePipeline = workflow.channelClass === 'SINGLE_PIPELINE';
+    return {
+      type: 'HLS',
+      reasons: [
+        ...(downstream.outputGroup === 'hls' ? [forcedReason('hls')] : []),
+        REASONS.v2Hls,
+        singlePipeline ? REASONS.inputLossSinglePipeline : REASONS.inputLossStandard,
+      ],
+      groupSettings: hlsGroupSettings(
+        { HlsBasicPutSettings: {} },
+        { InputLossAction: singlePipeline ? 'EMIT_OUTPUT' : 'PAUSE_OUTPUT' },
+      ),
+    };
+  }
+  if (downstream.outputGroup === 'cmaf-ingest') {
+    return {
+      type: 'CMAF_INGEST',
+      reasons: [forcedReason('cmaf-ingest'), REASONS.v2CmafIngest],
+      // The destination is all CMAF Ingest needs (API: CmafIngestGroupSettings requires only Destination).
+      groupSettings: { CmafIngestGroupSettings: {} },
+    };
+  }
+  return {
+    type: 'MEDIAPACKAGE',
+    reasons: [
+      ...(downstream.outputGroup === 'mediapackage' ? [forcedReason('mediapackage')] : []),
+      REASONS.v2Recommended,
+      ...(region === workflow.region ? [] : [v2OtherRegionReason(workflow.region, region)]),
+    ],
+    // The v2 member marks the group as MediaPackage v2 (CMAF Ingest); every field in it is optional (API).
+    groupSettings: { MediaPackageGroupSettings: { MediapackageV2GroupSettings: {} } },
+  };
+}
+
 function decideS3(downstream: Downstream, path: string): GroupDecision {
   switch (downstream.format) {
     case 'hls': {
@@ -269,6 +335,8 @@ function decide(workflow: Workflow, downstream: Downstream, path: string): Group
   switch (downstream.resolvedSystem) {
     case 'mediapackage':
       return decideMediaPackage(workflow, downstream);
+    case 'mediapackage-v2':
+      return decideMediaPackageV2(workflow, downstream);
     case 's3':
       return decideS3(downstream, path);
     case 'mediastore': {

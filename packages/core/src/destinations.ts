@@ -1,6 +1,6 @@
-import { outputGroupType, PlanInputError, pipelinesOf } from './decide.js';
+import { mediaPackageRegion, outputGroupType, PlanInputError, pipelinesOf } from './decide.js';
 import { bucketName, mediaPackageChannelId, passwordParameterName } from './names.js';
-import { destinationPath } from './resources.js';
+import { destinationPath, mediaPackageV2ChannelOf, mediaPackageV2GroupOf } from './resources.js';
 import {
   type Downstream,
   KNOWN_AFTER_APPLY,
@@ -38,6 +38,25 @@ function destinationFor(workflow: Workflow, downstream: Downstream, path: string
         Username: KNOWN_AFTER_APPLY,
         PasswordParam: passwordParameterName(workflow.workflow, downstream.name, pipeline),
       }));
+    case 'mediapackage-v2': {
+      if (outputGroupType(workflow, downstream) === 'MEDIAPACKAGE') {
+        // One entry for both pipelines, as for v1; the Region only when it is not MediaLive's own.
+        const region = mediaPackageRegion(workflow, downstream);
+        return {
+          Id,
+          MediaPackageSettings: [
+            {
+              ChannelGroup: mediaPackageV2GroupOf(workflow, downstream),
+              ChannelName: mediaPackageV2ChannelOf(workflow, downstream),
+              ...(region === workflow.region ? {} : { MediaPackageRegionName: region }),
+            },
+          ],
+        };
+      }
+      // HLS and CMAF Ingest: the channel's ingest URLs, which only GetChannel knows (AWS's pages disagree on
+      // their shape, so they are never built by hand); no credentials, the channel policy authorizes MediaLive.
+      return settings(() => ({ Url: KNOWN_AFTER_APPLY }));
+    }
     case 's3': {
       const target = destinationPath(workflow, downstream);
       return settings((pipeline) => {

@@ -106,7 +106,7 @@ describe('update', () => {
     expect(change).toMatchObject({ address: 'cdn.password', action: 'update', changes: ['source'] });
   });
 
-  it('reports a channel that changes hands between mlds and the user as an update of `existing`, never a delete', () => {
+  it('reports a channel that changes hands from mlds to the user as a `read`, never a delete', () => {
     const owned = aWorkflow({
       downstream: [aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' })],
     });
@@ -121,7 +121,7 @@ describe('update', () => {
     });
     const resources = planWorkflow(workflowOf(adopted), { state: appliedState(owned) }).resources;
     expect(resources.map((r) => ({ action: r.action, changes: 'changes' in r ? r.changes : [] }))).toEqual([
-      { action: 'update', changes: ['existing', 'tags'] },
+      { action: 'read', changes: [] },
       { action: 'noop', changes: [] },
       { action: 'noop', changes: [] },
     ]);

@@ -4,7 +4,22 @@ import type { Action, ResourceChange, ResourceSpec, StateDocument, StateResource
 // What apply must do to turn the recorded state into the desired resources. Matching is by address; a
 // resource whose physical identity (kind, name, Region) changed is replaced: the new one is created in place,
 // the old one deleted with the other deletions at the end. A recorded resource the workflow now names as an
-// existing one (`buckets`, `channelId`) is never deleted.
+// existing one (`buckets`, `channelId`, `channelGroup`) is never deleted. A resource mlds only reads is `read`.
+// A property AWS cannot change (a v2 channel's InputType or channel group) replaces it under the same name:
+// the recorded one is deleted and a new one created, and apply deletes first (see the engine).
+
+/** Properties that cannot change on an existing resource: a change is a delete and a create. */
+const IMMUTABLE_PROPERTIES: Partial<Record<ResourceSpec['kind'], readonly string[]>> = {
+  'mediapackagev2-channel': ['channelGroup', 'inputType'],
+};
+
+/** True when the recorded resource cannot become `spec` in place. */
+export function needsReplacement(spec: ResourceSpec, resource: StateResource): boolean {
+  const recorded = resource.properties ?? {};
+  return (IMMUTABLE_PROPERTIES[spec.kind] ?? []).some(
+    (key) => canonical(spec.properties[key]) !== canonical(recorded[key]),
+  );
+}
 
 /** Desired resources in their order, then the deletions in reverse dependency order. */
 export function diffResources(
@@ -18,9 +33,17 @@ export function diffResources(
 
   for (const spec of desired) {
     const same = recorded.filter(
-      (resource) => resource.address === spec.address && sameIdentity(spec, resource),
+      (resource) =>
+        resource.address === spec.address &&
+        sameIdentity(spec, resource) &&
+        !(resource.existing !== true && spec.existing !== true && needsReplacement(spec, resource)),
     );
     for (const resource of same) matched.add(resource);
+    if (spec.existing === true) {
+      // Only ever read, whatever the state says: never created, updated or deleted.
+      changes.push(change('read', spec));
+      continue;
+    }
     const created = same.find((resource) => resource.status === 'created');
     if (created === undefined) {
       // A `creating` or `deleting` record is a run that stopped half-way: apply adopts the resource by name and tags.
@@ -75,9 +98,9 @@ function canonical(value: unknown): string {
   );
 }
 
-/** Parameters holding a channel's ingest password go before the channel. */
+/** Parameters holding a channel's ingest password go before the channel, a v2 channel before its group. */
 function deletionRank(spec: ResourceSpec): number {
-  return spec.dependsOn.length > 0 ? 0 : 1;
+  return spec.dependsOn.length > 0 || spec.kind === 'mediapackagev2-channel' ? 0 : 1;
 }
 
 function specOfRecorded(resource: StateResource): ResourceSpec {

@@ -133,7 +133,7 @@ export function withDrift(
   refreshed: Refreshed,
 ): ResourceChange[] {
   return changes.map((change) => {
-    if (change.action === 'create' || change.existing === true) return change;
+    if (change.action === 'create' || change.action === 'read' || change.existing === true) return change;
     const record = recorded.find(
       (resource) => resource.status === 'created' && sameResource(change, resource),
     );

@@ -10,10 +10,20 @@ export interface EnvironmentNeed {
 /**
  * The `{ env: NAME }` secrets an apply of this plan must read: those of parameters it creates, or whose
  * source changed. A parameter already written is not rewritten, so its variable may be unset on re-apply.
+ * With a bound channel, its `{ env }` stream keys too: apply sends them to MediaLive and nowhere else.
  */
 export function environmentNeeded(plan: Plan): EnvironmentNeed[] {
   const needs: EnvironmentNeed[] = [];
   for (const change of plan.resources) {
+    if (change.kind === 'medialive-channel') {
+      // Apply compares the channel's stream keys with these every time, so they are always read.
+      const keys = change.properties.streamKeys;
+      for (const ref of Object.values(typeof keys === 'object' && keys !== null ? keys : {})) {
+        if (typeof ref === 'object' && ref !== null && 'env' in ref && typeof ref.env === 'string')
+          needs.push({ variable: ref.env, address: change.address });
+      }
+      continue;
+    }
     if (change.kind !== 'ssm-parameter') continue;
     const writes =
       change.action === 'create' ||

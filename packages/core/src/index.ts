@@ -1,6 +1,7 @@
 // The public entry of @mlds/core: what a program planning workflows needs. Anything not exported here is
 // internal (the decision steps, resource naming, the diff) and may change without notice.
 
+export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export type { Observation, ObservedSettings } from './drift.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
@@ -9,12 +10,28 @@ export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
 export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
 export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
+export {
+  parseRateLimits,
+  RATE_LIMITED_SERVICES,
+  type RateLimitedService,
+  RateLimitSyntaxError,
+  type RateOverrides,
+} from './rate-limits.js';
 export { workflowJsonSchema } from './schema.js';
 export { stateDocumentProblem } from './state.js';
+export {
+  formatS3StateUrl,
+  parseStateUrl,
+  type S3StateUrl,
+  type StateUrl,
+  type StateUrlResult,
+} from './state-url.js';
 // The data model: the workflow file, the plan, the state.
 export {
   type Action,
   type ChangeDrift,
+  type ChannelBinding,
+  type ChannelBindingInput,
   type ChannelClass,
   type Delivery,
   type Diagnostic,
@@ -46,6 +63,7 @@ export {
   type StateDocument,
   type StateResource,
   type System,
+  type WhenRunning,
   type Workflow,
   type WorkflowInput,
 } from './types.js';

@@ -22,6 +22,16 @@ export function mediaPackageChannelId(workflow: string, downstream: string): str
   return `${workflow}-${downstream}`;
 }
 
+/** The MediaPackage v2 channel group mlds creates: one per workflow and Region, shared by its v2 channels. */
+export function mediaPackageV2ChannelGroupName(workflow: string): string {
+  return workflow;
+}
+
+/** The MediaPackage v2 channel mlds creates, unless `channelName` names it. */
+export function mediaPackageV2ChannelName(workflow: string, downstream: string): string {
+  return `${workflow}-${downstream}`;
+}
+
 /**
  * `<workflow>-<downstream>-p<pipeline>`; when that exceeds S3's 63 characters the stem is cut and a hash of
  * the full stem keeps names of different workflows apart.

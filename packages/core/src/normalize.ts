@@ -12,6 +12,7 @@ const DEFAULT_FORMAT: Record<System, Format> = {
   udp: 'ts',
   srt: 'srt',
   aws: 'hls',
+  'mediapackage-v2': 'cmaf',
 };
 
 export function defaultFormat(system: System): Format {
@@ -36,6 +37,10 @@ export function normalizeWorkflow(input: WorkflowInput): Workflow {
     delivery: input.delivery ?? 'public',
     ...(input.mediaLiveRoleArn === undefined ? {} : { mediaLiveRoleArn: input.mediaLiveRoleArn }),
     tags: { ...(input.tags ?? {}) },
+    ...(input.state === undefined ? {} : { state: input.state }),
+    ...(input.channel === undefined
+      ? {}
+      : { channel: { id: input.channel.id, whenRunning: input.channel.whenRunning ?? 'refuse' } }),
     downstream: input.downstream.map((entry) => normalizeDownstream(entry)),
   };
 }

@@ -44,6 +44,7 @@ function sourceOf(plan: Plan, destinationId: string, pipeline: number): Resource
       resource.action !== 'delete' &&
       resource.downstream === destinationId &&
       (resource.kind === 'mediapackage-channel' ||
+        resource.kind === 'mediapackagev2-channel' ||
         (resource.kind === 'mediastore-container' && resource.pipeline === pipeline)),
   );
 }
@@ -74,6 +75,13 @@ function resolveSettings(
       return undefined;
     }
     return replaceUnknown(settings, { Url: endpoint.url, Username: endpoint.username });
+  }
+  if (source.kind === 'mediapackagev2-channel') {
+    // The URLs GetChannel answered, as they are: HLS and CMAF Ingest alike take them unchanged, no credentials.
+    const endpoints = outputs.ingestEndpoints;
+    const endpoint: unknown = Array.isArray(endpoints) ? endpoints[pipeline] : undefined;
+    if (!isRecord(endpoint) || typeof endpoint.url !== 'string') return undefined;
+    return replaceUnknown(settings, { Url: endpoint.url });
   }
   const endpoint = outputs.endpoint;
   const path = source.properties.path;

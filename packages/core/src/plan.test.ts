@@ -42,7 +42,7 @@ describe('the user guide’s example', () => {
           reasons: [
             {
               rule: 'supported-containers.rtmp',
-              text: 'An RTMP(S) server takes an RTMP output group, one output per pipeline URL; the stream key goes in StreamName, not in the URL.',
+              text: 'An RTMP(S) server takes an RTMP output group with ONE output for this destination; the destination holds one URL per pipeline, and the stream key goes in StreamName, not in the URL.',
             },
           ],
         },

@@ -1,3 +1,4 @@
+import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel.js';
 import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
@@ -26,6 +27,17 @@ export interface PlanOptions {
  * Pure and deterministic: equal inputs give plans equal byte for byte as JSON; the inputs are never changed.
  */
 export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Plan {
+  const destinations = planDestinations(workflow);
+  const resources = diffResources(desiredResources(workflow), withoutBindings(options.state), {
+    referenced: referencedResources(workflow),
+    ...(options.observations === undefined
+      ? {}
+      : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
+  });
+  // The channel is written once what it sends to exists, and before what it stops sending to is deleted.
+  const channel = channelChange(workflow, destinations, options.state);
+  const firstDeletion = resources.findIndex((resource) => resource.action === 'delete');
+  const at = firstDeletion === -1 ? resources.length : firstDeletion;
   return {
     formatVersion: FORMAT_VERSION,
     workflow: workflow.workflow,
@@ -33,33 +45,41 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     channelClass: workflow.channelClass,
     pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
     outputGroups: decideOutputGroups(workflow),
-    resources: diffResources(desiredResources(workflow), options.state, {
-      referenced: referencedResources(workflow),
-      ...(options.observations === undefined
-        ? {}
-        : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
-    }),
-    destinations: planDestinations(workflow),
+    resources: channel ? [...resources.slice(0, at), channel, ...resources.slice(at)] : resources,
+    destinations,
     diagnostics: [
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
+      ...channelDiagnostics(workflow, channel),
+      ...unboundDiagnostics(workflow, options.state),
     ],
   };
 }
 
-/**
- * What `destroy` deletes: every resource the state records that mlds created, as `delete` changes, dependents
- * first (a channel's ingest-password parameters before the channel). Resources mlds only read are left out.
- */
-export function planTeardown(state: StateDocument): ResourceChange[] {
-  return diffResources([], state);
+/** A channel binding is never created or deleted: it is left out of the resource diff. */
+function withoutBindings(state: StateDocument | undefined): StateDocument | undefined {
+  if (state === undefined) return undefined;
+  return { ...state, resources: state.resources.filter((resource) => resource.kind !== 'medialive-channel') };
 }
 
-/** Resources the workflow uses but mlds does not manage: existing buckets and MediaPackage channels. */
+/**
+ * What `destroy` deletes: every resource the state records that mlds created, as `delete` changes, dependents
+ * first (a channel's ingest-password parameters before the channel). Resources mlds only read are left out, and
+ * so is a bound MediaLive channel (destroy reads it first and never deletes it).
+ */
+export function planTeardown(state: StateDocument): ResourceChange[] {
+  return diffResources([], withoutBindings(state));
+}
+
+/** Resources the workflow uses but mlds does not manage: existing buckets, MediaPackage channels and v2 channel groups. */
 function referencedResources(workflow: Workflow): ResourceIdentity[] {
   return workflow.downstream.flatMap((downstream): ResourceIdentity[] => {
     if (downstream.resolvedSystem === 's3') {
       return (downstream.buckets ?? []).map((name) => ({ kind: 's3-bucket', name, region: workflow.region }));
+    }
+    if (downstream.resolvedSystem === 'mediapackage-v2' && downstream.channelGroup !== undefined) {
+      const region = mediaPackageRegion(workflow, downstream);
+      return [{ kind: 'mediapackagev2-channel-group', name: downstream.channelGroup, region }];
     }
     if (downstream.resolvedSystem === 'mediapackage' && downstream.channelId !== undefined) {
       const region = mediaPackageRegion(workflow, downstream);

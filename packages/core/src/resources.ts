@@ -3,6 +3,8 @@ import {
   bucketName,
   defaultPath,
   mediaPackageChannelId,
+  mediaPackageV2ChannelGroupName,
+  mediaPackageV2ChannelName,
   mediaStoreContainerName,
   passwordParameterName,
   resourceAddress,
@@ -13,6 +15,31 @@ import type { Downstream, ResourceSpec, Workflow } from './types.js';
 /** The resources the workflow needs, in dependency order: file order, a channel before its parameters, pipeline 0 first. */
 export function desiredResources(workflow: Workflow): ResourceSpec[] {
   return workflow.downstream.flatMap((downstream) => resourcesFor(workflow, downstream));
+}
+
+/** The channel group a v2 entry's channel goes in: the one `channelGroup` names, or the workflow's. */
+export function mediaPackageV2GroupOf(workflow: Workflow, downstream: Downstream): string {
+  return downstream.channelGroup ?? mediaPackageV2ChannelGroupName(workflow.workflow);
+}
+
+export function mediaPackageV2ChannelOf(workflow: Workflow, downstream: Downstream): string {
+  return downstream.channelName ?? mediaPackageV2ChannelName(workflow.workflow, downstream.name);
+}
+
+/**
+ * The address of the channel group a v2 entry's channel depends on. Entries sharing a group (same name and
+ * Region) share one resource, owned by the first of them in file order, so it is created, read and deleted once.
+ */
+export function mediaPackageV2GroupAddress(workflow: Workflow, downstream: Downstream): string {
+  const group = mediaPackageV2GroupOf(workflow, downstream);
+  const region = mediaPackageRegion(workflow, downstream);
+  const first = workflow.downstream.find(
+    (entry) =>
+      entry.resolvedSystem === 'mediapackage-v2' &&
+      mediaPackageV2GroupOf(workflow, entry) === group &&
+      mediaPackageRegion(workflow, entry) === region,
+  );
+  return resourceAddress((first ?? downstream).name, 'channel-group', null);
 }
 
 /** The folders and base file name MediaLive writes under, in a bucket or container. */
@@ -76,6 +103,60 @@ function mediaPackageResources(
   return [channel, ...passwords];
 }
 
+function mediaPackageV2Resources(
+  workflow: Workflow,
+  downstream: Downstream,
+  owned: (spec: OwnedSpec) => ResourceSpec,
+): ResourceSpec[] {
+  const region = mediaPackageRegion(workflow, downstream);
+  const groupName = mediaPackageV2GroupOf(workflow, downstream);
+  const groupAddress = mediaPackageV2GroupAddress(workflow, downstream);
+  const resources: ResourceSpec[] = [];
+  if (groupAddress === resourceAddress(downstream.name, 'channel-group', null)) {
+    resources.push(
+      downstream.channelGroup === undefined
+        ? owned({
+            address: groupAddress,
+            kind: 'mediapackagev2-channel-group',
+            name: groupName,
+            region,
+            pipeline: null,
+            properties: {},
+            dependsOn: [],
+          })
+        : {
+            // Named in the file: mlds only reads it, never creates, tags or deletes it.
+            address: groupAddress,
+            kind: 'mediapackagev2-channel-group',
+            name: groupName,
+            region,
+            pipeline: null,
+            downstream: downstream.name,
+            existing: true,
+            properties: {},
+            dependsOn: [],
+          },
+    );
+  }
+  resources.push(
+    owned({
+      address: resourceAddress(downstream.name, 'channel', null),
+      kind: 'mediapackagev2-channel',
+      name: mediaPackageV2ChannelOf(workflow, downstream),
+      region,
+      pipeline: null,
+      // InputType from the format (MP channels-create: HLS or CMAF, immutable); the channel policy names the role.
+      properties: {
+        channelGroup: groupName,
+        inputType: downstream.format === 'hls' ? 'HLS' : 'CMAF',
+        ...roleArnProperty(workflow),
+      },
+      dependsOn: [groupAddress],
+    }),
+  );
+  return resources;
+}
+
 function resourcesFor(workflow: Workflow, downstream: Downstream): ResourceSpec[] {
   const owned = (spec: OwnedSpec): ResourceSpec => ({
     address: spec.address,
@@ -93,6 +174,8 @@ function resourcesFor(workflow: Workflow, downstream: Downstream): ResourceSpec[
   switch (downstream.resolvedSystem) {
     case 'mediapackage':
       return mediaPackageResources(workflow, downstream, owned);
+    case 'mediapackage-v2':
+      return mediaPackageV2Resources(workflow, downstream, owned);
     case 's3':
       if (downstream.buckets !== undefined) return [];
       return pipelines.map((pipeline) =>

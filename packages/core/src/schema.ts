@@ -17,6 +17,7 @@ export const SYSTEMS = [
   'udp',
   'srt',
   'aws',
+  'mediapackage-v2',
 ] as const satisfies readonly System[];
 
 export const FORMATS = [
@@ -27,6 +28,7 @@ export const FORMATS = [
   'mss',
   'ts',
   'srt',
+  'cmaf',
 ] as const satisfies readonly Format[];
 
 /** The formats each system takes, the default first (the contract's table; ML outputs-supported-containers). */
@@ -42,6 +44,16 @@ export const SYSTEM_FORMATS: Readonly<Record<System, readonly Format[]>> = {
   udp: ['ts'],
   srt: ['srt'],
   aws: ['hls'],
+  // The channel's InputType (MP channels-create); CMAF first: the MediaLive guide's "Delivering to MediaPackage"
+  // calls the MediaPackage output group for v2 (CMAF Ingest) "the recommended path for all new workflows".
+  'mediapackage-v2': ['cmaf', 'hls'],
+};
+
+/** The output groups each MediaPackage system takes (`outputGroup`); other systems take none. */
+export const SYSTEM_OUTPUT_GROUPS: Readonly<Partial<Record<System, readonly string[]>>> = {
+  mediapackage: ['auto', 'hls', 'mediapackage'],
+  aws: ['auto', 'hls', 'mediapackage'],
+  'mediapackage-v2': ['auto', 'hls', 'cmaf-ingest', 'mediapackage'],
 };
 
 type DownstreamField = keyof DownstreamInput;
@@ -57,6 +69,12 @@ export const COMMON_DOWNSTREAM_FIELDS = [
 
 const MEDIAPACKAGE_FIELDS = [
   'channelId',
+  'region',
+  'outputGroup',
+] as const satisfies readonly DownstreamField[];
+const MEDIAPACKAGE_V2_FIELDS = [
+  'channelGroup',
+  'channelName',
   'region',
   'outputGroup',
 ] as const satisfies readonly DownstreamField[];
@@ -79,6 +97,7 @@ export const SYSTEM_FIELDS: Readonly<Record<System, readonly DownstreamField[]>>
   udp: ['urls'],
   srt: ['urls', 'streamId', 'passphraseSecretArn'],
   aws: [...MEDIAPACKAGE_FIELDS, ...S3_FIELDS],
+  'mediapackage-v2': MEDIAPACKAGE_V2_FIELDS,
 };
 
 /** Fields a system cannot do without. */
@@ -94,6 +113,7 @@ export const SYSTEM_REQUIRED_FIELDS: Readonly<Record<System, readonly Downstream
   udp: ['urls'],
   srt: ['urls'],
   aws: [],
+  'mediapackage-v2': [],
 };
 
 export const WORKFLOW_FIELDS = [
@@ -104,6 +124,8 @@ export const WORKFLOW_FIELDS = [
   'delivery',
   'mediaLiveRoleArn',
   'tags',
+  'state',
+  'channel',
   'downstream',
 ] as const satisfies readonly (keyof WorkflowInput | '$schema')[];
 
@@ -116,6 +138,8 @@ export const DOWNSTREAM_FIELDS = [
   'outputGroup',
   'channelId',
   'region',
+  'channelGroup',
+  'channelName',
   'buckets',
   'path',
   'urls',
@@ -131,6 +155,10 @@ export const SECRET_REF_FIELDS = ['env', 'ssmParameter'] as const;
 
 /** The fields that hold secrets: their values never appear in a message. */
 export const SECRET_FIELDS: readonly string[] = ['password', 'streamKey'];
+
+/** MediaPackage v2 channel group and channel names (MP channels-create, API). */
+export const MEDIAPACKAGE_V2_NAME_PATTERN = '^[a-zA-Z0-9_-]{1,256}$';
+export const MEDIAPACKAGE_V2_NAME_RULE = '1-256 of a-z, A-Z, 0-9, _ and -';
 
 /** `workflow` and `downstream[].name`: they become parts of AWS resource names and MediaLive destination Ids. */
 export const NAME_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$';
@@ -175,13 +203,13 @@ const downstreamProperties = {
   },
   system: {
     description:
-      "The downstream system. `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).",
+      "The downstream system. `mediapackage` is MediaPackage v1 (a channel ID); `mediapackage-v2` is MediaPackage v2 (channel group → channel, CMAF or HLS ingest; needs `mediaLiveRoleArn`). `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).",
     type: 'string',
     enum: SYSTEMS,
   },
   format: {
     description:
-      "The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt). s3 also takes archive and frame-capture.",
+      "The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt, cmaf for mediapackage-v2). s3 also takes archive and frame-capture; mediapackage-v2 takes cmaf or hls (the channel's InputType, which cannot change: changing it replaces the channel).",
     type: 'string',
     enum: FORMATS,
   },
@@ -200,9 +228,9 @@ const downstreamProperties = {
   },
   outputGroup: {
     description:
-      'mediapackage only: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide; `mediapackage` needs the same Region and a live stream; `hls` always works.',
+      'mediapackage and mediapackage-v2: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide. v1: `mediapackage` needs the same Region and a live stream, `hls` always works. v2: with `format: cmaf`, `mediapackage` (what auto picks, the recommended path in the user guide) or `cmaf-ingest`; with `format: hls`, `hls`.',
     type: 'string',
-    enum: ['auto', 'hls', 'mediapackage'],
+    enum: ['auto', 'hls', 'mediapackage', 'cmaf-ingest'],
   },
   channelId: {
     description:
@@ -211,9 +239,21 @@ const downstreamProperties = {
   },
   region: {
     description:
-      "mediapackage only: the MediaPackage channel's Region, when it differs from the workflow's (then the output group is HLS).",
+      "mediapackage and mediapackage-v2: the MediaPackage channel's Region, when it differs from the workflow's (v1: then the output group is HLS; v2: the MediaPackage output group names it in MediaPackageRegionName).",
     type: 'string',
     examples: ['us-east-1'],
+  },
+  channelGroup: {
+    description: `mediapackage-v2 only: the name of an existing MediaPackage v2 channel group to create the channel in; mlds only reads it (never creates, tags or deletes it). Default: a channel group named after the workflow, which mlds creates. ${MEDIAPACKAGE_V2_NAME_RULE}.`,
+    type: 'string',
+    pattern: MEDIAPACKAGE_V2_NAME_PATTERN,
+    examples: ['live-events'],
+  },
+  channelName: {
+    description: `mediapackage-v2 only: the name of the MediaPackage v2 channel mlds creates in the channel group. Default: \`<workflow>-<name>\`. ${MEDIAPACKAGE_V2_NAME_RULE}; it cannot change once created.`,
+    type: 'string',
+    pattern: MEDIAPACKAGE_V2_NAME_PATTERN,
+    examples: ['curling'],
   },
   buckets: pipelineList(
     's3 only: existing S3 buckets to write to instead of creating them (no dots in the name).',
@@ -263,6 +303,7 @@ function systemBranch(system: System) {
   const own = new Set<string>([...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]]);
   const foreign = DOWNSTREAM_FIELDS.filter((field) => !own.has(field));
   const required = SYSTEM_REQUIRED_FIELDS[system];
+  const outputGroups = SYSTEM_OUTPUT_GROUPS[system];
   return {
     if: { properties: { system: { const: system } }, required: ['system'] },
     // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited.
@@ -273,6 +314,14 @@ function systemBranch(system: System) {
           description: `The formats system ${system} takes: ${SYSTEM_FORMATS[system].join(', ')}.`,
           enum: SYSTEM_FORMATS[system],
         },
+        ...(outputGroups === undefined
+          ? {}
+          : {
+              outputGroup: {
+                description: `The output groups system ${system} takes: ${outputGroups.join(', ')}.`,
+                enum: outputGroups,
+              },
+            }),
         ...Object.fromEntries(foreign.map((field) => [field, false])),
       },
     },
@@ -318,7 +367,7 @@ export const workflowJsonSchema = {
     },
     mediaLiveRoleArn: {
       description:
-        "The ARN of the channel's IAM role; mlds grants it access to the buckets and containers it creates.",
+        "The ARN of the channel's IAM role; mlds grants it access to the buckets and containers it creates, and names it in a MediaPackage v2 channel's policy (required with `system: mediapackage-v2`).",
       type: 'string',
       examples: ['arn:aws:iam::111122223333:role/MediaLiveAccessRole'],
     },
@@ -327,6 +376,35 @@ export const workflowJsonSchema = {
         'Tags added to every resource mlds creates (keys up to 128 characters, values up to 256, not starting with `aws:`; mlds sets `mlds:workflow` and `mlds:downstream` itself).',
       type: 'object',
       additionalProperties: { description: 'The tag value.', type: 'string' },
+    },
+    state: {
+      description:
+        'Where the state lives: a local path (default .mlds/<workflow>.state.json) or s3://bucket/key in an existing bucket (mlds never creates it; turn on versioning and encryption). The lock is <key>.lock. --state overrides this.',
+      type: 'string',
+      examples: ['s3://team-state/mlds/curling-live.json'],
+    },
+    channel: {
+      description:
+        "The existing MediaLive channel these destinations are for, in the workflow's `region`. With it, `mlds apply` reads the channel (DescribeChannel), checks its Region, class and output groups, and writes the workflow's Destinations into it (UpdateChannel), keeping the channel's other destinations and its role. Without it, mlds never reads or writes a MediaLive channel.",
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: {
+        id: {
+          description:
+            'The channel id MediaLive gave the channel (digits, e.g. "1234567"); quote it in YAML.',
+          type: 'string',
+          pattern: '^[0-9]{1,32}$',
+          examples: ['1234567'],
+        },
+        whenRunning: {
+          description:
+            'What apply does when the channel is RUNNING and its destinations must change (MediaLive edits only an IDLE channel): `refuse` (default) stops with nothing changed; `restart` stops the channel, updates it and starts it again, an outage of every output for the time it takes (`apply --restart-channel` does the same once).',
+          type: 'string',
+          enum: ['refuse', 'restart'],
+          default: 'refuse',
+        },
+      },
     },
     downstream: {
       description: 'One entry per downstream system the channel sends to.',

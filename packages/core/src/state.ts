@@ -1,4 +1,4 @@
-import { FORMAT_VERSION } from './types.js';
+import { FORMAT_VERSION, type ResourceKind } from './types.js';
 
 // The state file is read by the CLI (plan, output: plain JSON, no AWS SDK) and by the provisioner (apply,
 // destroy); both must agree on what counts as a state document, so the check lives here.
@@ -8,7 +8,10 @@ const KINDS: ReadonlySet<unknown> = new Set([
   's3-bucket',
   'mediastore-container',
   'ssm-parameter',
-]);
+  'mediapackagev2-channel-group',
+  'mediapackagev2-channel',
+  'medialive-channel',
+] satisfies ResourceKind[]);
 const STATUSES: ReadonlySet<unknown> = new Set(['creating', 'created', 'deleting']);
 const PIPELINES: ReadonlySet<unknown> = new Set([0, 1, null]);
 
@@ -23,7 +26,10 @@ export function stateDocumentProblem(value: unknown): string | undefined {
   }
   if (typeof value.workflow !== 'string') return 'workflow is missing';
   if (typeof value.region !== 'string') return 'region is missing';
-  if (typeof value.serial !== 'number') return 'serial is missing';
+  if (typeof value.serial !== 'number' || !Number.isInteger(value.serial) || value.serial < 0)
+    return 'serial is missing';
+  if (value.lineage !== undefined && (typeof value.lineage !== 'string' || value.lineage === ''))
+    return 'lineage is not a string';
   if (!Array.isArray(value.resources)) return 'resources is not a list';
   for (const [index, resource] of value.resources.entries()) {
     const at = `resources[${index}]`;

@@ -23,12 +23,26 @@ export type System =
   | 'mss'
   | 'udp'
   | 'srt'
-  | 'aws';
+  | 'aws'
+  | 'mediapackage-v2';
 
-export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts' | 'srt';
+export type Format = 'hls' | 'archive' | 'frame-capture' | 'rtmp' | 'mss' | 'ts' | 'srt' | 'cmaf';
 export type Need = 'drm' | 'ad-insertion' | 'id3';
 export type Mode = 'live' | 'vod';
-export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage';
+export type OutputGroupChoice = 'auto' | 'hls' | 'mediapackage' | 'cmaf-ingest';
+/** What apply does when the bound channel is RUNNING: refuse (default), or stop, update and start it (an outage). */
+export type WhenRunning = 'refuse' | 'restart';
+
+/** `channel:` binds the workflow to an existing MediaLive channel, in the workflow's Region. */
+export interface ChannelBindingInput {
+  id: string;
+  whenRunning?: WhenRunning;
+}
+
+export interface ChannelBinding {
+  id: string;
+  whenRunning: WhenRunning;
+}
 
 /** A secret is never written in the file: it is read from the environment at apply time, or referenced. */
 export type SecretRef = { env: string } | { ssmParameter: string };
@@ -43,8 +57,12 @@ export interface DownstreamInput {
   outputGroup?: OutputGroupChoice;
   /** mediapackage: use this existing channel instead of creating one. */
   channelId?: string;
-  /** mediapackage: the MediaPackage channel's Region (default: the workflow's). */
+  /** mediapackage, mediapackage-v2: the MediaPackage channel's Region (default: the workflow's). */
   region?: string;
+  /** mediapackage-v2: an existing channel group to use instead of creating `<workflow>`. */
+  channelGroup?: string;
+  /** mediapackage-v2: the channel's name; default `<workflow>-<name>`. */
+  channelName?: string;
   /** s3: existing buckets, one per pipeline, instead of creating them. */
   buckets?: string[];
   /** s3, mediastore: `folders/baseFilename`; default `<workflow>/<name>/index`. */
@@ -71,6 +89,10 @@ export interface WorkflowInput {
   delivery?: Delivery;
   mediaLiveRoleArn?: string;
   tags?: Record<string, string>;
+  /** Where the state lives: a local path or `s3://bucket/key`; `--state` overrides it. */
+  state?: string;
+  /** The existing MediaLive channel apply writes the Destinations into. */
+  channel?: ChannelBindingInput;
   downstream: DownstreamInput[];
 }
 
@@ -82,6 +104,9 @@ export interface Workflow {
   delivery: Delivery;
   mediaLiveRoleArn?: string;
   tags: Record<string, string>;
+  /** As written: a local path or `s3://bucket/key`. */
+  state?: string;
+  channel?: ChannelBinding;
   downstream: Downstream[];
 }
 
@@ -133,9 +158,10 @@ export interface OutputDestinationSettings {
   StreamName?: string;
 }
 
-export interface MediaPackageOutputDestinationSettings {
-  ChannelId: string;
-}
+/** v1: `{ ChannelId }`; v2: `{ ChannelGroup, ChannelName, MediaPackageRegionName? }` (the API's one shape). */
+export type MediaPackageOutputDestinationSettings =
+  | { ChannelId: string }
+  | { ChannelGroup: string; ChannelName: string; MediaPackageRegionName?: string };
 
 export interface SrtOutputDestinationSettings {
   Url: string;
@@ -175,8 +201,15 @@ export interface OutputGroupPlan {
   groupSettings?: Record<string, unknown>;
 }
 
-export type ResourceKind = 'mediapackage-channel' | 's3-bucket' | 'mediastore-container' | 'ssm-parameter';
-export type Action = 'create' | 'update' | 'delete' | 'noop';
+export type ResourceKind =
+  | 'mediapackage-channel'
+  | 's3-bucket'
+  | 'mediastore-container'
+  | 'ssm-parameter'
+  | 'mediapackagev2-channel-group'
+  | 'mediapackagev2-channel'
+  | 'medialive-channel';
+export type Action = 'create' | 'update' | 'delete' | 'noop' | 'read';
 
 /** What a resource is, independent of what the plan does with it. */
 export interface ResourceSpec {
@@ -191,7 +224,7 @@ export interface ResourceSpec {
   downstream: string;
   /** Tags it carries, including `mlds:workflow` and `mlds:downstream`. Absent for resources mlds only reads. */
   tags?: Record<string, string>;
-  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`). */
+  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`, `channelGroup`). */
   existing?: true;
   /**
    * Kind-specific inputs the provisioner needs:
@@ -200,6 +233,11 @@ export interface ResourceSpec {
    * - ssm-parameter: `{ source: { env } }` or, for a MediaPackage ingest password,
    *   `{ source: { ingestEndpointOf: '<channel address>', endpointIndex } }`
    * - mediapackage-channel: `{}`
+   * - mediapackagev2-channel-group: `{}`
+   * - mediapackagev2-channel: `{ channelGroup, inputType: 'CMAF' | 'HLS', mediaLiveRoleArn }` (`channelGroup`
+   *   and `inputType` cannot change: a change replaces the channel)
+   * - medialive-channel: `{ whenRunning, channelClass, destinations }`: the Destinations mlds writes, as planned
+   *   (placeholders, never a secret), and `streamKeys: { <destination id>: SecretRef }` read at apply
    */
   properties: Record<string, unknown>;
   /** Addresses this resource needs first (an ingest-password parameter needs its channel). */
@@ -211,6 +249,7 @@ export type ResourceChange = (
   | ({ action: 'update'; changes: string[] } & ResourceSpec)
   | ({ action: 'noop' } & ResourceSpec)
   | ({ action: 'delete' } & ResourceSpec)
+  | ({ action: 'read' } & ResourceSpec)
 ) &
   ChangeDrift;
 
@@ -255,8 +294,11 @@ export interface StateResource {
   /**
    * What MediaLive needs, never a secret:
    * - mediapackage-channel: `{ ingestEndpoints: [{ id, url, username }] }` (pipeline order)
+   * - mediapackagev2-channel: `{ ingestEndpoints: [{ id, url }] }` (pipeline order, from GetChannel)
    * - mediastore-container: `{ endpoint: 'https://…' }`
    * - ssm-parameter: `{}` (the name is the reference)
+   * - medialive-channel: `{ destinationIds, pendingStart? }`: the destination ids mlds wrote into the channel,
+   *   and `pendingStart: true` from just before a restart's StopChannel until the channel runs again
    */
   outputs?: Record<string, unknown>;
   /** ISO timestamps. */
@@ -279,7 +321,13 @@ export interface StateDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
   region: string;
-  /** Incremented on every write. */
+  /**
+   * A random id given when the state is created and never changed: two states of one workflow with different
+   * lineages are different histories (`state push` refuses to overwrite one with the other). Absent only in a
+   * state written before lineages existed; the next run that writes it gives it one.
+   */
+  lineage?: string;
+  /** +1 for each run that changed something (not for each write within a run). */
   serial: number;
   resources: StateResource[];
 }

@@ -335,6 +335,7 @@ describe('the example workflow files', () => {
       'aws',
       'http-put',
       'mediapackage',
+      'mediapackage-v2',
       'mediastore',
       'mss',
       'rtmp',
@@ -344,9 +345,9 @@ describe('the example workflow files', () => {
       'webdav',
     ]);
     const formats = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.format) ?? []));
-    expect(formats).toEqual(new Set(['hls', 'archive', 'frame-capture', 'rtmp', 'mss', 'ts', 'srt']));
+    expect(formats).toEqual(new Set(['hls', 'archive', 'frame-capture', 'rtmp', 'mss', 'ts', 'srt', 'cmaf']));
     const groups = new Set(all.flatMap((r) => r.workflow?.downstream.map((d) => d.outputGroup) ?? []));
-    expect(groups).toEqual(new Set(['auto', 'hls', 'mediapackage']));
+    expect(groups).toEqual(new Set(['auto', 'hls', 'mediapackage', 'cmaf-ingest']));
     expect(exampleNames().some((name) => examplePath(name).endsWith('.json'))).toBe(true);
     expect(all.some((r) => r.workflow?.channelClass === 'SINGLE_PIPELINE')).toBe(true);
   });

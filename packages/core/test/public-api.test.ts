@@ -5,14 +5,20 @@ import * as core from '../src/index.js';
 // can change; widening this list is a decision, not a side effect of an `export` in some module.
 test('@mlds/core exports exactly its public values', () => {
   expect(Object.keys(core).sort()).toEqual([
+    'CHANNEL_ADDRESS',
     'FORMAT_VERSION',
     'KNOWN_AFTER_APPLY',
     'PlanInputError',
+    'RATE_LIMITED_SERVICES',
+    'RateLimitSyntaxError',
     'SENSITIVE',
     'TAG_DOWNSTREAM',
     'TAG_WORKFLOW',
     'environmentNeeded',
+    'formatS3StateUrl',
     'normalizeWorkflow',
+    'parseStateUrl',
+    'parseRateLimits',
     'parseWorkflow',
     'planTeardown',
     'planWorkflow',

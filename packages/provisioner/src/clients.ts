@@ -1,17 +1,28 @@
-import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
-import { MediaStoreClient } from '@aws-sdk/client-mediastore';
-import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { MediaLiveClient } from '@aws-sdk/client-medialive';
+import type { MediaPackageClient } from '@aws-sdk/client-mediapackage';
+import type { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
+import type { MediaStoreClient } from '@aws-sdk/client-mediastore';
+import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
-/** Where handlers get their clients: the real SDK (createAwsClients), aws-sdk-client-mock, or the fake cloud. */
+/** A client, or the promise of one: the real factory loads each SDK package on first use; fakes return at once. */
+export type ClientOf<T> = T | Promise<T>;
+
+/**
+ * Where handlers get their clients (always through `await`): the real SDK (createAwsClients),
+ * aws-sdk-client-mock, or the fake cloud.
+ */
 export interface AwsClients {
-  mediaPackage(region: string): MediaPackageClient;
-  s3(region: string): S3Client;
-  mediaStore(region: string): MediaStoreClient;
+  mediaPackage(region: string): ClientOf<MediaPackageClient>;
+  mediaPackageV2(region: string): ClientOf<MediaPackageV2Client>;
+  s3(region: string): ClientOf<S3Client>;
+  mediaStore(region: string): ClientOf<MediaStoreClient>;
   /** The MediaStore data plane: its endpoint is the container's own (`https://…data.mediastore…`). */
-  mediaStoreData(endpoint: string, region: string): MediaStoreDataClient;
-  ssm(region: string): SSMClient;
+  mediaStoreData(endpoint: string, region: string): ClientOf<MediaStoreDataClient>;
+  ssm(region: string): ClientOf<SSMClient>;
+  /** Only for a workflow bound to a channel (`channel:`). */
+  mediaLive(region: string): ClientOf<MediaLiveClient>;
 }
 
 export interface AwsClientsOptions {
@@ -19,28 +30,80 @@ export interface AwsClientsOptions {
   profile?: string;
 }
 
+/** What a client is built with: only the Region, the profile and (MediaStore's data plane) the endpoint. */
+export interface ClientConfig {
+  region: string;
+  profile?: string;
+  endpoint?: string;
+}
+
+type ClientClass<T> = new (config: ClientConfig) => T;
+
+/**
+ * One loader per AWS service: the SDK package is imported the first time a client of that service is asked
+ * for, so a run loads only the services it calls, and only once it is about to call them. A new service adds
+ * a member to AwsClients and one line here.
+ */
+export const sdkLoaders = {
+  mediaPackage: async (): Promise<ClientClass<MediaPackageClient>> =>
+    (await import('@aws-sdk/client-mediapackage')).MediaPackageClient,
+  mediaPackageV2: async (): Promise<ClientClass<MediaPackageV2Client>> =>
+    (await import('@aws-sdk/client-mediapackagev2')).MediaPackageV2Client,
+  s3: async (): Promise<ClientClass<S3Client>> => (await import('@aws-sdk/client-s3')).S3Client,
+  mediaStore: async (): Promise<ClientClass<MediaStoreClient>> =>
+    (await import('@aws-sdk/client-mediastore')).MediaStoreClient,
+  mediaStoreData: async (): Promise<ClientClass<MediaStoreDataClient>> =>
+    (await import('@aws-sdk/client-mediastore-data')).MediaStoreDataClient,
+  ssm: async (): Promise<ClientClass<SSMClient>> => (await import('@aws-sdk/client-ssm')).SSMClient,
+  mediaLive: async (): Promise<ClientClass<MediaLiveClient>> =>
+    (await import('@aws-sdk/client-medialive')).MediaLiveClient,
+} satisfies Record<keyof AwsClients, () => Promise<ClientClass<unknown>>>;
+
+export type SdkLoaders = typeof sdkLoaders;
+
+/** AwsClients as createAwsClients builds them: every client a promise. */
+export type LazyAwsClients = {
+  [Service in keyof AwsClients]: (
+    ...args: Parameters<AwsClients[Service]>
+  ) => Promise<Awaited<ReturnType<AwsClients[Service]>>>;
+};
+
 /**
  * Real SDK clients, built on first use and cached per service and Region. Only `region` (the plan's) and
  * `profile` are set, so the SDK's standard configuration keeps working untouched: the credential chain,
  * AWS_PROFILE, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (LocalStack).
  * The one endpoint set here is the MediaStore data plane's, which IS the container's endpoint.
+ * `loaders` is for tests: which services a run loads.
  */
-export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
-  const cache = new Map<string, unknown>();
-  const config = (region: string) => ({ region, ...(options.profile ? { profile: options.profile } : {}) });
-  function cached<T>(key: string, build: () => T): T {
-    if (!cache.has(key)) cache.set(key, build());
-    return cache.get(key) as T;
+export function createAwsClients(
+  options: AwsClientsOptions = {},
+  loaders: SdkLoaders = sdkLoaders,
+): LazyAwsClients {
+  const cache = new Map<string, Promise<unknown>>();
+  const config = (region: string): ClientConfig => ({
+    region,
+    ...(options.profile ? { profile: options.profile } : {}),
+  });
+  function cached<T>(key: string, load: () => Promise<ClientClass<T>>, given: ClientConfig): Promise<T> {
+    let client = cache.get(key) as Promise<T> | undefined;
+    if (!client) {
+      client = load().then((Client) => new Client(given));
+      cache.set(key, client);
+      client.catch(() => cache.delete(key));
+    }
+    return client;
   }
   return {
-    mediaPackage: (region) => cached(`mediapackage/${region}`, () => new MediaPackageClient(config(region))),
-    s3: (region) => cached(`s3/${region}`, () => new S3Client(config(region))),
-    mediaStore: (region) => cached(`mediastore/${region}`, () => new MediaStoreClient(config(region))),
+    mediaPackage: (region) => cached(`mediapackage/${region}`, loaders.mediaPackage, config(region)),
+    mediaPackageV2: (region) => cached(`mediapackagev2/${region}`, loaders.mediaPackageV2, config(region)),
+    s3: (region) => cached(`s3/${region}`, loaders.s3, config(region)),
+    mediaStore: (region) => cached(`mediastore/${region}`, loaders.mediaStore, config(region)),
     mediaStoreData: (endpoint, region) =>
-      cached(
-        `mediastore-data/${region}/${endpoint}`,
-        () => new MediaStoreDataClient({ ...config(region), endpoint }),
-      ),
-    ssm: (region) => cached(`ssm/${region}`, () => new SSMClient(config(region))),
+      cached(`mediastore-data/${region}/${endpoint}`, loaders.mediaStoreData, {
+        ...config(region),
+        endpoint,
+      }),
+    ssm: (region) => cached(`ssm/${region}`, loaders.ssm, config(region)),
+    mediaLive: (region) => cached(`medialive/${region}`, loaders.mediaLive, config(region)),
   };
 }

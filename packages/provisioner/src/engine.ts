@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   FORMAT_VERSION,
   type Plan,
   type ResourceChange,
   type ResourceKind,
+  resolveDestinations,
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
@@ -21,8 +23,11 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
-import { handlers } from './handlers/index.js';
-import { secretSourceOf } from './handlers/ssm.js';
+import { loadHandler } from './handlers/index.js';
+import type { BindingOutputs } from './handlers/medialive.js';
+import { withSecrets } from './handlers/medialive-destinations.js';
+import type { DanglingDestinations } from './handlers/medialive-destroy.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -32,7 +37,16 @@ import {
   waitUntil,
   withRetry,
 } from './retry.js';
-import { type Recorded, type Runtime, SecretVault, type Target, targetOf } from './runtime.js';
+import {
+  type KindHandler,
+  type Recorded,
+  type Runtime,
+  SecretVault,
+  type Seen,
+  type Target,
+  targetOf,
+} from './runtime.js';
+import { secretSourceOf } from './secret-source.js';
 import type { StateStore } from './state-store.js';
 
 export interface ApplyOptions {
@@ -41,12 +55,23 @@ export interface ApplyOptions {
   store: StateStore;
   /** Where `{ env: NAME }` secrets are read (normally process.env). */
   env: Record<string, string | undefined>;
-  /** Resources worked on at once (default 4). */
+  /**
+   * At most this many resources worked on at once. Unset (the default), every resource starts as soon as what
+   * it depends on is done: the rate limiter, not a slot count, bounds the calls in flight, and a resource that
+   * waits (polling, backoff) holds nothing.
+   */
   concurrency?: number;
+  /**
+   * The AWS request rates, per service and Region, shared by every workflow of the run: pass one instance to
+   * every apply/destroy of a fleet. Without it the run gets its own, at the default rates.
+   */
+  limiter?: RequestLimiter;
   onEvent?: (event: EngineEvent) => void;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The lineage of a state this run creates (default: a random UUID). */
+  newLineage?: () => string;
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
   signal?: AbortSignal;
@@ -61,9 +86,12 @@ export interface RunResult {
   /** The state as written at the end; undefined when destroy found no state at all. */
   state: StateDocument | undefined;
   outcomes: ResourceOutcome[];
+  /**
+   * destroy with a bound channel: the destination ids in the channel that now point at resources this run
+   * deleted (mlds never edits the channel on destroy).
+   */
+  channel?: DanglingDestinations;
 }
-
-const DEFAULT_CONCURRENCY = 4;
 
 function defaultSleep(signal: AbortSignal | undefined) {
   return (ms: number) =>
@@ -86,13 +114,26 @@ function identity(resource: { address: string; kind: string; region: string; nam
   return JSON.stringify([resource.address, resource.kind, resource.region, resource.name]);
 }
 
-/** Serialises state writes: every change is written (serial + 1) before the engine goes on. */
+/**
+ * Keeps the state document and writes it with group commit: a change is applied in memory at once and resolves
+ * once a write that contains it is done, so the engine still goes on only after its intent is on disk. One write
+ * is in flight at a time; every change made meanwhile (the completions of calls that finish together, other
+ * resources' intents) is written by the next one, together, instead of one write each. The serial counts runs
+ * that changed something (Terraform's serial), so it goes up once, with the run's first write; a state without a
+ * lineage (written before lineages existed) gets one then too.
+ */
 class StateKeeper {
-  private tail: Promise<void> = Promise.resolve();
+  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private writing = false;
+  /** Completions written in the background (`putSoon`, `removeSoon`), and the first of their failures. */
+  private readonly background = new Set<Promise<void>>();
+  private backgroundFailure: { error: unknown } | undefined;
+  private changed = false;
 
   constructor(
     private readonly store: StateStore,
     private readonly doc: StateDocument,
+    private readonly newLineage: () => string,
   ) {}
 
   get(resource: { address: string; kind: string; region: string; name: string }): StateResource | undefined {
@@ -130,14 +171,67 @@ class StateKeeper {
     });
   }
 
+  /**
+   * A completion: applied now, written with the next group, and awaited only by `drain` at the end of the run.
+   * What depends on the resource may start at once: its own intent is written before its first call, and every
+   * write holds the whole document, so that write records this completion too. A crash before it loses only
+   * the completion, which the next run finds by name, as it would after a crash right after the call.
+   */
+  putSoon(resource: StateResource): void {
+    this.inBackground(this.put(resource));
+  }
+
+  removeSoon(resource: { address: string; kind: string; region: string; name: string }): void {
+    this.inBackground(this.remove(resource));
+  }
+
+  /** Waits until every background write is done; throws the first that failed. */
+  async drain(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    if (this.backgroundFailure) throw this.backgroundFailure.error;
+  }
+
+  private inBackground(write: Promise<void>): void {
+    this.background.add(write);
+    write.then(
+      () => this.background.delete(write),
+      (error: unknown) => {
+        this.background.delete(write);
+        this.backgroundFailure ??= { error };
+      },
+    );
+  }
+
   private commit(change: () => void): Promise<void> {
-    const write = this.tail.then(async () => {
-      change();
-      this.doc.serial += 1;
-      await this.store.write(structuredClone(this.doc));
+    change();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.writing) void this.flush();
     });
-    this.tail = write.catch(() => {});
-    return write;
+  }
+
+  /** Writes until nothing waits; each write settles exactly the changes made before it copied the document. */
+  private async flush(): Promise<void> {
+    this.writing = true;
+    // Changes made in this same turn of the event loop (calls that finished together, the intents of what
+    // they let start) join the first write too.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      if (!this.changed) {
+        this.changed = true;
+        this.doc.serial += 1;
+        this.doc.lineage ??= this.newLineage();
+      }
+      try {
+        await this.store.write(structuredClone(this.doc));
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.writing = false;
   }
 }
 
@@ -149,6 +243,23 @@ interface Run {
   emit: (event: EngineEvent) => void;
   outcomes: ResourceOutcome[];
   signal: AbortSignal | undefined;
+}
+
+/**
+ * The handler of `kind` (its module, and with it its AWS SDK, loaded now: right before its first call) with the
+ * runtime it calls AWS through, whose retries know the modelled exceptions of the handler's services.
+ */
+async function handlerFor(run: Run, kind: ResourceKind): Promise<{ handler: KindHandler; rt: Runtime }> {
+  const handler = await loadHandler(kind);
+  const { rt } = run;
+  return {
+    handler,
+    rt: {
+      ...rt,
+      call: (address, fn, alsoRetry, modelled = []) =>
+        rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+    },
+  };
 }
 
 function errorText(error: unknown): string {
@@ -174,11 +285,12 @@ function createRun(
   const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
   const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const limiters = new Map<string, RateLimiter>();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const rt: Runtime = {
-    clients: options.clients,
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
     workflow,
     env,
     timing,
@@ -186,11 +298,12 @@ function createRun(
     waitPolicy,
     secrets: vault,
     emit,
-    call: (address, fn, alsoRetry) =>
+    call: (address, fn, alsoRetry, modelled) =>
       withRetry(fn, {
         ...timing,
         policy: retryPolicy,
         ...(alsoRetry ? { alsoRetry } : {}),
+        ...(modelled ? { modelled } : {}),
         onWait: waiting(address),
       }),
     waitUntil: (address, what, probe) =>
@@ -220,18 +333,25 @@ interface GraphNode {
   run: () => Promise<void>;
 }
 
+/** Runs a task at once, or through a semaphore when the caller capped how many resources run at once. */
+function pool(concurrency: number | undefined): <T>(task: () => Promise<T>) => Promise<T> {
+  if (concurrency === undefined) return (task) => task();
+  const semaphore = new Semaphore(concurrency);
+  return (task) => semaphore.run(task);
+}
+
 /**
- * Runs every node once all it comes after succeeded, `concurrency` at a time. A failure stops only what depends
- * on it: every other branch runs to its end, and every failure is reported together.
+ * Runs every node as soon as all it comes after succeeded (the graph is the only wait). A failure stops only
+ * what depends on it: every other branch runs to its end, and every failure is reported together.
  */
 async function runGraph(
   nodes: GraphNode[],
-  concurrency: number,
+  concurrency: number | undefined,
   run: Run,
 ): Promise<{ failures: Failure[]; skipped: string[] }> {
   const byId = new Map(nodes.map((node) => [node.id, node]));
   assertAcyclic(nodes, byId);
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const results = new Map<string, Promise<boolean>>();
   const failures: Failure[] = [];
   const skipped: string[] = [];
@@ -251,7 +371,7 @@ async function runGraph(
       const ok = await Promise.all(before.map(start));
       const failed = before.filter((_, index) => !ok[index]).map((dependency) => dependency.address);
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
-      return semaphore.run(async () => {
+      return slot(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');
         try {
           await node.run();
@@ -273,19 +393,20 @@ async function runGraph(
 function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (node: GraphNode, path: string[]) => {
-    const mark = state.get(node.address);
+    // By id: a replacement under the same name has a create and a delete node with one address.
+    const mark = state.get(node.id);
     if (mark === 'done') return;
     if (mark === 'visiting') {
       throw new InvalidPlanError(
         `The plan's dependencies form a cycle: ${[...path, node.address].join(' → ')}`,
       );
     }
-    state.set(node.address, 'visiting');
+    state.set(node.id, 'visiting');
     for (const address of node.after) {
       const dependency = byAddress.get(address);
       if (dependency) visit(dependency, [...path, node.address]);
     }
-    state.set(node.address, 'done');
+    state.set(node.id, 'done');
   };
   for (const node of nodes) visit(node, []);
 }
@@ -375,8 +496,7 @@ function keep(
 }
 
 async function applyResource(run: Run, change: ResourceChange): Promise<void> {
-  const { rt, keeper } = run;
-  const handler = handlers[change.kind];
+  const { keeper } = run;
   const target = targetOf(change);
   const current = keeper.get(change);
   // A parameter holding an ingest password follows its channel: a channel this run created (or a crashed run
@@ -389,16 +509,25 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   const changes = change.action === 'update' ? change.changes : [];
   const rewrites = followsNewChannel && !changes.includes('source') ? [...changes, 'source'] : changes;
 
+  // A resource mlds only reads is read again when the state recorded it as mlds's own (it changed hands).
+  const readAgain = change.action === 'read' && current?.existing !== true;
   // A refreshed plan's `create` of a recorded resource (`drift`: deleted outside mlds) is not kept.
-  if (current?.status === 'created' && change.action !== 'update' && !change.drift && !followsNewChannel)
+  if (
+    current?.status === 'created' &&
+    change.action !== 'update' &&
+    !change.drift &&
+    !followsNewChannel &&
+    !readAgain
+  )
     return keep(run, target, 'unchanged', 'keep');
+  const { handler, rt } = await handlerFor(run, change.kind);
 
   if (target.existing) {
     const read = handler.read;
     if (!read) throw new InvalidPlanError(`${change.address}: a ${change.kind} cannot be used as existing`);
     return tracked(run, target, 'read', async () => {
       const recorded = await read(rt, target);
-      await keeper.put(stateEntry(run, target, 'created', current, recorded));
+      keeper.putSoon(stateEntry(run, target, 'created', current, recorded));
       return 'read';
     });
   }
@@ -416,16 +545,21 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
     await keeper.put(entry);
     const recorded = await handler.adopt(rt, target, found);
     if (followsNewChannel) await handler.update(rt, target, entry, ['source']);
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), recorded));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), recorded));
     return 'adopted';
   };
 
   const create = async (): Promise<Outcome> => {
     // The intent goes to disk before the call, so a crash right after it leaves a name to look up.
-    await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
+    const previous = keeper.get(target);
+    const intent = stateEntry(run, target, 'creating', previous);
+    await keeper.put(intent);
+    // A retry of a recorded intent keeps its time, so an idempotency token derived from it stays the same.
+    const intentAt =
+      previous?.status === 'creating' ? (previous.createdAt ?? intent.updatedAt) : intent.updatedAt;
     let created: Recorded | { exists: true };
     try {
-      created = await handler.create(rt, target);
+      created = await handler.create(rt, { ...target, ...(intentAt ? { intentAt } : {}) });
     } catch (error) {
       if (error instanceof BucketNameTakenError) await keeper.remove(target);
       throw error;
@@ -435,7 +569,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       if (outcome) return outcome;
       throw new Error(`${target.name} was reported as existing but cannot be found; run apply again`);
     }
-    await keeper.put(stateEntry(run, target, 'created', keeper.get(target), created));
+    keeper.putSoon(stateEntry(run, target, 'created', keeper.get(target), created));
     return 'created';
   };
 
@@ -452,7 +586,7 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       // Planned as deleted outside mlds, yet there again with our tag: made whole as a crashed run's would be.
       if (recreate) return (await adoptOrRefuse(found)) ?? create();
       const recorded = await handler.update(rt, target, current, rewrites);
-      await keeper.put(stateEntry(run, target, 'created', current, { ...recorded }));
+      keeper.putSoon(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
     });
   }
@@ -463,6 +597,28 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
       if (outcome) return outcome;
     }
     return create();
+  });
+}
+
+/** The binding to a MediaLive channel: after every resource it writes to exists, before any deletion. */
+async function applyChannel(
+  run: Run,
+  plan: Plan,
+  change: ResourceChange,
+  streamKeys: Map<string, string>,
+): Promise<void> {
+  const { keeper } = run;
+  const target = targetOf(change);
+  const { rt } = await handlerFor(run, 'medialive-channel');
+  const { bindingOutputsOf, writeChannel } = await import('./handlers/medialive.js');
+  await tracked(run, target, change.action === 'read' ? 'read' : 'update', async () => {
+    const recorded = bindingOutputsOf(keeper.get(target)?.outputs);
+    const resolved = resolveDestinations(plan, keeper.snapshot());
+    const wanted = withSecrets(target.address, resolved.destinations, streamKeys);
+    return writeChannel(rt, target, wanted, recorded, {
+      record: (outputs: BindingOutputs) =>
+        keeper.put(stateEntry(run, target, 'created', keeper.get(target), { outputs: { ...outputs } })),
+    });
   });
 }
 
@@ -522,12 +678,18 @@ async function withLock<T>(
   }
 }
 
-function finish(
+async function finish(
   command: 'apply' | 'destroy',
   run: Run,
   result: { failures: Failure[]; skipped: string[] },
-): RunResult {
+): Promise<RunResult> {
+  // Every completion on disk before the run reports anything; a failed write is the run's failure.
+  const written = await run.keeper.drain().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   if (result.failures.length > 0) throw new ApplyFailedError(command, result.failures, result.skipped);
+  if (written) throw written.error;
   if (run.signal?.aborted) {
     throw new RunAbortedError(`${command} was cancelled; not started: ${result.skipped.join(', ')}`, {
       cause: run.signal.reason,
@@ -536,8 +698,12 @@ function finish(
   return { state: run.keeper.snapshot(), outcomes: run.outcomes };
 }
 
-/** `refuse`: the resource lost this workflow's tag since it was recorded; it stays, and so does its entry. */
-type Disposal = 'delete' | 'forget' | 'gone' | { refuse: ResourceNotOursError };
+/**
+ * `delete` carries what the pre-check read (so the delete reads nothing twice); `refuse`: the resource lost this
+ * workflow's tag since it was recorded; it stays, and so does its entry. `gone`: recorded as made, deleted
+ * outside mlds since: only removed from the state, and said so.
+ */
+type Disposal = { delete: Seen | undefined } | 'forget' | 'gone' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -550,18 +716,18 @@ async function prepareDeletions(
   run: Run,
   resources: StateResource[],
   force: boolean,
-  concurrency: number,
+  concurrency: number | undefined,
 ): Promise<Map<string, Disposal>> {
   const disposals = new Map<string, Disposal>();
   const blockers: Blocker[] = [];
   const failures: Failure[] = [];
-  const semaphore = new Semaphore(concurrency);
+  const slot = pool(concurrency);
   const prepare = async (resource: StateResource): Promise<Disposal> => {
     if (resource.existing) return 'forget';
-    const handler = handlers[resource.kind];
+    const { handler, rt } = await handlerFor(run, resource.kind);
     // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
     // this workflow's tag now.
-    const found = await handler.find(run.rt, targetOf(resource));
+    const found = await handler.find(rt, targetOf(resource));
     // Recorded as made, now missing: deleted outside mlds, which destroy says as such.
     if (found.status === 'absent') return resource.status === 'created' ? 'gone' : 'forget';
     if (found.status === 'foreign') {
@@ -573,17 +739,17 @@ async function prepareDeletions(
       run.rt.progress(resource.address, `${resource.name} exists without this workflow's tag: left in place`);
       return 'forget';
     }
-    if (force) return 'delete';
-    const inspection = await handler.inspect(run.rt, resource);
+    if (force) return { delete: { found } };
+    const inspection = await handler.inspect(rt, resource, found);
     if (inspection.gone) return resource.status === 'created' ? 'gone' : 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
-    return 'delete';
+    return { delete: { found, ...(inspection.learned ? { learned: inspection.learned } : {}) } };
   };
   await Promise.all(
     resources.map((resource) =>
-      semaphore.run(async () => {
+      slot(async () => {
         try {
           disposals.set(identity(resource), await prepare(resource));
         } catch (error) {
@@ -611,22 +777,61 @@ async function deleteResource(
   force: boolean,
   disposal: Disposal,
 ): Promise<void> {
-  const { rt, keeper } = run;
+  const { keeper } = run;
   if (disposal === 'forget' || disposal === 'gone') {
-    await keeper.remove(resource);
+    keeper.removeSoon(resource);
     return keep(run, resource, disposal === 'gone' ? 'gone' : 'forgotten', 'forget');
   }
-  if (typeof disposal === 'object') {
+  if ('refuse' in disposal) {
+    const { refuse } = disposal;
     return tracked(run, resource, 'delete', async () => {
-      throw disposal.refuse;
+      throw refuse;
     });
   }
+  const seen = disposal.delete;
   await tracked(run, resource, 'delete', async () => {
-    await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
-    await handlers[resource.kind].delete(rt, resource, { force });
-    await keeper.remove(resource);
-    return 'deleted';
+    // destroy announced it already (announceDeletions); apply's deletions are recorded here.
+    if (keeper.get(resource)?.status !== 'deleting') {
+      await keeper.put({ ...resource, status: 'deleting', updatedAt: new Date(run.clock()).toISOString() });
+    }
+    const { handler, rt } = await handlerFor(run, resource.kind);
+    const result = await handler.delete(rt, resource, { force, ...(seen ? { seen } : {}) });
+    keeper.removeSoon(resource);
+    return result === 'left' ? 'forgotten' : 'deleted';
   });
+}
+
+/** The MediaPackage v2 channels the state records in a channel group: deleted before it. */
+function channelsIn(group: StateResource, resources: StateResource[]): StateResource[] {
+  if (group.kind !== 'mediapackagev2-channel-group') return [];
+  return resources.filter(
+    (resource) =>
+      resource.kind === 'mediapackagev2-channel' &&
+      resource.region === group.region &&
+      resource.properties?.channelGroup === group.name,
+  );
+}
+
+/**
+ * Records the intent of every delete destroy is about to make in one write, before the first: a resource whose
+ * dependents are deleted first then starts without a write of its own on the critical path. Returns the entries
+ * as they were, for those whose delete never starts (what they wait for failed, or the run was cancelled) to
+ * get them back.
+ */
+async function announceDeletions(
+  run: Run,
+  resources: StateResource[],
+  disposals: Map<string, Disposal>,
+): Promise<StateResource[]> {
+  const announced = resources.filter((resource) => {
+    const disposal = disposals.get(identity(resource));
+    return typeof disposal === 'object' && 'delete' in disposal;
+  });
+  const at = new Date(run.clock()).toISOString();
+  await Promise.all(
+    announced.map((resource) => run.keeper.put({ ...resource, status: 'deleting', updatedAt: at })),
+  );
+  return announced;
 }
 
 /**
@@ -639,6 +844,7 @@ function deletionNodes(
   force: boolean,
   disposals: Map<string, Disposal>,
   creates: Set<string> = new Set(),
+  started: Set<string> = new Set(),
 ): GraphNode[] {
   const dependents = new Map<string, string[]>();
   for (const resource of resources) {
@@ -652,9 +858,13 @@ function deletionNodes(
     kind: resource.kind,
     after: [
       ...(dependents.get(resource.address) ?? []),
+      ...channelsIn(resource, resources).map((channel) => `-${identity(channel)}`),
       ...(creates.has(resource.address) ? [`+${resource.address}`] : []),
     ],
-    run: () => deleteResource(run, resource, force, disposals.get(identity(resource)) ?? 'delete'),
+    run: () => {
+      started.add(identity(resource));
+      return deleteResource(run, resource, force, disposals.get(identity(resource)) ?? { delete: undefined });
+    },
   }));
 }
 
@@ -670,16 +880,18 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     if (existing && existing.workflow !== plan.workflow) {
       throw new StateWorkflowMismatchError(existing.workflow, plan.workflow);
     }
+    const newLineage = options.newLineage ?? randomUUID;
     const doc: StateDocument = existing ?? {
       formatVersion: FORMAT_VERSION,
       workflow: plan.workflow,
       region: plan.region,
+      lineage: newLineage(),
       serial: 0,
       resources: [],
     };
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
-    const keeper = new StateKeeper(store, doc);
+    const keeper = new StateKeeper(store, doc, newLineage);
     const kept = plan.resources.filter((change) => change.action !== 'delete');
     const planned = new Map(kept.map((change) => [change.address, change]));
     const lookup = (address: string) => {
@@ -687,22 +899,78 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, plan.workflow, options.env, keeper, lookup, vault);
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
+
+    // The channel is read and checked before any change to anything; its stream keys stay in memory.
+    const channel = kept.find((change) => change.kind === 'medialive-channel');
+    let streamKeys = new Map<string, string>();
+    if (channel) {
+      // The binding's code, and MediaLive's SDK with it, load only for a workflow bound to a channel.
+      const { bindingOutputsOf, missingStreamKeys, preflightChannel, readStreamKeys } = await import(
+        './handlers/medialive.js'
+      );
+      const { rt } = await handlerFor(run, 'medialive-channel');
+      const target = targetOf(channel);
+      const missing = missingStreamKeys(target, options.env);
+      if (missing.length > 0) throw new MissingEnvironmentError(missing);
+      try {
+        streamKeys = await readStreamKeys(rt, target);
+        const planned = resolveDestinations(plan, keeper.snapshot()).destinations;
+        await preflightChannel(
+          rt,
+          target,
+          planned,
+          streamKeys,
+          bindingOutputsOf(keeper.get(target)?.outputs),
+        );
+      } catch (error) {
+        vault.scrub(error);
+        throw error;
+      }
+    }
 
     const deletions = plan.resources.flatMap((change) => {
       const recorded = change.action === 'delete' ? keeper.get(change) : undefined;
       return recorded ? [recorded] : [];
     });
     const disposals = await prepareDeletions('apply', run, deletions, false, concurrency);
-    const deletes = deletionNodes(run, deletions, false, disposals, new Set(planned.keys()));
-    const creates: GraphNode[] = kept.map((change) => ({
-      id: `+${change.address}`,
-      address: change.address,
-      kind: change.kind,
-      after: dependenciesOf(change).map((address) => `+${address}`),
-      run: () => applyResource(run, change),
+    // A replacement under the same name (a v2 channel's InputType changed) cannot coexist with the old
+    // resource: the old one goes first. Any other replacement creates the new one first.
+    const samePlace = new Map(
+      deletions
+        .filter((resource) => kept.some((change) => identity(change) === identity(resource)))
+        .map((resource) => [resource.address, `-${identity(resource)}`]),
+    );
+    const createdFirst = new Set([...planned.keys()].filter((address) => !samePlace.has(address)));
+    const creates: GraphNode[] = kept
+      .filter((change) => change !== channel)
+      .map((change) => ({
+        id: `+${change.address}`,
+        address: change.address,
+        kind: change.kind,
+        after: [
+          ...dependenciesOf(change).map((address) => `+${address}`),
+          ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
+        ],
+        run: () => applyResource(run, change),
+      }));
+    const bind: GraphNode[] = channel
+      ? [
+          {
+            id: `+${channel.address}`,
+            address: channel.address,
+            kind: channel.kind,
+            after: creates.map((node) => node.id),
+            run: () => applyChannel(run, plan, channel, streamKeys),
+          },
+        ]
+      : [];
+    // Nothing the channel may still send to is deleted before the channel sends elsewhere.
+    const deletes = deletionNodes(run, deletions, false, disposals, createdFirst).map((node) => ({
+      ...node,
+      after: [...node.after, ...bind.map((channelNode) => channelNode.id)],
     }));
-    return finish('apply', run, await runGraph([...creates, ...deletes], concurrency, run));
+    return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });
 }
 
@@ -712,20 +980,34 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
   return withLock(store, 'destroy', options, async () => {
     const doc = await store.read();
     if (!doc) return { state: undefined, outcomes: [] };
-    const keeper = new StateKeeper(store, doc);
+    const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {
       const resource = keeper.byAddress(address);
       return resource ? targetOf(resource) : undefined;
     };
     const run = createRun(options, doc.workflow, {}, keeper, lookup, new SecretVault());
-    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const { concurrency } = options;
     const force = options.force ?? false;
-    const resources = keeper.all();
+    const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
+    const resources = keeper.all().filter((resource) => resource !== binding);
+    // The binding's code, and MediaLive's SDK with it, load only when the state records a bound channel.
+    const teardown = binding ? await import('./handlers/medialive-destroy.js') : undefined;
+    const bindingRt = binding ? (await handlerFor(run, 'medialive-channel')).rt : run.rt;
+    const described =
+      binding && teardown
+        ? await teardown.channelBeforeDestroy(bindingRt, binding, resources, force)
+        : undefined;
     const disposals = await prepareDeletions('destroy', run, resources, force, concurrency);
-    return finish(
-      'destroy',
-      run,
-      await runGraph(deletionNodes(run, resources, force, disposals), concurrency, run),
-    );
+    const announced = await announceDeletions(run, resources, disposals);
+    const started = new Set<string>();
+    const nodes = deletionNodes(run, resources, force, disposals, new Set(), started);
+    const result = await runGraph(nodes, concurrency, run);
+    for (const resource of announced) {
+      if (!started.has(identity(resource))) keeper.putSoon(resource);
+    }
+    if (!binding || !teardown || result.failures.length > 0) return finish('destroy', run, result);
+    const channel = teardown.danglingDestinations(bindingRt, run.outcomes, binding, resources, described);
+    await keeper.remove(binding);
+    return { ...(await finish('destroy', run, result)), channel };
   });
 }

@@ -2,11 +2,13 @@
 // them ever carries a password or stream key in its message.
 
 export interface LockInfo {
+  /** The lock id: what `mlds state unlock <id>` takes. */
+  id: string;
   host: string;
   pid: number;
   /** ISO timestamp. */
   acquiredAt: string;
-  /** The command holding the lock: `apply`, `destroy`. */
+  /** The command holding the lock: `apply`, `destroy`, `state rm`, `state push`. */
   command: string;
 }
 
@@ -14,16 +16,74 @@ export interface LockInfo {
 export class StateLockedError extends Error {
   override readonly name = 'StateLockedError';
   constructor(
+    /** Where the lock is: `<state path>.lock` or `s3://bucket/<key>.lock`. */
     readonly lockPath: string,
     readonly holder: LockInfo,
     options?: { cause?: unknown },
   ) {
     super(
-      `The state is locked by ${holder.command} on ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}. ` +
-        `Wait for it to finish; if that run is gone, delete ${lockPath}.`,
+      `The state is locked by ${holder.command} on ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}, lock id ${holder.id}. ` +
+        `Wait for it to finish; if that run is gone, run \`mlds state unlock ${holder.id}\`.`,
       options,
     );
   }
+}
+
+/**
+ * A fenced write was refused, nothing was overwritten: the lock this run took is no longer its own (taken over
+ * as stale, or removed with `state unlock`), or the state changed since this run read it. CLI exit code 1.
+ */
+export class StateFencedError extends Error {
+  override readonly name = 'StateFencedError';
+  constructor(
+    readonly location: string,
+    readonly reason: 'lock-lost' | 'state-changed',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${reason === 'lock-lost' ? 'This run no longer holds the lock of' : 'The state changed under this run:'} ${location} (${detail}); nothing was overwritten.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The state's store cannot be used: a missing bucket, a denied call, a bucket in another Region. mlds never
+ * creates the state bucket; `fix` says what to do. CLI exit code 1.
+ */
+export class StateStoreError extends Error {
+  override readonly name = 'StateStoreError';
+  constructor(
+    readonly location: string,
+    message: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (${location})`, options);
+  }
+}
+
+/** `state unlock <id>` named no lock, or another lock than the one there. CLI exit code 1. */
+export class LockNotFoundError extends Error {
+  override readonly name = 'LockNotFoundError';
+  constructor(
+    readonly lockPath: string,
+    readonly lockId: string,
+    /** The lock that is there instead, if any. */
+    readonly holder: LockInfo | undefined,
+  ) {
+    super(
+      holder === undefined
+        ? `There is no lock at ${lockPath}; nothing to unlock.`
+        : `The lock at ${lockPath} has id ${holder.id} (${holder.command} on ${holder.host}, pid ${holder.pid}), not ${lockId}; it was left alone.`,
+    );
+  }
+}
+
+/** `state push` would overwrite a state of another history (another lineage), or a newer one. CLI exit code 1. */
+export class StatePushRefusedError extends Error {
+  override readonly name = 'StatePushRefusedError';
 }
 
 /** The state file cannot be read as an mlds state. It is never overwritten. CLI exit code 1. */
@@ -161,6 +221,19 @@ export class ExistingResourceNotFoundError extends Error {
   }
 }
 
+/** AWS refused a create because an account quota is reached (MediaPackage v2's HTTP 402). CLI exit code 1. */
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    readonly address: string,
+    readonly quota: string,
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${address}: the quota of ${quota} is reached, so AWS refused the create; ${fix}.`, options);
+  }
+}
+
 /** A bounded wait ran out. */
 export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
@@ -186,5 +259,67 @@ export class RefreshFailedError extends Error {
     super(`refresh could not read ${failures.length} resource(s); nothing was changed:\n${lines}`, {
       cause: failures[0]?.cause,
     });
+  }
+}
+
+/**
+ * apply or destroy refused to go on because of the bound MediaLive channel (its Region, class, output groups or
+ * state); nothing was changed. CLI exit code 1.
+ */
+export class ChannelRefusedError extends Error {
+  override readonly name = 'ChannelRefusedError';
+  constructor(
+    readonly command: 'apply' | 'destroy',
+    readonly channelId: string,
+    readonly reasons: string[],
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    const nothing = command === 'apply' ? 'nothing was changed' : 'nothing was deleted';
+    super(
+      `${command} refused, ${nothing}: MediaLive channel ${channelId}:\n${reasons.map((reason) => `  ${reason}`).join('\n')}\n${fix}`,
+      options,
+    );
+  }
+}
+
+/** One of MediaLive's `ValidationErrors`: where in the request, and what is wrong. */
+export interface MediaLiveValidationError {
+  elementPath: string;
+  message: string;
+}
+
+/** MediaLive answered 400, 409 or 422; its ValidationErrors are in the message, one a line. */
+export class MediaLiveRejectedError extends Error {
+  override readonly name = 'MediaLiveRejectedError';
+  constructor(
+    readonly operation: string,
+    readonly channelId: string,
+    readonly status: number | undefined,
+    readonly errorName: string,
+    readonly detail: string,
+    readonly validationErrors: MediaLiveValidationError[],
+    options?: { cause?: unknown },
+  ) {
+    const lines = validationErrors.map((error) => `\n  ${error.elementPath}: ${error.message}`).join('');
+    super(
+      `MediaLive refused ${operation} for channel ${channelId} (${status ?? '?'} ${errorName}: ${detail})${lines}`,
+      options,
+    );
+  }
+}
+
+/** StartChannel was accepted but the channel fell back to IDLE instead of running. */
+export class ChannelStartFailedError extends Error {
+  override readonly name = 'ChannelStartFailedError';
+  constructor(
+    readonly channelId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `MediaLive channel ${channelId} went back to IDLE instead of RUNNING after StartChannel: its new destinations are written, ` +
+        "but it is not running. Look at the channel's alerts in the MediaLive console, fix the cause, and start it (or run apply again).",
+      options,
+    );
   }
 }

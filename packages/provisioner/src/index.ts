@@ -1,31 +1,57 @@
 // The public entry of @mlds/provisioner: applies an mlds plan through the AWS SDK and keeps the state file.
 
-export { type AwsClients, type AwsClientsOptions, createAwsClients } from './clients.js';
+export {
+  type AwsClients,
+  type AwsClientsOptions,
+  type ClientConfig,
+  type ClientOf,
+  createAwsClients,
+  type LazyAwsClients,
+  type SdkLoaders,
+  sdkLoaders,
+} from './clients.js';
 export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult } from './engine.js';
 export {
   ApplyFailedError,
   type Blocker,
   BucketNameTakenError,
+  ChannelRefusedError,
+  ChannelStartFailedError,
   ExistingResourceNotFoundError,
   type Failure,
   InvalidPlanError,
   type LockInfo,
+  LockNotFoundError,
+  MediaLiveRejectedError,
+  type MediaLiveValidationError,
   MissingEnvironmentError,
   NotEmptyError,
+  QuotaExceededError,
   RefreshFailedError,
   ResourceNotOursError,
   RunAbortedError,
   StateCorruptError,
+  StateFencedError,
   StateLockedError,
+  StatePushRefusedError,
+  StateStoreError,
   StateWorkflowMismatchError,
   WaitTimeoutError,
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
-export { mediaStoreIngestUrl } from './handlers/mediastore.js';
+export { mediaStoreIngestUrl } from './mediastore-url.js';
+export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';
+export {
+  DEFAULT_RATES,
+  RequestLimiter,
+  type RequestLimiterOptions,
+  type ServiceRate,
+} from './rate-limit.js';
 export { type RefreshOptions, refresh } from './refresh.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
+  type ModelledRetryable,
   type RetryPolicy,
   retryReason,
   type WaitPolicy,
@@ -38,10 +64,13 @@ export {
   RotationNotPossibleError,
   rotateIngestCredentials,
 } from './rotate.js';
+export { S3StateStore, type S3StateStoreOptions, stateIamActions } from './s3-state-store.js';
+export { type PushResult, pushState } from './state-push.js';
 export {
   FileStateStore,
   type FileStateStoreOptions,
   type Lock,
+  type StateBackend,
   type StateFileSystem,
   type StateStore,
 } from './state-store.js';

@@ -3,7 +3,8 @@ import type { AwsClients } from './clients.js';
 import { RateLimiter, Semaphore } from './concurrency.js';
 import { type Failure, RefreshFailedError } from './errors.js';
 import type { EngineEvent } from './events.js';
-import { handlers } from './handlers/index.js';
+import { loadHandler } from './handlers/index.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,
@@ -33,6 +34,8 @@ export interface RefreshOptions {
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
   signal?: AbortSignal;
+  /** The run's per-service request rates (shared with the apply that follows); AWS's documented ones if unset. */
+  limiter?: RequestLimiter;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -57,9 +60,10 @@ function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const limiters = new Map<string, RateLimiter>();
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const resources = new Map(options.state.resources.map((resource) => [resource.address, resource]));
   return {
-    clients: options.clients,
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
     workflow: options.state.workflow,
     env: options.env,
     timing,
@@ -67,11 +71,12 @@ function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
     waitPolicy,
     secrets: vault,
     emit,
-    call: (address, fn, alsoRetry) =>
+    call: (address, fn, alsoRetry, modelled) =>
       withRetry(fn, {
         ...timing,
         policy: retryPolicy,
         ...(alsoRetry ? { alsoRetry } : {}),
+        ...(modelled ? { modelled } : {}),
         onWait: waiting(address),
       }),
     waitUntil: (address, what, probe) =>
@@ -110,10 +115,19 @@ export async function refresh(options: RefreshOptions): Promise<Observation[]> {
   const results = await Promise.all(
     options.state.resources.filter(refreshable).map((resource) =>
       semaphore.run(async (): Promise<Observation | undefined> => {
-        const observe = handlers[resource.kind].observe;
-        if (!observe || options.signal?.aborted) return undefined;
+        if (options.signal?.aborted) return undefined;
         try {
-          const observed = await observe(rt, resource);
+          // The kind's module (and its SDK) loads only now; its modelled throttling errors are retried.
+          const handler = await loadHandler(resource.kind);
+          if (!handler.observe) return undefined;
+          const observed = await handler.observe(
+            {
+              ...rt,
+              call: (address, fn, alsoRetry, modelled = []) =>
+                rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+            },
+            resource,
+          );
           const { address, kind, name, region } = resource;
           return { address, kind, name, region, ...observed };
         } catch (error) {

@@ -1,18 +1,3 @@
-import {
-  InternalServerErrorException,
-  ServiceUnavailableException,
-  TooManyRequestsException,
-} from '@aws-sdk/client-mediapackage';
-import {
-  LimitExceededException,
-  InternalServerError as MediaStoreInternalServerError,
-} from '@aws-sdk/client-mediastore';
-import { InternalServerError as MediaStoreDataInternalServerError } from '@aws-sdk/client-mediastore-data';
-import {
-  InternalServerError as SsmInternalServerError,
-  ThrottlingException,
-  TooManyUpdates,
-} from '@aws-sdk/client-ssm';
 import pRetry from 'p-retry';
 import { WaitTimeoutError } from './errors.js';
 
@@ -113,27 +98,31 @@ function statusOf(error: unknown): number | undefined {
   return metadata?.httpStatusCode;
 }
 
-/** Why an error is worth retrying, or undefined when it is not. */
-export function retryReason(error: unknown): string | undefined {
+/**
+ * The modelled exceptions of one AWS service that are worth retrying, recognised by `instanceof`. Each handler
+ * module declares those of the services it calls (next to its SDK imports), so that this module loads no SDK.
+ */
+export interface ModelledRetryable {
+  throttled: readonly (abstract new (...args: never[]) => Error)[];
+  transient: readonly (abstract new (...args: never[]) => Error)[];
+}
+
+/**
+ * Why an error is worth retrying, or undefined when it is not: the services' modelled exceptions given in
+ * `modelled` (by `instanceof`), then what any AWS error says by its name, HTTP status or network code.
+ */
+export function retryReason(error: unknown, modelled: readonly ModelledRetryable[] = []): string | undefined {
   if (!(error instanceof Error)) return undefined;
+  const isOneOf = (classes: ModelledRetryable['throttled']) => classes.some((type) => error instanceof type);
   if (
-    error instanceof TooManyRequestsException ||
-    error instanceof ThrottlingException ||
-    // MediaStore answers its TPS limits with LimitExceededException.
-    error instanceof LimitExceededException ||
+    modelled.some((service) => isOneOf(service.throttled)) ||
     THROTTLING_NAMES.has(error.name) ||
     statusOf(error) === 429
   ) {
     return `throttled (${error.name})`;
   }
   if (
-    error instanceof ServiceUnavailableException ||
-    error instanceof InternalServerErrorException ||
-    error instanceof MediaStoreInternalServerError ||
-    error instanceof MediaStoreDataInternalServerError ||
-    error instanceof SsmInternalServerError ||
-    // SSM: another update of the same parameter is in flight.
-    error instanceof TooManyUpdates ||
+    modelled.some((service) => isOneOf(service.transient)) ||
     TRANSIENT_NAMES.has(error.name) ||
     (statusOf(error) ?? 0) >= 500
   ) {
@@ -146,6 +135,8 @@ export function retryReason(error: unknown): string | undefined {
 
 export interface RetryOptions extends Timing {
   policy: RetryPolicy;
+  /** The modelled exceptions of the services this operation calls. */
+  modelled?: readonly ModelledRetryable[];
   /** Extra cases retried in this context only: AWS's eventual consistency, e.g. `NoSuchBucket` after create. */
   alsoRetry?: (error: unknown) => string | undefined;
   onWait: (reason: string, attempt: number, delayMs: number) => void;
@@ -159,7 +150,7 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
     minTimeout: 0,
     ...(options.signal ? { signal: options.signal } : {}),
     shouldRetry: async ({ error, attemptNumber }) => {
-      const reason = retryReason(error) ?? options.alsoRetry?.(error);
+      const reason = retryReason(error, options.modelled) ?? options.alsoRetry?.(error);
       if (reason === undefined) return false;
       const delayMs = backoffDelay(attemptNumber, policy, random);
       if (clock() - startedAt + delayMs > policy.maxRetryTimeMs) return false;

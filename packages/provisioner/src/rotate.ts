@@ -1,5 +1,3 @@
-import { RotateIngestEndpointCredentialsCommand } from '@aws-sdk/client-mediapackage';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { IngestRotation, StateDocument, StateResource } from '@mlds/core';
 import type { AwsClients } from './clients.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Timing, withRetry } from './retry.js';
@@ -72,7 +70,13 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const call = <T>(fn: () => Promise<T>) => withRetry(fn, { ...timing, policy, onWait: () => {} });
+  // Loaded here, not at the top: the provisioner's entry must load no AWS SDK until a call is due.
+  const { RotateIngestEndpointCredentialsCommand } = await import('@aws-sdk/client-mediapackage');
+  const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
+  const { mediaPackageRetryable } = await import('./handlers/mediapackage.js');
+  const { ssmRetryable } = await import('./handlers/ssm.js');
+  const call = <T>(fn: () => Promise<T>) =>
+    withRetry(fn, { ...timing, policy, modelled: [mediaPackageRetryable, ssmRetryable], onWait: () => {} });
 
   const lock = await store.lock('rotate-credentials');
   try {
@@ -89,12 +93,11 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
     for (const entry of rotation.endpoints) {
       if (entry.done) continue;
       try {
+        const mediaPackage = await clients.mediaPackage(channel.region);
         const response = await call(() =>
-          clients
-            .mediaPackage(channel.region)
-            .send(
-              new RotateIngestEndpointCredentialsCommand({ Id: channel.name, IngestEndpointId: entry.id }),
-            ),
+          mediaPackage.send(
+            new RotateIngestEndpointCredentialsCommand({ Id: channel.name, IngestEndpointId: entry.id }),
+          ),
         );
         const fresh = response.HlsIngest?.IngestEndpoints?.find((endpoint) => endpoint.Id === entry.id);
         if (!fresh?.Password || !fresh.Username) {
@@ -104,8 +107,9 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
         }
         const password = fresh.Password;
         vault.remember(password);
+        const ssm = await clients.ssm(channel.region);
         await call(() =>
-          clients.ssm(channel.region).send(
+          ssm.send(
             new PutParameterCommand({
               Name: entry.parameter,
               Value: password,

@@ -10,7 +10,7 @@ import {
 import type { AwsClients } from './clients.js';
 import type { RateLimiter } from './concurrency.js';
 import type { EngineEvent } from './events.js';
-import type { RetryPolicy, Timing, WaitPolicy } from './retry.js';
+import type { ModelledRetryable, RetryPolicy, Timing, WaitPolicy } from './retry.js';
 
 /** A resource as the handlers see it, whether it comes from the plan or from the state. */
 export interface Target {
@@ -23,6 +23,11 @@ export interface Target {
   tags: Record<string, string>;
   existing?: true;
   properties: Record<string, unknown>;
+  /**
+   * When the engine recorded the intent to create it (the `creating` entry's `createdAt`): the same for every
+   * retry of that intent, so a create can derive an idempotency token from it (MediaPackage v2's ClientToken).
+   */
+  intentAt?: string;
 }
 
 export function targetOf(resource: ResourceChange | StateResource): Target {
@@ -52,7 +57,23 @@ export type Found =
   | { status: 'foreign'; reason?: string }
   | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
 
-export type Inspection = { gone: true } | { gone: false; blocker?: string };
+export type OursFound = Extract<Found, { status: 'ours' }>;
+
+/**
+ * What destroy's pre-check read about a resource beyond `find`, handed to its delete so nothing is read twice.
+ * One variant per kind that has something to hand on.
+ */
+export type Learned =
+  | { kind: 'mediapackage-channel'; originEndpointIds: string[] }
+  | { kind: 'mediastore-container'; endpoint: string | undefined };
+
+export type Inspection = { gone: true } | { gone: false; blocker?: string; learned?: Learned };
+
+/** What destroy already knows when it deletes: the resource as `find` saw it, and what `inspect` learned. */
+export interface Seen {
+  found: OursFound;
+  learned?: Learned;
+}
 
 /** What a refresh read of a recorded resource found; core decides what it means. Never a secret. */
 export type Observed =
@@ -61,6 +82,8 @@ export type Observed =
 
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {
+  /** The modelled exceptions worth retrying of every service this handler calls (see retryReason). */
+  retryable: readonly ModelledRetryable[];
   /** Looks the resource up by its deterministic name. Read-only. */
   find(rt: Runtime, target: Target): Promise<Found>;
   /** Creates it; `{ exists: true }` when the name is already taken in a way that may be ours (then `find`). */
@@ -76,10 +99,19 @@ export interface KindHandler {
    * without it is simply not refreshed.
    */
   observe?(rt: Runtime, resource: StateResource): Promise<Observed>;
-  /** What would stop a delete without --force. Read-only. */
-  inspect(rt: Runtime, resource: StateResource): Promise<Inspection>;
-  /** Deletes it and waits until it is gone; an already missing resource is fine. */
-  delete(rt: Runtime, resource: StateResource, options: { force: boolean }): Promise<void>;
+  /** What would stop a delete without --force. Read-only. `found`: what `find` just saw (not read again). */
+  inspect(rt: Runtime, resource: StateResource, found?: OursFound): Promise<Inspection>;
+  /**
+   * Deletes it and waits until it is gone; an already missing resource is fine. `seen`: what destroy's
+   * pre-check read, so the delete does not read it again. `'left'`: not deleted on purpose, and no longer this
+   * workflow's to track (a channel group that holds channels mlds does not manage).
+   */
+  delete(
+    rt: Runtime,
+    resource: StateResource,
+    options: { force: boolean; seen?: Seen },
+    // biome-ignore lint/suspicious/noConfusingVoidType: every other handler's delete resolves to nothing.
+  ): Promise<void | 'left'>;
 }
 
 /**
@@ -167,11 +199,15 @@ export interface Runtime {
   waitPolicy: WaitPolicy;
   secrets: SecretVault;
   emit(event: EngineEvent): void;
-  /** One AWS operation with the retry policy; `alsoRetry` adds this call's eventual-consistency cases. */
+  /**
+   * One AWS operation with the retry policy; `alsoRetry` adds this call's eventual-consistency cases. The
+   * engine hands each handler a runtime that passes the handler's `retryable` as `modelled`.
+   */
   call<T>(
     address: string,
     fn: () => Promise<T>,
     alsoRetry?: (error: unknown) => string | undefined,
+    modelled?: readonly ModelledRetryable[],
   ): Promise<T>;
   /** Polls until `probe` says done, bounded by the wait policy. */
   waitUntil<T>(
@@ -180,7 +216,11 @@ export interface Runtime {
     probe: () => Promise<{ done: true; value: T } | { done: false; status: string }>,
   ): Promise<T>;
   progress(address: string, detail: string): void;
-  /** One rate limiter per key for the whole run (MediaStore's data-plane TPS limits are per account). */
+  /**
+   * One rate limiter per key for this workflow's run. Every AWS request already keeps to its service's rate
+   * through the RequestLimiter shared by the whole run (rate-limit.ts): this is for a limit AWS sets on
+   * something else than requests.
+   */
   limiter(key: string, perSecond: number): RateLimiter;
   /** A resource of this run by address (plan first, then state): how an ingest-password parameter finds its channel. */
   lookup(address: string): Target | undefined;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ListChannelsCommand } from '@aws-sdk/client-mediapackage';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAwsClients } from '../src/clients.js';
+import { createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 
 // Real SDK clients against a local HTTP server standing in for LocalStack: proves the SDK's own configuration
 // (AWS_ENDPOINT_URL_<SERVICE>, AWS_MAX_ATTEMPTS, the credential chain) reaches them unchanged.
@@ -40,23 +40,25 @@ afterEach(async () => {
 describe('createAwsClients', () => {
   it('builds each client once per service and Region, in the Region asked for', async () => {
     const clients = createAwsClients();
-    expect(clients.s3('us-west-2')).toBe(clients.s3('us-west-2'));
-    expect(clients.s3('eu-west-1')).not.toBe(clients.s3('us-west-2'));
-    expect(await clients.mediaPackage('eu-west-1').config.region()).toBe('eu-west-1');
-    expect(await clients.ssm('ap-south-1').config.region()).toBe('ap-south-1');
-    expect(await clients.mediaStore('us-east-1').config.region()).toBe('us-east-1');
+    expect(await clients.s3('us-west-2')).toBe(await clients.s3('us-west-2'));
+    expect(await clients.s3('eu-west-1')).not.toBe(await clients.s3('us-west-2'));
+    expect(await (await clients.mediaPackage('eu-west-1')).config.region()).toBe('eu-west-1');
+    expect(await (await clients.ssm('ap-south-1')).config.region()).toBe('ap-south-1');
+    expect(await (await clients.mediaStore('us-east-1')).config.region()).toBe('us-east-1');
   });
 
-  it('passes the profile and nothing else the SDK would otherwise find itself', () => {
-    const client = createAwsClients({ profile: 'media-admin' }).s3('us-west-2');
+  it('passes the profile and nothing else the SDK would otherwise find itself', async () => {
+    const client = await createAwsClients({ profile: 'media-admin' }).s3('us-west-2');
     expect(client.config.profile).toBe('media-admin');
     expect(client.config.isCustomEndpoint).toBe(false);
-    expect(createAwsClients().s3('us-west-2').config.profile).toBeUndefined();
+    expect((await createAwsClients().s3('us-west-2')).config.profile).toBeUndefined();
   });
 
   it('honours AWS_ENDPOINT_URL_<SERVICE> (LocalStack) and signs for the plan’s Region', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
-    const output = await createAwsClients().mediaPackage('eu-west-1').send(new ListChannelsCommand({}));
+    const output = await (await createAwsClients().mediaPackage('eu-west-1')).send(
+      new ListChannelsCommand({}),
+    );
     expect(output.Channels).toEqual([]);
     expect(requests).toHaveLength(1);
     expect(requests[0]?.headers.authorization).toContain('/eu-west-1/mediapackage/aws4_request');
@@ -65,7 +67,7 @@ describe('createAwsClients', () => {
 
   it('honours AWS_ENDPOINT_URL for every service', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL', url);
-    await createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({}));
+    await (await createAwsClients().mediaPackage('us-west-2')).send(new ListChannelsCommand({}));
     expect(requests).toHaveLength(1);
   });
 
@@ -74,7 +76,9 @@ describe('createAwsClients', () => {
     vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
     status = 500;
     await expect(
-      createAwsClients().mediaPackage('us-west-2').send(new ListChannelsCommand({})),
+      createAwsClients()
+        .mediaPackage('us-west-2')
+        .then((client) => client.send(new ListChannelsCommand({}))),
     ).rejects.toThrow();
     expect(requests).toHaveLength(2);
   });
@@ -82,8 +86,8 @@ describe('createAwsClients', () => {
   it('points the MediaStore data plane at the container’s own endpoint', async () => {
     const endpoint = 'https://abc123.data.mediastore.us-west-2.amazonaws.com';
     const clients = createAwsClients();
-    const data = clients.mediaStoreData(endpoint, 'us-west-2');
-    expect(clients.mediaStoreData(endpoint, 'us-west-2')).toBe(data);
+    const data = await clients.mediaStoreData(endpoint, 'us-west-2');
+    expect(await clients.mediaStoreData(endpoint, 'us-west-2')).toBe(data);
     const resolved = await data.config.endpoint?.();
     expect(resolved?.hostname).toBe('abc123.data.mediastore.us-west-2.amazonaws.com');
     expect(await data.config.region()).toBe('us-west-2');
@@ -91,10 +95,47 @@ describe('createAwsClients', () => {
 
   it('uses S3 through AWS_ENDPOINT_URL_S3 too', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_S3', url);
-    await createAwsClients()
-      .s3('us-west-2')
-      .send(new HeadBucketCommand({ Bucket: 'somebucket' }));
+    const s3 = await createAwsClients().s3('us-west-2');
+    await s3.send(new HeadBucketCommand({ Bucket: 'somebucket' }));
     expect(requests).toHaveLength(1);
     expect(requests[0]?.headers.authorization).toContain('/us-west-2/s3/aws4_request');
+  });
+
+  it('loads a service’s SDK package only when a client of it is first asked for, once', async () => {
+    const loaded: string[] = [];
+    const loaders = Object.fromEntries(
+      Object.entries(sdkLoaders).map(([service, load]) => [
+        service,
+        () => {
+          loaded.push(service);
+          return load();
+        },
+      ]),
+    ) as SdkLoaders;
+    const clients = createAwsClients({}, loaders);
+    expect(loaded).toStrictEqual([]);
+    await clients.ssm('us-west-2');
+    await clients.ssm('us-west-2');
+    expect(loaded).toStrictEqual(['ssm']);
+    await clients.ssm('eu-west-1');
+    await clients.s3('eu-west-1');
+    expect(loaded).toStrictEqual(['ssm', 'ssm', 's3']);
+  });
+
+  it('asks again after a load that failed, rather than keep the failure', async () => {
+    let attempts = 0;
+    const clients = createAwsClients(
+      {},
+      {
+        ...sdkLoaders,
+        s3: async () => {
+          attempts += 1;
+          if (attempts === 1) throw new Error('EMFILE');
+          return sdkLoaders.s3();
+        },
+      },
+    );
+    await expect(clients.s3('us-west-2')).rejects.toThrow('EMFILE');
+    expect(await (await clients.s3('us-west-2')).config.region()).toBe('us-west-2');
   });
 });

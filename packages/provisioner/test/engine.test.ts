@@ -90,30 +90,33 @@ describe('engine', () => {
 
   it.each([
     [3, 3],
-    [undefined, 4],
-  ])('works on at most `concurrency` resources at once (%s → %s)', async (concurrency, peak) => {
-    const { aws, mocks } = mockedClients();
-    let active = 0;
-    let highest = 0;
-    mocks.s3.resolves({});
-    mocks.s3.on(CreateBucketCommand).callsFake(async () => {
-      active++;
-      highest = Math.max(highest, active);
-      await tick();
-      active--;
-      return {};
-    });
-    const result = await apply({
-      plan: bucketPlan(9),
-      clients: aws,
-      store: new MemoryStateStore(),
-      env: {},
-      ...(concurrency ? { concurrency } : {}),
-      ...virtualTime(),
-    });
-    expect(highest).toBe(peak);
-    expect(result.outcomes).toHaveLength(9);
-  });
+    [undefined, 9],
+  ])(
+    'works on at most `concurrency` resources at once when capped, on every ready one otherwise (%s → %s)',
+    async (concurrency, peak) => {
+      const { aws, mocks } = mockedClients();
+      let active = 0;
+      let highest = 0;
+      mocks.s3.resolves({});
+      mocks.s3.on(CreateBucketCommand).callsFake(async () => {
+        active++;
+        highest = Math.max(highest, active);
+        await tick();
+        active--;
+        return {};
+      });
+      const result = await apply({
+        plan: bucketPlan(9),
+        clients: aws,
+        store: new MemoryStateStore(),
+        env: {},
+        ...(concurrency ? { concurrency } : {}),
+        ...virtualTime(),
+      });
+      expect(highest).toBe(peak);
+      expect(result.outcomes).toHaveLength(9);
+    },
+  );
 
   it('lets every other branch finish when one fails, and reports every failure together', async () => {
     const { aws, mocks } = mockedClients();

@@ -87,11 +87,11 @@ function expectStateMatchesCloud(state: StateDocument | undefined, inventory: In
 
 /** Each pipeline's parameter holds exactly the password of the channel's ingest endpoint for that pipeline. */
 async function expectPasswordsMatch(clients: AwsClients) {
-  const channel = await clients
-    .mediaPackage(REGION)
-    .send(new DescribeChannelCommand({ Id: 'curling-live-packager' }));
+  const channel = await (await clients.mediaPackage(REGION)).send(
+    new DescribeChannelCommand({ Id: 'curling-live-packager' }),
+  );
   for (const pipeline of [0, 1]) {
-    const parameter = await clients.ssm(REGION).send(
+    const parameter = await (await clients.ssm(REGION)).send(
       new GetParameterCommand({
         Name: `/mlds/curling-live/packager/password-p${pipeline}`,
         WithDecryption: true,
@@ -185,7 +185,14 @@ describe('against the fake cloud', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     expect(destroyed.state?.resources).toEqual([]);
     expect(output).toEqual([]);
   });
@@ -226,10 +233,12 @@ describe('against the fake cloud', () => {
       });
     const clients: AwsClients = {
       mediaPackage: (region) => watched(cloud.clients.mediaPackage(region)),
+      mediaPackageV2: (region) => watched(cloud.clients.mediaPackageV2(region)),
       s3: (region) => watched(cloud.clients.s3(region)),
       mediaStore: (region) => watched(cloud.clients.mediaStore(region)),
       mediaStoreData: (endpoint, region) => watched(cloud.clients.mediaStoreData(endpoint, region), endpoint),
       ssm: (region) => watched(cloud.clients.ssm(region)),
+      mediaLive: (region) => watched(cloud.clients.mediaLive(region)),
     };
     const { state } = await apply({ plan: fullPlan(), clients, store, env: ENV, ...virtualTime() });
     await cloud.clients
@@ -243,7 +252,14 @@ describe('against the fake cloud', () => {
       .send(new PutMediaStoreObjectCommand({ Path: 'live/1.ts', Body: 'x' }));
     expected = 'deleting';
     await destroy({ clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     expect(new Set(checked)).toEqual(
       new Set([
         'CreateChannelCommand',
@@ -334,10 +350,10 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: restarted, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
       });
     }
-  });
+  }, 120_000);
 
   it('destroy converges too after a crash in the middle of it', async () => {
     const clean = createFakeCloud(instant);
@@ -367,11 +383,11 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediastore: [], ssm: [] },
+        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
       });
       expect((await file.read())?.resources).toEqual([]);
     }
-  });
+  }, 120_000);
 
   it.each([1, 2, 3])(
     'apply and destroy converge with 30 percent throttling and 10 percent transient failures (seed %i)',
@@ -417,7 +433,14 @@ describe('against the fake cloud', () => {
           .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'x.ts', Body: 'x' })),
       );
       await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-      expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+      expect(cloud.inventory()).toEqual({
+        s3: [],
+        mediapackage: [],
+        mediapackagev2: [],
+        mediastore: [],
+        ssm: [],
+        medialive: [],
+      });
     },
   );
 
@@ -453,7 +476,14 @@ describe('against the fake cloud', () => {
     expect(cloud.inventory()).toEqual(before);
 
     await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     const bucketCalls = cloud
       .calls()
       .filter((call) => (call.input as { Bucket?: string }).Bucket === 'curling-live-archive-p0')

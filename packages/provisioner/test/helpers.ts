@@ -1,4 +1,6 @@
+import { MediaLiveClient } from '@aws-sdk/client-medialive';
 import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
+import { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -89,7 +91,7 @@ export class MemoryStateStore implements StateStore {
   async lock(command: string): Promise<Lock> {
     this.locks.push(command);
     return {
-      info: { host: 'test', pid: 1, acquiredAt: new Date(0).toISOString(), command },
+      info: { id: 'test-lock', host: 'test', pid: 1, acquiredAt: new Date(0).toISOString(), command },
       release: async () => {
         this.released++;
       },
@@ -110,6 +112,7 @@ export class MemoryStateStore implements StateStore {
 export function mockedClients() {
   const clients = {
     mediaPackage: new MediaPackageClient({ region: REGION }),
+    mediaPackageV2: new MediaPackageV2Client({ region: REGION }),
     s3: new S3Client({ region: REGION }),
     mediaStore: new MediaStoreClient({ region: REGION }),
     mediaStoreData: new MediaStoreDataClient({
@@ -117,19 +120,27 @@ export function mockedClients() {
       endpoint: 'https://abc.data.mediastore.example',
     }),
     ssm: new SSMClient({ region: REGION }),
+    mediaLive: new MediaLiveClient({ region: REGION }),
   };
   const mocks = {
     mediaPackage: mockClient(clients.mediaPackage),
+    // 3.699.0 (the only version served) is typed against @smithy/types 3, the mock against 4: same shapes.
+    mediaPackageV2: mockClient(clients.mediaPackageV2 as unknown as MediaPackageClient),
     s3: mockClient(clients.s3),
     mediaStore: mockClient(clients.mediaStore),
     mediaStoreData: mockClient(clients.mediaStoreData),
     ssm: mockClient(clients.ssm),
+    mediaLive: mockClient(clients.mediaLive),
   };
   const requested: { service: string; region: string; endpoint?: string }[] = [];
   const aws: AwsClients = {
     mediaPackage: (region) => {
       requested.push({ service: 'mediapackage', region });
       return clients.mediaPackage;
+    },
+    mediaPackageV2: (region) => {
+      requested.push({ service: 'mediapackagev2', region });
+      return clients.mediaPackageV2;
     },
     s3: (region) => {
       requested.push({ service: 's3', region });
@@ -146,6 +157,10 @@ export function mockedClients() {
     ssm: (region) => {
       requested.push({ service: 'ssm', region });
       return clients.ssm;
+    },
+    mediaLive: (region) => {
+      requested.push({ service: 'medialive', region });
+      return clients.mediaLive;
     },
   };
   return { aws, mocks, requested };

@@ -397,13 +397,52 @@ describe('MediaPackage channel: destroy', () => {
     mocks.mediaPackage
       .on(DescribeChannelCommand)
       .resolvesOnce(channelOutput())
-      .resolvesOnce(channelOutput())
       .callsFake(() => {
         expect(store.doc?.resources).toHaveLength(1);
         throw new NotFoundException({ message: 'gone', $metadata: meta(404) });
       });
     await destroy({ clients: aws, store, ...virtualTime() });
     expect(store.doc?.resources).toEqual([]);
+  });
+
+  it('reads the channel once: the pre-check’s DescribeChannel and ListOriginEndpoints serve the delete', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore(channelState({}, false));
+    mocks.mediaPackage.on(ListOriginEndpointsCommand).resolves({ OriginEndpoints: [] });
+    mocks.mediaPackage.on(DeleteChannelCommand).resolves({});
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .resolvesOnce(channelOutput())
+      .rejects(new NotFoundException({ message: 'gone', $metadata: meta(404) }));
+    await destroy({ clients: aws, store, ...virtualTime() });
+    // find, the pre-check's list, the delete, and the wait's one DescribeChannel that finds it gone.
+    expect(mocks.mediaPackage.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'DescribeChannelCommand',
+      'ListOriginEndpointsCommand',
+      'DeleteChannelCommand',
+      'DescribeChannelCommand',
+    ]);
+    expect(store.doc?.resources).toEqual([]);
+  });
+
+  it('refuses, naming the endpoints, when an origin endpoint was added between the pre-check and the delete', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore(channelState({}, false));
+    mocks.mediaPackage
+      .on(ListOriginEndpointsCommand)
+      .resolvesOnce({ OriginEndpoints: [] })
+      .resolves({ OriginEndpoints: [{ Id: 'late' }] });
+    mocks.mediaPackage
+      .on(DeleteChannelCommand)
+      .rejects(new UnprocessableEntityException({ message: 'has endpoints', $metadata: meta(422) }));
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput());
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    const cause = (error as ApplyFailedError).failures[0]?.cause;
+    expect(cause).toBeInstanceOf(NotEmptyError);
+    expect((cause as NotEmptyError).blockers).toEqual([
+      { address: 'packager.channel', name: CHANNEL, reason: 'the channel has 1 origin endpoint(s)' },
+    ]);
+    expect(mocks.mediaPackage.commandCalls(DeleteOriginEndpointCommand)).toHaveLength(0);
   });
 
   it('gives up waiting for the deletion after the wait policy, naming the channel', async () => {

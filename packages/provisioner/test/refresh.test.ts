@@ -525,25 +525,15 @@ describe('drift against the fake cloud', () => {
     const failed = await apply({ plan, clients: cloud.clients, store, env, ...virtualTime() }).catch(
       (e: unknown) => e,
     );
-    // The drifted bucket gets every setting mlds makes again; the one that lost our tag gets nothing.
+    // The drifted bucket gets every setting mlds makes again (in parallel: in any order); the one that lost our
+    // tag gets nothing.
     expect(
       cloud
         .mutatingCalls()
         .slice(mutatingBefore)
-        .map((call) => [call.command, call.input]),
+        .map((call) => [call.command, call.input])
+        .sort(),
     ).toStrictEqual([
-      [
-        'PutPublicAccessBlockCommand',
-        {
-          Bucket: 'curling-live-archive-p0',
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: true,
-            RestrictPublicBuckets: true,
-          },
-        },
-      ],
       [
         'PutBucketEncryptionCommand',
         {
@@ -558,6 +548,18 @@ describe('drift against the fake cloud', () => {
         {
           Bucket: 'curling-live-archive-p0',
           Policy: JSON.stringify(mediaLiveBucketPolicy('curling-live-archive-p0', REGION, ROLE)),
+        },
+      ],
+      [
+        'PutPublicAccessBlockCommand',
+        {
+          Bucket: 'curling-live-archive-p0',
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
         },
       ],
     ]);

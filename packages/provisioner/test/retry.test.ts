@@ -23,6 +23,10 @@ import {
 } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { WaitTimeoutError } from '../src/errors.js';
+import { mediaPackageChannelHandler } from '../src/handlers/mediapackage.js';
+import { mediaStoreContainerHandler } from '../src/handlers/mediastore.js';
+import { s3BucketHandler } from '../src/handlers/s3.js';
+import { ssmParameterHandler } from '../src/handlers/ssm.js';
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
@@ -35,6 +39,13 @@ import {
 import { meta, virtualTime } from './helpers.js';
 
 const message = 'x';
+// What the engine passes for each handler: the modelled exceptions of the services it calls.
+const modelled = [
+  mediaPackageChannelHandler,
+  mediaStoreContainerHandler,
+  s3BucketHandler,
+  ssmParameterHandler,
+].flatMap((handler) => handler.retryable);
 
 describe('retryReason', () => {
   it.each([
@@ -65,7 +76,7 @@ describe('retryReason', () => {
     ],
     ['any 429', Object.assign(new Error('rate'), { name: 'Whatever', $metadata: meta(429) })],
   ])('calls %s throttling', (_label, error) => {
-    expect(retryReason(error)).toMatch(/^throttled \(/);
+    expect(retryReason(error, modelled)).toMatch(/^throttled \(/);
   });
 
   it.each([
@@ -84,7 +95,7 @@ describe('retryReason', () => {
     ],
     ['any 502', Object.assign(new Error('bad gateway'), { $metadata: meta(502) })],
   ])('calls %s transient', (_label, error) => {
-    expect(retryReason(error)).toMatch(/^transient \(/);
+    expect(retryReason(error, modelled)).toMatch(/^transient \(/);
   });
 
   it('calls a reset connection a network error', () => {
@@ -106,7 +117,18 @@ describe('retryReason', () => {
     ['a plain Error', new Error('boom')],
     ['a string', 'boom'],
   ])('does not retry %s', (_label, error) => {
-    expect(retryReason(error)).toBeUndefined();
+    expect(retryReason(error, modelled)).toBeUndefined();
+  });
+
+  it('knows a modelled exception by its class, which its name alone does not tell', () => {
+    const limit = new LimitExceededException({ message, $metadata: meta(400) });
+    const busy = new TooManyUpdates({ message, $metadata: meta(400) });
+    expect(retryReason(limit)).toBeUndefined();
+    expect(retryReason(busy)).toBeUndefined();
+    expect(retryReason(limit, mediaStoreContainerHandler.retryable)).toBe(
+      'throttled (LimitExceededException)',
+    );
+    expect(retryReason(busy, ssmParameterHandler.retryable)).toBe('transient (TooManyUpdates)');
   });
 });
 

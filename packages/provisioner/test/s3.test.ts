@@ -163,6 +163,61 @@ describe('S3 bucket: apply', () => {
     ]);
   });
 
+  it('sends the three settings at once after CreateBucket, and records the bucket only once all of them answered', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new MemoryStateStore();
+    const inFlight: string[] = [];
+    const released: (() => void)[] = [];
+    let peak: string[] = [];
+    mocks.s3.on(CreateBucketCommand).resolves({});
+    const hold = (name: string) => async () => {
+      inFlight.push(name);
+      if (inFlight.length > peak.length) peak = [...inFlight];
+      if (inFlight.length === 3) for (const release of released.splice(0)) release();
+      else await new Promise<void>((release) => released.push(release));
+      expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
+      return {};
+    };
+    mocks.s3.on(PutPublicAccessBlockCommand).callsFake(hold('PutPublicAccessBlockCommand'));
+    mocks.s3.on(PutBucketEncryptionCommand).callsFake(hold('PutBucketEncryptionCommand'));
+    mocks.s3.on(PutBucketPolicyCommand).callsFake(hold('PutBucketPolicyCommand'));
+    const result = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
+    expect(peak.sort()).toStrictEqual([
+      'PutBucketEncryptionCommand',
+      'PutBucketPolicyCommand',
+      'PutPublicAccessBlockCommand',
+    ]);
+    expect(mocks.s3.calls()[0]?.args[0]).toBeInstanceOf(CreateBucketCommand);
+    expect(result.state?.resources).toMatchObject([{ name: BUCKET, status: 'created' }]);
+  });
+
+  it('waits for every setting before reporting the first that failed', async () => {
+    const { aws, mocks } = mockedClients();
+    let policyAnswered = false;
+    mocks.s3.on(CreateBucketCommand).resolves({});
+    mocks.s3.on(PutPublicAccessBlockCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: meta(403),
+        message: 'no',
+      }),
+    );
+    mocks.s3.on(PutBucketEncryptionCommand).resolves({});
+    mocks.s3.on(PutBucketPolicyCommand).callsFake(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      policyAnswered = true;
+      return {};
+    });
+    const store = new MemoryStateStore();
+    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch(
+      (e) => e,
+    );
+    expect((error as Error).message).toMatch(/archive\.bucket\[0\]: AccessDenied: no/);
+    expect(policyAnswered).toBe(true);
+    expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
+  });
+
   it('leaves the bucket policy alone without a MediaLive role', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});

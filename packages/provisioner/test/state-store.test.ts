@@ -99,7 +99,9 @@ describe('FileStateStore: the state file', () => {
         throw Object.assign(new Error('killed mid-write'), { code: 'EIO' });
       },
     };
-    await expect(new FileStateStore(path, { fs: dying }).write(doc(2))).rejects.toThrow('killed mid-write');
+    const store = new FileStateStore(path, { fs: dying });
+    await store.read();
+    await expect(store.write(doc(2))).rejects.toThrow('killed mid-write');
     expect(await fs.readFile(path, 'utf8')).toBe(before);
     expect(await fs.readdir(dirname(path))).toEqual(['curling-live.state.json']);
   });
@@ -145,22 +147,35 @@ describe('FileStateStore: the state file', () => {
 });
 
 describe('FileStateStore: the lock', () => {
-  it('creates <state>.lock holding host, pid, time and command, and removes it on release', async () => {
+  it('creates <state>.lock holding id, host, pid and its start time, command and since; removes it on release', async () => {
     const path = statePath();
     const store = new FileStateStore(path, {
       hostname: 'build-1',
       pid: 4242,
       clock: () => Date.UTC(2025, 0, 2),
+      randomId: () => 'lock-1',
+      processes: {
+        status: (pid) => (pid === 4242 ? { running: true, startedAt: '777' } : { running: false }),
+      },
     });
     const lock = await store.lock('apply');
-    expect(lock.info).toEqual({
+    expect(lock.info).toStrictEqual({
+      id: 'lock-1',
       host: 'build-1',
       pid: 4242,
       acquiredAt: '2025-01-02T00:00:00.000Z',
       command: 'apply',
     });
     const content = JSON.parse(await fs.readFile(`${path}.lock`, 'utf8'));
-    expect(content).toMatchObject(lock.info);
+    expect(content).toStrictEqual({
+      id: 'lock-1',
+      host: 'build-1',
+      pid: 4242,
+      processStartedAt: '777',
+      command: 'apply',
+      since: '2025-01-02T00:00:00.000Z',
+    });
+    expect(await store.lockHolder()).toStrictEqual(lock.info);
     expect((await fs.stat(`${path}.lock`)).mode & 0o777).toBe(0o600);
     await lock.release();
     await expect(fs.stat(`${path}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });

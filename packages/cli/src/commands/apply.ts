@@ -3,6 +3,7 @@ import {
   FORMAT_VERSION,
   type OutputDestination,
   type Plan,
+  type RateOverrides,
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
@@ -17,14 +18,15 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { refreshRecorded } from '../refresh.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
-import { readStateFile, type StatePath } from '../state-file.js';
-import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { readStateAt, type StatePath } from '../state-file.js';
+import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type OptionValue, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
@@ -41,9 +43,13 @@ export interface ApplyOptions {
   profile: string | undefined;
   /** `--yes`: apply without asking. */
   yes: boolean;
+  /** `--restart-channel`: this once, a RUNNING bound channel is stopped, updated and started (whenRunning: restart). */
+  restartChannel: boolean;
   json: boolean;
   /** False with `--refresh=false`: plan against the state alone, without first reading the resources in AWS. */
   refresh: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits?: RateOverrides | undefined;
 }
 
 /** What `apply --json` prints: the only thing on stdout, once the run is over. */
@@ -82,7 +88,9 @@ async function applyPrepared(
 ): Promise<void> {
   const { stdout, stderr, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = approved === undefined ? await readRecordedState(loaded, statePath, true) : approved.state;
+  const state =
+    approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
+  const workflow = withRestart(loaded, options.restartChannel);
   // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm (no --yes, no
   // terminal) has no session: it calls nothing at all, as exit 2 promises, and plans from the state alone.
   const session = prepared.session;
@@ -90,12 +98,26 @@ async function applyPrepared(
     approved === undefined && options.refresh && session !== undefined && state !== undefined;
   // A refresh only adds to what the plan writes, so a variable the state alone shows missing stops the run
   // before the refresh's reads: a missing secret is exit 2 with nothing called.
-  if (refreshing) throwMissingSecrets(planLoadedWorkflow(loaded, state), context);
+  if (refreshing) throwMissingSecrets(planLoadedWorkflow(workflow, state), context);
   const observations = refreshing
     ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
     : undefined;
-  const plan = approved?.plan ?? planLoadedWorkflow(loaded, state, observations);
-  const changes = plan.resources.filter((resource) => resource.action !== 'noop').length;
+  const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
+  // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
+  const alreadyRead = (resource: Plan['resources'][number]) =>
+    resource.action === 'read' &&
+    (state?.resources ?? []).some(
+      (recorded) =>
+        recorded.address === resource.address &&
+        recorded.kind === resource.kind &&
+        recorded.name === resource.name &&
+        recorded.region === resource.region &&
+        recorded.status === 'created' &&
+        recorded.existing === true,
+    );
+  const changes = plan.resources.filter(
+    (resource) => resource.action !== 'noop' && !alreadyRead(resource),
+  ).length;
 
   // Also with --json: its document has no room for them, and stderr is free.
   writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);
@@ -148,7 +170,7 @@ async function applyPrepared(
   if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
@@ -159,6 +181,7 @@ async function applyPrepared(
       clients,
       store,
       env: { ...context.env },
+      limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
       onEvent: (event) => {
@@ -170,7 +193,7 @@ async function applyPrepared(
     progress?.stop();
     const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
     if (options.json && failure instanceof OperationFailedError) {
-      const after = await readStateAfterFailure(statePath);
+      const after = await readStateAfterFailure(statePath, context);
       writeJson(
         stdout,
         applyDocument(plan, 'failed', results.list(), destinationsAfter(plan, after), failure.failures),
@@ -193,6 +216,18 @@ async function applyPrepared(
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {
   const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
   if (missing.length > 0) throw missingSecretsError(missing);
+}
+
+/** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
+function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
+  if (!restart) return loaded;
+  const channel = loaded.workflow.channel;
+  if (channel === undefined) {
+    throw new UsageError(
+      `--restart-channel: ${loaded.file} binds no MediaLive channel; add channel: { id: "<channel id>" } or drop the flag`,
+    );
+  }
+  return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
 }
 
 function applyDocument(
@@ -225,9 +260,12 @@ function destinationsAfter(plan: Plan, state: StateDocument | undefined): Output
 }
 
 /** After a failed run, the state is still worth reading for the destinations; but the failure comes first. */
-async function readStateAfterFailure(statePath: StatePath): Promise<StateDocument | undefined> {
+async function readStateAfterFailure(
+  statePath: StatePath,
+  context: CommandContext,
+): Promise<StateDocument | undefined> {
   try {
-    return await readStateFile(statePath.absolute, statePath.shownAs);
+    return await readStateAt(statePath, context);
   } catch {
     return undefined;
   }
@@ -268,20 +306,35 @@ export const command: Command<ApplyOptions> = {
     'mlds are put back, an { env } password that differs from its SSM parameter is written again, and a resource',
     'that lost its mlds:workflow tag is refused. --refresh=false plans against the state alone. A saved plan is',
     'never refreshed: it is applied exactly as it was shown.',
+    '',
+    'With channel: { id } in the workflow, apply reads that MediaLive channel before any change, refuses when its',
+    'Region, class or output groups do not fit, then writes the Destinations into it (UpdateChannel, its role',
+    'kept; stream keys sent to MediaLive only). A RUNNING channel is refused unless whenRunning: restart or',
+    '--restart-channel: then it is stopped, updated and started again, an outage the plan announces.',
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
+    'restart-channel': {
+      type: 'boolean',
+      description:
+        'If the bound channel is RUNNING and its destinations change: stop it, update it, start it (an outage)',
+    },
     refresh: {
       type: 'string',
       valueName: '<true|false>',
       description: 'Skip the refresh: plan against the state alone, without reading the resources first',
     },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds apply curling-live.yaml', explanation: 'Show the plan, ask, apply' },
     {
       command: 'CDN_PASSWORD=... mlds apply cdn-live.yaml --yes',
       explanation: 'In CI: no question; a password: { env: CDN_PASSWORD } stored in SSM',
+    },
+    {
+      command: 'SOCIAL_STREAM_KEY=... mlds apply curling-live.yaml --restart-channel',
+      explanation: 'Write the destinations into the bound channel, restarting it if it runs',
     },
     {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",
@@ -306,8 +359,10 @@ export const command: Command<ApplyOptions> = {
     region: args.common.region,
     profile: args.common.profile,
     yes: args.values.yes === true,
+    restartChannel: args.values['restart-channel'] === true,
     json: args.common.json,
     refresh: refreshOption(args.values.refresh),
+    rateLimits: rateLimitsOf(args),
   }),
   run: apply,
 };

@@ -1,6 +1,7 @@
 import {
   FORMAT_VERSION,
   planTeardown,
+  type RateOverrides,
   type ResourceChange,
   type StateDocument,
   type StateResource,
@@ -21,6 +22,7 @@ import {
   runLocked,
   translateRunError,
 } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
 import { resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
@@ -41,6 +43,8 @@ export interface DestroyOptions {
   /** `--force`: empty buckets and containers and delete origin endpoints instead of refusing. */
   force: boolean;
   json: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits?: RateOverrides | undefined;
 }
 
 /** What `destroy --json` prints: the only thing on stdout. */
@@ -52,6 +56,8 @@ export interface DestroyDocument {
   resources: ResourceResult[];
   failures?: ResourceFailure[];
   blockers?: Blocker[];
+  /** With a bound channel: its destination ids that now point at deleted resources (mlds never edits it here). */
+  channel?: { id: string; region: string; danglingDestinationIds: string[] };
 }
 
 /**
@@ -74,7 +80,7 @@ async function destroyPrepared(
 ): Promise<void> {
   const { stdout, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = await readRecordedState(loaded, statePath, true);
+  const state = await readRecordedState(loaded, statePath, true, context);
   const workflow = loaded.workflow.workflow;
 
   if (state === undefined || state.resources.length === 0) {
@@ -114,7 +120,7 @@ async function destroyPrepared(
   if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
   if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
   const results = new ResultCollector(order);
   const progress = options.json ? undefined : progressOf(context, clock);
@@ -124,6 +130,7 @@ async function destroyPrepared(
       clients,
       store,
       force: options.force,
+      limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
       onEvent: (event) => {
@@ -153,10 +160,19 @@ async function destroyPrepared(
   progress?.stop();
 
   if (options.json) {
-    writeJson(stdout, destroyDocument(workflow, 'ok', results.list()));
+    writeJson(
+      stdout,
+      destroyDocument(workflow, 'ok', results.list(), run.channel ? { channel: run.channel } : {}),
+    );
     return;
   }
   stdout.write(`\n${renderDestroySummary(tally(results.list()), colors)}`);
+  const dangling = run.channel?.danglingDestinationIds ?? [];
+  if (run.channel && dangling.length > 0) {
+    stdout.write(
+      `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups) before the channel starts again.`)}\n`,
+    );
+  }
   stdout.write(
     `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
   );
@@ -166,7 +182,7 @@ function destroyDocument(
   workflow: string,
   result: DestroyDocument['result'],
   resources: ResourceResult[],
-  extra: { failures?: ResourceFailure[]; blockers?: Blocker[] } = {},
+  extra: Pick<DestroyDocument, 'failures' | 'blockers' | 'channel'> = {},
 ): DestroyDocument {
   return { formatVersion: FORMAT_VERSION, workflow, result, resources, ...extra };
 }
@@ -214,6 +230,13 @@ function renderDestroyPlan(
       ),
     );
   }
+  const binding = state.resources.find((resource) => resource.kind === 'medialive-channel');
+  if (binding) {
+    lines.push(
+      '',
+      `${colors.bold('Bound MediaLive channel')} ${binding.name} (${binding.region}): read first, never edited or deleted; destroy refuses while it runs and sends to a resource above (--force deletes anyway).`,
+    );
+  }
   lines.push('', `${colors.bold('Destroy:')} ${count(deletions.length, 'resource')} to delete.`);
   if (force) {
     lines.push(
@@ -243,6 +266,7 @@ export const command: Command<DestroyOptions> = {
       type: 'boolean',
       description: 'Empty buckets and containers and delete origin endpoints instead of refusing',
     },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds destroy curling-live.yaml', explanation: 'Show what goes, ask, delete' },
@@ -258,6 +282,7 @@ export const command: Command<DestroyOptions> = {
     yes: args.values.yes === true,
     force: args.values.force === true,
     json: args.common.json,
+    rateLimits: rateLimitsOf(args),
   }),
   run: destroy,
 };

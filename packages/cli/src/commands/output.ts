@@ -194,8 +194,9 @@ export const command: Command<OutputOptions> = {
     },
     {
       command:
-        'aws medialive create-channel --destinations "$(mlds output curling-live.yaml --json | jq -c \'.destinations\')" ...',
-      explanation: 'Straight into the AWS CLI',
+        'aws medialive create-channel --destinations "$(mlds output archive.yaml --json | jq -c \'.destinations\')" ...',
+      explanation:
+        'Into the AWS CLI, for a workflow without stream keys: a stream key shows as (sensitive), never as itself. With one, bind the channel instead (channel: { id } in the workflow): apply writes the key into it',
     },
     {
       command: 'mlds output curling-live.yaml packager --json',

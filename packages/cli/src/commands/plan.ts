@@ -32,10 +32,7 @@ const CHANGING_ACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'dele
 
 /** Whether applying the plan would change anything in AWS: the summary line's create, update and delete. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.resources.some(
-    (resource) =>
-      CHANGING_ACTIONS.has(resource.action) && !(resource.existing === true && resource.action === 'create'),
-  );
+  return plan.resources.some((resource) => CHANGING_ACTIONS.has(resource.action));
 }
 
 /**
@@ -113,7 +110,7 @@ async function savePlan(
     workflowPath: resolve(context.cwd, options.file),
     workflowText: loaded.text,
     region: options.region,
-    statePath: statePath.absolute,
+    statePath: statePath.kind === 'file' ? statePath.absolute : statePath.shownAs,
     state,
     now: (context.clock ?? Date.now)(),
   });

@@ -30,4 +30,11 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
       load: () => import('./rotate-credentials.js'),
     },
   ],
+  [
+    'state',
+    {
+      summary: 'List, show, forget, unlock or push the state; no AWS call but the state',
+      load: () => import('./state.js'),
+    },
+  ],
 ]);

@@ -65,7 +65,7 @@ async function rotatePrepared(
 ): Promise<void> {
   const { stdout, colors } = context;
   const { loaded, statePath } = prepared;
-  const state = await readRecordedState(loaded, statePath, true);
+  const state = await readRecordedState(loaded, statePath, true, context);
   const plan = planLoadedWorkflow(loaded, state);
   checkRotatable(plan, options.downstream, loaded.file);
   const channel = recordedChannel(state, options.downstream);

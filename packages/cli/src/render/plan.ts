@@ -44,14 +44,11 @@ export function renderPlanSummary(plan: Plan, colors: Colors): string {
   return `${colors.bold('Plan:')} ${tally.create} to create, ${read}${tally.update} to update, ${tally.delete} to delete, ${tally.noop} unchanged.\n`;
 }
 
-/**
- * What a person should read for a resource's action: a resource mlds only reads (an existing `channelId`) is
- * `create` in the JSON, where the action set is fixed, but mlds never creates it.
- */
-type ShownAction = Action | 'read';
+/** What a person reads for a resource's action: `read` (an existing `channelId`, `channelGroup`) is its own. */
+type ShownAction = Action;
 
 function shownAction(resource: ResourceChange): ShownAction {
-  return resource.existing === true && resource.action === 'create' ? 'read' : resource.action;
+  return resource.action;
 }
 
 function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
@@ -109,6 +106,13 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   const notes = resources.map((resource) => {
     const parts: string[] = [];
     if (resource.existing === true) parts.push('existing, read only');
+    if (resource.kind === 'medialive-channel') {
+      parts.push(
+        resource.action === 'read'
+          ? 'bound channel: read at apply, updated only if it differs'
+          : `bound channel: read at apply, destinations written${resource.properties.whenRunning === 'restart' ? ', restarted if RUNNING (an outage)' : ', refused if RUNNING'}`,
+      );
+    }
     if (resource.action === 'update') parts.push(`changes: ${resource.changes.join(', ')}`);
     return parts.join('; ');
   });
@@ -144,11 +148,15 @@ export function destinationLines(destinations: readonly OutputDestination[], col
   const rows: string[][] = [];
   for (const destination of destinations) {
     const entries: string[][] = [
-      ...(destination.MediaPackageSettings ?? []).map((settings) => [
-        'MediaPackage channel',
-        show(settings.ChannelId),
-        '',
-      ]),
+      ...(destination.MediaPackageSettings ?? []).map((settings) =>
+        'ChannelId' in settings
+          ? ['MediaPackage channel', show(settings.ChannelId), '']
+          : [
+              'MediaPackage v2 channel',
+              `${settings.ChannelGroup}/${settings.ChannelName}`,
+              settings.MediaPackageRegionName === undefined ? '' : `in ${settings.MediaPackageRegionName}`,
+            ],
+      ),
       ...(destination.Settings ?? []).map((settings, pipeline) => [
         `pipeline ${pipeline}`,
         show(settings.Url),

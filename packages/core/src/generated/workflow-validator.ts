@@ -4,11 +4,13 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"mlds workflow file","description":"The downstream side of one AWS Elemental MediaLive channel: the systems it sends to, from which mlds plans the output groups, the resources and the MediaLive destinations.","type":"object","additionalProperties":false,"required":["workflow","region","downstream"],"properties":{"$schema":{"description":"The JSON Schema this file follows, for editors; mlds ignores it.","type":"string"},"workflow":{"description":"The workflow's name, the first part of every resource name mlds creates. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name","examples":["curling-live"]},"region":{"description":"The AWS Region of the MediaLive channel, e.g. us-west-2.","type":"string","examples":["us-west-2"]},"channelClass":{"description":"STANDARD (default): two encoder pipelines, so two of each destination. SINGLE_PIPELINE: one.","type":"string","enum":["STANDARD","SINGLE_PIPELINE"],"default":"STANDARD"},"delivery":{"description":"public (default), or vpc to deliver outputs via your VPC (MediaLive \"Delivering outputs via your VPC\"); it cannot be changed on an existing channel.","type":"string","enum":["public","vpc"],"default":"public"},"mediaLiveRoleArn":{"description":"The ARN of the channel's IAM role; mlds grants it access to the buckets and containers it creates.","type":"string","examples":["arn:aws:iam::111122223333:role/MediaLiveAccessRole"]},"tags":{"description":"Tags added to every resource mlds creates (keys up to 128 characters, values up to 256, not starting with `aws:`; mlds sets `mlds:workflow` and `mlds:downstream` itself).","type":"object","additionalProperties":{"description":"The tag value.","type":"string"}},"downstream":{"description":"One entry per downstream system the channel sends to.","type":"array","minItems":1,"items":{"$ref":"#/definitions/downstream"}}},"definitions":{"name":{"description":"1-32 of a-z, 0-9 and -, starting and ending with a letter or digit","type":"string","pattern":"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"},"downstream":{"description":"A downstream system, and what it needs.","type":"object","additionalProperties":false,"required":["name","system"],"properties":{"name":{"description":"A unique name for this destination: the MediaLive destination Id and part of every resource name mlds creates for it. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name"},"system":{"description":"The downstream system. `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).","type":"string","enum":["mediapackage","s3","mediastore","http-put","webdav","akamai","rtmp","mss","udp","srt","aws"]},"format":{"description":"The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt). s3 also takes archive and frame-capture.","type":"string","enum":["hls","archive","frame-capture","rtmp","mss","ts","srt"]},"mode":{"description":"live (default) or vod. VOD is for HLS only and not to Akamai (live only); to MediaPackage it is a warning (the user guide disagrees with itself) and, with `outputGroup: mediapackage`, an error.","type":"string","enum":["live","vod"]},"needs":{"description":"What the downstream must add: `drm` and `ad-insertion` need MediaPackage (it repackages); `id3` means the ID3 metadata must be controlled (the HLS output group allows that).","type":"array","uniqueItems":true,"items":{"type":"string","enum":["drm","ad-insertion","id3"]}},"outputGroup":{"description":"mediapackage only: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide; `mediapackage` needs the same Region and a live stream; `hls` always works.","type":"string","enum":["auto","hls","mediapackage"]},"channelId":{"description":"mediapackage only: the ID of an existing MediaPackage (v1) channel to send to instead of creating one (1-256 of 0-9, a-z, A-Z, _ and -; case-sensitive).","type":"string"},"region":{"description":"mediapackage only: the MediaPackage channel's Region, when it differs from the workflow's (then the output group is HLS).","type":"string","examples":["us-east-1"]},"buckets":{"description":"s3 only: existing S3 buckets to write to instead of creating them (no dots in the name). One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["sports-live-p0","sports-live-p1"]]},"path":{"description":"s3 and mediastore: `folders/baseFilename` inside each bucket or container, without a leading or trailing `/`. Default: `<workflow>/<name>/index`.","type":"string","examples":["sports/curling/index"]},"urls":{"description":"The destination URLs: http(s):// for http-put, webdav, akamai and mss; rtmp(s)://host[:port]/app WITHOUT the stream key for rtmp; udp://ip:port or rtp://ip:port for udp; srt://host:port for srt. One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["https://ingest-a.example.com/live/index","https://ingest-b.example.com/live/index"]]},"username":{"description":"The user name the downstream server asks for, if it asks for one; give `password` with it.","type":"string"},"password":{"description":"The password the downstream server asks for, if it asks for one. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. With `{ env }`, `mlds apply` reads the variable and stores the password in an SSM SecureString parameter, which the destination's PasswordParam names.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"streamKey":{"description":"rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. MediaLive has no parameter reference for StreamName, so mlds never reads or prints the key: its destinations show `(sensitive)` there, for you to fill in from this reference when you create the channel.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"auth":{"description":"rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.","type":"string","enum":["common","akamai"]},"streamId":{"description":"srt only: the SRT stream ID the listener expects.","type":"string"},"passphraseSecretArn":{"description":"srt only: the ARN of the AWS Secrets Manager secret that holds the encryption passphrase (SRT uses Secrets Manager, not SSM).","type":"string","examples":["arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-passphrase-AbCdEf"]}},"allOf":[{"if":{"properties":{"system":{"const":"mediapackage"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage takes: hls.","enum":["hls"]},"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"s3"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system s3 takes: hls, archive, frame-capture.","enum":["hls","archive","frame-capture"]},"outputGroup":false,"channelId":false,"region":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediastore"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediastore takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"http-put"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system http-put takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"webdav"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system webdav takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"akamai"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system akamai takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"rtmp"}},"required":["system"]},"then":{"required":["urls","streamKey"],"properties":{"format":{"description":"The formats system rtmp takes: rtmp.","enum":["rtmp"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mss"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system mss takes: mss.","enum":["mss"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"udp"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system udp takes: ts.","enum":["ts"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"srt"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system srt takes: srt.","enum":["srt"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false}}},{"if":{"properties":{"system":{"const":"aws"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system aws takes: hls.","enum":["hls"]},"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"mlds workflow file","description":"The downstream side of one AWS Elemental MediaLive channel: the systems it sends to, from which mlds plans the output groups, the resources and the MediaLive destinations.","type":"object","additionalProperties":false,"required":["workflow","region","downstream"],"properties":{"$schema":{"description":"The JSON Schema this file follows, for editors; mlds ignores it.","type":"string"},"workflow":{"description":"The workflow's name, the first part of every resource name mlds creates. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name","examples":["curling-live"]},"region":{"description":"The AWS Region of the MediaLive channel, e.g. us-west-2.","type":"string","examples":["us-west-2"]},"channelClass":{"description":"STANDARD (default): two encoder pipelines, so two of each destination. SINGLE_PIPELINE: one.","type":"string","enum":["STANDARD","SINGLE_PIPELINE"],"default":"STANDARD"},"delivery":{"description":"public (default), or vpc to deliver outputs via your VPC (MediaLive \"Delivering outputs via your VPC\"); it cannot be changed on an existing channel.","type":"string","enum":["public","vpc"],"default":"public"},"mediaLiveRoleArn":{"description":"The ARN of the channel's IAM role; mlds grants it access to the buckets and containers it creates, and names it in a MediaPackage v2 channel's policy (required with `system: mediapackage-v2`).","type":"string","examples":["arn:aws:iam::111122223333:role/MediaLiveAccessRole"]},"tags":{"description":"Tags added to every resource mlds creates (keys up to 128 characters, values up to 256, not starting with `aws:`; mlds sets `mlds:workflow` and `mlds:downstream` itself).","type":"object","additionalProperties":{"description":"The tag value.","type":"string"}},"state":{"description":"Where the state lives: a local path (default .mlds/<workflow>.state.json) or s3://bucket/key in an existing bucket (mlds never creates it; turn on versioning and encryption). The lock is <key>.lock. --state overrides this.","type":"string","examples":["s3://team-state/mlds/curling-live.json"]},"channel":{"description":"The existing MediaLive channel these destinations are for, in the workflow's `region`. With it, `mlds apply` reads the channel (DescribeChannel), checks its Region, class and output groups, and writes the workflow's Destinations into it (UpdateChannel), keeping the channel's other destinations and its role. Without it, mlds never reads or writes a MediaLive channel.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The channel id MediaLive gave the channel (digits, e.g. \"1234567\"); quote it in YAML.","type":"string","pattern":"^[0-9]{1,32}$","examples":["1234567"]},"whenRunning":{"description":"What apply does when the channel is RUNNING and its destinations must change (MediaLive edits only an IDLE channel): `refuse` (default) stops with nothing changed; `restart` stops the channel, updates it and starts it again, an outage of every output for the time it takes (`apply --restart-channel` does the same once).","type":"string","enum":["refuse","restart"],"default":"refuse"}}},"downstream":{"description":"One entry per downstream system the channel sends to.","type":"array","minItems":1,"items":{"$ref":"#/definitions/downstream"}}},"definitions":{"name":{"description":"1-32 of a-z, 0-9 and -, starting and ending with a letter or digit","type":"string","pattern":"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"},"downstream":{"description":"A downstream system, and what it needs.","type":"object","additionalProperties":false,"required":["name","system"],"properties":{"name":{"description":"A unique name for this destination: the MediaLive destination Id and part of every resource name mlds creates for it. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name"},"system":{"description":"The downstream system. `mediapackage` is MediaPackage v1 (a channel ID); `mediapackage-v2` is MediaPackage v2 (channel group → channel, CMAF or HLS ingest; needs `mediaLiveRoleArn`). `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).","type":"string","enum":["mediapackage","s3","mediastore","http-put","webdav","akamai","rtmp","mss","udp","srt","aws","mediapackage-v2"]},"format":{"description":"The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt, cmaf for mediapackage-v2). s3 also takes archive and frame-capture; mediapackage-v2 takes cmaf or hls (the channel's InputType, which cannot change: changing it replaces the channel).","type":"string","enum":["hls","archive","frame-capture","rtmp","mss","ts","srt","cmaf"]},"mode":{"description":"live (default) or vod. VOD is for HLS only and not to Akamai (live only); to MediaPackage it is a warning (the user guide disagrees with itself) and, with `outputGroup: mediapackage`, an error.","type":"string","enum":["live","vod"]},"needs":{"description":"What the downstream must add: `drm` and `ad-insertion` need MediaPackage (it repackages); `id3` means the ID3 metadata must be controlled (the HLS output group allows that).","type":"array","uniqueItems":true,"items":{"type":"string","enum":["drm","ad-insertion","id3"]}},"outputGroup":{"description":"mediapackage and mediapackage-v2: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide. v1: `mediapackage` needs the same Region and a live stream, `hls` always works. v2: with `format: cmaf`, `mediapackage` (what auto picks, the recommended path in the user guide) or `cmaf-ingest`; with `format: hls`, `hls`.","type":"string","enum":["auto","hls","mediapackage","cmaf-ingest"]},"channelId":{"description":"mediapackage only: the ID of an existing MediaPackage (v1) channel to send to instead of creating one (1-256 of 0-9, a-z, A-Z, _ and -; case-sensitive).","type":"string"},"region":{"description":"mediapackage and mediapackage-v2: the MediaPackage channel's Region, when it differs from the workflow's (v1: then the output group is HLS; v2: the MediaPackage output group names it in MediaPackageRegionName).","type":"string","examples":["us-east-1"]},"channelGroup":{"description":"mediapackage-v2 only: the name of an existing MediaPackage v2 channel group to create the channel in; mlds only reads it (never creates, tags or deletes it). Default: a channel group named after the workflow, which mlds creates. 1-256 of a-z, A-Z, 0-9, _ and -.","type":"string","pattern":"^[a-zA-Z0-9_-]{1,256}$","examples":["live-events"]},"channelName":{"description":"mediapackage-v2 only: the name of the MediaPackage v2 channel mlds creates in the channel group. Default: `<workflow>-<name>`. 1-256 of a-z, A-Z, 0-9, _ and -; it cannot change once created.","type":"string","pattern":"^[a-zA-Z0-9_-]{1,256}$","examples":["curling"]},"buckets":{"description":"s3 only: existing S3 buckets to write to instead of creating them (no dots in the name). One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["sports-live-p0","sports-live-p1"]]},"path":{"description":"s3 and mediastore: `folders/baseFilename` inside each bucket or container, without a leading or trailing `/`. Default: `<workflow>/<name>/index`.","type":"string","examples":["sports/curling/index"]},"urls":{"description":"The destination URLs: http(s):// for http-put, webdav, akamai and mss; rtmp(s)://host[:port]/app WITHOUT the stream key for rtmp; udp://ip:port or rtp://ip:port for udp; srt://host:port for srt. One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["https://ingest-a.example.com/live/index","https://ingest-b.example.com/live/index"]]},"username":{"description":"The user name the downstream server asks for, if it asks for one; give `password` with it.","type":"string"},"password":{"description":"The password the downstream server asks for, if it asks for one. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. With `{ env }`, `mlds apply` reads the variable and stores the password in an SSM SecureString parameter, which the destination's PasswordParam names.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"streamKey":{"description":"rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. MediaLive has no parameter reference for StreamName, so mlds never reads or prints the key: its destinations show `(sensitive)` there, for you to fill in from this reference when you create the channel.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"auth":{"description":"rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.","type":"string","enum":["common","akamai"]},"streamId":{"description":"srt only: the SRT stream ID the listener expects.","type":"string"},"passphraseSecretArn":{"description":"srt only: the ARN of the AWS Secrets Manager secret that holds the encryption passphrase (SRT uses Secrets Manager, not SSM).","type":"string","examples":["arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-passphrase-AbCdEf"]}},"allOf":[{"if":{"properties":{"system":{"const":"mediapackage"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage takes: hls.","enum":["hls"]},"outputGroup":{"description":"The output groups system mediapackage takes: auto, hls, mediapackage.","enum":["auto","hls","mediapackage"]},"channelGroup":false,"channelName":false,"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"s3"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system s3 takes: hls, archive, frame-capture.","enum":["hls","archive","frame-capture"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediastore"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediastore takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"http-put"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system http-put takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"webdav"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system webdav takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"akamai"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system akamai takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"rtmp"}},"required":["system"]},"then":{"required":["urls","streamKey"],"properties":{"format":{"description":"The formats system rtmp takes: rtmp.","enum":["rtmp"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mss"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system mss takes: mss.","enum":["mss"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"udp"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system udp takes: ts.","enum":["ts"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"srt"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system srt takes: srt.","enum":["srt"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false}}},{"if":{"properties":{"system":{"const":"aws"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system aws takes: hls.","enum":["hls"]},"outputGroup":{"description":"The output groups system aws takes: auto, hls, mediapackage.","enum":["auto","hls","mediapackage"]},"channelGroup":false,"channelName":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediapackage-v2"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage-v2 takes: cmaf, hls.","enum":["cmaf","hls"]},"outputGroup":{"description":"The output groups system mediapackage-v2 takes: auto, hls, cmaf-ingest, mediapackage.","enum":["auto","hls","cmaf-ingest","mediapackage"]},"channelId":false,"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}}]}}};
 const schema12 = {"description":"1-32 of a-z, 0-9 and -, starting and ending with a letter or digit","type":"string","pattern":"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"};
-const pattern0 = new RegExp("^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$", "u");
-const schema13 = {"description":"A downstream system, and what it needs.","type":"object","additionalProperties":false,"required":["name","system"],"properties":{"name":{"description":"A unique name for this destination: the MediaLive destination Id and part of every resource name mlds creates for it. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name"},"system":{"description":"The downstream system. `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).","type":"string","enum":["mediapackage","s3","mediastore","http-put","webdav","akamai","rtmp","mss","udp","srt","aws"]},"format":{"description":"The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt). s3 also takes archive and frame-capture.","type":"string","enum":["hls","archive","frame-capture","rtmp","mss","ts","srt"]},"mode":{"description":"live (default) or vod. VOD is for HLS only and not to Akamai (live only); to MediaPackage it is a warning (the user guide disagrees with itself) and, with `outputGroup: mediapackage`, an error.","type":"string","enum":["live","vod"]},"needs":{"description":"What the downstream must add: `drm` and `ad-insertion` need MediaPackage (it repackages); `id3` means the ID3 metadata must be controlled (the HLS output group allows that).","type":"array","uniqueItems":true,"items":{"type":"string","enum":["drm","ad-insertion","id3"]}},"outputGroup":{"description":"mediapackage only: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide; `mediapackage` needs the same Region and a live stream; `hls` always works.","type":"string","enum":["auto","hls","mediapackage"]},"channelId":{"description":"mediapackage only: the ID of an existing MediaPackage (v1) channel to send to instead of creating one (1-256 of 0-9, a-z, A-Z, _ and -; case-sensitive).","type":"string"},"region":{"description":"mediapackage only: the MediaPackage channel's Region, when it differs from the workflow's (then the output group is HLS).","type":"string","examples":["us-east-1"]},"buckets":{"description":"s3 only: existing S3 buckets to write to instead of creating them (no dots in the name). One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["sports-live-p0","sports-live-p1"]]},"path":{"description":"s3 and mediastore: `folders/baseFilename` inside each bucket or container, without a leading or trailing `/`. Default: `<workflow>/<name>/index`.","type":"string","examples":["sports/curling/index"]},"urls":{"description":"The destination URLs: http(s):// for http-put, webdav, akamai and mss; rtmp(s)://host[:port]/app WITHOUT the stream key for rtmp; udp://ip:port or rtp://ip:port for udp; srt://host:port for srt. One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["https://ingest-a.example.com/live/index","https://ingest-b.example.com/live/index"]]},"username":{"description":"The user name the downstream server asks for, if it asks for one; give `password` with it.","type":"string"},"password":{"description":"The password the downstream server asks for, if it asks for one. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. With `{ env }`, `mlds apply` reads the variable and stores the password in an SSM SecureString parameter, which the destination's PasswordParam names.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"streamKey":{"description":"rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. MediaLive has no parameter reference for StreamName, so mlds never reads or prints the key: its destinations show `(sensitive)` there, for you to fill in from this reference when you create the channel.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"auth":{"description":"rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.","type":"string","enum":["common","akamai"]},"streamId":{"description":"srt only: the SRT stream ID the listener expects.","type":"string"},"passphraseSecretArn":{"description":"srt only: the ARN of the AWS Secrets Manager secret that holds the encryption passphrase (SRT uses Secrets Manager, not SSM).","type":"string","examples":["arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-passphrase-AbCdEf"]}},"allOf":[{"if":{"properties":{"system":{"const":"mediapackage"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage takes: hls.","enum":["hls"]},"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"s3"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system s3 takes: hls, archive, frame-capture.","enum":["hls","archive","frame-capture"]},"outputGroup":false,"channelId":false,"region":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediastore"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediastore takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"http-put"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system http-put takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"webdav"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system webdav takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"akamai"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system akamai takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"rtmp"}},"required":["system"]},"then":{"required":["urls","streamKey"],"properties":{"format":{"description":"The formats system rtmp takes: rtmp.","enum":["rtmp"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mss"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system mss takes: mss.","enum":["mss"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"udp"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system udp takes: ts.","enum":["ts"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"srt"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system srt takes: srt.","enum":["srt"]},"outputGroup":false,"channelId":false,"region":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false}}},{"if":{"properties":{"system":{"const":"aws"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system aws takes: hls.","enum":["hls"]},"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}}]};
 const func2 = Object.prototype.hasOwnProperty;
+const pattern0 = new RegExp("^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$", "u");
+const pattern1 = new RegExp("^[0-9]{1,32}$", "u");
+const schema13 = {"description":"A downstream system, and what it needs.","type":"object","additionalProperties":false,"required":["name","system"],"properties":{"name":{"description":"A unique name for this destination: the MediaLive destination Id and part of every resource name mlds creates for it. 1-32 of a-z, 0-9 and -, starting and ending with a letter or digit.","$ref":"#/definitions/name"},"system":{"description":"The downstream system. `mediapackage` is MediaPackage v1 (a channel ID); `mediapackage-v2` is MediaPackage v2 (channel group → channel, CMAF or HLS ingest; needs `mediaLiveRoleArn`). `aws` lets mlds pick the AWS service by the user guide's rules (`needs: [drm]` or `[ad-insertion]` → mediapackage, otherwise s3). `mediastore` is discontinued (AWS ended support on 2025-11-13).","type":"string","enum":["mediapackage","s3","mediastore","http-put","webdav","akamai","rtmp","mss","udp","srt","aws","mediapackage-v2"]},"format":{"description":"The format the downstream system requires; it decides the MediaLive output group. Default: the system's first format (hls; rtmp for rtmp, mss for mss, ts for udp, srt for srt, cmaf for mediapackage-v2). s3 also takes archive and frame-capture; mediapackage-v2 takes cmaf or hls (the channel's InputType, which cannot change: changing it replaces the channel).","type":"string","enum":["hls","archive","frame-capture","rtmp","mss","ts","srt","cmaf"]},"mode":{"description":"live (default) or vod. VOD is for HLS only and not to Akamai (live only); to MediaPackage it is a warning (the user guide disagrees with itself) and, with `outputGroup: mediapackage`, an error.","type":"string","enum":["live","vod"]},"needs":{"description":"What the downstream must add: `drm` and `ad-insertion` need MediaPackage (it repackages); `id3` means the ID3 metadata must be controlled (the HLS output group allows that).","type":"array","uniqueItems":true,"items":{"type":"string","enum":["drm","ad-insertion","id3"]}},"outputGroup":{"description":"mediapackage and mediapackage-v2: the MediaLive output group that feeds MediaPackage. `auto` (default) follows the user guide. v1: `mediapackage` needs the same Region and a live stream, `hls` always works. v2: with `format: cmaf`, `mediapackage` (what auto picks, the recommended path in the user guide) or `cmaf-ingest`; with `format: hls`, `hls`.","type":"string","enum":["auto","hls","mediapackage","cmaf-ingest"]},"channelId":{"description":"mediapackage only: the ID of an existing MediaPackage (v1) channel to send to instead of creating one (1-256 of 0-9, a-z, A-Z, _ and -; case-sensitive).","type":"string"},"region":{"description":"mediapackage and mediapackage-v2: the MediaPackage channel's Region, when it differs from the workflow's (v1: then the output group is HLS; v2: the MediaPackage output group names it in MediaPackageRegionName).","type":"string","examples":["us-east-1"]},"channelGroup":{"description":"mediapackage-v2 only: the name of an existing MediaPackage v2 channel group to create the channel in; mlds only reads it (never creates, tags or deletes it). Default: a channel group named after the workflow, which mlds creates. 1-256 of a-z, A-Z, 0-9, _ and -.","type":"string","pattern":"^[a-zA-Z0-9_-]{1,256}$","examples":["live-events"]},"channelName":{"description":"mediapackage-v2 only: the name of the MediaPackage v2 channel mlds creates in the channel group. Default: `<workflow>-<name>`. 1-256 of a-z, A-Z, 0-9, _ and -; it cannot change once created.","type":"string","pattern":"^[a-zA-Z0-9_-]{1,256}$","examples":["curling"]},"buckets":{"description":"s3 only: existing S3 buckets to write to instead of creating them (no dots in the name). One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["sports-live-p0","sports-live-p1"]]},"path":{"description":"s3 and mediastore: `folders/baseFilename` inside each bucket or container, without a leading or trailing `/`. Default: `<workflow>/<name>/index`.","type":"string","examples":["sports/curling/index"]},"urls":{"description":"The destination URLs: http(s):// for http-put, webdav, akamai and mss; rtmp(s)://host[:port]/app WITHOUT the stream key for rtmp; udp://ip:port or rtp://ip:port for udp; srt://host:port for srt. One entry per pipeline: two for a STANDARD channel, one for SINGLE_PIPELINE; the entries must differ.","type":"array","minItems":1,"maxItems":2,"items":{"type":"string"},"examples":[["https://ingest-a.example.com/live/index","https://ingest-b.example.com/live/index"]]},"username":{"description":"The user name the downstream server asks for, if it asks for one; give `password` with it.","type":"string"},"password":{"description":"The password the downstream server asks for, if it asks for one. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. With `{ env }`, `mlds apply` reads the variable and stores the password in an SSM SecureString parameter, which the destination's PasswordParam names.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"streamKey":{"description":"rtmp only: the stream key (MediaLive's StreamName), kept out of the URL. A reference to a secret, never the secret itself: `{ env: NAME }` names the environment variable that holds it, `{ ssmParameter: /name }` an existing SSM parameter. MediaLive has no parameter reference for StreamName, so mlds never reads or prints the key: its destinations show `(sensitive)` there, for you to fill in from this reference when you create the channel.","type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,"properties":{"env":{"description":"The name of the environment variable that holds the secret when `mlds apply` runs.","type":"string","examples":["SOCIAL_STREAM_KEY"]},"ssmParameter":{"description":"The name of an existing SSM Parameter Store parameter that holds the secret (hierarchical names start with `/`).","type":"string","examples":["/live/social/stream-key"]}}},"auth":{"description":"rtmp only: MediaLive's AuthenticationScheme when the server asks for a user name and password.","type":"string","enum":["common","akamai"]},"streamId":{"description":"srt only: the SRT stream ID the listener expects.","type":"string"},"passphraseSecretArn":{"description":"srt only: the ARN of the AWS Secrets Manager secret that holds the encryption passphrase (SRT uses Secrets Manager, not SSM).","type":"string","examples":["arn:aws:secretsmanager:us-west-2:111122223333:secret:srt-passphrase-AbCdEf"]}},"allOf":[{"if":{"properties":{"system":{"const":"mediapackage"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage takes: hls.","enum":["hls"]},"outputGroup":{"description":"The output groups system mediapackage takes: auto, hls, mediapackage.","enum":["auto","hls","mediapackage"]},"channelGroup":false,"channelName":false,"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"s3"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system s3 takes: hls, archive, frame-capture.","enum":["hls","archive","frame-capture"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediastore"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediastore takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"http-put"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system http-put takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"webdav"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system webdav takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"akamai"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system akamai takes: hls.","enum":["hls"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"rtmp"}},"required":["system"]},"then":{"required":["urls","streamKey"],"properties":{"format":{"description":"The formats system rtmp takes: rtmp.","enum":["rtmp"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mss"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system mss takes: mss.","enum":["mss"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"udp"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system udp takes: ts.","enum":["ts"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"srt"}},"required":["system"]},"then":{"required":["urls"],"properties":{"format":{"description":"The formats system srt takes: srt.","enum":["srt"]},"outputGroup":false,"channelId":false,"region":false,"channelGroup":false,"channelName":false,"buckets":false,"path":false,"username":false,"password":false,"streamKey":false,"auth":false}}},{"if":{"properties":{"system":{"const":"aws"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system aws takes: hls.","enum":["hls"]},"outputGroup":{"description":"The output groups system aws takes: auto, hls, mediapackage.","enum":["auto","hls","mediapackage"]},"channelGroup":false,"channelName":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}},{"if":{"properties":{"system":{"const":"mediapackage-v2"}},"required":["system"]},"then":{"properties":{"format":{"description":"The formats system mediapackage-v2 takes: cmaf, hls.","enum":["cmaf","hls"]},"outputGroup":{"description":"The output groups system mediapackage-v2 takes: auto, hls, cmaf-ingest, mediapackage.","enum":["auto","hls","cmaf-ingest","mediapackage"]},"channelId":false,"buckets":false,"path":false,"urls":false,"username":false,"password":false,"streamKey":false,"auth":false,"streamId":false,"passphraseSecretArn":false}}}]};
+const pattern3 = new RegExp("^[a-zA-Z0-9_-]{1,256}$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -68,8 +70,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.buckets !== undefined){
-const err3 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/0/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.outputGroup !== undefined){
+let data2 = data.outputGroup;
+if(!(((data2 === "auto") || (data2 === "hls")) || (data2 === "mediapackage"))){
+const err3 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/0/then/properties/outputGroup/enum",keyword:"enum",params:{allowedValues: schema13.allOf[0].then.properties.outputGroup.enum}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -78,8 +82,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err4 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/0/then/properties/path/false schema",keyword:"false schema",params:{}};
+}
+if(data.channelGroup !== undefined){
+const err4 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/0/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -88,8 +93,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.urls !== undefined){
-const err5 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/0/then/properties/urls/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err5 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/0/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -98,8 +103,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err6 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/0/then/properties/username/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err6 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/0/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -108,8 +113,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err7 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/0/then/properties/password/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err7 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/0/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -118,8 +123,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err8 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/0/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.urls !== undefined){
+const err8 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/0/then/properties/urls/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -128,8 +133,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err9 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/0/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.username !== undefined){
+const err9 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/0/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -138,8 +143,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err10 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/0/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.password !== undefined){
+const err10 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/0/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -148,8 +153,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err11 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/0/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.streamKey !== undefined){
+const err11 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/0/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -158,12 +163,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-var _valid0 = _errs5 === errors;
-valid1 = _valid0;
-}
-if(!valid1){
-const err12 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.auth !== undefined){
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/0/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -172,13 +173,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-const _errs8 = errors;
-let valid4 = true;
-const _errs9 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((data.system === undefined) && (missing1 = "system")){
-const err13 = {};
+if(data.streamId !== undefined){
+const err13 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/0/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -187,10 +183,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("s3" !== data.system){
-const err14 = {};
+if(data.passphraseSecretArn !== undefined){
+const err14 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/0/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -200,25 +194,11 @@ vErrors.push(err14);
 errors++;
 }
 }
+var _valid0 = _errs5 === errors;
+valid1 = _valid0;
 }
-}
-var _valid1 = _errs9 === errors;
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs11 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.format !== undefined){
-let data12 = data.format;
-if(!(((data12 === "hls") || (data12 === "archive")) || (data12 === "frame-capture"))){
-const err15 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/1/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[1].then.properties.format.enum}};
+if(!valid1){
+const err15 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -227,9 +207,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err16 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/1/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+const _errs9 = errors;
+let valid4 = true;
+const _errs10 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.system === undefined) && (missing1 = "system")){
+const err16 = {};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -238,8 +222,10 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err17 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/1/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("s3" !== data.system){
+const err17 = {};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -248,8 +234,26 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err18 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/1/then/properties/region/false schema",keyword:"false schema",params:{}};
+}
+}
+}
+var _valid1 = _errs10 === errors;
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs12 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.format !== undefined){
+let data15 = data.format;
+if(!(((data15 === "hls") || (data15 === "archive")) || (data15 === "frame-capture"))){
+const err18 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/1/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[1].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -258,8 +262,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.urls !== undefined){
-const err19 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/1/then/properties/urls/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err19 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/1/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -268,8 +273,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err20 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/1/then/properties/username/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err20 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/1/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -278,8 +283,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err21 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/1/then/properties/password/false schema",keyword:"false schema",params:{}};
+if(data.region !== undefined){
+const err21 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/1/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -288,8 +293,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err22 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/1/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.channelGroup !== undefined){
+const err22 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/1/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -298,8 +303,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err23 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/1/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err23 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/1/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -308,8 +313,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err24 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/1/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.urls !== undefined){
+const err24 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/1/then/properties/urls/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -318,8 +323,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err25 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/1/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.username !== undefined){
+const err25 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/1/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -328,12 +333,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-var _valid1 = _errs11 === errors;
-valid4 = _valid1;
-}
-if(!valid4){
-const err26 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.password !== undefined){
+const err26 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/1/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -342,13 +343,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-const _errs14 = errors;
-let valid7 = true;
-const _errs15 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if((data.system === undefined) && (missing2 = "system")){
-const err27 = {};
+if(data.streamKey !== undefined){
+const err27 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/1/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -357,10 +353,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("mediastore" !== data.system){
-const err28 = {};
+if(data.auth !== undefined){
+const err28 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/1/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -369,25 +363,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-}
-var _valid2 = _errs15 === errors;
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs17 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.format !== undefined){
-if(!(data.format === "hls")){
-const err29 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/2/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[2].then.properties.format.enum}};
+if(data.streamId !== undefined){
+const err29 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/1/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -396,9 +373,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err30 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/2/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.passphraseSecretArn !== undefined){
+const err30 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/1/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -407,8 +383,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err31 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/2/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+}
+var _valid1 = _errs12 === errors;
+valid4 = _valid1;
+}
+if(!valid4){
+const err31 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -417,8 +397,13 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err32 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/2/then/properties/region/false schema",keyword:"false schema",params:{}};
+const _errs15 = errors;
+let valid7 = true;
+const _errs16 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((data.system === undefined) && (missing2 = "system")){
+const err32 = {};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -427,8 +412,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err33 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/2/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("mediastore" !== data.system){
+const err33 = {};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -437,8 +424,25 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data.urls !== undefined){
-const err34 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/2/then/properties/urls/false schema",keyword:"false schema",params:{}};
+}
+}
+}
+var _valid2 = _errs16 === errors;
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs18 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.format !== undefined){
+if(!(data.format === "hls")){
+const err34 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/2/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[2].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -447,8 +451,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err35 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/2/then/properties/username/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err35 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/2/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -457,8 +462,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err36 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/2/then/properties/password/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err36 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/2/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -467,8 +472,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err37 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/2/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.region !== undefined){
+const err37 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/2/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -477,8 +482,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err38 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/2/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.channelGroup !== undefined){
+const err38 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/2/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -487,8 +492,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err39 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/2/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err39 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/2/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -497,8 +502,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err40 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/2/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err40 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/2/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -507,12 +512,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-var _valid2 = _errs17 === errors;
-valid7 = _valid2;
-}
-if(!valid7){
-const err41 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.urls !== undefined){
+const err41 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/2/then/properties/urls/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -521,13 +522,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-const _errs20 = errors;
-let valid10 = true;
-const _errs21 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing3;
-if((data.system === undefined) && (missing3 = "system")){
-const err42 = {};
+if(data.username !== undefined){
+const err42 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/2/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -536,10 +532,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("http-put" !== data.system){
-const err43 = {};
+if(data.password !== undefined){
+const err43 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/2/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -548,24 +542,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-}
-var _valid3 = _errs21 === errors;
-errors = _errs20;
-if(vErrors !== null){
-if(_errs20){
-vErrors.length = _errs20;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid3){
-const _errs23 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err44 = {instancePath,schemaPath:"#/allOf/3/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.streamKey !== undefined){
+const err44 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/2/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -574,9 +552,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "hls")){
-const err45 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/3/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[3].then.properties.format.enum}};
+if(data.auth !== undefined){
+const err45 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/2/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -585,9 +562,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err46 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/3/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.streamId !== undefined){
+const err46 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/2/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -596,8 +572,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err47 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/3/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+if(data.passphraseSecretArn !== undefined){
+const err47 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/2/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -606,8 +582,12 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err48 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/3/then/properties/region/false schema",keyword:"false schema",params:{}};
+}
+var _valid2 = _errs18 === errors;
+valid7 = _valid2;
+}
+if(!valid7){
+const err48 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -616,8 +596,13 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err49 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/3/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+const _errs21 = errors;
+let valid10 = true;
+const _errs22 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing3;
+if((data.system === undefined) && (missing3 = "system")){
+const err49 = {};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -626,8 +611,10 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err50 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/3/then/properties/path/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("http-put" !== data.system){
+const err50 = {};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -636,8 +623,24 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err51 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/3/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+}
+}
+}
+var _valid3 = _errs22 === errors;
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs24 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err51 = {instancePath,schemaPath:"#/allOf/3/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -646,8 +649,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err52 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/3/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "hls")){
+const err52 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/3/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[3].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -656,8 +660,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err53 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/3/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err53 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/3/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -666,8 +671,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err54 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/3/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err54 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/3/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -676,12 +681,8 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-var _valid3 = _errs23 === errors;
-valid10 = _valid3;
-}
-if(!valid10){
-const err55 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.region !== undefined){
+const err55 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/3/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -690,13 +691,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-const _errs26 = errors;
-let valid13 = true;
-const _errs27 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing4;
-if((data.system === undefined) && (missing4 = "system")){
-const err56 = {};
+if(data.channelGroup !== undefined){
+const err56 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/3/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -705,10 +701,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("webdav" !== data.system){
-const err57 = {};
+if(data.channelName !== undefined){
+const err57 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/3/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -717,24 +711,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-}
-}
-var _valid4 = _errs27 === errors;
-errors = _errs26;
-if(vErrors !== null){
-if(_errs26){
-vErrors.length = _errs26;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid4){
-const _errs29 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err58 = {instancePath,schemaPath:"#/allOf/4/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.buckets !== undefined){
+const err58 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/3/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -743,9 +721,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "hls")){
-const err59 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/4/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[4].then.properties.format.enum}};
+if(data.path !== undefined){
+const err59 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/3/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -754,9 +731,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err60 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/4/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.streamKey !== undefined){
+const err60 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/3/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -765,8 +741,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err61 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/4/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+if(data.auth !== undefined){
+const err61 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/3/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -775,8 +751,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err62 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/4/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.streamId !== undefined){
+const err62 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/3/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -785,8 +761,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err63 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/4/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.passphraseSecretArn !== undefined){
+const err63 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/3/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -795,8 +771,12 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err64 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/4/then/properties/path/false schema",keyword:"false schema",params:{}};
+}
+var _valid3 = _errs24 === errors;
+valid10 = _valid3;
+}
+if(!valid10){
+const err64 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -805,8 +785,13 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err65 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/4/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+const _errs27 = errors;
+let valid13 = true;
+const _errs28 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing4;
+if((data.system === undefined) && (missing4 = "system")){
+const err65 = {};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -815,8 +800,10 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err66 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/4/then/properties/auth/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("webdav" !== data.system){
+const err66 = {};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -825,8 +812,24 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err67 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/4/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+}
+}
+}
+var _valid4 = _errs28 === errors;
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs30 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err67 = {instancePath,schemaPath:"#/allOf/4/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -835,8 +838,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err68 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/4/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "hls")){
+const err68 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/4/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[4].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -846,11 +850,8 @@ vErrors.push(err68);
 errors++;
 }
 }
-var _valid4 = _errs29 === errors;
-valid13 = _valid4;
-}
-if(!valid13){
-const err69 = {instancePath,schemaPath:"#/allOf/4/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.outputGroup !== undefined){
+const err69 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/4/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -859,13 +860,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-const _errs32 = errors;
-let valid16 = true;
-const _errs33 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing5;
-if((data.system === undefined) && (missing5 = "system")){
-const err70 = {};
+if(data.channelId !== undefined){
+const err70 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/4/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -874,10 +870,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("akamai" !== data.system){
-const err71 = {};
+if(data.region !== undefined){
+const err71 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/4/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -886,24 +880,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-}
-}
-var _valid5 = _errs33 === errors;
-errors = _errs32;
-if(vErrors !== null){
-if(_errs32){
-vErrors.length = _errs32;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid5){
-const _errs35 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err72 = {instancePath,schemaPath:"#/allOf/5/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.channelGroup !== undefined){
+const err72 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/4/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -912,9 +890,8 @@ vErrors.push(err72);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "hls")){
-const err73 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/5/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[5].then.properties.format.enum}};
+if(data.channelName !== undefined){
+const err73 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/4/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -923,9 +900,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err74 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/5/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err74 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/4/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -934,8 +910,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err75 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/5/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err75 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/4/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -944,8 +920,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err76 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/5/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.streamKey !== undefined){
+const err76 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/4/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -954,8 +930,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err77 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/5/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.auth !== undefined){
+const err77 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/4/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -964,8 +940,8 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err78 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/5/then/properties/path/false schema",keyword:"false schema",params:{}};
+if(data.streamId !== undefined){
+const err78 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/4/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -974,8 +950,8 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err79 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/5/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.passphraseSecretArn !== undefined){
+const err79 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/4/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -984,8 +960,12 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err80 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/5/then/properties/auth/false schema",keyword:"false schema",params:{}};
+}
+var _valid4 = _errs30 === errors;
+valid13 = _valid4;
+}
+if(!valid13){
+const err80 = {instancePath,schemaPath:"#/allOf/4/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -994,8 +974,13 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err81 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/5/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+const _errs33 = errors;
+let valid16 = true;
+const _errs34 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing5;
+if((data.system === undefined) && (missing5 = "system")){
+const err81 = {};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1004,8 +989,10 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err82 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/5/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("akamai" !== data.system){
+const err82 = {};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1015,11 +1002,23 @@ vErrors.push(err82);
 errors++;
 }
 }
-var _valid5 = _errs35 === errors;
-valid16 = _valid5;
 }
-if(!valid16){
-const err83 = {instancePath,schemaPath:"#/allOf/5/if",keyword:"if",params:{failingKeyword: "then"}};
+}
+var _valid5 = _errs34 === errors;
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs36 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err83 = {instancePath,schemaPath:"#/allOf/5/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1028,13 +1027,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-const _errs38 = errors;
-let valid19 = true;
-const _errs39 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing6;
-if((data.system === undefined) && (missing6 = "system")){
-const err84 = {};
+if(data.format !== undefined){
+if(!(data.format === "hls")){
+const err84 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/5/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[5].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1043,10 +1038,9 @@ vErrors.push(err84);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("rtmp" !== data.system){
-const err85 = {};
+}
+if(data.outputGroup !== undefined){
+const err85 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/5/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1055,24 +1049,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-}
-var _valid6 = _errs39 === errors;
-errors = _errs38;
-if(vErrors !== null){
-if(_errs38){
-vErrors.length = _errs38;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid6){
-const _errs41 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err86 = {instancePath,schemaPath:"#/allOf/6/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.channelId !== undefined){
+const err86 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/5/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1081,8 +1059,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data.streamKey === undefined){
-const err87 = {instancePath,schemaPath:"#/allOf/6/then/required",keyword:"required",params:{missingProperty: "streamKey"}};
+if(data.region !== undefined){
+const err87 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/5/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1091,9 +1069,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "rtmp")){
-const err88 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/6/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[6].then.properties.format.enum}};
+if(data.channelGroup !== undefined){
+const err88 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/5/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1102,9 +1079,8 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err89 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/6/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err89 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/5/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1113,8 +1089,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err90 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/6/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err90 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/5/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1123,8 +1099,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err91 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/6/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err91 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/5/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1133,8 +1109,8 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err92 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/6/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.streamKey !== undefined){
+const err92 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/5/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1143,8 +1119,8 @@ vErrors.push(err92);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err93 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/6/then/properties/path/false schema",keyword:"false schema",params:{}};
+if(data.auth !== undefined){
+const err93 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/5/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1154,7 +1130,7 @@ vErrors.push(err93);
 errors++;
 }
 if(data.streamId !== undefined){
-const err94 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/6/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+const err94 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/5/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1164,7 +1140,7 @@ vErrors.push(err94);
 errors++;
 }
 if(data.passphraseSecretArn !== undefined){
-const err95 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/6/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+const err95 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/5/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1174,11 +1150,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-var _valid6 = _errs41 === errors;
-valid19 = _valid6;
+var _valid5 = _errs36 === errors;
+valid16 = _valid5;
 }
-if(!valid19){
-const err96 = {instancePath,schemaPath:"#/allOf/6/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!valid16){
+const err96 = {instancePath,schemaPath:"#/allOf/5/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1187,12 +1163,12 @@ vErrors.push(err96);
 }
 errors++;
 }
-const _errs44 = errors;
-let valid22 = true;
-const _errs45 = errors;
+const _errs39 = errors;
+let valid19 = true;
+const _errs40 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing7;
-if((data.system === undefined) && (missing7 = "system")){
+let missing6;
+if((data.system === undefined) && (missing6 = "system")){
 const err97 = {};
 if(vErrors === null){
 vErrors = [err97];
@@ -1204,7 +1180,7 @@ errors++;
 }
 else {
 if(data.system !== undefined){
-if("mss" !== data.system){
+if("rtmp" !== data.system){
 const err98 = {};
 if(vErrors === null){
 vErrors = [err98];
@@ -1217,21 +1193,21 @@ errors++;
 }
 }
 }
-var _valid7 = _errs45 === errors;
-errors = _errs44;
+var _valid6 = _errs40 === errors;
+errors = _errs39;
 if(vErrors !== null){
-if(_errs44){
-vErrors.length = _errs44;
+if(_errs39){
+vErrors.length = _errs39;
 }
 else {
 vErrors = null;
 }
 }
-if(_valid7){
-const _errs47 = errors;
+if(_valid6){
+const _errs42 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.urls === undefined){
-const err99 = {instancePath,schemaPath:"#/allOf/7/then/required",keyword:"required",params:{missingProperty: "urls"}};
+const err99 = {instancePath,schemaPath:"#/allOf/6/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1240,9 +1216,8 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "mss")){
-const err100 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/7/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[7].then.properties.format.enum}};
+if(data.streamKey === undefined){
+const err100 = {instancePath,schemaPath:"#/allOf/6/then/required",keyword:"required",params:{missingProperty: "streamKey"}};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1251,9 +1226,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err101 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/7/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "rtmp")){
+const err101 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/6/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[6].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1262,8 +1237,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err102 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/7/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err102 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/6/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1272,8 +1248,8 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err103 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/7/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err103 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/6/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1282,8 +1258,8 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err104 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/7/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.region !== undefined){
+const err104 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/6/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1292,8 +1268,8 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err105 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/7/then/properties/path/false schema",keyword:"false schema",params:{}};
+if(data.channelGroup !== undefined){
+const err105 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/6/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1302,8 +1278,8 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err106 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/7/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err106 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/6/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1312,8 +1288,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err107 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/7/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err107 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/6/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1322,8 +1298,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err108 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/7/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err108 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/6/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1332,8 +1308,8 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err109 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/7/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.streamId !== undefined){
+const err109 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/6/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1342,12 +1318,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-}
-var _valid7 = _errs47 === errors;
-valid22 = _valid7;
-}
-if(!valid22){
-const err110 = {instancePath,schemaPath:"#/allOf/7/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.passphraseSecretArn !== undefined){
+const err110 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/6/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1356,13 +1328,12 @@ vErrors.push(err110);
 }
 errors++;
 }
-const _errs50 = errors;
-let valid25 = true;
-const _errs51 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing8;
-if((data.system === undefined) && (missing8 = "system")){
-const err111 = {};
+}
+var _valid6 = _errs42 === errors;
+valid19 = _valid6;
+}
+if(!valid19){
+const err111 = {instancePath,schemaPath:"#/allOf/6/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1371,9 +1342,12 @@ vErrors.push(err111);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("udp" !== data.system){
+const _errs45 = errors;
+let valid22 = true;
+const _errs46 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing7;
+if((data.system === undefined) && (missing7 = "system")){
 const err112 = {};
 if(vErrors === null){
 vErrors = [err112];
@@ -1383,24 +1357,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-}
-}
-var _valid8 = _errs51 === errors;
-errors = _errs50;
-if(vErrors !== null){
-if(_errs50){
-vErrors.length = _errs50;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid8){
-const _errs53 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err113 = {instancePath,schemaPath:"#/allOf/8/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.system !== undefined){
+if("mss" !== data.system){
+const err113 = {};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1409,9 +1369,24 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "ts")){
-const err114 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/8/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[8].then.properties.format.enum}};
+}
+}
+}
+var _valid7 = _errs46 === errors;
+errors = _errs45;
+if(vErrors !== null){
+if(_errs45){
+vErrors.length = _errs45;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs48 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err114 = {instancePath,schemaPath:"#/allOf/7/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1420,9 +1395,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err115 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/8/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "mss")){
+const err115 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/7/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[7].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1431,8 +1406,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err116 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/8/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err116 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/7/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1441,8 +1417,8 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err117 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/8/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err117 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/7/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1451,8 +1427,8 @@ vErrors.push(err117);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err118 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/8/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.region !== undefined){
+const err118 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/7/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1461,8 +1437,8 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err119 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/8/then/properties/path/false schema",keyword:"false schema",params:{}};
+if(data.channelGroup !== undefined){
+const err119 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/7/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1471,8 +1447,8 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err120 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/8/then/properties/username/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err120 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/7/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1481,8 +1457,8 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err121 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/8/then/properties/password/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err121 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/7/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1491,8 +1467,8 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err122 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/8/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err122 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/7/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1501,8 +1477,8 @@ vErrors.push(err122);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err123 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/8/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.streamKey !== undefined){
+const err123 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/7/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1511,8 +1487,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err124 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/8/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.auth !== undefined){
+const err124 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/7/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1521,8 +1497,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err125 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/8/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+if(data.streamId !== undefined){
+const err125 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/7/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1531,12 +1507,8 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-var _valid8 = _errs53 === errors;
-valid25 = _valid8;
-}
-if(!valid25){
-const err126 = {instancePath,schemaPath:"#/allOf/8/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.passphraseSecretArn !== undefined){
+const err126 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/7/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1545,13 +1517,12 @@ vErrors.push(err126);
 }
 errors++;
 }
-const _errs56 = errors;
-let valid28 = true;
-const _errs57 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing9;
-if((data.system === undefined) && (missing9 = "system")){
-const err127 = {};
+}
+var _valid7 = _errs48 === errors;
+valid22 = _valid7;
+}
+if(!valid22){
+const err127 = {instancePath,schemaPath:"#/allOf/7/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1560,9 +1531,12 @@ vErrors.push(err127);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("srt" !== data.system){
+const _errs51 = errors;
+let valid25 = true;
+const _errs52 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing8;
+if((data.system === undefined) && (missing8 = "system")){
 const err128 = {};
 if(vErrors === null){
 vErrors = [err128];
@@ -1572,24 +1546,10 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-}
-}
-var _valid9 = _errs57 === errors;
-errors = _errs56;
-if(vErrors !== null){
-if(_errs56){
-vErrors.length = _errs56;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid9){
-const _errs59 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.urls === undefined){
-const err129 = {instancePath,schemaPath:"#/allOf/9/then/required",keyword:"required",params:{missingProperty: "urls"}};
+if(data.system !== undefined){
+if("udp" !== data.system){
+const err129 = {};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1598,9 +1558,24 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(data.format !== undefined){
-if(!(data.format === "srt")){
-const err130 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/9/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[9].then.properties.format.enum}};
+}
+}
+}
+var _valid8 = _errs52 === errors;
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs54 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err130 = {instancePath,schemaPath:"#/allOf/8/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1609,9 +1584,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-const err131 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/9/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "ts")){
+const err131 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/8/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[8].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1620,8 +1595,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(data.channelId !== undefined){
-const err132 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/9/then/properties/channelId/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err132 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/8/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1630,8 +1606,8 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(data.region !== undefined){
-const err133 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/9/then/properties/region/false schema",keyword:"false schema",params:{}};
+if(data.channelId !== undefined){
+const err133 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/8/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1640,8 +1616,8 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(data.buckets !== undefined){
-const err134 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/9/then/properties/buckets/false schema",keyword:"false schema",params:{}};
+if(data.region !== undefined){
+const err134 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/8/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1650,8 +1626,8 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data.path !== undefined){
-const err135 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/9/then/properties/path/false schema",keyword:"false schema",params:{}};
+if(data.channelGroup !== undefined){
+const err135 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/8/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1660,8 +1636,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err136 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/9/then/properties/username/false schema",keyword:"false schema",params:{}};
+if(data.channelName !== undefined){
+const err136 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/8/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1670,8 +1646,8 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err137 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/9/then/properties/password/false schema",keyword:"false schema",params:{}};
+if(data.buckets !== undefined){
+const err137 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/8/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1680,8 +1656,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err138 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/9/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+if(data.path !== undefined){
+const err138 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/8/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1690,8 +1666,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err139 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/9/then/properties/auth/false schema",keyword:"false schema",params:{}};
+if(data.username !== undefined){
+const err139 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/8/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1700,12 +1676,8 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-var _valid9 = _errs59 === errors;
-valid28 = _valid9;
-}
-if(!valid28){
-const err140 = {instancePath,schemaPath:"#/allOf/9/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.password !== undefined){
+const err140 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/8/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1714,13 +1686,8 @@ vErrors.push(err140);
 }
 errors++;
 }
-const _errs62 = errors;
-let valid31 = true;
-const _errs63 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing10;
-if((data.system === undefined) && (missing10 = "system")){
-const err141 = {};
+if(data.streamKey !== undefined){
+const err141 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/8/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1729,10 +1696,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-else {
-if(data.system !== undefined){
-if("aws" !== data.system){
-const err142 = {};
+if(data.auth !== undefined){
+const err142 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/8/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1741,25 +1706,8 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-}
-}
-var _valid10 = _errs63 === errors;
-errors = _errs62;
-if(vErrors !== null){
-if(_errs62){
-vErrors.length = _errs62;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid10){
-const _errs65 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.format !== undefined){
-if(!(data.format === "hls")){
-const err143 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/10/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[10].then.properties.format.enum}};
+if(data.streamId !== undefined){
+const err143 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/8/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1768,9 +1716,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data.urls !== undefined){
-const err144 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/10/then/properties/urls/false schema",keyword:"false schema",params:{}};
+if(data.passphraseSecretArn !== undefined){
+const err144 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/8/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1779,8 +1726,12 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(data.username !== undefined){
-const err145 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/10/then/properties/username/false schema",keyword:"false schema",params:{}};
+}
+var _valid8 = _errs54 === errors;
+valid25 = _valid8;
+}
+if(!valid25){
+const err145 = {instancePath,schemaPath:"#/allOf/8/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1789,8 +1740,13 @@ vErrors.push(err145);
 }
 errors++;
 }
-if(data.password !== undefined){
-const err146 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/10/then/properties/password/false schema",keyword:"false schema",params:{}};
+const _errs57 = errors;
+let valid28 = true;
+const _errs58 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing9;
+if((data.system === undefined) && (missing9 = "system")){
+const err146 = {};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1799,8 +1755,10 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(data.streamKey !== undefined){
-const err147 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/10/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
+else {
+if(data.system !== undefined){
+if("srt" !== data.system){
+const err147 = {};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1809,8 +1767,24 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data.auth !== undefined){
-const err148 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/10/then/properties/auth/false schema",keyword:"false schema",params:{}};
+}
+}
+}
+var _valid9 = _errs58 === errors;
+errors = _errs57;
+if(vErrors !== null){
+if(_errs57){
+vErrors.length = _errs57;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs60 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.urls === undefined){
+const err148 = {instancePath,schemaPath:"#/allOf/9/then/required",keyword:"required",params:{missingProperty: "urls"}};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1819,8 +1793,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-if(data.streamId !== undefined){
-const err149 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/10/then/properties/streamId/false schema",keyword:"false schema",params:{}};
+if(data.format !== undefined){
+if(!(data.format === "srt")){
+const err149 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/9/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[9].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1829,8 +1804,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-if(data.passphraseSecretArn !== undefined){
-const err150 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/10/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
+}
+if(data.outputGroup !== undefined){
+const err150 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/9/then/properties/outputGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1839,12 +1815,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-var _valid10 = _errs65 === errors;
-valid31 = _valid10;
-}
-if(!valid31){
-const err151 = {instancePath,schemaPath:"#/allOf/10/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data.channelId !== undefined){
+const err151 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/9/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1853,9 +1825,8 @@ vErrors.push(err151);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err152 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"}};
+if(data.region !== undefined){
+const err152 = {instancePath:instancePath+"/region",schemaPath:"#/allOf/9/then/properties/region/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1864,8 +1835,8 @@ vErrors.push(err152);
 }
 errors++;
 }
-if(data.system === undefined){
-const err153 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"}};
+if(data.channelGroup !== undefined){
+const err153 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/9/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1874,9 +1845,8 @@ vErrors.push(err153);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema13.properties, key0))){
-const err154 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}};
+if(data.channelName !== undefined){
+const err154 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/9/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1885,12 +1855,8 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-if(data.name !== undefined){
-let data122 = data.name;
-if(typeof data122 === "string"){
-if(!pattern0.test(data122)){
-const err155 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"}};
+if(data.buckets !== undefined){
+const err155 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/9/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1899,9 +1865,8 @@ vErrors.push(err155);
 }
 errors++;
 }
-}
-else {
-const err156 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"}};
+if(data.path !== undefined){
+const err156 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/9/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1910,11 +1875,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-}
-if(data.system !== undefined){
-let data123 = data.system;
-if(typeof data123 !== "string"){
-const err157 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"}};
+if(data.username !== undefined){
+const err157 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/9/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1923,8 +1885,8 @@ vErrors.push(err157);
 }
 errors++;
 }
-if(!(((((((((((data123 === "mediapackage") || (data123 === "s3")) || (data123 === "mediastore")) || (data123 === "http-put")) || (data123 === "webdav")) || (data123 === "akamai")) || (data123 === "rtmp")) || (data123 === "mss")) || (data123 === "udp")) || (data123 === "srt")) || (data123 === "aws"))){
-const err158 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/enum",keyword:"enum",params:{allowedValues: schema13.properties.system.enum}};
+if(data.password !== undefined){
+const err158 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/9/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1933,11 +1895,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data.format !== undefined){
-let data124 = data.format;
-if(typeof data124 !== "string"){
-const err159 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/type",keyword:"type",params:{type: "string"}};
+if(data.streamKey !== undefined){
+const err159 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/9/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1946,8 +1905,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(!(((((((data124 === "hls") || (data124 === "archive")) || (data124 === "frame-capture")) || (data124 === "rtmp")) || (data124 === "mss")) || (data124 === "ts")) || (data124 === "srt"))){
-const err160 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.properties.format.enum}};
+if(data.auth !== undefined){
+const err160 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/9/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -1957,10 +1916,11 @@ vErrors.push(err160);
 errors++;
 }
 }
-if(data.mode !== undefined){
-let data125 = data.mode;
-if(typeof data125 !== "string"){
-const err161 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"}};
+var _valid9 = _errs60 === errors;
+valid28 = _valid9;
+}
+if(!valid28){
+const err161 = {instancePath,schemaPath:"#/allOf/9/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -1969,8 +1929,13 @@ vErrors.push(err161);
 }
 errors++;
 }
-if(!((data125 === "live") || (data125 === "vod"))){
-const err162 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema13.properties.mode.enum}};
+const _errs63 = errors;
+let valid31 = true;
+const _errs64 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing10;
+if((data.system === undefined) && (missing10 = "system")){
+const err162 = {};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -1979,15 +1944,10 @@ vErrors.push(err162);
 }
 errors++;
 }
-}
-if(data.needs !== undefined){
-let data126 = data.needs;
-if(Array.isArray(data126)){
-const len0 = data126.length;
-for(let i0=0; i0<len0; i0++){
-let data127 = data126[i0];
-if(typeof data127 !== "string"){
-const err163 = {instancePath:instancePath+"/needs/" + i0,schemaPath:"#/properties/needs/items/type",keyword:"type",params:{type: "string"}};
+else {
+if(data.system !== undefined){
+if("aws" !== data.system){
+const err163 = {};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -1996,8 +1956,25 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(!(((data127 === "drm") || (data127 === "ad-insertion")) || (data127 === "id3"))){
-const err164 = {instancePath:instancePath+"/needs/" + i0,schemaPath:"#/properties/needs/items/enum",keyword:"enum",params:{allowedValues: schema13.properties.needs.items.enum}};
+}
+}
+}
+var _valid10 = _errs64 === errors;
+errors = _errs63;
+if(vErrors !== null){
+if(_errs63){
+vErrors.length = _errs63;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs66 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.format !== undefined){
+if(!(data.format === "hls")){
+const err164 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/10/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[10].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2007,18 +1984,10 @@ vErrors.push(err164);
 errors++;
 }
 }
-let i1 = data126.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data126[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err165 = {instancePath:instancePath+"/needs",schemaPath:"#/properties/needs/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0}};
+if(data.outputGroup !== undefined){
+let data136 = data.outputGroup;
+if(!(((data136 === "auto") || (data136 === "hls")) || (data136 === "mediapackage"))){
+const err165 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/10/then/properties/outputGroup/enum",keyword:"enum",params:{allowedValues: schema13.allOf[10].then.properties.outputGroup.enum}};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2026,14 +1995,10 @@ else {
 vErrors.push(err165);
 }
 errors++;
-break;
-}
-indices0[item0] = i1;
 }
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/needs",schemaPath:"#/properties/needs/type",keyword:"type",params:{type: "array"}};
+if(data.channelGroup !== undefined){
+const err166 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/allOf/10/then/properties/channelGroup/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2042,11 +2007,8 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-if(data.outputGroup !== undefined){
-let data128 = data.outputGroup;
-if(typeof data128 !== "string"){
-const err167 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/properties/outputGroup/type",keyword:"type",params:{type: "string"}};
+if(data.channelName !== undefined){
+const err167 = {instancePath:instancePath+"/channelName",schemaPath:"#/allOf/10/then/properties/channelName/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2055,8 +2017,8 @@ vErrors.push(err167);
 }
 errors++;
 }
-if(!(((data128 === "auto") || (data128 === "hls")) || (data128 === "mediapackage"))){
-const err168 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/properties/outputGroup/enum",keyword:"enum",params:{allowedValues: schema13.properties.outputGroup.enum}};
+if(data.urls !== undefined){
+const err168 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/10/then/properties/urls/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2065,10 +2027,8 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-if(data.channelId !== undefined){
-if(typeof data.channelId !== "string"){
-const err169 = {instancePath:instancePath+"/channelId",schemaPath:"#/properties/channelId/type",keyword:"type",params:{type: "string"}};
+if(data.username !== undefined){
+const err169 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/10/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2077,10 +2037,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-if(data.region !== undefined){
-if(typeof data.region !== "string"){
-const err170 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/type",keyword:"type",params:{type: "string"}};
+if(data.password !== undefined){
+const err170 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/10/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2089,12 +2047,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-if(data.buckets !== undefined){
-let data131 = data.buckets;
-if(Array.isArray(data131)){
-if(data131.length > 2){
-const err171 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/maxItems",keyword:"maxItems",params:{limit: 2}};
+if(data.streamKey !== undefined){
+const err171 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/10/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2103,8 +2057,8 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(data131.length < 1){
-const err172 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/minItems",keyword:"minItems",params:{limit: 1}};
+if(data.auth !== undefined){
+const err172 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/10/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2113,10 +2067,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-const len1 = data131.length;
-for(let i2=0; i2<len1; i2++){
-if(typeof data131[i2] !== "string"){
-const err173 = {instancePath:instancePath+"/buckets/" + i2,schemaPath:"#/properties/buckets/items/type",keyword:"type",params:{type: "string"}};
+if(data.streamId !== undefined){
+const err173 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/10/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2125,10 +2077,8 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-}
-else {
-const err174 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/type",keyword:"type",params:{type: "array"}};
+if(data.passphraseSecretArn !== undefined){
+const err174 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/10/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2138,9 +2088,11 @@ vErrors.push(err174);
 errors++;
 }
 }
-if(data.path !== undefined){
-if(typeof data.path !== "string"){
-const err175 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"}};
+var _valid10 = _errs66 === errors;
+valid31 = _valid10;
+}
+if(!valid31){
+const err175 = {instancePath,schemaPath:"#/allOf/10/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2149,12 +2101,13 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-if(data.urls !== undefined){
-let data134 = data.urls;
-if(Array.isArray(data134)){
-if(data134.length > 2){
-const err176 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/maxItems",keyword:"maxItems",params:{limit: 2}};
+const _errs70 = errors;
+let valid34 = true;
+const _errs71 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing11;
+if((data.system === undefined) && (missing11 = "system")){
+const err176 = {};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2163,8 +2116,10 @@ vErrors.push(err176);
 }
 errors++;
 }
-if(data134.length < 1){
-const err177 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+if(data.system !== undefined){
+if("mediapackage-v2" !== data.system){
+const err177 = {};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2173,10 +2128,26 @@ vErrors.push(err177);
 }
 errors++;
 }
-const len2 = data134.length;
-for(let i3=0; i3<len2; i3++){
-if(typeof data134[i3] !== "string"){
-const err178 = {instancePath:instancePath+"/urls/" + i3,schemaPath:"#/properties/urls/items/type",keyword:"type",params:{type: "string"}};
+}
+}
+}
+var _valid11 = _errs71 === errors;
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs73 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.format !== undefined){
+let data147 = data.format;
+if(!((data147 === "cmaf") || (data147 === "hls"))){
+const err178 = {instancePath:instancePath+"/format",schemaPath:"#/allOf/11/then/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.allOf[11].then.properties.format.enum}};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2186,9 +2157,10 @@ vErrors.push(err178);
 errors++;
 }
 }
-}
-else {
-const err179 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/type",keyword:"type",params:{type: "array"}};
+if(data.outputGroup !== undefined){
+let data148 = data.outputGroup;
+if(!((((data148 === "auto") || (data148 === "hls")) || (data148 === "cmaf-ingest")) || (data148 === "mediapackage"))){
+const err179 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/allOf/11/then/properties/outputGroup/enum",keyword:"enum",params:{allowedValues: schema13.allOf[11].then.properties.outputGroup.enum}};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2198,9 +2170,8 @@ vErrors.push(err179);
 errors++;
 }
 }
-if(data.username !== undefined){
-if(typeof data.username !== "string"){
-const err180 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"}};
+if(data.channelId !== undefined){
+const err180 = {instancePath:instancePath+"/channelId",schemaPath:"#/allOf/11/then/properties/channelId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2209,12 +2180,8 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-if(data.password !== undefined){
-let data137 = data.password;
-if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
-if(Object.keys(data137).length > 1){
-const err181 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/maxProperties",keyword:"maxProperties",params:{limit: 1}};
+if(data.buckets !== undefined){
+const err181 = {instancePath:instancePath+"/buckets",schemaPath:"#/allOf/11/then/properties/buckets/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2223,8 +2190,8 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(Object.keys(data137).length < 1){
-const err182 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/minProperties",keyword:"minProperties",params:{limit: 1}};
+if(data.path !== undefined){
+const err182 = {instancePath:instancePath+"/path",schemaPath:"#/allOf/11/then/properties/path/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2233,9 +2200,8 @@ vErrors.push(err182);
 }
 errors++;
 }
-for(const key1 in data137){
-if(!((key1 === "env") || (key1 === "ssmParameter"))){
-const err183 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}};
+if(data.urls !== undefined){
+const err183 = {instancePath:instancePath+"/urls",schemaPath:"#/allOf/11/then/properties/urls/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2244,10 +2210,8 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-if(data137.env !== undefined){
-if(typeof data137.env !== "string"){
-const err184 = {instancePath:instancePath+"/password/env",schemaPath:"#/properties/password/properties/env/type",keyword:"type",params:{type: "string"}};
+if(data.username !== undefined){
+const err184 = {instancePath:instancePath+"/username",schemaPath:"#/allOf/11/then/properties/username/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2256,10 +2220,8 @@ vErrors.push(err184);
 }
 errors++;
 }
-}
-if(data137.ssmParameter !== undefined){
-if(typeof data137.ssmParameter !== "string"){
-const err185 = {instancePath:instancePath+"/password/ssmParameter",schemaPath:"#/properties/password/properties/ssmParameter/type",keyword:"type",params:{type: "string"}};
+if(data.password !== undefined){
+const err185 = {instancePath:instancePath+"/password",schemaPath:"#/allOf/11/then/properties/password/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2268,10 +2230,8 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "object"}};
+if(data.streamKey !== undefined){
+const err186 = {instancePath:instancePath+"/streamKey",schemaPath:"#/allOf/11/then/properties/streamKey/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2280,12 +2240,8 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-if(data.streamKey !== undefined){
-let data140 = data.streamKey;
-if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
-if(Object.keys(data140).length > 1){
-const err187 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/maxProperties",keyword:"maxProperties",params:{limit: 1}};
+if(data.auth !== undefined){
+const err187 = {instancePath:instancePath+"/auth",schemaPath:"#/allOf/11/then/properties/auth/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2294,8 +2250,8 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(Object.keys(data140).length < 1){
-const err188 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/minProperties",keyword:"minProperties",params:{limit: 1}};
+if(data.streamId !== undefined){
+const err188 = {instancePath:instancePath+"/streamId",schemaPath:"#/allOf/11/then/properties/streamId/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2304,9 +2260,8 @@ vErrors.push(err188);
 }
 errors++;
 }
-for(const key2 in data140){
-if(!((key2 === "env") || (key2 === "ssmParameter"))){
-const err189 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}};
+if(data.passphraseSecretArn !== undefined){
+const err189 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/allOf/11/then/properties/passphraseSecretArn/false schema",keyword:"false schema",params:{}};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2316,9 +2271,11 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data140.env !== undefined){
-if(typeof data140.env !== "string"){
-const err190 = {instancePath:instancePath+"/streamKey/env",schemaPath:"#/properties/streamKey/properties/env/type",keyword:"type",params:{type: "string"}};
+var _valid11 = _errs73 === errors;
+valid34 = _valid11;
+}
+if(!valid34){
+const err190 = {instancePath,schemaPath:"#/allOf/11/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2327,10 +2284,9 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-if(data140.ssmParameter !== undefined){
-if(typeof data140.ssmParameter !== "string"){
-const err191 = {instancePath:instancePath+"/streamKey/ssmParameter",schemaPath:"#/properties/streamKey/properties/ssmParameter/type",keyword:"type",params:{type: "string"}};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err191 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"}};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2339,10 +2295,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-}
-else {
-const err192 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/type",keyword:"type",params:{type: "object"}};
+if(data.system === undefined){
+const err192 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"}};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2351,11 +2305,9 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-if(data.auth !== undefined){
-let data143 = data.auth;
-if(typeof data143 !== "string"){
-const err193 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "string"}};
+for(const key0 in data){
+if(!(func2.call(schema13.properties, key0))){
+const err193 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2364,8 +2316,12 @@ vErrors.push(err193);
 }
 errors++;
 }
-if(!((data143 === "common") || (data143 === "akamai"))){
-const err194 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema13.properties.auth.enum}};
+}
+if(data.name !== undefined){
+let data159 = data.name;
+if(typeof data159 === "string"){
+if(!pattern0.test(data159)){
+const err194 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"}};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2375,9 +2331,8 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data.streamId !== undefined){
-if(typeof data.streamId !== "string"){
-const err195 = {instancePath:instancePath+"/streamId",schemaPath:"#/properties/streamId/type",keyword:"type",params:{type: "string"}};
+else {
+const err195 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2387,9 +2342,10 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data.passphraseSecretArn !== undefined){
-if(typeof data.passphraseSecretArn !== "string"){
-const err196 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/properties/passphraseSecretArn/type",keyword:"type",params:{type: "string"}};
+if(data.system !== undefined){
+let data160 = data.system;
+if(typeof data160 !== "string"){
+const err196 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2398,15 +2354,540 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-}
-else {
-const err197 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!((((((((((((data160 === "mediapackage") || (data160 === "s3")) || (data160 === "mediastore")) || (data160 === "http-put")) || (data160 === "webdav")) || (data160 === "akamai")) || (data160 === "rtmp")) || (data160 === "mss")) || (data160 === "udp")) || (data160 === "srt")) || (data160 === "aws")) || (data160 === "mediapackage-v2"))){
+const err197 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/enum",keyword:"enum",params:{allowedValues: schema13.properties.system.enum}};
 if(vErrors === null){
 vErrors = [err197];
 }
 else {
 vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data.format !== undefined){
+let data161 = data.format;
+if(typeof data161 !== "string"){
+const err198 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+if(!((((((((data161 === "hls") || (data161 === "archive")) || (data161 === "frame-capture")) || (data161 === "rtmp")) || (data161 === "mss")) || (data161 === "ts")) || (data161 === "srt")) || (data161 === "cmaf"))){
+const err199 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema13.properties.format.enum}};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(data.mode !== undefined){
+let data162 = data.mode;
+if(typeof data162 !== "string"){
+const err200 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+if(!((data162 === "live") || (data162 === "vod"))){
+const err201 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema13.properties.mode.enum}};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+if(data.needs !== undefined){
+let data163 = data.needs;
+if(Array.isArray(data163)){
+const len0 = data163.length;
+for(let i0=0; i0<len0; i0++){
+let data164 = data163[i0];
+if(typeof data164 !== "string"){
+const err202 = {instancePath:instancePath+"/needs/" + i0,schemaPath:"#/properties/needs/items/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+if(!(((data164 === "drm") || (data164 === "ad-insertion")) || (data164 === "id3"))){
+const err203 = {instancePath:instancePath+"/needs/" + i0,schemaPath:"#/properties/needs/items/enum",keyword:"enum",params:{allowedValues: schema13.properties.needs.items.enum}};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+let i1 = data163.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data163[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err204 = {instancePath:instancePath+"/needs",schemaPath:"#/properties/needs/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0}};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/needs",schemaPath:"#/properties/needs/type",keyword:"type",params:{type: "array"}};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+if(data.outputGroup !== undefined){
+let data165 = data.outputGroup;
+if(typeof data165 !== "string"){
+const err206 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/properties/outputGroup/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+if(!((((data165 === "auto") || (data165 === "hls")) || (data165 === "mediapackage")) || (data165 === "cmaf-ingest"))){
+const err207 = {instancePath:instancePath+"/outputGroup",schemaPath:"#/properties/outputGroup/enum",keyword:"enum",params:{allowedValues: schema13.properties.outputGroup.enum}};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data.channelId !== undefined){
+if(typeof data.channelId !== "string"){
+const err208 = {instancePath:instancePath+"/channelId",schemaPath:"#/properties/channelId/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+if(data.region !== undefined){
+if(typeof data.region !== "string"){
+const err209 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+if(data.channelGroup !== undefined){
+let data168 = data.channelGroup;
+if(typeof data168 === "string"){
+if(!pattern3.test(data168)){
+const err210 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/properties/channelGroup/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9_-]{1,256}$"}};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/channelGroup",schemaPath:"#/properties/channelGroup/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data.channelName !== undefined){
+let data169 = data.channelName;
+if(typeof data169 === "string"){
+if(!pattern3.test(data169)){
+const err212 = {instancePath:instancePath+"/channelName",schemaPath:"#/properties/channelName/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9_-]{1,256}$"}};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+}
+else {
+const err213 = {instancePath:instancePath+"/channelName",schemaPath:"#/properties/channelName/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+if(data.buckets !== undefined){
+let data170 = data.buckets;
+if(Array.isArray(data170)){
+if(data170.length > 2){
+const err214 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/maxItems",keyword:"maxItems",params:{limit: 2}};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+if(data170.length < 1){
+const err215 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+const len1 = data170.length;
+for(let i2=0; i2<len1; i2++){
+if(typeof data170[i2] !== "string"){
+const err216 = {instancePath:instancePath+"/buckets/" + i2,schemaPath:"#/properties/buckets/items/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+}
+else {
+const err217 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/type",keyword:"type",params:{type: "array"}};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err218 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+if(data.urls !== undefined){
+let data173 = data.urls;
+if(Array.isArray(data173)){
+if(data173.length > 2){
+const err219 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/maxItems",keyword:"maxItems",params:{limit: 2}};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+if(data173.length < 1){
+const err220 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+const len2 = data173.length;
+for(let i3=0; i3<len2; i3++){
+if(typeof data173[i3] !== "string"){
+const err221 = {instancePath:instancePath+"/urls/" + i3,schemaPath:"#/properties/urls/items/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/urls",schemaPath:"#/properties/urls/type",keyword:"type",params:{type: "array"}};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data.username !== undefined){
+if(typeof data.username !== "string"){
+const err223 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data.password !== undefined){
+let data176 = data.password;
+if(data176 && typeof data176 == "object" && !Array.isArray(data176)){
+if(Object.keys(data176).length > 1){
+const err224 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/maxProperties",keyword:"maxProperties",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+if(Object.keys(data176).length < 1){
+const err225 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/minProperties",keyword:"minProperties",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+for(const key1 in data176){
+if(!((key1 === "env") || (key1 === "ssmParameter"))){
+const err226 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+if(data176.env !== undefined){
+if(typeof data176.env !== "string"){
+const err227 = {instancePath:instancePath+"/password/env",schemaPath:"#/properties/password/properties/env/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data176.ssmParameter !== undefined){
+if(typeof data176.ssmParameter !== "string"){
+const err228 = {instancePath:instancePath+"/password/ssmParameter",schemaPath:"#/properties/password/properties/ssmParameter/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+if(data.streamKey !== undefined){
+let data179 = data.streamKey;
+if(data179 && typeof data179 == "object" && !Array.isArray(data179)){
+if(Object.keys(data179).length > 1){
+const err230 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/maxProperties",keyword:"maxProperties",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+if(Object.keys(data179).length < 1){
+const err231 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/minProperties",keyword:"minProperties",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+for(const key2 in data179){
+if(!((key2 === "env") || (key2 === "ssmParameter"))){
+const err232 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+if(data179.env !== undefined){
+if(typeof data179.env !== "string"){
+const err233 = {instancePath:instancePath+"/streamKey/env",schemaPath:"#/properties/streamKey/properties/env/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+if(data179.ssmParameter !== undefined){
+if(typeof data179.ssmParameter !== "string"){
+const err234 = {instancePath:instancePath+"/streamKey/ssmParameter",schemaPath:"#/properties/streamKey/properties/ssmParameter/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+}
+else {
+const err235 = {instancePath:instancePath+"/streamKey",schemaPath:"#/properties/streamKey/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+if(data.auth !== undefined){
+let data182 = data.auth;
+if(typeof data182 !== "string"){
+const err236 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+if(!((data182 === "common") || (data182 === "akamai"))){
+const err237 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema13.properties.auth.enum}};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+if(data.streamId !== undefined){
+if(typeof data.streamId !== "string"){
+const err238 = {instancePath:instancePath+"/streamId",schemaPath:"#/properties/streamId/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data.passphraseSecretArn !== undefined){
+if(typeof data.passphraseSecretArn !== "string"){
+const err239 = {instancePath:instancePath+"/passphraseSecretArn",schemaPath:"#/properties/passphraseSecretArn/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+}
+else {
+const err240 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
 }
 errors++;
 }
@@ -2450,7 +2931,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "$schema") || (key0 === "workflow")) || (key0 === "region")) || (key0 === "channelClass")) || (key0 === "delivery")) || (key0 === "mediaLiveRoleArn")) || (key0 === "tags")) || (key0 === "downstream"))){
+if(!(func2.call(schema11.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}};
 if(vErrors === null){
 vErrors = [err3];
@@ -2595,11 +3076,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.downstream !== undefined){
-let data8 = data.downstream;
-if(Array.isArray(data8)){
-if(data8.length < 1){
-const err15 = {instancePath:instancePath+"/downstream",schemaPath:"#/properties/downstream/minItems",keyword:"minItems",params:{limit: 1}};
+if(data.state !== undefined){
+if(typeof data.state !== "string"){
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2608,16 +3087,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate11(data8[i0], {instancePath:instancePath+"/downstream/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/downstream",schemaPath:"#/properties/downstream/type",keyword:"type",params:{type: "array"}};
+if(data.channel !== undefined){
+let data9 = data.channel;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.id === undefined){
+const err16 = {instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/required",keyword:"required",params:{missingProperty: "id"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2626,15 +3101,118 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+for(const key2 in data9){
+if(!((key2 === "id") || (key2 === "whenRunning"))){
+const err17 = {instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data9.id !== undefined){
+let data10 = data9.id;
+if(typeof data10 === "string"){
+if(!pattern1.test(data10)){
+const err18 = {instancePath:instancePath+"/channel/id",schemaPath:"#/properties/channel/properties/id/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,32}$"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/channel/id",schemaPath:"#/properties/channel/properties/id/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data9.whenRunning !== undefined){
+let data11 = data9.whenRunning;
+if(typeof data11 !== "string"){
+const err20 = {instancePath:instancePath+"/channel/whenRunning",schemaPath:"#/properties/channel/properties/whenRunning/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(!((data11 === "refuse") || (data11 === "restart"))){
+const err21 = {instancePath:instancePath+"/channel/whenRunning",schemaPath:"#/properties/channel/properties/whenRunning/enum",keyword:"enum",params:{allowedValues: schema11.properties.channel.properties.whenRunning.enum}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.downstream !== undefined){
+let data12 = data.downstream;
+if(Array.isArray(data12)){
+if(data12.length < 1){
+const err23 = {instancePath:instancePath+"/downstream",schemaPath:"#/properties/downstream/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate11(data12[i0], {instancePath:instancePath+"/downstream/" + i0,parentData:data12,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/downstream",schemaPath:"#/properties/downstream/type",keyword:"type",params:{type: "array"}};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }

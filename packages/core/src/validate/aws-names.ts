@@ -59,6 +59,15 @@ export function mediaPackageChannelIdProblem(id: string): NameProblem | undefine
   };
 }
 
+/** MediaPackage v2 channel group or channel name: 1-256 of [a-zA-Z0-9_-] (MP channels-create, API). */
+export function mediaPackageV2NameProblem(name: string): NameProblem | undefined {
+  if (/^[a-zA-Z0-9_-]{1,256}$/.test(name)) return undefined;
+  return {
+    code: 'mediapackage-v2.name',
+    problem: 'a MediaPackage v2 channel group or channel name is 1 to 256 letters, digits, `_` and `-`',
+  };
+}
+
 /** MediaStore ContainerName: 1-255 of [\w-]. */
 export function mediaStoreContainerNameProblem(name: string): NameProblem | undefined {
   if (/^[A-Za-z0-9_-]{1,255}$/.test(name)) return undefined;

@@ -10,9 +10,11 @@ import { needsRule, vodModeRule } from './rules/formats.js';
 import { generatedNamesRule } from './rules/generated-names.js';
 import { outputGroupLimitsRule, uniqueNamesRule } from './rules/limits.js';
 import { mediaPackageRule, sharedChannelRule } from './rules/mediapackage.js';
+import { mediaPackageV2Rule, sharedV2ChannelRule } from './rules/mediapackage-v2.js';
 import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
 import { s3BucketNamesRule } from './rules/s3-buckets.js';
 import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
+import { stateUrlRule } from './rules/state-url.js';
 import { awsResolvedFieldsRule } from './rules/system-fields.js';
 import { tagsRule } from './rules/tags.js';
 import { udpFecPortsRule, urlFormatRule } from './rules/urls.js';
@@ -23,6 +25,7 @@ import { schemaFindings } from './schema-errors.js';
 export const RULES: readonly Rule[] = [
   workflowFieldsRule,
   tagsRule,
+  stateUrlRule,
   awsResolvedFieldsRule,
   pipelineCountRule,
   sharedLocationRule,
@@ -37,6 +40,8 @@ export const RULES: readonly Rule[] = [
   generatedNamesRule,
   mediaPackageRule,
   sharedChannelRule,
+  mediaPackageV2Rule,
+  sharedV2ChannelRule,
   vodModeRule,
   needsRule,
   outputGroupLimitsRule,

@@ -105,7 +105,7 @@ describe('format × system', () => {
       'format.unsupported downstream[0].format',
     ]);
     expect(diagnostics[0]?.message).toBe(
-      'System rtmp does not take format hls: rtmp takes rtmp, and format hls goes to mediapackage, s3, mediastore, http-put, webdav, akamai, aws. Change `format` or `system`.',
+      'System rtmp does not take format hls: rtmp takes rtmp, and format hls goes to mediapackage, s3, mediastore, http-put, webdav, akamai, aws, mediapackage-v2. Change `format` or `system`.',
     );
   });
 

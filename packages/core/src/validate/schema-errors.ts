@@ -3,6 +3,8 @@ import {
   COMMON_DOWNSTREAM_FIELDS,
   DOWNSTREAM_FIELDS,
   FORMATS,
+  MEDIAPACKAGE_V2_NAME_PATTERN,
+  MEDIAPACKAGE_V2_NAME_RULE,
   NAME_RULE,
   SECRET_FIELDS,
   SYSTEM_FIELDS,
@@ -95,6 +97,13 @@ function toFinding(schemaError: SchemaError, data: unknown): Finding | undefined
     case 'enum':
       return notAllowed(path, value, params.allowedValues, data);
     case 'pattern':
+      if (params.pattern === MEDIAPACKAGE_V2_NAME_PATTERN) {
+        return error(
+          'mediapackage-v2.name',
+          path,
+          `\`${where}\` is not a MediaPackage v2 name: use ${MEDIAPACKAGE_V2_NAME_RULE} (no spaces).`,
+        );
+      }
       return error(
         'name.format',
         path,
@@ -134,6 +143,8 @@ function missingField(parent: Path, field: string, perSystem: boolean, data: unk
   return error('field.required', parent, `\`${where}\` needs \`${field}\`: add ${example}.`);
 }
 
+const CHANNEL_FIELDS: readonly string[] = ['id', 'whenRunning'];
+
 function unknownField(parent: Path, field: string, data: unknown): Finding {
   const path = [...parent, field];
   const where = formatPath(parent);
@@ -149,12 +160,17 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
     };
   }
   const known: readonly string[] =
-    parent.length === 0 ? WORKFLOW_FIELDS.filter((f) => f !== '$schema') : DOWNSTREAM_FIELDS;
+    parent.length === 0
+      ? WORKFLOW_FIELDS.filter((f) => f !== '$schema')
+      : parent[0] === 'channel'
+        ? CHANNEL_FIELDS
+        : DOWNSTREAM_FIELDS;
   const suggestion = closest(field, known);
   const prefix = where === '' ? 'The workflow file' : where;
   let fix: string;
   if (suggestion !== undefined) fix = `did you mean \`${suggestion}\`?`;
-  else if (parent.length === 0) fix = `remove it; the fields here are ${known.join(', ')}.`;
+  else if (parent.length === 0 || parent[0] === 'channel')
+    fix = `remove it; the fields here are ${known.join(', ')}.`;
   else {
     const system = systemOf(parent, data);
     const own = system === undefined ? known : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
@@ -215,7 +231,12 @@ function wrongType(path: Path, value: unknown, expected: string): Finding {
     .split(',')
     .map((t) => TYPE_NAMES[t] ?? t)
     .join(' or ');
-  const hint = expected === 'array' ? listHint(path) : '';
+  const hint =
+    expected === 'array'
+      ? listHint(path)
+      : formatPath(path) === 'channel.id' && typeof value === 'number'
+        ? `: quote it, e.g. \`id: "${value}"\` (MediaLive channel ids are strings)`
+        : '';
   return error('field.type', path, `\`${where}\` must be ${wanted}, not ${describeType(value)}${hint}.`);
 }
 

@@ -1,13 +1,29 @@
 import type { ResourceKind } from '@mlds/core';
 import type { KindHandler } from '../runtime.js';
-import { mediaPackageChannelHandler } from './mediapackage.js';
-import { mediaStoreContainerHandler } from './mediastore.js';
-import { s3BucketHandler } from './s3.js';
-import { ssmParameterHandler } from './ssm.js';
 
-export const handlers: Record<ResourceKind, KindHandler> = {
-  'mediapackage-channel': mediaPackageChannelHandler,
-  's3-bucket': s3BucketHandler,
-  'mediastore-container': mediaStoreContainerHandler,
-  'ssm-parameter': ssmParameterHandler,
+// One loader per resource kind: a handler module imports its AWS SDK packages, so a run loads the SDK of the
+// kinds it actually works on, when it first works on one, and none at all when nothing needs a call (a
+// re-apply with no change, a workflow of RTMP and UDP destinations). A new kind adds one line here.
+export const handlerLoaders: Record<ResourceKind, () => Promise<KindHandler>> = {
+  'mediapackage-channel': async () => (await import('./mediapackage.js')).mediaPackageChannelHandler,
+  's3-bucket': async () => (await import('./s3.js')).s3BucketHandler,
+  'mediastore-container': async () => (await import('./mediastore.js')).mediaStoreContainerHandler,
+  'ssm-parameter': async () => (await import('./ssm.js')).ssmParameterHandler,
+  'mediapackagev2-channel-group': async () =>
+    (await import('./mediapackagev2.js')).mediaPackageV2ChannelGroupHandler,
+  'mediapackagev2-channel': async () => (await import('./mediapackagev2.js')).mediaPackageV2ChannelHandler,
+  'medialive-channel': async () => (await import('./medialive.js')).mediaLiveChannelHandler,
 };
+
+const loaded = new Map<ResourceKind, Promise<KindHandler>>();
+
+/** The handler of `kind`, its module loaded on first use. */
+export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
+  let handler = loaded.get(kind);
+  if (!handler) {
+    handler = handlerLoaders[kind]();
+    loaded.set(kind, handler);
+    handler.catch(() => loaded.delete(kind));
+  }
+  return handler;
+}

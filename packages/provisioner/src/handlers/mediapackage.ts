@@ -4,15 +4,19 @@ import {
   DeleteOriginEndpointCommand,
   DescribeChannelCommand,
   type HlsIngest,
+  InternalServerErrorException,
   ListOriginEndpointsCommand,
   NotFoundException,
+  ServiceUnavailableException,
   TagResourceCommand,
+  TooManyRequestsException,
   UnprocessableEntityException,
   UntagResourceCommand,
 } from '@aws-sdk/client-mediapackage';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -24,6 +28,11 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
+
+export const mediaPackageRetryable: ModelledRetryable = {
+  throttled: [TooManyRequestsException],
+  transient: [ServiceUnavailableException, InternalServerErrorException],
+};
 
 export interface IngestEndpointOutput {
   id: string;
@@ -53,7 +62,7 @@ function recordIngest(
 }
 
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
-  const client = rt.clients.mediaPackage(target.region);
+  const client = await rt.clients.mediaPackage(target.region);
   try {
     return await rt.call(target.address, () => client.send(new DescribeChannelCommand({ Id: target.name })));
   } catch (error) {
@@ -70,7 +79,7 @@ export async function ingestPasswords(rt: Runtime, channel: Target): Promise<voi
 }
 
 async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Promise<string[]> {
-  const client = rt.clients.mediaPackage(resource.region);
+  const client = await rt.clients.mediaPackage(resource.region);
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -89,7 +98,12 @@ async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Prom
   return ids;
 }
 
+function blockedBy(endpoints: string[]): string {
+  return `the channel has ${endpoints.length} origin endpoint(s)`;
+}
+
 export const mediaPackageChannelHandler: KindHandler = {
+  retryable: [mediaPackageRetryable],
   async find(rt, target): Promise<Found> {
     const output = await describe(rt, target);
     if (!output) return { status: 'absent' };
@@ -106,7 +120,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaPackage(target.region);
+    const client = await rt.clients.mediaPackage(target.region);
     try {
       const output = await rt.call(target.address, () =>
         client.send(
@@ -132,7 +146,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   async adopt(rt, target, found) {
     if (!hasTags(found.tags, target.tags) && found.recorded.arn) {
       const arn = found.recorded.arn;
-      const client = rt.clients.mediaPackage(target.region);
+      const client = await rt.clients.mediaPackage(target.region);
       await rt.call(target.address, () =>
         client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
       );
@@ -158,7 +172,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async update(rt, target, current, changes) {
-    const client = rt.clients.mediaPackage(target.region);
+    const client = await rt.clients.mediaPackage(target.region);
     const arn = current.arn;
     if (arn) {
       const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
@@ -181,32 +195,39 @@ export const mediaPackageChannelHandler: KindHandler = {
     };
   },
 
-  async inspect(rt, resource) {
-    if (!(await describe(rt, resource))) return { gone: true };
-    const endpoints = await listOriginEndpointIds(rt, resource);
-    return endpoints.length > 0
-      ? { gone: false, blocker: `the channel has ${endpoints.length} origin endpoint(s)` }
-      : { gone: false };
-  },
-
-  async delete(rt, resource, { force }) {
-    const client = rt.clients.mediaPackage(resource.region);
+  async inspect(rt, resource, found) {
+    // `find` has just described it: only the origin endpoints are new.
+    if (!found && !(await describe(rt, resource))) return { gone: true };
     let endpoints: string[];
     try {
       endpoints = await listOriginEndpointIds(rt, resource);
     } catch (error) {
-      if (error instanceof NotFoundException) return;
+      if (error instanceof NotFoundException) return { gone: true };
       throw error;
     }
-    if (endpoints.length > 0 && !force) {
-      throw new NotEmptyError([
-        {
-          address: resource.address,
-          name: resource.name,
-          reason: `the channel has ${endpoints.length} origin endpoint(s)`,
-        },
-      ]);
+    const learned = { kind: 'mediapackage-channel' as const, originEndpointIds: endpoints };
+    return endpoints.length > 0
+      ? { gone: false, blocker: blockedBy(endpoints), learned }
+      : { gone: false, learned };
+  },
+
+  async delete(rt, resource, { force, seen }) {
+    const client = await rt.clients.mediaPackage(resource.region);
+    const notEmpty = (endpoints: string[]) =>
+      new NotEmptyError([{ address: resource.address, name: resource.name, reason: blockedBy(endpoints) }]);
+    let endpoints: string[];
+    const learned = seen?.learned?.kind === 'mediapackage-channel' ? seen.learned : undefined;
+    if (learned) {
+      endpoints = learned.originEndpointIds;
+    } else {
+      try {
+        endpoints = await listOriginEndpointIds(rt, resource);
+      } catch (error) {
+        if (error instanceof NotFoundException) return;
+        throw error;
+      }
     }
+    if (endpoints.length > 0 && !force) throw notEmpty(endpoints);
     await forEachLimit(endpoints, 2, async (id) => {
       try {
         await rt.call(resource.address, () => client.send(new DeleteOriginEndpointCommand({ Id: id })));
@@ -227,6 +248,11 @@ export const mediaPackageChannelHandler: KindHandler = {
       );
     } catch (error) {
       if (error instanceof NotFoundException) return;
+      // The pre-check's list is a moment old: an endpoint added since refuses the delete; say so plainly.
+      if (learned && !force && error instanceof UnprocessableEntityException) {
+        const now = await listOriginEndpointIds(rt, resource);
+        if (now.length > 0) throw notEmpty(now);
+      }
       throw error;
     }
     // DeleteChannel answers 202: the deletion runs on.

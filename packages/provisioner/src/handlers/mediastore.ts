@@ -7,6 +7,8 @@ import {
   DeleteContainerPolicyCommand,
   DescribeContainerCommand,
   GetContainerPolicyCommand,
+  InternalServerError,
+  LimitExceededException,
   ListTagsForResourceCommand,
   PolicyNotFoundException,
   PutContainerPolicyCommand,
@@ -15,6 +17,7 @@ import {
 } from '@aws-sdk/client-mediastore';
 import {
   ContainerNotFoundException as DataContainerNotFoundException,
+  InternalServerError as DataInternalServerError,
   DeleteObjectCommand,
   ListItemsCommand,
   type ListItemsCommandOutput,
@@ -22,6 +25,8 @@ import {
 } from '@aws-sdk/client-mediastore-data';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
+import { mediaStoreIngestUrl } from '../mediastore-url.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -37,9 +42,15 @@ import {
   targetOf,
 } from '../runtime.js';
 
-/** MediaStore's documented data-plane limits, per second. */
-export const LIST_ITEMS_TPS = 5;
-export const DELETE_OBJECT_TPS = 100;
+// MediaStore answers its TPS limits with LimitExceededException.
+const mediaStoreRetryable: ModelledRetryable = {
+  throttled: [LimitExceededException],
+  transient: [InternalServerError],
+};
+const mediaStoreDataRetryable: ModelledRetryable = { throttled: [], transient: [DataInternalServerError] };
+
+// MediaStore's documented data-plane limits (ListItems 5, DeleteObject 100 per second) are kept by the run's
+// shared limiter (rate-limit.ts), which every request passes.
 const DELETES_IN_FLIGHT = 10;
 
 export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
@@ -66,11 +77,6 @@ export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) 
   };
 }
 
-/** `https://abc.data.mediastore.us-west-2.amazonaws.com` → `mediastoressl://abc.data.mediastore.us-west-2.amazonaws.com`. */
-export function mediaStoreIngestUrl(endpoint: string): string {
-  return `mediastoressl://${endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '')}`;
-}
-
 function recordedOf(container: Container): Recorded {
   return {
     ...(container.ARN ? { arn: container.ARN } : {}),
@@ -80,8 +86,13 @@ function recordedOf(container: Container): Recorded {
   };
 }
 
+function endpointOf(recorded: Recorded): string | undefined {
+  const endpoint = recorded.outputs?.endpoint;
+  return typeof endpoint === 'string' ? endpoint : undefined;
+}
+
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
-  const client = rt.clients.mediaStore(target.region);
+  const client = await rt.clients.mediaStore(target.region);
   try {
     const output = await rt.call(target.address, () =>
       client.send(new DescribeContainerCommand({ ContainerName: target.name })),
@@ -106,7 +117,7 @@ async function putPolicy(rt: Runtime, target: Target, container: Container): Pro
   const roleArn = mediaLiveRoleArnOf(target.properties);
   if (!roleArn || !container.ARN) return;
   const policy = JSON.stringify(mediaLiveContainerPolicy(container.ARN, roleArn));
-  const client = rt.clients.mediaStore(target.region);
+  const client = await rt.clients.mediaStore(target.region);
   await rt.call(target.address, () =>
     client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
   );
@@ -114,7 +125,7 @@ async function putPolicy(rt: Runtime, target: Target, container: Container): Pro
 
 /** The role of the statement mlds writes, when it is there as mlds writes it; null otherwise. */
 async function mediaLiveRoleOf(rt: Runtime, target: Target, containerArn: string): Promise<string | null> {
-  const client = rt.clients.mediaStore(target.region);
+  const client = await rt.clients.mediaStore(target.region);
   let policy: string | undefined;
   try {
     const output = await rt.call(target.address, () =>
@@ -145,6 +156,7 @@ function canonicalStatement(statement: Record<string, unknown>): string {
 }
 
 export const mediaStoreContainerHandler: KindHandler = {
+  retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
     let container = await describe(rt, target);
     if (container?.Status === 'DELETING') {
@@ -156,7 +168,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     if (!container) return { status: 'absent' };
     const arn = container.ARN;
     if (!arn) return { status: 'foreign' };
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     const output = await rt.call(target.address, () =>
       client.send(new ListTagsForResourceCommand({ Resource: arn })),
     );
@@ -166,7 +178,7 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     try {
       await rt.call(target.address, () =>
         client.send(new CreateContainerCommand({ ContainerName: target.name, Tags: tagList(target.tags) })),
@@ -184,7 +196,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     const container = await waitActive(rt, target);
     if (!hasTags(found.tags, target.tags) && container.ARN) {
       const arn = container.ARN;
-      const client = rt.clients.mediaStore(target.region);
+      const client = await rt.clients.mediaStore(target.region);
       await rt.call(target.address, () =>
         client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
       );
@@ -199,7 +211,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     if (!container || container.Status === 'DELETING') return { exists: false };
     const arn = container.ARN;
     if (!arn) return { exists: true, tags: {}, settings: {} };
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     try {
       const [tagged, mediaLiveRoleArn] = await Promise.all([
         rt.call(target.address, () => client.send(new ListTagsForResourceCommand({ Resource: arn }))),
@@ -213,7 +225,7 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async update(rt, target, current, changes) {
-    const client = rt.clients.mediaStore(target.region);
+    const client = await rt.clients.mediaStore(target.region);
     const container = await waitActive(rt, target);
     const arn = container.ARN;
     if (arn) {
@@ -243,26 +255,35 @@ export const mediaStoreContainerHandler: KindHandler = {
     return recordedOf(container);
   },
 
-  async inspect(rt, resource) {
-    const container = await describe(rt, resource);
-    if (!container) return { gone: true };
-    if (!container.Endpoint) return { gone: false };
-    const data = rt.clients.mediaStoreData(container.Endpoint, resource.region);
-    const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
-    const page = await rt.call(resource.address, async () => {
-      await listLimiter.acquire();
-      return data.send(new ListItemsCommand({ MaxResults: 1 }));
-    });
+  async inspect(rt, resource, found) {
+    // `find` has just described it: its endpoint is in what it recorded.
+    let endpoint: string | undefined;
+    if (found) endpoint = endpointOf(found.recorded);
+    else {
+      const container = await describe(rt, resource);
+      if (!container) return { gone: true };
+      endpoint = container.Endpoint;
+    }
+    const learned = { kind: 'mediastore-container' as const, endpoint };
+    if (!endpoint) return { gone: false, learned };
+    const data = await rt.clients.mediaStoreData(endpoint, resource.region);
+    const page = await rt.call(resource.address, () => data.send(new ListItemsCommand({ MaxResults: 1 })));
     return (page.Items?.length ?? 0) > 0
-      ? { gone: false, blocker: 'the container holds objects' }
-      : { gone: false };
+      ? { gone: false, blocker: 'the container holds objects', learned }
+      : { gone: false, learned };
   },
 
-  async delete(rt, resource, { force }) {
-    const client = rt.clients.mediaStore(resource.region);
-    const container = await describe(rt, resource);
-    if (!container) return;
-    if (force && container.Endpoint) await emptyContainer(rt, resource, container.Endpoint);
+  async delete(rt, resource, { force, seen }) {
+    const client = await rt.clients.mediaStore(resource.region);
+    let endpoint: string | undefined;
+    if (seen?.learned?.kind === 'mediastore-container') endpoint = seen.learned.endpoint;
+    else if (seen) endpoint = endpointOf(seen.found.recorded);
+    else {
+      const container = await describe(rt, resource);
+      if (!container) return;
+      endpoint = container.Endpoint;
+    }
+    if (force && endpoint) await emptyContainer(rt, resource, endpoint);
     // Answered while the container is still CREATING, or while deleted objects are still counted.
     const stillInUse = (error: unknown) =>
       error instanceof ContainerInUseException ? 'not yet deletable (ContainerInUseException)' : undefined;
@@ -285,9 +306,7 @@ export const mediaStoreContainerHandler: KindHandler = {
 
 /** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
 async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
-  const data = rt.clients.mediaStoreData(endpoint, resource.region);
-  const listLimiter = rt.limiter(`mediastore-data/ListItems/${resource.region}`, LIST_ITEMS_TPS);
-  const deleteLimiter = rt.limiter(`mediastore-data/DeleteObject/${resource.region}`, DELETE_OBJECT_TPS);
+  const data = await rt.clients.mediaStoreData(endpoint, resource.region);
   let deleted = 0;
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
@@ -297,15 +316,14 @@ async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: st
       const token = nextToken;
       let page: ListItemsCommandOutput;
       try {
-        page = await rt.call(resource.address, async () => {
-          await listLimiter.acquire();
-          return data.send(
+        page = await rt.call(resource.address, () =>
+          data.send(
             new ListItemsCommand({
               ...(path === '' ? {} : { Path: path }),
               ...(token === undefined ? {} : { NextToken: token }),
             }),
-          );
-        });
+          ),
+        );
       } catch (error) {
         if (error instanceof DataContainerNotFoundException) return;
         throw error;
@@ -317,10 +335,7 @@ async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: st
       await forEachLimit(objects, DELETES_IN_FLIGHT, async (item) => {
         const objectPath = joinPath(path, item.Name ?? '');
         try {
-          await rt.call(resource.address, async () => {
-            await deleteLimiter.acquire();
-            return data.send(new DeleteObjectCommand({ Path: objectPath }));
-          });
+          await rt.call(resource.address, () => data.send(new DeleteObjectCommand({ Path: objectPath })));
           deleted++;
         } catch (error) {
           if (!(error instanceof ObjectNotFoundException)) throw error;

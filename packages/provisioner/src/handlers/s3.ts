@@ -94,7 +94,7 @@ export function mediaLiveBucketPolicy(bucket: string, region: string, roleArn: s
 }
 
 async function readBucketTags(rt: Runtime, target: Target): Promise<Record<string, string>> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(
       target.address,
@@ -109,7 +109,7 @@ async function readBucketTags(rt: Runtime, target: Target): Promise<Record<strin
 }
 
 async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Promise<void> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   const policy = mediaLiveBucketPolicy(target.name, target.region, roleArn);
   await rt.call(
     target.address,
@@ -118,9 +118,42 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
   );
 }
 
-/** Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent. */
+/**
+ * Public access blocked, SSE-S3 on, the MediaLive role's policy: each call idempotent and independent of the
+ * others (each needs only the bucket), so they run at once. Every one is settled before this returns, so no
+ * call is still in flight when the engine records the outcome; the first failure is the one reported.
+ */
 async function configure(rt: Runtime, target: Target): Promise<void> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
+  const roleArn = mediaLiveRoleArnOf(target.properties);
+  await allOf([
+    blockPublicAccess(rt, target),
+    rt.call(
+      target.address,
+      () =>
+        s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: target.name,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+        ),
+      bucketNotYetVisible,
+    ),
+    ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
+  ]);
+}
+
+/** Waits for every call, then throws the first failure: nothing is left in flight when a handler returns. */
+async function allOf(calls: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function blockPublicAccess(rt: Runtime, target: Target): Promise<void> {
+  const s3 = await rt.clients.s3(target.region);
   await rt.call(
     target.address,
     () =>
@@ -137,26 +170,13 @@ async function configure(rt: Runtime, target: Target): Promise<void> {
       ),
     bucketNotYetVisible,
   );
-  await rt.call(
-    target.address,
-    () =>
-      s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: target.name,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-          },
-        }),
-      ),
-    bucketNotYetVisible,
-  );
-  const roleArn = mediaLiveRoleArnOf(target.properties);
-  if (roleArn) await putRolePolicy(rt, target, roleArn);
 }
 
 export const s3BucketHandler: KindHandler = {
+  // S3 models none of its throttling or server errors: SlowDown, InternalError and 5xx go by name and status.
+  retryable: [],
   async find(rt, target): Promise<Found> {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     try {
       await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
     } catch (error) {
@@ -180,7 +200,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async create(rt, target) {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     // us-east-1 answers CreateBucket with 200 for a bucket this account already owns, tagged or not, so the
     // existing one must be found (and its tag checked) before, not after.
     if (target.region === 'us-east-1' && (await s3BucketHandler.find(rt, target)).status !== 'absent')
@@ -213,38 +233,43 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async adopt(rt, target, found) {
-    const s3 = rt.clients.s3(target.region);
-    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent.
-    await rt.call(
-      target.address,
-      () =>
-        s3.send(
-          new PutBucketOwnershipControlsCommand({
-            Bucket: target.name,
-            OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-          }),
-        ),
-      bucketNotYetVisible,
-    );
-    if (!hasTags(found.tags, target.tags)) {
-      await rt.call(target.address, () =>
-        s3.send(
-          new PutBucketTaggingCommand({
-            Bucket: target.name,
-            Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
-          }),
-        ),
-      );
-    }
-    await configure(rt, target);
-    // With a role, configure replaced the whole policy; without one, a deny left by a forced destroy that
-    // stopped midway would still refuse every write.
-    if (!mediaLiveRoleArnOf(target.properties)) await allowWritesAgain(rt, target);
+    const s3 = await rt.clients.s3(target.region);
+    // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent and
+    // independent of the others, so all at once.
+    await allOf([
+      rt.call(
+        target.address,
+        () =>
+          s3.send(
+            new PutBucketOwnershipControlsCommand({
+              Bucket: target.name,
+              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+            }),
+          ),
+        bucketNotYetVisible,
+      ),
+      ...(hasTags(found.tags, target.tags)
+        ? []
+        : [
+            rt.call(target.address, () =>
+              s3.send(
+                new PutBucketTaggingCommand({
+                  Bucket: target.name,
+                  Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
+                }),
+              ),
+            ),
+          ]),
+      configure(rt, target),
+      // With a role, configure replaces the whole policy; without one, a deny left by a forced destroy that
+      // stopped midway would still refuse every write.
+      ...(mediaLiveRoleArnOf(target.properties) ? [] : [allowWritesAgain(rt, target)]),
+    ]);
     return found.recorded;
   },
 
   async update(rt, target, current, changes) {
-    const s3 = rt.clients.s3(target.region);
+    const s3 = await rt.clients.s3(target.region);
     // A refresh found settings mlds made changed outside it: all of them are made again (idempotent calls,
     // the role's policy included).
     const reconfigured = changes.includes('publicAccessBlock') || changes.includes('encryption');
@@ -297,7 +322,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async inspect(rt, resource) {
-    const s3 = rt.clients.s3(resource.region);
+    const s3 = await rt.clients.s3(resource.region);
     try {
       const page = await rt.call(resource.address, () =>
         s3.send(new ListObjectVersionsCommand({ Bucket: resource.name, MaxKeys: 1 })),
@@ -311,7 +336,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async delete(rt, resource, { force }) {
-    const s3 = rt.clients.s3(resource.region);
+    const s3 = await rt.clients.s3(resource.region);
     if (force) {
       if (!(await denyWrites(rt, resource))) return;
       await emptyBucket(rt, resource);
@@ -365,7 +390,7 @@ async function readPolicy(
   target: { address: string; name: string; region: string },
   alsoRetry?: (error: unknown) => string | undefined,
 ): Promise<PolicyDocument | undefined> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(
       target.address,
@@ -380,7 +405,7 @@ async function readPolicy(
 }
 
 async function readPublicAccessBlocked(rt: Runtime, target: Target): Promise<boolean> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(target.address, () =>
       s3.send(new GetPublicAccessBlockCommand({ Bucket: target.name })),
@@ -400,7 +425,7 @@ async function readPublicAccessBlocked(rt: Runtime, target: Target): Promise<boo
 
 /** The default encryption's algorithm; null without a rule. */
 async function readEncryption(rt: Runtime, target: Target): Promise<string | null> {
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   try {
     const output = await rt.call(target.address, () =>
       s3.send(new GetBucketEncryptionCommand({ Bucket: target.name })),
@@ -450,7 +475,7 @@ async function allowWritesAgain(rt: Runtime, target: Target): Promise<void> {
   const statements = statementsOf(policy);
   const kept = statements.filter((statement) => statement.Sid !== DENY_WRITES_SID);
   if (kept.length === statements.length) return;
-  const s3 = rt.clients.s3(target.region);
+  const s3 = await rt.clients.s3(target.region);
   if (kept.length === 0) {
     await rt.call(target.address, () => s3.send(new DeleteBucketPolicyCommand({ Bucket: target.name })));
     return;
@@ -466,7 +491,7 @@ async function allowWritesAgain(rt: Runtime, target: Target): Promise<void> {
  * the bucket while it is emptied. False when the bucket is already gone.
  */
 async function denyWrites(rt: Runtime, resource: StateResource): Promise<boolean> {
-  const s3 = rt.clients.s3(resource.region);
+  const s3 = await rt.clients.s3(resource.region);
   let policy: PolicyDocument = { Version: '2012-10-17', Statement: [] };
   try {
     policy = (await readPolicy(rt, resource)) ?? policy;
@@ -510,7 +535,7 @@ class BatchDeleteError extends Error {
 
 /** Deletes every object version and delete marker: pages are listed in turn and deleted in parallel. */
 async function emptyBucket(rt: Runtime, resource: StateResource): Promise<void> {
-  const s3 = rt.clients.s3(resource.region);
+  const s3 = await rt.clients.s3(resource.region);
   const pool = new Semaphore(DELETE_PAGES_IN_PARALLEL);
   const running: Promise<void>[] = [];
   const errors: unknown[] = [];

@@ -2,14 +2,18 @@ import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
   GetParameterCommand,
+  InternalServerError,
   InvalidResourceId,
   ListTagsForResourceCommand,
   ParameterAlreadyExists,
   ParameterNotFound,
   PutParameterCommand,
   RemoveTagsFromResourceCommand,
+  ThrottlingException,
+  TooManyUpdates,
 } from '@aws-sdk/client-ssm';
 import { InvalidPlanError, MissingEnvironmentError } from '../errors.js';
+import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
@@ -23,22 +27,13 @@ import {
   tagRecord,
   targetOf,
 } from '../runtime.js';
-import { ingestPasswords } from './mediapackage.js';
+import { secretSourceOf } from '../secret-source.js';
 
-export type SecretSource = { env: string } | { ingestEndpointOf: string; endpointIndex?: number };
-
-export function secretSourceOf(properties: Record<string, unknown>): SecretSource | undefined {
-  const source = properties.source as Record<string, unknown> | undefined;
-  if (typeof source !== 'object' || source === null) return undefined;
-  if (typeof source.env === 'string') return { env: source.env };
-  if (typeof source.ingestEndpointOf === 'string') {
-    return {
-      ingestEndpointOf: source.ingestEndpointOf,
-      ...(typeof source.endpointIndex === 'number' ? { endpointIndex: source.endpointIndex } : {}),
-    };
-  }
-  return undefined;
-}
+export const ssmRetryable: ModelledRetryable = {
+  throttled: [ThrottlingException],
+  // TooManyUpdates: another update of the same parameter is in flight.
+  transient: [InternalServerError, TooManyUpdates],
+};
 
 /** The value to store: read here and handed straight to PutParameter, never kept. */
 async function secretValue(rt: Runtime, target: Target): Promise<string> {
@@ -60,7 +55,16 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
     const channel = rt.lookup(source.ingestEndpointOf);
     if (!channel)
       throw new InvalidPlanError(`${target.address}: no channel ${source.ingestEndpointOf} in the plan`);
-    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () => ingestPasswords(rt, channel));
+    // MediaPackage's module (and SDK) only for a parameter that holds an ingest password.
+    const mediaPackage = await import('./mediapackage.js');
+    const viaMediaPackage: Runtime = {
+      ...rt,
+      call: (address, fn, alsoRetry, modelled = []) =>
+        rt.call(address, fn, alsoRetry, [...modelled, mediaPackage.mediaPackageRetryable]),
+    };
+    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () =>
+      mediaPackage.ingestPasswords(viaMediaPackage, channel),
+    );
     password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
   }
   if (!password) {
@@ -72,7 +76,7 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
 }
 
 async function readTags(rt: Runtime, target: Target): Promise<Record<string, string> | undefined> {
-  const ssm = rt.clients.ssm(target.region);
+  const ssm = await rt.clients.ssm(target.region);
   try {
     const output = await rt.call(target.address, () =>
       ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: target.name })),
@@ -95,6 +99,8 @@ function versionOf(resource: { outputs?: Record<string, unknown> }): number | un
 }
 
 export const ssmParameterHandler: KindHandler = {
+  // An ingest password is read from its MediaPackage channel with MediaPackage's own (see secretValue).
+  retryable: [ssmRetryable],
   async find(rt, target): Promise<Found> {
     const tags = await readTags(rt, target);
     if (tags === undefined) return { status: 'absent' };
@@ -103,7 +109,7 @@ export const ssmParameterHandler: KindHandler = {
   },
 
   async create(rt, target): Promise<Recorded | { exists: true }> {
-    const ssm = rt.clients.ssm(target.region);
+    const ssm = await rt.clients.ssm(target.region);
     const value = await secretValue(rt, target);
     let version: number | undefined;
     try {
@@ -130,7 +136,7 @@ export const ssmParameterHandler: KindHandler = {
   // Adopted as it is: the crashed run wrote the value, and rewriting it would be a mutating call for nothing.
   async adopt(rt, target, found) {
     if (!hasTags(found.tags, target.tags)) {
-      const ssm = rt.clients.ssm(target.region);
+      const ssm = await rt.clients.ssm(target.region);
       await rt.call(target.address, () =>
         ssm.send(
           new AddTagsToResourceCommand({
@@ -145,7 +151,7 @@ export const ssmParameterHandler: KindHandler = {
   },
 
   async update(rt, target, current, changes) {
-    const ssm = rt.clients.ssm(target.region);
+    const ssm = await rt.clients.ssm(target.region);
     // The value is rewritten only when where it comes from changed, or a refresh found it differs from the
     // environment's (`value`); tags alone do not touch it.
     let version = versionOf(current);
@@ -201,7 +207,7 @@ export const ssmParameterHandler: KindHandler = {
     // An ingest password is MediaPackage's to know, and an unset variable has nothing to compare.
     if (!wanted) return { exists: true, tags, settings: {} };
     rt.secrets.remember(wanted);
-    const ssm = rt.clients.ssm(target.region);
+    const ssm = await rt.clients.ssm(target.region);
     try {
       const output = await rt.call(target.address, () =>
         ssm.send(new GetParameterCommand({ Name: target.name, WithDecryption: true })),
@@ -228,7 +234,7 @@ export const ssmParameterHandler: KindHandler = {
   },
 
   async delete(rt, resource) {
-    const ssm = rt.clients.ssm(resource.region);
+    const ssm = await rt.clients.ssm(resource.region);
     try {
       await rt.call(resource.address, () => ssm.send(new DeleteParameterCommand({ Name: resource.name })));
     } catch (error) {

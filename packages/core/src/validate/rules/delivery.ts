@@ -1,5 +1,5 @@
 import { formatPath } from '../path.js';
-import { entryPath, error, type Finding, info, type Rule, warning } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, info, type Rule, warning } from '../rule.js';
 
 // ML delivery-out-vpc and the MediaStore discontinuation (MS: support ended 2025-11-13).
 
@@ -8,6 +8,10 @@ export const vpcDeliveryRule: Rule = {
     if (input.delivery !== 'vpc') return [];
     const findings: Finding[] = [];
     for (const checked of entries) {
+      if (checked.system === 'mediapackage-v2') {
+        findings.push(...vpcMediaPackageV2(checked));
+        continue;
+      }
       if (checked.system !== 'mediapackage' && checked.system !== 'mediastore') continue;
       const path = entryPath(checked, 'system');
       const what =
@@ -36,6 +40,36 @@ export const vpcDeliveryRule: Rule = {
     return findings;
   },
 };
+
+/**
+ * ML delivery-out-vpc names HLS to MediaPackage and the MediaPackage output group as unable to go through the
+ * VPC; it does not name CMAF Ingest, whose ingest endpoints are public HTTPS: through the VPC it leaves the VPC,
+ * which needs Elastic IP addresses.
+ */
+function vpcMediaPackageV2(checked: CheckedEntry): Finding[] {
+  const path = entryPath(checked, 'system');
+  const format = checked.entry.format ?? 'cmaf';
+  if (format === 'cmaf' && checked.entry.outputGroup === 'cmaf-ingest') {
+    return [
+      warning(
+        'vpc.mediapackage-v2-cmaf-ingest',
+        path,
+        `\`${formatPath(path)}\`: CMAF Ingest to MediaPackage v2 leaves your VPC for MediaPackage's public ingest endpoints, so the channel needs Elastic IP addresses for it (the guide's VPC delivery page does not list CMAF Ingest).`,
+      ),
+    ];
+  }
+  const what =
+    format === 'hls'
+      ? 'HLS to MediaPackage cannot be delivered via your VPC'
+      : 'the MediaPackage output group cannot be delivered via your VPC';
+  return [
+    error(
+      'vpc.unsupported-destination',
+      path,
+      `\`${formatPath(path)}\`: ${what}: use \`delivery: public\`, or \`outputGroup: cmaf-ingest\` (CMAF Ingest, through Elastic IPs).`,
+    ),
+  ];
+}
 
 export const mediaStoreDiscontinuedRule: Rule = {
   check({ entries }) {

@@ -17,6 +17,10 @@ export const vodModeRule: Rule = {
       } else if (checked.system === 'mediapackage' && checked.entry.outputGroup === 'mediapackage') {
         problem =
           'a MediaPackage output group is always live: use `outputGroup: hls` (or auto), or `mode: live`.';
+      } else if (checked.system === 'mediapackage-v2') {
+        // ML outputs-supported-containers: HLS to MediaPackage v2 over Basic PUT is live only.
+        problem =
+          'MediaPackage v2 takes live HLS only: send VOD HLS to S3 (`system: s3`), or use `mode: live`.';
       } else if (checked.system === 'akamai') {
         problem =
           'Akamai takes live HLS only: send VOD HLS to S3 (`system: s3`) or to an HTTP PUT or WebDAV server instead, or use `mode: live`.';
@@ -43,7 +47,7 @@ export const needsRule: Rule = {
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
-      if (checked.system === 'mediapackage') continue;
+      if (checked.system === 'mediapackage' || checked.system === 'mediapackage-v2') continue;
       const needs = checked.entry.needs ?? [];
       const path = entryPath(checked, 'needs');
       if (checked.system === 'mss' && needs.includes('drm')) {

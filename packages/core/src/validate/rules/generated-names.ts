@@ -1,12 +1,15 @@
 import {
   bucketName,
   mediaPackageChannelId,
+  mediaPackageV2ChannelGroupName,
+  mediaPackageV2ChannelName,
   mediaStoreContainerName,
   passwordParameterName,
 } from '../../names.js';
 import type { Pipeline } from '../../types.js';
 import {
   mediaPackageChannelIdProblem,
+  mediaPackageV2NameProblem,
   mediaStoreContainerNameProblem,
   type NameProblem,
   s3BucketNameProblem,
@@ -32,7 +35,7 @@ export const generatedNamesRule: Rule = {
     const workflow = input.workflow;
     const each = (pipeline: number) => pipeline as Pipeline;
     for (const checked of entries) {
-      const { name, buckets, channelId, password } = checked.entry;
+      const { name, buckets, channelId, password, channelGroup, channelName } = checked.entry;
       const add = (
         kind: string,
         names: string[],
@@ -76,6 +79,25 @@ export const generatedNamesRule: Rule = {
           ssmParameterNameProblem,
           'rename it',
         );
+      }
+      if (checked.system === 'mediapackage-v2') {
+        // Always valid today (workflow and entry names are a subset), checked so a change to either rule shows.
+        if (channelGroup === undefined) {
+          add(
+            'MediaPackage v2 channel group',
+            [mediaPackageV2ChannelGroupName(workflow)],
+            mediaPackageV2NameProblem,
+            'give an existing `channelGroup`',
+          );
+        }
+        if (channelName === undefined) {
+          add(
+            'MediaPackage v2 channel',
+            [mediaPackageV2ChannelName(workflow, name)],
+            mediaPackageV2NameProblem,
+            'give a `channelName`',
+          );
+        }
       }
       if (password !== undefined && 'env' in password) {
         add(

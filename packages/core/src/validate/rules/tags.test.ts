@@ -24,18 +24,27 @@ test('letters, digits and spaces of any script count; other symbols and control 
   expect(found({ 'café!': 'x' })).toEqual(['error tags.key tags["café!"]']);
 });
 
-test('the ASCII shortcut agrees with the Unicode classes AWS documents', () => {
-  const documented = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const documented = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+test('the ASCII shortcut agrees with the Unicode classes AWS documents, for every printable ASCII character', () => {
+  // Both sides are a character class repeated, so agreeing on each character is agreeing on every string the
+  // shortcut decides (printable ASCII only); any other string goes to the documented classes themselves.
+  const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
+  expect(printable.filter((char) => hasOnlyTagChars(char) !== documented.test(char))).toEqual([]);
+});
+
+test('the ASCII shortcut agrees with the Unicode classes AWS documents, for mixed strings', () => {
   const chars = fc.oneof(
     fc.constantFrom(...' _.:/=+-@#;!\t\u00A0\u2028€ÉéЖ日٣'),
-    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    // Any code point, lone surrogates included. Not fc.string({ unit: 'binary' }): its first use takes seconds.
+    fc.integer({ min: 0, max: 0x10ffff }).map((codePoint) => String.fromCodePoint(codePoint)),
   );
   fc.assert(
     fc.property(fc.array(chars, { maxLength: 12 }), (parts) => {
       const text = parts.join('');
-      expect(hasOnlyTagChars(text)).toBe(documented.test(text));
+      return hasOnlyTagChars(text) === documented.test(text);
     }),
-    { numRuns: 2000 },
+    { numRuns: 500 },
   );
 });
 

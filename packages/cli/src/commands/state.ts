@@ -1,0 +1,347 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
+import type { StateBackend } from '@mlds/provisioner';
+import { count, UsageError } from '../errors.js';
+import { writeJson } from '../render/json.js';
+import { alignColumns } from '../render/table.js';
+import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
+import { type StatePath, statePathFor } from '../state-file.js';
+import { loadWorkflow } from '../workflow-file.js';
+import type { Command, CommandContext } from './command.js';
+
+export type StateSubcommand =
+  | { name: 'list' }
+  | { name: 'show'; address: string }
+  | { name: 'rm'; addresses: string[] }
+  | { name: 'unlock'; lockId: string }
+  | { name: 'push'; destination: string };
+
+export interface StateOptions {
+  subcommand: StateSubcommand;
+  /** `--state`: the state to work on. */
+  statePath: string | undefined;
+  /** `--file`: a workflow file naming the state (its `state:`, or `.mlds/<workflow>.state.json`). */
+  file: string | undefined;
+  /** `--region`: the Region of an S3 state's bucket, when no workflow file gives it. */
+  region: string | undefined;
+  profile: string | undefined;
+  json: boolean;
+}
+
+/** What `state list --json` prints. */
+export interface StateListDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string | null;
+  state: string;
+  lineage: string | null;
+  serial: number | null;
+  resources: { address: string; kind: string; name: string; region: string; status: string }[];
+}
+
+/**
+ * Works on the state itself, as `terraform state` does: lists and shows what it records, forgets resources
+ * (`rm`, no AWS call besides the state's own store), removes a lock whose run is gone (`unlock`), and copies the
+ * state to another store (`push`, e.g. from the local file to S3 to start sharing it).
+ */
+export async function state(options: StateOptions, context: CommandContext): Promise<void> {
+  const { statePath, region } = await resolveStatePath(options, context);
+  const { provisioner, backend } = await openStateBackend(statePath, {
+    ...context,
+    profile: options.profile,
+  });
+  try {
+    await runSubcommand({ ...options, region }, context, statePath, backend, provisioner);
+  } catch (error) {
+    throw translateStateError(error, provisioner, statePath);
+  }
+}
+
+async function runSubcommand(
+  options: StateOptions,
+  context: CommandContext,
+  statePath: StatePath,
+  backend: StateBackend,
+  provisioner: Provisioner,
+): Promise<void> {
+  const { stdout, colors } = context;
+  const { subcommand } = options;
+  switch (subcommand.name) {
+    case 'list': {
+      const doc = await backend.read();
+      if (options.json) {
+        writeJson(stdout, listDocument(statePath, doc));
+        return;
+      }
+      if (doc === undefined) {
+        stdout.write(`There is no state at ${statePath.shownAs}.\n`);
+        return;
+      }
+      const rows = doc.resources.map((r) => [r.address, r.kind, r.name, r.region, colors.dim(r.status)]);
+      stdout.write(`${alignColumns(rows, '').join('\n')}${rows.length > 0 ? '\n' : ''}`);
+      stdout.write(
+        colors.dim(
+          `${statePath.shownAs}: workflow ${doc.workflow}, ${count(doc.resources.length, 'resource')}, serial ${doc.serial}, lineage ${doc.lineage ?? '(none yet)'}\n`,
+        ),
+      );
+      return;
+    }
+    case 'show': {
+      const doc = await backend.read();
+      const entries = (doc?.resources ?? []).filter((r) => r.address === subcommand.address);
+      if (entries.length === 0) throw notInState([subcommand.address], statePath, doc);
+      if (options.json) {
+        writeJson(stdout, { formatVersion: FORMAT_VERSION, resources: entries });
+        return;
+      }
+      stdout.write(entries.map((entry) => showResource(entry)).join('\n'));
+      return;
+    }
+    case 'rm': {
+      const lock = await backend.lock('state rm');
+      try {
+        const doc = await backend.read();
+        const missing = subcommand.addresses.filter((a) => !doc?.resources.some((r) => r.address === a));
+        if (doc === undefined || missing.length > 0) throw notInState(missing, statePath, doc);
+        const forgotten = doc.resources.filter((r) => subcommand.addresses.includes(r.address));
+        const next: StateDocument = {
+          ...doc,
+          serial: doc.serial + 1,
+          resources: doc.resources.filter((r) => !subcommand.addresses.includes(r.address)),
+        };
+        await backend.write(next);
+        for (const entry of forgotten) {
+          stdout.write(`Removed ${entry.address} (${entry.kind} ${entry.name}) from the state.\n`);
+        }
+        stdout.write(
+          colors.dim(
+            `mlds no longer manages ${forgotten.length === 1 ? 'it' : 'them'}: nothing was deleted in AWS. State: ${statePath.shownAs} (serial ${next.serial})\n`,
+          ),
+        );
+      } finally {
+        await lock.release();
+      }
+      return;
+    }
+    case 'unlock': {
+      const holder = await backend.forceUnlock(subcommand.lockId);
+      stdout.write(
+        `Removed the lock ${holder.id} of ${statePath.shownAs}, taken by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) at ${holder.acquiredAt}.\n`,
+      );
+      return;
+    }
+    case 'push': {
+      const destination = statePathFor(context.cwd, subcommand.destination, '', {
+        region:
+          statePath.kind === 's3' ? statePath.region : (options.region ?? regionFromEnvironment(context)),
+        profile: options.profile,
+      });
+      if (destination.kind === 's3' && destination.region === '') throw regionNeeded();
+      const target = await openStateBackend(destination, { ...context, profile: options.profile });
+      let result: Awaited<ReturnType<Provisioner['pushState']>>;
+      try {
+        result = await provisioner.pushState(backend, target.backend);
+      } catch (error) {
+        throw translateStateError(error, provisioner, destination);
+      }
+      stdout.write(
+        result.written
+          ? `Pushed ${statePath.shownAs} to ${destination.shownAs} (serial ${result.serial}).\n`
+          : `${destination.shownAs} already holds this state (serial ${result.serial}); nothing was written.\n`,
+      );
+      return;
+    }
+  }
+}
+
+function listDocument(statePath: StatePath, doc: StateDocument | undefined): StateListDocument {
+  return {
+    formatVersion: FORMAT_VERSION,
+    workflow: doc?.workflow ?? null,
+    state: statePath.shownAs,
+    lineage: doc?.lineage ?? null,
+    serial: doc?.serial ?? null,
+    resources: (doc?.resources ?? []).map((r) => ({
+      address: r.address,
+      kind: r.kind,
+      name: r.name,
+      region: r.region,
+      status: r.status,
+    })),
+  };
+}
+
+function showResource(entry: StateResource): string {
+  const rows: string[][] = [
+    ['address', entry.address],
+    ['kind', entry.kind],
+    ['name', entry.name],
+    ['region', entry.region],
+    ['pipeline', entry.pipeline === null ? '-' : String(entry.pipeline)],
+    ['downstream', entry.downstream],
+    ['status', entry.status],
+    ...(entry.existing ? [['existing', 'yes (mlds only reads it)']] : []),
+    ...(entry.arn ? [['arn', entry.arn]] : []),
+    ...(entry.id ? [['id', entry.id]] : []),
+    ...Object.entries(entry.tags ?? {}).map(([key, value]) => [`tag ${key}`, value]),
+    ...(entry.outputs && Object.keys(entry.outputs).length > 0
+      ? [['outputs', JSON.stringify(entry.outputs)]]
+      : []),
+    ...(entry.createdAt ? [['created', entry.createdAt]] : []),
+    ...(entry.updatedAt ? [['updated', entry.updatedAt]] : []),
+  ];
+  return `${alignColumns(rows, '').join('\n')}\n`;
+}
+
+function notInState(addresses: string[], statePath: StatePath, doc: StateDocument | undefined): UsageError {
+  const known = (doc?.resources ?? []).map((r) => r.address);
+  return new UsageError(
+    `${addresses.join(', ')} ${addresses.length === 1 ? 'is' : 'are'} not in the state ${statePath.shownAs}`,
+    {
+      hint:
+        known.length === 0
+          ? 'The state records no resources. Nothing was changed.'
+          : `It records: ${[...new Set(known)].join(', ')}. Nothing was changed.`,
+    },
+  );
+}
+
+function regionFromEnvironment(context: CommandContext): string {
+  return context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION ?? '';
+}
+
+function regionNeeded(): UsageError {
+  return new UsageError("an S3 state needs its bucket's Region", {
+    hint: 'Pass --region (or set AWS_REGION), or --file with the workflow file, whose Region mlds uses.',
+  });
+}
+
+/**
+ * `--state`, else the workflow file's state, else the only state under .mlds/; with the Region an S3 state is
+ * reached in (--region, else the workflow's, else AWS_REGION).
+ */
+async function resolveStatePath(
+  options: StateOptions,
+  context: CommandContext,
+): Promise<{ statePath: StatePath; region: string | undefined }> {
+  if (options.file !== undefined) {
+    const loaded = await loadWorkflow(options.file, {
+      cwd: context.cwd,
+      stdin: context.stdin,
+      region: options.region,
+    });
+    const { workflow } = loaded;
+    const statePath = statePathFor(context.cwd, options.statePath, workflow.workflow, {
+      workflowState: workflow.state,
+      region: workflow.region,
+      profile: options.profile,
+    });
+    return { statePath, region: workflow.region };
+  }
+  const region = options.region ?? regionFromEnvironment(context);
+  if (options.statePath !== undefined) {
+    const statePath = statePathFor(context.cwd, options.statePath, '', { region, profile: options.profile });
+    if (statePath.kind === 's3' && statePath.region === '') throw regionNeeded();
+    return { statePath, region: region || undefined };
+  }
+  const found = statesUnder(context.cwd);
+  if (found.length === 1 && found[0] !== undefined) {
+    return { statePath: statePathFor(context.cwd, join('.mlds', found[0]), ''), region: region || undefined };
+  }
+  throw new UsageError(
+    found.length === 0
+      ? 'which state? there is none under .mlds/'
+      : `which state? .mlds/ holds ${found.length}`,
+    { hint: 'Pass --state <path or s3://bucket/key>, or --file <workflow file>.' },
+  );
+}
+
+function statesUnder(cwd: string): string[] {
+  try {
+    return readdirSync(join(cwd, '.mlds')).filter((name) => name.endsWith('.state.json'));
+  } catch {
+    return [];
+  }
+}
+
+const usage = 'mlds state list|show <address>|rm <address>...|unlock <lock id>|push <state url> [options]';
+
+function subcommandOf(positionals: string[]): StateSubcommand {
+  const [name, ...rest] = positionals;
+  const exactly = (what: string) => {
+    if (rest.length !== 1 || rest[0] === undefined) {
+      throw new UsageError(`mlds state ${name} takes one ${what}`, { hint: `Usage: ${usage}` });
+    }
+    return rest[0];
+  };
+  switch (name) {
+    case 'list':
+      if (rest.length > 0)
+        throw new UsageError(`unexpected argument '${rest[0]}'`, { hint: `Usage: ${usage}` });
+      return { name };
+    case 'show':
+      return { name, address: exactly('address') };
+    case 'rm':
+      if (rest.length === 0)
+        throw new UsageError('mlds state rm takes one or more addresses', { hint: `Usage: ${usage}` });
+      return { name, addresses: rest };
+    case 'unlock':
+      return { name, lockId: exactly('lock id') };
+    case 'push':
+      return { name, destination: exactly('state URL') };
+    default:
+      throw new UsageError(
+        name === undefined ? 'missing the state subcommand' : `unknown state subcommand '${name}'`,
+        { hint: `Usage: ${usage}` },
+      );
+  }
+}
+
+export const command: Command<StateOptions> = {
+  usage,
+  description: [
+    'Works on the state itself, like `terraform state`. `list` prints what it records; `show <address>` one',
+    "resource's record; `rm <address>...` forgets resources without deleting them in AWS (with the state",
+    'locked); `unlock <lock id>` removes the lock of a run that is gone (the id is in the "locked" error), like',
+    '`terraform force-unlock`; `push <state url>` copies the state to another store, e.g. the local file to',
+    's3://bucket/key to start sharing it, and refuses to overwrite a state of another lineage or a newer one.',
+    'The state is --state (a path or s3://bucket/key), or the one named by --file <workflow file>, or the only',
+    "one under .mlds/. An S3 state is reached in the workflow's Region, or --region / AWS_REGION.",
+  ].join('\n'),
+  options: {
+    file: {
+      type: 'string',
+      short: 'f',
+      valueName: '<workflow>',
+      description: 'The workflow file whose state to use (its state:, or .mlds/<workflow>.state.json)',
+    },
+  },
+  examples: [
+    {
+      command: 'mlds state list --file curling-live.yaml',
+      explanation: 'What the state of a workflow records',
+    },
+    { command: 'mlds state show archive.bucket[0] -f curling-live.yaml', explanation: 'One resource' },
+    {
+      command: 'mlds state rm social.password -f curling-live.yaml',
+      explanation: 'Forget a resource; it stays in AWS',
+    },
+    {
+      command: 'mlds state unlock 6f1c0e2a9b3d4c5e7f8a9b0c --state s3://team-state/mlds/curling-live.json',
+      explanation: 'Remove the lock of a run that is gone',
+    },
+    {
+      command: 'mlds state push s3://team-state/mlds/curling-live.json -f curling-live.yaml',
+      explanation: 'Start sharing a local state; then add state: to the workflow',
+    },
+  ],
+  toOptions: (args) => ({
+    subcommand: subcommandOf(args.positionals),
+    statePath: args.common.state,
+    file: typeof args.values.file === 'string' ? args.values.file : undefined,
+    region: args.common.region,
+    profile: args.common.profile,
+    json: args.common.json,
+  }),
+  run: state,
+};

@@ -1,0 +1,92 @@
+import type { StateBackend } from '@mlds/provisioner';
+import type { RunEnvironment } from './aws.js';
+import { type MldsError, StateFileError, StateLockedError, StateStoreError } from './errors.js';
+import type { StatePath } from './state-file.js';
+
+// The state's store, for any command: the local file or S3, chosen by the state URL. Only types come from the
+// provisioner at the top: it (and the AWS SDK) loads when a store is opened.
+
+export type Provisioner = typeof import('@mlds/provisioner');
+
+/** The store of `statePath`: FileStateStore, or S3StateStore on the provisioner's S3 client of its Region. */
+export async function openStateBackend(
+  statePath: StatePath,
+  context: RunEnvironment & { profile?: string | undefined },
+): Promise<{ provisioner: Provisioner; backend: StateBackend }> {
+  const provisioner = await import('@mlds/provisioner');
+  const clock = context.clock ?? Date.now;
+  if (statePath.kind === 'file') {
+    return { provisioner, backend: new provisioner.FileStateStore(statePath.absolute, { clock }) };
+  }
+  const profile = statePath.profile ?? context.profile;
+  const clients =
+    context.awsClients?.({ profile }) ??
+    provisioner.createAwsClients(profile === undefined ? {} : { profile });
+  const backend = new provisioner.S3StateStore({
+    client: clients.s3(statePath.region),
+    bucket: statePath.bucket,
+    key: statePath.key,
+    clock,
+    ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+  });
+  return { provisioner, backend };
+}
+
+/** The CLI's error for a state-store error of the provisioner; undefined when `error` is none of them. */
+export function stateErrorOf(
+  error: unknown,
+  provisioner: Provisioner,
+  statePath: StatePath,
+): MldsError | undefined {
+  const state = statePath.shownAs;
+  if (error instanceof provisioner.StateLockedError) {
+    const { holder } = error;
+    const automatic =
+      statePath.kind === 'file'
+        ? 'mlds takes over a lock by itself when its process is gone on this host, or after 12 hours.'
+        : 'A lock in S3 never expires.';
+    return new StateLockedError(
+      `the state ${state} is locked by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) since ${holder.acquiredAt}, lock id ${holder.id}`,
+      {
+        cause: error,
+        hint: [
+          'Another mlds run is using this state: wait for it to finish, then run this again.',
+          `If that run is gone (its process killed, its machine restarted), run 'mlds state unlock ${holder.id} --state ${state}' and run again.`,
+          automatic,
+        ].join('\n'),
+      },
+    );
+  }
+  if (error instanceof provisioner.StateCorruptError) {
+    const what = statePath.kind === 'file' ? 'state file' : 'state';
+    return new StateFileError(`the ${what} ${state} is not an mlds state: ${error.problem}`, {
+      cause: error,
+      hint: 'Restore it from a backup (or an earlier version of the object), or point --state at the right state. mlds never overwrites a corrupt state.',
+    });
+  }
+  if (error instanceof provisioner.StateFencedError) {
+    return new StateStoreError(
+      error.reason === 'lock-lost'
+        ? `this run lost the lock of the state ${state}; nothing was overwritten`
+        : `the state changed under this run: ${state}; nothing was overwritten`,
+      {
+        cause: error,
+        hint: `${error.message}\nWhat this run did before is recorded; run the command again: it plans against the state as it is now.`,
+      },
+    );
+  }
+  if (error instanceof provisioner.StateStoreError) {
+    return new StateStoreError(`cannot use the state ${state}: ${error.message}`, {
+      cause: error,
+      hint: error.fix,
+    });
+  }
+  if (error instanceof provisioner.LockNotFoundError || error instanceof provisioner.StatePushRefusedError) {
+    return new StateStoreError(error.message, { cause: error });
+  }
+  return undefined;
+}
+
+export function translateStateError(error: unknown, provisioner: Provisioner, statePath: StatePath): unknown {
+  return stateErrorOf(error, provisioner, statePath) ?? error;
+}

@@ -1,0 +1,222 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters as plain } from 'node:util';
+import { DescribeChannelCommand, StartChannelCommand } from '@aws-sdk/client-medialive';
+import type { StateDocument } from '@mlds/core';
+import { aMediaLiveChannel, createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliOptions } from '../src/main.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// A workflow bound to a MediaLive channel (`channel:`), through main() against the fake cloud. The stream key
+// goes to MediaLive and nowhere else: every run's stdout, stderr and the state file are scanned for it.
+
+const REGION = 'us-west-2';
+const CHANNEL = '1234567';
+const STATE = '.mlds/curling-live.state.json';
+const ENV = { SOCIAL_STREAM_KEY: 'sk-live-5ecr3t-stream-key' };
+
+const bound = (whenRunning?: 'restart') =>
+  [
+    readExample('curling-live').trimEnd(),
+    'channel:',
+    `  id: "${CHANNEL}"`,
+    ...(whenRunning ? [`  whenRunning: ${whenRunning}`] : []),
+    '',
+  ].join('\n');
+
+let fake: FakeCloud;
+let cwd: string;
+let printed: string[];
+
+function seedChannel(state: 'IDLE' | 'RUNNING' = 'IDLE') {
+  fake.seed.mediaLiveChannel(
+    CHANNEL,
+    REGION,
+    aMediaLiveChannel({
+      state,
+      destinations: [
+        { id: 'packager', group: 'MEDIAPACKAGE' },
+        { id: 'social', group: 'RTMP' },
+        { id: 'archive', group: 'ARCHIVE' },
+      ],
+    }),
+  );
+}
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  printed = [];
+  writeFileSync(join(cwd, 'bound.yaml'), bound());
+  writeFileSync(join(cwd, 'restart.yaml'), bound('restart'));
+  writeFileSync(join(cwd, 'unbound.yaml'), readExample('curling-live'));
+});
+
+afterEach(() => {
+  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
+  expect(secrets).toContain(ENV.SOCIAL_STREAM_KEY);
+  const statePath = join(cwd, STATE);
+  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
+  for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+});
+
+async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  const run = await runCli(argv, {
+    cwd,
+    env: ENV,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...options,
+  });
+  printed.push(run.stdout, run.stderr);
+  return run;
+}
+
+const channelState = () => fake.inventory().medialive[0]?.state;
+const streamNames = () =>
+  fake
+    .calls()
+    .filter((call) => call.command === 'UpdateChannelCommand')
+    .map((call) => {
+      const input = call.input as { Destinations: { Id: string; Settings?: { StreamName?: string }[] }[] };
+      return input.Destinations.find((d) => d.Id === 'social')?.Settings?.map((s) => s.StreamName);
+    });
+
+describe('mlds plan with a bound channel', () => {
+  it('lists the channel as a medialive-channel update, says it is read at apply, without calling AWS', async () => {
+    const run = await mlds(['plan', 'bound.yaml']);
+    expect(run.code).toBe(0);
+    const out = plain(run.stdout);
+    expect(out).toMatch(/~ update\s+channel\s+medialive-channel\s+1234567\s+us-west-2/);
+    expect(out).toContain('bound channel: read at apply, destinations written, refused if RUNNING');
+    expect(plain(run.stderr)).toContain(
+      'apply reads MediaLive channel 1234567 (DescribeChannel) before any change',
+    );
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('names the outage when whenRunning is restart', async () => {
+    const run = await mlds(['plan', 'restart.yaml']);
+    expect(plain(run.stderr)).toContain('apply STOPS it (an outage of every output of the channel');
+  });
+
+  it('--json lists the resource with kind medialive-channel', async () => {
+    const run = await mlds(['plan', 'bound.yaml', '--json']);
+    const plan = JSON.parse(run.stdout) as { resources: { kind: string; action: string; address: string }[] };
+    expect(plan.resources.at(-1)).toMatchObject({
+      address: 'channel',
+      kind: 'medialive-channel',
+      action: 'update',
+    });
+  });
+});
+
+describe('mlds apply with a bound channel', () => {
+  it('writes the destinations, the stream key sent to MediaLive only; then the plan reads the channel', async () => {
+    seedChannel();
+    const run = await mlds(['apply', 'bound.yaml', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(streamNames()).toStrictEqual([[ENV.SOCIAL_STREAM_KEY, ENV.SOCIAL_STREAM_KEY]]);
+    const state = JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
+    expect(state.resources.find((r) => r.kind === 'medialive-channel')?.outputs).toStrictEqual({
+      destinationIds: ['packager', 'social', 'archive'],
+    });
+    const plan = await mlds(['plan', 'bound.yaml']);
+    expect(plain(plan.stdout)).toMatch(/<= read\s+channel\s+medialive-channel/);
+    expect(plain(plan.stdout)).toContain(
+      'Plan: 0 to create, 1 to read, 0 to update, 0 to delete, 3 unchanged.',
+    );
+    const again = await mlds(['apply', 'bound.yaml', '--yes']);
+    expect(again.code).toBe(0);
+    expect(streamNames().length).toBe(1);
+  });
+
+  it('output after apply: the channel in resources, the stream key still (sensitive)', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['output', 'bound.yaml', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout) as {
+      destinations: { Id: string; Settings?: { StreamName?: string }[] }[];
+      resources: { address: string; kind: string; name: string }[];
+    };
+    expect(document.destinations.find((d) => d.Id === 'social')?.Settings?.[0]?.StreamName).toBe(
+      '(sensitive)',
+    );
+    expect(document.resources.find((r) => r.kind === 'medialive-channel')).toMatchObject({
+      address: 'channel',
+      name: CHANNEL,
+    });
+  });
+
+  it('the stream key variable unset: exit 2 naming it, before any AWS call', async () => {
+    seedChannel();
+    const run = await mlds(['apply', 'bound.yaml', '--yes'], { env: {} });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SOCIAL_STREAM_KEY');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('a RUNNING channel: exit 1, nothing changed, the fix named', async () => {
+    seedChannel('RUNNING');
+    const run = await mlds(['apply', 'bound.yaml', '--yes']);
+    expect(run.code).toBe(1);
+    expect(plain(run.stderr)).toContain('it is RUNNING and its destinations must change');
+    expect(plain(run.stderr)).toContain('--restart-channel');
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+    expect(channelState()).toBe('RUNNING');
+  });
+
+  it('--restart-channel: stops, updates and starts the channel', async () => {
+    seedChannel('RUNNING');
+    const run = await mlds(['apply', 'bound.yaml', '--yes', '--restart-channel']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      fake
+        .mutatingCalls()
+        .filter((call) => call.service === 'medialive')
+        .map((call) => call.command),
+    ).toStrictEqual(['StopChannelCommand', 'UpdateChannelCommand', 'StartChannelCommand']);
+    expect(channelState()).toBe('RUNNING');
+  });
+
+  it('--restart-channel without a channel: exit 2, before any AWS call', async () => {
+    const run = await mlds(['apply', 'unbound.yaml', '--yes', '--restart-channel']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('binds no MediaLive channel');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+});
+
+describe('mlds destroy with a bound channel', () => {
+  it('refuses while the channel runs and sends to what it deletes; --force names the dangling destinations', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const medialive = fake.clients.mediaLive(REGION);
+    await medialive.send(new StartChannelCommand({ ChannelId: CHANNEL }));
+    await medialive.send(new DescribeChannelCommand({ ChannelId: CHANNEL }));
+    await medialive.send(new DescribeChannelCommand({ ChannelId: CHANNEL }));
+    const before = fake.inventory();
+
+    const refused = await mlds(['destroy', 'bound.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(plain(refused.stderr)).toContain(
+      'it is RUNNING and sends to packager, archive, which this destroy deletes',
+    );
+    expect(fake.inventory()).toStrictEqual(before);
+
+    const forced = await mlds(['destroy', 'bound.yaml', '--yes', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(plain(forced.stdout)).toContain(
+      'MediaLive channel 1234567 (us-west-2) still has destinations pointing at deleted resources: packager, archive.',
+    );
+    expect(channelState()).toBe('RUNNING');
+  });
+});

@@ -1,0 +1,350 @@
+// The built bin as a user runs it — a separate process, from a clean build output, in a directory of its own —
+// against a local fake AWS endpoint reached only through the SDK's own AWS_ENDPOINT_URL: plan, apply, output,
+// destroy. Whatever the bundle fails to load or the SDK fails to send shows here, as it would for a user.
+
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { examplePath, type FakeAwsEndpoint, startFakeAwsEndpoint } from '@mlds/fixtures';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN } from '../build.mjs';
+import { buildCliForTest, tempDir } from './helpers.js';
+
+const CDN_PASSWORD = 'e2e-cdn-password-value';
+const STACK_FRAME = /^\s+at .+[(:]\d+/m;
+
+let outdir = '';
+let endpoint: FakeAwsEndpoint;
+let cwd = '';
+
+// Nothing here is timed: vitest.shared.ts's hang guard leaves four processes per case room on a busy machine.
+beforeAll(() => {
+  outdir = buildCliForTest();
+});
+
+afterAll(() => {
+  if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  endpoint = await startFakeAwsEndpoint();
+  cwd = tempDir();
+});
+
+afterEach(async () => {
+  await endpoint.close();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built bin; asynchronously, as the endpoint answers from this process's event loop. */
+function mlds(argv: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(outdir, BIN), ...argv], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        // Nothing of the developer's own AWS configuration may leak in.
+        HOME: cwd,
+        AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
+        AWS_ENDPOINT_URL: endpoint.url,
+        AWS_ACCESS_KEY_ID: 'AKIAE2EFAKEENDPOINT',
+        AWS_SECRET_ACCESS_KEY: 'e2e-fake-secret-access-key',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function expectClean(run: Run, code = 0): void {
+  expect(
+    { code: run.code, stackTrace: STACK_FRAME.test(run.stderr) || STACK_FRAME.test(run.stdout) },
+    run.stderr,
+  ).toStrictEqual({
+    code,
+    stackTrace: false,
+  });
+}
+
+function readState(workflow: string): {
+  formatVersion: number;
+  workflow: string;
+  resources: { address: string; kind: string; name: string; region: string; status: string; arn?: string }[];
+} {
+  return JSON.parse(readFileSync(join(cwd, '.mlds', `${workflow}.state.json`), 'utf8'));
+}
+
+const emptyAccount = { s3: [], mediapackage: [], mediastore: [], ssm: [] };
+
+interface Case {
+  title: string;
+  file: () => string;
+  workflow: string;
+  env?: Record<string, string>;
+  /** What apply must create, by address, kind and physical name. */
+  resources: { address: string; kind: string; name: string; region: string }[];
+  /** Checks on `output --json` beyond "every value real". */
+  checkOutput(output: { destinations: unknown[] }, endpoint: FakeAwsEndpoint): void;
+}
+
+const cases: Case[] = [
+  {
+    title: 'the seed example (a MediaPackage channel and two buckets)',
+    file: () => examplePath('curling-live'),
+    workflow: 'curling-live',
+    resources: [
+      {
+        address: 'packager.channel',
+        kind: 'mediapackage-channel',
+        name: 'curling-live-packager',
+        region: 'us-west-2',
+      },
+      {
+        address: 'archive.bucket[0]',
+        kind: 's3-bucket',
+        name: 'curling-live-archive-p0',
+        region: 'us-west-2',
+      },
+      {
+        address: 'archive.bucket[1]',
+        kind: 's3-bucket',
+        name: 'curling-live-archive-p1',
+        region: 'us-west-2',
+      },
+    ],
+    checkOutput(output) {
+      expect(output.destinations).toContainEqual({
+        Id: 'packager',
+        MediaPackageSettings: [{ ChannelId: 'curling-live-packager' }],
+      });
+      expect(output.destinations).toContainEqual({
+        Id: 'archive',
+        Settings: [
+          { Url: 's3ssl://curling-live-archive-p0/curling-live/archive/index' },
+          { Url: 's3ssl://curling-live-archive-p1/curling-live/archive/index' },
+        ],
+      });
+    },
+  },
+  {
+    title: 'buckets, MediaStore containers and a MediaPackage channel with HLS ingest (its passwords in SSM)',
+    file: () => {
+      const path = join(cwd, 'stores.yaml');
+      writeFileSync(
+        path,
+        [
+          'workflow: e2e-stores',
+          'region: eu-west-1',
+          'mediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole',
+          'downstream:',
+          '  - name: thumbs',
+          '    system: s3',
+          '    format: frame-capture',
+          '  - name: origin',
+          '    system: mediastore',
+          '  - name: packager',
+          '    system: mediapackage',
+          '    outputGroup: hls',
+          '',
+        ].join('\n'),
+      );
+      return path;
+    },
+    workflow: 'e2e-stores',
+    resources: [
+      { address: 'thumbs.bucket[0]', kind: 's3-bucket', name: 'e2e-stores-thumbs-p0', region: 'eu-west-1' },
+      { address: 'thumbs.bucket[1]', kind: 's3-bucket', name: 'e2e-stores-thumbs-p1', region: 'eu-west-1' },
+      {
+        address: 'origin.container[0]',
+        kind: 'mediastore-container',
+        name: 'e2e-stores-origin-p0',
+        region: 'eu-west-1',
+      },
+      {
+        address: 'origin.container[1]',
+        kind: 'mediastore-container',
+        name: 'e2e-stores-origin-p1',
+        region: 'eu-west-1',
+      },
+      {
+        address: 'packager.channel',
+        kind: 'mediapackage-channel',
+        name: 'e2e-stores-packager',
+        region: 'eu-west-1',
+      },
+      {
+        address: 'packager.password[0]',
+        kind: 'ssm-parameter',
+        name: '/mlds/e2e-stores/packager/password-p0',
+        region: 'eu-west-1',
+      },
+      {
+        address: 'packager.password[1]',
+        kind: 'ssm-parameter',
+        name: '/mlds/e2e-stores/packager/password-p1',
+        region: 'eu-west-1',
+      },
+    ],
+    checkOutput(output, fake) {
+      const [channel] = fake.cloud.inventory().mediapackage;
+      expect(output.destinations).toContainEqual({
+        Id: 'packager',
+        Settings: (channel?.ingestEndpoints ?? []).map((ingest, pipeline) => ({
+          Url: ingest.url,
+          Username: ingest.username,
+          PasswordParam: `/mlds/e2e-stores/packager/password-p${pipeline}`,
+        })),
+      });
+      const stores = output.destinations.find((d) => (d as { Id: string }).Id === 'origin') as {
+        Settings: { Url: string }[];
+      };
+      // The container's data endpoint as DescribeContainer reported it: this endpoint, so the URL is real.
+      const host = endpoint.url.replace('http://', '');
+      expect(stores.Settings.map((s) => s.Url)).toStrictEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^mediastoressl://${host}/mediastore-data/[a-z0-9]+\\.data\\.mediastore\\.eu-west-1\\.amazonaws\\.com/`,
+          ),
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^mediastoressl://${host}/mediastore-data/[a-z0-9]+\\.data\\.mediastore\\.eu-west-1\\.amazonaws\\.com/`,
+          ),
+        ),
+      ]);
+    },
+  },
+  {
+    title: 'a password from the environment (HTTP PUT), written to an SSM SecureString',
+    file: () => examplePath('http-put'),
+    workflow: 'regatta-live',
+    env: { CDN_INGEST_PASSWORD: CDN_PASSWORD },
+    resources: [
+      {
+        address: 'cdn.password',
+        kind: 'ssm-parameter',
+        name: '/mlds/regatta-live/cdn/password',
+        region: 'eu-west-1',
+      },
+    ],
+    checkOutput(output) {
+      expect(output.destinations).toContainEqual({
+        Id: 'cdn',
+        Settings: [
+          {
+            Url: 'https://ingest-a.example-cdn.com/regatta/live/index',
+            Username: 'medialive',
+            PasswordParam: '/mlds/regatta-live/cdn/password',
+          },
+          {
+            Url: 'https://ingest-b.example-cdn.com/regatta/live/index',
+            Username: 'medialive',
+            PasswordParam: '/mlds/regatta-live/cdn/password',
+          },
+        ],
+      });
+    },
+  },
+];
+
+describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
+  it.each(cases)(
+    'plans, applies, outputs and destroys $title',
+    async ({ file, workflow, env = {}, resources, checkOutput }) => {
+      const path = file();
+      const runs: Run[] = [];
+
+      const plan = await mlds(['plan', path, '--json'], env);
+      runs.push(plan);
+      expectClean(plan);
+      expect(endpoint.requests).toStrictEqual([]);
+      expect(
+        (JSON.parse(plan.stdout) as { resources: { address: string }[] }).resources
+          .map((r) => r.address)
+          .sort(),
+      ).toStrictEqual(resources.map((r) => r.address).sort());
+
+      const apply = await mlds(['apply', path, '--yes'], env);
+      runs.push(apply);
+      expectClean(apply);
+      expect(apply.stdout).toContain(`Apply complete: ${resources.length} created, 0 updated, 0 deleted.`);
+      expect(endpoint.requests.length).toBeGreaterThan(0);
+      expect(endpoint.requests.filter((request) => request.error === 'FakeCloudNotModelled')).toStrictEqual(
+        [],
+      );
+
+      const state = readState(workflow);
+      expect({ formatVersion: state.formatVersion, workflow: state.workflow }).toStrictEqual({
+        formatVersion: 1,
+        workflow,
+      });
+      expect(
+        state.resources
+          .map(({ address, kind, name, region, status }) => ({ address, kind, name, region, status }))
+          .sort((a, b) => a.address.localeCompare(b.address)),
+      ).toStrictEqual(
+        resources
+          .map((r) => ({ ...r, status: 'created' }))
+          .sort((a, b) => a.address.localeCompare(b.address)),
+      );
+      const inventory = endpoint.cloud.inventory();
+      const created = [
+        ...inventory.s3.map((b) => b.name),
+        ...inventory.mediapackage.map((c) => c.id),
+        ...inventory.mediastore.map((c) => c.name),
+        ...inventory.ssm.map((p) => p.name),
+      ].sort();
+      expect(created).toStrictEqual(resources.map((r) => r.name).sort());
+
+      const output = await mlds(['output', path, '--json'], env);
+      runs.push(output);
+      expectClean(output);
+      const printed = JSON.parse(output.stdout) as {
+        destinations: unknown[];
+        resources: { address: string; name: string; status: string; arn: string | null }[];
+      };
+      expect(output.stdout).not.toContain('(known after apply)');
+      expect(printed.resources.map(({ address, name, status }) => ({ address, name, status }))).toStrictEqual(
+        state.resources.map(({ address, name }) => ({ address, name, status: 'created' })),
+      );
+      // What AWS names with an ARN carries the one AWS gave (SSM's PutParameter returns none).
+      for (const resource of printed.resources.filter((r) => !r.address.includes('password'))) {
+        expect(resource.arn).toMatch(/^arn:aws:(s3|mediapackage|mediastore):/);
+      }
+      checkOutput(printed, endpoint);
+
+      const requestsBeforeDestroy = endpoint.requests.length;
+      const destroy = await mlds(['destroy', path, '--yes'], env);
+      runs.push(destroy);
+      expectClean(destroy);
+      expect(destroy.stdout).toContain(`Destroy complete: ${resources.length} deleted.`);
+      expect(endpoint.requests.length).toBeGreaterThan(requestsBeforeDestroy);
+      expect(endpoint.cloud.inventory()).toStrictEqual(emptyAccount);
+      expect(readState(workflow).resources).toStrictEqual([]);
+
+      // No secret anywhere: not in what was printed, not in the state.
+      const secrets = [...endpoint.cloud.secretValues(), CDN_PASSWORD];
+      const everything = [
+        ...runs.flatMap((run) => [run.stdout, run.stderr]),
+        readFileSync(join(cwd, '.mlds', `${workflow}.state.json`), 'utf8'),
+      ].join('\n');
+      for (const secret of secrets) expect(everything).not.toContain(secret);
+    },
+  );
+});

@@ -1,0 +1,88 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
+// handed to the engine's request limiter when not.
+
+const ARCHIVE = [
+  'workflow: archive-live',
+  'region: us-west-2',
+  'mediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole',
+  'downstream:',
+  '  - name: archive',
+  '    system: s3',
+  '    format: archive',
+  '',
+].join('\n');
+
+let fake: FakeCloud;
+let cwd: string;
+let now: number;
+let sleeps: number[];
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  now = Date.parse('2025-06-01T12:00:00.000Z');
+  sleeps = [];
+  writeFileSync(join(cwd, 'archive.yaml'), ARCHIVE);
+});
+
+/** A clock that moves only when something sleeps: the limiter's waits are the only time that passes. */
+function mlds(argv: string[]): Promise<CliRun> {
+  return runCli(argv, {
+    cwd,
+    env: {},
+    awsClients: () => fake.clients,
+    clock: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    every: () => () => {},
+  });
+}
+
+describe('--rate-limit', () => {
+  it.each([
+    ['apply', 's3=fast', /--rate-limit: s3=fast must be a whole number of requests per second/],
+    ['apply', 'ec2=5', /--rate-limit: unknown service 'ec2'.*services s3, ssm, mediapackage/],
+    ['destroy', 's3', /--rate-limit: 's3' is not <service>=<tps>/],
+    ['destroy', 'all=0', /--rate-limit: all=0 must be a whole number of requests per second from 1/],
+  ])(
+    '%s --rate-limit %s: exit 2 naming the flag and the fix, before any AWS call',
+    async (command, value, message) => {
+      const run = await mlds([command, 'archive.yaml', '--yes', '--rate-limit', value]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+      expect(fake.calls()).toStrictEqual([]);
+      expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+    },
+  );
+
+  it('is listed in apply’s and destroy’s help', async () => {
+    for (const command of ['apply', 'destroy']) {
+      const run = await mlds([command, '--help']);
+      expect(run.stdout).toMatch(/--rate-limit <service>=<tps>,…/);
+    }
+  });
+
+  it('keeps to the default rates unless told otherwise: s3=1 spaces the bucket calls a second apart', async () => {
+    const fast = await mlds(['apply', 'archive.yaml', '--yes']);
+    expect(fast.code).toBe(0);
+    expect(sleeps).toStrictEqual([]);
+    const requests = fake.calls().length;
+    expect(requests).toBeGreaterThan(4);
+
+    const destroyed = await mlds(['destroy', 'archive.yaml', '--yes', '--rate-limit', 's3=1']);
+    expect(destroyed.code).toBe(0);
+    const starts = fake.calls().slice(requests);
+    expect(starts.length).toBeGreaterThan(2);
+    // One S3 request a second: the limiter waited before every request but the first.
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual((starts.length - 1) * 1000);
+  });
+});

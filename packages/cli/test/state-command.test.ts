@@ -1,0 +1,269 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { StateDocument } from '@mlds/core';
+import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// The state's two stores seen from the command line: the same commands on a local file and on S3 (the fake
+// cloud's, with conditional writes), and `mlds state …`.
+
+const REGION = 'us-west-2';
+const URL = 's3://team-state/mlds/team-live.json';
+const WORKFLOW = [
+  'workflow: team-live',
+  `region: ${REGION}`,
+  'downstream:',
+  '  - name: archive',
+  '    system: s3',
+  '    format: archive',
+  '',
+].join('\n');
+
+let fake: FakeCloud;
+let cwd: string;
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  fake.seed.bucket('team-state', REGION);
+  cwd = tempDir();
+  writeFileSync(join(cwd, 'team.yaml'), WORKFLOW);
+  writeFileSync(join(cwd, 'shared.yaml'), WORKFLOW.replace('downstream:', `state: ${URL}\ndownstream:`));
+});
+
+function mlds(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  return runCli(argv, {
+    cwd,
+    env,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+  });
+}
+
+const s3State = (): StateDocument =>
+  JSON.parse(fake.s3Objects.text('team-state', 'mlds/team-live.json') ?? 'null');
+const resourceCalls = () =>
+  fake.calls().filter((call) => (call.input as { Bucket?: string }).Bucket !== 'team-state');
+
+describe('a state on S3', () => {
+  it("apply, plan, output and destroy use the workflow's state: s3://…, and nothing local", async () => {
+    const applied = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`State: ${URL} (serial 1)`);
+    expect(s3State()).toMatchObject({ workflow: 'team-live', serial: 1, lineage: expect.any(String) });
+    expect(s3State().resources.map((r) => r.address)).toStrictEqual([
+      'archive.bucket[0]',
+      'archive.bucket[1]',
+    ]);
+    expect(fake.s3Objects.text('team-state', 'mlds/team-live.json.lock')).toBeUndefined();
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+
+    const planned = await mlds(['plan', 'shared.yaml']);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`${URL}`);
+    expect(planned.stdout).toContain('(serial 1)');
+
+    const again = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(again.stdout).toContain('No changes.');
+    expect(s3State().serial).toBe(1);
+
+    const destroyed = await mlds(['destroy', 'team.yaml', '--state', URL, '--yes']);
+    expect(destroyed.code).toBe(0);
+    expect(s3State()).toMatchObject({ serial: 2, resources: [] });
+    expect(fake.inventory().s3.map((b) => b.name)).toStrictEqual(['team-state']);
+  });
+
+  it('writes the lock with If-None-Match and the state with If-Match on the ETag it read', async () => {
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    const puts = fake
+      .calls()
+      .filter((call) => call.command === 'PutObjectCommand')
+      .map((call) => call.input as Record<string, unknown>);
+    expect(puts[0]).toStrictEqual({
+      Bucket: 'team-state',
+      Key: 'mlds/team-live.json.lock',
+      Body: expect.stringMatching(
+        /^\{"id":"[0-9a-f]{24}","host":".+","pid":\d+,.*"command":"apply","since":"2025-06-01T/,
+      ),
+      ContentType: 'application/json',
+      IfNoneMatch: '*',
+    });
+    expect(puts[1]).toMatchObject({ Key: 'mlds/team-live.json', IfNoneMatch: '*' });
+    expect(puts[1]).not.toHaveProperty('IfMatch');
+    expect(puts[2]).toMatchObject({
+      Key: 'mlds/team-live.json',
+      IfMatch: expect.stringMatching(/^"[0-9a-f]+"$/),
+    });
+    const deletes = fake.calls().filter((call) => call.command === 'DeleteObjectCommand');
+    expect(deletes.map((call) => call.input)).toStrictEqual([
+      { Bucket: 'team-state', Key: 'mlds/team-live.json.lock', IfMatch: expect.stringMatching(/^"/) },
+    ]);
+  });
+
+  it('a held lock exits 3 naming the holder read from the lock object; state unlock removes it', async () => {
+    const holder = {
+      id: 'f00dfeed',
+      host: 'ci-runner-3',
+      pid: 77,
+      command: 'apply',
+      since: '2025-06-01T11:00:00.000Z',
+    };
+    await fake.clients.s3(REGION).send(
+      new PutObjectCommand({
+        Bucket: 'team-state',
+        Key: 'mlds/team-live.json.lock',
+        Body: JSON.stringify(holder),
+      }),
+    );
+    const locked = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain(
+      `the state ${URL} is locked by 'apply' on host ci-runner-3 (pid 77) since 2025-06-01T11:00:00.000Z, lock id f00dfeed`,
+    );
+    expect(locked.stderr).toContain(`mlds state unlock f00dfeed --state ${URL}`);
+    expect(resourceCalls()).toStrictEqual([]);
+
+    const wrong = await mlds(['state', 'unlock', 'deadbeef', '--state', URL, '--region', REGION]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('has id f00dfeed');
+    const unlocked = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'shared.yaml']);
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toContain(
+      "Removed the lock f00dfeed of s3://team-state/mlds/team-live.json, taken by 'apply' on host ci-runner-3",
+    );
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+  });
+
+  it('a missing state bucket: exit 1 naming the fix and the IAM actions; mlds creates no bucket', async () => {
+    const run = await mlds(['apply', 'team.yaml', '--state', 's3://no-such-state-bucket/w.json', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the state bucket no-such-state-bucket does not exist');
+    expect(run.stderr).toContain('mlds never creates the state bucket');
+    expect(run.stderr).toContain('s3:GetObject and s3:PutObject on arn:aws:s3:::no-such-state-bucket/w.json');
+    expect(fake.calls().map((call) => call.command)).toStrictEqual(['PutObjectCommand']);
+    expect(fake.inventory().s3.map((b) => b.name)).toStrictEqual(['team-state']);
+  });
+
+  it.each([
+    ['s3://team-state', 'names no object key'],
+    ['s3:///key.json', 'names no bucket'],
+    ['s3://Team_State/key.json', 'invalid bucket'],
+    ['s3://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMIK7MDENG@team-state/key.json', 'credentials'],
+    ['s3://team-state/ke\u0007y.json', 'control character'],
+  ])('--state %j: exit 2 before anything is read or written (%s)', async (url, problem) => {
+    for (const command of ['apply', 'destroy', 'plan']) {
+      const run = await mlds([
+        command,
+        'team.yaml',
+        '--state',
+        url,
+        ...(command === 'plan' ? [] : ['--yes']),
+      ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(problem);
+      expect(run.stderr).not.toContain('wJalrXUtnFEMIK7MDENG');
+    }
+    expect(readdirSync(cwd).sort()).toStrictEqual(['shared.yaml', 'team.yaml']);
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('a malformed state: in the workflow file is an invalid workflow (exit 2)', async () => {
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      WORKFLOW.replace('downstream:', 'state: s3://team-state/\ndownstream:'),
+    );
+    const run = await mlds(['apply', 'bad.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('`state` names no object key');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+});
+
+describe('the local state', () => {
+  it('destroy with nothing to do creates no directory', async () => {
+    const run = await mlds(['destroy', 'team.yaml', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Nothing to destroy');
+    expect(readdirSync(cwd).sort()).toStrictEqual(['shared.yaml', 'team.yaml']);
+  });
+
+  it('serial counts runs, not writes; lineage stays', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const first = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;
+    expect(first.serial).toBe(1);
+    expect(first.lineage).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('mlds state', () => {
+  it('list, show and rm (forgets without any AWS call) on the local state', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const listed = await mlds(['state', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('archive.bucket[0]');
+    expect(listed.stdout).toContain('serial 1');
+    const json = await mlds(['state', 'list', '--json', '--file', 'team.yaml']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      workflow: 'team-live',
+      state: '.mlds/team-live.state.json',
+      serial: 1,
+      resources: [{ address: 'archive.bucket[0]' }, { address: 'archive.bucket[1]' }],
+    });
+    const shown = await mlds(['state', 'show', 'archive.bucket[1]']);
+    expect(shown.stdout).toMatch(/name\s+team-live-archive/);
+
+    const calls = fake.calls().length;
+    const removed = await mlds(['state', 'rm', 'archive.bucket[1]']);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('Removed archive.bucket[1]');
+    expect(fake.calls()).toHaveLength(calls);
+    const after = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;
+    expect(after.serial).toBe(2);
+    expect(after.resources.map((r) => r.address)).toStrictEqual(['archive.bucket[0]']);
+    expect(existsSync(join(cwd, '.mlds/team-live.state.json.lock'))).toBe(false);
+
+    const unknown = await mlds(['state', 'rm', 'archive.bucket[7]']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('archive.bucket[7] is not in the state');
+  });
+
+  it('push copies the local state to S3, then refuses a state of another lineage', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const local = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;
+    const pushed = await mlds(['state', 'push', URL, '--file', 'team.yaml']);
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toContain(`Pushed .mlds/team-live.state.json to ${URL} (serial 1)`);
+    expect(s3State()).toStrictEqual(local);
+    const planned = await mlds(['plan', 'shared.yaml']);
+    expect(planned.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.');
+
+    writeFileSync(
+      join(cwd, 'other.state.json'),
+      JSON.stringify({ ...local, lineage: 'another-history', serial: 5 }),
+    );
+    const refused = await mlds(['state', 'push', URL, '--state', 'other.state.json', '--region', REGION]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('another state of');
+    expect(s3State()).toStrictEqual(local);
+  });
+
+  it('asks which state when it cannot tell', async () => {
+    const run = await mlds(['state', 'list']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('which state?');
+    const s3 = await mlds(['state', 'list', '--state', URL]);
+    expect(s3.code).toBe(2);
+    expect(s3.stderr).toContain("needs its bucket's Region");
+    const withEnv = await mlds(['state', 'list', '--state', URL], { AWS_REGION: REGION });
+    expect(withEnv.code).toBe(0);
+    expect(withEnv.stdout).toContain(`There is no state at ${URL}`);
+  });
+});

@@ -1,0 +1,188 @@
+import { seedWorkflow, stateAfterApply } from '@mlds/fixtures';
+import { describe, expect, it } from 'vitest';
+import { normalizeWorkflow } from './normalize.js';
+import { parseWorkflow, validateWorkflow } from './parse.js';
+import { planTeardown, planWorkflow } from './plan.js';
+import type { Plan, ResourceChange, StateDocument, WorkflowInput } from './types.js';
+
+const bound = (channel: WorkflowInput['channel'], more: Partial<WorkflowInput> = {}): WorkflowInput => ({
+  ...seedWorkflow(),
+  ...(channel === undefined ? {} : { channel }),
+  ...more,
+});
+const planOf = (input: WorkflowInput, state?: StateDocument): Plan =>
+  planWorkflow(normalizeWorkflow(input), state === undefined ? {} : { state });
+const channelOf = (plan: Plan): ResourceChange | undefined =>
+  plan.resources.find((resource) => resource.kind === 'medialive-channel');
+const codes = (plan: Plan) => plan.diagnostics.map((diagnostic) => diagnostic.code);
+
+/** The state after an apply of `plan` that bound the channel and wrote these ids. */
+function applied(plan: Plan, extra: Record<string, unknown> = {}): StateDocument {
+  return stateAfterApply(plan, (resource) =>
+    resource.kind === 'medialive-channel'
+      ? { destinationIds: plan.destinations.map((destination) => destination.Id), ...extra }
+      : {},
+  );
+}
+
+describe('channel binding in the plan', () => {
+  it('without `channel`, plans no MediaLive resource and says nothing about a channel', () => {
+    const plan = planOf(seedWorkflow());
+    expect(channelOf(plan)).toBeUndefined();
+    expect(codes(plan).filter((code) => code.startsWith('channel.'))).toStrictEqual([]);
+  });
+
+  it('a first bind is an update of the channel, after every resource it writes to, with what it writes', () => {
+    const plan = planOf(bound({ id: '1234567' }));
+    expect(plan.resources.map((resource) => resource.address)).toStrictEqual([
+      'packager.channel',
+      'archive.bucket[0]',
+      'archive.bucket[1]',
+      'channel',
+    ]);
+    expect(channelOf(plan)).toStrictEqual({
+      address: 'channel',
+      kind: 'medialive-channel',
+      action: 'update',
+      name: '1234567',
+      region: 'us-west-2',
+      pipeline: null,
+      downstream: '',
+      properties: {
+        whenRunning: 'refuse',
+        channelClass: 'STANDARD',
+        destinations: plan.destinations,
+        streamKeys: { social: { env: 'SOCIAL_STREAM_KEY' } },
+      },
+      dependsOn: [],
+      changes: ['destinations'],
+    });
+    expect(codes(plan)).toContain('channel.read-at-apply');
+    expect(codes(plan)).not.toContain('channel.restart-outage');
+  });
+
+  it('names the outage when whenRunning is restart and the destinations change', () => {
+    const plan = planOf(bound({ id: '1234567', whenRunning: 'restart' }));
+    const outage = plan.diagnostics.find((diagnostic) => diagnostic.code === 'channel.restart-outage');
+    expect(outage).toMatchObject({ severity: 'warning', path: 'channel.whenRunning' });
+    expect(outage?.message).toMatch(/STOPS it \(an outage/);
+  });
+
+  it('is `read` once the destinations mlds wrote are unchanged, and no outage is announced', () => {
+    const input = bound({ id: '1234567', whenRunning: 'restart' });
+    const plan = planOf(input, applied(planOf(input)));
+    expect(channelOf(plan)?.action).toBe('read');
+    expect(codes(plan)).not.toContain('channel.restart-outage');
+    // whenRunning alone is no change to the channel.
+    const refuse = planOf(bound({ id: '1234567' }), applied(planOf(input)));
+    expect(channelOf(refuse)?.action).toBe('read');
+  });
+
+  it('is an update when a destination is removed, added, or a stream key reference changes', () => {
+    const input = bound({ id: '1234567' });
+    const state = applied(planOf(input));
+    const fewer = planOf({ ...input, downstream: input.downstream.slice(0, 2) }, state);
+    expect(channelOf(fewer)).toMatchObject({ action: 'update', changes: ['destinations'] });
+    const [packager, social] = input.downstream;
+    if (packager === undefined || social === undefined) throw new Error('seedWorkflow changed');
+    const keyMoved = planOf(
+      { ...input, downstream: [packager, { ...social, streamKey: { ssmParameter: '/k' } }] },
+      state,
+    );
+    expect(channelOf(keyMoved)).toMatchObject({ action: 'update' });
+    expect(channelOf(keyMoved)?.action === 'update' && channelOf(keyMoved)).toMatchObject({
+      changes: ['destinations', 'streamKeys'],
+    });
+  });
+
+  it('an unfinished restart is an update that starts the channel, and the plan says so', () => {
+    const input = bound({ id: '1234567' });
+    const plan = planOf(input, applied(planOf(input), { pendingStart: true }));
+    expect(channelOf(plan)).toMatchObject({ action: 'update', changes: ['start'] });
+    const pending = plan.diagnostics.find((diagnostic) => diagnostic.code === 'channel.pending-start');
+    expect(pending?.message).toMatch(/starts the channel/);
+  });
+
+  it('another channel id is a new binding; a removed binding is never deleted', () => {
+    const input = bound({ id: '1234567' });
+    const state = applied(planOf(input));
+    expect(channelOf(planOf(bound({ id: '7654321' }), state))).toMatchObject({
+      action: 'update',
+      name: '7654321',
+    });
+    const unbound = planOf(seedWorkflow(), state);
+    expect(unbound.resources.filter((resource) => resource.action === 'delete')).toStrictEqual([]);
+    expect(unbound.diagnostics.find((diagnostic) => diagnostic.code === 'channel.unbound')?.message).toBe(
+      'The state records that mlds wrote destinations (packager, social, archive) into MediaLive channel 1234567; without `channel:` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.',
+    );
+    expect(planTeardown(state).map((resource) => resource.kind)).not.toContain('medialive-channel');
+  });
+
+  it('never carries a stream key value, only its reference', () => {
+    const plan = planOf(bound({ id: '1234567' }));
+    expect(JSON.stringify(channelOf(plan))).toContain('"StreamName":"(sensitive)"');
+  });
+});
+
+describe('the `channel` field', () => {
+  it('takes an id and whenRunning', () => {
+    const result = validateWorkflow(bound({ id: '1234567', whenRunning: 'restart' }));
+    expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toStrictEqual([]);
+    expect(result.workflow?.channel).toStrictEqual({ id: '1234567', whenRunning: 'restart' });
+    expect(validateWorkflow(bound({ id: '1234567' })).workflow?.channel).toStrictEqual({
+      id: '1234567',
+      whenRunning: 'refuse',
+    });
+  });
+
+  it('refuses a bad whenRunning, a missing id, a non-numeric id and unknown fields, naming the field', () => {
+    const errors = (channel: unknown) =>
+      validateWorkflow({ ...seedWorkflow(), channel })
+        .diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
+        .map((diagnostic) => diagnostic.path);
+    expect(errors({ id: '1', whenRunning: 'stop' })).toStrictEqual(['channel.whenRunning']);
+    expect(errors({})).toContain('channel');
+    expect(errors({ id: 'abc' })).toStrictEqual(['channel.id']);
+    const unknown = validateWorkflow({ ...seedWorkflow(), channel: { id: '1', whenRuning: 'restart' } });
+    expect(unknown.diagnostics.map((diagnostic) => diagnostic.message).join('\n')).toMatch(
+      /did you mean `whenRunning`/,
+    );
+  });
+
+  it('an unquoted numeric id is an error that says to quote it', () => {
+    const text = [
+      'workflow: w',
+      'region: us-west-2',
+      'channel: { id: 1234567 }',
+      'downstream: [{ name: a, system: s3 }]',
+    ];
+    const messages = parseWorkflow(text.join('\n')).diagnostics.map((diagnostic) => diagnostic.message);
+    expect(messages).toContain(
+      '`channel.id` must be a string, not a number: quote it, e.g. `id: "1234567"` (MediaLive channel ids are strings).',
+    );
+  });
+
+  it('parses from YAML', () => {
+    const text = [
+      'workflow: curling-live',
+      'region: us-west-2',
+      'channel:',
+      '  id: "1234567"',
+      '  whenRunning: restart',
+      'downstream:',
+      '  - { name: archive, system: s3, format: archive }',
+    ].join('\n');
+    expect(parseWorkflow(text).workflow?.channel).toStrictEqual({ id: '1234567', whenRunning: 'restart' });
+  });
+});
+
+describe('environmentNeeded with a bound channel', () => {
+  it('needs the { env } stream keys the channel is written with, every apply', async () => {
+    const { environmentNeeded } = await import('./environment.js');
+    const input = bound({ id: '1234567' });
+    const first = planOf(input);
+    expect(environmentNeeded(first)).toContainEqual({ variable: 'SOCIAL_STREAM_KEY', address: 'channel' });
+    const again = planOf(input, applied(first));
+    expect(environmentNeeded(again)).toStrictEqual([{ variable: 'SOCIAL_STREAM_KEY', address: 'channel' }]);
+  });
+});

@@ -1,0 +1,143 @@
+import type {
+  Diagnostic,
+  OutputDestination,
+  ResourceChange,
+  ResourceSpec,
+  SecretRef,
+  StateDocument,
+  StateResource,
+  Workflow,
+} from './types.js';
+
+// The binding to an existing MediaLive channel (`channel:`). The plan makes no AWS call, so it cannot know the
+// channel's state: it says what apply writes (the Destinations as planned, placeholders included, never a
+// secret) and compares that with what the last apply wrote. Apply reads the channel before any change and
+// decides from its answer (see the provisioner's MediaLive handler).
+
+/** The binding's address in the plan and the state: not a downstream's, so it has no dot. */
+export const CHANNEL_ADDRESS = 'channel';
+
+/** The properties the plan compares with the state: what mlds writes into the channel. */
+const COMPARED = ['destinations', 'streamKeys'] as const;
+
+/** The `medialive-channel` change: `update` when what mlds writes changed (or a restart is unfinished), else `read`. */
+export function channelChange(
+  workflow: Workflow,
+  destinations: OutputDestination[],
+  state: StateDocument | undefined,
+): ResourceChange | undefined {
+  const binding = workflow.channel;
+  if (binding === undefined) return undefined;
+  const spec: ResourceSpec = {
+    address: CHANNEL_ADDRESS,
+    kind: 'medialive-channel',
+    name: binding.id,
+    region: workflow.region,
+    pipeline: null,
+    downstream: '',
+    properties: {
+      whenRunning: binding.whenRunning,
+      channelClass: workflow.channelClass,
+      destinations: structuredClone(destinations),
+      streamKeys: streamKeysOf(workflow),
+    },
+    // After everything it may write to exists; deletions come after it (the engine orders them).
+    dependsOn: [],
+  };
+  const recorded = recordedBinding(state, binding.id, workflow.region);
+  const changes = recorded === undefined ? ['destinations'] : differences(spec, recorded);
+  if (pendingStart(recorded)) changes.push('start');
+  const { address, kind, ...rest } = spec;
+  return changes.length === 0
+    ? { address, kind, action: 'read', ...rest }
+    : { address, kind, action: 'update', ...rest, changes };
+}
+
+/** The stream keys apply reads for the channel, by destination id: references only, never values. */
+function streamKeysOf(workflow: Workflow): Record<string, SecretRef> {
+  const keys: Record<string, SecretRef> = {};
+  for (const downstream of workflow.downstream) {
+    if (downstream.resolvedSystem === 'rtmp' && downstream.streamKey !== undefined) {
+      keys[downstream.name] = { ...downstream.streamKey };
+    }
+  }
+  return keys;
+}
+
+/** The state's record of this binding (same channel id and Region). */
+export function recordedBinding(
+  state: StateDocument | undefined,
+  channelId: string,
+  region: string,
+): StateResource | undefined {
+  return state?.resources.find(
+    (resource) =>
+      resource.kind === 'medialive-channel' && resource.name === channelId && resource.region === region,
+  );
+}
+
+/** True when a restart stopped the channel and no run has started it again yet. */
+export function pendingStart(record: StateResource | undefined): boolean {
+  return record?.outputs?.pendingStart === true;
+}
+
+function differences(spec: ResourceSpec, recorded: StateResource): string[] {
+  const properties = recorded.properties ?? {};
+  return COMPARED.filter((key) => canonical(spec.properties[key]) !== canonical(properties[key]));
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member,
+  );
+}
+
+/** What the plan says about the binding: apply reads the channel; the outage a restart means; an unfinished restart. */
+export function channelDiagnostics(workflow: Workflow, change: ResourceChange | undefined): Diagnostic[] {
+  const binding = workflow.channel;
+  if (binding === undefined || change === undefined) return [];
+  const diagnostics: Diagnostic[] = [
+    {
+      severity: 'info',
+      code: 'channel.read-at-apply',
+      message: `plan makes no AWS call: apply reads MediaLive channel ${binding.id} (DescribeChannel) before any change, refuses when its Region, class or output groups do not fit, and calls UpdateChannel only when its destinations differ from these.`,
+      path: 'channel.id',
+    },
+  ];
+  if (change.action === 'update' && change.changes.includes('start')) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'channel.pending-start',
+      message: `A previous apply stopped MediaLive channel ${binding.id} to update it and did not start it again: this apply finishes the update and starts the channel.`,
+      path: 'channel',
+    });
+  }
+  if (change.action === 'update' && binding.whenRunning === 'restart') {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'channel.restart-outage',
+      message: `If MediaLive channel ${binding.id} is RUNNING at apply, apply STOPS it (an outage of every output of the channel, usually a minute or more), updates its destinations and starts it again. Use whenRunning: refuse to update it only while it is IDLE.`,
+      path: 'channel.whenRunning',
+    });
+  }
+  return diagnostics;
+}
+
+/** A binding the state records that the workflow no longer has: mlds stops writing, and says what stays behind. */
+export function unboundDiagnostics(workflow: Workflow, state: StateDocument | undefined): Diagnostic[] {
+  if (workflow.channel !== undefined) return [];
+  return (state?.resources ?? [])
+    .filter((resource) => resource.kind === 'medialive-channel')
+    .map((resource) => {
+      const ids = resource.outputs?.destinationIds;
+      const written = Array.isArray(ids) && ids.length > 0 ? ` (${ids.join(', ')})` : '';
+      return {
+        severity: 'warning' as const,
+        code: 'channel.unbound',
+        message: `The state records that mlds wrote destinations${written} into MediaLive channel ${resource.name}; without \`channel:\` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.`,
+        path: '',
+      };
+    });
+}

@@ -1,0 +1,169 @@
+import {
+  CreateChannelCommand,
+  DeleteChannelCommand,
+  DescribeChannelCommand,
+  ListOriginEndpointsCommand,
+} from '@aws-sdk/client-mediapackage';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteParameterCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+  SSMServiceException,
+} from '@aws-sdk/client-ssm';
+import type { StateDocument } from '@mlds/core';
+import { createFakeCloud, stateAfterApply } from '@mlds/fixtures';
+import { describe, expect, it } from 'vitest';
+import { ApplyFailedError } from '../src/errors.js';
+import type { EngineEvent } from '../src/events.js';
+import { apply, destroy } from '../src/index.js';
+import { aChange, handPlan, MemoryStateStore, meta, mockedClients, planOf, virtualTime } from './helpers.js';
+import { SimulatedTime } from './simulated-time.js';
+
+const bucket = (i: number) =>
+  aChange({ address: `b${i}.bucket`, kind: 's3-bucket', name: `curling-live-b${i}`, downstream: `b${i}` });
+const container = (i: number) =>
+  aChange({
+    address: `c${i}.container`,
+    kind: 'mediastore-container',
+    name: `curling-live-c${i}`,
+    downstream: `c${i}`,
+  });
+
+/** A store whose writes take a turn of the event loop, so that changes can arrive while one is in flight. */
+class SlowStore extends MemoryStateStore {
+  writing = 0;
+  overlapping = 0;
+  override async write(doc: StateDocument): Promise<void> {
+    this.writing++;
+    if (this.writing > 1) this.overlapping++;
+    await new Promise((resolve) => setImmediate(resolve));
+    await super.write(doc);
+    this.writing--;
+  }
+}
+
+describe('scheduling', () => {
+  it('group commit: intents are on disk before their calls, completions that finish together share a write', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new SlowStore();
+    mocks.s3.resolves({});
+    mocks.s3.on(CreateBucketCommand).callsFake((input: { Bucket: string }) => {
+      const entry = store.doc?.resources.find((resource) => resource.name === input.Bucket);
+      expect(entry?.status).toBe('creating');
+      return {};
+    });
+    const result = await apply({
+      plan: handPlan(Array.from({ length: 9 }, (_, i) => bucket(i))),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(result.state?.resources.map((resource) => resource.status)).toEqual(Array(9).fill('created'));
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toHaveLength(9);
+    // One write per change would be 18 (9 intents, 9 completions); never two writes at once.
+    expect(store.writes.length).toBeLessThanOrEqual(6);
+    expect(store.overlapping).toBe(0);
+    expect(store.writes.map((doc) => doc.serial)).toEqual(store.writes.map((_, index) => index + 1));
+    expect(store.doc).toEqual(result.state);
+  });
+
+  it('a dependent starts once its dependency is done, and calls AWS only after a write holding both', async () => {
+    const { aws, mocks } = mockedClients();
+    const store = new SlowStore();
+    mocks.mediaPackage.on(CreateChannelCommand).resolves({
+      Arn: 'arn:aws:mediapackage:us-west-2:111122223333:channels/x',
+      HlsIngest: {
+        IngestEndpoints: [0, 1].map((n) => ({
+          Id: `e${n}`,
+          Url: `https://u${n}`,
+          Username: `u${n}`,
+          Password: `p${n}`,
+        })),
+      },
+    });
+    const statusesAtPut: Record<string, string>[] = [];
+    mocks.ssm.on(PutParameterCommand).callsFake(() => {
+      statusesAtPut.push(Object.fromEntries((store.doc?.resources ?? []).map((r) => [r.address, r.status])));
+      return {};
+    });
+    await apply({
+      plan: planOf({ downstream: [{ name: 'packager', system: 'mediapackage', outputGroup: 'hls' }] }),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(statusesAtPut).toHaveLength(2);
+    for (const statuses of statusesAtPut) {
+      expect(statuses['packager.channel']).toBe('created');
+      expect([statuses['packager.password[0]'], statuses['packager.password[1]']]).not.toContain(undefined);
+    }
+    // The channel's completion and both passwords' intents went to disk in one write.
+    expect(
+      store.writes.filter((doc) => doc.resources.length === 3)[0]?.resources.map((r) => r.status),
+    ).toEqual(['created', 'creating', 'creating']);
+    expect(store.overlapping).toBe(0);
+  });
+
+  it('a resource that waits (a container polled until ACTIVE) holds no slot: the others start at once', async () => {
+    const time = new SimulatedTime(0);
+    const cloud = createFakeCloud({ latencyMs: 50, sleep: time.sleep, mediaStoreActivationPolls: 2 });
+    const events: EngineEvent[] = [];
+    await time.run(
+      apply({
+        plan: handPlan([container(0), container(1), container(2), container(3), bucket(0)]),
+        clients: cloud.clients,
+        store: new MemoryStateStore(),
+        env: {},
+        clock: time.clock,
+        sleep: time.sleep,
+        random: time.random,
+        onEvent: (event) => events.push(event),
+      }),
+    );
+    const at = (type: string, address: string) =>
+      events.find((event) => event.type === type && 'address' in event && event.address === address)?.at;
+    expect(at('started', 'b0.bucket')).toBe(0);
+    const containersDone = [0, 1, 2, 3].map((i) => at('done', `c${i}.container`) ?? 0);
+    // Each container polled twice with the wait policy's 2 s then 3 s; the bucket's calls took 50 ms each.
+    expect(Math.min(...containersDone)).toBeGreaterThanOrEqual(5000);
+    expect(at('done', 'b0.bucket')).toBeLessThan(1000);
+  });
+
+  it('destroy records every delete’s intent in one write first; a delete that never started gets its entry back', async () => {
+    const { aws, mocks } = mockedClients();
+    const plan = planOf({ downstream: [{ name: 'packager', system: 'mediapackage', outputGroup: 'hls' }] });
+    const before = stateAfterApply(plan);
+    const store = new MemoryStateStore(structuredClone(before));
+    const channel = before.resources.find((resource) => resource.address === 'packager.channel');
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .resolves({ Arn: channel?.arn, Id: channel?.name, Tags: channel?.tags });
+    mocks.mediaPackage.on(ListOriginEndpointsCommand).resolves({ OriginEndpoints: [] });
+    mocks.ssm.on(ListTagsForResourceCommand).resolves({
+      TagList: Object.entries(channel?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    });
+    mocks.ssm.on(DeleteParameterCommand).callsFake(() => {
+      expect(store.writes[0]?.resources.map((resource) => resource.status)).toEqual([
+        'deleting',
+        'deleting',
+        'deleting',
+      ]);
+      throw new SSMServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: meta(400),
+        message: 'not allowed',
+      });
+    });
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect((error as ApplyFailedError).skipped).toEqual(['packager.channel']);
+    expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand)).toHaveLength(0);
+    // The channel was never touched: recorded as it was, not as `deleting`.
+    expect(store.doc?.resources.find((resource) => resource.address === 'packager.channel')).toEqual(channel);
+    expect(store.doc?.resources.filter((resource) => resource.status === 'deleting')).toHaveLength(2);
+  });
+});
