@@ -11,6 +11,12 @@ import {
 import { normalizeWorkflow } from './normalize.js';
 import type { Diagnostic, Severity, Workflow, WorkflowInput } from './types.js';
 import { checkWorkflow } from './validate/index.js';
+import {
+  downstreamCountProblem,
+  INPUT_LIMITS,
+  inputLimitProblem,
+  type LimitProblem,
+} from './validate/input-limits.js';
 import { findJsonSyntaxError } from './validate/json-syntax.js';
 import { comparePaths, formatPath, isRecord, type Path, type PathSegment } from './validate/path.js';
 import type { Finding } from './validate/rule.js';
@@ -52,6 +58,8 @@ export function validateWorkflow(input: unknown): ParseResult {
 /** Parses a workflow file (YAML or JSON text) and checks it; every diagnostic carries its line and column. */
 export function parseWorkflow(text: string, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
+  const limit = inputLimitProblem(text);
+  if (limit !== undefined) return limitResult(limit, text, lineCounter);
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const json =
     /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
@@ -73,6 +81,10 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
       document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)),
     );
   }
+  const entries = downstreamItems(document);
+  if (entries !== undefined && entries.count > INPUT_LIMITS.downstreamEntries) {
+    return limitResult(downstreamCountProblem(entries.count, entries.offset), text, lineCounter);
+  }
   let data: unknown;
   try {
     data = document.toJS({ maxAliasCount: 100 });
@@ -92,6 +104,23 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   for (const warning of document.warnings)
     placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
   return result(placed, checked.input);
+}
+
+function limitResult(problem: LimitProblem, text: string, lineCounter: LineCounter): ParseResult {
+  // The LineCounter fills as yaml parses; here nothing has, so the lines are counted up to the offset only.
+  lineCounter.addNewLine(0);
+  for (let at = text.indexOf('\n'); at !== -1 && at < problem.offset; at = text.indexOf('\n', at + 1)) {
+    lineCounter.addNewLine(at + 1);
+  }
+  return syntaxResult([place(error(problem.code, [], problem.message), lineCounter.linePos(problem.offset))]);
+}
+
+/** The number of `downstream` entries, counted on the parsed document before anything is built from it. */
+function downstreamItems(document: Document): { count: number; offset: number } | undefined {
+  if (!isMap(document.contents)) return undefined;
+  const pair = document.contents.items.find((item) => keyText(item.key) === 'downstream');
+  if (pair === undefined || !isSeq(pair.value)) return undefined;
+  return { count: pair.value.items.length, offset: startOf(pair.key) ?? 0 };
 }
 
 /** A file without `region` stays without it: the override does not excuse the missing field. */
