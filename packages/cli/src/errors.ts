@@ -38,6 +38,11 @@ export class WorkflowFileNotFoundError extends UsageError {
   override name = 'WorkflowFileNotFoundError';
 }
 
+/** The workflow file names something that is not a regular file (a FIFO, a device, a socket). */
+export class NotARegularFileError extends UsageError {
+  override name = 'NotARegularFileError';
+}
+
 /** The workflow file has at least one error diagnostic. */
 export class InvalidWorkflowError extends MldsError {
   override name = 'InvalidWorkflowError';

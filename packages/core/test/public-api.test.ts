@@ -6,12 +6,15 @@ import * as core from '../src/index.js';
 test('@mlds/core exports exactly its public values', () => {
   expect(Object.keys(core).sort()).toEqual([
     'FORMAT_VERSION',
+    'INPUT_LIMITS',
     'KNOWN_AFTER_APPLY',
     'PlanInputError',
     'SENSITIVE',
     'TAG_DOWNSTREAM',
     'TAG_WORKFLOW',
+    'decodeWorkflowBytes',
     'environmentNeeded',
+    'fileSizeProblem',
     'normalizeWorkflow',
     'parseWorkflow',
     'planTeardown',
