@@ -19,9 +19,7 @@ export function readWorkflowFileBytes(path: string, shownAs: string): BoundedByt
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) {
-      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`, {
-        hint: GIVE_A_FILE,
-      });
+      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`);
     }
     if (!stats.isFile()) {
       throw new NotARegularFileError(
