@@ -14,6 +14,7 @@ import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } fr
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
 import { writeDiagnostics } from './render/diagnostics.js';
+import { escapeText, safeWriter } from './render/escape.js';
 import { writeJson } from './render/json.js';
 import {
   type Colors,
@@ -54,10 +55,16 @@ export async function main(options: CliOptions): Promise<number> {
   const colors = createColors(
     colorEnabled({ noColorFlag: early.noColor, env: options.env, isTTY: options.isTTY }),
   );
+  const terminalSequences = { terminalSequences: colors.isColorSupported };
+  const safe = {
+    ...options,
+    stdout: safeWriter(options.stdout, terminalSequences),
+    stderr: safeWriter(options.stderr, terminalSequences),
+  };
   try {
-    return await dispatch(options, early, colors);
+    return await dispatch(safe, early, colors);
   } catch (error) {
-    reportFailure(error, { json: early.json, colors, stdout: options.stdout, stderr: options.stderr });
+    reportFailure(error, { json: early.json, colors, stdout: safe.stdout, stderr: safe.stderr });
     return exitCodeFor(error);
   }
 }
@@ -222,8 +229,8 @@ function reportFailure(
     return;
   }
   if (error instanceof MldsError) {
-    stderr.write(`${label}: ${error.message}\n`);
-    if (error.hint !== undefined) stderr.write(`${colors.dim(error.hint)}\n`);
+    stderr.write(`${label}: ${escapeText(error.message)}\n`);
+    if (error.hint !== undefined) stderr.write(`${colors.dim(escapeText(error.hint))}\n`);
     return;
   }
   // Not a failure mlds foresaw: a bug. The stack is what a bug report needs.

@@ -83,3 +83,8 @@ export function buildCliForTest(): string {
   }
   return outdir;
 }
+
+/** Diagnostics as one line each: they wrap at 100 columns, continuation lines indented by four spaces. */
+export function unwrapped(text: string): string {
+  return text.replace(/\n {4}/g, ' ');
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readExample } from '@mlds/fixtures';
 import { describe, expect, test } from 'vitest';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, unwrapped } from './helpers.js';
 
 // What the CLI reads before core parses anything: the file's type, its size and its encoding.
 
@@ -21,8 +21,8 @@ describe('only regular files are read', () => {
     execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
     const run = await runCli(['validate', 'pipe.yaml'], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('pipe.yaml is a FIFO (named pipe), not a regular file');
-    expect(run.stderr).toContain('use - and redirect it to stdin');
+    expect(unwrapped(run.stderr)).toContain('pipe.yaml is a FIFO (named pipe), not a regular file');
+    expect(unwrapped(run.stderr)).toContain('use - and redirect it to stdin');
   });
 
   test('/dev/zero is refused at once (exit 2), nothing read', async () => {
@@ -37,7 +37,7 @@ describe('only regular files are read', () => {
   test('a directory is refused (exit 2)', async () => {
     const run = await runCli(['validate', '.'], { cwd: tempDir() });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('. is a directory, not a workflow file');
+    expect(unwrapped(run.stderr)).toContain('. is a directory, not a workflow file');
   });
 });
 
@@ -64,7 +64,7 @@ describe('size', () => {
     );
     const run = await runCli(['validate', '-'], { stdin: endless });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('[limit.file-size]');
+    expect(unwrapped(run.stderr)).toContain('[limit.file-size]');
     expect(served).toBeLessThan(2 * 1024 * 1024);
   });
 });
@@ -79,7 +79,7 @@ describe('encodings', () => {
     const { dir } = fileWith('wide.yaml', Uint8Array.from(bytes));
     const run = await runCli(['validate', 'wide.yaml'], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       `The file is ${name} text (it starts with that byte-order mark); mlds reads UTF-8`,
     );
   });
@@ -88,15 +88,15 @@ describe('encodings', () => {
     const { dir } = fileWith('wide.yaml', Buffer.from('workflow: x\n', 'utf16le'));
     const run = await runCli(['validate', 'wide.yaml'], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('[encoding]');
-    expect(run.stderr).toContain('UTF-16/UTF-32 text without a byte-order mark');
+    expect(unwrapped(run.stderr)).toContain('[encoding]');
+    expect(unwrapped(run.stderr)).toContain('UTF-16/UTF-32 text without a byte-order mark');
   });
 
   test('Latin-1 bytes are not UTF-8 (exit 2)', async () => {
     const { dir } = fileWith('latin.yaml', Uint8Array.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
     const run = await runCli(['validate', 'latin.yaml'], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('The file is not valid UTF-8');
+    expect(unwrapped(run.stderr)).toContain('The file is not valid UTF-8');
   });
 
   test('a UTF-8 byte-order mark is accepted', async () => {
@@ -116,8 +116,8 @@ describe('shapes that would exhaust the stack', () => {
     for (const command of ['validate', 'plan']) {
       const run = await runCli([command, name], { cwd: dir });
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('[limit.depth]');
-      expect(run.stderr).not.toContain('RangeError');
+      expect(unwrapped(run.stderr)).toContain('[limit.depth]');
+      expect(unwrapped(run.stderr)).not.toContain('RangeError');
       expect(Math.max(...run.stderr.split('\n').map((line) => line.length))).toBeLessThan(400);
     }
   });

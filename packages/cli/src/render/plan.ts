@@ -8,6 +8,7 @@ import {
 } from '@mlds/core';
 import { count } from '../errors.js';
 import type { Colors } from '../terminal.js';
+import { escapeLine } from './escape.js';
 import { alignColumns } from './table.js';
 
 /** Which state the plan was computed against, for the header. */
@@ -56,11 +57,11 @@ function shownAction(resource: ResourceChange): ShownAction {
 function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
   const state =
     where.state.serial === undefined
-      ? `${where.state.path} ${colors.dim('(none yet: every resource is new)')}`
-      : `${where.state.path} ${colors.dim(`(serial ${where.state.serial})`)}`;
+      ? `${escapeLine(where.state.path)} ${colors.dim('(none yet: every resource is new)')}`
+      : `${escapeLine(where.state.path)} ${colors.dim(`(serial ${where.state.serial})`)}`;
   return alignColumns(
     [
-      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${where.file})`)}`],
+      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${escapeLine(where.file)})`)}`],
       ['Region', plan.region],
       ['Channel', `${plan.channelClass}, ${count(plan.pipelines, 'pipeline')}`],
       ['State', state],
@@ -126,7 +127,8 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
 }
 
 export function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {
-  const show = (text: string) => (text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : text);
+  const show = (text: string) =>
+    text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : escapeLine(text);
   const rows: string[][] = [];
   for (const destination of destinations) {
     const entries: string[][] = [
