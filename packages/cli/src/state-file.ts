@@ -1,6 +1,6 @@
 // Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type StateDocument, stateDocumentProblem } from '@mlds/core';
 import { FileSystemError, StateFileError } from './errors.js';
 
@@ -11,8 +11,9 @@ import { FileSystemError, StateFileError } from './errors.js';
 export async function readStateFile(path: string, shownAs: string): Promise<StateDocument | undefined> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, shownAs);
   } catch (error) {
+    if (error instanceof StateFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'EISDIR')
@@ -39,9 +40,42 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
   return document as StateDocument;
 }
 
-/** Where the state lives: `--state` when given, else `.mlds/<workflow>.state.json`, under `cwd`. */
+/** States far larger than this are not mlds states (one with 100 downstream entries takes about 100 KiB). */
+export const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
+/** The file's text; a FIFO, a device or a file past MAX_STATE_BYTES is refused before anything is read. */
+function readRegularFile(path: string, shownAs: string): string {
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could look at it.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stats.isFile()) {
+      throw new StateFileError(
+        `the state file ${shownAs} is not a regular file (a FIFO, a device or a socket)`,
+        {
+          hint: 'Point --state at a file (it is created on the first apply).',
+        },
+      );
+    }
+    if (stats.size > MAX_STATE_BYTES) {
+      throw new StateFileError(
+        `the state file ${shownAs} is larger than ${MAX_STATE_BYTES / 1024 / 1024} MiB: it is not an mlds state`,
+        { hint: 'Point --state at the right file.' },
+      );
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Where the state lives: `--state` when given, else `.mlds/<workflow>.state.json`, under `cwd`. A symbolic link
+ * is followed to its target, which is read, locked and replaced atomically (the link stays a link), and shown.
+ */
 export function statePathFor(cwd: string, option: string | undefined, workflow: string): StatePath {
-  const absolute = resolve(cwd, option ?? join('.mlds', `${workflow}.state.json`));
+  const absolute = followLinks(resolve(cwd, option ?? join('.mlds', `${workflow}.state.json`)));
   const fromCwd = relative(cwd, absolute);
   const shownAs = fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
   return { absolute, shownAs };
@@ -51,4 +85,23 @@ export interface StatePath {
   absolute: string;
   /** Relative to the current directory when under it. */
   shownAs: string;
+}
+
+/** The path a chain of symbolic links leads to; the target may not exist yet (the first apply creates it). */
+function followLinks(path: string): string {
+  let current = path;
+  // Linux gives up after 40 links (ELOOP); so does this.
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(current).isSymbolicLink();
+    } catch {
+      return current;
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new StateFileError(`the state path ${path} is a loop of symbolic links`, {
+    hint: 'Point --state at a file.',
+  });
 }
