@@ -17,6 +17,9 @@ export interface AwsClients {
 export interface AwsClientsOptions {
   /** A shared-config profile; without it the SDK's default chain (AWS_PROFILE included) decides. */
   profile?: string;
+  /** Per attempt: connecting (default 10 s) and waiting for the answer (default 60 s); the SDK has no default. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -27,7 +30,18 @@ export interface AwsClientsOptions {
  */
 export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
   const cache = new Map<string, unknown>();
-  const config = (region: string) => ({ region, ...(options.profile ? { profile: options.profile } : {}) });
+  // The SDK takes the handler's options in place of a handler (NodeHttpHandler.create): no import needed.
+  // Without throwOnRequestTimeout, a passed requestTimeout only logs a warning and the request waits on.
+  const requestHandler = {
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    throwOnRequestTimeout: true,
+  };
+  const config = (region: string) => ({
+    region,
+    requestHandler,
+    ...(options.profile ? { profile: options.profile } : {}),
+  });
   function cached<T>(key: string, build: () => T): T {
     if (!cache.has(key)) cache.set(key, build());
     return cache.get(key) as T;

@@ -6,6 +6,7 @@ import {
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
+import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
 import type { AwsClients } from './clients.js';
 import { RateLimiter, Semaphore } from './concurrency.js';
 import {
@@ -49,7 +50,10 @@ export interface ApplyOptions {
   random?: () => number;
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
+  /** Stops starting new work (SIGINT): calls in flight finish and are recorded. */
   signal?: AbortSignal;
+  /** The most one AWS operation (all its attempts and retries) may take; default 5 minutes. */
+  operationTimeoutMs?: number;
 }
 
 export interface DestroyOptions extends Omit<ApplyOptions, 'plan' | 'env'> {
@@ -177,8 +181,9 @@ function createRun(
   const limiters = new Map<string, RateLimiter>();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
+  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const rt: Runtime = {
-    clients: options.clients,
+    clients: boundedClients(options.clients),
     workflow,
     env,
     timing,
@@ -187,12 +192,14 @@ function createRun(
     secrets: vault,
     emit,
     call: (address, fn, alsoRetry) =>
-      withRetry(fn, {
-        ...timing,
-        policy: retryPolicy,
-        ...(alsoRetry ? { alsoRetry } : {}),
-        onWait: waiting(address),
-      }),
+      withDeadline(address, operationTimeoutMs, undefined, () =>
+        withRetry(fn, {
+          ...timing,
+          policy: retryPolicy,
+          ...(alsoRetry ? { alsoRetry } : {}),
+          onWait: waiting(address),
+        }),
+      ),
     waitUntil: (address, what, probe) =>
       waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
     progress: (address, detail) =>

@@ -173,6 +173,22 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/** One AWS operation (every attempt and retry of one call) passed its deadline and was aborted. */
+export class OperationTimeoutError extends Error {
+  override readonly name = 'OperationTimeoutError';
+
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `no answer from AWS within ${Math.round(timeoutMs / 1000)} s (the endpoint accepts connections but does not respond); check the network, a proxy or AWS_ENDPOINT_URL`,
+      options,
+    );
+  }
+}
+
 /** The run was cancelled through its AbortSignal. */
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';

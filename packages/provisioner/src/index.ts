@@ -12,6 +12,7 @@ export {
   type LockInfo,
   MissingEnvironmentError,
   NotEmptyError,
+  OperationTimeoutError,
   ResourceNotOursError,
   RunAbortedError,
   StateCorruptError,
