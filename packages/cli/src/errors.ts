@@ -13,6 +13,8 @@ export const ExitCode = {
   invalid: 2,
   /** The state is locked by another run. */
   locked: 3,
+  /** Interrupted (SIGINT, SIGTERM); what was done is in the state, the lock released. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -123,6 +125,11 @@ export class OperationFailedError extends MldsError {
   }
 }
 
+/** SIGINT or SIGTERM stopped apply or destroy: calls in flight finished and were recorded, the lock released. */
+export class InterruptedError extends MldsError {
+  override name = 'InterruptedError';
+}
+
 /** destroy refused to delete resources that are not empty; nothing was deleted. */
 export class DestroyRefusedError extends MldsError {
   override name = 'DestroyRefusedError';
@@ -135,6 +142,7 @@ export class NotAppliedError extends MldsError {
 
 // Checked in order: the first class the error is an instance of decides. Subclasses before their parents.
 const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, ExitCode]> = [
+  [InterruptedError, ExitCode.interrupted],
   [UsageError, ExitCode.invalid],
   [InvalidWorkflowError, ExitCode.invalid],
   [MissingSecretsError, ExitCode.invalid],

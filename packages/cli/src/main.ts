@@ -16,6 +16,7 @@ import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { escapeText, safeWriter } from './render/escape.js';
 import { writeJson } from './render/json.js';
+import type { Signals } from './signals.js';
 import {
   type Colors,
   colorEnabled,
@@ -47,6 +48,8 @@ export interface CliOptions extends RunEnvironment {
   stdin?: TextReader;
   /** Whether stdout is a terminal: colour is on by default only then. */
   isTTY: boolean;
+  /** SIGINT and SIGTERM; without them, a signal ends the process as Node's default does. */
+  signals?: Signals;
 }
 
 /** Runs one `mlds` command line; resolves to the exit code (contract §3). Never throws, never exits. */
@@ -140,6 +143,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     clock: options.clock,
     sleep: options.sleep,
     every: options.every,
+    signals: options.signals,
   };
   await command.run(command.toOptions(args), context);
   return ExitCode.ok;

@@ -3,7 +3,9 @@ import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
   DestroyRefusedError,
+  ExitCode,
   FileSystemError,
+  InterruptedError,
   MissingSecretsError,
   MldsError,
   OperationFailedError,
@@ -12,6 +14,7 @@ import {
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
+import type { SignalName } from './signals.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -235,6 +238,8 @@ async function holdStateLock(
 export interface Session {
   provisioning: Provisioning;
   held: HeldState;
+  /** Fires on the first SIGINT/SIGTERM: the question is abandoned, or no new AWS call starts. */
+  interrupt: AbortSignal;
 }
 
 /** What apply and destroy know before they read the state. */
@@ -272,9 +277,78 @@ export async function runLocked(
   }
   const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
   const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
+  const interrupt = new AbortController();
+  const unsubscribe = context.signals?.subscribe((name) =>
+    onSignal(name, interrupt, context, { command, file: loaded.file, statePath }),
+  );
   try {
-    await work({ loaded, statePath, answers, session: { provisioning, held } });
+    await work({ loaded, statePath, answers, session: { provisioning, held, interrupt: interrupt.signal } });
   } finally {
+    unsubscribe?.();
     await held.release();
   }
+}
+
+/**
+ * The first signal stops starting AWS calls and lets those in flight finish and be recorded; the command then
+ * releases the lock and exits 130. A second one exits at once, and says that the lock stays.
+ */
+function onSignal(
+  name: SignalName,
+  interrupt: AbortController,
+  context: CommandContext,
+  where: RunWhere,
+): void {
+  const { stderr, colors } = context;
+  if (!interrupt.signal.aborted) {
+    interrupt.abort(name);
+    stderr.write(
+      `\n${colors.yellow(colors.bold(name === 'SIGINT' ? 'Interrupted' : 'Terminated'))}: no new AWS call starts; the calls in flight finish and are recorded, then the lock is released. Press Ctrl-C again to stop at once (the lock then stays).\n`,
+    );
+    return;
+  }
+  stderr.write(
+    `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, delete the lock and run 'mlds ${where.command} ${where.file}' again: it looks up what the state does not record and finishes the job.\n`,
+  );
+  context.signals?.exitNow(ExitCode.interrupted);
+}
+
+/** Throws InterruptedError when the run was interrupted before it changed anything. */
+export function throwIfInterrupted(session: Session, command: 'apply' | 'destroy'): void {
+  if (session.interrupt.aborted) {
+    throw new InterruptedError(
+      `${command} interrupted before it started: nothing was changed; the lock is released`,
+    );
+  }
+}
+
+/**
+ * The error for a run that was interrupted: what was done (recorded in the state), what was stopped or not
+ * started, and how to resume. Failures of calls never started (InterruptedCallError) are not failures.
+ */
+export function interruptedRun(
+  results: readonly ResourceResult[],
+  where: RunWhere,
+  provisioner: Provisioner,
+  error: unknown,
+): InterruptedError {
+  const { command, file, statePath } = where;
+  const done = results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
+  const failed =
+    error instanceof provisioner.ApplyFailedError
+      ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
+      : [];
+  const stopped = results
+    .filter((result) => result.outcome === 'failed' || result.outcome === 'skipped')
+    .map((result) => result.address)
+    .filter((address) => !failed.some((failure) => failure.address === address));
+  const lines = [
+    `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
+    ...(stopped.length === 0 ? [] : [`  stopped or not started: ${[...new Set(stopped)].join(', ')}`]),
+    ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
+  ];
+  return new InterruptedError(lines.join('\n'), {
+    cause: error,
+    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+  });
 }

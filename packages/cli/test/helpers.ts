@@ -30,6 +30,7 @@ export async function runCli(
     clock: options.clock,
     sleep: options.sleep,
     every: options.every,
+    ...(options.signals === undefined ? {} : { signals: options.signals }),
     stdout: {
       write: (chunk: string) => {
         stdout += chunk;

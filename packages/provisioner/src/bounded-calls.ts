@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsClients } from './clients.js';
-import { OperationTimeoutError } from './errors.js';
+import { InterruptedCallError, OperationTimeoutError } from './errors.js';
 
 // Every AWS call is bounded three times: the HTTP handler's connection and request timeouts (per attempt, set
 // where the clients are built), and an overall deadline per operation (all attempts and retries of one call),
@@ -34,8 +34,12 @@ export async function withDeadline<T>(
   }
 }
 
-/** The same clients, whose `send` carries the current operation's AbortSignal unless the caller gave one. */
-export function boundedClients(clients: AwsClients): AwsClients {
+/**
+ * The same clients, whose `send` carries the current operation's AbortSignal unless the caller gave one. Once
+ * `stop` fires (an interrupted run), no new call starts: `send` throws InterruptedCallError, while calls already
+ * sent go on to their end, so that their results are recorded.
+ */
+export function boundedClients(clients: AwsClients, stop?: AbortSignal): AwsClients {
   const wrapped = new WeakMap<object, object>();
   const wrap = <C extends object>(client: C): C => {
     const known = wrapped.get(client);
@@ -46,6 +50,7 @@ export function boundedClients(clients: AwsClients): AwsClients {
         if (key !== 'send' || typeof value !== 'function') return value;
         const send = value as Send;
         return (command: unknown, options?: unknown, callback?: unknown) => {
+          if (stop?.aborted) return Promise.reject(new InterruptedCallError());
           const signal = operationSignal.getStore();
           if (signal === undefined || typeof options === 'function' || hasAbortSignal(options)) {
             return send.call(target, command, options, callback);

@@ -50,8 +50,13 @@ export interface ApplyOptions {
   random?: () => number;
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
-  /** Stops starting new work (SIGINT): calls in flight finish and are recorded. */
+  /** Cancels the run: no resource starts, and retries and waits stop at once. */
   signal?: AbortSignal;
+  /**
+   * Interrupts the run (SIGINT): no new AWS call starts (each fails with InterruptedCallError) and no resource
+   * starts, while calls in flight finish and their results are recorded.
+   */
+  stopSignal?: AbortSignal;
   /** The most one AWS operation (all its attempts and retries) may take; default 5 minutes. */
   operationTimeoutMs?: number;
 }
@@ -153,6 +158,7 @@ interface Run {
   emit: (event: EngineEvent) => void;
   outcomes: ResourceOutcome[];
   signal: AbortSignal | undefined;
+  stopSignal: AbortSignal | undefined;
 }
 
 function errorText(error: unknown): string {
@@ -183,7 +189,7 @@ function createRun(
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const rt: Runtime = {
-    clients: boundedClients(options.clients),
+    clients: boundedClients(options.clients, options.stopSignal),
     workflow,
     env,
     timing,
@@ -214,7 +220,16 @@ function createRun(
     },
     lookup,
   };
-  return { rt, keeper, vault, clock, emit, outcomes: [], signal: options.signal };
+  return {
+    rt,
+    keeper,
+    vault,
+    clock,
+    emit,
+    outcomes: [],
+    signal: options.signal,
+    stopSignal: options.stopSignal,
+  };
 }
 
 interface GraphNode {
@@ -260,6 +275,7 @@ async function runGraph(
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
       return semaphore.run(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');
+        if (run.stopSignal?.aborted) return skip(node, 'the run was interrupted');
         try {
           await node.run();
           return true;

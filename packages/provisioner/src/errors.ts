@@ -189,6 +189,15 @@ export class OperationTimeoutError extends Error {
   }
 }
 
+/** A call that was not started because the run was interrupted (`stopSignal`): not a failure of AWS. */
+export class InterruptedCallError extends Error {
+  override readonly name = 'InterruptedCallError';
+
+  constructor() {
+    super('not started: the run was interrupted');
+  }
+}
+
 /** The run was cancelled through its AbortSignal. */
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';

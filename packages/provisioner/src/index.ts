@@ -8,6 +8,7 @@ export {
   BucketNameTakenError,
   ExistingResourceNotFoundError,
   type Failure,
+  InterruptedCallError,
   InvalidPlanError,
   type LockInfo,
   MissingEnvironmentError,

@@ -8,8 +8,9 @@ import {
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, OperationFailedError, type ResourceFailure } from '../errors.js';
+import { CancelledError, InterruptedError, OperationFailedError, type ResourceFailure } from '../errors.js';
 import {
+  interruptedRun,
   missingSecretsError,
   type PreparedRun,
   progressOf,
@@ -110,18 +111,27 @@ async function applyPrepared(
     json: options.json,
     stdin: prepared.answers,
     prompt: stdout,
+    signal: prepared.session?.interrupt,
     question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
   });
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      'apply interrupted at the question: nothing was changed; the lock is released',
+    );
+  }
   if (!approved) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
   const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
   const { store } = prepared.session.held;
+  const { interrupt } = prepared.session;
+  const where = { command: 'apply' as const, file: loaded.file, statePath };
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.apply({
+      stopSignal: interrupt,
       plan,
       clients,
       store,
@@ -135,6 +145,7 @@ async function applyPrepared(
     });
   } catch (error) {
     progress?.stop();
+    if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, error);
     const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
     if (options.json && failure instanceof OperationFailedError) {
       const after = await readStateAfterFailure(statePath);
@@ -146,6 +157,8 @@ async function applyPrepared(
     throw failure;
   }
   progress?.stop();
+  // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
+  if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, undefined);
 
   const destinations = destinationsAfter(plan, run.state);
   if (options.json) {

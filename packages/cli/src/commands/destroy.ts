@@ -11,10 +11,12 @@ import {
   CancelledError,
   count,
   DestroyRefusedError,
+  InterruptedError,
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
 import {
+  interruptedRun,
   type PreparedRun,
   progressOf,
   ResultCollector,
@@ -109,18 +111,27 @@ async function destroyPrepared(
     json: options.json,
     stdin: prepared.answers,
     prompt: stdout,
+    signal: prepared.session?.interrupt,
     question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
   });
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      'destroy interrupted at the question: nothing was deleted; the lock is released',
+    );
+  }
   if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
   if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
 
   const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
   const { store } = prepared.session.held;
+  const { interrupt } = prepared.session;
+  const where = { command: 'destroy' as const, file: loaded.file, statePath };
   const results = new ResultCollector(order);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.destroy({
+      stopSignal: interrupt,
       clients,
       store,
       force: options.force,
@@ -133,6 +144,7 @@ async function destroyPrepared(
     });
   } catch (error) {
     progress?.stop();
+    if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, error);
     const failure = translateRunError(error, provisioner, {
       command: 'destroy',
       file: loaded.file,
@@ -151,6 +163,7 @@ async function destroyPrepared(
     throw failure;
   }
   progress?.stop();
+  if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, undefined);
 
   if (options.json) {
     writeJson(stdout, destroyDocument(workflow, 'ok', results.list()));
