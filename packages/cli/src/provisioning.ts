@@ -141,7 +141,7 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     // apply refuses too, when the workflow no longer lists a resource that still holds something.
     const hint =
       command === 'destroy'
-        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket, then deletes every object and origin endpoint, then the resources. There is no undo.`
+        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
         : 'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.';
     return new DestroyRefusedError(
       `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,

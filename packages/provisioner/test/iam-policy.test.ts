@@ -125,6 +125,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   'mediastore UntagResourceCommand': (call) => only('mediastore:UntagResource', text(call.input.Resource)),
   'mediastore PutContainerPolicyCommand': (call) =>
     only('mediastore:PutContainerPolicy', containerArn(call, text(call.input.ContainerName))),
+  'mediastore GetContainerPolicyCommand': (call) =>
+    only('mediastore:GetContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore DeleteContainerPolicyCommand': (call) =>
     only('mediastore:DeleteContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore DeleteContainerCommand': (call) =>

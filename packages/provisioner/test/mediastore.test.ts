@@ -4,8 +4,10 @@ import {
   CreateContainerCommand,
   DeleteContainerCommand,
   DescribeContainerCommand,
+  GetContainerPolicyCommand,
   LimitExceededException,
   ListTagsForResourceCommand,
+  PolicyNotFoundException,
   PutContainerPolicyCommand,
 } from '@aws-sdk/client-mediastore';
 import { DeleteObjectCommand, ListItemsCommand } from '@aws-sdk/client-mediastore-data';
@@ -297,6 +299,104 @@ describe('MediaStore container: destroy', () => {
       { ContainerName: CONTAINER },
     ]);
     expect(result.state?.resources).toEqual([]);
+  });
+
+  it('with --force denies writes in the container policy (keeping its statements) before the first delete', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    const order: string[] = [];
+    const existing = {
+      Sid: 'MldsMediaLiveWrite',
+      Effect: 'Allow',
+      Principal: { AWS: 'role' },
+      Action: ['mediastore:PutObject'],
+      Resource: `${ARN}/*`,
+    };
+    mocks.mediaStore.on(GetContainerPolicyCommand).callsFake(() => {
+      order.push('GetContainerPolicy');
+      return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [existing] }) };
+    });
+    mocks.mediaStore.on(PutContainerPolicyCommand).callsFake(() => {
+      order.push('PutContainerPolicy');
+      return {};
+    });
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake(() => {
+      order.push('ListItems');
+      return { Items: [{ Name: 'a.ts', Type: 'OBJECT' }] };
+    });
+    mocks.mediaStoreData.on(DeleteObjectCommand).callsFake(() => {
+      order.push('DeleteObject');
+      return {};
+    });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(order).toStrictEqual(['GetContainerPolicy', 'PutContainerPolicy', 'ListItems', 'DeleteObject']);
+    expect(
+      mocks.mediaStore.commandCalls(GetContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ContainerName: CONTAINER }]);
+    expect(
+      mocks.mediaStore.commandCalls(PutContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([
+      {
+        ContainerName: CONTAINER,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            existing,
+            {
+              Sid: 'MldsDenyWritesWhileDestroying',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'mediastore:PutObject',
+              Resource: `${ARN}/*`,
+            },
+          ],
+        }),
+      },
+    ]);
+  });
+
+  it('with --force and no container policy yet, the deny is the whole policy', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    mocks.mediaStore
+      .on(GetContainerPolicyCommand)
+      .rejects(
+        new PolicyNotFoundException({
+          message: 'The policy does not exist within the container',
+          $metadata: meta(400),
+        }),
+      );
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      force: true,
+      ...virtualTime(),
+    });
+    const sent = mocks.mediaStore
+      .commandCalls(PutContainerPolicyCommand)
+      .map((c) => JSON.parse(c.args[0].input.Policy ?? ''));
+    expect(sent).toStrictEqual([
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'MldsDenyWritesWhileDestroying',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'mediastore:PutObject',
+            Resource: `${ARN}/*`,
+          },
+        ],
+      },
+    ]);
   });
 
   it('stays within the data plane’s limits: ≤5 ListItems and ≤100 DeleteObject per second', async () => {

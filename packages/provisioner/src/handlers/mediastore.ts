@@ -6,7 +6,9 @@ import {
   DeleteContainerCommand,
   DeleteContainerPolicyCommand,
   DescribeContainerCommand,
+  GetContainerPolicyCommand,
   ListTagsForResourceCommand,
+  PolicyNotFoundException,
   PutContainerPolicyCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -39,6 +41,8 @@ export const DELETE_OBJECT_TPS = 100;
 const DELETES_IN_FLIGHT = 10;
 
 export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
+/** The statement a forced destroy adds before emptying, as for buckets: a running channel cannot refill it. */
+export const DENY_CONTAINER_WRITES_SID = 'MldsDenyWritesWhileDestroying';
 
 export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) {
   return {
@@ -205,7 +209,10 @@ export const mediaStoreContainerHandler: KindHandler = {
     const client = rt.clients.mediaStore(resource.region);
     const container = await describe(rt, resource);
     if (!container) return;
-    if (force && container.Endpoint) await emptyContainer(rt, resource, container.Endpoint);
+    if (force && container.Endpoint) {
+      await denyContainerWrites(rt, resource, container);
+      await emptyContainer(rt, resource, container.Endpoint);
+    }
     // Answered while the container is still CREATING, or while deleted objects are still counted.
     const stillInUse = (error: unknown) =>
       error instanceof ContainerInUseException ? 'not yet deletable (ContainerInUseException)' : undefined;
@@ -225,6 +232,53 @@ export const mediaStoreContainerHandler: KindHandler = {
     });
   },
 };
+
+/**
+ * Adds a Deny on mediastore:PutObject for everyone to the container policy, keeping its other statements, so that
+ * a channel still writing cannot refill the container while it is emptied.
+ */
+async function denyContainerWrites(
+  rt: Runtime,
+  resource: StateResource,
+  container: Container,
+): Promise<void> {
+  if (!container.ARN) return;
+  const client = rt.clients.mediaStore(resource.region);
+  let statements: Array<Record<string, unknown>> = [];
+  let version = '2012-10-17';
+  try {
+    const current = await rt.call(resource.address, () =>
+      client.send(new GetContainerPolicyCommand({ ContainerName: resource.name })),
+    );
+    const parsed: unknown = current?.Policy ? JSON.parse(current.Policy) : undefined;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const document = parsed as { Version?: unknown; Statement?: unknown };
+      if (typeof document.Version === 'string') version = document.Version;
+      if (Array.isArray(document.Statement)) statements = document.Statement;
+      else if (typeof document.Statement === 'object' && document.Statement !== null)
+        statements = [document.Statement as Record<string, unknown>];
+    }
+  } catch (error) {
+    if (!(error instanceof PolicyNotFoundException)) throw error;
+  }
+  if (statements.some((statement) => statement.Sid === DENY_CONTAINER_WRITES_SID)) return;
+  const policy = JSON.stringify({
+    Version: version,
+    Statement: [
+      ...statements,
+      {
+        Sid: DENY_CONTAINER_WRITES_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'mediastore:PutObject',
+        Resource: `${container.ARN}/*`,
+      },
+    ],
+  });
+  await rt.call(resource.address, () =>
+    client.send(new PutContainerPolicyCommand({ ContainerName: resource.name, Policy: policy })),
+  );
+}
 
 /** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
 async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
