@@ -6,10 +6,12 @@ import {
   ExitCode,
   exitCodeFor,
   FileSystemError,
+  InterruptedError,
   InvalidWorkflowError,
   MissingSecretsError,
   MldsError,
   NotAppliedError,
+  NotARegularFileError,
   OperationFailedError,
   StateFileError,
   StateLockedError,
@@ -33,6 +35,8 @@ describe('exitCodeFor (contract §3)', () => {
     ['resources that failed', new OperationFailedError('apply failed', []), 1],
     ['destroy refused on a non-empty bucket', new DestroyRefusedError('not empty'), 1],
     ['output before apply', new NotAppliedError('nothing applied'), 1],
+    ['an interrupted apply or destroy (contract §10)', new InterruptedError('apply interrupted'), 130],
+    ['a workflow path that is a FIFO', new NotARegularFileError('a FIFO'), 2],
     ['a plain MldsError', new MldsError('something failed'), 1],
     ['an unforeseen error', new TypeError('x is undefined'), 1],
     ['a thrown non-error', 'a string', 1],
@@ -41,7 +45,7 @@ describe('exitCodeFor (contract §3)', () => {
   });
 
   it('names the codes as the contract does', () => {
-    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3 });
+    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3, interrupted: 130 });
   });
 });
 
