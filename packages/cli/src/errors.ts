@@ -125,6 +125,11 @@ export class OperationFailedError extends MldsError {
   }
 }
 
+/** The credentials pre-flight failed (no credentials, a broken profile, an endpoint that does not resolve). */
+export class CredentialsFailedError extends MldsError {
+  override name = 'CredentialsFailedError';
+}
+
 /** SIGINT or SIGTERM stopped apply or destroy: calls in flight finished and were recorded, the lock released. */
 export class InterruptedError extends MldsError {
   override name = 'InterruptedError';

@@ -1,7 +1,8 @@
-import type { AwsClients, EngineEvent, StateStore } from '@mlds/provisioner';
+import type { AwsClients, CallerIdentity, EngineEvent, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
+  CredentialsFailedError,
   DestroyRefusedError,
   ExitCode,
   FileSystemError,
@@ -155,10 +156,12 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
       error.skipped.length === 0
         ? []
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
-    const hint =
+    const resume =
       command === 'apply'
         ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`
         : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+    const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
+    const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
       `${command} failed for ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}:\n${[...lines, ...skipped].join('\n')}`,
       failures,
@@ -311,6 +314,42 @@ function onSignal(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, delete the lock and run 'mlds ${where.command} ${where.file}' again: it looks up what the state does not record and finishes the job.\n`,
   );
   context.signals?.exitNow(ExitCode.interrupted);
+}
+
+const LOCALSTACK_HINT =
+  'Against LocalStack, S3 needs a host name per bucket: set AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 (see docs/localstack.md); otherwise check the endpoint (AWS_ENDPOINT_URL, endpoint_url in the profile) and the network.';
+
+/**
+ * Resolves the credentials and names the account (STS GetCallerIdentity) before the question: a missing or broken
+ * profile, or an endpoint whose host does not resolve, stops the run before any resource call.
+ */
+export async function preflight(
+  session: Session,
+  region: string,
+  profile: string | undefined,
+): Promise<CallerIdentity | undefined> {
+  const { provisioner, clients } = session.provisioning;
+  try {
+    return await provisioner.callerIdentity(clients, region, profile);
+  } catch (error) {
+    if (error instanceof provisioner.CredentialsError) {
+      const hint =
+        error.profile === undefined
+          ? "Nothing was called. Set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in ('aws sso login', 'aws configure')."
+          : `Nothing was called. Check [profile ${error.profile}] in ~/.aws/config (or AWS_CONFIG_FILE) and ~/.aws/credentials; for SSO, run 'aws sso login --profile ${error.profile}'.`;
+      throw new CredentialsFailedError(error.message, { cause: error, hint });
+    }
+    if (error instanceof provisioner.EndpointNotFoundError) {
+      throw new CredentialsFailedError(`cannot reach AWS: ${error.message}`, {
+        cause: error,
+        hint: `Nothing was called. ${LOCALSTACK_HINT}`,
+      });
+    }
+    throw new CredentialsFailedError(
+      `cannot confirm the AWS credentials (STS GetCallerIdentity): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error, hint: 'Nothing was called. Check the credentials, the profile and the endpoint.' },
+    );
+  }
 }
 
 /** Throws InterruptedError when the run was interrupted before it changed anything. */

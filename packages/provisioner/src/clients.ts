@@ -3,6 +3,7 @@ import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /** Where handlers get their clients: the real SDK (createAwsClients), aws-sdk-client-mock, or the fake cloud. */
 export interface AwsClients {
@@ -12,6 +13,8 @@ export interface AwsClients {
   /** The MediaStore data plane: its endpoint is the container's own (`https://…data.mediastore…`). */
   mediaStoreData(endpoint: string, region: string): MediaStoreDataClient;
   ssm(region: string): SSMClient;
+  /** The credentials pre-flight (GetCallerIdentity); optional, so that a test double may leave it out. */
+  sts?(region: string): STSClient;
 }
 
 export interface AwsClientsOptions {
@@ -56,5 +59,6 @@ export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
         () => new MediaStoreDataClient({ ...config(region), endpoint }),
       ),
     ssm: (region) => cached(`ssm/${region}`, () => new SSMClient(config(region))),
+    sts: (region) => cached(`sts/${region}`, () => new STSClient(config(region))),
   };
 }

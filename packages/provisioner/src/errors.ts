@@ -189,6 +189,36 @@ export class OperationTimeoutError extends Error {
   }
 }
 
+/** The credentials cannot be resolved (no chain provider found any, or the profile is missing or broken). */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+
+  constructor(
+    readonly profile: string | undefined,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      profile === undefined
+        ? `no AWS credentials found: ${detail}`
+        : `cannot load AWS credentials for the profile '${profile}': ${detail}`,
+      options,
+    );
+  }
+}
+
+/** A host name of an AWS endpoint does not resolve (ENOTFOUND): reported at once, never retried. */
+export class EndpointNotFoundError extends Error {
+  override readonly name = 'EndpointNotFoundError';
+
+  constructor(
+    readonly host: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the host name ${host} does not resolve (ENOTFOUND)`, options);
+  }
+}
+
 /** A call that was not started because the run was interrupted (`stopSignal`): not a failure of AWS. */
 export class InterruptedCallError extends Error {
   override readonly name = 'InterruptedCallError';

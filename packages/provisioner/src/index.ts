@@ -1,11 +1,14 @@
 // The public entry of @mlds/provisioner: applies an mlds plan through the AWS SDK and keeps the state file.
 
 export { type AwsClients, type AwsClientsOptions, createAwsClients } from './clients.js';
+export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
 export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult } from './engine.js';
 export {
   ApplyFailedError,
   type Blocker,
   BucketNameTakenError,
+  CredentialsError,
+  EndpointNotFoundError,
   ExistingResourceNotFoundError,
   type Failure,
   InterruptedCallError,

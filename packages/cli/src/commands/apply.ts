@@ -13,6 +13,7 @@ import {
   interruptedRun,
   missingSecretsError,
   type PreparedRun,
+  preflight,
   progressOf,
   ResultCollector,
   runLocked,
@@ -98,10 +99,16 @@ async function applyPrepared(
   const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
   if (missing.length > 0) throw missingSecretsError(missing);
 
+  // Credentials resolved and the account named before the question; nothing is called when they fail.
+  const account =
+    prepared.session === undefined
+      ? undefined
+      : await preflight(prepared.session, plan.region, options.profile);
+
   if (!options.json) {
     // What a previous apply recorded is shown as it is, not as `(known after apply)`.
     const shown = { ...plan, destinations: destinationsAfter(plan, state) };
-    const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } };
+    const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial }, account };
     stdout.write(renderPlan(shown, where, colors));
     stdout.write(renderPlanSummary(plan, colors));
   }
@@ -237,8 +244,10 @@ export const command: Command<ApplyOptions> = {
       explanation: 'Apply, then the Destinations as JSON',
     },
     {
-      command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',
-      explanation: 'Against LocalStack (S3 and SSM; see docs/localstack.md)',
+      command:
+        'AWS_ENDPOINT_URL=http://localhost:4566 AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 mlds apply archive.yaml --yes',
+      explanation:
+        'Against LocalStack (S3, SSM, STS; any credentials, e.g. AWS_ACCESS_KEY_ID=test; see docs/localstack.md)',
     },
   ],
   toOptions: (args) => ({

@@ -5,7 +5,7 @@ import {
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
-import type { Blocker, RunResult } from '@mlds/provisioner';
+import type { Blocker, CallerIdentity, RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import {
   CancelledError,
@@ -18,13 +18,14 @@ import {
 import {
   interruptedRun,
   type PreparedRun,
+  preflight,
   progressOf,
   ResultCollector,
   runLocked,
   translateRunError,
 } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
-import { resourceLines } from '../render/plan.js';
+import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
 import type { Colors } from '../terminal.js';
@@ -94,12 +95,16 @@ async function destroyPrepared(
 
   const teardown = teardownOf(state);
   const order = [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address);
+  const account =
+    prepared.session === undefined
+      ? undefined
+      : await preflight(prepared.session, state.region, options.profile);
   if (!options.json)
     stdout.write(
       renderDestroyPlan(
         state,
         teardown,
-        { file: loaded.file, statePath: statePath.shownAs },
+        { file: loaded.file, statePath: statePath.shownAs, account },
         options.force,
         colors,
       ),
@@ -202,7 +207,7 @@ function teardownOf(state: StateDocument): Teardown {
 function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
-  where: { file: string; statePath: string },
+  where: { file: string; statePath: string; account: CallerIdentity | undefined },
   force: boolean,
   colors: Colors,
 ): string {
@@ -211,6 +216,7 @@ function renderDestroyPlan(
       [
         ['Workflow', `${colors.bold(state.workflow)} ${colors.dim(`(${where.file})`)}`],
         ['State', `${where.statePath} ${colors.dim(`(serial ${state.serial})`)}`],
+        ...(where.account === undefined ? [] : [['Account', accountText(where.account, colors)]]),
       ],
       '',
     ),

@@ -20,7 +20,7 @@ export interface StateSummary {
 }
 
 /** The plan as text, without its diagnostics (they go to stderr) and without the summary line. */
-export function renderPlan(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string {
+export function renderPlan(plan: Plan, where: PlanWhere, colors: Colors): string {
   return [
     ...header(plan, where, colors),
     '',
@@ -54,7 +54,14 @@ function shownAction(resource: ResourceChange): ShownAction {
   return resource.existing === true && resource.action === 'create' ? 'read' : resource.action;
 }
 
-function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
+/** Where the plan comes from and goes to; `account` once the credentials pre-flight has named it (apply). */
+export interface PlanWhere {
+  file: string;
+  state: StateSummary;
+  account?: { account: string; arn: string } | undefined;
+}
+
+function header(plan: Plan, where: PlanWhere, colors: Colors): string[] {
   const state =
     where.state.serial === undefined
       ? `${escapeLine(where.state.path)} ${colors.dim('(none yet: every resource is new)')}`
@@ -65,9 +72,15 @@ function header(plan: Plan, where: { file: string; state: StateSummary }, colors
       ['Region', plan.region],
       ['Channel', `${plan.channelClass}, ${count(plan.pipelines, 'pipeline')}`],
       ['State', state],
+      ...(where.account === undefined ? [] : [['Account', accountText(where.account, colors)]]),
     ],
     '',
   );
+}
+
+/** `111122223333 (arn:aws:iam::111122223333:user/ci)`: the account the run will change, and as whom. */
+export function accountText(identity: { account: string; arn: string }, colors: Colors): string {
+  return `${colors.bold(escapeLine(identity.account))} ${colors.dim(`(${escapeLine(identity.arn)})`)}`;
 }
 
 function outputGroupLines(plan: Plan, colors: Colors): string[] {
