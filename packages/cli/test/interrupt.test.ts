@@ -170,6 +170,24 @@ describe('SIGINT during apply', () => {
     expect(run.stderr).toContain('Terminated: no new AWS call starts');
     expect(run.stderr).toContain(`Stopped at once: the lock ${STATE}.lock stays`);
   });
+
+  it('--json: the document says interrupted and lists what was done', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    const source = signalSource();
+    const clients = watchedClients(fake, (count) => {
+      if (count === 1) source.fire('SIGINT');
+    });
+    const run = await mlds(cwd, ['apply', 'w.yaml', '--yes', '--json'], clients, source.signals);
+    expect(run.code).toBe(130);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('interrupted');
+    expect(document.resources).toContainEqual({
+      address: 'packager.channel',
+      kind: 'mediapackage-channel',
+      outcome: 'created',
+    });
+  });
 });
 
 describe('SIGINT at the confirmation prompt', () => {

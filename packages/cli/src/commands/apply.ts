@@ -45,7 +45,8 @@ export interface ApplyOptions {
 export interface ApplyDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
-  result: 'ok' | 'failed';
+  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was done is in `resources` and the state. */
+  result: 'ok' | 'failed' | 'interrupted';
   resources: ResourceResult[];
   /** As `output --json` prints them; after a failure, what is still unknown reads `(known after apply)`. */
   destinations: OutputDestination[];
@@ -152,7 +153,13 @@ async function applyPrepared(
     });
   } catch (error) {
     progress?.stop();
-    if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, error);
+    if (interrupt.aborted) {
+      if (options.json) {
+        const after = await readStateAfterFailure(statePath);
+        writeJson(stdout, applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after)));
+      }
+      throw interruptedRun(results.list(), where, provisioner, error);
+    }
     const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
     if (options.json && failure instanceof OperationFailedError) {
       const after = await readStateAfterFailure(statePath);
@@ -165,7 +172,15 @@ async function applyPrepared(
   }
   progress?.stop();
   // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
-  if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, undefined);
+  if (interrupt.aborted) {
+    if (options.json) {
+      writeJson(
+        stdout,
+        applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, run.state)),
+      );
+    }
+    throw interruptedRun(results.list(), where, provisioner, undefined);
+  }
 
   const destinations = destinationsAfter(plan, run.state);
   if (options.json) {

@@ -51,7 +51,8 @@ export interface DestroyDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
   /** `refused`: some resources are not empty and --force was not given; nothing was deleted. */
-  result: 'ok' | 'failed' | 'refused';
+  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was deleted is in `resources`. */
+  result: 'ok' | 'failed' | 'refused' | 'interrupted';
   resources: ResourceResult[];
   failures?: ResourceFailure[];
   blockers?: Blocker[];
@@ -149,7 +150,10 @@ async function destroyPrepared(
     });
   } catch (error) {
     progress?.stop();
-    if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, error);
+    if (interrupt.aborted) {
+      if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
+      throw interruptedRun(results.list(), where, provisioner, error);
+    }
     const failure = translateRunError(error, provisioner, {
       command: 'destroy',
       file: loaded.file,
@@ -168,7 +172,10 @@ async function destroyPrepared(
     throw failure;
   }
   progress?.stop();
-  if (interrupt.aborted) throw interruptedRun(results.list(), where, provisioner, undefined);
+  if (interrupt.aborted) {
+    if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
+    throw interruptedRun(results.list(), where, provisioner, undefined);
+  }
 
   if (options.json) {
     writeJson(stdout, destroyDocument(workflow, 'ok', results.list()));
