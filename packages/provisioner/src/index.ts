@@ -1,7 +1,6 @@
 // The public entry of @mlds/provisioner: applies an mlds plan through the AWS SDK and keeps the state file.
 
 export { type AwsClients, type AwsClientsOptions, createAwsClients } from './clients.js';
-export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
 export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult } from './engine.js';
 export {
   ApplyFailedError,
@@ -26,6 +25,7 @@ export {
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 export { mediaStoreIngestUrl } from './handlers/mediastore.js';
+export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,

@@ -364,14 +364,12 @@ describe('MediaStore container: destroy', () => {
   it('with --force and no container policy yet, the deny is the whole policy', async () => {
     const { aws, mocks } = mockedClients();
     oursUntilDeleted(mocks);
-    mocks.mediaStore
-      .on(GetContainerPolicyCommand)
-      .rejects(
-        new PolicyNotFoundException({
-          message: 'The policy does not exist within the container',
-          $metadata: meta(400),
-        }),
-      );
+    mocks.mediaStore.on(GetContainerPolicyCommand).rejects(
+      new PolicyNotFoundException({
+        message: 'The policy does not exist within the container',
+        $metadata: meta(400),
+      }),
+    );
     mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
     mocks.mediaStore.on(DeleteContainerCommand).resolves({});
     await destroy({

@@ -41,7 +41,7 @@ describe('control and formatting characters', () => {
   test('in a path, a username, a tag value and a tag key', () => {
     const workflow = aWorkflow({
       channelClass: 'SINGLE_PIPELINE',
-      tags: { team: 'spo\u202erts', ['o\u0007k']: 'x' },
+      tags: { team: 'spo\u202erts', 'o\u0007k': 'x' },
       downstream: [
         aDownstream('http-put', {
           urls: ['https://cdn.example.com/live/index'],
