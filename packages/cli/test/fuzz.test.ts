@@ -178,7 +178,7 @@ describe('fuzz, in-process', () => {
           checkPlanned(run);
         },
       ),
-      { seed: SEED, numRuns: 150 },
+      { seed: SEED, numRuns: 80 },
     );
   }, 120_000);
 
@@ -192,7 +192,7 @@ describe('fuzz, in-process', () => {
         checkRun(run, Date.now() - started);
         expect(run.code === 2).toBe(/^error /m.test(run.stderr));
       }),
-      { seed: SEED, numRuns: 100 },
+      { seed: SEED, numRuns: 60 },
     );
   }, 120_000);
 
@@ -224,7 +224,7 @@ describe('fuzz, in-process', () => {
         const run = await runCli([command, 'w.yaml', '--state', 'state.json'], { cwd: dir });
         checkRun(run, Date.now() - started);
       }),
-      { seed: SEED, numRuns: 100 },
+      { seed: SEED, numRuns: 60 },
     );
   }, 120_000);
 
@@ -268,7 +268,7 @@ describe('fuzz, in-process', () => {
         });
         checkRun(run, Date.now() - started);
       }),
-      { seed: SEED, numRuns: 150 },
+      { seed: SEED, numRuns: 80 },
     );
   }, 120_000);
 });

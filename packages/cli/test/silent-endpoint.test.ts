@@ -30,15 +30,39 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-it('apply ends with exit 1, the lock released, the timed-out resource named', async () => {
+const WORKFLOW = 'workflow: silent\nregion: us-west-2\ndownstream:\n  - name: archive\n    system: s3\n';
+
+it('the credentials pre-flight ends (exit 1) before the question, the lock released, nothing else called', async () => {
   const cwd = tempDir();
-  writeFileSync(
-    join(cwd, 'w.yaml'),
-    'workflow: silent\nregion: us-west-2\ndownstream:\n  - name: archive\n    system: s3\n',
-  );
+  writeFileSync(join(cwd, 'w.yaml'), WORKFLOW);
   const run = await runCli(['apply', 'w.yaml', '--yes'], {
     cwd,
     awsClients: () => createAwsClients({ requestTimeoutMs: 100, connectionTimeoutMs: 100 }),
+    sleep: async () => {},
+    every: () => () => {},
+  });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(
+    'error: cannot confirm the AWS credentials (STS GetCallerIdentity): TimeoutError',
+  );
+  expect(sockets.length).toBeGreaterThan(0);
+  expect(existsSync(join(cwd, '.mlds/silent.state.json.lock'))).toBe(false);
+  expect(existsSync(join(cwd, '.mlds/silent.state.json'))).toBe(false);
+}, 60_000);
+
+it('apply ends with exit 1, the lock released, the timed-out resource named', async () => {
+  const cwd = tempDir();
+  writeFileSync(join(cwd, 'w.yaml'), WORKFLOW);
+  const run = await runCli(['apply', 'w.yaml', '--yes'], {
+    cwd,
+    // Without STS, the pre-flight is skipped and the run reaches the resources.
+    awsClients: () => {
+      const { sts: _sts, ...resources } = createAwsClients({
+        requestTimeoutMs: 100,
+        connectionTimeoutMs: 100,
+      });
+      return resources;
+    },
     sleep: async () => {},
     every: () => () => {},
   });
