@@ -92,8 +92,7 @@ describe('the built CLI', () => {
 
   it('stops quietly when the reader of its output goes away (| head)', () => {
     const dir = tempDir();
-    // As many entries as mlds takes: a plan far larger than the pipe's buffer.
-    const entries = Array.from({ length: 100 }, (_, index) => `  - name: s3-${index}\n    system: s3`);
+    const entries = Array.from({ length: 300 }, (_, index) => `  - name: s3-${index}\n    system: s3`);
     writeFileSync(
       join(dir, 'big.yaml'),
       `workflow: big\nregion: us-west-2\ndownstream:\n${entries.join('\n')}\n`,
