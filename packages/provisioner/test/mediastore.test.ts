@@ -3,6 +3,7 @@ import {
   ContainerNotFoundException,
   CreateContainerCommand,
   DeleteContainerCommand,
+  DeleteContainerPolicyCommand,
   DescribeContainerCommand,
   GetContainerPolicyCommand,
   LimitExceededException,
@@ -156,6 +157,41 @@ describe('MediaStore container: apply', () => {
     }).catch((e) => e);
     expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(WaitTimeoutError);
     expect((error as Error).message).toMatch(/store\.container\[0\].*container ACTIVE/);
+    expect(mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
+  });
+
+  it('adopting without a role removes the write deny a forced destroy that did not finish left behind', async () => {
+    const inUse = new ContainerInUseException({ message: 'already exists', $metadata: meta(400) });
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore.on(CreateContainerCommand).rejects(inUse);
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
+    const deny = {
+      Sid: 'MldsDenyWritesWhileDestroying',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'mediastore:PutObject',
+      Resource: `${ARN}/*`,
+    };
+    mocks.mediaStore
+      .on(GetContainerPolicyCommand)
+      .resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }) });
+    mocks.mediaStore.on(DeleteContainerPolicyCommand).resolves({});
+    const plan = planOf({
+      channelClass: 'SINGLE_PIPELINE',
+      downstream: [{ name: 'store', system: 'mediastore' }],
+    });
+    const adopted = await apply({
+      plan,
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(adopted.outcomes).toMatchObject([{ outcome: 'adopted' }]);
+    expect(
+      mocks.mediaStore.commandCalls(DeleteContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ContainerName: CONTAINER }]);
     expect(mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
   });
 

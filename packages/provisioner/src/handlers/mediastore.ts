@@ -157,7 +157,10 @@ export const mediaStoreContainerHandler: KindHandler = {
         client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
       );
     }
-    await putPolicy(rt, target, container);
+    // With a role, putPolicy replaces the whole policy; without one, a deny left by a forced destroy that did
+    // not finish would keep the channel from writing.
+    if (mediaLiveRoleArnOf(target.properties)) await putPolicy(rt, target, container);
+    else await allowContainerWritesAgain(rt, target);
     return recordedOf(container);
   },
 
@@ -233,16 +236,29 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 };
 
-/**
- * Adds a Deny on mediastore:PutObject for everyone to the container policy, keeping its other statements, so that
- * a channel still writing cannot refill the container while it is emptied.
- */
-async function denyContainerWrites(
+/** Removes the deny a forced destroy adds, keeping every other statement. */
+async function allowContainerWritesAgain(rt: Runtime, target: Target): Promise<void> {
+  const { statements, version } = await readContainerPolicy(rt, target);
+  const kept = statements.filter((statement) => statement.Sid !== DENY_CONTAINER_WRITES_SID);
+  if (kept.length === statements.length) return;
+  const client = rt.clients.mediaStore(target.region);
+  if (kept.length === 0) {
+    await rt.call(target.address, () =>
+      client.send(new DeleteContainerPolicyCommand({ ContainerName: target.name })),
+    );
+    return;
+  }
+  const policy = JSON.stringify({ Version: version, Statement: kept });
+  await rt.call(target.address, () =>
+    client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
+  );
+}
+
+/** The container policy's statements; none when it has no policy. */
+async function readContainerPolicy(
   rt: Runtime,
-  resource: StateResource,
-  container: Container,
-): Promise<void> {
-  if (!container.ARN) return;
+  resource: { address: string; name: string; region: string },
+): Promise<{ statements: Array<Record<string, unknown>>; version: string }> {
   const client = rt.clients.mediaStore(resource.region);
   let statements: Array<Record<string, unknown>> = [];
   let version = '2012-10-17';
@@ -261,6 +277,21 @@ async function denyContainerWrites(
   } catch (error) {
     if (!(error instanceof PolicyNotFoundException)) throw error;
   }
+  return { statements, version };
+}
+
+/**
+ * Adds a Deny on mediastore:PutObject for everyone to the container policy, keeping its other statements, so that
+ * a channel still writing cannot refill the container while it is emptied.
+ */
+async function denyContainerWrites(
+  rt: Runtime,
+  resource: StateResource,
+  container: Container,
+): Promise<void> {
+  if (!container.ARN) return;
+  const client = rt.clients.mediaStore(resource.region);
+  const { statements, version } = await readContainerPolicy(rt, resource);
   if (statements.some((statement) => statement.Sid === DENY_CONTAINER_WRITES_SID)) return;
   const policy = JSON.stringify({
     Version: version,
