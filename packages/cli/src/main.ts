@@ -13,7 +13,7 @@ import { commands } from './commands/registry.js';
 import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
-import { writeDiagnostics } from './render/diagnostics.js';
+import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
 import { escapeText, safeWriter } from './render/escape.js';
 import { writeJson } from './render/json.js';
 import type { Signals } from './signals.js';
@@ -233,11 +233,19 @@ function reportFailure(
     return;
   }
   if (error instanceof MldsError) {
-    stderr.write(`${label}: ${escapeText(error.message)}\n`);
-    if (error.hint !== undefined) stderr.write(`${colors.dim(escapeText(error.hint))}\n`);
+    stderr.write(`${wrapLines(`${label}: ${escapeText(error.message)}`)}\n`);
+    if (error.hint !== undefined) stderr.write(`${colors.dim(wrapLines(escapeText(error.hint)))}\n`);
     return;
   }
   // Not a failure mlds foresaw: a bug. The stack is what a bug report needs.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   stderr.write(`${label}: unexpected failure, please report it: ${detail}\n`);
+}
+
+/** Each line wrapped as diagnostics are: at 100 columns, continuation lines indented by four spaces. */
+function wrapLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => wrap(line, DIAGNOSTIC_WIDTH, '    '))
+    .join('\n');
 }

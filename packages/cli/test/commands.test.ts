@@ -191,7 +191,7 @@ describe('mlds plan (text)', () => {
         const { code, stdout, stderr } = await runCli(['plan', examplePath(SEED), ...json], { cwd });
         expect(code).toBe(1);
         expect(stdout).toBe('');
-        expect(stderr).toMatch(message);
+        expect(unwrapped(stderr)).toMatch(message);
       }
     },
   );

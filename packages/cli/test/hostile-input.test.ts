@@ -23,6 +23,9 @@ describe('only regular files are read', () => {
     expect(run.code).toBe(2);
     expect(unwrapped(run.stderr)).toContain('pipe.yaml is a FIFO (named pipe), not a regular file');
     expect(unwrapped(run.stderr)).toContain('use - and redirect it to stdin');
+    // Messages and hints wrap as diagnostics do: the hint here is longer than a line.
+    for (const line of run.stderr.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(run.stderr.split('\n').length).toBeGreaterThan(3);
   });
 
   test('/dev/zero is refused at once (exit 2), nothing read', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { type AwsClients, createAwsClients, retryReason } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // Before the question, apply and destroy resolve the credentials and name the account they will change (STS
 // GetCallerIdentity). When that fails, nothing else is called.
@@ -35,8 +35,14 @@ function withSts(answer: { Account: string; Arn: string } | Error): AwsClients {
   return { ...fake.clients, sts };
 }
 
-function mlds(argv: string[], clients: AwsClients): Promise<CliRun> {
-  return runCli(argv, { cwd, awsClients: () => clients, sleep: async () => {}, every: () => () => {} });
+async function mlds(argv: string[], clients: AwsClients): Promise<CliRun> {
+  const run = await runCli(argv, {
+    cwd,
+    awsClients: () => clients,
+    sleep: async () => {},
+    every: () => () => {},
+  });
+  return { ...run, stderr: unwrapped(run.stderr) };
 }
 
 describe('the credentials pre-flight', () => {

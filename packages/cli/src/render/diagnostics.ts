@@ -26,11 +26,13 @@ export function formatDiagnostic(diagnostic: Diagnostic, file: string, colors: C
 
 /** Breaks `text` at spaces so that no line passes `width` (a word longer than that keeps its own line). */
 export function wrap(text: string, width: number, indent: string): string {
+  // The line's own indentation (a list under a message) stays; only the words after it wrap.
+  const lead = /^ */.exec(text)?.[0] ?? '';
   const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const candidate = line === '' ? word : `${line} ${word}`;
-    if (line !== '' && visibleWidth(candidate) > width) {
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const candidate = line === lead ? `${lead}${word}` : `${line} ${word}`;
+    if (line !== lead && visibleWidth(candidate) > width) {
       lines.push(line);
       line = `${indent}${word}`;
     } else {
