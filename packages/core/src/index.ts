@@ -65,3 +65,13 @@ export {
   type Workflow,
   type WorkflowInput,
 } from './types.js';
+export {
+  IMPORTABLE_KINDS,
+  type ImportDecision,
+  type ImportPlan,
+  type ImportProblem,
+  type ImportTagChange,
+  importTagChanges,
+  otherOwner,
+  planImport,
+} from './import.js';
