@@ -4,6 +4,16 @@
 export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
+export {
+  IMPORTABLE_KINDS,
+  type ImportDecision,
+  type ImportPlan,
+  type ImportProblem,
+  type ImportTagChange,
+  importTagChanges,
+  otherOwner,
+  planImport,
+} from './import.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
@@ -65,13 +75,3 @@ export {
   type Workflow,
   type WorkflowInput,
 } from './types.js';
-export {
-  IMPORTABLE_KINDS,
-  type ImportDecision,
-  type ImportPlan,
-  type ImportProblem,
-  type ImportTagChange,
-  importTagChanges,
-  otherOwner,
-  planImport,
-} from './import.js';
