@@ -103,7 +103,7 @@ export class ResultCollector {
 }
 
 export interface RunWhere {
-  command: 'apply' | 'destroy' | 'rotate-credentials';
+  command: 'apply' | 'destroy' | 'rotate-credentials' | 'import';
   /** The workflow file as given on the command line. */
   file: string;
   statePath: StatePath;
@@ -261,11 +261,14 @@ export async function runLocked(
     yes: boolean;
     json: boolean;
     rateLimits?: RateOverrides | undefined;
+    /** Checks the command line against the workflow before anything is locked or called (a UsageError: exit 2). */
+    check?: ((loaded: LoadedWorkflow) => void) | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
 ): Promise<void> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
+  options.check?.(loaded);
   const answers = options.file === '-' ? undefined : context.stdin;
   // A destroy with no state file has nothing to do: it says so without creating the state's directory.
   const nothingToDestroy =

@@ -31,6 +31,13 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
     },
   ],
   [
+    'import',
+    {
+      summary: 'Adopt an existing resource of the plan into the state (tags it), after confirmation',
+      load: () => import('./import.js'),
+    },
+  ],
+  [
     'state',
     {
       summary: 'List, show, forget, unlock or push the state; no AWS call but the state',
