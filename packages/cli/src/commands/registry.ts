@@ -33,7 +33,8 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   [
     'import',
     {
-      summary: 'Adopt an existing resource of the plan into the state (tags it), after confirmation',
+      summary:
+        'Adopt an existing resource into the state as the plan’s address and tag it, after confirmation',
       load: () => import('./import.js'),
     },
   ],
