@@ -1,6 +1,16 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  GetChannelGroupCommand,
+  TagResourceCommand as V2TagResourceCommand,
+} from '@aws-sdk/client-mediapackagev2';
+import {
+  AddTagsToResourceCommand,
+  GetParameterCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+} from '@aws-sdk/client-ssm';
 import type { Plan, WorkflowInput } from '@mlds/core';
 import { aDownstream, createFakeCloud, type FakeCloud, FakeCrash } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +22,7 @@ import {
   ImportRefusedError,
   importResource,
 } from '../src/index.js';
-import { planOf, REGION, tagsOf, virtualTime, WORKFLOW } from './helpers.js';
+import { MemoryStateStore, mockedClients, planOf, REGION, tagsOf, virtualTime, WORKFLOW } from './helpers.js';
 
 // mlds import against the fake cloud: the only mutating call is the kind's tagging call (exact input), the
 // state then records the resource as apply would have, and the next apply makes no call for it.
@@ -330,3 +340,76 @@ describe('importing a MediaStore container', () => {
     expect(entry.status).toBe('created');
   });
 });
+
+describe('the exact SDK inputs (aws-sdk-client-mock)', () => {
+  it('an { env } password parameter: its tags listed, ours added, its value never read or written', async () => {
+    const { aws, mocks } = mockedClients();
+    const name = '/mlds/curling-live/web/password';
+    mocks.ssm
+      .on(ListTagsForResourceCommand)
+      .resolvesOnce({ TagList: [{ Key: 'owner', Value: 'ops' }] })
+      .resolves({ TagList: [{ Key: 'owner', Value: 'ops' }, ...tagList(tagsOf('web'))] });
+    mocks.ssm.on(AddTagsToResourceCommand).resolves({});
+    const store = new MemoryStateStore();
+    const input: Partial<WorkflowInput> = {
+      downstream: [
+        aDownstream('http-put', { name: 'web', username: 'ingest', password: { env: 'WEB_PASSWORD' } }),
+      ],
+    };
+    const result = await importResource({
+      plan: planOf(input),
+      address: 'web.password',
+      physicalId: name,
+      clients: aws,
+      store,
+      confirm: async () => true,
+      ...virtualTime(),
+    });
+    expect(result.outcome).toBe('imported');
+    expect(mocks.ssm.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { ResourceType: 'Parameter', ResourceId: name },
+      { ResourceType: 'Parameter', ResourceId: name },
+    ]);
+    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { ResourceType: 'Parameter', ResourceId: name, Tags: tagList(tagsOf('web')) },
+    ]);
+    expect(mocks.ssm.commandCalls(GetParameterCommand)).toStrictEqual([]);
+    expect(mocks.ssm.commandCalls(PutParameterCommand)).toStrictEqual([]);
+    // The intent before the tag, the result after.
+    expect(store.writes.map((doc) => doc.resources.map((r) => r.status))).toStrictEqual([
+      ['creating'],
+      ['created'],
+    ]);
+    expect(store.writes[1]?.resources[0]?.properties).toStrictEqual({ source: { env: 'WEB_PASSWORD' } });
+  });
+
+  it('a MediaPackage v2 channel group: TagResource on the ARN GetChannelGroup gave', async () => {
+    const { aws, mocks } = mockedClients();
+    const arn = `arn:aws:mediapackagev2:${REGION}:111122223333:channelGroup/curling-live`;
+    mocks.mediaPackageV2
+      .on(GetChannelGroupCommand as never)
+      .resolvesOnce({ ChannelGroupName: 'curling-live', Arn: arn, Tags: {} } as never)
+      .resolves({ ChannelGroupName: 'curling-live', Arn: arn, Tags: tagsOf('packager-v2') } as never);
+    mocks.mediaPackageV2.on(V2TagResourceCommand as never).resolves({} as never);
+    const result = await importResource({
+      plan: planOf({
+        mediaLiveRoleArn: 'arn:aws:iam::111122223333:role/MediaLiveAccessRole',
+        downstream: [aDownstream('mediapackage-v2', { name: 'packager-v2' })],
+      }),
+      address: 'packager-v2.channel-group',
+      physicalId: 'curling-live',
+      clients: aws,
+      store: new MemoryStateStore(),
+      confirm: async () => true,
+      ...virtualTime(),
+    });
+    expect(result.resource?.arn).toBe(arn);
+    expect(
+      mocks.mediaPackageV2.commandCalls(V2TagResourceCommand as never).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ResourceArn: arn, Tags: tagsOf('packager-v2') }]);
+  });
+});
+
+function tagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
