@@ -5,7 +5,6 @@ export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
 export {
-  IMPORTABLE_KINDS,
   type ImportDecision,
   type ImportPlan,
   type ImportProblem,
