@@ -157,6 +157,8 @@ export const mediaStoreContainerHandler: KindHandler = {
   },
 
   async tagForImport(rt, target, found) {
+    // A container still CREATING has no endpoint yet: the record after the tag must hold what MediaLive needs.
+    await waitActive(rt, target);
     const arn = found.arn;
     if (!arn) throw new Error(`${target.address}: MediaStore described ${target.name} without its ARN`);
     const client = await rt.clients.mediaStore(target.region);
