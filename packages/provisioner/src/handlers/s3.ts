@@ -264,7 +264,9 @@ export const s3BucketHandler: KindHandler = {
     return found.recorded;
   },
 
-  // PutBucketTagging replaces the whole set: the bucket's own tags are sent back with ours.
+  // PutBucketTagging replaces the whole set: the bucket's own tags are sent back with ours, its `aws:` system
+  // tags (a CloudFormation stack's) included, which S3 requires when they exist ("System Tags cannot be removed
+  // by requester"; cloud-custodian#2861).
   async tagForImport(rt, target, found) {
     const s3 = await rt.clients.s3(target.region);
     await rt.call(target.address, () =>
