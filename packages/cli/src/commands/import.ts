@@ -236,7 +236,7 @@ export const command: Command<ImportOptions> = {
   },
   examples: [
     {
-      command: 'mlds import curling-live.yaml 'archive.bucket[0]' curling-live-archive-p0',
+      command: "mlds import curling-live.yaml 'archive.bucket[0]' curling-live-archive-p0",
       explanation: 'Show the tags, ask, then tag and record the bucket',
     },
     {
