@@ -258,6 +258,25 @@ describe('mlds import', () => {
     expect(state().resources[0].status).toBe('created');
   });
 
+  it('with the state on S3: recorded there under its lock, which is gone afterwards; nothing local', async () => {
+    fake.seed.bucket('team-state', REGION);
+    fake.seed.bucket(BUCKET, REGION);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
+    );
+    const run = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const recorded = JSON.parse(fake.s3Objects.text('team-state', 'mlds/curling-live.json') ?? 'null');
+    expect(recorded).toMatchObject({ workflow: 'curling-live', serial: 1 });
+    expect(
+      recorded.resources.map((r: { address: string; status: string }) => [r.address, r.status]),
+    ).toStrictEqual([['archive.bucket[0]', 'created']]);
+    expect(fake.s3Objects.text('team-state', 'mlds/curling-live.json.lock')).toBeUndefined();
+    expect(() => readFileSync(join(cwd, STATE))).toThrow(/ENOENT/);
+  });
+
   it('is listed in mlds --help', async () => {
     expect((await mlds(['--help'])).stdout).toContain('import');
     expect((await mlds(['import', '--help'])).stdout).toContain(
