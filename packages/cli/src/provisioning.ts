@@ -153,7 +153,7 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const hint =
       command === 'apply'
-        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`
+        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.${importHint(error, provisioner, file)}`
         : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
     return new OperationFailedError(
       `${command} failed for ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}:\n${[...lines, ...skipped].join('\n')}`,
@@ -169,6 +169,23 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/** For a resource apply found without this workflow's tag (made outside mlds): how to adopt it instead. */
+function importHint(
+  error: InstanceType<Provisioner['ApplyFailedError']>,
+  provisioner: Provisioner,
+  file: string,
+): string {
+  const untagged = error.failures
+    .map((failure) => failure.cause)
+    .find(
+      (cause): cause is InstanceType<Provisioner['ResourceNotOursError']> =>
+        cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
+    );
+  return untagged === undefined
+    ? ''
+    : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import ${file} '${untagged.address}' ${untagged.resourceName}`;
 }
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */

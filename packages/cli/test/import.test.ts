@@ -277,6 +277,20 @@ describe('mlds import', () => {
     expect(() => readFileSync(join(cwd, STATE))).toThrow(/ENOENT/);
   });
 
+  it('apply refuses a bucket made outside mlds and names the import that adopts it; then apply converges', async () => {
+    fake.seed.bucket(BUCKET, REGION);
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    const refused = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`,
+    );
+    expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
+    const applied = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+  });
+
   it('is listed in mlds --help', async () => {
     expect((await mlds(['--help'])).stdout).toContain('import');
     expect((await mlds(['import', '--help'])).stdout).toContain(
