@@ -6,7 +6,7 @@ import type { StateDocument } from '@mlds/core';
 import { aMediaLiveChannel, createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // A workflow bound to a MediaLive channel (`channel:`), through main() against the fake cloud. The stream key
 // goes to MediaLive and nowhere else: every run's stdout, stderr and the state file are scanned for it.
@@ -96,7 +96,7 @@ describe('mlds plan with a bound channel', () => {
     const out = plain(run.stdout);
     expect(out).toMatch(/~ update\s+channel\s+medialive-channel\s+1234567\s+us-west-2/);
     expect(out).toContain('bound channel: read at apply, destinations written, refused if RUNNING');
-    expect(plain(run.stderr)).toContain(
+    expect(unwrapped(plain(run.stderr))).toContain(
       'apply reads MediaLive channel 1234567 (DescribeChannel) before any change',
     );
     expect(fake.calls()).toStrictEqual([]);
@@ -104,7 +104,9 @@ describe('mlds plan with a bound channel', () => {
 
   it('names the outage when whenRunning is restart', async () => {
     const run = await mlds(['plan', 'restart.yaml']);
-    expect(plain(run.stderr)).toContain('apply STOPS it (an outage of every output of the channel');
+    expect(unwrapped(plain(run.stderr))).toContain(
+      'apply STOPS it (an outage of every output of the channel',
+    );
   });
 
   it('--json lists the resource with kind medialive-channel', async () => {
@@ -160,7 +162,7 @@ describe('mlds apply with a bound channel', () => {
     seedChannel();
     const run = await mlds(['apply', 'bound.yaml', '--yes'], { env: {} });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('SOCIAL_STREAM_KEY');
+    expect(unwrapped(run.stderr)).toContain('SOCIAL_STREAM_KEY');
     expect(fake.calls()).toStrictEqual([]);
   });
 
@@ -168,8 +170,8 @@ describe('mlds apply with a bound channel', () => {
     seedChannel('RUNNING');
     const run = await mlds(['apply', 'bound.yaml', '--yes']);
     expect(run.code).toBe(1);
-    expect(plain(run.stderr)).toContain('it is RUNNING and its destinations must change');
-    expect(plain(run.stderr)).toContain('--restart-channel');
+    expect(unwrapped(plain(run.stderr))).toContain('it is RUNNING and its destinations must change');
+    expect(unwrapped(plain(run.stderr))).toContain('--restart-channel');
     expect(fake.mutatingCalls()).toStrictEqual([]);
     expect(channelState()).toBe('RUNNING');
   });
@@ -190,7 +192,7 @@ describe('mlds apply with a bound channel', () => {
   it('--restart-channel without a channel: exit 2, before any AWS call', async () => {
     const run = await mlds(['apply', 'unbound.yaml', '--yes', '--restart-channel']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('binds no MediaLive channel');
+    expect(unwrapped(run.stderr)).toContain('binds no MediaLive channel');
     expect(fake.calls()).toStrictEqual([]);
   });
 });
@@ -207,7 +209,7 @@ describe('mlds destroy with a bound channel', () => {
 
     const refused = await mlds(['destroy', 'bound.yaml', '--yes']);
     expect(refused.code).toBe(1);
-    expect(plain(refused.stderr)).toContain(
+    expect(unwrapped(plain(refused.stderr))).toContain(
       'it is RUNNING and sends to packager, archive, which this destroy deletes',
     );
     expect(fake.inventory()).toStrictEqual(before);

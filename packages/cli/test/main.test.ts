@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../src/commands/registry.js';
-import { hasColor, runCli, tempDir } from './helpers.js';
+import { hasColor, runCli, tempDir, unwrapped } from './helpers.js';
 
 const packageVersion: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -93,7 +93,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     const { code, stdout, stderr } = await runCli(['aply', 'w.yaml']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(
+    expect(unwrapped(stderr)).toBe(
       "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state. Run 'mlds --help' for usage.\n",
     );
   });

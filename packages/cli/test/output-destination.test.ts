@@ -4,7 +4,7 @@ import { KNOWN_AFTER_APPLY } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // `mlds output <file> <destination id>`: one destination, read from the state without calling AWS.
 
@@ -58,7 +58,7 @@ describe('mlds output <file> <destination id>', () => {
     for (const id of ['packager', 'social', 'archive']) {
       const run = await mlds(['output', 'live.yaml', id, '--json']);
       expect(run.code).toBe(0);
-      expect(run.stderr).toBe('');
+      expect(unwrapped(run.stderr)).toBe('');
       const expected = all.destinations.find((destination: { Id: string }) => destination.Id === id);
       expect(JSON.parse(run.stdout)).toStrictEqual(expected);
       expect(run.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
@@ -94,7 +94,7 @@ describe('mlds output <file> <destination id>', () => {
       const run = await mlds(['output', 'live.yaml', 'packer', ...json]);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toBe(
+      expect(unwrapped(run.stderr)).toBe(
         "error: live.yaml has no destination 'packer'\nIts destinations are: packager, social, archive. Run 'mlds output live.yaml' for all of them.\n",
       );
     }
@@ -108,7 +108,7 @@ describe('mlds output <file> <destination id>', () => {
     expect(packager.stdout).not.toContain(KNOWN_AFTER_APPLY);
     const archive = await mlds(['output', 'live.yaml', 'archive', '--json']);
     expect(archive.code).toBe(1);
-    expect(archive.stderr).toMatch(
+    expect(unwrapped(archive.stderr)).toMatch(
       /^error: the state .* does not record this resource yet .*: archive\.bucket\[0\]\n/,
     );
   });
@@ -122,14 +122,16 @@ describe('mlds output <file> <destination id>', () => {
     );
     const packager = await mlds(['output', 'live.yaml', 'packager']);
     expect(packager.code).toBe(1);
-    expect(packager.stderr).toContain(`error: nothing is applied yet: there is no state file ${STATE}\n`);
+    expect(unwrapped(packager.stderr)).toContain(
+      `error: nothing is applied yet: there is no state file ${STATE}\n`,
+    );
     expect(fake.calls()).toStrictEqual([]);
   });
 
   it('a third argument: exit 2', async () => {
     const run = await mlds(['output', 'live.yaml', 'packager', 'social']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       "error: unexpected argument 'social': give the workflow file and at most one destination id\n",
     );
   });

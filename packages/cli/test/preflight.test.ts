@@ -64,13 +64,28 @@ describe('the credentials pre-flight', () => {
     expect(run.stdout).toMatch(/\nAccount +111122223333 \(arn:aws:iam::111122223333:user\/ci\)\n/);
   });
 
-  it('no changes: nothing is called, not even STS', async () => {
+  it('no changes without a refresh: nothing is called, not even STS', async () => {
     const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
     expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);
     stsCalls = [];
-    const again = await mlds(['apply', 'w.yaml', '--yes'], clients);
+    const before = fake.calls().length;
+    const again = await mlds(['apply', 'w.yaml', '--yes', '--refresh=false'], clients);
     expect(again.stdout).toContain('No changes.');
     expect(stsCalls).toStrictEqual([]);
+    expect(fake.calls().slice(before)).toStrictEqual([]);
+  });
+
+  it('with a refresh, the account is confirmed before its first read', async () => {
+    const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
+    expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);
+    stsCalls = [];
+    const before = fake.calls().length;
+    const failure = Object.assign(new Error('Could not resolve credentials using profile: [gone]'), {
+      name: 'CredentialsProviderError',
+    });
+    const refused = await mlds(['apply', 'w.yaml', '--yes', '--profile', 'gone'], withSts(failure));
+    expect(refused.code).toBe(1);
+    expect(fake.calls().slice(before)).toStrictEqual([]);
   });
 
   it('a credentials failure names the profile and the fix; exit 1, no resource call, the lock released', async () => {

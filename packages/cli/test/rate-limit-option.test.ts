@@ -4,7 +4,7 @@ import { RATE_LIMITED_SERVICES } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_OPTION } from '../src/rate-limit-option.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
 // handed to the engine's request limiter when not.
@@ -64,7 +64,7 @@ describe('--rate-limit', () => {
     async (command, value, message) => {
       const run = await mlds([command, 'archive.yaml', '--yes', '--rate-limit', value]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(message);
+      expect(unwrapped(run.stderr)).toMatch(message);
       expect(run.stdout).toBe('');
       expect(fake.calls()).toStrictEqual([]);
       expect(existsSync(join(cwd, '.mlds'))).toBe(false);

@@ -5,7 +5,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // `mlds rotate-credentials <file> <downstream>` in-process, against the fake cloud.
 
@@ -86,7 +86,7 @@ describe('mlds rotate-credentials', () => {
     const before = await credentials();
     const from = fake.calls().length;
     const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
-    expect(run.stderr).toBe('');
+    expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const calls = fake.calls().slice(from);
     const after = await credentials();
@@ -150,7 +150,7 @@ describe('mlds rotate-credentials', () => {
     fake.crashAfterMutatingCalls(1);
     const failed = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(
+    expect(unwrapped(failed.stderr)).toContain(
       "Fix the cause, then run 'mlds rotate-credentials live.yaml packager' again: it finishes the rotation.",
     );
     fake.crashAfterMutatingCalls(undefined);
@@ -168,7 +168,7 @@ describe('mlds rotate-credentials', () => {
     const from = fake.calls().length;
     const run = await mlds(['rotate-credentials', 'live.yaml', 'packager']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('pass --yes to rotate-credentials without asking');
+    expect(unwrapped(run.stderr)).toContain('pass --yes to rotate-credentials without asking');
     expect(fake.calls()).toHaveLength(from);
   });
 
@@ -200,13 +200,13 @@ describe('mlds rotate-credentials', () => {
   ])('%s: refused with no AWS call', async (_, args, code, stderr) => {
     const run = await mlds(['rotate-credentials', ...args, '--yes']);
     expect(run.code).toBe(code);
-    expect(run.stderr).toBe(stderr);
+    expect(unwrapped(run.stderr)).toBe(stderr);
     expect(fake.calls()).toStrictEqual([]);
   });
 
   it('needs the downstream name', async () => {
     const run = await mlds(['rotate-credentials', 'live.yaml']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error: missing the downstream name\n');
+    expect(unwrapped(run.stderr)).toContain('error: missing the downstream name\n');
   });
 });

@@ -6,7 +6,7 @@ import { createFakeCloud, type FakeCloud, type RecordedCall } from '@mlds/fixtur
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planHasChanges } from '../src/commands/plan.js';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // `plan --out`, `apply <planfile>` and `plan --detailed-exitcode`, in-process through main(), against the fake
 // cloud of @mlds/fixtures and real files in a temporary directory.
@@ -231,7 +231,7 @@ describe('plan --out', () => {
     const run = await mlds(['plan', 'tonight.yaml', '--json', '--out', 'tonight.plan']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toStrictEqual(readPlanFile().plan);
-    expect(run.stderr).toContain('Saved the plan to tonight.plan.');
+    expect(unwrapped(run.stderr)).toContain('Saved the plan to tonight.plan.');
   });
 
   it('needs a workflow file, not stdin', async () => {
@@ -241,7 +241,7 @@ describe('plan --out', () => {
       })(),
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error: --out needs a workflow file, not stdin\n');
+    expect(unwrapped(run.stderr)).toContain('error: --out needs a workflow file, not stdin\n');
     expect(existsSync(join(cwd, 'tonight.plan'))).toBe(false);
   });
 
@@ -249,7 +249,7 @@ describe('plan --out', () => {
     mkdirSync(join(cwd, 'tonight.plan'));
     const run = await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('error: cannot write the plan file tonight.plan: ');
+    expect(unwrapped(run.stderr)).toContain('error: cannot write the plan file tonight.plan: ');
     expect(existsSync(join(cwd, 'tonight.plan.tmp'))).toBe(false);
   });
 });
@@ -258,7 +258,7 @@ describe('apply <planfile>', () => {
   it('applies the saved plan without asking, with exactly the calls its resources need', async () => {
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
     const run = await mlds(['apply', 'tonight.plan']);
-    expect(run.stderr).toBe('');
+    expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
       /^Applying the plan saved in tonight\.plan, made from tonight\.yaml\.\nPlan: 3 to create, 0 to update, 0 to delete, 0 unchanged\.\n/,
@@ -351,7 +351,7 @@ describe('apply <planfile>', () => {
     const from = fake.calls().length;
     const run = await mlds(['apply', 'tonight.plan']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       `error: the saved plan tonight.plan is stale: the state ${STATE} was created (serial ${readState().serial}) since the plan was made; nothing was changed\n`,
     );
     expect(fake.calls()).toHaveLength(from);
@@ -373,10 +373,12 @@ describe('apply <planfile> refuses a stale plan: exit 1, no AWS call, the state 
     const run = await mlds(['apply', 'tonight.plan', '--json']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       `error: the saved plan tonight.plan is stale: ${reason}; nothing was changed\n`,
     );
-    expect(run.stderr).toContain("Make a new plan with 'mlds plan <workflow file> --out tonight.plan'");
+    expect(unwrapped(run.stderr)).toContain(
+      "Make a new plan with 'mlds plan <workflow file> --out tonight.plan'",
+    );
     // Not one call, not even a read.
     expect(fake.calls().slice(from)).toStrictEqual([]);
     expect(existsSync(join(cwd, STATE)) ? readText(STATE) : undefined).toBe(before);
@@ -442,7 +444,7 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     ] as const) {
       const run = await mlds(['apply', 'tonight.plan', flag, value]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(
+      expect(unwrapped(run.stderr)).toContain(
         `error: ${flag} cannot be used with a saved plan: tonight.plan records its own\n`,
       );
     }
@@ -461,7 +463,7 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     writeFileSync(join(cwd, `${STATE}.lock`), JSON.stringify({ ...lock, token: 't' }));
     const run = await mlds(['apply', 'tonight.plan']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242)`,
     );
     expect(fake.calls()).toStrictEqual([]);
@@ -472,7 +474,7 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
     const run = await mlds(['apply', 'tonight.plan'], { env: {} });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('  CDN_PASSWORD (for cdn.password)\n');
+    expect(unwrapped(run.stderr)).toContain('  CDN_PASSWORD (for cdn.password)\n');
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, STATE))).toBe(false);
   });
@@ -483,7 +485,7 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify({ ...saved, formatVersion: 2 }));
     const run = await mlds(['apply', 'tonight.plan', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       'error: tonight.plan is not a plan this mlds can apply: formatVersion 2 is not 1 (made by another version of mlds?)\n',
     );
     expect(fake.calls()).toStrictEqual([]);

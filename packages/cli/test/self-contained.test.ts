@@ -200,14 +200,28 @@ describe('the built CLI, as a separate process', HANG_GUARD, () => {
         '',
       ].join('\n'),
     );
-    // An endpoint that denies every call: the run stops at its first request, which proves which client sent it.
+    // An endpoint that names the account (the credentials pre-flight, STS's query protocol) and denies every
+    // other call: the run stops at its first resource request, which proves which client sent it.
     const requests: string[] = [];
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      requests.push(String(request.headers['x-amz-target'] ?? request.url));
-      request.resume();
-      response.statusCode = 400;
-      response.setHeader('content-type', 'application/x-amz-json-1.1');
-      response.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'denied by the test' }));
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        if (body.includes('Action=GetCallerIdentity')) {
+          requests.push('STS.GetCallerIdentity');
+          response.setHeader('content-type', 'text/xml');
+          response.end(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/test</Arn><UserId>AIDATEST</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>test</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+          );
+          return;
+        }
+        requests.push(String(request.headers['x-amz-target'] ?? request.url));
+        response.statusCode = 400;
+        response.setHeader('content-type', 'application/x-amz-json-1.1');
+        response.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'denied by the test' }));
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -228,9 +242,10 @@ describe('the built CLI, as a separate process', HANG_GUARD, () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('AccessDenied');
       expect(`${run.stdout}${run.stderr}`).not.toContain('a-password-never-printed');
-      expect(requests.length).toBeGreaterThan(0);
-      expect(requests.every((target) => target.startsWith('AmazonSSM.'))).toBe(true);
-      expect(sdkClientsIn(log)).toStrictEqual(['client-ssm']);
+      expect(requests[0]).toBe('STS.GetCallerIdentity');
+      expect(requests.length).toBeGreaterThan(1);
+      expect(requests.slice(1).every((target) => target.startsWith('AmazonSSM.'))).toBe(true);
+      expect(sdkClientsIn(log)).toStrictEqual(['client-ssm', 'client-sts']);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -4,7 +4,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // The state's two stores seen from the command line: the same commands on a local file and on S3 (the fake
 // cloud's, with conditional writes), and `mlds state …`.
@@ -124,15 +124,15 @@ describe('a state on S3', () => {
     );
     const locked = await mlds(['apply', 'shared.yaml', '--yes']);
     expect(locked.code).toBe(3);
-    expect(locked.stderr).toContain(
+    expect(unwrapped(locked.stderr)).toContain(
       `the state ${URL} is locked by 'apply' on host ci-runner-3 (pid 77) since 2025-06-01T11:00:00.000Z, lock id f00dfeed`,
     );
-    expect(locked.stderr).toContain(`mlds state unlock f00dfeed --state ${URL}`);
+    expect(unwrapped(locked.stderr)).toContain(`mlds state unlock f00dfeed --state ${URL}`);
     expect(resourceCalls()).toStrictEqual([]);
 
     const wrong = await mlds(['state', 'unlock', 'deadbeef', '--state', URL, '--region', REGION]);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('has id f00dfeed');
+    expect(unwrapped(wrong.stderr)).toContain('has id f00dfeed');
     const unlocked = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'shared.yaml']);
     expect(unlocked.code).toBe(0);
     expect(unlocked.stdout).toContain(
@@ -144,9 +144,11 @@ describe('a state on S3', () => {
   it('a missing state bucket: exit 1 naming the fix and the IAM actions; mlds creates no bucket', async () => {
     const run = await mlds(['apply', 'team.yaml', '--state', 's3://no-such-state-bucket/w.json', '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('the state bucket no-such-state-bucket does not exist');
-    expect(run.stderr).toContain('mlds never creates the state bucket');
-    expect(run.stderr).toContain('s3:GetObject and s3:PutObject on arn:aws:s3:::no-such-state-bucket/w.json');
+    expect(unwrapped(run.stderr)).toContain('the state bucket no-such-state-bucket does not exist');
+    expect(unwrapped(run.stderr)).toContain('mlds never creates the state bucket');
+    expect(unwrapped(run.stderr)).toContain(
+      's3:GetObject and s3:PutObject on arn:aws:s3:::no-such-state-bucket/w.json',
+    );
     expect(fake.calls().map((call) => call.command)).toStrictEqual(['PutObjectCommand']);
     expect(fake.inventory().s3.map((b) => b.name)).toStrictEqual(['team-state']);
   });
@@ -167,8 +169,8 @@ describe('a state on S3', () => {
         ...(command === 'plan' ? [] : ['--yes']),
       ]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(problem);
-      expect(run.stderr).not.toContain('wJalrXUtnFEMIK7MDENG');
+      expect(unwrapped(run.stderr)).toContain(problem);
+      expect(unwrapped(run.stderr)).not.toContain('wJalrXUtnFEMIK7MDENG');
     }
     expect(readdirSync(cwd).sort()).toStrictEqual(['shared.yaml', 'team.yaml']);
     expect(fake.calls()).toStrictEqual([]);
@@ -181,7 +183,7 @@ describe('a state on S3', () => {
     );
     const run = await mlds(['apply', 'bad.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('`state` names no object key');
+    expect(unwrapped(run.stderr)).toContain('`state` names no object key');
     expect(fake.calls()).toStrictEqual([]);
   });
 });
@@ -231,14 +233,14 @@ describe('mlds state', () => {
 
     const unknown = await mlds(['state', 'rm', 'archive.bucket[7]']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('archive.bucket[7] is not in the state');
+    expect(unwrapped(unknown.stderr)).toContain('archive.bucket[7] is not in the state');
   });
 
   it('push copies the local state to S3, then refuses a state of another lineage', async () => {
     expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
     const local = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;
     const pushed = await mlds(['state', 'push', URL, '--file', 'team.yaml']);
-    expect(pushed.stderr).toBe('');
+    expect(unwrapped(pushed.stderr)).toBe('');
     expect(pushed.code).toBe(0);
     expect(pushed.stdout).toContain(`Pushed .mlds/team-live.state.json to ${URL} (serial 1)`);
     expect(s3State()).toStrictEqual(local);
@@ -251,17 +253,17 @@ describe('mlds state', () => {
     );
     const refused = await mlds(['state', 'push', URL, '--state', 'other.state.json', '--region', REGION]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('another state of');
+    expect(unwrapped(refused.stderr)).toContain('another state of');
     expect(s3State()).toStrictEqual(local);
   });
 
   it('asks which state when it cannot tell', async () => {
     const run = await mlds(['state', 'list']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('which state?');
+    expect(unwrapped(run.stderr)).toContain('which state?');
     const s3 = await mlds(['state', 'list', '--state', URL]);
     expect(s3.code).toBe(2);
-    expect(s3.stderr).toContain("needs its bucket's Region");
+    expect(unwrapped(s3.stderr)).toContain("needs its bucket's Region");
     const withEnv = await mlds(['state', 'list', '--state', URL], { AWS_REGION: REGION });
     expect(withEnv.code).toBe(0);
     expect(withEnv.stdout).toContain(`There is no state at ${URL}`);

@@ -1,3 +1,11 @@
+import type { ResourceKind } from '@mlds/core';
+import { handlerLoaders, loadHandler } from '../src/handlers/index.js';
+
+// The engine imports a kind's handler (and its SDK) the first time it works on one: real module loading, which
+// is not a sleep and takes as many event-loop turns as the machine needs. Loaded here, once, before any test
+// drives the clock, so that how long loading takes never reads as "the work waits on something else".
+await Promise.all(Object.keys(handlerLoaders).map((kind) => loadHandler(kind as ResourceKind)));
+
 /**
  * Discrete-event virtual time for runs with many things in flight at once: `sleep(ms)` wakes at now + ms of the
  * virtual clock, and `run` moves the clock to the earliest wake-up only once nothing else can happen (every
