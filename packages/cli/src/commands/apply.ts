@@ -26,7 +26,7 @@ import { type ResourceResult, renderApplySummary, renderDestinations, tally } fr
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';
 
 export interface ApplyOptions {
   /**
@@ -34,6 +34,8 @@ export interface ApplyOptions {
    * saved by `plan --out`, told apart by its content.
    */
   file: string;
+  /** Every file given; several make a fleet, applied as one run (fleet-apply.ts). */
+  files?: readonly string[] | undefined;
   /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
   statePath: string | undefined;
   /** `--region`: replaces the workflow's Region. */
@@ -66,6 +68,11 @@ export interface ApplyDocument {
  * the destinations. Nothing to change: says so without calling AWS.
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
+  if (options.files !== undefined && options.files.length > 1) {
+    const { applyFleet } = await import('../fleet-apply.js');
+    await applyFleet({ ...options, files: options.files }, context);
+    return;
+  }
   const saved = readSavedPlanArgument(options.file, context.cwd);
   if (saved !== undefined) {
     await applySavedPlan(saved, options, context, (prepared, approved) =>
@@ -88,21 +95,7 @@ async function applyPrepared(
   const state =
     approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
   const plan = approved?.plan ?? planLoadedWorkflow(withRestart(loaded, options.restartChannel), state);
-  // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
-  const alreadyRead = (resource: Plan['resources'][number]) =>
-    resource.action === 'read' &&
-    (state?.resources ?? []).some(
-      (recorded) =>
-        recorded.address === resource.address &&
-        recorded.kind === resource.kind &&
-        recorded.name === resource.name &&
-        recorded.region === resource.region &&
-        recorded.status === 'created' &&
-        recorded.existing === true,
-    );
-  const changes = plan.resources.filter(
-    (resource) => resource.action !== 'noop' && !alreadyRead(resource),
-  ).length;
+  const changes = countChanges(plan, state);
 
   // Also with --json: its document has no room for them, and stderr is free.
   writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);
@@ -197,8 +190,24 @@ async function applyPrepared(
   stdout.write(renderDestinations(destinations, colors));
 }
 
+/** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
+export function countChanges(plan: Plan, state: StateDocument | undefined): number {
+  const alreadyRead = (resource: Plan['resources'][number]) =>
+    resource.action === 'read' &&
+    (state?.resources ?? []).some(
+      (recorded) =>
+        recorded.address === resource.address &&
+        recorded.kind === resource.kind &&
+        recorded.name === resource.name &&
+        recorded.region === resource.region &&
+        recorded.status === 'created' &&
+        recorded.existing === true,
+    );
+  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource)).length;
+}
+
 /** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
-function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
+export function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
   if (!restart) return loaded;
   const channel = loaded.workflow.channel;
   if (channel === undefined) {
@@ -209,7 +218,7 @@ function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
   return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
 }
 
-function applyDocument(
+export function applyDocument(
   plan: Plan,
   result: ApplyDocument['result'],
   resources: ResourceResult[],
@@ -227,7 +236,7 @@ function applyDocument(
 }
 
 /** The plan's destinations with what the state recorded filled in. */
-function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
+export function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
   const recorded: StateDocument = state ?? {
     formatVersion: FORMAT_VERSION,
     workflow: plan.workflow,
@@ -250,7 +259,12 @@ async function readStateAfterFailure(
   }
 }
 
-const usage = 'mlds apply <file> | <planfile> [options]';
+const usage = 'mlds apply <file>... | <planfile> [options]';
+
+function fileArguments(args: ParsedArguments): Pick<ApplyOptions, 'file' | 'files'> {
+  const files = workflowFileArguments(args, usage);
+  return { file: files[0], files };
+}
 
 export const command: Command<ApplyOptions> = {
   usage,
@@ -309,7 +323,7 @@ export const command: Command<ApplyOptions> = {
     },
   ],
   toOptions: (args) => ({
-    file: workflowFileArgument(args, usage),
+    ...fileArguments(args),
     statePath: args.common.state,
     region: args.common.region,
     profile: args.common.profile,

@@ -29,11 +29,13 @@ import { type ResourceResult, renderDestroySummary, tally } from '../render/summ
 import { alignColumns } from '../render/table.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';
 
 export interface DestroyOptions {
   /** The workflow file (it names the state); `-` reads stdin. */
   file: string;
+  /** Every file given; several make a fleet, destroyed as one run (fleet-destroy.ts). */
+  files?: readonly string[] | undefined;
   /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
   statePath: string | undefined;
   /** `--profile`: the AWS shared-config profile; undefined for the SDK's default chain. */
@@ -67,6 +69,11 @@ export interface DestroyDocument {
  * endpoints. The state file is kept, with no resources, as Terraform keeps an empty state.
  */
 export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
+  if (options.files !== undefined && options.files.length > 1) {
+    const { destroyFleet } = await import('../fleet-destroy.js');
+    await destroyFleet({ ...options, files: options.files, region: undefined }, context);
+    return;
+  }
   // Each resource is deleted in the Region the state records: --region has nothing to change here.
   await runLocked('destroy', { ...options, region: undefined }, context, (prepared) =>
     destroyPrepared(options, context, prepared),
@@ -178,7 +185,7 @@ async function destroyPrepared(
   );
 }
 
-function destroyDocument(
+export function destroyDocument(
   workflow: string,
   result: DestroyDocument['result'],
   resources: ResourceResult[],
@@ -187,14 +194,14 @@ function destroyDocument(
   return { formatVersion: FORMAT_VERSION, workflow, result, resources, ...extra };
 }
 
-interface Teardown {
+export interface Teardown {
   /** Dependents first (the planner's deletion order for an empty workflow): how the engine may delete them. */
   deletions: ResourceChange[];
   /** Recorded but not created by mlds: removed from the state only. */
   forgotten: StateResource[];
 }
 
-function teardownOf(state: StateDocument): Teardown {
+export function teardownOf(state: StateDocument): Teardown {
   return {
     deletions: planTeardown(state),
     forgotten: state.resources.filter((resource) => resource.existing === true),
@@ -202,7 +209,7 @@ function teardownOf(state: StateDocument): Teardown {
 }
 
 /** What will be deleted, and what will only be forgotten. */
-function renderDestroyPlan(
+export function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
   where: { file: string; statePath: string },
@@ -248,7 +255,12 @@ function renderDestroyPlan(
   return `${lines.join('\n')}\n`;
 }
 
-const usage = 'mlds destroy <file> [options]';
+const usage = 'mlds destroy <file>... [options]';
+
+function fileArguments(args: ParsedArguments): Pick<DestroyOptions, 'file' | 'files'> {
+  const files = workflowFileArguments(args, usage);
+  return { file: files[0], files };
+}
 
 export const command: Command<DestroyOptions> = {
   usage,
@@ -276,7 +288,7 @@ export const command: Command<DestroyOptions> = {
     },
   ],
   toOptions: (args) => ({
-    file: workflowFileArgument(args, usage),
+    ...fileArguments(args),
     statePath: args.common.state,
     profile: args.common.profile,
     yes: args.values.yes === true,
