@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters as plain } from 'node:util';
 import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -149,6 +150,29 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(inventory.mediapackage).toStrictEqual([]);
     expect(inventory.s3).toStrictEqual([]);
     expect(inventory.ssm).toStrictEqual([]);
+  });
+
+  it('on a terminal: one confirmation for the fleet, then a live line per workflow and its result', async () => {
+    const answers = (async function* () {
+      yield 'yes\n';
+    })();
+    const run = await mlds(['apply', 'court-1.yaml', 'court-2.yaml'], {
+      isTTY: true,
+      env: { ...ENV, FORCE_COLOR: '1' },
+      stdin: Object.assign(answers, { isTTY: true }),
+    });
+    expect(run.code).toBe(0);
+    const shown = plain(run.stdout);
+    expect(shown.match(/Apply these changes to 2 workflows\? Only 'yes' is accepted: /g)).toHaveLength(1);
+    expect(shown).toMatch(/ court-1 {2}\d\/6 done, \d running/);
+    expect(shown).toMatch(/ court-2 {2}\d\/6 done, \d running/);
+    expect(shown).toContain(
+      '[✓] court-1: Apply complete: 6 created, 0 updated, 0 deleted. State: .mlds/court-1.state.json (serial 1)\n',
+    );
+    expect(shown).toContain('[✓] court-2: Apply complete: 6 created');
+    // The live region is redrawn in place, not appended per resource.
+    expect(run.stdout).toContain('\x1b[J');
+    expect(shown).not.toContain('[+] court-1 packager.channel created');
   });
 
   it('--json: one document with each workflow’s own apply document, in the order given', async () => {

@@ -48,7 +48,7 @@ describe('mlds --help', () => {
     );
     expect(plan).toMatch(/^ {2}--detailed-exitcode +Exit 4 when the plan has changes, 0 when it has none/m);
     const apply = (await runCli(['apply', '--help'])).stdout;
-    expect(apply).toMatch(/^Usage: mlds apply <file> \| <planfile> \[options\]$/m);
+    expect(apply).toMatch(/^Usage: mlds apply <file>\.\.\. \| <planfile> \[options\]$/m);
     expect(apply).toContain('"kind": "mlds-saved-plan"');
     expect(apply).toContain('mlds apply curling-live.plan');
     const output = (await runCli(['output', '--help'])).stdout;

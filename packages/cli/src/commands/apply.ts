@@ -289,6 +289,14 @@ export const command: Command<ApplyOptions> = {
     'Region, class or output groups do not fit, then writes the Destinations into it (UpdateChannel, its role',
     'kept; stream keys sent to MediaLive only). A RUNNING channel is refused unless whenRunning: restart or',
     '--restart-channel: then it is stopped, updated and started again, an outage the plan announces.',
+    '',
+    'Several workflow files run as one fleet: one process, each plan shown under its workflow, one confirmation,',
+    "one progress display, one summary; AWS's request rates are kept to by the whole run together. Every file is",
+    'validated and planned first: an invalid one stops the run with nothing called (exit 2), as do two files',
+    'naming the same workflow or state, --state (each workflow keeps its own state) and a saved plan among them.',
+    'A workflow whose state another run has locked is left out and named, the others go on. Exit code: the worst',
+    'outcome wins, 1 (a workflow failed) before 3 (one was locked) before 0. --json prints { formatVersion,',
+    "result, workflows: [ each workflow's own apply document, in the order given ] }.",
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
@@ -308,6 +316,10 @@ export const command: Command<ApplyOptions> = {
     {
       command: 'SOCIAL_STREAM_KEY=... mlds apply curling-live.yaml --restart-channel',
       explanation: 'Write the destinations into the bound channel, restarting it if it runs',
+    },
+    {
+      command: 'mlds apply courts/*.yaml --yes',
+      explanation: 'A fleet: every workflow of the folder in one run, one confirmation',
     },
     {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",

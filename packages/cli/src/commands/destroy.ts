@@ -271,6 +271,11 @@ export const command: Command<DestroyOptions> = {
     '--json, pass --yes. Refuses, deleting nothing, when a bucket or container holds objects or a MediaPackage',
     'channel has origin endpoints, unless --force: that first stops new writes, empties, then deletes.',
     'The state file is kept, with no resources. --region changes nothing: the state records each Region.',
+    '',
+    'Several workflow files run as one fleet: one list shown, grouped by workflow, one confirmation, one summary;',
+    'each workflow keeps its own state and lock. A locked one is left out and named, the others go on; a refused',
+    'or failed one does not stop the others. Exit code: 1 (one failed or was refused) before 3 (one was locked)',
+    "before 0. --json prints { formatVersion, result, workflows: [ each workflow's own destroy document ] }.",
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Destroy without asking for confirmation' },
@@ -285,6 +290,10 @@ export const command: Command<DestroyOptions> = {
     {
       command: 'mlds destroy curling-live.yaml --yes --force',
       explanation: 'In CI, deleting what the buckets hold too',
+    },
+    {
+      command: 'mlds destroy courts/*.yaml --yes',
+      explanation: 'A fleet: every workflow of the folder at once',
     },
   ],
   toOptions: (args) => ({
