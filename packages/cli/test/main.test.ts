@@ -65,7 +65,8 @@ describe('mlds --help', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     // `state` takes a subcommand where the others take a workflow file.
-    const operands = name === 'state' ? 'list\\|show <address>\\|' : '<file>(\\.\\.\\.)?( [^\n]*)? \\[options\\]\n';
+    const operands =
+      name === 'state' ? 'list\\|show <address>\\|' : '<file>(\\.\\.\\.)?( [^\n]*)? \\[options\\]\n';
     expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} ${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
