@@ -9,7 +9,7 @@ import {
 } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
-import { CancelledError, count, OperationFailedError } from './errors.js';
+import { CancelledError, count, OperationFailedError, UsageError } from './errors.js';
 import {
   checkFleetArguments,
   type FleetOptions,
@@ -57,6 +57,12 @@ export async function applyFleet(
   const { stdout, stderr, colors } = context;
   checkFleetArguments('apply', options, context.cwd);
   const members = await loadFleet(options, context);
+  // As for one file: the flag is for workflows that bind a channel; those that do not are left as they are.
+  if (options.restartChannel && !members.some((member) => member.loaded.workflow.channel !== undefined)) {
+    throw new UsageError(
+      '--restart-channel: none of these workflows binds a MediaLive channel; add channel: { id: "<channel id>" } or drop the flag',
+    );
+  }
   const fleet = await lockFleet('apply', options, members, context);
   try {
     const lockedNames = new Set(fleet.lockedOut.map((member) => member.loaded.file));

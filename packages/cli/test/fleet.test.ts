@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -270,6 +271,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     [['apply', 'court-1.yaml', 'court-2.yaml', '--state', 'one.json'], '--state names one state'],
     [['destroy', 'court-1.yaml', 'court-2.yaml', '--state', 'one.json'], '--state names one state'],
     [['apply', 'court-1.yaml', '-'], '- (stdin) cannot be one of several workflow files'],
+    [
+      ['apply', 'court-1.yaml', 'court-2.yaml', '--restart-channel'],
+      '--restart-channel: none of these workflows binds a MediaLive channel',
+    ],
   ])('mlds %j: exit 2 before any call (%s)', async (argv, message) => {
     writeFileSync(join(cwd, 'copy.yaml'), workflowText('court-1'));
     const run = await mlds([...argv, '--yes']);
@@ -304,6 +309,60 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(run.stderr).toContain('pass --yes');
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+  });
+
+  it('a missing { env } secret in one workflow: exit 2 before the question, nothing called for any', async () => {
+    writeFileSync(
+      join(cwd, 'court-2.yaml'),
+      workflowText('court-2').replace('CDN_PASSWORD', 'COURT2_PASSWORD'),
+    );
+    const run = await mlds(['apply', ...FILES, '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('COURT2_PASSWORD (for court-2 cdn.password)');
+    expect(fake.calls()).toStrictEqual([]);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+
+  it('answering anything but yes cancels the whole fleet: exit 1, nothing called, every lock released', async () => {
+    const answers = (async function* () {
+      yield 'no\n';
+    })();
+    const run = await mlds(['apply', ...FILES], { stdin: Object.assign(answers, { isTTY: true }) });
+    expect(run.code).toBe(1);
+    expect(run.stdout.match(/Apply these changes to 3 workflows\?/g)).toHaveLength(1);
+    expect(run.stderr).toContain('error: apply cancelled: nothing was changed\n');
+    expect(fake.calls()).toStrictEqual([]);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+
+  it('destroy: one workflow refused (a bucket holds objects) does not stop the others; exit 1', async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const [bucket] = bucketNamesOf('court-2');
+    if (bucket === undefined) throw new Error('court-2 plans no bucket');
+    await fake.clients.s3('us-west-2').send(new PutObjectCommand({ Bucket: bucket, Key: 'a.ts', Body: 'x' }));
+    const run = await mlds(['destroy', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(1);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('failed');
+    const court2 = document.workflows[1];
+    expect(court2.result).toBe('refused');
+    expect(court2.resources).toStrictEqual([]);
+    expect(court2.blockers.map((blocker: { address: string }) => blocker.address)).toStrictEqual([
+      'archive.bucket[0]',
+    ]);
+    expect(readState('court-1').resources).toStrictEqual([]);
+    expect(readState('court-3').resources).toStrictEqual([]);
+    expect(readState('court-2').resources).toHaveLength(6);
+    expect(run.stderr).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
+  });
+
+  it('destroy: a workflow never applied has nothing to destroy, and gets no state file', async () => {
+    expect((await mlds(['apply', 'court-1.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['destroy', 'court-1.yaml', 'court-2.yaml', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Nothing to destroy: there is no state file ${stateOf('court-2')}.`);
+    expect(existsSync(join(cwd, stateOf('court-2')))).toBe(false);
+    expect(readState('court-1').resources).toStrictEqual([]);
   });
 
   it('destroy --json: a locked workflow is left out, the others destroyed, exit 3', async () => {
