@@ -5,7 +5,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
 import type { CliOptions } from '../src/main.js';
+import { createColors } from '../src/terminal.js';
 import { type CliRun, runCli, tempDir } from './helpers.js';
 
 // Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
@@ -385,5 +387,43 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(readState('court-1').resources).toHaveLength(6);
     expect(readState('court-2').resources).toStrictEqual([]);
     expect(fake.inventory().mediapackage.map((channel) => channel.id)).toStrictEqual(['court-1-packager']);
+  });
+});
+
+describe('the fleet shares', () => {
+  it('one request limiter and one set of AWS clients between all its workflows, each with its own state', async () => {
+    const writer = { write: () => true };
+    const context = {
+      cwd,
+      env: {},
+      stdout: writer,
+      stderr: writer,
+      stdin: undefined,
+      isTTY: false,
+      colors: createColors(false),
+      awsClients: () => fake.clients,
+    };
+    const options = {
+      files: FILES,
+      statePath: undefined,
+      region: undefined,
+      profile: undefined,
+      yes: true,
+      json: false,
+    };
+    const fleet = await lockFleet('apply', options, await loadFleet(options, context), context);
+    try {
+      const [first, ...others] = fleet.running;
+      expect(fleet.running).toHaveLength(3);
+      for (const other of others) {
+        expect(other.provisioning.limiter).toBe(first?.provisioning.limiter);
+        expect(other.provisioning.clients).toBe(first?.provisioning.clients);
+        expect(other.provisioning.store).not.toBe(first?.provisioning.store);
+      }
+      for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(true);
+    } finally {
+      await releaseFleet(fleet.running);
+    }
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
   });
 });
