@@ -45,7 +45,7 @@ export function createFleetProgress(
   let stopTimer: (() => void) | undefined;
 
   const liveLine = (workflow: string, line: WorkflowLine): string => {
-    const elapsed = line.startedAt === undefined ? 0 : clock() - line.startedAt;
+    const elapsed = line.startedAt === undefined ? 0 : Math.max(0, clock() - line.startedAt);
     const frame = SPINNER[Math.floor(elapsed / FRAME_MS) % SPINNER.length] ?? '';
     const failed = line.failed === 0 ? '' : `, ${colors.red(`${line.failed} failed`)}`;
     const running = line.running.size === 0 ? '' : `, ${line.running.size} running`;
@@ -85,6 +85,9 @@ export function createFleetProgress(
           line.failed += 1;
           draw([`${colors.red('[!]')} ${workflow} ${event.address} ${colors.red('failed')}: ${event.error}`]);
           return;
+        case 'lock-taken-over':
+          draw([lockTakenOverLine(workflow, event.previous, colors)]);
+          return;
         default:
           return;
       }
@@ -107,7 +110,11 @@ function plainFleetProgress(options: ProgressOptions): FleetProgress {
   const resources = createProgress(options);
   return {
     onEvent(workflow, event) {
-      resources.onEvent('address' in event ? { ...event, address: `${workflow} ${event.address}` } : event);
+      if (event.type === 'lock-taken-over') {
+        options.stream.write(`${lockTakenOverLine(workflow, event.previous, options.colors)}\n`);
+        return;
+      }
+      resources.onEvent({ ...event, address: `${workflow} ${event.address}` });
     },
     finished(_workflow, line) {
       options.stream.write(`${line}\n`);
@@ -127,4 +134,15 @@ export function fleetResultLine(
 ): string {
   const mark = outcome === 'ok' ? colors.green('[✓]') : colors.red('[!]');
   return `${mark} ${colors.bold(workflow)}: ${text}`;
+}
+
+/** As the single-workflow progress says it, naming the workflow whose state it was. */
+function lockTakenOverLine(
+  workflow: string,
+  previous: Extract<EngineEvent, { type: 'lock-taken-over' }>['previous'],
+  colors: Colors,
+): string {
+  return colors.yellow(
+    `${workflow}: took over a stale lock of ${previous.command} on ${previous.host} (pid ${previous.pid}, since ${previous.acquiredAt}).`,
+  );
 }
