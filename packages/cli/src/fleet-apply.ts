@@ -25,6 +25,7 @@ import {
   reportMemberFailure,
 } from './fleet.js';
 import { everyWithTimer, missingSecretsError, ResultCollector, translateRunError } from './provisioning.js';
+import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { writeJson } from './render/json.js';
@@ -41,6 +42,8 @@ import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './wo
 interface PlannedMember {
   member: LockedMember | undefined;
   loaded: LoadedWorkflow;
+  /** The workflow as planned: with --restart-channel, its channel's whenRunning is restart. */
+  workflow: LoadedWorkflow;
   shownState: string;
   state: StateDocument | undefined;
   plan: Plan;
@@ -74,24 +77,23 @@ export async function applyFleet(
       const { loaded, statePath } = loadedMember;
       const state = await readRecordedState(loaded, statePath, true, context);
       const restart = options.restartChannel && loaded.workflow.channel !== undefined;
-      const plan = planLoadedWorkflow(withRestart(loaded, restart), state);
+      const workflow = withRestart(loaded, restart);
+      const plan = planLoadedWorkflow(workflow, state);
       planned.push({
         member,
         loaded,
+        workflow,
         shownState: statePath.shownAs,
         state,
         plan,
         changes: countChanges(plan, state),
       });
     }
+    // As for one file: a secret the state alone shows missing stops the run before the refresh's reads.
+    throwMissingFleetSecrets(planned, context);
+    await refreshFleet(planned, options, context);
+    throwMissingFleetSecrets(planned, context);
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);
-
-    const missing = planned.flatMap((entry) =>
-      environmentNeeded(entry.plan)
-        .filter((need) => !context.env[need.variable])
-        .map((need) => ({ ...need, address: `${entry.plan.workflow} ${need.address}` })),
-    );
-    if (missing.length > 0) throw missingSecretsError(missing);
 
     const changing = planned.filter((entry) => entry.changes > 0);
     if (!options.json) stdout.write(renderFleetPlan(planned, context));
@@ -140,6 +142,41 @@ export async function applyFleet(
   } finally {
     await releaseFleet(fleet.running);
   }
+}
+
+function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {
+  const missing = planned.flatMap((entry) =>
+    environmentNeeded(entry.plan)
+      .filter((need) => !context.env[need.variable])
+      .map((need) => ({ ...need, address: `${entry.plan.workflow} ${need.address}` })),
+  );
+  if (missing.length > 0) throw missingSecretsError(missing);
+}
+
+/**
+ * apply's refresh (unless --refresh=false), for every workflow at once through the shared limiter: each
+ * recorded resource read, then planned again against what AWS holds. Only reads; a workflow whose reads fail
+ * stops the fleet before the question, with nothing changed for any (exit 1), as it stops one workflow's apply.
+ */
+async function refreshFleet(
+  planned: PlannedMember[],
+  options: ApplyOptions,
+  context: CommandContext,
+): Promise<void> {
+  if (!options.refresh) return;
+  await Promise.all(
+    planned.map(async (entry) => {
+      const { member, state } = entry;
+      // Nobody can confirm (no lock taken): calls nothing, not even reads, as for one workflow.
+      if (member === undefined || state === undefined) return;
+      const observations = await refreshRecorded(member.provisioning, state, context, {
+        command: 'apply',
+        file: entry.loaded.file,
+      });
+      entry.plan = planLoadedWorkflow(entry.workflow, state, observations);
+      entry.changes = countChanges(entry.plan, state);
+    }),
+  );
 }
 
 /** Applies one workflow of the fleet; never throws for the workflow's own failure: that is its document. */

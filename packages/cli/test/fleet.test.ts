@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -176,6 +176,38 @@ describe('mlds apply / destroy with several workflow files', () => {
     // The live region is redrawn in place, not appended per resource.
     expect(run.stdout).toContain('\x1b[J');
     expect(shown).not.toContain('[+] court-1 packager.channel created');
+  });
+
+  it('apply refreshes every workflow first: a bucket deleted by hand is created again; --refresh=false plans from the states', async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const [bucket] = bucketNamesOf('court-2');
+    if (bucket === undefined) throw new Error('court-2 plans no bucket');
+    await fake.clients.s3('us-west-2').send(new DeleteBucketCommand({ Bucket: bucket }));
+
+    const stale = await mlds(['apply', ...FILES, '--yes', '--refresh=false']);
+    expect(stale.code).toBe(0);
+    expect(stale.stdout).toContain(
+      'Fleet: 3 workflows, 0 with changes (0 resources to change), 3 unchanged.\n',
+    );
+
+    const mutating = fake.mutatingCalls().length;
+    const refreshed = await mlds(['apply', ...FILES, '--yes', '--json']);
+    expect(refreshed.code).toBe(0);
+    const document = JSON.parse(refreshed.stdout);
+    const changed = document.workflows.map(
+      (workflow: { resources: { address: string; outcome: string }[] }) =>
+        workflow.resources
+          .filter((resource) => resource.outcome !== 'unchanged')
+          .map((resource) => resource.address),
+    );
+    expect(changed).toStrictEqual([[], ['archive.bucket[0]'], []]);
+    expect(fake.inventory().s3.map((entry) => entry.name)).toContain(bucket);
+    expect(
+      fake
+        .mutatingCalls()
+        .slice(mutating)
+        .every((call) => JSON.stringify(call.input).includes(bucket)),
+    ).toBe(true);
   });
 
   it('--json: one document with each workflow’s own apply document, in the order given', async () => {
