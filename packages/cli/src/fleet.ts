@@ -164,35 +164,56 @@ export async function lockFleet(
   if (!canConfirm({ yes: options.yes, json: options.json, stdin: context.stdin })) {
     return { members, running: [], lockedOut: [], canRun: false };
   }
+  const taking = members.filter(needsLock);
+  // The first member's clients and limiter serve every member: one instance of each for the whole run.
+  const [first] = taking;
+  const shared =
+    first === undefined
+      ? undefined
+      : await startProvisioning(context, {
+          profile: options.profile,
+          statePath: first.statePath,
+          rateLimits: options.rateLimits,
+        });
+  // All at once: each lock is a few file-system round trips (or S3 requests), and they do not depend on each other.
+  const outcomes = await Promise.allSettled(
+    taking.map(async (member): Promise<LockedMember> => {
+      const own =
+        member === first && shared !== undefined
+          ? shared
+          : await startProvisioning(context, {
+              profile: options.profile,
+              statePath: member.statePath,
+              rateLimits: options.rateLimits,
+            });
+      const provisioning: Provisioning = {
+        ...own,
+        clients: shared?.clients ?? own.clients,
+        limiter: shared?.limiter ?? own.limiter,
+      };
+      const held = await holdStateLock(provisioning, command, {
+        command,
+        file: member.loaded.file,
+        statePath: member.statePath,
+      });
+      return { ...member, provisioning, held };
+    }),
+  );
   const running: LockedMember[] = [];
   const lockedOut: LockedOutMember[] = [];
-  let shared: Provisioning | undefined;
-  try {
-    for (const member of members.filter(needsLock)) {
-      const own = await startProvisioning(context, {
-        profile: options.profile,
-        statePath: member.statePath,
-        rateLimits: options.rateLimits,
-      });
-      shared ??= own;
-      const provisioning: Provisioning = { ...own, clients: shared.clients, limiter: shared.limiter };
-      try {
-        const held = await holdStateLock(provisioning, command, {
-          command,
-          file: member.loaded.file,
-          statePath: member.statePath,
-        });
-        running.push({ ...member, provisioning, held });
-      } catch (error) {
-        if (!(error instanceof StateLockedError)) throw error;
-        lockedOut.push({ ...member, error });
-        reportLockedOut(member, error, context);
-      }
-    }
-  } catch (error) {
+  let failure: { reason: unknown } | undefined;
+  outcomes.forEach((outcome, index) => {
+    const member = taking[index] as FleetMember;
+    if (outcome.status === 'fulfilled') running.push(outcome.value);
+    else if (outcome.reason instanceof StateLockedError) lockedOut.push({ ...member, error: outcome.reason });
+    else failure ??= { reason: outcome.reason };
+  });
+  if (failure !== undefined) {
+    // Another failure than a held lock (a denied state bucket, a broken state directory) stops the run.
     await releaseFleet(running);
-    throw error;
+    throw failure.reason;
   }
+  for (const member of lockedOut) reportLockedOut(member, member.error, context);
   return { members, running, lockedOut, canRun: true };
 }
 
