@@ -90,7 +90,7 @@ function readState(workflow: string): {
   return JSON.parse(readFileSync(join(cwd, '.mlds', `${workflow}.state.json`), 'utf8'));
 }
 
-const emptyAccount = { s3: [], mediapackage: [], mediastore: [], ssm: [] };
+const emptyAccount = { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] };
 
 interface Case {
   title: string;

@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RATE_LIMITED_SERVICES } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_OPTION } from '../src/rate-limit-option.js';
 import { type CliRun, runCli, tempDir } from './helpers.js';
 
 // --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
@@ -47,6 +49,11 @@ function mlds(argv: string[]): Promise<CliRun> {
 }
 
 describe('--rate-limit', () => {
+  it('names exactly the services core knows in its help (spelled out so that --help does not run core)', () => {
+    const listed = /\(services: ([^)]*), or all\)/.exec(RATE_LIMIT_OPTION['rate-limit'].description)?.[1];
+    expect(listed?.split(', ')).toStrictEqual([...RATE_LIMITED_SERVICES]);
+  });
+
   it.each([
     ['apply', 's3=fast', /--rate-limit: s3=fast must be a whole number of requests per second/],
     ['apply', 'ec2=5', /--rate-limit: unknown service 'ec2'.*services s3, ssm, mediapackage/],
