@@ -287,6 +287,21 @@ describe('mlds apply / destroy with several workflow files', () => {
     for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
   });
 
+  it('one failed and one locked: the worst outcome wins, exit 1, and the locked one is named for the next run', async () => {
+    lockHeldByAnotherRun('court-1');
+    const [foreign] = bucketNamesOf('court-2');
+    if (foreign === undefined) throw new Error('court-2 plans no bucket');
+    fake.seed.bucket(foreign, 'us-west-2', { tags: { owner: 'someone-else' } });
+    const run = await mlds(['apply', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).result).toBe('failed');
+    expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
+    expect(run.stderr).toContain(
+      'Locked, left out: court-1; run apply again for them once the other run is over.',
+    );
+    expect(readState('court-3').resources).toHaveLength(6);
+  });
+
   it('one invalid file: exit 2, with nothing called or locked for any workflow', async () => {
     writeFileSync(
       join(cwd, 'bad.yaml'),
