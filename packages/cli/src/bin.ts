@@ -1,6 +1,8 @@
 // Start-up time matters (`mlds plan` should start nearly as fast as Node itself): process.stdout, process.stdin
 // and process.stderr each load Node's stream modules when first read, so none is read unless it is needed.
 
+import { processSignals } from './signals.js';
+
 // The bundle loads Node's built-in modules through process.getBuiltinModule (see build.mjs).
 if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write(`mlds needs Node.js 22.3 or later; this is Node.js ${process.version}.\n`);
@@ -10,6 +12,7 @@ if (typeof process.getBuiltinModule !== 'function') {
   // No top-level await: the bundle is CommonJS (see build.mjs).
   void import('./main.js').then(async ({ main }) => {
     process.exitCode = await main({
+      signals: processSignals(),
       argv: process.argv.slice(2),
       cwd: process.cwd(),
       env: process.env,

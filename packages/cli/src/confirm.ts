@@ -18,6 +18,8 @@ export interface ConfirmOptions {
   stdin: TextReader | undefined;
   /** Where the question is written. */
   prompt: TextWriter;
+  /** SIGINT at the question: stop reading and answer no. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Whether the change can go ahead at all: `--yes`, or a person at a terminal to ask (and no --json). */
@@ -44,17 +46,22 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
     );
   }
   prompt.write(`${question} `);
-  return (await readLine(stdin)).trim() === 'yes';
+  return (await readLine(stdin, options.signal)).trim() === 'yes';
 }
 
 /** The first line of `stdin` (without its end of line); what there is when input ends first. */
-async function readLine(stdin: TextReader): Promise<string> {
+async function readLine(stdin: TextReader, signal: AbortSignal | undefined): Promise<string> {
   const decoder = new TextDecoder();
   const iterator = stdin[Symbol.asyncIterator]();
   let text = '';
+  const aborted = new Promise<{ done: true; value: undefined }>((resolve) => {
+    if (signal?.aborted) resolve({ done: true, value: undefined });
+    signal?.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true });
+  });
   try {
     for (;;) {
-      const next = await iterator.next();
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (signal?.aborted) return '';
       if (next.done === true) return text + decoder.decode();
       text += typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true });
       const end = text.indexOf('\n');

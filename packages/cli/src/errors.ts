@@ -15,6 +15,8 @@ export const ExitCode = {
   locked: 3,
   /** `plan --detailed-exitcode`: the plan has changes (contract §10); not a failure. */
   planHasChanges: 4,
+  /** Interrupted (SIGINT, SIGTERM); what was done is in the state, the lock released. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -38,6 +40,11 @@ export class UsageError extends MldsError {
 /** The workflow file named on the command line does not exist (or is a directory). */
 export class WorkflowFileNotFoundError extends UsageError {
   override name = 'WorkflowFileNotFoundError';
+}
+
+/** The workflow file names something that is not a regular file (a FIFO, a device, a socket). */
+export class NotARegularFileError extends UsageError {
+  override name = 'NotARegularFileError';
 }
 
 /** The workflow file has at least one error diagnostic. */
@@ -128,6 +135,16 @@ export class OperationFailedError extends MldsError {
   }
 }
 
+/** The credentials pre-flight failed (no credentials, a broken profile, an endpoint that does not resolve). */
+export class CredentialsFailedError extends MldsError {
+  override name = 'CredentialsFailedError';
+}
+
+/** SIGINT or SIGTERM stopped apply or destroy: calls in flight finished and were recorded, the lock released. */
+export class InterruptedError extends MldsError {
+  override name = 'InterruptedError';
+}
+
 /** destroy refused to delete resources that are not empty; nothing was deleted. */
 export class DestroyRefusedError extends MldsError {
   override name = 'DestroyRefusedError';
@@ -150,6 +167,7 @@ export class NotAppliedError extends MldsError {
 
 // Checked in order: the first class the error is an instance of decides. Subclasses before their parents.
 const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, ExitCode]> = [
+  [InterruptedError, ExitCode.interrupted],
   [UsageError, ExitCode.invalid],
   [InvalidWorkflowError, ExitCode.invalid],
   [MissingSecretsError, ExitCode.invalid],

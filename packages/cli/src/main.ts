@@ -13,8 +13,10 @@ import { commands } from './commands/registry.js';
 import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
-import { writeDiagnostics } from './render/diagnostics.js';
+import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
+import { escapeText, safeWriter } from './render/escape.js';
 import { writeJson } from './render/json.js';
+import type { Signals } from './signals.js';
 import {
   type Colors,
   colorEnabled,
@@ -46,6 +48,8 @@ export interface CliOptions extends RunEnvironment {
   stdin?: TextReader;
   /** Whether stdout is a terminal: colour is on by default only then. */
   isTTY: boolean;
+  /** SIGINT and SIGTERM; without them, a signal ends the process as Node's default does. */
+  signals?: Signals;
 }
 
 /** Runs one `mlds` command line; resolves to the exit code (contract §3). Never throws, never exits. */
@@ -54,10 +58,16 @@ export async function main(options: CliOptions): Promise<number> {
   const colors = createColors(
     colorEnabled({ noColorFlag: early.noColor, env: options.env, isTTY: options.isTTY }),
   );
+  const terminalSequences = { terminalSequences: colors.isColorSupported };
+  const safe = {
+    ...options,
+    stdout: safeWriter(options.stdout, terminalSequences),
+    stderr: safeWriter(options.stderr, terminalSequences),
+  };
   try {
-    return await dispatch(options, early, colors);
+    return await dispatch(safe, early, colors);
   } catch (error) {
-    reportFailure(error, { json: early.json, colors, stdout: options.stdout, stderr: options.stderr });
+    reportFailure(error, { json: early.json, colors, stdout: safe.stdout, stderr: safe.stderr });
     return exitCodeFor(error);
   }
 }
@@ -133,6 +143,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     clock: options.clock,
     sleep: options.sleep,
     every: options.every,
+    signals: options.signals,
   };
   const code = await command.run(command.toOptions(args), context);
   return typeof code === 'number' ? code : ExitCode.ok;
@@ -222,11 +233,19 @@ function reportFailure(
     return;
   }
   if (error instanceof MldsError) {
-    stderr.write(`${label}: ${error.message}\n`);
-    if (error.hint !== undefined) stderr.write(`${colors.dim(error.hint)}\n`);
+    stderr.write(`${wrapLines(`${label}: ${escapeText(error.message)}`)}\n`);
+    if (error.hint !== undefined) stderr.write(`${colors.dim(wrapLines(escapeText(error.hint)))}\n`);
     return;
   }
   // Not a failure mlds foresaw: a bug. The stack is what a bug report needs.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   stderr.write(`${label}: unexpected failure, please report it: ${detail}\n`);
+}
+
+/** Each line wrapped as diagnostics are: at 100 columns, continuation lines indented by four spaces. */
+function wrapLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => wrap(line, DIAGNOSTIC_WIDTH, '    '))
+    .join('\n');
 }

@@ -1,17 +1,28 @@
 import { existsSync } from 'node:fs';
 import type { RateOverrides } from '@mlds/core';
-import type { AwsClients, EngineEvent, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
+import type {
+  AwsClients,
+  CallerIdentity,
+  EngineEvent,
+  RequestLimiter,
+  StateBackend,
+  StateStore,
+} from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
+  CredentialsFailedError,
   DestroyRefusedError,
+  ExitCode,
   FileSystemError,
+  InterruptedError,
   MissingSecretsError,
   MldsError,
   OperationFailedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult } from './render/summary.js';
+import type { SignalName } from './signals.js';
 import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
@@ -131,7 +142,7 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     // apply refuses too, when the workflow no longer lists a resource that still holds something.
     const hint =
       command === 'destroy'
-        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket, then deletes every object and origin endpoint, then the resources. There is no undo.`
+        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
         : 'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.';
     return new DestroyRefusedError(
       `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,
@@ -151,10 +162,12 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
       error.skipped.length === 0
         ? []
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
-    const hint =
+    const resume =
       command === 'apply'
         ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`
         : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+    const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
+    const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
       `${command} failed for ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}:\n${[...lines, ...skipped].join('\n')}`,
       failures,
@@ -234,6 +247,8 @@ export async function holdStateLock(
 export interface Session {
   provisioning: Provisioning;
   held: HeldState;
+  /** Fires on the first SIGINT/SIGTERM: the question is abandoned, or no new AWS call starts. */
+  interrupt: AbortSignal;
 }
 
 /** What apply and destroy know before they read the state. */
@@ -279,9 +294,114 @@ export async function runLocked(
     rateLimits: options.rateLimits,
   });
   const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
+  const interrupt = new AbortController();
+  const unsubscribe = context.signals?.subscribe((name) =>
+    onSignal(name, interrupt, context, { command, file: loaded.file, statePath }),
+  );
   try {
-    await work({ loaded, statePath, answers, session: { provisioning, held } });
+    await work({ loaded, statePath, answers, session: { provisioning, held, interrupt: interrupt.signal } });
   } finally {
+    unsubscribe?.();
     await held.release();
   }
+}
+
+/**
+ * The first signal stops starting AWS calls and lets those in flight finish and be recorded; the command then
+ * releases the lock and exits 130. A second one exits at once, and says that the lock stays.
+ */
+function onSignal(
+  name: SignalName,
+  interrupt: AbortController,
+  context: CommandContext,
+  where: RunWhere,
+): void {
+  const { stderr, colors } = context;
+  if (!interrupt.signal.aborted) {
+    interrupt.abort(name);
+    stderr.write(
+      `\n${colors.yellow(colors.bold(name === 'SIGINT' ? 'Interrupted' : 'Terminated'))}: no new AWS call starts; the calls in flight finish and are recorded, then the lock is released. Press Ctrl-C again to stop at once (the lock then stays).\n`,
+    );
+    return;
+  }
+  stderr.write(
+    `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, delete the lock and run 'mlds ${where.command} ${where.file}' again: it looks up what the state does not record and finishes the job.\n`,
+  );
+  context.signals?.exitNow(ExitCode.interrupted);
+}
+
+const LOCALSTACK_HINT =
+  'Against LocalStack, S3 needs a host name per bucket: set AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 (see docs/localstack.md); otherwise check the endpoint (AWS_ENDPOINT_URL, endpoint_url in the profile) and the network.';
+
+/**
+ * Resolves the credentials and names the account (STS GetCallerIdentity) before the question: a missing or broken
+ * profile, or an endpoint whose host does not resolve, stops the run before any resource call.
+ */
+export async function preflight(
+  session: Session,
+  region: string,
+  profile: string | undefined,
+): Promise<CallerIdentity | undefined> {
+  const { provisioner, clients } = session.provisioning;
+  try {
+    return await provisioner.callerIdentity(clients, region, profile);
+  } catch (error) {
+    if (error instanceof provisioner.CredentialsError) {
+      const hint =
+        error.profile === undefined
+          ? "Nothing was called. Set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in ('aws sso login', 'aws configure')."
+          : `Nothing was called. Check [profile ${error.profile}] in ~/.aws/config (or AWS_CONFIG_FILE) and ~/.aws/credentials; for SSO, run 'aws sso login --profile ${error.profile}'.`;
+      throw new CredentialsFailedError(error.message, { cause: error, hint });
+    }
+    if (error instanceof provisioner.EndpointNotFoundError) {
+      throw new CredentialsFailedError(`cannot reach AWS: ${error.message}`, {
+        cause: error,
+        hint: `Nothing was called. ${LOCALSTACK_HINT}`,
+      });
+    }
+    throw new CredentialsFailedError(
+      `cannot confirm the AWS credentials (STS GetCallerIdentity): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error, hint: 'Nothing was called. Check the credentials, the profile and the endpoint.' },
+    );
+  }
+}
+
+/** Throws InterruptedError when the run was interrupted before it changed anything. */
+export function throwIfInterrupted(session: Session, command: 'apply' | 'destroy'): void {
+  if (session.interrupt.aborted) {
+    throw new InterruptedError(
+      `${command} interrupted before it started: nothing was changed; the lock is released`,
+    );
+  }
+}
+
+/**
+ * The error for a run that was interrupted: what was done (recorded in the state), what was stopped or not
+ * started, and how to resume. Failures of calls never started (InterruptedCallError) are not failures.
+ */
+export function interruptedRun(
+  results: readonly ResourceResult[],
+  where: RunWhere,
+  provisioner: Provisioner,
+  error: unknown,
+): InterruptedError {
+  const { command, file, statePath } = where;
+  const done = results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
+  const failed =
+    error instanceof provisioner.ApplyFailedError
+      ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
+      : [];
+  const stopped = results
+    .filter((result) => result.outcome === 'failed' || result.outcome === 'skipped')
+    .map((result) => result.address)
+    .filter((address) => !failed.some((failure) => failure.address === address));
+  const lines = [
+    `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
+    ...(stopped.length === 0 ? [] : [`  stopped or not started: ${[...new Set(stopped)].join(', ')}`]),
+    ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
+  ];
+  return new InterruptedError(lines.join('\n'), {
+    cause: error,
+    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+  });
 }

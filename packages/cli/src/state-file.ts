@@ -1,6 +1,6 @@
 // Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { formatS3StateUrl, parseStateUrl, type StateDocument, stateDocumentProblem } from '@mlds/core';
 import type { RunEnvironment } from './aws.js';
 import { FileSystemError, StateFileError, UsageError } from './errors.js';
@@ -12,8 +12,9 @@ import { FileSystemError, StateFileError, UsageError } from './errors.js';
 export async function readStateFile(path: string, shownAs: string): Promise<StateDocument | undefined> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, shownAs);
   } catch (error) {
+    if (error instanceof StateFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'EISDIR')
@@ -38,6 +39,36 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
     });
   }
   return document as StateDocument;
+}
+
+/** States far larger than this are not mlds states (one with 100 downstream entries takes about 100 KiB). */
+export const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
+/** The file's text; a FIFO, a device or a file past MAX_STATE_BYTES is refused before anything is read. */
+function readRegularFile(path: string, shownAs: string): string {
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could look at it.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stats.isFile()) {
+      throw new StateFileError(
+        `the state file ${shownAs} is not a regular file (a FIFO, a device or a socket)`,
+        {
+          hint: 'Point --state at a file (it is created on the first apply).',
+        },
+      );
+    }
+    if (stats.size > MAX_STATE_BYTES) {
+      throw new StateFileError(
+        `the state file ${shownAs} is larger than ${MAX_STATE_BYTES / 1024 / 1024} MiB: it is not an mlds state`,
+        { hint: 'Point --state at the right file.' },
+      );
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -73,7 +104,9 @@ export function statePathFor(
       };
     }
   }
-  const absolute = resolve(cwd, given ?? join('.mlds', `${workflow}.state.json`));
+  // A symbolic link is followed to its target, which is read, locked and replaced atomically (the link stays
+  // a link), and shown.
+  const absolute = followLinks(resolve(cwd, given ?? join('.mlds', `${workflow}.state.json`)));
   const fromCwd = relative(cwd, absolute);
   const shownAs = fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
   return { kind: 'file', absolute, shownAs };
@@ -110,4 +143,23 @@ export async function readStateAt(
   } catch (error) {
     throw translateStateError(error, provisioner, statePath);
   }
+}
+
+/** The path a chain of symbolic links leads to; the target may not exist yet (the first apply creates it). */
+function followLinks(path: string): string {
+  let current = path;
+  // Linux gives up after 40 links (ELOOP); so does this.
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(current).isSymbolicLink();
+    } catch {
+      return current;
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new StateFileError(`the state path ${path} is a loop of symbolic links`, {
+    hint: 'Point --state at a file.',
+  });
 }

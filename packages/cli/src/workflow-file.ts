@@ -1,8 +1,8 @@
-// Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   type Diagnostic,
+  decodeWorkflowBytes,
+  fileSizeProblem,
   type Observation,
   type Plan,
   PlanInputError,
@@ -12,10 +12,12 @@ import {
   type Workflow,
 } from '@mlds/core';
 import type { RunEnvironment } from './aws.js';
-import { FileSystemError, InvalidWorkflowError, UsageError, WorkflowFileNotFoundError } from './errors.js';
+import { InvalidWorkflowError, UsageError } from './errors.js';
 import { readStateAt, type StatePath, statePathFor } from './state-file.js';
 import { checkStateWorkflow } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
+// Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
+import { type BoundedBytes, readStdinBytes, readWorkflowFileBytes } from './workflow-bytes.js';
 
 /** A workflow file that parsed without errors. */
 export interface LoadedWorkflow {
@@ -39,9 +41,10 @@ export async function loadWorkflow(
 ): Promise<LoadedWorkflow> {
   const fromStdin = file === '-';
   const shownAs = fromStdin ? '<stdin>' : file;
-  const text = fromStdin
-    ? await readStdin(options.stdin)
-    : await readWorkflowText(resolve(options.cwd, file), file);
+  const text = decodeOrRefuse(
+    fromStdin ? await readStdin(options.stdin) : readWorkflowFileBytes(resolve(options.cwd, file), file),
+    shownAs,
+  );
   const parsed = parseWorkflow(text, {
     ...(fromStdin ? {} : { filename: file }),
     ...(options.region === undefined ? {} : { region: options.region }),
@@ -148,30 +151,22 @@ export function planLoadedWorkflow(
   return plan;
 }
 
-async function readWorkflowText(path: string, shownAs: string): Promise<string> {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new WorkflowFileNotFoundError(`workflow file ${shownAs} not found`, {
-        cause: error,
-        hint: "Give the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'.",
-      });
-    }
-    if (code === 'EISDIR') {
-      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`, { cause: error });
-    }
-    throw new FileSystemError(`cannot read ${shownAs}: ${(error as Error).message}`, { cause: error });
-  }
+async function readStdin(stdin: TextReader | undefined): Promise<BoundedBytes> {
+  if (stdin === undefined) throw new UsageError('the workflow file is -, but there is no stdin to read');
+  return readStdinBytes(stdin);
 }
 
-async function readStdin(stdin: TextReader | undefined): Promise<string> {
-  if (stdin === undefined) throw new UsageError('the workflow file is -, but there is no stdin to read');
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of stdin) {
-    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+/** The file's text; a file past the size limit or not UTF-8 is an invalid workflow (exit 2), nothing parsed. */
+function decodeOrRefuse(input: BoundedBytes, shownAs: string): string {
+  let problem: { code: string; message: string };
+  if (input.tooLarge) {
+    const { code, message } = fileSizeProblem();
+    problem = { code, message };
+  } else {
+    const decoded = decodeWorkflowBytes(input.bytes);
+    if (decoded.problem === undefined) return decoded.text;
+    problem = decoded.problem;
   }
-  return text + decoder.decode();
+  const diagnostic: Diagnostic = { severity: 'error', ...problem, path: '', line: 1, column: 1 };
+  throw new InvalidWorkflowError(shownAs, undefined, [diagnostic]);
 }

@@ -13,7 +13,7 @@ import {
 import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
 // clients, real exception classes) and a real state file in a temporary directory.
@@ -87,7 +87,8 @@ async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> =
     ...options,
   });
   printed.push(run.stdout, run.stderr);
-  return run;
+  // Messages wrap at 100 columns; the assertions read them as written.
+  return { ...run, stderr: unwrapped(run.stderr) };
 }
 
 function readState(): StateDocument {

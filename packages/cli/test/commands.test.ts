@@ -10,7 +10,7 @@ import {
 } from '@mlds/core';
 import { exampleNames, examplePath, readExample } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { hasColor, runCli, tempDir } from './helpers.js';
+import { hasColor, runCli, tempDir, unwrapped } from './helpers.js';
 
 const SEED = 'curling-live';
 
@@ -191,7 +191,7 @@ describe('mlds plan (text)', () => {
         const { code, stdout, stderr } = await runCli(['plan', examplePath(SEED), ...json], { cwd });
         expect(code).toBe(1);
         expect(stdout).toBe('');
-        expect(stderr).toMatch(message);
+        expect(unwrapped(stderr)).toMatch(message);
       }
     },
   );
@@ -268,11 +268,11 @@ describe('an invalid workflow exits 2', () => {
       expect(stdout).toBe('');
       // The path is printed unless the message opens with it already.
       const lines = diagnostics.map((d) => {
-        const path = d.path === '' || d.message.startsWith(`\`${d.path}\``) ? '' : ` ${d.path}`;
-        return `${d.severity} bad.yaml:${d.line}:${d.column}${path}: ${d.message} [${d.code}]`;
+        const path = d.path === '' || d.message.startsWith(`\`${d.path}\``) ? '' : ` \`${d.path}\`:`;
+        return `${d.severity} bad.yaml:${d.line}:${d.column}:${path} ${d.message} [${d.code}]`;
       });
       const errors = diagnostics.filter((d) => d.severity === 'error').length;
-      expect(stderr).toBe(
+      expect(unwrapped(stderr)).toBe(
         `${lines.join('\n')}\nerror: bad.yaml is not a valid workflow: ${errors} error${errors === 1 ? '' : 's'}\n`,
       );
     },
@@ -346,8 +346,8 @@ describe('mlds validate (text)', () => {
     const { code, stdout, stderr } = await runCli(['validate', 'single.yaml'], { cwd });
     expect(code).toBe(0);
     for (const warning of warnings)
-      expect(stderr).toContain(
-        `warning single.yaml:${warning.line}:${warning.column} ${warning.path}: ${warning.message}`,
+      expect(unwrapped(stderr)).toContain(
+        `warning single.yaml:${warning.line}:${warning.column}: \`${warning.path}\`: ${warning.message}`,
       );
     expect(stdout).toMatch(new RegExp(`^valid: single\\.yaml \\(.*, ${warnings.length} warnings?\\)\\n$`));
   });

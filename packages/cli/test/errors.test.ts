@@ -6,10 +6,12 @@ import {
   ExitCode,
   exitCodeFor,
   FileSystemError,
+  InterruptedError,
   InvalidWorkflowError,
   MissingSecretsError,
   MldsError,
   NotAppliedError,
+  NotARegularFileError,
   OperationFailedError,
   SavedPlanInvalidError,
   SavedPlanStaleError,
@@ -37,6 +39,8 @@ describe('exitCodeFor (contract §3)', () => {
     ['output before apply', new NotAppliedError('nothing applied'), 1],
     ['a saved plan whose state moved on', new SavedPlanStaleError('stale'), 1],
     ['a file that claims to be a saved plan but is not one', new SavedPlanInvalidError('formatVersion 2'), 2],
+    ['an interrupted apply or destroy (contract §10)', new InterruptedError('apply interrupted'), 130],
+    ['a workflow path that is a FIFO', new NotARegularFileError('a FIFO'), 2],
     ['a plain MldsError', new MldsError('something failed'), 1],
     ['an unforeseen error', new TypeError('x is undefined'), 1],
     ['a thrown non-error', 'a string', 1],
@@ -45,7 +49,14 @@ describe('exitCodeFor (contract §3)', () => {
   });
 
   it('names the codes as the contract does', () => {
-    expect(ExitCode).toStrictEqual({ ok: 0, failed: 1, invalid: 2, locked: 3, planHasChanges: 4 });
+    expect(ExitCode).toStrictEqual({
+      ok: 0,
+      failed: 1,
+      invalid: 2,
+      locked: 3,
+      planHasChanges: 4,
+      interrupted: 130,
+    });
   });
 });
 

@@ -30,6 +30,7 @@ export async function runCli(
     clock: options.clock,
     sleep: options.sleep,
     every: options.every,
+    ...(options.signals === undefined ? {} : { signals: options.signals }),
     stdout: {
       write: (chunk: string) => {
         stdout += chunk;
@@ -82,4 +83,9 @@ export function buildCliForTest(): string {
     throw new Error(`the CLI build failed (exit ${build.status}):\n${build.stderr}`);
   }
   return outdir;
+}
+
+/** Diagnostics as one line each: they wrap at 100 columns, continuation lines indented by four spaces. */
+export function unwrapped(text: string): string {
+  return text.replace(/\n {4}/g, ' ');
 }

@@ -214,7 +214,7 @@ describe('renderPlanSummary', () => {
 });
 
 describe('diagnostics', () => {
-  it('print file:line:column, the path, the message and the code', () => {
+  it('print file:line:column, the path in backticks, the message and the code', () => {
     expect(
       formatDiagnostic(
         {
@@ -229,7 +229,7 @@ describe('diagnostics', () => {
         plain,
       ),
     ).toBe(
-      'warning w.yaml:14:13 downstream[1].system: MediaStore is discontinued. [mediastore.discontinued]',
+      'warning w.yaml:14:13: `downstream[1].system`: MediaStore is discontinued. [mediastore.discontinued]',
     );
   });
 
@@ -240,7 +240,7 @@ describe('diagnostics', () => {
         'w.yaml',
         plain,
       ),
-    ).toBe('error w.yaml downstream[0]: m. [c]');
+    ).toBe('error w.yaml: `downstream[0]`: m. [c]');
     expect(
       formatDiagnostic({ severity: 'info', code: 'c', message: 'm.', path: '', line: 1 }, '<stdin>', plain),
     ).toBe('info <stdin>:1: m. [c]');
@@ -249,7 +249,7 @@ describe('diagnostics', () => {
   it('are one per line, none for none', () => {
     const diagnostic = { severity: 'error' as const, code: 'c', message: 'm.', path: 'p' };
     expect(renderDiagnostics([diagnostic, diagnostic], 'f', plain)).toBe(
-      'error f p: m. [c]\nerror f p: m. [c]\n',
+      'error f: `p`: m. [c]\nerror f: `p`: m. [c]\n',
     );
     expect(renderDiagnostics([], 'f', plain)).toBe('');
   });
@@ -260,8 +260,48 @@ describe('diagnostics', () => {
       formatDiagnostic({ ...at, message: '`downstream[0].urls[1]` uses https://.' }, 'w.yaml', plain),
     ).toBe('error w.yaml:9:9: `downstream[0].urls[1]` uses https://. [c]');
     expect(formatDiagnostic({ ...at, message: '`downstream[0].urls` holds one URL.' }, 'w.yaml', plain)).toBe(
-      'error w.yaml:9:9 downstream[0].urls[1]: `downstream[0].urls` holds one URL. [c]',
+      'error w.yaml:9:9: `downstream[0].urls[1]`: `downstream[0].urls` holds one URL. [c]',
     );
+  });
+
+  it('have one layout whether or not the message opens with its path', () => {
+    const layout = /^error w\.yaml:9:9: `downstream\[0\]\.urls\[1\]`:? \S/;
+    const at = { severity: 'error', code: 'c', path: 'downstream[0].urls[1]', line: 9, column: 9 } as const;
+    expect(
+      formatDiagnostic({ ...at, message: '`downstream[0].urls[1]` uses https://.' }, 'w.yaml', plain),
+    ).toMatch(layout);
+    expect(formatDiagnostic({ ...at, message: 'Uses https://.' }, 'w.yaml', plain)).toMatch(layout);
+  });
+
+  it('escape control and bidi characters of the file name, the path and the message', () => {
+    const text = formatDiagnostic(
+      {
+        severity: 'error',
+        code: 'c',
+        message: 'name \u001b[31mred\u202e\u0007 here.',
+        path: 'tags["\u202e"]',
+        line: 1,
+      },
+      '\u001b]0;title\u0007.yaml',
+      plain,
+    );
+    expect(text).toBe(
+      'error \\u001b]0;title\\u0007.yaml:1: `tags["\\u202e"]`: name \\u001b[31mred\\u202e\\u0007 here. [c]',
+    );
+  });
+
+  it('wrap past 100 columns, continuation lines indented', () => {
+    const message = `${'word '.repeat(60)}end.`;
+    const text = formatDiagnostic(
+      { severity: 'error', code: 'c', message, path: '', line: 1 },
+      'w.yaml',
+      plain,
+    );
+    const lines = text.split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    for (const line of lines.slice(1)) expect(line.startsWith('    word')).toBe(true);
+    expect(text.replace(/\n {4}/g, ' ')).toBe(`error w.yaml:1: ${message} [c]`);
   });
 
   it('colour the severity when colour is on', () => {

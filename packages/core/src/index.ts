@@ -67,3 +67,5 @@ export {
   type Workflow,
   type WorkflowInput,
 } from './types.js';
+export { type DecodedText, decodeWorkflowBytes, type EncodingProblem } from './validate/encoding.js';
+export { fileSizeProblem, INPUT_LIMITS, type LimitProblem } from './validate/input-limits.js';

@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -6,11 +7,18 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type YAMLError,
 } from 'yaml';
 import { normalizeWorkflow } from './normalize.js';
 import type { Diagnostic, Severity, Workflow, WorkflowInput } from './types.js';
 import { checkWorkflow } from './validate/index.js';
+import {
+  downstreamCountProblem,
+  INPUT_LIMITS,
+  inputLimitProblem,
+  type LimitProblem,
+} from './validate/input-limits.js';
 import { findJsonSyntaxError } from './validate/json-syntax.js';
 import { comparePaths, formatPath, isRecord, type Path, type PathSegment } from './validate/path.js';
 import type { Finding } from './validate/rule.js';
@@ -52,6 +60,8 @@ export function validateWorkflow(input: unknown): ParseResult {
 /** Parses a workflow file (YAML or JSON text) and checks it; every diagnostic carries its line and column. */
 export function parseWorkflow(text: string, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
+  const limit = inputLimitProblem(text);
+  if (limit !== undefined) return limitResult(limit, text, lineCounter);
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const json =
     /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
@@ -73,17 +83,15 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
       document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)),
     );
   }
+  const entries = downstreamItems(document);
+  if (entries !== undefined && entries.count > INPUT_LIMITS.downstreamEntries) {
+    return limitResult(downstreamCountProblem(entries.count, entries.offset), text, lineCounter);
+  }
   let data: unknown;
   try {
     data = document.toJS({ maxAliasCount: 100 });
-  } catch (cause) {
-    const message =
-      cause instanceof ReferenceError
-        ? 'an alias (*name) refers to no anchor, or aliases repeat too often'
-        : 'the document cannot be read';
-    return syntaxResult([
-      place(error('syntax', [], `YAML error: ${message}; fix it and try again.`), { line: 1, col: 1 }),
-    ]);
+  } catch {
+    return syntaxResult([aliasDiagnostic(document, lineCounter)]);
   }
   const checked = checkWorkflow(withRegion(data, options.region));
   const placed = checked.findings.map((finding) =>
@@ -92,6 +100,23 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   for (const warning of document.warnings)
     placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
   return result(placed, checked.input);
+}
+
+function limitResult(problem: LimitProblem, text: string, lineCounter: LineCounter): ParseResult {
+  // The LineCounter fills as yaml parses; here nothing has, so the lines are counted up to the offset only.
+  lineCounter.addNewLine(0);
+  for (let at = text.indexOf('\n'); at !== -1 && at < problem.offset; at = text.indexOf('\n', at + 1)) {
+    lineCounter.addNewLine(at + 1);
+  }
+  return syntaxResult([place(error(problem.code, [], problem.message), lineCounter.linePos(problem.offset))]);
+}
+
+/** The number of `downstream` entries, counted on the parsed document before anything is built from it. */
+function downstreamItems(document: Document): { count: number; offset: number } | undefined {
+  if (!isMap(document.contents)) return undefined;
+  const pair = document.contents.items.find((item) => keyText(item.key) === 'downstream');
+  if (pair === undefined || !isSeq(pair.value)) return undefined;
+  return { count: pair.value.items.length, offset: startOf(pair.key) ?? 0 };
 }
 
 /** A file without `region` stays without it: the override does not excuse the missing field. */
@@ -144,12 +169,14 @@ function yamlDiagnostic(
   const path = pathAtOffset(document, offset);
   const position = lineCounter.linePos(offset);
   if (yamlError.code === 'DUPLICATE_KEY') {
-    const where = path.length === 0 ? 'A key' : `\`${formatPath(path)}\``;
+    // The duplicate's own path: the enclosing node's range may reach past it (a key at the end of the file).
+    const keyPath = pathOfKeyAt(document, offset) ?? path;
+    const where = keyPath.length === 0 ? 'A key' : `\`${formatPath(keyPath)}\``;
     return place(
       {
         severity,
         code: 'syntax.duplicate-key',
-        path,
+        path: keyPath,
         message: `${where} appears twice in the same mapping: keep one.`,
       },
       position,
@@ -179,6 +206,57 @@ function yamlDiagnostic(
     },
     position,
   );
+}
+
+/** The path of the mapping key that starts at `offset`; a loop, not a recursion (the depth is limited anyway). */
+function pathOfKeyAt(document: Document, offset: number): PathSegment[] | undefined {
+  const stack: Array<{ node: unknown; path: PathSegment[] }> = [{ node: document.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: unknown; path: PathSegment[] };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = keyText(pair.key);
+        if (startOf(pair.key) === offset) return [...path, key];
+        stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        stack.push({ node: item, path: [...path, index] });
+      });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why `toJS` failed: an alias to no anchor (named, at its place), or aliases that expand too often (a "billion
+ * laughs" file; the first alias named).
+ */
+function aliasDiagnostic(document: Document, lineCounter: LineCounter): Placed {
+  const aliases: Alias[] = [];
+  visit(document, {
+    Alias(_, node) {
+      aliases.push(node);
+    },
+  });
+  const unresolved = aliases.find((alias) => safeResolve(alias, document) === undefined);
+  const shown = (alias: Alias) =>
+    `*${alias.source.length > 40 ? `${alias.source.slice(0, 40)}…` : alias.source}`;
+  const at = unresolved ?? aliases[0];
+  const offset = startOf(at) ?? 0;
+  const message =
+    unresolved !== undefined
+      ? `YAML error: the alias ${shown(unresolved)} refers to no anchor: define &${unresolved.source.slice(0, 40)} on a value before it, or write the value here.`
+      : `YAML error: the aliases expand to too many copies${at === undefined ? '' : ` (the first is ${shown(at)})`}; mlds allows 100 per alias: write the values out instead.`;
+  return place(error('syntax.alias', pathAtOffset(document, offset), message), lineCounter.linePos(offset));
+}
+
+function safeResolve(alias: Alias, document: Document): unknown {
+  try {
+    return alias.resolve(document);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The offset of the node at `path` (its key with `at: 'key'`), or of its nearest ancestor in the document. */

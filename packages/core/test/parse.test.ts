@@ -196,9 +196,44 @@ describe('syntax', () => {
     expect(parseWorkflow('# only a comment\n').diagnostics.map((d) => d.code)).toEqual(['file.empty']);
   });
 
-  test('an alias to no anchor', () => {
-    const { diagnostics } = parseWorkflow('workflow: *nothing\n');
-    expect(diagnostics.map((d) => d.code)).toEqual(['syntax']);
+  test('an alias to no anchor is named, at its place', () => {
+    const { diagnostics } = parseWorkflow('workflow: a\nregion: *nothing\ndownstream: []\n');
+    expect(diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'syntax.alias',
+        message:
+          'YAML error: the alias *nothing refers to no anchor: define &nothing on a value before it, or write the value here.',
+        path: 'region',
+        line: 2,
+        column: 9,
+      },
+    ]);
+  });
+
+  test('a duplicate key at the end of the file is reported at its own path', () => {
+    const text = [
+      'workflow: dup',
+      'region: us-west-2',
+      'downstream:',
+      '  - name: cdn',
+      '    system: http-put',
+      '    urls:',
+      '      - https://a.example.com/live/index',
+      '      - https://b.example.com/live/index',
+      'region: us-east-1',
+      '',
+    ].join('\n');
+    expect(parseWorkflow(text).diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'syntax.duplicate-key',
+        message: '`region` appears twice in the same mapping: keep one.',
+        path: 'region',
+        line: 9,
+        column: 1,
+      },
+    ]);
   });
 
   test('an alias bomb is refused, not expanded', () => {
@@ -210,7 +245,8 @@ describe('syntax', () => {
           .join(', ')}]`,
       );
     const { diagnostics } = parseWorkflow(lines.join('\n'));
-    expect(diagnostics.map((d) => d.code)).toEqual(['syntax']);
+    expect(diagnostics.map((d) => d.code)).toEqual(['syntax.alias']);
+    expect(diagnostics[0]?.message).toContain('the aliases expand to too many copies (the first is *a)');
   });
 
   test('a YAML warning (an unknown tag) is a warning, and the message does not quote the tag', () => {

@@ -7,6 +7,7 @@ test('@mlds/core exports exactly its public values', () => {
   expect(Object.keys(core).sort()).toEqual([
     'CHANNEL_ADDRESS',
     'FORMAT_VERSION',
+    'INPUT_LIMITS',
     'KNOWN_AFTER_APPLY',
     'PlanInputError',
     'RATE_LIMITED_SERVICES',
@@ -14,7 +15,9 @@ test('@mlds/core exports exactly its public values', () => {
     'SENSITIVE',
     'TAG_DOWNSTREAM',
     'TAG_WORKFLOW',
+    'decodeWorkflowBytes',
     'environmentNeeded',
+    'fileSizeProblem',
     'formatS3StateUrl',
     'normalizeWorkflow',
     'parseRateLimits',

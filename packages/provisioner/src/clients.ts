@@ -5,6 +5,7 @@ import type { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 /** A client, or the promise of one: the real factory loads each SDK package on first use; fakes return at once. */
 export type ClientOf<T> = T | Promise<T>;
@@ -23,11 +24,16 @@ export interface AwsClients {
   ssm(region: string): ClientOf<SSMClient>;
   /** Only for a workflow bound to a channel (`channel:`). */
   mediaLive(region: string): ClientOf<MediaLiveClient>;
+  /** The credentials pre-flight (GetCallerIdentity); optional, so that a test double may leave it out. */
+  sts?(region: string): ClientOf<STSClient>;
 }
 
 export interface AwsClientsOptions {
   /** A shared-config profile; without it the SDK's default chain (AWS_PROFILE included) decides. */
   profile?: string;
+  /** Per attempt: connecting (default 10 s) and waiting for the answer (default 60 s); the SDK has no default. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /** What a client is built with: only the Region, the profile and (MediaStore's data plane) the endpoint. */
@@ -35,6 +41,7 @@ export interface ClientConfig {
   region: string;
   profile?: string;
   endpoint?: string;
+  requestHandler?: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 }
 
 type ClientClass<T> = new (config: ClientConfig) => T;
@@ -57,15 +64,16 @@ export const sdkLoaders = {
   ssm: async (): Promise<ClientClass<SSMClient>> => (await import('@aws-sdk/client-ssm')).SSMClient,
   mediaLive: async (): Promise<ClientClass<MediaLiveClient>> =>
     (await import('@aws-sdk/client-medialive')).MediaLiveClient,
+  sts: async (): Promise<ClientClass<STSClient>> => (await import('@aws-sdk/client-sts')).STSClient,
 } satisfies Record<keyof AwsClients, () => Promise<ClientClass<unknown>>>;
 
 export type SdkLoaders = typeof sdkLoaders;
 
 /** AwsClients as createAwsClients builds them: every client a promise. */
 export type LazyAwsClients = {
-  [Service in keyof AwsClients]: (
-    ...args: Parameters<AwsClients[Service]>
-  ) => Promise<Awaited<ReturnType<AwsClients[Service]>>>;
+  [Service in keyof AwsClients]-?: (
+    ...args: Parameters<NonNullable<AwsClients[Service]>>
+  ) => Promise<Awaited<ReturnType<NonNullable<AwsClients[Service]>>>>;
 };
 
 /**
@@ -80,8 +88,16 @@ export function createAwsClients(
   loaders: SdkLoaders = sdkLoaders,
 ): LazyAwsClients {
   const cache = new Map<string, Promise<unknown>>();
+  // The SDK takes the handler's options in place of a handler (NodeHttpHandler.create): no import needed.
+  // Without throwOnRequestTimeout, a passed requestTimeout only logs a warning and the request waits on.
+  const requestHandler = {
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    throwOnRequestTimeout: true,
+  };
   const config = (region: string): ClientConfig => ({
     region,
+    requestHandler,
     ...(options.profile ? { profile: options.profile } : {}),
   });
   function cached<T>(key: string, load: () => Promise<ClientClass<T>>, given: ClientConfig): Promise<T> {
@@ -105,5 +121,6 @@ export function createAwsClients(
       }),
     ssm: (region) => cached(`ssm/${region}`, loaders.ssm, config(region)),
     mediaLive: (region) => cached(`medialive/${region}`, loaders.mediaLive, config(region)),
+    sts: (region) => cached(`sts/${region}`, loaders.sts, config(region)),
   };
 }

@@ -8,6 +8,7 @@ import {
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
+import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
 import type { AwsClients } from './clients.js';
 import { RateLimiter, Semaphore } from './concurrency.js';
 import {
@@ -74,7 +75,15 @@ export interface ApplyOptions {
   newLineage?: () => string;
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
+  /** Cancels the run: no resource starts, and retries and waits stop at once. */
   signal?: AbortSignal;
+  /**
+   * Interrupts the run (SIGINT): no new AWS call starts (each fails with InterruptedCallError) and no resource
+   * starts, while calls in flight finish and their results are recorded.
+   */
+  stopSignal?: AbortSignal;
+  /** The most one AWS operation (all its attempts and retries) may take; default 5 minutes. */
+  operationTimeoutMs?: number;
 }
 
 export interface DestroyOptions extends Omit<ApplyOptions, 'plan' | 'env'> {
@@ -243,6 +252,7 @@ interface Run {
   emit: (event: EngineEvent) => void;
   outcomes: ResourceOutcome[];
   signal: AbortSignal | undefined;
+  stopSignal: AbortSignal | undefined;
 }
 
 /**
@@ -289,8 +299,13 @@ function createRun(
   const limiters = new Map<string, RateLimiter>();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
+  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const rt: Runtime = {
-    clients: limitedClients(options.clients, requestLimiter, options.signal),
+    clients: limitedClients(
+      boundedClients(options.clients, options.stopSignal),
+      requestLimiter,
+      options.signal,
+    ),
     workflow,
     env,
     timing,
@@ -299,13 +314,15 @@ function createRun(
     secrets: vault,
     emit,
     call: (address, fn, alsoRetry, modelled) =>
-      withRetry(fn, {
-        ...timing,
-        policy: retryPolicy,
-        ...(alsoRetry ? { alsoRetry } : {}),
-        ...(modelled ? { modelled } : {}),
-        onWait: waiting(address),
-      }),
+      withDeadline(address, operationTimeoutMs, undefined, () =>
+        withRetry(fn, {
+          ...timing,
+          policy: retryPolicy,
+          ...(alsoRetry ? { alsoRetry } : {}),
+          ...(modelled ? { modelled } : {}),
+          onWait: waiting(address),
+        }),
+      ),
     waitUntil: (address, what, probe) =>
       waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
     progress: (address, detail) =>
@@ -320,7 +337,16 @@ function createRun(
     },
     lookup,
   };
-  return { rt, keeper, vault, clock, emit, outcomes: [], signal: options.signal };
+  return {
+    rt,
+    keeper,
+    vault,
+    clock,
+    emit,
+    outcomes: [],
+    signal: options.signal,
+    stopSignal: options.stopSignal,
+  };
 }
 
 interface GraphNode {
@@ -373,6 +399,7 @@ async function runGraph(
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
       return slot(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');
+        if (run.stopSignal?.aborted) return skip(node, 'the run was interrupted');
         try {
           await node.run();
           return true;

@@ -246,6 +246,61 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/** One AWS operation (every attempt and retry of one call) passed its deadline and was aborted. */
+export class OperationTimeoutError extends Error {
+  override readonly name = 'OperationTimeoutError';
+
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `no answer from AWS within ${Math.round(timeoutMs / 1000)} s (the endpoint accepts connections but does not respond); check the network, a proxy or AWS_ENDPOINT_URL`,
+      options,
+    );
+  }
+}
+
+/** The credentials cannot be resolved (no chain provider found any, or the profile is missing or broken). */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+
+  constructor(
+    readonly profile: string | undefined,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      profile === undefined
+        ? `no AWS credentials found: ${detail}`
+        : `cannot load AWS credentials for the profile '${profile}': ${detail}`,
+      options,
+    );
+  }
+}
+
+/** A host name of an AWS endpoint does not resolve (ENOTFOUND): reported at once, never retried. */
+export class EndpointNotFoundError extends Error {
+  override readonly name = 'EndpointNotFoundError';
+
+  constructor(
+    readonly host: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the host name ${host} does not resolve (ENOTFOUND)`, options);
+  }
+}
+
+/** A call that was not started because the run was interrupted (`stopSignal`): not a failure of AWS. */
+export class InterruptedCallError extends Error {
+  override readonly name = 'InterruptedCallError';
+
+  constructor() {
+    super('not started: the run was interrupted');
+  }
+}
+
 /** The run was cancelled through its AbortSignal. */
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';

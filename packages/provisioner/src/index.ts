@@ -17,8 +17,11 @@ export {
   BucketNameTakenError,
   ChannelRefusedError,
   ChannelStartFailedError,
+  CredentialsError,
+  EndpointNotFoundError,
   ExistingResourceNotFoundError,
   type Failure,
+  InterruptedCallError,
   InvalidPlanError,
   type LockInfo,
   LockNotFoundError,
@@ -26,6 +29,7 @@ export {
   type MediaLiveValidationError,
   MissingEnvironmentError,
   NotEmptyError,
+  OperationTimeoutError,
   QuotaExceededError,
   RefreshFailedError,
   ResourceNotOursError,
@@ -40,6 +44,7 @@ export {
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 export { mediaStoreIngestUrl } from './mediastore-url.js';
+export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
 export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';
 export {
   DEFAULT_RATES,

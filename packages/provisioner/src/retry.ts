@@ -81,13 +81,14 @@ const TRANSIENT_NAMES = new Set([
   'InternalError',
 ]);
 
+// Not ENOTFOUND: a host name that does not resolve (a LocalStack bucket host, a typo in an endpoint) is not a
+// blip; retrying it only delays the message for minutes.
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ETIMEDOUT',
   'EPIPE',
   'EAI_AGAIN',
-  'ENOTFOUND',
   'ECONNABORTED',
   'EHOSTUNREACH',
   'ENETUNREACH',

@@ -3,9 +3,12 @@ import {
   ContainerNotFoundException,
   CreateContainerCommand,
   DeleteContainerCommand,
+  DeleteContainerPolicyCommand,
   DescribeContainerCommand,
+  GetContainerPolicyCommand,
   LimitExceededException,
   ListTagsForResourceCommand,
+  PolicyNotFoundException,
   PutContainerPolicyCommand,
 } from '@aws-sdk/client-mediastore';
 import { DeleteObjectCommand, ListItemsCommand } from '@aws-sdk/client-mediastore-data';
@@ -157,6 +160,41 @@ describe('MediaStore container: apply', () => {
     expect(mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
   });
 
+  it('adopting without a role removes the write deny a forced destroy that did not finish left behind', async () => {
+    const inUse = new ContainerInUseException({ message: 'already exists', $metadata: meta(400) });
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore.on(CreateContainerCommand).rejects(inUse);
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: TAG_LIST });
+    const deny = {
+      Sid: 'MldsDenyWritesWhileDestroying',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'mediastore:PutObject',
+      Resource: `${ARN}/*`,
+    };
+    mocks.mediaStore
+      .on(GetContainerPolicyCommand)
+      .resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }) });
+    mocks.mediaStore.on(DeleteContainerPolicyCommand).resolves({});
+    const plan = planOf({
+      channelClass: 'SINGLE_PIPELINE',
+      downstream: [{ name: 'store', system: 'mediastore' }],
+    });
+    const adopted = await apply({
+      plan,
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(adopted.outcomes).toMatchObject([{ outcome: 'adopted' }]);
+    expect(
+      mocks.mediaStore.commandCalls(DeleteContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ContainerName: CONTAINER }]);
+    expect(mocks.mediaStore.commandCalls(PutContainerPolicyCommand)).toHaveLength(0);
+  });
+
   it('on ContainerInUseException adopts the container only with our tag', async () => {
     const inUse = new ContainerInUseException({ message: 'already exists', $metadata: meta(400) });
     const ours = mockedClients();
@@ -297,6 +335,102 @@ describe('MediaStore container: destroy', () => {
       { ContainerName: CONTAINER },
     ]);
     expect(result.state?.resources).toEqual([]);
+  });
+
+  it('with --force denies writes in the container policy (keeping its statements) before the first delete', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    const order: string[] = [];
+    const existing = {
+      Sid: 'MldsMediaLiveWrite',
+      Effect: 'Allow',
+      Principal: { AWS: 'role' },
+      Action: ['mediastore:PutObject'],
+      Resource: `${ARN}/*`,
+    };
+    mocks.mediaStore.on(GetContainerPolicyCommand).callsFake(() => {
+      order.push('GetContainerPolicy');
+      return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [existing] }) };
+    });
+    mocks.mediaStore.on(PutContainerPolicyCommand).callsFake(() => {
+      order.push('PutContainerPolicy');
+      return {};
+    });
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake(() => {
+      order.push('ListItems');
+      return { Items: [{ Name: 'a.ts', Type: 'OBJECT' }] };
+    });
+    mocks.mediaStoreData.on(DeleteObjectCommand).callsFake(() => {
+      order.push('DeleteObject');
+      return {};
+    });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      force: true,
+      ...virtualTime(),
+    });
+    expect(order).toStrictEqual(['GetContainerPolicy', 'PutContainerPolicy', 'ListItems', 'DeleteObject']);
+    expect(
+      mocks.mediaStore.commandCalls(GetContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ContainerName: CONTAINER }]);
+    expect(
+      mocks.mediaStore.commandCalls(PutContainerPolicyCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([
+      {
+        ContainerName: CONTAINER,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            existing,
+            {
+              Sid: 'MldsDenyWritesWhileDestroying',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'mediastore:PutObject',
+              Resource: `${ARN}/*`,
+            },
+          ],
+        }),
+      },
+    ]);
+  });
+
+  it('with --force and no container policy yet, the deny is the whole policy', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    mocks.mediaStore.on(GetContainerPolicyCommand).rejects(
+      new PolicyNotFoundException({
+        message: 'The policy does not exist within the container',
+        $metadata: meta(400),
+      }),
+    );
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      force: true,
+      ...virtualTime(),
+    });
+    const sent = mocks.mediaStore
+      .commandCalls(PutContainerPolicyCommand)
+      .map((c) => JSON.parse(c.args[0].input.Policy ?? ''));
+    expect(sent).toStrictEqual([
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'MldsDenyWritesWhileDestroying',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'mediastore:PutObject',
+            Resource: `${ARN}/*`,
+          },
+        ],
+      },
+    ]);
   });
 
   it('stays within the data plane’s limits: ≤5 ListItems and ≤100 DeleteObject per second', async () => {

@@ -9,10 +9,18 @@ import {
 } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, OperationFailedError, type ResourceFailure, UsageError } from '../errors.js';
 import {
+  CancelledError,
+  InterruptedError,
+  OperationFailedError,
+  type ResourceFailure,
+  UsageError,
+} from '../errors.js';
+import {
+  interruptedRun,
   missingSecretsError,
   type PreparedRun,
+  preflight,
   progressOf,
   ResultCollector,
   runLocked,
@@ -64,7 +72,8 @@ export interface ApplyOptions {
 export interface ApplyDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
-  result: 'ok' | 'failed';
+  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was done is in `resources` and the state. */
+  result: 'ok' | 'failed' | 'interrupted';
   resources: ResourceResult[];
   /** As `output --json` prints them; after a failure, what is still unknown reads `(known after apply)`. */
   destinations: OutputDestination[];
@@ -112,6 +121,11 @@ async function applyPrepared(
   // A refresh only adds to what the plan writes, so a variable the state alone shows missing stops the run
   // before the refresh's reads: a missing secret is exit 2 with nothing called.
   if (refreshing) throwMissingSecrets(planLoadedWorkflow(workflow, state), context);
+  // Credentials resolved and the account named before the first AWS call: the refresh's reads when there is
+  // one, else the question. Nothing is called when they fail.
+  const accountBeforeRefresh = refreshing
+    ? await preflight(session, loaded.workflow.region, options.profile)
+    : undefined;
   const observations = refreshing
     ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
     : undefined;
@@ -146,13 +160,19 @@ async function applyPrepared(
   // Before the confirmation: answering 'yes' must not be wasted on a run that cannot start.
   throwMissingSecrets(plan, context);
 
+  const account =
+    accountBeforeRefresh ??
+    (prepared.session === undefined
+      ? undefined
+      : await preflight(prepared.session, plan.region, options.profile));
+
   if (!options.json && approved !== undefined) {
     stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
     stdout.write(renderPlanSummary(plan, colors));
   } else if (!options.json) {
     // What a previous apply recorded is shown as it is, not as `(known after apply)`.
     const shown = { ...plan, destinations: destinationsAfter(plan, state) };
-    const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } };
+    const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial }, account };
     stdout.write(renderPlan(shown, where, colors));
     stdout.write(renderPlanSummary(plan, colors));
   }
@@ -164,18 +184,27 @@ async function applyPrepared(
       json: options.json,
       stdin: prepared.answers,
       prompt: stdout,
+      signal: prepared.session?.interrupt,
       question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
     }));
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      'apply interrupted at the question: nothing was changed; the lock is released',
+    );
+  }
   if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
   if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
 
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
+  const { interrupt } = prepared.session;
+  const where = { command: 'apply' as const, file: loaded.file, statePath };
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.apply({
+      stopSignal: interrupt,
       plan,
       clients,
       store,
@@ -190,6 +219,13 @@ async function applyPrepared(
     });
   } catch (error) {
     progress?.stop();
+    if (interrupt.aborted) {
+      if (options.json) {
+        const after = await readStateAfterFailure(statePath, context);
+        writeJson(stdout, applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after)));
+      }
+      throw interruptedRun(results.list(), where, provisioner, error);
+    }
     const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
     if (options.json && failure instanceof OperationFailedError) {
       const after = await readStateAfterFailure(statePath, context);
@@ -201,6 +237,16 @@ async function applyPrepared(
     throw failure;
   }
   progress?.stop();
+  // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
+  if (interrupt.aborted) {
+    if (options.json) {
+      writeJson(
+        stdout,
+        applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, run.state)),
+      );
+    }
+    throw interruptedRun(results.list(), where, provisioner, undefined);
+  }
 
   const destinations = destinationsAfter(plan, run.state);
   if (options.json) {
@@ -381,8 +427,10 @@ export const command: Command<ApplyOptions> = {
       explanation: 'Plan against the state file alone (no reads first)',
     },
     {
-      command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',
-      explanation: 'Against LocalStack (S3 and SSM; see docs/localstack.md)',
+      command:
+        'AWS_ENDPOINT_URL=http://localhost:4566 AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 mlds apply archive.yaml --yes',
+      explanation:
+        'Against LocalStack (S3, SSM, STS; any credentials, e.g. AWS_ACCESS_KEY_ID=test; see docs/localstack.md)',
     },
   ],
   toOptions: (args) => ({

@@ -1,5 +1,6 @@
 import type { RunEnvironment } from '../aws.js';
 import { type ExitCode, UsageError } from '../errors.js';
+import type { Signals } from '../signals.js';
 import type { Colors, Env, TextReader, TextWriter } from '../terminal.js';
 
 /** One command-line option: what `parseArgs` needs, plus its line in `--help`. */
@@ -43,6 +44,8 @@ export interface CommandContext extends RunEnvironment {
   isTTY: boolean;
   /** Decided once from the TTY, `--no-color`, `NO_COLOR` and `FORCE_COLOR`; all no-ops when colour is off. */
   colors: Colors;
+  /** SIGINT and SIGTERM, for apply and destroy to stop cleanly; undefined leaves Node's default. */
+  signals?: Signals | undefined;
 }
 
 /**

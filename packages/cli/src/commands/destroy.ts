@@ -6,17 +6,20 @@ import {
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
-import type { Blocker, RunResult } from '@mlds/provisioner';
+import type { Blocker, CallerIdentity, RunResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import {
   CancelledError,
   count,
   DestroyRefusedError,
+  InterruptedError,
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
 import {
+  interruptedRun,
   type PreparedRun,
+  preflight,
   progressOf,
   ResultCollector,
   runLocked,
@@ -24,7 +27,7 @@ import {
 } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
-import { resourceLines } from '../render/plan.js';
+import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
 import type { Colors } from '../terminal.js';
@@ -54,7 +57,8 @@ export interface DestroyDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
   /** `refused`: some resources are not empty and --force was not given; nothing was deleted. */
-  result: 'ok' | 'failed' | 'refused';
+  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was deleted is in `resources`. */
+  result: 'ok' | 'failed' | 'refused' | 'interrupted';
   resources: ResourceResult[];
   failures?: ResourceFailure[];
   blockers?: Blocker[];
@@ -105,12 +109,16 @@ async function destroyPrepared(
 
   const teardown = teardownOf(state);
   const order = [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address);
+  const account =
+    prepared.session === undefined
+      ? undefined
+      : await preflight(prepared.session, state.region, options.profile);
   if (!options.json)
     stdout.write(
       renderDestroyPlan(
         state,
         teardown,
-        { file: loaded.file, statePath: statePath.shownAs },
+        { file: loaded.file, statePath: statePath.shownAs, account },
         options.force,
         colors,
       ),
@@ -122,18 +130,27 @@ async function destroyPrepared(
     json: options.json,
     stdin: prepared.answers,
     prompt: stdout,
+    signal: prepared.session?.interrupt,
     question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
   });
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      'destroy interrupted at the question: nothing was deleted; the lock is released',
+    );
+  }
   if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
   if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
 
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { store } = prepared.session.held;
+  const { interrupt } = prepared.session;
+  const where = { command: 'destroy' as const, file: loaded.file, statePath };
   const results = new ResultCollector(order);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
     run = await provisioner.destroy({
+      stopSignal: interrupt,
       clients,
       store,
       force: options.force,
@@ -147,6 +164,10 @@ async function destroyPrepared(
     });
   } catch (error) {
     progress?.stop();
+    if (interrupt.aborted) {
+      if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
+      throw interruptedRun(results.list(), where, provisioner, error);
+    }
     const failure = translateRunError(error, provisioner, {
       command: 'destroy',
       file: loaded.file,
@@ -165,6 +186,10 @@ async function destroyPrepared(
     throw failure;
   }
   progress?.stop();
+  if (interrupt.aborted) {
+    if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
+    throw interruptedRun(results.list(), where, provisioner, undefined);
+  }
 
   if (options.json) {
     writeJson(
@@ -212,7 +237,7 @@ export function teardownOf(state: StateDocument): Teardown {
 export function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
-  where: { file: string; statePath: string },
+  where: { file: string; statePath: string; account: CallerIdentity | undefined },
   force: boolean,
   colors: Colors,
 ): string {
@@ -221,6 +246,7 @@ export function renderDestroyPlan(
       [
         ['Workflow', `${colors.bold(state.workflow)} ${colors.dim(`(${where.file})`)}`],
         ['State', `${where.statePath} ${colors.dim(`(serial ${state.serial})`)}`],
+        ...(where.account === undefined ? [] : [['Account', accountText(where.account, colors)]]),
       ],
       '',
     ),

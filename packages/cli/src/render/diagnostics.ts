@@ -1,9 +1,16 @@
 import type { Diagnostic, Severity } from '@mlds/core';
 import type { Colors, TextWriter } from '../terminal.js';
+import { escapeLine } from './escape.js';
+import { visibleWidth } from './table.js';
+
+/** Diagnostics wrap at this width, continuation lines indented: a long message stays readable. */
+export const DIAGNOSTIC_WIDTH = 100;
 
 /**
- * `warning curling-live.yaml:14:7 downstream[1].system: <message> [<code>]`: the location first in the form
- * editors and terminals turn into a link, then the path into the file, which stays meaningful without lines.
+ * ``error curling-live.yaml:14:7: `downstream[1].system` <message> [<code>]``: the location first in the form
+ * editors and terminals turn into a link, then the message, which names the path into the file (it stays
+ * meaningful without lines); a message that does not open with its path gets it in front. Everything from the
+ * file is escaped (a file name or a message may carry control characters); long diagnostics wrap.
  */
 export function formatDiagnostic(diagnostic: Diagnostic, file: string, colors: Colors): string {
   const position =
@@ -11,9 +18,29 @@ export function formatDiagnostic(diagnostic: Diagnostic, file: string, colors: C
       ? file
       : `${file}:${diagnostic.line}${diagnostic.column === undefined ? '' : `:${diagnostic.column}`}`;
   // Most messages already open with the path (they must read well alone, for library users): no need twice.
-  const named = diagnostic.path === '' || /^`([^`]+)`/.exec(diagnostic.message)?.[1] === diagnostic.path;
-  const where = named ? position : `${position} ${colors.bold(diagnostic.path)}`;
-  return `${severityLabel(diagnostic.severity, colors)} ${where}: ${diagnostic.message} ${colors.dim(`[${diagnostic.code}]`)}`;
+  const named = diagnostic.path === '' || diagnostic.message.startsWith(`\`${diagnostic.path}\``);
+  const message = named ? diagnostic.message : `\`${diagnostic.path}\`: ${diagnostic.message}`;
+  const text = `${severityLabel(diagnostic.severity, colors)} ${escapeLine(position)}: ${escapeLine(message)} ${colors.dim(`[${escapeLine(diagnostic.code)}]`)}`;
+  return wrap(text, DIAGNOSTIC_WIDTH, '    ');
+}
+
+/** Breaks `text` at spaces so that no line passes `width` (a word longer than that keeps its own line). */
+export function wrap(text: string, width: number, indent: string): string {
+  // The line's own indentation (a list under a message) stays; only the words after it wrap.
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const candidate = line === lead ? `${lead}${word}` : `${line} ${word}`;
+    if (line !== lead && visibleWidth(candidate) > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = candidate;
+    }
+  }
+  lines.push(line);
+  return lines.join('\n');
 }
 
 /** One line per diagnostic, in the order given; the empty string for none. */

@@ -8,6 +8,7 @@ import {
 } from '@mlds/core';
 import { count } from '../errors.js';
 import type { Colors } from '../terminal.js';
+import { escapeLine } from './escape.js';
 import { alignColumns } from './table.js';
 
 /** Which state the plan was computed against, for the header. */
@@ -19,7 +20,7 @@ export interface StateSummary {
 }
 
 /** The plan as text, without its diagnostics (they go to stderr) and without the summary line. */
-export function renderPlan(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string {
+export function renderPlan(plan: Plan, where: PlanWhere, colors: Colors): string {
   return [
     ...header(plan, where, colors),
     '',
@@ -51,20 +52,33 @@ function shownAction(resource: ResourceChange): ShownAction {
   return resource.action;
 }
 
-function header(plan: Plan, where: { file: string; state: StateSummary }, colors: Colors): string[] {
+/** Where the plan comes from and goes to; `account` once the credentials pre-flight has named it (apply). */
+export interface PlanWhere {
+  file: string;
+  state: StateSummary;
+  account?: { account: string; arn: string } | undefined;
+}
+
+function header(plan: Plan, where: PlanWhere, colors: Colors): string[] {
   const state =
     where.state.serial === undefined
-      ? `${where.state.path} ${colors.dim('(none yet: every resource is new)')}`
-      : `${where.state.path} ${colors.dim(`(serial ${where.state.serial})`)}`;
+      ? `${escapeLine(where.state.path)} ${colors.dim('(none yet: every resource is new)')}`
+      : `${escapeLine(where.state.path)} ${colors.dim(`(serial ${where.state.serial})`)}`;
   return alignColumns(
     [
-      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${where.file})`)}`],
+      ['Workflow', `${colors.bold(plan.workflow)} ${colors.dim(`(${escapeLine(where.file)})`)}`],
       ['Region', plan.region],
       ['Channel', `${plan.channelClass}, ${count(plan.pipelines, 'pipeline')}`],
       ['State', state],
+      ...(where.account === undefined ? [] : [['Account', accountText(where.account, colors)]]),
     ],
     '',
   );
+}
+
+/** `111122223333 (arn:aws:iam::111122223333:user/ci)`: the account the run will change, and as whom. */
+export function accountText(identity: { account: string; arn: string }, colors: Colors): string {
+  return `${colors.bold(escapeLine(identity.account))} ${colors.dim(`(${escapeLine(identity.arn)})`)}`;
 }
 
 function outputGroupLines(plan: Plan, colors: Colors): string[] {
@@ -144,7 +158,8 @@ export function driftLines(resources: readonly ResourceChange[], colors: Colors)
 }
 
 export function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {
-  const show = (text: string) => (text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : text);
+  const show = (text: string) =>
+    text === KNOWN_AFTER_APPLY || text === SENSITIVE ? colors.dim(text) : escapeLine(text);
   const rows: string[][] = [];
   for (const destination of destinations) {
     const entries: string[][] = [

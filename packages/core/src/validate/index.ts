@@ -3,6 +3,7 @@ import { resolveAwsSystem } from '../normalize.js';
 import type { WorkflowInput } from '../types.js';
 import { isRecord } from './path.js';
 import { type CheckedEntry, type Finding, pipelineCount, type Rule } from './rule.js';
+import { controlCharactersRule } from './rules/control-characters.js';
 import { credentialsRule } from './rules/credentials.js';
 import { mediaStoreDiscontinuedRule, vpcDeliveryRule } from './rules/delivery.js';
 import { destinationPathRule } from './rules/destination-path.js';
@@ -23,6 +24,7 @@ import { schemaFindings } from './schema-errors.js';
 
 /** Every rule the schema cannot express, in the order their findings are reported for equal positions. */
 export const RULES: readonly Rule[] = [
+  controlCharactersRule,
   workflowFieldsRule,
   tagsRule,
   stateUrlRule,

@@ -54,6 +54,8 @@ const mediaStoreDataRetryable: ModelledRetryable = { throttled: [], transient: [
 const DELETES_IN_FLIGHT = 10;
 
 export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
+/** The statement a forced destroy adds before emptying, as for buckets: a running channel cannot refill it. */
+export const DENY_CONTAINER_WRITES_SID = 'MldsDenyWritesWhileDestroying';
 
 export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) {
   return {
@@ -201,7 +203,10 @@ export const mediaStoreContainerHandler: KindHandler = {
         client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
       );
     }
-    await putPolicy(rt, target, container);
+    // With a role, putPolicy replaces the whole policy; without one, a deny left by a forced destroy that did
+    // not finish would keep the channel from writing.
+    if (mediaLiveRoleArnOf(target.properties)) await putPolicy(rt, target, container);
+    else await allowContainerWritesAgain(rt, target);
     return recordedOf(container);
   },
 
@@ -276,14 +281,23 @@ export const mediaStoreContainerHandler: KindHandler = {
   async delete(rt, resource, { force, seen }) {
     const client = await rt.clients.mediaStore(resource.region);
     let endpoint: string | undefined;
-    if (seen?.learned?.kind === 'mediastore-container') endpoint = seen.learned.endpoint;
-    else if (seen) endpoint = endpointOf(seen.found.recorded);
-    else {
+    let arn: string | undefined;
+    if (seen) {
+      endpoint =
+        seen.learned?.kind === 'mediastore-container'
+          ? seen.learned.endpoint
+          : endpointOf(seen.found.recorded);
+      arn = seen.found.recorded.arn;
+    } else {
       const container = await describe(rt, resource);
       if (!container) return;
       endpoint = container.Endpoint;
+      arn = container.ARN;
     }
-    if (force && endpoint) await emptyContainer(rt, resource, endpoint);
+    if (force && endpoint) {
+      await denyContainerWrites(rt, resource, arn);
+      await emptyContainer(rt, resource, endpoint);
+    }
     // Answered while the container is still CREATING, or while deleted objects are still counted.
     const stillInUse = (error: unknown) =>
       error instanceof ContainerInUseException ? 'not yet deletable (ContainerInUseException)' : undefined;
@@ -303,6 +317,81 @@ export const mediaStoreContainerHandler: KindHandler = {
     });
   },
 };
+
+/** Removes the deny a forced destroy adds, keeping every other statement. */
+async function allowContainerWritesAgain(rt: Runtime, target: Target): Promise<void> {
+  const { statements, version } = await readContainerPolicy(rt, target);
+  const kept = statements.filter((statement) => statement.Sid !== DENY_CONTAINER_WRITES_SID);
+  if (kept.length === statements.length) return;
+  const client = await rt.clients.mediaStore(target.region);
+  if (kept.length === 0) {
+    await rt.call(target.address, () =>
+      client.send(new DeleteContainerPolicyCommand({ ContainerName: target.name })),
+    );
+    return;
+  }
+  const policy = JSON.stringify({ Version: version, Statement: kept });
+  await rt.call(target.address, () =>
+    client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
+  );
+}
+
+/** The container policy's statements; none when it has no policy. */
+async function readContainerPolicy(
+  rt: Runtime,
+  resource: { address: string; name: string; region: string },
+): Promise<{ statements: Array<Record<string, unknown>>; version: string }> {
+  const client = await rt.clients.mediaStore(resource.region);
+  let statements: Array<Record<string, unknown>> = [];
+  let version = '2012-10-17';
+  try {
+    const current = await rt.call(resource.address, () =>
+      client.send(new GetContainerPolicyCommand({ ContainerName: resource.name })),
+    );
+    const parsed: unknown = current?.Policy ? JSON.parse(current.Policy) : undefined;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const document = parsed as { Version?: unknown; Statement?: unknown };
+      if (typeof document.Version === 'string') version = document.Version;
+      if (Array.isArray(document.Statement)) statements = document.Statement;
+      else if (typeof document.Statement === 'object' && document.Statement !== null)
+        statements = [document.Statement as Record<string, unknown>];
+    }
+  } catch (error) {
+    if (!(error instanceof PolicyNotFoundException)) throw error;
+  }
+  return { statements, version };
+}
+
+/**
+ * Adds a Deny on mediastore:PutObject for everyone to the container policy, keeping its other statements, so that
+ * a channel still writing cannot refill the container while it is emptied.
+ */
+async function denyContainerWrites(
+  rt: Runtime,
+  resource: StateResource,
+  arn: string | undefined,
+): Promise<void> {
+  if (!arn) return;
+  const client = await rt.clients.mediaStore(resource.region);
+  const { statements, version } = await readContainerPolicy(rt, resource);
+  if (statements.some((statement) => statement.Sid === DENY_CONTAINER_WRITES_SID)) return;
+  const policy = JSON.stringify({
+    Version: version,
+    Statement: [
+      ...statements,
+      {
+        Sid: DENY_CONTAINER_WRITES_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'mediastore:PutObject',
+        Resource: `${arn}/*`,
+      },
+    ],
+  });
+  await rt.call(resource.address, () =>
+    client.send(new PutContainerPolicyCommand({ ContainerName: resource.name, Policy: policy })),
+  );
+}
 
 /** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
 async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { System } from '../../types.js';
 import { formatPath } from '../path.js';
 import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning } from '../rule.js';
+import { firstUnsafeCharacter } from './control-characters.js';
 
 // Destination URL formats per system (domain.md section 3). Messages never repeat a URL: one may carry a
 // password or a stream key.
@@ -31,6 +32,8 @@ export const urlFormatRule: Rule = {
       const form = URL_FORMS[checked.entry.system];
       if (form === undefined) continue;
       (checked.entry.urls ?? []).forEach((text, index) => {
+        // The control-characters rule reports those; the URL parser would silently drop or encode them.
+        if (firstUnsafeCharacter(text) !== undefined) return;
         const finding = checkUrl(checked, index, text, form);
         if (finding !== undefined) findings.push(finding);
       });
@@ -54,6 +57,9 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
       path,
       `${where} uses ${url.protocol}//, but system ${system} takes ${schemes} URLs: write it as ${form.example}.`,
     );
+  }
+  if (url.port === '0') {
+    return error('url.port', path, `${where} has port 0: a port is 1-65535; write it as ${form.example}.`);
   }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   if (HLS_SYSTEMS.includes(system) && segments.length === 0) {

@@ -1,0 +1,258 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StateDocument } from '@mlds/core';
+import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures';
+import type { AwsClients } from '@mlds/provisioner';
+import { describe, expect, it } from 'vitest';
+import type { SignalName, Signals } from '../src/signals.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
+// from inside the fake cloud right as its k-th mutating call returns, i.e. while that call is in flight.
+
+const WORKFLOW = [
+  'workflow: ctrl-c',
+  'region: us-west-2',
+  'downstream:',
+  '  - name: packager',
+  '    system: mediapackage',
+  '    outputGroup: hls',
+  '  - name: archive',
+  '    system: s3',
+  '  - name: cdn',
+  '    system: http-put',
+  '    urls: [https://a.example-cdn.com/live/index, https://b.example-cdn.com/live/index]',
+  '    username: mlds',
+  '    password: { env: CDN_PASSWORD }',
+  '',
+].join('\n');
+const ENV = { CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };
+const STATE = '.mlds/ctrl-c.state.json';
+
+function signalSource() {
+  const listeners = new Set<(name: SignalName) => void>();
+  const exits: number[] = [];
+  const signals: Signals = {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    exitNow(code) {
+      exits.push(code);
+    },
+  };
+  return {
+    signals,
+    exits,
+    listening: () => listeners.size,
+    fire(name: SignalName = 'SIGINT') {
+      for (const listener of [...listeners]) listener(name);
+    },
+  };
+}
+
+/** The fake cloud's clients; `onMutated(n)` runs when the n-th mutating call has returned, before the caller sees it. */
+function watchedClients(fake: FakeCloud, onMutated: (count: number) => void): AwsClients {
+  const wrap = <C extends object>(client: C): C =>
+    new Proxy(client, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key !== 'send' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const before = fake.mutatingCalls().length;
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          const after = fake.mutatingCalls().length;
+          if (after > before) onMutated(after);
+          return result;
+        };
+      },
+    });
+  const c = fake.clients;
+  return {
+    mediaPackage: (region) => wrap(c.mediaPackage(region)),
+    mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
+    mediaLive: (region) => wrap(c.mediaLive(region)),
+    s3: (region) => wrap(c.s3(region)),
+    mediaStore: (region) => wrap(c.mediaStore(region)),
+    mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
+    ssm: (region) => wrap(c.ssm(region)),
+  };
+}
+
+function mlds(cwd: string, argv: string[], clients: AwsClients, signals?: Signals): Promise<CliRun> {
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  return runCli(argv, {
+    cwd,
+    env: ENV,
+    awsClients: () => clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...(signals === undefined ? {} : { signals }),
+  });
+}
+
+/** Names of everything in the account. */
+function namesIn(inventory: Inventory): string[] {
+  return [
+    ...inventory.s3.map((bucket) => bucket.name),
+    ...inventory.mediapackage.map((channel) => channel.id),
+    ...inventory.mediastore.map((container) => container.name),
+    ...inventory.ssm.map((parameter) => parameter.name),
+  ].sort();
+}
+
+function stateOf(cwd: string): StateDocument {
+  return JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
+}
+
+function setUp(): string {
+  const cwd = tempDir();
+  writeFileSync(join(cwd, 'w.yaml'), WORKFLOW);
+  return cwd;
+}
+
+async function mutatingCallsOfACleanApply(): Promise<{ total: number; names: string[] }> {
+  const fake = createFakeCloud();
+  const run = await mlds(setUp(), ['apply', 'w.yaml', '--yes'], fake.clients);
+  expect(run.code).toBe(0);
+  return { total: fake.mutatingCalls().length, names: namesIn(fake.inventory()) };
+}
+
+describe('SIGINT during apply', () => {
+  it('after the k-th mutating call, for every k: exit 130, lock gone, everything created is in the state, and apply again converges', async () => {
+    const clean = await mutatingCallsOfACleanApply();
+    expect(clean.total).toBeGreaterThanOrEqual(6);
+    for (let k = 1; k <= clean.total; k++) {
+      const cwd = setUp();
+      const fake = createFakeCloud();
+      const source = signalSource();
+      const clients = watchedClients(fake, (count) => {
+        if (count === k) source.fire('SIGINT');
+      });
+      const run = await mlds(cwd, ['apply', 'w.yaml', '--yes'], clients, source.signals);
+      expect({ k, code: run.code }).toStrictEqual({ k, code: 130 });
+      expect(run.stderr).toContain('Interrupted: no new AWS call starts');
+      expect(run.stderr).toContain(`apply interrupted: `);
+      expect(run.stderr).toContain(`Run 'mlds apply w.yaml' again to finish`);
+      expect(run.stderr).not.toContain('failed:');
+      // Only the call in flight finished: nothing was started after the signal.
+      expect(fake.mutatingCalls().length).toBe(k);
+      expect(source.exits).toStrictEqual([]);
+      expect(source.listening()).toBe(0);
+      expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+
+      // Every resource in the account is recorded (created, or creating when its call k was a step of it).
+      const recorded = stateOf(cwd).resources.map((resource) => resource.name);
+      for (const name of namesIn(fake.inventory()))
+        expect({ k, recorded: recorded.includes(name), name }).toStrictEqual({ k, recorded: true, name });
+
+      const again = await mlds(cwd, ['apply', 'w.yaml', '--yes'], fake.clients);
+      expect({ k, code: again.code, stderr: again.stderr }).toStrictEqual({ k, code: 0, stderr: '' });
+      expect(namesIn(fake.inventory())).toStrictEqual(clean.names);
+      expect(stateOf(cwd).resources.every((resource) => resource.status === 'created')).toBe(true);
+    }
+  }, 120_000);
+
+  it('a second signal exits at once (130) and says the lock stays', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    const source = signalSource();
+    const clients = watchedClients(fake, (count) => {
+      if (count === 1) {
+        source.fire('SIGTERM');
+        source.fire('SIGINT');
+      }
+    });
+    const run = await mlds(cwd, ['apply', 'w.yaml', '--yes'], clients, source.signals);
+    expect(source.exits).toStrictEqual([130]);
+    expect(run.stderr).toContain('Terminated: no new AWS call starts');
+    expect(run.stderr).toContain(`Stopped at once: the lock ${STATE}.lock stays`);
+  });
+
+  it('--json: the document says interrupted and lists what was done', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    const source = signalSource();
+    const clients = watchedClients(fake, (count) => {
+      if (count === 1) source.fire('SIGINT');
+    });
+    const run = await mlds(cwd, ['apply', 'w.yaml', '--yes', '--json'], clients, source.signals);
+    expect(run.code).toBe(130);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('interrupted');
+    expect(document.resources).toContainEqual({
+      address: 'packager.channel',
+      kind: 'mediapackage-channel',
+      outcome: 'created',
+    });
+  });
+});
+
+describe('SIGINT at the confirmation prompt', () => {
+  it('apply: exit 130, nothing called, no lock left behind', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    const source = signalSource();
+    let returned = false;
+    const stdin = {
+      isTTY: true,
+      [Symbol.asyncIterator]() {
+        return {
+          // A person who never answers; the signal comes while mlds waits.
+          next: () => {
+            queueMicrotask(() => source.fire('SIGINT'));
+            return new Promise<IteratorResult<string>>(() => {});
+          },
+          return: async () => {
+            returned = true;
+            return { done: true as const, value: undefined };
+          },
+        };
+      },
+    };
+    const run = await runCli(['apply', 'w.yaml'], {
+      cwd,
+      env: ENV,
+      stdin,
+      awsClients: () => fake.clients,
+      signals: source.signals,
+      sleep: async () => {},
+      every: () => () => {},
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(
+      'apply interrupted at the question: nothing was changed; the lock is released',
+    );
+    expect(returned).toBe(true);
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+  });
+});
+
+describe('SIGINT during destroy', () => {
+  it('exit 130, lock gone; what was deleted is gone from the state, the rest recorded; destroy again finishes', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    expect((await mlds(cwd, ['apply', 'w.yaml', '--yes'], fake.clients)).code).toBe(0);
+    const before = fake.mutatingCalls().length;
+    const source = signalSource();
+    const clients = watchedClients(fake, (count) => {
+      if (count === before + 1) source.fire('SIGINT');
+    });
+    const run = await mlds(cwd, ['destroy', 'w.yaml', '--yes'], clients, source.signals);
+    expect(run.code).toBe(130);
+    expect(fake.mutatingCalls().length).toBe(before + 1);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+    const left = namesIn(fake.inventory());
+    expect(left.length).toBeGreaterThan(0);
+    for (const name of left) expect(stateOf(cwd).resources.map((r) => r.name)).toContain(name);
+
+    const again = await mlds(cwd, ['destroy', 'w.yaml', '--yes'], fake.clients);
+    expect(again.code).toBe(0);
+    expect(namesIn(fake.inventory())).toStrictEqual([]);
+  });
+});

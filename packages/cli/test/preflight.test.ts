@@ -1,0 +1,134 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
+import { type AwsClients, createAwsClients, retryReason } from '@mlds/provisioner';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+
+// Before the question, apply and destroy resolve the credentials and name the account they will change (STS
+// GetCallerIdentity). When that fails, nothing else is called.
+
+const WORKFLOW = 'workflow: who\nregion: us-west-2\ndownstream:\n  - name: archive\n    system: s3\n';
+const STATE = '.mlds/who.state.json';
+
+let fake: FakeCloud;
+let cwd: string;
+let stsCalls: Array<{ command: string; input: unknown; region: string }>;
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  stsCalls = [];
+  writeFileSync(join(cwd, 'w.yaml'), WORKFLOW);
+});
+
+/** The fake cloud, with an STS that answers `answer` (or throws it). */
+function withSts(answer: { Account: string; Arn: string } | Error): AwsClients {
+  const sts = (region: string) =>
+    ({
+      send: async (command: { constructor: { name: string }; input: unknown }) => {
+        stsCalls.push({ command: command.constructor.name, input: command.input, region });
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    }) as unknown as ReturnType<NonNullable<AwsClients['sts']>>;
+  return { ...fake.clients, sts };
+}
+
+async function mlds(argv: string[], clients: AwsClients): Promise<CliRun> {
+  const run = await runCli(argv, {
+    cwd,
+    awsClients: () => clients,
+    sleep: async () => {},
+    every: () => () => {},
+  });
+  return { ...run, stderr: unwrapped(run.stderr) };
+}
+
+describe('the credentials pre-flight', () => {
+  it("apply shows the account in the plan's header, asked once in the plan's Region, before any resource call", async () => {
+    const run = await mlds(
+      ['apply', 'w.yaml', '--yes'],
+      withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\nAccount +111122223333 \(arn:aws:iam::111122223333:user\/ci\)\n/);
+    expect(stsCalls).toStrictEqual([{ command: 'GetCallerIdentityCommand', input: {}, region: 'us-west-2' }]);
+  });
+
+  it('destroy shows it too', async () => {
+    const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
+    expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);
+    const run = await mlds(['destroy', 'w.yaml', '--yes'], clients);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\nAccount +111122223333 \(arn:aws:iam::111122223333:user\/ci\)\n/);
+  });
+
+  it('no changes: nothing is called, not even STS', async () => {
+    const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
+    expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);
+    stsCalls = [];
+    const again = await mlds(['apply', 'w.yaml', '--yes'], clients);
+    expect(again.stdout).toContain('No changes.');
+    expect(stsCalls).toStrictEqual([]);
+  });
+
+  it('a credentials failure names the profile and the fix; exit 1, no resource call, the lock released', async () => {
+    const failure = Object.assign(new Error('Could not resolve credentials using profile: [nope]'), {
+      name: 'CredentialsProviderError',
+    });
+    const run = await mlds(['apply', 'w.yaml', '--yes', '--profile', 'nope'], withSts(failure));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "error: cannot load AWS credentials for the profile 'nope': Could not resolve credentials using profile: [nope]",
+    );
+    expect(run.stderr).toContain("aws sso login --profile nope'");
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
+
+  it('a host that does not resolve is reported at once with the LocalStack advice', async () => {
+    const failure = Object.assign(new Error('getaddrinfo ENOTFOUND sts.localhost'), {
+      code: 'ENOTFOUND',
+      hostname: 'sts.localhost',
+    });
+    const run = await mlds(['apply', 'w.yaml', '--yes'], withSts(failure));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error: cannot reach AWS: the host name sts.localhost does not resolve (ENOTFOUND)',
+    );
+    expect(run.stderr).toContain('AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566');
+    expect(fake.calls()).toStrictEqual([]);
+    expect(stsCalls).toHaveLength(1);
+  });
+
+  it('ENOTFOUND is not retried by the engine', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND b.localhost'), { code: 'ENOTFOUND' });
+    expect(retryReason(dns)).toBeUndefined();
+    expect(retryReason(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(
+      'network (ECONNRESET)',
+    );
+  });
+
+  it('with the real SDK, --profile nope is named (no config file, no instance metadata)', async () => {
+    const home = tempDir();
+    vi.stubEnv('HOME', home);
+    vi.stubEnv('AWS_CONFIG_FILE', join(home, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(home, 'credentials'));
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+    vi.stubEnv('AWS_PROFILE', '');
+    const run = await runCli(['apply', 'w.yaml', '--yes', '--profile', 'nope'], {
+      cwd,
+      awsClients: ({ profile }) => createAwsClients(profile === undefined ? {} : { profile }),
+      sleep: async () => {},
+      every: () => () => {},
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: cannot load AWS credentials for the profile 'nope'");
+    expect(run.stderr).not.toContain('apply failed for');
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  }, 30_000);
+});

@@ -1,0 +1,47 @@
+import type { AwsClients } from './clients.js';
+import { CredentialsError, EndpointNotFoundError } from './errors.js';
+
+/** Who the credentials belong to: shown in the plan's header, so that the right account is changed. */
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+}
+
+/**
+ * Resolves the credentials and asks STS whose they are, before anything is changed (and before the question).
+ * Undefined when the clients offer no STS (a test double without one). A credential problem is a
+ * CredentialsError naming the profile; a host name that does not resolve is an EndpointNotFoundError, at once.
+ */
+export async function callerIdentity(
+  clients: AwsClients,
+  region: string,
+  profile: string | undefined,
+): Promise<CallerIdentity | undefined> {
+  if (clients.sts === undefined) return undefined;
+  try {
+    // Loaded here: the provisioner's entry loads no AWS SDK until a call is due.
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const sts = await clients.sts(region);
+    const answer = await sts.send(new GetCallerIdentityCommand({}));
+    return { account: answer.Account ?? 'unknown', arn: answer.Arn ?? 'unknown' };
+  } catch (error) {
+    // The credential providers' error is not a modelled service exception; its name is what the SDK documents.
+    if (error instanceof Error && error.name === 'CredentialsProviderError') {
+      throw new CredentialsError(profile, error.message, { cause: error });
+    }
+    const host = notFoundHost(error);
+    if (host !== undefined) throw new EndpointNotFoundError(host, { cause: error });
+    throw error;
+  }
+}
+
+/** The host of a DNS failure (`getaddrinfo ENOTFOUND <host>`), anywhere in the error's causes. */
+export function notFoundHost(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    const { code, hostname } = current as { code?: unknown; hostname?: unknown };
+    if (code === 'ENOTFOUND') return typeof hostname === 'string' ? hostname : 'a host';
+  }
+  return undefined;
+}
