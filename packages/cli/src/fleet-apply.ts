@@ -1,4 +1,5 @@
 import { environmentNeeded, type Plan, type StateDocument } from '@mlds/core';
+import type { CallerIdentity } from '@mlds/provisioner';
 import {
   type ApplyDocument,
   type ApplyOptions,
@@ -9,7 +10,7 @@ import {
 } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
-import { CancelledError, count, OperationFailedError, UsageError } from './errors.js';
+import { CancelledError, count, InterruptedError, OperationFailedError, UsageError } from './errors.js';
 import {
   checkFleetArguments,
   type FleetOptions,
@@ -23,8 +24,16 @@ import {
   type MemberOutcome,
   releaseFleet,
   reportMemberFailure,
+  sessionOf,
 } from './fleet.js';
-import { everyWithTimer, missingSecretsError, ResultCollector, translateRunError } from './provisioning.js';
+import {
+  everyWithTimer,
+  interruptedRun,
+  missingSecretsError,
+  preflight,
+  ResultCollector,
+  translateRunError,
+} from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
@@ -91,12 +100,19 @@ export async function applyFleet(
     }
     // As for one file: a secret the state alone shows missing stops the run before the refresh's reads.
     throwMissingFleetSecrets(planned, context);
+    // The credentials resolved and the account named once, before the first AWS call of any workflow (the
+    // refresh's reads, else the question); nothing is called when they fail. One account serves the fleet.
+    const first = fleet.running[0];
+    const account =
+      first === undefined
+        ? undefined
+        : await preflight(sessionOf(first, fleet), first.loaded.workflow.region, options.profile);
     await refreshFleet(planned, options, context);
     throwMissingFleetSecrets(planned, context);
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);
 
     const changing = planned.filter((entry) => entry.changes > 0);
-    if (!options.json) stdout.write(renderFleetPlan(planned, context));
+    if (!options.json) stdout.write(renderFleetPlan(planned, account, context));
     if (changing.length > 0) {
       const confirmed = await confirm({
         command: 'apply',
@@ -104,8 +120,14 @@ export async function applyFleet(
         json: options.json,
         stdin: context.stdin,
         prompt: stdout,
+        signal: fleet.interrupt,
         question: `\n${colors.bold(`Apply these changes to ${count(changing.length, 'workflow')}?`)} Only 'yes' is accepted:`,
       });
+      if (fleet.interrupt.aborted) {
+        throw new InterruptedError(
+          'apply interrupted at the question: nothing was changed; the locks are released',
+        );
+      }
       if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
       if (!fleet.canRun) throw new Error('apply was approved where nobody could approve it');
     }
@@ -115,7 +137,7 @@ export async function applyFleet(
         ? undefined
         : fleetProgressOf(context, changing, fleet.running[0]?.provisioning.clock ?? Date.now);
     const documents = await Promise.all(
-      planned.map((entry) => applyMember(entry, options, context, progress)),
+      planned.map((entry) => applyMember(entry, options, context, progress, fleet.interrupt)),
     );
     progress?.stop();
 
@@ -140,6 +162,7 @@ export async function applyFleet(
     );
     if (end !== undefined) throw end;
   } finally {
+    fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }
 }
@@ -179,12 +202,35 @@ async function refreshFleet(
   );
 }
 
+/** A workflow stopped by SIGINT/SIGTERM: what it did is in its state, reported as one workflow's apply reports it. */
+async function interruptedMember(
+  entry: PlannedMember,
+  member: LockedMember,
+  results: ResultCollector,
+  error: unknown,
+  options: ApplyOptions,
+  context: CommandContext,
+  progress: FleetProgress | undefined,
+): Promise<MemberDocument> {
+  const { plan, loaded } = entry;
+  const where = { command: 'apply' as const, file: loaded.file, statePath: member.statePath };
+  const stopped = interruptedRun(results.list(), where, member.provisioning.provisioner, error);
+  progress?.finished(
+    plan.workflow,
+    fleetResultLine(plan.workflow, 'failed', stopped.message, context.colors),
+  );
+  if (!options.json) reportMemberFailure(plan.workflow, stopped, context);
+  const after = await readStateAfterFailure(member, context);
+  return applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after));
+}
+
 /** Applies one workflow of the fleet; never throws for the workflow's own failure: that is its document. */
 async function applyMember(
   entry: PlannedMember,
   options: ApplyOptions,
   context: CommandContext,
   progress: FleetProgress | undefined,
+  interrupt: AbortSignal,
 ): Promise<MemberDocument> {
   const { plan, state, member, loaded } = entry;
   const workflow = plan.workflow;
@@ -200,6 +246,7 @@ async function applyMember(
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
   try {
     const run = await provisioner.apply({
+      stopSignal: interrupt,
       plan,
       clients,
       store: member.held.store,
@@ -212,6 +259,8 @@ async function applyMember(
         progress?.onEvent(workflow, event);
       },
     });
+    if (interrupt.aborted)
+      return interruptedMember(entry, member, results, undefined, options, context, progress);
     const done = renderApplySummary(tally(results.list()), context.colors).trimEnd();
     progress?.finished(
       workflow,
@@ -224,6 +273,8 @@ async function applyMember(
     );
     return applyDocument(plan, 'ok', results.list(), destinationsAfter(plan, run.state));
   } catch (error) {
+    if (interrupt.aborted)
+      return interruptedMember(entry, member, results, error, options, context, progress);
     const failure = translateRunError(error, provisioner, {
       command: 'apply',
       file: loaded.file,
@@ -253,7 +304,11 @@ async function readStateAfterFailure(
 }
 
 /** Each workflow's plan under its own header, then one line for the fleet. */
-function renderFleetPlan(planned: readonly PlannedMember[], context: CommandContext): string {
+function renderFleetPlan(
+  planned: readonly PlannedMember[],
+  account: CallerIdentity | undefined,
+  context: CommandContext,
+): string {
   const { colors } = context;
   const parts: string[] = [];
   for (const entry of planned) {
@@ -268,8 +323,11 @@ function renderFleetPlan(planned: readonly PlannedMember[], context: CommandCont
     }
     const shown = { ...plan, destinations: destinationsAfter(plan, state) };
     parts.push(
-      renderPlan(shown, { file: loaded.file, state: { path: shownState, serial: state?.serial } }, colors) +
-        renderPlanSummary(plan, colors),
+      renderPlan(
+        shown,
+        { file: loaded.file, state: { path: shownState, serial: state?.serial }, account },
+        colors,
+      ) + renderPlanSummary(plan, colors),
     );
   }
   const changing = planned.filter((entry) => entry.changes > 0);

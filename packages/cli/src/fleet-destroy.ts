@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { StateDocument } from '@mlds/core';
+import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import {
   type DestroyDocument,
@@ -10,7 +11,13 @@ import {
   teardownOf,
 } from './commands/destroy.js';
 import { confirm } from './confirm.js';
-import { CancelledError, count, DestroyRefusedError, OperationFailedError } from './errors.js';
+import {
+  CancelledError,
+  count,
+  DestroyRefusedError,
+  InterruptedError,
+  OperationFailedError,
+} from './errors.js';
 import {
   checkFleetArguments,
   type FleetMember,
@@ -25,8 +32,15 @@ import {
   type MemberOutcome,
   releaseFleet,
   reportMemberFailure,
+  sessionOf,
 } from './fleet.js';
-import { everyWithTimer, ResultCollector, translateRunError } from './provisioning.js';
+import {
+  everyWithTimer,
+  interruptedRun,
+  preflight,
+  ResultCollector,
+  translateRunError,
+} from './provisioning.js';
 import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { writeJson } from './render/json.js';
 import { renderDestroySummary, tally } from './render/summary.js';
@@ -70,7 +84,13 @@ export async function destroyFleet(
     }
 
     const deleting = entries.filter((entry) => entry.teardown !== undefined);
-    if (!options.json) stdout.write(renderFleetTeardown(entries, options.force, context));
+    // The credentials resolved and the account named once, before the question; nothing is called when they fail.
+    const first = deleting.find((entry) => entry.locked !== undefined)?.locked;
+    const account =
+      first === undefined
+        ? undefined
+        : await preflight(sessionOf(first, fleet), first.loaded.workflow.region, options.profile);
+    if (!options.json) stdout.write(renderFleetTeardown(entries, options.force, account, context));
     if (deleting.length > 0) {
       const approved = await confirm({
         command: 'destroy',
@@ -78,8 +98,14 @@ export async function destroyFleet(
         json: options.json,
         stdin: context.stdin,
         prompt: stdout,
+        signal: fleet.interrupt,
         question: `\n${colors.bold(`Destroy the resources of ${count(deleting.length, 'workflow')}?`)} There is no undo. Only 'yes' is accepted:`,
       });
+      if (fleet.interrupt.aborted) {
+        throw new InterruptedError(
+          'destroy interrupted at the question: nothing was deleted; the locks are released',
+        );
+      }
       if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
       if (!fleet.canRun) throw new Error('destroy was approved where nobody could approve it');
     }
@@ -89,7 +115,7 @@ export async function destroyFleet(
         ? undefined
         : fleetProgressOf(context, deleting, fleet.running[0]?.provisioning.clock ?? Date.now);
     const documents = await Promise.all(
-      entries.map((entry) => destroyMember(entry, options, context, progress)),
+      entries.map((entry) => destroyMember(entry, options, context, progress, fleet.interrupt)),
     );
     progress?.stop();
 
@@ -117,8 +143,27 @@ export async function destroyFleet(
     );
     if (end !== undefined) throw end;
   } finally {
+    fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }
+}
+
+/** A workflow stopped by SIGINT/SIGTERM: what it deleted is gone from its state; reported as for one workflow. */
+function interruptedMember(
+  entry: TornDownMember,
+  locked: LockedMember,
+  results: ResultCollector,
+  error: unknown,
+  options: DestroyOptions,
+  context: CommandContext,
+  progress: FleetProgress | undefined,
+): MemberDocument {
+  const workflow = entry.member.loaded.workflow.workflow;
+  const where = { command: 'destroy' as const, file: entry.member.loaded.file, statePath: locked.statePath };
+  const stopped = interruptedRun(results.list(), where, locked.provisioning.provisioner, error);
+  progress?.finished(workflow, fleetResultLine(workflow, 'failed', stopped.message, context.colors));
+  if (!options.json) reportMemberFailure(workflow, stopped, context);
+  return destroyDocument(workflow, 'interrupted', results.list());
 }
 
 async function destroyMember(
@@ -126,6 +171,7 @@ async function destroyMember(
   options: DestroyOptions,
   context: CommandContext,
   progress: FleetProgress | undefined,
+  interrupt: AbortSignal,
 ): Promise<MemberDocument> {
   const { member, locked, teardown } = entry;
   const workflow = member.loaded.workflow.workflow;
@@ -135,6 +181,7 @@ async function destroyMember(
   const results = new ResultCollector(order);
   try {
     const run = await provisioner.destroy({
+      stopSignal: interrupt,
       clients,
       store: locked.held.store,
       force: options.force,
@@ -146,6 +193,8 @@ async function destroyMember(
         progress?.onEvent(workflow, event);
       },
     });
+    if (interrupt.aborted)
+      return interruptedMember(entry, locked, results, undefined, options, context, progress);
     const done = renderDestroySummary(tally(results.list()), context.colors).trimEnd();
     const dangling = run.channel?.danglingDestinationIds ?? [];
     const channelNote =
@@ -155,6 +204,8 @@ async function destroyMember(
     progress?.finished(workflow, fleetResultLine(workflow, 'ok', `${done}${channelNote}`, context.colors));
     return destroyDocument(workflow, 'ok', results.list(), run.channel ? { channel: run.channel } : {});
   } catch (error) {
+    if (interrupt.aborted)
+      return interruptedMember(entry, locked, results, error, options, context, progress);
     const failure = translateRunError(error, provisioner, {
       command: 'destroy',
       file: member.loaded.file,
@@ -180,6 +231,7 @@ async function destroyMember(
 function renderFleetTeardown(
   entries: readonly TornDownMember[],
   force: boolean,
+  account: CallerIdentity | undefined,
   context: CommandContext,
 ): string {
   const { colors } = context;
@@ -198,7 +250,7 @@ function renderFleetTeardown(
       renderDestroyPlan(
         state,
         teardown,
-        { file: member.loaded.file, statePath: member.statePath.shownAs },
+        { file: member.loaded.file, statePath: member.statePath.shownAs, account },
         force,
         colors,
       ),

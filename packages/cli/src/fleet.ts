@@ -4,15 +4,23 @@ import { canConfirm } from './confirm.js';
 import {
   ExitCode,
   exitCodeFor,
+  InterruptedError,
   InvalidWorkflowError,
   MldsError,
   OperationFailedError,
   StateLockedError,
   UsageError,
 } from './errors.js';
-import { type HeldState, holdStateLock, type Provisioning, startProvisioning } from './provisioning.js';
+import {
+  type HeldState,
+  holdStateLock,
+  type Provisioning,
+  type Session,
+  startProvisioning,
+} from './provisioning.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { readSavedPlanArgument } from './saved-plan.js';
+import type { SignalName } from './signals.js';
 import type { StatePath } from './state-file.js';
 import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
 
@@ -57,6 +65,10 @@ export interface LockedFleet {
   lockedOut: LockedOutMember[];
   /** False when the run cannot be confirmed: nothing is locked, nothing will be called. */
   canRun: boolean;
+  /** Fires on the first SIGINT/SIGTERM of the run: the question is abandoned, no new AWS call starts. */
+  interrupt: AbortSignal;
+  /** Stops listening for signals; releaseFleet's caller calls it once the run is over. */
+  unsubscribe: () => void;
 }
 
 /**
@@ -161,8 +173,16 @@ export async function lockFleet(
   /** False for a member with nothing to lock: destroy with no state file says so without creating one. */
   needsLock: (member: FleetMember) => boolean = () => true,
 ): Promise<LockedFleet> {
+  const interrupt = new AbortController();
   if (!canConfirm({ yes: options.yes, json: options.json, stdin: context.stdin })) {
-    return { members, running: [], lockedOut: [], canRun: false };
+    return {
+      members,
+      running: [],
+      lockedOut: [],
+      canRun: false,
+      interrupt: interrupt.signal,
+      unsubscribe: () => {},
+    };
   }
   const taking = members.filter(needsLock);
   // The first member's clients and limiter serve every member: one instance of each for the whole run.
@@ -214,7 +234,38 @@ export async function lockFleet(
     throw failure.reason;
   }
   for (const member of lockedOut) reportLockedOut(member, member.error, context);
-  return { members, running, lockedOut, canRun: true };
+  const unsubscribe =
+    context.signals?.subscribe((name) => onFleetSignal(name, interrupt, context, command)) ?? (() => {});
+  return { members, running, lockedOut, canRun: true, interrupt: interrupt.signal, unsubscribe };
+}
+
+/**
+ * As for one workflow: the first signal stops starting AWS calls in every workflow and lets those in flight
+ * finish and be recorded, then the locks are released and the run exits 130; a second one exits at once.
+ */
+function onFleetSignal(
+  name: SignalName,
+  interrupt: AbortController,
+  context: CommandContext,
+  command: 'apply' | 'destroy',
+): void {
+  const { stderr, colors } = context;
+  if (!interrupt.signal.aborted) {
+    interrupt.abort(name);
+    stderr.write(
+      `\n${colors.yellow(colors.bold(name === 'SIGINT' ? 'Interrupted' : 'Terminated'))}: no new AWS call starts in any workflow; the calls in flight finish and are recorded, then the locks are released. Press Ctrl-C again to stop at once (the locks then stay).\n`,
+    );
+    return;
+  }
+  stderr.write(
+    `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, delete them and run 'mlds ${command}' with the same files again: it finishes the job.\n`,
+  );
+  context.signals?.exitNow(ExitCode.interrupted);
+}
+
+/** A workflow's session as the single-workflow helpers (the credentials pre-flight) take it. */
+export function sessionOf(member: LockedMember, fleet: LockedFleet): Session {
+  return { provisioning: member.provisioning, held: member.held, interrupt: fleet.interrupt };
 }
 
 function reportLockedOut(member: FleetMember, error: MldsError, context: CommandContext): void {
@@ -232,14 +283,15 @@ export async function releaseFleet(running: readonly LockedMember[]): Promise<vo
 }
 
 /** How one workflow of the run ended. */
-export type MemberOutcome = 'ok' | 'failed' | 'refused' | 'locked';
+export type MemberOutcome = 'ok' | 'failed' | 'refused' | 'locked' | 'interrupted';
 
 /**
- * The fleet's exit code: the worst outcome wins, in this order: 1 (a workflow failed or was refused: something
+ * The fleet's exit code: the worst outcome wins, in this order: 130 (interrupted), 1 (a workflow failed or was refused: something
  * needs fixing) over 3 (a workflow was locked: run again once the other run is over) over 0. Invalid files
  * (2) never get this far: they stop the run before anything is locked or called.
  */
 export function fleetExitCode(outcomes: readonly MemberOutcome[]): ExitCode {
+  if (outcomes.includes('interrupted')) return ExitCode.interrupted;
   if (outcomes.some((outcome) => outcome === 'failed' || outcome === 'refused')) return ExitCode.failed;
   if (outcomes.includes('locked')) return ExitCode.locked;
   return ExitCode.ok;
@@ -248,7 +300,7 @@ export function fleetExitCode(outcomes: readonly MemberOutcome[]): ExitCode {
 /** The fleet's `--json` document: one result for the run, then each workflow's own document, in file order. */
 export interface FleetDocument<WorkflowDocument> {
   formatVersion: typeof FORMAT_VERSION;
-  result: 'ok' | 'failed' | 'locked';
+  result: 'ok' | 'failed' | 'locked' | 'interrupted';
   workflows: (WorkflowDocument | LockedWorkflowDocument)[];
 }
 
@@ -264,7 +316,14 @@ export function fleetDocument<WorkflowDocument extends { result: string }>(
   workflows: (WorkflowDocument | LockedWorkflowDocument)[],
 ): FleetDocument<WorkflowDocument> {
   const code = fleetExitCode(workflows.map((workflow) => workflow.result as MemberOutcome));
-  const result = code === ExitCode.ok ? 'ok' : code === ExitCode.locked ? 'locked' : 'failed';
+  const result =
+    code === ExitCode.ok
+      ? 'ok'
+      : code === ExitCode.locked
+        ? 'locked'
+        : code === ExitCode.interrupted
+          ? 'interrupted'
+          : 'failed';
   return { formatVersion: FORMAT_VERSION, result, workflows };
 }
 
@@ -300,6 +359,13 @@ export function fleetEndError(
     locked.length === 0
       ? ''
       : ` Locked, left out: ${locked.join(', ')}; run ${command} again for them once the other run is over.`;
+  if (code === ExitCode.interrupted) {
+    const stopped = names(['interrupted']);
+    return new InterruptedError(
+      `${command} interrupted: ${stopped.length} of ${results.length} workflows stopped (${stopped.join(', ')}); what was done is recorded in each one's state; the locks are released`,
+      { hint: `Run 'mlds ${command}' with the same files again to finish the job.${lockedHint}` },
+    );
+  }
   if (code === ExitCode.failed) {
     const failed = names(['failed', 'refused']);
     return new FleetFailedError(

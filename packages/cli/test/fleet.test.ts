@@ -4,9 +4,11 @@ import { stripVTControlCharacters as plain } from 'node:util';
 import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
+import type { AwsClients } from '@mlds/provisioner';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
 import type { CliOptions } from '../src/main.js';
+import type { SignalName, Signals } from '../src/signals.js';
 import { createColors } from '../src/terminal.js';
 import { type CliRun, runCli, tempDir } from './helpers.js';
 
@@ -296,7 +298,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).result).toBe('failed');
     expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
-    expect(run.stderr).toContain(
+    expect(run.stderr.replace(/\s+/g, ' ')).toContain(
       'Locked, left out: court-1; run apply again for them once the other run is over.',
     );
     expect(readState('court-3').resources).toHaveLength(6);
@@ -472,5 +474,80 @@ describe('the fleet shares', () => {
       await releaseFleet(fleet.running);
     }
     for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+});
+
+describe('SIGINT during a fleet', () => {
+  /** The fake cloud's clients; `onMutated()` runs when a mutating call has returned, before the caller sees it. */
+  function watchedClients(onMutated: (count: number) => void): AwsClients {
+    const wrap = <C extends object>(client: C): C =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (key !== 'send' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const before = fake.mutatingCalls().length;
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (fake.mutatingCalls().length > before) onMutated(fake.mutatingCalls().length);
+            return result;
+          };
+        },
+      });
+    const c = fake.clients;
+    return {
+      mediaPackage: (region) => wrap(c.mediaPackage(region)),
+      mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
+      mediaLive: (region) => wrap(c.mediaLive(region)),
+      s3: (region) => wrap(c.s3(region)),
+      mediaStore: (region) => wrap(c.mediaStore(region)),
+      mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
+      ssm: (region) => wrap(c.ssm(region)),
+    };
+  }
+
+  it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
+    const listeners = new Set<(name: SignalName) => void>();
+    const signals: Signals = {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      exitNow() {
+        throw new Error('a single signal must not end the process at once');
+      },
+    };
+    let fired = false;
+    const clients = watchedClients((count) => {
+      if (count >= 4 && !fired) {
+        fired = true;
+        for (const listener of [...listeners]) listener('SIGINT');
+      }
+    });
+    const run = await mlds(['apply', ...FILES, '--yes', '--json'], { awsClients: () => clients, signals });
+    expect(run.code).toBe(130);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('interrupted');
+    expect(run.stderr).toContain('Interrupted: no new AWS call starts in any workflow');
+    expect(listeners.size).toBe(0);
+    // Everything in the account is recorded in its workflow's state (created, or creating when the signal came
+    // during one of its steps): nothing is lost.
+    const recorded = NAMES.flatMap((name) =>
+      existsSync(join(cwd, stateOf(name))) ? readState(name).resources.map((resource) => resource.name) : [],
+    );
+    const created = [
+      ...fake.inventory().s3.map((bucket) => bucket.name),
+      ...fake.inventory().mediapackage.map((channel) => channel.id),
+      ...fake.inventory().ssm.map((parameter) => parameter.name),
+    ];
+    for (const name of created) expect(recorded).toContain(name);
+    expect(created.length).toBeLessThan(18);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+
+    const again = await mlds(['apply', ...FILES, '--yes']);
+    expect(again.code).toBe(0);
+    for (const name of NAMES) {
+      expect(readState(name).resources).toHaveLength(6);
+      expect(readState(name).resources.every((resource) => resource.status === 'created')).toBe(true);
+    }
   });
 });
