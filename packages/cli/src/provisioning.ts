@@ -114,7 +114,7 @@ export class ResultCollector {
 }
 
 export interface RunWhere {
-  command: 'apply' | 'destroy' | 'rotate-credentials';
+  command: 'apply' | 'destroy' | 'rotate-credentials' | 'import';
   /** The workflow file as given on the command line. */
   file: string;
   statePath: StatePath;
@@ -164,7 +164,7 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const resume =
       command === 'apply'
-        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`
+        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.${importHint(error, provisioner, file)}`
         : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
     const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
     const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
@@ -182,6 +182,23 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/** For a resource apply found without this workflow's tag (made outside mlds): how to adopt it instead. */
+function importHint(
+  error: InstanceType<Provisioner['ApplyFailedError']>,
+  provisioner: Provisioner,
+  file: string,
+): string {
+  const untagged = error.failures
+    .map((failure) => failure.cause)
+    .find(
+      (cause): cause is InstanceType<Provisioner['ResourceNotOursError']> =>
+        cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
+    );
+  return untagged === undefined
+    ? ''
+    : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import ${file} '${untagged.address}' ${untagged.resourceName}`;
 }
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */
@@ -276,11 +293,14 @@ export async function runLocked(
     yes: boolean;
     json: boolean;
     rateLimits?: RateOverrides | undefined;
+    /** Checks the command line against the workflow before anything is locked or called (a UsageError: exit 2). */
+    check?: ((loaded: LoadedWorkflow) => void) | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
 ): Promise<void> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
+  options.check?.(loaded);
   const answers = options.file === '-' ? undefined : context.stdin;
   // A destroy with no state file has nothing to do: it says so without creating the state's directory.
   const nothingToDestroy =

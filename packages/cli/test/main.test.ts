@@ -95,7 +95,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, state. Run 'mlds --help' for usage.\n",
+      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state. Run 'mlds --help' for usage.\n",
     );
   });
 

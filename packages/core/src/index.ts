@@ -5,6 +5,15 @@ export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export type { Observation, ObservedSettings } from './drift.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
+export {
+  type ImportDecision,
+  type ImportPlan,
+  type ImportProblem,
+  type ImportTagChange,
+  importTagChanges,
+  otherOwner,
+  planImport,
+} from './import.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, resolveDestinations } from './outputs.js';

@@ -43,6 +43,15 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
+export {
+  ImportFailedError,
+  type ImportOptions,
+  type ImportPreview,
+  type ImportRefusal,
+  ImportRefusedError,
+  type ImportResult,
+  importResource,
+} from './import.js';
 export { mediaStoreIngestUrl } from './mediastore-url.js';
 export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
 export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';

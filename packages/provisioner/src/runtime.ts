@@ -53,11 +53,15 @@ export interface Recorded {
 
 export type Found =
   | { status: 'absent' }
-  /** Exists without this workflow's `mlds:workflow` tag: never adopted, never deleted. */
-  | { status: 'foreign'; reason?: string }
+  /**
+   * Exists without this workflow's `mlds:workflow` tag: never adopted, never deleted. `tags` and `arn` when the
+   * lookup read them: what `mlds import` shows and tags (a `reason` means it cannot be imported either).
+   */
+  | { status: 'foreign'; reason?: string; tags?: Record<string, string>; arn?: string }
   | { status: 'ours'; tags: Record<string, string>; recorded: Recorded };
 
 export type OursFound = Extract<Found, { status: 'ours' }>;
+export type ForeignFound = Extract<Found, { status: 'foreign' }>;
 
 /**
  * What destroy's pre-check read about a resource beyond `find`, handed to its delete so nothing is read twice.
@@ -92,6 +96,11 @@ export interface KindHandler {
   adopt(rt: Runtime, target: Target, found: Extract<Found, { status: 'ours' }>): Promise<Recorded>;
   /** `changes`: what the plan says differs (`tags`, a property name); each handler also compares itself. */
   update(rt: Runtime, target: Target, current: StateResource, changes: string[]): Promise<Recorded>;
+  /**
+   * `mlds import`: adds the target's tags (this workflow's) to a resource `find` saw without them, keeping its
+   * other tags. The only mutating call of an import; absent for a kind mlds cannot import.
+   */
+  tagForImport?(rt: Runtime, target: Target, found: ForeignFound): Promise<void>;
   /** Reads a resource mlds uses but does not own (`existing: true`). */
   read?(rt: Runtime, target: Target): Promise<Recorded>;
   /**

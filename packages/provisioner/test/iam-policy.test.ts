@@ -17,6 +17,7 @@ import {
   apply,
   destroy,
   FileStateStore,
+  importResource,
   NotEmptyError,
   refresh,
   rotateIngestCredentials,
@@ -538,6 +539,48 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   await destroy({ clients, store, force: true, ...virtualTime() });
 }
 
+/** `mlds import` of one resource of each importable kind (found without tags), then apply and destroy. */
+async function importEach(cloud: FakeCloud, clients: AwsClients): Promise<void> {
+  cloud.seed.bucket('curling-live-archive-p0', REGION, { tags: { owner: 'ops' } });
+  cloud.seed.mediaPackageChannel('curling-live-packager', REGION);
+  cloud.seed.container('curling-live-store-p0', REGION);
+  cloud.seed.parameter('/mlds/curling-live/web/password', REGION, 'web-password-one', {
+    type: 'SecureString',
+  });
+  cloud.seed.mediaPackageV2ChannelGroup('curling-live', REGION);
+  cloud.seed.mediaPackageV2Channel('curling-live', 'curling-live-packager-v2', REGION, { inputType: 'CMAF' });
+  const store = new FileStateStore(statePath('curling-live'));
+  const imports: [string, string][] = [
+    ['archive.bucket[0]', 'curling-live-archive-p0'],
+    ['packager.channel', 'curling-live-packager'],
+    ['store.container[0]', 'curling-live-store-p0'],
+    ['web.password', '/mlds/curling-live/web/password'],
+    ['packager-v2.channel-group', 'curling-live'],
+    ['packager-v2.channel', 'curling-live-packager-v2'],
+  ];
+  for (const [address, physicalId] of imports) {
+    const result = await importResource({
+      plan: planOf(everyKind(), await store.read()),
+      address,
+      physicalId,
+      clients,
+      store,
+      confirm: async () => true,
+      ...virtualTime(),
+    });
+    expect(result.outcome).toBe('imported');
+  }
+  await apply({
+    plan: planOf(everyKind(), await store.read()),
+    clients,
+    store,
+    env: { WEB_PASSWORD: 'web-password-one' },
+    ...virtualTime(),
+  });
+  learnEndpoints(cloud);
+  await destroy({ clients, store, force: true, ...virtualTime() });
+}
+
 /** A team's state in an existing bucket: apply and destroy through the S3 store, and a leftover lock unlocked. */
 async function teamState(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   cloud.seed.bucket('team-state', REGION, { versioned: true });
@@ -601,6 +644,7 @@ describe('docs/iam-policy.json', () => {
     const clients = recording(cloud, sent);
     examples = await applyEveryExample(cloud, clients);
     await lifecycle(cloud, clients);
+    await importEach(cloud, clients);
     await teamState(cloud, clients);
     await boundChannel(cloud, clients);
     // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone, and

@@ -31,6 +31,14 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
     },
   ],
   [
+    'import',
+    {
+      summary:
+        'Adopt an existing resource into the state as the plan’s address and tag it, after confirmation',
+      load: () => import('./import.js'),
+    },
+  ],
+  [
     'state',
     {
       summary: 'List, show, forget, unlock or push the state; no AWS call but the state',

@@ -108,7 +108,8 @@ export const mediaPackageChannelHandler: KindHandler = {
     const output = await describe(rt, target);
     if (!output) return { status: 'absent' };
     const tags = output.Tags ?? {};
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    if (!isOurs(tags, rt.workflow))
+      return { status: 'foreign', tags, ...(output.Arn ? { arn: output.Arn } : {}) };
     return {
       status: 'ours',
       tags,
@@ -152,6 +153,15 @@ export const mediaPackageChannelHandler: KindHandler = {
       );
     }
     return found.recorded;
+  },
+
+  async tagForImport(rt, target, found) {
+    const arn = found.arn;
+    if (!arn) throw new Error(`${target.address}: MediaPackage described ${target.name} without its ARN`);
+    const client = await rt.clients.mediaPackage(target.region);
+    await rt.call(target.address, () =>
+      client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
+    );
   },
 
   async read(rt, target): Promise<Recorded> {

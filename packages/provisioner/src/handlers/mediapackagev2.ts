@@ -103,6 +103,15 @@ async function addTags(rt: Runtime, target: Target, arn: string | undefined, act
   );
 }
 
+/** `mlds import`: the plan's tags on a group or channel found without them (TagResource keeps the others). */
+async function tagImported(rt: Runtime, target: Target, arn: string | undefined): Promise<void> {
+  if (!arn) throw new Error(`${target.address}: MediaPackage v2 answered for ${target.name} without its ARN`);
+  const client = await rt.clients.mediaPackageV2(target.region);
+  await rt.call(target.address, () =>
+    client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
+  );
+}
+
 /** Removes the tags mlds set before that the plan no longer has, then sets the plan's. */
 async function updateTags(rt: Runtime, target: Target, current: StateResource): Promise<void> {
   const arn = current.arn;
@@ -168,8 +177,13 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
     const output = await getGroup(rt, target);
     if (!output) return { status: 'absent' };
     const tags = output.Tags ?? {};
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    if (!isOurs(tags, rt.workflow))
+      return { status: 'foreign', tags, ...(output.Arn ? { arn: output.Arn } : {}) };
     return { status: 'ours', tags, recorded: output.Arn ? { arn: output.Arn } : {} };
+  },
+
+  async tagForImport(rt, target, found) {
+    await tagImported(rt, target, found.arn);
   },
 
   async create(rt, target) {
@@ -367,8 +381,19 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
     const output = await getChannel(rt, target);
     if (!output) return { status: 'absent' };
     const tags = output.Tags ?? {};
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
-    if (output.InputType !== undefined && output.InputType !== inputTypeOf(target)) {
+    const otherInputType = output.InputType !== undefined && output.InputType !== inputTypeOf(target);
+    if (!isOurs(tags, rt.workflow)) {
+      return {
+        status: 'foreign',
+        tags,
+        ...(output.Arn ? { arn: output.Arn } : {}),
+        // Importing it would not make it the channel the plan asks for.
+        ...(otherInputType
+          ? { reason: `its InputType is ${output.InputType}, the workflow asks for ${inputTypeOf(target)}` }
+          : {}),
+      };
+    }
+    if (otherInputType) {
       // InputType cannot change: a channel of the other type is not the one the plan asks for.
       return {
         status: 'foreign',
@@ -383,6 +408,10 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
         outputs: ingestOutputs(output.IngestEndpoints),
       },
     };
+  },
+
+  async tagForImport(rt, target, found) {
+    await tagImported(rt, target, found.arn);
   },
 
   async create(rt, target) {

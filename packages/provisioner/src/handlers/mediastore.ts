@@ -175,7 +175,7 @@ export const mediaStoreContainerHandler: KindHandler = {
       client.send(new ListTagsForResourceCommand({ Resource: arn })),
     );
     const tags = tagRecord(output.Tags);
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags, arn };
     return { status: 'ours', tags, recorded: recordedOf(container) };
   },
 
@@ -192,6 +192,17 @@ export const mediaStoreContainerHandler: KindHandler = {
     const container = await waitActive(rt, target);
     await putPolicy(rt, target, container);
     return recordedOf(container);
+  },
+
+  async tagForImport(rt, target, found) {
+    // A container still CREATING has no endpoint yet: the record after the tag must hold what MediaLive needs.
+    await waitActive(rt, target);
+    const arn = found.arn;
+    if (!arn) throw new Error(`${target.address}: MediaStore described ${target.name} without its ARN`);
+    const client = await rt.clients.mediaStore(target.region);
+    await rt.call(target.address, () =>
+      client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
+    );
   },
 
   async adopt(rt, target, found) {

@@ -195,7 +195,7 @@ export const s3BucketHandler: KindHandler = {
       throw error;
     }
     const tags = await readBucketTags(rt, target);
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags };
     return { status: 'ours', tags, recorded: { arn: bucketArn(target) } };
   },
 
@@ -266,6 +266,21 @@ export const s3BucketHandler: KindHandler = {
       ...(mediaLiveRoleArnOf(target.properties) ? [] : [allowWritesAgain(rt, target)]),
     ]);
     return found.recorded;
+  },
+
+  // PutBucketTagging replaces the whole set: the bucket's own tags are sent back with ours, its `aws:` system
+  // tags (a CloudFormation stack's) included, which S3 requires when they exist ("System Tags cannot be removed
+  // by requester"; cloud-custodian#2861).
+  async tagForImport(rt, target, found) {
+    const s3 = await rt.clients.s3(target.region);
+    await rt.call(target.address, () =>
+      s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: target.name,
+          Tagging: { TagSet: tagList({ ...found.tags, ...target.tags }) },
+        }),
+      ),
+    );
   },
 
   async update(rt, target, current, changes) {

@@ -104,7 +104,7 @@ export const ssmParameterHandler: KindHandler = {
   async find(rt, target): Promise<Found> {
     const tags = await readTags(rt, target);
     if (tags === undefined) return { status: 'absent' };
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign' };
+    if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags };
     return { status: 'ours', tags, recorded: {} };
   },
 
@@ -148,6 +148,20 @@ export const ssmParameterHandler: KindHandler = {
       );
     }
     return found.recorded;
+  },
+
+  // The value is never read: an import records where it is, as apply would have.
+  async tagForImport(rt, target) {
+    const ssm = await rt.clients.ssm(target.region);
+    await rt.call(target.address, () =>
+      ssm.send(
+        new AddTagsToResourceCommand({
+          ResourceType: 'Parameter',
+          ResourceId: target.name,
+          Tags: tagList(target.tags),
+        }),
+      ),
+    );
   },
 
   async update(rt, target, current, changes) {

@@ -1,0 +1,275 @@
+import {
+  FORMAT_VERSION,
+  type ImportProblem,
+  type ImportTagChange,
+  type Plan,
+  planImport,
+  type RateOverrides,
+  type ResourceKind,
+} from '@mlds/core';
+import type { ImportPreview, ImportResult } from '@mlds/provisioner';
+import { confirm } from '../confirm.js';
+import { CancelledError, MldsError, OperationFailedError, UsageError } from '../errors.js';
+import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
+import { writeJson } from '../render/json.js';
+import type { Colors } from '../terminal.js';
+import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
+
+export interface ImportOptions {
+  /** The workflow file; `-` reads stdin (then --yes is needed). */
+  file: string;
+  /** The plan's address of the resource, e.g. `archive.bucket[0]`. */
+  address: string;
+  /** Its physical id: the bucket, channel, container or parameter name the plan gives the address. */
+  physicalId: string;
+  /** `--state`; undefined for the workflow's `state:` or `.mlds/<workflow>.state.json`. */
+  statePath: string | undefined;
+  region: string | undefined;
+  profile: string | undefined;
+  /** `--yes`: tag and record without asking. */
+  yes: boolean;
+  json: boolean;
+  rateLimits: RateOverrides | undefined;
+}
+
+/** What `import --json` prints. */
+export interface ImportDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  result: 'imported';
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+  /** The tags the import set (none when an earlier, interrupted import had set them). */
+  tagged: { key: string; from: string | null; to: string }[];
+  arn: string | null;
+  serial: number;
+}
+
+/**
+ * Adopts one existing resource of the plan into the state, as Terraform's import does, and tags it so that mlds
+ * recognises it as this workflow's. The address and the name are checked against the plan before anything is
+ * locked or called; the lookup is read-only; the tags are shown and confirmed before the one tagging call.
+ */
+export async function importCommand(options: ImportOptions, context: CommandContext): Promise<void> {
+  await runLocked(
+    'import',
+    {
+      ...options,
+      check: (loaded) => {
+        const decision = planImport(
+          planLoadedWorkflow(loaded, undefined),
+          options.address,
+          options.physicalId,
+        );
+        if ('problem' in decision) throw usageProblem(decision.problem, loaded.file);
+      },
+    },
+    context,
+    (prepared) => importPrepared(options, context, prepared),
+  );
+}
+
+async function importPrepared(
+  options: ImportOptions,
+  context: CommandContext,
+  prepared: PreparedRun,
+): Promise<void> {
+  const { stdout, colors } = context;
+  const { loaded, statePath } = prepared;
+  const ask = (preview: ImportPreview | undefined) => {
+    if (preview !== undefined && !options.json) stdout.write(renderPreview(preview, colors));
+    return confirm({
+      command: 'import',
+      yes: options.yes,
+      json: options.json,
+      stdin: prepared.answers,
+      prompt: stdout,
+      question: `${colors.bold('Import it?')} Only 'yes' is accepted:`,
+    });
+  };
+  // Nobody to ask (no terminal, no --yes): confirm() stops here, before the state is locked or AWS called.
+  if (prepared.session === undefined) {
+    await ask(undefined);
+    throw new Error('an import was approved where nobody could approve it');
+  }
+  const state = await readRecordedState(loaded, statePath, true, context);
+  const plan: Plan = planLoadedWorkflow(loaded, state);
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
+  let result: ImportResult;
+  try {
+    result = await provisioner.importResource({
+      plan,
+      address: options.address,
+      physicalId: options.physicalId,
+      clients,
+      store: prepared.session.held.store,
+      limiter,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      confirm: ask,
+    });
+  } catch (error) {
+    const rerun = `mlds import ${loaded.file} ${options.address} ${options.physicalId}`;
+    if (error instanceof provisioner.ImportRefusedError) {
+      if (isUsageProblem(error.refusal)) {
+        throw usageProblem(
+          error.refusal === 'unknown-address'
+            ? { code: error.refusal, message: error.message, addresses: error.addresses }
+            : { code: error.refusal, message: error.message, fix: error.fix ?? '' },
+          loaded.file,
+        );
+      }
+      throw new MldsError(`import refused, nothing was changed: ${error.message}`, {
+        cause: error,
+        ...(error.fix === undefined ? {} : { hint: error.fix }),
+      });
+    }
+    if (error instanceof provisioner.ImportFailedError) {
+      throw new OperationFailedError(
+        `import failed: ${error.message}`,
+        [{ address: options.address, error: error.message }],
+        {
+          cause: error,
+          hint: error.intentRecorded
+            ? `The import is recorded in the state ${statePath.shownAs} as started. Fix the cause, then run '${rerun}' again (or apply): it finishes the import.`
+            : 'Nothing was changed. Fix the cause, then run the import again.',
+        },
+      );
+    }
+    throw translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
+  }
+  if (result.outcome === 'cancelled' || result.resource === undefined || result.state === undefined) {
+    throw new CancelledError('import cancelled: nothing was changed');
+  }
+
+  const { preview, resource } = result;
+  if (options.json) {
+    const document: ImportDocument = {
+      formatVersion: FORMAT_VERSION,
+      workflow: plan.workflow,
+      result: 'imported',
+      address: resource.address,
+      kind: resource.kind,
+      name: resource.name,
+      region: resource.region,
+      tagged: preview.tags.map((tag) => ({ key: tag.key, from: tag.from ?? null, to: tag.to })),
+      arn: resource.arn ?? null,
+      serial: result.state.serial,
+    };
+    writeJson(stdout, document);
+    return;
+  }
+  stdout.write(
+    `\n${colors.green(colors.bold('Import complete:'))} ${resource.address} (${resource.kind} ${resource.name}) is recorded in the state ${statePath.shownAs} (serial ${result.state.serial}); the next apply keeps it as it is.\n`,
+  );
+}
+
+function renderPreview(preview: ImportPreview, colors: Colors): string {
+  const lines = [
+    `mlds will import the ${preview.kind} ${colors.bold(preview.name)} (${preview.region}) as ${colors.bold(preview.address)}.`,
+  ];
+  if (preview.tags.length === 0) {
+    lines.push(
+      preview.alreadyTagged
+        ? 'It already carries this workflow’s tags (an earlier import or apply stopped before recording it): nothing to tag.'
+        : 'It already carries the tags the workflow gives it: nothing to tag.',
+    );
+  } else {
+    lines.push('It sets these tags on it, and keeps its other tags:');
+    lines.push(...preview.tags.map((tag) => `  ${tagLine(tag, colors)}`));
+  }
+  lines.push(
+    'Nothing else is changed on it and nothing is created: its settings (public access, encryption, policies)',
+    'stay as they are. The state then records it as created by this workflow, so destroy would delete it.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function tagLine(tag: ImportTagChange, colors: Colors): string {
+  return tag.from === undefined
+    ? `${colors.green('+')} ${tag.key} = ${tag.to}`
+    : `${colors.yellow('~')} ${tag.key} = ${tag.from} → ${tag.to}`;
+}
+
+function isUsageProblem(code: string): code is Exclude<ImportProblem['code'], 'in-state'> {
+  return code === 'unknown-address' || code === 'not-importable' || code === 'name-mismatch';
+}
+
+/** The command line does not fit the plan: exit 2, before anything is locked or called. */
+function usageProblem(problem: ImportProblem, file: string): MldsError {
+  if (problem.code === 'in-state') {
+    return new MldsError(`import refused, nothing was changed: ${problem.message}`, { hint: problem.fix });
+  }
+  if (problem.code === 'unknown-address') {
+    return new UsageError(problem.message, {
+      hint:
+        problem.addresses.length === 0
+          ? `${file} plans no resource mlds could import.`
+          : `The addresses mlds can import in ${file}: ${problem.addresses.join(', ')} (see 'mlds plan ${file}').`,
+    });
+  }
+  return new UsageError(problem.message, { hint: problem.fix });
+}
+
+const usage = 'mlds import <file> <address> <physical id> [options]';
+
+export const command: Command<ImportOptions> = {
+  usage,
+  description: [
+    'Adopts an existing resource into the state, as the resource the plan has at <address> (an S3 bucket, a',
+    'MediaPackage channel or v2 channel group or channel, a MediaStore container, an SSM parameter), so that',
+    'apply keeps it instead of creating it. <physical id> is its name, which must be the name the plan gives',
+    "the address ('mlds plan' shows it). The lookup is read-only; then mlds shows the tags it sets (mlds:workflow,",
+    "mlds:downstream and the workflow's tags), asks on a terminal (otherwise pass --yes), tags it and records it.",
+    'Nothing else is changed or created. Refused: a resource of another workflow (another mlds:workflow tag),',
+    'one that does not exist, a bucket in another Region, an address the state already records. An SSM',
+    "parameter's value is never read.",
+  ].join('\n'),
+  options: {
+    yes: { type: 'boolean', short: 'y', description: 'Tag and record without asking for confirmation' },
+    ...RATE_LIMIT_OPTION,
+  },
+  examples: [
+    {
+      command: "mlds import curling-live.yaml 'archive.bucket[0]' curling-live-archive-p0",
+      explanation: 'Show the tags, ask, then tag and record the bucket',
+    },
+    {
+      command: 'mlds import curling-live.yaml packager.channel curling-live-packager --yes --json',
+      explanation: 'In CI: import a MediaPackage channel, the result as JSON',
+    },
+  ],
+  toOptions: (args) => ({
+    ...positionalsOf(args),
+    statePath: args.common.state,
+    region: args.common.region,
+    profile: args.common.profile,
+    yes: args.values.yes === true,
+    json: args.common.json,
+    rateLimits: rateLimitsOf(args),
+  }),
+  run: importCommand,
+};
+
+function positionalsOf(args: ParsedArguments): { file: string; address: string; physicalId: string } {
+  const [first, address, physicalId, ...extra] = args.positionals;
+  const file = workflowFileArgument({ ...args, positionals: first === undefined ? [] : [first] }, usage);
+  if (address === undefined) throw new UsageError('missing the address', { hint: `Usage: ${usage}` });
+  if (physicalId === undefined) {
+    throw new UsageError(`missing the physical id of ${address}`, { hint: `Usage: ${usage}` });
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument '${extra[0]}': give the workflow file, one address and one id`,
+      {
+        hint: `Usage: ${usage}`,
+      },
+    );
+  }
+  return { file, address, physicalId };
+}

@@ -1,0 +1,300 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliOptions } from '../src/main.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// `mlds import <file> <address> <physical id>` in-process, against the fake cloud.
+
+const REGION = 'us-west-2';
+const STATE = '.mlds/curling-live.state.json';
+const BUCKET = 'curling-live-archive-p0';
+const WORKFLOW = [
+  'workflow: curling-live',
+  `region: ${REGION}`,
+  'tags: { team: sports }',
+  'downstream:',
+  '  - name: archive',
+  '    system: s3',
+  '    format: archive',
+  '  - name: packager',
+  '    system: mediapackage',
+  '    outputGroup: hls',
+  '  - name: theirs',
+  '    system: mediapackage',
+  '    channelId: their-channel',
+  '    outputGroup: hls',
+  '',
+].join('\n');
+
+let fake: FakeCloud;
+let cwd: string;
+let printed: string[];
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  printed = [];
+  writeFileSync(join(cwd, 'live.yaml'), WORKFLOW);
+});
+
+afterEach(() => {
+  const state = (() => {
+    try {
+      return [readFileSync(join(cwd, STATE), 'utf8')];
+    } catch {
+      return [];
+    }
+  })();
+  for (const text of [...printed, ...state]) {
+    for (const secret of fake.secretValues()) expect(text).not.toContain(secret);
+  }
+});
+
+async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  const run = await runCli(argv, {
+    cwd,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...options,
+  });
+  printed.push(run.stdout, run.stderr);
+  return run;
+}
+
+function terminalStdin(answer: string) {
+  return {
+    isTTY: true,
+    [Symbol.asyncIterator]() {
+      const chunks = [answer];
+      return {
+        next: async () => {
+          const value = chunks.shift();
+          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
+        },
+        return: async () => ({ done: true as const, value: undefined }),
+      };
+    },
+  };
+}
+
+function state() {
+  return JSON.parse(readFileSync(join(cwd, STATE), 'utf8'));
+}
+
+describe('mlds import', () => {
+  it('on a terminal: shows the tags it sets, asks, tags and records; the next apply keeps the bucket', async () => {
+    fake.seed.bucket(BUCKET, REGION, { tags: { owner: 'ops' } });
+    const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
+      stdin: terminalStdin('yes\n'),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      [
+        `mlds will import the s3-bucket ${BUCKET} (${REGION}) as archive.bucket[0].`,
+        'It sets these tags on it, and keeps its other tags:',
+        '  + mlds:downstream = archive',
+        '  + mlds:workflow = curling-live',
+        '  + team = sports',
+      ].join('\n'),
+    );
+    expect(run.stdout).toContain("Import it? Only 'yes' is accepted:");
+    expect(run.stdout).toContain(
+      `Import complete: archive.bucket[0] (s3-bucket ${BUCKET}) is recorded in the state ${STATE} (serial 1); the next apply keeps it as it is.`,
+    );
+    expect(fake.mutatingCalls().map((call) => call.command)).toStrictEqual(['PutBucketTaggingCommand']);
+    expect(
+      state().resources.map((r: { address: string; status: string }) => [r.address, r.status]),
+    ).toStrictEqual([['archive.bucket[0]', 'created']]);
+
+    const plan = JSON.parse((await mlds(['plan', 'live.yaml', '--json'])).stdout);
+    expect(plan.resources.find((r: { address: string }) => r.address === 'archive.bucket[0]').action).toBe(
+      'noop',
+    );
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    const from = fake.calls().length;
+    const applied = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    const touched = fake
+      .calls()
+      .slice(from)
+      .filter((call) => call.mutating && JSON.stringify(call.input).includes(BUCKET));
+    expect(touched).toStrictEqual([]);
+  });
+
+  it('--yes --json: the tags set and the ARN, as JSON', async () => {
+    fake.seed.bucket(BUCKET, REGION, { tags: { team: 'media' } });
+    const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'curling-live',
+      result: 'imported',
+      address: 'archive.bucket[0]',
+      kind: 's3-bucket',
+      name: BUCKET,
+      region: REGION,
+      tagged: [
+        { key: 'mlds:downstream', from: null, to: 'archive' },
+        { key: 'mlds:workflow', from: null, to: 'curling-live' },
+        { key: 'team', from: 'media', to: 'sports' },
+      ],
+      arn: `arn:aws:s3:::${BUCKET}`,
+      serial: 1,
+    });
+  });
+
+  it('a MediaPackage channel and its ingest-password parameter: no password read, printed or stored', async () => {
+    fake.seed.mediaPackageChannel('curling-live-packager', REGION);
+    fake.seed.parameter('/mlds/curling-live/packager/password-p0', REGION, 'old-secret-value', {
+      type: 'SecureString',
+    });
+    expect(
+      (await mlds(['import', 'live.yaml', 'packager.channel', 'curling-live-packager', '--yes'])).code,
+    ).toBe(0);
+    const parameter = await mlds([
+      'import',
+      'live.yaml',
+      'packager.password[0]',
+      '/mlds/curling-live/packager/password-p0',
+      '--yes',
+    ]);
+    expect(parameter.code).toBe(0);
+    expect(fake.calls().map((call) => call.command)).not.toContain('GetParameterCommand');
+    expect(JSON.stringify(state())).not.toContain('old-secret-value');
+    expect(state().resources[0].outputs.ingestEndpoints).toHaveLength(2);
+  });
+
+  it('exit 2 before any AWS call: an unknown address lists those it can import; another name says what to do', async () => {
+    const unknown = await mlds(['import', 'live.yaml', 'archive.bucket[3]', 'x', '--yes']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('the plan of curling-live has no resource "archive.bucket[3]"');
+    expect(unknown.stderr).toContain(
+      'archive.bucket[0], archive.bucket[1], packager.channel, packager.password[0], packager.password[1]',
+    );
+    const read = await mlds(['import', 'live.yaml', 'theirs.channel', 'their-channel', '--yes']);
+    expect(read.code).toBe(2);
+    expect(read.stderr).toContain('which the workflow names for mlds to read, not to own');
+    const renamed = await mlds(['import', 'live.yaml', 'archive.bucket[0]', 'my-archive', '--yes']);
+    expect(renamed.code).toBe(2);
+    expect(renamed.stderr).toContain('list it under `buckets:`');
+    const missing = await mlds(['import', 'live.yaml', 'archive.bucket[0]']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing the physical id of archive.bucket[0]');
+    const badRate = await mlds([
+      'import',
+      'live.yaml',
+      'archive.bucket[0]',
+      BUCKET,
+      '--rate-limit',
+      's3=fast',
+    ]);
+    expect(badRate.code).toBe(2);
+    const noTerminal = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET]);
+    expect(noTerminal.code).toBe(2);
+    expect(noTerminal.stderr).toContain('pass --yes');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('exit 1, nothing changed: a missing resource (named), another workflow’s, an address already recorded', async () => {
+    const missing = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`${BUCKET} (archive.bucket[0]) does not exist in ${REGION}`);
+
+    fake.seed.bucket(BUCKET, REGION, { tags: { 'mlds:workflow': 'hockey' } });
+    const other = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("belongs to the workflow 'hockey'");
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+
+    fake.seed.bucket('curling-live-archive-p1', REGION);
+    expect(
+      (await mlds(['import', 'live.yaml', 'archive.bucket[1]', 'curling-live-archive-p1', '--yes'])).code,
+    ).toBe(0);
+    const again = await mlds([
+      'import',
+      'live.yaml',
+      'archive.bucket[1]',
+      'curling-live-archive-p1',
+      '--yes',
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('the state already records archive.bucket[1]');
+    expect(again.stderr).toContain('mlds state rm archive.bucket[1]');
+  });
+
+  it('answered anything but yes: nothing changed', async () => {
+    fake.seed.bucket(BUCKET, REGION);
+    const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
+      stdin: terminalStdin('no\n'),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('import cancelled: nothing was changed');
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+  });
+
+  it('a crash after the tag: running import again records it without tagging again', async () => {
+    fake.seed.bucket(BUCKET, REGION);
+    fake.crashAfterMutatingCalls(1);
+    const crashed = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(crashed.code).toBe(1);
+    expect(crashed.stderr).toContain('it finishes the import');
+    expect(state().resources[0].status).toBe('creating');
+    fake.crashAfterMutatingCalls(undefined);
+    const tagged = fake.mutatingCalls().length;
+    const again = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to tag');
+    expect(fake.mutatingCalls().length).toBe(tagged);
+    expect(state().resources[0].status).toBe('created');
+  });
+
+  it('with the state on S3: recorded there under its lock, which is gone afterwards; nothing local', async () => {
+    fake.seed.bucket('team-state', REGION);
+    fake.seed.bucket(BUCKET, REGION);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
+    );
+    const run = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const recorded = JSON.parse(fake.s3Objects.text('team-state', 'mlds/curling-live.json') ?? 'null');
+    expect(recorded).toMatchObject({ workflow: 'curling-live', serial: 1 });
+    expect(
+      recorded.resources.map((r: { address: string; status: string }) => [r.address, r.status]),
+    ).toStrictEqual([['archive.bucket[0]', 'created']]);
+    expect(fake.s3Objects.text('team-state', 'mlds/curling-live.json.lock')).toBeUndefined();
+    expect(() => readFileSync(join(cwd, STATE))).toThrow(/ENOENT/);
+  });
+
+  it('apply refuses a bucket made outside mlds and names the import that adopts it; then apply converges', async () => {
+    fake.seed.bucket(BUCKET, REGION);
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    const refused = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`,
+    );
+    expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
+    const applied = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+  });
+
+  it('is listed in mlds --help', async () => {
+    expect((await mlds(['--help'])).stdout).toContain('import');
+    expect((await mlds(['import', '--help'])).stdout).toContain(
+      'Usage: mlds import <file> <address> <physical id>',
+    );
+  });
+});

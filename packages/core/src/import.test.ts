@@ -1,0 +1,104 @@
+import { aDownstream, aWorkflow, stateAfterApply } from '@mlds/fixtures';
+import { describe, expect, it } from 'vitest';
+import { importTagChanges, otherOwner, planImport } from './import.js';
+import { normalizeWorkflow } from './normalize.js';
+import { planWorkflow } from './plan.js';
+import type { StateDocument, WorkflowInput } from './types.js';
+
+const workflow: WorkflowInput = aWorkflow({
+  tags: { team: 'sports' },
+  downstream: [
+    aDownstream('s3', { name: 'archive', format: 'archive' }),
+    aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' }),
+    aDownstream('mediapackage', { name: 'theirs', channelId: 'their-channel', outputGroup: 'hls' }),
+  ],
+});
+const plan = planWorkflow(normalizeWorkflow(workflow));
+
+describe('planImport', () => {
+  it('imports the plan’s own resource under the name the plan gives it', () => {
+    const decision = planImport(plan, 'archive.bucket[0]', 'curling-live-archive-p0');
+    expect(decision).toStrictEqual({
+      import: {
+        workflow: 'curling-live',
+        resource: plan.resources.find((resource) => resource.address === 'archive.bucket[0]'),
+        resumes: false,
+      },
+    });
+  });
+
+  it('lists the addresses it can import when the address is unknown', () => {
+    const decision = planImport(plan, 'archive.bucket[2]', 'x');
+    expect(decision).toStrictEqual({
+      problem: {
+        code: 'unknown-address',
+        message: 'the plan of curling-live has no resource "archive.bucket[2]"',
+        addresses: [
+          'archive.bucket[0]',
+          'archive.bucket[1]',
+          'packager.channel',
+          'packager.password[0]',
+          'packager.password[1]',
+          'theirs.password[0]',
+          'theirs.password[1]',
+        ],
+      },
+    });
+  });
+
+  it('refuses a resource mlds only reads', () => {
+    const decision = planImport(plan, 'theirs.channel', 'their-channel');
+    expect('problem' in decision && decision.problem.code).toBe('not-importable');
+  });
+
+  it('refuses another name, and says what to do with a bucket of another name', () => {
+    const decision = planImport(plan, 'archive.bucket[0]', 'my-old-archive');
+    expect(decision).toStrictEqual({
+      problem: {
+        code: 'name-mismatch',
+        message:
+          'archive.bucket[0] is the S3 bucket named "curling-live-archive-p0", not "my-old-archive": mlds names it from the workflow, and imports only that name',
+        fix: "To use the bucket my-old-archive as it is (mlds then reads it and never deletes it), list it under `buckets:` of downstream 'archive' instead of importing.",
+      },
+    });
+  });
+
+  it('refuses an address the state already records, and resumes an intent it left', () => {
+    const applied = stateAfterApply(plan);
+    const withState = planWorkflow(normalizeWorkflow(workflow), { state: applied });
+    const refused = planImport(withState, 'archive.bucket[0]', 'curling-live-archive-p0', applied);
+    expect('problem' in refused && refused.problem.code).toBe('in-state');
+
+    const intent: StateDocument = {
+      ...applied,
+      resources: applied.resources
+        .filter((resource) => resource.address === 'archive.bucket[0]')
+        .map((resource) => ({ ...resource, status: 'creating' as const })),
+    };
+    const again = planWorkflow(normalizeWorkflow(workflow), { state: intent });
+    const resumed = planImport(again, 'archive.bucket[0]', 'curling-live-archive-p0', intent);
+    expect('import' in resumed && resumed.import.resumes).toBe(true);
+  });
+});
+
+describe('importTagChanges', () => {
+  it('lists the tags to set, with the value each replaces, in key order', () => {
+    expect(
+      importTagChanges(
+        { team: 'sports', 'mlds:workflow': 'curling-live', 'mlds:downstream': 'archive' },
+        { team: 'ops', owner: 'me' },
+      ),
+    ).toStrictEqual([
+      { key: 'mlds:downstream', from: undefined, to: 'archive' },
+      { key: 'mlds:workflow', from: undefined, to: 'curling-live' },
+      { key: 'team', from: 'ops', to: 'sports' },
+    ]);
+    expect(importTagChanges({ a: '1' }, { a: '1', b: '2' })).toStrictEqual([]);
+  });
+
+  it('names the other workflow a resource belongs to', () => {
+    expect(otherOwner({ 'mlds:workflow': 'hockey' }, 'curling-live')).toBe('hockey');
+    expect(otherOwner({ 'mlds:workflow': 'curling-live' }, 'curling-live')).toBeUndefined();
+    expect(otherOwner({}, 'curling-live')).toBeUndefined();
+  });
+});

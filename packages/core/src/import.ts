@@ -1,0 +1,169 @@
+import { TAG_WORKFLOW } from './names.js';
+import type { Plan, ResourceChange, ResourceKind, StateDocument, StateResource } from './types.js';
+
+// `mlds import <file> <address> <physical id>` (contract section 7): what may be imported, and what importing
+// it changes. Like Terraform's import it adopts one existing resource into the state and creates nothing; unlike
+// it, it also tags the resource (mlds recognises its own resources by the `mlds:workflow` tag), so it shows the
+// tags first. The provisioner looks the resource up and executes this decision.
+
+/** The kinds mlds can adopt: those it creates and tags. A MediaLive channel is only ever bound, never owned. */
+export const IMPORTABLE_KINDS: readonly ResourceKind[] = [
+  's3-bucket',
+  'mediapackage-channel',
+  'mediastore-container',
+  'ssm-parameter',
+  'mediapackagev2-channel-group',
+  'mediapackagev2-channel',
+];
+
+/** What an import records: the plan's own resource, so the next apply finds it unchanged. */
+export interface ImportPlan {
+  workflow: string;
+  resource: ResourceChange;
+  /**
+   * The state holds this resource's intent (`creating`): an import, or an apply, stopped before recording the
+   * result. The import finishes it.
+   */
+  resumes: boolean;
+}
+
+export type ImportProblem =
+  /** The plan has no such address (a bad command line): `addresses` lists those it has. */
+  | { code: 'unknown-address'; message: string; addresses: string[] }
+  /** The address is one mlds only reads, or of a kind it never owns (a bad command line). */
+  | { code: 'not-importable'; message: string; fix: string }
+  /** The physical id is not the name the plan gives the address (a bad command line). */
+  | { code: 'name-mismatch'; message: string; fix: string }
+  /** The state already records the address: nothing to import. */
+  | { code: 'in-state'; message: string; fix: string };
+
+export type ImportDecision = { import: ImportPlan } | { problem: ImportProblem };
+
+/**
+ * Whether `physicalId` can be imported as `address` of `plan`, given the recorded state. Without `state` only
+ * the command line is checked (before anything is read or locked).
+ */
+export function planImport(
+  plan: Plan,
+  address: string,
+  physicalId: string,
+  state?: StateDocument,
+): ImportDecision {
+  const candidates = plan.resources.filter((change) => change.action !== 'delete');
+  const resource = candidates.find((change) => change.address === address);
+  const importable = candidates.filter(isImportable).map((change) => change.address);
+  if (resource === undefined) {
+    return {
+      problem: {
+        code: 'unknown-address',
+        message: `the plan of ${plan.workflow} has no resource ${JSON.stringify(address)}`,
+        addresses: importable,
+      },
+    };
+  }
+  if (resource.existing === true || resource.action === 'read' || !IMPORTABLE_KINDS.includes(resource.kind)) {
+    return { problem: { code: 'not-importable', ...notImportable(resource) } };
+  }
+  if (physicalId !== resource.name) {
+    return {
+      problem: {
+        code: 'name-mismatch',
+        message: `${address} is the ${describeKind(resource.kind)} named ${JSON.stringify(resource.name)}, not ${JSON.stringify(physicalId)}: mlds names it from the workflow, and imports only that name`,
+        fix: otherNameFix(resource, physicalId),
+      },
+    };
+  }
+  if (state === undefined) return { import: { workflow: plan.workflow, resource, resumes: false } };
+  const recorded = state.resources.filter((entry) => entry.address === address);
+  const intent = recorded.find((entry) => entry.status === 'creating' && sameIdentity(entry, resource));
+  const entry = recorded.find((candidate) => candidate !== intent);
+  if (entry !== undefined) {
+    return {
+      problem: {
+        code: 'in-state',
+        message: `the state already records ${address} (${entry.kind} ${entry.name}, ${entry.status})`,
+        fix:
+          entry.status === 'created'
+            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${address}' (no AWS call), then import.`
+            : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${address}' to forget it.`,
+      },
+    };
+  }
+  return { import: { workflow: plan.workflow, resource, resumes: intent !== undefined } };
+}
+
+/** One tag an import sets: `from` is the value the resource carries now (undefined: it has none). */
+export interface ImportTagChange {
+  key: string;
+  from: string | undefined;
+  to: string;
+}
+
+/** The tags of `wanted` (the plan's) that the resource does not carry with the same value, in key order. */
+export function importTagChanges(
+  wanted: Record<string, string>,
+  actual: Record<string, string>,
+): ImportTagChange[] {
+  return Object.keys(wanted)
+    .sort()
+    .filter((key) => actual[key] !== wanted[key])
+    .map((key) => ({ key, from: actual[key], to: wanted[key] as string }));
+}
+
+/** The workflow a resource belongs to, when its `mlds:workflow` tag names one other than `workflow`. */
+export function otherOwner(actual: Record<string, string>, workflow: string): string | undefined {
+  const owner = actual[TAG_WORKFLOW];
+  return owner !== undefined && owner !== workflow ? owner : undefined;
+}
+
+function isImportable(change: ResourceChange): boolean {
+  return change.existing !== true && change.action !== 'read' && IMPORTABLE_KINDS.includes(change.kind);
+}
+
+function sameIdentity(entry: StateResource, resource: ResourceChange): boolean {
+  return entry.kind === resource.kind && entry.name === resource.name && entry.region === resource.region;
+}
+
+function describeKind(kind: ResourceKind): string {
+  const names: Record<ResourceKind, string> = {
+    's3-bucket': 'S3 bucket',
+    'mediapackage-channel': 'MediaPackage channel',
+    'mediastore-container': 'MediaStore container',
+    'ssm-parameter': 'SSM parameter',
+    'mediapackagev2-channel-group': 'MediaPackage v2 channel group',
+    'mediapackagev2-channel': 'MediaPackage v2 channel',
+    'medialive-channel': 'MediaLive channel',
+  };
+  return names[kind];
+}
+
+function notImportable(resource: ResourceChange): { message: string; fix: string } {
+  if (resource.kind === 'medialive-channel') {
+    return {
+      message: `${resource.address} is the bound MediaLive channel: mlds writes its destinations but never owns it`,
+      fix: 'Nothing to import: apply reads the channel named by `channel.id`.',
+    };
+  }
+  return {
+    message: `${resource.address} is the existing ${describeKind(resource.kind)} ${resource.name}, which the workflow names for mlds to read, not to own`,
+    fix: 'Nothing to import: apply reads it as it is. To have mlds own it instead, remove it from the workflow (buckets, channelId, channelGroup) and import the resource mlds would create.',
+  };
+}
+
+function otherNameFix(resource: ResourceChange, physicalId: string): string {
+  const downstream = resource.downstream;
+  switch (resource.kind) {
+    case 's3-bucket':
+      return `To use the bucket ${physicalId} as it is (mlds then reads it and never deletes it), list it under \`buckets:\` of downstream '${downstream}' instead of importing.`;
+    case 'mediapackage-channel':
+      return `To use the channel ${physicalId} as it is (mlds then reads it and never deletes it), set \`channelId: ${physicalId}\` on downstream '${downstream}' instead of importing.`;
+    case 'mediapackagev2-channel-group':
+      return `To use the channel group ${physicalId} as it is, set \`channelGroup: ${physicalId}\` on downstream '${downstream}' instead of importing.`;
+    case 'mediapackagev2-channel':
+      return `To import a channel of that name, set \`channelName: ${physicalId}\` on downstream '${downstream}' (and \`channelGroup\` for its group), then import it.`;
+    case 'ssm-parameter':
+      return `To use the parameter ${physicalId} as it is, give the secret as \`{ ssmParameter: ${physicalId} }\` in downstream '${downstream}' instead of importing (an ingest password's parameter has no other name).`;
+    default:
+      return `A ${describeKind(resource.kind)} of another name cannot take this place: import ${resource.name}.`;
+  }
+}

@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import {
+  FORMAT_VERSION,
+  type ImportProblem,
+  type ImportTagChange,
+  importTagChanges,
+  otherOwner,
+  type Plan,
+  planImport,
+  type ResourceKind,
+  type StateDocument,
+  type StateResource,
+} from '@mlds/core';
+import type { AwsClients } from './clients.js';
+import { RateLimiter } from './concurrency.js';
+import { RunAbortedError, StateFencedError, StateStoreError, StateWorkflowMismatchError } from './errors.js';
+import type { EngineEvent } from './events.js';
+import { loadHandler } from './handlers/index.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_WAIT_POLICY,
+  type RetryPolicy,
+  type Timing,
+  type WaitPolicy,
+  waitUntil,
+  withRetry,
+} from './retry.js';
+import {
+  type ForeignFound,
+  type KindHandler,
+  type OursFound,
+  type Recorded,
+  type Runtime,
+  SecretVault,
+  type Target,
+  targetOf,
+} from './runtime.js';
+import type { StateStore } from './state-store.js';
+
+// `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
+// (planImport) and which tags it gets; this looks the resource up with its handler's read calls, lets the caller
+// confirm the tags, and then, under the state's lock, records the intent, tags the resource (its only mutating
+// call) and records the result. Like Terraform's import it creates nothing else. A run that stops between the
+// tag and the record leaves the intent (`creating`): the next import, or apply, finds the resource ours by its
+// tag and records it.
+
+export interface ImportOptions {
+  /** The plan of the workflow, made from the state the caller read under the same lock. */
+  plan: Plan;
+  address: string;
+  physicalId: string;
+  clients: AwsClients;
+  store: StateStore;
+  /** Shown what will be tagged and recorded; resolves true to go ahead. Nothing is changed before. */
+  confirm(preview: ImportPreview): Promise<boolean>;
+  /** The AWS request rates (or --rate-limit's); without it, the default rates. */
+  limiter?: RequestLimiter;
+  onEvent?: (event: EngineEvent) => void;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  newLineage?: () => string;
+  retry?: Partial<RetryPolicy>;
+  wait?: Partial<WaitPolicy>;
+  signal?: AbortSignal;
+}
+
+export interface ImportPreview {
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+  /** The tags the import sets (the plan's that the resource lacks or carries with another value). */
+  tags: ImportTagChange[];
+  /** The resource already carries this workflow's tag (an import or apply stopped before recording it). */
+  alreadyTagged: boolean;
+}
+
+export interface ImportResult {
+  outcome: 'imported' | 'cancelled';
+  /** The state as written (as read, when cancelled). */
+  state: StateDocument | undefined;
+  preview: ImportPreview;
+  /** The entry recorded; undefined when cancelled. */
+  resource: StateResource | undefined;
+}
+
+export type ImportRefusal =
+  | ImportProblem['code']
+  /** No such resource in the Region. */
+  | 'not-found'
+  /** It carries another workflow's `mlds:workflow` tag. */
+  | 'other-workflow'
+  /** It exists but cannot be this address's resource (another Region, another account, another InputType). */
+  | 'unusable';
+
+/** The import cannot go ahead; nothing was changed. `addresses`: the plan's importable ones (unknown address). */
+export class ImportRefusedError extends Error {
+  override readonly name = 'ImportRefusedError';
+  constructor(
+    readonly refusal: ImportRefusal,
+    message: string,
+    readonly fix?: string,
+    readonly addresses: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** An AWS call of the import failed. `intentRecorded`: the state holds the intent, and a re-run finishes it. */
+export class ImportFailedError extends Error {
+  override readonly name = 'ImportFailedError';
+  constructor(
+    message: string,
+    readonly intentRecorded: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export async function importResource(options: ImportOptions): Promise<ImportResult> {
+  const { store, plan } = options;
+  const lock = await store.lock('import');
+  try {
+    const existing = await store.read();
+    if (existing && existing.workflow !== plan.workflow) {
+      throw new StateWorkflowMismatchError(existing.workflow, plan.workflow);
+    }
+    const decision = planImport(plan, options.address, options.physicalId, existing);
+    if ('problem' in decision) {
+      const { problem } = decision;
+      throw new ImportRefusedError(
+        problem.code,
+        problem.message,
+        'fix' in problem ? problem.fix : undefined,
+        problem.code === 'unknown-address' ? problem.addresses : [],
+      );
+    }
+    const target = targetOf(decision.import.resource);
+    const handler = await loadHandler(target.kind);
+    const tagForImport = handler.tagForImport?.bind(handler);
+    if (tagForImport === undefined) {
+      throw new ImportRefusedError('not-importable', `mlds cannot import a ${target.kind}`);
+    }
+    const vault = new SecretVault();
+    const rt = runtimeFor(options, plan.workflow, handler, vault);
+    const clock = options.clock ?? Date.now;
+    let intentRecorded = false;
+    try {
+      const found = await handler.find(rt, target);
+      const tagged = importable(found, target, plan.workflow);
+      const preview: ImportPreview = {
+        address: target.address,
+        kind: target.kind,
+        name: target.name,
+        region: target.region,
+        tags: importTagChanges(target.tags, tagged.tags),
+        alreadyTagged: found.status === 'ours',
+      };
+      if (!(await options.confirm(preview))) {
+        return { outcome: 'cancelled', state: existing, preview, resource: undefined };
+      }
+
+      const newLineage = options.newLineage ?? randomUUID;
+      const doc: StateDocument = existing ?? {
+        formatVersion: FORMAT_VERSION,
+        workflow: plan.workflow,
+        region: plan.region,
+        lineage: newLineage(),
+        serial: 0,
+        resources: [],
+      };
+      doc.serial += 1;
+      doc.lineage ??= newLineage();
+      const previous = doc.resources.find((entry) => entry.address === target.address);
+      const write = async (entry: StateResource) => {
+        doc.resources = [...doc.resources.filter((other) => other.address !== target.address), entry];
+        await store.write(structuredClone(doc));
+      };
+      await write(entryOf(target, 'creating', previous, clock));
+      intentRecorded = true;
+      if (preview.tags.length > 0) await tagForImport(rt, target, tagged);
+      // Read back through the handler's own lookup: it says the tag took (S3 tags may take a moment to show) and
+      // gives what the state records (an ARN, a channel's ingest endpoints, a container's endpoint).
+      const ours =
+        found.status === 'ours' && preview.tags.length === 0
+          ? found
+          : await rt.waitUntil(target.address, 'tags visible', async () => {
+              const again = await handler.find(rt, target);
+              return again.status === 'ours'
+                ? { done: true as const, value: again }
+                : { done: false as const, status: again.status };
+            });
+      const resource = entryOf(target, 'created', previous, clock, ours.recorded);
+      await write(resource);
+      return { outcome: 'imported', state: structuredClone(doc), preview, resource };
+    } catch (error) {
+      vault.scrub(error);
+      // The state store's own failures keep their classes: the caller maps them as for apply.
+      if (
+        error instanceof ImportRefusedError ||
+        error instanceof StateFencedError ||
+        error instanceof StateStoreError ||
+        error instanceof RunAbortedError
+      )
+        throw error;
+      const message = vault.redact(error instanceof Error ? error.message : String(error));
+      const name = error instanceof Error ? error.name : 'Error';
+      throw new ImportFailedError(`${target.address}: ${name}: ${message}`, intentRecorded, {
+        cause: error,
+      });
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** What the lookup found, when it can be imported: the resource's tags (and ARN) to tag it with. */
+function importable(
+  found: Awaited<ReturnType<KindHandler['find']>>,
+  target: Target,
+  workflow: string,
+): ForeignFound & { tags: Record<string, string> } {
+  const where = `${target.name} (${target.address})`;
+  if (found.status === 'absent') {
+    throw new ImportRefusedError(
+      'not-found',
+      `${where} does not exist in ${target.region}: nothing to import`,
+      'Check the name and the Region (the workflow’s, or the downstream entry’s `region`). To have mlds create it, run apply.',
+    );
+  }
+  if (found.status === 'ours') return { status: 'foreign', tags: found.tags, ...arnOf(found) };
+  if (found.reason !== undefined) {
+    throw new ImportRefusedError('unusable', `${where} cannot be imported: ${found.reason}`);
+  }
+  const tags = found.tags ?? {};
+  const owner = otherOwner(tags, workflow);
+  if (owner !== undefined) {
+    throw new ImportRefusedError(
+      'other-workflow',
+      `${where} belongs to the workflow '${owner}' (its mlds:workflow tag): mlds never takes a resource from another workflow`,
+      `Run 'mlds state rm' in that workflow and remove its mlds:workflow tag first, if it really is to move.`,
+    );
+  }
+  return { ...found, tags };
+}
+
+function arnOf(found: OursFound): { arn?: string } {
+  return found.recorded.arn === undefined ? {} : { arn: found.recorded.arn };
+}
+
+/** The state entry, as apply writes it: the plan's tags and properties, so the next apply keeps it unchanged. */
+function entryOf(
+  target: Target,
+  status: 'creating' | 'created',
+  previous: StateResource | undefined,
+  clock: () => number,
+  recorded?: Recorded,
+): StateResource {
+  const now = new Date(clock()).toISOString();
+  return {
+    address: target.address,
+    kind: target.kind,
+    name: target.name,
+    region: target.region,
+    pipeline: target.pipeline,
+    downstream: target.downstream,
+    status,
+    ...(recorded?.arn ? { arn: recorded.arn } : {}),
+    ...(recorded?.id ? { id: recorded.id } : {}),
+    ...(Object.keys(target.tags).length > 0 ? { tags: target.tags } : {}),
+    properties: target.properties,
+    ...(recorded?.outputs ? { outputs: recorded.outputs } : {}),
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
+  };
+}
+
+/** The runtime the handler calls AWS through: rate-limited, retried on its services' modelled errors. */
+function runtimeFor(
+  options: ImportOptions,
+  workflow: string,
+  handler: KindHandler,
+  vault: SecretVault,
+): Runtime {
+  const clock = options.clock ?? Date.now;
+  const timing: Timing = {
+    clock,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: options.random ?? Math.random,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
+  const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
+  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
+    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
+  const limiters = new Map<string, RateLimiter>();
+  return {
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
+    workflow,
+    env: {},
+    timing,
+    retryPolicy,
+    waitPolicy,
+    secrets: vault,
+    emit,
+    call: (address, fn, alsoRetry, modelled = []) =>
+      withRetry(fn, {
+        ...timing,
+        policy: retryPolicy,
+        ...(alsoRetry ? { alsoRetry } : {}),
+        modelled: [...handler.retryable, ...modelled],
+        onWait: waiting(address),
+      }),
+    waitUntil: (address, what, probe) =>
+      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
+    progress: (address, detail) =>
+      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
+    limiter: (key, perSecond) => {
+      let limiter = limiters.get(key);
+      if (!limiter) {
+        limiter = new RateLimiter(perSecond, clock, timing.sleep);
+        limiters.set(key, limiter);
+      }
+      return limiter;
+    },
+    // An import looks up nothing but its own resource (an SSM parameter's value is never read).
+    lookup: () => undefined,
+  };
+}
