@@ -236,7 +236,7 @@ export interface HeldState {
  * Terraform does: a second run is told at once (exit 3), not after the question, and the plan approved is
  * the plan that runs.
  */
-async function holdStateLock(
+export async function holdStateLock(
   provisioning: Provisioning,
   command: RunWhere['command'],
   where: RunWhere,

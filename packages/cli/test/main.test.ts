@@ -48,7 +48,7 @@ describe('mlds --help', () => {
     );
     expect(plan).toMatch(/^ {2}--detailed-exitcode +Exit 4 when the plan has changes, 0 when it has none/m);
     const apply = (await runCli(['apply', '--help'])).stdout;
-    expect(apply).toMatch(/^Usage: mlds apply <file> \| <planfile> \[options\]$/m);
+    expect(apply).toMatch(/^Usage: mlds apply <file>\.\.\. \| <planfile> \[options\]$/m);
     expect(apply).toContain('"kind": "mlds-saved-plan"');
     expect(apply).toContain('mlds apply curling-live.plan');
     const output = (await runCli(['output', '--help'])).stdout;
@@ -65,7 +65,8 @@ describe('mlds --help', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     // `state` takes a subcommand where the others take a workflow file.
-    const operands = name === 'state' ? 'list\\|show <address>\\|' : '<file>( [^\n]*)? \\[options\\]\n';
+    const operands =
+      name === 'state' ? 'list\\|show <address>\\|' : '<file>(\\.\\.\\.)?( [^\n]*)? \\[options\\]\n';
     expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} ${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');

@@ -139,7 +139,7 @@ describe('the built CLI, as a separate process', HANG_GUARD, () => {
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: mlds apply <file> \| <planfile> \[options\]/);
+    expect(run.stdout).toMatch(/^Usage: mlds apply <file>\.\.\. \| <planfile> \[options\]/);
     // The recorder works: it saw the bin.
     expect(readFileSync(log, 'utf8')).toContain(`/${BIN}`);
     expect(sdkClientsIn(log)).toStrictEqual([]);

@@ -35,7 +35,13 @@ import { type ResourceResult, renderApplySummary, renderDestinations, tally } fr
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, type OptionValue, workflowFileArgument } from './command.js';
+import {
+  type Command,
+  type CommandContext,
+  type OptionValue,
+  type ParsedArguments,
+  workflowFileArguments,
+} from './command.js';
 
 export interface ApplyOptions {
   /**
@@ -43,6 +49,8 @@ export interface ApplyOptions {
    * saved by `plan --out`, told apart by its content.
    */
   file: string;
+  /** Every file given; several make a fleet, applied as one run (fleet-apply.ts). */
+  files?: readonly string[] | undefined;
   /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
   statePath: string | undefined;
   /** `--region`: replaces the workflow's Region. */
@@ -78,6 +86,11 @@ export interface ApplyDocument {
  * the destinations. Nothing to change: says so without calling AWS.
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
+  if (options.files !== undefined && options.files.length > 1) {
+    const { applyFleet } = await import('../fleet-apply.js');
+    await applyFleet({ ...options, files: options.files }, context);
+    return;
+  }
   const saved = readSavedPlanArgument(options.file, context.cwd);
   if (saved !== undefined) {
     await applySavedPlan(saved, options, context, (prepared, approved) =>
@@ -117,21 +130,7 @@ async function applyPrepared(
     ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
     : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
-  // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
-  const alreadyRead = (resource: Plan['resources'][number]) =>
-    resource.action === 'read' &&
-    (state?.resources ?? []).some(
-      (recorded) =>
-        recorded.address === resource.address &&
-        recorded.kind === resource.kind &&
-        recorded.name === resource.name &&
-        recorded.region === resource.region &&
-        recorded.status === 'created' &&
-        recorded.existing === true,
-    );
-  const changes = plan.resources.filter(
-    (resource) => resource.action !== 'noop' && !alreadyRead(resource),
-  ).length;
+  const changes = countChanges(plan, state);
 
   // Also with --json: its document has no room for them, and stderr is free.
   writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);
@@ -259,13 +258,29 @@ async function applyPrepared(
   stdout.write(renderDestinations(destinations, colors));
 }
 
+/** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
+export function countChanges(plan: Plan, state: StateDocument | undefined): number {
+  const alreadyRead = (resource: Plan['resources'][number]) =>
+    resource.action === 'read' &&
+    (state?.resources ?? []).some(
+      (recorded) =>
+        recorded.address === resource.address &&
+        recorded.kind === resource.kind &&
+        recorded.name === resource.name &&
+        recorded.region === resource.region &&
+        recorded.status === 'created' &&
+        recorded.existing === true,
+    );
+  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource)).length;
+}
+
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {
   const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
   if (missing.length > 0) throw missingSecretsError(missing);
 }
 
 /** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
-function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
+export function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
   if (!restart) return loaded;
   const channel = loaded.workflow.channel;
   if (channel === undefined) {
@@ -276,7 +291,7 @@ function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
   return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
 }
 
-function applyDocument(
+export function applyDocument(
   plan: Plan,
   result: ApplyDocument['result'],
   resources: ResourceResult[],
@@ -294,7 +309,7 @@ function applyDocument(
 }
 
 /** The plan's destinations with what the state recorded filled in. */
-function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
+export function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
   const recorded: StateDocument = state ?? {
     formatVersion: FORMAT_VERSION,
     workflow: plan.workflow,
@@ -326,7 +341,12 @@ function refreshOption(value: OptionValue): boolean {
   });
 }
 
-const usage = 'mlds apply <file> | <planfile> [options]';
+const usage = 'mlds apply <file>... | <planfile> [options]';
+
+function fileArguments(args: ParsedArguments): Pick<ApplyOptions, 'file' | 'files'> {
+  const files = workflowFileArguments(args, usage);
+  return { file: files[0], files };
+}
 
 export const command: Command<ApplyOptions> = {
   usage,
@@ -357,6 +377,14 @@ export const command: Command<ApplyOptions> = {
     'Region, class or output groups do not fit, then writes the Destinations into it (UpdateChannel, its role',
     'kept; stream keys sent to MediaLive only). A RUNNING channel is refused unless whenRunning: restart or',
     '--restart-channel: then it is stopped, updated and started again, an outage the plan announces.',
+    '',
+    'Several workflow files run as one fleet: one process, each plan shown under its workflow, one confirmation,',
+    "one progress display, one summary; AWS's request rates are kept to by the whole run together. Every file is",
+    'validated and planned first: an invalid one stops the run with nothing called (exit 2), as do two files',
+    'naming the same workflow or state, --state (each workflow keeps its own state) and a saved plan among them.',
+    'A workflow whose state another run has locked is left out and named, the others go on. Exit code: the worst',
+    'outcome wins, 1 (a workflow failed) before 3 (one was locked) before 0. --json prints { formatVersion,',
+    "result, workflows: [ each workflow's own apply document, in the order given ] }.",
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Apply without asking for confirmation' },
@@ -383,6 +411,10 @@ export const command: Command<ApplyOptions> = {
       explanation: 'Write the destinations into the bound channel, restarting it if it runs',
     },
     {
+      command: 'mlds apply courts/*.yaml --yes',
+      explanation: 'A fleet: every workflow of the folder in one run, one confirmation',
+    },
+    {
       command: "mlds apply curling-live.yaml --yes --json | jq '.destinations'",
       explanation: 'Apply, then the Destinations as JSON',
     },
@@ -402,7 +434,7 @@ export const command: Command<ApplyOptions> = {
     },
   ],
   toOptions: (args) => ({
-    file: workflowFileArgument(args, usage),
+    ...fileArguments(args),
     statePath: args.common.state,
     region: args.common.region,
     profile: args.common.profile,

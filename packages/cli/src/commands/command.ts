@@ -82,3 +82,15 @@ export function workflowFileArgument(args: ParsedArguments, usage: string): stri
   }
   return file;
 }
+
+/**
+ * One or more workflow files: several make a fleet (`apply` and `destroy`), run as one. Files are kept in the
+ * order given; `-` and duplicates are checked by the fleet, which knows what each file holds.
+ */
+export function workflowFileArguments(args: ParsedArguments, usage: string): [string, ...string[]] {
+  const [file, ...more] = args.positionals;
+  if (file === undefined) {
+    throw new UsageError('missing the workflow file', { hint: `Usage: ${usage}` });
+  }
+  return [file, ...more];
+}

@@ -32,11 +32,13 @@ import { type ResourceResult, renderDestroySummary, tally } from '../render/summ
 import { alignColumns } from '../render/table.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';
 
 export interface DestroyOptions {
   /** The workflow file (it names the state); `-` reads stdin. */
   file: string;
+  /** Every file given; several make a fleet, destroyed as one run (fleet-destroy.ts). */
+  files?: readonly string[] | undefined;
   /** `--state`; undefined for `.mlds/<workflow>.state.json`. */
   statePath: string | undefined;
   /** `--profile`: the AWS shared-config profile; undefined for the SDK's default chain. */
@@ -71,6 +73,11 @@ export interface DestroyDocument {
  * endpoints. The state file is kept, with no resources, as Terraform keeps an empty state.
  */
 export async function destroy(options: DestroyOptions, context: CommandContext): Promise<void> {
+  if (options.files !== undefined && options.files.length > 1) {
+    const { destroyFleet } = await import('../fleet-destroy.js');
+    await destroyFleet({ ...options, files: options.files, region: undefined }, context);
+    return;
+  }
   // Each resource is deleted in the Region the state records: --region has nothing to change here.
   await runLocked('destroy', { ...options, region: undefined }, context, (prepared) =>
     destroyPrepared(options, context, prepared),
@@ -203,7 +210,7 @@ async function destroyPrepared(
   );
 }
 
-function destroyDocument(
+export function destroyDocument(
   workflow: string,
   result: DestroyDocument['result'],
   resources: ResourceResult[],
@@ -212,14 +219,14 @@ function destroyDocument(
   return { formatVersion: FORMAT_VERSION, workflow, result, resources, ...extra };
 }
 
-interface Teardown {
+export interface Teardown {
   /** Dependents first (the planner's deletion order for an empty workflow): how the engine may delete them. */
   deletions: ResourceChange[];
   /** Recorded but not created by mlds: removed from the state only. */
   forgotten: StateResource[];
 }
 
-function teardownOf(state: StateDocument): Teardown {
+export function teardownOf(state: StateDocument): Teardown {
   return {
     deletions: planTeardown(state),
     forgotten: state.resources.filter((resource) => resource.existing === true),
@@ -227,7 +234,7 @@ function teardownOf(state: StateDocument): Teardown {
 }
 
 /** What will be deleted, and what will only be forgotten. */
-function renderDestroyPlan(
+export function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
   where: { file: string; statePath: string; account: CallerIdentity | undefined },
@@ -274,7 +281,12 @@ function renderDestroyPlan(
   return `${lines.join('\n')}\n`;
 }
 
-const usage = 'mlds destroy <file> [options]';
+const usage = 'mlds destroy <file>... [options]';
+
+function fileArguments(args: ParsedArguments): Pick<DestroyOptions, 'file' | 'files'> {
+  const files = workflowFileArguments(args, usage);
+  return { file: files[0], files };
+}
 
 export const command: Command<DestroyOptions> = {
   usage,
@@ -285,6 +297,11 @@ export const command: Command<DestroyOptions> = {
     '--json, pass --yes. Refuses, deleting nothing, when a bucket or container holds objects or a MediaPackage',
     'channel has origin endpoints, unless --force: that first stops new writes, empties, then deletes.',
     'The state file is kept, with no resources. --region changes nothing: the state records each Region.',
+    '',
+    'Several workflow files run as one fleet: one list shown, grouped by workflow, one confirmation, one summary;',
+    'each workflow keeps its own state and lock. A locked one is left out and named, the others go on; a refused',
+    'or failed one does not stop the others. Exit code: 1 (one failed or was refused) before 3 (one was locked)',
+    "before 0. --json prints { formatVersion, result, workflows: [ each workflow's own destroy document ] }.",
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Destroy without asking for confirmation' },
@@ -300,9 +317,13 @@ export const command: Command<DestroyOptions> = {
       command: 'mlds destroy curling-live.yaml --yes --force',
       explanation: 'In CI, deleting what the buckets hold too',
     },
+    {
+      command: 'mlds destroy courts/*.yaml --yes',
+      explanation: 'A fleet: every workflow of the folder at once',
+    },
   ],
   toOptions: (args) => ({
-    file: workflowFileArgument(args, usage),
+    ...fileArguments(args),
     statePath: args.common.state,
     profile: args.common.profile,
     yes: args.values.yes === true,

@@ -1,0 +1,369 @@
+import { environmentNeeded, type Plan, type StateDocument } from '@mlds/core';
+import type { CallerIdentity } from '@mlds/provisioner';
+import {
+  type ApplyDocument,
+  type ApplyOptions,
+  applyDocument,
+  countChanges,
+  destinationsAfter,
+  withRestart,
+} from './commands/apply.js';
+import type { CommandContext } from './commands/command.js';
+import { confirm } from './confirm.js';
+import { CancelledError, count, InterruptedError, OperationFailedError, UsageError } from './errors.js';
+import {
+  checkFleetArguments,
+  type FleetOptions,
+  fleetDocument,
+  fleetEndError,
+  type LockedMember,
+  type LockedWorkflowDocument,
+  loadFleet,
+  lockedWorkflowDocument,
+  lockFleet,
+  type MemberOutcome,
+  releaseFleet,
+  reportMemberFailure,
+  sessionOf,
+} from './fleet.js';
+import {
+  everyWithTimer,
+  interruptedRun,
+  missingSecretsError,
+  preflight,
+  ResultCollector,
+  translateRunError,
+} from './provisioning.js';
+import { refreshRecorded } from './refresh.js';
+import { writeDiagnostics } from './render/diagnostics.js';
+import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
+import { writeJson } from './render/json.js';
+import { renderPlan, renderPlanSummary } from './render/plan.js';
+import { renderApplySummary, tally } from './render/summary.js';
+import { readStateAt } from './state-file.js';
+import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
+
+// `mlds apply a.yaml b.yaml …`: each workflow planned against its own locked state exactly as `apply a.yaml`
+// would, the plans shown together, one confirmation, then every workflow applied at once through one engine
+// call each, sharing the AWS clients and the request limiter.
+
+/** A workflow of the fleet, planned. */
+interface PlannedMember {
+  member: LockedMember | undefined;
+  loaded: LoadedWorkflow;
+  /** The workflow as planned: with --restart-channel, its channel's whenRunning is restart. */
+  workflow: LoadedWorkflow;
+  shownState: string;
+  state: StateDocument | undefined;
+  plan: Plan;
+  changes: number;
+}
+
+/** A workflow's document in the fleet's `--json`: apply's own, with the error when it failed before any resource. */
+type MemberDocument = ApplyDocument & { error?: string };
+
+export async function applyFleet(
+  options: ApplyOptions & FleetOptions,
+  context: CommandContext,
+): Promise<void> {
+  const { stdout, stderr, colors } = context;
+  checkFleetArguments('apply', options, context.cwd);
+  const members = await loadFleet(options, context);
+  // As for one file: the flag is for workflows that bind a channel; those that do not are left as they are.
+  if (options.restartChannel && !members.some((member) => member.loaded.workflow.channel !== undefined)) {
+    throw new UsageError(
+      '--restart-channel: none of these workflows binds a MediaLive channel; add channel: { id: "<channel id>" } or drop the flag',
+    );
+  }
+  const fleet = await lockFleet('apply', options, members, context);
+  try {
+    const lockedNames = new Set(fleet.lockedOut.map((member) => member.loaded.file));
+    const planned: PlannedMember[] = [];
+    // Every plan before any question or call: an error in one (exit 2) stops them all with nothing called.
+    for (const loadedMember of members) {
+      if (lockedNames.has(loadedMember.loaded.file)) continue;
+      const member = fleet.running.find((running) => running.loaded.file === loadedMember.loaded.file);
+      const { loaded, statePath } = loadedMember;
+      const state = await readRecordedState(loaded, statePath, true, context);
+      const restart = options.restartChannel && loaded.workflow.channel !== undefined;
+      const workflow = withRestart(loaded, restart);
+      const plan = planLoadedWorkflow(workflow, state);
+      planned.push({
+        member,
+        loaded,
+        workflow,
+        shownState: statePath.shownAs,
+        state,
+        plan,
+        changes: countChanges(plan, state),
+      });
+    }
+    // As for one file: a secret the state alone shows missing stops the run before the refresh's reads.
+    throwMissingFleetSecrets(planned, context);
+    // The credentials resolved and the account named once, before the first AWS call of any workflow (the
+    // refresh's reads, else the question); nothing is called when they fail. One account serves the fleet.
+    const first = fleet.running[0];
+    const account =
+      first === undefined
+        ? undefined
+        : await preflight(sessionOf(first, fleet), first.loaded.workflow.region, options.profile);
+    await refreshFleet(planned, options, context);
+    throwMissingFleetSecrets(planned, context);
+    for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);
+
+    const changing = planned.filter((entry) => entry.changes > 0);
+    if (!options.json) stdout.write(renderFleetPlan(planned, account, context));
+    if (changing.length > 0) {
+      const confirmed = await confirm({
+        command: 'apply',
+        yes: options.yes,
+        json: options.json,
+        stdin: context.stdin,
+        prompt: stdout,
+        signal: fleet.interrupt,
+        question: `\n${colors.bold(`Apply these changes to ${count(changing.length, 'workflow')}?`)} Only 'yes' is accepted:`,
+      });
+      if (fleet.interrupt.aborted) {
+        throw new InterruptedError(
+          'apply interrupted at the question: nothing was changed; the locks are released',
+        );
+      }
+      if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
+      if (!fleet.canRun) throw new Error('apply was approved where nobody could approve it');
+    }
+
+    const progress =
+      options.json || changing.length === 0
+        ? undefined
+        : fleetProgressOf(context, changing, fleet.running[0]?.provisioning.clock ?? Date.now);
+    const documents = await Promise.all(
+      planned.map((entry) => applyMember(entry, options, context, progress, fleet.interrupt)),
+    );
+    progress?.stop();
+
+    const results = [...documents, ...fleet.lockedOut.map((member) => lockedWorkflowDocument(member))];
+    const inFileOrder = members.map(
+      (member) =>
+        results.find((result) => result.workflow === member.loaded.workflow.workflow) as
+          | MemberDocument
+          | LockedWorkflowDocument,
+    );
+    if (options.json) {
+      writeJson(stdout, fleetDocument<MemberDocument>(inFileOrder));
+    } else {
+      stdout.write(`\n${renderFleetSummary(documents, fleet.lockedOut.length, context)}`);
+    }
+    const end = fleetEndError(
+      'apply',
+      inFileOrder.map((document) => ({
+        workflow: document.workflow,
+        outcome: document.result as MemberOutcome,
+      })),
+    );
+    if (end !== undefined) throw end;
+  } finally {
+    fleet.unsubscribe();
+    await releaseFleet(fleet.running);
+  }
+}
+
+function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {
+  const missing = planned.flatMap((entry) =>
+    environmentNeeded(entry.plan)
+      .filter((need) => !context.env[need.variable])
+      .map((need) => ({ ...need, address: `${entry.plan.workflow} ${need.address}` })),
+  );
+  if (missing.length > 0) throw missingSecretsError(missing);
+}
+
+/**
+ * apply's refresh (unless --refresh=false), for every workflow at once through the shared limiter: each
+ * recorded resource read, then planned again against what AWS holds. Only reads; a workflow whose reads fail
+ * stops the fleet before the question, with nothing changed for any (exit 1), as it stops one workflow's apply.
+ */
+async function refreshFleet(
+  planned: PlannedMember[],
+  options: ApplyOptions,
+  context: CommandContext,
+): Promise<void> {
+  if (!options.refresh) return;
+  await Promise.all(
+    planned.map(async (entry) => {
+      const { member, state } = entry;
+      // Nobody can confirm (no lock taken): calls nothing, not even reads, as for one workflow.
+      if (member === undefined || state === undefined) return;
+      const observations = await refreshRecorded(member.provisioning, state, context, {
+        command: 'apply',
+        file: entry.loaded.file,
+      });
+      entry.plan = planLoadedWorkflow(entry.workflow, state, observations);
+      entry.changes = countChanges(entry.plan, state);
+    }),
+  );
+}
+
+/** A workflow stopped by SIGINT/SIGTERM: what it did is in its state, reported as one workflow's apply reports it. */
+async function interruptedMember(
+  entry: PlannedMember,
+  member: LockedMember,
+  results: ResultCollector,
+  error: unknown,
+  options: ApplyOptions,
+  context: CommandContext,
+  progress: FleetProgress | undefined,
+): Promise<MemberDocument> {
+  const { plan, loaded } = entry;
+  const where = { command: 'apply' as const, file: loaded.file, statePath: member.statePath };
+  const stopped = interruptedRun(results.list(), where, member.provisioning.provisioner, error);
+  progress?.finished(
+    plan.workflow,
+    fleetResultLine(plan.workflow, 'failed', stopped.message, context.colors),
+  );
+  if (!options.json) reportMemberFailure(plan.workflow, stopped, context);
+  const after = await readStateAfterFailure(member, context);
+  return applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after));
+}
+
+/** Applies one workflow of the fleet; never throws for the workflow's own failure: that is its document. */
+async function applyMember(
+  entry: PlannedMember,
+  options: ApplyOptions,
+  context: CommandContext,
+  progress: FleetProgress | undefined,
+  interrupt: AbortSignal,
+): Promise<MemberDocument> {
+  const { plan, state, member, loaded } = entry;
+  const workflow = plan.workflow;
+  if (entry.changes === 0 || member === undefined) {
+    const unchanged = plan.resources.map((resource) => ({
+      address: resource.address,
+      kind: resource.kind,
+      outcome: 'unchanged' as const,
+    }));
+    return applyDocument(plan, 'ok', unchanged, destinationsAfter(plan, state));
+  }
+  const { provisioner, clients, clock, sleep, limiter } = member.provisioning;
+  const results = new ResultCollector(plan.resources.map((resource) => resource.address));
+  try {
+    const run = await provisioner.apply({
+      stopSignal: interrupt,
+      plan,
+      clients,
+      store: member.held.store,
+      env: { ...context.env },
+      limiter,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      onEvent: (event) => {
+        results.add(event);
+        progress?.onEvent(workflow, event);
+      },
+    });
+    if (interrupt.aborted)
+      return interruptedMember(entry, member, results, undefined, options, context, progress);
+    const done = renderApplySummary(tally(results.list()), context.colors).trimEnd();
+    progress?.finished(
+      workflow,
+      fleetResultLine(
+        workflow,
+        'ok',
+        `${done} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})`,
+        context.colors,
+      ),
+    );
+    return applyDocument(plan, 'ok', results.list(), destinationsAfter(plan, run.state));
+  } catch (error) {
+    if (interrupt.aborted)
+      return interruptedMember(entry, member, results, error, options, context, progress);
+    const failure = translateRunError(error, provisioner, {
+      command: 'apply',
+      file: loaded.file,
+      statePath: member.statePath,
+    });
+    const message = failure instanceof Error ? failure.message : String(failure);
+    progress?.finished(workflow, fleetResultLine(workflow, 'failed', message, context.colors));
+    if (!options.json) reportMemberFailure(workflow, failure, context);
+    const after = await readStateAfterFailure(member, context);
+    const destinations = destinationsAfter(plan, after);
+    if (failure instanceof OperationFailedError) {
+      return applyDocument(plan, 'failed', results.list(), destinations, failure.failures);
+    }
+    return { ...applyDocument(plan, 'failed', results.list(), destinations), error: message };
+  }
+}
+
+async function readStateAfterFailure(
+  member: LockedMember,
+  context: CommandContext,
+): Promise<StateDocument | undefined> {
+  try {
+    return await readStateAt(member.statePath, context);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each workflow's plan under its own header, then one line for the fleet. */
+function renderFleetPlan(
+  planned: readonly PlannedMember[],
+  account: CallerIdentity | undefined,
+  context: CommandContext,
+): string {
+  const { colors } = context;
+  const parts: string[] = [];
+  for (const entry of planned) {
+    const { plan, loaded, state, shownState } = entry;
+    parts.push(colors.bold(`== ${plan.workflow} (${loaded.file})`), '');
+    if (entry.changes === 0) {
+      parts.push(
+        `${colors.bold('No changes.')} The resources recorded in ${shownState} match ${loaded.file}.\n`,
+        '',
+      );
+      continue;
+    }
+    const shown = { ...plan, destinations: destinationsAfter(plan, state) };
+    parts.push(
+      renderPlan(
+        shown,
+        { file: loaded.file, state: { path: shownState, serial: state?.serial }, account },
+        colors,
+      ) + renderPlanSummary(plan, colors),
+    );
+  }
+  const changing = planned.filter((entry) => entry.changes > 0);
+  const resources = changing.reduce((sum, entry) => sum + entry.changes, 0);
+  parts.push(
+    `${colors.bold('Fleet:')} ${count(planned.length, 'workflow')}, ${changing.length} with changes (${count(resources, 'resource')} to change), ${planned.length - changing.length} unchanged.\n`,
+  );
+  return parts.join('\n');
+}
+
+function renderFleetSummary(
+  documents: readonly MemberDocument[],
+  locked: number,
+  context: CommandContext,
+): string {
+  const { colors } = context;
+  const all = tally(documents.flatMap((document) => document.resources));
+  const failed = documents.filter((document) => document.result !== 'ok').length;
+  const ok = documents.length - failed;
+  const head = `${colors.bold('Fleet apply:')} ${ok} of ${count(documents.length + locked, 'workflow')} applied${failed > 0 ? `, ${colors.red(`${failed} failed`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
+  const inAll = `In all: ${all.created} created, ${all.updated} updated, ${all.deleted} deleted${all.failed > 0 ? `, ${all.failed} failed` : ''}.`;
+  return `${head} ${inAll}\n${colors.dim("Each workflow's destinations: mlds output <file>.")}\n`;
+}
+
+function fleetProgressOf(
+  context: CommandContext,
+  changing: readonly PlannedMember[],
+  clock: () => number,
+): FleetProgress {
+  context.stdout.write('\n');
+  return createFleetProgress({
+    stream: context.stdout,
+    live: context.isTTY && context.colors.isColorSupported,
+    colors: context.colors,
+    clock,
+    every: context.every ?? everyWithTimer,
+    workflows: changing.map((entry) => ({ workflow: entry.plan.workflow, resources: entry.changes })),
+  });
+}

@@ -1,0 +1,553 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters as plain } from 'node:util';
+import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { parseWorkflow, planWorkflow, type StateDocument } from '@mlds/core';
+import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
+import type { AwsClients } from '@mlds/provisioner';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
+import type { CliOptions } from '../src/main.js';
+import type { SignalName, Signals } from '../src/signals.js';
+import { createColors } from '../src/terminal.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
+
+// Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
+// each workflow with its own state and lock. In-process through main(), against the fake cloud.
+
+const ENV = { SOCIAL_STREAM_KEY: 'sk-live-5ecr3t-stream-key', CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };
+const NAMES = ['court-1', 'court-2', 'court-3'] as const;
+
+/** The seed example under another name, with SSM ingest passwords and an HTTP PUT password from the environment. */
+function workflowText(name: string): string {
+  return [
+    readExample('curling-live')
+      .trimEnd()
+      .replace('workflow: curling-live', `workflow: ${name}`)
+      .replace(
+        '    system: mediapackage\n    format: hls',
+        '    system: mediapackage\n    format: hls\n    outputGroup: hls',
+      ),
+    '  - name: cdn',
+    '    system: http-put',
+    '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
+    '    username: mlds',
+    '    password: { env: CDN_PASSWORD }',
+    '',
+  ].join('\n');
+}
+
+const ADDRESSES = [
+  'packager.channel',
+  'packager.password[0]',
+  'packager.password[1]',
+  'archive.bucket[0]',
+  'archive.bucket[1]',
+  'cdn.password',
+];
+
+let fake: FakeCloud;
+let cwd: string;
+let now: number;
+let printed: string[];
+
+beforeEach(() => {
+  fake = createFakeCloud();
+  cwd = tempDir();
+  now = Date.parse('2025-06-01T12:00:00.000Z');
+  printed = [];
+  for (const name of NAMES) writeFileSync(join(cwd, `${name}.yaml`), workflowText(name));
+});
+
+afterEach(() => {
+  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
+  const states = NAMES.map((name) => join(cwd, stateOf(name))).filter((path) => existsSync(path));
+  const texts = [...printed, ...states.map((path) => readFileSync(path, 'utf8'))];
+  for (const text of texts) {
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  }
+});
+
+async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
+  const run = await runCli(argv, {
+    cwd,
+    env: ENV,
+    awsClients: () => fake.clients,
+    clock: () => {
+      now += 250;
+      return now;
+    },
+    sleep: async () => {},
+    every: () => () => {},
+    ...options,
+  });
+  printed.push(run.stdout, run.stderr);
+  return run;
+}
+
+function stateOf(name: string): string {
+  return `.mlds/${name}.state.json`;
+}
+
+function readState(name: string): StateDocument {
+  return JSON.parse(readFileSync(join(cwd, stateOf(name)), 'utf8')) as StateDocument;
+}
+
+const FILES = NAMES.map((name) => `${name}.yaml`);
+
+function bucketNamesOf(name: string): string[] {
+  const parsed = parseWorkflow(workflowText(name));
+  if (parsed.workflow === undefined) throw new Error('invalid test workflow');
+  return planWorkflow(parsed.workflow)
+    .resources.filter((resource) => resource.kind === 's3-bucket')
+    .map((resource) => resource.name);
+}
+
+/** Writes the lock of a run on another host into `name`'s state. */
+function lockHeldByAnotherRun(name: string): void {
+  mkdirSync(join(cwd, '.mlds'), { recursive: true });
+  const since = new Date(now - 60_000).toISOString();
+  const lock = { host: 'build-host-7', pid: 4242, acquiredAt: since, command: 'apply', token: 't' };
+  writeFileSync(join(cwd, `${stateOf(name)}.lock`), JSON.stringify(lock));
+}
+
+describe('mlds apply / destroy with several workflow files', () => {
+  it('applies three workflows in one run, each in its own state, then destroys them in one run', async () => {
+    const applied = await mlds(['apply', ...FILES, '--yes']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    // One plan, grouped by workflow, then one fleet line and one summary.
+    for (const name of NAMES) expect(applied.stdout).toContain(`== ${name} (${name}.yaml)\n`);
+    expect(applied.stdout).toContain(
+      'Fleet: 3 workflows, 3 with changes (18 resources to change), 0 unchanged.\n',
+    );
+    expect(applied.stdout).toContain('[+] court-2 archive.bucket[1] created');
+    expect(applied.stdout).toContain(
+      'Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\n',
+    );
+    for (const name of NAMES) {
+      const state = readState(name);
+      expect(state.workflow).toBe(name);
+      expect(state.resources.map((resource) => resource.address).sort()).toStrictEqual([...ADDRESSES].sort());
+      expect(state.resources.every((resource) => resource.status === 'created')).toBe(true);
+      expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+    }
+    expect(
+      fake
+        .inventory()
+        .mediapackage.map((channel) => channel.id)
+        .sort(),
+    ).toStrictEqual(NAMES.map((name) => `${name}-packager`));
+
+    const again = await mlds(['apply', ...FILES, '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      'Fleet: 3 workflows, 0 with changes (0 resources to change), 3 unchanged.\n',
+    );
+
+    const destroyed = await mlds(['destroy', ...FILES, '--yes']);
+    expect(destroyed.stderr).toBe('');
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain('Fleet: 3 workflows, 3 with resources (18 resources to delete).\n');
+    expect(destroyed.stdout).toContain('Fleet destroy: 3 of 3 workflows destroyed. In all: 18 deleted.\n');
+    for (const name of NAMES) expect(readState(name).resources).toStrictEqual([]);
+    const inventory = fake.inventory();
+    expect(inventory.mediapackage).toStrictEqual([]);
+    expect(inventory.s3).toStrictEqual([]);
+    expect(inventory.ssm).toStrictEqual([]);
+  });
+
+  it('on a terminal: one confirmation for the fleet, then a live line per workflow and its result', async () => {
+    const answers = (async function* () {
+      yield 'yes\n';
+    })();
+    const run = await mlds(['apply', 'court-1.yaml', 'court-2.yaml'], {
+      isTTY: true,
+      env: { ...ENV, FORCE_COLOR: '1' },
+      stdin: Object.assign(answers, { isTTY: true }),
+    });
+    expect(run.code).toBe(0);
+    const shown = plain(run.stdout);
+    expect(shown.match(/Apply these changes to 2 workflows\? Only 'yes' is accepted: /g)).toHaveLength(1);
+    expect(shown).toMatch(/ court-1 {2}\d\/6 done, \d running/);
+    expect(shown).toMatch(/ court-2 {2}\d\/6 done, \d running/);
+    expect(shown).toContain(
+      '[✓] court-1: Apply complete: 6 created, 0 updated, 0 deleted. State: .mlds/court-1.state.json (serial 1)\n',
+    );
+    expect(shown).toContain('[✓] court-2: Apply complete: 6 created');
+    // The live region is redrawn in place, not appended per resource.
+    expect(run.stdout).toContain('\x1b[J');
+    expect(shown).not.toContain('[+] court-1 packager.channel created');
+  });
+
+  it('apply refreshes every workflow first: a bucket deleted by hand is created again; --refresh=false plans from the states', async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const [bucket] = bucketNamesOf('court-2');
+    if (bucket === undefined) throw new Error('court-2 plans no bucket');
+    await fake.clients.s3('us-west-2').send(new DeleteBucketCommand({ Bucket: bucket }));
+
+    const stale = await mlds(['apply', ...FILES, '--yes', '--refresh=false']);
+    expect(stale.code).toBe(0);
+    expect(stale.stdout).toContain(
+      'Fleet: 3 workflows, 0 with changes (0 resources to change), 3 unchanged.\n',
+    );
+
+    const mutating = fake.mutatingCalls().length;
+    const refreshed = await mlds(['apply', ...FILES, '--yes', '--json']);
+    expect(refreshed.code).toBe(0);
+    const document = JSON.parse(refreshed.stdout);
+    const changed = document.workflows.map(
+      (workflow: { resources: { address: string; outcome: string }[] }) =>
+        workflow.resources
+          .filter((resource) => resource.outcome !== 'unchanged')
+          .map((resource) => resource.address),
+    );
+    expect(changed).toStrictEqual([[], ['archive.bucket[0]'], []]);
+    expect(fake.inventory().s3.map((entry) => entry.name)).toContain(bucket);
+    expect(
+      fake
+        .mutatingCalls()
+        .slice(mutating)
+        .every((call) => JSON.stringify(call.input).includes(bucket)),
+    ).toBe(true);
+  });
+
+  it('--json: one document with each workflow’s own apply document, in the order given', async () => {
+    const run = await mlds(['apply', 'court-3.yaml', 'court-1.yaml', '--yes', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout);
+    expect(Object.keys(document)).toStrictEqual(['formatVersion', 'result', 'workflows']);
+    expect(document.formatVersion).toBe(1);
+    expect(document.result).toBe('ok');
+    expect(document.workflows.map((workflow: { workflow: string }) => workflow.workflow)).toStrictEqual([
+      'court-3',
+      'court-1',
+    ]);
+    // Each entry is exactly what `mlds apply <file> --json` prints: compared with a single-file run's shape.
+    const single = JSON.parse((await mlds(['apply', 'court-2.yaml', '--yes', '--json'])).stdout);
+    for (const workflow of document.workflows) {
+      expect(Object.keys(workflow)).toStrictEqual(Object.keys(single));
+      expect(workflow.result).toBe('ok');
+      expect(workflow.resources).toStrictEqual(
+        ADDRESSES.map((address) => ({
+          address,
+          kind: single.resources.find((resource: { address: string }) => resource.address === address).kind,
+          outcome: 'created',
+        })),
+      );
+      // The destinations with every value real, as `output` reads them back from that workflow's own state.
+      const output = JSON.parse((await mlds(['output', `${workflow.workflow}.yaml`, '--json'])).stdout);
+      expect(workflow.destinations).toStrictEqual(output.destinations);
+    }
+  });
+
+  it('a locked workflow is left out and reported; the others are applied; exit 3', async () => {
+    lockHeldByAnotherRun('court-2');
+    const run = await mlds(['apply', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      `locked: court-2 (court-2.yaml) is left out of this run: the state ${stateOf('court-2')} is locked by 'apply' on host build-host-7`,
+    );
+    expect(run.stderr).toContain(
+      'error: 1 of 3 workflows were locked by another run and left out: court-2\n',
+    );
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('locked');
+    expect(document.workflows.map((workflow: { result: string }) => workflow.result)).toStrictEqual([
+      'ok',
+      'locked',
+      'ok',
+    ]);
+    expect(readState('court-1').resources).toHaveLength(6);
+    expect(readState('court-3').resources).toHaveLength(6);
+    expect(existsSync(join(cwd, stateOf('court-2')))).toBe(false);
+    // The other run's lock is not ours to remove; ours are released.
+    expect(existsSync(join(cwd, `${stateOf('court-2')}.lock`))).toBe(true);
+    expect(existsSync(join(cwd, `${stateOf('court-1')}.lock`))).toBe(false);
+    expect(fake.calls().some((call) => JSON.stringify(call.input).includes('court-2'))).toBe(false);
+  });
+
+  it('one failing workflow: exit 1, named with its cause; the others are applied and every state records its work', async () => {
+    const [foreign] = bucketNamesOf('court-2');
+    if (foreign === undefined) throw new Error('court-2 plans no bucket');
+    fake.seed.bucket(foreign, 'us-west-2', { tags: { owner: 'someone-else' } });
+    const run = await mlds(['apply', ...FILES, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: court-2: apply failed for 1 resource:\n  archive.bucket[0]: ');
+    expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
+    expect(run.stdout).toContain('Fleet apply: 2 of 3 workflows applied, 1 failed.');
+    expect(readState('court-1').resources).toHaveLength(6);
+    expect(readState('court-3').resources).toHaveLength(6);
+    const partial = readState('court-2').resources;
+    expect(
+      partial.some((resource) => resource.address === 'archive.bucket[0]' && resource.status === 'created'),
+    ).toBe(false);
+    expect(
+      partial.some((resource) => resource.address === 'packager.channel' && resource.status === 'created'),
+    ).toBe(true);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+
+  it('one failed and one locked: the worst outcome wins, exit 1, and the locked one is named for the next run', async () => {
+    lockHeldByAnotherRun('court-1');
+    const [foreign] = bucketNamesOf('court-2');
+    if (foreign === undefined) throw new Error('court-2 plans no bucket');
+    fake.seed.bucket(foreign, 'us-west-2', { tags: { owner: 'someone-else' } });
+    const run = await mlds(['apply', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).result).toBe('failed');
+    expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
+    expect(run.stderr.replace(/\s+/g, ' ')).toContain(
+      'Locked, left out: court-1; run apply again for them once the other run is over.',
+    );
+    expect(readState('court-3').resources).toHaveLength(6);
+  });
+
+  it('one invalid file: exit 2, with nothing called or locked for any workflow', async () => {
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      workflowText('court-9').replace('region: us-west-2', 'region: mars'),
+    );
+    const run = await mlds(['apply', 'court-1.yaml', 'bad.yaml', 'court-3.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('bad.yaml');
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+  });
+
+  it.each([
+    [['apply', 'court-1.yaml', 'court-1.yaml'], 'court-1.yaml and court-1.yaml name the workflow court-1'],
+    [['apply', 'court-1.yaml', 'copy.yaml'], 'court-1.yaml and copy.yaml name the workflow court-1'],
+    [['apply', 'court-1.yaml', 'court-2.yaml', '--state', 'one.json'], '--state names one state'],
+    [['destroy', 'court-1.yaml', 'court-2.yaml', '--state', 'one.json'], '--state names one state'],
+    [['apply', 'court-1.yaml', '-'], '- (stdin) cannot be one of several workflow files'],
+    [
+      ['apply', 'court-1.yaml', 'court-2.yaml', '--restart-channel'],
+      '--restart-channel: none of these workflows binds a MediaLive channel',
+    ],
+  ])('mlds %j: exit 2 before any call (%s)', async (argv, message) => {
+    writeFileSync(join(cwd, 'copy.yaml'), workflowText('court-1'));
+    const run = await mlds([...argv, '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+  });
+
+  it('two workflows naming the same state: exit 2 before any call', async () => {
+    for (const name of ['court-1', 'court-2']) {
+      writeFileSync(join(cwd, `${name}.yaml`), `state: shared.json\n${workflowText(name)}`);
+    }
+    const run = await mlds(['apply', 'court-1.yaml', 'court-2.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('court-1.yaml and court-2.yaml name the state shared.json');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('a saved plan among workflow files: exit 2 before any call', async () => {
+    expect((await mlds(['plan', 'court-1.yaml', '--out', 'court-1.plan'])).code).toBe(0);
+    const run = await mlds(['apply', 'court-1.plan', 'court-2.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('court-1.plan is a saved plan, and a saved plan is applied on its own');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
+  it('without --yes and no terminal: the plans are shown, then exit 2 with nothing locked or called', async () => {
+    const run = await mlds(['apply', ...FILES]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('Fleet: 3 workflows, 3 with changes');
+    expect(run.stderr).toContain('pass --yes');
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+  });
+
+  it('a missing { env } secret in one workflow: exit 2 before the question, nothing called for any', async () => {
+    writeFileSync(
+      join(cwd, 'court-2.yaml'),
+      workflowText('court-2').replace('CDN_PASSWORD', 'COURT2_PASSWORD'),
+    );
+    const run = await mlds(['apply', ...FILES, '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('COURT2_PASSWORD (for court-2 cdn.password)');
+    expect(fake.calls()).toStrictEqual([]);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+
+  it('answering anything but yes cancels the whole fleet: exit 1, nothing called, every lock released', async () => {
+    const answers = (async function* () {
+      yield 'no\n';
+    })();
+    const run = await mlds(['apply', ...FILES], { stdin: Object.assign(answers, { isTTY: true }) });
+    expect(run.code).toBe(1);
+    expect(run.stdout.match(/Apply these changes to 3 workflows\?/g)).toHaveLength(1);
+    expect(run.stderr).toContain('error: apply cancelled: nothing was changed\n');
+    expect(fake.calls()).toStrictEqual([]);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+
+  it('destroy: one workflow refused (a bucket holds objects) does not stop the others; exit 1', async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const [bucket] = bucketNamesOf('court-2');
+    if (bucket === undefined) throw new Error('court-2 plans no bucket');
+    await fake.clients.s3('us-west-2').send(new PutObjectCommand({ Bucket: bucket, Key: 'a.ts', Body: 'x' }));
+    const run = await mlds(['destroy', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(1);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('failed');
+    const court2 = document.workflows[1];
+    expect(court2.result).toBe('refused');
+    expect(court2.resources).toStrictEqual([]);
+    expect(court2.blockers.map((blocker: { address: string }) => blocker.address)).toStrictEqual([
+      'archive.bucket[0]',
+    ]);
+    expect(readState('court-1').resources).toStrictEqual([]);
+    expect(readState('court-3').resources).toStrictEqual([]);
+    expect(readState('court-2').resources).toHaveLength(6);
+    expect(run.stderr).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
+  });
+
+  it('destroy: a workflow never applied has nothing to destroy, and gets no state file', async () => {
+    expect((await mlds(['apply', 'court-1.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['destroy', 'court-1.yaml', 'court-2.yaml', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Nothing to destroy: there is no state file ${stateOf('court-2')}.`);
+    expect(existsSync(join(cwd, stateOf('court-2')))).toBe(false);
+    expect(readState('court-1').resources).toStrictEqual([]);
+  });
+
+  it('destroy --json: a locked workflow is left out, the others destroyed, exit 3', async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    lockHeldByAnotherRun('court-1');
+    const run = await mlds(['destroy', ...FILES, '--yes', '--json']);
+    expect(run.code).toBe(3);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('locked');
+    expect(
+      document.workflows.map((workflow: { workflow: string; result: string }) => [
+        workflow.workflow,
+        workflow.result,
+      ]),
+    ).toStrictEqual([
+      ['court-1', 'locked'],
+      ['court-2', 'ok'],
+      ['court-3', 'ok'],
+    ]);
+    expect(readState('court-1').resources).toHaveLength(6);
+    expect(readState('court-2').resources).toStrictEqual([]);
+    expect(fake.inventory().mediapackage.map((channel) => channel.id)).toStrictEqual(['court-1-packager']);
+  });
+});
+
+describe('the fleet shares', () => {
+  it('one request limiter and one set of AWS clients between all its workflows, each with its own state', async () => {
+    const writer = { write: () => true };
+    const context = {
+      cwd,
+      env: {},
+      stdout: writer,
+      stderr: writer,
+      stdin: undefined,
+      isTTY: false,
+      colors: createColors(false),
+      awsClients: () => fake.clients,
+    };
+    const options = {
+      files: FILES,
+      statePath: undefined,
+      region: undefined,
+      profile: undefined,
+      yes: true,
+      json: false,
+    };
+    const fleet = await lockFleet('apply', options, await loadFleet(options, context), context);
+    try {
+      const [first, ...others] = fleet.running;
+      expect(fleet.running).toHaveLength(3);
+      for (const other of others) {
+        expect(other.provisioning.limiter).toBe(first?.provisioning.limiter);
+        expect(other.provisioning.clients).toBe(first?.provisioning.clients);
+        expect(other.provisioning.store).not.toBe(first?.provisioning.store);
+      }
+      for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(true);
+    } finally {
+      await releaseFleet(fleet.running);
+    }
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+  });
+});
+
+describe('SIGINT during a fleet', () => {
+  /** The fake cloud's clients; `onMutated()` runs when a mutating call has returned, before the caller sees it. */
+  function watchedClients(onMutated: (count: number) => void): AwsClients {
+    const wrap = <C extends object>(client: C): C =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (key !== 'send' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const before = fake.mutatingCalls().length;
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (fake.mutatingCalls().length > before) onMutated(fake.mutatingCalls().length);
+            return result;
+          };
+        },
+      });
+    const c = fake.clients;
+    return {
+      mediaPackage: (region) => wrap(c.mediaPackage(region)),
+      mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
+      mediaLive: (region) => wrap(c.mediaLive(region)),
+      s3: (region) => wrap(c.s3(region)),
+      mediaStore: (region) => wrap(c.mediaStore(region)),
+      mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
+      ssm: (region) => wrap(c.ssm(region)),
+    };
+  }
+
+  it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
+    const listeners = new Set<(name: SignalName) => void>();
+    const signals: Signals = {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      exitNow() {
+        throw new Error('a single signal must not end the process at once');
+      },
+    };
+    let fired = false;
+    const clients = watchedClients((count) => {
+      if (count >= 4 && !fired) {
+        fired = true;
+        for (const listener of [...listeners]) listener('SIGINT');
+      }
+    });
+    const run = await mlds(['apply', ...FILES, '--yes', '--json'], { awsClients: () => clients, signals });
+    expect(run.code).toBe(130);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('interrupted');
+    expect(run.stderr).toContain('Interrupted: no new AWS call starts in any workflow');
+    expect(listeners.size).toBe(0);
+    // Everything in the account is recorded in its workflow's state (created, or creating when the signal came
+    // during one of its steps): nothing is lost.
+    const recorded = NAMES.flatMap((name) =>
+      existsSync(join(cwd, stateOf(name))) ? readState(name).resources.map((resource) => resource.name) : [],
+    );
+    const created = [
+      ...fake.inventory().s3.map((bucket) => bucket.name),
+      ...fake.inventory().mediapackage.map((channel) => channel.id),
+      ...fake.inventory().ssm.map((parameter) => parameter.name),
+    ];
+    for (const name of created) expect(recorded).toContain(name);
+    expect(created.length).toBeLessThan(18);
+    for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
+
+    const again = await mlds(['apply', ...FILES, '--yes']);
+    expect(again.code).toBe(0);
+    for (const name of NAMES) {
+      expect(readState(name).resources).toHaveLength(6);
+      expect(readState(name).resources.every((resource) => resource.status === 'created')).toBe(true);
+    }
+  });
+});
