@@ -5,7 +5,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { examplePath, type FakeAwsEndpoint, startFakeAwsEndpoint } from '@mlds/fixtures';
+import { DescribeChannelCommand } from '@aws-sdk/client-medialive';
+import {
+  aMediaLiveChannel,
+  createFakeCloud,
+  examplePath,
+  type FakeAwsEndpoint,
+  type FakeAwsEndpointOptions,
+  type FakeCloud,
+  startFakeAwsEndpoint,
+} from '@mlds/fixtures';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN } from '../build.mjs';
 import { buildCliForTest, tempDir } from './helpers.js';
@@ -34,6 +43,29 @@ beforeEach(async () => {
 afterEach(async () => {
   await endpoint.close();
 });
+
+/** A cloud whose waits end at once (a real process behind the endpoint sleeps for real), to seed before use. */
+function quickCloud(): FakeCloud {
+  return createFakeCloud({
+    mediaStoreActivationPolls: 0,
+    mediaPackageDeletePolls: 0,
+    mediaLiveTransitionPolls: 0,
+  });
+}
+
+/** Replaces the empty account of beforeEach with one the case seeded. */
+async function serve(cloud: FakeCloud, options: Omit<FakeAwsEndpointOptions, 'cloud'> = {}): Promise<void> {
+  await endpoint.close();
+  endpoint = await startFakeAwsEndpoint({ ...options, cloud });
+}
+
+/** Every string in a JSON value: what a secret must not be in. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
 
 interface Run {
   code: number | null;
@@ -90,7 +122,7 @@ function readState(workflow: string): {
   return JSON.parse(readFileSync(join(cwd, '.mlds', `${workflow}.state.json`), 'utf8'));
 }
 
-const emptyAccount = { s3: [], mediapackage: [], mediastore: [], ssm: [] };
+const emptyAccount = { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] };
 
 interface Case {
   title: string;
@@ -347,4 +379,191 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
       for (const secret of secrets) expect(everything).not.toContain(secret);
     },
   );
+});
+
+describe('the built bin against a seeded fake account: MediaPackage v2, a bound MediaLive channel, state on S3', () => {
+  it('applies the MediaPackage v2 CMAF example, outputs the ingest URLs GetChannel gives, destroys it all', async () => {
+    const path = examplePath('mediapackage-v2-cmaf');
+    const apply = await mlds(['apply', path, '--yes']);
+    expectClean(apply);
+    expect(endpoint.requests.filter((request) => request.error === 'FakeCloudNotModelled')).toStrictEqual([]);
+    expect(new Set(endpoint.requests.map((request) => request.service))).toContain('mediapackagev2');
+    const [group] = endpoint.cloud.inventory().mediapackagev2;
+    expect(group?.name).toBe('curling-v2');
+    expect(group?.channels.map((channel) => [channel.name, channel.inputType]).sort()).toStrictEqual([
+      ['curling-v2-cmaf-ingest', 'CMAF'],
+      ['curling-v2-packager', 'CMAF'],
+    ]);
+    const ingest = group?.channels.find((channel) => channel.name === 'curling-v2-cmaf-ingest');
+    const ingestUrls = ingest?.ingestEndpoints.map((endpoint) => endpoint.url) ?? [];
+    expect(ingestUrls).toHaveLength(2);
+
+    const output = await mlds(['output', path, '--json']);
+    expectClean(output);
+    expect(output.stdout).not.toContain('(known after apply)');
+    const printed = JSON.parse(output.stdout) as { destinations: { Id: string }[] };
+    const sent = printed.destinations.find((destination) => destination.Id === 'packager-ingest');
+    // The URLs of the channel's two ingest endpoints, as GetChannel reported them over HTTP.
+    expect(strings(sent).filter((value) => value.startsWith('https://'))).toStrictEqual(ingestUrls);
+
+    const destroy = await mlds(['destroy', path, '--yes']);
+    expectClean(destroy);
+    expect(endpoint.cloud.inventory()).toStrictEqual(emptyAccount);
+    expect(readState('curling-v2').resources).toStrictEqual([]);
+  });
+
+  it('writes the destinations of a bound IDLE MediaLive channel with UpdateChannel, the stream key nowhere else', async () => {
+    const streamKey = 'e2e-live-stream-key-5f1c';
+    const cloud = quickCloud();
+    const channel = aMediaLiveChannel({ destinations: [{ id: 'social', group: 'RTMP' }] });
+    cloud.seed.mediaLiveChannel('1234567', 'us-west-2', channel);
+    await serve(cloud);
+    const path = join(cwd, 'bound.yaml');
+    writeFileSync(
+      path,
+      [
+        'workflow: e2e-bound',
+        'region: us-west-2',
+        'channel: { id: "1234567" }',
+        'downstream:',
+        '  - name: social',
+        '    system: rtmp',
+        '    urls: [rtmp://live-a.example-social.com/app, rtmp://live-b.example-social.com/app]',
+        '    streamKey: { env: SOCIAL_STREAM_KEY }',
+        '',
+      ].join('\n'),
+    );
+    const env = { SOCIAL_STREAM_KEY: streamKey };
+
+    const apply = await mlds(['apply', path, '--yes'], env);
+    expectClean(apply);
+    // Read before any change, read again right before the write, then waited on until IDLE again.
+    expect(
+      cloud
+        .calls()
+        .filter((call) => call.service === 'medialive')
+        .map((call) => `${call.command} ${call.outcome}`),
+    ).toStrictEqual([
+      'DescribeChannelCommand ok',
+      'DescribeChannelCommand ok',
+      'UpdateChannelCommand ok',
+      'DescribeChannelCommand ok',
+    ]);
+    const [described] = cloud.inventory().medialive;
+    expect(described).toMatchObject({ id: '1234567', state: 'IDLE' });
+    // What reached MediaLive over HTTP: the workflow's URLs, one per pipeline, each with the key; the role kept.
+    const social = {
+      Id: 'social',
+      Settings: [
+        { Url: 'rtmp://live-a.example-social.com/app', StreamName: streamKey },
+        { Url: 'rtmp://live-b.example-social.com/app', StreamName: streamKey },
+      ],
+    };
+    expect(cloud.calls().find((call) => call.command === 'UpdateChannelCommand')?.input).toStrictEqual({
+      ChannelId: '1234567',
+      Destinations: [social],
+      RoleArn: channel.roleArn,
+    });
+    const written = await cloud.clients
+      .mediaLive('us-west-2')
+      .send(new DescribeChannelCommand({ ChannelId: '1234567' }));
+    expect(written.Destinations).toStrictEqual([{ ...social, MediaPackageSettings: [] }]);
+
+    const again = await mlds(['apply', path, '--yes'], env);
+    expectClean(again);
+    const destroy = await mlds(['destroy', path, '--yes'], env);
+    expectClean(destroy);
+    expect(cloud.calls().filter((call) => call.command === 'UpdateChannelCommand')).toHaveLength(1);
+
+    const state = readFileSync(join(cwd, '.mlds', 'e2e-bound.state.json'), 'utf8');
+    for (const text of [
+      apply.stdout,
+      apply.stderr,
+      again.stdout,
+      again.stderr,
+      destroy.stdout,
+      destroy.stderr,
+      state,
+    ]) {
+      expect(text).not.toContain(streamKey);
+    }
+  });
+
+  it('keeps the state on S3: a second apply while the first holds the lock exits 3 naming it', async () => {
+    const cloud = quickCloud();
+    cloud.seed.bucket('e2e-team-state', 'us-west-2', { versioned: true });
+    // The first apply is held (its next request waits) right after S3 answers its lock write; nothing is timed.
+    let armed = false;
+    let holdNext = false;
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await serve(cloud, {
+      latencyMs: 1,
+      sleep: async () => {
+        if (!holdNext) return;
+        holdNext = false;
+        held();
+        await released;
+      },
+      onAnswered: (request) => {
+        if (!armed && request.method === 'PUT' && request.path.endsWith('.lock') && request.status === 200) {
+          armed = true;
+          holdNext = true;
+        }
+      },
+    });
+    const key = 'mlds/e2e-shared.json';
+    const path = join(cwd, 'shared.yaml');
+    writeFileSync(
+      path,
+      [
+        'workflow: e2e-shared',
+        'region: us-west-2',
+        `state: s3://e2e-team-state/${key}`,
+        'downstream:',
+        '  - name: archive',
+        '    system: s3',
+        '    format: archive',
+        '',
+      ].join('\n'),
+    );
+    const stateObject = () => {
+      const text = cloud.s3Objects.text('e2e-team-state', key);
+      return text === undefined ? undefined : (JSON.parse(text) as { serial: number; resources: unknown[] });
+    };
+
+    const first = mlds(['apply', path, '--yes']);
+    await holding;
+    const lock = JSON.parse(cloud.s3Objects.text('e2e-team-state', `${key}.lock`) ?? '{}') as {
+      id: string;
+      pid: number;
+      command: string;
+    };
+    const second = await mlds(['apply', path, '--yes']);
+    expectClean(second, 3);
+    expect(second.stderr).toContain(`pid ${lock.pid}`);
+    expect(second.stderr).toContain(lock.id);
+    release();
+    const applied = await first;
+    expectClean(applied);
+    expect(applied.stdout).toContain('Apply complete: 2 created, 0 updated, 0 deleted.');
+    const afterApply = stateObject();
+    expect(afterApply?.resources).toHaveLength(2);
+    expect(cloud.s3Objects.text('e2e-team-state', `${key}.lock`)).toBeUndefined();
+    // Nothing was written locally: the state is the object.
+    expect(() => readState('e2e-shared')).toThrow(/ENOENT/);
+
+    const destroy = await mlds(['destroy', path, '--yes']);
+    expectClean(destroy);
+    expect(stateObject()?.resources).toStrictEqual([]);
+    expect(stateObject()?.serial).toBeGreaterThan(afterApply?.serial ?? Number.POSITIVE_INFINITY);
+    expect(cloud.s3Objects.text('e2e-team-state', `${key}.lock`)).toBeUndefined();
+    expect(cloud.inventory().s3.map((bucket) => bucket.name)).toStrictEqual(['e2e-team-state']);
+  });
 });
