@@ -415,8 +415,15 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
   it('writes the destinations of a bound IDLE MediaLive channel with UpdateChannel, the stream key nowhere else', async () => {
     const streamKey = 'e2e-live-stream-key-5f1c';
     const cloud = quickCloud();
-    const channel = aMediaLiveChannel({ destinations: [{ id: 'social', group: 'RTMP' }] });
+    const partnerKey = 'e2e-partner-stream-key-77aa';
+    const channel = aMediaLiveChannel({
+      destinations: [
+        { id: 'social', group: 'RTMP' },
+        { id: 'partner', group: 'RTMP' },
+      ],
+    });
     cloud.seed.mediaLiveChannel('1234567', 'us-west-2', channel);
+    cloud.seed.parameter('/e2e/partner/stream-key', 'us-west-2', partnerKey);
     await serve(cloud);
     const path = join(cwd, 'bound.yaml');
     writeFileSync(
@@ -430,6 +437,10 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
         '    system: rtmp',
         '    urls: [rtmp://live-a.example-social.com/app, rtmp://live-b.example-social.com/app]',
         '    streamKey: { env: SOCIAL_STREAM_KEY }',
+        '  - name: partner',
+        '    system: rtmp',
+        '    urls: [rtmps://ingest-1.example-partner.net/live, rtmps://ingest-2.example-partner.net/live]',
+        '    streamKey: { ssmParameter: /e2e/partner/stream-key }',
         '',
       ].join('\n'),
     );
@@ -459,15 +470,29 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
         { Url: 'rtmp://live-b.example-social.com/app', StreamName: streamKey },
       ],
     };
+    // The other key was read from SSM with decryption, over HTTP too.
+    const partner = {
+      Id: 'partner',
+      Settings: [
+        { Url: 'rtmps://ingest-1.example-partner.net/live', StreamName: partnerKey },
+        { Url: 'rtmps://ingest-2.example-partner.net/live', StreamName: partnerKey },
+      ],
+    };
+    expect(cloud.calls().find((call) => call.command === 'GetParameterCommand')?.input).toStrictEqual({
+      Name: '/e2e/partner/stream-key',
+      WithDecryption: true,
+    });
     expect(cloud.calls().find((call) => call.command === 'UpdateChannelCommand')?.input).toStrictEqual({
       ChannelId: '1234567',
-      Destinations: [social],
+      Destinations: [social, partner],
       RoleArn: channel.roleArn,
     });
     const written = await cloud.clients
       .mediaLive('us-west-2')
       .send(new DescribeChannelCommand({ ChannelId: '1234567' }));
-    expect(written.Destinations).toStrictEqual([{ ...social, MediaPackageSettings: [] }]);
+    expect(written.Destinations).toStrictEqual(
+      [social, partner].map((destination) => ({ ...destination, MediaPackageSettings: [] })),
+    );
 
     const again = await mlds(['apply', path, '--yes'], env);
     expectClean(again);
@@ -486,6 +511,7 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
       state,
     ]) {
       expect(text).not.toContain(streamKey);
+      expect(text).not.toContain(partnerKey);
     }
   });
 
