@@ -13,6 +13,7 @@ import {
   type FakeAwsEndpoint,
   type FakeAwsEndpointOptions,
   type FakeCloud,
+  IMMEDIATE_WAITS,
   startFakeAwsEndpoint,
 } from '@mlds/fixtures';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -46,11 +47,7 @@ afterEach(async () => {
 
 /** A cloud whose waits end at once (a real process behind the endpoint sleeps for real), to seed before use. */
 function quickCloud(): FakeCloud {
-  return createFakeCloud({
-    mediaStoreActivationPolls: 0,
-    mediaPackageDeletePolls: 0,
-    mediaLiveTransitionPolls: 0,
-  });
+  return createFakeCloud(IMMEDIATE_WAITS);
 }
 
 /** Replaces the empty account of beforeEach with one the case seeded. */
