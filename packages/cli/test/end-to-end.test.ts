@@ -512,6 +512,59 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
     }
   });
 
+  it('refuses a RUNNING bound channel, then with --restart-channel stops, updates and starts it again', async () => {
+    const cloud = quickCloud();
+    cloud.seed.mediaLiveChannel(
+      '7654321',
+      'us-west-2',
+      aMediaLiveChannel({ state: 'RUNNING', destinations: [{ id: 'social', group: 'RTMP' }] }),
+    );
+    await serve(cloud);
+    const path = join(cwd, 'live.yaml');
+    writeFileSync(
+      path,
+      [
+        'workflow: e2e-live',
+        'region: us-west-2',
+        'channel: { id: "7654321" }',
+        'downstream:',
+        '  - name: social',
+        '    system: rtmp',
+        '    urls: [rtmp://live-a.example-social.com/app, rtmp://live-b.example-social.com/app]',
+        '    streamKey: { env: SOCIAL_STREAM_KEY }',
+        '',
+      ].join('\n'),
+    );
+    const env = { SOCIAL_STREAM_KEY: 'e2e-running-key-9d0e' };
+    const medialive = () =>
+      cloud
+        .calls()
+        .filter((call) => call.service === 'medialive')
+        .map((call) => call.command.replace(/Command$/, ''));
+
+    const refused = await mlds(['apply', path, '--yes'], env);
+    expectClean(refused, 1);
+    expect(refused.stderr).toContain('RUNNING');
+    expect(medialive()).toStrictEqual(['DescribeChannel']);
+
+    const restarted = await mlds(['apply', path, '--yes', '--restart-channel'], env);
+    expectClean(restarted);
+    expect(medialive().slice(1)).toStrictEqual([
+      'DescribeChannel',
+      'DescribeChannel',
+      'StopChannel',
+      'DescribeChannel',
+      'UpdateChannel',
+      'DescribeChannel',
+      'StartChannel',
+      'DescribeChannel',
+    ]);
+    expect(cloud.inventory().medialive).toMatchObject([{ id: '7654321', state: 'RUNNING' }]);
+    for (const text of [refused.stdout, refused.stderr, restarted.stdout, restarted.stderr]) {
+      expect(text).not.toContain(env.SOCIAL_STREAM_KEY);
+    }
+  });
+
   it('keeps the state on S3: a second apply while the first holds the lock exits 3 naming it', async () => {
     const cloud = quickCloud();
     cloud.seed.bucket('e2e-team-state', 'us-west-2', { versioned: true });
