@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   type Diagnostic,
+  type Observation,
   type Plan,
   PlanInputError,
   parseWorkflow,
@@ -111,11 +112,17 @@ export async function readRecordedState(
 }
 
 /** The plan, or InvalidWorkflowError when planning finds an error validation could not see. */
-export function planLoadedWorkflow(loaded: LoadedWorkflow, state: StateDocument | undefined): Plan {
+export function planLoadedWorkflow(
+  loaded: LoadedWorkflow,
+  state: StateDocument | undefined,
+  /** What a refresh read in AWS; without it the plan compares with the state alone. */
+  observations?: Observation[],
+): Plan {
   let plan: Plan;
   try {
     plan = planWorkflow(loaded.workflow, {
       ...(state === undefined ? {} : { state }),
+      ...(observations === undefined ? {} : { observations }),
       diagnostics: loaded.diagnostics,
     });
   } catch (error) {

@@ -254,17 +254,21 @@ describe('mlds apply --yes', () => {
     expect(asked).toStrictEqual([{ profile: 'media-prod' }]);
   });
 
-  it('a second apply: "No changes.", exit 0, not a single AWS call', async () => {
+  it('a second apply: "No changes.", exit 0, only the refresh\'s reads; with --refresh=false not a single AWS call', async () => {
     expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
-    const calls = fake.calls().length;
+    const mutating = fake.mutatingCalls().length;
     const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
 
-    for (const flags of [['--yes'], []]) {
+    // Without --yes nor a terminal, apply could not go ahead: it calls nothing, not even the refresh's reads.
+    for (const [flags, said] of [
+      [['--yes'], 'match full\\.yaml and what AWS holds; only reads were made'],
+      [[], 'match full\\.yaml; nothing was called'],
+    ] as const) {
       const run = await mlds(['apply', 'full.yaml', ...flags]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
         new RegExp(
-          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n\\nDestinations \\(4\\)\\n`,
+          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} ${said}\\.\\n\\nDestinations \\(4\\)\\n`,
         ),
       );
       expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
@@ -273,6 +277,14 @@ describe('mlds apply --yes', () => {
     const json = await mlds(['apply', 'full.yaml', '--yes', '--json']);
     expect(JSON.parse(json.stdout).resources).toStrictEqual(
       FULL_ADDRESSES.map((address) => expect.objectContaining({ address, outcome: 'unchanged' })),
+    );
+    expect(fake.mutatingCalls()).toHaveLength(mutating);
+    const calls = fake.calls().length;
+    const unrefreshed = await mlds(['apply', 'full.yaml', '--yes', '--refresh=false']);
+    expect(unrefreshed.stdout).toMatch(
+      new RegExp(
+        `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n`,
+      ),
     );
     expect(fake.calls()).toHaveLength(calls);
     expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(stateBefore);

@@ -1,3 +1,4 @@
+import { type Refreshed, withDrift } from './drift.js';
 import type { Action, ResourceChange, ResourceSpec, StateDocument, StateResource } from './types.js';
 
 // What apply must do to turn the recorded state into the desired resources. Matching is by address; a
@@ -24,7 +25,7 @@ export function needsReplacement(spec: ResourceSpec, resource: StateResource): b
 export function diffResources(
   desired: ResourceSpec[],
   state?: StateDocument,
-  options: { referenced?: ResourceIdentity[] } = {},
+  options: { referenced?: ResourceIdentity[]; refreshed?: Refreshed } = {},
 ): ResourceChange[] {
   const recorded = state?.resources ?? [];
   const matched = new Set<StateResource>();
@@ -64,7 +65,8 @@ export function diffResources(
     .map(specOfRecorded);
   // Stable: within each rank the reverse of the recorded (creation) order is kept.
   deletions.sort((a, b) => deletionRank(a) - deletionRank(b));
-  return [...changes, ...deletions.map((spec) => change('delete', spec))];
+  const all = [...changes, ...deletions.map((spec) => change('delete', spec))];
+  return options.refreshed === undefined ? all : withDrift(all, recorded, options.refreshed);
 }
 
 /** What names a resource physically; the workflow may reference one it no longer asks mlds to manage. */

@@ -26,7 +26,8 @@ export function environmentNeeded(plan: Plan): EnvironmentNeed[] {
     }
     if (change.kind !== 'ssm-parameter') continue;
     const writes =
-      change.action === 'create' || (change.action === 'update' && change.changes.includes('source'));
+      change.action === 'create' ||
+      (change.action === 'update' && (change.changes.includes('source') || change.changes.includes('value')));
     const source = change.properties.source;
     if (!writes || typeof source !== 'object' || source === null || !('env' in source)) continue;
     if (typeof source.env === 'string') needs.push({ variable: source.env, address: change.address });

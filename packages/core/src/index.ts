@@ -3,6 +3,7 @@
 
 export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
+export type { Observation, ObservedSettings } from './drift.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
@@ -28,6 +29,7 @@ export {
 // The data model: the workflow file, the plan, the state.
 export {
   type Action,
+  type ChangeDrift,
   type ChannelBinding,
   type ChannelBindingInput,
   type ChannelClass,

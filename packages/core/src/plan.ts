@@ -2,6 +2,7 @@ import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel
 import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
+import type { Observation } from './drift.js';
 import { desiredResources } from './resources.js';
 import {
   type Diagnostic,
@@ -17,6 +18,8 @@ export interface PlanOptions {
   state?: StateDocument;
   /** Validation's diagnostics (warnings, infos), put first in the plan's; the planner adds those about the state. */
   diagnostics?: Diagnostic[];
+  /** What a refresh read in AWS for the state's resources (`plan --refresh`, `apply`): drift becomes changes. */
+  observations?: Observation[];
 }
 
 /**
@@ -27,6 +30,9 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
   const destinations = planDestinations(workflow);
   const resources = diffResources(desiredResources(workflow), withoutBindings(options.state), {
     referenced: referencedResources(workflow),
+    ...(options.observations === undefined
+      ? {}
+      : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
   });
   // The channel is written once what it sends to exists, and before what it stops sending to is deleted.
   const channel = channelChange(workflow, destinations, options.state);

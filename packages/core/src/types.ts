@@ -244,12 +244,20 @@ export interface ResourceSpec {
   dependsOn: string[];
 }
 
-export type ResourceChange =
+export type ResourceChange = (
   | ({ action: 'create' } & ResourceSpec)
   | ({ action: 'update'; changes: string[] } & ResourceSpec)
   | ({ action: 'noop' } & ResourceSpec)
   | ({ action: 'delete' } & ResourceSpec)
-  | ({ action: 'read' } & ResourceSpec);
+  | ({ action: 'read' } & ResourceSpec)
+) &
+  ChangeDrift;
+
+/** Set by a refreshed plan (`plan --refresh`, `apply`) only. */
+export interface ChangeDrift {
+  /** What AWS has that differs from the state, one sentence each: why a recorded resource is created or updated. */
+  drift?: string[];
+}
 
 export interface Plan {
   formatVersion: typeof FORMAT_VERSION;

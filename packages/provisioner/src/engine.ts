@@ -511,7 +511,14 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
 
   // A resource mlds only reads is read again when the state recorded it as mlds's own (it changed hands).
   const readAgain = change.action === 'read' && current?.existing !== true;
-  if (current?.status === 'created' && change.action !== 'update' && !followsNewChannel && !readAgain)
+  // A refreshed plan's `create` of a recorded resource (`drift`: deleted outside mlds) is not kept.
+  if (
+    current?.status === 'created' &&
+    change.action !== 'update' &&
+    !change.drift &&
+    !followsNewChannel &&
+    !readAgain
+  )
     return keep(run, target, 'unchanged', 'keep');
   const { handler, rt } = await handlerFor(run, change.kind);
 
@@ -567,7 +574,8 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
   };
 
   if (current?.status === 'created') {
-    return tracked(run, target, 'update', async () => {
+    const recreate = change.action === 'create';
+    return tracked(run, target, recreate ? 'create' : 'update', async () => {
       // Since it was recorded, someone may have deleted it or taken it over (removed our tag): an update
       // must neither re-tag nor open to the MediaLive role what is no longer this workflow's.
       const found = await handler.find(rt, target);
@@ -575,6 +583,8 @@ async function applyResource(run: Run, change: ResourceChange): Promise<void> {
         throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
       }
       if (found.status === 'absent') return create();
+      // Planned as deleted outside mlds, yet there again with our tag: made whole as a crashed run's would be.
+      if (recreate) return (await adoptOrRefuse(found)) ?? create();
       const recorded = await handler.update(rt, target, current, rewrites);
       keeper.putSoon(stateEntry(run, target, 'created', current, { ...recorded }));
       return 'updated';
@@ -640,7 +650,8 @@ function checkPlan(
     vault.remember(value);
     const key = identity(change);
     const written = doc.resources.find((r) => identity(r) === key)?.status === 'created';
-    const rewrites = change.action === 'update' && change.changes.includes('source');
+    const rewrites =
+      change.action === 'update' && (change.changes.includes('source') || change.changes.includes('value'));
     if (!value && (!written || rewrites)) missing.push({ variable: source.env, address: change.address });
   }
   if (missing.length > 0) throw new MissingEnvironmentError(missing);
@@ -689,9 +700,10 @@ async function finish(
 
 /**
  * `delete` carries what the pre-check read (so the delete reads nothing twice); `refuse`: the resource lost this
- * workflow's tag since it was recorded; it stays, and so does its entry.
+ * workflow's tag since it was recorded; it stays, and so does its entry. `gone`: recorded as made, deleted
+ * outside mlds since: only removed from the state, and said so.
  */
-type Disposal = { delete: Seen | undefined } | 'forget' | { refuse: ResourceNotOursError };
+type Disposal = { delete: Seen | undefined } | 'forget' | 'gone' | { refuse: ResourceNotOursError };
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -716,7 +728,8 @@ async function prepareDeletions(
     // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
     // this workflow's tag now.
     const found = await handler.find(rt, targetOf(resource));
-    if (found.status === 'absent') return 'forget';
+    // Recorded as made, now missing: deleted outside mlds, which destroy says as such.
+    if (found.status === 'absent') return resource.status === 'created' ? 'gone' : 'forget';
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
         const reason = found.reason ?? 'its tags changed after mlds created it';
@@ -728,7 +741,7 @@ async function prepareDeletions(
     }
     if (force) return { delete: { found } };
     const inspection = await handler.inspect(rt, resource, found);
-    if (inspection.gone) return 'forget';
+    if (inspection.gone) return resource.status === 'created' ? 'gone' : 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
@@ -765,9 +778,9 @@ async function deleteResource(
   disposal: Disposal,
 ): Promise<void> {
   const { keeper } = run;
-  if (disposal === 'forget') {
+  if (disposal === 'forget' || disposal === 'gone') {
     keeper.removeSoon(resource);
-    return keep(run, resource, 'forgotten', 'forget');
+    return keep(run, resource, disposal === 'gone' ? 'gone' : 'forgotten', 'forget');
   }
   if ('refuse' in disposal) {
     const { refuse } = disposal;

@@ -251,6 +251,17 @@ export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';
 }
 
+/** A refresh could not read some recorded resources; nothing was changed. Texts are redacted. */
+export class RefreshFailedError extends Error {
+  override readonly name = 'RefreshFailedError';
+  constructor(readonly failures: Failure[]) {
+    const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`).join('\n');
+    super(`refresh could not read ${failures.length} resource(s); nothing was changed:\n${lines}`, {
+      cause: failures[0]?.cause,
+    });
+  }
+}
+
 /**
  * apply or destroy refused to go on because of the bound MediaLive channel (its Region, class, output groups or
  * state); nothing was changed. CLI exit code 1.

@@ -9,7 +9,16 @@ import type { LockInfo } from './errors.js';
 export type EngineAction = 'create' | 'recover' | 'update' | 'read' | 'keep' | 'delete' | 'forget';
 
 /** What it did. `adopted`: found by name with our tag (a crashed run's, or recreated state). */
-export type Outcome = 'created' | 'adopted' | 'updated' | 'unchanged' | 'read' | 'deleted' | 'forgotten';
+export type Outcome =
+  | 'created'
+  | 'adopted'
+  | 'updated'
+  | 'unchanged'
+  | 'read'
+  | 'deleted'
+  | 'forgotten'
+  /** Recorded, but deleted outside mlds: only removed from the state. */
+  | 'gone';
 
 /**
  * The engine's only output: it never prints. `at` is the injected clock's value (ms), `elapsedMs` the time since

@@ -27,6 +27,7 @@ export {
   MissingEnvironmentError,
   NotEmptyError,
   QuotaExceededError,
+  RefreshFailedError,
   ResourceNotOursError,
   RunAbortedError,
   StateCorruptError,
@@ -46,6 +47,7 @@ export {
   type RequestLimiterOptions,
   type ServiceRate,
 } from './rate-limit.js';
+export { type RefreshOptions, refresh } from './refresh.js';
 export {
   DEFAULT_RETRY_POLICY,
   DEFAULT_WAIT_POLICY,

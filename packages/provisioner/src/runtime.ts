@@ -1,4 +1,5 @@
 import {
+  type ObservedSettings,
   type Pipeline,
   type ResourceChange,
   type ResourceKind,
@@ -74,6 +75,11 @@ export interface Seen {
   learned?: Learned;
 }
 
+/** What a refresh read of a recorded resource found; core decides what it means. Never a secret. */
+export type Observed =
+  | { exists: false }
+  | { exists: true; tags: Record<string, string>; settings: ObservedSettings; notOurs?: string };
+
 /** One resource kind's AWS calls. Every step is idempotent, so a crashed run's work can be finished. */
 export interface KindHandler {
   /** The modelled exceptions worth retrying of every service this handler calls (see retryReason). */
@@ -88,6 +94,11 @@ export interface KindHandler {
   update(rt: Runtime, target: Target, current: StateResource, changes: string[]): Promise<Recorded>;
   /** Reads a resource mlds uses but does not own (`existing: true`). */
   read?(rt: Runtime, target: Target): Promise<Recorded>;
+  /**
+   * Refresh: reads the resource and the settings mlds made on it, with read calls only. Optional, so a kind
+   * without it is simply not refreshed.
+   */
+  observe?(rt: Runtime, resource: StateResource): Promise<Observed>;
   /** What would stop a delete without --force. Read-only. `found`: what `find` just saw (not read again). */
   inspect(rt: Runtime, resource: StateResource, found?: OursFound): Promise<Inspection>;
   /**

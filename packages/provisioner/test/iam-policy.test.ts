@@ -18,6 +18,7 @@ import {
   destroy,
   FileStateStore,
   NotEmptyError,
+  refresh,
   rotateIngestCredentials,
   S3StateStore,
 } from '../src/index.js';
@@ -149,6 +150,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   's3 PutPublicAccessBlockCommand': (call) => only('s3:PutBucketPublicAccessBlock', bucketArn(call)),
   's3 PutBucketEncryptionCommand': (call) => only('s3:PutEncryptionConfiguration', bucketArn(call)),
   's3 GetBucketPolicyCommand': (call) => only('s3:GetBucketPolicy', bucketArn(call)),
+  's3 GetPublicAccessBlockCommand': (call) => only('s3:GetBucketPublicAccessBlock', bucketArn(call)),
+  's3 GetBucketEncryptionCommand': (call) => only('s3:GetEncryptionConfiguration', bucketArn(call)),
   's3 PutBucketPolicyCommand': (call) => only('s3:PutBucketPolicy', bucketArn(call)),
   's3 DeleteBucketPolicyCommand': (call) => only('s3:DeleteBucketPolicy', bucketArn(call)),
   's3 ListObjectVersionsCommand': (call) => only('s3:ListBucketVersions', bucketArn(call)),
@@ -184,6 +187,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
     only('mediastore:ListTagsForResource', text(call.input.Resource)),
   'mediastore TagResourceCommand': (call) => only('mediastore:TagResource', text(call.input.Resource)),
   'mediastore UntagResourceCommand': (call) => only('mediastore:UntagResource', text(call.input.Resource)),
+  'mediastore GetContainerPolicyCommand': (call) =>
+    only('mediastore:GetContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore PutContainerPolicyCommand': (call) =>
     only('mediastore:PutContainerPolicy', containerArn(call, text(call.input.ContainerName))),
   'mediastore DeleteContainerPolicyCommand': (call) =>
@@ -211,7 +216,9 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   'ssm RemoveTagsFromResourceCommand': (call) =>
     only('ssm:RemoveTagsFromResource', parameterArn(call, call.input.ResourceId)),
   'ssm DeleteParameterCommand': (call) => only('ssm:DeleteParameter', parameterArn(call, call.input.Name)),
-  // A stream key given as { ssmParameter }: the user's own parameter, anywhere, read only.
+  // A stream key given as { ssmParameter }: the user's own parameter, anywhere, read only; and refresh's read of
+  // an { env } password under /mlds/. SecureString with the AWS managed key aws/ssm: its key policy lets SSM
+  // decrypt for the account's principals, so kms:Decrypt is not needed (a customer managed key would need it).
   'ssm GetParameterCommand': (call) => only('ssm:GetParameter', parameterArn(call, call.input.Name)),
 
   'medialive DescribeChannelCommand': (call) => only('medialive:DescribeChannel', mediaLiveChannelArn(call)),
@@ -492,6 +499,19 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   ]);
   learnEndpoints(cloud);
 
+  // Refresh reads every kind (a password compared with its parameter included).
+  if (first.state === undefined) throw new Error('apply recorded no state');
+  const observations = await refresh({
+    state: first.state,
+    clients,
+    env: { WEB_PASSWORD: 'web-password-one' },
+    ...virtualTime(),
+  });
+  const refreshable = new Set(['mediapackage-channel', 's3-bucket', 'mediastore-container', 'ssm-parameter']);
+  expect(observations).toHaveLength(
+    first.state.resources.filter((r) => refreshable.has(r.kind) && r.existing !== true).length,
+  );
+
   const rotation = await rotateIngestCredentials({
     workflow: 'curling-live',
     downstream: 'packager',
@@ -713,9 +733,9 @@ describe('docs/iam-policy.json', () => {
     it('reports an action granted but never needed, and one granted where its resources never match', () => {
       const extra = withStatement(readPolicy(), 'SsmParametersUnderMlds', (s) => ({
         ...s,
-        Action: [...listOf(s.Action), 'ssm:GetParameter'],
+        Action: [...listOf(s.Action), 'ssm:GetParameters'],
       }));
-      expect(unused(extra, requirements)).toEqual(['SsmParametersUnderMlds ssm:GetParameter']);
+      expect(unused(extra, requirements)).toEqual(['SsmParametersUnderMlds ssm:GetParameters']);
       const misplaced = withStatement(readPolicy(), 'MediaPackageChannels', (s) => ({
         ...s,
         Action: [...listOf(s.Action), 'ssm:DeleteParameter'],

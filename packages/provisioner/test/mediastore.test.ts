@@ -374,7 +374,7 @@ describe('MediaStore container: destroy', () => {
     expect(result.state?.resources).toEqual([]);
   });
 
-  it('treats a container already gone as deleted', async () => {
+  it('says a container deleted outside mlds is already gone', async () => {
     const { aws, mocks } = mockedClients();
     mocks.mediaStore
       .on(DescribeContainerCommand)
@@ -384,7 +384,7 @@ describe('MediaStore container: destroy', () => {
       store: new MemoryStateStore(containerState()),
       ...virtualTime(),
     });
-    expect(result.outcomes).toMatchObject([{ outcome: 'forgotten' }]);
+    expect(result.outcomes).toMatchObject([{ outcome: 'gone' }]);
     expect(mocks.mediaStore.commandCalls(DeleteContainerCommand)).toHaveLength(0);
   });
 });

@@ -784,7 +784,7 @@ describe('S3 bucket: destroy', () => {
     ).toStrictEqual([[{ Key: 'late.ts', VersionId: 'null' }]]);
   });
 
-  it('treats a bucket already gone as deleted', async () => {
+  it('says a bucket deleted outside mlds is already gone, with only a HeadBucket', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
     const result = await destroy({
@@ -796,8 +796,6 @@ describe('S3 bucket: destroy', () => {
     expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
       'HeadBucketCommand',
     ]);
-    expect(result.outcomes).toEqual([
-      { address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'forgotten' },
-    ]);
+    expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'gone' }]);
   });
 });

@@ -19,6 +19,7 @@ import {
   translateRunError,
 } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
+import { refreshRecorded } from '../refresh.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -26,7 +27,7 @@ import { type ResourceResult, renderApplySummary, renderDestinations, tally } fr
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, workflowFileArgument } from './command.js';
+import { type Command, type CommandContext, type OptionValue, workflowFileArgument } from './command.js';
 
 export interface ApplyOptions {
   /**
@@ -45,6 +46,8 @@ export interface ApplyOptions {
   /** `--restart-channel`: this once, a RUNNING bound channel is stopped, updated and started (whenRunning: restart). */
   restartChannel: boolean;
   json: boolean;
+  /** False with `--refresh=false`: plan against the state alone, without first reading the resources in AWS. */
+  refresh: boolean;
   /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
   rateLimits?: RateOverrides | undefined;
 }
@@ -87,7 +90,19 @@ async function applyPrepared(
   const { loaded, statePath } = prepared;
   const state =
     approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
-  const plan = approved?.plan ?? planLoadedWorkflow(withRestart(loaded, options.restartChannel), state);
+  const workflow = withRestart(loaded, options.restartChannel);
+  // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm (no --yes, no
+  // terminal) has no session: it calls nothing at all, as exit 2 promises, and plans from the state alone.
+  const session = prepared.session;
+  const refreshing =
+    approved === undefined && options.refresh && session !== undefined && state !== undefined;
+  // A refresh only adds to what the plan writes, so a variable the state alone shows missing stops the run
+  // before the refresh's reads: a missing secret is exit 2 with nothing called.
+  if (refreshing) throwMissingSecrets(planLoadedWorkflow(workflow, state), context);
+  const observations = refreshing
+    ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
+    : undefined;
+  const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
   // A resource mlds only reads and has already recorded as such is read again by no one: not a change.
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
@@ -120,16 +135,17 @@ async function applyPrepared(
     }
     const why =
       plan.resources.length === 0
-        ? 'This workflow needs no AWS resources'
-        : `The resources recorded in ${statePath.shownAs} match ${loaded.file}`;
-    stdout.write(`${colors.bold('No changes.')} ${why}; nothing was called.\n\n`);
+        ? 'This workflow needs no AWS resources; nothing was called'
+        : observations === undefined
+          ? `The resources recorded in ${statePath.shownAs} match ${loaded.file}; nothing was called`
+          : `The resources recorded in ${statePath.shownAs} match ${loaded.file} and what AWS holds; only reads were made`;
+    stdout.write(`${colors.bold('No changes.')} ${why}.\n\n`);
     stdout.write(renderDestinations(destinations, colors));
     return;
   }
 
   // Before the confirmation: answering 'yes' must not be wasted on a run that cannot start.
-  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
-  if (missing.length > 0) throw missingSecretsError(missing);
+  throwMissingSecrets(plan, context);
 
   if (!options.json && approved !== undefined) {
     stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
@@ -197,6 +213,11 @@ async function applyPrepared(
   stdout.write(renderDestinations(destinations, colors));
 }
 
+function throwMissingSecrets(plan: Plan, context: CommandContext): void {
+  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
+  if (missing.length > 0) throw missingSecretsError(missing);
+}
+
 /** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
 function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
   if (!restart) return loaded;
@@ -250,6 +271,15 @@ async function readStateAfterFailure(
   }
 }
 
+/** `--refresh=false` (or `=true`, the default); anything else is a usage error naming the two values. */
+function refreshOption(value: OptionValue): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--refresh takes true or false, not '${String(value)}'`, {
+    hint: 'apply refreshes by default; --refresh=false plans against the state alone.',
+  });
+}
+
 const usage = 'mlds apply <file> | <planfile> [options]';
 
 export const command: Command<ApplyOptions> = {
@@ -259,7 +289,7 @@ export const command: Command<ApplyOptions> = {
     "adopts resources of the right name that carry this workflow's mlds:workflow tag, and records everything in",
     'the state file. Shows the plan first, then asks for confirmation on a terminal (only `yes` is accepted);',
     'without a terminal, or with --json, pass --yes. Shows each resource as it is done, then a summary and the',
-    "Destinations for MediaLive's CreateChannel. When the plan changes nothing, says so without calling AWS.",
+    "Destinations for MediaLive's CreateChannel. When the plan changes nothing, says so (and changes nothing).",
     'Secrets given as { env: NAME } are read from the environment, stored in SSM and never printed. Credentials',
     "and endpoints come from the AWS SDK's own configuration (the credential chain, AWS_PROFILE or --profile,",
     'AWS_ENDPOINT_URL[_<SERVICE>] for LocalStack); each resource is created in the Region the plan gives it.',
@@ -270,6 +300,12 @@ export const command: Command<ApplyOptions> = {
     'asking, as `terraform apply planfile` does; it refuses, with exit 1 and no AWS call, when the state changed',
     'since the plan was made (its lineage or serial differ) or the workflow file changed. The plan file records',
     'its state file and Region: --state and --region do not go with it.',
+    '',
+    'Before planning, apply refreshes: it reads each resource the state records (reads only, in parallel) and',
+    'plans against what AWS holds, so a resource deleted outside mlds is created again, settings changed outside',
+    'mlds are put back, an { env } password that differs from its SSM parameter is written again, and a resource',
+    'that lost its mlds:workflow tag is refused. --refresh=false plans against the state alone. A saved plan is',
+    'never refreshed: it is applied exactly as it was shown.',
     '',
     'With channel: { id } in the workflow, apply reads that MediaLive channel before any change, refuses when its',
     'Region, class or output groups do not fit, then writes the Destinations into it (UpdateChannel, its role',
@@ -282,6 +318,11 @@ export const command: Command<ApplyOptions> = {
       type: 'boolean',
       description:
         'If the bound channel is RUNNING and its destinations change: stop it, update it, start it (an outage)',
+    },
+    refresh: {
+      type: 'string',
+      valueName: '<true|false>',
+      description: 'Skip the refresh: plan against the state alone, without reading the resources first',
     },
     ...RATE_LIMIT_OPTION,
   },
@@ -304,6 +345,10 @@ export const command: Command<ApplyOptions> = {
       explanation: 'Review a plan, then apply exactly that plan (refused if the state moved on meanwhile)',
     },
     {
+      command: 'mlds apply curling-live.yaml --refresh=false',
+      explanation: 'Plan against the state file alone (no reads first)',
+    },
+    {
       command: 'AWS_ENDPOINT_URL=http://localhost:4566 mlds apply archive.yaml --yes',
       explanation: 'Against LocalStack (S3 and SSM; see docs/localstack.md)',
     },
@@ -316,6 +361,7 @@ export const command: Command<ApplyOptions> = {
     yes: args.values.yes === true,
     restartChannel: args.values['restart-channel'] === true,
     json: args.common.json,
+    refresh: refreshOption(args.values.refresh),
     rateLimits: rateLimitsOf(args),
   }),
   run: apply,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Plan, StateDocument } from '@mlds/core';
+import type { Observation, Plan, StateDocument } from '@mlds/core';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
@@ -20,6 +20,10 @@ export interface PlanOptions {
   out: string | undefined;
   /** `--detailed-exitcode`: exit 4 when the plan has changes. */
   detailedExitcode: boolean;
+  /** `--refresh`: read each recorded resource in AWS first (reads only), and plan against what is there. */
+  refresh: boolean;
+  /** `--profile`: the AWS profile, for --refresh. */
+  profile: string | undefined;
 }
 
 // What Terraform's -detailed-exitcode counts: what apply would create, update or delete. Reading a resource
@@ -33,7 +37,7 @@ export function planHasChanges(plan: Plan): boolean {
 
 /**
  * The dry run: reads the workflow and the state, prints the plan. Diagnostics go to stderr in text mode and
- * into the document with `--json`. No AWS call.
+ * into the document with `--json`. No AWS call, unless `--refresh` (then reads only).
  */
 export async function plan(options: PlanOptions, context: CommandContext): Promise<ExitCode> {
   const { stdout, stderr, colors } = context;
@@ -47,7 +51,10 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
     { ...options, sameWorkflow: false },
     context,
   );
-  const result = planLoadedWorkflow(loaded, state);
+  const observations = options.refresh
+    ? await refreshFor(options, loaded, statePath, state, context)
+    : undefined;
+  const result = planLoadedWorkflow(loaded, state, observations);
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
@@ -68,6 +75,23 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   if (options.out !== undefined)
     stdout.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
   return exitCode;
+}
+
+/** Reads what the state records in AWS; the provisioner (and the SDK) is loaded only for --refresh. */
+async function refreshFor(
+  options: PlanOptions,
+  loaded: LoadedWorkflow,
+  statePath: StatePath,
+  state: StateDocument | undefined,
+  context: CommandContext,
+): Promise<Observation[] | undefined> {
+  if (state === undefined) return undefined;
+  const [{ startProvisioning }, { refreshRecorded }] = await Promise.all([
+    import('../provisioning.js'),
+    import('../refresh.js'),
+  ]);
+  const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
+  return refreshRecorded(provisioning, state, context, { command: 'plan', file: loaded.file });
 }
 
 /** Writes the saved plan; returns what to tell the user. Loaded only with --out, to keep plan's start fast. */
@@ -99,9 +123,10 @@ const usage = 'mlds plan <file> [options]';
 export const command: Command<PlanOptions> = {
   usage,
   description: [
-    'Shows what `mlds apply` would do, without calling AWS: the MediaLive output group each downstream system',
-    'needs and why, the resources to create, update, delete or keep (compared with the state file), and the',
-    "Destinations to give MediaLive's CreateChannel. Values that exist only after apply read (known after apply).",
+    'Shows what `mlds apply` would do, without calling AWS (unless --refresh): the MediaLive output group each',
+    'downstream system needs and why, the resources to create, update, delete or keep (compared with the state',
+    "file), and the Destinations to give MediaLive's CreateChannel. Values that exist only after apply read",
+    '(known after apply).',
     'Diagnostics go to stderr; with --json, stdout holds only the plan document. The file - reads stdin.',
     '',
     "--out <planfile> also saves the plan (JSON, with the workflow file's path and SHA-256 and the state's",
@@ -109,6 +134,12 @@ export const command: Command<PlanOptions> = {
     'or refuses (exit 1, nothing changed) when the state or the workflow file changed since. With',
     '--detailed-exitcode, plan exits 4 when the plan has something to create, update or delete and 0 when it has',
     'nothing; an invalid file is still 2.',
+    '',
+    'With --refresh, plan first reads each resource the state records (one read per resource, in parallel, never',
+    'a change) and plans against what AWS holds: a resource deleted outside mlds is to create again, one whose',
+    'settings mlds made were changed (public access block, encryption, the MediaLive role policy statement, tags)',
+    'is to update, and an { env } password that differs from its SSM parameter is to update; each says why under',
+    "Drift (--json: the resource's drift). Neither value of a password is ever shown.",
   ].join('\n'),
   options: {
     out: {
@@ -119,6 +150,10 @@ export const command: Command<PlanOptions> = {
     'detailed-exitcode': {
       type: 'boolean',
       description: 'Exit 4 when the plan has changes, 0 when it has none (errors keep their codes)',
+    },
+    refresh: {
+      type: 'boolean',
+      description: 'Read each recorded resource in AWS first (reads only) and show what drifted',
     },
   },
   examples: [
@@ -144,6 +179,10 @@ export const command: Command<PlanOptions> = {
       command: 'mlds plan curling-live.yaml --detailed-exitcode >/dev/null; [ $? -eq 4 ] && echo "to apply"',
       explanation: 'In CI: 0 nothing to do, 4 changes, 1 or 2 an error',
     },
+    {
+      command: 'mlds plan curling-live.yaml --refresh',
+      explanation: 'Compare with what AWS holds too: what was deleted or changed outside mlds',
+    },
     { command: 'cat curling-live.yaml | mlds plan -', explanation: 'Read the workflow from stdin' },
   ],
   toOptions: (args) => ({
@@ -153,6 +192,8 @@ export const command: Command<PlanOptions> = {
     json: args.common.json,
     out: typeof args.values.out === 'string' ? args.values.out : undefined,
     detailedExitcode: args.values['detailed-exitcode'] === true,
+    refresh: args.values.refresh === true,
+    profile: args.common.profile,
   }),
   run: plan,
 };

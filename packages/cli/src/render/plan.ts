@@ -29,6 +29,7 @@ export function renderPlan(plan: Plan, where: { file: string; state: StateSummar
     colors.bold(`Resources (${plan.resources.length})`),
     ...resourceLines(plan.resources, colors),
     '',
+    ...driftLines(plan.resources, colors),
     colors.bold(`Destinations (${plan.destinations.length})`),
     ...destinationLines(plan.destinations, colors),
     '',
@@ -127,6 +128,19 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
     ...(withNotes ? [notes[index] ?? ''] : []),
   ]);
   return alignColumns([titles.map((title) => colors.dim(title)), ...rows]);
+}
+
+/** What a refresh found changed outside mlds, per resource; nothing when the plan was not refreshed. */
+export function driftLines(resources: readonly ResourceChange[], colors: Colors): string[] {
+  const drifted = resources.filter((resource) => (resource.drift ?? []).length > 0);
+  if (drifted.length === 0) return [];
+  return [
+    colors.bold(`Drift: changed outside mlds since the last apply (${drifted.length})`),
+    ...drifted.flatMap((resource) =>
+      (resource.drift ?? []).map((text) => `  ${colors.yellow(resource.address)}: ${text}`),
+    ),
+    '',
+  ];
 }
 
 export function destinationLines(destinations: readonly OutputDestination[], colors: Colors): string[] {

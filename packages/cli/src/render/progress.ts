@@ -147,6 +147,7 @@ const OUTCOMES: Record<Outcome, { symbol: string; text: string }> = {
   unchanged: { symbol: ' ', text: 'unchanged' },
   deleted: { symbol: '-', text: 'deleted' },
   forgotten: { symbol: '-', text: 'removed from the state, not deleted' },
+  gone: { symbol: '-', text: 'already gone (deleted outside mlds), removed from the state' },
 };
 
 /** `0.4s`, `12.0s`, `2m05s`. */

@@ -14,6 +14,7 @@ export type RunOutcome =
   | 'read'
   | 'deleted'
   | 'forgotten'
+  | 'gone'
   | 'failed'
   | 'skipped';
 
@@ -34,6 +35,7 @@ export function tally(results: readonly ResourceResult[]): Tally {
     read: 0,
     deleted: 0,
     forgotten: 0,
+    gone: 0,
     failed: 0,
     skipped: 0,
   };
@@ -49,6 +51,7 @@ export function renderApplySummary(counts: Tally, colors: Colors): string {
     `${counts.updated} updated`,
     `${counts.deleted} deleted`,
     ...(counts.forgotten > 0 ? [`${counts.forgotten} removed from the state`] : []),
+    ...(counts.gone > 0 ? [`${counts.gone} already gone (deleted outside mlds)`] : []),
   ];
   return `${colors.green(colors.bold('Apply complete:'))} ${parts.join(', ')}.\n`;
 }
@@ -59,7 +62,9 @@ export function renderDestroySummary(counts: Tally, colors: Colors): string {
     counts.forgotten > 0
       ? `, ${counts.forgotten} removed from the state without deleting (not created by mlds)`
       : '';
-  return `${colors.green(colors.bold('Destroy complete:'))} ${counts.deleted} deleted${forgotten}.\n`;
+  const gone =
+    counts.gone > 0 ? `, ${counts.gone} already gone (deleted outside mlds; removed from the state)` : '';
+  return `${colors.green(colors.bold('Destroy complete:'))} ${counts.deleted} deleted${gone}${forgotten}.\n`;
 }
 
 /** The Destinations section, as `plan` shows it but with the values apply recorded. */

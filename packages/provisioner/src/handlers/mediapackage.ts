@@ -22,9 +22,11 @@ import {
   hasTags,
   isOurs,
   type KindHandler,
+  type Observed,
   type Recorded,
   type Runtime,
   type Target,
+  targetOf,
 } from '../runtime.js';
 
 export const mediaPackageRetryable: ModelledRetryable = {
@@ -161,7 +163,15 @@ export const mediaPackageChannelHandler: KindHandler = {
     };
   },
 
-  async update(rt, target, current) {
+  async observe(rt, resource): Promise<Observed> {
+    const output = await describe(rt, targetOf(resource));
+    if (!output) return { exists: false };
+    // DescribeChannel answers with the ingest passwords: known to the vault for redaction, kept nowhere else.
+    for (const endpoint of output.HlsIngest?.IngestEndpoints ?? []) rt.secrets.remember(endpoint.Password);
+    return { exists: true, tags: { ...(output.Tags ?? {}) }, settings: {} };
+  },
+
+  async update(rt, target, current, changes) {
     const client = await rt.clients.mediaPackage(target.region);
     const arn = current.arn;
     if (arn) {
@@ -171,7 +181,8 @@ export const mediaPackageChannelHandler: KindHandler = {
           client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed })),
         );
       }
-      if (!hasTags(current.tags ?? {}, target.tags)) {
+      // `tags` also when a refresh found tags mlds set changed outside it.
+      if (changes.includes('tags') || !hasTags(current.tags ?? {}, target.tags)) {
         await rt.call(target.address, () =>
           client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
         );

@@ -6,9 +6,11 @@ import {
   DeleteContainerCommand,
   DeleteContainerPolicyCommand,
   DescribeContainerCommand,
+  GetContainerPolicyCommand,
   InternalServerError,
   LimitExceededException,
   ListTagsForResourceCommand,
+  PolicyNotFoundException,
   PutContainerPolicyCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -31,11 +33,13 @@ import {
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
+  type Observed,
   type Recorded,
   type Runtime,
   type Target,
   tagList,
   tagRecord,
+  targetOf,
 } from '../runtime.js';
 
 // MediaStore answers its TPS limits with LimitExceededException.
@@ -119,6 +123,38 @@ async function putPolicy(rt: Runtime, target: Target, container: Container): Pro
   );
 }
 
+/** The role of the statement mlds writes, when it is there as mlds writes it; null otherwise. */
+async function mediaLiveRoleOf(rt: Runtime, target: Target, containerArn: string): Promise<string | null> {
+  const client = await rt.clients.mediaStore(target.region);
+  let policy: string | undefined;
+  try {
+    const output = await rt.call(target.address, () =>
+      client.send(new GetContainerPolicyCommand({ ContainerName: target.name })),
+    );
+    policy = output.Policy;
+  } catch (error) {
+    if (error instanceof PolicyNotFoundException) return null;
+    throw error;
+  }
+  const statements =
+    (JSON.parse(policy ?? '{}') as { Statement?: Record<string, unknown>[] }).Statement ?? [];
+  const ours = statements.find((statement) => statement.Sid === MEDIALIVE_CONTAINER_SID);
+  const principal = (ours?.Principal as { AWS?: unknown } | undefined)?.AWS;
+  if (ours === undefined || typeof principal !== 'string') return null;
+  const [expected] = mediaLiveContainerPolicy(containerArn, principal).Statement;
+  return canonicalStatement(ours) === canonicalStatement(expected ?? {}) ? principal : null;
+}
+
+/** Keys sorted, action lists sorted: what IAM would read as the same statement. */
+function canonicalStatement(statement: Record<string, unknown>): string {
+  return JSON.stringify(statement, (_key, value: unknown) => {
+    if (Array.isArray(value)) return [...value].sort();
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return value;
+  });
+}
+
 export const mediaStoreContainerHandler: KindHandler = {
   retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
@@ -169,7 +205,26 @@ export const mediaStoreContainerHandler: KindHandler = {
     return recordedOf(container);
   },
 
-  async update(rt, target, current) {
+  async observe(rt, resource): Promise<Observed> {
+    const target = targetOf(resource);
+    const container = await describe(rt, target);
+    if (!container || container.Status === 'DELETING') return { exists: false };
+    const arn = container.ARN;
+    if (!arn) return { exists: true, tags: {}, settings: {} };
+    const client = await rt.clients.mediaStore(target.region);
+    try {
+      const [tagged, mediaLiveRoleArn] = await Promise.all([
+        rt.call(target.address, () => client.send(new ListTagsForResourceCommand({ Resource: arn }))),
+        mediaLiveRoleOf(rt, target, arn),
+      ]);
+      return { exists: true, tags: tagRecord(tagged.Tags), settings: { mediaLiveRoleArn } };
+    } catch (error) {
+      if (error instanceof ContainerNotFoundException) return { exists: false };
+      throw error;
+    }
+  },
+
+  async update(rt, target, current, changes) {
     const client = await rt.clients.mediaStore(target.region);
     const container = await waitActive(rt, target);
     const arn = container.ARN;
@@ -180,16 +235,18 @@ export const mediaStoreContainerHandler: KindHandler = {
           client.send(new UntagResourceCommand({ Resource: arn, TagKeys: removed })),
         );
       }
-      if (!hasTags(current.tags ?? {}, target.tags)) {
+      // `tags` also when a refresh found tags mlds set changed outside it.
+      if (changes.includes('tags') || !hasTags(current.tags ?? {}, target.tags)) {
         await rt.call(target.address, () =>
           client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
         );
       }
     }
     const roleArn = mediaLiveRoleArnOf(target.properties);
-    if (roleArn !== mediaLiveRoleArnOf(current.properties ?? {})) {
+    const roleChanged = roleArn !== mediaLiveRoleArnOf(current.properties ?? {});
+    if (roleChanged || changes.includes('policy')) {
       if (roleArn) await putPolicy(rt, target, container);
-      else {
+      else if (roleChanged) {
         await rt.call(target.address, () =>
           client.send(new DeleteContainerPolicyCommand({ ContainerName: target.name })),
         );

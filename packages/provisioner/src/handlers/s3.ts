@@ -7,8 +7,10 @@ import {
   DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   ListObjectVersionsCommand,
   type ListObjectVersionsCommandOutput,
@@ -22,7 +24,7 @@ import {
   PutPublicAccessBlockCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { StateResource } from '@mlds/core';
+import type { ObservedSettings, StateResource } from '@mlds/core';
 import { Semaphore } from '../concurrency.js';
 import { BucketNameTakenError, NotEmptyError } from '../errors.js';
 import {
@@ -31,11 +33,13 @@ import {
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
+  type Observed,
   partitionOf,
   type Runtime,
   type Target,
   tagList,
   tagRecord,
+  targetOf,
 } from '../runtime.js';
 
 /** DeleteObjects takes at most this many keys. */
@@ -264,8 +268,12 @@ export const s3BucketHandler: KindHandler = {
     return found.recorded;
   },
 
-  async update(rt, target, current) {
+  async update(rt, target, current, changes) {
     const s3 = await rt.clients.s3(target.region);
+    // A refresh found settings mlds made changed outside it: all of them are made again (idempotent calls,
+    // the role's policy included).
+    const reconfigured = changes.includes('publicAccessBlock') || changes.includes('encryption');
+    if (reconfigured) await configure(rt, target);
     const actual = await readBucketTags(rt, target);
     const next = { ...actual };
     for (const key of Object.keys(current.tags ?? {})) if (!(key in target.tags)) delete next[key];
@@ -276,12 +284,41 @@ export const s3BucketHandler: KindHandler = {
       );
     }
     const roleArn = mediaLiveRoleArnOf(target.properties);
-    if (roleArn !== mediaLiveRoleArnOf(current.properties ?? {})) {
-      if (roleArn) await putRolePolicy(rt, target, roleArn);
-      else
+    const roleChanged = roleArn !== mediaLiveRoleArnOf(current.properties ?? {});
+    if (roleChanged || changes.includes('policy')) {
+      if (roleArn) {
+        if (!reconfigured) await putRolePolicy(rt, target, roleArn);
+      } else if (roleChanged)
         await rt.call(target.address, () => s3.send(new DeleteBucketPolicyCommand({ Bucket: target.name })));
     }
     return { arn: bucketArn(target) };
+  },
+
+  async observe(rt, resource): Promise<Observed> {
+    const target = targetOf(resource);
+    const found = await s3BucketHandler.find(rt, target);
+    if (found.status === 'absent') return { exists: false };
+    // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it.
+    if (found.status === 'foreign') {
+      return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
+    }
+    try {
+      const [publicAccessBlocked, encryption, policy] = await Promise.all([
+        readPublicAccessBlocked(rt, target),
+        readEncryption(rt, target),
+        readPolicy(rt, target),
+      ]);
+      const settings: ObservedSettings = {
+        publicAccessBlocked,
+        encryption,
+        mediaLiveRoleArn: policy === undefined ? null : mediaLiveRoleIn(policy, target),
+      };
+      return { exists: true, tags: found.tags, settings };
+    } catch (error) {
+      // Deleted between HeadBucket and these reads.
+      if (error instanceof NoSuchBucket) return { exists: false };
+      throw error;
+    }
   },
 
   async inspect(rt, resource) {
@@ -365,6 +402,70 @@ async function readPolicy(
     if (hasS3Code(error, 'NoSuchBucketPolicy')) return undefined;
     throw error;
   }
+}
+
+async function readPublicAccessBlocked(rt: Runtime, target: Target): Promise<boolean> {
+  const s3 = await rt.clients.s3(target.region);
+  try {
+    const output = await rt.call(target.address, () =>
+      s3.send(new GetPublicAccessBlockCommand({ Bucket: target.name })),
+    );
+    const c = output.PublicAccessBlockConfiguration ?? {};
+    return (
+      c.BlockPublicAcls === true &&
+      c.IgnorePublicAcls === true &&
+      c.BlockPublicPolicy === true &&
+      c.RestrictPublicBuckets === true
+    );
+  } catch (error) {
+    if (hasS3Code(error, 'NoSuchPublicAccessBlockConfiguration')) return false;
+    throw error;
+  }
+}
+
+/** The default encryption's algorithm; null without a rule. */
+async function readEncryption(rt: Runtime, target: Target): Promise<string | null> {
+  const s3 = await rt.clients.s3(target.region);
+  try {
+    const output = await rt.call(target.address, () =>
+      s3.send(new GetBucketEncryptionCommand({ Bucket: target.name })),
+    );
+    const rule = output.ServerSideEncryptionConfiguration?.Rules?.[0];
+    return rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null;
+  } catch (error) {
+    if (hasS3Code(error, 'ServerSideEncryptionConfigurationNotFoundError')) return null;
+    throw error;
+  }
+}
+
+/** The role whose statements mlds writes are all in the policy as mlds writes them; null otherwise. */
+function mediaLiveRoleIn(policy: PolicyDocument, target: Target): string | null {
+  const statements = statementsOf(policy) as Record<string, unknown>[];
+  const write = statements.find((statement) => statement.Sid === MEDIALIVE_WRITE_SID);
+  const principal = (write?.Principal as { AWS?: unknown } | undefined)?.AWS;
+  if (typeof principal !== 'string') return null;
+  const wanted = mediaLiveBucketPolicy(target.name, target.region, principal).Statement;
+  const intact = wanted.every((expected) =>
+    statements.some((statement) => sameStatement(statement, expected)),
+  );
+  return intact ? principal : null;
+}
+
+/** Equal as IAM reads them: a lone action equals a list of one, the order of actions does not count. */
+function sameStatement(actual: Record<string, unknown>, expected: Record<string, unknown>): boolean {
+  const normal = (statement: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.keys(statement)
+        .sort()
+        .map((key) => {
+          const value = statement[key];
+          return [
+            key,
+            Array.isArray(value) ? [...value].sort() : typeof value === 'string' ? [value] : value,
+          ];
+        }),
+    );
+  return normal(actual) === normal(expected);
 }
 
 /** Removes the deny a forced destroy adds, keeping every other statement. */

@@ -1,6 +1,7 @@
 import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
+  GetParameterCommand,
   InternalServerError,
   InvalidResourceId,
   ListTagsForResourceCommand,
@@ -18,11 +19,13 @@ import {
   hasTags,
   isOurs,
   type KindHandler,
+  type Observed,
   type Recorded,
   type Runtime,
   type Target,
   tagList,
   tagRecord,
+  targetOf,
 } from '../runtime.js';
 import { secretSourceOf } from '../secret-source.js';
 
@@ -85,6 +88,16 @@ async function readTags(rt: Runtime, target: Target): Promise<Record<string, str
   }
 }
 
+/** The parameter's version, kept in the state's outputs (never the value). */
+function versionRecorded(version: number | undefined): Recorded {
+  return version === undefined ? {} : { outputs: { version } };
+}
+
+function versionOf(resource: { outputs?: Record<string, unknown> }): number | undefined {
+  const version = resource.outputs?.version;
+  return typeof version === 'number' ? version : undefined;
+}
+
 export const ssmParameterHandler: KindHandler = {
   // An ingest password is read from its MediaPackage channel with MediaPackage's own (see secretValue).
   retryable: [ssmRetryable],
@@ -98,8 +111,9 @@ export const ssmParameterHandler: KindHandler = {
   async create(rt, target): Promise<Recorded | { exists: true }> {
     const ssm = await rt.clients.ssm(target.region);
     const value = await secretValue(rt, target);
+    let version: number | undefined;
     try {
-      await rt.call(target.address, () =>
+      const output = await rt.call(target.address, () =>
         ssm.send(
           new PutParameterCommand({
             Name: target.name,
@@ -111,11 +125,12 @@ export const ssmParameterHandler: KindHandler = {
           }),
         ),
       );
+      version = output.Version;
     } catch (error) {
       if (error instanceof ParameterAlreadyExists) return { exists: true };
       throw error;
     }
-    return {};
+    return versionRecorded(version);
   },
 
   // Adopted as it is: the crashed run wrote the value, and rewriting it would be a mutating call for nothing.
@@ -137,11 +152,13 @@ export const ssmParameterHandler: KindHandler = {
 
   async update(rt, target, current, changes) {
     const ssm = await rt.clients.ssm(target.region);
-    // The value is rewritten only when where it comes from changed; tags alone do not touch it.
-    if (changes.includes('source')) {
+    // The value is rewritten only when where it comes from changed, or a refresh found it differs from the
+    // environment's (`value`); tags alone do not touch it.
+    let version = versionOf(current);
+    if (changes.includes('source') || changes.includes('value')) {
       const value = await secretValue(rt, target);
       // Tags cannot be combined with Overwrite: they follow separately.
-      await rt.call(target.address, () =>
+      const output = await rt.call(target.address, () =>
         ssm.send(
           new PutParameterCommand({
             Name: target.name,
@@ -152,6 +169,7 @@ export const ssmParameterHandler: KindHandler = {
           }),
         ),
       );
+      version = output.Version;
     }
     const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
     if (removed.length > 0) {
@@ -165,7 +183,8 @@ export const ssmParameterHandler: KindHandler = {
         ),
       );
     }
-    if (!hasTags(current.tags ?? {}, target.tags)) {
+    // `tags` also when a refresh found tags mlds set changed outside it: the state's then match the plan's.
+    if (changes.includes('tags') || !hasTags(current.tags ?? {}, target.tags)) {
       await rt.call(target.address, () =>
         ssm.send(
           new AddTagsToResourceCommand({
@@ -176,7 +195,38 @@ export const ssmParameterHandler: KindHandler = {
         ),
       );
     }
-    return {};
+    return versionRecorded(version);
+  },
+
+  async observe(rt, resource): Promise<Observed> {
+    const target = targetOf(resource);
+    const tags = await readTags(rt, target);
+    if (tags === undefined) return { exists: false };
+    const source = secretSourceOf(target.properties);
+    const wanted = source && 'env' in source ? rt.env[source.env] : undefined;
+    // An ingest password is MediaPackage's to know, and an unset variable has nothing to compare.
+    if (!wanted) return { exists: true, tags, settings: {} };
+    rt.secrets.remember(wanted);
+    const ssm = await rt.clients.ssm(target.region);
+    try {
+      const output = await rt.call(target.address, () =>
+        ssm.send(new GetParameterCommand({ Name: target.name, WithDecryption: true })),
+      );
+      const stored = output.Parameter?.Value;
+      rt.secrets.remember(stored);
+      // Compared here and dropped: neither value leaves this function.
+      return {
+        exists: true,
+        tags,
+        settings: {
+          value: stored === wanted ? 'same' : 'differs',
+          ...(output.Parameter?.Version === undefined ? {} : { version: output.Parameter.Version }),
+        },
+      };
+    } catch (error) {
+      if (error instanceof ParameterNotFound) return { exists: false };
+      throw error;
+    }
   },
 
   async inspect() {

@@ -1,0 +1,42 @@
+import type { Observation, StateDocument } from '@mlds/core';
+import type { CommandContext } from './commands/command.js';
+import { OperationFailedError } from './errors.js';
+import type { Provisioning } from './provisioning.js';
+
+// `plan --refresh` and `apply` (unless --refresh=false) read every recorded resource before planning, as
+// Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here.
+
+/** Observations of the state's resources; none without a state (nothing is recorded to read). */
+export async function refreshRecorded(
+  provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
+  state: StateDocument | undefined,
+  context: Pick<CommandContext, 'env'>,
+  where: { command: 'plan' | 'apply'; file: string },
+): Promise<Observation[] | undefined> {
+  if (state === undefined) return undefined;
+  const { provisioner, clients, clock, sleep, limiter } = provisioning;
+  try {
+    return await provisioner.refresh({
+      state,
+      clients,
+      env: { ...context.env },
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      ...(limiter === undefined ? {} : { limiter }),
+    });
+  } catch (error) {
+    if (!(error instanceof provisioner.RefreshFailedError)) throw error;
+    const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
+    const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);
+    const skip =
+      where.command === 'apply' ? `mlds apply ${where.file} --refresh=false` : `mlds plan ${where.file}`;
+    throw new OperationFailedError(
+      `refresh could not read ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}, nothing was changed:\n${lines.join('\n')}`,
+      failures,
+      {
+        cause: error,
+        hint: `Refresh needs read access to what the state records (see docs/iam-policy.json). Fix the cause and run again, or plan from the state alone: ${skip}`,
+      },
+    );
+  }
+}

@@ -1,0 +1,160 @@
+import { TAG_WORKFLOW } from './names.js';
+import type { ResourceChange, ResourceKind, StateResource } from './types.js';
+
+// Refresh: the provisioner reads each recorded resource (never changing it) and reports what it saw as an
+// Observation; this module decides, purely, what that means for the plan. A resource deleted outside mlds is
+// created again, a setting mlds made that someone changed is an update naming it, a resource that lost this
+// workflow's tag is refused (apply's update finds it foreign and stops there, as it always has).
+
+/** The settings mlds makes, as a read found them. Absent members were not read (not this kind's). */
+export interface ObservedSettings {
+  /** s3-bucket: all four public access block settings are on. */
+  publicAccessBlocked?: boolean;
+  /** s3-bucket: the default encryption's SSEAlgorithm (`AES256` as mlds sets it); null without a rule. */
+  encryption?: string | null;
+  /**
+   * s3-bucket, mediastore-container: the MediaLive role whose policy statements mlds writes are there exactly as
+   * mlds writes them; null when they are missing or were edited.
+   */
+  mediaLiveRoleArn?: string | null;
+  /**
+   * ssm-parameter with `{ env }`: whether the decrypted value equals the environment variable's, compared in
+   * memory by the provisioner; absent when the variable is unset (then nothing is compared). Never the value.
+   */
+  value?: 'same' | 'differs';
+  /** ssm-parameter: the parameter's version. */
+  version?: number;
+}
+
+/** What one read of a recorded resource found. Identity as in the state entry it was read for. */
+export type Observation = {
+  address: string;
+  kind: ResourceKind;
+  name: string;
+  region: string;
+} & (
+  | { exists: false }
+  | {
+      exists: true;
+      tags: Record<string, string>;
+      settings: ObservedSettings;
+      /** Why the read could not see it as this workflow's, when not from its tags (S3: HeadBucket denied). */
+      notOurs?: string;
+    }
+);
+
+/** How a refreshed resource differs from its state entry: the update's `changes` and the sentences for `drift`. */
+export interface Drift {
+  gone: boolean;
+  changes: string[];
+  drift: string[];
+}
+
+export function sameResource(
+  observation: Pick<Observation, 'address' | 'kind' | 'name' | 'region'>,
+  resource: Pick<StateResource, 'address' | 'kind' | 'name' | 'region'>,
+): boolean {
+  return (
+    observation.address === resource.address &&
+    observation.kind === resource.kind &&
+    observation.name === resource.name &&
+    observation.region === resource.region
+  );
+}
+
+/**
+ * What the observation of a recorded resource means against its state entry: drift is what changed in AWS since
+ * mlds recorded it, not what the workflow now asks for (the diff says that). Undefined when AWS matches.
+ */
+export function driftOf(
+  wanted: Pick<StateResource, 'kind' | 'properties' | 'tags'>,
+  observation: Observation,
+  workflow: string,
+): Drift | undefined {
+  if (!observation.exists) {
+    return { gone: true, changes: [], drift: [`${observation.name} was deleted outside mlds`] };
+  }
+  const { tags, settings } = observation;
+  if (observation.notOurs !== undefined || tags[TAG_WORKFLOW] !== workflow) {
+    const found = tags[TAG_WORKFLOW] === undefined ? 'is gone' : `is now ${tags[TAG_WORKFLOW]}`;
+    const why = observation.notOurs ?? `its ${TAG_WORKFLOW} tag ${found}, not ${workflow}`;
+    return {
+      gone: false,
+      changes: ['tags'],
+      drift: [`${why}: it is no longer this workflow's, and apply refuses to change it`],
+    };
+  }
+  const changes: string[] = [];
+  const drift: string[] = [];
+  const changedTags = Object.entries(wanted.tags ?? {})
+    .filter(([key, value]) => tags[key] !== value)
+    .map(([key]) => key);
+  if (changedTags.length > 0) {
+    changes.push('tags');
+    drift.push(`tags mlds set were removed or changed: ${changedTags.join(', ')}`);
+  }
+  if (settings.publicAccessBlocked === false) {
+    changes.push('publicAccessBlock');
+    drift.push('the public access block is no longer fully on');
+  }
+  if (settings.encryption !== undefined && settings.encryption !== 'AES256') {
+    changes.push('encryption');
+    drift.push(`default encryption is ${settings.encryption ?? 'not configured'}, mlds sets SSE-S3 (AES256)`);
+  }
+  if (settings.mediaLiveRoleArn !== undefined) {
+    const roleArn = wanted.properties?.mediaLiveRoleArn;
+    const expected = typeof roleArn === 'string' && roleArn.length > 0 ? roleArn : null;
+    if (expected !== null && settings.mediaLiveRoleArn !== expected) {
+      const policy = wanted.kind === 's3-bucket' ? 'bucket policy' : 'container policy';
+      changes.push('policy');
+      drift.push(`the ${policy} statement for the MediaLive role ${expected} is missing or was edited`);
+    }
+  }
+  if (settings.value === 'differs') {
+    changes.push('value');
+    drift.push('the value in SSM differs from the environment variable (neither is shown)');
+  }
+  return changes.length === 0 ? undefined : { gone: false, changes, drift };
+}
+
+/** What `diffResources` takes to plan against AWS as a refresh found it. */
+export interface Refreshed {
+  workflow: string;
+  observations: Observation[];
+}
+
+/**
+ * The diff's changes with what the refresh found: a noop or update whose resource is gone becomes a create, one
+ * whose settings drifted an update naming them; a delete of something already gone says so. Each carries `drift`.
+ */
+export function withDrift(
+  changes: ResourceChange[],
+  recorded: StateResource[],
+  refreshed: Refreshed,
+): ResourceChange[] {
+  return changes.map((change) => {
+    if (change.action === 'create' || change.action === 'read' || change.existing === true) return change;
+    const record = recorded.find(
+      (resource) => resource.status === 'created' && sameResource(change, resource),
+    );
+    if (record === undefined) return change;
+    const observation = refreshed.observations.find((seen) => sameResource(seen, record));
+    if (observation === undefined) return change;
+    const found = driftOf(record, observation, refreshed.workflow);
+    if (found === undefined) return change;
+    if (change.action === 'delete') {
+      return found.gone
+        ? { ...change, drift: [`${found.drift.join('; ')}: only removed from the state`] }
+        : change;
+    }
+    const { changes: _changes, ...spec } = change as ResourceChange & { changes?: string[] };
+    if (found.gone) return { ...spec, action: 'create', drift: found.drift };
+    const planned = change.action === 'update' ? change.changes : [];
+    return {
+      ...spec,
+      action: 'update',
+      changes: [...new Set([...planned, ...found.changes])],
+      drift: found.drift,
+    };
+  });
+}

@@ -1,0 +1,144 @@
+import type { Observation, StateDocument, StateResource } from '@mlds/core';
+import type { AwsClients } from './clients.js';
+import { RateLimiter, Semaphore } from './concurrency.js';
+import { type Failure, RefreshFailedError } from './errors.js';
+import type { EngineEvent } from './events.js';
+import { loadHandler } from './handlers/index.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_WAIT_POLICY,
+  type RetryPolicy,
+  type Timing,
+  type WaitPolicy,
+  waitUntil,
+  withRetry,
+} from './retry.js';
+import { type Runtime, SecretVault, targetOf } from './runtime.js';
+
+// Refresh reads every resource the state records as created, once and in parallel, with read calls only
+// (each kind's `observe`), and reports what it saw. It decides nothing: core's planner turns the observations
+// into creates and updates, and the engine then executes that plan.
+
+export interface RefreshOptions {
+  state: StateDocument;
+  clients: AwsClients;
+  /** Where `{ env: NAME }` secrets are read, to compare with their SSM parameters in memory. */
+  env: Record<string, string | undefined>;
+  /** Resources read at once (default 8). */
+  concurrency?: number;
+  onEvent?: (event: EngineEvent) => void;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  wait?: Partial<WaitPolicy>;
+  signal?: AbortSignal;
+  /** The run's per-service request rates (shared with the apply that follows); AWS's documented ones if unset. */
+  limiter?: RequestLimiter;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.message ? `${error.name}: ${error.message}` : error.name;
+}
+
+/** What observe needs of a Runtime: retried reads and waits, no state, no mutation. */
+function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
+  const clock = options.clock ?? Date.now;
+  const timing: Timing = {
+    clock,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: options.random ?? Math.random,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
+  const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
+    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
+  const limiters = new Map<string, RateLimiter>();
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
+  const resources = new Map(options.state.resources.map((resource) => [resource.address, resource]));
+  return {
+    clients: limitedClients(options.clients, requestLimiter, options.signal),
+    workflow: options.state.workflow,
+    env: options.env,
+    timing,
+    retryPolicy,
+    waitPolicy,
+    secrets: vault,
+    emit,
+    call: (address, fn, alsoRetry, modelled) =>
+      withRetry(fn, {
+        ...timing,
+        policy: retryPolicy,
+        ...(alsoRetry ? { alsoRetry } : {}),
+        ...(modelled ? { modelled } : {}),
+        onWait: waiting(address),
+      }),
+    waitUntil: (address, what, probe) =>
+      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
+    progress: (address, detail) =>
+      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
+    limiter: (key, perSecond) => {
+      let limiter = limiters.get(key);
+      if (!limiter) {
+        limiter = new RateLimiter(perSecond, clock, timing.sleep);
+        limiters.set(key, limiter);
+      }
+      return limiter;
+    },
+    lookup: (address) => {
+      const resource = resources.get(address);
+      return resource ? targetOf(resource) : undefined;
+    },
+  };
+}
+
+/** Whether refresh reads it: what mlds created and finished; an `existing` resource is read by apply itself. */
+function refreshable(resource: StateResource): boolean {
+  return resource.status === 'created' && resource.existing !== true;
+}
+
+/**
+ * Reads each recorded resource and reports what it found, in the state's order. Never a mutating call; no
+ * secret in what it returns, emits or throws. A kind without `observe` is left out (planned as before).
+ */
+export async function refresh(options: RefreshOptions): Promise<Observation[]> {
+  const vault = new SecretVault();
+  const rt = readOnlyRuntime(options, vault);
+  const semaphore = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const failures: Failure[] = [];
+  const results = await Promise.all(
+    options.state.resources.filter(refreshable).map((resource) =>
+      semaphore.run(async (): Promise<Observation | undefined> => {
+        if (options.signal?.aborted) return undefined;
+        try {
+          // The kind's module (and its SDK) loads only now; its modelled throttling errors are retried.
+          const handler = await loadHandler(resource.kind);
+          if (!handler.observe) return undefined;
+          const observed = await handler.observe(
+            {
+              ...rt,
+              call: (address, fn, alsoRetry, modelled = []) =>
+                rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+            },
+            resource,
+          );
+          const { address, kind, name, region } = resource;
+          return { address, kind, name, region, ...observed };
+        } catch (error) {
+          vault.scrub(error);
+          failures.push({ address: resource.address, error: vault.redact(errorText(error)), cause: error });
+          return undefined;
+        }
+      }),
+    ),
+  );
+  if (failures.length > 0) throw new RefreshFailedError(failures);
+  if (options.signal?.aborted) throw options.signal.reason;
+  return results.filter((observation) => observation !== undefined);
+}
