@@ -294,7 +294,7 @@ const cases: Case[] = [
 
 describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
   it.each(cases)(
-    'plans, applies, outputs and destroys $title',
+    'plans, applies, outputs, refreshes and destroys $title',
     async ({ file, workflow, env = {}, resources, checkOutput }) => {
       const path = file();
       const runs: Run[] = [];
@@ -358,6 +358,15 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
       }
       checkOutput(printed, endpoint);
 
+      // A refresh reads every recorded resource back over HTTP: AWS matches the state, so nothing to change (0).
+      const requestsBeforeRefresh = endpoint.requests.length;
+      const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode'], env);
+      runs.push(refreshed);
+      expectClean(refreshed);
+      const reads = endpoint.requests.slice(requestsBeforeRefresh);
+      expect(reads.length).toBeGreaterThanOrEqual(resources.length);
+      expect(reads.filter((request) => request.status !== 200)).toStrictEqual([]);
+
       const requestsBeforeDestroy = endpoint.requests.length;
       const destroy = await mlds(['destroy', path, '--yes'], env);
       runs.push(destroy);
@@ -402,6 +411,14 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
     const sent = printed.destinations.find((destination) => destination.Id === 'packager-ingest');
     // The URLs of the channel's two ingest endpoints, as GetChannel reported them over HTTP.
     expect(strings(sent).filter((value) => value.startsWith('https://'))).toStrictEqual(ingestUrls);
+
+    // Read back over HTTP (the group, the channels, their policies and tags), AWS matches the state.
+    const requestsBeforeRefresh = endpoint.requests.length;
+    const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode']);
+    expectClean(refreshed);
+    const reads = endpoint.requests.slice(requestsBeforeRefresh);
+    expect(new Set(reads.map((request) => request.service))).toStrictEqual(new Set(['mediapackagev2']));
+    expect(reads.filter((request) => request.status !== 200)).toStrictEqual([]);
 
     const destroy = await mlds(['destroy', path, '--yes']);
     expectClean(destroy);
