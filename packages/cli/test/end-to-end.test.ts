@@ -412,13 +412,12 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
     // The URLs of the channel's two ingest endpoints, as GetChannel reported them over HTTP.
     expect(strings(sent).filter((value) => value.startsWith('https://'))).toStrictEqual(ingestUrls);
 
-    // Read back over HTTP (the group, the channels, their policies and tags), AWS matches the state.
+    // MediaPackage v2 resources have no refresh read yet (README, "Refreshed today"): planned from the state,
+    // nothing to change. When they gain one, it goes over HTTP here.
     const requestsBeforeRefresh = endpoint.requests.length;
     const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode']);
     expectClean(refreshed);
-    const reads = endpoint.requests.slice(requestsBeforeRefresh);
-    expect(new Set(reads.map((request) => request.service))).toStrictEqual(new Set(['mediapackagev2']));
-    expect(reads.filter((request) => request.status !== 200)).toStrictEqual([]);
+    expect(endpoint.requests.slice(requestsBeforeRefresh)).toStrictEqual([]);
 
     const destroy = await mlds(['destroy', path, '--yes']);
     expectClean(destroy);
