@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeChannelCommand } from '@aws-sdk/client-medialive';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import {
   aMediaLiveChannel,
   createFakeCloud,
@@ -387,7 +388,7 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
   );
 });
 
-describe('the built bin against a seeded fake account: MediaPackage v2, a bound MediaLive channel, state on S3', () => {
+describe('the built bin against a seeded or changed account: MediaPackage v2, MediaLive, drift, state on S3', () => {
   it('applies the MediaPackage v2 CMAF example, outputs the ingest URLs GetChannel gives, destroys it all', async () => {
     const path = examplePath('mediapackage-v2-cmaf');
     const apply = await mlds(['apply', path, '--yes']);
@@ -579,6 +580,26 @@ describe('the built bin against a seeded fake account: MediaPackage v2, a bound 
     for (const text of [refused.stdout, refused.stderr, restarted.stdout, restarted.stderr]) {
       expect(text).not.toContain(env.SOCIAL_STREAM_KEY);
     }
+  });
+
+  it('sees over HTTP a bucket deleted outside mlds (HeadBucket 404 without a body) and creates it again', async () => {
+    const path = examplePath('curling-live');
+    expectClean(await mlds(['apply', path, '--yes']));
+    await endpoint.cloud.clients
+      .s3('us-west-2')
+      .send(new DeleteBucketCommand({ Bucket: 'curling-live-archive-p1' }));
+
+    const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode']);
+    expectClean(refreshed, 4);
+    expect(refreshed.stdout).toContain('curling-live-archive-p1 was deleted outside mlds');
+    const reapplied = await mlds(['apply', path, '--yes']);
+    expectClean(reapplied);
+    expect(reapplied.stdout).toContain('Apply complete: 1 created, 0 updated, 0 deleted.');
+    expect(endpoint.cloud.inventory().s3.map((bucket) => bucket.name)).toStrictEqual([
+      'curling-live-archive-p0',
+      'curling-live-archive-p1',
+    ]);
+    expectClean(await mlds(['plan', path, '--refresh', '--detailed-exitcode']));
   });
 
   it('keeps the state on S3: a second apply while the first holds the lock exits 3 naming it', async () => {
