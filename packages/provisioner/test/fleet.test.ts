@@ -159,7 +159,14 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     expect(cloud.inventory().ssm).toHaveLength(FLEET * 3);
     const applySent = sent.length;
     await fleet.destroyAll();
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
     expect(sent.length).toBeGreaterThan(applySent);
 
     const busiest = busiestSecond(sent);
@@ -201,7 +208,14 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
 
     await fleet.destroyAll();
     expect(fleet.events.filter((event) => event.type === 'failed')).toEqual([]);
-    expect(cloud.inventory()).toEqual({ s3: [], mediapackage: [], mediastore: [], ssm: [] });
+    expect(cloud.inventory()).toEqual({
+      s3: [],
+      mediapackage: [],
+      mediapackagev2: [],
+      mediastore: [],
+      ssm: [],
+      medialive: [],
+    });
   }, 120_000);
 
   it('a crash after any mutating call of a fleet leaves every workflow recoverable: running again converges', async () => {
