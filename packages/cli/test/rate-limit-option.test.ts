@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RATE_LIMITED_SERVICES } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RATE_LIMITED_SERVICES_IN_HELP } from '../src/rate-limit-option.js';
 import { type CliRun, runCli, tempDir } from './helpers.js';
 
 // --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
@@ -85,4 +87,8 @@ describe('--rate-limit', () => {
     // One S3 request a second: the limiter waited before every request but the first.
     expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual((starts.length - 1) * 1000);
   });
+});
+
+it('the help names exactly the services core accepts (spelled out so that --help loads no core)', () => {
+  expect(RATE_LIMITED_SERVICES_IN_HELP.split(', ')).toStrictEqual([...RATE_LIMITED_SERVICES]);
 });
