@@ -2,95 +2,24 @@
 // against a local fake AWS endpoint reached only through the SDK's own AWS_ENDPOINT_URL: plan, apply, output,
 // destroy. Whatever the bundle fails to load or the SDK fails to send shows here, as it would for a user.
 
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { examplePath, type FakeAwsEndpoint, startFakeAwsEndpoint } from '@mlds/fixtures';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN } from '../build.mjs';
-import { buildCliForTest, tempDir } from './helpers.js';
+import { examplePath, type FakeAwsEndpoint } from '@mlds/fixtures';
+import { describe, expect, it } from 'vitest';
+import {
+  cwd,
+  emptyAccount,
+  endpoint,
+  expectClean,
+  mlds,
+  type Run,
+  readState,
+  useBuiltBin,
+} from './end-to-end-harness.js';
 
 const CDN_PASSWORD = 'e2e-cdn-password-value';
-const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 
-let outdir = '';
-let endpoint: FakeAwsEndpoint;
-let cwd = '';
-
-// Nothing here is timed: vitest.shared.ts's hang guard leaves four processes per case room on a busy machine.
-beforeAll(() => {
-  outdir = buildCliForTest();
-});
-
-afterAll(() => {
-  if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  endpoint = await startFakeAwsEndpoint();
-  cwd = tempDir();
-});
-
-afterEach(async () => {
-  await endpoint.close();
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built bin; asynchronously, as the endpoint answers from this process's event loop. */
-function mlds(argv: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(outdir, BIN), ...argv], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        // Nothing of the developer's own AWS configuration may leak in.
-        HOME: cwd,
-        AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
-        AWS_ENDPOINT_URL: endpoint.url,
-        AWS_ACCESS_KEY_ID: 'AKIAE2EFAKEENDPOINT',
-        AWS_SECRET_ACCESS_KEY: 'e2e-fake-secret-access-key',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function expectClean(run: Run, code = 0): void {
-  expect(
-    { code: run.code, stackTrace: STACK_FRAME.test(run.stderr) || STACK_FRAME.test(run.stdout) },
-    run.stderr,
-  ).toStrictEqual({
-    code,
-    stackTrace: false,
-  });
-}
-
-function readState(workflow: string): {
-  formatVersion: number;
-  workflow: string;
-  resources: { address: string; kind: string; name: string; region: string; status: string; arn?: string }[];
-} {
-  return JSON.parse(readFileSync(join(cwd, '.mlds', `${workflow}.state.json`), 'utf8'));
-}
-
-const emptyAccount = { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] };
+useBuiltBin();
 
 interface Case {
   title: string;
@@ -265,7 +194,7 @@ const cases: Case[] = [
 
 describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
   it.each(cases)(
-    'plans, applies, outputs and destroys $title',
+    'plans, applies, outputs, refreshes and destroys $title',
     async ({ file, workflow, env = {}, resources, checkOutput }) => {
       const path = file();
       const runs: Run[] = [];
@@ -328,6 +257,15 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
         expect(resource.arn).toMatch(/^arn:aws:(s3|mediapackage|mediastore):/);
       }
       checkOutput(printed, endpoint);
+
+      // A refresh reads every recorded resource back over HTTP: AWS matches the state, so nothing to change (0).
+      const requestsBeforeRefresh = endpoint.requests.length;
+      const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode'], env);
+      runs.push(refreshed);
+      expectClean(refreshed);
+      const reads = endpoint.requests.slice(requestsBeforeRefresh);
+      expect(reads.length).toBeGreaterThanOrEqual(resources.length);
+      expect(reads.filter((request) => request.status !== 200)).toStrictEqual([]);
 
       const requestsBeforeDestroy = endpoint.requests.length;
       const destroy = await mlds(['destroy', path, '--yes'], env);
