@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import <file> <address> <physical id>` in-process, against the fake cloud.
 
@@ -95,7 +95,7 @@ describe('mlds import', () => {
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
       stdin: terminalStdin('yes\n'),
     });
-    expect(run.stderr).toBe('');
+    expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
       [
@@ -122,7 +122,7 @@ describe('mlds import', () => {
     fake.seed.mediaPackageChannel('their-channel', REGION);
     const from = fake.calls().length;
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
-    expect(applied.stderr).toBe('');
+    expect(unwrapped(applied.stderr)).toBe('');
     expect(applied.code).toBe(0);
     const touched = fake
       .calls()
@@ -177,19 +177,21 @@ describe('mlds import', () => {
   it('exit 2 before any AWS call: an unknown address lists those it can import; another name says what to do', async () => {
     const unknown = await mlds(['import', 'live.yaml', 'archive.bucket[3]', 'x', '--yes']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('the plan of curling-live has no resource "archive.bucket[3]"');
-    expect(unknown.stderr).toContain(
+    expect(unwrapped(unknown.stderr)).toContain(
+      'the plan of curling-live has no resource "archive.bucket[3]"',
+    );
+    expect(unwrapped(unknown.stderr)).toContain(
       'archive.bucket[0], archive.bucket[1], packager.channel, packager.password[0], packager.password[1]',
     );
     const read = await mlds(['import', 'live.yaml', 'theirs.channel', 'their-channel', '--yes']);
     expect(read.code).toBe(2);
-    expect(read.stderr).toContain('which the workflow names for mlds to read, not to own');
+    expect(unwrapped(read.stderr)).toContain('which the workflow names for mlds to read, not to own');
     const renamed = await mlds(['import', 'live.yaml', 'archive.bucket[0]', 'my-archive', '--yes']);
     expect(renamed.code).toBe(2);
-    expect(renamed.stderr).toContain('list it under `buckets:`');
+    expect(unwrapped(renamed.stderr)).toContain('list it under `buckets:`');
     const missing = await mlds(['import', 'live.yaml', 'archive.bucket[0]']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('missing the physical id of archive.bucket[0]');
+    expect(unwrapped(missing.stderr)).toContain('missing the physical id of archive.bucket[0]');
     const badRate = await mlds([
       'import',
       'live.yaml',
@@ -201,19 +203,19 @@ describe('mlds import', () => {
     expect(badRate.code).toBe(2);
     const noTerminal = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET]);
     expect(noTerminal.code).toBe(2);
-    expect(noTerminal.stderr).toContain('pass --yes');
+    expect(unwrapped(noTerminal.stderr)).toContain('pass --yes');
     expect(fake.calls()).toStrictEqual([]);
   });
 
   it('exit 1, nothing changed: a missing resource (named), another workflow’s, an address already recorded', async () => {
     const missing = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(`${BUCKET} (archive.bucket[0]) does not exist in ${REGION}`);
+    expect(unwrapped(missing.stderr)).toContain(`${BUCKET} (archive.bucket[0]) does not exist in ${REGION}`);
 
     fake.seed.bucket(BUCKET, REGION, { tags: { 'mlds:workflow': 'hockey' } });
     const other = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain("belongs to the workflow 'hockey'");
+    expect(unwrapped(other.stderr)).toContain("belongs to the workflow 'hockey'");
     expect(fake.mutatingCalls()).toStrictEqual([]);
 
     fake.seed.bucket('curling-live-archive-p1', REGION);
@@ -228,8 +230,8 @@ describe('mlds import', () => {
       '--yes',
     ]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('the state already records archive.bucket[1]');
-    expect(again.stderr).toContain('mlds state rm archive.bucket[1]');
+    expect(unwrapped(again.stderr)).toContain('the state already records archive.bucket[1]');
+    expect(unwrapped(again.stderr)).toContain('mlds state rm archive.bucket[1]');
   });
 
   it('answered anything but yes: nothing changed', async () => {
@@ -238,7 +240,7 @@ describe('mlds import', () => {
       stdin: terminalStdin('no\n'),
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('import cancelled: nothing was changed');
+    expect(unwrapped(run.stderr)).toContain('import cancelled: nothing was changed');
     expect(fake.mutatingCalls()).toStrictEqual([]);
   });
 
@@ -247,7 +249,7 @@ describe('mlds import', () => {
     fake.crashAfterMutatingCalls(1);
     const crashed = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
     expect(crashed.code).toBe(1);
-    expect(crashed.stderr).toContain('it finishes the import');
+    expect(unwrapped(crashed.stderr)).toContain('it finishes the import');
     expect(state().resources[0].status).toBe('creating');
     fake.crashAfterMutatingCalls(undefined);
     const tagged = fake.mutatingCalls().length;
@@ -266,7 +268,7 @@ describe('mlds import', () => {
       WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
     );
     const run = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
-    expect(run.stderr).toBe('');
+    expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const recorded = JSON.parse(fake.s3Objects.text('team-state', 'mlds/curling-live.json') ?? 'null');
     expect(recorded).toMatchObject({ workflow: 'curling-live', serial: 1 });
@@ -282,12 +284,12 @@ describe('mlds import', () => {
     fake.seed.mediaPackageChannel('their-channel', REGION);
     const refused = await mlds(['apply', 'live.yaml', '--yes']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(
+    expect(unwrapped(refused.stderr)).toContain(
       `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`,
     );
     expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
-    expect(applied.stderr).toBe('');
+    expect(unwrapped(applied.stderr)).toBe('');
     expect(applied.code).toBe(0);
   });
 
