@@ -24,6 +24,8 @@ if (typeof process.getBuiltinModule !== 'function') {
           return process.stdin.isTTY;
         },
         [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
+        // Ctrl-C at a question: a terminal read still pending would keep the process from exiting.
+        destroy: () => process.stdin.destroy(),
       },
       isTTY: stdout.isTTY,
     });

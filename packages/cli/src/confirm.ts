@@ -68,7 +68,14 @@ async function readLine(stdin: TextReader, signal: AbortSignal | undefined): Pro
       if (end !== -1) return text.slice(0, end).replace(/\r$/, '');
     }
   } finally {
-    // Stops reading: a stream left flowing would keep the process alive after the command.
-    await iterator.return?.();
+    if (signal?.aborted) {
+      // A terminal's stream answers return() only once its pending read ends, which is when someone types: not
+      // waited for. Destroying the stream ends that read, so the process can exit with its 130.
+      void iterator.return?.()?.catch(() => {});
+      stdin.destroy?.();
+    } else {
+      // Stops reading: a stream left flowing would keep the process alive after the command.
+      await iterator.return?.();
+    }
   }
 }

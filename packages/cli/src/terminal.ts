@@ -6,7 +6,11 @@ export interface TextWriter {
 }
 
 /** What the CLI needs of stdin: `process.stdin` fits. `isTTY`: a person can answer a confirmation there. */
-export type TextReader = AsyncIterable<string | Uint8Array> & { readonly isTTY?: boolean | undefined };
+export type TextReader = AsyncIterable<string | Uint8Array> & {
+  readonly isTTY?: boolean | undefined;
+  /** Ends a pending read (a terminal's), so that an interrupted question lets the process exit. */
+  destroy?: () => void;
+};
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -358,6 +358,36 @@ describe('confirm', () => {
     expect(out.text()).toBe('Apply? ');
   });
 
+  it('SIGINT at the question answers no at once, even while the terminal read is pending, and frees stdin', async () => {
+    const out = prompt();
+    let destroyed = false;
+    // A terminal: a read pending until someone types, and a return() that waits for that read.
+    const pendingForever = new Promise<never>(() => {});
+    const terminal = {
+      isTTY: true,
+      destroy: () => {
+        destroyed = true;
+      },
+      [Symbol.asyncIterator]: () => ({
+        next: () => pendingForever,
+        return: () => pendingForever,
+      }),
+    };
+    const controller = new AbortController();
+    const asked = confirm({
+      command: 'apply',
+      yes: false,
+      json: false,
+      question: 'Apply?',
+      stdin: terminal,
+      prompt: out.writer,
+      signal: controller.signal,
+    });
+    controller.abort('SIGINT');
+    expect(await asked).toBe(false);
+    expect(destroyed).toBe(true);
+  });
+
   it('isTerminal is true only for a stream marked isTTY', () => {
     expect(isTerminal(undefined)).toBe(false);
     expect(isTerminal(lines())).toBe(true);
