@@ -19,6 +19,7 @@ import {
   strings,
   useBuiltBin,
 } from './end-to-end-harness.js';
+import { unwrapped } from './helpers.js';
 
 useBuiltBin();
 
@@ -195,7 +196,7 @@ describe('the built bin against a seeded or changed account: MediaPackage v2, Me
 
     const refused = await mlds(['apply', path, '--yes'], env);
     expectClean(refused, 1);
-    expect(refused.stderr).toContain('RUNNING');
+    expect(unwrapped(refused.stderr)).toContain('RUNNING');
     expect(medialive()).toStrictEqual(['DescribeChannel']);
 
     const restarted = await mlds(['apply', path, '--yes', '--restart-channel'], env);
@@ -294,8 +295,8 @@ describe('the built bin against a seeded or changed account: MediaPackage v2, Me
     };
     const second = await mlds(['apply', path, '--yes']);
     expectClean(second, 3);
-    expect(second.stderr).toContain(`pid ${lock.pid}`);
-    expect(second.stderr).toContain(lock.id);
+    expect(unwrapped(second.stderr)).toContain(`pid ${lock.pid}`);
+    expect(unwrapped(second.stderr)).toContain(lock.id);
     release();
     const applied = await first;
     expectClean(applied);

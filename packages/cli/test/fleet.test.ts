@@ -10,7 +10,7 @@ import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
 import type { CliOptions } from '../src/main.js';
 import type { SignalName, Signals } from '../src/signals.js';
 import { createColors } from '../src/terminal.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
 // each workflow with its own state and lock. In-process through main(), against the fake cloud.
@@ -246,10 +246,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     lockHeldByAnotherRun('court-2');
     const run = await mlds(['apply', ...FILES, '--yes', '--json']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       `locked: court-2 (court-2.yaml) is left out of this run: the state ${stateOf('court-2')} is locked by 'apply' on host build-host-7`,
     );
-    expect(run.stderr).toContain(
+    expect(unwrapped(run.stderr)).toContain(
       'error: 1 of 3 workflows were locked by another run and left out: court-2\n',
     );
     const document = JSON.parse(run.stdout);
@@ -274,8 +274,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     fake.seed.bucket(foreign, 'us-west-2', { tags: { owner: 'someone-else' } });
     const run = await mlds(['apply', ...FILES, '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('error: court-2: apply failed for 1 resource:\n  archive.bucket[0]: ');
-    expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
+    expect(unwrapped(run.stderr)).toContain(
+      'error: court-2: apply failed for 1 resource:\n  archive.bucket[0]: ',
+    );
+    expect(unwrapped(run.stderr)).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
     expect(run.stdout).toContain('Fleet apply: 2 of 3 workflows applied, 1 failed.');
     expect(readState('court-1').resources).toHaveLength(6);
     expect(readState('court-3').resources).toHaveLength(6);
@@ -297,7 +299,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     const run = await mlds(['apply', ...FILES, '--yes', '--json']);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).result).toBe('failed');
-    expect(run.stderr).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
+    expect(unwrapped(run.stderr)).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
     expect(run.stderr.replace(/\s+/g, ' ')).toContain(
       'Locked, left out: court-1; run apply again for them once the other run is over.',
     );
@@ -311,7 +313,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
     const run = await mlds(['apply', 'court-1.yaml', 'bad.yaml', 'court-3.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('bad.yaml');
+    expect(unwrapped(run.stderr)).toContain('bad.yaml');
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
@@ -330,7 +332,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     writeFileSync(join(cwd, 'copy.yaml'), workflowText('court-1'));
     const run = await mlds([...argv, '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
+    expect(unwrapped(run.stderr)).toContain(message);
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
@@ -341,7 +343,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     }
     const run = await mlds(['apply', 'court-1.yaml', 'court-2.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('court-1.yaml and court-2.yaml name the state shared.json');
+    expect(unwrapped(run.stderr)).toContain('court-1.yaml and court-2.yaml name the state shared.json');
     expect(fake.calls()).toStrictEqual([]);
   });
 
@@ -349,7 +351,9 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect((await mlds(['plan', 'court-1.yaml', '--out', 'court-1.plan'])).code).toBe(0);
     const run = await mlds(['apply', 'court-1.plan', 'court-2.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('court-1.plan is a saved plan, and a saved plan is applied on its own');
+    expect(unwrapped(run.stderr)).toContain(
+      'court-1.plan is a saved plan, and a saved plan is applied on its own',
+    );
     expect(fake.calls()).toStrictEqual([]);
   });
 
@@ -357,7 +361,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     const run = await mlds(['apply', ...FILES]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('Fleet: 3 workflows, 3 with changes');
-    expect(run.stderr).toContain('pass --yes');
+    expect(unwrapped(run.stderr)).toContain('pass --yes');
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
@@ -369,7 +373,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
     const run = await mlds(['apply', ...FILES, '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('COURT2_PASSWORD (for court-2 cdn.password)');
+    expect(unwrapped(run.stderr)).toContain('COURT2_PASSWORD (for court-2 cdn.password)');
     expect(fake.calls()).toStrictEqual([]);
     for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
   });
@@ -381,7 +385,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     const run = await mlds(['apply', ...FILES], { stdin: Object.assign(answers, { isTTY: true }) });
     expect(run.code).toBe(1);
     expect(run.stdout.match(/Apply these changes to 3 workflows\?/g)).toHaveLength(1);
-    expect(run.stderr).toContain('error: apply cancelled: nothing was changed\n');
+    expect(unwrapped(run.stderr)).toContain('error: apply cancelled: nothing was changed\n');
     expect(fake.calls()).toStrictEqual([]);
     for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
   });
@@ -404,7 +408,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(readState('court-1').resources).toStrictEqual([]);
     expect(readState('court-3').resources).toStrictEqual([]);
     expect(readState('court-2').resources).toHaveLength(6);
-    expect(run.stderr).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
+    expect(unwrapped(run.stderr)).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
   });
 
   it('destroy: a workflow never applied has nothing to destroy, and gets no state file', async () => {
@@ -527,7 +531,7 @@ describe('SIGINT during a fleet', () => {
     expect(run.code).toBe(130);
     const document = JSON.parse(run.stdout);
     expect(document.result).toBe('interrupted');
-    expect(run.stderr).toContain('Interrupted: no new AWS call starts in any workflow');
+    expect(unwrapped(run.stderr)).toContain('Interrupted: no new AWS call starts in any workflow');
     expect(listeners.size).toBe(0);
     // Everything in the account is recorded in its workflow's state (created, or creating when the signal came
     // during one of its steps): nothing is lost.

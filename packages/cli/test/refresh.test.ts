@@ -7,7 +7,7 @@ import type { Plan, StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // Refresh and drift through the CLI, in-process against the fake cloud: plan --refresh, apply's refresh (on by
 // default, --refresh=false), a saved plan applied as it is, and destroy on what was deleted outside mlds.
@@ -277,7 +277,7 @@ describe('settings and passwords changed outside mlds', () => {
     const calls = fake.calls().length;
     const run = await mlds(['apply', 'cdn.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('BACKUP_PASSWORD (for backup.password)');
+    expect(unwrapped(run.stderr)).toContain('BACKUP_PASSWORD (for backup.password)');
     expect(fake.calls()).toHaveLength(calls);
   });
 
@@ -285,7 +285,7 @@ describe('settings and passwords changed outside mlds', () => {
     const calls = fake.calls().length;
     const run = await mlds(['apply', 'cdn.yaml', '--yes', '--refresh=maybe']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("--refresh takes true or false, not 'maybe'");
+    expect(unwrapped(run.stderr)).toContain("--refresh takes true or false, not 'maybe'");
     expect(fake.calls()).toHaveLength(calls);
   });
 });

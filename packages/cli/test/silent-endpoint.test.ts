@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createAwsClients } from '@mlds/provisioner';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, unwrapped } from './helpers.js';
 
 // `mlds apply` against an endpoint that accepts connections and never answers: it ends (exit 1) with the
 // lock released and the failure named, instead of hanging with the lock held. Small timeouts are injected.
@@ -42,7 +42,7 @@ it('the credentials pre-flight ends (exit 1) before the question, the lock relea
     every: () => () => {},
   });
   expect(run.code).toBe(1);
-  expect(run.stderr).toContain(
+  expect(unwrapped(run.stderr)).toContain(
     'error: cannot confirm the AWS credentials (STS GetCallerIdentity): TimeoutError',
   );
   expect(sockets.length).toBeGreaterThan(0);
@@ -67,8 +67,8 @@ it('apply ends with exit 1, the lock released, the timed-out resource named', as
     every: () => () => {},
   });
   expect(run.code).toBe(1);
-  expect(run.stderr).toContain('apply failed for 2 resources');
-  expect(run.stderr).toMatch(/archive\.bucket\[0\]: .*TimeoutError/);
+  expect(unwrapped(run.stderr)).toContain('apply failed for 2 resources');
+  expect(unwrapped(run.stderr)).toMatch(/archive\.bucket\[0\]: .*TimeoutError/);
   expect(sockets.length).toBeGreaterThan(0);
   expect(existsSync(join(cwd, '.mlds/silent.state.json.lock'))).toBe(false);
   expect(existsSync(join(cwd, '.mlds/silent.state.json'))).toBe(true);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // `--state` naming a symbolic link: mlds follows it. The target is read, locked (`<target>.lock`) and replaced
 // atomically; the link stays a link, so every later run through the link or the target sees the same state.
@@ -73,7 +73,7 @@ describe('--state through a symbolic link', () => {
     symlinkSync('a.json', join(cwd, 'b.json'));
     const run = await mlds(['apply', 's3.yaml', '--state', 'a.json', '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('is a loop of symbolic links');
+    expect(unwrapped(run.stderr)).toContain('is a loop of symbolic links');
     expect(fake.calls()).toStrictEqual([]);
   });
 });
@@ -82,6 +82,6 @@ describe('--state that is no regular file', () => {
   it('/dev/zero is refused at once (exit 1), not read', async () => {
     const run = await mlds(['plan', 's3.yaml', '--state', '/dev/zero']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('the state file /dev/zero is not a regular file');
+    expect(unwrapped(run.stderr)).toContain('the state file /dev/zero is not a regular file');
   });
 });

@@ -8,9 +8,8 @@ import {
   type StateDocument,
   type StateResource,
 } from '@mlds/core';
-import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
 import type { AwsClients } from './clients.js';
-import { RateLimiter, Semaphore } from './concurrency.js';
+import { Semaphore } from './concurrency.js';
 import {
   ApplyFailedError,
   type Blocker,
@@ -28,16 +27,8 @@ import { loadHandler } from './handlers/index.js';
 import type { BindingOutputs } from './handlers/medialive.js';
 import { withSecrets } from './handlers/medialive-destinations.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
-import { limitedClients, RequestLimiter } from './rate-limit.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  DEFAULT_WAIT_POLICY,
-  type RetryPolicy,
-  type Timing,
-  type WaitPolicy,
-  waitUntil,
-  withRetry,
-} from './retry.js';
+import type { RequestLimiter } from './rate-limit.js';
+import type { RetryPolicy, WaitPolicy } from './retry.js';
 import {
   type KindHandler,
   type Recorded,
@@ -47,6 +38,7 @@ import {
   type Target,
   targetOf,
 } from './runtime.js';
+import { createRuntime } from './runtime-factory.js';
 import { secretSourceOf } from './secret-source.js';
 import type { StateStore } from './state-store.js';
 
@@ -100,22 +92,6 @@ export interface RunResult {
    * deleted (mlds never edits the channel on destroy).
    */
   channel?: DanglingDestinations;
-}
-
-function defaultSleep(signal: AbortSignal | undefined) {
-  return (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
 }
 
 /** A resource's identity in the state: a replaced resource has two entries with one address until apply ends. */
@@ -285,58 +261,7 @@ function createRun(
   lookup: (address: string) => Target | undefined,
   vault: SecretVault,
 ): Run {
-  const clock = options.clock ?? Date.now;
-  const timing: Timing = {
-    clock,
-    sleep: options.sleep ?? defaultSleep(options.signal),
-    random: options.random ?? Math.random,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
-  const emit = (event: EngineEvent) => options.onEvent?.(event);
-  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
-  const limiters = new Map<string, RateLimiter>();
-  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
-    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
-  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-  const rt: Runtime = {
-    clients: limitedClients(
-      boundedClients(options.clients, options.stopSignal),
-      requestLimiter,
-      options.signal,
-    ),
-    workflow,
-    env,
-    timing,
-    retryPolicy,
-    waitPolicy,
-    secrets: vault,
-    emit,
-    call: (address, fn, alsoRetry, modelled) =>
-      withDeadline(address, operationTimeoutMs, undefined, () =>
-        withRetry(fn, {
-          ...timing,
-          policy: retryPolicy,
-          ...(alsoRetry ? { alsoRetry } : {}),
-          ...(modelled ? { modelled } : {}),
-          onWait: waiting(address),
-        }),
-      ),
-    waitUntil: (address, what, probe) =>
-      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
-    progress: (address, detail) =>
-      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
-    limiter: (key, perSecond) => {
-      let limiter = limiters.get(key);
-      if (!limiter) {
-        limiter = new RateLimiter(perSecond, clock, timing.sleep);
-        limiters.set(key, limiter);
-      }
-      return limiter;
-    },
-    lookup,
-  };
+  const { rt, clock, emit } = createRuntime(options, { workflow, env, vault, lookup });
   return {
     rt,
     keeper,

@@ -12,20 +12,11 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { AwsClients } from './clients.js';
-import { RateLimiter } from './concurrency.js';
 import { RunAbortedError, StateFencedError, StateStoreError, StateWorkflowMismatchError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { loadHandler } from './handlers/index.js';
-import { limitedClients, RequestLimiter } from './rate-limit.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  DEFAULT_WAIT_POLICY,
-  type RetryPolicy,
-  type Timing,
-  type WaitPolicy,
-  waitUntil,
-  withRetry,
-} from './retry.js';
+import type { RequestLimiter } from './rate-limit.js';
+import type { RetryPolicy, WaitPolicy } from './retry.js';
 import {
   type ForeignFound,
   type KindHandler,
@@ -36,6 +27,7 @@ import {
   type Target,
   targetOf,
 } from './runtime.js';
+import { createRuntime } from './runtime-factory.js';
 import type { StateStore } from './state-store.js';
 
 // `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
@@ -285,50 +277,11 @@ function runtimeFor(
   handler: KindHandler,
   vault: SecretVault,
 ): Runtime {
-  const clock = options.clock ?? Date.now;
-  const timing: Timing = {
-    clock,
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    random: options.random ?? Math.random,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
-  const emit = (event: EngineEvent) => options.onEvent?.(event);
-  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
-  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
-    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
-  const limiters = new Map<string, RateLimiter>();
+  // An import looks up nothing but its own resource (an SSM parameter's value is never read).
+  const { rt } = createRuntime(options, { workflow, env: {}, vault, lookup: () => undefined });
   return {
-    clients: limitedClients(options.clients, requestLimiter, options.signal),
-    workflow,
-    env: {},
-    timing,
-    retryPolicy,
-    waitPolicy,
-    secrets: vault,
-    emit,
+    ...rt,
     call: (address, fn, alsoRetry, modelled = []) =>
-      withRetry(fn, {
-        ...timing,
-        policy: retryPolicy,
-        ...(alsoRetry ? { alsoRetry } : {}),
-        modelled: [...handler.retryable, ...modelled],
-        onWait: waiting(address),
-      }),
-    waitUntil: (address, what, probe) =>
-      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
-    progress: (address, detail) =>
-      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
-    limiter: (key, perSecond) => {
-      let limiter = limiters.get(key);
-      if (!limiter) {
-        limiter = new RateLimiter(perSecond, clock, timing.sleep);
-        limiters.set(key, limiter);
-      }
-      return limiter;
-    },
-    // An import looks up nothing but its own resource (an SSM parameter's value is never read).
-    lookup: () => undefined,
+      rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
   };
 }

@@ -1,20 +1,13 @@
 import type { Observation, StateDocument, StateResource } from '@mlds/core';
 import type { AwsClients } from './clients.js';
-import { RateLimiter, Semaphore } from './concurrency.js';
+import { Semaphore } from './concurrency.js';
 import { type Failure, RefreshFailedError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { loadHandler } from './handlers/index.js';
-import { limitedClients, RequestLimiter } from './rate-limit.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  DEFAULT_WAIT_POLICY,
-  type RetryPolicy,
-  type Timing,
-  type WaitPolicy,
-  waitUntil,
-  withRetry,
-} from './retry.js';
+import type { RequestLimiter } from './rate-limit.js';
+import type { RetryPolicy, WaitPolicy } from './retry.js';
 import { type Runtime, SecretVault, targetOf } from './runtime.js';
+import { createRuntime } from './runtime-factory.js';
 
 // Refresh reads every resource the state records as created, once and in parallel, with read calls only
 // (each kind's `observe`), and reports what it saw. It decides nothing: core's planner turns the observations
@@ -47,55 +40,16 @@ function errorText(error: unknown): string {
 
 /** What observe needs of a Runtime: retried reads and waits, no state, no mutation. */
 function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
-  const clock = options.clock ?? Date.now;
-  const timing: Timing = {
-    clock,
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    random: options.random ?? Math.random,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
-  const emit = (event: EngineEvent) => options.onEvent?.(event);
-  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
-    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
-  const limiters = new Map<string, RateLimiter>();
-  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const resources = new Map(options.state.resources.map((resource) => [resource.address, resource]));
-  return {
-    clients: limitedClients(options.clients, requestLimiter, options.signal),
+  return createRuntime(options, {
     workflow: options.state.workflow,
     env: options.env,
-    timing,
-    retryPolicy,
-    waitPolicy,
-    secrets: vault,
-    emit,
-    call: (address, fn, alsoRetry, modelled) =>
-      withRetry(fn, {
-        ...timing,
-        policy: retryPolicy,
-        ...(alsoRetry ? { alsoRetry } : {}),
-        ...(modelled ? { modelled } : {}),
-        onWait: waiting(address),
-      }),
-    waitUntil: (address, what, probe) =>
-      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
-    progress: (address, detail) =>
-      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
-    limiter: (key, perSecond) => {
-      let limiter = limiters.get(key);
-      if (!limiter) {
-        limiter = new RateLimiter(perSecond, clock, timing.sleep);
-        limiters.set(key, limiter);
-      }
-      return limiter;
-    },
+    vault,
     lookup: (address) => {
       const resource = resources.get(address);
       return resource ? targetOf(resource) : undefined;
     },
-  };
+  }).rt;
 }
 
 /** Whether refresh reads it: what mlds created and finished; an `existing` resource is read by apply itself. */

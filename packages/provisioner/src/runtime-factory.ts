@@ -1,0 +1,119 @@
+import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
+import type { AwsClients } from './clients.js';
+import { RateLimiter } from './concurrency.js';
+import type { EngineEvent } from './events.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_WAIT_POLICY,
+  type RetryPolicy,
+  type Timing,
+  type WaitPolicy,
+  waitUntil,
+  withRetry,
+} from './retry.js';
+import type { Runtime, SecretVault, Target } from './runtime.js';
+
+/** What apply, destroy, refresh and import share about how they call AWS. */
+export interface RuntimeOptions {
+  clients: AwsClients;
+  /** One limiter for every workflow of a run (a fleet), so that they keep AWS's rates together. */
+  limiter?: RequestLimiter;
+  onEvent?: (event: EngineEvent) => void;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  wait?: Partial<WaitPolicy>;
+  /** Cancels waits and retries at once. */
+  signal?: AbortSignal;
+  /** SIGINT/SIGTERM: no new call starts; calls in flight finish. */
+  stopSignal?: AbortSignal;
+  /** One operation, all its attempts included, ends after this long at most. */
+  operationTimeoutMs?: number;
+}
+
+export function defaultSleep(signal: AbortSignal | undefined) {
+  return (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+/**
+ * The one way a run calls AWS: clients bounded (deadline, stop signal) and rate-limited, every operation
+ * retried and under its deadline, waits bounded, and every text that leaves through an event redacted.
+ */
+export function createRuntime(
+  options: RuntimeOptions,
+  context: {
+    workflow: string;
+    env: Record<string, string | undefined>;
+    vault: SecretVault;
+    lookup: (address: string) => Target | undefined;
+  },
+): { rt: Runtime; clock: () => number; emit: (event: EngineEvent) => void } {
+  const { vault } = context;
+  const clock = options.clock ?? Date.now;
+  const timing: Timing = {
+    clock,
+    sleep: options.sleep ?? defaultSleep(options.signal),
+    random: options.random ?? Math.random,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const waitPolicy: WaitPolicy = { ...DEFAULT_WAIT_POLICY, ...options.wait };
+  const emit = (event: EngineEvent) => options.onEvent?.(event);
+  const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
+  const limiters = new Map<string, RateLimiter>();
+  const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
+    emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
+  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const rt: Runtime = {
+    clients: limitedClients(
+      boundedClients(options.clients, options.stopSignal),
+      requestLimiter,
+      options.signal,
+    ),
+    workflow: context.workflow,
+    env: context.env,
+    timing,
+    retryPolicy,
+    waitPolicy,
+    secrets: vault,
+    emit,
+    call: (address, fn, alsoRetry, modelled) =>
+      withDeadline(address, operationTimeoutMs, undefined, () =>
+        withRetry(fn, {
+          ...timing,
+          policy: retryPolicy,
+          ...(alsoRetry ? { alsoRetry } : {}),
+          ...(modelled ? { modelled } : {}),
+          onWait: waiting(address),
+        }),
+      ),
+    waitUntil: (address, what, probe) =>
+      waitUntil(probe, { ...timing, policy: waitPolicy, address, what, onWait: waiting(address) }),
+    progress: (address, detail) =>
+      emit({ type: 'progress', address, detail: vault.redact(detail), at: clock() }),
+    limiter: (key, perSecond) => {
+      let limiter = limiters.get(key);
+      if (!limiter) {
+        limiter = new RateLimiter(perSecond, clock, timing.sleep);
+        limiters.set(key, limiter);
+      }
+      return limiter;
+    },
+    lookup: context.lookup,
+  };
+  return { rt, clock, emit };
+}
