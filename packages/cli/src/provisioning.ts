@@ -344,8 +344,13 @@ function onSignal(
     );
     return;
   }
+  // A local lock whose process is gone is taken over on this host by the next run; an S3 lock never expires.
+  const unlock =
+    where.statePath.kind === 'file'
+      ? `run 'mlds ${where.command} ${where.file}' again on this host (it takes over a lock whose process is gone)`
+      : `run 'mlds state unlock <lock id> --state ${where.statePath.shownAs}', then 'mlds ${where.command} ${where.file}' again`;
   stderr.write(
-    `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, delete the lock and run 'mlds ${where.command} ${where.file}' again: it looks up what the state does not record and finishes the job.\n`,
+    `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );
   context.signals?.exitNow(ExitCode.interrupted);
 }

@@ -5,7 +5,7 @@ import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures'
 import type { AwsClients } from '@mlds/provisioner';
 import { describe, expect, it } from 'vitest';
 import type { SignalName, Signals } from '../src/signals.js';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
 // from inside the fake cloud right as its k-th mutating call returns, i.e. while that call is in flight.
@@ -181,6 +181,9 @@ describe('SIGINT during apply', () => {
     expect(source.exits).toStrictEqual([130]);
     expect(run.stderr).toContain('Terminated: no new AWS call starts');
     expect(run.stderr).toContain(`Stopped at once: the lock ${STATE}.lock stays`);
+    expect(unwrapped(run.stderr)).toContain(
+      "run 'mlds apply w.yaml' again on this host (it takes over a lock whose process is gone)",
+    );
   });
 
   it('--json: the document says interrupted and lists what was done', async () => {
