@@ -14,15 +14,11 @@ import { CancelledError, count, InterruptedError, OperationFailedError, UsageErr
 import {
   checkFleetArguments,
   type FleetOptions,
-  fleetDocument,
-  fleetEndError,
   type LockedMember,
-  type LockedWorkflowDocument,
   loadFleet,
-  lockedWorkflowDocument,
   lockFleet,
-  type MemberOutcome,
   releaseFleet,
+  reportFleet,
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
@@ -37,7 +33,6 @@ import {
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
-import { writeJson } from './render/json.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import { renderApplySummary, tally } from './render/summary.js';
 import { readStateAt } from './state-file.js';
@@ -141,26 +136,17 @@ export async function applyFleet(
     );
     progress?.stop();
 
-    const results = [...documents, ...fleet.lockedOut.map((member) => lockedWorkflowDocument(member))];
-    const inFileOrder = members.map(
-      (member) =>
-        results.find((result) => result.workflow === member.loaded.workflow.workflow) as
-          | MemberDocument
-          | LockedWorkflowDocument,
-    );
-    if (options.json) {
-      writeJson(stdout, fleetDocument<MemberDocument>(inFileOrder));
-    } else {
-      stdout.write(`\n${renderFleetSummary(documents, fleet.lockedOut.length, context)}`);
-    }
-    const end = fleetEndError(
+    reportFleet<MemberDocument>(
       'apply',
-      inFileOrder.map((document) => ({
-        workflow: document.workflow,
-        outcome: document.result as MemberOutcome,
-      })),
+      {
+        members,
+        documents,
+        lockedOut: fleet.lockedOut,
+        json: options.json,
+        summary: () => renderFleetSummary(documents, fleet.lockedOut.length, context),
+      },
+      context,
     );
-    if (end !== undefined) throw end;
   } finally {
     fleet.unsubscribe();
     await releaseFleet(fleet.running);

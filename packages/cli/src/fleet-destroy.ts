@@ -22,15 +22,11 @@ import {
   checkFleetArguments,
   type FleetMember,
   type FleetOptions,
-  fleetDocument,
-  fleetEndError,
   type LockedMember,
-  type LockedWorkflowDocument,
   loadFleet,
-  lockedWorkflowDocument,
   lockFleet,
-  type MemberOutcome,
   releaseFleet,
+  reportFleet,
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
@@ -42,7 +38,6 @@ import {
   translateRunError,
 } from './provisioning.js';
 import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
-import { writeJson } from './render/json.js';
 import { renderDestroySummary, tally } from './render/summary.js';
 import { readRecordedState } from './workflow-file.js';
 
@@ -119,29 +114,17 @@ export async function destroyFleet(
     );
     progress?.stop();
 
-    const results: (MemberDocument | LockedWorkflowDocument)[] = [
-      ...documents,
-      ...fleet.lockedOut.map((member) => lockedWorkflowDocument(member)),
-    ];
-    const inFileOrder = members.map(
-      (member) =>
-        results.find((result) => result.workflow === member.loaded.workflow.workflow) as
-          | MemberDocument
-          | LockedWorkflowDocument,
-    );
-    if (options.json) {
-      writeJson(stdout, fleetDocument<MemberDocument>(inFileOrder));
-    } else {
-      stdout.write(`\n${renderFleetSummary(documents, fleet.lockedOut.length, context)}`);
-    }
-    const end = fleetEndError(
+    reportFleet<MemberDocument>(
       'destroy',
-      inFileOrder.map((document) => ({
-        workflow: document.workflow,
-        outcome: document.result as MemberOutcome,
-      })),
+      {
+        members,
+        documents,
+        lockedOut: fleet.lockedOut,
+        json: options.json,
+        summary: () => renderFleetSummary(documents, fleet.lockedOut.length, context),
+      },
+      context,
     );
-    if (end !== undefined) throw end;
   } finally {
     fleet.unsubscribe();
     await releaseFleet(fleet.running);

@@ -19,6 +19,7 @@ import {
   startProvisioning,
 } from './provisioning.js';
 import { writeDiagnostics } from './render/diagnostics.js';
+import { writeJson } from './render/json.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { SignalName } from './signals.js';
 import type { StatePath } from './state-file.js';
@@ -334,6 +335,40 @@ export function lockedWorkflowDocument(member: LockedOutMember): LockedWorkflowD
     result: 'locked',
     error: member.error.message,
   };
+}
+
+/**
+ * Ends a fleet run: its one summary (or its `--json` document, workflows in file order, the locked ones
+ * included), then the error that carries the worst outcome's exit code, if any.
+ */
+export function reportFleet<WorkflowDocument extends { workflow: string; result: string }>(
+  command: 'apply' | 'destroy',
+  run: {
+    members: readonly { loaded: LoadedWorkflow }[];
+    documents: readonly WorkflowDocument[];
+    lockedOut: readonly LockedOutMember[];
+    json: boolean;
+    summary: () => string;
+  },
+  context: CommandContext,
+): void {
+  const results = [...run.documents, ...run.lockedOut.map((member) => lockedWorkflowDocument(member))];
+  const inFileOrder = run.members.map(
+    (member) =>
+      results.find((result) => result.workflow === member.loaded.workflow.workflow) as
+        | WorkflowDocument
+        | LockedWorkflowDocument,
+  );
+  if (run.json) writeJson(context.stdout, fleetDocument<WorkflowDocument>(inFileOrder));
+  else context.stdout.write(`\n${run.summary()}`);
+  const end = fleetEndError(
+    command,
+    inFileOrder.map((document) => ({
+      workflow: document.workflow,
+      outcome: document.result as MemberOutcome,
+    })),
+  );
+  if (end !== undefined) throw end;
 }
 
 /** Thrown at the end of a fleet run that did not fully succeed; each workflow's failure was printed already. */
