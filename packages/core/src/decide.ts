@@ -391,9 +391,19 @@ export function decideOutputGroups(workflow: Workflow): OutputGroupPlan[] {
   });
 }
 
-/** The output group type alone: what the resources and destinations depend on. */
-export function outputGroupType(workflow: Workflow, downstream: Downstream): OutputGroupType {
-  if (downstream.resolvedSystem === 'mediapackage') return chooseMediaPackageGroup(workflow, downstream).type;
-  const index = workflow.downstream.indexOf(downstream);
-  return decide(workflow, downstream, `downstream[${index}]`).type;
+/**
+ * The output group type of each downstream entry, by name, as `decideOutputGroups` decided it: resources and
+ * destinations follow that one decision instead of deciding again.
+ */
+export type GroupTypes = ReadonlyMap<string, OutputGroupType>;
+
+export function groupTypesOf(groups: readonly OutputGroupPlan[]): GroupTypes {
+  return new Map(groups.map((group) => [group.name, group.type]));
+}
+
+/** The type decided for `downstream`; a plan whose groups do not cover it is a bug, not bad input. */
+export function groupTypeOf(types: GroupTypes, downstream: Downstream): OutputGroupType {
+  const type = types.get(downstream.name);
+  if (type === undefined) throw new Error(`No output group was decided for ${downstream.name}`);
+  return type;
 }

@@ -1,12 +1,17 @@
 import { aDownstream, aWorkflow } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { PlanInputError } from './decide.js';
+import { decideOutputGroups, groupTypesOf, PlanInputError } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { normalizeWorkflow } from './normalize.js';
-import type { DownstreamInput, OutputDestination, WorkflowInput } from './types.js';
+import type { DownstreamInput, OutputDestination, Workflow, WorkflowInput } from './types.js';
+
+const destinationsDecided = (workflow: Workflow) =>
+  planDestinations(workflow, groupTypesOf(decideOutputGroups(workflow)));
 
 function destinationOf(entry: DownstreamInput, overrides: Partial<WorkflowInput> = {}): OutputDestination {
-  const [destination] = planDestinations(normalizeWorkflow(aWorkflow({ ...overrides, downstream: [entry] })));
+  const [destination] = destinationsDecided(
+    normalizeWorkflow(aWorkflow({ ...overrides, downstream: [entry] })),
+  );
   if (destination === undefined) throw new Error('no destination');
   return destination;
 }
@@ -223,7 +228,7 @@ describe('servers with URLs', () => {
 });
 
 it('has one destination per entry, in file order, named after it', () => {
-  const destinations = planDestinations(
+  const destinations = destinationsDecided(
     normalizeWorkflow(
       aWorkflow({ downstream: [aDownstream('srt', { name: 'z' }), aDownstream('udp', { name: 'a' })] }),
     ),

@@ -1,4 +1,4 @@
-import { mediaPackageRegion, outputGroupType, PlanInputError, pipelinesOf } from './decide.js';
+import { type GroupTypes, groupTypeOf, mediaPackageRegion, PlanInputError, pipelinesOf } from './decide.js';
 import { bucketName, mediaPackageChannelId, passwordParameterName } from './names.js';
 import { destinationPath, mediaPackageV2ChannelOf, mediaPackageV2GroupOf } from './resources.js';
 import {
@@ -6,19 +6,25 @@ import {
   KNOWN_AFTER_APPLY,
   type OutputDestination,
   type OutputDestinationSettings,
+  type OutputGroupType,
   type Pipeline,
   SENSITIVE,
   type Workflow,
 } from './types.js';
 
 /** MediaLive's `Destinations`, exactly as CreateChannel takes them: one per downstream entry, in file order. */
-export function planDestinations(workflow: Workflow): OutputDestination[] {
+export function planDestinations(workflow: Workflow, groupTypes: GroupTypes): OutputDestination[] {
   return workflow.downstream.map((downstream, index) =>
-    destinationFor(workflow, downstream, `downstream[${index}]`),
+    destinationFor(workflow, downstream, groupTypeOf(groupTypes, downstream), `downstream[${index}]`),
   );
 }
 
-function destinationFor(workflow: Workflow, downstream: Downstream, path: string): OutputDestination {
+function destinationFor(
+  workflow: Workflow,
+  downstream: Downstream,
+  groupType: OutputGroupType,
+  path: string,
+): OutputDestination {
   const Id = downstream.name;
   const pipelines = pipelinesOf(workflow);
   const settings = (perPipeline: (pipeline: Pipeline) => OutputDestinationSettings): OutputDestination => ({
@@ -28,7 +34,7 @@ function destinationFor(workflow: Workflow, downstream: Downstream, path: string
 
   switch (downstream.resolvedSystem) {
     case 'mediapackage':
-      if (outputGroupType(workflow, downstream) === 'MEDIAPACKAGE') {
+      if (groupType === 'MEDIAPACKAGE') {
         // One entry for both pipelines: MediaLive sends pipeline 0 and 1 to the channel's two ingest endpoints.
         const ChannelId = downstream.channelId ?? mediaPackageChannelId(workflow.workflow, downstream.name);
         return { Id, MediaPackageSettings: [{ ChannelId }] };
@@ -39,7 +45,7 @@ function destinationFor(workflow: Workflow, downstream: Downstream, path: string
         PasswordParam: passwordParameterName(workflow.workflow, downstream.name, pipeline),
       }));
     case 'mediapackage-v2': {
-      if (outputGroupType(workflow, downstream) === 'MEDIAPACKAGE') {
+      if (groupType === 'MEDIAPACKAGE') {
         // One entry for both pipelines, as for v1; the Region only when it is not MediaLive's own.
         const region = mediaPackageRegion(workflow, downstream);
         return {

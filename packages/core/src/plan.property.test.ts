@@ -32,6 +32,31 @@ const VALID_NAME: Record<ResourceSpec['kind'], (name: string) => boolean> = {
 };
 
 describe('for every valid workflow', () => {
+  it("builds each MediaPackage entry's resources and destination for the output group the plan shows", () => {
+    fc.assert(
+      fc.property(workflows, (workflow) => {
+        const plan = planWorkflow(workflow);
+        for (const group of plan.outputGroups) {
+          const destination = plan.destinations.find((d) => d.Id === group.destinationId);
+          const passwords = plan.resources.filter(
+            (r) => r.downstream === group.name && r.kind === 'ssm-parameter',
+          );
+          const entry = workflow.downstream.find((d) => d.name === group.name);
+          const packaged =
+            entry?.resolvedSystem === 'mediapackage' || entry?.resolvedSystem === 'mediapackage-v2';
+          if (!packaged) continue;
+          // MediaLive's MediaPackage group finds the channel by name, with no URL and no credentials.
+          expect(destination?.MediaPackageSettings !== undefined).toBe(group.type === 'MEDIAPACKAGE');
+          expect(destination?.Settings !== undefined).toBe(group.type !== 'MEDIAPACKAGE');
+          if (group.type === 'MEDIAPACKAGE') expect(passwords).toEqual([]);
+          if (entry?.resolvedSystem === 'mediapackage' && group.type === 'HLS') {
+            expect(passwords).toHaveLength(plan.pipelines);
+          }
+        }
+      }),
+    );
+  });
+
   it('gives the same plan, byte for byte, for equal inputs, with or without state', () => {
     fc.assert(
       fc.property(workflows, (workflow) => {

@@ -1,5 +1,5 @@
 import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel.js';
-import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js';
+import { decideOutputGroups, groupTypesOf, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
 import type { Observation } from './drift.js';
@@ -27,8 +27,11 @@ export interface PlanOptions {
  * Pure and deterministic: equal inputs give plans equal byte for byte as JSON; the inputs are never changed.
  */
 export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Plan {
-  const destinations = planDestinations(workflow);
-  const resources = diffResources(desiredResources(workflow), withoutBindings(options.state), {
+  // Each entry's output group is decided here, once; its resources and destination follow that decision.
+  const outputGroups = decideOutputGroups(workflow);
+  const groupTypes = groupTypesOf(outputGroups);
+  const destinations = planDestinations(workflow, groupTypes);
+  const resources = diffResources(desiredResources(workflow, groupTypes), withoutBindings(options.state), {
     referenced: referencedResources(workflow),
     ...(options.observations === undefined
       ? {}
@@ -44,7 +47,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     region: workflow.region,
     channelClass: workflow.channelClass,
     pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
-    outputGroups: decideOutputGroups(workflow),
+    outputGroups,
     resources: channel ? [...resources.slice(0, at), channel, ...resources.slice(at)] : resources,
     destinations,
     diagnostics: [

@@ -1,11 +1,15 @@
 import { aDownstream, aWorkflow } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
+import { decideOutputGroups, groupTypesOf } from './decide.js';
 import { normalizeWorkflow } from './normalize.js';
 import { desiredResources } from './resources.js';
-import type { DownstreamInput, WorkflowInput } from './types.js';
+import type { DownstreamInput, Workflow, WorkflowInput } from './types.js';
+
+const resourcesDecided = (workflow: Workflow) =>
+  desiredResources(workflow, groupTypesOf(decideOutputGroups(workflow)));
 
 function resourcesOf(downstream: DownstreamInput[], overrides: Partial<WorkflowInput> = {}) {
-  return desiredResources(normalizeWorkflow(aWorkflow({ ...overrides, downstream })));
+  return resourcesDecided(normalizeWorkflow(aWorkflow({ ...overrides, downstream })));
 }
 
 const tagsFor = (downstream: string, user: Record<string, string> = {}) => ({
@@ -150,7 +154,7 @@ describe('Amazon S3 and MediaStore', () => {
 
   it('keeps bucket names valid when the workflow and downstream names are long', () => {
     const long = 'a'.repeat(32);
-    const names = desiredResources(
+    const names = resourcesDecided(
       normalizeWorkflow(aWorkflow({ workflow: long, downstream: [aDownstream('s3', { name: long })] })),
     ).map((r) => r.name);
     expect(names).toHaveLength(2);

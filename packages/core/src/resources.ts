@@ -1,4 +1,4 @@
-import { mediaPackageRegion, outputGroupType, pipelinesOf } from './decide.js';
+import { type GroupTypes, groupTypeOf, mediaPackageRegion, pipelinesOf } from './decide.js';
 import {
   bucketName,
   defaultPath,
@@ -13,8 +13,8 @@ import {
 import type { Downstream, ResourceSpec, Workflow } from './types.js';
 
 /** The resources the workflow needs, in dependency order: file order, a channel before its parameters, pipeline 0 first. */
-export function desiredResources(workflow: Workflow): ResourceSpec[] {
-  return workflow.downstream.flatMap((downstream) => resourcesFor(workflow, downstream));
+export function desiredResources(workflow: Workflow, groupTypes: GroupTypes): ResourceSpec[] {
+  return workflow.downstream.flatMap((downstream) => resourcesFor(workflow, downstream, groupTypes));
 }
 
 /** The channel group a v2 entry's channel goes in: the one `channelGroup` names, or the workflow's. */
@@ -56,6 +56,7 @@ type OwnedSpec = Omit<ResourceSpec, 'downstream' | 'tags' | 'region'> & { region
 function mediaPackageResources(
   workflow: Workflow,
   downstream: Downstream,
+  groupTypes: GroupTypes,
   owned: (spec: OwnedSpec) => ResourceSpec,
 ): ResourceSpec[] {
   const channelAddress = resourceAddress(downstream.name, 'channel', null);
@@ -71,7 +72,7 @@ function mediaPackageResources(
       dependsOn: [],
     });
 
-  if (outputGroupType(workflow, downstream) === 'MEDIAPACKAGE') {
+  if (groupTypeOf(groupTypes, downstream) === 'MEDIAPACKAGE') {
     // MediaLive finds the channel by its ID and needs no credentials: an existing channel is not ours to track.
     return downstream.channelId === undefined ? [ownedChannel()] : [];
   }
@@ -157,7 +158,7 @@ function mediaPackageV2Resources(
   return resources;
 }
 
-function resourcesFor(workflow: Workflow, downstream: Downstream): ResourceSpec[] {
+function resourcesFor(workflow: Workflow, downstream: Downstream, groupTypes: GroupTypes): ResourceSpec[] {
   const owned = (spec: OwnedSpec): ResourceSpec => ({
     address: spec.address,
     kind: spec.kind,
@@ -173,7 +174,7 @@ function resourcesFor(workflow: Workflow, downstream: Downstream): ResourceSpec[
 
   switch (downstream.resolvedSystem) {
     case 'mediapackage':
-      return mediaPackageResources(workflow, downstream, owned);
+      return mediaPackageResources(workflow, downstream, groupTypes, owned);
     case 'mediapackage-v2':
       return mediaPackageV2Resources(workflow, downstream, owned);
     case 's3':
