@@ -167,6 +167,7 @@ async function destroyMember(
       stopSignal: interrupt,
       clients,
       store: locked.held.store,
+      teardown: teardown.deletions,
       force: options.force,
       limiter,
       clock,

@@ -141,8 +141,8 @@ describe('replace', () => {
     const resources = planWorkflow(workflowOf(after), { state: appliedState(before) }).resources;
     expect(resources.map((r) => `${r.action} ${r.address} ${r.region}`)).toEqual([
       'create packager.channel eu-west-1',
-      'noop packager.password[0] us-west-2',
-      'noop packager.password[1] us-west-2',
+      'update packager.password[0] us-west-2',
+      'update packager.password[1] us-west-2',
       'delete packager.channel us-west-2',
     ]);
   });
@@ -256,5 +256,46 @@ describe('delete', () => {
       downstream: [aDownstream('mediapackage', { name: 'packager', channelId: 'curling-live-packager' })],
     });
     expect(planWorkflow(workflowOf(after), { state: appliedState(before) }).resources).toEqual([]);
+  });
+});
+
+describe('a password parameter follows its MediaPackage channel', () => {
+  const hls = aWorkflow({
+    downstream: [aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' })],
+  });
+
+  it('is rewritten when its channel is created again: a new channel has new passwords', () => {
+    // The channel's record is a crashed run's (`creating`): apply finishes creating it.
+    const state = editState(appliedState(hls), (resource) =>
+      resource.kind === 'mediapackage-channel' ? { ...resource, status: 'creating' } : resource,
+    );
+    const resources = planWorkflow(workflowOf(hls), { state }).resources;
+    expect(resources.map((r) => [r.action, r.address, r.action === 'update' ? r.changes : []])).toEqual([
+      ['create', 'packager.channel', []],
+      ['update', 'packager.password[0]', ['value']],
+      ['update', 'packager.password[1]', ['value']],
+    ]);
+  });
+
+  it('is kept when its channel stays', () => {
+    expect(actions(planWorkflow(workflowOf(hls), { state: appliedState(hls) }).resources)).toEqual([
+      'noop packager.channel',
+      'noop packager.password[0]',
+      'noop packager.password[1]',
+    ]);
+  });
+});
+
+describe('what a deletion waits for', () => {
+  it('deletes a v2 channel before the channel group the state records it in', () => {
+    const before = aWorkflow({
+      downstream: [aDownstream('mediapackage-v2', { name: 'cmaf', format: 'cmaf' })],
+    });
+    const after = aWorkflow({ downstream: [aDownstream('udp')] });
+    const resources = planWorkflow(workflowOf(after), { state: appliedState(before) }).resources;
+    expect(resources.map((r) => [r.action, r.address, r.dependsOn])).toEqual([
+      ['delete', 'cmaf.channel', ['cmaf.channel-group']],
+      ['delete', 'cmaf.channel-group', []],
+    ]);
   });
 });

@@ -62,11 +62,42 @@ export function diffResources(
         !(options.referenced ?? []).some((identity) => sameIdentity(identity, resource)),
     )
     .reverse()
-    .map(specOfRecorded);
+    .map((resource) => specOfRecorded(resource, recorded));
   // Stable: within each rank the reverse of the recorded (creation) order is kept.
   deletions.sort((a, b) => deletionRank(a) - deletionRank(b));
   const all = [...changes, ...deletions.map((spec) => change('delete', spec))];
-  return options.refreshed === undefined ? all : withDrift(all, recorded, options.refreshed);
+  return followNewChannels(
+    options.refreshed === undefined ? all : withDrift(all, recorded, options.refreshed),
+  );
+}
+
+/**
+ * A parameter holding a MediaPackage channel's ingest password follows its channel: a channel apply creates
+ * (new, created again after a deletion outside mlds, or finished after a crash) has new passwords, and a
+ * parameter already written holds the old channel's, which MediaLive would send. Its value is rewritten.
+ */
+function followNewChannels(changes: ResourceChange[]): ResourceChange[] {
+  const created = new Set(
+    changes.filter((c) => c.action === 'create' && c.kind === 'mediapackage-channel').map((c) => c.address),
+  );
+  if (created.size === 0) return changes;
+  return changes.map((change) => {
+    if (change.action !== 'noop' && change.action !== 'update') return change;
+    const channel = ingestChannelOf(change.properties);
+    if (channel === undefined || !created.has(channel)) return change;
+    const planned = change.action === 'update' ? change.changes : [];
+    if (planned.includes('value') || planned.includes('source')) return change;
+    const { changes: _planned, ...spec } = change as ResourceChange & { changes?: string[] };
+    return { ...spec, action: 'update', changes: [...planned, 'value'] };
+  });
+}
+
+/** The channel address behind an ingest-password parameter's `source`, if it is one. */
+function ingestChannelOf(properties: Record<string, unknown>): string | undefined {
+  const source = properties.source;
+  return source !== null && typeof source === 'object' && 'ingestEndpointOf' in source
+    ? String(source.ingestEndpointOf)
+    : undefined;
 }
 
 /** What names a resource physically; the workflow may reference one it no longer asks mlds to manage. */
@@ -103,13 +134,24 @@ function deletionRank(spec: ResourceSpec): number {
   return spec.dependsOn.length > 0 || spec.kind === 'mediapackagev2-channel' ? 0 : 1;
 }
 
-function specOfRecorded(resource: StateResource): ResourceSpec {
+/**
+ * A recorded resource as a spec, with what it depends on as the planner would say it: an ingest-password
+ * parameter its channel, a v2 channel the channel group the state records it in.
+ */
+function specOfRecorded(resource: StateResource, recorded: StateResource[]): ResourceSpec {
   const properties = structuredClone(resource.properties ?? {});
-  const source = properties.source;
-  const dependsOn =
-    source !== null && typeof source === 'object' && 'ingestEndpointOf' in source
-      ? [String(source.ingestEndpointOf)]
-      : [];
+  const channel = ingestChannelOf(properties);
+  const group =
+    resource.kind === 'mediapackagev2-channel'
+      ? recorded.find(
+          (other) =>
+            other.kind === 'mediapackagev2-channel-group' &&
+            other.existing !== true &&
+            other.region === resource.region &&
+            other.name === properties.channelGroup,
+        )
+      : undefined;
+  const dependsOn = [...(channel === undefined ? [] : [channel]), ...(group ? [group.address] : [])];
   return {
     address: resource.address,
     kind: resource.kind,

@@ -701,8 +701,8 @@ describe('against the fake cloud', () => {
     const moved = packagerIn('eu-west-1', first.state);
     expect(moved.resources.map((r) => `${r.action} ${r.address} ${r.region}`)).toEqual([
       'create packager.channel eu-west-1',
-      'noop packager.password[0] us-west-2',
-      'noop packager.password[1] us-west-2',
+      'update packager.password[0] us-west-2',
+      'update packager.password[1] us-west-2',
       'delete packager.channel us-west-2',
     ]);
     const before = cloud.mutatingCalls().length;

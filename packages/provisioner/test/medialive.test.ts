@@ -162,16 +162,17 @@ describe('binding an IDLE channel', () => {
     expect(again.outcomes.find((o) => o.address === 'channel')?.outcome).toBe('read');
   });
 
-  it('a changed stream key is written although the plan only reads the channel', async () => {
-    const { cloud, store, seed } = setup();
+  it('a changed stream key under a plan that only reads the channel: refused before any change', async () => {
+    const { cloud, store } = setup();
     const first = await run(cloud, store, planOf(bound()));
-    await run(cloud, store, planOf(bound(), first.state), { SOCIAL_STREAM_KEY: 'rotated-key' });
-    const last = inputsOf(cloud, 'UpdateChannelCommand').at(-1);
-    const social = (last as { Destinations: OutputDestination[] }).Destinations.find(
-      (d) => d.Id === 'social',
-    );
-    expect(social?.Settings?.map((s) => s.StreamName)).toStrictEqual(['rotated-key', 'rotated-key']);
-    expect(theirHls(seed).Id).toBe('their-hls');
+    const plan = planOf(bound(), first.state);
+    expect(plan.resources.find((r) => r.kind === 'medialive-channel')?.action).toBe('read');
+    const before = cloud.mutatingCalls().length;
+    const refused = run(cloud, store, plan, { SOCIAL_STREAM_KEY: 'rotated-key' });
+    await expect(refused).rejects.toBeInstanceOf(ChannelRefusedError);
+    await expect(refused).rejects.toThrow(/the plan shown only reads it/);
+    await expect(refused).rejects.not.toThrow(/rotated-key/);
+    expect(cloud.mutatingCalls().slice(before)).toStrictEqual([]);
   });
 
   it('removes a destination mlds wrote and the workflow dropped, when no output group uses it', async () => {

@@ -33,12 +33,15 @@ import {
 
 const CHANNEL = 'curling-live-packager';
 const ARN = `arn:aws:mediapackage:${REGION}:111122223333:channels/0123abcd`;
-const hlsPlan = (channelId?: string) =>
-  planOf({
-    downstream: [
-      { name: 'packager', system: 'mediapackage', outputGroup: 'hls', ...(channelId ? { channelId } : {}) },
-    ],
-  });
+const hlsPlan = (channelId?: string, state?: StateDocument) =>
+  planOf(
+    {
+      downstream: [
+        { name: 'packager', system: 'mediapackage', outputGroup: 'hls', ...(channelId ? { channelId } : {}) },
+      ],
+    },
+    state,
+  );
 
 const ingest = (suffix = '') => ({
   IngestEndpoints: [0, 1].map((n) => ({
@@ -206,8 +209,11 @@ describe('MediaPackage channel: apply', () => {
     const { aws, mocks } = mockedClients();
     mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput());
     mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
-    const store = new MemoryStateStore(channelState({}, false));
-    const result = await apply({ plan: hlsPlan(), clients: aws, store, env: {}, ...virtualTime() });
+    const state = channelState({}, false);
+    const plan = hlsPlan(undefined, state);
+    expect(plan.resources.map((r) => r.action)).toStrictEqual(['noop', 'create', 'create']);
+    const store = new MemoryStateStore(state);
+    const result = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() });
     expect(mocks.mediaPackage.commandCalls(CreateChannelCommand)).toHaveLength(0);
     // One DescribeChannel serves both parameters.
     expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual(

@@ -144,13 +144,12 @@ describe('SSM parameter: apply', () => {
     expect(result.state?.resources).toEqual([]);
   });
 
-  it('adopts a parameter that exists with our tag without rewriting its value', async () => {
+  it('adopts a parameter that exists with our tag and writes the planned value again (it may hold an old one)', async () => {
     const { aws, mocks } = mockedClients();
-    mocks.ssm
-      .on(PutParameterCommand)
-      .rejects(
-        new ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: meta(400) }),
-      );
+    mocks.ssm.on(PutParameterCommand).callsFake((input) => {
+      if (input.Overwrite === true) return { Version: 2 };
+      throw new ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: meta(400) });
+    });
     mocks.ssm.on(ListTagsForResourceCommand).callsFake((input) => ({
       TagList: tagList(input.ResourceId === PARAM ? 'web' : 'cdn'),
     }));
@@ -162,15 +161,24 @@ describe('SSM parameter: apply', () => {
       ...virtualTime(),
     });
     expect(result.outcomes.map((o) => o.outcome)).toEqual(['adopted', 'adopted']);
-    expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
-    expect(
-      mocks.ssm.commandCalls(PutParameterCommand).every((c) => c.args[0].input.Overwrite === undefined),
-    ).toBe(true);
-    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
-    expect(mocks.ssm.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).toContainEqual({
-      ResourceType: 'Parameter',
-      ResourceId: PARAM,
+    const overwrites = mocks.ssm
+      .commandCalls(PutParameterCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.Overwrite === true)
+      .sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+    const written = (Name: string, Value: string) => ({
+      Name,
+      Value,
+      Type: 'SecureString',
+      Tier: 'Standard',
+      Overwrite: true,
     });
+    expect(overwrites).toStrictEqual([
+      written('/mlds/curling-live/cdn/password', env.CDN_PASSWORD),
+      written(PARAM, env.WEB_PASSWORD),
+    ]);
+    expect(mocks.ssm.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
+    expect(result.state?.resources.map((r) => r.outputs)).toStrictEqual([{ version: 2 }, { version: 2 }]);
   });
 
   it('refuses a parameter of that name without our tag', async () => {

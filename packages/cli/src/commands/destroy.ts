@@ -153,6 +153,8 @@ async function destroyPrepared(
       stopSignal: interrupt,
       clients,
       store,
+      // Exactly the deletions shown: the engine refuses, nothing deleted, if the state no longer gives them.
+      teardown: teardown.deletions,
       force: options.force,
       limiter,
       clock,
@@ -220,7 +222,7 @@ export function destroyDocument(
 }
 
 export interface Teardown {
-  /** Dependents first (the planner's deletion order for an empty workflow): how the engine may delete them. */
+  /** Core's teardown, dependents first: what the engine deletes, in that order. */
   deletions: ResourceChange[];
   /** Recorded but not created by mlds: removed from the state only. */
   forgotten: StateResource[];

@@ -68,16 +68,6 @@ function streamKeyRefs(target: Target): Record<string, StreamKeyRef> {
   return result;
 }
 
-/** The `{ env }` stream keys that are not set: checked before any AWS call. */
-export function missingStreamKeys(
-  target: Target,
-  env: Record<string, string | undefined>,
-): { variable: string; address: string }[] {
-  return Object.values(streamKeyRefs(target)).flatMap((ref) =>
-    'env' in ref && !env[ref.env] ? [{ variable: ref.env, address: target.address }] : [],
-  );
-}
-
 /** Reads the stream keys into memory (the vault redacts them everywhere); `{ ssmParameter }` is decrypted. */
 export async function readStreamKeys(rt: Runtime, target: Target): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
@@ -212,6 +202,18 @@ function bindingRefusal(target: Target, problems: string[]): ChannelRefusedError
   );
 }
 
+/** The plan only read the channel, yet it holds other destinations than mlds would write. */
+function unplannedWriteRefusal(target: Target): ChannelRefusedError {
+  return new ChannelRefusedError(
+    'apply',
+    target.name,
+    [
+      'its destinations differ from what mlds wrote (changed outside mlds, or a stream key changed), and the plan shown only reads it',
+    ],
+    'Run apply again without --refresh=false (or plan --refresh): the refresh reads the channel and the plan shows the update.',
+  );
+}
+
 export interface BindingStep {
   /** Records the binding's outputs in the state (intent before a stop, result after). */
   record(outputs: BindingOutputs): Promise<void>;
@@ -227,6 +229,7 @@ export async function writeChannel(
   target: Target,
   wanted: OutputDestination[],
   recorded: BindingOutputs,
+  planned: 'read' | 'write',
   step: BindingStep,
 ): Promise<'updated' | 'read'> {
   let described = await describeChannel(rt, target, 'apply');
@@ -257,6 +260,8 @@ export async function writeChannel(
     await step.record(done);
     return recorded.pendingStart ? 'updated' : 'read';
   }
+  // The plan showed a read: a write (and a restart, an outage) it did not show is not made.
+  if (planned === 'read') throw unplannedWriteRefusal(target);
   const update = async () => {
     await send(rt, target, 'UpdateChannel', async () =>
       (await rt.clients.mediaLive(target.region)).send(
@@ -327,6 +332,7 @@ export async function preflightChannel(
   planned: PlannedDestination[],
   streamKeys: Map<string, string>,
   recorded: BindingOutputs,
+  action: 'read' | 'write',
 ): Promise<void> {
   const described = await describeChannel(rt, target, 'apply');
   const known = !JSON.stringify(planned).includes(KNOWN_AFTER_APPLY);
@@ -338,6 +344,7 @@ export async function preflightChannel(
   if (problems.length > 0) throw bindingRefusal(target, problems);
   if (recorded.pendingStart) return;
   const changes = !known || !sameDestinations(described.Destinations ?? [], merged);
+  if (changes && action === 'read') throw unplannedWriteRefusal(target);
   if (!changes || described.State === 'IDLE') return;
   if (RUNNING_STATES.has(described.State)) {
     if (target.properties.whenRunning === 'restart') return;

@@ -133,10 +133,23 @@ export const ssmParameterHandler: KindHandler = {
     return versionRecorded(version);
   },
 
-  // Adopted as it is: the crashed run wrote the value, and rewriting it would be a mutating call for nothing.
   async adopt(rt, target, found) {
+    // Found by name, it may hold anything: another channel's password (a channel made again since) or an older
+    // value. A create ends with the planned value, so it is written again.
+    const ssm = await rt.clients.ssm(target.region);
+    const value = await secretValue(rt, target);
+    const output = await rt.call(target.address, () =>
+      ssm.send(
+        new PutParameterCommand({
+          Name: target.name,
+          Value: value,
+          Type: 'SecureString',
+          Tier: 'Standard',
+          Overwrite: true,
+        }),
+      ),
+    );
     if (!hasTags(found.tags, target.tags)) {
-      const ssm = await rt.clients.ssm(target.region);
       await rt.call(target.address, () =>
         ssm.send(
           new AddTagsToResourceCommand({
@@ -147,7 +160,7 @@ export const ssmParameterHandler: KindHandler = {
         ),
       );
     }
-    return found.recorded;
+    return { ...found.recorded, ...versionRecorded(output.Version) };
   },
 
   // The value is never read: an import records where it is, as apply would have.

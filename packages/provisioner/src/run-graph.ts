@@ -1,0 +1,93 @@
+import type { ResourceKind } from '@mlds/core';
+import { Semaphore } from './concurrency.js';
+import { errorText, type Run } from './engine-run.js';
+import { type Failure, InvalidPlanError } from './errors.js';
+
+export interface GraphNode {
+  /** Unique in the graph: `+address` for what apply creates, `-identity` for what is deleted. */
+  id: string;
+  address: string;
+  kind: ResourceKind;
+  /** Node ids that must succeed first (only those in the graph count). */
+  after: string[];
+  run: () => Promise<void>;
+}
+
+/** Runs a task at once, or through a semaphore when the caller capped how many resources run at once. */
+export function pool(concurrency: number | undefined): <T>(task: () => Promise<T>) => Promise<T> {
+  if (concurrency === undefined) return (task) => task();
+  const semaphore = new Semaphore(concurrency);
+  return (task) => semaphore.run(task);
+}
+
+/**
+ * Runs every node as soon as all it comes after succeeded (the graph is the only wait). A failure stops only
+ * what depends on it: every other branch runs to its end, and every failure is reported together.
+ */
+export async function runGraph(
+  nodes: GraphNode[],
+  concurrency: number | undefined,
+  run: Run,
+): Promise<{ failures: Failure[]; skipped: string[] }> {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  assertAcyclic(nodes, byId);
+  const slot = pool(concurrency);
+  const results = new Map<string, Promise<boolean>>();
+  const failures: Failure[] = [];
+  const skipped: string[] = [];
+  const skip = (node: GraphNode, reason: string) => {
+    skipped.push(node.address);
+    run.emit({ type: 'skipped', address: node.address, kind: node.kind, reason, at: run.clock() });
+    return false;
+  };
+  const start = (node: GraphNode): Promise<boolean> => {
+    const known = results.get(node.id);
+    if (known) return known;
+    const result = (async () => {
+      const before = node.after.flatMap((id) => {
+        const dependency = byId.get(id);
+        return dependency ? [dependency] : [];
+      });
+      const ok = await Promise.all(before.map(start));
+      const failed = before.filter((_, index) => !ok[index]).map((dependency) => dependency.address);
+      if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
+      return slot(async () => {
+        if (run.signal?.aborted) return skip(node, 'the run was cancelled');
+        if (run.stopSignal?.aborted) return skip(node, 'the run was interrupted');
+        try {
+          await node.run();
+          return true;
+        } catch (error) {
+          run.vault.scrub(error);
+          failures.push({ address: node.address, error: run.vault.redact(errorText(error)), cause: error });
+          return false;
+        }
+      });
+    })();
+    results.set(node.id, result);
+    return result;
+  };
+  await Promise.all(nodes.map(start));
+  return { failures, skipped };
+}
+
+function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (node: GraphNode, path: string[]) => {
+    // By id: a replacement under the same name has a create and a delete node with one address.
+    const mark = state.get(node.id);
+    if (mark === 'done') return;
+    if (mark === 'visiting') {
+      throw new InvalidPlanError(
+        `The plan's dependencies form a cycle: ${[...path, node.address].join(' → ')}`,
+      );
+    }
+    state.set(node.id, 'visiting');
+    for (const address of node.after) {
+      const dependency = byAddress.get(address);
+      if (dependency) visit(dependency, [...path, node.address]);
+    }
+    state.set(node.id, 'done');
+  };
+  for (const node of nodes) visit(node, []);
+}
