@@ -1,7 +1,7 @@
 // Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { formatS3StateUrl, parseStateUrl, type StateDocument, stateDocumentProblem } from '@mlds/core';
+import { formatS3StateUrl, parseStateUrl, readStateDocument, type StateDocument } from '@mlds/core';
 import type { RunEnvironment } from './aws.js';
 import { FileSystemError, StateFileError, UsageError } from './errors.js';
 
@@ -23,22 +23,17 @@ export async function readStateFile(path: string, shownAs: string): Promise<Stat
       cause: error,
     });
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new StateFileError(`the state file ${shownAs} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
+  const read = readStateDocument(text);
+  if (read.problem === undefined) return read.document;
+  if (read.cause !== undefined) {
+    throw new StateFileError(`the state file ${shownAs} is ${read.problem}`, {
+      cause: read.cause,
       hint: 'Restore it from a backup, or point --state at the right file. mlds never overwrites a corrupt state.',
     });
   }
-  const problem = stateDocumentProblem(document);
-  if (problem !== undefined) {
-    throw new StateFileError(`the state file ${shownAs} is not an mlds state: ${problem}`, {
-      hint: 'Restore it from a backup, or point --state at the right file.',
-    });
-  }
-  return document as StateDocument;
+  throw new StateFileError(`the state file ${shownAs} is not an mlds state: ${read.problem}`, {
+    hint: 'Restore it from a backup, or point --state at the right file.',
+  });
 }
 
 /** States far larger than this are not mlds states (one with 100 downstream entries takes about 100 KiB). */

@@ -27,7 +27,7 @@ export {
   type RateOverrides,
 } from './rate-limits.js';
 export { workflowJsonSchema } from './schema.js';
-export { stateDocumentProblem } from './state.js';
+export { readStateDocument, stateDocumentProblem } from './state.js';
 export {
   formatS3StateUrl,
   parseStateUrl,

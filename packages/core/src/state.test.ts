@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stateDocumentProblem } from './state.js';
+import { readStateDocument, stateDocumentProblem } from './state.js';
 
 const resource = {
   address: 'archive.bucket[0]',
@@ -83,5 +83,18 @@ describe('stateDocumentProblem', () => {
     ],
   ])('rejects %s', (_, value, problem) => {
     expect(stateDocumentProblem(value)).toBe(problem);
+  });
+});
+
+describe('readStateDocument', () => {
+  it('reads a state document, or says why the text is not one', () => {
+    const state = { formatVersion: 1, workflow: 'w', region: 'us-west-2', serial: 0, resources: [] };
+    expect(readStateDocument(JSON.stringify(state))).toStrictEqual({ document: state });
+    const broken = readStateDocument('{"formatVersion": 1,');
+    expect(broken.problem).toMatch(/^not valid JSON: /);
+    expect(broken.problem === undefined ? undefined : broken.cause).toBeInstanceOf(SyntaxError);
+    expect(readStateDocument('{"formatVersion": 2}')).toStrictEqual({
+      problem: 'formatVersion is 2, this mlds reads 1',
+    });
   });
 });

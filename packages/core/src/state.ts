@@ -1,4 +1,4 @@
-import { FORMAT_VERSION, type ResourceKind } from './types.js';
+import { FORMAT_VERSION, type ResourceKind, type StateDocument } from './types.js';
 
 // The state file is read by the CLI (plan, output: plain JSON, no AWS SDK) and by the provisioner (apply,
 // destroy); both must agree on what counts as a state document, so the check lives here.
@@ -46,6 +46,23 @@ export function stateDocumentProblem(value: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The one reader of a state document's text, for every store and command: the document, or why the text is
+ * not one (not JSON, or not a state this version can use), in a few words.
+ */
+export function readStateDocument(
+  text: string,
+): { document: StateDocument; problem?: undefined } | { problem: string; cause?: unknown } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { problem: `not valid JSON: ${(error as Error).message}`, cause: error };
+  }
+  const problem = stateDocumentProblem(value);
+  return problem === undefined ? { document: value as StateDocument } : { problem };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -28,6 +28,7 @@ test('@mlds/core exports exactly its public values', () => {
     'planImport',
     'planTeardown',
     'planWorkflow',
+    'readStateDocument',
     'resolveDestinations',
     'stateDocumentProblem',
     'validateWorkflow',

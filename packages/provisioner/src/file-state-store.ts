@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { type StateDocument, stateDocumentProblem } from '@mlds/core';
+import { readStateDocument, type StateDocument } from '@mlds/core';
 import {
   type LockInfo,
   LockNotFoundError,
@@ -138,16 +138,11 @@ export class FileStateStore implements StateBackend {
       this.seen = { exists: false };
       return undefined;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new StateCorruptError(this.path, `not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-    const problem = stateDocumentProblem(parsed);
-    if (problem) throw new StateCorruptError(this.path, problem);
+    const read = readStateDocument(text);
+    if (read.problem !== undefined)
+      throw new StateCorruptError(this.path, read.problem, { cause: read.cause });
     this.seen = { exists: true, digest: digestOf(text) };
-    return parsed as StateDocument;
+    return read.document;
   }
 
   async write(doc: StateDocument): Promise<void> {

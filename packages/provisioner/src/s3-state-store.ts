@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
-import { type StateDocument, stateDocumentProblem } from '@mlds/core';
+import { readStateDocument, type StateDocument } from '@mlds/core';
 import type { ClientOf } from './clients.js';
 import {
   type LockInfo,
@@ -133,18 +133,12 @@ export class S3StateStore implements StateBackend {
       this.etag = null;
       return undefined;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(object.text);
-    } catch (error) {
-      throw new StateCorruptError(this.location, `not valid JSON: ${(error as Error).message}`, {
-        cause: error,
-      });
+    const read = readStateDocument(object.text);
+    if (read.problem !== undefined) {
+      throw new StateCorruptError(this.location, read.problem, { cause: read.cause });
     }
-    const problem = stateDocumentProblem(parsed);
-    if (problem) throw new StateCorruptError(this.location, problem);
     this.etag = object.etag;
-    return parsed as StateDocument;
+    return read.document;
   }
 
   async write(doc: StateDocument): Promise<void> {
