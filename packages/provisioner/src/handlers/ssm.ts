@@ -89,6 +89,24 @@ async function readTags(rt: Runtime, target: Target): Promise<Record<string, str
 }
 
 /** The parameter's version, kept in the state's outputs (never the value). */
+/** Writes the value again, from its source; tags cannot be combined with Overwrite, so they follow apart. */
+async function overwriteValue(rt: Runtime, target: Target): Promise<number | undefined> {
+  const ssm = await rt.clients.ssm(target.region);
+  const value = await secretValue(rt, target);
+  const output = await rt.call(target.address, () =>
+    ssm.send(
+      new PutParameterCommand({
+        Name: target.name,
+        Value: value,
+        Type: 'SecureString',
+        Tier: 'Standard',
+        Overwrite: true,
+      }),
+    ),
+  );
+  return output.Version;
+}
+
 function versionRecorded(version: number | undefined): Recorded {
   return version === undefined ? {} : { outputs: { version } };
 }
@@ -136,20 +154,9 @@ export const ssmParameterHandler: KindHandler = {
   async adopt(rt, target, found) {
     // Found by name, it may hold anything: another channel's password (a channel made again since) or an older
     // value. A create ends with the planned value, so it is written again.
-    const ssm = await rt.clients.ssm(target.region);
-    const value = await secretValue(rt, target);
-    const output = await rt.call(target.address, () =>
-      ssm.send(
-        new PutParameterCommand({
-          Name: target.name,
-          Value: value,
-          Type: 'SecureString',
-          Tier: 'Standard',
-          Overwrite: true,
-        }),
-      ),
-    );
+    const version = await overwriteValue(rt, target);
     if (!hasTags(found.tags, target.tags)) {
+      const ssm = await rt.clients.ssm(target.region);
       await rt.call(target.address, () =>
         ssm.send(
           new AddTagsToResourceCommand({
@@ -160,7 +167,7 @@ export const ssmParameterHandler: KindHandler = {
         ),
       );
     }
-    return { ...found.recorded, ...versionRecorded(output.Version) };
+    return { ...found.recorded, ...versionRecorded(version) };
   },
 
   // The value is never read: an import records where it is, as apply would have.
@@ -182,22 +189,7 @@ export const ssmParameterHandler: KindHandler = {
     // The value is rewritten only when where it comes from changed, or a refresh found it differs from the
     // environment's (`value`); tags alone do not touch it.
     let version = versionOf(current);
-    if (changes.includes('source') || changes.includes('value')) {
-      const value = await secretValue(rt, target);
-      // Tags cannot be combined with Overwrite: they follow separately.
-      const output = await rt.call(target.address, () =>
-        ssm.send(
-          new PutParameterCommand({
-            Name: target.name,
-            Value: value,
-            Type: 'SecureString',
-            Tier: 'Standard',
-            Overwrite: true,
-          }),
-        ),
-      );
-      version = output.Version;
-    }
+    if (changes.includes('source') || changes.includes('value')) version = await overwriteValue(rt, target);
     const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
     if (removed.length > 0) {
       await rt.call(target.address, () =>
