@@ -18,14 +18,22 @@ if (typeof process.getBuiltinModule !== 'function') {
       env: process.env,
       stdout: stdout.writer,
       stderr: { write: (chunk: string) => process.stderr.write(chunk) },
-      // Only `-` (the workflow on stdin) and confirmations read it.
+      // Only `-` (the workflow on stdin), confirmations and the fleet's live display (its keys) read it.
       stdin: {
         get isTTY() {
           return process.stdin.isTTY;
         },
-        [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
+        // Not destroyed when the reader is done: the fleet's display reads keys after the confirmation.
+        [Symbol.asyncIterator]: () => linesThenLetGo(),
         // Ctrl-C at a question: a terminal read still pending would keep the process from exiting.
         destroy: () => process.stdin.destroy(),
+        setRawMode: (raw: boolean) => setRawMode(raw),
+        on: (event: 'data', listener: (chunk: string | Uint8Array) => void) =>
+          process.stdin.on(event, listener),
+        off: (event: 'data', listener: (chunk: string | Uint8Array) => void) =>
+          process.stdin.off(event, listener),
+        resume: () => process.stdin.resume(),
+        pause: () => process.stdin.pause(),
       },
       isTTY: stdout.isTTY,
     });
@@ -60,4 +68,35 @@ function pipeOrTerminalStdout(): Stdout {
     process.exit();
   });
   return { writer: process.stdout, isTTY: process.stdout.isTTY === true };
+}
+
+/**
+ * Reads stdin without destroying it when the reader stops (a confirmation read one line): the fleet's live
+ * display may read keys from it next. Once the reader stops, stdin stops reading from the terminal, so that it
+ * keeps no process alive.
+ */
+function linesThenLetGo(): AsyncIterator<string | Uint8Array> {
+  const iterator = process.stdin.iterator({ destroyOnReturn: false });
+  return {
+    next: () => iterator.next(),
+    async return() {
+      const result = await iterator.return?.();
+      // The iterator left stdin non-flowing, so pause() alone would not stop the terminal read (Node stops it on
+      // the 'pause' event): flowing for an instant, then paused.
+      process.stdin.resume();
+      process.stdin.pause();
+      return result ?? { done: true, value: undefined };
+    },
+  };
+}
+
+/** Raw mode, and cooked mode given back however the process ends (a second Ctrl-C exits at once). */
+function setRawMode(raw: boolean): void {
+  process.stdin.setRawMode(raw);
+  if (raw) process.on('exit', restoreCookedMode);
+  else process.off('exit', restoreCookedMode);
+}
+
+function restoreCookedMode(): void {
+  if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
 }

@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { RateOverrides } from '@mlds/core';
-import type {
-  AwsClients,
-  CallerIdentity,
-  EngineEvent,
-  RequestLimiter,
-  StateBackend,
-  StateStore,
-} from '@mlds/provisioner';
+import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
@@ -21,7 +14,8 @@ import {
   OperationFailedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
-import type { ResourceResult } from './render/summary.js';
+import type { ResourceResult, RunOutcome } from './render/summary.js';
+import type { RunEvent } from './run-events.js';
 import type { SignalName } from './signals.js';
 import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
@@ -92,10 +86,10 @@ export class ResultCollector {
     private readonly order: readonly string[],
   ) {}
 
-  add(event: EngineEvent): void {
+  add(event: RunEvent): void {
     if (event.type === 'done') {
       this.results.push({ address: event.address, kind: event.kind, outcome: event.outcome });
-    } else if (event.type === 'failed' || event.type === 'skipped') {
+    } else if (event.type === 'failed' || event.type === 'skipped' || event.type === 'interrupted') {
       this.results.push({ address: event.address, kind: event.kind, outcome: event.type });
     }
   }
@@ -124,7 +118,13 @@ export interface RunWhere {
  * The CLI's error for what the provisioner threw. Failures are printed from their redacted `error` text: their
  * `cause` may be a raw SDK error and is kept only as the cause, never printed.
  */
-export function translateRunError(error: unknown, provisioner: Provisioner, where: RunWhere): unknown {
+export function translateRunError(
+  error: unknown,
+  provisioner: Provisioner,
+  where: RunWhere,
+  /** What the run did before it failed, from its events: says whether anything was done at all. */
+  results?: readonly ResourceResult[],
+): unknown {
   const { command, file, statePath } = where;
   const state = statePath.shownAs;
   const stateError = stateErrorOf(error, provisioner, statePath);
@@ -163,9 +163,8 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
         ? []
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const resume =
-      command === 'apply'
-        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.${importHint(error, provisioner, file)}`
-        : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+      resumeHint(command, file, state, results) +
+      (command === 'apply' ? importHint(error, provisioner, file) : '');
     const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
     const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
@@ -182,6 +181,29 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/**
+ * How to go on after a failed run. When its events show that nothing was created, changed or deleted, it says
+ * so: "what was created is recorded" would have the user look for something that is not there. (A resource
+ * whose create failed midway is still recorded as in progress, and the next run looks it up first.)
+ */
+function resumeHint(
+  command: RunWhere['command'],
+  file: string,
+  state: string,
+  results: readonly ResourceResult[] | undefined,
+): string {
+  const unchanged: readonly RunOutcome[] = ['unchanged', 'read', 'failed', 'skipped', 'interrupted'];
+  const nothingDone = results?.every((result) => unchanged.includes(result.outcome)) === true;
+  if (command !== 'apply') {
+    return nothingDone
+      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run 'mlds destroy ${file}' again.`
+      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+  }
+  return nothingDone
+    ? `Nothing was created or changed. Fix the cause, then run 'mlds apply ${file}' again.`
+    : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`;
 }
 
 /** For a resource apply found without this workflow's tag (made outside mlds): how to adopt it instead. */
@@ -411,18 +433,27 @@ export function interruptedRun(
   error: unknown,
 ): InterruptedError {
   const { command, file, statePath } = where;
-  const done = results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
+  const unfinished: readonly RunOutcome[] = ['failed', 'skipped', 'interrupted'];
+  const done = results.filter((result) => !unfinished.includes(result.outcome));
   const failed =
     error instanceof provisioner.ApplyFailedError
       ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
       : [];
-  const stopped = results
-    .filter((result) => result.outcome === 'failed' || result.outcome === 'skipped')
-    .map((result) => result.address)
-    .filter((address) => !failed.some((failure) => failure.address === address));
+  const addressesOf = (outcomes: readonly RunOutcome[]) => [
+    ...new Set(results.filter((result) => outcomes.includes(result.outcome)).map((result) => result.address)),
+  ];
+  const midway = addressesOf(['interrupted']);
+  const notStarted = addressesOf(['failed', 'skipped']).filter(
+    (address) => !midway.includes(address) && !failed.some((failure) => failure.address === address),
+  );
   const lines = [
     `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
-    ...(stopped.length === 0 ? [] : [`  stopped or not started: ${[...new Set(stopped)].join(', ')}`]),
+    ...(midway.length === 0
+      ? []
+      : [
+          `  stopped midway (what was done of them is recorded; the next run finishes them): ${midway.join(', ')}`,
+        ]),
+    ...(notStarted.length === 0 ? [] : [`  not started: ${notStarted.join(', ')}`]),
     ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
   ];
   return new InterruptedError(lines.join('\n'), {

@@ -32,6 +32,7 @@ import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
+import { runEventsOf } from '../run-events.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
@@ -200,6 +201,7 @@ async function applyPrepared(
   const { interrupt } = prepared.session;
   const where = { command: 'apply' as const, file: loaded.file, statePath };
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
+  const shown = runEventsOf(provisioner);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
@@ -212,7 +214,8 @@ async function applyPrepared(
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (event) => {
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
         results.add(event);
         progress?.onEvent(event);
       },
@@ -226,7 +229,12 @@ async function applyPrepared(
       }
       throw interruptedRun(results.list(), where, provisioner, error);
     }
-    const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
+    const failure = translateRunError(
+      error,
+      provisioner,
+      { command: 'apply', file: loaded.file, statePath },
+      results.list(),
+    );
     if (options.json && failure instanceof OperationFailedError) {
       const after = await readStateAfterFailure(statePath, context);
       writeJson(
