@@ -68,13 +68,16 @@ export function fleetFrame(
   const interactive = view.selected !== undefined;
   const width = Math.max(options.nameWidth, ...rows.map((row) => row.workflow.length));
   const body: string[] = [];
+  // The selected workflow's line, and the last line of its resources when it is expanded.
   let selectedLine = 0;
+  let selectedEnd = 0;
   for (const row of rows) {
     const selected = row.workflow === view.selected;
     if (selected) selectedLine = body.length;
     const expanded = view.expanded.has(row.workflow);
     body.push(workflowLine(row, { selected, expanded, interactive, width }, options));
     if (expanded) body.push(...resourceLines(row, options));
+    if (selected) selectedEnd = body.length - 1;
   }
   const hint = interactive ? [colors.dim(KEY_HINT)] : [];
   // One row is left free: the cursor rests below the region, and a region as tall as the terminal would scroll.
@@ -87,8 +90,9 @@ export function fleetFrame(
   const bodyRoom = Math.max(1, room - hint.length - 1);
   const lastTop = body.length - bodyRoom;
   let top = Math.min(Math.max(0, view.scrollTop), lastTop);
+  // Scrolled only as far as needed to show the selected workflow with as much of its resources as fits.
+  if (selectedEnd >= top + bodyRoom) top = Math.min(selectedLine, selectedEnd - bodyRoom + 1);
   if (selectedLine < top) top = selectedLine;
-  if (selectedLine >= top + bodyRoom) top = selectedLine - bodyRoom + 1;
   const above = top;
   const below = body.length - top - bodyRoom;
   const hidden = colors.dim(
