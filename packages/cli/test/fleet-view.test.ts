@@ -55,9 +55,11 @@ function terminal(size: { rows?: number; columns?: number } = {}) {
   };
 }
 
+const ESC = '\x1b';
+
 /** The last frame drawn: what follows the last erase, as lines. */
 function lastFrame(written: string): string[] {
-  const frames = written.split(/\x1b\[\d+F\x1b\[J/);
+  const frames = written.split(new RegExp(`${ESC}\\[\\d+F${ESC}\\[J`));
   return (frames.at(-1) ?? '').split('\n').slice(0, -1);
 }
 
