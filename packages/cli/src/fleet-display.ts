@@ -12,6 +12,7 @@ import {
 // stdin by lines, and must have it first), stopped once the run is over: stdin is in raw mode only in between,
 // and only when it is a terminal. In raw mode Ctrl-C raises no SIGINT: its byte goes to the fleet's own signal
 // handling, so the first stops starting calls and the second stops at once, as a real SIGINT does.
+// The display owns the terminal's bottom lines while it runs: the run's stderr goes through it meanwhile.
 
 export function startFleetDisplay(
   context: CommandContext,
@@ -40,13 +41,21 @@ export function startFleetDisplay(
     workflows,
   });
   progress = display;
+  // What the run writes to stderr meanwhile (the interrupt's notice, a workflow's failure) goes above the live
+  // region: written into the middle of it, the next redraw would erase part of it and leave part of the region.
+  const stderr = context.stderr;
+  if (live) {
+    context.stderr = { write: (chunk: string) => display.above(() => stderr.write(chunk)) };
+  }
   return {
     onEvent: (workflow, event) => display.onEvent(workflow, event),
     finished: (workflow, line) => display.finished(workflow, line),
     key: (key) => display.key(key),
+    above: (write) => display.above(write),
     stop() {
       stopKeys?.();
       forget();
+      context.stderr = stderr;
       display.stop();
     },
   };

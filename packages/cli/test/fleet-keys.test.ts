@@ -163,6 +163,8 @@ describe('the fleet display takes keys on a terminal', () => {
     );
     expect(exits).toStrictEqual([]);
     expect(sentAfterCtrlC).toBe(0);
+    // Written through the display while it ran (above its region), and stderr is the run's own again after.
+    expect(run.stdout).not.toContain('Interrupted');
     expect(plain(run.stdout)).toMatch(/^Fleet apply: 0 of 2 workflows applied, 2 interrupted\./m);
     expect(locksLeft()).toStrictEqual([]);
     expect(signals.listening()).toBe(0);

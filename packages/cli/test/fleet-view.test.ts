@@ -215,6 +215,22 @@ describe('the fleet display on a terminal that takes keys', () => {
   });
 });
 
+describe('messages written outside the display while it runs', () => {
+  it('go above the live region: it is cleared first, then drawn again below them', () => {
+    const t = terminal();
+    t.progress.onEvent('court-1', started('packager.channel', 0));
+    t.take();
+    t.progress.above(() => t.stream.write('Interrupted: no new AWS call starts\n'));
+    expect(t.take()).toBe(
+      `\x1b[2F\x1b[JInterrupted: no new AWS call starts\n› ▸ ⠋ court-1  0/3 done, 1 running  0.0s\n${KEY_HINT}\n`,
+    );
+    t.progress.stop();
+    t.take();
+    t.progress.above(() => t.stream.write('after\n'));
+    expect(t.take()).toBe('after\n');
+  });
+});
+
 describe('the fleet display fitted to the terminal', () => {
   it('when expanded content exceeds the rows: shows what fits around the selection and says how many lines are hidden', () => {
     const t = terminal({ rows: 6 });

@@ -20,6 +20,11 @@ export interface FleetProgress {
   finished(workflow: string, line: string): void;
   /** A key pressed while the display runs (interactive displays only; others ignore it). */
   key(key: Exclude<KeyName, 'interrupt'>): void;
+  /**
+   * Runs `write`, which prints to the terminal outside the display (a message on stderr), with the live region
+   * cleared first and drawn again below what it printed, so that neither is left garbled.
+   */
+  above(write: () => void): void;
   /** Clears what is still drawn and stops redrawing; once the whole run is over. May be called again. */
   stop(): void;
 }
@@ -197,6 +202,12 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
       if (state !== undefined) state.over = true;
       draw([text]);
     },
+    above(write) {
+      if (drawn > 0) stream.write(`\x1b[${drawn}F\x1b[J`);
+      drawn = 0;
+      write();
+      draw([]);
+    },
     key(key) {
       if (!options.interactive || stopped) return;
       const onScreen = shown();
@@ -251,6 +262,9 @@ function plainFleetProgress(options: ProgressOptions): FleetProgress {
       options.stream.write(`${line}\n`);
     },
     key() {},
+    above(write) {
+      write();
+    },
     stop() {
       if (stopped) return;
       stopped = true;
