@@ -71,21 +71,56 @@ function pipeOrTerminalStdout(): Stdout {
 }
 
 /**
- * Reads stdin without destroying it when the reader stops (a confirmation read one line): the fleet's live
- * display may read keys from it next. Once the reader stops, stdin stops reading from the terminal, so that it
- * keeps no process alive.
+ * Reads stdin in flowing mode, without destroying it when the reader stops (a confirmation reads one line): the
+ * fleet's live display may read keys from it next. Once the reader stops (or input ends), stdin is paused, which
+ * is what makes Node stop reading the terminal, so that it keeps no process alive. (Node's own iterator leaves
+ * stdin non-flowing, where pausing does not stop that read.)
  */
 function linesThenLetGo(): AsyncIterator<string | Uint8Array> {
-  const iterator = process.stdin.iterator({ destroyOnReturn: false });
+  const stdin = process.stdin;
+  const chunks: (string | Uint8Array)[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: string | Uint8Array) => {
+    chunks.push(chunk);
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (error: unknown) => {
+    failure = error;
+    wake?.();
+  };
+  const stop = () => {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.off('error', onError);
+    stdin.pause();
+  };
+  stdin.on('data', onData);
+  stdin.on('end', onEnd);
+  stdin.on('error', onError);
+  stdin.resume();
   return {
-    next: () => iterator.next(),
+    async next() {
+      while (chunks.length === 0 && !ended && failure === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+      const chunk = chunks.shift();
+      if (chunk !== undefined) return { done: false, value: chunk };
+      stop();
+      if (failure !== undefined) throw failure;
+      return { done: true, value: undefined };
+    },
     async return() {
-      const result = await iterator.return?.();
-      // The iterator left stdin non-flowing, so pause() alone would not stop the terminal read (Node stops it on
-      // the 'pause' event): flowing for an instant, then paused.
-      process.stdin.resume();
-      process.stdin.pause();
-      return result ?? { done: true, value: undefined };
+      stop();
+      return { done: true, value: undefined };
     },
   };
 }

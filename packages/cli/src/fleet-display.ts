@@ -29,8 +29,6 @@ export function startFleetDisplay(
         else progress?.key(key);
       })
     : undefined;
-  // A second Ctrl-C ends the process where it is: the terminal is given back first.
-  const forget = stopKeys === undefined ? () => {} : fleet.beforeStopAtOnce(stopKeys);
   const display = createFleetProgress({
     stream: context.stdout,
     live,
@@ -47,16 +45,19 @@ export function startFleetDisplay(
   if (live) {
     context.stderr = { write: (chunk: string) => display.above(() => stderr.write(chunk)) };
   }
+  const stop = () => {
+    stopKeys?.();
+    forget();
+    context.stderr = stderr;
+    display.stop();
+  };
+  // A second Ctrl-C ends the process where it is: the terminal is given back, and the live region cleared, first.
+  const forget = live ? fleet.beforeStopAtOnce(stop) : () => {};
   return {
     onEvent: (workflow, event) => display.onEvent(workflow, event),
     finished: (workflow, line) => display.finished(workflow, line),
     key: (key) => display.key(key),
     above: (write) => display.above(write),
-    stop() {
-      stopKeys?.();
-      forget();
-      context.stderr = stderr;
-      display.stop();
-    },
+    stop,
   };
 }
