@@ -4,6 +4,7 @@ import {
   type ApplyDocument,
   type ApplyOptions,
   applyDocument,
+  changingResources,
   countChanges,
   destinationsAfter,
   withRestart,
@@ -138,9 +139,10 @@ export async function applyFleet(
             changing.map((entry) => ({
               workflow: entry.plan.workflow,
               resources: entry.changes,
-              planned: entry.plan.resources
-                .filter((resource) => resource.action !== 'noop')
-                .map((resource) => ({ address: resource.address, action: resource.action })),
+              planned: changingResources(entry.plan, entry.state).map((resource) => ({
+                address: resource.address,
+                action: resource.action,
+              })),
             })),
             fleet.running[0]?.provisioning.clock ?? Date.now,
           );

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -191,6 +192,33 @@ describe('the fleet display takes keys on a terminal', () => {
     expect(rawAtExit).toStrictEqual([false]);
     expect(plain(run.stderr)).toContain('Stopped at once');
     expect(terminal.listening()).toBe(0);
+  });
+
+  it('counts and lists only what the plan changes: resources kept as they are are neither counted nor shown', async () => {
+    expect(
+      (await mlds(['apply', ...FILES, '--yes'], { awsClients: () => fake.clients, isTTY: false })).code,
+    ).toBe(0);
+    // A bucket deleted by hand: the refresh finds it gone, and the plan creates it again; the rest is kept.
+    await fake.clients.s3('us-west-2').send(new DeleteBucketCommand({ Bucket: 'court-2-archive-p1' }));
+    const terminal = fakeTerminalStdin(undefined);
+    const before = fake.mutatingCalls().length;
+    const clients = watchedClients((count) => {
+      if (count === before + 1) terminal.press('a');
+    });
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      stdin: terminal.stdin,
+      awsClients: () => clients,
+    });
+    expect(run.code).toBe(0);
+    const shown = plain(run.stdout);
+    const counts = [...shown.matchAll(/court-2 {2}(\d+)\/(\d+) done/g)].map(
+      (match) => `${match[1]}/${match[2]}`,
+    );
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.every((text) => text === '0/1' || text === '1/1')).toBe(true);
+    expect(shown).toMatch(/^ {6}\S archive\.bucket\[1\] {2}create {2}(running|created|pending)/m);
+    expect(shown).not.toMatch(/^ {6}\S (archive\.bucket\[0\]|cdn\.password) /m);
+    expect(shown).toContain('[✓] court-2: Apply complete: 1 created');
   });
 
   it('stdin not a terminal (piped) while stdout is: the live lines without keys, stdin untouched', async () => {

@@ -268,6 +268,11 @@ async function applyPrepared(
 
 /** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
 export function countChanges(plan: Plan, state: StateDocument | undefined): number {
+  return changingResources(plan, state).length;
+}
+
+/** The resources the plan changes, in plan order (see countChanges). */
+export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
     (state?.resources ?? []).some(
@@ -279,7 +284,7 @@ export function countChanges(plan: Plan, state: StateDocument | undefined): numb
         recorded.status === 'created' &&
         recorded.existing === true,
     );
-  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource)).length;
+  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource));
 }
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {

@@ -171,6 +171,11 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
           rowOf(state, event).note = event.detail;
           return;
         case 'done': {
+          // What the plan leaves as it is, the engine keeps without a call: not one of the workflow's changes.
+          const planned = state.resources.some(
+            (resource) => resource.address === event.address && resource.status !== 'done',
+          );
+          if (event.action === 'keep' && !planned) return;
           const row = rowOf(state, event);
           ended(state, row, 'done', event.elapsedMs);
           row.outcome = event.outcome;

@@ -1,3 +1,4 @@
+import type { Plan } from '@mlds/core';
 import type { EngineAction, Outcome } from '@mlds/provisioner';
 import type { Colors } from '../terminal.js';
 import { formatElapsed } from './progress.js';
@@ -10,7 +11,7 @@ import { formatElapsed } from './progress.js';
 export interface ResourceRow {
   address: string;
   /** What is done to it: the plan's action, then the engine's once it started (`recover`, `keep`, …). */
-  action: EngineAction | 'create' | 'update' | 'delete' | 'read';
+  action: EngineAction | Plan['resources'][number]['action'];
   status: 'pending' | 'running' | 'done' | 'failed' | 'interrupted' | 'skipped';
   outcome: Outcome | undefined;
   startedAt: number | undefined;
