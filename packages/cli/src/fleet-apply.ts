@@ -24,19 +24,13 @@ import {
   sessionOf,
 } from './fleet.js';
 import { startFleetDisplay } from './fleet-display.js';
-import {
-  interruptedRun,
-  missingSecretsError,
-  preflight,
-  ResultCollector,
-  translateRunError,
-} from './provisioning.js';
+import { missingSecretsError, preflight, translateRunError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import { renderApplySummary, tally, unfinishedCounts } from './render/summary.js';
-import { runEventsOf } from './run-events.js';
+import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 import { readStateAt } from './state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 

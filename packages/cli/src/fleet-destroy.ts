@@ -31,10 +31,10 @@ import {
   sessionOf,
 } from './fleet.js';
 import { startFleetDisplay } from './fleet-display.js';
-import { interruptedRun, preflight, ResultCollector, translateRunError } from './provisioning.js';
+import { preflight, translateRunError } from './provisioning.js';
 import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { renderDestroySummary, tally, unfinishedCounts } from './render/summary.js';
-import { runEventsOf } from './run-events.js';
+import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `mlds destroy a.yaml b.yaml …`: each workflow's teardown read from its own locked state exactly as

@@ -15,7 +15,6 @@ import {
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
-import type { RunEvent } from './run-events.js';
 import type { SignalName } from './signals.js';
 import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
@@ -72,39 +71,6 @@ export function everyWithTimer(ms: number, tick: () => void): () => void {
   const timer = setInterval(tick, ms);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/**
- * Collects what happened to each resource from the engine's events: the RunResult's outcomes exist only when
- * the run succeeds, and a failed run must report what it did too.
- */
-export class ResultCollector {
-  private readonly results: ResourceResult[] = [];
-
-  constructor(
-    /** Addresses in the order to report them (the plan's, or the deletion order). */
-    private readonly order: readonly string[],
-  ) {}
-
-  add(event: RunEvent): void {
-    if (event.type === 'done') {
-      this.results.push({ address: event.address, kind: event.kind, outcome: event.outcome });
-    } else if (event.type === 'failed' || event.type === 'skipped' || event.type === 'interrupted') {
-      this.results.push({ address: event.address, kind: event.kind, outcome: event.type });
-    }
-  }
-
-  /** In the given order; within one address (a replaced resource), in the order they happened. */
-  list(): ResourceResult[] {
-    const rank = (address: string) => {
-      const index = this.order.indexOf(address);
-      return index === -1 ? this.order.length : index;
-    };
-    return this.results
-      .map((result, index) => ({ result, index }))
-      .sort((a, b) => rank(a.result.address) - rank(b.result.address) || a.index - b.index)
-      .map(({ result }) => result);
-  }
 }
 
 export interface RunWhere {
@@ -420,44 +386,4 @@ export function throwIfInterrupted(session: Session, command: 'apply' | 'destroy
       `${command} interrupted before it started: nothing was changed; the lock is released`,
     );
   }
-}
-
-/**
- * The error for a run that was interrupted: what was done (recorded in the state), what was stopped or not
- * started, and how to resume. Failures of calls never started (InterruptedCallError) are not failures.
- */
-export function interruptedRun(
-  results: readonly ResourceResult[],
-  where: RunWhere,
-  provisioner: Provisioner,
-  error: unknown,
-): InterruptedError {
-  const { command, file, statePath } = where;
-  const unfinished: readonly RunOutcome[] = ['failed', 'skipped', 'interrupted'];
-  const done = results.filter((result) => !unfinished.includes(result.outcome));
-  const failed =
-    error instanceof provisioner.ApplyFailedError
-      ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
-      : [];
-  const addressesOf = (outcomes: readonly RunOutcome[]) => [
-    ...new Set(results.filter((result) => outcomes.includes(result.outcome)).map((result) => result.address)),
-  ];
-  const midway = addressesOf(['interrupted']);
-  const notStarted = addressesOf(['failed', 'skipped']).filter(
-    (address) => !midway.includes(address) && !failed.some((failure) => failure.address === address),
-  );
-  const lines = [
-    `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
-    ...(midway.length === 0
-      ? []
-      : [
-          `  stopped midway (what was done of them is recorded; the next run finishes them): ${midway.join(', ')}`,
-        ]),
-    ...(notStarted.length === 0 ? [] : [`  not started: ${notStarted.join(', ')}`]),
-    ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
-  ];
-  return new InterruptedError(lines.join('\n'), {
-    cause: error,
-    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
-  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFleetProgress } from '../src/render/fleet-progress.js';
 import { fit, KEY_HINT } from '../src/render/fleet-view.js';
-import type { RunEvent } from '../src/run-events.js';
+import type { RunEvent } from '../src/run-results.js';
 import { createColors } from '../src/terminal.js';
 
 // The fleet's live display on a terminal whose keys it reads: a line per workflow, a selection moved with the

@@ -15,7 +15,8 @@ import {
   StateMismatchError,
   StateStoreError,
 } from '../src/errors.js';
-import { ResultCollector, startProvisioning, translateRunError } from '../src/provisioning.js';
+import { startProvisioning, translateRunError } from '../src/provisioning.js';
+import { ResultCollector } from '../src/run-results.js';
 import { createColors } from '../src/terminal.js';
 
 const where = {

@@ -17,12 +17,10 @@ import {
   UsageError,
 } from '../errors.js';
 import {
-  interruptedRun,
   missingSecretsError,
   type PreparedRun,
   preflight,
   progressOf,
-  ResultCollector,
   runLocked,
   translateRunError,
 } from '../provisioning.js';
@@ -32,7 +30,7 @@ import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
-import { runEventsOf } from '../run-events.js';
+import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';

@@ -16,21 +16,13 @@ import {
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
-import {
-  interruptedRun,
-  type PreparedRun,
-  preflight,
-  progressOf,
-  ResultCollector,
-  runLocked,
-  translateRunError,
-} from '../provisioning.js';
+import { type PreparedRun, preflight, progressOf, runLocked, translateRunError } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import { runEventsOf } from '../run-events.js';
+import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';

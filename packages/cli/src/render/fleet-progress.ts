@@ -1,6 +1,6 @@
 import type { EngineEvent } from '@mlds/provisioner';
 import type { KeyName } from '../keyboard.js';
-import type { RunEvent } from '../run-events.js';
+import type { RunEvent } from '../run-results.js';
 import type { Colors } from '../terminal.js';
 import { fleetFrame, type ResourceRow, type WorkflowRow } from './fleet-view.js';
 import { createProgress, interruptedLine, type ProgressOptions } from './progress.js';

@@ -1,5 +1,5 @@
 import type { EngineAction, Outcome } from '@mlds/provisioner';
-import type { RunEvent } from '../run-events.js';
+import type { RunEvent } from '../run-results.js';
 import type { Colors, TextWriter } from '../terminal.js';
 
 // Shows what apply and destroy are doing, from the engine's events. On a terminal (with colour allowed) the
