@@ -18,14 +18,22 @@ if (typeof process.getBuiltinModule !== 'function') {
       env: process.env,
       stdout: stdout.writer,
       stderr: { write: (chunk: string) => process.stderr.write(chunk) },
-      // Only `-` (the workflow on stdin) and confirmations read it.
+      // Only `-` (the workflow on stdin), confirmations and the fleet's live display (its keys) read it.
       stdin: {
         get isTTY() {
           return process.stdin.isTTY;
         },
-        [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](),
+        // Not destroyed when the reader is done: the fleet's display reads keys after the confirmation.
+        [Symbol.asyncIterator]: () => linesThenLetGo(),
         // Ctrl-C at a question: a terminal read still pending would keep the process from exiting.
         destroy: () => process.stdin.destroy(),
+        setRawMode: (raw: boolean) => setRawMode(raw),
+        on: (event: 'data', listener: (chunk: string | Uint8Array) => void) =>
+          process.stdin.on(event, listener),
+        off: (event: 'data', listener: (chunk: string | Uint8Array) => void) =>
+          process.stdin.off(event, listener),
+        resume: () => process.stdin.resume(),
+        pause: () => process.stdin.pause(),
       },
       isTTY: stdout.isTTY,
     });
@@ -60,4 +68,70 @@ function pipeOrTerminalStdout(): Stdout {
     process.exit();
   });
   return { writer: process.stdout, isTTY: process.stdout.isTTY === true };
+}
+
+/**
+ * Reads stdin in flowing mode, without destroying it when the reader stops (a confirmation reads one line): the
+ * fleet's live display may read keys from it next. Once the reader stops (or input ends), stdin is paused, which
+ * is what makes Node stop reading the terminal, so that it keeps no process alive. (Node's own iterator leaves
+ * stdin non-flowing, where pausing does not stop that read.)
+ */
+function linesThenLetGo(): AsyncIterator<string | Uint8Array> {
+  const stdin = process.stdin;
+  const chunks: (string | Uint8Array)[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: string | Uint8Array) => {
+    chunks.push(chunk);
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (error: unknown) => {
+    failure = error;
+    wake?.();
+  };
+  const stop = () => {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.off('error', onError);
+    stdin.pause();
+  };
+  stdin.on('data', onData);
+  stdin.on('end', onEnd);
+  stdin.on('error', onError);
+  stdin.resume();
+  return {
+    async next() {
+      while (chunks.length === 0 && !ended && failure === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+      const chunk = chunks.shift();
+      if (chunk !== undefined) return { done: false, value: chunk };
+      stop();
+      if (failure !== undefined) throw failure;
+      return { done: true, value: undefined };
+    },
+    async return() {
+      stop();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** Raw mode, and cooked mode given back however the process ends (a second Ctrl-C exits at once). */
+function setRawMode(raw: boolean): void {
+  process.stdin.setRawMode(raw);
+  if (raw) process.on('exit', restoreCookedMode);
+  else process.off('exit', restoreCookedMode);
+}
+
+function restoreCookedMode(): void {
+  if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
 }

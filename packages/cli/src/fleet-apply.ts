@@ -4,6 +4,7 @@ import {
   type ApplyDocument,
   type ApplyOptions,
   applyDocument,
+  changingResources,
   countChanges,
   destinationsAfter,
   withRestart,
@@ -22,19 +23,14 @@ import {
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
-import {
-  everyWithTimer,
-  interruptedRun,
-  missingSecretsError,
-  preflight,
-  ResultCollector,
-  translateRunError,
-} from './provisioning.js';
+import { startFleetDisplay } from './fleet-display.js';
+import { missingSecretsError, preflight, translateRunError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
-import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
+import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
-import { renderApplySummary, tally } from './render/summary.js';
+import { renderApplySummary, tally, unfinishedCounts } from './render/summary.js';
+import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 import { readStateAt } from './state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 
@@ -71,6 +67,7 @@ export async function applyFleet(
     );
   }
   const fleet = await lockFleet('apply', options, members, context);
+  let progress: FleetProgress | undefined;
   try {
     const lockedNames = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const planned: PlannedMember[] = [];
@@ -127,12 +124,25 @@ export async function applyFleet(
       if (!fleet.canRun) throw new Error('apply was approved where nobody could approve it');
     }
 
-    const progress =
+    progress =
       options.json || changing.length === 0
         ? undefined
-        : fleetProgressOf(context, changing, fleet.running[0]?.provisioning.clock ?? Date.now);
+        : startFleetDisplay(
+            context,
+            fleet,
+            changing.map((entry) => ({
+              workflow: entry.plan.workflow,
+              resources: entry.changes,
+              planned: changingResources(entry.plan, entry.state).map((resource) => ({
+                address: resource.address,
+                action: resource.action,
+              })),
+            })),
+            fleet.running[0]?.provisioning.clock ?? Date.now,
+          );
+    const shown = progress;
     const documents = await Promise.all(
-      planned.map((entry) => applyMember(entry, options, context, progress, fleet.interrupt)),
+      planned.map((entry) => applyMember(entry, options, context, shown, fleet.interrupt)),
     );
     progress?.stop();
 
@@ -148,6 +158,8 @@ export async function applyFleet(
       context,
     );
   } finally {
+    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
+    progress?.stop();
     fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }
@@ -203,7 +215,7 @@ async function interruptedMember(
   const stopped = interruptedRun(results.list(), where, member.provisioning.provisioner, error);
   progress?.finished(
     plan.workflow,
-    fleetResultLine(plan.workflow, 'failed', stopped.message, context.colors),
+    fleetResultLine(plan.workflow, 'interrupted', stopped.message, context.colors),
   );
   if (!options.json) reportMemberFailure(plan.workflow, stopped, context);
   const after = await readStateAfterFailure(member, context);
@@ -230,6 +242,7 @@ async function applyMember(
   }
   const { provisioner, clients, clock, sleep, limiter } = member.provisioning;
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
+  const shown = runEventsOf(provisioner);
   try {
     const run = await provisioner.apply({
       stopSignal: interrupt,
@@ -240,7 +253,8 @@ async function applyMember(
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (event) => {
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
         results.add(event);
         progress?.onEvent(workflow, event);
       },
@@ -261,11 +275,12 @@ async function applyMember(
   } catch (error) {
     if (interrupt.aborted)
       return interruptedMember(entry, member, results, error, options, context, progress);
-    const failure = translateRunError(error, provisioner, {
-      command: 'apply',
-      file: loaded.file,
-      statePath: member.statePath,
-    });
+    const failure = translateRunError(
+      error,
+      provisioner,
+      { command: 'apply', file: loaded.file, statePath: member.statePath },
+      results.list(),
+    );
     const message = failure instanceof Error ? failure.message : String(failure);
     progress?.finished(workflow, fleetResultLine(workflow, 'failed', message, context.colors));
     if (!options.json) reportMemberFailure(workflow, failure, context);
@@ -331,25 +346,10 @@ function renderFleetSummary(
 ): string {
   const { colors } = context;
   const all = tally(documents.flatMap((document) => document.resources));
-  const failed = documents.filter((document) => document.result !== 'ok').length;
-  const ok = documents.length - failed;
-  const head = `${colors.bold('Fleet apply:')} ${ok} of ${count(documents.length + locked, 'workflow')} applied${failed > 0 ? `, ${colors.red(`${failed} failed`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
-  const inAll = `In all: ${all.created} created, ${all.updated} updated, ${all.deleted} deleted${all.failed > 0 ? `, ${all.failed} failed` : ''}.`;
+  const failed = documents.filter((document) => document.result === 'failed').length;
+  const interrupted = documents.filter((document) => document.result === 'interrupted').length;
+  const ok = documents.length - failed - interrupted;
+  const head = `${colors.bold('Fleet apply:')} ${ok} of ${count(documents.length + locked, 'workflow')} applied${failed > 0 ? `, ${colors.red(`${failed} failed`)}` : ''}${interrupted > 0 ? `, ${colors.yellow(`${interrupted} interrupted`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
+  const inAll = `In all: ${all.created} created, ${all.updated} updated, ${all.deleted} deleted${unfinishedCounts(all)}.`;
   return `${head} ${inAll}\n${colors.dim("Each workflow's destinations: mlds output <file>.")}\n`;
-}
-
-function fleetProgressOf(
-  context: CommandContext,
-  changing: readonly PlannedMember[],
-  clock: () => number,
-): FleetProgress {
-  context.stdout.write('\n');
-  return createFleetProgress({
-    stream: context.stdout,
-    live: context.isTTY && context.colors.isColorSupported,
-    colors: context.colors,
-    clock,
-    every: context.every ?? everyWithTimer,
-    workflows: changing.map((entry) => ({ workflow: entry.plan.workflow, resources: entry.changes })),
-  });
 }

@@ -30,15 +30,11 @@ import {
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
-import {
-  everyWithTimer,
-  interruptedRun,
-  preflight,
-  ResultCollector,
-  translateRunError,
-} from './provisioning.js';
-import { createFleetProgress, type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
-import { renderDestroySummary, tally } from './render/summary.js';
+import { startFleetDisplay } from './fleet-display.js';
+import { preflight, translateRunError } from './provisioning.js';
+import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
+import { renderDestroySummary, tally, unfinishedCounts } from './render/summary.js';
+import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `mlds destroy a.yaml b.yaml …`: each workflow's teardown read from its own locked state exactly as
@@ -65,6 +61,7 @@ export async function destroyFleet(
   const hasState = (member: FleetMember) =>
     member.statePath.kind !== 'file' || existsSync(member.statePath.absolute);
   const fleet = await lockFleet('destroy', options, members, context, hasState);
+  let progress: FleetProgress | undefined;
   try {
     const lockedFiles = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const entries: TornDownMember[] = [];
@@ -105,12 +102,31 @@ export async function destroyFleet(
       if (!fleet.canRun) throw new Error('destroy was approved where nobody could approve it');
     }
 
-    const progress =
+    progress =
       options.json || deleting.length === 0
         ? undefined
-        : fleetProgressOf(context, deleting, fleet.running[0]?.provisioning.clock ?? Date.now);
+        : startFleetDisplay(
+            context,
+            fleet,
+            deleting.map((entry) => ({
+              workflow: entry.member.loaded.workflow.workflow,
+              resources: (entry.teardown?.deletions.length ?? 0) + (entry.teardown?.forgotten.length ?? 0),
+              planned: [
+                ...(entry.teardown?.deletions ?? []).map((resource) => ({
+                  address: resource.address,
+                  action: 'delete' as const,
+                })),
+                ...(entry.teardown?.forgotten ?? []).map((resource) => ({
+                  address: resource.address,
+                  action: 'forget' as const,
+                })),
+              ],
+            })),
+            fleet.running[0]?.provisioning.clock ?? Date.now,
+          );
+    const shown = progress;
     const documents = await Promise.all(
-      entries.map((entry) => destroyMember(entry, options, context, progress, fleet.interrupt)),
+      entries.map((entry) => destroyMember(entry, options, context, shown, fleet.interrupt)),
     );
     progress?.stop();
 
@@ -126,6 +142,8 @@ export async function destroyFleet(
       context,
     );
   } finally {
+    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
+    progress?.stop();
     fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }
@@ -144,7 +162,7 @@ function interruptedMember(
   const workflow = entry.member.loaded.workflow.workflow;
   const where = { command: 'destroy' as const, file: entry.member.loaded.file, statePath: locked.statePath };
   const stopped = interruptedRun(results.list(), where, locked.provisioning.provisioner, error);
-  progress?.finished(workflow, fleetResultLine(workflow, 'failed', stopped.message, context.colors));
+  progress?.finished(workflow, fleetResultLine(workflow, 'interrupted', stopped.message, context.colors));
   if (!options.json) reportMemberFailure(workflow, stopped, context);
   return destroyDocument(workflow, 'interrupted', results.list());
 }
@@ -162,6 +180,7 @@ async function destroyMember(
   const { provisioner, clients, clock, sleep, limiter } = locked.provisioning;
   const order = [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address);
   const results = new ResultCollector(order);
+  const shown = runEventsOf(provisioner);
   try {
     const run = await provisioner.destroy({
       stopSignal: interrupt,
@@ -172,7 +191,8 @@ async function destroyMember(
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (event) => {
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
         results.add(event);
         progress?.onEvent(workflow, event);
       },
@@ -190,11 +210,12 @@ async function destroyMember(
   } catch (error) {
     if (interrupt.aborted)
       return interruptedMember(entry, locked, results, error, options, context, progress);
-    const failure = translateRunError(error, provisioner, {
-      command: 'destroy',
-      file: member.loaded.file,
-      statePath: member.statePath,
-    });
+    const failure = translateRunError(
+      error,
+      provisioner,
+      { command: 'destroy', file: member.loaded.file, statePath: member.statePath },
+      results.list(),
+    );
     const message = failure instanceof Error ? failure.message : String(failure);
     const refused = failure instanceof DestroyRefusedError;
     progress?.finished(
@@ -255,28 +276,12 @@ function renderFleetSummary(
 ): string {
   const { colors } = context;
   const all = tally(documents.flatMap((document) => document.resources));
-  const failed = documents.filter((document) => document.result !== 'ok').length;
-  const ok = documents.length - failed;
-  const head = `${colors.bold('Fleet destroy:')} ${ok} of ${count(documents.length + locked, 'workflow')} destroyed${failed > 0 ? `, ${colors.red(`${failed} failed or refused`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
-  const inAll = `In all: ${all.deleted} deleted${all.forgotten > 0 ? `, ${all.forgotten} removed from the state only` : ''}${all.failed > 0 ? `, ${all.failed} failed` : ''}.`;
+  const failed = documents.filter(
+    (document) => document.result === 'failed' || document.result === 'refused',
+  ).length;
+  const interrupted = documents.filter((document) => document.result === 'interrupted').length;
+  const ok = documents.length - failed - interrupted;
+  const head = `${colors.bold('Fleet destroy:')} ${ok} of ${count(documents.length + locked, 'workflow')} destroyed${failed > 0 ? `, ${colors.red(`${failed} failed or refused`)}` : ''}${interrupted > 0 ? `, ${colors.yellow(`${interrupted} interrupted`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
+  const inAll = `In all: ${all.deleted} deleted${all.forgotten > 0 ? `, ${all.forgotten} removed from the state only` : ''}${unfinishedCounts(all)}.`;
   return `${head} ${inAll}\n${colors.dim('Each state file is kept, with what is left in it.')}\n`;
-}
-
-function fleetProgressOf(
-  context: CommandContext,
-  deleting: readonly TornDownMember[],
-  clock: () => number,
-): FleetProgress {
-  context.stdout.write('\n');
-  return createFleetProgress({
-    stream: context.stdout,
-    live: context.isTTY && context.colors.isColorSupported,
-    colors: context.colors,
-    clock,
-    every: context.every ?? everyWithTimer,
-    workflows: deleting.map((entry) => ({
-      workflow: entry.member.loaded.workflow.workflow,
-      resources: (entry.teardown?.deletions.length ?? 0) + (entry.teardown?.forgotten.length ?? 0),
-    })),
-  });
 }

@@ -70,6 +70,16 @@ export interface LockedFleet {
   interrupt: AbortSignal;
   /** Stops listening for signals; releaseFleet's caller calls it once the run is over. */
   unsubscribe: () => void;
+  /**
+   * Handles `name` exactly as if the process had received it: Ctrl-C typed while the live display holds the
+   * terminal in raw mode raises no SIGINT, and comes here instead.
+   */
+  raise: (name: SignalName) => void;
+  /**
+   * Runs `cleanup` (giving the terminal back) before a second signal ends the process at once; until the
+   * returned function is called.
+   */
+  beforeStopAtOnce: (cleanup: () => void) => () => void;
 }
 
 /**
@@ -183,6 +193,8 @@ export async function lockFleet(
       canRun: false,
       interrupt: interrupt.signal,
       unsubscribe: () => {},
+      raise: () => {},
+      beforeStopAtOnce: () => () => {},
     };
   }
   const taking = members.filter(needsLock);
@@ -235,9 +247,28 @@ export async function lockFleet(
     throw failure.reason;
   }
   for (const member of lockedOut) reportLockedOut(member, member.error, context);
-  const unsubscribe =
-    context.signals?.subscribe((name) => onFleetSignal(name, interrupt, context, command)) ?? (() => {});
-  return { members, running, lockedOut, canRun: true, interrupt: interrupt.signal, unsubscribe };
+  const cleanups = new Set<() => void>();
+  let listening = true;
+  const onSignal = (name: SignalName) => {
+    if (listening) onFleetSignal(name, interrupt, context, command, cleanups);
+  };
+  const unsubscribeSignals = context.signals?.subscribe(onSignal) ?? (() => {});
+  return {
+    members,
+    running,
+    lockedOut,
+    canRun: true,
+    interrupt: interrupt.signal,
+    unsubscribe: () => {
+      listening = false;
+      unsubscribeSignals();
+    },
+    raise: onSignal,
+    beforeStopAtOnce: (cleanup) => {
+      cleanups.add(cleanup);
+      return () => cleanups.delete(cleanup);
+    },
+  };
 }
 
 /**
@@ -249,6 +280,7 @@ function onFleetSignal(
   interrupt: AbortController,
   context: CommandContext,
   command: 'apply' | 'destroy',
+  beforeStopAtOnce: ReadonlySet<() => void>,
 ): void {
   const { stderr, colors } = context;
   if (!interrupt.signal.aborted) {
@@ -261,6 +293,7 @@ function onFleetSignal(
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, delete them and run 'mlds ${command}' with the same files again: it finishes the job.\n`,
   );
+  for (const cleanup of beforeStopAtOnce) cleanup();
   context.signals?.exitNow(ExitCode.interrupted);
 }
 

@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { RateOverrides } from '@mlds/core';
-import type {
-  AwsClients,
-  CallerIdentity,
-  EngineEvent,
-  RequestLimiter,
-  StateBackend,
-  StateStore,
-} from '@mlds/provisioner';
+import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import {
@@ -21,7 +14,7 @@ import {
   OperationFailedError,
 } from './errors.js';
 import { createProgress, type Progress } from './render/progress.js';
-import type { ResourceResult } from './render/summary.js';
+import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { SignalName } from './signals.js';
 import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
@@ -80,39 +73,6 @@ export function everyWithTimer(ms: number, tick: () => void): () => void {
   return () => clearInterval(timer);
 }
 
-/**
- * Collects what happened to each resource from the engine's events: the RunResult's outcomes exist only when
- * the run succeeds, and a failed run must report what it did too.
- */
-export class ResultCollector {
-  private readonly results: ResourceResult[] = [];
-
-  constructor(
-    /** Addresses in the order to report them (the plan's, or the deletion order). */
-    private readonly order: readonly string[],
-  ) {}
-
-  add(event: EngineEvent): void {
-    if (event.type === 'done') {
-      this.results.push({ address: event.address, kind: event.kind, outcome: event.outcome });
-    } else if (event.type === 'failed' || event.type === 'skipped') {
-      this.results.push({ address: event.address, kind: event.kind, outcome: event.type });
-    }
-  }
-
-  /** In the given order; within one address (a replaced resource), in the order they happened. */
-  list(): ResourceResult[] {
-    const rank = (address: string) => {
-      const index = this.order.indexOf(address);
-      return index === -1 ? this.order.length : index;
-    };
-    return this.results
-      .map((result, index) => ({ result, index }))
-      .sort((a, b) => rank(a.result.address) - rank(b.result.address) || a.index - b.index)
-      .map(({ result }) => result);
-  }
-}
-
 export interface RunWhere {
   command: 'apply' | 'destroy' | 'rotate-credentials' | 'import';
   /** The workflow file as given on the command line. */
@@ -124,7 +84,13 @@ export interface RunWhere {
  * The CLI's error for what the provisioner threw. Failures are printed from their redacted `error` text: their
  * `cause` may be a raw SDK error and is kept only as the cause, never printed.
  */
-export function translateRunError(error: unknown, provisioner: Provisioner, where: RunWhere): unknown {
+export function translateRunError(
+  error: unknown,
+  provisioner: Provisioner,
+  where: RunWhere,
+  /** What the run did before it failed, from its events: says whether anything was done at all. */
+  results?: readonly ResourceResult[],
+): unknown {
   const { command, file, statePath } = where;
   const state = statePath.shownAs;
   const stateError = stateErrorOf(error, provisioner, statePath);
@@ -163,9 +129,8 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
         ? []
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const resume =
-      command === 'apply'
-        ? `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.${importHint(error, provisioner, file)}`
-        : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+      resumeHint(command, file, state, results) +
+      (command === 'apply' ? importHint(error, provisioner, file) : '');
     const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
     const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
@@ -182,6 +147,29 @@ export function translateRunError(error: unknown, provisioner: Provisioner, wher
     return new FileSystemError(`cannot use the state ${state}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/**
+ * How to go on after a failed run. When its events show that nothing was created, changed or deleted, it says
+ * so: "what was created is recorded" would have the user look for something that is not there. (A resource
+ * whose create failed midway is still recorded as in progress, and the next run looks it up first.)
+ */
+function resumeHint(
+  command: RunWhere['command'],
+  file: string,
+  state: string,
+  results: readonly ResourceResult[] | undefined,
+): string {
+  const unchanged: readonly RunOutcome[] = ['unchanged', 'read', 'failed', 'skipped', 'interrupted'];
+  const nothingDone = results?.every((result) => unchanged.includes(result.outcome)) === true;
+  if (command !== 'apply') {
+    return nothingDone
+      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run 'mlds destroy ${file}' again.`
+      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+  }
+  return nothingDone
+    ? `Nothing was created or changed. Fix the cause, then run 'mlds apply ${file}' again.`
+    : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`;
 }
 
 /** For a resource apply found without this workflow's tag (made outside mlds): how to adopt it instead. */
@@ -398,35 +386,4 @@ export function throwIfInterrupted(session: Session, command: 'apply' | 'destroy
       `${command} interrupted before it started: nothing was changed; the lock is released`,
     );
   }
-}
-
-/**
- * The error for a run that was interrupted: what was done (recorded in the state), what was stopped or not
- * started, and how to resume. Failures of calls never started (InterruptedCallError) are not failures.
- */
-export function interruptedRun(
-  results: readonly ResourceResult[],
-  where: RunWhere,
-  provisioner: Provisioner,
-  error: unknown,
-): InterruptedError {
-  const { command, file, statePath } = where;
-  const done = results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
-  const failed =
-    error instanceof provisioner.ApplyFailedError
-      ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
-      : [];
-  const stopped = results
-    .filter((result) => result.outcome === 'failed' || result.outcome === 'skipped')
-    .map((result) => result.address)
-    .filter((address) => !failed.some((failure) => failure.address === address));
-  const lines = [
-    `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
-    ...(stopped.length === 0 ? [] : [`  stopped or not started: ${[...new Set(stopped)].join(', ')}`]),
-    ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
-  ];
-  return new InterruptedError(lines.join('\n'), {
-    cause: error,
-    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
-  });
 }

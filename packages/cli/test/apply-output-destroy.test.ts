@@ -601,6 +601,33 @@ describe('a failing apply', () => {
   });
 });
 
+describe('a failing apply that created nothing', () => {
+  const ONE_BUCKET = [
+    'workflow: curling-live',
+    `region: ${REGION}`,
+    'channelClass: SINGLE_PIPELINE',
+    'downstream:',
+    '  - name: archive',
+    '    system: s3',
+    '',
+  ].join('\n');
+
+  it('says that nothing was created or changed, not that what was created is in the state', async () => {
+    writeFileSync(join(cwd, 'one.yaml'), ONE_BUCKET);
+    fake.seed.bucket('curling-live-archive-p0', REGION, { ownedByOtherAccount: true });
+    const run = await mlds(['apply', 'one.yaml', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error: apply failed for 1 resource:\n {2}archive\.bucket\[0\]: BucketNameTakenError/,
+    );
+    expect(run.stderr).toContain(
+      "Nothing was created or changed. Fix the cause, then run 'mlds apply one.yaml' again.\n",
+    );
+    expect(run.stderr).not.toContain('What was created');
+    expect(fake.inventory().s3).toStrictEqual([]);
+  });
+});
+
 describe('mlds destroy', () => {
   it('nothing recorded: "Nothing to destroy.", exit 0, nothing called', async () => {
     const run = await mlds(['destroy', 'full.yaml']);

@@ -291,6 +291,29 @@ describe('mlds apply / destroy with several workflow files', () => {
     for (const name of NAMES) expect(existsSync(join(cwd, `${stateOf(name)}.lock`))).toBe(false);
   });
 
+  it('a workflow that failed with nothing created says so; the one that created something points at its state', async () => {
+    writeFileSync(
+      join(cwd, 'lone.yaml'),
+      'workflow: lone\nregion: us-west-2\nchannelClass: SINGLE_PIPELINE\ndownstream:\n  - name: archive\n    system: s3\n',
+    );
+    fake.seed.bucket('lone-archive-p0', 'us-west-2', { ownedByOtherAccount: true });
+    const [taken] = bucketNamesOf('court-2');
+    fake.seed.bucket(taken as string, 'us-west-2', { ownedByOtherAccount: true });
+    const run = await mlds(['apply', 'lone.yaml', 'court-2.yaml', '--yes']);
+    expect(run.code).toBe(1);
+    const stderr = unwrapped(run.stderr);
+    expect(stderr).toContain(
+      'error: lone: apply failed for 1 resource:\n  archive.bucket[0]: BucketNameTakenError',
+    );
+    expect(stderr).toContain(
+      "Nothing was created or changed. Fix the cause, then run 'mlds apply lone.yaml' again.\n",
+    );
+    expect(stderr).toContain(
+      "What was created is recorded in the state .mlds/court-2.state.json. Fix the cause, then run 'mlds apply court-2.yaml' again",
+    );
+    expect(stderr.match(/What was created/g)).toHaveLength(1);
+  });
+
   it('one failed and one locked: the worst outcome wins, exit 1, and the locked one is named for the next run', async () => {
     lockHeldByAnotherRun('court-1');
     const [foreign] = bucketNamesOf('court-2');
@@ -508,6 +531,62 @@ describe('SIGINT during a fleet', () => {
       ssm: (region) => wrap(c.ssm(region)),
     };
   }
+
+  it('the summary counts interrupted workflows and resources as interrupted, not failed, and names none that exists as not started', async () => {
+    const listeners = new Set<(name: SignalName) => void>();
+    const signals: Signals = {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      exitNow() {
+        throw new Error('a single signal must not end the process at once');
+      },
+    };
+    let fired = false;
+    const clients = watchedClients((count) => {
+      if (count >= 1 && !fired) {
+        fired = true;
+        for (const listener of [...listeners]) listener('SIGINT');
+      }
+    });
+    const run = await mlds(['apply', ...FILES, '--yes'], { awsClients: () => clients, signals });
+    expect(run.code).toBe(130);
+    const stdout = unwrapped(run.stdout);
+    expect(stdout).toMatch(
+      /^Fleet apply: 0 of 3 workflows applied, 3 interrupted\. In all: \d+ created, 0 updated, 0 deleted, \d+ interrupted midway, \d+ not started\.$/m,
+    );
+    expect(stdout).not.toMatch(/failed/);
+    expect(run.stderr).not.toContain('InterruptedCallError');
+    // Each workflow's result line and its stderr report: what exists is never "not started".
+    const existing = NAMES.flatMap((name) => {
+      const addressOf = new Map(readState(name).resources.map((r) => [r.name, `${name} ${r.address}`]));
+      const inventory = fake.inventory();
+      return [
+        ...inventory.s3.map((bucket) => bucket.name),
+        ...inventory.mediapackage.map((channel) => channel.id),
+        ...inventory.ssm.map((parameter) => parameter.name),
+      ]
+        .map((physical) => addressOf.get(physical))
+        .filter((address): address is string => address !== undefined);
+    });
+    expect(existing.length).toBeGreaterThan(0);
+    for (const address of existing) {
+      const [workflow, resource] = address.split(' ') as [string, string];
+      const notStarted =
+        new RegExp(`error: ${workflow}: [^]*?not started: ([^\n]*)`).exec(unwrapped(run.stderr))?.[1] ?? '';
+      expect({ address, notStarted: notStarted.split(', ').includes(resource) }).toStrictEqual({
+        address,
+        notStarted: false,
+      });
+      expect(stdout).toMatch(
+        new RegExp(
+          `^\\[(\\+|~)\\] ${workflow} ${resource.replace(/[[\]]/g, '\\$&')} (created|interrupted after)`,
+          'm',
+        ),
+      );
+    }
+  });
 
   it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
     const listeners = new Set<(name: SignalName) => void>();

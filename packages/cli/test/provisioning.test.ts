@@ -15,7 +15,8 @@ import {
   StateMismatchError,
   StateStoreError,
 } from '../src/errors.js';
-import { ResultCollector, startProvisioning, translateRunError } from '../src/provisioning.js';
+import { startProvisioning, translateRunError } from '../src/provisioning.js';
+import { ResultCollector } from '../src/run-results.js';
 import { createColors } from '../src/terminal.js';
 
 const where = {
@@ -168,6 +169,38 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     );
     expect(text).not.toContain('hunter2');
     expect((translate(failed, 'destroy') as MldsError).hint).toContain("run 'mlds destroy w.yaml' again");
+  });
+
+  it('ApplyFailedError after a run that did nothing: the hint says nothing was created, changed or deleted', () => {
+    const failed = new provisioner.ApplyFailedError(
+      'apply',
+      [{ address: 'a.bucket[0]', error: 'AccessDenied: no', cause: new Error('raw') }],
+      [],
+    );
+    const failedOnly = [{ address: 'a.bucket[0]', kind: 's3-bucket' as const, outcome: 'failed' as const }];
+    const hintOf = (command: 'apply' | 'destroy', results: Parameters<typeof translateRunError>[3]) =>
+      (translateRunError(failed, provisioner, { ...where, command }, results) as MldsError).hint;
+    expect(hintOf('apply', failedOnly)).toBe(
+      "Nothing was created or changed. Fix the cause, then run 'mlds apply w.yaml' again.",
+    );
+    expect(hintOf('destroy', failedOnly)).toBe(
+      "Nothing was deleted: the state .mlds/w.state.json still records every resource. Fix the cause, then run 'mlds destroy w.yaml' again.",
+    );
+    // One resource done is enough for the usual hint, which says where it is recorded.
+    const oneCreated = [
+      ...failedOnly,
+      { address: 'a.password', kind: 'ssm-parameter' as const, outcome: 'created' as const },
+    ];
+    expect(hintOf('apply', oneCreated)).toBe(
+      "What was created is recorded in the state .mlds/w.state.json. Fix the cause, then run 'mlds apply w.yaml' again: it finishes the job, creating only what is missing.",
+    );
+    const oneDeleted = [
+      ...failedOnly,
+      { address: 'a.password', kind: 'ssm-parameter' as const, outcome: 'deleted' as const },
+    ];
+    expect(hintOf('destroy', oneDeleted)).toBe(
+      "What was deleted is gone from the state .mlds/w.state.json; the rest is still recorded. Fix the cause, then run 'mlds destroy w.yaml' again.",
+    );
   });
 
   it('InvalidPlanError and RunAbortedError → 1', () => {

@@ -17,12 +17,10 @@ import {
   UsageError,
 } from '../errors.js';
 import {
-  interruptedRun,
   missingSecretsError,
   type PreparedRun,
   preflight,
   progressOf,
-  ResultCollector,
   runLocked,
   translateRunError,
 } from '../provisioning.js';
@@ -32,6 +30,7 @@ import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
 import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
+import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
 import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
 import { readStateAt, type StatePath } from '../state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
@@ -200,6 +199,7 @@ async function applyPrepared(
   const { interrupt } = prepared.session;
   const where = { command: 'apply' as const, file: loaded.file, statePath };
   const results = new ResultCollector(plan.resources.map((resource) => resource.address));
+  const shown = runEventsOf(provisioner);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
@@ -212,7 +212,8 @@ async function applyPrepared(
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (event) => {
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
         results.add(event);
         progress?.onEvent(event);
       },
@@ -226,7 +227,12 @@ async function applyPrepared(
       }
       throw interruptedRun(results.list(), where, provisioner, error);
     }
-    const failure = translateRunError(error, provisioner, { command: 'apply', file: loaded.file, statePath });
+    const failure = translateRunError(
+      error,
+      provisioner,
+      { command: 'apply', file: loaded.file, statePath },
+      results.list(),
+    );
     if (options.json && failure instanceof OperationFailedError) {
       const after = await readStateAfterFailure(statePath, context);
       writeJson(
@@ -260,6 +266,11 @@ async function applyPrepared(
 
 /** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
 export function countChanges(plan: Plan, state: StateDocument | undefined): number {
+  return changingResources(plan, state).length;
+}
+
+/** The resources the plan changes, in plan order (see countChanges). */
+export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
     (state?.resources ?? []).some(
@@ -271,7 +282,7 @@ export function countChanges(plan: Plan, state: StateDocument | undefined): numb
         recorded.status === 'created' &&
         recorded.existing === true,
     );
-  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource)).length;
+  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource));
 }
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {

@@ -16,20 +16,13 @@ import {
   OperationFailedError,
   type ResourceFailure,
 } from '../errors.js';
-import {
-  interruptedRun,
-  type PreparedRun,
-  preflight,
-  progressOf,
-  ResultCollector,
-  runLocked,
-  translateRunError,
-} from '../provisioning.js';
+import { type PreparedRun, preflight, progressOf, runLocked, translateRunError } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
+import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';
@@ -146,6 +139,7 @@ async function destroyPrepared(
   const { interrupt } = prepared.session;
   const where = { command: 'destroy' as const, file: loaded.file, statePath };
   const results = new ResultCollector(order);
+  const shown = runEventsOf(provisioner);
   const progress = options.json ? undefined : progressOf(context, clock);
   let run: RunResult;
   try {
@@ -159,7 +153,8 @@ async function destroyPrepared(
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (event) => {
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
         results.add(event);
         progress?.onEvent(event);
       },
@@ -170,11 +165,12 @@ async function destroyPrepared(
       if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
       throw interruptedRun(results.list(), where, provisioner, error);
     }
-    const failure = translateRunError(error, provisioner, {
-      command: 'destroy',
-      file: loaded.file,
-      statePath,
-    });
+    const failure = translateRunError(
+      error,
+      provisioner,
+      { command: 'destroy', file: loaded.file, statePath },
+      results.list(),
+    );
     if (options.json && failure instanceof OperationFailedError) {
       writeJson(stdout, destroyDocument(workflow, 'failed', results.list(), { failures: failure.failures }));
     }

@@ -1,4 +1,5 @@
-import type { EngineAction, EngineEvent, Outcome } from '@mlds/provisioner';
+import type { EngineAction, Outcome } from '@mlds/provisioner';
+import type { RunEvent } from '../run-results.js';
 import type { Colors, TextWriter } from '../terminal.js';
 
 // Shows what apply and destroy are doing, from the engine's events. On a terminal (with colour allowed) the
@@ -18,7 +19,7 @@ export interface ProgressOptions {
 }
 
 export interface Progress {
-  onEvent(event: EngineEvent): void;
+  onEvent(event: RunEvent): void;
   /** Clears what is still drawn and stops redrawing; call it once the run is over, whatever the result. */
   stop(): void;
 }
@@ -108,6 +109,10 @@ export function createProgress(options: ProgressOptions): Progress {
             `${colors.red('[!]')} ${event.address} ${colors.red('failed')} after ${formatElapsed(event.elapsedMs)}: ${event.error}`,
           ]);
           return;
+        case 'interrupted':
+          running.delete(event.address);
+          draw([interruptedLine(event.address, event.elapsedMs, colors)]);
+          return;
         case 'skipped':
           running.delete(event.address);
           draw([`${colors.dim('[ ]')} ${event.address} skipped: ${event.reason}`]);
@@ -149,6 +154,11 @@ const OUTCOMES: Record<Outcome, { symbol: string; text: string }> = {
   forgotten: { symbol: '-', text: 'removed from the state, not deleted' },
   gone: { symbol: '-', text: 'already gone (deleted outside mlds), removed from the state' },
 };
+
+/** A resource the interrupt stopped midway: not a failure, and not "not started" either (it may exist). */
+export function interruptedLine(address: string, elapsedMs: number, colors: Colors): string {
+  return `${colors.yellow('[~]')} ${address} ${colors.yellow('interrupted')} after ${formatElapsed(elapsedMs)}: stopped before it was finished; what was done of it is recorded, and the next run finishes it`;
+}
 
 /** `0.4s`, `12.0s`, `2m05s`. */
 export function formatElapsed(ms: number): string {

@@ -5,7 +5,10 @@ import { alignColumns } from './table.js';
 
 // What apply, destroy and output print once the work is done.
 
-/** What happened to one resource in a run; `failed` and `skipped` only when the run failed. */
+/**
+ * What happened to one resource in a run; `failed` and `skipped` only when the run failed, `interrupted` (stopped
+ * midway by SIGINT/SIGTERM, what was done of it recorded in the state) only when it was interrupted.
+ */
 export type RunOutcome =
   | 'created'
   | 'adopted'
@@ -16,6 +19,7 @@ export type RunOutcome =
   | 'forgotten'
   | 'gone'
   | 'failed'
+  | 'interrupted'
   | 'skipped';
 
 export interface ResourceResult {
@@ -37,10 +41,24 @@ export function tally(results: readonly ResourceResult[]): Tally {
     forgotten: 0,
     gone: 0,
     failed: 0,
+    interrupted: 0,
     skipped: 0,
   };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
+}
+
+/**
+ * `, 1 failed, 2 interrupted midway, 3 not started`: what a failed or interrupted run left undone, each kind
+ * named for what it is (an interrupted resource is no failure, and may exist).
+ */
+export function unfinishedCounts(counts: Tally): string {
+  const parts = [
+    ...(counts.failed > 0 ? [`${counts.failed} failed`] : []),
+    ...(counts.interrupted > 0 ? [`${counts.interrupted} interrupted midway`] : []),
+    ...(counts.skipped > 0 ? [`${counts.skipped} not started`] : []),
+  ];
+  return parts.map((part) => `, ${part}`).join('');
 }
 
 /** `Apply complete: 3 created, 0 updated, 0 deleted.`, naming adopted and forgotten resources when there are. */

@@ -1,0 +1,113 @@
+import type { ResourceKind } from '@mlds/core';
+import type { EngineAction, EngineEvent } from '@mlds/provisioner';
+import { InterruptedError } from './errors.js';
+import type { RunWhere } from './provisioning.js';
+import type { ResourceResult, RunOutcome } from './render/summary.js';
+import type { Provisioner } from './state-backend.js';
+
+// What a run did, from the engine's events, as apply and destroy show, count and report it.
+//
+// On SIGINT the engine refuses every call not yet
+// started with InterruptedCallError, and reports each resource that had one left as `failed` with that error's
+// text ("not started: the run was interrupted"), whether or not its first calls went through: a bucket whose
+// CreateBucket returned before the signal, its settings not yet made, exists and is recorded (as in progress),
+// yet was shown as "failed … not started" and counted as a failure. It is neither: the interrupt stopped it
+// midway, and the next run finishes it. Such a `failed` is turned into `interrupted` here, in one place, before
+// the progress display and the result list see it.
+
+/** A resource the interrupt stopped while it was being worked on: what was done of it is in the state. */
+export interface InterruptedEvent {
+  type: 'interrupted';
+  address: string;
+  kind: ResourceKind;
+  action: EngineAction;
+  elapsedMs: number;
+  at: number;
+}
+
+export type RunEvent = EngineEvent | InterruptedEvent;
+
+/** Maps the engine's events for the CLI: an InterruptedCallError `failed` becomes `interrupted`. */
+export function runEventsOf(provisioner: Provisioner): (event: EngineEvent) => RunEvent {
+  // The engine reports an error as `<name>: <message>`; the name is set on the instance, so it survives bundling.
+  const probe = new provisioner.InterruptedCallError();
+  const interruptedText = `${probe.name}: ${probe.message}`;
+  return (event) => {
+    if (event.type !== 'failed' || event.error !== interruptedText) return event;
+    const { address, kind, action, elapsedMs, at } = event;
+    return { type: 'interrupted', address, kind, action, elapsedMs, at };
+  };
+}
+
+/**
+ * Collects what happened to each resource from the engine's events: the RunResult's outcomes exist only when
+ * the run succeeds, and a failed run must report what it did too.
+ */
+export class ResultCollector {
+  private readonly results: ResourceResult[] = [];
+
+  constructor(
+    /** Addresses in the order to report them (the plan's, or the deletion order). */
+    private readonly order: readonly string[],
+  ) {}
+
+  add(event: RunEvent): void {
+    if (event.type === 'done') {
+      this.results.push({ address: event.address, kind: event.kind, outcome: event.outcome });
+    } else if (event.type === 'failed' || event.type === 'skipped' || event.type === 'interrupted') {
+      this.results.push({ address: event.address, kind: event.kind, outcome: event.type });
+    }
+  }
+
+  /** In the given order; within one address (a replaced resource), in the order they happened. */
+  list(): ResourceResult[] {
+    const rank = (address: string) => {
+      const index = this.order.indexOf(address);
+      return index === -1 ? this.order.length : index;
+    };
+    return this.results
+      .map((result, index) => ({ result, index }))
+      .sort((a, b) => rank(a.result.address) - rank(b.result.address) || a.index - b.index)
+      .map(({ result }) => result);
+  }
+}
+
+/**
+ * The error for a run that was interrupted: what was done (recorded in the state), what was stopped or not
+ * started, and how to resume. Failures of calls never started (InterruptedCallError) are not failures.
+ */
+export function interruptedRun(
+  results: readonly ResourceResult[],
+  where: RunWhere,
+  provisioner: Provisioner,
+  error: unknown,
+): InterruptedError {
+  const { command, file, statePath } = where;
+  const unfinished: readonly RunOutcome[] = ['failed', 'skipped', 'interrupted'];
+  const done = results.filter((result) => !unfinished.includes(result.outcome));
+  const failed =
+    error instanceof provisioner.ApplyFailedError
+      ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
+      : [];
+  const addressesOf = (outcomes: readonly RunOutcome[]) => [
+    ...new Set(results.filter((result) => outcomes.includes(result.outcome)).map((result) => result.address)),
+  ];
+  const midway = addressesOf(['interrupted']);
+  const notStarted = addressesOf(['failed', 'skipped']).filter(
+    (address) => !midway.includes(address) && !failed.some((failure) => failure.address === address),
+  );
+  const lines = [
+    `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
+    ...(midway.length === 0
+      ? []
+      : [
+          `  stopped midway (what was done of them is recorded; the next run finishes them): ${midway.join(', ')}`,
+        ]),
+    ...(notStarted.length === 0 ? [] : [`  not started: ${notStarted.join(', ')}`]),
+    ...failed.map((failure) => `  failed: ${failure.address}: ${failure.error}`),
+  ];
+  return new InterruptedError(lines.join('\n'), {
+    cause: error,
+    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+  });
+}
