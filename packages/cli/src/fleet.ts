@@ -291,7 +291,7 @@ function onFleetSignal(
     return;
   }
   stderr.write(
-    `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, delete them and run 'mlds ${command}' with the same files again: it finishes the job.\n`,
+    `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, run 'mlds ${command}' with the same files again on this host: it takes over a local lock whose process is gone (an S3 lock: 'mlds state unlock <lock id> --state <url>' first), looks up what the states do not record and finishes the job.\n`,
   );
   for (const cleanup of beforeStopAtOnce) cleanup();
   context.signals?.exitNow(ExitCode.interrupted);
