@@ -151,7 +151,9 @@ async function updateResource(run: Run, change: ResourceChange, changes: string[
 async function createResource(run: Run, change: ResourceChange): Promise<void> {
   const target = targetOf(change);
   const recorded = run.keeper.get(target);
-  await tracked(run, target, recorded ? 'recover' : 'create', async () => {
+  // `recover` finishes a crashed run's work; one deleted outside mlds is simply created again.
+  const action = recorded !== undefined && recorded.status !== 'created' ? 'recover' : 'create';
+  await tracked(run, target, action, async () => {
     if (recorded) {
       const { handler, rt } = await handlerFor(run, change.kind);
       const outcome = await adoptOrRefuse(run, target, await handler.find(rt, target), recorded);
