@@ -95,7 +95,9 @@ function attribute(plan, requests, containerOfEndpoint) {
     .map((request) => {
       const address = request.target === undefined ? undefined : addressOf.get(nameOf(request.target));
       if (address === undefined || request.answeredAt === undefined) {
-        throw new Error(`cannot attribute ${request.service} ${request.operation} (${request.target}) to a resource`);
+        throw new Error(
+          `cannot attribute ${request.service} ${request.operation} (${request.target}) to a resource`,
+        );
       }
       return { ...request, address };
     });
@@ -104,7 +106,8 @@ function attribute(plan, requests, containerOfEndpoint) {
 /** Per address, the time its requests kept it busy: the union of their [arrival, answer] intervals. */
 function busyTime(plan, requests) {
   const intervals = new Map(plan.resources.map((resource) => [resource.address, []]));
-  for (const request of requests) intervals.get(request.address).push([request.receivedAt, request.answeredAt]);
+  for (const request of requests)
+    intervals.get(request.address).push([request.receivedAt, request.answeredAt]);
   const busy = new Map();
   for (const [address, list] of intervals) {
     let total = 0;

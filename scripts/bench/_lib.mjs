@@ -30,9 +30,14 @@ export async function createBench() {
     },
 
     /** @mlds/core's parseWorkflow and planWorkflow, bundled from source exactly as the CLI bundles them. */
-    async loadCore() {
-      const file = join(await bench.scratchDir(), 'core.mjs');
-      await build.bundleLikeTheCli("export { parseWorkflow, planWorkflow } from '@mlds/core';", file);
+    loadCore() {
+      return bench.loadBundled('core', "export { parseWorkflow, planWorkflow } from '@mlds/core';");
+    },
+
+    /** A module of `contents` (imports of @mlds packages), bundled from source exactly as the CLI bundles them. */
+    async loadBundled(name, contents) {
+      const file = join(await bench.scratchDir(), `${name}.mjs`);
+      await build.bundleLikeTheCli(contents, file);
       return import(pathToFileURL(file).href);
     },
 
