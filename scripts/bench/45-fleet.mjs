@@ -42,7 +42,7 @@ async function timeApply(bench, seed, count, flags) {
   const endpoint = await bench.startFakeAwsEndpoint({ latencyMs: LATENCY_MS });
   const { cwd, files } = await fleetDir(bench, seed, count);
   try {
-    const elapsed = await bench.runCli(['apply', ...files, '--yes', ...flags], {
+    const { elapsed } = await bench.runCli(['apply', ...files, '--yes', ...flags], {
       cwd,
       endpointUrl: endpoint.url,
       env: ENV,

@@ -52,7 +52,8 @@ export async function createBench() {
 
     /**
      * Runs the built bin in `cwd` against a fake AWS endpoint, as a user with fake credentials and no AWS config
-     * would; resolves with its wall time in ms once it exited 0, rejects with its stderr otherwise.
+     * would; once it exited 0, resolves with when it was spawned (on the endpoint's clock, `now`) and its wall time
+     * in ms; rejects with its stderr otherwise.
      */
     runCli(args, { cwd, endpointUrl, env = {}, nodeArgs = [] }) {
       const start = now();
@@ -77,7 +78,7 @@ export async function createBench() {
         });
         child.on('error', reject);
         child.on('close', (code) => {
-          if (code === 0) resolve(now() - start);
+          if (code === 0) resolve({ startedAt: start, elapsed: now() - start });
           else reject(new Error(`mlds ${args.join(' ')} exited ${code}: ${stderr}`));
         });
       });
