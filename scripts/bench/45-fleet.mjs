@@ -4,9 +4,10 @@
 // MediaPackage v1 channel, an RTMP destination, two S3 buckets: kinds the fake endpoint speaks) with distinct
 // `workflow:` names. Before fleets, 25 workflows took 25 processes, 19.5× one; the goal is ≤ 1.5×.
 //
-// Then the same 25 workflows with the default limits (no --rate-limit), against their floor: no run can be
-// faster than its busiest limiter allows, calls ÷ rate for each limiter (a service in a Region, or an operation
-// AWS documents a rate of its own for), counted from the endpoint's log and the limiter's own rates.
+// Then the same 25 workflows with the default limits (no --rate-limit), against their floor as the issue
+// defines it: the busiest limiter's calls ÷ its rate (a limiter: a service in a Region, or an operation AWS
+// documents a rate of its own for), counted from the endpoint's log with the limiter's own rates. The window
+// lets a limiter's first second of calls start at once, so a run can end up to a second under that floor.
 //
 // Each run gets a fresh endpoint (a fresh account) and a fresh directory, so each apply creates everything. The
 // endpoint runs in this process, which does nothing else while a run is in flight.
