@@ -6,7 +6,8 @@
 //   export const title = 'cold start';
 //   export async function run(bench) { bench.row(...); bench.verdict(...); }
 // where `bench` is the helper of scripts/bench/_lib.mjs (timers, medians, the built CLI, the core API).
-// Files whose names start with `_` are helpers, not sections.
+// Files whose names start with `_` are helpers, not sections. `node scripts/bench.mjs 40 fleet` runs only the
+// sections whose file names contain one of the words given.
 
 import { readdir } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -15,7 +16,11 @@ import { createBench } from './bench/_lib.mjs';
 
 const sectionsDir = fileURLToPath(new URL('./bench/', import.meta.url));
 const bench = await createBench();
-const sections = (await readdir(sectionsDir)).filter((file) => /^[^_].*\.mjs$/.test(file)).sort();
+const only = process.argv.slice(2);
+const sections = (await readdir(sectionsDir))
+  .filter((file) => /^[^_].*\.mjs$/.test(file))
+  .filter((file) => only.length === 0 || only.some((word) => file.includes(word)))
+  .sort();
 
 console.log(
   `mlds bench: Node.js ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load ${loadavg()

@@ -11,15 +11,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { median, ms } from './_lib.mjs';
+import { median, ms, now } from './_lib.mjs';
 
 const RUNS = 15;
 const WARMUPS = 2;
 
 export const title = `Process start to the first AWS request (wall time, median of ${RUNS} interleaved runs after ${WARMUPS} warm-up rounds)`;
-
-const now = () => performance.timeOrigin + performance.now();
 
 function exited(child, label) {
   return new Promise((resolve, reject) => {
@@ -41,28 +38,17 @@ async function nodeStart() {
   return now() - start;
 }
 
-async function firstRequest(bench, startFakeAwsEndpoint) {
-  const endpoint = await startFakeAwsEndpoint();
+async function firstRequest(bench) {
+  const endpoint = await bench.startFakeAwsEndpoint();
   const cwd = await mkdtemp(join(tmpdir(), 'mlds-bench-first-request-'));
   try {
-    const start = now();
-    const child = spawn(process.execPath, [bench.cliBin, 'apply', bench.seedWorkflow, '--yes'], {
+    const { startedAt } = await bench.runCli(['apply', bench.seedWorkflow, '--yes'], {
       cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
-        AWS_ENDPOINT_URL: endpoint.url,
-        AWS_ACCESS_KEY_ID: 'AKIABENCHFAKE',
-        AWS_SECRET_ACCESS_KEY: 'bench-fake-secret',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      endpointUrl: endpoint.url,
     });
-    await exited(child, 'mlds apply');
     const [first] = endpoint.requests;
     if (first === undefined) throw new Error('mlds apply made no AWS request');
-    return first.receivedAt - start;
+    return first.receivedAt - startedAt;
   } finally {
     await endpoint.close();
     await rm(cwd, { recursive: true, force: true });
@@ -70,12 +56,10 @@ async function firstRequest(bench, startFakeAwsEndpoint) {
 }
 
 export async function run(bench) {
-  const loader = pathToFileURL(join(bench.repoRoot, 'packages/fixtures/scripts/load-fake-endpoint.mjs')).href;
-  const { startFakeAwsEndpoint } = await (await import(loader)).loadFakeEndpoint();
   const samples = { node: [], first: [] };
   for (let round = 0; round < WARMUPS + RUNS; round++) {
     const node = await nodeStart();
-    const first = await firstRequest(bench, startFakeAwsEndpoint);
+    const first = await firstRequest(bench);
     if (round >= WARMUPS) {
       samples.node.push(node);
       samples.first.push(first);

@@ -4,14 +4,16 @@
 // MediaPackage v1 channel, an RTMP destination, two S3 buckets: kinds the fake endpoint speaks) with distinct
 // `workflow:` names. Before fleets, 25 workflows took 25 processes, 19.5× one; the goal is ≤ 1.5×.
 //
+// Then the same 25 workflows with the default limits (no --rate-limit), against their floor as the issue
+// defines it: the busiest limiter's calls ÷ its rate (a limiter: a service in a Region, or an operation AWS
+// documents a rate of its own for), counted from the endpoint's log with the limiter's own rates. The window
+// lets a limiter's first second of calls start at once, so a run can end up to a second under that floor.
+//
 // Each run gets a fresh endpoint (a fresh account) and a fresh directory, so each apply creates everything. The
 // endpoint runs in this process, which does nothing else while a run is in flight.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { median, ms } from './_lib.mjs';
 
 const WORKFLOWS = 25;
@@ -19,28 +21,13 @@ const LATENCY_MS = 50;
 const RUNS = 3;
 const WARMUPS = 1;
 const GOAL = 1.5;
+const ENV = { SOCIAL_STREAM_KEY: 'bench-stream-key' };
 
-export const title = `A fleet: ${WORKFLOWS} workflows in one apply against one workflow's apply, the real CLI against the fake AWS endpoint at ${LATENCY_MS} ms per call, --rate-limit all=1000 (wall time, median of ${RUNS} interleaved runs after ${WARMUPS} warm-up)`;
-
-const now = () => performance.timeOrigin + performance.now();
-
-function exited(child, label) {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${label} exited ${code}: ${stderr}`));
-    });
-  });
-}
+export const title = `A fleet: ${WORKFLOWS} workflows in one apply against one workflow's apply, the real CLI against the fake AWS endpoint at ${LATENCY_MS} ms per call (wall time, median of ${RUNS} interleaved runs after ${WARMUPS} warm-up)`;
 
 /** Writes `count` copies of the seed workflow, named court-01…, into a fresh directory; returns it and the files. */
-async function fleetDir(seed, count) {
-  const cwd = await mkdtemp(join(tmpdir(), 'mlds-bench-fleet-'));
+async function fleetDir(bench, seed, count) {
+  const cwd = await mkdtemp(join(await bench.scratchDir(), 'fleet-'));
   const files = [];
   for (let i = 1; i <= count; i++) {
     const name = `court-${String(i).padStart(2, '0')}`;
@@ -51,57 +38,75 @@ async function fleetDir(seed, count) {
   return { cwd, files };
 }
 
-/** Wall time of `mlds apply <files> --yes --rate-limit all=1000`, and the AWS requests it made. */
-async function timeApply(bench, startFakeAwsEndpoint, seed, count) {
-  const endpoint = await startFakeAwsEndpoint({ latencyMs: LATENCY_MS });
-  const { cwd, files } = await fleetDir(seed, count);
+/** Wall time of `mlds apply <files> --yes [...flags]`, and the AWS requests it made, from the endpoint's log. */
+async function timeApply(bench, seed, count, flags) {
+  const endpoint = await bench.startFakeAwsEndpoint({ latencyMs: LATENCY_MS });
+  const { cwd, files } = await fleetDir(bench, seed, count);
   try {
-    const start = now();
-    const child = spawn(
-      process.execPath,
-      [bench.cliBin, 'apply', ...files, '--yes', '--rate-limit', 'all=1000'],
-      {
-        cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: cwd,
-          AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
-          AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
-          AWS_ENDPOINT_URL: endpoint.url,
-          AWS_ACCESS_KEY_ID: 'AKIABENCHFAKE',
-          AWS_SECRET_ACCESS_KEY: 'bench-fake-secret',
-          SOCIAL_STREAM_KEY: 'bench-stream-key',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    await exited(child, `mlds apply (${count} workflows)`);
-    return { elapsed: now() - start, requests: endpoint.requests.length };
+    const { elapsed } = await bench.runCli(['apply', ...files, '--yes', ...flags], {
+      cwd,
+      endpointUrl: endpoint.url,
+      env: ENV,
+    });
+    return { elapsed, requests: [...endpoint.requests] };
   } finally {
     await endpoint.close();
     await rm(cwd, { recursive: true, force: true });
   }
 }
 
+/** The least time `requests` can take at the limiter's rates: the busiest limiter's calls ÷ its rate. */
+function floorOf(limiter, requests) {
+  const calls = new Map();
+  for (const request of requests) {
+    // The data plane counts with its service, as the limiter names it (rate-limit.ts serviceNameOf).
+    const service = request.service === 'mediastore-data' ? 'mediastore' : request.service;
+    const { key, perSecond } = limiter.rateOf(service, request.region, request.operation);
+    const entry = calls.get(key) ?? { calls: 0, perSecond };
+    entry.calls += 1;
+    calls.set(key, entry);
+  }
+  const [key, busiest] = [...calls].sort(([, a], [, b]) => b.calls / b.perSecond - a.calls / a.perSecond)[0];
+  return { key, ...busiest, ms: (busiest.calls / busiest.perSecond) * 1000 };
+}
+
 export async function run(bench) {
-  const loader = pathToFileURL(join(bench.repoRoot, 'packages/fixtures/scripts/load-fake-endpoint.mjs')).href;
-  const { startFakeAwsEndpoint } = await (await import(loader)).loadFakeEndpoint();
   const seed = await readFile(bench.seedWorkflow, 'utf8');
-  const samples = { one: [], fleet: [] };
-  const requests = { one: 0, fleet: 0 };
+  const { RequestLimiter } = await bench.loadBundled(
+    'rates',
+    "export { RequestLimiter } from '@mlds/provisioner';",
+  );
+  const scheduling = ['--rate-limit', 'all=1000'];
+  const samples = { one: [], fleet: [], defaults: [] };
+  const requests = {};
   for (let round = 0; round < WARMUPS + RUNS; round++) {
-    const one = await timeApply(bench, startFakeAwsEndpoint, seed, 1);
-    const fleet = await timeApply(bench, startFakeAwsEndpoint, seed, WORKFLOWS);
+    const one = await timeApply(bench, seed, 1, scheduling);
+    const fleet = await timeApply(bench, seed, WORKFLOWS, scheduling);
+    // Seconds of waiting for the limiters: no warm-up needed, and it is not repeated in the warm-up round.
+    const defaults = round >= WARMUPS ? await timeApply(bench, seed, WORKFLOWS, []) : undefined;
     if (round >= WARMUPS) {
       samples.one.push(one.elapsed);
       samples.fleet.push(fleet.elapsed);
+      samples.defaults.push(defaults.elapsed);
+      requests.defaults = defaults.requests;
     }
-    requests.one = one.requests;
-    requests.fleet = fleet.requests;
+    requests.one = one.requests.length;
+    requests.fleet = fleet.requests.length;
   }
   const one = median(samples.one);
   const fleet = median(samples.fleet);
   bench.row(`mlds apply 1 workflow (${requests.one} AWS requests)`, ms(one));
   bench.row(`mlds apply ${WORKFLOWS} workflows in one run (${requests.fleet} AWS requests)`, ms(fleet));
   bench.verdict(`${WORKFLOWS} workflows in one apply / one workflow`, fleet / one, GOAL);
+
+  const defaults = median(samples.defaults);
+  const floor = floorOf(new RequestLimiter(), requests.defaults);
+  bench.row(
+    `${WORKFLOWS} workflows with the default limits (${requests.defaults.length} AWS requests)`,
+    ms(defaults),
+  );
+  bench.row(
+    `  floor: ${floor.key}, ${floor.calls} calls ÷ ${floor.perSecond}/s`,
+    `${ms(floor.ms)}   time / floor ${(defaults / floor.ms).toFixed(2)}×`,
+  );
 }

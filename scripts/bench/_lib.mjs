@@ -1,7 +1,7 @@
 // What every bench section needs: the CLI built from this working tree, @mlds/core bundled the way the CLI
 // bundles it, timers and medians, and a uniform way to print rows and verdicts.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ export async function createBench() {
   await build.ensureBuilt();
   const verdicts = [];
   let scratch;
+  let fakeEndpoint;
 
   const bench = {
     repoRoot,
@@ -29,10 +30,58 @@ export async function createBench() {
     },
 
     /** @mlds/core's parseWorkflow and planWorkflow, bundled from source exactly as the CLI bundles them. */
-    async loadCore() {
-      const file = join(await bench.scratchDir(), 'core.mjs');
-      await build.bundleLikeTheCli("export { parseWorkflow, planWorkflow } from '@mlds/core';", file);
+    loadCore() {
+      return bench.loadBundled('core', "export { parseWorkflow, planWorkflow } from '@mlds/core';");
+    },
+
+    /** A module of `contents` (imports of @mlds packages), bundled from source exactly as the CLI bundles them. */
+    async loadBundled(name, contents) {
+      const file = join(await bench.scratchDir(), `${name}.mjs`);
+      await build.bundleLikeTheCli(contents, file);
       return import(pathToFileURL(file).href);
+    },
+
+    /** `startFakeAwsEndpoint` of @mlds/fixtures (packages/fixtures/src/fake-endpoint), bundled once. */
+    async startFakeAwsEndpoint(options) {
+      if (fakeEndpoint === undefined) {
+        const loader = join(repoRoot, 'packages/fixtures/scripts/load-fake-endpoint.mjs');
+        fakeEndpoint = await (await import(pathToFileURL(loader).href)).loadFakeEndpoint();
+      }
+      return fakeEndpoint.startFakeAwsEndpoint(options);
+    },
+
+    /**
+     * Runs the built bin in `cwd` against a fake AWS endpoint, as a user with fake credentials and no AWS config
+     * would; once it exited 0, resolves with when it was spawned (on the endpoint's clock, `now`) and its wall time
+     * in ms; rejects with its stderr otherwise.
+     */
+    runCli(args, { cwd, endpointUrl, env = {}, nodeArgs = [] }) {
+      const start = now();
+      const child = spawn(process.execPath, [...nodeArgs, bench.cliBin, ...args], {
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: cwd,
+          AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
+          AWS_ENDPOINT_URL: endpointUrl,
+          AWS_ACCESS_KEY_ID: 'AKIABENCHFAKE',
+          AWS_SECRET_ACCESS_KEY: 'bench-fake-secret',
+          ...env,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      return new Promise((resolve, reject) => {
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+          stderr += chunk;
+        });
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (code === 0) resolve({ startedAt: start, elapsed: now() - start });
+          else reject(new Error(`mlds ${args.join(' ')} exited ${code}: ${stderr}`));
+        });
+      });
     },
 
     /** Wall time of one run of a command, in ms; throws when it fails. */
@@ -90,6 +139,9 @@ export async function createBench() {
   };
   return bench;
 }
+
+/** Milliseconds on the clock the fake endpoint stamps its log with by default. */
+export const now = () => performance.timeOrigin + performance.now();
 
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -30,7 +30,7 @@ export function readWorkflowFileBytes(path: string, shownAs: string): BoundedByt
       );
     }
     if (stats.size > INPUT_LIMITS.fileBytes) return { tooLarge: true };
-    return readAtMost(fd, INPUT_LIMITS.fileBytes);
+    return readAtMost(fd, INPUT_LIMITS.fileBytes, stats.size);
   } catch (error) {
     if (error instanceof WorkflowFileNotFoundError || error instanceof NotARegularFileError) throw error;
     throw new FileSystemError(`cannot read ${shownAs}: ${(error as Error).message}`, { cause: error });
@@ -56,11 +56,20 @@ export async function readStdinBytes(stdin: TextReader): Promise<BoundedBytes> {
 const GIVE_A_FILE =
   "Give the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'.";
 
-/** Reads to the end, or stops one byte past `limit` (a file that grew since fstat). */
-function readAtMost(fd: number, limit: number): BoundedBytes {
-  const buffer = new Uint8Array(limit + 1);
+/**
+ * Reads to the end, or stops one byte past `limit` (a file that grew since fstat). The buffer starts at the size
+ * fstat gave (a workflow is a few KiB), not at the limit: a fleet reads many files, and each would otherwise
+ * allocate and zero 1 MiB.
+ */
+export function readAtMost(fd: number, limit: number, expectedSize: number): BoundedBytes {
+  let buffer = new Uint8Array(Math.min(Math.max(expectedSize, 0), limit) + 1);
   let total = 0;
   for (;;) {
+    if (total === buffer.length) {
+      const grown = new Uint8Array(Math.min(buffer.length * 2, limit + 1));
+      grown.set(buffer);
+      buffer = grown;
+    }
     const read = readSync(fd, buffer, total, buffer.length - total, null);
     if (read === 0) break;
     total += read;
