@@ -23,6 +23,7 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineEvent, Outcome, ResourceOutcome } from './events.js';
+import { loadHandlers } from './handlers/index.js';
 import type { BindingOutputs } from './handlers/medialive.js';
 import { withSecrets } from './handlers/medialive-destinations.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
@@ -348,6 +349,9 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     };
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
+    await loadHandlers(
+      plan.resources.filter((change) => change.action !== 'noop').map((change) => change.kind),
+    );
     const keeper = new StateKeeper(store, doc, newLineage);
     const kept = plan.resources.filter((change) => change.action !== 'delete');
     const planned = new Map(kept.map((change) => [change.address, change]));
@@ -440,6 +444,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const doc = await store.read();
     if (!doc) return { state: undefined, outcomes: [] };
     const changes = teardownToRun(doc, options.teardown);
+    await loadHandlers(doc.resources.map((resource) => resource.kind));
     const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {
       const resource = keeper.byAddress(address);

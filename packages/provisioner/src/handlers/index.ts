@@ -27,3 +27,11 @@ export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
   }
   return handler;
 }
+
+/**
+ * Loads the handlers of `kinds` (and their SDKs) now. A run loads what its plan needs before its first call:
+ * loading a module is CPU work that would otherwise stall the calls in flight, one kind at a time, midway.
+ */
+export async function loadHandlers(kinds: Iterable<ResourceKind>): Promise<void> {
+  await Promise.all([...new Set(kinds)].map((kind) => loadHandler(kind)));
+}
