@@ -17,7 +17,10 @@ export interface ResolvedDestinations {
   missing: string[];
 }
 
-export function resolveDestinations(plan: Plan, state: StateDocument): ResolvedDestinations {
+export function resolveDestinations(
+  plan: Pick<Plan, 'destinations' | 'resources'>,
+  state: StateDocument,
+): ResolvedDestinations {
   const missing = new Set<string>();
   const destinations = plan.destinations.map((destination) => {
     if (destination.Settings === undefined) return structuredClone(destination);
@@ -37,8 +40,28 @@ export function resolveDestinations(plan: Plan, state: StateDocument): ResolvedD
   return { destinations, missing: [...missing] };
 }
 
+/**
+ * The plan's destinations with what the state recorded for the resources the plan keeps (noop, update, read):
+ * as Terraform's plan shows an existing resource's attributes, only what this plan creates (or creates again,
+ * after a refresh found it deleted) stays `(known after apply)`, since it gets new values. Without a state,
+ * the destinations as they are.
+ */
+export function recordedDestinations(
+  destinations: OutputDestination[],
+  resources: ResourceChange[],
+  state: StateDocument | undefined,
+): OutputDestination[] {
+  if (state === undefined) return structuredClone(destinations);
+  const kept = resources.filter((resource) => resource.action !== 'create');
+  return resolveDestinations({ destinations, resources: kept }, state).destinations;
+}
+
 /** The planned resource whose outputs a pipeline's destination waits for. */
-function sourceOf(plan: Plan, destinationId: string, pipeline: number): ResourceChange | undefined {
+function sourceOf(
+  plan: Pick<Plan, 'resources'>,
+  destinationId: string,
+  pipeline: number,
+): ResourceChange | undefined {
   return plan.resources.find(
     (resource) =>
       resource.action !== 'delete' &&
