@@ -183,12 +183,10 @@ describe('the plan after an apply: what the state records is shown, not (known a
   const normalized = normalizeWorkflow(input);
   const state = stateAfterApply(planWorkflow(normalized));
   const recordedUrls = (address: string) =>
-    (
-      state.resources.find((r) => r.address === address)?.outputs?.ingestEndpoints as {
-        url: string;
-        username?: string;
-      }[]
-    ).map((endpoint) => endpoint);
+    (state.resources.find((r) => r.address === address)?.outputs?.ingestEndpoints ?? []) as {
+      url: string;
+      username?: string;
+    }[];
 
   it('a plan without a state keeps every value only apply can know unknown', () => {
     const plan = planWorkflow(normalized);
