@@ -2,7 +2,6 @@ import {
   KNOWN_AFTER_APPLY,
   type OutputDestination,
   type OutputDestinationSettings,
-  type Plan,
   type ResourceChange,
   type StateDocument,
   type StateResource,
@@ -17,8 +16,14 @@ export interface ResolvedDestinations {
   missing: string[];
 }
 
+/** A resource whose recorded outputs a destination may take: a planned change, or a state entry (no action). */
+export type DestinationSource = Pick<
+  ResourceChange,
+  'address' | 'kind' | 'name' | 'region' | 'pipeline' | 'downstream'
+> & { action?: ResourceChange['action']; properties?: Record<string, unknown> };
+
 export function resolveDestinations(
-  plan: Pick<Plan, 'destinations' | 'resources'>,
+  plan: { destinations: OutputDestination[]; resources: readonly DestinationSource[] },
   state: StateDocument,
 ): ResolvedDestinations {
   const missing = new Set<string>();
@@ -58,10 +63,10 @@ export function recordedDestinations(
 
 /** The planned resource whose outputs a pipeline's destination waits for. */
 function sourceOf(
-  plan: Pick<Plan, 'resources'>,
+  plan: { resources: readonly DestinationSource[] },
   destinationId: string,
   pipeline: number,
-): ResourceChange | undefined {
+): DestinationSource | undefined {
   return plan.resources.find(
     (resource) =>
       resource.action !== 'delete' &&
@@ -72,7 +77,7 @@ function sourceOf(
   );
 }
 
-function recordOf(state: StateDocument, source: ResourceChange): StateResource | undefined {
+function recordOf(state: StateDocument, source: DestinationSource): StateResource | undefined {
   return state.resources.find(
     (resource) =>
       resource.status === 'created' &&
@@ -85,7 +90,7 @@ function recordOf(state: StateDocument, source: ResourceChange): StateResource |
 
 function resolveSettings(
   settings: OutputDestinationSettings,
-  source: ResourceChange,
+  source: DestinationSource,
   record: StateResource | undefined,
   pipeline: number,
 ): OutputDestinationSettings | undefined {
@@ -107,7 +112,7 @@ function resolveSettings(
     return replaceUnknown(settings, { Url: endpoint.url });
   }
   const endpoint = outputs.endpoint;
-  const path = source.properties.path;
+  const path = source.properties?.path;
   if (typeof endpoint !== 'string' || typeof path !== 'string') return undefined;
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   return replaceUnknown(settings, { Url: `mediastoressl://${host}/${path}` });

@@ -15,7 +15,12 @@ import {
   UpdateChannelCommand,
 } from '@aws-sdk/client-medialive';
 import { GetParameterCommand, type GetParameterCommandOutput, ParameterNotFound } from '@aws-sdk/client-ssm';
-import { KNOWN_AFTER_APPLY, type OutputDestination as PlannedDestination } from '@mlds/core';
+import {
+  KNOWN_AFTER_APPLY,
+  type OutputDestination as PlannedDestination,
+  SENSITIVE,
+  type StateResource,
+} from '@mlds/core';
 import {
   ChannelRefusedError,
   ChannelStartFailedError,
@@ -23,11 +28,12 @@ import {
   MediaLiveRejectedError,
   MissingEnvironmentError,
 } from '../errors.js';
-import type { KindHandler, Runtime, Target } from '../runtime.js';
+import type { KindHandler, Observed, Runtime, Target } from '../runtime.js';
 import {
   bindingProblems,
   mergeDestinations,
   sameDestinations,
+  stripped,
   withSecrets,
 } from './medialive-destinations.js';
 
@@ -346,6 +352,51 @@ export async function preflightChannel(
   throw stateRefusal(target, described.State);
 }
 
+/**
+ * Refresh's one read of the bound channel (DescribeChannel): the destinations whose ids the last apply wrote,
+ * as the channel holds them, each stream key masked (the vault knows it, for redaction), so that core can tell
+ * which of them were changed or removed outside mlds. A channel deleted (or being deleted) is gone.
+ */
+async function observeBinding(rt: Runtime, resource: StateResource): Promise<Observed> {
+  let described: Described;
+  try {
+    const output = await rt.call(resource.address, async () =>
+      (await rt.clients.mediaLive(resource.region)).send(
+        new DescribeChannelCommand({ ChannelId: resource.name }),
+      ),
+    );
+    const { $metadata: _, ...rest } = output;
+    described = rest;
+  } catch (error) {
+    if (error instanceof NotFoundException) return { exists: false };
+    throw error;
+  }
+  if (described.State === 'DELETING' || described.State === 'DELETED') return { exists: false };
+  const written = new Set(bindingOutputsOf(resource.outputs).destinationIds);
+  const destinations = (described.Destinations ?? [])
+    .filter((destination) => written.has(destination.Id ?? ''))
+    .map((destination) => masked(rt, destination));
+  return {
+    exists: true,
+    tags: { ...(described.Tags ?? {}) },
+    settings: { destinations: destinations as PlannedDestination[] },
+  };
+}
+
+/** A described destination without its empty lists, its stream keys `(sensitive)`: what refresh may report. */
+function masked(rt: Runtime, destination: OutputDestination): OutputDestination {
+  const plain = stripped(destination);
+  if (plain.Settings === undefined) return plain;
+  return {
+    ...plain,
+    Settings: plain.Settings.map(({ StreamName, ...settings }) => {
+      if (!StreamName) return settings;
+      rt.secrets.remember(StreamName);
+      return { ...settings, StreamName: SENSITIVE };
+    }),
+  };
+}
+
 const neverManaged = (what: string) => async (): Promise<never> => {
   throw new InvalidPlanError(
     `mlds never ${what} a MediaLive channel: the engine binds it (see writeChannel)`,
@@ -361,6 +412,7 @@ export const mediaLiveChannelHandler: KindHandler = {
     },
   ],
   find: neverManaged('looks up'),
+  observe: observeBinding,
   create: neverManaged('creates'),
   adopt: neverManaged('adopts'),
   update: neverManaged('updates as a resource'),
