@@ -19,6 +19,7 @@ test('@mlds/core exports exactly its public values', () => {
     'environmentNeeded',
     'fileSizeProblem',
     'formatS3StateUrl',
+    'importSettingChanges',
     'importTagChanges',
     'normalizeWorkflow',
     'otherOwner',

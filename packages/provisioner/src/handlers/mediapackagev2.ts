@@ -24,6 +24,7 @@ import {
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { ExistingResourceNotFoundError, NotEmptyError, QuotaExceededError } from '../errors.js';
+import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
@@ -535,6 +536,33 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
     await addTags(rt, target, found.recorded.arn, found.tags);
     await putPolicy(rt, target, found.recorded.arn);
     return found.recorded;
+  },
+
+  async importSettings(rt, target, found) {
+    if (!mediaLiveRoleArnOf(target.properties)) return {};
+    return { mediaLiveRoleArn: (await policyRole(rt, target, found.arn)) ?? null };
+  },
+
+  // The role's statement added to the channel's policy, its other statements kept.
+  async settleForImport(rt, target, found, settings) {
+    const role = mediaLiveRoleArnOf(target.properties);
+    if (!settings.includes('policy') || !role || !found.arn) return {};
+    const client = await rt.clients.mediaPackageV2(target.region);
+    const names = { ChannelGroupName: channelGroupOf(target), ChannelName: target.name };
+    let current: string | undefined;
+    try {
+      current = (await rt.call(target.address, () => client.send(new GetChannelPolicyCommand(names)))).Policy;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const [statement] = JSON.parse(channelPolicy(role, found.arn)).Statement as Record<string, unknown>[];
+    const policy = withStatements(current, statement ? [statement] : []);
+    await rt.call(
+      target.address,
+      () => client.send(new PutChannelPolicyCommand({ ...names, Policy: policy })),
+      conflictingOperation,
+    );
+    return {};
   },
 
   async observe(rt, resource): Promise<Observed> {
