@@ -466,6 +466,42 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     expect(JSON.stringify(store.writes)).not.toContain(STREAM_KEY);
   });
 
+  it('only the stream key changed outside mlds: compared in memory with the variable, an update, no key shown', async () => {
+    const { cloud, store, state } = await appliedBinding();
+    const now = await destinationsIn(cloud);
+    const edited = now.map((destination) => {
+      const kept = Object.fromEntries(
+        Object.entries(destination).filter(([, v]) => !(Array.isArray(v) && v.length === 0)),
+      ) as OutputDestination;
+      return destination.Id === 'social'
+        ? {
+            ...kept,
+            Settings: kept.Settings?.map((settings) => ({ ...settings, StreamName: 'their-own-key' })),
+          }
+        : kept;
+    });
+    await mediaLive(cloud).send(
+      new UpdateChannelCommand({ ChannelId: CHANNEL, Destinations: edited, RoleArn: CHANNEL_ROLE_ARN }),
+    );
+    const observations = await refreshed(cloud, state, cloud.clients, ENV);
+    const seen = observations.find((o) => o.kind === 'medialive-channel');
+    expect(
+      seen?.exists &&
+        seen.settings.destinations?.find((d) => d.Id === 'social')?.Settings?.map((x) => x.StreamName),
+    ).toStrictEqual(["(sensitive, not the workflow's key)", "(sensitive, not the workflow's key)"]);
+    const change = planned(BOUND, state, observations).resources.find((r) => r.kind === 'medialive-channel');
+    expect(change?.drift).toStrictEqual([
+      'destinations mlds wrote were changed in the channel outside mlds: social',
+    ]);
+    const leaked = JSON.stringify(observations);
+    for (const key of [STREAM_KEY, 'their-own-key']) expect(leaked).not.toContain(key);
+    // Without the variable there is nothing to compare the key with: no drift from it.
+    const blind = await refreshed(cloud, state, cloud.clients, {});
+    const unread = planned(BOUND, state, blind).resources.find((r) => r.kind === 'medialive-channel');
+    expect(unread?.action).toBe('read');
+    expect(store.doc).toStrictEqual(state);
+  });
+
   it('their own destinations changed: not mlds’s, no drift', async () => {
     const { cloud, state } = await appliedBinding();
     const now = await destinationsIn(cloud);

@@ -28,7 +28,7 @@ import {
   MediaLiveRejectedError,
   MissingEnvironmentError,
 } from '../errors.js';
-import type { KindHandler, Observed, Runtime, Target } from '../runtime.js';
+import { type KindHandler, type Observed, type Runtime, type Target, targetOf } from '../runtime.js';
 import {
   bindingProblems,
   mergeDestinations,
@@ -354,8 +354,10 @@ export async function preflightChannel(
 
 /**
  * Refresh's one read of the bound channel (DescribeChannel): the destinations whose ids the last apply wrote,
- * as the channel holds them, each stream key masked (the vault knows it, for redaction), so that core can tell
- * which of them were changed or removed outside mlds. A channel deleted (or being deleted) is gone.
+ * as the channel holds them, so that core can tell which of them were changed or removed outside mlds. A stream
+ * key never leaves: it is `(sensitive)`, or, when the workflow's key is an `{ env }` variable that is set and
+ * differs from it (compared in memory), `(sensitive, not the workflow's key)`. A channel deleted (or being
+ * deleted) is gone.
  */
 async function observeBinding(rt: Runtime, resource: StateResource): Promise<Observed> {
   let described: Described;
@@ -373,9 +375,14 @@ async function observeBinding(rt: Runtime, resource: StateResource): Promise<Obs
   }
   if (described.State === 'DELETING' || described.State === 'DELETED') return { exists: false };
   const written = new Set(bindingOutputsOf(resource.outputs).destinationIds);
+  const keys = streamKeyRefs(targetOf(resource));
   const destinations = (described.Destinations ?? [])
     .filter((destination) => written.has(destination.Id ?? ''))
-    .map((destination) => masked(rt, destination));
+    .map((destination) => {
+      const ref = keys[destination.Id ?? ''];
+      const wanted = ref !== undefined && 'env' in ref ? rt.env[ref.env] : undefined;
+      return masked(rt, destination, wanted || undefined);
+    });
   return {
     exists: true,
     tags: { ...(described.Tags ?? {}) },
@@ -383,16 +390,25 @@ async function observeBinding(rt: Runtime, resource: StateResource): Promise<Obs
   };
 }
 
-/** A described destination without its empty lists, its stream keys `(sensitive)`: what refresh may report. */
-function masked(rt: Runtime, destination: OutputDestination): OutputDestination {
+/** What refresh reports of a stream key that is not the workflow's: still no secret, yet not `(sensitive)`. */
+export const OTHER_STREAM_KEY = `${SENSITIVE.slice(0, -1)}, not the workflow's key)`;
+
+/** A described destination without its empty lists, its stream keys masked (see observeBinding). */
+function masked(
+  rt: Runtime,
+  destination: OutputDestination,
+  wantedKey: string | undefined,
+): OutputDestination {
   const plain = stripped(destination);
   if (plain.Settings === undefined) return plain;
+  rt.secrets.remember(wantedKey);
   return {
     ...plain,
     Settings: plain.Settings.map(({ StreamName, ...settings }) => {
       if (!StreamName) return settings;
       rt.secrets.remember(StreamName);
-      return { ...settings, StreamName: SENSITIVE };
+      const other = wantedKey !== undefined && StreamName !== wantedKey;
+      return { ...settings, StreamName: other ? OTHER_STREAM_KEY : SENSITIVE };
     }),
   };
 }
