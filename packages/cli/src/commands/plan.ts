@@ -126,7 +126,7 @@ export const command: Command<PlanOptions> = {
     'Shows what `mlds apply` would do, without calling AWS (unless --refresh): the MediaLive output group each',
     'downstream system needs and why, the resources to create, update, delete or keep (compared with the state',
     "file), and the Destinations to give MediaLive's CreateChannel. Values that exist only after apply read",
-    '(known after apply).',
+    '(known after apply) for what the plan creates; for what it keeps, they are those the state records.',
     'Diagnostics go to stderr; with --json, stdout holds only the plan document. The file - reads stdin.',
     '',
     "--out <planfile> also saves the plan (JSON, with the workflow file's path and SHA-256 and the state's",
@@ -138,8 +138,10 @@ export const command: Command<PlanOptions> = {
     'With --refresh, plan first reads each resource the state records (one read per resource, in parallel, never',
     'a change) and plans against what AWS holds: a resource deleted outside mlds is to create again, one whose',
     'settings mlds made were changed (public access block, encryption, the MediaLive role policy statement, tags)',
-    'is to update, and an { env } password that differs from its SSM parameter is to update; each says why under',
-    "Drift (--json: the resource's drift). Neither value of a password is ever shown.",
+    'is to update, and an { env } password that differs from its SSM parameter is to update; a bound channel whose',
+    'destinations mlds wrote were changed or removed is to update, and one deleted is warned about (apply then',
+    "stops before any change); each says why under Drift (--json: the resource's drift). Neither value of a",
+    'password is ever shown.',
   ].join('\n'),
   options: {
     out: {
