@@ -1,7 +1,7 @@
 import { aDownstream, aWorkflow, seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { normalizeWorkflow } from './normalize.js';
-import { resolveDestinations } from './outputs.js';
+import { recordedDestinations, resolveDestinations } from './outputs.js';
 import { planWorkflow } from './plan.js';
 import type { Plan, StateDocument, WorkflowInput } from './types.js';
 
@@ -190,7 +190,7 @@ describe('the plan after an apply: what the state records is shown, not (known a
 
   it('a plan without a state keeps every value only apply can know unknown', () => {
     const plan = planWorkflow(normalized);
-    expect(plan.destinations[0]).toStrictEqual({
+    expect(recordedDestinations(plan.destinations, plan.resources, undefined)[0]).toStrictEqual({
       Id: 'origin',
       Settings: [{ Url: '(known after apply)' }, { Url: '(known after apply)' }],
     });
@@ -217,7 +217,8 @@ describe('the plan after an apply: what the state records is shown, not (known a
         ],
       },
     ];
-    expect(planWorkflow(normalized, { state }).destinations).toStrictEqual(expected);
+    const plain = planWorkflow(normalized, { state });
+    expect(recordedDestinations(plain.destinations, plain.resources, state)).toStrictEqual(expected);
     // A refresh that found every resource as recorded plans them noop: nothing recorded is lost.
     const observations = state.resources.map((r) => ({
       address: r.address,
@@ -231,7 +232,9 @@ describe('the plan after an apply: what the state records is shown, not (known a
     }));
     const refreshed = planWorkflow(normalized, { state, observations });
     expect(refreshed.resources.map((r) => r.action)).toStrictEqual(['noop', 'noop', 'noop', 'noop', 'noop']);
-    expect(refreshed.destinations).toStrictEqual(expected);
+    expect(recordedDestinations(refreshed.destinations, refreshed.resources, state)).toStrictEqual(expected);
+    // The plan itself keeps the placeholders: apply resolves them from the state as it is then.
+    expect(refreshed.destinations[0]?.Settings?.[0]?.Url).toBe('(known after apply)');
   });
 
   it('a channel a refresh found deleted is created again: its new URLs are known only after apply', () => {
@@ -246,10 +249,11 @@ describe('the plan after an apply: what the state records is shown, not (known a
       }));
     const plan = planWorkflow(normalized, { state, observations });
     expect(plan.resources.find((r) => r.address === 'origin.channel')?.action).toBe('create');
-    expect(plan.destinations[0]).toStrictEqual({
+    const shown = recordedDestinations(plan.destinations, plan.resources, state);
+    expect(shown[0]).toStrictEqual({
       Id: 'origin',
       Settings: [{ Url: '(known after apply)' }, { Url: '(known after apply)' }],
     });
-    expect(plan.destinations[1]?.Settings?.[0]?.Url).toBe(recordedUrls('packager.channel')[0]?.url);
+    expect(shown[1]?.Settings?.[0]?.Url).toBe(recordedUrls('packager.channel')[0]?.url);
   });
 });

@@ -46,10 +46,11 @@ export function resolveDestinations(
 }
 
 /**
- * The plan's destinations with what the state recorded for the resources the plan keeps (noop, update, read):
- * as Terraform's plan shows an existing resource's attributes, only what this plan creates (or creates again,
- * after a refresh found it deleted) stays `(known after apply)`, since it gets new values. Without a state,
- * the destinations as they are.
+ * The plan's destinations as a plan shows them: with what the state records for the resources the plan keeps
+ * (noop, update, read), as Terraform's plan shows an existing resource's attributes; only what this plan
+ * creates (or creates again, after a refresh found it deleted) stays `(known after apply)`, since it gets new
+ * values. Without a state, the destinations as they are. For display: what apply writes is resolved from the
+ * state as it is then (resolveDestinations), never from this.
  */
 export function recordedDestinations(
   destinations: OutputDestination[],

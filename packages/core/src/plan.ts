@@ -3,7 +3,6 @@ import { decideOutputGroups, mediaPackageRegion, pipelinesOf } from './decide.js
 import { planDestinations } from './destinations.js';
 import { diffResources, type ResourceIdentity } from './diff.js';
 import type { Observation } from './drift.js';
-import { recordedDestinations } from './outputs.js';
 import { desiredResources } from './resources.js';
 import {
   type Diagnostic,
@@ -47,7 +46,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     pipelines: pipelinesOf(workflow).length === 2 ? 2 : 1,
     outputGroups: decideOutputGroups(workflow),
     resources: channel ? [...resources.slice(0, at), channel, ...resources.slice(at)] : resources,
-    destinations: recordedDestinations(destinations, resources, options.state),
+    destinations,
     diagnostics: [
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),

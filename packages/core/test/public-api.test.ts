@@ -29,6 +29,7 @@ test('@mlds/core exports exactly its public values', () => {
     'planImport',
     'planTeardown',
     'planWorkflow',
+    'recordedDestinations',
     'resolveDestinations',
     'stateDocumentProblem',
     'validateWorkflow',

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Observation, Plan, StateDocument } from '@mlds/core';
+import { type Observation, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
@@ -54,7 +54,12 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   const observations = options.refresh
     ? await refreshFor(options, loaded, statePath, state, context)
     : undefined;
-  const result = planLoadedWorkflow(loaded, state, observations);
+  const planned = planLoadedWorkflow(loaded, state, observations);
+  // What the state records for what the plan keeps is shown as recorded, not as `(known after apply)`.
+  const result = {
+    ...planned,
+    destinations: recordedDestinations(planned.destinations, planned.resources, state),
+  };
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
