@@ -150,7 +150,7 @@ export const ssmParameterHandler: KindHandler = {
     return found.recorded;
   },
 
-  // The value is never read: an import records where it is, as apply would have.
+  // Tags only: the value is importSettings' and settleForImport's (an { env } password, compared in memory).
   async tagForImport(rt, target) {
     const ssm = await rt.clients.ssm(target.region);
     await rt.call(target.address, () =>
