@@ -291,7 +291,7 @@ describe('SIGINT/SIGTERM during import', () => {
     expect(source.exits).toStrictEqual([130]);
     expect(unwrapped(run.stderr)).toContain(`Stopped at once: the lock ${STATE}.lock stays`);
     expect(unwrapped(run.stderr)).toContain(
-      "run 'mlds import live.yaml' again on this host (it takes over a lock whose process is gone)",
+      `run 'mlds import live.yaml archive.bucket[0] ${BUCKET}' again on this host (it takes over a lock whose process is gone)`,
     );
   });
 });

@@ -62,6 +62,7 @@ export async function importCommand(options: ImportOptions, context: CommandCont
     'import',
     {
       ...options,
+      rerunArguments: [options.address, options.physicalId],
       check: (loaded) => {
         const decision = planImport(
           planLoadedWorkflow(loaded, undefined),
