@@ -1,4 +1,4 @@
-import { environmentNeeded, type Plan, type StateDocument } from '@mlds/core';
+import { environmentNeeded, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import type { CallerIdentity } from '@mlds/provisioner';
 import {
   type ApplyDocument,
@@ -322,7 +322,7 @@ function renderFleetPlan(
       );
       continue;
     }
-    const shown = { ...plan, destinations: destinationsAfter(plan, state) };
+    const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };
     parts.push(
       renderPlan(
         shown,

@@ -283,6 +283,8 @@ export async function runLocked(
     rateLimits?: RateOverrides | undefined;
     /** Checks the command line against the workflow before anything is locked or called (a UsageError: exit 2). */
     check?: ((loaded: LoadedWorkflow) => void) | undefined;
+    /** The arguments after the file that running the command again needs (import's address and id). */
+    rerunArguments?: string[] | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
@@ -304,7 +306,11 @@ export async function runLocked(
   const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
   const interrupt = new AbortController();
   const unsubscribe = context.signals?.subscribe((name) =>
-    onSignal(name, interrupt, context, { command, file: loaded.file, statePath }),
+    onSignal(name, interrupt, context, {
+      command,
+      file: [loaded.file, ...(options.rerunArguments ?? [])].join(' '),
+      statePath,
+    }),
   );
   try {
     await work({ loaded, statePath, answers, session: { provisioning, held, interrupt: interrupt.signal } });

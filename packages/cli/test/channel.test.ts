@@ -1,9 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { DescribeChannelCommand, StartChannelCommand } from '@aws-sdk/client-medialive';
+import { DescribeChannelCommand, StartChannelCommand, UpdateChannelCommand } from '@aws-sdk/client-medialive';
 import type { StateDocument } from '@mlds/core';
-import { aMediaLiveChannel, createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
+import {
+  aMediaLiveChannel,
+  CHANNEL_ROLE_ARN,
+  createFakeCloud,
+  type FakeCloud,
+  readExample,
+} from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
@@ -220,5 +226,71 @@ describe('mlds destroy with a bound channel', () => {
       'MediaLive channel 1234567 (us-west-2) still has destinations pointing at deleted resources: packager, archive.',
     );
     expect(channelState()).toBe('RUNNING');
+  });
+});
+
+describe('refresh of the bound channel', () => {
+  it('destinations mlds wrote changed in the console: plan --refresh names them, apply writes them back', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const client = fake.clients.mediaLive(REGION) as {
+      send(command: unknown): Promise<{ Destinations?: { Id?: string; Settings?: unknown[] }[] }>;
+    };
+    const described = await client.send(new DescribeChannelCommand({ ChannelId: CHANNEL }));
+    await client.send(
+      new UpdateChannelCommand({
+        ChannelId: CHANNEL,
+        Destinations: (described.Destinations ?? []).map((destination) =>
+          destination.Id === 'archive'
+            ? { Id: 'archive', Settings: [{ Url: 's3ssl://moved-a/x' }, { Url: 's3ssl://moved-b/x' }] }
+            : Object.fromEntries(
+                Object.entries(destination).filter(([, v]) => !(Array.isArray(v) && v.length === 0)),
+              ),
+        ),
+        RoleArn: CHANNEL_ROLE_ARN,
+      }),
+    );
+    const mutating = fake.mutatingCalls().length;
+    const plan = await mlds(['plan', 'bound.yaml', '--refresh']);
+    expect(plan.code).toBe(0);
+    const text = plain(plan.stdout);
+    expect(text).toMatch(/~ update +channel +medialive-channel +1234567/);
+    expect(text).toContain(
+      '  channel: destinations mlds wrote were changed in the channel outside mlds: archive',
+    );
+    expect(fake.mutatingCalls()).toHaveLength(mutating);
+
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const after = await client.send(new DescribeChannelCommand({ ChannelId: CHANNEL }));
+    expect(after.Destinations?.find((d) => d.Id === 'archive')?.Settings).toStrictEqual([
+      { Url: 's3ssl://curling-live-archive-p0/curling-live/archive/index' },
+      { Url: 's3ssl://curling-live-archive-p1/curling-live/archive/index' },
+    ]);
+    const again = await mlds(['plan', 'bound.yaml', '--refresh', '--json']);
+    const binding = JSON.parse(again.stdout).resources.find(
+      (r: { kind: string }) => r.kind === 'medialive-channel',
+    );
+    expect([binding.action, binding.drift]).toStrictEqual(['read', undefined]);
+  });
+
+  it('the channel gone: plan --refresh warns (channel.gone), apply exits 1 before any change', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    // MediaLive no longer knows the channel (deleted in the console); the rest is as apply left it.
+    const empty = createFakeCloud();
+    const clients = { ...fake.clients, mediaLive: (region: string) => empty.clients.mediaLive(region) };
+    const plan = await mlds(['plan', 'bound.yaml', '--refresh'], { awsClients: () => clients });
+    expect(plan.code).toBe(0);
+    expect(unwrapped(plain(plan.stdout))).toContain(
+      `channel: MediaLive channel ${CHANNEL} was deleted outside mlds (DescribeChannel finds no such channel in ${REGION}); mlds never creates a channel, so apply stops before any change`,
+    );
+    expect(unwrapped(plan.stderr)).toContain(`A refresh found no MediaLive channel ${CHANNEL} in ${REGION}`);
+    const mutating = fake.mutatingCalls().length;
+    const before = readFileSync(join(cwd, STATE), 'utf8');
+    const run = await mlds(['apply', 'bound.yaml', '--yes'], { awsClients: () => clients });
+    expect(run.code).toBe(1);
+    expect(unwrapped(run.stderr)).toContain(`there is no channel ${CHANNEL} in ${REGION}`);
+    expect(fake.mutatingCalls()).toHaveLength(mutating);
+    expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(before);
   });
 });

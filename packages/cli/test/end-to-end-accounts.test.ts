@@ -48,12 +48,25 @@ describe('the built bin against a seeded or changed account: MediaPackage v2, Me
     // The URLs of the channel's two ingest endpoints, as GetChannel reported them over HTTP.
     expect(strings(sent).filter((value) => value.startsWith('https://'))).toStrictEqual(ingestUrls);
 
-    // MediaPackage v2 resources have no refresh read yet (README, "Refreshed today"): planned from the state,
-    // nothing to change. When they gain one, it goes over HTTP here.
+    // The refresh reads each v2 resource over HTTP, reads only: the group, each channel and its policy; nothing
+    // to change, and the plan shows the ingest URLs the state records, not (known after apply).
     const requestsBeforeRefresh = endpoint.requests.length;
     const refreshed = await mlds(['plan', path, '--refresh', '--detailed-exitcode']);
     expectClean(refreshed);
-    expect(endpoint.requests.slice(requestsBeforeRefresh)).toStrictEqual([]);
+    expect(
+      endpoint.requests
+        .slice(requestsBeforeRefresh)
+        .map((request) => `${request.method} ${request.operation} ${request.path} ${request.status}`)
+        .sort(),
+    ).toStrictEqual([
+      'GET GetChannel /channelGroup/curling-v2/channel/curling-v2-cmaf-ingest 200',
+      'GET GetChannel /channelGroup/curling-v2/channel/curling-v2-packager 200',
+      'GET GetChannelGroup /channelGroup/curling-v2 200',
+      'GET GetChannelPolicy /channelGroup/curling-v2/channel/curling-v2-cmaf-ingest/policy 200',
+      'GET GetChannelPolicy /channelGroup/curling-v2/channel/curling-v2-packager/policy 200',
+    ]);
+    expect(refreshed.stdout).not.toContain('(known after apply)');
+    for (const url of ingestUrls) expect(refreshed.stdout).toContain(url);
 
     const destroy = await mlds(['destroy', path, '--yes']);
     expectClean(destroy);

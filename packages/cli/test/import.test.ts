@@ -148,6 +148,7 @@ describe('mlds import', () => {
         { key: 'mlds:workflow', from: null, to: 'curling-live' },
         { key: 'team', from: 'media', to: 'sports' },
       ],
+      settings: [],
       arn: `arn:aws:s3:::${BUCKET}`,
       serial: 1,
     });

@@ -128,3 +128,29 @@ describe('output --json after apply', () => {
     ]);
   });
 });
+
+describe('plan after apply', () => {
+  it('plan and plan --refresh show the ingest URLs the state records, not (known after apply); refresh only reads', async () => {
+    fake.seed.mediaPackageV2ChannelGroup('live-events', 'eu-west-1');
+    expect((await mlds(['apply', HLS, '--yes'])).code).toBe(0);
+    const urls = fake
+      .inventory()
+      .mediapackagev2[0]?.channels[0]?.ingestEndpoints.map((endpoint) => ({ Url: endpoint.url }));
+    expect(urls).toHaveLength(2);
+    const mutating = fake.mutatingCalls().length;
+    for (const argv of [
+      ['plan', HLS, '--json'],
+      ['plan', HLS, '--refresh', '--json'],
+    ]) {
+      const run = await mlds(argv);
+      expect(run.code).toBe(0);
+      const plan = JSON.parse(run.stdout);
+      expect(plan.destinations).toStrictEqual([{ Id: 'origin', Settings: urls }]);
+      expect(plan.resources.map((r: { action: string }) => r.action)).toStrictEqual(['read', 'noop']);
+    }
+    const text = await mlds(['plan', HLS, '--refresh']);
+    expect(text.stdout).not.toContain(KNOWN_AFTER_APPLY);
+    expect(text.stdout).toContain(urls?.[0]?.Url);
+    expect(fake.mutatingCalls()).toHaveLength(mutating);
+  });
+});

@@ -1,6 +1,8 @@
 import { seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
+import type { Observation } from './drift.js';
 import { normalizeWorkflow } from './normalize.js';
+import { resolveDestinations } from './outputs.js';
 import { parseWorkflow, validateWorkflow } from './parse.js';
 import { planTeardown, planWorkflow } from './plan.js';
 import type { Plan, ResourceChange, StateDocument, WorkflowInput } from './types.js';
@@ -184,5 +186,65 @@ describe('environmentNeeded with a bound channel', () => {
     expect(environmentNeeded(first)).toContainEqual({ variable: 'SOCIAL_STREAM_KEY', address: 'channel' });
     const again = planOf(input, applied(first));
     expect(environmentNeeded(again)).toStrictEqual([{ variable: 'SOCIAL_STREAM_KEY', address: 'channel' }]);
+  });
+});
+
+describe('a refreshed binding (what DescribeChannel showed of the destinations mlds wrote)', () => {
+  const input = bound({ id: '1234567' });
+  const state = applied(planOf(input));
+  const recorded = state.resources.find((resource) => resource.kind === 'medialive-channel');
+  // What apply wrote: the planned destinations with the values the state records (stream keys stay masked).
+  const written = resolveDestinations(
+    {
+      destinations: (recorded?.properties?.destinations ?? []) as Plan['destinations'],
+      resources: state.resources,
+    },
+    state,
+  ).destinations;
+  const identity = {
+    address: 'channel',
+    kind: 'medialive-channel' as const,
+    name: '1234567',
+    region: state.region,
+  };
+  const seen = (destinations: Plan['destinations']): Observation[] => [
+    { ...identity, exists: true, tags: {}, settings: { destinations } },
+  ];
+  const refreshed = (observations: Observation[]) =>
+    planWorkflow(normalizeWorkflow(input), { state, observations });
+
+  it('as written, beside a destination of the channel mlds did not write: read, no drift, no diagnostic', () => {
+    expect(written.length).toBeGreaterThan(1);
+    const plan = refreshed(seen([{ Id: 'theirs', Settings: [{ Url: 's3ssl://theirs/x' }] }, ...written]));
+    expect(channelOf(plan)?.action).toBe('read');
+    expect(channelOf(plan)?.drift).toBeUndefined();
+    expect(codes(plan)).not.toContain('channel.gone');
+  });
+
+  it('one removed and one changed: an update of destinations naming both', () => {
+    const [removed, changed, ...rest] = written;
+    if (removed === undefined || changed === undefined) throw new Error('the seed workflow changed');
+    const plan = refreshed(
+      seen([{ Id: changed.Id, Settings: [{ Url: 'rtmp://elsewhere.example.com/app' }] }, ...rest]),
+    );
+    const change = channelOf(plan);
+    expect([change?.action, change?.action === 'update' && change.changes, change?.drift]).toStrictEqual([
+      'update',
+      ['destinations'],
+      [
+        `destinations mlds wrote were removed from the channel outside mlds: ${removed.Id}`,
+        `destinations mlds wrote were changed in the channel outside mlds: ${changed.Id}`,
+      ],
+    ]);
+  });
+
+  it('gone: an update with drift, and the channel.gone warning on channel.id', () => {
+    const plan = refreshed([{ ...identity, exists: false }]);
+    expect(channelOf(plan)?.action).toBe('update');
+    expect(channelOf(plan)?.drift?.[0]).toMatch(/^MediaLive channel 1234567 was deleted outside mlds/);
+    expect(plan.diagnostics.find((d) => d.code === 'channel.gone')).toMatchObject({
+      severity: 'warning',
+      path: 'channel.id',
+    });
   });
 });

@@ -1,12 +1,15 @@
-import type {
-  Diagnostic,
-  OutputDestination,
-  ResourceChange,
-  ResourceSpec,
-  SecretRef,
-  StateDocument,
-  StateResource,
-  Workflow,
+import { type Drift, type Observation, sameResource } from './drift.js';
+import { resolveDestinations } from './outputs.js';
+import {
+  type Diagnostic,
+  KNOWN_AFTER_APPLY,
+  type OutputDestination,
+  type ResourceChange,
+  type ResourceSpec,
+  type SecretRef,
+  type StateDocument,
+  type StateResource,
+  type Workflow,
 } from './types.js';
 
 // The binding to an existing MediaLive channel (`channel:`). The plan makes no AWS call, so it cannot know the
@@ -20,11 +23,16 @@ export const CHANNEL_ADDRESS = 'channel';
 /** The properties the plan compares with the state: what mlds writes into the channel. */
 const COMPARED = ['destinations', 'streamKeys'] as const;
 
-/** The `medialive-channel` change: `update` when what mlds writes changed (or a restart is unfinished), else `read`. */
+/**
+ * The `medialive-channel` change: `update` when what mlds writes changed (or a restart is unfinished), or when
+ * a refresh (`observations`) found the destinations mlds wrote changed or removed outside mlds, or the channel
+ * gone (then with `drift`); else `read`.
+ */
 export function channelChange(
   workflow: Workflow,
   destinations: OutputDestination[],
   state: StateDocument | undefined,
+  observations?: Observation[],
 ): ResourceChange | undefined {
   const binding = workflow.channel;
   if (binding === undefined) return undefined;
@@ -47,10 +55,79 @@ export function channelChange(
   const recorded = recordedBinding(state, binding.id, workflow.region);
   const changes = recorded === undefined ? ['destinations'] : differences(spec, recorded);
   if (pendingStart(recorded)) changes.push('start');
+  const drifted =
+    recorded === undefined || state === undefined ? undefined : bindingDrift(recorded, observations, state);
+  for (const change of drifted?.changes ?? []) if (!changes.includes(change)) changes.push(change);
   const { address, kind, ...rest } = spec;
   return changes.length === 0
     ? { address, kind, action: 'read', ...rest }
-    : { address, kind, action: 'update', ...rest, changes };
+    : { address, kind, action: 'update', ...rest, changes, ...(drifted ? { drift: drifted.drift } : {}) };
+}
+
+/**
+ * What a refresh found of the bound channel against what the last apply wrote into it: the channel gone (mlds
+ * never creates one: apply's pre-flight stops), or destinations mlds wrote removed or changed outside mlds (apply
+ * writes them again). Undefined when the refresh did not read it or found it as written. The channel's other
+ * destinations are not mlds's and never count.
+ */
+export function bindingDrift(
+  recorded: StateResource,
+  observations: Observation[] | undefined,
+  state: StateDocument,
+): Drift | undefined {
+  const observation = observations?.find((seen) => sameResource(seen, recorded));
+  if (observation === undefined) return undefined;
+  if (!observation.exists) {
+    return {
+      gone: true,
+      changes: ['destinations'],
+      drift: [
+        `MediaLive channel ${recorded.name} was deleted outside mlds (DescribeChannel finds no such channel in ${recorded.region}); mlds never creates a channel, so apply stops before any change`,
+      ],
+    };
+  }
+  const observed = observation.settings.destinations;
+  if (observed === undefined) return undefined;
+  const written = writtenDestinations(recorded, state);
+  const removed: string[] = [];
+  const edited: string[] = [];
+  for (const expected of written) {
+    const found = observed.find((destination) => destination.Id === expected.Id);
+    if (found === undefined) removed.push(expected.Id);
+    else if (canonical(comparable(found)) !== canonical(comparable(expected))) edited.push(expected.Id);
+  }
+  const drift = [
+    ...(removed.length === 0
+      ? []
+      : [`destinations mlds wrote were removed from the channel outside mlds: ${removed.join(', ')}`]),
+    ...(edited.length === 0
+      ? []
+      : [`destinations mlds wrote were changed in the channel outside mlds: ${edited.join(', ')}`]),
+  ];
+  return drift.length === 0 ? undefined : { gone: false, changes: ['destinations'], drift };
+}
+
+/**
+ * The destinations the last apply wrote: those of the recorded ids, with the values the state records (stream
+ * keys stay `(sensitive)`). One whose values the state lacks cannot be compared and is left out.
+ */
+function writtenDestinations(recorded: StateResource, state: StateDocument): OutputDestination[] {
+  const ids = recorded.outputs?.destinationIds;
+  const planned = recorded.properties?.destinations;
+  if (!Array.isArray(ids) || !Array.isArray(planned)) return [];
+  const wanted = (planned as OutputDestination[]).filter((destination) => ids.includes(destination.Id));
+  return resolveDestinations({ destinations: wanted, resources: state.resources }, state).destinations.filter(
+    (destination) => !JSON.stringify(destination).includes(KNOWN_AFTER_APPLY),
+  );
+}
+
+/** A destination as compared: without the empty lists DescribeChannel adds beside the one kind it has. */
+function comparable(destination: OutputDestination): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(destination).filter(
+      ([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0),
+    ),
+  );
 }
 
 /** The stream keys apply reads for the channel, by destination id: references only, never values. */
@@ -94,10 +171,21 @@ function canonical(value: unknown): string {
   );
 }
 
-/** What the plan says about the binding: apply reads the channel; the outage a restart means; an unfinished restart. */
-export function channelDiagnostics(workflow: Workflow, change: ResourceChange | undefined): Diagnostic[] {
+/**
+ * What the plan says about the binding: apply reads the channel; the outage a restart means; an unfinished
+ * restart; a channel a refresh found gone.
+ */
+export function channelDiagnostics(
+  workflow: Workflow,
+  change: ResourceChange | undefined,
+  state?: StateDocument,
+  observations?: Observation[],
+): Diagnostic[] {
   const binding = workflow.channel;
   if (binding === undefined || change === undefined) return [];
+  const recorded = recordedBinding(state, binding.id, workflow.region);
+  const gone =
+    recorded !== undefined && state !== undefined && bindingDrift(recorded, observations, state)?.gone;
   const diagnostics: Diagnostic[] = [
     {
       severity: 'info',
@@ -106,6 +194,14 @@ export function channelDiagnostics(workflow: Workflow, change: ResourceChange | 
       path: 'channel.id',
     },
   ];
+  if (gone) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'channel.gone',
+      message: `A refresh found no MediaLive channel ${binding.id} in ${workflow.region}: it was deleted outside mlds, or channel.id names another channel. mlds never creates a channel, so apply stops before any change. Set channel.id to the channel the destinations are for, or remove \`channel:\` (then mlds no longer writes into a channel).`,
+      path: 'channel.id',
+    });
+  }
   if (change.action === 'update' && change.changes.includes('start')) {
     diagnostics.push({
       severity: 'warning',

@@ -19,7 +19,7 @@ function asRecorded(resource: StateResource): Observation {
           encryption: 'AES256',
           mediaLiveRoleArn: (resource.properties?.mediaLiveRoleArn as string | undefined) ?? null,
         }
-      : resource.kind === 'mediastore-container'
+      : resource.kind === 'mediastore-container' || resource.kind === 'mediapackagev2-channel'
         ? { mediaLiveRoleArn: (resource.properties?.mediaLiveRoleArn as string | undefined) ?? null }
         : {};
   const { address, kind, name, region } = resource;

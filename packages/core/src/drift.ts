@@ -1,5 +1,5 @@
 import { TAG_WORKFLOW } from './names.js';
-import type { ResourceChange, ResourceKind, StateResource } from './types.js';
+import type { OutputDestination, ResourceChange, ResourceKind, StateResource } from './types.js';
 
 // Refresh: the provisioner reads each recorded resource (never changing it) and reports what it saw as an
 // Observation; this module decides, purely, what that means for the plan. A resource deleted outside mlds is
@@ -13,10 +13,17 @@ export interface ObservedSettings {
   /** s3-bucket: the default encryption's SSEAlgorithm (`AES256` as mlds sets it); null without a rule. */
   encryption?: string | null;
   /**
-   * s3-bucket, mediastore-container: the MediaLive role whose policy statements mlds writes are there exactly as
-   * mlds writes them; null when they are missing or were edited.
+   * s3-bucket, mediastore-container, mediapackagev2-channel: the MediaLive role whose policy statements mlds
+   * writes (bucket, container or channel policy) are there exactly as mlds writes them; null when they are
+   * missing or were edited.
    */
   mediaLiveRoleArn?: string | null;
+  /**
+   * medialive-channel (the bound channel): those of the channel's destinations whose ids mlds wrote, as
+   * DescribeChannel answers them, without empty lists, every stream key as `(sensitive)`: never a secret. A
+   * written id the channel no longer has is simply not there.
+   */
+  destinations?: OutputDestination[];
   /**
    * ssm-parameter with `{ env }`: whether the decrypted value equals the environment variable's, compared in
    * memory by the provisioner; absent when the variable is unset (then nothing is compared). Never the value.
@@ -42,6 +49,13 @@ export type Observation = {
       notOurs?: string;
     }
 );
+
+/** Where mlds writes the MediaLive role's statement, by kind: how a drift names it. */
+const POLICY_OF: Partial<Record<ResourceKind, string>> = {
+  's3-bucket': 'bucket policy',
+  'mediastore-container': 'container policy',
+  'mediapackagev2-channel': 'channel policy',
+};
 
 /** How a refreshed resource differs from its state entry: the update's `changes` and the sentences for `drift`. */
 export interface Drift {
@@ -105,7 +119,7 @@ export function driftOf(
     const roleArn = wanted.properties?.mediaLiveRoleArn;
     const expected = typeof roleArn === 'string' && roleArn.length > 0 ? roleArn : null;
     if (expected !== null && settings.mediaLiveRoleArn !== expected) {
-      const policy = wanted.kind === 's3-bucket' ? 'bucket policy' : 'container policy';
+      const policy = POLICY_OF[wanted.kind] ?? 'policy';
       changes.push('policy');
       drift.push(`the ${policy} statement for the MediaLive role ${expected} is missing or was edited`);
     }

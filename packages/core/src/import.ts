@@ -1,3 +1,4 @@
+import type { ObservedSettings } from './drift.js';
 import { TAG_WORKFLOW } from './names.js';
 import type { Plan, ResourceChange, ResourceKind, StateDocument, StateResource } from './types.js';
 
@@ -108,6 +109,73 @@ export function importTagChanges(
     .sort()
     .filter((key) => actual[key] !== wanted[key])
     .map((key) => ({ key, from: actual[key], to: wanted[key] as string }));
+}
+
+/**
+ * One setting an import makes what apply makes it, besides the tags: `setting` is the name a refreshed plan's
+ * update gives it (`changes`), `from` what the resource has now and `to` what the import sets, in words. Never a
+ * secret: a password is compared in memory by the provisioner, which reports only `same` or `differs`.
+ */
+export interface ImportSettingChange {
+  setting: 'publicAccessBlock' | 'encryption' | 'policy' | 'value';
+  from: string;
+  to: string;
+}
+
+const POLICY_NAMES: Partial<Record<ResourceKind, string>> = {
+  's3-bucket': 'bucket policy',
+  'mediastore-container': 'container policy',
+  'mediapackagev2-channel': 'channel policy',
+};
+
+/**
+ * What an import changes on the resource besides its tags, from the settings the provisioner read on it: exactly
+ * what a refresh right after would find drifted (core's `driftOf`), so that the next `plan --refresh` and apply
+ * find it unchanged. Empty when it already has every setting apply makes, or the kind has none.
+ */
+export function importSettingChanges(
+  resource: Pick<ResourceChange, 'kind' | 'properties'>,
+  settings: ObservedSettings,
+): ImportSettingChange[] {
+  const changes: ImportSettingChange[] = [];
+  if (settings.publicAccessBlocked === false) {
+    changes.push({
+      setting: 'publicAccessBlock',
+      from: 'not all four public access block settings are on',
+      to: 'all four on (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets)',
+    });
+  }
+  if (settings.encryption !== undefined && settings.encryption !== 'AES256') {
+    changes.push({
+      setting: 'encryption',
+      from: `default encryption ${settings.encryption ?? 'not configured'}`,
+      to: 'default encryption SSE-S3 (AES256)',
+    });
+  }
+  const role = resource.properties.mediaLiveRoleArn;
+  if (
+    settings.mediaLiveRoleArn !== undefined &&
+    typeof role === 'string' &&
+    role.length > 0 &&
+    settings.mediaLiveRoleArn !== role
+  ) {
+    const policy = POLICY_NAMES[resource.kind] ?? 'policy';
+    changes.push({
+      setting: 'policy',
+      from: `the ${policy} has no statement for the MediaLive role as mlds writes it`,
+      to: `the ${policy} gets mlds's statement for ${role} (its other statements are kept)`,
+    });
+  }
+  if (settings.value === 'differs') {
+    const source = resource.properties.source as { env?: unknown } | undefined;
+    const variable = typeof source?.env === 'string' ? source.env : 'the environment variable';
+    changes.push({
+      setting: 'value',
+      from: `the value differs from ${variable}`,
+      to: `the value of ${variable} (neither value is shown)`,
+    });
+  }
+  return changes;
 }
 
 /** The workflow a resource belongs to, when its `mlds:workflow` tag names one other than `workflow`. */

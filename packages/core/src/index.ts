@@ -9,14 +9,16 @@ export {
   type ImportDecision,
   type ImportPlan,
   type ImportProblem,
+  type ImportSettingChange,
   type ImportTagChange,
+  importSettingChanges,
   importTagChanges,
   otherOwner,
   planImport,
 } from './import.js';
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
-export { type ResolvedDestinations, resolveDestinations } from './outputs.js';
+export { type ResolvedDestinations, recordedDestinations, resolveDestinations } from './outputs.js';
 export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
 export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
 export {

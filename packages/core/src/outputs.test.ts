@@ -1,7 +1,7 @@
 import { aDownstream, aWorkflow, seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { normalizeWorkflow } from './normalize.js';
-import { resolveDestinations } from './outputs.js';
+import { recordedDestinations, resolveDestinations } from './outputs.js';
 import { planWorkflow } from './plan.js';
 import type { Plan, StateDocument, WorkflowInput } from './types.js';
 
@@ -169,5 +169,91 @@ describe('everything else', () => {
     resolveDestinations(plan, state);
     expect(plan).toStrictEqual(planBefore);
     expect(state).toStrictEqual(stateBefore);
+  });
+});
+
+describe('the plan after an apply: what the state records is shown, not (known after apply)', () => {
+  const input = aWorkflow({
+    mediaLiveRoleArn: 'arn:aws:iam::111122223333:role/MediaLiveAccessRole',
+    downstream: [
+      aDownstream('mediapackage-v2', { name: 'origin', format: 'hls' }),
+      aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' }),
+    ],
+  });
+  const normalized = normalizeWorkflow(input);
+  const state = stateAfterApply(planWorkflow(normalized));
+  const recordedUrls = (address: string) =>
+    (state.resources.find((r) => r.address === address)?.outputs?.ingestEndpoints ?? []) as {
+      url: string;
+      username?: string;
+    }[];
+
+  it('a plan without a state keeps every value only apply can know unknown', () => {
+    const plan = planWorkflow(normalized);
+    expect(recordedDestinations(plan.destinations, plan.resources, undefined)[0]).toStrictEqual({
+      Id: 'origin',
+      Settings: [{ Url: '(known after apply)' }, { Url: '(known after apply)' }],
+    });
+  });
+
+  it('noop resources: the recorded ingest URLs (v2) and URLs and user names (v1), plain plan and refreshed alike', () => {
+    const [v2a, v2b] = recordedUrls('origin.channel');
+    const [v1a, v1b] = recordedUrls('packager.channel');
+    const expected = [
+      { Id: 'origin', Settings: [{ Url: v2a?.url }, { Url: v2b?.url }] },
+      {
+        Id: 'packager',
+        Settings: [
+          {
+            Url: v1a?.url,
+            Username: v1a?.username,
+            PasswordParam: '/mlds/curling-live/packager/password-p0',
+          },
+          {
+            Url: v1b?.url,
+            Username: v1b?.username,
+            PasswordParam: '/mlds/curling-live/packager/password-p1',
+          },
+        ],
+      },
+    ];
+    const plain = planWorkflow(normalized, { state });
+    expect(recordedDestinations(plain.destinations, plain.resources, state)).toStrictEqual(expected);
+    // A refresh that found every resource as recorded plans them noop: nothing recorded is lost.
+    const observations = state.resources.map((r) => ({
+      address: r.address,
+      kind: r.kind,
+      name: r.name,
+      region: r.region,
+      exists: true as const,
+      tags: { ...(r.tags ?? {}) },
+      settings:
+        r.kind === 'mediapackagev2-channel' ? { mediaLiveRoleArn: input.mediaLiveRoleArn ?? null } : {},
+    }));
+    const refreshed = planWorkflow(normalized, { state, observations });
+    expect(refreshed.resources.map((r) => r.action)).toStrictEqual(['noop', 'noop', 'noop', 'noop', 'noop']);
+    expect(recordedDestinations(refreshed.destinations, refreshed.resources, state)).toStrictEqual(expected);
+    // The plan itself keeps the placeholders: apply resolves them from the state as it is then.
+    expect(refreshed.destinations[0]?.Settings?.[0]?.Url).toBe('(known after apply)');
+  });
+
+  it('a channel a refresh found deleted is created again: its new URLs are known only after apply', () => {
+    const observations = state.resources
+      .filter((r) => r.address === 'origin.channel')
+      .map((r) => ({
+        address: r.address,
+        kind: r.kind,
+        name: r.name,
+        region: r.region,
+        exists: false as const,
+      }));
+    const plan = planWorkflow(normalized, { state, observations });
+    expect(plan.resources.find((r) => r.address === 'origin.channel')?.action).toBe('create');
+    const shown = recordedDestinations(plan.destinations, plan.resources, state);
+    expect(shown[0]).toStrictEqual({
+      Id: 'origin',
+      Settings: [{ Url: '(known after apply)' }, { Url: '(known after apply)' }],
+    });
+    expect(shown[1]?.Settings?.[0]?.Url).toBe(recordedUrls('packager.channel')[0]?.url);
   });
 });

@@ -2,7 +2,6 @@ import {
   KNOWN_AFTER_APPLY,
   type OutputDestination,
   type OutputDestinationSettings,
-  type Plan,
   type ResourceChange,
   type StateDocument,
   type StateResource,
@@ -17,7 +16,16 @@ export interface ResolvedDestinations {
   missing: string[];
 }
 
-export function resolveDestinations(plan: Plan, state: StateDocument): ResolvedDestinations {
+/** A resource whose recorded outputs a destination may take: a planned change, or a state entry (no action). */
+export type DestinationSource = Pick<
+  ResourceChange,
+  'address' | 'kind' | 'name' | 'region' | 'pipeline' | 'downstream'
+> & { action?: ResourceChange['action']; properties?: Record<string, unknown> };
+
+export function resolveDestinations(
+  plan: { destinations: OutputDestination[]; resources: readonly DestinationSource[] },
+  state: StateDocument,
+): ResolvedDestinations {
   const missing = new Set<string>();
   const destinations = plan.destinations.map((destination) => {
     if (destination.Settings === undefined) return structuredClone(destination);
@@ -37,8 +45,29 @@ export function resolveDestinations(plan: Plan, state: StateDocument): ResolvedD
   return { destinations, missing: [...missing] };
 }
 
+/**
+ * The plan's destinations as a plan shows them: with what the state records for the resources the plan keeps
+ * (noop, update, read), as Terraform's plan shows an existing resource's attributes; only what this plan
+ * creates (or creates again, after a refresh found it deleted) stays `(known after apply)`, since it gets new
+ * values. Without a state, the destinations as they are. For display: what apply writes is resolved from the
+ * state as it is then (resolveDestinations), never from this.
+ */
+export function recordedDestinations(
+  destinations: OutputDestination[],
+  resources: ResourceChange[],
+  state: StateDocument | undefined,
+): OutputDestination[] {
+  if (state === undefined) return structuredClone(destinations);
+  const kept = resources.filter((resource) => resource.action !== 'create');
+  return resolveDestinations({ destinations, resources: kept }, state).destinations;
+}
+
 /** The planned resource whose outputs a pipeline's destination waits for. */
-function sourceOf(plan: Plan, destinationId: string, pipeline: number): ResourceChange | undefined {
+function sourceOf(
+  plan: { resources: readonly DestinationSource[] },
+  destinationId: string,
+  pipeline: number,
+): DestinationSource | undefined {
   return plan.resources.find(
     (resource) =>
       resource.action !== 'delete' &&
@@ -49,7 +78,7 @@ function sourceOf(plan: Plan, destinationId: string, pipeline: number): Resource
   );
 }
 
-function recordOf(state: StateDocument, source: ResourceChange): StateResource | undefined {
+function recordOf(state: StateDocument, source: DestinationSource): StateResource | undefined {
   return state.resources.find(
     (resource) =>
       resource.status === 'created' &&
@@ -62,7 +91,7 @@ function recordOf(state: StateDocument, source: ResourceChange): StateResource |
 
 function resolveSettings(
   settings: OutputDestinationSettings,
-  source: ResourceChange,
+  source: DestinationSource,
   record: StateResource | undefined,
   pipeline: number,
 ): OutputDestinationSettings | undefined {
@@ -84,7 +113,7 @@ function resolveSettings(
     return replaceUnknown(settings, { Url: endpoint.url });
   }
   const endpoint = outputs.endpoint;
-  const path = source.properties.path;
+  const path = source.properties?.path;
   if (typeof endpoint !== 'string' || typeof path !== 'string') return undefined;
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   return replaceUnknown(settings, { Url: `mediastoressl://${host}/${path}` });

@@ -38,7 +38,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
       : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
   });
   // The channel is written once what it sends to exists, and before what it stops sending to is deleted.
-  const channel = channelChange(workflow, destinations, options.state);
+  const channel = channelChange(workflow, destinations, options.state, options.observations);
   const firstDeletion = resources.findIndex((resource) => resource.action === 'delete');
   const at = firstDeletion === -1 ? resources.length : firstDeletion;
   return {
@@ -53,7 +53,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     diagnostics: [
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
-      ...channelDiagnostics(workflow, channel),
+      ...channelDiagnostics(workflow, channel, options.state, options.observations),
       ...unboundDiagnostics(workflow, options.state),
     ],
   };

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   FORMAT_VERSION,
   type ImportProblem,
+  type ImportSettingChange,
   type ImportTagChange,
+  importSettingChanges,
   importTagChanges,
   otherOwner,
   type Plan,
@@ -31,11 +33,13 @@ import { createRuntime } from './runtime-factory.js';
 import type { StateStore } from './state-store.js';
 
 // `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
-// (planImport) and which tags it gets; this looks the resource up with its handler's read calls, lets the caller
-// confirm the tags, and then, under the state's lock, records the intent, tags the resource (its only mutating
-// call) and records the result. Like Terraform's import it creates nothing else. A run that stops between the
-// tag and the record leaves the intent (`creating`): the next import, or apply, finds the resource ours by its
-// tag and records it.
+// (planImport), which tags it gets and which settings it changes (importSettingChanges); this looks the resource
+// and its settings up with its handler's read calls, lets the caller confirm, and then, under the state's lock,
+// records the intent, tags the resource, makes the settings apply makes that differ (public access block,
+// encryption, the MediaLive role's policy statement, an { env } password's value) and records the result, so
+// that the next refresh finds nothing to change. Like Terraform's import it creates nothing else. A run that
+// stops between the tag and the record leaves the intent (`creating`): the next import, or apply, finds the
+// resource ours by its tag and finishes it.
 
 export interface ImportOptions {
   /** The plan of the workflow, made from the state the caller read under the same lock. */
@@ -44,6 +48,11 @@ export interface ImportOptions {
   physicalId: string;
   clients: AwsClients;
   store: StateStore;
+  /**
+   * Where `{ env: NAME }` secrets are read: an imported password parameter's value is compared with its
+   * variable in memory (never shown) and set when it differs. Without it, no value is read.
+   */
+  env?: Record<string, string | undefined>;
   /** Shown what will be tagged and recorded; resolves true to go ahead. Nothing is changed before. */
   confirm(preview: ImportPreview): Promise<boolean>;
   /** The AWS request rates (or --rate-limit's); without it, the default rates. */
@@ -56,6 +65,11 @@ export interface ImportOptions {
   retry?: Partial<RetryPolicy>;
   wait?: Partial<WaitPolicy>;
   signal?: AbortSignal;
+  /**
+   * SIGINT/SIGTERM: no new AWS call starts; a call in flight finishes. Before the intent is recorded the import
+   * ends `interrupted` with nothing changed; after, it fails with the intent in the state (a re-run finishes).
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface ImportPreview {
@@ -67,14 +81,17 @@ export interface ImportPreview {
   tags: ImportTagChange[];
   /** The resource already carries this workflow's tag (an import or apply stopped before recording it). */
   alreadyTagged: boolean;
+  /** The settings the import makes what apply makes them (those that differ now), in the order they are made. */
+  settings: ImportSettingChange[];
 }
 
 export interface ImportResult {
-  outcome: 'imported' | 'cancelled';
+  /** `interrupted`: a stop signal came before anything was changed. */
+  outcome: 'imported' | 'cancelled' | 'interrupted';
   /** The state as written (as read, when cancelled). */
   state: StateDocument | undefined;
   preview: ImportPreview;
-  /** The entry recorded; undefined when cancelled. */
+  /** The entry recorded; undefined when cancelled or interrupted. */
   resource: StateResource | undefined;
 }
 
@@ -143,6 +160,8 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
     try {
       const found = await handler.find(rt, target);
       const tagged = importable(found, target, plan.workflow);
+      const observed = handler.importSettings ? await handler.importSettings(rt, target, tagged) : {};
+      const settings = importSettingChanges(target, observed);
       const preview: ImportPreview = {
         address: target.address,
         kind: target.kind,
@@ -150,10 +169,14 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
         region: target.region,
         tags: importTagChanges(target.tags, tagged.tags),
         alreadyTagged: found.status === 'ours',
+        settings,
       };
-      if (!(await options.confirm(preview))) {
-        return { outcome: 'cancelled', state: existing, preview, resource: undefined };
+      const confirmed = await options.confirm(preview);
+      // A signal at the question (or during the lookup): nothing was changed, nothing is.
+      if (options.stopSignal?.aborted) {
+        return { outcome: 'interrupted', state: existing, preview, resource: undefined };
       }
+      if (!confirmed) return { outcome: 'cancelled', state: existing, preview, resource: undefined };
 
       const newLineage = options.newLineage ?? randomUUID;
       const doc: StateDocument = existing ?? {
@@ -174,6 +197,15 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
       await write(entryOf(target, 'creating', previous, clock));
       intentRecorded = true;
       if (preview.tags.length > 0) await tagForImport(rt, target, tagged);
+      const settled =
+        settings.length > 0 && handler.settleForImport
+          ? await handler.settleForImport(
+              rt,
+              target,
+              tagged,
+              settings.map((change) => change.setting),
+            )
+          : {};
       // Read back through the handler's own lookup: it says the tag took (S3 tags may take a moment to show) and
       // gives what the state records (an ARN, a channel's ingest endpoints, a container's endpoint).
       const ours =
@@ -185,7 +217,10 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
                 ? { done: true as const, value: again }
                 : { done: false as const, status: again.status };
             });
-      const resource = entryOf(target, 'created', previous, clock, ours.recorded);
+      const resource = entryOf(target, 'created', previous, clock, {
+        ...ours.recorded,
+        ...(settled.outputs ? { outputs: { ...ours.recorded.outputs, ...settled.outputs } } : {}),
+      });
       await write(resource);
       return { outcome: 'imported', state: structuredClone(doc), preview, resource };
     } catch (error) {
@@ -277,8 +312,13 @@ function runtimeFor(
   handler: KindHandler,
   vault: SecretVault,
 ): Runtime {
-  // An import looks up nothing but its own resource (an SSM parameter's value is never read).
-  const { rt } = createRuntime(options, { workflow, env: {}, vault, lookup: () => undefined });
+  // An import looks up nothing but its own resource; an { env } password's variable is read to compare with it.
+  const { rt } = createRuntime(options, {
+    workflow,
+    env: options.env ?? {},
+    vault,
+    lookup: () => undefined,
+  });
   return {
     ...rt,
     call: (address, fn, alsoRetry, modelled = []) =>

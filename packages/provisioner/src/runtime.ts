@@ -101,6 +101,17 @@ export interface KindHandler {
    * other tags. The only mutating call of an import; absent for a kind mlds cannot import.
    */
   tagForImport?(rt: Runtime, target: Target, found: ForeignFound): Promise<void>;
+  /**
+   * `mlds import`: reads the settings apply makes on the resource (as `observe` does, whatever its tags), so
+   * that core can say what the import changes besides the tags. Read calls only; absent for a kind that has no
+   * setting besides its tags.
+   */
+  importSettings?(rt: Runtime, target: Target, found: ForeignFound): Promise<ObservedSettings>;
+  /**
+   * `mlds import`: makes the settings core named (`publicAccessBlock`, `encryption`, `policy`, `value`) what
+   * apply makes them, keeping the policy's other statements. What it returns is added to what the state records.
+   */
+  settleForImport?(rt: Runtime, target: Target, found: ForeignFound, settings: string[]): Promise<Recorded>;
   /** Reads a resource mlds uses but does not own (`existing: true`). */
   read?(rt: Runtime, target: Target): Promise<Recorded>;
   /**

@@ -119,6 +119,8 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
     ...(hasEntries(call.input.Tags) ? only('mediapackagev2:TagResource', v2ChannelArn(call)) : []),
   ],
   'mediapackagev2 GetChannelCommand': (call) => only('mediapackagev2:GetChannel', v2ChannelArn(call)),
+  'mediapackagev2 GetChannelPolicyCommand': (call) =>
+    only('mediapackagev2:GetChannelPolicy', v2ChannelArn(call)),
   'mediapackagev2 PutChannelPolicyCommand': (call) =>
     only('mediapackagev2:PutChannelPolicy', v2ChannelArn(call)),
   'mediapackagev2 DeleteChannelPolicyCommand': (call) =>
@@ -508,7 +510,14 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
     env: { WEB_PASSWORD: 'web-password-one' },
     ...virtualTime(),
   });
-  const refreshable = new Set(['mediapackage-channel', 's3-bucket', 'mediastore-container', 'ssm-parameter']);
+  const refreshable = new Set([
+    'mediapackage-channel',
+    's3-bucket',
+    'mediastore-container',
+    'ssm-parameter',
+    'mediapackagev2-channel-group',
+    'mediapackagev2-channel',
+  ]);
   expect(observations).toHaveLength(
     first.state.resources.filter((r) => refreshable.has(r.kind) && r.existing !== true).length,
   );

@@ -96,6 +96,7 @@ describe('importing an S3 bucket', () => {
           { key: 'team', from: 'media', to: 'sports' },
         ],
         alreadyTagged: false,
+        settings: [],
       },
     ]);
     expect(mutating(cloud)).toStrictEqual([

@@ -4,6 +4,7 @@ import {
   type OutputDestination,
   type Plan,
   type RateOverrides,
+  recordedDestinations,
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
@@ -169,8 +170,9 @@ async function applyPrepared(
     stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
     stdout.write(renderPlanSummary(plan, colors));
   } else if (!options.json) {
-    // What a previous apply recorded is shown as it is, not as `(known after apply)`.
-    const shown = { ...plan, destinations: destinationsAfter(plan, state) };
+    // What a previous apply recorded is shown as it is, not as `(known after apply)`; what this apply creates
+    // (again) gets new values.
+    const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };
     const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial }, account };
     stdout.write(renderPlan(shown, where, colors));
     stdout.write(renderPlanSummary(plan, colors));

@@ -1,6 +1,7 @@
 import {
   FORMAT_VERSION,
   type ImportProblem,
+  type ImportSettingChange,
   type ImportTagChange,
   type Plan,
   planImport,
@@ -9,7 +10,7 @@ import {
 } from '@mlds/core';
 import type { ImportPreview, ImportResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, MldsError, OperationFailedError, UsageError } from '../errors.js';
+import { CancelledError, InterruptedError, MldsError, OperationFailedError, UsageError } from '../errors.js';
 import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
@@ -45,6 +46,8 @@ export interface ImportDocument {
   region: string;
   /** The tags the import set (none when an earlier, interrupted import had set them). */
   tagged: { key: string; from: string | null; to: string }[];
+  /** The settings the import made what apply makes them (those that differed), in words; never a secret. */
+  settings: ImportSettingChange[];
   arn: string | null;
   serial: number;
 }
@@ -59,6 +62,7 @@ export async function importCommand(options: ImportOptions, context: CommandCont
     'import',
     {
       ...options,
+      rerunArguments: [options.address, options.physicalId],
       check: (loaded) => {
         const decision = planImport(
           planLoadedWorkflow(loaded, undefined),
@@ -88,6 +92,7 @@ async function importPrepared(
       json: options.json,
       stdin: prepared.answers,
       prompt: stdout,
+      signal: prepared.session?.interrupt,
       question: `${colors.bold('Import it?')} Only 'yes' is accepted:`,
     });
   };
@@ -99,6 +104,8 @@ async function importPrepared(
   const state = await readRecordedState(loaded, statePath, true, context);
   const plan: Plan = planLoadedWorkflow(loaded, state);
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
+  const { interrupt } = prepared.session;
+  const rerun = `mlds import ${loaded.file} ${options.address} ${options.physicalId}`;
   let result: ImportResult;
   try {
     result = await provisioner.importResource({
@@ -107,13 +114,15 @@ async function importPrepared(
       physicalId: options.physicalId,
       clients,
       store: prepared.session.held.store,
+      env: { ...context.env },
       limiter,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
+      stopSignal: interrupt,
       confirm: ask,
     });
   } catch (error) {
-    const rerun = `mlds import ${loaded.file} ${options.address} ${options.physicalId}`;
+    if (interrupt.aborted) throw interruptedImport(error, provisioner, rerun, statePath.shownAs);
     if (error instanceof provisioner.ImportRefusedError) {
       if (isUsageProblem(error.refusal)) {
         throw usageProblem(
@@ -142,6 +151,14 @@ async function importPrepared(
     }
     throw translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
   }
+  if (result.outcome === 'interrupted' || interrupt.aborted) {
+    // Interrupted while the last call was in flight, yet all is done and recorded: still exit 130.
+    throw result.outcome === 'imported'
+      ? new InterruptedError(
+          `import interrupted, yet it had finished: ${options.address} is recorded in the state ${statePath.shownAs}; the lock is released`,
+        )
+      : new InterruptedError('import interrupted: nothing was changed; the lock is released');
+  }
   if (result.outcome === 'cancelled' || result.resource === undefined || result.state === undefined) {
     throw new CancelledError('import cancelled: nothing was changed');
   }
@@ -157,6 +174,7 @@ async function importPrepared(
       name: resource.name,
       region: resource.region,
       tagged: preview.tags.map((tag) => ({ key: tag.key, from: tag.from ?? null, to: tag.to })),
+      settings: preview.settings,
       arn: resource.arn ?? null,
       serial: result.state.serial,
     };
@@ -182,13 +200,45 @@ function renderPreview(preview: ImportPreview, colors: Colors): string {
     lines.push('It sets these tags on it, and keeps its other tags:');
     lines.push(...preview.tags.map((tag) => `  ${tagLine(tag, colors)}`));
   }
+  if (preview.settings.length === 0) {
+    lines.push('Its settings are already those apply makes: nothing else is changed on it.');
+  } else {
+    lines.push('It makes these settings what apply makes them:');
+    lines.push(...preview.settings.map((change) => `  ${settingLine(change, colors)}`));
+  }
   lines.push(
-    'Nothing else is changed on it and nothing is created: its settings (public access, encryption, policies)',
-    'stay as they are. The state then records it as created by this workflow, so destroy would delete it.',
+    'Nothing is created. The state then records it as created by this workflow, so destroy would delete it.',
     '',
   );
   return lines.join('\n');
 }
+
+function settingLine(change: ImportSettingChange, colors: Colors): string {
+  return `${colors.yellow('~')} ${change.setting}: ${change.from} → ${change.to}`;
+}
+
+/**
+ * SIGINT/SIGTERM during the import: the call in flight finished, no other started. Before the intent was
+ * recorded nothing changed; after, the intent is in the state and the import (or apply) finishes it.
+ */
+function interruptedImport(
+  error: unknown,
+  provisioner: PreparedProvisioner,
+  rerun: string,
+  state: string,
+): InterruptedError {
+  const recorded = error instanceof provisioner.ImportFailedError && error.intentRecorded;
+  return recorded
+    ? new InterruptedError(
+        `import interrupted: the import is recorded in the state ${state} as started; the lock is released`,
+        { cause: error, hint: `Run '${rerun}' again (or apply) to finish it.` },
+      )
+    : new InterruptedError('import interrupted: nothing was changed; the lock is released', {
+        cause: error,
+      });
+}
+
+type PreparedProvisioner = NonNullable<PreparedRun['session']>['provisioning']['provisioner'];
 
 function tagLine(tag: ImportTagChange, colors: Colors): string {
   return tag.from === undefined
@@ -225,10 +275,12 @@ export const command: Command<ImportOptions> = {
     'MediaPackage channel or v2 channel group or channel, a MediaStore container, an SSM parameter), so that',
     'apply keeps it instead of creating it. <physical id> is its name, which must be the name the plan gives',
     "the address ('mlds plan' shows it). The lookup is read-only; then mlds shows the tags it sets (mlds:workflow,",
-    "mlds:downstream and the workflow's tags), asks on a terminal (otherwise pass --yes), tags it and records it.",
-    'Nothing else is changed or created. Refused: a resource of another workflow (another mlds:workflow tag),',
-    'one that does not exist, a bucket in another Region, an address the state already records. An SSM',
-    "parameter's value is never read.",
+    "mlds:downstream and the workflow's tags) and the settings apply makes that differ (a bucket's public access",
+    "block and encryption, the MediaLive role's statement in a bucket, container or channel policy, an { env }",
+    'password compared in memory), asks on a terminal (otherwise pass --yes), makes them and records it, so the',
+    'next plan --refresh finds nothing to change. Nothing is created. Refused: a resource of another workflow',
+    '(another mlds:workflow tag), one that does not exist, a bucket in another Region, an address the state',
+    'already records. Ctrl-C: no new AWS call starts, the lock is released, exit 130.',
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Tag and record without asking for confirmation' },

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Observation, Plan, StateDocument } from '@mlds/core';
+import { type Observation, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
@@ -54,7 +54,12 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   const observations = options.refresh
     ? await refreshFor(options, loaded, statePath, state, context)
     : undefined;
-  const result = planLoadedWorkflow(loaded, state, observations);
+  const planned = planLoadedWorkflow(loaded, state, observations);
+  // What the state records for what the plan keeps is shown as recorded, not as `(known after apply)`.
+  const result = {
+    ...planned,
+    destinations: recordedDestinations(planned.destinations, planned.resources, state),
+  };
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
@@ -126,7 +131,7 @@ export const command: Command<PlanOptions> = {
     'Shows what `mlds apply` would do, without calling AWS (unless --refresh): the MediaLive output group each',
     'downstream system needs and why, the resources to create, update, delete or keep (compared with the state',
     "file), and the Destinations to give MediaLive's CreateChannel. Values that exist only after apply read",
-    '(known after apply).',
+    '(known after apply) for what the plan creates; for what it keeps, they are those the state records.',
     'Diagnostics go to stderr; with --json, stdout holds only the plan document. The file - reads stdin.',
     '',
     "--out <planfile> also saves the plan (JSON, with the workflow file's path and SHA-256 and the state's",
@@ -138,8 +143,10 @@ export const command: Command<PlanOptions> = {
     'With --refresh, plan first reads each resource the state records (one read per resource, in parallel, never',
     'a change) and plans against what AWS holds: a resource deleted outside mlds is to create again, one whose',
     'settings mlds made were changed (public access block, encryption, the MediaLive role policy statement, tags)',
-    'is to update, and an { env } password that differs from its SSM parameter is to update; each says why under',
-    "Drift (--json: the resource's drift). Neither value of a password is ever shown.",
+    'is to update, and an { env } password that differs from its SSM parameter is to update; a bound channel whose',
+    'destinations mlds wrote were changed or removed is to update, and one deleted is warned about (apply then',
+    "stops before any change); each says why under Drift (--json: the resource's drift). Neither value of a",
+    'password is ever shown.',
   ].join('\n'),
   options: {
     out: {

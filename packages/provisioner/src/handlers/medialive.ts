@@ -15,7 +15,12 @@ import {
   UpdateChannelCommand,
 } from '@aws-sdk/client-medialive';
 import { GetParameterCommand, type GetParameterCommandOutput, ParameterNotFound } from '@aws-sdk/client-ssm';
-import { KNOWN_AFTER_APPLY, type OutputDestination as PlannedDestination } from '@mlds/core';
+import {
+  KNOWN_AFTER_APPLY,
+  type OutputDestination as PlannedDestination,
+  SENSITIVE,
+  type StateResource,
+} from '@mlds/core';
 import {
   ChannelRefusedError,
   ChannelStartFailedError,
@@ -23,11 +28,12 @@ import {
   MediaLiveRejectedError,
   MissingEnvironmentError,
 } from '../errors.js';
-import type { KindHandler, Runtime, Target } from '../runtime.js';
+import { type KindHandler, type Observed, type Runtime, type Target, targetOf } from '../runtime.js';
 import {
   bindingProblems,
   mergeDestinations,
   sameDestinations,
+  stripped,
   withSecrets,
 } from './medialive-destinations.js';
 
@@ -353,6 +359,67 @@ export async function preflightChannel(
   throw stateRefusal(target, described.State);
 }
 
+/**
+ * Refresh's one read of the bound channel (DescribeChannel): the destinations whose ids the last apply wrote,
+ * as the channel holds them, so that core can tell which of them were changed or removed outside mlds. A stream
+ * key never leaves: it is `(sensitive)`, or, when the workflow's key is an `{ env }` variable that is set and
+ * differs from it (compared in memory), `(sensitive, not the workflow's key)`. A channel deleted (or being
+ * deleted) is gone.
+ */
+async function observeBinding(rt: Runtime, resource: StateResource): Promise<Observed> {
+  let described: Described;
+  try {
+    const output = await rt.call(resource.address, async () =>
+      (await rt.clients.mediaLive(resource.region)).send(
+        new DescribeChannelCommand({ ChannelId: resource.name }),
+      ),
+    );
+    const { $metadata: _, ...rest } = output;
+    described = rest;
+  } catch (error) {
+    if (error instanceof NotFoundException) return { exists: false };
+    throw error;
+  }
+  if (described.State === 'DELETING' || described.State === 'DELETED') return { exists: false };
+  const written = new Set(bindingOutputsOf(resource.outputs).destinationIds);
+  const keys = streamKeyRefs(targetOf(resource));
+  const destinations = (described.Destinations ?? [])
+    .filter((destination) => written.has(destination.Id ?? ''))
+    .map((destination) => {
+      const ref = keys[destination.Id ?? ''];
+      const wanted = ref !== undefined && 'env' in ref ? rt.env[ref.env] : undefined;
+      return masked(rt, destination, wanted || undefined);
+    });
+  return {
+    exists: true,
+    tags: { ...(described.Tags ?? {}) },
+    settings: { destinations: destinations as PlannedDestination[] },
+  };
+}
+
+/** What refresh reports of a stream key that is not the workflow's: still no secret, yet not `(sensitive)`. */
+export const OTHER_STREAM_KEY = `${SENSITIVE.slice(0, -1)}, not the workflow's key)`;
+
+/** A described destination without its empty lists, its stream keys masked (see observeBinding). */
+function masked(
+  rt: Runtime,
+  destination: OutputDestination,
+  wantedKey: string | undefined,
+): OutputDestination {
+  const plain = stripped(destination);
+  if (plain.Settings === undefined) return plain;
+  rt.secrets.remember(wantedKey);
+  return {
+    ...plain,
+    Settings: plain.Settings.map(({ StreamName, ...settings }) => {
+      if (!StreamName) return settings;
+      rt.secrets.remember(StreamName);
+      const other = wantedKey !== undefined && StreamName !== wantedKey;
+      return { ...settings, StreamName: other ? OTHER_STREAM_KEY : SENSITIVE };
+    }),
+  };
+}
+
 const neverManaged = (what: string) => async (): Promise<never> => {
   throw new InvalidPlanError(
     `mlds never ${what} a MediaLive channel: the engine binds it (see writeChannel)`,
@@ -368,6 +435,7 @@ export const mediaLiveChannelHandler: KindHandler = {
     },
   ],
   find: neverManaged('looks up'),
+  observe: observeBinding,
   create: neverManaged('creates'),
   adopt: neverManaged('adopts'),
   update: neverManaged('updates as a resource'),

@@ -9,6 +9,7 @@ import {
   DeleteOriginEndpointCommand,
   GetChannelCommand,
   GetChannelGroupCommand,
+  GetChannelPolicyCommand,
   type IngestEndpoint,
   InternalServerException,
   ListChannelsCommand,
@@ -23,6 +24,7 @@ import {
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { ExistingResourceNotFoundError, NotEmptyError, QuotaExceededError } from '../errors.js';
+import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
@@ -30,9 +32,11 @@ import {
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
+  type Observed,
   type Recorded,
   type Runtime,
   type Target,
+  targetOf,
 } from '../runtime.js';
 
 // MediaPackage v2 (API 2022-12-25): a channel group, and a channel in it with the channel policy that lets the
@@ -94,9 +98,18 @@ function inputTypeOf(target: Target): 'CMAF' | 'HLS' {
   return target.properties.inputType === 'HLS' ? 'HLS' : 'CMAF';
 }
 
-/** Adds what is missing of the plan's tags (adopting: other tags on the resource are left alone). */
-async function addTags(rt: Runtime, target: Target, arn: string | undefined, actual: Record<string, string>) {
-  if (!arn || hasTags(actual, target.tags)) return;
+/**
+ * Adds what is missing of the plan's tags (adopting: other tags on the resource are left alone); `force` when a
+ * refresh found tags mlds set changed outside it, which `actual` (the state's) cannot show.
+ */
+async function addTags(
+  rt: Runtime,
+  target: Target,
+  arn: string | undefined,
+  actual: Record<string, string>,
+  force = false,
+) {
+  if (!arn || (!force && hasTags(actual, target.tags))) return;
   const client = await rt.clients.mediaPackageV2(target.region);
   await rt.call(target.address, () =>
     client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
@@ -113,7 +126,12 @@ async function tagImported(rt: Runtime, target: Target, arn: string | undefined)
 }
 
 /** Removes the tags mlds set before that the plan no longer has, then sets the plan's. */
-async function updateTags(rt: Runtime, target: Target, current: StateResource): Promise<void> {
+async function updateTags(
+  rt: Runtime,
+  target: Target,
+  current: StateResource,
+  changes: string[],
+): Promise<void> {
   const arn = current.arn;
   if (!arn) return;
   const recorded = current.tags ?? {};
@@ -124,7 +142,7 @@ async function updateTags(rt: Runtime, target: Target, current: StateResource): 
       client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed })),
     );
   }
-  await addTags(rt, target, arn, recorded);
+  await addTags(rt, target, arn, recorded, changes.includes('tags'));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -222,9 +240,16 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
     return found.recorded;
   },
 
-  async update(rt, target, current) {
-    await updateTags(rt, target, current);
+  async update(rt, target, current, changes) {
+    await updateTags(rt, target, current, changes);
     return current.arn ? { arn: current.arn } : {};
+  },
+
+  async observe(rt, resource): Promise<Observed> {
+    // GetChannelGroup answers with the tags: one read.
+    const output = await getGroup(rt, resource);
+    if (!output) return { exists: false };
+    return { exists: true, tags: { ...(output.Tags ?? {}) }, settings: {} };
   },
 
   async read(rt, target): Promise<Recorded> {
@@ -307,13 +332,15 @@ function ingestOutputs(endpoints: IngestEndpoint[] | undefined): {
   };
 }
 
+const MEDIALIVE_INGEST_SID = 'AllowMediaLiveChannelToIngestToEmpChannel';
+
 /** AWS's documented channel policy (MP ingest-auth): the MediaLive role may PutObject on this channel only. */
 export function channelPolicy(roleArn: string, channelArn: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'AllowMediaLiveChannelToIngestToEmpChannel',
+        Sid: MEDIALIVE_INGEST_SID,
         Effect: 'Allow',
         Principal: { AWS: roleArn },
         Action: 'mediapackagev2:PutObject',
@@ -348,6 +375,58 @@ async function putPolicy(rt: Runtime, target: Target, channelArn: string | undef
     () => client.send(new PutChannelPolicyCommand({ ...names, Policy: channelPolicy(role, channelArn) })),
     conflictingOperation,
   );
+}
+
+/**
+ * The role of the channel policy's statement as mlds writes it (channelPolicy), when it is there unchanged; null
+ * without a policy or with one edited; undefined when the channel was deleted meanwhile.
+ */
+async function policyRole(
+  rt: Runtime,
+  target: Target,
+  channelArn: string | undefined,
+): Promise<string | null | undefined> {
+  const client = await rt.clients.mediaPackageV2(target.region);
+  let policy: string | undefined;
+  try {
+    const output = await rt.call(target.address, () =>
+      client.send(
+        new GetChannelPolicyCommand({ ChannelGroupName: channelGroupOf(target), ChannelName: target.name }),
+      ),
+    );
+    policy = output.Policy;
+  } catch (error) {
+    // No policy, or no channel any more: GetChannel says which.
+    if (!isNotFound(error)) throw error;
+    return (await getChannel(rt, target)) ? null : undefined;
+  }
+  if (!channelArn || !policy) return null;
+  const statements = statementsOf(policy);
+  const ours = statements.find((statement) => statement.Sid === MEDIALIVE_INGEST_SID);
+  const principal = (ours?.Principal as { AWS?: unknown } | undefined)?.AWS;
+  if (ours === undefined || typeof principal !== 'string') return null;
+  const expected = statementsOf(channelPolicy(principal, channelArn))[0] ?? {};
+  return canonicalStatement(ours) === canonicalStatement(expected) ? principal : null;
+}
+
+function statementsOf(policy: string): Record<string, unknown>[] {
+  try {
+    const statement = (JSON.parse(policy) as { Statement?: unknown }).Statement;
+    if (Array.isArray(statement)) return statement as Record<string, unknown>[];
+    return statement !== null && typeof statement === 'object' ? [statement as Record<string, unknown>] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Equal as IAM reads them: keys in any order, a lone action or resource equal to a list of one. */
+function canonicalStatement(statement: Record<string, unknown>): string {
+  return JSON.stringify(statement, (_key, value: unknown) => {
+    if (Array.isArray(value)) return value.length === 1 ? value[0] : [...value].sort();
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return value;
+  });
 }
 
 async function listOriginEndpoints(rt: Runtime, resource: StateResource): Promise<string[]> {
@@ -459,9 +538,51 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
     return found.recorded;
   },
 
+  async importSettings(rt, target, found) {
+    if (!mediaLiveRoleArnOf(target.properties)) return {};
+    return { mediaLiveRoleArn: (await policyRole(rt, target, found.arn)) ?? null };
+  },
+
+  // The role's statement added to the channel's policy, its other statements kept.
+  async settleForImport(rt, target, found, settings) {
+    const role = mediaLiveRoleArnOf(target.properties);
+    if (!settings.includes('policy') || !role || !found.arn) return {};
+    const client = await rt.clients.mediaPackageV2(target.region);
+    const names = { ChannelGroupName: channelGroupOf(target), ChannelName: target.name };
+    let current: string | undefined;
+    try {
+      current = (await rt.call(target.address, () => client.send(new GetChannelPolicyCommand(names)))).Policy;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const [statement] = JSON.parse(channelPolicy(role, found.arn)).Statement as Record<string, unknown>[];
+    const policy = withStatements(current, statement ? [statement] : []);
+    await rt.call(
+      target.address,
+      () => client.send(new PutChannelPolicyCommand({ ...names, Policy: policy })),
+      conflictingOperation,
+    );
+    return {};
+  },
+
+  async observe(rt, resource): Promise<Observed> {
+    const target = targetOf(resource);
+    const output = await getChannel(rt, target);
+    if (!output) return { exists: false };
+    const tags = { ...(output.Tags ?? {}) };
+    const role = mediaLiveRoleArnOf(target.properties);
+    // Not this workflow's any more (apply refuses it), or no policy mlds sets: nothing more to read.
+    if (!isOurs(tags, rt.workflow) || !role) return { exists: true, tags, settings: {} };
+    const mediaLiveRoleArn = await policyRole(rt, target, output.Arn);
+    if (mediaLiveRoleArn === undefined) return { exists: false };
+    return { exists: true, tags, settings: { mediaLiveRoleArn } };
+  },
+
   async update(rt, target, current, changes) {
-    await updateTags(rt, target, current);
-    if (changes.includes('mediaLiveRoleArn')) await putPolicy(rt, target, current.arn);
+    await updateTags(rt, target, current, changes);
+    // `policy`: a refresh found the statement for the MediaLive role missing or edited.
+    if (changes.includes('mediaLiveRoleArn') || changes.includes('policy'))
+      await putPolicy(rt, target, current.arn);
     return {
       ...(current.arn ? { arn: current.arn } : {}),
       ...(current.outputs ? { outputs: current.outputs } : {}),

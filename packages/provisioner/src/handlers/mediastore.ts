@@ -26,6 +26,7 @@ import {
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
 import { mediaStoreIngestUrl } from '../mediastore-url.js';
+import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
@@ -238,6 +239,28 @@ export const mediaStoreContainerHandler: KindHandler = {
       if (error instanceof ContainerNotFoundException) return { exists: false };
       throw error;
     }
+  },
+
+  async importSettings(rt, target, found) {
+    // No role, no policy mlds writes: nothing else to compare.
+    if (!mediaLiveRoleArnOf(target.properties) || !found.arn) return {};
+    return { mediaLiveRoleArn: await mediaLiveRoleOf(rt, target, found.arn) };
+  },
+
+  // The role's statement added to the container's policy, its other statements kept.
+  async settleForImport(rt, target, found, settings) {
+    const roleArn = mediaLiveRoleArnOf(target.properties);
+    if (!settings.includes('policy') || !roleArn || !found.arn) return {};
+    const { statements, version } = await readContainerPolicy(rt, target);
+    const policy = withStatements(
+      JSON.stringify({ Version: version, Statement: statements }),
+      mediaLiveContainerPolicy(found.arn, roleArn).Statement,
+    );
+    const client = await rt.clients.mediaStore(target.region);
+    await rt.call(target.address, () =>
+      client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
+    );
+    return {};
   },
 
   async update(rt, target, current, changes) {

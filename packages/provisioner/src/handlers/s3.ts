@@ -27,6 +27,7 @@ import {
 import type { ObservedSettings, StateResource } from '@mlds/core';
 import { Semaphore } from '../concurrency.js';
 import { BucketNameTakenError, NotEmptyError } from '../errors.js';
+import { withStatements } from '../policy-statements.js';
 import {
   type Found,
   hasTags,
@@ -124,25 +125,56 @@ async function putRolePolicy(rt: Runtime, target: Target, roleArn: string): Prom
  * call is still in flight when the engine records the outcome; the first failure is the one reported.
  */
 async function configure(rt: Runtime, target: Target): Promise<void> {
-  const s3 = await rt.clients.s3(target.region);
   const roleArn = mediaLiveRoleArnOf(target.properties);
   await allOf([
     blockPublicAccess(rt, target),
-    rt.call(
-      target.address,
-      () =>
-        s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: target.name,
-            ServerSideEncryptionConfiguration: {
-              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-            },
-          }),
-        ),
-      bucketNotYetVisible,
-    ),
+    encryptWithSseS3(rt, target),
     ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
   ]);
+}
+
+async function encryptWithSseS3(rt: Runtime, target: Target): Promise<void> {
+  const s3 = await rt.clients.s3(target.region);
+  await rt.call(
+    target.address,
+    () =>
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: target.name,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      ),
+    bucketNotYetVisible,
+  );
+}
+
+/** `mlds import`: the role's statements added to the bucket's policy, its other statements kept. */
+async function addRoleStatements(rt: Runtime, target: Target, roleArn: string): Promise<void> {
+  const s3 = await rt.clients.s3(target.region);
+  const current = await readPolicy(rt, target);
+  const policy = withStatements(
+    current === undefined ? undefined : JSON.stringify(current),
+    mediaLiveBucketPolicy(target.name, target.region, roleArn).Statement,
+  );
+  await rt.call(target.address, () =>
+    s3.send(new PutBucketPolicyCommand({ Bucket: target.name, Policy: policy })),
+  );
+}
+
+/** What mlds sets on a bucket, as it is now: read in parallel, whatever the bucket's tags. */
+async function readSettings(rt: Runtime, target: Target): Promise<ObservedSettings> {
+  const [publicAccessBlocked, encryption, policy] = await Promise.all([
+    readPublicAccessBlocked(rt, target),
+    readEncryption(rt, target),
+    readPolicy(rt, target),
+  ]);
+  return {
+    publicAccessBlocked,
+    encryption,
+    mediaLiveRoleArn: policy === undefined ? null : mediaLiveRoleIn(policy, target),
+  };
 }
 
 /** Waits for every call, then throws the first failure: nothing is left in flight when a handler returns. */
@@ -283,6 +315,21 @@ export const s3BucketHandler: KindHandler = {
     );
   },
 
+  async importSettings(rt, target) {
+    return readSettings(rt, target);
+  },
+
+  // Only what differs, each call independent of the others; every one settled before this returns.
+  async settleForImport(rt, target, _found, settings) {
+    const roleArn = mediaLiveRoleArnOf(target.properties);
+    await allOf([
+      ...(settings.includes('publicAccessBlock') ? [blockPublicAccess(rt, target)] : []),
+      ...(settings.includes('encryption') ? [encryptWithSseS3(rt, target)] : []),
+      ...(settings.includes('policy') && roleArn ? [addRoleStatements(rt, target, roleArn)] : []),
+    ]);
+    return {};
+  },
+
   async update(rt, target, current, changes) {
     const s3 = await rt.clients.s3(target.region);
     // A refresh found settings mlds made changed outside it: all of them are made again (idempotent calls,
@@ -318,17 +365,7 @@ export const s3BucketHandler: KindHandler = {
       return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
     }
     try {
-      const [publicAccessBlocked, encryption, policy] = await Promise.all([
-        readPublicAccessBlocked(rt, target),
-        readEncryption(rt, target),
-        readPolicy(rt, target),
-      ]);
-      const settings: ObservedSettings = {
-        publicAccessBlocked,
-        encryption,
-        mediaLiveRoleArn: policy === undefined ? null : mediaLiveRoleIn(policy, target),
-      };
-      return { exists: true, tags: found.tags, settings };
+      return { exists: true, tags: found.tags, settings: await readSettings(rt, target) };
     } catch (error) {
       // Deleted between HeadBucket and these reads.
       if (error instanceof NoSuchBucket) return { exists: false };

@@ -170,7 +170,7 @@ export const ssmParameterHandler: KindHandler = {
     return { ...found.recorded, ...versionRecorded(version) };
   },
 
-  // The value is never read: an import records where it is, as apply would have.
+  // Tags only: the value is importSettings' and settleForImport's (an { env } password, compared in memory).
   async tagForImport(rt, target) {
     const ssm = await rt.clients.ssm(target.region);
     await rt.call(target.address, () =>
@@ -182,6 +182,39 @@ export const ssmParameterHandler: KindHandler = {
         }),
       ),
     );
+  },
+
+  // An { env } password is compared in memory with its variable, as refresh does; an ingest password is
+  // MediaPackage's, and an unset variable has nothing to compare: neither is read.
+  async importSettings(rt, target) {
+    const source = secretSourceOf(target.properties);
+    const wanted = source && 'env' in source ? rt.env[source.env] : undefined;
+    if (!wanted) return {};
+    rt.secrets.remember(wanted);
+    const ssm = await rt.clients.ssm(target.region);
+    const output = await rt.call(target.address, () =>
+      ssm.send(new GetParameterCommand({ Name: target.name, WithDecryption: true })),
+    );
+    rt.secrets.remember(output.Parameter?.Value);
+    return { value: output.Parameter?.Value === wanted ? 'same' : 'differs' };
+  },
+
+  async settleForImport(rt, target, _found, settings) {
+    if (!settings.includes('value')) return {};
+    const ssm = await rt.clients.ssm(target.region);
+    const value = await secretValue(rt, target);
+    const output = await rt.call(target.address, () =>
+      ssm.send(
+        new PutParameterCommand({
+          Name: target.name,
+          Value: value,
+          Type: 'SecureString',
+          Tier: 'Standard',
+          Overwrite: true,
+        }),
+      ),
+    );
+    return versionRecorded(output.Version);
   },
 
   async update(rt, target, current, changes) {
