@@ -14,6 +14,7 @@ import {
   ResourceNotFoundException,
   UntagResourceCommand,
 } from '@aws-sdk/client-mediapackagev2';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
   normalizeWorkflow,
   type Observation,
@@ -500,6 +501,56 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     const unread = planned(BOUND, state, blind).resources.find((r) => r.kind === 'medialive-channel');
     expect(unread?.action).toBe('read');
     expect(store.doc).toStrictEqual(state);
+  });
+
+  it('a { ssmParameter } stream key rotated in SSM: read decrypted, an update; apply writes the new key', async () => {
+    const cloud = createFakeCloud({ sleep: async () => {} });
+    cloud.seed.mediaLiveChannel(CHANNEL, REGION, aMediaLiveChannel({ destinations: USED }));
+    cloud.seed.parameter('/live/social/key', REGION, STREAM_KEY);
+    const fromSsm: Partial<WorkflowInput> = {
+      ...BOUND,
+      downstream: (BOUND.downstream ?? []).map((entry) =>
+        entry.name === 'social' ? { ...entry, streamKey: { ssmParameter: '/live/social/key' } } : entry,
+      ),
+    };
+    const store = new MemoryStateStore();
+    const first = await apply({
+      plan: planned(fromSsm),
+      clients: cloud.clients,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    const state = first.state as StateDocument;
+    const rotated = 'live_rotated-key-in-ssm';
+    await (cloud.clients.ssm(REGION) as { send(command: unknown): Promise<unknown> }).send(
+      new PutParameterCommand({
+        Name: '/live/social/key',
+        Value: rotated,
+        Type: 'SecureString',
+        Overwrite: true,
+      }),
+    );
+    const before = cloud.calls().length;
+    const observations = await refreshed(cloud, state, cloud.clients, {});
+    expect(
+      cloud
+        .calls()
+        .slice(before)
+        .filter((call) => call.service === 'ssm')
+        .map((call) => [call.command, call.input]),
+    ).toStrictEqual([['GetParameterCommand', { Name: '/live/social/key', WithDecryption: true }]]);
+    const plan = planned(fromSsm, state, observations);
+    const change = plan.resources.find((r) => r.kind === 'medialive-channel');
+    expect([change?.action, change?.drift]).toStrictEqual([
+      'update',
+      ['destinations mlds wrote were changed in the channel outside mlds: social'],
+    ]);
+    for (const key of [STREAM_KEY, rotated]) expect(JSON.stringify([observations, plan])).not.toContain(key);
+    await apply({ plan, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const social = (await destinationsIn(cloud)).find((d) => d.Id === 'social');
+    expect(social?.Settings?.map((x) => x.StreamName)).toStrictEqual([rotated, rotated]);
+    expect(JSON.stringify(store.writes)).not.toContain(rotated);
   });
 
   it('their own destinations changed: not mlds’s, no drift', async () => {

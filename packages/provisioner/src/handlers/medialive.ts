@@ -382,19 +382,43 @@ async function observeBinding(rt: Runtime, resource: StateResource): Promise<Obs
   }
   if (described.State === 'DELETING' || described.State === 'DELETED') return { exists: false };
   const written = new Set(bindingOutputsOf(resource.outputs).destinationIds);
-  const keys = streamKeyRefs(targetOf(resource));
+  const keys = await streamKeysToCompare(rt, targetOf(resource));
   const destinations = (described.Destinations ?? [])
     .filter((destination) => written.has(destination.Id ?? ''))
-    .map((destination) => {
-      const ref = keys[destination.Id ?? ''];
-      const wanted = ref !== undefined && 'env' in ref ? rt.env[ref.env] : undefined;
-      return masked(rt, destination, wanted || undefined);
-    });
+    .map((destination) => masked(rt, destination, keys.get(destination.Id ?? '')));
   return {
     exists: true,
     tags: { ...(described.Tags ?? {}) },
     settings: { destinations: destinations as PlannedDestination[] },
   };
+}
+
+/**
+ * The stream keys refresh compares with the channel's, in memory: an `{ env }` one when the variable is set, an
+ * `{ ssmParameter }` one decrypted (a read). One it cannot get is not compared: refresh is no place to fail on it.
+ */
+async function streamKeysToCompare(rt: Runtime, target: Target): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  await Promise.all(
+    Object.entries(streamKeyRefs(target)).map(async ([id, ref]) => {
+      let value: string | undefined;
+      if ('env' in ref) {
+        value = rt.env[ref.env];
+      } else {
+        try {
+          const ssm = await rt.clients.ssm(target.region);
+          const output = await rt.call(target.address, () =>
+            ssm.send(new GetParameterCommand({ Name: ref.ssmParameter, WithDecryption: true })),
+          );
+          value = output.Parameter?.Value;
+        } catch (error) {
+          if (!(error instanceof ParameterNotFound)) throw error;
+        }
+      }
+      if (value) keys.set(id, value);
+    }),
+  );
+  return keys;
 }
 
 /** What refresh reports of a stream key that is not the workflow's: still no secret, yet not `(sensitive)`. */
