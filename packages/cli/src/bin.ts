@@ -41,7 +41,7 @@ if (typeof process.getBuiltinModule !== 'function') {
 }
 
 interface Stdout {
-  writer: { write(chunk: string): unknown };
+  writer: { write(chunk: string): unknown; readonly rows?: number; readonly columns?: number };
   isTTY: boolean;
 }
 
@@ -62,12 +62,26 @@ function fileStdout(): Stdout | undefined {
 }
 
 function pipeOrTerminalStdout(): Stdout {
-  // `mlds plan --json | head`: the reader stopped reading, which is no failure of mlds.
+  // `mlds apply x.yaml --yes | head`: the reader stopped reading, which is no failure of mlds. The command runs to
+  // its end, its output dropped: exiting at once would stop an apply or destroy midway, its lock left behind.
+  let readerGone = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit();
+    readerGone = true;
   });
-  return { writer: process.stdout, isTTY: process.stdout.isTTY === true };
+  return {
+    writer: {
+      write: (chunk: string) => readerGone || process.stdout.write(chunk),
+      // A terminal's size, read when drawn (it changes as the window does).
+      get rows() {
+        return process.stdout.rows;
+      },
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
+    isTTY: process.stdout.isTTY === true,
+  };
 }
 
 /**

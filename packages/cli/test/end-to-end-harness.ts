@@ -74,7 +74,12 @@ export interface Run {
 }
 
 /** Runs the built bin; asynchronously, as the endpoint answers from this process's event loop. */
-export function mlds(argv: string[], env: Record<string, string> = {}): Promise<Run> {
+export function mlds(
+  argv: string[],
+  env: Record<string, string> = {},
+  /** As `mlds … | head -1`: stdout's reader goes away after the first chunk. */
+  options: { readerGoneAfterFirstChunk?: boolean } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(outdir, BIN), ...argv], {
       cwd,
@@ -95,6 +100,7 @@ export function mlds(argv: string[], env: Record<string, string> = {}): Promise<
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      if (options.readerGoneAfterFirstChunk) child.stdout.destroy();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;

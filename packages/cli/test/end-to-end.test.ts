@@ -2,7 +2,7 @@
 // against a local fake AWS endpoint reached only through the SDK's own AWS_ENDPOINT_URL: plan, apply, output,
 // destroy. Whatever the bundle fails to load or the SDK fails to send shows here, as it would for a user.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { examplePath, type FakeAwsEndpoint } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
@@ -285,4 +285,25 @@ describe('the built bin against a fake AWS endpoint (AWS_ENDPOINT_URL)', () => {
       for (const secret of secrets) expect(everything).not.toContain(secret);
     },
   );
+});
+
+describe('the built bin when its reader stops reading (`mlds apply … | head -1`)', () => {
+  it('apply and destroy run to their end, their output dropped: nothing left half-made, no lock left', async () => {
+    const path = examplePath('curling-live');
+    const apply = await mlds(['apply', path, '--yes'], {}, { readerGoneAfterFirstChunk: true });
+    expectClean(apply);
+    expect(apply.stdout).not.toContain('Apply complete');
+    expect(
+      readState('curling-live')
+        .resources.map((r) => `${r.address} ${r.status}`)
+        .sort(),
+    ).toStrictEqual(['archive.bucket[0] created', 'archive.bucket[1] created', 'packager.channel created']);
+    expect(existsSync(join(cwd, '.mlds', 'curling-live.state.json.lock'))).toBe(false);
+
+    const destroy = await mlds(['destroy', path, '--yes'], {}, { readerGoneAfterFirstChunk: true });
+    expectClean(destroy);
+    expect(readState('curling-live').resources).toStrictEqual([]);
+    expect(endpoint.cloud.inventory().s3).toStrictEqual([]);
+    expect(readdirSync(join(cwd, '.mlds')).filter((name) => name.includes('.lock'))).toStrictEqual([]);
+  });
 });
