@@ -13,6 +13,8 @@ import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 const WORKFLOW = [
   'workflow: ctrl-c',
   'region: us-west-2',
+  // A bucket then takes two calls (CreateBucket, PutBucketPolicy): a signal can come between them.
+  'mediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole',
   'downstream:',
   '  - name: packager',
   '    system: mediapackage',

@@ -83,7 +83,7 @@ describe('--rate-limit', () => {
     expect(fast.code).toBe(0);
     expect(sleeps).toStrictEqual([]);
     const requests = fake.calls().length;
-    expect(requests).toBeGreaterThan(4);
+    expect(requests).toBeGreaterThanOrEqual(2);
 
     const destroyed = await mlds(['destroy', 'archive.yaml', '--yes', '--rate-limit', 's3=1']);
     expect(destroyed.code).toBe(0);

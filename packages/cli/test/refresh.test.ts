@@ -265,7 +265,7 @@ describe('settings and passwords changed outside mlds', () => {
       outcome: 'updated',
     });
     expect(fake.inventory().s3.find((b) => b.name === 'cdn-live-archive-p1')?.encryption).toStrictEqual({
-      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
     });
   });
 

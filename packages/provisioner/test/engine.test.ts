@@ -3,7 +3,7 @@ import {
   ForbiddenException,
   TooManyRequestsException,
 } from '@aws-sdk/client-mediapackage';
-import { AccessDenied, CreateBucketCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { AccessDenied, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import {
@@ -127,7 +127,7 @@ describe('engine', () => {
       );
     mocks.s3.resolves({});
     mocks.s3
-      .on(PutPublicAccessBlockCommand, { Bucket: 'curling-live-archive-p1' })
+      .on(CreateBucketCommand, { Bucket: 'curling-live-archive-p1' })
       .rejects(new AccessDenied({ message: 'Access Denied', $metadata: meta(403) }));
     const store = new MemoryStateStore();
     const { events, onEvent } = collectEvents();

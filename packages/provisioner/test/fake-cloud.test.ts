@@ -264,8 +264,6 @@ describe('against the fake cloud', () => {
       new Set([
         'CreateChannelCommand',
         'CreateBucketCommand',
-        'PutPublicAccessBlockCommand',
-        'PutBucketEncryptionCommand',
         'PutBucketPolicyCommand',
         'CreateContainerCommand',
         'PutContainerPolicyCommand',
@@ -291,7 +289,7 @@ describe('against the fake cloud', () => {
     });
     const total = okMutations(clean);
     const expected = shape(clean.inventory());
-    expect(total).toBeGreaterThanOrEqual(16);
+    expect(total).toBeGreaterThanOrEqual(12);
 
     const DEAD = 90001;
     for (let n = 1; n <= total; n++) {

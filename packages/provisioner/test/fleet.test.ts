@@ -252,7 +252,7 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
       names.map(() => new MemoryStateStore()),
     );
     const total = reference.mutatingCalls().filter((call) => call.outcome === 'ok').length;
-    expect(total).toBeGreaterThanOrEqual(3 * 16);
+    expect(total).toBeGreaterThanOrEqual(3 * 12);
 
     for (let n = 1; n <= total; n += 1) {
       const cloud = createFakeCloud();

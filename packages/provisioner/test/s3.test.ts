@@ -39,13 +39,16 @@ import {
   virtualTime,
 } from './helpers.js';
 
-const archive = (region = REGION, withRole = true) =>
-  planOf({
-    region,
-    ...(withRole ? { mediaLiveRoleArn: ROLE } : {}),
-    channelClass: 'SINGLE_PIPELINE',
-    downstream: [{ name: 'archive', system: 's3', format: 'archive' }],
-  });
+const archive = (region = REGION, withRole = true, state?: StateDocument) =>
+  planOf(
+    {
+      region,
+      ...(withRole ? { mediaLiveRoleArn: ROLE } : {}),
+      channelClass: 'SINGLE_PIPELINE',
+      downstream: [{ name: 'archive', system: 's3', format: 'archive' }],
+    },
+    state,
+  );
 
 const BUCKET = 'curling-live-archive-p0';
 const TAG_SET = [
@@ -122,7 +125,7 @@ const notEmpty = (message = 'not empty') =>
   new S3ServiceException({ name: 'BucketNotEmpty', $fault: 'client', $metadata: meta(409), message });
 
 describe('S3 bucket: apply', () => {
-  it('creates the bucket with its Region, tags and enforced ownership, then blocks public access, encrypts and lets the role write', async () => {
+  it('creates the bucket with its Region, tags and enforced ownership, then lets the role write: public access blocked and SSE-S3 are AWS’s defaults for a new bucket', async () => {
     const { aws, mocks } = mockedClients();
     const store = new MemoryStateStore();
     mocks.s3.on(CreateBucketCommand).callsFake(() => {
@@ -130,8 +133,6 @@ describe('S3 bucket: apply', () => {
       expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
       return {};
     });
-    mocks.s3.on(PutPublicAccessBlockCommand).resolves({});
-    mocks.s3.on(PutBucketEncryptionCommand).resolves({});
     mocks.s3.on(PutBucketPolicyCommand).resolves({});
 
     const result = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
@@ -143,18 +144,14 @@ describe('S3 bucket: apply', () => {
         CreateBucketConfiguration: { LocationConstraint: REGION, Tags: TAG_SET },
       },
     ]);
-    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toStrictEqual(
-      configureInputs.publicAccessBlock,
-    );
-    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand).map((c) => c.args[0].input)).toStrictEqual(
-      configureInputs.encryption,
-    );
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toStrictEqual([]);
+    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand)).toStrictEqual([]);
     const policies = mocks.s3.commandCalls(PutBucketPolicyCommand).map((c) => c.args[0].input);
     expect(policies).toHaveLength(1);
     expect(policies[0]?.Bucket).toBe(BUCKET);
     expect(JSON.parse(policies[0]?.Policy ?? '')).toStrictEqual(rolePolicy);
     expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
-    expect(mocks.s3.calls()).toHaveLength(4);
+    expect(mocks.s3.calls()).toHaveLength(2);
     expect(result.state?.resources).toMatchObject([
       { address: 'archive.bucket[0]', name: BUCKET, status: 'created', arn: `arn:aws:s3:::${BUCKET}` },
     ]);
@@ -163,38 +160,60 @@ describe('S3 bucket: apply', () => {
     ]);
   });
 
-  it('sends the three settings at once after CreateBucket, and records the bucket only once all of them answered', async () => {
+  it('adopting a bucket, sends every setting at once, and records it only once all of them answered', async () => {
     const { aws, mocks } = mockedClients();
-    const store = new MemoryStateStore();
+    // A crashed run's bucket, found by name with our tag: it may have stopped anywhere after CreateBucket.
+    const crashed = bucketState();
+    for (const resource of crashed.resources) resource.status = 'creating';
+    const store = new MemoryStateStore(crashed);
     const inFlight: string[] = [];
     const released: (() => void)[] = [];
     let peak: string[] = [];
-    mocks.s3.on(CreateBucketCommand).resolves({});
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    const settings = [
+      'PutBucketOwnershipControlsCommand',
+      'PutPublicAccessBlockCommand',
+      'PutBucketEncryptionCommand',
+      'PutBucketPolicyCommand',
+    ];
     const hold = (name: string) => async () => {
       inFlight.push(name);
       if (inFlight.length > peak.length) peak = [...inFlight];
-      if (inFlight.length === 3) for (const release of released.splice(0)) release();
+      if (inFlight.length === settings.length) for (const release of released.splice(0)) release();
       else await new Promise<void>((release) => released.push(release));
       expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
       return {};
     };
+    mocks.s3.on(PutBucketOwnershipControlsCommand).callsFake(hold('PutBucketOwnershipControlsCommand'));
     mocks.s3.on(PutPublicAccessBlockCommand).callsFake(hold('PutPublicAccessBlockCommand'));
     mocks.s3.on(PutBucketEncryptionCommand).callsFake(hold('PutBucketEncryptionCommand'));
     mocks.s3.on(PutBucketPolicyCommand).callsFake(hold('PutBucketPolicyCommand'));
-    const result = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() });
-    expect(peak.sort()).toStrictEqual([
-      'PutBucketEncryptionCommand',
-      'PutBucketPolicyCommand',
-      'PutPublicAccessBlockCommand',
-    ]);
-    expect(mocks.s3.calls()[0]?.args[0]).toBeInstanceOf(CreateBucketCommand);
+    const result = await apply({
+      plan: archive(REGION, true, crashed),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(peak.sort()).toStrictEqual([...settings].sort());
+    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toStrictEqual(
+      configureInputs.publicAccessBlock,
+    );
+    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand).map((c) => c.args[0].input)).toStrictEqual(
+      configureInputs.encryption,
+    );
+    expect(mocks.s3.commandCalls(CreateBucketCommand)).toStrictEqual([]);
     expect(result.state?.resources).toMatchObject([{ name: BUCKET, status: 'created' }]);
+    expect(result.outcomes).toMatchObject([{ outcome: 'adopted' }]);
   });
 
-  it('waits for every setting before reporting the first that failed', async () => {
+  it('adopting a bucket, waits for every setting before reporting the first that failed', async () => {
     const { aws, mocks } = mockedClients();
     let policyAnswered = false;
-    mocks.s3.on(CreateBucketCommand).resolves({});
+    mocks.s3.resolves({});
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
     mocks.s3.on(PutPublicAccessBlockCommand).rejects(
       new S3ServiceException({
         name: 'AccessDenied',
@@ -209,10 +228,16 @@ describe('S3 bucket: apply', () => {
       policyAnswered = true;
       return {};
     });
-    const store = new MemoryStateStore();
-    const error = await apply({ plan: archive(), clients: aws, store, env: {}, ...virtualTime() }).catch(
-      (e) => e,
-    );
+    const crashed = bucketState();
+    for (const resource of crashed.resources) resource.status = 'creating';
+    const store = new MemoryStateStore(crashed);
+    const error = await apply({
+      plan: archive(REGION, true, crashed),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
     expect((error as Error).message).toMatch(/archive\.bucket\[0\]: AccessDenied: no/);
     expect(policyAnswered).toBe(true);
     expect(store.doc?.resources).toMatchObject([{ name: BUCKET, status: 'creating' }]);
@@ -229,7 +254,10 @@ describe('S3 bucket: apply', () => {
       ...virtualTime(),
     });
     expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);
-    expect(mocks.s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(1);
+    // Nothing after CreateBucket: AWS's defaults are what mlds would set.
+    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
+      'CreateBucketCommand',
+    ]);
   });
 
   it('in us-east-1 sends no LocationConstraint, after checking the name is free (that Region answers 200 for your own bucket)', async () => {
@@ -388,7 +416,7 @@ describe('S3 bucket: apply', () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
     mocks.s3
-      .on(PutPublicAccessBlockCommand)
+      .on(PutBucketPolicyCommand)
       .rejectsOnce(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }))
       .resolves({});
     const { events, onEvent } = collectEvents();
@@ -400,7 +428,7 @@ describe('S3 bucket: apply', () => {
       onEvent,
       ...virtualTime(),
     });
-    expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(2);
     expect(events.filter((event) => event.type === 'waiting')).toMatchObject([
       { address: 'archive.bucket[0]', reason: 'not yet consistent (NoSuchBucket)', attempt: 1 },
     ]);

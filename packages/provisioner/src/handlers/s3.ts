@@ -123,7 +123,11 @@ export const s3BucketHandler: KindHandler = {
       if (error instanceof BucketAlreadyOwnedByYou) return { exists: true };
       throw error;
     }
-    await configure(rt, target);
+    // A new bucket already has Block Public Access on and SSE-S3 encryption: AWS's defaults for every new bucket
+    // since 2023 (domain.md, S3), exactly what mlds would set. Only the MediaLive role's policy is added; an adopted
+    // or updated bucket, which may be older or edited, gets every setting (configure), and refresh checks them.
+    const roleArn = mediaLiveRoleArnOf(target.properties);
+    if (roleArn) await putRolePolicy(rt, target, roleArn);
     return { arn: bucketArn(target) };
   },
 
