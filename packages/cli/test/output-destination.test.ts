@@ -128,6 +128,16 @@ describe('mlds output <file> <destination id>', () => {
     expect(fake.calls()).toStrictEqual([]);
   });
 
+  it('after a destroy: says the state records nothing (not that an apply stopped midway)', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    expect((await mlds(['destroy', 'live.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['output', 'live.yaml']);
+    expect(run.code).toBe(1);
+    expect(unwrapped(run.stderr)).toBe(
+      `error: nothing is applied: the state ${STATE} records no resources (not applied yet, or destroyed)\nRun 'mlds apply live.yaml' first; then 'mlds output' prints what it created.\n`,
+    );
+  });
+
   it('a third argument: exit 2', async () => {
     const run = await mlds(['output', 'live.yaml', 'packager', 'social']);
     expect(run.code).toBe(2);

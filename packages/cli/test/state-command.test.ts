@@ -234,6 +234,12 @@ describe('mlds state', () => {
     const unknown = await mlds(['state', 'rm', 'archive.bucket[7]']);
     expect(unknown.code).toBe(2);
     expect(unwrapped(unknown.stderr)).toContain('archive.bucket[7] is not in the state');
+    expect(unwrapped(unknown.stderr)).toContain('It records: archive.bucket[0]. Nothing was changed.');
+    // show only reads: it says what the state records, and nothing about changes.
+    const showUnknown = await mlds(['state', 'show', 'archive.bucket[7]']);
+    expect(showUnknown.code).toBe(2);
+    expect(unwrapped(showUnknown.stderr)).toContain('It records: archive.bucket[0].\n');
+    expect(unwrapped(showUnknown.stderr)).not.toContain('Nothing was changed');
   });
 
   it('push copies the local state to S3, then refuses a state of another lineage', async () => {

@@ -82,14 +82,19 @@ export async function output(options: OutputOptions, context: CommandContext): P
   ].filter((address) => wanted.has(address));
   if (notApplied.length > 0) {
     const rerun = `mlds apply ${loaded.file}`;
-    throw state === undefined
-      ? new NotAppliedError(`nothing is applied yet: there is no state file ${statePath.shownAs}`, {
-          hint: `Run '${rerun}' first; then 'mlds output' prints what it created.`,
-        })
-      : new NotAppliedError(
-          `the state ${statePath.shownAs} does not record ${notApplied.length === 1 ? 'this resource' : 'these resources'} yet (not applied, or an apply stopped midway): ${notApplied.join(', ')}`,
-          { hint: `Run '${rerun}' to finish; then 'mlds output' again.` },
-        );
+    if (state === undefined || state.resources.length === 0) {
+      const why =
+        state === undefined
+          ? `nothing is applied yet: there is no state file ${statePath.shownAs}`
+          : `nothing is applied: the state ${statePath.shownAs} records no resources (not applied yet, or destroyed)`;
+      throw new NotAppliedError(why, {
+        hint: `Run '${rerun}' first; then 'mlds output' prints what it created.`,
+      });
+    }
+    throw new NotAppliedError(
+      `the state ${statePath.shownAs} does not record ${notApplied.length === 1 ? 'this resource' : 'these resources'} yet (not applied, or an apply stopped midway): ${notApplied.join(', ')}`,
+      { hint: `Run '${rerun}' to finish; then 'mlds output' again.` },
+    );
   }
 
   const recordedResources = recorded.resources.filter((resource) => serves.downstream(resource.downstream));

@@ -89,7 +89,7 @@ async function runSubcommand(
     case 'show': {
       const doc = await backend.read();
       const entries = (doc?.resources ?? []).filter((r) => r.address === subcommand.address);
-      if (entries.length === 0) throw notInState([subcommand.address], statePath, doc);
+      if (entries.length === 0) throw notInState([subcommand.address], statePath, doc, 'show');
       if (options.json) {
         writeJson(stdout, { formatVersion: FORMAT_VERSION, resources: entries });
         return;
@@ -102,7 +102,7 @@ async function runSubcommand(
       try {
         const doc = await backend.read();
         const missing = subcommand.addresses.filter((a) => !doc?.resources.some((r) => r.address === a));
-        if (doc === undefined || missing.length > 0) throw notInState(missing, statePath, doc);
+        if (doc === undefined || missing.length > 0) throw notInState(missing, statePath, doc, 'rm');
         const forgotten = doc.resources.filter((r) => subcommand.addresses.includes(r.address));
         const next: StateDocument = {
           ...doc,
@@ -193,15 +193,22 @@ function showResource(entry: StateResource): string {
   return `${alignColumns(rows, '').join('\n')}\n`;
 }
 
-function notInState(addresses: string[], statePath: StatePath, doc: StateDocument | undefined): UsageError {
+function notInState(
+  addresses: string[],
+  statePath: StatePath,
+  doc: StateDocument | undefined,
+  command: 'show' | 'rm',
+): UsageError {
   const known = (doc?.resources ?? []).map((r) => r.address);
+  // `rm` refuses all of its addresses when one is unknown; `show` only reads.
+  const nothingChanged = command === 'rm' ? ' Nothing was changed.' : '';
   return new UsageError(
     `${addresses.join(', ')} ${addresses.length === 1 ? 'is' : 'are'} not in the state ${statePath.shownAs}`,
     {
       hint:
         known.length === 0
-          ? 'The state records no resources. Nothing was changed.'
-          : `It records: ${[...new Set(known)].join(', ')}. Nothing was changed.`,
+          ? `The state records no resources.${nothingChanged}`
+          : `It records: ${[...new Set(known)].join(', ')}.${nothingChanged}`,
     },
   );
 }
