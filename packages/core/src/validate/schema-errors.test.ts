@@ -38,7 +38,7 @@ describe('the whole file', () => {
     expect(diagnostics).toEqual([
       expect.objectContaining({ severity: 'error', code: 'field.unknown', path: 'regoin' }),
     ]);
-    expect(diagnostics[0]?.message).toBe('The workflow file: unknown field `regoin`; did you mean `region`?');
+    expect(diagnostics[0]?.message).toBe('`regoin`: unknown field; did you mean `region`?');
   });
 
   test('an unknown field with no near one lists the fields', () => {
@@ -145,7 +145,7 @@ describe('fields per system', () => {
     expect(diagnostics).toEqual([
       expect.objectContaining({ severity: 'error', code: 'field.unknown', path: 'downstream[0].bukets' }),
     ]);
-    expect(diagnostics[0]?.message).toBe('downstream[0]: unknown field `bukets`; did you mean `buckets`?');
+    expect(diagnostics[0]?.message).toBe('`downstream[0].bukets`: unknown field; did you mean `buckets`?');
   });
 
   test('an unknown field with no near one lists the fields of the system', () => {

@@ -166,7 +166,6 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
         ? CHANNEL_FIELDS
         : DOWNSTREAM_FIELDS;
   const suggestion = closest(field, known);
-  const prefix = where === '' ? 'The workflow file' : where;
   let fix: string;
   if (suggestion !== undefined) fix = `did you mean \`${suggestion}\`?`;
   else if (parent.length === 0 || parent[0] === 'channel')
@@ -176,7 +175,8 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
     const own = system === undefined ? known : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
     fix = `remove it; ${system === undefined ? 'the fields are' : `system ${system} takes`} ${own.join(', ')}.`;
   }
-  return { ...error('field.unknown', path, `${prefix}: unknown field \`${field}\`; ${fix}`), at: 'key' };
+  // Opens with the field's own path, which the CLI then does not repeat in front of it.
+  return { ...error('field.unknown', path, `\`${formatPath(path)}\`: unknown field; ${fix}`), at: 'key' };
 }
 
 function foreignField(path: Path, data: unknown): Finding {
