@@ -37,6 +37,14 @@ export class UsageError extends MldsError {
   override name = 'UsageError';
 }
 
+/** `mlds` alone: the help follows the message, as it is. */
+export class NoCommandError extends UsageError {
+  override name = 'NoCommandError';
+  constructor(readonly help: string) {
+    super('no command given');
+  }
+}
+
 /** The workflow file named on the command line does not exist (or is a directory). */
 export class WorkflowFileNotFoundError extends UsageError {
   override name = 'WorkflowFileNotFoundError';

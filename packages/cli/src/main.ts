@@ -10,7 +10,14 @@ import type {
   ParsedArguments,
 } from './commands/command.js';
 import { commands } from './commands/registry.js';
-import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
+import {
+  ExitCode,
+  exitCodeFor,
+  InvalidWorkflowError,
+  MldsError,
+  NoCommandError,
+  UsageError,
+} from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
 import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
@@ -113,7 +120,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
       stdout.write(globalHelp(commands, VERSION, colors));
       return ExitCode.ok;
     }
-    throw new UsageError('no command given', { hint: globalHelp(commands, VERSION, colors).trimEnd() });
+    throw new NoCommandError(globalHelp(commands, VERSION, colors));
   }
   if (name === 'help') {
     const topic = rest[0];
@@ -230,6 +237,11 @@ function reportFailure(
       writeDiagnostics(stderr, error.diagnostics, error.file, colors);
     }
     stderr.write(`${label}: ${error.message}\n`);
+    return;
+  }
+  if (error instanceof NoCommandError) {
+    // The help as it is: a hint is wrapped to 100 columns, which would break its tables.
+    stderr.write(`${label}: ${error.message}\n\n${error.help}`);
     return;
   }
   if (error instanceof MldsError) {

@@ -88,6 +88,10 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error: no command given\n/);
     expect(stderr).toContain('Commands');
+    // Unwrapped: each command's line stays whole.
+    expect(stderr).toMatch(
+      /^ {2}import {14}Adopt an existing resource into the state as the plan’s address and tag it, after confirmation$/m,
+    );
   });
 
   it('an unknown command', async () => {
