@@ -103,25 +103,9 @@ function checkPlan(
   env: Record<string, string | undefined>,
   vault: SecretVault,
 ): void {
-  const recorded = new Map(doc.resources.map((resource) => [identity(resource), resource]));
+  assertPlannedAgainst(plan, doc);
   const known = new Set([...plan.resources.map((r) => r.address), ...doc.resources.map((r) => r.address)]);
   for (const change of plan.resources) {
-    const record = recorded.get(identity(change));
-    const needs =
-      change.action === 'delete'
-        ? 'recorded'
-        : change.action === 'noop' || change.action === 'update'
-          ? 'created'
-          : undefined;
-    if (
-      change.kind !== 'medialive-channel' &&
-      needs !== undefined &&
-      (record === undefined || (needs === 'created' && record.status !== 'created'))
-    ) {
-      throw new InvalidPlanError(
-        `${change.address}: the plan says ${change.action}, but the state does not record it${needs === 'created' ? ' as created' : ''}: the plan was made for another state; make a new plan`,
-      );
-    }
     if (change.kind !== 'ssm-parameter' || change.action === 'delete') continue;
     const source = secretSourceOf(change.properties);
     if (!source) {
@@ -141,6 +125,26 @@ function checkPlan(
   }
   const missing = environmentNeeded(plan).filter((need) => !env[need.variable]);
   if (missing.length > 0) throw new MissingEnvironmentError(missing);
+}
+
+/**
+ * A plan keeps, updates and deletes only what the state it was made from records (a `noop` or `update` as
+ * created): against any other state it would act on what is not there. A bound channel is planned apart.
+ */
+function assertPlannedAgainst(plan: Plan, doc: StateDocument): void {
+  const recorded = new Map(doc.resources.map((resource) => [identity(resource), resource]));
+  for (const change of plan.resources) {
+    if (change.kind === 'medialive-channel') continue;
+    const record = recorded.get(identity(change));
+    const asCreated = change.action === 'noop' || change.action === 'update';
+    const missing =
+      change.action === 'delete' ? record === undefined : asCreated && record?.status !== 'created';
+    if (missing) {
+      throw new InvalidPlanError(
+        `${change.address}: the plan says ${change.action}, but the state does not record it${asCreated ? ' as created' : ''}: the plan was made for another state; make a new plan`,
+      );
+    }
+  }
 }
 
 async function withLock<T>(
