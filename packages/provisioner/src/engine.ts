@@ -305,7 +305,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const doc = await store.read();
     if (!doc) return { state: undefined, outcomes: [] };
     const changes = teardownToRun(doc, options.teardown);
-    await loadHandlers(doc.resources.map((resource) => resource.kind));
+    await loadHandlers(changes.map((change) => change.kind));
     const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {
       const resource = keeper.byAddress(address);
