@@ -147,7 +147,10 @@ function callsPerResource(plans, calls) {
   return counts;
 }
 
-/** A bucket's settings, sent at once after CreateBucket (s3.ts `configure`): one step, not three. */
+/**
+ * A bucket's settings, sent at once (s3-configure.ts `configure`, when a bucket is adopted): one step, not three.
+ * A new bucket gets only its policy (AWS's defaults are the rest), a step of its own.
+ */
 const SENT_TOGETHER = new Set([
   'PutPublicAccessBlockCommand',
   'PutBucketEncryptionCommand',
