@@ -97,6 +97,23 @@ describe('channel binding in the plan', () => {
     });
   });
 
+  it('is an update when the plan creates again what a destination sends to: it gets new values', () => {
+    const input = bound({ id: '1234567' });
+    const state = applied(planOf(input));
+    // A crashed run's channel, or one a refresh found deleted: the plan creates it, with new ingest URLs.
+    const recreating: StateDocument = {
+      ...state,
+      resources: state.resources.map((resource) =>
+        resource.address === 'packager.channel' ? { ...resource, status: 'creating' } : resource,
+      ),
+    };
+    const plan = planOf(input, recreating);
+    expect(plan.resources.find((r) => r.address === 'packager.channel')?.action).toBe('create');
+    expect(channelOf(plan)).toMatchObject({ action: 'update', changes: ['destinations'] });
+    // Nothing created: only read.
+    expect(channelOf(planOf(input, state))?.action).toBe('read');
+  });
+
   it('an unfinished restart is an update that starts the channel, and the plan says so', () => {
     const input = bound({ id: '1234567' });
     const plan = planOf(input, applied(planOf(input), { pendingStart: true }));

@@ -31,6 +31,7 @@ const COMPARED = ['destinations', 'streamKeys'] as const;
 export function channelChange(
   workflow: Workflow,
   destinations: OutputDestination[],
+  resources: readonly ResourceChange[],
   state: StateDocument | undefined,
   observations?: Observation[],
 ): ResourceChange | undefined {
@@ -54,6 +55,12 @@ export function channelChange(
   };
   const recorded = recordedBinding(state, binding.id, workflow.region);
   const changes = recorded === undefined ? ['destinations'] : differences(spec, recorded);
+  // What the plan creates (again) gets new values (a channel made again has new ingest URLs): the destinations
+  // that send to it are written again, which the plan must show, for apply writes only what it shows.
+  const renewed = destinations.some((destination) =>
+    resources.some((resource) => resource.action === 'create' && resource.downstream === destination.Id),
+  );
+  if (renewed && !changes.includes('destinations')) changes.push('destinations');
   if (pendingStart(recorded)) changes.push('start');
   const drifted =
     recorded === undefined || state === undefined ? undefined : bindingDrift(recorded, observations, state);

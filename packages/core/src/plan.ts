@@ -38,7 +38,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
       : { refreshed: { workflow: workflow.workflow, observations: options.observations } }),
   });
   // The channel is written once what it sends to exists, and before what it stops sending to is deleted.
-  const channel = channelChange(workflow, destinations, options.state, options.observations);
+  const channel = channelChange(workflow, destinations, resources, options.state, options.observations);
   const firstDeletion = resources.findIndex((resource) => resource.action === 'delete');
   const at = firstDeletion === -1 ? resources.length : firstDeletion;
   return {
