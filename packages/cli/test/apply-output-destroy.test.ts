@@ -13,7 +13,8 @@ import {
 import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
 // clients, real exception classes) and a real state file in a temporary directory.
@@ -58,35 +59,25 @@ let printed: string[];
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  now = CLOCK_START;
   printed = [];
   writeFileSync(join(cwd, 'full.yaml'), FULL);
 });
 
 afterEach(() => {
-  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
-  const statePath = join(cwd, STATE);
-  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
-  for (const text of texts) {
-    for (const secret of secrets) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets(
+    [...printed, ...existingTexts(join(cwd, STATE))],
+    [...fake.secretValues(), ...Object.values(ENV)],
+  );
 });
 
 /** `mlds <argv>` against the fake cloud, with instant sleeps and a clock that moves 250 ms per reading. */
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  const run = await runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
+  const run = await runAgainstFake(
+    argv,
+    { cwd, fake, env: ENV, clock: () => (now += 250), printed },
+    options,
+  );
   // Messages wrap at 100 columns; the assertions read them as written.
   return { ...run, stderr: unwrapped(run.stderr) };
 }

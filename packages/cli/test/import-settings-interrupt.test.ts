@@ -7,8 +7,9 @@ import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import type { SignalName, Signals } from '../src/signals.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { signalSource } from './fake-signals.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import` brings a resource to what apply sets (shown first), so that `plan --refresh` right after is a
 // noop for it; and import takes SIGINT/SIGTERM as apply does (injected signals, in-process, fake cloud).
@@ -60,18 +61,7 @@ beforeEach(async () => {
 });
 
 function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
+  return runAgainstFake(argv, { cwd, fake }, options);
 }
 
 function terminalStdin(answer: string) {
@@ -143,61 +133,21 @@ describe('import brings the resource to what apply sets', () => {
   });
 });
 
-function signalSource() {
-  const listeners = new Set<(name: SignalName) => void>();
-  const exits: number[] = [];
-  const signals: Signals = {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exitNow(code) {
-      exits.push(code);
-    },
-  };
-  return {
-    signals,
-    exits,
-    fire(name: SignalName = 'SIGINT') {
-      for (const listener of [...listeners]) listener(name);
-    },
-  };
-}
-
 /** The fake cloud's clients; `afterMutating` runs as the first mutating call returns (while it is in flight). */
 function watched(afterMutating: () => void): { clients: AwsClients; sentAfter: () => number } {
   let fired = false;
   let sentAfter = 0;
   const start = fake.mutatingCalls().length;
-  const wrap = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== 'send' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (fired) sentAfter += 1;
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (!fired && fake.mutatingCalls().length > start) {
-            fired = true;
-            afterMutating();
-          }
-          return result;
-        };
-      },
-    });
-  const c = fake.clients;
-  return {
-    clients: {
-      mediaPackage: (region) => wrap(c.mediaPackage(region)),
-      mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-      mediaLive: (region) => wrap(c.mediaLive(region)),
-      s3: (region) => wrap(c.s3(region)),
-      mediaStore: (region) => wrap(c.mediaStore(region)),
-      mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-      ssm: (region) => wrap(c.ssm(region)),
-    },
-    sentAfter: () => sentAfter,
-  };
+  const clients = aroundSends(fake, async (send) => {
+    if (fired) sentAfter += 1;
+    const result = await send();
+    if (!fired && fake.mutatingCalls().length > start) {
+      fired = true;
+      afterMutating();
+    }
+    return result;
+  });
+  return { clients, sentAfter: () => sentAfter };
 }
 
 describe('SIGINT/SIGTERM during import', () => {

@@ -4,7 +4,9 @@ import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { describe, expect, it } from 'vitest';
-import type { SignalName, Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals.js';
+import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { signalSource as fakeSignalSource } from './fake-signals.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
@@ -32,26 +34,11 @@ const ENV = { CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };
 const STATE = '.mlds/ctrl-c.state.json';
 
 function signalSource() {
-  const listeners = new Set<(name: SignalName) => void>();
-  const exits: number[] = [];
-  const signals: Signals = {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exitNow(code) {
-      exits.push(code);
-    },
-  };
-  return {
-    signals,
-    exits,
-    listening: () => listeners.size,
-    fire(name: SignalName = 'SIGINT') {
+  return fakeSignalSource({
+    onFire: () => {
       signalFired = true;
-      for (const listener of [...listeners]) listener(name);
     },
-  };
+  });
 }
 
 /** The fake cloud's clients; `onMutated(n)` runs when the n-th mutating call has returned, before the caller sees it. */
@@ -64,46 +51,21 @@ function watchedClients(fake: FakeCloud, onMutated: (count: number) => void): Aw
   signalFired = false;
   // Calls that finish together are reported one count at a time, each count once, in order.
   let reported = fake.mutatingCalls().length;
-  const wrap = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== 'send' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (signalFired) sentAfterSignal += 1;
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          const after = fake.mutatingCalls().length;
-          while (reported < after) onMutated(++reported);
-          return result;
-        };
-      },
-    });
-  const c = fake.clients;
-  return {
-    mediaPackage: (region) => wrap(c.mediaPackage(region)),
-    mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-    mediaLive: (region) => wrap(c.mediaLive(region)),
-    s3: (region) => wrap(c.s3(region)),
-    mediaStore: (region) => wrap(c.mediaStore(region)),
-    mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-    ssm: (region) => wrap(c.ssm(region)),
-  };
+  return aroundSends(fake, async (send) => {
+    if (signalFired) sentAfterSignal += 1;
+    const result = await send();
+    const after = fake.mutatingCalls().length;
+    while (reported < after) onMutated(++reported);
+    return result;
+  });
 }
 
 function mlds(cwd: string, argv: string[], clients: AwsClients, signals?: Signals): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...(signals === undefined ? {} : { signals }),
-  });
+  return runAgainstFake(
+    argv,
+    { cwd, env: ENV },
+    { awsClients: () => clients, ...(signals === undefined ? {} : { signals }) },
+  );
 }
 
 /** Names of everything in the account. */
