@@ -14,6 +14,7 @@ import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { typedStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
@@ -88,25 +89,7 @@ function readState(): StateDocument {
 
 /** A stdin that a person types `answer` into, on a terminal. */
 function terminalStdin(answer: string) {
-  let returned = false;
-  const stdin = {
-    isTTY: true,
-    returned: () => returned,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer.slice(0, 1), answer.slice(1)];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => {
-          returned = true;
-          return { done: true as const, value: undefined };
-        },
-      };
-    },
-  };
-  return stdin;
+  return typedStdin(answer.slice(0, 1), answer.slice(1));
 }
 
 function planOf(text: string, state?: StateDocument) {

@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { aroundSends, runAgainstFake } from './fake-cli.js';
 import { signalSource } from './fake-signals.js';
+import { typedStdin, unansweredStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import` brings a resource to what apply sets (shown first), so that `plan --refresh` right after is a
@@ -64,22 +65,6 @@ function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): 
   return runAgainstFake(argv, { cwd, fake }, options);
 }
 
-function terminalStdin(answer: string) {
-  return {
-    isTTY: true,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => ({ done: true as const, value: undefined }),
-      };
-    },
-  };
-}
-
 function state(): StateDocument {
   return JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
 }
@@ -94,7 +79,7 @@ describe('import brings the resource to what apply sets', () => {
   it('shows the settings it changes with the tags, asks, makes them; plan --refresh is then a noop for it', async () => {
     const before = fake.mutatingCalls().length;
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('yes\n'),
+      stdin: typedStdin('yes\n'),
     });
     expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -154,19 +139,8 @@ describe('SIGINT/SIGTERM during import', () => {
   it('at the question: exit 130, nothing changed, no state, no lock left', async () => {
     const source = signalSource();
     const before = fake.mutatingCalls().length;
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          // Nobody answers; the signal comes while mlds waits.
-          next: () => {
-            queueMicrotask(() => source.fire('SIGINT'));
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => ({ done: true as const, value: undefined }),
-        };
-      },
-    };
+    // Nobody answers; the signal comes while mlds waits.
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
       stdin,
       signals: source.signals,
@@ -219,21 +193,10 @@ describe('SIGINT/SIGTERM during import', () => {
 
   it('a second signal exits at once (130) and says the lock stays', async () => {
     const source = signalSource();
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          next: () => {
-            queueMicrotask(() => {
-              source.fire('SIGINT');
-              source.fire('SIGINT');
-            });
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => ({ done: true as const, value: undefined }),
-        };
-      },
-    };
+    const stdin = unansweredStdin(() => {
+      source.fire('SIGINT');
+      source.fire('SIGINT');
+    });
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
       stdin,
       signals: source.signals,

@@ -4,6 +4,7 @@ import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { typedStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import <file> <address> <physical id>` in-process, against the fake cloud.
@@ -48,22 +49,6 @@ async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> =
   return runAgainstFake(argv, { cwd, fake, printed }, options);
 }
 
-function terminalStdin(answer: string) {
-  return {
-    isTTY: true,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => ({ done: true as const, value: undefined }),
-      };
-    },
-  };
-}
-
 function state() {
   return JSON.parse(readFileSync(join(cwd, STATE), 'utf8'));
 }
@@ -72,7 +57,7 @@ describe('mlds import', () => {
   it('on a terminal: shows the tags it sets, asks, tags and records; the next apply keeps the bucket', async () => {
     fake.seed.bucket(BUCKET, REGION, { tags: { owner: 'ops' } });
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('yes\n'),
+      stdin: typedStdin('yes\n'),
     });
     expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -217,7 +202,7 @@ describe('mlds import', () => {
   it('answered anything but yes: nothing changed', async () => {
     fake.seed.bucket(BUCKET, REGION);
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('no\n'),
+      stdin: typedStdin('no\n'),
     });
     expect(run.code).toBe(1);
     expect(unwrapped(run.stderr)).toContain('import cancelled: nothing was changed');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Signals } from '../src/signals.js';
 import { aroundSends, runAgainstFake } from './fake-cli.js';
 import { signalSource as fakeSignalSource } from './fake-signals.js';
+import { unansweredStdin } from './fake-terminal.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
 
 // SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
@@ -247,23 +248,8 @@ describe('SIGINT at the confirmation prompt', () => {
     const cwd = setUp();
     const fake = createFakeCloud();
     const source = signalSource();
-    let returned = false;
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          // A person who never answers; the signal comes while mlds waits.
-          next: () => {
-            queueMicrotask(() => source.fire('SIGINT'));
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => {
-            returned = true;
-            return { done: true as const, value: undefined };
-          },
-        };
-      },
-    };
+    // A person who never answers; the signal comes while mlds waits.
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
     const run = await runCli(['apply', 'w.yaml'], {
       cwd,
       env: ENV,
@@ -277,7 +263,7 @@ describe('SIGINT at the confirmation prompt', () => {
     expect(run.stderr).toContain(
       'apply interrupted at the question: nothing was changed; the lock is released',
     );
-    expect(returned).toBe(true);
+    expect(stdin.returned()).toBe(true);
     expect(fake.mutatingCalls()).toStrictEqual([]);
     expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
   });
