@@ -10,7 +10,7 @@ import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
 import type { CliOptions } from '../src/main.js';
 import { createColors } from '../src/terminal.js';
 import { aroundSends, CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
-import { signalSource } from './fake-signals.js';
+import { type FakeSignalSource, signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
@@ -489,29 +489,32 @@ describe('the fleet shares', () => {
 });
 
 describe('SIGINT during a fleet', () => {
-  /** The fake cloud's clients; `onMutated()` runs when a mutating call has returned, before the caller sees it. */
-  function watchedClients(onMutated: (count: number) => void): AwsClients {
-    return aroundSends(fake, async (send) => {
-      const before = fake.mutatingCalls().length;
-      const result = await send();
-      if (fake.mutatingCalls().length > before) onMutated(fake.mutatingCalls().length);
-      return result;
-    });
-  }
-
-  it('the summary counts interrupted workflows and resources as interrupted, not failed, and names none that exists as not started', async () => {
+  /**
+   * A signal source that must not be asked to exit at once, fired (SIGINT, once) as a call returns that has
+   * brought the mutating calls to `count` or more, before the caller sees it; and the fake cloud's clients that do so.
+   */
+  function sigintAfter(count: number): { source: FakeSignalSource; clients: AwsClients } {
     const source = signalSource({
       exitNow() {
         throw new Error('a single signal must not end the process at once');
       },
     });
     let fired = false;
-    const clients = watchedClients((count) => {
-      if (count >= 1 && !fired) {
+    const clients = aroundSends(fake, async (send) => {
+      const before = fake.mutatingCalls().length;
+      const result = await send();
+      const after = fake.mutatingCalls().length;
+      if (after > before && after >= count && !fired) {
         fired = true;
         source.fire('SIGINT');
       }
+      return result;
     });
+    return { source, clients };
+  }
+
+  it('the summary counts interrupted workflows and resources as interrupted, not failed, and names none that exists as not started', async () => {
+    const { source, clients } = sigintAfter(1);
     const run = await mlds(['apply', ...FILES, '--yes'], {
       awsClients: () => clients,
       signals: source.signals,
@@ -554,18 +557,7 @@ describe('SIGINT during a fleet', () => {
   });
 
   it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
-    const source = signalSource({
-      exitNow() {
-        throw new Error('a single signal must not end the process at once');
-      },
-    });
-    let fired = false;
-    const clients = watchedClients((count) => {
-      if (count >= 4 && !fired) {
-        fired = true;
-        source.fire('SIGINT');
-      }
-    });
+    const { source, clients } = sigintAfter(4);
     const run = await mlds(['apply', ...FILES, '--yes', '--json'], {
       awsClients: () => clients,
       signals: source.signals,
