@@ -16,6 +16,7 @@ import type { CliOptions } from '../src/main.js';
 import { CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { typedStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
 // clients, real exception classes) and a real state file in a temporary directory.
@@ -27,20 +28,7 @@ const ENV = { SOCIAL_STREAM_KEY: 'sk-live-5ecr3t-stream-key', CDN_PASSWORD: 'pa5
 
 /** The seed example, with the packager fed by an HLS group (ingest URLs, users and passwords known only after
  * apply) and an HTTP PUT server whose password comes from the environment. */
-const FULL = [
-  readExample('curling-live')
-    .trimEnd()
-    .replace(
-      '    system: mediapackage\n    format: hls',
-      '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-    ),
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
-  '',
-].join('\n');
+const FULL = [withHlsGroup(readExample('curling-live').trimEnd()), ...cdnDownstream(), ''].join('\n');
 
 const FULL_ADDRESSES = [
   'packager.channel',

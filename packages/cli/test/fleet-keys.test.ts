@@ -11,6 +11,7 @@ import { aroundSends, runAgainstFake } from './fake-cli.js';
 import { signalSource } from './fake-signals.js';
 import { fakeTerminalStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // The fleet's live display with its keys, in-process through main(): a terminal stdin whose raw mode and key
 // presses are faked, the keys typed from inside the fake cloud while the run is going on.
@@ -26,11 +27,7 @@ function workflowText(name: string): string {
     'downstream:',
     '  - name: archive',
     '    system: s3',
-    '  - name: cdn',
-    '    system: http-put',
-    '    urls: [https://a.example-cdn.com/live/index, https://b.example-cdn.com/live/index]',
-    '    username: mlds',
-    '    password: { env: CDN_PASSWORD }',
+    ...cdnDownstream(''),
     '',
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { createColors } from '../src/terminal.js';
 import { aroundSends, CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { type FakeSignalSource, signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
 
 // Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
 // each workflow with its own state and lock. In-process through main(), against the fake cloud.
@@ -22,18 +23,10 @@ const NAMES = ['court-1', 'court-2', 'court-3'] as const;
 /** The seed example under another name, with SSM ingest passwords and an HTTP PUT password from the environment. */
 function workflowText(name: string): string {
   return [
-    readExample('curling-live')
-      .trimEnd()
-      .replace('workflow: curling-live', `workflow: ${name}`)
-      .replace(
-        '    system: mediapackage\n    format: hls',
-        '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-      ),
-    '  - name: cdn',
-    '    system: http-put',
-    '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-    '    username: mlds',
-    '    password: { env: CDN_PASSWORD }',
+    withHlsGroup(
+      readExample('curling-live').trimEnd().replace('workflow: curling-live', `workflow: ${name}`),
+    ),
+    ...cdnDownstream(),
     '',
   ].join('\n');
 }

@@ -9,6 +9,7 @@ import { aroundSends, runAgainstFake } from './fake-cli.js';
 import { signalSource as fakeSignalSource } from './fake-signals.js';
 import { unansweredStdin } from './fake-terminal.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
 // from inside the fake cloud right as its k-th mutating call returns, i.e. while that call is in flight.
@@ -24,11 +25,7 @@ const WORKFLOW = [
   '    outputGroup: hls',
   '  - name: archive',
   '    system: s3',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://a.example-cdn.com/live/index, https://b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(''),
   '',
 ].join('\n');
 const ENV = { CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };

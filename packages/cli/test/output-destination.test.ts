@@ -6,16 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { withHlsGroup } from './workflow-texts.js';
 
 // `mlds output <file> <destination id>`: one destination, read from the state without calling AWS.
 
 const STATE = '.mlds/curling-live.state.json';
 
 /** The seed example with the packager fed by an HLS group: its URLs and users exist only after apply. */
-const WORKFLOW = readExample('curling-live').replace(
-  '    system: mediapackage\n    format: hls',
-  '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-);
+const WORKFLOW = withHlsGroup(readExample('curling-live'));
 
 let fake: FakeCloud;
 let cwd: string;

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { existingTexts, expectNoSecrets, runAgainstFake, steppingClock } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // Refresh and drift through the CLI, in-process against the fake cloud: plan --refresh, apply's refresh (on by
 // default, --refresh=false), a saved plan applied as it is, and destroy on what was deleted outside mlds.
@@ -27,11 +28,7 @@ const WORKFLOW = [
   '  - name: archive',
   '    system: s3',
   '    format: archive',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(),
   '',
 ].join('\n');
 

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { withHlsGroup } from './workflow-texts.js';
 
 // `mlds rotate-credentials <file> <downstream>` in-process, against the fake cloud.
 
@@ -16,10 +17,7 @@ const CHANNEL = 'curling-live-packager';
 const PARAMETERS = ['/mlds/curling-live/packager/password-p0', '/mlds/curling-live/packager/password-p1'];
 
 /** The seed example with the packager fed by an HLS group: two ingest passwords in SSM. */
-const WORKFLOW = readExample('curling-live').replace(
-  '    system: mediapackage\n    format: hls',
-  '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-);
+const WORKFLOW = withHlsGroup(readExample('curling-live'));
 
 let fake: FakeCloud;
 let cwd: string;

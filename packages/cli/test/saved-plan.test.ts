@@ -8,6 +8,7 @@ import { planHasChanges } from '../src/commands/plan.js';
 import type { CliOptions } from '../src/main.js';
 import { CLOCK_START, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // `plan --out`, `apply <planfile>` and `plan --detailed-exitcode`, in-process through main(), against the fake
 // cloud of @mlds/fixtures and real files in a temporary directory.
@@ -24,11 +25,7 @@ const WORKFLOW = [
   '  - name: archive',
   '    system: s3',
   '    format: archive',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(),
   '',
 ].join('\n');
 
