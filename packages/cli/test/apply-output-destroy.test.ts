@@ -13,7 +13,10 @@ import {
 import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { typedStdin } from './fake-terminal.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
 // clients, real exception classes) and a real state file in a temporary directory.
@@ -25,20 +28,7 @@ const ENV = { SOCIAL_STREAM_KEY: 'sk-live-5ecr3t-stream-key', CDN_PASSWORD: 'pa5
 
 /** The seed example, with the packager fed by an HLS group (ingest URLs, users and passwords known only after
  * apply) and an HTTP PUT server whose password comes from the environment. */
-const FULL = [
-  readExample('curling-live')
-    .trimEnd()
-    .replace(
-      '    system: mediapackage\n    format: hls',
-      '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-    ),
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
-  '',
-].join('\n');
+const FULL = [withHlsGroup(readExample('curling-live').trimEnd()), ...cdnDownstream(), ''].join('\n');
 
 const FULL_ADDRESSES = [
   'packager.channel',
@@ -58,35 +48,25 @@ let printed: string[];
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  now = CLOCK_START;
   printed = [];
   writeFileSync(join(cwd, 'full.yaml'), FULL);
 });
 
 afterEach(() => {
-  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
-  const statePath = join(cwd, STATE);
-  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
-  for (const text of texts) {
-    for (const secret of secrets) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets(
+    [...printed, ...existingTexts(join(cwd, STATE))],
+    [...fake.secretValues(), ...Object.values(ENV)],
+  );
 });
 
 /** `mlds <argv>` against the fake cloud, with instant sleeps and a clock that moves 250 ms per reading. */
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  const run = await runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
+  const run = await runAgainstFake(
+    argv,
+    { cwd, fake, env: ENV, clock: () => (now += 250), printed },
+    options,
+  );
   // Messages wrap at 100 columns; the assertions read them as written.
   return { ...run, stderr: unwrapped(run.stderr) };
 }
@@ -97,25 +77,7 @@ function readState(): StateDocument {
 
 /** A stdin that a person types `answer` into, on a terminal. */
 function terminalStdin(answer: string) {
-  let returned = false;
-  const stdin = {
-    isTTY: true,
-    returned: () => returned,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer.slice(0, 1), answer.slice(1)];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => {
-          returned = true;
-          return { done: true as const, value: undefined };
-        },
-      };
-    },
-  };
-  return stdin;
+  return typedStdin(answer.slice(0, 1), answer.slice(1));
 }
 
 function planOf(text: string, state?: StateDocument) {

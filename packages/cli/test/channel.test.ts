@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
 import { DescribeChannelCommand, StartChannelCommand, UpdateChannelCommand } from '@aws-sdk/client-medialive';
@@ -12,7 +12,8 @@ import {
 } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // A workflow bound to a MediaLive channel (`channel:`), through main() against the fake cloud. The stream key
 // goes to MediaLive and nowhere else: every run's stdout, stderr and the state file are scanned for it.
@@ -62,27 +63,11 @@ beforeEach(() => {
 afterEach(() => {
   const secrets = [...fake.secretValues(), ...Object.values(ENV)];
   expect(secrets).toContain(ENV.SOCIAL_STREAM_KEY);
-  const statePath = join(cwd, STATE);
-  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
-  for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+  expectNoSecrets([...printed, ...existingTexts(join(cwd, STATE))], secrets);
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  const run = await runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, env: ENV, printed }, options);
 }
 
 const channelState = () => fake.inventory().medialive[0]?.state;

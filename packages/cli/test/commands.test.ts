@@ -11,6 +11,7 @@ import {
 import { exampleNames, examplePath, readExample } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { hasColor, runCli, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 const SEED = 'curling-live';
 
@@ -389,15 +390,7 @@ describe('secrets', () => {
 
   it('no command prints a value read from the environment', async () => {
     const cwd = tempDir();
-    const text = [
-      readExample(SEED).trimEnd(),
-      '  - name: cdn',
-      '    system: http-put',
-      '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-      '    username: mlds',
-      '    password: { env: CDN_PASSWORD }',
-      '',
-    ].join('\n');
+    const text = [readExample(SEED).trimEnd(), ...cdnDownstream(), ''].join('\n');
     writeFileSync(join(cwd, 'w.yaml'), text);
     for (const argv of [
       ['plan', 'w.yaml'],

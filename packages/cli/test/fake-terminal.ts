@@ -55,3 +55,52 @@ export function fakeTerminalStdin(answer: string | undefined) {
     },
   };
 }
+
+/**
+ * A terminal's stdin that a person types `chunks` into, one chunk a read, then nothing more; `returned()` says
+ * whether the reader let go of it (called the iterator's `return`).
+ */
+export function typedStdin(...chunks: string[]) {
+  let returned = false;
+  return {
+    isTTY: true,
+    returned: () => returned,
+    [Symbol.asyncIterator]() {
+      const left = [...chunks];
+      return {
+        next: async () => {
+          const value = left.shift();
+          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
+        },
+        return: async () => {
+          returned = true;
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A terminal's stdin that nobody answers: each read waits for ever, and `onRead` runs (in a microtask) once the
+ * read has begun, e.g. to send a signal while mlds waits. `returned()` as for {@link typedStdin}.
+ */
+export function unansweredStdin(onRead: () => void) {
+  let returned = false;
+  return {
+    isTTY: true,
+    returned: () => returned,
+    [Symbol.asyncIterator]() {
+      return {
+        next: () => {
+          queueMicrotask(onRead);
+          return new Promise<IteratorResult<string>>(() => {});
+        },
+        return: async () => {
+          returned = true;
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+}

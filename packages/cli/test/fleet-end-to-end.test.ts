@@ -2,32 +2,18 @@
 // endpoint reached only through AWS_ENDPOINT_URL. What the bundle fails to load for the fleet's own modules
 // (loaded only when several files are given) shows here.
 
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FakeAwsEndpoint, readExample, startFakeAwsEndpoint } from '@mlds/fixtures';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { BIN } from '../build.mjs';
-import { buildCliForTest, tempDir } from './helpers.js';
+import { readExample } from '@mlds/fixtures';
+import { beforeEach, expect, it } from 'vitest';
+import { cwd, endpoint, type Run, readState, mlds as runBin, useBuiltBin } from './end-to-end-harness.js';
 
 const NAMES = ['court-1', 'court-2', 'court-3'];
 const STREAM_KEY = 'e2e-fleet-stream-key';
 
-let outdir = '';
-let endpoint: FakeAwsEndpoint;
-let cwd = '';
+useBuiltBin();
 
-beforeAll(() => {
-  outdir = buildCliForTest();
-});
-
-afterAll(() => {
-  if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  endpoint = await startFakeAwsEndpoint();
-  cwd = tempDir();
+beforeEach(() => {
   for (const name of NAMES) {
     writeFileSync(
       join(cwd, `${name}.yaml`),
@@ -36,47 +22,12 @@ beforeEach(async () => {
   }
 });
 
-afterEach(async () => {
-  await endpoint.close();
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function mlds(argv: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(outdir, BIN), ...argv], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
-        AWS_ENDPOINT_URL: endpoint.url,
-        AWS_ACCESS_KEY_ID: 'AKIAE2EFAKEENDPOINT',
-        AWS_SECRET_ACCESS_KEY: 'e2e-fake-secret-access-key',
-        SOCIAL_STREAM_KEY: STREAM_KEY,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runBin(argv, { SOCIAL_STREAM_KEY: STREAM_KEY });
 }
 
 function resourcesOf(name: string): { address: string; status: string }[] {
-  return JSON.parse(readFileSync(join(cwd, '.mlds', `${name}.state.json`), 'utf8')).resources;
+  return readState(name).resources;
 }
 
 it('applies and destroys three workflows in one process per command, against the endpoint', async () => {

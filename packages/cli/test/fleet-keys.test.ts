@@ -6,9 +6,12 @@ import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import type { SignalName, Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals.js';
+import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { signalSource } from './fake-signals.js';
 import { fakeTerminalStdin } from './fake-terminal.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // The fleet's live display with its keys, in-process through main(): a terminal stdin whose raw mode and key
 // presses are faked, the keys typed from inside the fake cloud while the run is going on.
@@ -24,11 +27,7 @@ function workflowText(name: string): string {
     'downstream:',
     '  - name: archive',
     '    system: s3',
-    '  - name: cdn',
-    '    system: http-put',
-    '    urls: [https://a.example-cdn.com/live/index, https://b.example-cdn.com/live/index]',
-    '    username: mlds',
-    '    password: { env: CDN_PASSWORD }',
+    ...cdnDownstream(''),
     '',
   ].join('\n');
 }
@@ -51,58 +50,22 @@ function watchedClients(onMutated: (count: number) => void): AwsClients {
   ctrlCTyped = false;
   sentAfterCtrlC = 0;
   let reported = 0;
-  const wrap = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== 'send' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (ctrlCTyped) sentAfterCtrlC += 1;
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          while (reported < fake.mutatingCalls().length) onMutated(++reported);
-          return result;
-        };
-      },
-    });
-  const c = fake.clients;
-  return {
-    mediaPackage: (region) => wrap(c.mediaPackage(region)),
-    mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-    mediaLive: (region) => wrap(c.mediaLive(region)),
-    s3: (region) => wrap(c.s3(region)),
-    mediaStore: (region) => wrap(c.mediaStore(region)),
-    mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-    ssm: (region) => wrap(c.ssm(region)),
-  };
+  return aroundSends(fake, async (send) => {
+    if (ctrlCTyped) sentAfterCtrlC += 1;
+    const result = await send();
+    while (reported < fake.mutatingCalls().length) onMutated(++reported);
+    return result;
+  });
 }
 
 /** Signals that never come from outside: the only way to interrupt is Ctrl-C typed into the display. */
 function quietSignals(onExitNow: (code: number) => void): Signals & { listening: () => number } {
-  const listeners = new Set<(name: SignalName) => void>();
-  return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exitNow: onExitNow,
-    listening: () => listeners.size,
-  };
+  const source = signalSource({ exitNow: onExitNow });
+  return { ...source.signals, listening: source.listening };
 }
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>>): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    env: ENV,
-    isTTY: true,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
+  return runAgainstFake(argv, { cwd, env: ENV }, { isTTY: true, ...options });
 }
 
 const locksLeft = () => NAMES.filter((name) => existsSync(join(cwd, `.mlds/${name}.state.json.lock`)));

@@ -136,51 +136,33 @@ describe('the fleet display on a terminal that takes keys', () => {
     expect(written).toContain(
       '[~] court-1 archive.bucket[0] interrupted after 1.0s: stopped before it was finished; what was done of it is recorded, and the next run finishes it\n',
     );
-    expect(lastFrame(written)).toStrictEqual([
-      '› ▾ ⠋ court-1  3/3 done, 1 interrupted  2.0s',
+    // court-1 expanded with its resources as the interrupt left them, selected (›) or not; court-2 as the keys leave it.
+    const court1 = (mark: '›' | ' ') => [
+      `${mark} ▾ ⠋ court-1  3/3 done, 1 interrupted  2.0s`,
       '      ✓ packager.channel   create  created  2.0s',
       '      ~ archive.bucket[0]  create  interrupted midway  1.0s',
       '      - old.bucket         delete  not started',
-      '  ▸ ⠋ court-2  0/1 done, 1 running  2.0s',
-      KEY_HINT,
-    ]);
+    ];
+    const court2Collapsed = ['  ▸ ⠋ court-2  0/1 done, 1 running  2.0s'];
+    const court2Expanded = (mark: '›' | ' ') => [
+      `${mark} ▾ ⠋ court-2  0/1 done, 1 running  2.0s`,
+      '      … cdn.password  update  running  2.0s',
+    ];
+    expect(lastFrame(written)).toStrictEqual([...court1('›'), ...court2Collapsed, KEY_HINT]);
 
     t.progress.key('down');
     t.progress.key('right');
-    expect(lastFrame(t.take())).toStrictEqual([
-      '  ▾ ⠋ court-1  3/3 done, 1 interrupted  2.0s',
-      '      ✓ packager.channel   create  created  2.0s',
-      '      ~ archive.bucket[0]  create  interrupted midway  1.0s',
-      '      - old.bucket         delete  not started',
-      '› ▾ ⠋ court-2  0/1 done, 1 running  2.0s',
-      '      … cdn.password  update  running  2.0s',
-      KEY_HINT,
-    ]);
+    expect(lastFrame(t.take())).toStrictEqual([...court1(' '), ...court2Expanded('›'), KEY_HINT]);
 
     // `a` collapses all when all are expanded; j/k move like the arrows, and stop at the ends.
     t.progress.key('all');
     t.progress.key('up');
     t.progress.key('up');
     t.progress.key('space');
-    expect(lastFrame(t.take())).toStrictEqual([
-      '› ▾ ⠋ court-1  3/3 done, 1 interrupted  2.0s',
-      '      ✓ packager.channel   create  created  2.0s',
-      '      ~ archive.bucket[0]  create  interrupted midway  1.0s',
-      '      - old.bucket         delete  not started',
-      '  ▸ ⠋ court-2  0/1 done, 1 running  2.0s',
-      KEY_HINT,
-    ]);
+    expect(lastFrame(t.take())).toStrictEqual([...court1('›'), ...court2Collapsed, KEY_HINT]);
     t.progress.key('left');
     t.progress.key('all');
-    expect(lastFrame(t.take())).toStrictEqual([
-      '› ▾ ⠋ court-1  3/3 done, 1 interrupted  2.0s',
-      '      ✓ packager.channel   create  created  2.0s',
-      '      ~ archive.bucket[0]  create  interrupted midway  1.0s',
-      '      - old.bucket         delete  not started',
-      '  ▾ ⠋ court-2  0/1 done, 1 running  2.0s',
-      '      … cdn.password  update  running  2.0s',
-      KEY_HINT,
-    ]);
+    expect(lastFrame(t.take())).toStrictEqual([...court1('›'), ...court2Expanded(' '), KEY_HINT]);
 
     // A workflow that ends leaves the region; the selection moves to the next one.
     t.progress.finished('court-1', '[~] court-1: apply interrupted');

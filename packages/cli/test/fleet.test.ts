@@ -8,9 +8,11 @@ import type { AwsClients } from '@mlds/provisioner';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet, lockFleet, releaseFleet } from '../src/fleet.js';
 import type { CliOptions } from '../src/main.js';
-import type { SignalName, Signals } from '../src/signals.js';
 import { createColors } from '../src/terminal.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { aroundSends, CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type FakeSignalSource, signalSource } from './fake-signals.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
 
 // Several workflow files in one apply or destroy (contract §7): one process, one confirmation, one summary,
 // each workflow with its own state and lock. In-process through main(), against the fake cloud.
@@ -21,18 +23,10 @@ const NAMES = ['court-1', 'court-2', 'court-3'] as const;
 /** The seed example under another name, with SSM ingest passwords and an HTTP PUT password from the environment. */
 function workflowText(name: string): string {
   return [
-    readExample('curling-live')
-      .trimEnd()
-      .replace('workflow: curling-live', `workflow: ${name}`)
-      .replace(
-        '    system: mediapackage\n    format: hls',
-        '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-      ),
-    '  - name: cdn',
-    '    system: http-put',
-    '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-    '    username: mlds',
-    '    password: { env: CDN_PASSWORD }',
+    withHlsGroup(
+      readExample('curling-live').trimEnd().replace('workflow: curling-live', `workflow: ${name}`),
+    ),
+    ...cdnDownstream(),
     '',
   ].join('\n');
 }
@@ -54,35 +48,18 @@ let printed: string[];
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  now = CLOCK_START;
   printed = [];
   for (const name of NAMES) writeFileSync(join(cwd, `${name}.yaml`), workflowText(name));
 });
 
 afterEach(() => {
   const secrets = [...fake.secretValues(), ...Object.values(ENV)];
-  const states = NAMES.map((name) => join(cwd, stateOf(name))).filter((path) => existsSync(path));
-  const texts = [...printed, ...states.map((path) => readFileSync(path, 'utf8'))];
-  for (const text of texts) {
-    for (const secret of secrets) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets([...printed, ...existingTexts(...NAMES.map((name) => join(cwd, stateOf(name))))], secrets);
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  const run = await runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, env: ENV, clock: () => (now += 250), printed }, options);
 }
 
 function stateOf(name: string): string {
@@ -505,52 +482,36 @@ describe('the fleet shares', () => {
 });
 
 describe('SIGINT during a fleet', () => {
-  /** The fake cloud's clients; `onMutated()` runs when a mutating call has returned, before the caller sees it. */
-  function watchedClients(onMutated: (count: number) => void): AwsClients {
-    const wrap = <C extends object>(client: C): C =>
-      new Proxy(client, {
-        get(target, key) {
-          const value = Reflect.get(target, key, target) as unknown;
-          if (key !== 'send' || typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            const before = fake.mutatingCalls().length;
-            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            if (fake.mutatingCalls().length > before) onMutated(fake.mutatingCalls().length);
-            return result;
-          };
-        },
-      });
-    const c = fake.clients;
-    return {
-      mediaPackage: (region) => wrap(c.mediaPackage(region)),
-      mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-      mediaLive: (region) => wrap(c.mediaLive(region)),
-      s3: (region) => wrap(c.s3(region)),
-      mediaStore: (region) => wrap(c.mediaStore(region)),
-      mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-      ssm: (region) => wrap(c.ssm(region)),
-    };
-  }
-
-  it('the summary counts interrupted workflows and resources as interrupted, not failed, and names none that exists as not started', async () => {
-    const listeners = new Set<(name: SignalName) => void>();
-    const signals: Signals = {
-      subscribe(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
+  /**
+   * A signal source that must not be asked to exit at once, fired (SIGINT, once) as a call returns that has
+   * brought the mutating calls to `count` or more, before the caller sees it; and the fake cloud's clients that do so.
+   */
+  function sigintAfter(count: number): { source: FakeSignalSource; clients: AwsClients } {
+    const source = signalSource({
       exitNow() {
         throw new Error('a single signal must not end the process at once');
       },
-    };
-    let fired = false;
-    const clients = watchedClients((count) => {
-      if (count >= 1 && !fired) {
-        fired = true;
-        for (const listener of [...listeners]) listener('SIGINT');
-      }
     });
-    const run = await mlds(['apply', ...FILES, '--yes'], { awsClients: () => clients, signals });
+    let fired = false;
+    const clients = aroundSends(fake, async (send) => {
+      const before = fake.mutatingCalls().length;
+      const result = await send();
+      const after = fake.mutatingCalls().length;
+      if (after > before && after >= count && !fired) {
+        fired = true;
+        source.fire('SIGINT');
+      }
+      return result;
+    });
+    return { source, clients };
+  }
+
+  it('the summary counts interrupted workflows and resources as interrupted, not failed, and names none that exists as not started', async () => {
+    const { source, clients } = sigintAfter(1);
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
     expect(run.code).toBe(130);
     const stdout = unwrapped(run.stdout);
     expect(stdout).toMatch(
@@ -589,29 +550,16 @@ describe('SIGINT during a fleet', () => {
   });
 
   it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
-    const listeners = new Set<(name: SignalName) => void>();
-    const signals: Signals = {
-      subscribe(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      exitNow() {
-        throw new Error('a single signal must not end the process at once');
-      },
-    };
-    let fired = false;
-    const clients = watchedClients((count) => {
-      if (count >= 4 && !fired) {
-        fired = true;
-        for (const listener of [...listeners]) listener('SIGINT');
-      }
+    const { source, clients } = sigintAfter(4);
+    const run = await mlds(['apply', ...FILES, '--yes', '--json'], {
+      awsClients: () => clients,
+      signals: source.signals,
     });
-    const run = await mlds(['apply', ...FILES, '--yes', '--json'], { awsClients: () => clients, signals });
     expect(run.code).toBe(130);
     const document = JSON.parse(run.stdout);
     expect(document.result).toBe('interrupted');
     expect(unwrapped(run.stderr)).toContain('Interrupted: no new AWS call starts in any workflow');
-    expect(listeners.size).toBe(0);
+    expect(source.listening()).toBe(0);
     // Everything in the account is recorded in its workflow's state (created, or creating when the signal came
     // during one of its steps): nothing is lost.
     const recorded = NAMES.flatMap((name) =>

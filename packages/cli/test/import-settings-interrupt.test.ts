@@ -7,8 +7,10 @@ import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import type { SignalName, Signals } from '../src/signals.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { signalSource } from './fake-signals.js';
+import { typedStdin, unansweredStdin } from './fake-terminal.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import` brings a resource to what apply sets (shown first), so that `plan --refresh` right after is a
 // noop for it; and import takes SIGINT/SIGTERM as apply does (injected signals, in-process, fake cloud).
@@ -60,34 +62,7 @@ beforeEach(async () => {
 });
 
 function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-}
-
-function terminalStdin(answer: string) {
-  return {
-    isTTY: true,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => ({ done: true as const, value: undefined }),
-      };
-    },
-  };
+  return runAgainstFake(argv, { cwd, fake }, options);
 }
 
 function state(): StateDocument {
@@ -104,7 +79,7 @@ describe('import brings the resource to what apply sets', () => {
   it('shows the settings it changes with the tags, asks, makes them; plan --refresh is then a noop for it', async () => {
     const before = fake.mutatingCalls().length;
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('yes\n'),
+      stdin: typedStdin('yes\n'),
     });
     expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -143,80 +118,29 @@ describe('import brings the resource to what apply sets', () => {
   });
 });
 
-function signalSource() {
-  const listeners = new Set<(name: SignalName) => void>();
-  const exits: number[] = [];
-  const signals: Signals = {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exitNow(code) {
-      exits.push(code);
-    },
-  };
-  return {
-    signals,
-    exits,
-    fire(name: SignalName = 'SIGINT') {
-      for (const listener of [...listeners]) listener(name);
-    },
-  };
-}
-
 /** The fake cloud's clients; `afterMutating` runs as the first mutating call returns (while it is in flight). */
 function watched(afterMutating: () => void): { clients: AwsClients; sentAfter: () => number } {
   let fired = false;
   let sentAfter = 0;
   const start = fake.mutatingCalls().length;
-  const wrap = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== 'send' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (fired) sentAfter += 1;
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (!fired && fake.mutatingCalls().length > start) {
-            fired = true;
-            afterMutating();
-          }
-          return result;
-        };
-      },
-    });
-  const c = fake.clients;
-  return {
-    clients: {
-      mediaPackage: (region) => wrap(c.mediaPackage(region)),
-      mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-      mediaLive: (region) => wrap(c.mediaLive(region)),
-      s3: (region) => wrap(c.s3(region)),
-      mediaStore: (region) => wrap(c.mediaStore(region)),
-      mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-      ssm: (region) => wrap(c.ssm(region)),
-    },
-    sentAfter: () => sentAfter,
-  };
+  const clients = aroundSends(fake, async (send) => {
+    if (fired) sentAfter += 1;
+    const result = await send();
+    if (!fired && fake.mutatingCalls().length > start) {
+      fired = true;
+      afterMutating();
+    }
+    return result;
+  });
+  return { clients, sentAfter: () => sentAfter };
 }
 
 describe('SIGINT/SIGTERM during import', () => {
   it('at the question: exit 130, nothing changed, no state, no lock left', async () => {
     const source = signalSource();
     const before = fake.mutatingCalls().length;
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          // Nobody answers; the signal comes while mlds waits.
-          next: () => {
-            queueMicrotask(() => source.fire('SIGINT'));
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => ({ done: true as const, value: undefined }),
-        };
-      },
-    };
+    // Nobody answers; the signal comes while mlds waits.
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
       stdin,
       signals: source.signals,
@@ -269,21 +193,10 @@ describe('SIGINT/SIGTERM during import', () => {
 
   it('a second signal exits at once (130) and says the lock stays', async () => {
     const source = signalSource();
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          next: () => {
-            queueMicrotask(() => {
-              source.fire('SIGINT');
-              source.fire('SIGINT');
-            });
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => ({ done: true as const, value: undefined }),
-        };
-      },
-    };
+    const stdin = unansweredStdin(() => {
+      source.fire('SIGINT');
+      source.fire('SIGINT');
+    });
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
       stdin,
       signals: source.signals,

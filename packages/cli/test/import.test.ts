@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { typedStdin } from './fake-terminal.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `mlds import <file> <address> <physical id>` in-process, against the fake cloud.
 
@@ -40,49 +42,11 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  const state = (() => {
-    try {
-      return [readFileSync(join(cwd, STATE), 'utf8')];
-    } catch {
-      return [];
-    }
-  })();
-  for (const text of [...printed, ...state]) {
-    for (const secret of fake.secretValues()) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets([...printed, ...existingTexts(join(cwd, STATE))], fake.secretValues());
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  const run = await runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
-}
-
-function terminalStdin(answer: string) {
-  return {
-    isTTY: true,
-    [Symbol.asyncIterator]() {
-      const chunks = [answer];
-      return {
-        next: async () => {
-          const value = chunks.shift();
-          return value === undefined ? { done: true as const, value: undefined } : { done: false, value };
-        },
-        return: async () => ({ done: true as const, value: undefined }),
-      };
-    },
-  };
+  return runAgainstFake(argv, { cwd, fake, printed }, options);
 }
 
 function state() {
@@ -93,7 +57,7 @@ describe('mlds import', () => {
   it('on a terminal: shows the tags it sets, asks, tags and records; the next apply keeps the bucket', async () => {
     fake.seed.bucket(BUCKET, REGION, { tags: { owner: 'ops' } });
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('yes\n'),
+      stdin: typedStdin('yes\n'),
     });
     expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -238,7 +202,7 @@ describe('mlds import', () => {
   it('answered anything but yes: nothing changed', async () => {
     fake.seed.bucket(BUCKET, REGION);
     const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
-      stdin: terminalStdin('no\n'),
+      stdin: typedStdin('no\n'),
     });
     expect(run.code).toBe(1);
     expect(unwrapped(run.stderr)).toContain('import cancelled: nothing was changed');

@@ -4,8 +4,12 @@ import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { describe, expect, it } from 'vitest';
-import type { SignalName, Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals.js';
+import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { signalSource as fakeSignalSource } from './fake-signals.js';
+import { unansweredStdin } from './fake-terminal.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // SIGINT/SIGTERM during apply and destroy (contract section 9), in-process: an injected signal source, fired
 // from inside the fake cloud right as its k-th mutating call returns, i.e. while that call is in flight.
@@ -21,37 +25,18 @@ const WORKFLOW = [
   '    outputGroup: hls',
   '  - name: archive',
   '    system: s3',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://a.example-cdn.com/live/index, https://b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(''),
   '',
 ].join('\n');
 const ENV = { CDN_PASSWORD: 'pa55-w0rd-for-the-cdn' };
 const STATE = '.mlds/ctrl-c.state.json';
 
 function signalSource() {
-  const listeners = new Set<(name: SignalName) => void>();
-  const exits: number[] = [];
-  const signals: Signals = {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exitNow(code) {
-      exits.push(code);
-    },
-  };
-  return {
-    signals,
-    exits,
-    listening: () => listeners.size,
-    fire(name: SignalName = 'SIGINT') {
+  return fakeSignalSource({
+    onFire: () => {
       signalFired = true;
-      for (const listener of [...listeners]) listener(name);
     },
-  };
+  });
 }
 
 /** The fake cloud's clients; `onMutated(n)` runs when the n-th mutating call has returned, before the caller sees it. */
@@ -64,46 +49,21 @@ function watchedClients(fake: FakeCloud, onMutated: (count: number) => void): Aw
   signalFired = false;
   // Calls that finish together are reported one count at a time, each count once, in order.
   let reported = fake.mutatingCalls().length;
-  const wrap = <C extends object>(client: C): C =>
-    new Proxy(client, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== 'send' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (signalFired) sentAfterSignal += 1;
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          const after = fake.mutatingCalls().length;
-          while (reported < after) onMutated(++reported);
-          return result;
-        };
-      },
-    });
-  const c = fake.clients;
-  return {
-    mediaPackage: (region) => wrap(c.mediaPackage(region)),
-    mediaPackageV2: (region) => wrap(c.mediaPackageV2(region)),
-    mediaLive: (region) => wrap(c.mediaLive(region)),
-    s3: (region) => wrap(c.s3(region)),
-    mediaStore: (region) => wrap(c.mediaStore(region)),
-    mediaStoreData: (endpoint, region) => wrap(c.mediaStoreData(endpoint, region)),
-    ssm: (region) => wrap(c.ssm(region)),
-  };
+  return aroundSends(fake, async (send) => {
+    if (signalFired) sentAfterSignal += 1;
+    const result = await send();
+    const after = fake.mutatingCalls().length;
+    while (reported < after) onMutated(++reported);
+    return result;
+  });
 }
 
 function mlds(cwd: string, argv: string[], clients: AwsClients, signals?: Signals): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...(signals === undefined ? {} : { signals }),
-  });
+  return runAgainstFake(
+    argv,
+    { cwd, env: ENV },
+    { awsClients: () => clients, ...(signals === undefined ? {} : { signals }) },
+  );
 }
 
 /** Names of everything in the account. */
@@ -285,23 +245,8 @@ describe('SIGINT at the confirmation prompt', () => {
     const cwd = setUp();
     const fake = createFakeCloud();
     const source = signalSource();
-    let returned = false;
-    const stdin = {
-      isTTY: true,
-      [Symbol.asyncIterator]() {
-        return {
-          // A person who never answers; the signal comes while mlds waits.
-          next: () => {
-            queueMicrotask(() => source.fire('SIGINT'));
-            return new Promise<IteratorResult<string>>(() => {});
-          },
-          return: async () => {
-            returned = true;
-            return { done: true as const, value: undefined };
-          },
-        };
-      },
-    };
+    // A person who never answers; the signal comes while mlds waits.
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
     const run = await runCli(['apply', 'w.yaml'], {
       cwd,
       env: ENV,
@@ -315,7 +260,7 @@ describe('SIGINT at the confirmation prompt', () => {
     expect(run.stderr).toContain(
       'apply interrupted at the question: nothing was changed; the lock is released',
     );
-    expect(returned).toBe(true);
+    expect(stdin.returned()).toBe(true);
     expect(fake.mutatingCalls()).toStrictEqual([]);
     expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
   });

@@ -1,7 +1,8 @@
 import { KNOWN_AFTER_APPLY } from '@mlds/core';
 import { createFakeCloud, examplePath, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCli, tempDir } from './helpers.js';
+import { runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir } from './helpers.js';
 
 // The two MediaPackage v2 examples through the CLI: what plan shows before apply (the ingest URLs only apply can
 // know), and what output prints after apply against the fake cloud (the URLs GetChannel answered).
@@ -19,18 +20,7 @@ beforeEach(() => {
 });
 
 async function mlds(argv: string[]): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    env: {},
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-  });
+  return runAgainstFake(argv, { cwd, fake, env: {} });
 }
 
 describe('plan --json', () => {

@@ -4,17 +4,16 @@ import { KNOWN_AFTER_APPLY } from '@mlds/core';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { withHlsGroup } from './workflow-texts.js';
 
 // `mlds output <file> <destination id>`: one destination, read from the state without calling AWS.
 
 const STATE = '.mlds/curling-live.state.json';
 
 /** The seed example with the packager fed by an HLS group: its URLs and users exist only after apply. */
-const WORKFLOW = readExample('curling-live').replace(
-  '    system: mediapackage\n    format: hls',
-  '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-);
+const WORKFLOW = withHlsGroup(readExample('curling-live'));
 
 let fake: FakeCloud;
 let cwd: string;
@@ -28,26 +27,11 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const text of printed) {
-    for (const secret of fake.secretValues()) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets(printed, fake.secretValues());
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  const run = await runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, printed }, options);
 }
 
 describe('mlds output <file> <destination id>', () => {

@@ -4,7 +4,8 @@ import { RATE_LIMITED_SERVICES } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_OPTION } from '../src/rate-limit-option.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { CLOCK_START, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
 // handed to the engine's request limiter when not.
@@ -28,24 +29,23 @@ let sleeps: number[];
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  now = CLOCK_START;
   sleeps = [];
   writeFileSync(join(cwd, 'archive.yaml'), ARCHIVE);
 });
 
 /** A clock that moves only when something sleeps: the limiter's waits are the only time that passes. */
 function mlds(argv: string[]): Promise<CliRun> {
-  return runCli(argv, {
-    cwd,
-    env: {},
-    awsClients: () => fake.clients,
-    clock: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
+  return runAgainstFake(
+    argv,
+    { cwd, fake, env: {}, clock: () => now },
+    {
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
     },
-    every: () => () => {},
-  });
+  );
 }
 
 describe('--rate-limit', () => {

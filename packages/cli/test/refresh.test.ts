@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
 import { DeleteBucketCommand, PutBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -7,7 +7,9 @@ import type { Plan, StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { existingTexts, expectNoSecrets, runAgainstFake, steppingClock } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // Refresh and drift through the CLI, in-process against the fake cloud: plan --refresh, apply's refresh (on by
 // default, --refresh=false), a saved plan applied as it is, and destroy on what was deleted outside mlds.
@@ -26,11 +28,7 @@ const WORKFLOW = [
   '  - name: archive',
   '    system: s3',
   '    format: archive',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(),
   '',
 ].join('\n');
 
@@ -38,23 +36,23 @@ const BUCKETS = ['cdn-live-archive-p0', 'cdn-live-archive-p1'];
 
 let fake: FakeCloud;
 let cwd: string;
-let now: number;
+let clock: () => number;
 let printed: string[];
 
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  clock = steppingClock();
   printed = [];
   writeFileSync(join(cwd, 'cdn.yaml'), WORKFLOW);
 });
 
 // Neither password, nor anything the fake stored, is ever printed or written to the state.
 afterEach(() => {
-  const secrets = [...fake.secretValues(), FIRST_PASSWORD, SECOND_PASSWORD];
-  const statePath = join(cwd, STATE);
-  const texts = [...printed, ...(existsSync(statePath) ? [readFileSync(statePath, 'utf8')] : [])];
-  for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+  expectNoSecrets(
+    [...printed, ...existingTexts(join(cwd, STATE))],
+    [...fake.secretValues(), FIRST_PASSWORD, SECOND_PASSWORD],
+  );
 });
 
 async function mlds(
@@ -62,20 +60,7 @@ async function mlds(
   password = FIRST_PASSWORD,
   options: Partial<Omit<CliOptions, 'argv'>> = {},
 ): Promise<CliRun> {
-  const run = await runCli(argv, {
-    cwd,
-    env: { CDN_PASSWORD: password },
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, env: { CDN_PASSWORD: password }, clock, printed }, options);
 }
 
 function readState(): StateDocument {

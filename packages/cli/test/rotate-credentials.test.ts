@@ -1,11 +1,13 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { withHlsGroup } from './workflow-texts.js';
 
 // `mlds rotate-credentials <file> <downstream>` in-process, against the fake cloud.
 
@@ -15,10 +17,7 @@ const CHANNEL = 'curling-live-packager';
 const PARAMETERS = ['/mlds/curling-live/packager/password-p0', '/mlds/curling-live/packager/password-p1'];
 
 /** The seed example with the packager fed by an HLS group: two ingest passwords in SSM. */
-const WORKFLOW = readExample('curling-live').replace(
-  '    system: mediapackage\n    format: hls',
-  '    system: mediapackage\n    format: hls\n    outputGroup: hls',
-);
+const WORKFLOW = withHlsGroup(readExample('curling-live'));
 
 let fake: FakeCloud;
 let cwd: string;
@@ -33,33 +32,11 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  const state = (() => {
-    try {
-      return [readFileSync(join(cwd, STATE), 'utf8')];
-    } catch {
-      return [];
-    }
-  })();
-  for (const text of [...printed, ...state]) {
-    for (const secret of fake.secretValues()) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets([...printed, ...existingTexts(join(cwd, STATE))], fake.secretValues());
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  const run = await runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, printed }, options);
 }
 
 async function credentials() {

@@ -6,7 +6,9 @@ import { createFakeCloud, type FakeCloud, type RecordedCall } from '@mlds/fixtur
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planHasChanges } from '../src/commands/plan.js';
 import type { CliOptions } from '../src/main.js';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { CLOCK_START, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { cdnDownstream } from './workflow-texts.js';
 
 // `plan --out`, `apply <planfile>` and `plan --detailed-exitcode`, in-process through main(), against the fake
 // cloud of @mlds/fixtures and real files in a temporary directory.
@@ -23,11 +25,7 @@ const WORKFLOW = [
   '  - name: archive',
   '    system: s3',
   '    format: archive',
-  '  - name: cdn',
-  '    system: http-put',
-  '    urls: [https://ingest-a.example-cdn.com/live/index, https://ingest-b.example-cdn.com/live/index]',
-  '    username: mlds',
-  '    password: { env: CDN_PASSWORD }',
+  ...cdnDownstream(),
   '',
 ].join('\n');
 
@@ -40,33 +38,17 @@ let printed: string[];
 beforeEach(() => {
   fake = createFakeCloud();
   cwd = tempDir();
-  now = Date.parse('2025-06-01T12:00:00.000Z');
+  now = CLOCK_START;
   printed = [];
   writeFileSync(join(cwd, 'tonight.yaml'), WORKFLOW);
 });
 
 afterEach(() => {
-  const secrets = [...fake.secretValues(), ...Object.values(ENV)];
-  for (const text of printed) {
-    for (const secret of secrets) expect(text).not.toContain(secret);
-  }
+  expectNoSecrets(printed, [...fake.secretValues(), ...Object.values(ENV)]);
 });
 
 async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> = {}): Promise<CliRun> {
-  const run = await runCli(argv, {
-    cwd,
-    env: ENV,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-    ...options,
-  });
-  printed.push(run.stdout, run.stderr);
-  return run;
+  return runAgainstFake(argv, { cwd, fake, env: ENV, clock: () => (now += 250), printed }, options);
 }
 
 function readText(file: string): string {

@@ -4,7 +4,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // The state's two stores seen from the command line: the same commands on a local file and on S3 (the fake
 // cloud's, with conditional writes), and `mlds state …`.
@@ -33,18 +34,7 @@ beforeEach(() => {
 });
 
 function mlds(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    env,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-  });
+  return runAgainstFake(argv, { cwd, fake, env });
 }
 
 const s3State = (): StateDocument =>

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
+import { runAgainstFake } from './fake-cli.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // `--state` naming a symbolic link: mlds follows it. The target is read, locked (`<target>.lock`) and replaced
 // atomically; the link stays a link, so every later run through the link or the target sees the same state.
@@ -29,17 +30,7 @@ beforeEach(() => {
 });
 
 function mlds(argv: string[]): Promise<CliRun> {
-  let now = Date.parse('2025-06-01T12:00:00.000Z');
-  return runCli(argv, {
-    cwd,
-    awsClients: () => fake.clients,
-    clock: () => {
-      now += 250;
-      return now;
-    },
-    sleep: async () => {},
-    every: () => () => {},
-  });
+  return runAgainstFake(argv, { cwd, fake });
 }
 
 function resourcesIn(path: string): string[] {

@@ -1,0 +1,23 @@
+// Pieces of workflow YAML that several command tests build their workflows from.
+
+/**
+ * The `downstream:` entry of an HTTP PUT server `cdn` (user mlds, two ingest URLs on `<prefix>a.example-cdn.com`
+ * and `<prefix>b.example-cdn.com`) whose password comes from the environment variable CDN_PASSWORD, as lines.
+ */
+export function cdnDownstream(hostPrefix = 'ingest-'): string[] {
+  return [
+    '  - name: cdn',
+    '    system: http-put',
+    `    urls: [https://${hostPrefix}a.example-cdn.com/live/index, https://${hostPrefix}b.example-cdn.com/live/index]`,
+    '    username: mlds',
+    '    password: { env: CDN_PASSWORD }',
+  ];
+}
+
+/** The seed example's workflow text with its MediaPackage downstream fed by an HLS output group. */
+export function withHlsGroup(seedText: string): string {
+  return seedText.replace(
+    '    system: mediapackage\n    format: hls',
+    '    system: mediapackage\n    format: hls\n    outputGroup: hls',
+  );
+}
