@@ -4,6 +4,7 @@ import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './even
 import { loadHandler } from './handlers/index.js';
 import type { KindHandler, Recorded, Runtime, SecretVault, Target } from './runtime.js';
 import { createRuntime } from './runtime-factory.js';
+import { stateEntryOf } from './state-entry.js';
 import type { StateKeeper } from './state-keeper.js';
 
 // One run of apply or destroy: its runtime, its state keeper, and how it reports each resource's work.
@@ -72,24 +73,7 @@ export function stateEntry(
   previous: StateResource | undefined,
   recorded?: Recorded,
 ): StateResource {
-  const now = new Date(run.clock()).toISOString();
-  return {
-    address: target.address,
-    kind: target.kind,
-    name: target.name,
-    region: target.region,
-    pipeline: target.pipeline,
-    downstream: target.downstream,
-    status,
-    ...(target.existing ? { existing: true as const } : {}),
-    ...(recorded?.arn ? { arn: recorded.arn } : {}),
-    ...(recorded?.id ? { id: recorded.id } : {}),
-    ...(Object.keys(target.tags).length > 0 ? { tags: target.tags } : {}),
-    properties: target.properties,
-    ...(recorded?.outputs ? { outputs: recorded.outputs } : {}),
-    createdAt: previous?.createdAt ?? now,
-    updatedAt: now,
-  };
+  return stateEntryOf(target, status, previous, run.clock(), recorded);
 }
 
 /** Reports start/done/failed with timings around one resource's work. */

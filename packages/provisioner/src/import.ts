@@ -23,13 +23,13 @@ import {
   type ForeignFound,
   type KindHandler,
   type OursFound,
-  type Recorded,
   type Runtime,
   SecretVault,
   type Target,
   targetOf,
 } from './runtime.js';
 import { createRuntime } from './runtime-factory.js';
+import { stateEntryOf } from './state-entry.js';
 import type { StateStore } from './state-store.js';
 
 // `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
@@ -194,7 +194,7 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
         doc.resources = [...doc.resources.filter((other) => other.address !== target.address), entry];
         await store.write(structuredClone(doc));
       };
-      await write(entryOf(target, 'creating', previous, clock));
+      await write(stateEntryOf(target, 'creating', previous, clock()));
       intentRecorded = true;
       if (preview.tags.length > 0) await tagForImport(rt, target, tagged);
       const settled =
@@ -217,7 +217,7 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
                 ? { done: true as const, value: again }
                 : { done: false as const, status: again.status };
             });
-      const resource = entryOf(target, 'created', previous, clock, {
+      const resource = stateEntryOf(target, 'created', previous, clock(), {
         ...ours.recorded,
         ...(settled.outputs ? { outputs: { ...ours.recorded.outputs, ...settled.outputs } } : {}),
       });
@@ -276,33 +276,6 @@ function importable(
 
 function arnOf(found: OursFound): { arn?: string } {
   return found.recorded.arn === undefined ? {} : { arn: found.recorded.arn };
-}
-
-/** The state entry, as apply writes it: the plan's tags and properties, so the next apply keeps it unchanged. */
-function entryOf(
-  target: Target,
-  status: 'creating' | 'created',
-  previous: StateResource | undefined,
-  clock: () => number,
-  recorded?: Recorded,
-): StateResource {
-  const now = new Date(clock()).toISOString();
-  return {
-    address: target.address,
-    kind: target.kind,
-    name: target.name,
-    region: target.region,
-    pipeline: target.pipeline,
-    downstream: target.downstream,
-    status,
-    ...(recorded?.arn ? { arn: recorded.arn } : {}),
-    ...(recorded?.id ? { id: recorded.id } : {}),
-    ...(Object.keys(target.tags).length > 0 ? { tags: target.tags } : {}),
-    properties: target.properties,
-    ...(recorded?.outputs ? { outputs: recorded.outputs } : {}),
-    createdAt: previous?.createdAt ?? now,
-    updatedAt: now,
-  };
 }
 
 /** The runtime the handler calls AWS through: rate-limited, retried on its services' modelled errors. */

@@ -88,7 +88,6 @@ async function readTags(rt: Runtime, target: Target): Promise<Record<string, str
   }
 }
 
-/** The parameter's version, kept in the state's outputs (never the value). */
 /** Writes the value again, from its source; tags cannot be combined with Overwrite, so they follow apart. */
 async function overwriteValue(rt: Runtime, target: Target): Promise<number | undefined> {
   const ssm = await rt.clients.ssm(target.region);
@@ -107,6 +106,7 @@ async function overwriteValue(rt: Runtime, target: Target): Promise<number | und
   return output.Version;
 }
 
+/** The parameter's version, kept in the state's outputs (never the value). */
 function versionRecorded(version: number | undefined): Recorded {
   return version === undefined ? {} : { outputs: { version } };
 }
@@ -201,20 +201,7 @@ export const ssmParameterHandler: KindHandler = {
 
   async settleForImport(rt, target, _found, settings) {
     if (!settings.includes('value')) return {};
-    const ssm = await rt.clients.ssm(target.region);
-    const value = await secretValue(rt, target);
-    const output = await rt.call(target.address, () =>
-      ssm.send(
-        new PutParameterCommand({
-          Name: target.name,
-          Value: value,
-          Type: 'SecureString',
-          Tier: 'Standard',
-          Overwrite: true,
-        }),
-      ),
-    );
-    return versionRecorded(output.Version);
+    return versionRecorded(await overwriteValue(rt, target));
   },
 
   async update(rt, target, current, changes) {
