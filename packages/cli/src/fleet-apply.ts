@@ -19,11 +19,10 @@ import {
   loadFleet,
   lockFleet,
   releaseFleet,
-  reportFleet,
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
-import { startFleetDisplay } from './fleet-display.js';
+import { runFleetWithDisplay } from './fleet-display.js';
 import { missingSecretsError, preflight, translateRunError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
@@ -67,7 +66,6 @@ export async function applyFleet(
     );
   }
   const fleet = await lockFleet('apply', options, members, context);
-  let progress: FleetProgress | undefined;
   try {
     const lockedNames = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const planned: PlannedMember[] = [];
@@ -124,42 +122,27 @@ export async function applyFleet(
       if (!fleet.canRun) throw new Error('apply was approved where nobody could approve it');
     }
 
-    progress =
-      options.json || changing.length === 0
-        ? undefined
-        : startFleetDisplay(
-            context,
-            fleet,
-            changing.map((entry) => ({
-              workflow: entry.plan.workflow,
-              resources: entry.changes,
-              planned: changingResources(entry.plan, entry.state).map((resource) => ({
-                address: resource.address,
-                action: resource.action,
-              })),
-            })),
-            fleet.running[0]?.provisioning.clock ?? Date.now,
-          );
-    const shown = progress;
-    const documents = await Promise.all(
-      planned.map((entry) => applyMember(entry, options, context, shown, fleet.interrupt)),
-    );
-    progress?.stop();
-
-    reportFleet<MemberDocument>(
+    await runFleetWithDisplay<MemberDocument>(
       'apply',
       {
+        fleet,
         members,
-        documents,
-        lockedOut: fleet.lockedOut,
         json: options.json,
-        summary: () => renderFleetSummary(documents, fleet.lockedOut.length, context),
+        shown: changing.map((entry) => ({
+          workflow: entry.plan.workflow,
+          resources: entry.changes,
+          planned: changingResources(entry.plan, entry.state).map((resource) => ({
+            address: resource.address,
+            action: resource.action,
+          })),
+        })),
+        runEach: (progress) =>
+          planned.map((entry) => applyMember(entry, options, context, progress, fleet.interrupt)),
+        summary: (documents) => renderFleetSummary(documents, fleet.lockedOut.length, context),
       },
       context,
     );
   } finally {
-    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
-    progress?.stop();
     fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }

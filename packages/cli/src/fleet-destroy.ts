@@ -26,11 +26,10 @@ import {
   loadFleet,
   lockFleet,
   releaseFleet,
-  reportFleet,
   reportMemberFailure,
   sessionOf,
 } from './fleet.js';
-import { startFleetDisplay } from './fleet-display.js';
+import { runFleetWithDisplay } from './fleet-display.js';
 import { preflight, translateRunError } from './provisioning.js';
 import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
 import { renderDestroySummary, tally, unfinishedCounts } from './render/summary.js';
@@ -61,7 +60,6 @@ export async function destroyFleet(
   const hasState = (member: FleetMember) =>
     member.statePath.kind !== 'file' || existsSync(member.statePath.absolute);
   const fleet = await lockFleet('destroy', options, members, context, hasState);
-  let progress: FleetProgress | undefined;
   try {
     const lockedFiles = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const entries: TornDownMember[] = [];
@@ -102,48 +100,33 @@ export async function destroyFleet(
       if (!fleet.canRun) throw new Error('destroy was approved where nobody could approve it');
     }
 
-    progress =
-      options.json || deleting.length === 0
-        ? undefined
-        : startFleetDisplay(
-            context,
-            fleet,
-            deleting.map((entry) => ({
-              workflow: entry.member.loaded.workflow.workflow,
-              resources: (entry.teardown?.deletions.length ?? 0) + (entry.teardown?.forgotten.length ?? 0),
-              planned: [
-                ...(entry.teardown?.deletions ?? []).map((resource) => ({
-                  address: resource.address,
-                  action: 'delete' as const,
-                })),
-                ...(entry.teardown?.forgotten ?? []).map((resource) => ({
-                  address: resource.address,
-                  action: 'forget' as const,
-                })),
-              ],
-            })),
-            fleet.running[0]?.provisioning.clock ?? Date.now,
-          );
-    const shown = progress;
-    const documents = await Promise.all(
-      entries.map((entry) => destroyMember(entry, options, context, shown, fleet.interrupt)),
-    );
-    progress?.stop();
-
-    reportFleet<MemberDocument>(
+    await runFleetWithDisplay<MemberDocument>(
       'destroy',
       {
+        fleet,
         members,
-        documents,
-        lockedOut: fleet.lockedOut,
         json: options.json,
-        summary: () => renderFleetSummary(documents, fleet.lockedOut.length, context),
+        shown: deleting.map((entry) => ({
+          workflow: entry.member.loaded.workflow.workflow,
+          resources: (entry.teardown?.deletions.length ?? 0) + (entry.teardown?.forgotten.length ?? 0),
+          planned: [
+            ...(entry.teardown?.deletions ?? []).map((resource) => ({
+              address: resource.address,
+              action: 'delete' as const,
+            })),
+            ...(entry.teardown?.forgotten ?? []).map((resource) => ({
+              address: resource.address,
+              action: 'forget' as const,
+            })),
+          ],
+        })),
+        runEach: (progress) =>
+          entries.map((entry) => destroyMember(entry, options, context, progress, fleet.interrupt)),
+        summary: (documents) => renderFleetSummary(documents, fleet.lockedOut.length, context),
       },
       context,
     );
   } finally {
-    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
-    progress?.stop();
     fleet.unsubscribe();
     await releaseFleet(fleet.running);
   }
