@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as nodeSyncFs from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -14,10 +15,29 @@ import { infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock
 import { type ProcessTable, systemProcessTable } from './process-table.js';
 import type { Lock, StateBackend } from './state-store.js';
 
-/** The file operations the store uses; injectable so a test can fail one midway. */
+/** The file operations the lock uses; injectable so a test can fail one midway or interleave two runs. */
 export type StateFileSystem = Pick<
   typeof nodeFs,
   'open' | 'readFile' | 'rename' | 'unlink' | 'mkdir' | 'stat' | 'link'
+>;
+
+/**
+ * The file operations a state write uses, synchronous: a write is a dozen steps (fence check, temp file, fsync,
+ * rename, fsync of the directory), and done asynchronously each step waits its turn behind every AWS response
+ * the run is handling, which made one write take 100 ms in a busy apply while the disk needed 1 ms. The
+ * resources waiting on that write (an intent before its call) waited as long. Injectable like the lock's.
+ */
+export type StateWriteFileSystem = Pick<
+  typeof nodeSyncFs,
+  | 'openSync'
+  | 'writeFileSync'
+  | 'fchmodSync'
+  | 'fsyncSync'
+  | 'closeSync'
+  | 'readFileSync'
+  | 'renameSync'
+  | 'unlinkSync'
+  | 'mkdirSync'
 >;
 
 export interface FileStateStoreOptions {
@@ -33,6 +53,7 @@ export interface FileStateStoreOptions {
   /** Lock ids and temp-file names. */
   randomId?: () => string;
   fs?: StateFileSystem;
+  writeFs?: StateWriteFileSystem;
 }
 
 const DEFAULT_STALE_AFTER_MS = 12 * 60 * 60_000;
@@ -76,6 +97,7 @@ export class FileStateStore implements StateBackend {
   private readonly processes: ProcessTable;
   private readonly randomId: () => string;
   private readonly fs: StateFileSystem;
+  private readonly writeFs: StateWriteFileSystem;
   private seen: Seen | undefined;
   /** The id of the lock this store holds, while it holds it. */
   private heldId: string | undefined;
@@ -94,6 +116,7 @@ export class FileStateStore implements StateBackend {
       options.processes ?? (isAlive ? { status: (pid) => ({ running: isAlive(pid) }) } : systemProcessTable);
     this.randomId = options.randomId ?? (() => randomBytes(12).toString('hex'));
     this.fs = options.fs ?? nodeFs;
+    this.writeFs = options.writeFs ?? nodeSyncFs;
   }
 
   get location(): string {
@@ -146,28 +169,38 @@ export class FileStateStore implements StateBackend {
   }
 
   async write(doc: StateDocument): Promise<void> {
-    await this.checkFence();
+    this.writeNow(doc);
+  }
+
+  /** The whole write in one go, fence check included: nothing else in this process runs between its steps. */
+  private writeNow(doc: StateDocument): void {
+    const fs = this.writeFs;
+    this.checkFence();
     const directory = dirname(this.path);
-    await this.fs.mkdir(directory, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     const temp = join(directory, `.${basename(this.path)}.${this.pid}.${this.randomId()}.tmp`);
-    const handle = await this.fs.open(temp, 'wx', 0o600);
+    const file = fs.openSync(temp, 'wx', 0o600);
     try {
       try {
-        await handle.writeFile(text, 'utf8');
+        fs.writeFileSync(file, text, 'utf8');
         // The umask can only remove bits; chmod makes 0600 exact whatever it is.
-        await handle.chmod(0o600);
-        await handle.sync();
+        fs.fchmodSync(file, 0o600);
+        fs.fsyncSync(file);
       } finally {
-        await handle.close();
+        fs.closeSync(file);
       }
-      await this.fs.rename(temp, this.path);
+      fs.renameSync(temp, this.path);
     } catch (error) {
-      await this.fs.unlink(temp).catch(() => {});
+      try {
+        fs.unlinkSync(temp);
+      } catch {
+        // Gone already, or the directory cannot be written: the error that matters is the write's.
+      }
       throw error;
     }
     this.seen = { exists: true, digest: digestOf(text) };
-    await this.syncDirectory(directory);
+    this.syncDirectory(directory);
   }
 
   async lockHolder(): Promise<LockInfo | undefined> {
@@ -274,16 +307,16 @@ export class FileStateStore implements StateBackend {
     );
   }
 
-  private async checkFence(): Promise<void> {
+  private checkFence(): void {
     if (this.heldId !== undefined) {
-      const text = await this.readText(this.lockPath);
+      const text = this.readTextNow(this.lockPath);
       const holder = text === undefined ? undefined : parseLockRecord(text);
       if (holder?.id !== this.heldId) {
         const by = holder ? `now held by ${holder.command} on ${holder.host}, pid ${holder.pid}` : 'removed';
         throw new StateFencedError(this.path, 'lock-lost', `the lock ${this.heldId} was ${by}`);
       }
     }
-    const text = await this.readText(this.path);
+    const text = this.readTextNow(this.path);
     const seen = this.seen ?? { exists: false };
     const unchanged = seen.exists ? text !== undefined && digestOf(text) === seen.digest : text === undefined;
     if (!unchanged) {
@@ -305,17 +338,25 @@ export class FileStateStore implements StateBackend {
     }
   }
 
-  private async syncDirectory(directory: string): Promise<void> {
-    // Makes the rename itself durable. Some platforms cannot open a directory for sync; the rename stands anyway.
+  private readTextNow(path: string): string | undefined {
     try {
-      const handle = await this.fs.open(directory, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      return this.writeFs.readFileSync(path, 'utf8');
+    } catch (error) {
+      ignoreMissing(error);
+      return undefined;
+    }
+  }
+
+  private syncDirectory(directory: string): void {
+    // Makes the rename itself durable. Some platforms cannot open a directory for sync; the rename stands anyway.
+    let handle: number | undefined;
+    try {
+      handle = this.writeFs.openSync(directory, 'r');
+      this.writeFs.fsyncSync(handle);
     } catch (error) {
       if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(errnoCode(error) ?? '')) throw error;
+    } finally {
+      if (handle !== undefined) this.writeFs.closeSync(handle);
     }
   }
 

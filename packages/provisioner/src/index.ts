@@ -87,4 +87,5 @@ export {
   type StateBackend,
   type StateFileSystem,
   type StateStore,
+  type StateWriteFileSystem,
 } from './state-store.js';

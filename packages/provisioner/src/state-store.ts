@@ -37,4 +37,9 @@ export interface StateBackend extends StateStore {
   forceUnlock(lockId: string): Promise<LockInfo>;
 }
 
-export { FileStateStore, type FileStateStoreOptions, type StateFileSystem } from './file-state-store.js';
+export {
+  FileStateStore,
+  type FileStateStoreOptions,
+  type StateFileSystem,
+  type StateWriteFileSystem,
+} from './file-state-store.js';

@@ -1,3 +1,4 @@
+import * as syncFs from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import type { StateDocument } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
 import { StateCorruptError, StateLockedError } from '../src/errors.js';
 import { apply } from '../src/index.js';
-import { FileStateStore, type StateFileSystem } from '../src/state-store.js';
+import { FileStateStore, type StateWriteFileSystem } from '../src/state-store.js';
 import { mockedClients, planOf } from './helpers.js';
 
 function statePath(): string {
@@ -59,27 +60,27 @@ describe('FileStateStore: the state file', () => {
   it('writes a temp file in the same directory, syncs it, renames it over, then syncs the directory', async () => {
     const path = statePath();
     const steps: string[] = [];
-    const traced: StateFileSystem = {
-      ...fs,
-      open: (async (file: string, flags?: string, mode?: number) => {
-        const handle = await fs.open(file, flags, mode);
-        const label = file === dirname(path) ? 'directory' : dirname(file) === dirname(path) ? 'temp' : file;
-        const sync = handle.sync.bind(handle);
-        handle.sync = async () => {
-          steps.push(`sync ${label}`);
-          return sync();
-        };
-        steps.push(`open ${label}`);
+    const labelOf = (file: string) =>
+      file === dirname(path) ? 'directory' : dirname(file) === dirname(path) ? 'temp' : file;
+    const opened = new Map<number, string>();
+    const traced: StateWriteFileSystem = {
+      ...syncFs,
+      openSync: ((file: string, flags: syncFs.OpenMode, mode?: number) => {
+        const handle = syncFs.openSync(file, flags, mode);
+        opened.set(handle, labelOf(file));
+        steps.push(`open ${labelOf(file)}`);
         return handle;
-      }) as StateFileSystem['open'],
-      rename: async (from, to) => {
-        steps.push(
-          `rename ${dirname(String(from)) === dirname(path) ? 'temp' : from} -> ${to === path ? 'state' : to}`,
-        );
-        return fs.rename(from, to);
+      }) as StateWriteFileSystem['openSync'],
+      fsyncSync: (handle) => {
+        steps.push(`sync ${opened.get(handle)}`);
+        syncFs.fsyncSync(handle);
+      },
+      renameSync: (from, to) => {
+        steps.push(`rename ${labelOf(String(from))} -> ${to === path ? 'state' : to}`);
+        syncFs.renameSync(from, to);
       },
     };
-    await new FileStateStore(path, { fs: traced }).write(doc(1));
+    await new FileStateStore(path, { writeFs: traced }).write(doc(1));
     expect(steps).toEqual([
       'open temp',
       'sync temp',
@@ -93,13 +94,13 @@ describe('FileStateStore: the state file', () => {
     const path = statePath();
     await new FileStateStore(path).write(doc(1));
     const before = await fs.readFile(path, 'utf8');
-    const dying: StateFileSystem = {
-      ...fs,
-      rename: async () => {
+    const dying: StateWriteFileSystem = {
+      ...syncFs,
+      renameSync: () => {
         throw Object.assign(new Error('killed mid-write'), { code: 'EIO' });
       },
     };
-    const store = new FileStateStore(path, { fs: dying });
+    const store = new FileStateStore(path, { writeFs: dying });
     await store.read();
     await expect(store.write(doc(2))).rejects.toThrow('killed mid-write');
     expect(await fs.readFile(path, 'utf8')).toBe(before);
