@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import * as nodeSyncFs from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -28,7 +39,7 @@ export type StateFileSystem = Pick<
  * resources waiting on that write (an intent before its call) waited as long. Injectable like the lock's.
  */
 export type StateWriteFileSystem = Pick<
-  typeof nodeSyncFs,
+  typeof import('node:fs'),
   | 'openSync'
   | 'writeFileSync'
   | 'fchmodSync'
@@ -38,7 +49,23 @@ export type StateWriteFileSystem = Pick<
   | 'renameSync'
   | 'unlinkSync'
   | 'mkdirSync'
+  | 'statSync'
 >;
+
+// Named, not `import * as`: a bundle copying the whole module would read its lazy getters, and with them load
+// Node's stream modules, which `mlds plan` otherwise never loads.
+const nodeWriteFs: StateWriteFileSystem = {
+  openSync,
+  writeFileSync,
+  fchmodSync,
+  fsyncSync,
+  closeSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  mkdirSync,
+  statSync,
+};
 
 export interface FileStateStoreOptions {
   hostname?: string;
@@ -72,8 +99,17 @@ function ignoreMissing(error: unknown): void {
   if (errnoCode(error) !== 'ENOENT') throw error;
 }
 
-/** What this store last saw of the state file: how a write knows nobody else wrote in between. */
-type Seen = { exists: false } | { exists: true; digest: string };
+/**
+ * What this store last saw of the state file: how a write knows nobody else wrote in between. `file` is the
+ * file's identity after this store's own write (every write renames a new file into place, so another writer's
+ * file is another inode, and an edit in place changes its size, mtime or ctime): while it still matches, the
+ * file need not be read back and hashed before the next write.
+ */
+type Seen = { exists: false } | { exists: true; digest: string; file?: string };
+
+function fileIdentity(stats: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }) {
+  return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
+}
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -116,7 +152,7 @@ export class FileStateStore implements StateBackend {
       options.processes ?? (isAlive ? { status: (pid) => ({ running: isAlive(pid) }) } : systemProcessTable);
     this.randomId = options.randomId ?? (() => randomBytes(12).toString('hex'));
     this.fs = options.fs ?? nodeFs;
-    this.writeFs = options.writeFs ?? nodeSyncFs;
+    this.writeFs = options.writeFs ?? nodeWriteFs;
   }
 
   get location(): string {
@@ -199,7 +235,7 @@ export class FileStateStore implements StateBackend {
       }
       throw error;
     }
-    this.seen = { exists: true, digest: digestOf(text) };
+    this.seen = { exists: true, digest: digestOf(text), file: this.fileIdentityNow() };
     this.syncDirectory(directory);
   }
 
@@ -316,8 +352,9 @@ export class FileStateStore implements StateBackend {
         throw new StateFencedError(this.path, 'lock-lost', `the lock ${this.heldId} was ${by}`);
       }
     }
-    const text = this.readTextNow(this.path);
     const seen = this.seen ?? { exists: false };
+    if (seen.exists && seen.file !== undefined && seen.file === this.fileIdentityNow()) return;
+    const text = this.readTextNow(this.path);
     const unchanged = seen.exists ? text !== undefined && digestOf(text) === seen.digest : text === undefined;
     if (!unchanged) {
       const what = seen.exists
@@ -336,6 +373,12 @@ export class FileStateStore implements StateBackend {
       ignoreMissing(error);
       return undefined;
     }
+  }
+
+  /** `undefined` when the file is missing. */
+  private fileIdentityNow(): string | undefined {
+    const stats = this.writeFs.statSync(this.path, { bigint: true, throwIfNoEntry: false });
+    return stats === undefined ? undefined : fileIdentity(stats);
   }
 
   private readTextNow(path: string): string | undefined {

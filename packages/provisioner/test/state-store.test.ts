@@ -107,6 +107,51 @@ describe('FileStateStore: the state file', () => {
     expect(await fs.readdir(dirname(path))).toEqual(['curling-live.state.json']);
   });
 
+  it('after its own write, reads the file back only when it is no longer the file it wrote', async () => {
+    const path = statePath();
+    const reads: string[] = [];
+    const counting: StateWriteFileSystem = {
+      ...syncFs,
+      readFileSync: ((file: string, options: BufferEncoding) => {
+        if (file === path) reads.push(file);
+        return syncFs.readFileSync(file, options);
+      }) as StateWriteFileSystem['readFileSync'],
+    };
+    const store = new FileStateStore(path, { writeFs: counting });
+    await store.write(doc(1));
+    await store.write(doc(2));
+    await store.write(doc(3));
+    // The first write checks that no file appeared; the next two find the very file the store wrote.
+    expect(reads).toHaveLength(1);
+    expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual(doc(3));
+  });
+
+  it('fences a write after its own: the file of another run in its place, or an edit in place, is never overwritten', async () => {
+    const path = statePath();
+    const mine = new FileStateStore(path);
+    await mine.write(doc(1));
+    const other = new FileStateStore(path);
+    await other.read();
+    await other.write(doc(2));
+    await expect(mine.write(doc(3))).rejects.toMatchObject({
+      name: 'StateFencedError',
+      reason: 'state-changed',
+    });
+    expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual(doc(2));
+
+    const again = new FileStateStore(path);
+    await again.read();
+    await again.write(doc(4));
+    // An edit in place: the same inode and the same size; its content and ctime change.
+    const text = await fs.readFile(path, 'utf8');
+    await fs.writeFile(path, text.replace('"serial": 4', '"serial": 5'));
+    await expect(again.write(doc(6))).rejects.toMatchObject({
+      name: 'StateFencedError',
+      reason: 'state-changed',
+    });
+    expect(JSON.parse(await fs.readFile(path, 'utf8')).serial).toBe(5);
+  });
+
   it('refuses a file that is not JSON, naming the path and what to do, and never overwrites it', async () => {
     const path = statePath();
     await fs.mkdir(dirname(path), { recursive: true });
