@@ -2,7 +2,7 @@ import type { OutputDestination, OutputGroup } from '@aws-sdk/client-medialive';
 import { KNOWN_AFTER_APPLY, type OutputDestination as PlannedDestination, SENSITIVE } from '@mlds/core';
 import { InvalidPlanError } from '../errors.js';
 import type { Target } from '../runtime.js';
-import type { Described } from './medialive.js';
+import type { Described } from './medialive-calls.js';
 
 // What apply writes into a bound channel, computed in memory: the merge of the workflow's destinations into the
 // channel's, the comparison that spares an UpdateChannel, and the checks that refuse before any change.

@@ -2,7 +2,8 @@ import type { StateResource } from '@mlds/core';
 import { ChannelRefusedError } from '../errors.js';
 import type { ResourceOutcome } from '../events.js';
 import { type Runtime, targetOf } from '../runtime.js';
-import { bindingOutputsOf, type Described, describeChannel } from './medialive.js';
+import { bindingOutputsOf } from './medialive-binding-outputs.js';
+import { type Described, describeChannel } from './medialive-calls.js';
 import { destinationReferences } from './medialive-destinations.js';
 
 // destroy with a bound channel: the channel is read before anything is deleted, and never edited or deleted.
