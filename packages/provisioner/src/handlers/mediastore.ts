@@ -6,25 +6,17 @@ import {
   DeleteContainerCommand,
   DeleteContainerPolicyCommand,
   DescribeContainerCommand,
-  GetContainerPolicyCommand,
   InternalServerError,
   LimitExceededException,
   ListTagsForResourceCommand,
-  PolicyNotFoundException,
   PutContainerPolicyCommand,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-mediastore';
 import {
-  ContainerNotFoundException as DataContainerNotFoundException,
   InternalServerError as DataInternalServerError,
-  DeleteObjectCommand,
   ListItemsCommand,
-  type ListItemsCommandOutput,
-  ObjectNotFoundException,
 } from '@aws-sdk/client-mediastore-data';
-import type { StateResource } from '@mlds/core';
-import { forEachLimit } from '../concurrency.js';
 import { mediaStoreIngestUrl } from '../mediastore-url.js';
 import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
@@ -42,6 +34,22 @@ import {
   tagRecord,
   targetOf,
 } from '../runtime.js';
+import {
+  mediaLiveContainerPolicy,
+  mediaLiveRoleOf,
+  putPolicy,
+  readContainerPolicy,
+} from './mediastore-container-policy.js';
+import {
+  allowContainerWritesAgain,
+  denyContainerWrites,
+  emptyContainer,
+} from './mediastore-empty-container.js';
+
+// A MediaStore container, the MediaLive role's policy on it, and (for a forced destroy) its emptying.
+
+export { MEDIALIVE_CONTAINER_SID, mediaLiveContainerPolicy } from './mediastore-container-policy.js';
+export { DENY_CONTAINER_WRITES_SID } from './mediastore-empty-container.js';
 
 // MediaStore answers its TPS limits with LimitExceededException.
 const mediaStoreRetryable: ModelledRetryable = {
@@ -49,36 +57,6 @@ const mediaStoreRetryable: ModelledRetryable = {
   transient: [InternalServerError],
 };
 const mediaStoreDataRetryable: ModelledRetryable = { throttled: [], transient: [DataInternalServerError] };
-
-// MediaStore's documented data-plane limits (ListItems 5, DeleteObject 100 per second) are kept by the run's
-// shared limiter (rate-limit.ts), which every request passes.
-const DELETES_IN_FLIGHT = 10;
-
-export const MEDIALIVE_CONTAINER_SID = 'MldsMediaLiveWrite';
-/** The statement a forced destroy adds before emptying, as for buckets: a running channel cannot refill it. */
-export const DENY_CONTAINER_WRITES_SID = 'MldsDenyWritesWhileDestroying';
-
-export function mediaLiveContainerPolicy(containerArn: string, roleArn: string) {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: MEDIALIVE_CONTAINER_SID,
-        Effect: 'Allow',
-        Principal: { AWS: roleArn },
-        Action: [
-          'mediastore:PutObject',
-          'mediastore:GetObject',
-          'mediastore:DeleteObject',
-          'mediastore:DescribeObject',
-          'mediastore:ListItems',
-        ],
-        Resource: `${containerArn}/*`,
-        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
-      },
-    ],
-  };
-}
 
 function recordedOf(container: Container): Recorded {
   return {
@@ -113,48 +91,6 @@ async function waitActive(rt: Runtime, target: Target): Promise<Container> {
     const container = await describe(rt, target);
     if (container?.Status === 'ACTIVE' && container.Endpoint) return { done: true, value: container };
     return { done: false, status: container?.Status ?? 'not found yet' };
-  });
-}
-
-async function putPolicy(rt: Runtime, target: Target, container: Container): Promise<void> {
-  const roleArn = mediaLiveRoleArnOf(target.properties);
-  if (!roleArn || !container.ARN) return;
-  const policy = JSON.stringify(mediaLiveContainerPolicy(container.ARN, roleArn));
-  const client = await rt.clients.mediaStore(target.region);
-  await rt.call(target.address, () =>
-    client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
-  );
-}
-
-/** The role of the statement mlds writes, when it is there as mlds writes it; null otherwise. */
-async function mediaLiveRoleOf(rt: Runtime, target: Target, containerArn: string): Promise<string | null> {
-  const client = await rt.clients.mediaStore(target.region);
-  let policy: string | undefined;
-  try {
-    const output = await rt.call(target.address, () =>
-      client.send(new GetContainerPolicyCommand({ ContainerName: target.name })),
-    );
-    policy = output.Policy;
-  } catch (error) {
-    if (error instanceof PolicyNotFoundException) return null;
-    throw error;
-  }
-  const statements =
-    (JSON.parse(policy ?? '{}') as { Statement?: Record<string, unknown>[] }).Statement ?? [];
-  const ours = statements.find((statement) => statement.Sid === MEDIALIVE_CONTAINER_SID);
-  const principal = (ours?.Principal as { AWS?: unknown } | undefined)?.AWS;
-  if (ours === undefined || typeof principal !== 'string') return null;
-  const [expected] = mediaLiveContainerPolicy(containerArn, principal).Statement;
-  return canonicalStatement(ours) === canonicalStatement(expected ?? {}) ? principal : null;
-}
-
-/** Keys sorted, action lists sorted: what IAM would read as the same statement. */
-function canonicalStatement(statement: Record<string, unknown>): string {
-  return JSON.stringify(statement, (_key, value: unknown) => {
-    if (Array.isArray(value)) return [...value].sort();
-    if (value !== null && typeof value === 'object')
-      return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return value;
   });
 }
 
@@ -351,125 +287,3 @@ export const mediaStoreContainerHandler: KindHandler = {
     });
   },
 };
-
-/** Removes the deny a forced destroy adds, keeping every other statement. */
-async function allowContainerWritesAgain(rt: Runtime, target: Target): Promise<void> {
-  const { statements, version } = await readContainerPolicy(rt, target);
-  const kept = statements.filter((statement) => statement.Sid !== DENY_CONTAINER_WRITES_SID);
-  if (kept.length === statements.length) return;
-  const client = await rt.clients.mediaStore(target.region);
-  if (kept.length === 0) {
-    await rt.call(target.address, () =>
-      client.send(new DeleteContainerPolicyCommand({ ContainerName: target.name })),
-    );
-    return;
-  }
-  const policy = JSON.stringify({ Version: version, Statement: kept });
-  await rt.call(target.address, () =>
-    client.send(new PutContainerPolicyCommand({ ContainerName: target.name, Policy: policy })),
-  );
-}
-
-/** The container policy's statements; none when it has no policy. */
-async function readContainerPolicy(
-  rt: Runtime,
-  resource: { address: string; name: string; region: string },
-): Promise<{ statements: Array<Record<string, unknown>>; version: string }> {
-  const client = await rt.clients.mediaStore(resource.region);
-  let statements: Array<Record<string, unknown>> = [];
-  let version = '2012-10-17';
-  try {
-    const current = await rt.call(resource.address, () =>
-      client.send(new GetContainerPolicyCommand({ ContainerName: resource.name })),
-    );
-    const parsed: unknown = current?.Policy ? JSON.parse(current.Policy) : undefined;
-    if (typeof parsed === 'object' && parsed !== null) {
-      const document = parsed as { Version?: unknown; Statement?: unknown };
-      if (typeof document.Version === 'string') version = document.Version;
-      if (Array.isArray(document.Statement)) statements = document.Statement;
-      else if (typeof document.Statement === 'object' && document.Statement !== null)
-        statements = [document.Statement as Record<string, unknown>];
-    }
-  } catch (error) {
-    if (!(error instanceof PolicyNotFoundException)) throw error;
-  }
-  return { statements, version };
-}
-
-/**
- * Adds a Deny on mediastore:PutObject for everyone to the container policy, keeping its other statements, so that
- * a channel still writing cannot refill the container while it is emptied.
- */
-async function denyContainerWrites(
-  rt: Runtime,
-  resource: StateResource,
-  arn: string | undefined,
-): Promise<void> {
-  if (!arn) return;
-  const client = await rt.clients.mediaStore(resource.region);
-  const { statements, version } = await readContainerPolicy(rt, resource);
-  if (statements.some((statement) => statement.Sid === DENY_CONTAINER_WRITES_SID)) return;
-  const policy = JSON.stringify({
-    Version: version,
-    Statement: [
-      ...statements,
-      {
-        Sid: DENY_CONTAINER_WRITES_SID,
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'mediastore:PutObject',
-        Resource: `${arn}/*`,
-      },
-    ],
-  });
-  await rt.call(resource.address, () =>
-    client.send(new PutContainerPolicyCommand({ ContainerName: resource.name, Policy: policy })),
-  );
-}
-
-/** Recursive ListItems (folder by folder) and DeleteObject per object, under the data plane's TPS limits. */
-async function emptyContainer(rt: Runtime, resource: StateResource, endpoint: string): Promise<void> {
-  const data = await rt.clients.mediaStoreData(endpoint, resource.region);
-  let deleted = 0;
-  const folders = [''];
-  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-    const path = folder;
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      let page: ListItemsCommandOutput;
-      try {
-        page = await rt.call(resource.address, () =>
-          data.send(
-            new ListItemsCommand({
-              ...(path === '' ? {} : { Path: path }),
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          ),
-        );
-      } catch (error) {
-        if (error instanceof DataContainerNotFoundException) return;
-        throw error;
-      }
-      const items = page.Items ?? [];
-      const objects = items.filter((item) => item.Type === 'OBJECT' && item.Name);
-      for (const item of items)
-        if (item.Type === 'FOLDER' && item.Name) folders.push(joinPath(path, item.Name));
-      await forEachLimit(objects, DELETES_IN_FLIGHT, async (item) => {
-        const objectPath = joinPath(path, item.Name ?? '');
-        try {
-          await rt.call(resource.address, () => data.send(new DeleteObjectCommand({ Path: objectPath })));
-          deleted++;
-        } catch (error) {
-          if (!(error instanceof ObjectNotFoundException)) throw error;
-        }
-      });
-      nextToken = page.NextToken;
-    } while (nextToken);
-  }
-  if (deleted > 0) rt.progress(resource.address, `deleted ${deleted} object(s)`);
-}
-
-function joinPath(folder: string, name: string): string {
-  return folder === '' ? name : `${folder}/${name}`;
-}
