@@ -6,8 +6,10 @@ import {
   ForbiddenException,
   ListOriginEndpointsCommand,
   NotFoundException,
+  TagResourceCommand,
   TooManyRequestsException,
   UnprocessableEntityException,
+  UntagResourceCommand,
 } from '@aws-sdk/client-mediapackage';
 import { DeleteParameterCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
@@ -326,6 +328,60 @@ describe('MediaPackage channel: apply', () => {
         delayMs: 250,
       }),
     ]);
+  });
+});
+
+describe('MediaPackage channel: tags', () => {
+  const tagCalls = (mocks: ReturnType<typeof mockedClients>['mocks']) => ({
+    untag: mocks.mediaPackage.commandCalls(UntagResourceCommand).map((c) => c.args[0].input),
+    tag: mocks.mediaPackage.commandCalls(TagResourceCommand).map((c) => c.args[0].input),
+  });
+
+  it('an update removes the tags the workflow no longer has, then sets its own, on the channel ARN', async () => {
+    const { aws, mocks } = mockedClients();
+    const earlierTags = { ...tagsOf('packager'), team: 'sports' };
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput(earlierTags));
+    mocks.mediaPackage.on(UntagResourceCommand).resolves({});
+    mocks.mediaPackage.on(TagResourceCommand).resolves({});
+    const state = channelState({ tags: earlierTags });
+    const plan = hlsPlan(undefined, state);
+    expect(
+      plan.resources.map((r) => [r.address, r.action === 'update' ? r.changes : r.action]),
+    ).toStrictEqual([
+      ['packager.channel', ['tags']],
+      ['packager.password[0]', 'noop'],
+      ['packager.password[1]', 'noop'],
+    ]);
+    const result = await apply({
+      plan,
+      clients: aws,
+      store: new MemoryStateStore(state),
+      env: {},
+      ...virtualTime(),
+    });
+    expect(tagCalls(mocks)).toStrictEqual({
+      untag: [{ ResourceArn: ARN, TagKeys: ['team'] }],
+      tag: [{ ResourceArn: ARN, Tags: tagsOf('packager') }],
+    });
+    expect(result.state?.resources.find((r) => r.address === 'packager.channel')).toMatchObject({
+      arn: ARN,
+      tags: tagsOf('packager'),
+    });
+  });
+
+  it('adopting a channel a crashed run created adds the tags it lacks, and leaves its other tags alone', async () => {
+    const { aws, mocks } = mockedClients();
+    const partlyTagged = { 'mlds:workflow': 'curling-live', team: 'sports' };
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput(partlyTagged));
+    mocks.mediaPackage.on(TagResourceCommand).resolves({});
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const store = new MemoryStateStore(channelState({ status: 'creating' }, false));
+    const result = await apply({ plan: hlsPlan(), clients: aws, store, env: {}, ...virtualTime() });
+    expect(result.outcomes.find((o) => o.address === 'packager.channel')?.outcome).toBe('adopted');
+    expect(tagCalls(mocks)).toStrictEqual({
+      untag: [],
+      tag: [{ ResourceArn: ARN, Tags: tagsOf('packager') }],
+    });
   });
 });
 
