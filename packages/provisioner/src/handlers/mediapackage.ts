@@ -19,8 +19,6 @@ import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
-  hasTags,
-  isOurs,
   type KindHandler,
   type Observed,
   type Recorded,
@@ -28,6 +26,8 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
+import { describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
+import { type ArnTagCalls, addTags, tagImported, updateTags } from './mediapackage-tags.js';
 
 export const mediaPackageRetryable: ModelledRetryable = {
   throttled: [TooManyRequestsException],
@@ -63,12 +63,10 @@ function recordIngest(
 
 async function describe(rt: Runtime, target: { address: string; name: string; region: string }) {
   const client = await rt.clients.mediaPackage(target.region);
-  try {
-    return await rt.call(target.address, () => client.send(new DescribeChannelCommand({ Id: target.name })));
-  } catch (error) {
-    if (error instanceof NotFoundException) return undefined;
-    throw error;
-  }
+  return describedOrAbsent(
+    () => rt.call(target.address, () => client.send(new DescribeChannelCommand({ Id: target.name }))),
+    (error) => error instanceof NotFoundException,
+  );
 }
 
 /** The ingest passwords of a channel, read again (DescribeChannel returns them) when this run did not see them. */
@@ -80,23 +78,35 @@ export async function ingestPasswords(rt: Runtime, channel: Target): Promise<voi
 
 async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Promise<string[]> {
   const client = await rt.clients.mediaPackage(resource.region);
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await rt.call(resource.address, () =>
-      client.send(
-        new ListOriginEndpointsCommand({
-          ChannelId: resource.name,
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
+  return namesOnAllPages(
+    (token) =>
+      rt.call(resource.address, () =>
+        client.send(
+          new ListOriginEndpointsCommand({
+            ChannelId: resource.name,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        ),
       ),
-    );
-    for (const endpoint of page.OriginEndpoints ?? []) if (endpoint.Id) ids.push(endpoint.Id);
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return ids;
+    (page) => (page.OriginEndpoints ?? []).map((endpoint) => endpoint.Id),
+  );
 }
+
+const mediaPackageTags: ArnTagCalls = {
+  service: 'MediaPackage',
+  async tag(rt, target, arn) {
+    const client = await rt.clients.mediaPackage(target.region);
+    await rt.call(target.address, () =>
+      client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
+    );
+  },
+  async untag(rt, target, arn, keys) {
+    const client = await rt.clients.mediaPackage(target.region);
+    await rt.call(target.address, () =>
+      client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: keys })),
+    );
+  },
+};
 
 function blockedBy(endpoints: string[]): string {
   return `the channel has ${endpoints.length} origin endpoint(s)`;
@@ -107,17 +117,10 @@ export const mediaPackageChannelHandler: KindHandler = {
   async find(rt, target): Promise<Found> {
     const output = await describe(rt, target);
     if (!output) return { status: 'absent' };
-    const tags = output.Tags ?? {};
-    if (!isOurs(tags, rt.workflow))
-      return { status: 'foreign', tags, ...(output.Arn ? { arn: output.Arn } : {}) };
-    return {
-      status: 'ours',
-      tags,
-      recorded: {
-        ...(output.Arn ? { arn: output.Arn } : {}),
-        outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
-      },
-    };
+    return foundByTags(rt.workflow, output, () => ({
+      ...(output.Arn ? { arn: output.Arn } : {}),
+      outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
+    }));
   },
 
   async create(rt, target) {
@@ -145,23 +148,12 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async adopt(rt, target, found) {
-    if (!hasTags(found.tags, target.tags) && found.recorded.arn) {
-      const arn = found.recorded.arn;
-      const client = await rt.clients.mediaPackage(target.region);
-      await rt.call(target.address, () =>
-        client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
-      );
-    }
+    await addTags(mediaPackageTags, rt, target, found.recorded.arn, found.tags);
     return found.recorded;
   },
 
   async tagForImport(rt, target, found) {
-    const arn = found.arn;
-    if (!arn) throw new Error(`${target.address}: MediaPackage described ${target.name} without its ARN`);
-    const client = await rt.clients.mediaPackage(target.region);
-    await rt.call(target.address, () =>
-      client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
-    );
+    await tagImported(mediaPackageTags, rt, target, found.arn);
   },
 
   async read(rt, target): Promise<Recorded> {
@@ -182,22 +174,8 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async update(rt, target, current, changes) {
-    const client = await rt.clients.mediaPackage(target.region);
+    await updateTags(mediaPackageTags, rt, target, current, changes);
     const arn = current.arn;
-    if (arn) {
-      const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
-      if (removed.length > 0) {
-        await rt.call(target.address, () =>
-          client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: removed })),
-        );
-      }
-      // `tags` also when a refresh found tags mlds set changed outside it.
-      if (changes.includes('tags') || !hasTags(current.tags ?? {}, target.tags)) {
-        await rt.call(target.address, () =>
-          client.send(new TagResourceCommand({ ResourceArn: arn, Tags: target.tags })),
-        );
-      }
-    }
     return {
       ...(arn ? { arn } : {}),
       ...(current.id ? { id: current.id } : {}),

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-mediapackagev2';
 import type { ModelledRetryable } from '../retry.js';
 import type { Runtime, Target } from '../runtime.js';
+import { describedOrAbsent } from './mediapackage-reads.js';
 
 // What the calls of both MediaPackage v2 handlers share: a create's ClientToken, the errors they recognise and
 // retry, and a channel's read (the channel policy's reading needs it as much as the channel handler).
@@ -70,14 +71,13 @@ export async function getChannel(
   target: { address: string; name: string; region: string; properties?: Record<string, unknown> },
 ) {
   const client = await rt.clients.mediaPackageV2(target.region);
-  try {
-    return await rt.call(target.address, () =>
-      client.send(
-        new GetChannelCommand({ ChannelGroupName: channelGroupOf(target), ChannelName: target.name }),
+  return describedOrAbsent(
+    () =>
+      rt.call(target.address, () =>
+        client.send(
+          new GetChannelCommand({ ChannelGroupName: channelGroupOf(target), ChannelName: target.name }),
+        ),
       ),
-    );
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+    isNotFound,
+  );
 }

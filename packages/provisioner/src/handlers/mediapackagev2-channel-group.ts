@@ -7,14 +7,9 @@ import {
   ServiceQuotaExceededException,
 } from '@aws-sdk/client-mediapackagev2';
 import { ExistingResourceNotFoundError, QuotaExceededError } from '../errors.js';
-import {
-  type Found,
-  isOurs,
-  type KindHandler,
-  type Observed,
-  type Recorded,
-  type Runtime,
-} from '../runtime.js';
+import type { Found, KindHandler, Observed, Recorded, Runtime } from '../runtime.js';
+import { describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
+import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
   clientToken,
@@ -22,18 +17,17 @@ import {
   isNotFound,
   mediaPackageV2Retryable,
 } from './mediapackagev2-calls.js';
-import { addTags, tagImported, updateTags } from './mediapackagev2-tags.js';
+import { mediaPackageV2Tags } from './mediapackagev2-tags.js';
 
 async function getGroup(rt: Runtime, target: { address: string; name: string; region: string }) {
   const client = await rt.clients.mediaPackageV2(target.region);
-  try {
-    return await rt.call(target.address, () =>
-      client.send(new GetChannelGroupCommand({ ChannelGroupName: target.name })),
-    );
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return describedOrAbsent(
+    () =>
+      rt.call(target.address, () =>
+        client.send(new GetChannelGroupCommand({ ChannelGroupName: target.name })),
+      ),
+    isNotFound,
+  );
 }
 
 async function listChannelNames(
@@ -41,22 +35,18 @@ async function listChannelNames(
   resource: { address: string; name: string; region: string },
 ): Promise<string[]> {
   const client = await rt.clients.mediaPackageV2(resource.region);
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await rt.call(resource.address, () =>
-      client.send(
-        new ListChannelsCommand({
-          ChannelGroupName: resource.name,
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
+  return namesOnAllPages(
+    (token) =>
+      rt.call(resource.address, () =>
+        client.send(
+          new ListChannelsCommand({
+            ChannelGroupName: resource.name,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        ),
       ),
-    );
-    for (const item of page.Items ?? []) if (item.ChannelName) names.push(item.ChannelName);
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return names;
+    (page) => (page.Items ?? []).map((item) => item.ChannelName),
+  );
 }
 
 export const mediaPackageV2ChannelGroupHandler: KindHandler = {
@@ -64,14 +54,11 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
   async find(rt, target): Promise<Found> {
     const output = await getGroup(rt, target);
     if (!output) return { status: 'absent' };
-    const tags = output.Tags ?? {};
-    if (!isOurs(tags, rt.workflow))
-      return { status: 'foreign', tags, ...(output.Arn ? { arn: output.Arn } : {}) };
-    return { status: 'ours', tags, recorded: output.Arn ? { arn: output.Arn } : {} };
+    return foundByTags(rt.workflow, output, () => (output.Arn ? { arn: output.Arn } : {}));
   },
 
   async tagForImport(rt, target, found) {
-    await tagImported(rt, target, found.arn);
+    await tagImported(mediaPackageV2Tags, rt, target, found.arn);
   },
 
   async create(rt, target) {
@@ -106,12 +93,12 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
   },
 
   async adopt(rt, target, found) {
-    await addTags(rt, target, found.recorded.arn, found.tags);
+    await addTags(mediaPackageV2Tags, rt, target, found.recorded.arn, found.tags);
     return found.recorded;
   },
 
   async update(rt, target, current, changes) {
-    await updateTags(rt, target, current, changes);
+    await updateTags(mediaPackageV2Tags, rt, target, current, changes);
     return current.arn ? { arn: current.arn } : {};
   },
 

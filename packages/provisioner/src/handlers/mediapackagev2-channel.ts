@@ -23,6 +23,8 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
+import { namesOnAllPages } from './mediapackage-reads.js';
+import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
   channelGroupOf,
@@ -33,7 +35,7 @@ import {
   mediaPackageV2Retryable,
 } from './mediapackagev2-calls.js';
 import { channelPolicy, policyRole, putPolicy } from './mediapackagev2-channel-policy.js';
-import { addTags, tagImported, updateTags } from './mediapackagev2-tags.js';
+import { mediaPackageV2Tags } from './mediapackagev2-tags.js';
 
 export interface V2IngestEndpointOutput {
   id: string;
@@ -58,23 +60,19 @@ function ingestOutputs(endpoints: IngestEndpoint[] | undefined): {
 
 async function listOriginEndpoints(rt: Runtime, resource: StateResource): Promise<string[]> {
   const client = await rt.clients.mediaPackageV2(resource.region);
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await rt.call(resource.address, () =>
-      client.send(
-        new ListOriginEndpointsCommand({
-          ChannelGroupName: channelGroupOf(resource),
-          ChannelName: resource.name,
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
+  return namesOnAllPages(
+    (token) =>
+      rt.call(resource.address, () =>
+        client.send(
+          new ListOriginEndpointsCommand({
+            ChannelGroupName: channelGroupOf(resource),
+            ChannelName: resource.name,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        ),
       ),
-    );
-    for (const item of page.Items ?? []) if (item.OriginEndpointName) names.push(item.OriginEndpointName);
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return names;
+    (page) => (page.Items ?? []).map((item) => item.OriginEndpointName),
+  );
 }
 
 function endpointsBlocker(names: string[]): string {
@@ -117,7 +115,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
   },
 
   async tagForImport(rt, target, found) {
-    await tagImported(rt, target, found.arn);
+    await tagImported(mediaPackageV2Tags, rt, target, found.arn);
   },
 
   async create(rt, target) {
@@ -160,7 +158,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
 
   async adopt(rt, target, found) {
     // A crashed run may have stopped between CreateChannel and PutChannelPolicy: the policy is put again.
-    await addTags(rt, target, found.recorded.arn, found.tags);
+    await addTags(mediaPackageV2Tags, rt, target, found.recorded.arn, found.tags);
     await putPolicy(rt, target, found.recorded.arn);
     return found.recorded;
   },
@@ -206,7 +204,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
   },
 
   async update(rt, target, current, changes) {
-    await updateTags(rt, target, current, changes);
+    await updateTags(mediaPackageV2Tags, rt, target, current, changes);
     // `policy`: a refresh found the statement for the MediaLive role missing or edited.
     if (changes.includes('mediaLiveRoleArn') || changes.includes('policy'))
       await putPolicy(rt, target, current.arn);
