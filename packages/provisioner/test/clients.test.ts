@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { ListChannelsCommand } from '@aws-sdk/client-mediapackage';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
+import { createAwsClients, sdkLoaders } from '../src/clients.js';
+import { recordingClientFactory } from './helpers.js';
 
 // Real SDK clients against a local HTTP server standing in for LocalStack: proves the SDK's own configuration
 // (AWS_ENDPOINT_URL_<SERVICE>, AWS_MAX_ATTEMPTS, the credential chain) reaches them unchanged.
@@ -102,17 +103,7 @@ describe('createAwsClients', () => {
   });
 
   it('loads a service’s SDK package only when a client of it is first asked for, once', async () => {
-    const loaded: string[] = [];
-    const loaders = Object.fromEntries(
-      Object.entries(sdkLoaders).map(([service, load]) => [
-        service,
-        () => {
-          loaded.push(service);
-          return load();
-        },
-      ]),
-    ) as SdkLoaders;
-    const clients = createAwsClients({}, loaders);
+    const { clients, loaded } = recordingClientFactory();
     expect(loaded).toStrictEqual([]);
     await clients.ssm('us-west-2');
     await clients.ssm('us-west-2');

@@ -5,43 +5,28 @@ import { DeleteChannelCommand, DescribeChannelCommand } from '@aws-sdk/client-me
 import { PutObjectCommand as PutMediaStoreObjectCommand } from '@aws-sdk/client-mediastore-data';
 import { PutBucketPolicyCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import type { StateDocument, WorkflowInput } from '@mlds/core';
-import { createFakeCloud, type FakeCloud, type Inventory, seedWorkflow } from '@mlds/fixtures';
+import type { StateDocument } from '@mlds/core';
+import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
 import { ApplyFailedError, NotEmptyError, ResourceNotOursError } from '../src/errors.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy, FileStateStore, type StateStore } from '../src/index.js';
-import { collectEvents, planOf, REGION, virtualTime } from './helpers.js';
+import {
+  collectEvents,
+  EVERY_KIND_RESOURCES,
+  everyKindWorkflow,
+  planOf,
+  REGION,
+  virtualTime,
+} from './helpers.js';
 
 // The whole provisioner against the stateful fake cloud: real SDK clients, real exception classes, a real
 // state file on disk.
 
 const ENV = { WEB_PASSWORD: 'web-Pa55word-from-env', SOCIAL_STREAM_KEY: 'live_9876_stream-key-secret' };
 
-function workflow(overrides: Partial<WorkflowInput> = {}): Partial<WorkflowInput> {
-  const seed = seedWorkflow();
-  return {
-    ...seed,
-    downstream: [
-      { name: 'packager', system: 'mediapackage', format: 'hls', outputGroup: 'hls' },
-      ...seed.downstream.slice(1),
-      { name: 'store', system: 'mediastore' },
-      {
-        name: 'web',
-        system: 'http-put',
-        urls: ['https://ingest-a.example-cdn.com/live/index', 'https://ingest-b.example-cdn.com/live/index'],
-        username: 'ingest',
-        password: { env: 'WEB_PASSWORD' },
-      },
-    ],
-    ...overrides,
-  };
-}
-
-const fullPlan = (state?: StateDocument) => planOf(workflow(), state);
-/** Two buckets, a channel and its two passwords, two containers, the web password. */
-const RESOURCES = 8;
+const fullPlan = (state?: StateDocument) => planOf(everyKindWorkflow(), state);
 
 function statePath(): string {
   return join(mkdtempSync(join(tmpdir(), 'mlds-fake-')), '.mlds', 'curling-live.state.json');
@@ -182,7 +167,7 @@ describe('against the fake cloud', () => {
       ...virtualTime(),
     });
     expect(cloud.calls()).toHaveLength(calls);
-    expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('unchanged'));
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(EVERY_KIND_RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
     expect(cloud.inventory()).toEqual({
@@ -540,7 +525,8 @@ describe('against the fake cloud', () => {
   it('apply after a forced destroy that died once writes were denied lets the bucket take writes again', async () => {
     const cloud = createFakeCloud(instant);
     const store = new FileStateStore(statePath());
-    const noRole = (state?: StateDocument) => planOf({ ...workflow(), mediaLiveRoleArn: undefined }, state);
+    const noRole = (state?: StateDocument) =>
+      planOf({ ...everyKindWorkflow(), mediaLiveRoleArn: undefined }, state);
     await apply({ plan: noRole(), clients: cloud.clients, store, env: ENV, ...virtualTime() });
     // The process dies right after the first deny is in place.
     const dying: AwsClients = {
@@ -799,7 +785,7 @@ describe('against the fake cloud', () => {
       ...virtualTime(),
     });
     const changed = planOf(
-      { ...workflow(), tags: { team: 'media', cost: 'live' }, mediaLiveRoleArn: undefined },
+      { ...everyKindWorkflow(), tags: { team: 'media', cost: 'live' }, mediaLiveRoleArn: undefined },
       first.state,
     );
     expect(new Set(changed.resources.map((r) => r.action))).toEqual(new Set(['update']));
@@ -824,7 +810,7 @@ describe('against the fake cloud', () => {
       expect([container.tags, container.policy]).toEqual([wanted('store'), undefined]);
     expect(inventory.mediapackage[0]?.tags).toEqual(wanted('packager'));
     for (const parameter of inventory.ssm) expect(parameter.tags.team).toBe('media');
-    expect(result.outcomes.map((o) => o.outcome)).toEqual(Array(RESOURCES).fill('updated'));
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(Array(EVERY_KIND_RESOURCES).fill('updated'));
     expectStateMatchesCloud(result.state, inventory);
     await expectPasswordsMatch(cloud.clients);
   });

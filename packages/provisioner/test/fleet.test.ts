@@ -1,13 +1,12 @@
 import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import type { WorkflowInput } from '@mlds/core';
-import { createFakeCloud, type FakeCloud, seedWorkflow } from '@mlds/fixtures';
+import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy, type StateStore } from '../src/index.js';
 import { RequestLimiter, serviceNameOf } from '../src/rate-limit.js';
-import { MemoryStateStore, planOf, virtualTime } from './helpers.js';
+import { EVERY_KIND_RESOURCES, everyKindWorkflow, MemoryStateStore, planOf, virtualTime } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
 
 // Many workflows in one process, as a fleet run executes them: every plan at once, one fake account answering
@@ -16,28 +15,6 @@ import { SimulatedTime } from './simulated-time.js';
 const FLEET = 25;
 const LATENCY_MS = 50;
 const ENV = { WEB_PASSWORD: 'web-Pa55word-from-env' };
-
-/** A channel and its two passwords, two buckets, two containers, an HTTP PUT password: 8 resources. */
-function workflow(name: string): Partial<WorkflowInput> {
-  const seed = seedWorkflow();
-  return {
-    ...seed,
-    workflow: name,
-    downstream: [
-      { name: 'packager', system: 'mediapackage', format: 'hls', outputGroup: 'hls' },
-      ...seed.downstream.slice(1),
-      { name: 'store', system: 'mediastore' },
-      {
-        name: 'web',
-        system: 'http-put',
-        urls: ['https://ingest-a.example-cdn.com/live/index', 'https://ingest-b.example-cdn.com/live/index'],
-        username: 'ingest',
-        password: { env: 'WEB_PASSWORD' },
-      },
-    ],
-  };
-}
-const RESOURCES_PER_WORKFLOW = 8;
 
 interface Sent {
   service: string;
@@ -134,7 +111,7 @@ function fleetOf(cloud: FakeCloud, time: SimulatedTime, sent: Sent[]) {
         Promise.all(
           names.map((name, index) =>
             apply({
-              plan: planOf(workflow(name)),
+              plan: planOf(everyKindWorkflow({ workflow: name })),
               store: stores[index] as MemoryStateStore,
               env: ENV,
               ...common,
@@ -155,7 +132,7 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     const fleet = fleetOf(cloud, time, sent);
 
     const applied = await fleet.applyAll();
-    expect(applied.flatMap((result) => result.outcomes)).toHaveLength(FLEET * RESOURCES_PER_WORKFLOW);
+    expect(applied.flatMap((result) => result.outcomes)).toHaveLength(FLEET * EVERY_KIND_RESOURCES);
     expect(cloud.inventory().ssm).toHaveLength(FLEET * 3);
     const applySent = sent.length;
     await fleet.destroyAll();
@@ -189,11 +166,11 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
     const applied = await fleet.applyAll();
     expect(fleet.events.filter((event) => event.type === 'failed')).toEqual([]);
     expect(applied.flatMap((result) => result.outcomes.map((o) => o.outcome))).toEqual(
-      Array(FLEET * RESOURCES_PER_WORKFLOW).fill('created'),
+      Array(FLEET * EVERY_KIND_RESOURCES).fill('created'),
     );
     for (const result of applied) {
       expect(result.state?.resources.map((resource) => resource.status)).toEqual(
-        Array(RESOURCES_PER_WORKFLOW).fill('created'),
+        Array(EVERY_KIND_RESOURCES).fill('created'),
       );
     }
     const inventory = cloud.inventory();
@@ -220,7 +197,7 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
 
   it('a crash after any mutating call of a fleet leaves every workflow recoverable: running again converges', async () => {
     const names = ['crash-a', 'crash-b', 'crash-c'];
-    const plans = names.map((name) => planOf(workflow(name)));
+    const plans = names.map((name) => planOf(everyKindWorkflow({ workflow: name })));
     const inventoryShape = (cloud: FakeCloud) => {
       const inventory = cloud.inventory();
       return {
@@ -282,7 +259,7 @@ describe('a fleet of workflows in one process, one shared request limiter', () =
       expect({ n, inventory: inventoryShape(cloud) }).toEqual({ n, inventory: inventoryShape(reference) });
       for (const file of files) {
         expect(file.doc?.resources.map((resource) => resource.status)).toEqual(
-          Array(RESOURCES_PER_WORKFLOW).fill('created'),
+          Array(EVERY_KIND_RESOURCES).fill('created'),
         );
       }
       // Each pipeline's parameter holds its channel's current ingest password, whatever the crash interrupted.

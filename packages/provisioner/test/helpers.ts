@@ -13,9 +13,9 @@ import {
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
-import { aWorkflow } from '@mlds/fixtures';
+import { aWorkflow, seedWorkflow } from '@mlds/fixtures';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../src/clients.js';
+import { type AwsClients, createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
 import type { Lock, StateStore } from '../src/state-store.js';
 
@@ -31,6 +31,33 @@ export function planOf(input: Partial<WorkflowInput> = {}, state?: StateDocument
 export function tagsOf(downstream: string, extra: Record<string, string> = {}): Record<string, string> {
   return { ...extra, 'mlds:workflow': WORKFLOW, 'mlds:downstream': downstream };
 }
+
+/**
+ * A workflow of every kind the provisioner makes in one account: a MediaPackage channel and its two passwords,
+ * two buckets, two containers, an HTTP PUT password (`WEB_PASSWORD`).
+ */
+export function everyKindWorkflow(overrides: Partial<WorkflowInput> = {}): Partial<WorkflowInput> {
+  const seed = seedWorkflow();
+  return {
+    ...seed,
+    downstream: [
+      { name: 'packager', system: 'mediapackage', format: 'hls', outputGroup: 'hls' },
+      ...seed.downstream.slice(1),
+      { name: 'store', system: 'mediastore' },
+      {
+        name: 'web',
+        system: 'http-put',
+        urls: ['https://ingest-a.example-cdn.com/live/index', 'https://ingest-b.example-cdn.com/live/index'],
+        username: 'ingest',
+        password: { env: 'WEB_PASSWORD' },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** The resources of `everyKindWorkflow()`. */
+export const EVERY_KIND_RESOURCES = 8;
 
 /** A hand-built plan for the engine's own tests (the planner never makes cycles or odd graphs). */
 export function handPlan(resources: ResourceChange[]): Plan {
@@ -164,6 +191,21 @@ export function mockedClients() {
     },
   };
   return { aws, mocks, requested };
+}
+
+/** The real client factory, with each SDK package's loader recording, in `loaded`, that it ran. */
+export function recordingClientFactory() {
+  const loaded: string[] = [];
+  const loaders = Object.fromEntries(
+    Object.entries(sdkLoaders).map(([service, load]) => [
+      service,
+      () => {
+        loaded.push(service);
+        return load();
+      },
+    ]),
+  ) as SdkLoaders;
+  return { clients: createAwsClients({}, loaders), loaded };
 }
 
 export function collectEvents() {

@@ -1,9 +1,15 @@
 import { ListTagsForResourceCommand } from '@aws-sdk/client-ssm';
 import { aDownstream, seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 import { apply, destroy } from '../src/engine.js';
-import { MemoryStateStore, mockedClients, planOf, tagsOf, virtualTime } from './helpers.js';
+import {
+  MemoryStateStore,
+  mockedClients,
+  planOf,
+  recordingClientFactory,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
 
 // Start-up in proportion to the work: a run asks for the clients of the services it calls, when it is about
 // to call them, and for none when nothing needs a call.
@@ -12,24 +18,9 @@ const socialOnly = () => ({
   downstream: [aDownstream('rtmp', { name: 'social' }), aDownstream('udp', { name: 'contribution' })],
 });
 
-/** The real factory, with each SDK package's loader recording that it ran. */
-function recordingFactory() {
-  const loaded: string[] = [];
-  const loaders = Object.fromEntries(
-    Object.entries(sdkLoaders).map(([service, load]) => [
-      service,
-      () => {
-        loaded.push(service);
-        return load();
-      },
-    ]),
-  ) as SdkLoaders;
-  return { clients: createAwsClients({}, loaders), loaded };
-}
-
 describe('which AWS clients a run builds', () => {
   it('none for a plan of RTMP and UDP destinations only (nothing to create), with the real factory', async () => {
-    const { clients, loaded } = recordingFactory();
+    const { clients, loaded } = recordingClientFactory();
     const store = new MemoryStateStore();
     const result = await apply({ plan: planOf(socialOnly()), clients, store, env: {}, ...virtualTime() });
     expect(result.outcomes).toStrictEqual([]);
