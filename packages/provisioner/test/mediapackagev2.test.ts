@@ -60,19 +60,20 @@ function shape(inventory: Inventory) {
   }));
 }
 
+/** `v2()` applied to a fresh fake account. */
+async function applied() {
+  const cloud = createFakeCloud(instant);
+  const store = new MemoryStateStore();
+  const first = await apply({ plan: planOf(v2()), clients: cloud.clients, store, env: {}, ...virtualTime() });
+  return { cloud, store, first };
+}
+
 const TOKEN = expect.stringMatching(/^mlds-[0-9a-f]{40}$/);
 
 describe('apply', () => {
   it('creates the group, the CMAF channel and its policy, records GetChannel’s ingest URLs: every call exactly', async () => {
-    const cloud = createFakeCloud(instant);
-    const store = new MemoryStateStore();
-    const { state } = await apply({
-      plan: planOf(v2()),
-      clients: cloud.clients,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const { cloud, first } = await applied();
+    const { state } = first;
     const tags = tagsOf('packager', { team: 'sports' });
     expect(v2Calls(cloud)).toStrictEqual([
       {
@@ -170,15 +171,7 @@ describe('apply', () => {
   });
 
   it('replaces the channel when its InputType changes: the old one is deleted first, then the new one created', async () => {
-    const cloud = createFakeCloud(instant);
-    const store = new MemoryStateStore();
-    const first = await apply({
-      plan: planOf(v2()),
-      clients: cloud.clients,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const { cloud, store, first } = await applied();
     const before = cloud.calls().length;
     const second = await apply({
       plan: planOf(v2({ format: 'hls' }), first.state),
@@ -207,15 +200,7 @@ describe('apply', () => {
   });
 
   it('a new MediaLive role rewrites the channel policy, nothing else', async () => {
-    const cloud = createFakeCloud(instant);
-    const store = new MemoryStateStore();
-    const first = await apply({
-      plan: planOf(v2()),
-      clients: cloud.clients,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const { cloud, store, first } = await applied();
     const before = cloud.calls().length;
     const other = 'arn:aws:iam::111122223333:role/OtherRole';
     await apply({
@@ -244,15 +229,7 @@ describe('apply', () => {
   });
 
   it('a group mlds created, then named as existing: read again, recorded as existing, and destroy keeps it', async () => {
-    const cloud = createFakeCloud(instant);
-    const store = new MemoryStateStore();
-    const first = await apply({
-      plan: planOf(v2()),
-      clients: cloud.clients,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const { cloud, store, first } = await applied();
     const plan = planOf(v2({ channelGroup: 'curling-live' }), first.state);
     expect(plan.resources.map((r) => `${r.action} ${r.address}`)).toStrictEqual([
       'read packager.channel-group',
@@ -494,13 +471,6 @@ describe('crash after each mutating call', () => {
 });
 
 describe('destroy', () => {
-  async function applied() {
-    const cloud = createFakeCloud(instant);
-    const store = new MemoryStateStore();
-    await apply({ plan: planOf(v2()), clients: cloud.clients, store, env: {}, ...virtualTime() });
-    return { cloud, store };
-  }
-
   it('refuses a channel with a foreign origin endpoint, listing it, deleting nothing; --force deletes it, the channel, then the group', async () => {
     const { cloud, store } = await applied();
     cloud.seed.mediaPackageV2OriginEndpoint('curling-live', 'curling-live-packager', REGION, 'their-hls');
