@@ -15,6 +15,7 @@ import { apply, destroy, FileStateStore, type StateStore } from '../src/index.js
 import {
   collectEvents,
   EVERY_KIND_RESOURCES,
+  emptyAccount,
   everyKindWorkflow,
   planOf,
   REGION,
@@ -170,14 +171,7 @@ describe('against the fake cloud', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(Array(EVERY_KIND_RESOURCES).fill('unchanged'));
 
     const destroyed = await destroy({ clients: cloud.clients, store, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({
-      s3: [],
-      mediapackage: [],
-      mediapackagev2: [],
-      mediastore: [],
-      ssm: [],
-      medialive: [],
-    });
+    expect(cloud.inventory()).toEqual(emptyAccount());
     expect(destroyed.state?.resources).toEqual([]);
     expect(output).toEqual([]);
   });
@@ -237,14 +231,7 @@ describe('against the fake cloud', () => {
       .send(new PutMediaStoreObjectCommand({ Path: 'live/1.ts', Body: 'x' }));
     expected = 'deleting';
     await destroy({ clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({
-      s3: [],
-      mediapackage: [],
-      mediapackagev2: [],
-      mediastore: [],
-      ssm: [],
-      medialive: [],
-    });
+    expect(cloud.inventory()).toEqual(emptyAccount());
     expect(new Set(checked)).toEqual(
       new Set([
         'CreateChannelCommand',
@@ -333,7 +320,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: restarted, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
+        inventory: emptyAccount(),
       });
     }
   }, 120_000);
@@ -366,7 +353,7 @@ describe('against the fake cloud', () => {
       await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
-        inventory: { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] },
+        inventory: emptyAccount(),
       });
       expect((await file.read())?.resources).toEqual([]);
     }
@@ -416,14 +403,7 @@ describe('against the fake cloud', () => {
           .send(new PutObjectCommand({ Bucket: 'curling-live-archive-p1', Key: 'x.ts', Body: 'x' })),
       );
       await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-      expect(cloud.inventory()).toEqual({
-        s3: [],
-        mediapackage: [],
-        mediapackagev2: [],
-        mediastore: [],
-        ssm: [],
-        medialive: [],
-      });
+      expect(cloud.inventory()).toEqual(emptyAccount());
     },
   );
 
@@ -459,14 +439,7 @@ describe('against the fake cloud', () => {
     expect(cloud.inventory()).toEqual(before);
 
     await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
-    expect(cloud.inventory()).toEqual({
-      s3: [],
-      mediapackage: [],
-      mediapackagev2: [],
-      mediastore: [],
-      ssm: [],
-      medialive: [],
-    });
+    expect(cloud.inventory()).toEqual(emptyAccount());
     const bucketCalls = cloud
       .calls()
       .filter((call) => (call.input as { Bucket?: string }).Bucket === 'curling-live-archive-p0')

@@ -13,7 +13,7 @@ import {
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
-import { aWorkflow, seedWorkflow } from '@mlds/fixtures';
+import { aWorkflow, type Inventory, seedWorkflow } from '@mlds/fixtures';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type AwsClients, createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
@@ -58,6 +58,11 @@ export function everyKindWorkflow(overrides: Partial<WorkflowInput> = {}): Parti
 
 /** The resources of `everyKindWorkflow()`. */
 export const EVERY_KIND_RESOURCES = 8;
+
+/** The fake cloud's inventory of an account with nothing in it: what a destroy of everything leaves. */
+export function emptyAccount(): Inventory {
+  return { s3: [], mediapackage: [], mediapackagev2: [], mediastore: [], ssm: [], medialive: [] };
+}
 
 /** A hand-built plan for the engine's own tests (the planner never makes cycles or odd graphs). */
 export function handPlan(resources: ResourceChange[]): Plan {
