@@ -124,6 +124,12 @@ function bucketState(): StateDocument {
 const notEmpty = (message = 'not empty') =>
   new S3ServiceException({ name: 'BucketNotEmpty', $fault: 'client', $metadata: meta(409), message });
 
+/** A bucket of that name is there, with our tag (HeadBucket, GetBucketTagging): apply adopts it. */
+function ourBucketIsThere(mocks: ReturnType<typeof mockedClients>['mocks']) {
+  mocks.s3.on(HeadBucketCommand).resolves({});
+  mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+}
+
 describe('S3 bucket: apply', () => {
   it('creates the bucket with its Region, tags and enforced ownership, then lets the role write: public access blocked and SSE-S3 are AWS’s defaults for a new bucket', async () => {
     const { aws, mocks } = mockedClients();
@@ -169,8 +175,7 @@ describe('S3 bucket: apply', () => {
     const inFlight: string[] = [];
     const released: (() => void)[] = [];
     let peak: string[] = [];
-    mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    ourBucketIsThere(mocks);
     const settings = [
       'PutBucketOwnershipControlsCommand',
       'PutPublicAccessBlockCommand',
@@ -212,8 +217,7 @@ describe('S3 bucket: apply', () => {
     const { aws, mocks } = mockedClients();
     let policyAnswered = false;
     mocks.s3.resolves({});
-    mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    ourBucketIsThere(mocks);
     mocks.s3.on(PutPublicAccessBlockCommand).rejects(
       new S3ServiceException({
         name: 'AccessDenied',
@@ -286,8 +290,7 @@ describe('S3 bucket: apply', () => {
   it('in us-east-1 adopts an existing bucket of this account only with our tag', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
-    mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    ourBucketIsThere(mocks);
     const result = await apply({
       plan: archive('us-east-1'),
       clients: aws,
@@ -341,8 +344,7 @@ describe('S3 bucket: apply', () => {
     mocks.s3
       .on(CreateBucketCommand)
       .rejects(new BucketAlreadyOwnedByYou({ message: 'you already own it', $metadata: meta(409) }));
-    mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    ourBucketIsThere(mocks);
     const result = await apply({
       plan: archive(),
       clients: aws,
@@ -458,8 +460,7 @@ describe('S3 bucket: apply', () => {
     async (_label, others, { deleted }) => {
       const { aws, mocks } = mockedClients();
       mocks.s3.resolves({});
-      mocks.s3.on(HeadBucketCommand).resolves({});
-      mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+      ourBucketIsThere(mocks);
       const deny = {
         Sid: 'MldsDenyWritesWhileDestroying',
         Effect: 'Deny',
@@ -505,8 +506,7 @@ describe('S3 bucket: apply', () => {
   it('adopting a bucket without the deny leaves its policy alone', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.resolves({});
-    mocks.s3.on(HeadBucketCommand).resolves({});
-    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
+    ourBucketIsThere(mocks);
     mocks.s3.on(GetBucketPolicyCommand).rejects(
       new S3ServiceException({
         name: 'NoSuchBucketPolicy',

@@ -52,6 +52,27 @@ const env = { WEB_PASSWORD: 'web-secret-value', CDN_PASSWORD: 'cdn-secret-value'
 const tagList = (downstream: string, extra: Record<string, string> = {}) =>
   Object.entries(tagsOf(downstream, extra)).map(([Key, Value]) => ({ Key, Value }));
 
+/** The state a run left when it crashed after writing the web password's intent (`creating`), before its call. */
+const crashedRunState = (): StateDocument => ({
+  formatVersion: 1,
+  workflow: 'curling-live',
+  region: REGION,
+  serial: 1,
+  resources: [
+    {
+      address: 'web.password',
+      kind: 'ssm-parameter',
+      name: PARAM,
+      region: REGION,
+      pipeline: null,
+      downstream: 'web',
+      status: 'creating',
+      tags: tagsOf('web'),
+      properties: { source: { env: 'WEB_PASSWORD' } },
+    },
+  ],
+});
+
 describe('SSM parameter: apply', () => {
   it('writes each { env } password as a tagged SecureString, read at apply time', async () => {
     const { aws, mocks } = mockedClients();
@@ -219,25 +240,7 @@ describe('SSM parameter: apply', () => {
         },
       ],
     });
-    const store = new MemoryStateStore({
-      formatVersion: 1,
-      workflow: 'curling-live',
-      region: REGION,
-      serial: 1,
-      resources: [
-        {
-          address: 'web.password',
-          kind: 'ssm-parameter',
-          name: PARAM,
-          region: REGION,
-          pipeline: null,
-          downstream: 'web',
-          status: 'creating',
-          tags: tagsOf('web'),
-          properties: { source: { env: 'WEB_PASSWORD' } },
-        },
-      ],
-    });
+    const store = new MemoryStateStore(crashedRunState());
     const result = await apply({ plan, clients: aws, store, env, ...virtualTime() });
     expect(mocks.ssm.commandCalls(ListTagsForResourceCommand)).toHaveLength(1);
     expect(mocks.ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
@@ -479,25 +482,7 @@ describe('SSM parameter: destroy', () => {
   it('forgets, without deleting, a crashed run’s parameter whose name is held by someone else', async () => {
     const { aws, mocks } = mockedClients();
     mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: 'team', Value: 'web' }] });
-    const store = new MemoryStateStore({
-      formatVersion: 1,
-      workflow: 'curling-live',
-      region: REGION,
-      serial: 1,
-      resources: [
-        {
-          address: 'web.password',
-          kind: 'ssm-parameter',
-          name: PARAM,
-          region: REGION,
-          pipeline: null,
-          downstream: 'web',
-          status: 'creating',
-          tags: tagsOf('web'),
-          properties: { source: { env: 'WEB_PASSWORD' } },
-        },
-      ],
-    });
+    const store = new MemoryStateStore(crashedRunState());
     const { events, onEvent } = collectEvents();
     const result = await destroy({ clients: aws, store, force: true, onEvent, ...virtualTime() });
     expect(mocks.ssm.calls().map((c) => c.args[0].constructor.name)).toStrictEqual([
