@@ -28,6 +28,7 @@ export {
   RateLimitSyntaxError,
   type RateOverrides,
 } from './rate-limits.js';
+export { refreshTargets } from './refresh.js';
 export { workflowJsonSchema } from './schema.js';
 export { readStateDocument, stateDocumentProblem } from './state.js';
 export {

@@ -31,6 +31,7 @@ test('@mlds/core exports exactly its public values', () => {
     'planWorkflow',
     'readStateDocument',
     'recordedDestinations',
+    'refreshTargets',
     'resolveDestinations',
     'stateDocumentProblem',
     'validateWorkflow',

@@ -2,9 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Plan, parseWorkflow, planWorkflow, type WorkflowInput } from '@mlds/core';
+import {
+  normalizeWorkflow,
+  type Plan,
+  parseWorkflow,
+  planWorkflow,
+  refreshTargets,
+  type WorkflowInput,
+} from '@mlds/core';
 import {
   aMediaLiveChannel,
+  aWorkflow,
   createFakeCloud,
   exampleNames,
   type FakeCloud,
@@ -506,6 +514,7 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
   if (first.state === undefined) throw new Error('apply recorded no state');
   const observations = await refresh({
     state: first.state,
+    resources: refreshTargets(normalizeWorkflow(aWorkflow(everyKind())), first.state),
     clients,
     env: { WEB_PASSWORD: 'web-password-one' },
     ...virtualTime(),
