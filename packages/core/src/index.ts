@@ -13,6 +13,7 @@ export {
   type ImportTagChange,
   importSettingChanges,
   importTagChanges,
+  madeBeforeTagging,
   otherOwner,
   planImport,
 } from './import.js';

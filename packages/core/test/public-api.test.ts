@@ -21,6 +21,7 @@ test('@mlds/core exports exactly its public values', () => {
     'formatS3StateUrl',
     'importSettingChanges',
     'importTagChanges',
+    'madeBeforeTagging',
     'normalizeWorkflow',
     'otherOwner',
     'parseRateLimits',

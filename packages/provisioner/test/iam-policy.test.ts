@@ -161,6 +161,7 @@ const PERMISSIONS: Record<string, (call: SentCall) => Requirement[]> = {
   's3 PutPublicAccessBlockCommand': (call) => only('s3:PutBucketPublicAccessBlock', bucketArn(call)),
   's3 PutBucketEncryptionCommand': (call) => only('s3:PutEncryptionConfiguration', bucketArn(call)),
   's3 GetBucketPolicyCommand': (call) => only('s3:GetBucketPolicy', bucketArn(call)),
+  's3 GetBucketOwnershipControlsCommand': (call) => only('s3:GetBucketOwnershipControls', bucketArn(call)),
   's3 GetPublicAccessBlockCommand': (call) => only('s3:GetBucketPublicAccessBlock', bucketArn(call)),
   's3 GetBucketEncryptionCommand': (call) => only('s3:GetEncryptionConfiguration', bucketArn(call)),
   's3 PutBucketPolicyCommand': (call) => only('s3:PutBucketPolicy', bucketArn(call)),
@@ -559,7 +560,8 @@ async function lifecycle(cloud: FakeCloud, clients: AwsClients): Promise<void> {
 
 /** `mlds import` of one resource of each importable kind (found without tags), then apply and destroy. */
 async function importEach(cloud: FakeCloud, clients: AwsClients): Promise<void> {
-  cloud.seed.bucket('curling-live-archive-p0', REGION, { tags: { owner: 'ops' } });
+  // ACLs enabled (a bucket from before 2023): the import disables them, as apply's adopt does.
+  cloud.seed.bucket('curling-live-archive-p0', REGION, { tags: { owner: 'ops' }, ownership: 'ObjectWriter' });
   cloud.seed.mediaPackageChannel('curling-live-packager', REGION);
   cloud.seed.container('curling-live-store-p0', REGION);
   cloud.seed.parameter('/mlds/curling-live/web/password', REGION, 'web-password-one', {
