@@ -224,7 +224,7 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
         intentRecorded = false;
         throw new ImportRefusedError(
           'acl-in-use',
-          `${target.address}: ${error.message}; the bucket and the state are as they were`,
+          `${target.address}: ${error.reason}; the bucket and the state are as they were`,
           error.fix,
           [],
           { cause: error },

@@ -10,9 +10,16 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { StateDocument, WorkflowInput } from '@mlds/core';
-import { aDownstream } from '@mlds/fixtures';
+import { aDownstream, createFakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { BucketAclInUseError, type ImportPreview, ImportRefusedError, importResource } from '../src/index.js';
+import {
+  ApplyFailedError,
+  apply,
+  BucketAclInUseError,
+  type ImportPreview,
+  ImportRefusedError,
+  importResource,
+} from '../src/index.js';
 import { MemoryStateStore, meta, mockedClients, planOf, tagsOf, virtualTime, WORKFLOW } from './helpers.js';
 
 // `mlds import` of a bucket makes ObjectOwnership BucketOwnerEnforced, as apply's adopt does, when the bucket has
@@ -193,5 +200,37 @@ describe('importing a bucket whose ACLs are enabled', () => {
     expect(
       mocks.s3.commandCalls(PutBucketOwnershipControlsCommand).map((c) => c.args[0].input),
     ).toStrictEqual([ENFORCE]);
+  });
+});
+
+describe("apply's adopt of a bucket whose ACL grants others", () => {
+  it('fails for that bucket with the reason and the fix in its error, never retried', async () => {
+    const cloud = createFakeCloud({ sleep: async () => {} });
+    // A crashed run's bucket (our tags), its ACLs enabled and granting others since.
+    cloud.seed.bucket(BUCKET, 'us-west-2', {
+      tags: tagsOf('archive'),
+      ownership: 'ObjectWriter',
+      aclGrantsOthers: true,
+    });
+    cloud.seed.bucket('curling-live-archive-p1', 'us-west-2', { tags: tagsOf('archive') });
+    const error = await apply({
+      plan: planOf(ARCHIVE),
+      clients: cloud.clients,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    const failures = (error as ApplyFailedError).failures;
+    expect(failures.map((failure) => failure.address)).toStrictEqual(['archive.bucket[0]']);
+    expect(failures[0]?.cause).toBeInstanceOf(BucketAclInUseError);
+    expect(failures[0]?.error).toContain(`aws s3api put-bucket-acl --bucket ${BUCKET} --acl private`);
+    expect(
+      cloud
+        .calls()
+        .filter((call) => call.command === 'PutBucketOwnershipControlsCommand')
+        .map((call) => call.input as { Bucket?: string })
+        .sort((a, b) => String(a.Bucket).localeCompare(String(b.Bucket))),
+    ).toStrictEqual([ENFORCE, { ...ENFORCE, Bucket: 'curling-live-archive-p1' }]);
   });
 });
