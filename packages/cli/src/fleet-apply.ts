@@ -176,6 +176,7 @@ async function refreshFleet(
       const observations = await refreshRecorded(member.provisioning, state, context, {
         command: 'apply',
         file: entry.loaded.file,
+        workflow: entry.workflow.workflow,
       });
       entry.plan = planLoadedWorkflow(entry.workflow, state, observations);
       entry.changes = countChanges(entry.plan, state);

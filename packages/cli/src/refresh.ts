@@ -1,23 +1,25 @@
-import type { Observation, StateDocument } from '@mlds/core';
+import { type Observation, refreshTargets, type StateDocument, type Workflow } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import type { Provisioning } from './provisioning.js';
 
-// `plan --refresh` and `apply` (unless --refresh=false) read every recorded resource before planning, as
-// Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here.
+// `plan --refresh` and `apply` (unless --refresh=false) read the recorded resources before planning, as
+// Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here. Which
+// resources are read is core's decision (`refreshTargets`): those whose answer can change the plan.
 
-/** Observations of the state's resources; none without a state (nothing is recorded to read). */
+/** Observations of the state's resources the workflow's plan uses; none without a state (nothing to read). */
 export async function refreshRecorded(
   provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
   state: StateDocument | undefined,
   context: Pick<CommandContext, 'env'>,
-  where: { command: 'plan' | 'apply'; file: string },
+  where: { command: 'plan' | 'apply'; file: string; workflow: Workflow },
 ): Promise<Observation[] | undefined> {
   if (state === undefined) return undefined;
   const { provisioner, clients, clock, sleep, limiter } = provisioning;
   try {
     return await provisioner.refresh({
       state,
+      resources: refreshTargets(where.workflow, state),
       clients,
       env: { ...context.env },
       clock,

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { DescribeChannelCommand, StartChannelCommand, UpdateChannelCommand } from '@aws-sdk/client-medialive';
+import {
+  DescribeChannelCommand,
+  ForbiddenException,
+  StartChannelCommand,
+  UpdateChannelCommand,
+} from '@aws-sdk/client-medialive';
 import type { StateDocument } from '@mlds/core';
 import {
   aMediaLiveChannel,
@@ -277,5 +282,62 @@ describe('refresh of the bound channel', () => {
     expect(unwrapped(run.stderr)).toContain(`there is no channel ${CHANNEL} in ${REGION}`);
     expect(fake.mutatingCalls()).toHaveLength(mutating);
     expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(before);
+  });
+});
+
+describe('`channel:` removed after an apply', () => {
+  it('plan --refresh prints the same plan as plan: the buckets and the packager read, never the channel', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const fromState = await mlds(['plan', 'unbound.yaml']);
+    expect(fromState.code).toBe(0);
+    expect(unwrapped(plain(fromState.stderr))).toContain(
+      'without `channel:` it no longer reads or writes that channel',
+    );
+    const before = fake.calls().length;
+
+    const refreshed = await mlds(['plan', 'unbound.yaml', '--refresh']);
+
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stdout).toBe(fromState.stdout);
+    expect(refreshed.stderr).toBe(fromState.stderr);
+    const reads = fake.calls().slice(before);
+    // Exactly the refresh's reads of what the plan uses (order aside: resources are read at once).
+    const bucketReads = [
+      'HeadBucket',
+      'GetBucketTagging',
+      'GetPublicAccessBlock',
+      'GetBucketEncryption',
+      'GetBucketPolicy',
+    ].flatMap((read) =>
+      ['p0', 'p1'].map((p) => ['s3', `${read}Command`, { Bucket: `curling-live-archive-${p}` }]),
+    );
+    const sorted = (calls: unknown[][]) => calls.map((call) => JSON.stringify(call)).sort();
+    expect(sorted(reads.map((call) => [call.service, call.command, call.input]))).toStrictEqual(
+      sorted([['mediapackage', 'DescribeChannelCommand', { Id: 'curling-live-packager' }], ...bucketReads]),
+    );
+    expect(reads.filter((call) => call.service === 'medialive')).toStrictEqual([]);
+  });
+
+  it('in an account whose credentials may not touch MediaLive, plan --refresh and apply still succeed', async () => {
+    seedChannel();
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const denied = {
+      send: async () => {
+        throw new ForbiddenException({
+          message: 'User is not authorized to perform: medialive:DescribeChannel',
+          $metadata: { httpStatusCode: 403 },
+        });
+      },
+    };
+    const clients = {
+      ...fake.clients,
+      mediaLive: () => denied as unknown as ReturnType<FakeCloud['clients']['mediaLive']>,
+    };
+    const plan = await mlds(['plan', 'unbound.yaml', '--refresh'], { awsClients: () => clients });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plain(plan.stdout)).toContain('Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged.');
+    const apply = await mlds(['apply', 'unbound.yaml', '--yes'], { awsClients: () => clients });
+    expect(apply.code, apply.stderr).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutBucketAclCommand } from '@aws-sdk/client-s3';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
@@ -256,6 +257,74 @@ describe('mlds import', () => {
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
     expect(unwrapped(applied.stderr)).toBe('');
     expect(applied.code).toBe(0);
+  });
+
+  it('a bucket with ACLs enabled: ObjectOwnership shown and made; an ACL granting others refuses it, exit 1, nothing recorded', async () => {
+    fake.seed.bucket(BUCKET, REGION, { ownership: 'ObjectWriter', aclGrantsOthers: true });
+    const refused = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET], {
+      stdin: typedStdin('yes\n'),
+    });
+    expect(refused.stdout).toContain(
+      [
+        'It makes these settings what apply makes them:',
+        '  ~ objectOwnership: ObjectOwnership ObjectWriter (ACLs enabled) → ObjectOwnership BucketOwnerEnforced (ACLs disabled: the bucket owns every object, as for a bucket apply creates)',
+      ].join('\n'),
+    );
+    expect(refused.code).toBe(1);
+    const error = unwrapped(refused.stderr);
+    expect(error).toContain(
+      `import refused, nothing was changed: archive.bucket[0]: S3 refused to disable the ACLs of bucket ${BUCKET}`,
+    );
+    expect(error).toContain('(InvalidBucketAclWithObjectOwnership)');
+    expect(error).toContain(`aws s3api put-bucket-acl --bucket ${BUCKET} --acl private`);
+    // The one call S3 refused, nothing else: the bucket keeps its tags (none of ours) and its ACLs.
+    expect(fake.mutatingCalls().map((call) => call.command)).toStrictEqual([
+      'PutBucketOwnershipControlsCommand',
+    ]);
+    expect(fake.inventory().s3.map((bucket) => [bucket.name, bucket.ownership, bucket.tags])).toStrictEqual([
+      [BUCKET, 'ObjectWriter', {}],
+    ]);
+    expect(state().resources).toStrictEqual([]);
+    expect((await mlds(['state', 'list'])).stdout).not.toContain('archive.bucket[0]');
+
+    // The fix the error names, then the import goes through: the ownership first, then the tag.
+    await (fake.clients.s3(REGION) as { send(command: unknown): Promise<unknown> }).send(
+      new PutBucketAclCommand({ Bucket: BUCKET, ACL: 'private' }),
+    );
+    const from = fake.mutatingCalls().length;
+    const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      JSON.parse(run.stdout).settings.map((change: { setting: string }) => change.setting),
+    ).toStrictEqual(['objectOwnership']);
+    expect(
+      fake
+        .mutatingCalls()
+        .slice(from)
+        .map((call) => [call.command, call.input]),
+    ).toStrictEqual([
+      [
+        'PutBucketOwnershipControlsCommand',
+        { Bucket: BUCKET, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+      ],
+      [
+        'PutBucketTaggingCommand',
+        {
+          Bucket: BUCKET,
+          Tagging: {
+            TagSet: [
+              { Key: 'team', Value: 'sports' },
+              { Key: 'mlds:workflow', Value: 'curling-live' },
+              { Key: 'mlds:downstream', Value: 'archive' },
+            ],
+          },
+        },
+      ],
+    ]);
+    expect(fake.inventory().s3[0]?.ownership).toBe('BucketOwnerEnforced');
+    expect(
+      state().resources.map((r: { address: string; status: string }) => [r.address, r.status]),
+    ).toStrictEqual([['archive.bucket[0]', 'created']]);
   });
 
   it('is listed in mlds --help', async () => {

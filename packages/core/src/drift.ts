@@ -31,6 +31,12 @@ export interface ObservedSettings {
   value?: 'same' | 'differs';
   /** ssm-parameter: the parameter's version. */
   version?: number;
+  /**
+   * s3-bucket, read by `mlds import` only: the bucket's ObjectOwnership (`BucketOwnerEnforced`, ACLs disabled, as
+   * apply creates and adopts every bucket); null without ownership controls. A refresh does not read it, and
+   * `driftOf` does not compare it: apply sets it when it creates or adopts a bucket, not on update.
+   */
+  objectOwnership?: string | null;
 }
 
 /** What one read of a recorded resource found. Identity as in the state entry it was read for. */

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { driftOf, type ObservedSettings } from './drift.js';
-import { importSettingChanges } from './import.js';
+import { importSettingChanges, madeBeforeTagging } from './import.js';
 import type { ResourceKind } from './types.js';
 
 // The law that makes `mlds import` leave nothing for the next refresh: for any settings a read may find, the
-// settings an import makes are exactly those a refresh right after the tagging would report as drifted.
+// settings an import makes are exactly those a refresh right after the tagging would report as drifted, plus a
+// bucket's ObjectOwnership, which apply sets when it creates or adopts a bucket and a refresh does not read.
 
 const WORKFLOW = 'curling-live';
 const TAGS = { 'mlds:workflow': WORKFLOW, 'mlds:downstream': 'archive' };
@@ -26,6 +27,12 @@ const settings: fc.Arbitrary<ObservedSettings> = fc.record(
     encryption: fc.constantFrom<string | null>('AES256', 'aws:kms', 'aws:kms:dsse', null),
     mediaLiveRoleArn: fc.constantFrom<string | null>(ROLE, 'arn:aws:iam::111122223333:role/Other', null),
     value: fc.constantFrom<'same' | 'differs'>('same', 'differs'),
+    objectOwnership: fc.constantFrom<string | null>(
+      'BucketOwnerEnforced',
+      'BucketOwnerPreferred',
+      'ObjectWriter',
+      null,
+    ),
   },
   { requiredKeys: [] },
 );
@@ -43,7 +50,13 @@ describe('import settings and refresh drift', () => {
     fc.assert(
       fc.property(kinds, properties, settings, (kind, props, observed) => {
         const resource = { kind, properties: props, tags: TAGS };
-        const made = importSettingChanges(resource, observed).map((change) => change.setting);
+        const all = importSettingChanges(resource, observed).map((change) => change.setting);
+        // ObjectOwnership is made first, before the tag, exactly when the bucket does not enforce it.
+        const owned =
+          observed.objectOwnership === undefined || observed.objectOwnership === 'BucketOwnerEnforced';
+        expect(all.filter(madeBeforeTagging)).toStrictEqual(owned ? [] : ['objectOwnership']);
+        if (!owned) expect(all[0]).toBe('objectOwnership');
+        const made = all.filter((setting) => !madeBeforeTagging(setting));
         const drift = driftOf(
           resource,
           {

@@ -1,6 +1,12 @@
 import { aDownstream, aWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { importTagChanges, otherOwner, planImport } from './import.js';
+import {
+  importSettingChanges,
+  importTagChanges,
+  madeBeforeTagging,
+  otherOwner,
+  planImport,
+} from './import.js';
 import { normalizeWorkflow } from './normalize.js';
 import { planWorkflow } from './plan.js';
 import type { StateDocument, WorkflowInput } from './types.js';
@@ -100,5 +106,33 @@ describe('importTagChanges', () => {
     expect(otherOwner({ 'mlds:workflow': 'hockey' }, 'curling-live')).toBe('hockey');
     expect(otherOwner({ 'mlds:workflow': 'curling-live' }, 'curling-live')).toBeUndefined();
     expect(otherOwner({}, 'curling-live')).toBeUndefined();
+  });
+});
+
+describe('importSettingChanges: a bucket whose ACLs are enabled', () => {
+  it('shows ObjectOwnership first, as adopt sets it; nothing when the bucket enforces it already', () => {
+    const bucket = { kind: 's3-bucket' as const, properties: {} };
+    expect(
+      importSettingChanges(bucket, { objectOwnership: 'ObjectWriter', publicAccessBlocked: false }),
+    ).toStrictEqual([
+      {
+        setting: 'objectOwnership',
+        from: 'ObjectOwnership ObjectWriter (ACLs enabled)',
+        to: 'ObjectOwnership BucketOwnerEnforced (ACLs disabled: the bucket owns every object, as for a bucket apply creates)',
+      },
+      {
+        setting: 'publicAccessBlock',
+        from: 'not all four public access block settings are on',
+        to: 'all four on (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets)',
+      },
+    ]);
+    expect(importSettingChanges(bucket, { objectOwnership: null })[0]?.from).toBe(
+      'no ObjectOwnership (ACLs enabled)',
+    );
+    expect(importSettingChanges(bucket, { objectOwnership: 'BucketOwnerEnforced' })).toStrictEqual([]);
+    expect(madeBeforeTagging('objectOwnership')).toBe(true);
+    expect(
+      ['publicAccessBlock', 'encryption', 'policy', 'value'].filter((s) => madeBeforeTagging(s as never)),
+    ).toStrictEqual([]);
   });
 });

@@ -117,9 +117,21 @@ export function importTagChanges(
  * secret: a password is compared in memory by the provisioner, which reports only `same` or `differs`.
  */
 export interface ImportSettingChange {
-  setting: 'publicAccessBlock' | 'encryption' | 'policy' | 'value';
+  setting: 'objectOwnership' | 'publicAccessBlock' | 'encryption' | 'policy' | 'value';
   from: string;
   to: string;
+}
+
+/** What apply gives every bucket it creates or adopts (`CreateBucket`'s `ObjectOwnership`). */
+const BUCKET_OWNER_ENFORCED = 'BucketOwnerEnforced';
+
+/**
+ * Whether an import makes this setting before it tags the resource: a setting AWS may refuse for what the
+ * resource holds (S3 refuses ObjectOwnership BucketOwnerEnforced while the bucket's ACL grants anyone but its
+ * owner) comes first, so that a refusal leaves the resource as it was, untagged, and the state as it was.
+ */
+export function madeBeforeTagging(setting: ImportSettingChange['setting']): boolean {
+  return setting === 'objectOwnership';
 }
 
 const POLICY_NAMES: Partial<Record<ResourceKind, string>> = {
@@ -129,15 +141,26 @@ const POLICY_NAMES: Partial<Record<ResourceKind, string>> = {
 };
 
 /**
- * What an import changes on the resource besides its tags, from the settings the provisioner read on it: exactly
- * what a refresh right after would find drifted (core's `driftOf`), so that the next `plan --refresh` and apply
- * find it unchanged. Empty when it already has every setting apply makes, or the kind has none.
+ * What an import changes on the resource besides its tags, from the settings the provisioner read on it, in the
+ * order they are made: a bucket's ObjectOwnership first (as apply's adopt sets it; made before the tag, see
+ * `madeBeforeTagging`), then exactly what a refresh right after would find drifted (core's `driftOf`), so that
+ * the next `plan --refresh` and apply find it unchanged. Empty when it already has every setting apply makes.
  */
 export function importSettingChanges(
   resource: Pick<ResourceChange, 'kind' | 'properties'>,
   settings: ObservedSettings,
 ): ImportSettingChange[] {
   const changes: ImportSettingChange[] = [];
+  if (settings.objectOwnership !== undefined && settings.objectOwnership !== BUCKET_OWNER_ENFORCED) {
+    changes.push({
+      setting: 'objectOwnership',
+      from:
+        settings.objectOwnership === null
+          ? 'no ObjectOwnership (ACLs enabled)'
+          : `ObjectOwnership ${settings.objectOwnership} (ACLs enabled)`,
+      to: `ObjectOwnership ${BUCKET_OWNER_ENFORCED} (ACLs disabled: the bucket owns every object, as for a bucket apply creates)`,
+    });
+  }
   if (settings.publicAccessBlocked === false) {
     changes.push({
       setting: 'publicAccessBlock',

@@ -13,6 +13,7 @@ export {
   type ImportTagChange,
   importSettingChanges,
   importTagChanges,
+  madeBeforeTagging,
   otherOwner,
   planImport,
 } from './import.js';
@@ -28,6 +29,7 @@ export {
   RateLimitSyntaxError,
   type RateOverrides,
 } from './rate-limits.js';
+export { refreshTargets } from './refresh.js';
 export { workflowJsonSchema } from './schema.js';
 export { readStateDocument, stateDocumentProblem } from './state.js';
 export {

@@ -168,6 +168,33 @@ export class BucketNameTakenError extends Error {
   }
 }
 
+/**
+ * S3 refused ObjectOwnership BucketOwnerEnforced (`InvalidBucketAclWithObjectOwnership`, 400): the bucket's ACL
+ * grants access to someone other than its owner, and S3 disables ACLs only on a bucket whose ACL grants none.
+ * The call changed nothing. CLI exit code 1.
+ */
+export class BucketAclInUseError extends Error {
+  override readonly name = 'BucketAclInUseError';
+  /** What S3 refused and why, without the fix. */
+  readonly reason: string;
+  /** What to do: move the grants into the bucket policy, reset the ACL, run again. */
+  readonly fix: string;
+  constructor(
+    readonly bucket: string,
+    options?: { cause?: unknown },
+  ) {
+    const reason = `S3 refused to disable the ACLs of bucket ${bucket} (ObjectOwnership BucketOwnerEnforced, which mlds sets on every bucket it manages): its ACL grants access to another account or group (InvalidBucketAclWithObjectOwnership)`;
+    const fix =
+      `Move what the ACL grants into the bucket policy, reset the bucket's ACL to private ` +
+      `(aws s3api put-bucket-acl --bucket ${bucket} --acl private), then run mlds again. AWS's steps: ` +
+      'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-migrating-acls-prerequisites.html';
+    // Whole in the message, for apply's adopt reports it as a failed resource's error.
+    super(`${reason}. ${fix}`, options);
+    this.reason = reason;
+    this.fix = fix;
+  }
+}
+
 /** A resource with the name mlds would use exists but does not carry this workflow's `mlds:workflow` tag. */
 export class ResourceNotOursError extends Error {
   override readonly name = 'ResourceNotOursError';

@@ -6,6 +6,7 @@ import {
   type ImportTagChange,
   importSettingChanges,
   importTagChanges,
+  madeBeforeTagging,
   otherOwner,
   type Plan,
   planImport,
@@ -14,7 +15,13 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { AwsClients } from './clients.js';
-import { RunAbortedError, StateFencedError, StateStoreError, StateWorkflowMismatchError } from './errors.js';
+import {
+  BucketAclInUseError,
+  RunAbortedError,
+  StateFencedError,
+  StateStoreError,
+  StateWorkflowMismatchError,
+} from './errors.js';
 import type { EngineEvent } from './events.js';
 import { loadHandler } from './handlers/index.js';
 import type { RequestLimiter } from './rate-limit.js';
@@ -35,7 +42,8 @@ import type { StateStore } from './state-store.js';
 // `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
 // (planImport), which tags it gets and which settings it changes (importSettingChanges); this looks the resource
 // and its settings up with its handler's read calls, lets the caller confirm, and then, under the state's lock,
-// records the intent, tags the resource, makes the settings apply makes that differ (public access block,
+// records the intent, makes what AWS may refuse (a bucket's ObjectOwnership: a refusal puts the state back and
+// changes nothing), tags the resource, makes the other settings apply makes that differ (public access block,
 // encryption, the MediaLive role's policy statement, an { env } password's value) and records the result, so
 // that the next refresh finds nothing to change. Like Terraform's import it creates nothing else. A run that
 // stops between the tag and the record leaves the intent (`creating`): the next import, or apply, finds the
@@ -102,7 +110,12 @@ export type ImportRefusal =
   /** It carries another workflow's `mlds:workflow` tag. */
   | 'other-workflow'
   /** It exists but cannot be this address's resource (another Region, another account, another InputType). */
-  | 'unusable';
+  | 'unusable'
+  /**
+   * AWS refused a setting apply makes for what the resource holds (S3: ObjectOwnership BucketOwnerEnforced while
+   * the bucket's ACL grants others); the resource and the state are as they were.
+   */
+  | 'acl-in-use';
 
 /** The import cannot go ahead; nothing was changed. `addresses`: the plan's importable ones (unknown address). */
 export class ImportRefusedError extends Error {
@@ -112,8 +125,9 @@ export class ImportRefusedError extends Error {
     message: string,
     readonly fix?: string,
     readonly addresses: string[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -187,6 +201,7 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
         serial: 0,
         resources: [],
       };
+      const asRead = structuredClone(doc);
       doc.serial += 1;
       doc.lineage ??= newLineage();
       const previous = doc.resources.find((entry) => entry.address === target.address);
@@ -194,18 +209,31 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
         doc.resources = [...doc.resources.filter((other) => other.address !== target.address), entry];
         await store.write(structuredClone(doc));
       };
+      const settle = async (which: ImportSettingChange['setting'][]) =>
+        which.length > 0 && handler.settleForImport
+          ? await handler.settleForImport(rt, target, tagged, which)
+          : {};
+      const made = settings.map((change) => change.setting);
       await write(stateEntryOf(target, 'creating', previous, clock()));
       intentRecorded = true;
+      // What AWS may refuse comes before the tag and every other change: a refusal leaves the resource as it
+      // was (untagged, so never taken for this workflow's), and the state goes back to what was read.
+      const early = await settle(made.filter(madeBeforeTagging)).catch(async (error: unknown) => {
+        if (!(error instanceof BucketAclInUseError)) throw error;
+        await store.write(asRead);
+        intentRecorded = false;
+        throw new ImportRefusedError(
+          'acl-in-use',
+          `${target.address}: ${error.reason}; the bucket and the state are as they were`,
+          error.fix,
+          [],
+          { cause: error },
+        );
+      });
       if (preview.tags.length > 0) await tagForImport(rt, target, tagged);
-      const settled =
-        settings.length > 0 && handler.settleForImport
-          ? await handler.settleForImport(
-              rt,
-              target,
-              tagged,
-              settings.map((change) => change.setting),
-            )
-          : {};
+      const late = await settle(made.filter((setting) => !madeBeforeTagging(setting)));
+      const outputs = { ...early.outputs, ...late.outputs };
+      const settled = Object.keys(outputs).length > 0 ? { outputs } : {};
       // Read back through the handler's own lookup: it says the tag took (S3 tags may take a moment to show) and
       // gives what the state records (an ARN, a channel's ingest endpoints, a container's endpoint).
       const ours =

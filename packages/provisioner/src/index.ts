@@ -14,6 +14,7 @@ export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult 
 export {
   ApplyFailedError,
   type Blocker,
+  BucketAclInUseError,
   BucketNameTakenError,
   ChannelRefusedError,
   ChannelStartFailedError,

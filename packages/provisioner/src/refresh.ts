@@ -9,12 +9,15 @@ import type { RetryPolicy, WaitPolicy } from './retry.js';
 import { type Runtime, SecretVault, targetOf } from './runtime.js';
 import { createRuntime } from './runtime-factory.js';
 
-// Refresh reads every resource the state records as created, once and in parallel, with read calls only
-// (each kind's `observe`), and reports what it saw. It decides nothing: core's planner turns the observations
-// into creates and updates, and the engine then executes that plan.
+// Refresh reads the recorded resources core chose (`refreshTargets`), once each and in parallel, with read calls
+// only (each kind's `observe`), and reports what it saw. It decides nothing: not what to read, and not what the
+// answers mean (core's planner turns them into creates and updates, and the engine then executes that plan).
 
 export interface RefreshOptions {
+  /** The state the resources are recorded in: what a read looks up besides its own resource. */
   state: StateDocument;
+  /** What to read: core's `refreshTargets` of the workflow and this state, exactly these and nothing else. */
+  resources: readonly StateResource[];
   clients: AwsClients;
   /** Where `{ env: NAME }` secrets are read, to compare with their SSM parameters in memory. */
   env: Record<string, string | undefined>;
@@ -52,14 +55,9 @@ function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
   }).rt;
 }
 
-/** Whether refresh reads it: what mlds created and finished; an `existing` resource is read by apply itself. */
-function refreshable(resource: StateResource): boolean {
-  return resource.status === 'created' && resource.existing !== true;
-}
-
 /**
- * Reads each recorded resource and reports what it found, in the state's order. Never a mutating call; no
- * secret in what it returns, emits or throws. A kind without `observe` is left out (planned as before).
+ * Reads each resource it is given and reports what it found, in their order. Never a mutating call; no secret in
+ * what it returns, emits or throws. A kind without `observe` is left out (planned as before).
  */
 export async function refresh(options: RefreshOptions): Promise<Observation[]> {
   const vault = new SecretVault();
@@ -67,7 +65,7 @@ export async function refresh(options: RefreshOptions): Promise<Observation[]> {
   const semaphore = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
   const failures: Failure[] = [];
   const results = await Promise.all(
-    options.state.resources.filter(refreshable).map((resource) =>
+    options.resources.map((resource) =>
       semaphore.run(async (): Promise<Observation | undefined> => {
         if (options.signal?.aborted) return undefined;
         try {

@@ -94,6 +94,14 @@ export function aChange(
   } as ResourceChange;
 }
 
+/** What refresh reads of a hand-built state whose every entry is one core's `refreshTargets` would choose. */
+export function everyEntry(state: StateDocument): {
+  state: StateDocument;
+  resources: StateDocument['resources'];
+} {
+  return { state, resources: state.resources };
+}
+
 /** Virtual time: sleeping moves the clock, never the wall clock. */
 export function virtualTime(start = 1_700_000_000_000) {
   let now = start;

@@ -8,6 +8,7 @@ import {
   type Observation,
   type Plan,
   planWorkflow,
+  refreshTargets,
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
@@ -84,7 +85,8 @@ async function refreshedThenApplied(
 ) {
   const state = (await store.read()) as StateDocument;
   const before = cloud.mutatingCalls().length;
-  const observations = await refresh({ state, clients: cloud.clients, env, ...virtualTime() });
+  const resources = refreshTargets(normalizeWorkflow(aWorkflow(input)), state);
+  const observations = await refresh({ state, resources, clients: cloud.clients, env, ...virtualTime() });
   const plan = planned(input, state, observations);
   await apply({ plan, clients: cloud.clients, store, env, ...virtualTime() });
   return {

@@ -20,6 +20,7 @@ import {
   type Observation,
   type Plan,
   planWorkflow,
+  refreshTargets,
   type StateDocument,
   type StateResource,
   type WorkflowInput,
@@ -42,7 +43,16 @@ import {
   ResourceNotOursError,
   refresh,
 } from '../src/index.js';
-import { MemoryStateStore, meta, mockedClients, REGION, ROLE, tagsOf, virtualTime } from './helpers.js';
+import {
+  everyEntry,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  REGION,
+  ROLE,
+  tagsOf,
+  virtualTime,
+} from './helpers.js';
 
 // Refresh of the MediaPackage v2 kinds and of the bound MediaLive channel: one cheap read each (exact inputs),
 // never a mutating call (the fake cloud's log), and what core plans from what they saw.
@@ -113,7 +123,12 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
       .on(GetChannelGroupCommand as never)
       .resolvesOnce({ ChannelGroupName: 'curling-live', Arn: GROUP_ARN, Tags: tagsOf('packager') } as never)
       .rejects(new ResourceNotFoundException({ message: 'no such group', $metadata: meta(404) }));
-    const seen = await refresh({ state: stateOf([groupEntry]), clients: aws, env: {}, ...virtualTime() });
+    const seen = await refresh({
+      ...everyEntry(stateOf([groupEntry])),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
     expect(seen).toStrictEqual([
       {
         address: 'packager.channel-group',
@@ -125,7 +140,12 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
         settings: {},
       },
     ]);
-    const gone = await refresh({ state: stateOf([groupEntry]), clients: aws, env: {}, ...virtualTime() });
+    const gone = await refresh({
+      ...everyEntry(stateOf([groupEntry])),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
     expect(gone.map((observation) => observation.exists)).toStrictEqual([false]);
     expect(mocks.mediaPackageV2.calls().map((call) => call.args[0].input)).toStrictEqual([
       { ChannelGroupName: 'curling-live' },
@@ -144,7 +164,12 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
     mocks.mediaPackageV2
       .on(GetChannelPolicyCommand as never)
       .resolves({ Policy: JSON.stringify(policy) } as never);
-    const seen = await refresh({ state: stateOf([channelEntry]), clients: aws, env: {}, ...virtualTime() });
+    const seen = await refresh({
+      ...everyEntry(stateOf([channelEntry])),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
     expect(seen.map((o) => o.exists && o.settings)).toStrictEqual([{ mediaLiveRoleArn: ROLE }]);
     const names = { ChannelGroupName: 'curling-live', ChannelName: 'curling-live-packager' };
     expect(
@@ -170,7 +195,7 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
       .resolvesOnce({ Policy: JSON.stringify(edited) } as never)
       .rejects(new ResourceNotFoundException({ message: 'no policy', $metadata: meta(404) }));
     const read = async () =>
-      (await refresh({ state: stateOf([channelEntry]), clients: aws, env: {}, ...virtualTime() }))[0];
+      (await refresh({ ...everyEntry(stateOf([channelEntry])), clients: aws, env: {}, ...virtualTime() }))[0];
     expect(await read()).toMatchObject({ exists: true, settings: { mediaLiveRoleArn: null } });
     // No policy: GetChannel again says the channel is still there.
     expect(await read()).toMatchObject({ exists: true, settings: { mediaLiveRoleArn: null } });
@@ -213,7 +238,12 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
         ],
       })
       .rejects(new NotFoundException({ message: 'no such channel', $metadata: meta(404) }));
-    const seen = await refresh({ state: stateOf([bindingEntry]), clients: aws, env: {}, ...virtualTime() });
+    const seen = await refresh({
+      ...everyEntry(stateOf([bindingEntry])),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
     expect(seen).toStrictEqual([
       {
         address: 'channel',
@@ -236,7 +266,12 @@ describe('refresh reads, exactly (aws-sdk-client-mock)', () => {
       },
     ]);
     expect(JSON.stringify(seen)).not.toContain(STREAM_KEY);
-    const gone = await refresh({ state: stateOf([bindingEntry]), clients: aws, env: {}, ...virtualTime() });
+    const gone = await refresh({
+      ...everyEntry(stateOf([bindingEntry])),
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
     expect(gone.map((observation) => observation.exists)).toStrictEqual([false]);
     expect(mocks.mediaLive.commandCalls(DescribeChannelCommand).map((c) => c.args[0].input)).toStrictEqual([
       { ChannelId: CHANNEL },
@@ -255,13 +290,15 @@ async function appliedV2() {
 }
 
 async function refreshed(
+  input: Partial<WorkflowInput>,
   cloud: FakeCloud,
   state: StateDocument,
   clients: AwsClients = cloud.clients,
   env = {},
 ) {
   const before = cloud.mutatingCalls().length;
-  const observations = await refresh({ state, clients, env, ...virtualTime() });
+  const resources = refreshTargets(normalizeWorkflow(aWorkflow(input)), state);
+  const observations = await refresh({ state, resources, clients, env, ...virtualTime() });
   // Refresh never changes anything.
   expect(cloud.mutatingCalls()).toHaveLength(before);
   return observations;
@@ -279,7 +316,7 @@ describe('MediaPackage v2 drift against the fake cloud', () => {
       new UntagResourceCommand({ ResourceArn: CHANNEL_ARN, TagKeys: ['mlds:downstream'] }),
     );
 
-    const plan = planned(V2, state, await refreshed(cloud, state));
+    const plan = planned(V2, state, await refreshed(V2, cloud, state));
     expect(
       plan.resources.map((r) => [r.address, r.action, r.action === 'update' ? r.changes : [], r.drift]),
     ).toStrictEqual([
@@ -306,7 +343,7 @@ describe('MediaPackage v2 drift against the fake cloud', () => {
       ['TagResourceCommand', { ResourceArn: CHANNEL_ARN, Tags: tagsOf('packager') }],
       ['PutChannelPolicyCommand', { ...names, Policy: channelPolicy(ROLE, CHANNEL_ARN) }],
     ]);
-    const again = planned(V2, store.doc, await refreshed(cloud, store.doc as StateDocument));
+    const again = planned(V2, store.doc, await refreshed(V2, cloud, store.doc as StateDocument));
     expect(again.resources.map((r) => r.action)).toStrictEqual(['noop', 'noop']);
   });
 
@@ -317,7 +354,7 @@ describe('MediaPackage v2 drift against the fake cloud', () => {
     );
     await v2Client(cloud).send(new DeleteChannelGroupCommand({ ChannelGroupName: 'curling-live' }));
 
-    const plan = planned(V2, state, await refreshed(cloud, state));
+    const plan = planned(V2, state, await refreshed(V2, cloud, state));
     expect(plan.resources.map((r) => [r.address, r.action, r.drift])).toStrictEqual([
       ['packager.channel-group', 'create', ['curling-live was deleted outside mlds']],
       ['packager.channel', 'create', ['curling-live-packager was deleted outside mlds']],
@@ -339,7 +376,7 @@ describe('MediaPackage v2 drift against the fake cloud', () => {
     await v2Client(cloud).send(
       new UntagResourceCommand({ ResourceArn: CHANNEL_ARN, TagKeys: ['mlds:workflow'] }),
     );
-    const plan = planned(V2, state, await refreshed(cloud, state));
+    const plan = planned(V2, state, await refreshed(V2, cloud, state));
     const channel = plan.resources.find((r) => r.address === 'packager.channel');
     expect(channel?.drift).toStrictEqual([
       "its mlds:workflow tag is gone, not curling-live: it is no longer this workflow's, and apply refuses to change it",
@@ -435,7 +472,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
       new UpdateChannelCommand({ ChannelId: CHANNEL, Destinations: edited, RoleArn: CHANNEL_ROLE_ARN }),
     );
 
-    const observations = await refreshed(cloud, state, cloud.clients, ENV);
+    const observations = await refreshed(BOUND, cloud, state, cloud.clients, ENV);
     expect(JSON.stringify(observations)).not.toContain('their-own-key');
     const plan = planned(BOUND, state, observations);
     const change = plan.resources.find((r) => r.kind === 'medialive-channel');
@@ -461,7 +498,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     const again = planned(
       BOUND,
       store.doc,
-      await refreshed(cloud, store.doc as StateDocument, cloud.clients, ENV),
+      await refreshed(BOUND, cloud, store.doc as StateDocument, cloud.clients, ENV),
     );
     expect(again.resources.find((r) => r.kind === 'medialive-channel')?.action).toBe('read');
     expect(JSON.stringify(store.writes)).not.toContain(STREAM_KEY);
@@ -484,7 +521,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     await mediaLive(cloud).send(
       new UpdateChannelCommand({ ChannelId: CHANNEL, Destinations: edited, RoleArn: CHANNEL_ROLE_ARN }),
     );
-    const observations = await refreshed(cloud, state, cloud.clients, ENV);
+    const observations = await refreshed(BOUND, cloud, state, cloud.clients, ENV);
     const seen = observations.find((o) => o.kind === 'medialive-channel');
     expect(
       seen?.exists &&
@@ -497,7 +534,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     const leaked = JSON.stringify(observations);
     for (const key of [STREAM_KEY, 'their-own-key']) expect(leaked).not.toContain(key);
     // Without the variable there is nothing to compare the key with: no drift from it.
-    const blind = await refreshed(cloud, state, cloud.clients, {});
+    const blind = await refreshed(BOUND, cloud, state, cloud.clients, {});
     const unread = planned(BOUND, state, blind).resources.find((r) => r.kind === 'medialive-channel');
     expect(unread?.action).toBe('read');
     expect(store.doc).toStrictEqual(state);
@@ -532,7 +569,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
       }),
     );
     const before = cloud.calls().length;
-    const observations = await refreshed(cloud, state, cloud.clients, {});
+    const observations = await refreshed(fromSsm, cloud, state, cloud.clients, {});
     expect(
       cloud
         .calls()
@@ -566,7 +603,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     await mediaLive(cloud).send(
       new UpdateChannelCommand({ ChannelId: CHANNEL, Destinations: edited, RoleArn: CHANNEL_ROLE_ARN }),
     );
-    const plan = planned(BOUND, state, await refreshed(cloud, state, cloud.clients, ENV));
+    const plan = planned(BOUND, state, await refreshed(BOUND, cloud, state, cloud.clients, ENV));
     const change = plan.resources.find((r) => r.kind === 'medialive-channel');
     expect([change?.action, change?.drift]).toStrictEqual(['read', undefined]);
   });
@@ -576,7 +613,7 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     // MediaLive no longer knows the channel; everything else is as apply left it.
     const empty = createFakeCloud({ sleep: async () => {} });
     const clients: AwsClients = { ...cloud.clients, mediaLive: (region) => empty.clients.mediaLive(region) };
-    const plan = planned(BOUND, state, await refreshed(cloud, state, clients, ENV));
+    const plan = planned(BOUND, state, await refreshed(BOUND, cloud, state, clients, ENV));
     const change = plan.resources.find((r) => r.kind === 'medialive-channel');
     expect([change?.action, change?.action === 'update' && change.changes, change?.drift]).toStrictEqual([
       'update',

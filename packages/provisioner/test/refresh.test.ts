@@ -28,6 +28,7 @@ import {
   normalizeWorkflow,
   type Plan,
   planWorkflow,
+  refreshTargets,
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
@@ -37,6 +38,7 @@ import { mediaLiveBucketPolicy } from '../src/handlers/s3.js';
 import { apply, destroy, RefreshFailedError, refresh } from '../src/index.js';
 import {
   collectEvents,
+  everyEntry,
   MemoryStateStore,
   meta,
   mockedClients,
@@ -118,7 +120,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     });
 
     const observations = await refresh({
-      state: stateOf([bucketEntry]),
+      ...everyEntry(stateOf([bucketEntry])),
       clients: aws,
       env: {},
       ...virtualTime(),
@@ -177,7 +179,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     };
 
     const observations = await refresh({
-      state: stateOf([bucketEntry, gone]),
+      ...everyEntry(stateOf([bucketEntry, gone])),
       clients: aws,
       env: {},
       ...virtualTime(),
@@ -203,7 +205,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
         new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: meta(403), message: '' }),
       );
     const observations = await refresh({
-      state: stateOf([bucketEntry]),
+      ...everyEntry(stateOf([bucketEntry])),
       clients: aws,
       env: {},
       ...virtualTime(),
@@ -240,7 +242,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     const { events, onEvent } = collectEvents();
 
     const observations = await refresh({
-      state: stateOf([parameterEntry]),
+      ...everyEntry(stateOf([parameterEntry])),
       clients: aws,
       env: { CDN_PASSWORD: 'new-cdn-secret' },
       onEvent,
@@ -277,7 +279,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
       .resolves({ TagList: [{ Key: 'mlds:workflow', Value: 'curling-live' }] });
     mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'same-secret', Version: 1 } });
     const unset = await refresh({
-      state: stateOf([parameterEntry]),
+      ...everyEntry(stateOf([parameterEntry])),
       clients: aws,
       env: {},
       ...virtualTime(),
@@ -285,7 +287,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     expect(unset.map((seen) => seen.exists && seen.settings)).toStrictEqual([{}]);
     expect(mocks.ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
     const same = await refresh({
-      state: stateOf([parameterEntry]),
+      ...everyEntry(stateOf([parameterEntry])),
       clients: aws,
       env: { CDN_PASSWORD: 'same-secret' },
       ...virtualTime(),
@@ -357,7 +359,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     };
 
     const observations = await refresh({
-      state: stateOf([container, channel]),
+      ...everyEntry(stateOf([container, channel])),
       clients: aws,
       env: {},
       ...virtualTime(),
@@ -382,7 +384,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     expect(JSON.stringify(observations)).not.toContain('ingest-secret');
   });
 
-  it('skips what is not finished or not managed, and reports every failed read together, redacted', async () => {
+  it('reads what core chose (not what is unfinished or only read), and reports every failed read together, redacted', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3
       .on(HeadBucketCommand)
@@ -395,8 +397,15 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
       .rejects(new ParameterNotFound({ message: 'value new-cdn-secret not found', $metadata: meta(400) }));
     const creating = { ...bucketEntry, address: 'archive.bucket[1]', status: 'creating' as const };
     const existing = { ...bucketEntry, address: 'archive.bucket[2]', existing: true as const };
+    const state = stateOf([bucketEntry, creating, existing, parameterEntry]);
+    const resources = refreshTargets(normalizeWorkflow(aWorkflow()), state);
+    expect(resources.map((resource) => resource.address)).toStrictEqual([
+      'archive.bucket[0]',
+      'cdn.password',
+    ]);
     const error = await refresh({
-      state: stateOf([bucketEntry, creating, existing, parameterEntry]),
+      state,
+      resources,
       clients: aws,
       env: { CDN_PASSWORD: 'new-cdn-secret' },
       ...virtualTime(),
@@ -406,7 +415,9 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     expect(
       (error as RefreshFailedError).failures.map((failure) => [failure.address, failure.error]),
     ).toStrictEqual([['archive.bucket[0]', 'AccessDenied: Access Denied']]);
-    expect(mocks.s3.commandCalls(HeadBucketCommand)).toHaveLength(1);
+    expect(mocks.s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
   });
 });
 
@@ -426,6 +437,12 @@ const WORKFLOW: WorkflowInput = aWorkflow({
   ],
 });
 
+/** What core has refresh read of `state` for this workflow. */
+const targetsOf = (state: StateDocument | undefined) => {
+  if (state === undefined) throw new Error('apply recorded no state');
+  return { state, resources: refreshTargets(normalizeWorkflow(WORKFLOW), state) };
+};
+
 const planned = (state?: StateDocument, observations?: Awaited<ReturnType<typeof refresh>>): Plan =>
   planWorkflow(normalizeWorkflow(WORKFLOW), {
     ...(state ? { state } : {}),
@@ -444,7 +461,7 @@ describe('drift against the fake cloud', () => {
     const mutatingBefore = cloud.mutatingCalls().length;
 
     const observations = await refresh({
-      state: first.state as StateDocument,
+      ...targetsOf(first.state),
       clients: cloud.clients,
       env,
       ...virtualTime(),
@@ -470,7 +487,7 @@ describe('drift against the fake cloud', () => {
     ]);
     // Refreshed again: nothing left to do.
     const again = await refresh({
-      state: second.state as StateDocument,
+      ...targetsOf(second.state),
       clients: cloud.clients,
       env,
       ...virtualTime(),
@@ -507,7 +524,7 @@ describe('drift against the fake cloud', () => {
     );
 
     const observations = await refresh({
-      state: first.state as StateDocument,
+      ...targetsOf(first.state),
       clients: cloud.clients,
       env,
       ...virtualTime(),
@@ -597,7 +614,7 @@ describe('drift against the fake cloud', () => {
     const mutatingBefore = cloud.mutatingCalls().length;
 
     const observations = await refresh({
-      state: first.state as StateDocument,
+      ...targetsOf(first.state),
       clients: cloud.clients,
       env,
       onEvent,

@@ -127,7 +127,11 @@ async function applyPrepared(
     ? await preflight(session, loaded.workflow.region, options.profile)
     : undefined;
   const observations = refreshing
-    ? await refreshRecorded(session.provisioning, state, context, { command: 'apply', file: loaded.file })
+    ? await refreshRecorded(session.provisioning, state, context, {
+        command: 'apply',
+        file: loaded.file,
+        workflow: workflow.workflow,
+      })
     : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
   const changes = countChanges(plan, state);

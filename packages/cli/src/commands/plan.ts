@@ -96,7 +96,11 @@ async function refreshFor(
     import('../refresh.js'),
   ]);
   const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
-  return refreshRecorded(provisioning, state, context, { command: 'plan', file: loaded.file });
+  return refreshRecorded(provisioning, state, context, {
+    command: 'plan',
+    file: loaded.file,
+    workflow: loaded.workflow,
+  });
 }
 
 /** Writes the saved plan; returns what to tell the user. Loaded only with --out, to keep plan's start fast. */

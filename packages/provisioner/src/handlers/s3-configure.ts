@@ -1,12 +1,14 @@
 import {
   PutBucketEncryptionCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
+import { BucketAclInUseError } from '../errors.js';
 import { withStatements } from '../policy-statements.js';
 import { mediaLiveRoleArnOf, type Runtime, type Target } from '../runtime.js';
 import { mediaLiveBucketPolicy, readPolicy } from './s3-bucket-policy.js';
-import { bucketNotYetVisible } from './s3-errors.js';
+import { bucketNotYetVisible, hasS3Code } from './s3-errors.js';
 
 // What a new bucket is given after CreateBucket; adopt, update and import make the same calls for what is missing.
 
@@ -32,6 +34,33 @@ export async function configure(rt: Runtime, target: Target): Promise<void> {
     encryptWithSseS3(rt, target),
     ...(roleArn ? [putRolePolicy(rt, target, roleArn)] : []),
   ]);
+}
+
+/**
+ * ACLs disabled, the bucket owning every object (what CreateBucket's ObjectOwnership gives a new bucket). S3
+ * refuses it, changing nothing, while the bucket's ACL grants anyone but its owner: that is a BucketAclInUseError
+ * naming the bucket and the fix, never retried.
+ */
+export async function enforceBucketOwner(rt: Runtime, target: Target): Promise<void> {
+  const s3 = await rt.clients.s3(target.region);
+  try {
+    await rt.call(
+      target.address,
+      () =>
+        s3.send(
+          new PutBucketOwnershipControlsCommand({
+            Bucket: target.name,
+            OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          }),
+        ),
+      bucketNotYetVisible,
+    );
+  } catch (error) {
+    if (hasS3Code(error, 'InvalidBucketAclWithObjectOwnership')) {
+      throw new BucketAclInUseError(target.name, { cause: error });
+    }
+    throw error;
+  }
 }
 
 export async function encryptWithSseS3(rt: Runtime, target: Target): Promise<void> {

@@ -1,4 +1,8 @@
-import { GetBucketEncryptionCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import {
+  GetBucketEncryptionCommand,
+  GetBucketOwnershipControlsCommand,
+  GetPublicAccessBlockCommand,
+} from '@aws-sdk/client-s3';
 import type { ObservedSettings } from '@mlds/core';
 import type { Runtime, Target } from '../runtime.js';
 import {
@@ -24,6 +28,32 @@ export async function readSettings(rt: Runtime, target: Target): Promise<Observe
     encryption,
     mediaLiveRoleArn: policy === undefined ? null : mediaLiveRoleIn(policy, target),
   };
+}
+
+/**
+ * `mlds import`: the settings refresh reads, and the bucket's ObjectOwnership, which apply gives every bucket it
+ * creates or adopts (refresh does not read it: apply never changes it on update).
+ */
+export async function readImportSettings(rt: Runtime, target: Target): Promise<ObservedSettings> {
+  const [settings, objectOwnership] = await Promise.all([
+    readSettings(rt, target),
+    readObjectOwnership(rt, target),
+  ]);
+  return { objectOwnership, ...settings };
+}
+
+/** The bucket's ObjectOwnership rule; null without ownership controls (ACLs enabled). */
+async function readObjectOwnership(rt: Runtime, target: Target): Promise<string | null> {
+  const s3 = await rt.clients.s3(target.region);
+  try {
+    const output = await rt.call(target.address, () =>
+      s3.send(new GetBucketOwnershipControlsCommand({ Bucket: target.name })),
+    );
+    return output.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? null;
+  } catch (error) {
+    if (hasS3Code(error, 'OwnershipControlsNotFoundError')) return null;
+    throw error;
+  }
 }
 
 async function readPublicAccessBlocked(rt: Runtime, target: Target): Promise<boolean> {

@@ -11,7 +11,6 @@ import {
   ListObjectVersionsCommand,
   NoSuchBucket,
   NotFound,
-  PutBucketOwnershipControlsCommand,
   PutBucketTaggingCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -36,11 +35,12 @@ import {
   blockPublicAccess,
   configure,
   encryptWithSseS3,
+  enforceBucketOwner,
   putRolePolicy,
 } from './s3-configure.js';
 import { allowWritesAgain, denyWrites, emptyBucket } from './s3-empty-bucket.js';
 import { bucketNotYetVisible, hasS3Code, statusOf } from './s3-errors.js';
-import { readSettings } from './s3-settings.js';
+import { readImportSettings, readSettings } from './s3-settings.js';
 
 export {
   DENY_WRITES_SID,
@@ -136,17 +136,7 @@ export const s3BucketHandler: KindHandler = {
     // The crashed run may have stopped anywhere after CreateBucket: redo every setting, each is idempotent and
     // independent of the others, so all at once.
     await allOf([
-      rt.call(
-        target.address,
-        () =>
-          s3.send(
-            new PutBucketOwnershipControlsCommand({
-              Bucket: target.name,
-              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-            }),
-          ),
-        bucketNotYetVisible,
-      ),
+      enforceBucketOwner(rt, target),
       ...(hasTags(found.tags, target.tags)
         ? []
         : [
@@ -183,13 +173,15 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async importSettings(rt, target) {
-    return readSettings(rt, target);
+    return readImportSettings(rt, target);
   },
 
-  // Only what differs, each call independent of the others; every one settled before this returns.
+  // Only what differs, each call independent of the others; every one settled before this returns. The import
+  // asks for ObjectOwnership alone, before the tag (core's madeBeforeTagging): S3 may refuse it.
   async settleForImport(rt, target, _found, settings) {
     const roleArn = mediaLiveRoleArnOf(target.properties);
     await allOf([
+      ...(settings.includes('objectOwnership') ? [enforceBucketOwner(rt, target)] : []),
       ...(settings.includes('publicAccessBlock') ? [blockPublicAccess(rt, target)] : []),
       ...(settings.includes('encryption') ? [encryptWithSseS3(rt, target)] : []),
       ...(settings.includes('policy') && roleArn ? [addRoleStatements(rt, target, roleArn)] : []),
