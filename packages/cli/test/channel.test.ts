@@ -306,6 +306,7 @@ describe('`channel:` removed after an apply', () => {
     const bucketReads = [
       'HeadBucket',
       'GetBucketTagging',
+      'GetBucketOwnershipControls',
       'GetPublicAccessBlock',
       'GetBucketEncryption',
       'GetBucketPolicy',

@@ -13,6 +13,7 @@ function untouched(resource: StateResource): Observation {
   const settings: ObservedSettings =
     resource.kind === 's3-bucket'
       ? {
+          objectOwnership: 'BucketOwnerEnforced',
           publicAccessBlocked: true,
           encryption: 'AES256',
           mediaLiveRoleArn: (resource.properties?.mediaLiveRoleArn as string | undefined) ?? null,
@@ -93,6 +94,38 @@ describe('a refreshed plan', () => {
         'the bucket policy statement for the MediaLive role arn:aws:iam::111122223333:role/MediaLiveAccessRole is missing or was edited',
       ],
     });
+  });
+
+  it('updates a bucket whose ACLs were enabled again (ObjectOwnership), first of its settings', () => {
+    const plan = refreshedPlan(seedWorkflow(), (seen) =>
+      seen.exists && seen.kind === 's3-bucket'
+        ? {
+            ...seen,
+            settings: {
+              ...seen.settings,
+              objectOwnership: seen.address === 'archive.bucket[0]' ? 'ObjectWriter' : null,
+              publicAccessBlocked: seen.address === 'archive.bucket[0]',
+            },
+          }
+        : seen,
+    );
+    expect(summary(plan).slice(1)).toStrictEqual([
+      {
+        address: 'archive.bucket[0]',
+        action: 'update',
+        changes: ['objectOwnership'],
+        drift: ['ACLs are enabled again (ObjectOwnership ObjectWriter), mlds sets BucketOwnerEnforced'],
+      },
+      {
+        address: 'archive.bucket[1]',
+        action: 'update',
+        changes: ['objectOwnership', 'publicAccessBlock'],
+        drift: [
+          'ACLs are enabled again (ObjectOwnership not configured), mlds sets BucketOwnerEnforced',
+          'the public access block is no longer fully on',
+        ],
+      },
+    ]);
   });
 
   it('keeps what the workflow changed and adds what drifted', () => {

@@ -32,9 +32,8 @@ export interface ObservedSettings {
   /** ssm-parameter: the parameter's version. */
   version?: number;
   /**
-   * s3-bucket, read by `mlds import` only: the bucket's ObjectOwnership (`BucketOwnerEnforced`, ACLs disabled, as
-   * apply creates and adopts every bucket); null without ownership controls. A refresh does not read it, and
-   * `driftOf` does not compare it: apply sets it when it creates or adopts a bucket, not on update.
+   * s3-bucket: the bucket's ObjectOwnership (`BucketOwnerEnforced`, ACLs disabled, as apply creates and adopts
+   * every bucket); null without ownership controls (ACLs enabled).
    */
   objectOwnership?: string | null;
 }
@@ -55,6 +54,9 @@ export type Observation = {
       notOurs?: string;
     }
 );
+
+/** ACLs disabled: the bucket owns every object, as for every bucket apply creates or adopts. */
+export const BUCKET_OWNER_ENFORCED = 'BucketOwnerEnforced';
 
 /** Where mlds writes the MediaLive role's statement, by kind: how a drift names it. */
 const POLICY_OF: Partial<Record<ResourceKind, string>> = {
@@ -112,6 +114,12 @@ export function driftOf(
   if (changedTags.length > 0) {
     changes.push('tags');
     drift.push(`tags mlds set were removed or changed: ${changedTags.join(', ')}`);
+  }
+  if (settings.objectOwnership !== undefined && settings.objectOwnership !== BUCKET_OWNER_ENFORCED) {
+    changes.push('objectOwnership');
+    drift.push(
+      `ACLs are enabled again (ObjectOwnership ${settings.objectOwnership ?? 'not configured'}), mlds sets ${BUCKET_OWNER_ENFORCED}`,
+    );
   }
   if (settings.publicAccessBlocked === false) {
     changes.push('publicAccessBlock');

@@ -1,4 +1,4 @@
-import type { ObservedSettings } from './drift.js';
+import { BUCKET_OWNER_ENFORCED, type ObservedSettings } from './drift.js';
 import { TAG_WORKFLOW } from './names.js';
 import type { Plan, ResourceChange, ResourceKind, StateDocument, StateResource } from './types.js';
 
@@ -123,7 +123,6 @@ export interface ImportSettingChange {
 }
 
 /** What apply gives every bucket it creates or adopts (`CreateBucket`'s `ObjectOwnership`). */
-const BUCKET_OWNER_ENFORCED = 'BucketOwnerEnforced';
 
 /**
  * Whether an import makes this setting before it tags the resource: a setting AWS may refuse for what the

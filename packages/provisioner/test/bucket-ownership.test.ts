@@ -9,8 +9,8 @@ import {
   PutBucketTaggingCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { StateDocument, WorkflowInput } from '@mlds/core';
-import { aDownstream, createFakeCloud } from '@mlds/fixtures';
+import { normalizeWorkflow, planWorkflow, type StateDocument, type WorkflowInput } from '@mlds/core';
+import { aDownstream, aWorkflow, createFakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import {
   ApplyFailedError,
@@ -19,8 +19,18 @@ import {
   type ImportPreview,
   ImportRefusedError,
   importResource,
+  refresh,
 } from '../src/index.js';
-import { MemoryStateStore, meta, mockedClients, planOf, tagsOf, virtualTime, WORKFLOW } from './helpers.js';
+import {
+  everyEntry,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  tagsOf,
+  virtualTime,
+  WORKFLOW,
+} from './helpers.js';
 
 // `mlds import` of a bucket makes ObjectOwnership BucketOwnerEnforced, as apply's adopt does, when the bucket has
 // ACLs enabled: shown before the question, made first (before the tag), exact SDK inputs. S3 refuses it while the
@@ -232,5 +242,58 @@ describe("apply's adopt of a bucket whose ACL grants others", () => {
         .map((call) => call.input as { Bucket?: string })
         .sort((a, b) => String(a.Bucket).localeCompare(String(b.Bucket))),
     ).toStrictEqual([ENFORCE, { ...ENFORCE, Bucket: 'curling-live-archive-p1' }]);
+  });
+});
+
+describe('a bucket whose ACLs were enabled again after apply', () => {
+  it('refresh sees it, the plan updates it, apply disables them first and changes nothing else', async () => {
+    const cloud = createFakeCloud({ sleep: async () => {} });
+    const store = new MemoryStateStore();
+    await apply({ plan: planOf(ARCHIVE), clients: cloud.clients, store, env: {}, ...virtualTime() });
+    // Someone turns ACLs back on for one bucket.
+    const s3 = await cloud.clients.s3('us-west-2');
+    await s3.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: BUCKET,
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      }),
+    );
+    const state = (await store.read()) as StateDocument;
+    const observations = await refresh({
+      ...everyEntry(state),
+      clients: cloud.clients,
+      env: {},
+      ...virtualTime(),
+    });
+    const plan = planWorkflow(normalizeWorkflow(aWorkflow(ARCHIVE)), { state, observations });
+    expect(
+      plan.resources.map((change) => [
+        change.address,
+        change.action,
+        change.action === 'update' && change.changes,
+      ]),
+    ).toStrictEqual([
+      ['archive.bucket[0]', 'update', ['objectOwnership']],
+      ['archive.bucket[1]', 'noop', false],
+    ]);
+    const before = cloud.calls().length;
+    await apply({ plan, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const mutating = cloud
+      .calls()
+      .slice(before)
+      .filter((call) => call.mutating)
+      .map((call) => [call.command, call.input]);
+    expect(mutating[0]).toStrictEqual(['PutBucketOwnershipControlsCommand', ENFORCE]);
+    expect(mutating.map(([command]) => command)).not.toContain('PutBucketTaggingCommand');
+    const after = await refresh({
+      ...everyEntry((await store.read()) as StateDocument),
+      clients: cloud.clients,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(after.map((seen) => seen.exists && seen.settings.objectOwnership)).toStrictEqual([
+      'BucketOwnerEnforced',
+      'BucketOwnerEnforced',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { DescribeChannelCommand } from '@aws-sdk/client-medialive';
 import {
   GetBucketEncryptionCommand,
+  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
@@ -54,6 +55,9 @@ function appliedBound(): StateDocument {
 
 function answeringBuckets(mocks: ReturnType<typeof mockedClients>['mocks']) {
   mocks.s3.on(HeadBucketCommand).resolves({});
+  mocks.s3.on(GetBucketOwnershipControlsCommand).resolves({
+    OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+  });
   mocks.s3.on(GetBucketTaggingCommand).resolves({
     TagSet: Object.entries(tagsOf('archive')).map(([Key, Value]) => ({ Key, Value })),
   });
@@ -88,6 +92,7 @@ const s3Calls = (mocks: ReturnType<typeof mockedClients>['mocks']) =>
 
 const BUCKET_READS = [
   ...eachBucket('GetBucketEncryptionCommand'),
+  ...eachBucket('GetBucketOwnershipControlsCommand'),
   ...eachBucket('GetBucketPolicyCommand'),
   ...eachBucket('GetBucketTaggingCommand'),
   ...eachBucket('GetPublicAccessBlockCommand'),

@@ -8,6 +8,7 @@ import {
   AccessDenied,
   DeleteBucketCommand,
   GetBucketEncryptionCommand,
+  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
@@ -83,6 +84,7 @@ const parameterEntry = {
 
 const READS = new Set([
   'HeadBucketCommand',
+  'GetBucketOwnershipControlsCommand',
   'GetBucketTaggingCommand',
   'GetPublicAccessBlockCommand',
   'GetBucketEncryptionCommand',
@@ -90,9 +92,12 @@ const READS = new Set([
 ]);
 
 describe('refresh, one kind at a time (exact SDK inputs)', () => {
-  it('reads a bucket with HeadBucket, its tags, public access block, encryption and policy, and nothing else', async () => {
+  it('reads a bucket with HeadBucket, its tags, ownership controls, public access block, encryption and policy, and nothing else', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketOwnershipControlsCommand).resolves({
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+    });
     mocks.s3.on(GetBucketTaggingCommand).resolves({
       TagSet: [
         { Key: 'mlds:workflow', Value: 'curling-live' },
@@ -134,7 +139,12 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
         region: REGION,
         exists: true,
         tags: tagsOf('archive'),
-        settings: { publicAccessBlocked: false, encryption: 'AES256', mediaLiveRoleArn: ROLE },
+        settings: {
+          objectOwnership: 'BucketOwnerPreferred',
+          publicAccessBlocked: false,
+          encryption: 'AES256',
+          mediaLiveRoleArn: ROLE,
+        },
       },
     ]);
     expect(
@@ -163,6 +173,14 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
         { Key: 'mlds:downstream', Value: 'archive' },
       ],
     });
+    mocks.s3.on(GetBucketOwnershipControlsCommand).rejects(
+      new S3ServiceException({
+        name: 'OwnershipControlsNotFoundError',
+        $fault: 'client',
+        $metadata: meta(404),
+        message: 'The bucket ownership controls were not found',
+      }),
+    );
     mocks.s3.on(GetPublicAccessBlockCommand).resolves({});
     mocks.s3.on(GetBucketEncryptionCommand).resolves({});
     const policy = mediaLiveBucketPolicy(BUCKET, REGION, ROLE);
@@ -186,7 +204,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     });
 
     expect(observations.map((seen) => (seen.exists ? seen.settings : 'gone'))).toStrictEqual([
-      { publicAccessBlocked: false, encryption: null, mediaLiveRoleArn: null },
+      { objectOwnership: null, publicAccessBlocked: false, encryption: null, mediaLiveRoleArn: null },
       'gone',
     ]);
     expect(

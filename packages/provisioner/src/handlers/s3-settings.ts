@@ -16,30 +16,23 @@ import { hasS3Code } from './s3-errors.js';
 
 // The settings mlds makes, read back as the bucket has them now, for refresh to compare and import to settle.
 
-/** What mlds sets on a bucket, as it is now: read in parallel, whatever the bucket's tags. */
+/**
+ * What mlds sets on a bucket, as it is now: read in parallel, whatever the bucket's tags. Refresh compares it and
+ * import settles it; ObjectOwnership included, which apply gives every bucket and an update makes again.
+ */
 export async function readSettings(rt: Runtime, target: Target): Promise<ObservedSettings> {
-  const [publicAccessBlocked, encryption, policy] = await Promise.all([
+  const [objectOwnership, publicAccessBlocked, encryption, policy] = await Promise.all([
+    readObjectOwnership(rt, target),
     readPublicAccessBlocked(rt, target),
     readEncryption(rt, target),
     readPolicy(rt, target),
   ]);
   return {
+    objectOwnership,
     publicAccessBlocked,
     encryption,
     mediaLiveRoleArn: policy === undefined ? null : mediaLiveRoleIn(policy, target),
   };
-}
-
-/**
- * `mlds import`: the settings refresh reads, and the bucket's ObjectOwnership, which apply gives every bucket it
- * creates or adopts (refresh does not read it: apply never changes it on update).
- */
-export async function readImportSettings(rt: Runtime, target: Target): Promise<ObservedSettings> {
-  const [settings, objectOwnership] = await Promise.all([
-    readSettings(rt, target),
-    readObjectOwnership(rt, target),
-  ]);
-  return { objectOwnership, ...settings };
 }
 
 /** The bucket's ObjectOwnership rule; null without ownership controls (ACLs enabled). */

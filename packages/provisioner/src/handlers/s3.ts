@@ -40,7 +40,7 @@ import {
 } from './s3-configure.js';
 import { allowWritesAgain, denyWrites, emptyBucket } from './s3-empty-bucket.js';
 import { bucketNotYetVisible, hasS3Code, statusOf } from './s3-errors.js';
-import { readImportSettings, readSettings } from './s3-settings.js';
+import { readSettings } from './s3-settings.js';
 
 export {
   DENY_WRITES_SID,
@@ -173,7 +173,7 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async importSettings(rt, target) {
-    return readImportSettings(rt, target);
+    return readSettings(rt, target);
   },
 
   // Only what differs, each call independent of the others; every one settled before this returns. The import
@@ -191,6 +191,9 @@ export const s3BucketHandler: KindHandler = {
 
   async update(rt, target, current, changes) {
     const s3 = await rt.clients.s3(target.region);
+    // A refresh found the bucket's ACLs enabled again: made first, as it is the one S3 may refuse (an ACL that
+    // grants others: BucketAclInUseError names the fix), before anything else changes.
+    if (changes.includes('objectOwnership')) await enforceBucketOwner(rt, target);
     // A refresh found settings mlds made changed outside it: all of them are made again (idempotent calls,
     // the role's policy included).
     const reconfigured = changes.includes('publicAccessBlock') || changes.includes('encryption');
