@@ -1,5 +1,5 @@
 import type { CommandContext } from './commands/command.js';
-import { type LockedFleet, reportFleet } from './fleet.js';
+import type { LockedFleet } from './fleet.js';
 import { listenToKeys } from './keyboard.js';
 import { everyWithTimer } from './provisioning.js';
 import {
@@ -7,7 +7,6 @@ import {
   type FleetProgress,
   type FleetProgressOptions,
 } from './render/fleet-progress.js';
-import type { LoadedWorkflow } from './workflow-file.js';
 
 // The fleet's one live display, with its keys. Started once the confirmation is answered (the question reads
 // stdin by lines, and must have it first), stopped once the run is over: stdin is in raw mode only in between,
@@ -61,46 +60,4 @@ export function startFleetDisplay(
     above: (write) => display.above(write),
     stop,
   };
-}
-
-/**
- * The approved fleet's run, the same for apply and destroy: the live display (`shown`: a row per workflow that
- * changes anything; none with --json), every workflow at once, the display stopped however they end, then one
- * report (the summary or the --json document, and the worst outcome's exit code).
- */
-export async function runFleetWithDisplay<WorkflowDocument extends { workflow: string; result: string }>(
-  command: 'apply' | 'destroy',
-  run: {
-    fleet: LockedFleet;
-    members: readonly { loaded: LoadedWorkflow }[];
-    json: boolean;
-    shown: FleetProgressOptions['workflows'];
-    runEach: (progress: FleetProgress | undefined) => Promise<WorkflowDocument>[];
-    summary: (documents: readonly WorkflowDocument[]) => string;
-  },
-  context: CommandContext,
-): Promise<void> {
-  const { fleet } = run;
-  const progress =
-    run.json || run.shown.length === 0
-      ? undefined
-      : startFleetDisplay(context, fleet, run.shown, fleet.running[0]?.provisioning.clock ?? Date.now);
-  let documents: WorkflowDocument[];
-  try {
-    documents = await Promise.all(run.runEach(progress));
-  } finally {
-    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
-    progress?.stop();
-  }
-  reportFleet<WorkflowDocument>(
-    command,
-    {
-      members: run.members,
-      documents,
-      lockedOut: fleet.lockedOut,
-      json: run.json,
-      summary: () => run.summary(documents),
-    },
-    context,
-  );
 }
