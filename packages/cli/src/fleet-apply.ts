@@ -1,5 +1,5 @@
 import { environmentNeeded, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
-import type { CallerIdentity } from '@mlds/provisioner';
+import type { CallerIdentity, RunResult } from '@mlds/provisioner';
 import {
   type ApplyDocument,
   type ApplyOptions,
@@ -10,26 +10,15 @@ import {
   withRestart,
 } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
-import { confirm } from './confirm.js';
-import { CancelledError, count, InterruptedError, OperationFailedError, UsageError } from './errors.js';
-import {
-  checkFleetArguments,
-  type FleetOptions,
-  type LockedMember,
-  loadFleet,
-  lockFleet,
-  releaseFleet,
-  reportMemberFailure,
-  sessionOf,
-} from './fleet.js';
-import { runFleetWithDisplay } from './fleet-display.js';
-import { missingSecretsError, preflight, translateRunError } from './provisioning.js';
+import { count, OperationFailedError, UsageError } from './errors.js';
+import { checkFleetArguments, type FleetOptions, type LockedMember, loadFleet, lockFleet } from './fleet.js';
+import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
+import { missingSecretsError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
-import { type FleetProgress, fleetResultLine } from './render/fleet-progress.js';
+import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
-import { renderApplySummary, tally, unfinishedCounts } from './render/summary.js';
-import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
+import { renderApplySummary, tally } from './render/summary.js';
 import { readStateAt } from './state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 
@@ -66,7 +55,7 @@ export async function applyFleet(
     );
   }
   const fleet = await lockFleet('apply', options, members, context);
-  try {
+  await withLockedFleet(fleet, async () => {
     const lockedNames = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const planned: PlannedMember[] = [];
     // Every plan before any question or call: an error in one (exit 2) stops them all with nothing called.
@@ -93,41 +82,22 @@ export async function applyFleet(
     // The credentials resolved and the account named once, before the first AWS call of any workflow (the
     // refresh's reads, else the question); nothing is called when they fail. One account serves the fleet.
     const first = fleet.running[0];
-    const account =
-      first === undefined
-        ? undefined
-        : await preflight(sessionOf(first, fleet), first.loaded.workflow.region, options.profile);
+    const account = await fleetAccount(fleet, first, options.profile);
     await refreshFleet(planned, options, context);
     throwMissingFleetSecrets(planned, context);
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);
 
     const changing = planned.filter((entry) => entry.changes > 0);
     if (!options.json) stdout.write(renderFleetPlan(planned, account, context));
-    if (changing.length > 0) {
-      const confirmed = await confirm({
-        command: 'apply',
-        yes: options.yes,
-        json: options.json,
-        stdin: context.stdin,
-        prompt: stdout,
-        signal: fleet.interrupt,
-        question: `\n${colors.bold(`Apply these changes to ${count(changing.length, 'workflow')}?`)} Only 'yes' is accepted:`,
-      });
-      if (fleet.interrupt.aborted) {
-        throw new InterruptedError(
-          'apply interrupted at the question: nothing was changed; the locks are released',
-        );
-      }
-      if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
-      if (!fleet.canRun) throw new Error('apply was approved where nobody could approve it');
-    }
-
-    await runFleetWithDisplay<MemberDocument>(
-      'apply',
+    await runFleet<MemberDocument>(
       {
+        command: 'apply',
         fleet,
         members,
+        yes: options.yes,
         json: options.json,
+        question: `\n${colors.bold(`Apply these changes to ${count(changing.length, 'workflow')}?`)} Only 'yes' is accepted:`,
+        nothingDone: 'nothing was changed',
         shown: changing.map((entry) => ({
           workflow: entry.plan.workflow,
           resources: entry.changes,
@@ -138,14 +108,17 @@ export async function applyFleet(
         })),
         runEach: (progress) =>
           planned.map((entry) => applyMember(entry, options, context, progress, fleet.interrupt)),
-        summary: (documents) => renderFleetSummary(documents, fleet.lockedOut.length, context),
+        summary: {
+          title: 'Fleet apply',
+          done: 'applied',
+          failedAs: 'failed',
+          counts: (all) => `${all.created} created, ${all.updated} updated, ${all.deleted} deleted`,
+          hint: "Each workflow's destinations: mlds output <file>.",
+        },
       },
       context,
     );
-  } finally {
-    fleet.unsubscribe();
-    await releaseFleet(fleet.running);
-  }
+  });
 }
 
 function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {
@@ -184,28 +157,6 @@ async function refreshFleet(
   );
 }
 
-/** A workflow stopped by SIGINT/SIGTERM: what it did is in its state, reported as one workflow's apply reports it. */
-async function interruptedMember(
-  entry: PlannedMember,
-  member: LockedMember,
-  results: ResultCollector,
-  error: unknown,
-  options: ApplyOptions,
-  context: CommandContext,
-  progress: FleetProgress | undefined,
-): Promise<MemberDocument> {
-  const { plan, loaded } = entry;
-  const where = { command: 'apply' as const, file: loaded.file, statePath: member.statePath };
-  const stopped = interruptedRun(results.list(), where, member.provisioning.provisioner, error);
-  progress?.finished(
-    plan.workflow,
-    fleetResultLine(plan.workflow, 'interrupted', stopped.message, context.colors),
-  );
-  if (!options.json) reportMemberFailure(plan.workflow, stopped, context);
-  const after = await readStateAfterFailure(member, context);
-  return applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after));
-}
-
 /** Applies one workflow of the fleet; never throws for the workflow's own failure: that is its document. */
 async function applyMember(
   entry: PlannedMember,
@@ -214,8 +165,7 @@ async function applyMember(
   progress: FleetProgress | undefined,
   interrupt: AbortSignal,
 ): Promise<MemberDocument> {
-  const { plan, state, member, loaded } = entry;
-  const workflow = plan.workflow;
+  const { plan, state, member } = entry;
   if (entry.changes === 0 || member === undefined) {
     const unchanged = plan.resources.map((resource) => ({
       address: resource.address,
@@ -225,56 +175,44 @@ async function applyMember(
     return applyDocument(plan, 'ok', unchanged, destinationsAfter(plan, state));
   }
   const { provisioner, clients, clock, sleep, limiter } = member.provisioning;
-  const results = new ResultCollector(plan.resources.map((resource) => resource.address));
-  const shown = runEventsOf(provisioner);
-  try {
-    const run = await provisioner.apply({
-      stopSignal: interrupt,
-      plan,
-      clients,
-      store: member.held.store,
-      env: { ...context.env },
-      limiter,
-      clock,
-      ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (engineEvent) => {
-        const event = shown(engineEvent);
-        results.add(event);
-        progress?.onEvent(workflow, event);
+  const destinationsAfterFailure = async () =>
+    destinationsAfter(plan, await readStateAfterFailure(member, context));
+  return runFleetMember<RunResult, MemberDocument>(
+    {
+      command: 'apply',
+      workflow: plan.workflow,
+      member,
+      order: plan.resources.map((resource) => resource.address),
+      interrupt,
+      progress,
+      json: options.json,
+      call: (engine) =>
+        provisioner.apply({
+          ...engine,
+          plan,
+          clients,
+          store: member.held.store,
+          env: { ...context.env },
+          limiter,
+          clock,
+          ...(sleep === undefined ? {} : { sleep }),
+        }),
+      succeeded: (run, results) => ({
+        text: `${renderApplySummary(tally(results), context.colors).trimEnd()} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})`,
+        document: applyDocument(plan, 'ok', results, destinationsAfter(plan, run.state)),
+      }),
+      interrupted: async (results) =>
+        applyDocument(plan, 'interrupted', results, await destinationsAfterFailure()),
+      failed: async ({ failure, message }, results) => {
+        const destinations = await destinationsAfterFailure();
+        if (failure instanceof OperationFailedError) {
+          return applyDocument(plan, 'failed', results, destinations, failure.failures);
+        }
+        return { ...applyDocument(plan, 'failed', results, destinations), error: message };
       },
-    });
-    if (interrupt.aborted)
-      return interruptedMember(entry, member, results, undefined, options, context, progress);
-    const done = renderApplySummary(tally(results.list()), context.colors).trimEnd();
-    progress?.finished(
-      workflow,
-      fleetResultLine(
-        workflow,
-        'ok',
-        `${done} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})`,
-        context.colors,
-      ),
-    );
-    return applyDocument(plan, 'ok', results.list(), destinationsAfter(plan, run.state));
-  } catch (error) {
-    if (interrupt.aborted)
-      return interruptedMember(entry, member, results, error, options, context, progress);
-    const failure = translateRunError(
-      error,
-      provisioner,
-      { command: 'apply', file: loaded.file, statePath: member.statePath },
-      results.list(),
-    );
-    const message = failure instanceof Error ? failure.message : String(failure);
-    progress?.finished(workflow, fleetResultLine(workflow, 'failed', message, context.colors));
-    if (!options.json) reportMemberFailure(workflow, failure, context);
-    const after = await readStateAfterFailure(member, context);
-    const destinations = destinationsAfter(plan, after);
-    if (failure instanceof OperationFailedError) {
-      return applyDocument(plan, 'failed', results.list(), destinations, failure.failures);
-    }
-    return { ...applyDocument(plan, 'failed', results.list(), destinations), error: message };
-  }
+    },
+    context,
+  );
 }
 
 async function readStateAfterFailure(
@@ -321,19 +259,4 @@ function renderFleetPlan(
     `${colors.bold('Fleet:')} ${count(planned.length, 'workflow')}, ${changing.length} with changes (${count(resources, 'resource')} to change), ${planned.length - changing.length} unchanged.\n`,
   );
   return parts.join('\n');
-}
-
-function renderFleetSummary(
-  documents: readonly MemberDocument[],
-  locked: number,
-  context: CommandContext,
-): string {
-  const { colors } = context;
-  const all = tally(documents.flatMap((document) => document.resources));
-  const failed = documents.filter((document) => document.result === 'failed').length;
-  const interrupted = documents.filter((document) => document.result === 'interrupted').length;
-  const ok = documents.length - failed - interrupted;
-  const head = `${colors.bold('Fleet apply:')} ${ok} of ${count(documents.length + locked, 'workflow')} applied${failed > 0 ? `, ${colors.red(`${failed} failed`)}` : ''}${interrupted > 0 ? `, ${colors.yellow(`${interrupted} interrupted`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
-  const inAll = `In all: ${all.created} created, ${all.updated} updated, ${all.deleted} deleted${unfinishedCounts(all)}.`;
-  return `${head} ${inAll}\n${colors.dim("Each workflow's destinations: mlds output <file>.")}\n`;
 }

@@ -1,18 +1,18 @@
 import type { CommandContext } from './commands/command.js';
-import { type LockedFleet, reportFleet } from './fleet.js';
-import { listenToKeys } from './keyboard.js';
+import type { LockedFleet } from './fleet.js';
+import { type KeyName, listenToKeys } from './keyboard.js';
 import { everyWithTimer } from './provisioning.js';
 import {
   createFleetProgress,
   type FleetProgress,
   type FleetProgressOptions,
 } from './render/fleet-progress.js';
-import type { LoadedWorkflow } from './workflow-file.js';
 
 // The fleet's one live display, with its keys. Started once the confirmation is answered (the question reads
 // stdin by lines, and must have it first), stopped once the run is over: stdin is in raw mode only in between,
 // and only when it is a terminal. In raw mode Ctrl-C raises no SIGINT: its byte goes to the fleet's own signal
-// handling, so the first stops starting calls and the second stops at once, as a real SIGINT does.
+// handling, so the first stops starting calls and the second stops at once, as a real SIGINT does. Nor does
+// Ctrl-Z raise SIGTSTP: the display suspends the process itself, as Node's readline does for its raw mode.
 // The display owns the terminal's bottom lines while it runs: the run's stderr goes through it meanwhile.
 
 export function startFleetDisplay(
@@ -24,12 +24,13 @@ export function startFleetDisplay(
   context.stdout.write('\n');
   const live = context.isTTY && context.colors.isColorSupported;
   let progress: FleetProgress | undefined;
-  const stopKeys = live
-    ? listenToKeys(context.stdin, (key) => {
-        if (key === 'interrupt') fleet.raise('SIGINT');
-        else progress?.key(key);
-      })
-    : undefined;
+  const onKey = (key: KeyName) => {
+    if (key === 'interrupt') fleet.raise('SIGINT');
+    else if (key === 'suspend') suspend();
+    else progress?.key(key);
+  };
+  const listen = () => (live ? listenToKeys(context.stdin, onKey) : undefined);
+  let stopKeys = listen();
   const display = createFleetProgress({
     stream: context.stdout,
     live,
@@ -40,6 +41,28 @@ export function startFleetDisplay(
     workflows,
   });
   progress = display;
+
+  // Ctrl-Z, as the terminal's own would be with the shell's job control: the live region cleared and the terminal
+  // given back (cooked mode, stdin not read) before the process stops, so that the shell finds its prompt as it
+  // left it; continued (`fg`), raw mode and the region again. Nothing runs meanwhile: the process is
+  // stopped.
+  let stopWaitingForContinue: (() => void) | undefined;
+  const suspend = () => {
+    const signals = context.signals;
+    if (signals?.suspend === undefined || signals.onContinue === undefined) return;
+    display.suspend();
+    stopKeys?.();
+    stopKeys = undefined;
+    stopWaitingForContinue?.();
+    stopWaitingForContinue = signals.onContinue(() => {
+      stopWaitingForContinue?.();
+      stopWaitingForContinue = undefined;
+      stopKeys = listen();
+      display.resume();
+    });
+    signals.suspend();
+  };
+
   // What the run writes to stderr meanwhile (the interrupt's notice, a workflow's failure) goes above the live
   // region: written into the middle of it, the next redraw would erase part of it and leave part of the region.
   const stderr = context.stderr;
@@ -48,6 +71,9 @@ export function startFleetDisplay(
   }
   const stop = () => {
     stopKeys?.();
+    stopKeys = undefined;
+    stopWaitingForContinue?.();
+    stopWaitingForContinue = undefined;
     forget();
     context.stderr = stderr;
     display.stop();
@@ -59,48 +85,8 @@ export function startFleetDisplay(
     finished: (workflow, line) => display.finished(workflow, line),
     key: (key) => display.key(key),
     above: (write) => display.above(write),
+    suspend: () => display.suspend(),
+    resume: () => display.resume(),
     stop,
   };
-}
-
-/**
- * The approved fleet's run, the same for apply and destroy: the live display (`shown`: a row per workflow that
- * changes anything; none with --json), every workflow at once, the display stopped however they end, then one
- * report (the summary or the --json document, and the worst outcome's exit code).
- */
-export async function runFleetWithDisplay<WorkflowDocument extends { workflow: string; result: string }>(
-  command: 'apply' | 'destroy',
-  run: {
-    fleet: LockedFleet;
-    members: readonly { loaded: LoadedWorkflow }[];
-    json: boolean;
-    shown: FleetProgressOptions['workflows'];
-    runEach: (progress: FleetProgress | undefined) => Promise<WorkflowDocument>[];
-    summary: (documents: readonly WorkflowDocument[]) => string;
-  },
-  context: CommandContext,
-): Promise<void> {
-  const { fleet } = run;
-  const progress =
-    run.json || run.shown.length === 0
-      ? undefined
-      : startFleetDisplay(context, fleet, run.shown, fleet.running[0]?.provisioning.clock ?? Date.now);
-  let documents: WorkflowDocument[];
-  try {
-    documents = await Promise.all(run.runEach(progress));
-  } finally {
-    // Also when the run threw: the terminal is given back (raw mode off) on every way out.
-    progress?.stop();
-  }
-  reportFleet<WorkflowDocument>(
-    command,
-    {
-      members: run.members,
-      documents,
-      lockedOut: fleet.lockedOut,
-      json: run.json,
-      summary: () => run.summary(documents),
-    },
-    context,
-  );
 }

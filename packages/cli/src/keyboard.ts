@@ -3,8 +3,11 @@ import type { KeyboardInput, TextReader } from './terminal.js';
 // The keys of the fleet's live display, read in raw mode: only while the display runs, only from a terminal,
 // and always given back (cooked mode, stdin paused) when it stops, however the run ends.
 
-/** What a key press means to the display; j/k/h/l are the arrows, `a` is all, Ctrl-C is the interrupt. */
-export type KeyName = 'up' | 'down' | 'left' | 'right' | 'enter' | 'space' | 'all' | 'interrupt';
+/**
+ * What a key press means to the display; j/k/h/l are the arrows, `a` is all, Ctrl-C is the interrupt, Ctrl-Z
+ * suspends (in raw mode neither raises its signal: the display does what the terminal would have done).
+ */
+export type KeyName = 'up' | 'down' | 'left' | 'right' | 'enter' | 'space' | 'all' | 'interrupt' | 'suspend';
 
 const SEQUENCES: ReadonlyArray<readonly [string, KeyName]> = [
   // Arrows as terminals send them, in normal and in application cursor mode.
@@ -17,6 +20,7 @@ const SEQUENCES: ReadonlyArray<readonly [string, KeyName]> = [
   ['\x1bOC', 'right'],
   ['\x1bOD', 'left'],
   ['\x03', 'interrupt'],
+  ['\x1a', 'suspend'],
   ['\r', 'enter'],
   ['\n', 'enter'],
   [' ', 'space'],
@@ -48,7 +52,9 @@ export function decodeKeys(chunk: string): KeyName[] {
 
 /**
  * Puts a terminal stdin in raw mode and calls `onKey` for each key, until the returned function is called; it
- * restores cooked mode and pauses stdin (so that the process can exit), and may be called more than once.
+ * restores cooked mode and pauses stdin (so that the process can exit), and may be called more than once. Keys
+ * read at once after it was called (by `onKey` itself, e.g. for Ctrl-Z) are dropped, as a terminal drops what
+ * was typed ahead of a suspend.
  * Undefined, with stdin untouched, when stdin is not a terminal that has a raw mode.
  */
 export function listenToKeys(
@@ -57,14 +63,17 @@ export function listenToKeys(
 ): (() => void) | undefined {
   if (stdin?.isTTY !== true || !hasKeyboard(stdin)) return undefined;
   const decoder = new TextDecoder();
+  let listening = true;
   const listener = (chunk: string | Uint8Array) => {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    for (const key of decodeKeys(text)) onKey(key);
+    for (const key of decodeKeys(text)) {
+      if (!listening) return;
+      onKey(key);
+    }
   };
   stdin.setRawMode(true);
   stdin.on('data', listener);
   stdin.resume();
-  let listening = true;
   return () => {
     if (!listening) return;
     listening = false;

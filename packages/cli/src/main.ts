@@ -6,6 +6,7 @@ import type {
   Command,
   CommandContext,
   CommonOptions,
+  OptionSpec,
   OptionValue,
   ParsedArguments,
 } from './commands/command.js';
@@ -168,17 +169,19 @@ async function loadCommand(name: string): Promise<Command<unknown>> {
 
 function parseCommandLine(argv: string[], name: string, command: Command<unknown>): ParsedArguments {
   let parsed: ReturnType<typeof parseArgs>;
+  const options: Readonly<Record<string, OptionSpec>> = { ...COMMON_OPTIONS, ...command.options };
   try {
     parsed = parseArgs({
       args: argv,
-      options: parseArgsConfig({ ...COMMON_OPTIONS, ...command.options }),
+      options: parseArgsConfig(options),
       strict: true,
       allowPositionals: true,
     });
   } catch (error) {
-    throw new UsageError(parseArgsMessage(error), {
+    const missing = missingValue(error, options);
+    throw new UsageError(missing?.message ?? parseArgsMessage(error), {
       cause: error,
-      hint: `Run 'mlds ${name} --help' for its options.`,
+      hint: `Run 'mlds ${name} --help' for its options.${missing?.hint ?? ''}`,
     });
   }
   const positionals = [...parsed.positionals];
@@ -191,6 +194,30 @@ function parseCommandLine(argv: string[], name: string, command: Command<unknown
     json: values.json === true,
   };
   return { positionals, values, common };
+}
+
+/**
+ * A string option given last, or followed by another option, has no value: Node's words for it (`Option
+ * '--rate-limit <value>' argument missing`, or `… is ambiguous`) say neither what the value looks like nor how to
+ * give one; these say both, from the option's own help.
+ */
+function missingValue(
+  error: unknown,
+  options: Readonly<Record<string, OptionSpec>>,
+): { message: string; hint: string } | undefined {
+  if ((error as { code?: unknown } | undefined)?.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return undefined;
+  const message = error instanceof Error ? error.message : '';
+  const name = /^Option '(?:-\w, )?--([\w-]+)[ ']/.exec(message)?.[1];
+  const spec = name === undefined ? undefined : options[name];
+  if (spec?.type !== 'string' || !/argument (missing|is ambiguous)/.test(message)) return undefined;
+  const flag = `--${name}`;
+  const example = spec.example === undefined ? '' : `, e.g. ${flag} ${spec.example}`;
+  return {
+    message: `${flag} needs a value: ${flag} ${spec.valueName ?? '<value>'}${example}`,
+    // Followed by another option: the value may have been forgotten, or start with a dash.
+    hint: message.includes('ambiguous') ? ` A value that starts with '-' is written ${flag}=<value>.` : '',
+  };
 }
 
 /** Node's messages name the option but go on about `--`; the first sentence is the useful part. */

@@ -11,6 +11,7 @@ export const RATE_LIMIT_OPTION = {
   'rate-limit': {
     type: 'string',
     valueName: '<service>=<tps>,…',
+    example: 's3=100,ssm=10',
     description:
       "Requests per second to keep to, per service and Region, instead of AWS's documented rates (services: s3, ssm, mediapackage, mediapackagev2, mediastore, medialive, sts, or all), e.g. for raised quotas",
   },

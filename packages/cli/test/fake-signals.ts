@@ -9,17 +9,25 @@ export interface FakeSignalSource {
   listening: () => number;
   /** Delivers `name` to every listener, as the process would on SIGINT or SIGTERM. */
   fire: (name?: SignalName) => void;
+  /** How many times it asked to be suspended (SIGTSTP to itself); the test process itself never stops. */
+  suspends: () => number;
+  /** Delivers SIGCONT to every listener, as the process would once the shell's `fg` continues it. */
+  continueProcess: () => void;
+  /** How many SIGCONT listeners are subscribed now. */
+  waitingForContinue: () => number;
 }
 
 /**
- * An injected SIGINT/SIGTERM source that a test fires itself. `onFire` runs just before each delivery;
- * `exitNow` replaces the default, which records the exit code in `exits`.
+ * An injected signal source that a test fires itself. `onFire` runs just before each delivery; `exitNow`
+ * replaces the default, which records the exit code in `exits`; `onSuspend` runs as the process would stop.
  */
 export function signalSource(
-  options: { onFire?: () => void; exitNow?: (code: number) => void } = {},
+  options: { onFire?: () => void; exitNow?: (code: number) => void; onSuspend?: () => void } = {},
 ): FakeSignalSource {
   const listeners = new Set<(name: SignalName) => void>();
+  const continueListeners = new Set<() => void>();
   const exits: number[] = [];
+  let suspends = 0;
   const signals: Signals = {
     subscribe(listener) {
       listeners.add(listener);
@@ -30,6 +38,16 @@ export function signalSource(
       ((code) => {
         exits.push(code);
       }),
+    suspend() {
+      suspends += 1;
+      options.onSuspend?.();
+    },
+    onContinue(listener) {
+      // Its own function each time: one listener subscribed twice is two subscriptions, as with process.on.
+      const onContinue = () => listener();
+      continueListeners.add(onContinue);
+      return () => continueListeners.delete(onContinue);
+    },
   };
   return {
     signals,
@@ -39,5 +57,10 @@ export function signalSource(
       options.onFire?.();
       for (const listener of [...listeners]) listener(name);
     },
+    suspends: () => suspends,
+    continueProcess() {
+      for (const listener of [...continueListeners]) listener();
+    },
+    waitingForContinue: () => continueListeners.size,
   };
 }

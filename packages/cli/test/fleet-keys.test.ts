@@ -162,6 +162,110 @@ describe('the fleet display takes keys on a terminal', () => {
     expect(terminal.listening()).toBe(0);
   });
 
+  it('Ctrl-Z: the region cleared and the terminal given back, then the process suspended; continued, raw mode and the region again; the run ends as it would have', async () => {
+    const terminal = fakeTerminalStdin(undefined);
+    const source = signalSource({ onSuspend: () => terminal.log.push('suspend') });
+    // What is written to the terminal, in order among what is done to its stdin.
+    const screen = { write: (chunk: string) => terminal.log.push(`write ${chunk}`) };
+    const clients = watchedClients((count) => {
+      if (count === 1) {
+        terminal.log.push('-- ctrl-z --');
+        terminal.press('\x1a');
+      }
+      if (count === 3) {
+        terminal.log.push('-- fg --');
+        source.continueProcess();
+        terminal.log.push('-- fg done --');
+      }
+    });
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      stdin: terminal.stdin,
+      awsClients: () => clients,
+      signals: source.signals,
+      stdout: screen,
+    });
+    expect(run.code).toBe(0);
+    const { log } = terminal;
+    const typed = log.indexOf('-- ctrl-z --');
+    const continued = log.indexOf('-- fg --');
+    expect(typed).toBeGreaterThan(log.indexOf('raw true'));
+    // The region cleared: the cursor up its lines, and all below it erased.
+    expect(log[typed + 1]?.replace(/\d+/, 'N')).toBe('write \x1b[NF\x1b[J');
+    expect(log.slice(typed + 2, typed + 6)).toStrictEqual(['unlisten', 'raw false', 'pause', 'suspend']);
+    // Stopped: nothing drawn over the shell's prompt, nothing read from the terminal, until continued.
+    expect(log.slice(typed + 6, continued)).toStrictEqual([]);
+    // Continued: raw mode and the keys back, and the region drawn again at once (not at the next event).
+    expect(log.slice(continued + 1, continued + 4)).toStrictEqual(['raw true', 'listen', 'resume']);
+    expect(log[continued + 5]).toBe('-- fg done --');
+    const redrawn = plain(log[continued + 4] ?? '');
+    expect(redrawn).toMatch(/^write [› ] ▸ \S court-\d {2}\d\/3 done/);
+    expect(redrawn).toContain('ctrl-c interrupt');
+    expect(source.suspends()).toBe(1);
+    expect(source.waitingForContinue()).toBe(0);
+
+    // Given back at the end, as without Ctrl-Z, and the run's result the same.
+    expect(log.filter((entry) => !entry.startsWith('write ')).slice(-3)).toStrictEqual([
+      'unlisten',
+      'raw false',
+      'pause',
+    ]);
+    expect(terminal.isRaw()).toBe(false);
+    expect(terminal.listening()).toBe(0);
+    const shown = plain(run.stdout);
+    expect(shown).toContain('[✓] court-1: Apply complete: 3 created');
+    expect(shown).toContain('[✓] court-2: Apply complete: 3 created');
+    expect(shown).toMatch(
+      /^Fleet apply: 2 of 2 workflows applied\. In all: 6 created, 0 updated, 0 deleted\./m,
+    );
+    expect(run.stderr).toBe('');
+    expect(locksLeft()).toStrictEqual([]);
+    const again = await mlds(['apply', ...FILES, '--yes'], { awsClients: () => fake.clients, isTTY: false });
+    expect(again.code).toBe(0);
+    expect(plain(again.stdout)).toMatch(/^Fleet: 2 workflows, 0 with changes/m);
+  });
+
+  it('Ctrl-Z, and the run ends before the process is continued: the terminal stays given back; a SIGCONT after takes nothing', async () => {
+    const terminal = fakeTerminalStdin(undefined);
+    const source = signalSource();
+    const clients = watchedClients((count) => {
+      if (count === 1) terminal.press('\x1a');
+    });
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      stdin: terminal.stdin,
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(0);
+    expect(source.suspends()).toBe(1);
+    expect(source.waitingForContinue()).toBe(0);
+    const logged = [...terminal.log];
+    expect(logged.filter((entry) => entry === 'raw true')).toHaveLength(1);
+    source.continueProcess();
+    expect(terminal.log).toStrictEqual(logged);
+    expect(terminal.isRaw()).toBe(false);
+    expect(terminal.listening()).toBe(0);
+  });
+
+  it('Ctrl-Z where the process cannot suspend itself (no SIGTSTP, as on Windows): ignored, the keys still read', async () => {
+    const terminal = fakeTerminalStdin(undefined);
+    const { suspend: _none, onContinue: _neither, ...noSuspend } = signalSource().signals;
+    const clients = watchedClients((count) => {
+      if (count === 1) {
+        terminal.press('\x1a');
+        terminal.log.push('-- typed --');
+      }
+    });
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      stdin: terminal.stdin,
+      awsClients: () => clients,
+      signals: noSuspend,
+    });
+    expect(run.code).toBe(0);
+    const typed = terminal.log.indexOf('-- typed --');
+    expect(typed).toBeGreaterThan(terminal.log.indexOf('raw true'));
+    expect(terminal.log.slice(typed + 1)).toStrictEqual(['unlisten', 'raw false', 'pause']);
+  });
+
   it('counts and lists only what the plan changes: resources kept as they are are neither counted nor shown', async () => {
     expect(
       (await mlds(['apply', ...FILES, '--yes'], { awsClients: () => fake.clients, isTTY: false })).code,

@@ -130,3 +130,26 @@ describe('fleet progress on a terminal', () => {
     expect(d.ticking()).toBe(false);
   });
 });
+
+describe('fleet progress suspended (Ctrl-Z)', () => {
+  it('clears the region and draws none while suspended, results still printed for good; resumed, draws it again', () => {
+    const d = display(true);
+    d.progress.onEvent('court-1', started('archive.bucket[0]', 0));
+    d.progress.onEvent('long-name-2', started('packager.channel', 0));
+    d.take();
+    d.progress.suspend();
+    expect(d.take()).toBe('\x1b[2F\x1b[J');
+    d.at(400);
+    d.progress.onEvent('court-1', done('archive.bucket[0]', 400));
+    d.tick();
+    d.progress.above(() => {});
+    expect(d.take()).toBe('');
+    d.progress.finished('court-1', fleetResultLine('court-1', 'ok', 'Apply complete: 1 created.', colors));
+    expect(d.take()).toBe('[✓] court-1: Apply complete: 1 created.\n');
+    d.at(1000);
+    d.progress.resume();
+    expect(d.take()).toBe('⠋ long-name-2  0/1 done, 1 running  1.0s\n');
+    d.progress.stop();
+    expect(d.take()).toBe('\x1b[1F\x1b[J');
+  });
+});

@@ -13,7 +13,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `mlds <argv>` in-process with string-collecting streams; no colour and no TTY unless asked. */
+/**
+ * Runs `mlds <argv>` in-process with string-collecting streams (stdout also written to `options.stdout`, if
+ * given); no colour and no TTY unless asked.
+ */
 export async function runCli(
   argv: string[],
   options: Partial<Omit<CliOptions, 'argv'>> = {},
@@ -34,6 +37,8 @@ export async function runCli(
     stdout: {
       write: (chunk: string) => {
         stdout += chunk;
+        // A test that must see what was written when (among other things it records) passes its own too.
+        options.stdout?.write(chunk);
         return true;
       },
     },

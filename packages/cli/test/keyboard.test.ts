@@ -9,6 +9,7 @@ describe('decodeKeys', () => {
     expect(decodeKeys('\x1bOA\x1bOB\x1bOC\x1bOD')).toStrictEqual(['up', 'down', 'right', 'left']);
     expect(decodeKeys('kjlh')).toStrictEqual(['up', 'down', 'right', 'left']);
     expect(decodeKeys('\r\n a\x03')).toStrictEqual(['enter', 'enter', 'space', 'all', 'interrupt']);
+    expect(decodeKeys('\x1aj')).toStrictEqual(['suspend', 'down']);
   });
 
   it('drops other keys, and skips an unknown escape sequence whole (its letters are no keys)', () => {
@@ -33,6 +34,18 @@ describe('listenToKeys', () => {
     expect(terminal.log).toStrictEqual(['raw true', 'listen', 'resume', 'unlisten', 'raw false', 'pause']);
     terminal.press('j');
     expect(keys).toHaveLength(3);
+  });
+
+  it('keys read at once after it was stopped (Ctrl-Z typed ahead of others) are dropped, as a suspend drops them', () => {
+    const terminal = fakeTerminalStdin(undefined);
+    const keys: KeyName[] = [];
+    const stop = listenToKeys(terminal.stdin, (key) => {
+      keys.push(key);
+      if (key === 'suspend') stop?.();
+    });
+    terminal.press('j\x1ajk');
+    expect(keys).toStrictEqual(['down', 'suspend']);
+    expect(terminal.log).toStrictEqual(['raw true', 'listen', 'resume', 'unlisten', 'raw false', 'pause']);
   });
 
   it('not a terminal, or no raw mode: stdin untouched', () => {

@@ -71,6 +71,34 @@ describe('--rate-limit', () => {
     },
   );
 
+  it.each([
+    [['apply', 'archive.yaml', '--yes', '--rate-limit'], ''],
+    [
+      ['destroy', 'archive.yaml', '--rate-limit', '--yes'],
+      " A value that starts with '-' is written --rate-limit=<value>.",
+    ],
+    [['apply', 'archive.yaml', 'other.yaml', '--rate-limit'], ''],
+  ])(
+    '%j, no value: exit 2 naming the flag and what its value looks like, before any AWS call',
+    async (argv, more) => {
+      const run = await mlds(argv);
+      expect(run.code).toBe(2);
+      expect(unwrapped(run.stderr)).toBe(
+        `error: --rate-limit needs a value: --rate-limit <service>=<tps>,…, e.g. --rate-limit s3=100,ssm=10\nRun 'mlds ${argv[0]} --help' for its options.${more}\n`,
+      );
+      expect(run.stdout).toBe('');
+      expect(fake.calls()).toStrictEqual([]);
+      expect(existsSync(join(cwd, '.mlds'))).toBe(false);
+    },
+  );
+
+  it('the value its message shows is one it takes', async () => {
+    const { example } = RATE_LIMIT_OPTION['rate-limit'];
+    const run = await mlds(['apply', 'archive.yaml', '--yes', '--rate-limit', example]);
+    expect(run.code).toBe(0);
+    expect(fake.mutatingCalls().length).toBeGreaterThan(0);
+  });
+
   it('is listed in apply’s and destroy’s help', async () => {
     for (const command of ['apply', 'destroy']) {
       const run = await mlds([command, '--help']);

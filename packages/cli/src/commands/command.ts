@@ -9,6 +9,8 @@ export interface OptionSpec {
   short?: string;
   /** Shown after the flag in help, e.g. `<path>`. String options only. */
   valueName?: string;
+  /** A value to show when the option is given without one, e.g. `s3=100,ssm=10`. String options only. */
+  example?: string;
   description: string;
 }
 

@@ -19,12 +19,19 @@ export interface FleetProgress {
   /** The workflow's run is over: `line` (its result) is printed for good. */
   finished(workflow: string, line: string): void;
   /** A key pressed while the display runs (interactive displays only; others ignore it). */
-  key(key: Exclude<KeyName, 'interrupt'>): void;
+  key(key: Exclude<KeyName, 'interrupt' | 'suspend'>): void;
   /**
    * Runs `write`, which prints to the terminal outside the display (a message on stderr), with the live region
    * cleared first and drawn again below what it printed, so that neither is left garbled.
    */
   above(write: () => void): void;
+  /**
+   * Clears the live region and draws none until `resume`: the terminal is the shell's while the process is
+   * suspended (Ctrl-Z). What is printed for good meanwhile (a workflow's result) is still printed.
+   */
+  suspend(): void;
+  /** Draws the live region again, after `suspend`. */
+  resume(): void;
   /** Clears what is still drawn and stops redrawing; once the whole run is over. May be called again. */
   stop(): void;
 }
@@ -80,6 +87,7 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
   let drawn = 0;
   let stopTimer: (() => void) | undefined;
   let stopped = false;
+  let suspended = false;
 
   /** The workflows on screen: started and not over, in the order given. */
   const shown = () => workflows.filter((state) => !state.over && state.startedAt !== undefined);
@@ -96,7 +104,7 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
   const draw = (permanent: string[]): void => {
     if (stopped && permanent.length === 0 && drawn === 0) return;
     const erase = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
-    const onScreen = stopped ? [] : shown();
+    const onScreen = stopped || suspended ? [] : shown();
     settleSelection(onScreen);
     const frame =
       onScreen.length === 0
@@ -111,6 +119,12 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
     const text = [...permanent, ...frame.lines].map((line) => `${line}\n`).join('');
     // One write per frame: erasing and drawing in two would flicker.
     if (erase !== '' || text !== '') stream.write(erase + text);
+  };
+
+  /** Erases the live region, leaving the cursor where it began. */
+  const clear = () => {
+    if (drawn > 0) stream.write(`\x1b[${drawn}F\x1b[J`);
+    drawn = 0;
   };
 
   const rowOf = (state: WorkflowState, event: { address: string }): ResourceRow => {
@@ -208,9 +222,16 @@ export function createFleetProgress(options: FleetProgressOptions): FleetProgres
       draw([text]);
     },
     above(write) {
-      if (drawn > 0) stream.write(`\x1b[${drawn}F\x1b[J`);
-      drawn = 0;
+      clear();
       write();
+      draw([]);
+    },
+    suspend() {
+      clear();
+      suspended = true;
+    },
+    resume() {
+      suspended = false;
       draw([]);
     },
     key(key) {
@@ -270,6 +291,8 @@ function plainFleetProgress(options: ProgressOptions): FleetProgress {
     above(write) {
       write();
     },
+    suspend() {},
+    resume() {},
     stop() {
       if (stopped) return;
       stopped = true;
