@@ -11,7 +11,8 @@ import {
 } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { count, OperationFailedError, UsageError } from './errors.js';
-import { checkFleetArguments, type FleetOptions, type LockedMember, loadFleet, lockFleet } from './fleet.js';
+import { checkFleetArguments, type FleetOptions, loadFleet } from './fleet-load.js';
+import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import { missingSecretsError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';

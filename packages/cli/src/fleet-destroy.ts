@@ -11,14 +11,8 @@ import {
   teardownOf,
 } from './commands/destroy.js';
 import { count, DestroyRefusedError, OperationFailedError } from './errors.js';
-import {
-  checkFleetArguments,
-  type FleetMember,
-  type FleetOptions,
-  type LockedMember,
-  loadFleet,
-  lockFleet,
-} from './fleet.js';
+import { checkFleetArguments, type FleetMember, type FleetOptions, loadFleet } from './fleet-load.js';
+import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderDestroySummary, tally } from './render/summary.js';

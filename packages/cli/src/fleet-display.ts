@@ -1,5 +1,5 @@
 import type { CommandContext } from './commands/command.js';
-import type { LockedFleet } from './fleet.js';
+import type { LockedFleet } from './fleet-lock.js';
 import { type KeyName, listenToKeys } from './keyboard.js';
 import { everyWithTimer } from './provisioning.js';
 import {

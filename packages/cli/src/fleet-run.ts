@@ -2,15 +2,9 @@ import type { CallerIdentity, EngineEvent } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
 import { CancelledError, count, InterruptedError } from './errors.js';
-import {
-  type LockedFleet,
-  type LockedMember,
-  releaseFleet,
-  reportFleet,
-  reportMemberFailure,
-  sessionOf,
-} from './fleet.js';
 import { startFleetDisplay } from './fleet-display.js';
+import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
+import { reportFleet, reportMemberFailure } from './fleet-report.js';
 import { preflight, translateRunError } from './provisioning.js';
 import { type FleetProgress, type FleetProgressOptions, fleetResultLine } from './render/fleet-progress.js';
 import { type ResourceResult, type Tally, tally, unfinishedCounts } from './render/summary.js';

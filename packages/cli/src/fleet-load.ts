@@ -1,0 +1,120 @@
+import type { RateOverrides } from '@mlds/core';
+import type { CommandContext } from './commands/command.js';
+import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
+import { writeDiagnostics } from './render/diagnostics.js';
+import { readSavedPlanArgument } from './saved-plan.js';
+import type { StatePath } from './state-file.js';
+import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
+
+// Several workflow files in one `apply` or `destroy` are a fleet (contract §7): one process, one plan shown,
+// one confirmation, one progress display, one summary; the AWS clients and the request limiter are shared, so
+// the whole run keeps to AWS's rates together. Each workflow keeps its own state and lock: a locked one is
+// reported and left out, the others go on. The per-workflow work (planning, the engine call, the JSON document)
+// is the single-file commands' own; the fleet's modules only load and check (this one), lock (fleet-lock.ts) and
+// total (fleet-report.ts).
+
+/** What a fleet command takes from the command line: the single-file options with several files. */
+export interface FleetOptions {
+  files: readonly string[];
+  statePath: string | undefined;
+  region: string | undefined;
+  profile: string | undefined;
+  yes: boolean;
+  json: boolean;
+  rateLimits?: RateOverrides | undefined;
+}
+
+/** One workflow of the fleet, loaded and checked; `held` once its state is locked. */
+export interface FleetMember {
+  loaded: LoadedWorkflow;
+  statePath: StatePath;
+}
+
+/**
+ * Refuses what cannot make a fleet, before any file is read as a workflow: stdin (`-`), one `--state` for
+ * several workflows, a saved plan among workflow files.
+ */
+export function checkFleetArguments(command: 'apply' | 'destroy', options: FleetOptions, cwd: string): void {
+  if (options.files.includes('-')) {
+    throw new UsageError(`${command}: - (stdin) cannot be one of several workflow files`, {
+      hint: 'Give each workflow as a file, or run the workflow from stdin on its own. Nothing was called.',
+    });
+  }
+  if (options.statePath !== undefined) {
+    throw new UsageError(
+      `${command}: --state names one state, and ${options.files.length} workflows were given`,
+      {
+        hint: 'Each workflow of a fleet keeps its own state: its `state:` or .mlds/<workflow>.state.json. Drop --state, or run that workflow on its own. Nothing was called.',
+      },
+    );
+  }
+  for (const file of options.files) {
+    if (readSavedPlanArgument(file, cwd) !== undefined) {
+      throw new UsageError(`${command}: ${file} is a saved plan, and a saved plan is applied on its own`, {
+        hint: `Run 'mlds apply ${file}' by itself, and the workflow files in another run. Nothing was called.`,
+      });
+    }
+  }
+}
+
+/**
+ * Loads and validates every file first, so that one invalid file stops the run before any state is locked or
+ * AWS called; every invalid file's diagnostics are shown, not only the first's. Two files naming the same
+ * workflow or the same state are refused: they would fight over one lock and one state.
+ */
+export async function loadFleet(options: FleetOptions, context: CommandContext): Promise<FleetMember[]> {
+  const members: FleetMember[] = [];
+  const invalid: MldsError[] = [];
+  for (const file of options.files) {
+    try {
+      members.push(await loadWorkflowAndStatePath({ ...options, file }, context));
+    } catch (error) {
+      if (!(error instanceof MldsError) || exitCodeFor(error) !== ExitCode.invalid) throw error;
+      invalid.push(error);
+    }
+  }
+  const [first, ...others] = invalid;
+  if (first !== undefined) {
+    // main reports the first; the others' diagnostics are written here, so that one run shows every fix.
+    for (const error of others) {
+      if (error instanceof InvalidWorkflowError) {
+        writeDiagnostics(context.stderr, error.diagnostics, error.file, context.colors);
+      }
+      context.stderr.write(`${context.colors.red(context.colors.bold('error'))}: ${error.message}\n`);
+    }
+    if (others.length > 0) {
+      context.stderr.write(
+        `${invalid.length} of ${options.files.length} workflow files are invalid; nothing was called.\n`,
+      );
+    }
+    throw first;
+  }
+  refuseDuplicates(members, (member) => member.loaded.workflow.workflow, 'the workflow');
+  refuseDuplicates(members, (member) => stateKey(member.statePath), 'the state');
+  return members;
+}
+
+function refuseDuplicates(
+  members: readonly FleetMember[],
+  keyOf: (member: FleetMember) => string,
+  what: string,
+): void {
+  const seen = new Map<string, FleetMember>();
+  for (const member of members) {
+    const key = keyOf(member);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const shown = what === 'the state' ? member.statePath.shownAs : key;
+      throw new UsageError(`${earlier.loaded.file} and ${member.loaded.file} name ${what} ${shown}`, {
+        hint: 'Each workflow of a fleet needs its own name and its own state; give each file once. Nothing was called.',
+      });
+    }
+    seen.set(key, member);
+  }
+}
+
+function stateKey(statePath: StatePath): string {
+  return statePath.kind === 'file'
+    ? `file:${statePath.absolute}`
+    : `s3://${statePath.bucket}/${statePath.key}`;
+}
