@@ -2,13 +2,14 @@ import { environmentNeeded, type Plan, recordedDestinations, type StateDocument 
 import type { CallerIdentity, RunResult } from '@mlds/provisioner';
 import {
   type ApplyDocument,
-  type ApplyOptions,
   applyDocument,
   changingResources,
   countChanges,
   destinationsAfter,
   withRestart,
-} from './commands/apply.js';
+} from './apply-plan.js';
+import { readStateAfterFailure } from './apply-workflow.js';
+import type { ApplyOptions } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { count, OperationFailedError, UsageError } from './errors.js';
 import { checkFleetArguments, type FleetOptions, loadFleet } from './fleet-load.js';
@@ -20,7 +21,6 @@ import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import { renderApplySummary, tally } from './render/summary.js';
-import { readStateAt } from './state-file.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 
 // `mlds apply a.yaml b.yaml …`: each workflow planned against its own locked state exactly as `apply a.yaml`
@@ -177,7 +177,7 @@ async function applyMember(
   }
   const { provisioner, clients, clock, sleep, limiter } = member.provisioning;
   const destinationsAfterFailure = async () =>
-    destinationsAfter(plan, await readStateAfterFailure(member, context));
+    destinationsAfter(plan, await readStateAfterFailure(member.statePath, context));
   return runFleetMember<RunResult, MemberDocument>(
     {
       command: 'apply',
@@ -214,17 +214,6 @@ async function applyMember(
     },
     context,
   );
-}
-
-async function readStateAfterFailure(
-  member: LockedMember,
-  context: CommandContext,
-): Promise<StateDocument | undefined> {
-  try {
-    return await readStateAt(member.statePath, context);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Each workflow's plan under its own header, then one line for the fleet. */

@@ -1,47 +1,10 @@
-import {
-  environmentNeeded,
-  FORMAT_VERSION,
-  type OutputDestination,
-  type Plan,
-  type RateOverrides,
-  recordedDestinations,
-  resolveDestinations,
-  type StateDocument,
-} from '@mlds/core';
-import type { RunResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
-import {
-  CancelledError,
-  InterruptedError,
-  OperationFailedError,
-  type ResourceFailure,
-  UsageError,
-} from '../errors.js';
-import {
-  missingSecretsError,
-  type PreparedRun,
-  preflight,
-  progressOf,
-  runLocked,
-  translateRunError,
-} from '../provisioning.js';
+import type { RateOverrides } from '@mlds/core';
+import { applyPrepared } from '../apply-workflow.js';
+import { UsageError } from '../errors.js';
+import { runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
-import { refreshRecorded } from '../refresh.js';
-import { writeDiagnostics } from '../render/diagnostics.js';
-import { writeJson } from '../render/json.js';
-import { renderPlan, renderPlanSummary } from '../render/plan.js';
-import { type ResourceResult, renderApplySummary, renderDestinations, tally } from '../render/summary.js';
-import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
-import { type ApprovedPlan, applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
-import { readStateAt, type StatePath } from '../state-file.js';
-import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
-import {
-  type Command,
-  type CommandContext,
-  type OptionValue,
-  type ParsedArguments,
-  workflowFileArguments,
-} from './command.js';
+import { applySavedPlan, readSavedPlanArgument } from '../saved-plan.js';
+import { type Command, type CommandContext, type OptionValue, workflowFileArguments } from './command.js';
 
 export interface ApplyOptions {
   /**
@@ -68,22 +31,9 @@ export interface ApplyOptions {
   rateLimits?: RateOverrides | undefined;
 }
 
-/** What `apply --json` prints: the only thing on stdout, once the run is over. */
-export interface ApplyDocument {
-  formatVersion: typeof FORMAT_VERSION;
-  workflow: string;
-  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was done is in `resources` and the state. */
-  result: 'ok' | 'failed' | 'interrupted';
-  resources: ResourceResult[];
-  /** As `output --json` prints them; after a failure, what is still unknown reads `(known after apply)`. */
-  destinations: OutputDestination[];
-  failures?: ResourceFailure[];
-}
-
 /**
- * Plans against the state, shows the plan, asks for confirmation (or takes --yes), then creates, adopts,
- * updates and deletes through the provisioner, showing each resource's progress, and ends with a summary and
- * the destinations. Nothing to change: says so without calling AWS.
+ * `mlds apply`: several files are a fleet (fleet-apply.ts); a saved plan is applied as it is (saved-plan.ts);
+ * one workflow file is planned, shown, confirmed and applied with its state locked (apply-workflow.ts).
  */
 export async function apply(options: ApplyOptions, context: CommandContext): Promise<void> {
   if (options.files !== undefined && options.files.length > 1) {
@@ -101,254 +51,6 @@ export async function apply(options: ApplyOptions, context: CommandContext): Pro
   await runLocked('apply', options, context, (prepared) => applyPrepared(options, context, prepared));
 }
 
-async function applyPrepared(
-  options: ApplyOptions,
-  context: CommandContext,
-  prepared: PreparedRun,
-  /** A saved plan, checked against the locked state: applied as it is, without asking. */
-  approved?: ApprovedPlan,
-): Promise<void> {
-  const { stdout, stderr, colors } = context;
-  const { loaded, statePath } = prepared;
-  const state =
-    approved === undefined ? await readRecordedState(loaded, statePath, true, context) : approved.state;
-  const workflow = withRestart(loaded, options.restartChannel);
-  // A saved plan is applied as it is, never refreshed (as Terraform). A run nobody can confirm (no --yes, no
-  // terminal) has no session: it calls nothing at all, as exit 2 promises, and plans from the state alone.
-  const session = prepared.session;
-  const refreshing =
-    approved === undefined && options.refresh && session !== undefined && state !== undefined;
-  // A refresh only adds to what the plan writes, so a variable the state alone shows missing stops the run
-  // before the refresh's reads: a missing secret is exit 2 with nothing called.
-  if (refreshing) throwMissingSecrets(planLoadedWorkflow(workflow, state), context);
-  // Credentials resolved and the account named before the first AWS call: the refresh's reads when there is
-  // one, else the question. Nothing is called when they fail.
-  const accountBeforeRefresh = refreshing
-    ? await preflight(session, loaded.workflow.region, options.profile)
-    : undefined;
-  const observations = refreshing
-    ? await refreshRecorded(session.provisioning, state, context, {
-        command: 'apply',
-        file: loaded.file,
-        workflow: workflow.workflow,
-      })
-    : undefined;
-  const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
-  const changes = countChanges(plan, state);
-
-  // Also with --json: its document has no room for them, and stderr is free.
-  writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);
-
-  if (changes === 0) {
-    const unchanged = plan.resources.map((resource) => ({
-      address: resource.address,
-      kind: resource.kind,
-      outcome: 'unchanged' as const,
-    }));
-    const destinations = destinationsAfter(plan, state);
-    if (options.json) {
-      writeJson(stdout, applyDocument(plan, 'ok', unchanged, destinations));
-      return;
-    }
-    const why =
-      plan.resources.length === 0
-        ? 'This workflow needs no AWS resources; nothing was called'
-        : observations === undefined
-          ? `The resources recorded in ${statePath.shownAs} match ${loaded.file}; nothing was called`
-          : `The resources recorded in ${statePath.shownAs} match ${loaded.file} and what AWS holds; only reads were made`;
-    stdout.write(`${colors.bold('No changes.')} ${why}.\n\n`);
-    stdout.write(renderDestinations(destinations, colors));
-    return;
-  }
-
-  // Before the confirmation: answering 'yes' must not be wasted on a run that cannot start.
-  throwMissingSecrets(plan, context);
-
-  const account =
-    accountBeforeRefresh ??
-    (prepared.session === undefined
-      ? undefined
-      : await preflight(prepared.session, plan.region, options.profile));
-
-  if (!options.json && approved !== undefined) {
-    stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);
-    stdout.write(renderPlanSummary(plan, colors));
-  } else if (!options.json) {
-    // What a previous apply recorded is shown as it is, not as `(known after apply)`; what this apply creates
-    // (again) gets new values.
-    const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };
-    const where = { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial }, account };
-    stdout.write(renderPlan(shown, where, colors));
-    stdout.write(renderPlanSummary(plan, colors));
-  }
-  const confirmed =
-    approved !== undefined ||
-    (await confirm({
-      command: 'apply',
-      yes: options.yes,
-      json: options.json,
-      stdin: prepared.answers,
-      prompt: stdout,
-      signal: prepared.session?.interrupt,
-      question: `\n${colors.bold('Apply these changes?')} Only 'yes' is accepted:`,
-    }));
-  if (prepared.session?.interrupt.aborted) {
-    throw new InterruptedError(
-      'apply interrupted at the question: nothing was changed; the lock is released',
-    );
-  }
-  if (!confirmed) throw new CancelledError('apply cancelled: nothing was changed');
-  if (prepared.session === undefined) throw new Error('apply was approved where nobody could approve it');
-
-  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
-  const { store } = prepared.session.held;
-  const { interrupt } = prepared.session;
-  const where = { command: 'apply' as const, file: loaded.file, statePath };
-  const results = new ResultCollector(plan.resources.map((resource) => resource.address));
-  const shown = runEventsOf(provisioner);
-  const progress = options.json ? undefined : progressOf(context, clock);
-  let run: RunResult;
-  try {
-    run = await provisioner.apply({
-      stopSignal: interrupt,
-      plan,
-      clients,
-      store,
-      env: { ...context.env },
-      limiter,
-      clock,
-      ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (engineEvent) => {
-        const event = shown(engineEvent);
-        results.add(event);
-        progress?.onEvent(event);
-      },
-    });
-  } catch (error) {
-    progress?.stop();
-    if (interrupt.aborted) {
-      if (options.json) {
-        const after = await readStateAfterFailure(statePath, context);
-        writeJson(stdout, applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, after)));
-      }
-      throw interruptedRun(results.list(), where, provisioner, error);
-    }
-    const failure = translateRunError(
-      error,
-      provisioner,
-      { command: 'apply', file: loaded.file, statePath },
-      results.list(),
-    );
-    if (options.json && failure instanceof OperationFailedError) {
-      const after = await readStateAfterFailure(statePath, context);
-      writeJson(
-        stdout,
-        applyDocument(plan, 'failed', results.list(), destinationsAfter(plan, after), failure.failures),
-      );
-    }
-    throw failure;
-  }
-  progress?.stop();
-  // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
-  if (interrupt.aborted) {
-    if (options.json) {
-      writeJson(
-        stdout,
-        applyDocument(plan, 'interrupted', results.list(), destinationsAfter(plan, run.state)),
-      );
-    }
-    throw interruptedRun(results.list(), where, provisioner, undefined);
-  }
-
-  const destinations = destinationsAfter(plan, run.state);
-  if (options.json) {
-    writeJson(stdout, applyDocument(plan, 'ok', results.list(), destinations));
-    return;
-  }
-  stdout.write(`\n${renderApplySummary(tally(results.list()), colors)}`);
-  stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
-  stdout.write(renderDestinations(destinations, colors));
-}
-
-/** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
-export function countChanges(plan: Plan, state: StateDocument | undefined): number {
-  return changingResources(plan, state).length;
-}
-
-/** The resources the plan changes, in plan order (see countChanges). */
-export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
-  const alreadyRead = (resource: Plan['resources'][number]) =>
-    resource.action === 'read' &&
-    (state?.resources ?? []).some(
-      (recorded) =>
-        recorded.address === resource.address &&
-        recorded.kind === resource.kind &&
-        recorded.name === resource.name &&
-        recorded.region === resource.region &&
-        recorded.status === 'created' &&
-        recorded.existing === true,
-    );
-  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource));
-}
-
-function throwMissingSecrets(plan: Plan, context: CommandContext): void {
-  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
-  if (missing.length > 0) throw missingSecretsError(missing);
-}
-
-/** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
-export function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
-  if (!restart) return loaded;
-  const channel = loaded.workflow.channel;
-  if (channel === undefined) {
-    throw new UsageError(
-      `--restart-channel: ${loaded.file} binds no MediaLive channel; add channel: { id: "<channel id>" } or drop the flag`,
-    );
-  }
-  return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
-}
-
-export function applyDocument(
-  plan: Plan,
-  result: ApplyDocument['result'],
-  resources: ResourceResult[],
-  destinations: OutputDestination[],
-  failures?: ResourceFailure[],
-): ApplyDocument {
-  return {
-    formatVersion: FORMAT_VERSION,
-    workflow: plan.workflow,
-    result,
-    resources,
-    destinations,
-    ...(failures === undefined ? {} : { failures }),
-  };
-}
-
-/** The plan's destinations with what the state recorded filled in. */
-export function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
-  const recorded: StateDocument = state ?? {
-    formatVersion: FORMAT_VERSION,
-    workflow: plan.workflow,
-    region: plan.region,
-    serial: 0,
-    resources: [],
-  };
-  return resolveDestinations(plan, recorded).destinations;
-}
-
-/** After a failed run, the state is still worth reading for the destinations; but the failure comes first. */
-async function readStateAfterFailure(
-  statePath: StatePath,
-  context: CommandContext,
-): Promise<StateDocument | undefined> {
-  try {
-    return await readStateAt(statePath, context);
-  } catch {
-    return undefined;
-  }
-}
-
 /** `--refresh=false` (or `=true`, the default); anything else is a usage error naming the two values. */
 function refreshOption(value: OptionValue): boolean {
   if (value === undefined || value === 'true') return true;
@@ -359,11 +61,6 @@ function refreshOption(value: OptionValue): boolean {
 }
 
 const usage = 'mlds apply <file>... | <planfile> [options]';
-
-function fileArguments(args: ParsedArguments): Pick<ApplyOptions, 'file' | 'files'> {
-  const files = workflowFileArguments(args, usage);
-  return { file: files[0], files };
-}
 
 export const command: Command<ApplyOptions> = {
   usage,
@@ -451,7 +148,7 @@ export const command: Command<ApplyOptions> = {
     },
   ],
   toOptions: (args) => ({
-    ...fileArguments(args),
+    ...workflowFileArguments(args, usage),
     statePath: args.common.state,
     region: args.common.region,
     profile: args.common.profile,

@@ -87,12 +87,16 @@ export function workflowFileArgument(args: ParsedArguments, usage: string): stri
 
 /**
  * One or more workflow files: several make a fleet (`apply` and `destroy`), run as one. Files are kept in the
- * order given; `-` and duplicates are checked by the fleet, which knows what each file holds.
+ * order given; `-` and duplicates are checked by the fleet, which knows what each file holds. `file` is the
+ * first, the one a single-file run takes.
  */
-export function workflowFileArguments(args: ParsedArguments, usage: string): [string, ...string[]] {
+export function workflowFileArguments(
+  args: ParsedArguments,
+  usage: string,
+): { file: string; files: readonly string[] } {
   const [file, ...more] = args.positionals;
   if (file === undefined) {
     throw new UsageError('missing the workflow file', { hint: `Usage: ${usage}` });
   }
-  return [file, ...more];
+  return { file, files: [file, ...more] };
 }

@@ -7,25 +7,17 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { Blocker, CallerIdentity, RunResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
-import {
-  CancelledError,
-  count,
-  DestroyRefusedError,
-  InterruptedError,
-  OperationFailedError,
-  type ResourceFailure,
-} from '../errors.js';
-import { type PreparedRun, preflight, progressOf, runLocked, translateRunError } from '../provisioning.js';
+import { count, DestroyRefusedError, OperationFailedError, type ResourceFailure } from '../errors.js';
+import { type PreparedRun, preflight, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
-import { interruptedRun, ResultCollector, runEventsOf } from '../run-results.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
-import { type Command, type CommandContext, type ParsedArguments, workflowFileArguments } from './command.js';
+import { confirmWorkflowRun, runWorkflow } from '../workflow-run.js';
+import { type Command, type CommandContext, workflowFileArguments } from './command.js';
 
 export interface DestroyOptions {
   /** The workflow file (it names the state); `-` reads stdin. */
@@ -117,86 +109,52 @@ async function destroyPrepared(
       ),
     );
 
-  const approved = await confirm({
-    command: 'destroy',
-    yes: options.yes,
-    json: options.json,
-    stdin: prepared.answers,
-    prompt: stdout,
-    signal: prepared.session?.interrupt,
-    question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
-  });
-  if (prepared.session?.interrupt.aborted) {
-    throw new InterruptedError(
-      'destroy interrupted at the question: nothing was deleted; the lock is released',
-    );
-  }
-  if (!approved) throw new CancelledError('destroy cancelled: nothing was deleted');
-  if (prepared.session === undefined) throw new Error('destroy was approved where nobody could approve it');
-
-  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
-  const { store } = prepared.session.held;
-  const { interrupt } = prepared.session;
-  const where = { command: 'destroy' as const, file: loaded.file, statePath };
-  const results = new ResultCollector(order);
-  const shown = runEventsOf(provisioner);
-  const progress = options.json ? undefined : progressOf(context, clock);
-  let run: RunResult;
-  try {
-    run = await provisioner.destroy({
-      stopSignal: interrupt,
-      clients,
-      store,
-      // Exactly the deletions shown: the engine refuses, nothing deleted, if the state no longer gives them.
-      teardown: teardown.deletions,
-      force: options.force,
-      limiter,
-      clock,
-      ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (engineEvent) => {
-        const event = shown(engineEvent);
-        results.add(event);
-        progress?.onEvent(event);
+  const session = await confirmWorkflowRun(
+    {
+      command: 'destroy',
+      prepared,
+      yes: options.yes,
+      json: options.json,
+      question: `\n${colors.bold('Destroy these resources?')} There is no undo. Only 'yes' is accepted:`,
+      nothingDone: 'nothing was deleted',
+    },
+    context,
+  );
+  const { run, results } = await runWorkflow<RunResult, DestroyDocument>(
+    {
+      session,
+      where: { command: 'destroy', file: loaded.file, statePath },
+      order,
+      json: options.json,
+      call: (engine) =>
+        session.provisioning.provisioner.destroy({
+          ...engine,
+          // Exactly the deletions shown: the engine refuses, nothing deleted, if the state no longer gives them.
+          teardown: teardown.deletions,
+          force: options.force,
+        }),
+      interrupted: (results) => destroyDocument(workflow, 'interrupted', results),
+      failed: ({ failure, error }, results) => {
+        if (failure instanceof OperationFailedError) {
+          return destroyDocument(workflow, 'failed', results, { failures: failure.failures });
+        }
+        if (
+          failure instanceof DestroyRefusedError &&
+          error instanceof session.provisioning.provisioner.NotEmptyError
+        ) {
+          return destroyDocument(workflow, 'refused', [], { blockers: error.blockers });
+        }
+        return undefined;
       },
-    });
-  } catch (error) {
-    progress?.stop();
-    if (interrupt.aborted) {
-      if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
-      throw interruptedRun(results.list(), where, provisioner, error);
-    }
-    const failure = translateRunError(
-      error,
-      provisioner,
-      { command: 'destroy', file: loaded.file, statePath },
-      results.list(),
-    );
-    if (options.json && failure instanceof OperationFailedError) {
-      writeJson(stdout, destroyDocument(workflow, 'failed', results.list(), { failures: failure.failures }));
-    }
-    if (
-      options.json &&
-      failure instanceof DestroyRefusedError &&
-      error instanceof provisioner.NotEmptyError
-    ) {
-      writeJson(stdout, destroyDocument(workflow, 'refused', [], { blockers: error.blockers }));
-    }
-    throw failure;
-  }
-  progress?.stop();
-  if (interrupt.aborted) {
-    if (options.json) writeJson(stdout, destroyDocument(workflow, 'interrupted', results.list()));
-    throw interruptedRun(results.list(), where, provisioner, undefined);
-  }
+    },
+    context,
+  );
 
   if (options.json) {
-    writeJson(
-      stdout,
-      destroyDocument(workflow, 'ok', results.list(), run.channel ? { channel: run.channel } : {}),
-    );
+    writeJson(stdout, destroyDocument(workflow, 'ok', results, run.channel ? { channel: run.channel } : {}));
     return;
   }
-  stdout.write(`\n${renderDestroySummary(tally(results.list()), colors)}`);
+  stdout.write(`\n${renderDestroySummary(tally(results), colors)}`);
   const dangling = run.channel?.danglingDestinationIds ?? [];
   if (run.channel && dangling.length > 0) {
     stdout.write(
@@ -281,11 +239,6 @@ export function renderDestroyPlan(
 
 const usage = 'mlds destroy <file>... [options]';
 
-function fileArguments(args: ParsedArguments): Pick<DestroyOptions, 'file' | 'files'> {
-  const files = workflowFileArguments(args, usage);
-  return { file: files[0], files };
-}
-
 export const command: Command<DestroyOptions> = {
   usage,
   description: [
@@ -321,7 +274,7 @@ export const command: Command<DestroyOptions> = {
     },
   ],
   toOptions: (args) => ({
-    ...fileArguments(args),
+    ...workflowFileArguments(args, usage),
     statePath: args.common.state,
     profile: args.common.profile,
     yes: args.values.yes === true,

@@ -1,0 +1,88 @@
+import {
+  FORMAT_VERSION,
+  type OutputDestination,
+  type Plan,
+  resolveDestinations,
+  type StateDocument,
+} from '@mlds/core';
+import { type ResourceFailure, UsageError } from './errors.js';
+import type { ResourceResult } from './render/summary.js';
+import type { LoadedWorkflow } from './workflow-file.js';
+
+// What apply reads off a plan, for one workflow (apply-workflow.ts) and a fleet (fleet-apply.ts) alike: the
+// resources it changes, `--restart-channel` applied to the workflow, the destinations once it has run, and its
+// --json document.
+
+/** What `apply --json` prints: the only thing on stdout, once the run is over. */
+export interface ApplyDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  /** `interrupted`: SIGINT/SIGTERM stopped the run (exit 130); what was done is in `resources` and the state. */
+  result: 'ok' | 'failed' | 'interrupted';
+  resources: ResourceResult[];
+  /** As `output --json` prints them; after a failure, what is still unknown reads `(known after apply)`. */
+  destinations: OutputDestination[];
+  failures?: ResourceFailure[];
+}
+
+/** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */
+export function countChanges(plan: Plan, state: StateDocument | undefined): number {
+  return changingResources(plan, state).length;
+}
+
+/** The resources the plan changes, in plan order (see countChanges). */
+export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
+  const alreadyRead = (resource: Plan['resources'][number]) =>
+    resource.action === 'read' &&
+    (state?.resources ?? []).some(
+      (recorded) =>
+        recorded.address === resource.address &&
+        recorded.kind === resource.kind &&
+        recorded.name === resource.name &&
+        recorded.region === resource.region &&
+        recorded.status === 'created' &&
+        recorded.existing === true,
+    );
+  return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource));
+}
+
+/** `--restart-channel` is `channel.whenRunning: restart` for this run; without a `channel:` it is a usage error. */
+export function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWorkflow {
+  if (!restart) return loaded;
+  const channel = loaded.workflow.channel;
+  if (channel === undefined) {
+    throw new UsageError(
+      `--restart-channel: ${loaded.file} binds no MediaLive channel; add channel: { id: "<channel id>" } or drop the flag`,
+    );
+  }
+  return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
+}
+
+export function applyDocument(
+  plan: Plan,
+  result: ApplyDocument['result'],
+  resources: ResourceResult[],
+  destinations: OutputDestination[],
+  failures?: ResourceFailure[],
+): ApplyDocument {
+  return {
+    formatVersion: FORMAT_VERSION,
+    workflow: plan.workflow,
+    result,
+    resources,
+    destinations,
+    ...(failures === undefined ? {} : { failures }),
+  };
+}
+
+/** The plan's destinations with what the state recorded filled in. */
+export function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
+  const recorded: StateDocument = state ?? {
+    formatVersion: FORMAT_VERSION,
+    workflow: plan.workflow,
+    region: plan.region,
+    serial: 0,
+    resources: [],
+  };
+  return resolveDestinations(plan, recorded).destinations;
+}

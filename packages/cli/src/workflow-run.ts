@@ -1,0 +1,143 @@
+import type { AwsClients, EngineEvent, RequestLimiter, StateStore } from '@mlds/provisioner';
+import type { CommandContext } from './commands/command.js';
+import { confirm } from './confirm.js';
+import { CancelledError, InterruptedError } from './errors.js';
+import {
+  type PreparedRun,
+  progressOf,
+  type RunWhere,
+  type Session,
+  translateRunError,
+} from './provisioning.js';
+import { writeJson } from './render/json.js';
+import type { ResourceResult } from './render/summary.js';
+import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
+
+// The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
+// then the engine call with its live progress (none with --json), and for each way the run can end short of
+// success, the command's --json document and the error that carries the exit code. What differs (the engine
+// call, the documents, the words) is the command's own, passed in. A fleet's members take fleet-run.ts instead.
+
+/**
+ * The one question (or --yes): returns the session to run in once the run may go ahead; throws the exit code's
+ * error otherwise: 130 interrupted at the question, cancelled, or nobody to ask (stdin not a terminal, --json).
+ */
+export async function confirmWorkflowRun(
+  ask: {
+    command: 'apply' | 'destroy';
+    prepared: PreparedRun;
+    yes: boolean;
+    json: boolean;
+    /** The question, Terraform-style: it must say that only `yes` is accepted. */
+    question: string;
+    /** What the run did not do when it stops at the question: `nothing was changed`. */
+    nothingDone: string;
+    /** True when the run was approved already (a saved plan): nobody is asked. */
+    approved?: boolean;
+  },
+  context: CommandContext,
+): Promise<Session> {
+  const { command, prepared, nothingDone } = ask;
+  const confirmed =
+    ask.approved === true ||
+    (await confirm({
+      command,
+      yes: ask.yes,
+      json: ask.json,
+      stdin: prepared.answers,
+      prompt: context.stdout,
+      signal: prepared.session?.interrupt,
+      question: ask.question,
+    }));
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      `${command} interrupted at the question: ${nothingDone}; the lock is released`,
+    );
+  }
+  if (!confirmed) throw new CancelledError(`${command} cancelled: ${nothingDone}`);
+  if (prepared.session === undefined)
+    throw new Error(`${command} was approved where nobody could approve it`);
+  return prepared.session;
+}
+
+/** What every engine call (apply or destroy) takes from the session, and where it reports its events. */
+export interface EngineRunOptions {
+  stopSignal: AbortSignal;
+  clients: AwsClients;
+  store: StateStore;
+  limiter: RequestLimiter;
+  clock: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  onEvent: (event: EngineEvent) => void;
+}
+
+/** One workflow's engine call, and the command's --json documents for the ways it can end short of success. */
+export interface WorkflowRun<Run, Document> {
+  session: Session;
+  where: RunWhere;
+  /** The resources' addresses in the order to report them (the plan's, or the deletion order). */
+  order: readonly string[];
+  json: boolean;
+  /** The engine call (apply or destroy), with the session's clients, store, limiter and timers. */
+  call(engine: EngineRunOptions): Promise<Run>;
+  /** --json: the document of a run SIGINT/SIGTERM stopped; `run` when the engine finished all the same. */
+  interrupted(results: ResourceResult[], run: Run | undefined): Document | Promise<Document>;
+  /** --json: the document of a failed run, when its failure has one. */
+  failed(
+    failed: { failure: unknown; error: unknown },
+    results: ResourceResult[],
+  ): Document | undefined | Promise<Document | undefined>;
+}
+
+/**
+ * Runs the engine for one workflow with its live progress; returns what it did when it succeeded. Interrupted
+ * or failed, it writes the command's --json document (if any) and throws the error main reports.
+ */
+export async function runWorkflow<Run, Document>(
+  run: WorkflowRun<Run, Document>,
+  context: CommandContext,
+): Promise<{ run: Run; results: ResourceResult[] }> {
+  const { stdout } = context;
+  const { provisioner, clients, clock, sleep, limiter } = run.session.provisioning;
+  const { store } = run.session.held;
+  const { interrupt } = run.session;
+  const { where } = run;
+  const results = new ResultCollector(run.order);
+  const shown = runEventsOf(provisioner);
+  const progress = run.json ? undefined : progressOf(context, clock);
+  let done: Run;
+  try {
+    done = await run.call({
+      stopSignal: interrupt,
+      clients,
+      store,
+      limiter,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      onEvent: (engineEvent) => {
+        const event = shown(engineEvent);
+        results.add(event);
+        progress?.onEvent(event);
+      },
+    });
+  } catch (error) {
+    progress?.stop();
+    if (interrupt.aborted) {
+      if (run.json) writeJson(stdout, await run.interrupted(results.list(), undefined));
+      throw interruptedRun(results.list(), where, provisioner, error);
+    }
+    const failure = translateRunError(error, provisioner, where, results.list());
+    if (run.json) {
+      const document = await run.failed({ failure, error }, results.list());
+      if (document !== undefined) writeJson(stdout, document);
+    }
+    throw failure;
+  }
+  progress?.stop();
+  // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
+  if (interrupt.aborted) {
+    if (run.json) writeJson(stdout, await run.interrupted(results.list(), done));
+    throw interruptedRun(results.list(), where, provisioner, undefined);
+  }
+  return { run: done, results: results.list() };
+}
