@@ -175,7 +175,7 @@ async function applyMember(
     }));
     return applyDocument(plan, 'ok', unchanged, destinationsAfter(plan, state));
   }
-  const { provisioner, clients, clock, sleep, limiter } = member.provisioning;
+  const { provisioner } = member.provisioning;
   const destinationsAfterFailure = async () =>
     destinationsAfter(plan, await readStateAfterFailure(member.statePath, context));
   return runFleetMember<RunResult, MemberDocument>(
@@ -187,17 +187,7 @@ async function applyMember(
       interrupt,
       progress,
       json: options.json,
-      call: (engine) =>
-        provisioner.apply({
-          ...engine,
-          plan,
-          clients,
-          store: member.held.store,
-          env: { ...context.env },
-          limiter,
-          clock,
-          ...(sleep === undefined ? {} : { sleep }),
-        }),
+      call: (engine) => provisioner.apply({ ...engine, plan, env: { ...context.env } }),
       succeeded: (run, results) => ({
         text: `${renderApplySummary(tally(results), context.colors).trimEnd()} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})`,
         document: applyDocument(plan, 'ok', results, destinationsAfter(plan, run.state)),

@@ -110,7 +110,7 @@ async function destroyMember(
   const { member, locked, teardown } = entry;
   const workflow = member.loaded.workflow.workflow;
   if (teardown === undefined || locked === undefined) return destroyDocument(workflow, 'ok', []);
-  const { provisioner, clients, clock, sleep, limiter } = locked.provisioning;
+  const { provisioner } = locked.provisioning;
   return runFleetMember<RunResult, MemberDocument>(
     {
       command: 'destroy',
@@ -121,16 +121,7 @@ async function destroyMember(
       progress,
       json: options.json,
       call: (engine) =>
-        provisioner.destroy({
-          ...engine,
-          clients,
-          store: locked.held.store,
-          teardown: teardown.deletions,
-          force: options.force,
-          limiter,
-          clock,
-          ...(sleep === undefined ? {} : { sleep }),
-        }),
+        provisioner.destroy({ ...engine, teardown: teardown.deletions, force: options.force }),
       succeeded: (run, results) => {
         const done = renderDestroySummary(tally(results), context.colors).trimEnd();
         const dangling = run.channel?.danglingDestinationIds ?? [];

@@ -1,4 +1,4 @@
-import type { CallerIdentity, EngineEvent } from '@mlds/provisioner';
+import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
 import { CancelledError, count, InterruptedError } from './errors.js';
@@ -11,6 +11,7 @@ import { type ResourceResult, type Tally, tally, unfinishedCounts } from './rend
 import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';
+import { type EngineRunOptions, engineRunOptions } from './workflow-run.js';
 
 // The steps a fleet's apply and destroy take the same way, once every workflow is planned: the account named
 // once, the one question, the display, each workflow's engine call with what its end shows (its result line,
@@ -137,8 +138,8 @@ export interface FleetMemberRun<Run, Document> {
   progress: FleetProgress | undefined;
   /** --json: the failures go in the document only, not on stderr. */
   json: boolean;
-  /** The engine call (apply or destroy), stopped by `stopSignal`, reporting through `onEvent`. */
-  call(engine: { stopSignal: AbortSignal; onEvent: (event: EngineEvent) => void }): Promise<Run>;
+  /** The engine call (apply or destroy), with the member's clients, store, limiter and timers. */
+  call(engine: EngineRunOptions): Promise<Run>;
   /** A run that succeeded: its result line's text and its document. */
   succeeded(run: Run, results: ResourceResult[]): { text: string; document: Document };
   /** A run stopped by SIGINT/SIGTERM: its document. */
@@ -174,14 +175,16 @@ export async function runFleetMember<Run, Document>(
     return run.interrupted(results.list());
   };
   try {
-    const done = await run.call({
-      stopSignal: interrupt,
-      onEvent: (engineEvent) => {
-        const event = shown(engineEvent);
-        results.add(event);
-        progress?.onEvent(workflow, event);
-      },
-    });
+    const done = await run.call(
+      engineRunOptions(member.provisioning, member.held, {
+        stopSignal: interrupt,
+        onEvent: (engineEvent) => {
+          const event = shown(engineEvent);
+          results.add(event);
+          progress?.onEvent(workflow, event);
+        },
+      }),
+    );
     // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop.
     if (interrupt.aborted) return await interrupted(undefined);
     const { text, document } = run.succeeded(done, results.list());

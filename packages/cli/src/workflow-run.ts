@@ -3,7 +3,9 @@ import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
 import { CancelledError, InterruptedError } from './errors.js';
 import {
+  type HeldState,
   type PreparedRun,
+  type Provisioning,
   progressOf,
   type RunWhere,
   type Session,
@@ -16,7 +18,8 @@ import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
 // then the engine call with its live progress (none with --json), and for each way the run can end short of
 // success, the command's --json document and the error that carries the exit code. What differs (the engine
-// call, the documents, the words) is the command's own, passed in. A fleet's members take fleet-run.ts instead.
+// call, the documents, the words) is the command's own, passed in. A fleet's members take fleet-run.ts instead,
+// with the same engine options (engineRunOptions).
 
 /**
  * The one question (or --yes): returns the session to run in once the run may go ahead; throws the exit code's
@@ -71,6 +74,24 @@ export interface EngineRunOptions {
   onEvent: (event: EngineEvent) => void;
 }
 
+/** The options every engine call takes from its workflow's provisioning and held state, a fleet's included. */
+export function engineRunOptions(
+  provisioning: Provisioning,
+  held: HeldState,
+  run: { stopSignal: AbortSignal; onEvent: (event: EngineEvent) => void },
+): EngineRunOptions {
+  const { clients, clock, sleep, limiter } = provisioning;
+  return {
+    stopSignal: run.stopSignal,
+    clients,
+    store: held.store,
+    limiter,
+    clock,
+    ...(sleep === undefined ? {} : { sleep }),
+    onEvent: run.onEvent,
+  };
+}
+
 /** One workflow's engine call, and the command's --json documents for the ways it can end short of success. */
 export interface WorkflowRun<Run, Document> {
   session: Session;
@@ -98,28 +119,24 @@ export async function runWorkflow<Run, Document>(
   context: CommandContext,
 ): Promise<{ run: Run; results: ResourceResult[] }> {
   const { stdout } = context;
-  const { provisioner, clients, clock, sleep, limiter } = run.session.provisioning;
-  const { store } = run.session.held;
-  const { interrupt } = run.session;
+  const { provisioning, held, interrupt } = run.session;
+  const { provisioner, clock } = provisioning;
   const { where } = run;
   const results = new ResultCollector(run.order);
   const shown = runEventsOf(provisioner);
   const progress = run.json ? undefined : progressOf(context, clock);
   let done: Run;
   try {
-    done = await run.call({
-      stopSignal: interrupt,
-      clients,
-      store,
-      limiter,
-      clock,
-      ...(sleep === undefined ? {} : { sleep }),
-      onEvent: (engineEvent) => {
-        const event = shown(engineEvent);
-        results.add(event);
-        progress?.onEvent(event);
-      },
-    });
+    done = await run.call(
+      engineRunOptions(provisioning, held, {
+        stopSignal: interrupt,
+        onEvent: (engineEvent) => {
+          const event = shown(engineEvent);
+          results.add(event);
+          progress?.onEvent(event);
+        },
+      }),
+    );
   } catch (error) {
     progress?.stop();
     if (interrupt.aborted) {
