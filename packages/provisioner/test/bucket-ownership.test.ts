@@ -1,9 +1,7 @@
 import {
-  GetBucketEncryptionCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
-  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketTaggingCommand,
@@ -22,10 +20,12 @@ import {
   refresh,
 } from '../src/index.js';
 import {
+  answerBucketSettingsAsMade,
   everyEntry,
   MemoryStateStore,
   meta,
   mockedClients,
+  noOwnershipControls,
   planOf,
   tagsOf,
   virtualTime,
@@ -60,19 +60,7 @@ function bucketWithAclsEnabled(mocks: ReturnType<typeof mockedClients>['mocks'])
   mocks.s3
     .on(GetBucketOwnershipControlsCommand)
     .resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } });
-  mocks.s3.on(GetPublicAccessBlockCommand).resolves({
-    PublicAccessBlockConfiguration: {
-      BlockPublicAcls: true,
-      IgnorePublicAcls: true,
-      BlockPublicPolicy: true,
-      RestrictPublicBuckets: true,
-    },
-  });
-  mocks.s3.on(GetBucketEncryptionCommand).resolves({
-    ServerSideEncryptionConfiguration: {
-      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-    },
-  });
+  answerBucketSettingsAsMade(mocks.s3);
   mocks.s3
     .on(GetBucketPolicyCommand)
     .rejects(new S3ServiceException({ name: 'NoSuchBucketPolicy', $fault: 'client', $metadata: meta(404) }));
@@ -193,14 +181,7 @@ describe('importing a bucket whose ACLs are enabled', () => {
   it('no ownership controls at all (OwnershipControlsNotFoundError): shown and made', async () => {
     const { aws, mocks } = mockedClients();
     bucketWithAclsEnabled(mocks);
-    mocks.s3.on(GetBucketOwnershipControlsCommand).rejects(
-      new S3ServiceException({
-        name: 'OwnershipControlsNotFoundError',
-        $fault: 'client',
-        $metadata: meta(404),
-        message: 'The bucket ownership controls were not found',
-      }),
-    );
+    mocks.s3.on(GetBucketOwnershipControlsCommand).rejects(noOwnershipControls());
     mocks.s3.on(PutBucketOwnershipControlsCommand).resolves({});
     const { outcome, previews } = await importBucket(aws, new MemoryStateStore());
     expect((outcome as { outcome?: string }).outcome).toBe('imported');

@@ -3,7 +3,12 @@ import { MediaPackageClient } from '@aws-sdk/client-mediapackage';
 import { MediaPackageV2Client } from '@aws-sdk/client-mediapackagev2';
 import { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
-import { S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   normalizeWorkflow,
@@ -13,7 +18,7 @@ import {
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
-import { aWorkflow, type Inventory, seedWorkflow } from '@mlds/fixtures';
+import { aWorkflow, DEFAULT_PUBLIC_ACCESS_BLOCK, type Inventory, seedWorkflow } from '@mlds/fixtures';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type AwsClients, createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
@@ -229,4 +234,26 @@ export function collectEvents() {
 /** `$metadata` as the SDK puts it on errors. */
 export function meta(httpStatusCode: number) {
   return { httpStatusCode, attempts: 1, totalRetryDelay: 0 };
+}
+
+/** S3's answer to GetBucketOwnershipControls on a bucket that has none (its ACLs enabled). */
+export function noOwnershipControls(): S3ServiceException {
+  return new S3ServiceException({
+    name: 'OwnershipControlsNotFoundError',
+    $fault: 'client',
+    $metadata: meta(404),
+    message: 'The bucket ownership controls were not found',
+  });
+}
+
+/** The S3 mock answers a bucket's public access block and encryption as apply makes them: all four on, SSE-S3. */
+export function answerBucketSettingsAsMade(s3: ReturnType<typeof mockedClients>['mocks']['s3']): void {
+  s3.on(GetPublicAccessBlockCommand).resolves({
+    PublicAccessBlockConfiguration: DEFAULT_PUBLIC_ACCESS_BLOCK,
+  });
+  s3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    },
+  });
 }

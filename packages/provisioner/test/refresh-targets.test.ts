@@ -1,10 +1,8 @@
 import { DescribeChannelCommand } from '@aws-sdk/client-medialive';
 import {
-  GetBucketEncryptionCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
-  GetPublicAccessBlockCommand,
   HeadBucketCommand,
 } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -19,7 +17,7 @@ import { aWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { mediaLiveBucketPolicy } from '../src/handlers/s3.js';
 import { refresh } from '../src/index.js';
-import { mockedClients, REGION, ROLE, tagsOf, virtualTime } from './helpers.js';
+import { answerBucketSettingsAsMade, mockedClients, REGION, ROLE, tagsOf, virtualTime } from './helpers.js';
 
 // Refresh reads what core chose and nothing else: with `channel:` removed from the workflow, the binding the
 // state still records is not read (no DescribeChannel, no GetParameter of its stream key), since the plan neither
@@ -61,19 +59,7 @@ function answeringBuckets(mocks: ReturnType<typeof mockedClients>['mocks']) {
   mocks.s3.on(GetBucketTaggingCommand).resolves({
     TagSet: Object.entries(tagsOf('archive')).map(([Key, Value]) => ({ Key, Value })),
   });
-  mocks.s3.on(GetPublicAccessBlockCommand).resolves({
-    PublicAccessBlockConfiguration: {
-      BlockPublicAcls: true,
-      IgnorePublicAcls: true,
-      BlockPublicPolicy: true,
-      RestrictPublicBuckets: true,
-    },
-  });
-  mocks.s3.on(GetBucketEncryptionCommand).resolves({
-    ServerSideEncryptionConfiguration: {
-      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-    },
-  });
+  answerBucketSettingsAsMade(mocks.s3);
   for (const bucket of BUCKETS) {
     mocks.s3
       .on(GetBucketPolicyCommand, { Bucket: bucket })

@@ -33,7 +33,7 @@ import {
   type StateDocument,
   type WorkflowInput,
 } from '@mlds/core';
-import { aWorkflow, createFakeCloud } from '@mlds/fixtures';
+import { aWorkflow, createFakeCloud, DEFAULT_PUBLIC_ACCESS_BLOCK } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { mediaLiveBucketPolicy } from '../src/handlers/s3.js';
 import { apply, destroy, RefreshFailedError, refresh } from '../src/index.js';
@@ -43,6 +43,7 @@ import {
   MemoryStateStore,
   meta,
   mockedClients,
+  noOwnershipControls,
   REGION,
   ROLE,
   tagsOf,
@@ -173,14 +174,7 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
         { Key: 'mlds:downstream', Value: 'archive' },
       ],
     });
-    mocks.s3.on(GetBucketOwnershipControlsCommand).rejects(
-      new S3ServiceException({
-        name: 'OwnershipControlsNotFoundError',
-        $fault: 'client',
-        $metadata: meta(404),
-        message: 'The bucket ownership controls were not found',
-      }),
-    );
+    mocks.s3.on(GetBucketOwnershipControlsCommand).rejects(noOwnershipControls());
     mocks.s3.on(GetPublicAccessBlockCommand).resolves({});
     mocks.s3.on(GetBucketEncryptionCommand).resolves({});
     const policy = mediaLiveBucketPolicy(BUCKET, REGION, ROLE);
@@ -602,12 +596,9 @@ describe('drift against the fake cloud', () => {
       'archive.bucket[1]',
     ]);
     const buckets = cloud.inventory().s3;
-    expect(buckets.find((b) => b.name === 'curling-live-archive-p0')?.publicAccessBlock).toStrictEqual({
-      BlockPublicAcls: true,
-      IgnorePublicAcls: true,
-      BlockPublicPolicy: true,
-      RestrictPublicBuckets: true,
-    });
+    expect(buckets.find((b) => b.name === 'curling-live-archive-p0')?.publicAccessBlock).toStrictEqual(
+      DEFAULT_PUBLIC_ACCESS_BLOCK,
+    );
     expect(buckets.find((b) => b.name === 'curling-live-archive-p1')?.tags).toStrictEqual({
       owner: 'someone',
     });
