@@ -77,12 +77,18 @@ export function applyDocument(
 
 /** The plan's destinations with what the state recorded filled in. */
 export function destinationsAfter(plan: Plan, state: StateDocument | undefined): OutputDestination[] {
-  const recorded: StateDocument = state ?? {
-    formatVersion: FORMAT_VERSION,
-    workflow: plan.workflow,
-    region: plan.region,
-    serial: 0,
-    resources: [],
-  };
-  return resolveDestinations(plan, recorded).destinations;
+  return resolveDestinations(plan, stateOrEmpty(plan, state)).destinations;
+}
+
+/** The state as read, or, where there is none yet, one that records nothing for the plan's workflow. */
+export function stateOrEmpty(plan: Plan, state: StateDocument | undefined): StateDocument {
+  return (
+    state ?? {
+      formatVersion: FORMAT_VERSION,
+      workflow: plan.workflow,
+      region: plan.region,
+      serial: 0,
+      resources: [],
+    }
+  );
 }

@@ -8,6 +8,7 @@ import {
   resolveDestinations,
   type StateDocument,
 } from '@mlds/core';
+import { stateOrEmpty } from '../apply-plan.js';
 import { NotAppliedError, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations, renderStateResources } from '../render/summary.js';
@@ -60,13 +61,7 @@ export async function output(options: OutputOptions, context: CommandContext): P
     context,
   );
   const plan = planLoadedWorkflow(loaded, state);
-  const recorded: StateDocument = state ?? {
-    formatVersion: FORMAT_VERSION,
-    workflow: plan.workflow,
-    region: plan.region,
-    serial: 0,
-    resources: [],
-  };
+  const recorded = stateOrEmpty(plan, state);
   const resolved = resolveDestinations(plan, recorded);
   // One destination needs only the resources of its own downstream entries to be applied.
   const serves = destinationFilter(plan, options.destinationId, loaded.file);
