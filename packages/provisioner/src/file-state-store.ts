@@ -375,10 +375,17 @@ export class FileStateStore implements StateBackend {
     }
   }
 
-  /** `undefined` when the file is missing. */
+  /**
+   * `undefined` when the file is missing or cannot be looked at: the shortcut is then not taken, and the next
+   * write reads the file back and compares its digest, as a write did before.
+   */
   private fileIdentityNow(): string | undefined {
-    const stats = this.writeFs.statSync(this.path, { bigint: true, throwIfNoEntry: false });
-    return stats === undefined ? undefined : fileIdentity(stats);
+    try {
+      const stats = this.writeFs.statSync(this.path, { bigint: true, throwIfNoEntry: false });
+      return stats === undefined ? undefined : fileIdentity(stats);
+    } catch {
+      return undefined;
+    }
   }
 
   private readTextNow(path: string): string | undefined {

@@ -126,6 +126,26 @@ describe('FileStateStore: the state file', () => {
     expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual(doc(3));
   });
 
+  it('writes on when the file cannot be looked at after a write, and checks the next write by reading it back', async () => {
+    const path = statePath();
+    const reads: string[] = [];
+    const blind: StateWriteFileSystem = {
+      ...syncFs,
+      statSync: (() => {
+        throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+      }) as unknown as StateWriteFileSystem['statSync'],
+      readFileSync: ((file: string, options: BufferEncoding) => {
+        if (file === path) reads.push(file);
+        return syncFs.readFileSync(file, options);
+      }) as StateWriteFileSystem['readFileSync'],
+    };
+    const store = new FileStateStore(path, { writeFs: blind });
+    await store.write(doc(1));
+    await store.write(doc(2));
+    expect(reads).toHaveLength(2);
+    expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual(doc(2));
+  });
+
   it('fences a write after its own: the file of another run in its place, or an edit in place, is never overwritten', async () => {
     const path = statePath();
     const mine = new FileStateStore(path);
