@@ -11,6 +11,7 @@ import { aroundSends, runAgainstFake } from './fake-cli.js';
 import { signalSource } from './fake-signals.js';
 import { typedStdin, unansweredStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { archiveWorkflow } from './workflow-texts.js';
 
 // `mlds import` brings a resource to what apply sets (shown first), so that `plan --refresh` right after is a
 // noop for it; and import takes SIGINT/SIGTERM as apply does (injected signals, in-process, fake cloud).
@@ -19,16 +20,7 @@ const REGION = 'us-west-2';
 const ROLE = 'arn:aws:iam::111122223333:role/MediaLiveAccessRole';
 const STATE = '.mlds/curling-live.state.json';
 const BUCKET = 'curling-live-archive-p0';
-const WORKFLOW = [
-  'workflow: curling-live',
-  `region: ${REGION}`,
-  `mediaLiveRoleArn: ${ROLE}`,
-  'downstream:',
-  '  - name: archive',
-  '    system: s3',
-  '    format: archive',
-  '',
-].join('\n');
+const WORKFLOW = archiveWorkflow('curling-live', REGION, ROLE);
 
 let fake: FakeCloud;
 let cwd: string;

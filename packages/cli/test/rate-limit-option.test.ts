@@ -6,20 +6,16 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_OPTION } from '../src/rate-limit-option.js';
 import { CLOCK_START, runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { archiveWorkflow } from './workflow-texts.js';
 
 // --rate-limit on apply and destroy (contract section 7): refused before anything runs when malformed, and
 // handed to the engine's request limiter when not.
 
-const ARCHIVE = [
-  'workflow: archive-live',
-  'region: us-west-2',
-  'mediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole',
-  'downstream:',
-  '  - name: archive',
-  '    system: s3',
-  '    format: archive',
-  '',
-].join('\n');
+const ARCHIVE = archiveWorkflow(
+  'archive-live',
+  'us-west-2',
+  'arn:aws:iam::111122223333:role/MediaLiveAccessRole',
+);
 
 let fake: FakeCloud;
 let cwd: string;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { existingTexts, expectNoSecrets, runAgainstFake, steppingClock } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
-import { cdnDownstream } from './workflow-texts.js';
+import { archiveDownstream, cdnDownstream } from './workflow-texts.js';
 
 // Refresh and drift through the CLI, in-process against the fake cloud: plan --refresh, apply's refresh (on by
 // default, --refresh=false), a saved plan applied as it is, and destroy on what was deleted outside mlds.
@@ -25,9 +25,7 @@ const WORKFLOW = [
   `region: ${REGION}`,
   'mediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole',
   'downstream:',
-  '  - name: archive',
-  '    system: s3',
-  '    format: archive',
+  ...archiveDownstream(),
   ...cdnDownstream(),
   '',
 ].join('\n');

@@ -8,7 +8,7 @@ import { planHasChanges } from '../src/commands/plan.js';
 import type { CliOptions } from '../src/main.js';
 import { CLOCK_START, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
-import { cdnDownstream } from './workflow-texts.js';
+import { archiveDownstream, cdnDownstream } from './workflow-texts.js';
 
 // `plan --out`, `apply <planfile>` and `plan --detailed-exitcode`, in-process through main(), against the fake
 // cloud of @mlds/fixtures and real files in a temporary directory.
@@ -22,9 +22,7 @@ const WORKFLOW = [
   'region: eu-west-1',
   'tags: { team: sports }',
   'downstream:',
-  '  - name: archive',
-  '    system: s3',
-  '    format: archive',
+  ...archiveDownstream(),
   ...cdnDownstream(),
   '',
 ].join('\n');

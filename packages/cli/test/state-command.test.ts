@@ -6,21 +6,14 @@ import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runAgainstFake } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { archiveWorkflow } from './workflow-texts.js';
 
 // The state's two stores seen from the command line: the same commands on a local file and on S3 (the fake
 // cloud's, with conditional writes), and `mlds state …`.
 
 const REGION = 'us-west-2';
 const URL = 's3://team-state/mlds/team-live.json';
-const WORKFLOW = [
-  'workflow: team-live',
-  `region: ${REGION}`,
-  'downstream:',
-  '  - name: archive',
-  '    system: s3',
-  '    format: archive',
-  '',
-].join('\n');
+const WORKFLOW = archiveWorkflow('team-live', REGION);
 
 let fake: FakeCloud;
 let cwd: string;

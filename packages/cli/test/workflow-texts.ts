@@ -14,6 +14,23 @@ export function cdnDownstream(hostPrefix = 'ingest-'): string[] {
   ];
 }
 
+/** The `downstream:` entry of an S3 archive `archive` (an Archive output group), as lines. */
+export function archiveDownstream(): string[] {
+  return ['  - name: archive', '    system: s3', '    format: archive'];
+}
+
+/** A workflow `name` whose one downstream is the S3 archive, with the MediaLive role when given. */
+export function archiveWorkflow(name: string, region: string, mediaLiveRoleArn?: string): string {
+  return [
+    `workflow: ${name}`,
+    `region: ${region}`,
+    ...(mediaLiveRoleArn ? [`mediaLiveRoleArn: ${mediaLiveRoleArn}`] : []),
+    'downstream:',
+    ...archiveDownstream(),
+    '',
+  ].join('\n');
+}
+
 /** The seed example's workflow text with its MediaPackage downstream fed by an HLS output group. */
 export function withHlsGroup(seedText: string): string {
   return seedText.replace(

@@ -1,45 +1,28 @@
 import type { Observation, StateDocument, StateResource } from '@mlds/core';
-import type { AwsClients } from './clients.js';
 import { Semaphore } from './concurrency.js';
+import { errorText } from './engine-run.js';
 import { type Failure, RefreshFailedError } from './errors.js';
-import type { EngineEvent } from './events.js';
 import { loadHandler } from './handlers/index.js';
-import type { RequestLimiter } from './rate-limit.js';
-import type { RetryPolicy, WaitPolicy } from './retry.js';
 import { type Runtime, SecretVault, targetOf } from './runtime.js';
-import { createRuntime } from './runtime-factory.js';
+import { createRuntime, type RuntimeOptions } from './runtime-factory.js';
 
 // Refresh reads the recorded resources core chose (`refreshTargets`), once each and in parallel, with read calls
 // only (each kind's `observe`), and reports what it saw. It decides nothing: not what to read, and not what the
 // answers mean (core's planner turns them into creates and updates, and the engine then executes that plan).
 
-export interface RefreshOptions {
+/** How refresh calls AWS is how apply does (RuntimeOptions: clients, limiter, timers, signals, events). */
+export interface RefreshOptions extends RuntimeOptions {
   /** The state the resources are recorded in: what a read looks up besides its own resource. */
   state: StateDocument;
   /** What to read: core's `refreshTargets` of the workflow and this state, exactly these and nothing else. */
   resources: readonly StateResource[];
-  clients: AwsClients;
   /** Where `{ env: NAME }` secrets are read, to compare with their SSM parameters in memory. */
   env: Record<string, string | undefined>;
   /** Resources read at once (default 8). */
   concurrency?: number;
-  onEvent?: (event: EngineEvent) => void;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  retry?: Partial<RetryPolicy>;
-  wait?: Partial<WaitPolicy>;
-  signal?: AbortSignal;
-  /** The run's per-service request rates (shared with the apply that follows); AWS's documented ones if unset. */
-  limiter?: RequestLimiter;
 }
 
 const DEFAULT_CONCURRENCY = 8;
-
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.message ? `${error.name}: ${error.message}` : error.name;
-}
 
 /** What observe needs of a Runtime: retried reads and waits, no state, no mutation. */
 function readOnlyRuntime(options: RefreshOptions, vault: SecretVault): Runtime {
