@@ -48,8 +48,12 @@ export async function prepareDeletions(
     if (resource.existing) return 'forget';
     const { handler, rt } = await handlerFor(run, resource.kind);
     // Looked up even when the state says `created`: whatever the state claims, mlds deletes only what carries
-    // this workflow's tag now.
-    const found = await handler.find(rt, targetOf(resource));
+    // this workflow's tag now. With --force nothing is inspected, so only `find` is needed.
+    const checked =
+      !force && handler.precheck
+        ? await handler.precheck(rt, resource)
+        : { found: await handler.find(rt, targetOf(resource)) };
+    const { found } = checked;
     // Recorded as made, now missing: deleted outside mlds, which destroy says as such.
     if (found.status === 'absent') return resource.status === 'created' ? 'gone' : 'forget';
     if (found.status === 'foreign') {
@@ -62,7 +66,8 @@ export async function prepareDeletions(
       return 'forget';
     }
     if (force) return { delete: { found } };
-    const inspection = await handler.inspect(rt, resource, found);
+    const inspection =
+      'inspection' in checked ? checked.inspection : await handler.inspect(rt, resource, found);
     if (inspection.gone) return resource.status === 'created' ? 'gone' : 'forget';
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });

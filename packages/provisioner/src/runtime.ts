@@ -73,6 +73,9 @@ export type Learned =
 
 export type Inspection = { gone: true } | { gone: false; blocker?: string; learned?: Learned };
 
+/** What destroy's pre-check of one resource read: `find`'s answer, and `inspect`'s when it found it ours. */
+export type Precheck = { found: Exclude<Found, OursFound> } | { found: OursFound; inspection: Inspection };
+
 /** What destroy already knows when it deletes: the resource as `find` saw it, and what `inspect` learned. */
 export interface Seen {
   found: OursFound;
@@ -121,6 +124,11 @@ export interface KindHandler {
   observe?(rt: Runtime, resource: StateResource): Promise<Observed>;
   /** What would stop a delete without --force. Read-only. `found`: what `find` just saw (not read again). */
   inspect(rt: Runtime, resource: StateResource, found?: OursFound): Promise<Inspection>;
+  /**
+   * `find` and then `inspect`, with the reads that do not depend on each other sent at once: a round trip or
+   * two fewer before destroy deletes anything. Optional: without it, destroy calls one after the other.
+   */
+  precheck?(rt: Runtime, resource: StateResource): Promise<Precheck>;
   /**
    * Deletes it and waits until it is gone; an already missing resource is fine. `seen`: what destroy's
    * pre-check read, so the delete does not read it again. `'left'`: not deleted on purpose, and no longer this

@@ -231,6 +231,30 @@ export function collectEvents() {
   return { events, onEvent: (event: EngineEvent) => events.push(event) };
 }
 
+/**
+ * Mock answers that stay in flight until the event loop turns, counting the calls in flight together: `most` is
+ * how many were asked at once (1 when each waited for the one before). `answer(value)` is a `callsFake`.
+ */
+export function inFlight() {
+  let now = 0;
+  let most = 0;
+  return {
+    get most() {
+      return most;
+    },
+    answer<T>(value: T | Error): () => Promise<T> {
+      return async () => {
+        now++;
+        most = Math.max(most, now);
+        await new Promise((resolve) => setImmediate(resolve));
+        now--;
+        if (value instanceof Error) throw value;
+        return value;
+      };
+    },
+  };
+}
+
 /** `$metadata` as the SDK puts it on errors. */
 export function meta(httpStatusCode: number) {
   return { httpStatusCode, attempts: 1, totalRetryDelay: 0 };

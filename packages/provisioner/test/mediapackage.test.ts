@@ -24,6 +24,7 @@ import {
 import { apply, destroy } from '../src/index.js';
 import {
   collectEvents,
+  inFlight,
   MemoryStateStore,
   meta,
   mockedClients,
@@ -485,6 +486,35 @@ describe('MediaPackage channel: destroy', () => {
       'DescribeChannelCommand',
     ]);
     expect(store.doc?.resources).toEqual([]);
+  });
+
+  it('reads the channel in one round before deleting it: DescribeChannel and ListOriginEndpoints at once', async () => {
+    const { aws, mocks } = mockedClients();
+    const reads = inFlight();
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .callsFakeOnce(reads.answer(channelOutput()))
+      .rejects(new NotFoundException({ message: 'gone', $metadata: meta(404) }));
+    mocks.mediaPackage.on(ListOriginEndpointsCommand).callsFake(reads.answer({ OriginEndpoints: [] }));
+    mocks.mediaPackage.on(DeleteChannelCommand).resolves({});
+    const store = new MemoryStateStore(channelState({}, false));
+    await destroy({ clients: aws, store, ...virtualTime() });
+    expect(reads.most).toBe(2);
+    expect(
+      mocks.mediaPackage.commandCalls(ListOriginEndpointsCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ ChannelId: CHANNEL }]);
+    expect(store.doc?.resources).toEqual([]);
+  });
+
+  it('refuses a channel that lost its tag, its origin endpoints no blocker of its own', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput({ team: 'sports' }));
+    mocks.mediaPackage.on(ListOriginEndpointsCommand).resolves({ OriginEndpoints: [{ Id: 'hls' }] });
+    const store = new MemoryStateStore(channelState({}, false));
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect(error).not.toBeInstanceOf(NotEmptyError);
+    expect(mocks.mediaPackage.commandCalls(DeleteChannelCommand)).toHaveLength(0);
   });
 
   it('refuses, naming the endpoints, when an origin endpoint was added between the pre-check and the delete', async () => {

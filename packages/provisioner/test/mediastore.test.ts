@@ -22,6 +22,7 @@ import {
 } from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
 import {
+  inFlight,
   MemoryStateStore,
   meta,
   mockedClients,
@@ -506,6 +507,49 @@ describe('MediaStore container: destroy', () => {
     expect(pollsAfterDelete).toBe(3);
     expect(time.sleeps).toEqual([2000, 3000]);
     expect(result.state?.resources).toEqual([]);
+  });
+
+  it('reads a container in two rounds before deleting it: DescribeContainer, then its tags and items at once', async () => {
+    const { aws, mocks } = mockedClients();
+    const reads = inFlight();
+    mocks.mediaStore
+      .on(DescribeContainerCommand)
+      .callsFakeOnce(reads.answer(container('ACTIVE')))
+      .rejects(new ContainerNotFoundException({ message: 'gone', $metadata: meta(400) }));
+    mocks.mediaStore.on(ListTagsForResourceCommand).callsFake(reads.answer({ Tags: TAG_LIST }));
+    mocks.mediaStoreData.on(ListItemsCommand).callsFake(reads.answer({ Items: [] }));
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    const result = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      ...virtualTime(),
+    });
+    // The describe alone (its ARN and endpoint are what the others read with), then two at once.
+    expect(reads.most).toBe(2);
+    expect(
+      mocks.mediaStore.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input),
+    ).toStrictEqual([{ Resource: ARN }]);
+    expect(mocks.mediaStoreData.commandCalls(ListItemsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { MaxResults: 1 },
+    ]);
+    expect(mocks.mediaStore.commandCalls(DeleteContainerCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { ContainerName: CONTAINER },
+    ]);
+    expect(result.state?.resources).toEqual([]);
+  });
+
+  it('refuses a container that lost its tag, whatever listing its items answered', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
+    mocks.mediaStore.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'team', Value: 'sports' }] });
+    mocks.mediaStoreData.on(ListItemsCommand).rejects(new Error('the data plane is not ours to read'));
+    const error = await destroy({
+      clients: aws,
+      store: new MemoryStateStore(containerState()),
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect(mocks.mediaStore.commandCalls(DeleteContainerCommand)).toHaveLength(0);
   });
 
   it('says a container deleted outside mlds is already gone', async () => {

@@ -29,6 +29,7 @@ import {
 import { apply, destroy } from '../src/index.js';
 import {
   collectEvents,
+  inFlight,
   MemoryStateStore,
   meta,
   mockedClients,
@@ -579,12 +580,79 @@ describe('S3 bucket: destroy', () => {
       { address: 'archive.bucket[0]', name: BUCKET, reason: 'the bucket holds objects or object versions' },
     ]);
     expect((error as Error).message).toMatch(/Nothing was deleted.*--force/s);
-    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
-      'HeadBucketCommand',
-      'GetBucketTaggingCommand',
-      'ListObjectVersionsCommand',
-    ]);
+    // The three reads go at once, in no particular order.
+    expect(
+      mocks.s3
+        .calls()
+        .map((call) => call.args[0].constructor.name)
+        .sort(),
+    ).toStrictEqual(['GetBucketTaggingCommand', 'HeadBucketCommand', 'ListObjectVersionsCommand']);
     expect(store.writes).toEqual([]);
+  });
+
+  it('reads a bucket in one round before deleting it: HeadBucket, its tags and its versions at once', async () => {
+    const { aws, mocks } = mockedClients();
+    const reads = inFlight();
+    mocks.s3
+      .on(HeadBucketCommand)
+      .callsFakeOnce(reads.answer({}))
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    mocks.s3.on(GetBucketTaggingCommand).callsFake(reads.answer({ TagSet: TAG_SET }));
+    mocks.s3.on(ListObjectVersionsCommand).callsFake(reads.answer({ IsTruncated: false }));
+    mocks.s3.on(DeleteBucketCommand).resolves({});
+    const store = new MemoryStateStore(bucketState());
+    const result = await destroy({ clients: aws, store, ...virtualTime() });
+    expect(reads.most).toBe(3);
+    const inputs = mocks.s3.calls().map((call) => [call.args[0].constructor.name, call.args[0].input]);
+    expect(inputs.slice(0, 3).sort()).toStrictEqual([
+      ['GetBucketTaggingCommand', { Bucket: BUCKET }],
+      ['HeadBucketCommand', { Bucket: BUCKET }],
+      ['ListObjectVersionsCommand', { Bucket: BUCKET, MaxKeys: 1 }],
+    ]);
+    // Nothing read twice: then only the delete, and the wait's HeadBucket that finds it gone.
+    expect(inputs.slice(3)).toStrictEqual([
+      ['DeleteBucketCommand', { Bucket: BUCKET }],
+      ['HeadBucketCommand', { Bucket: BUCKET }],
+    ]);
+    expect(result.state?.resources).toEqual([]);
+  });
+
+  it('reads the tags and versions again, waiting, when HeadBucket lists a bucket the others do not yet', async () => {
+    const { aws, mocks } = mockedClients();
+    const notYet = () =>
+      new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) });
+    mocks.s3
+      .on(HeadBucketCommand)
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    mocks.s3.on(GetBucketTaggingCommand).rejectsOnce(notYet()).resolves({ TagSet: TAG_SET });
+    mocks.s3.on(ListObjectVersionsCommand).rejectsOnce(notYet()).resolves({ IsTruncated: false });
+    mocks.s3.on(DeleteBucketCommand).resolves({});
+    const store = new MemoryStateStore(bucketState());
+    const result = await destroy({ clients: aws, store, ...virtualTime() });
+    // Not `gone`: the NoSuchBucket of a bucket HeadBucket lists is S3 catching up, not a deletion.
+    expect(result.outcomes).toMatchObject([{ address: 'archive.bucket[0]', outcome: 'deleted' }]);
+    expect(mocks.s3.commandCalls(GetBucketTaggingCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(2);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
+    expect(result.state?.resources).toEqual([]);
+  });
+
+  it('refuses a bucket HeadBucket is denied, whatever the reads asked beside it answered', async () => {
+    const { aws, mocks } = mockedClients();
+    const denied = (name: string) =>
+      new S3ServiceException({ name, $fault: 'client', $metadata: meta(403), message: '' });
+    mocks.s3.on(HeadBucketCommand).rejects(denied('Forbidden'));
+    mocks.s3.on(GetBucketTaggingCommand).rejects(denied('AccessDenied'));
+    mocks.s3.on(ListObjectVersionsCommand).rejects(denied('AccessDenied'));
+    const store = new MemoryStateStore(bucketState());
+    const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
+    expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
+    expect((error as Error).message).toMatch(/denied \(403\).*another account owns it/);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
   it('with --force denies new writes (keeping the policy), deletes every version and marker in pages of ≤1000, then the bucket', async () => {
@@ -812,18 +880,29 @@ describe('S3 bucket: destroy', () => {
     ).toStrictEqual([[{ Key: 'late.ts', VersionId: 'null' }]]);
   });
 
-  it('says a bucket deleted outside mlds is already gone, with only a HeadBucket', async () => {
+  it('says a bucket deleted outside mlds is already gone, from its one round of reads', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    mocks.s3
+      .on(GetBucketTaggingCommand)
+      .rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }));
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }));
     const result = await destroy({
       clients: aws,
       store: new MemoryStateStore(bucketState()),
       ...virtualTime(),
     });
     expect(result.state?.resources).toEqual([]);
-    expect(mocks.s3.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
-      'HeadBucketCommand',
-    ]);
+    // HeadBucket decides; the tags and versions asked beside it are not asked again, nor waited for as a bucket
+    // not yet visible would be.
+    expect(
+      mocks.s3
+        .calls()
+        .map((call) => call.args[0].constructor.name)
+        .sort(),
+    ).toStrictEqual(['GetBucketTaggingCommand', 'HeadBucketCommand', 'ListObjectVersionsCommand']);
     expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'gone' }]);
   });
 });

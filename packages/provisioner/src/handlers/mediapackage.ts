@@ -3,6 +3,7 @@ import {
   DeleteChannelCommand,
   DeleteOriginEndpointCommand,
   DescribeChannelCommand,
+  type DescribeChannelCommandOutput,
   type HlsIngest,
   InternalServerErrorException,
   ListOriginEndpointsCommand,
@@ -19,8 +20,10 @@ import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
+  type Inspection,
   type KindHandler,
   type Observed,
+  type Precheck,
   type Recorded,
   type Runtime,
   type Target,
@@ -112,15 +115,46 @@ function blockedBy(endpoints: string[]): string {
   return `the channel has ${endpoints.length} origin endpoint(s)`;
 }
 
+/** `find`'s answer for what DescribeChannel said (undefined: not found). */
+function foundByDescribe(
+  rt: Runtime,
+  target: Target,
+  output: DescribeChannelCommandOutput | undefined,
+): Found {
+  if (!output) return { status: 'absent' };
+  return foundByTags(rt.workflow, output, () => ({
+    ...(output.Arn ? { arn: output.Arn } : {}),
+    outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
+  }));
+}
+
+/** What the channel's origin endpoints mean for its delete: each one blocks it without --force. */
+function inspectionOf(endpoints: string[]): Inspection {
+  const learned = { kind: 'mediapackage-channel' as const, originEndpointIds: endpoints };
+  return endpoints.length > 0
+    ? { gone: false, blocker: blockedBy(endpoints), learned }
+    : { gone: false, learned };
+}
+
 export const mediaPackageChannelHandler: KindHandler = {
   retryable: [mediaPackageRetryable],
   async find(rt, target): Promise<Found> {
-    const output = await describe(rt, target);
-    if (!output) return { status: 'absent' };
-    return foundByTags(rt.workflow, output, () => ({
-      ...(output.Arn ? { arn: output.Arn } : {}),
-      outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },
-    }));
+    return foundByDescribe(rt, target, await describe(rt, target));
+  },
+
+  async precheck(rt, resource): Promise<Precheck> {
+    const target = targetOf(resource);
+    // Both read by the channel's id: asked at once, then read as `find` and `inspect` would.
+    const [described, endpoints] = await Promise.allSettled([
+      describe(rt, target),
+      listOriginEndpointIds(rt, resource),
+    ]);
+    if (described.status === 'rejected') throw described.reason;
+    const found = foundByDescribe(rt, target, described.value);
+    if (found.status !== 'ours') return { found };
+    if (endpoints.status === 'fulfilled') return { found, inspection: inspectionOf(endpoints.value) };
+    if (endpoints.reason instanceof NotFoundException) return { found, inspection: { gone: true } };
+    throw endpoints.reason;
   },
 
   async create(rt, target) {
@@ -193,10 +227,7 @@ export const mediaPackageChannelHandler: KindHandler = {
       if (error instanceof NotFoundException) return { gone: true };
       throw error;
     }
-    const learned = { kind: 'mediapackage-channel' as const, originEndpointIds: endpoints };
-    return endpoints.length > 0
-      ? { gone: false, blocker: blockedBy(endpoints), learned }
-      : { gone: false, learned };
+    return inspectionOf(endpoints);
   },
 
   async delete(rt, resource, { force, seen }) {

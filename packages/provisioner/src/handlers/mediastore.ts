@@ -17,16 +17,19 @@ import {
   InternalServerError as DataInternalServerError,
   ListItemsCommand,
 } from '@aws-sdk/client-mediastore-data';
+import type { StateResource } from '@mlds/core';
 import { mediaStoreIngestUrl } from '../mediastore-url.js';
 import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
   hasTags,
+  type Inspection,
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
   type Observed,
+  type Precheck,
   type Recorded,
   type Runtime,
   type Target,
@@ -94,26 +97,63 @@ async function waitActive(rt: Runtime, target: Target): Promise<Container> {
   });
 }
 
+/** The container as DescribeContainer answers, once a previous one being deleted is gone (then undefined). */
+async function describeUnlessDeleting(rt: Runtime, target: Target): Promise<Container | undefined> {
+  const container = await describe(rt, target);
+  if (container?.Status !== 'DELETING') return container;
+  await rt.waitUntil(target.address, 'previous container deleted', async () =>
+    (await describe(rt, target)) ? { done: false, status: 'DELETING' } : { done: true, value: undefined },
+  );
+  return undefined;
+}
+
+/** `find`'s answer for a described container (undefined: none): ours by the tags read with its ARN. */
+async function foundByTags(rt: Runtime, target: Target, container: Container | undefined): Promise<Found> {
+  if (!container) return { status: 'absent' };
+  const arn = container.ARN;
+  if (!arn) return { status: 'foreign' };
+  const client = await rt.clients.mediaStore(target.region);
+  const output = await rt.call(target.address, () =>
+    client.send(new ListTagsForResourceCommand({ Resource: arn })),
+  );
+  const tags = tagRecord(output.Tags);
+  if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags, arn };
+  return { status: 'ours', tags, recorded: recordedOf(container) };
+}
+
+/** What would stop the delete: an item in the container, listed at its data endpoint (none yet: nothing). */
+async function inspectAt(
+  rt: Runtime,
+  resource: StateResource,
+  endpoint: string | undefined,
+): Promise<Inspection> {
+  const learned = { kind: 'mediastore-container' as const, endpoint };
+  if (!endpoint) return { gone: false, learned };
+  const data = await rt.clients.mediaStoreData(endpoint, resource.region);
+  const page = await rt.call(resource.address, () => data.send(new ListItemsCommand({ MaxResults: 1 })));
+  return (page.Items?.length ?? 0) > 0
+    ? { gone: false, blocker: 'the container holds objects', learned }
+    : { gone: false, learned };
+}
+
 export const mediaStoreContainerHandler: KindHandler = {
   retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
-    let container = await describe(rt, target);
-    if (container?.Status === 'DELETING') {
-      await rt.waitUntil(target.address, 'previous container deleted', async () =>
-        (await describe(rt, target)) ? { done: false, status: 'DELETING' } : { done: true, value: undefined },
-      );
-      container = undefined;
-    }
-    if (!container) return { status: 'absent' };
-    const arn = container.ARN;
-    if (!arn) return { status: 'foreign' };
-    const client = await rt.clients.mediaStore(target.region);
-    const output = await rt.call(target.address, () =>
-      client.send(new ListTagsForResourceCommand({ Resource: arn })),
-    );
-    const tags = tagRecord(output.Tags);
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags, arn };
-    return { status: 'ours', tags, recorded: recordedOf(container) };
+    return foundByTags(rt, target, await describeUnlessDeleting(rt, target));
+  },
+
+  async precheck(rt, resource): Promise<Precheck> {
+    const target = targetOf(resource);
+    const container = await describeUnlessDeleting(rt, target);
+    // Its tags and its items both need only what the describe answered: asked at once.
+    const [found, inspection] = await Promise.allSettled([
+      foundByTags(rt, target, container),
+      inspectAt(rt, resource, container?.Endpoint),
+    ]);
+    if (found.status === 'rejected') throw found.reason;
+    if (found.value.status !== 'ours') return { found: found.value };
+    if (inspection.status === 'rejected') throw inspection.reason;
+    return { found: found.value, inspection: inspection.value };
   },
 
   async create(rt, target) {
@@ -232,20 +272,10 @@ export const mediaStoreContainerHandler: KindHandler = {
 
   async inspect(rt, resource, found) {
     // `find` has just described it: its endpoint is in what it recorded.
-    let endpoint: string | undefined;
-    if (found) endpoint = endpointOf(found.recorded);
-    else {
-      const container = await describe(rt, resource);
-      if (!container) return { gone: true };
-      endpoint = container.Endpoint;
-    }
-    const learned = { kind: 'mediastore-container' as const, endpoint };
-    if (!endpoint) return { gone: false, learned };
-    const data = await rt.clients.mediaStoreData(endpoint, resource.region);
-    const page = await rt.call(resource.address, () => data.send(new ListItemsCommand({ MaxResults: 1 })));
-    return (page.Items?.length ?? 0) > 0
-      ? { gone: false, blocker: 'the container holds objects', learned }
-      : { gone: false, learned };
+    if (found) return inspectAt(rt, resource, endpointOf(found.recorded));
+    const container = await describe(rt, resource);
+    if (!container) return { gone: true };
+    return inspectAt(rt, resource, container.Endpoint);
   },
 
   async delete(rt, resource, { force, seen }) {

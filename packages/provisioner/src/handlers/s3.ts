@@ -12,8 +12,10 @@ import {
   NoSuchBucket,
   NotFound,
   PutBucketTaggingCommand,
+  type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import type { ObservedSettings } from '@mlds/core';
 import { BucketNameTakenError, NotEmptyError } from '../errors.js';
 import {
   type Found,
@@ -22,6 +24,8 @@ import {
   type KindHandler,
   mediaLiveRoleArnOf,
   type Observed,
+  type OursFound,
+  type Precheck,
   type Runtime,
   type Target,
   tagList,
@@ -67,31 +71,81 @@ async function readBucketTags(rt: Runtime, target: Target): Promise<Record<strin
   }
 }
 
+async function headBucket(rt: Runtime, s3: S3Client, target: Target): Promise<void> {
+  await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
+}
+
+/** What HeadBucket's failure says of the bucket: absent, or not ours to touch. Any other failure is thrown. */
+function foundByHeadError(error: unknown): Exclude<Found, OursFound> {
+  if (error instanceof NotFound || error instanceof NoSuchBucket) return { status: 'absent' };
+  // 301: ours-by-name cannot be in another Region. 403 is ambiguous: another account's bucket, or
+  // credentials without s3:ListBucket; the error must say both.
+  const status = error instanceof S3ServiceException ? statusOf(error) : undefined;
+  if (status === 301) return { status: 'foreign', reason: 'it is in another Region' };
+  if (status === 403) {
+    return {
+      status: 'foreign',
+      reason:
+        'HeadBucket was denied (403): another account owns it, or these credentials lack s3:ListBucket on it',
+    };
+  }
+  throw error;
+}
+
+function foundByTags(rt: Runtime, target: Target, tags: Record<string, string>): Found {
+  if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags };
+  return { status: 'ours', tags, recorded: { arn: bucketArn(target) } };
+}
+
+/**
+ * `find`, with `more` (reads that need only the bucket's name) asked at the same time as its own two: one round
+ * trip instead of three. `more`'s answer counts only for a bucket found ours. A bucket HeadBucket lists that the
+ * other reads do not yet (NoSuchBucket, S3 catching up on a bucket just made) is read again one call after the
+ * other, as `find` reads it, waiting for it to show.
+ */
+async function findWith<T>(
+  rt: Runtime,
+  target: Target,
+  more: () => Promise<T>,
+): Promise<{ found: Exclude<Found, OursFound> } | { found: OursFound; more: T }> {
+  const s3 = await rt.clients.s3(target.region);
+  const [head, tagging, extra] = await Promise.allSettled([
+    headBucket(rt, s3, target),
+    rt.call(target.address, () => s3.send(new GetBucketTaggingCommand({ Bucket: target.name }))),
+    more(),
+  ]);
+  if (head.status === 'rejected') return { found: foundByHeadError(head.reason) };
+  const notYetListed = (answer: PromiseSettledResult<unknown>) =>
+    answer.status === 'rejected' && answer.reason instanceof NoSuchBucket;
+  if (notYetListed(tagging) || notYetListed(extra)) {
+    const found = await s3BucketHandler.find(rt, target);
+    return found.status === 'ours' ? { found, more: await more() } : { found };
+  }
+  let tags: Record<string, string>;
+  if (tagging.status === 'fulfilled') tags = tagRecord(tagging.value.TagSet);
+  else if (hasS3Code(tagging.reason, 'NoSuchTagSet')) tags = {};
+  else throw tagging.reason;
+  const found = foundByTags(rt, target, tags);
+  if (found.status !== 'ours') return { found };
+  if (extra.status === 'rejected') throw extra.reason;
+  return { found, more: extra.value };
+}
+
 export const s3BucketHandler: KindHandler = {
   // S3 models none of its throttling or server errors: SlowDown, InternalError and 5xx go by name and status.
   retryable: [],
   async find(rt, target): Promise<Found> {
-    const s3 = await rt.clients.s3(target.region);
     try {
-      await rt.call(target.address, () => s3.send(new HeadBucketCommand({ Bucket: target.name })));
+      await headBucket(rt, await rt.clients.s3(target.region), target);
     } catch (error) {
-      if (error instanceof NotFound || error instanceof NoSuchBucket) return { status: 'absent' };
-      // 301: ours-by-name cannot be in another Region. 403 is ambiguous: another account's bucket, or
-      // credentials without s3:ListBucket; the error must say both.
-      const status = error instanceof S3ServiceException ? statusOf(error) : undefined;
-      if (status === 301) return { status: 'foreign', reason: 'it is in another Region' };
-      if (status === 403) {
-        return {
-          status: 'foreign',
-          reason:
-            'HeadBucket was denied (403): another account owns it, or these credentials lack s3:ListBucket on it',
-        };
-      }
-      throw error;
+      return foundByHeadError(error);
     }
-    const tags = await readBucketTags(rt, target);
-    if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags };
-    return { status: 'ours', tags, recorded: { arn: bucketArn(target) } };
+    return foundByTags(rt, target, await readBucketTags(rt, target));
+  },
+
+  async precheck(rt, resource): Promise<Precheck> {
+    const read = await findWith(rt, targetOf(resource), () => s3BucketHandler.inspect(rt, resource));
+    return 'more' in read ? { found: read.found, inspection: read.more } : read;
   },
 
   async create(rt, target) {
@@ -220,19 +274,19 @@ export const s3BucketHandler: KindHandler = {
 
   async observe(rt, resource): Promise<Observed> {
     const target = targetOf(resource);
-    const found = await s3BucketHandler.find(rt, target);
-    if (found.status === 'absent') return { exists: false };
-    // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it.
-    if (found.status === 'foreign') {
-      return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
-    }
+    let read: Awaited<ReturnType<typeof findWith<ObservedSettings>>>;
     try {
-      return { exists: true, tags: found.tags, settings: await readSettings(rt, target) };
+      read = await findWith(rt, target, () => readSettings(rt, target));
     } catch (error) {
-      // Deleted between HeadBucket and these reads.
+      // Deleted between HeadBucket and the reads after it.
       if (error instanceof NoSuchBucket) return { exists: false };
       throw error;
     }
+    if ('more' in read) return { exists: true, tags: read.found.tags, settings: read.more };
+    const { found } = read;
+    if (found.status === 'absent') return { exists: false };
+    // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it.
+    return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
   },
 
   async inspect(rt, resource) {
