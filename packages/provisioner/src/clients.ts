@@ -5,7 +5,7 @@ import type { MediaStoreClient } from '@aws-sdk/client-mediastore';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { STSClient } from '@aws-sdk/client-sts';
+import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
 
 /** A client, or the promise of one: the real factory loads each SDK package on first use; fakes return at once. */
 export type ClientOf<T> = T | Promise<T>;
@@ -36,11 +36,21 @@ export interface AwsClientsOptions {
   requestTimeoutMs?: number;
 }
 
-/** What a client is built with: only the Region, the profile and (MediaStore's data plane) the endpoint. */
+/** A client's credentials as its config holds them once built: the SDK's provider, memoised. */
+export type CredentialsProvider = Extract<
+  NonNullable<STSClientConfig['credentials']>,
+  (...args: never[]) => unknown
+>;
+
+/**
+ * What a client is built with: only the Region, the profile, (MediaStore's data plane) the endpoint, and the
+ * credentials the first client of its Region resolved with (see createAwsClients).
+ */
 export interface ClientConfig {
   region: string;
   profile?: string;
   endpoint?: string;
+  credentials?: CredentialsProvider;
   requestHandler?: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 }
 
@@ -100,10 +110,34 @@ export function createAwsClients(
     requestHandler,
     ...(options.profile ? { profile: options.profile } : {}),
   });
+  // One credential resolution per Region for the whole run. Built alone, each client would run the SDK's default
+  // chain for itself: with an SSO or assume-role profile, one SSO or STS call per service, and one more per
+  // MediaStore container endpoint (a fleet's dozens at once). The first client of a Region (the credentials
+  // pre-flight's, usually) builds the chain, memoised and refreshed before expiry; every later one takes it.
+  const credentialsOf = new Map<string, Promise<CredentialsProvider | undefined>>();
+  async function build<T>(load: () => Promise<ClientClass<T>>, given: ClientConfig): Promise<T> {
+    const first = credentialsOf.get(given.region);
+    if (first === undefined) {
+      const client = load().then((Client) => new Client(given));
+      credentialsOf.set(
+        given.region,
+        client.then(
+          (built) => (built as { config?: { credentials?: CredentialsProvider } }).config?.credentials,
+          () => {
+            credentialsOf.delete(given.region);
+            return undefined;
+          },
+        ),
+      );
+      return client;
+    }
+    const [Client, credentials] = await Promise.all([load(), first]);
+    return new Client(credentials === undefined ? given : { ...given, credentials });
+  }
   function cached<T>(key: string, load: () => Promise<ClientClass<T>>, given: ClientConfig): Promise<T> {
     let client = cache.get(key) as Promise<T> | undefined;
     if (!client) {
-      client = load().then((Client) => new Client(given));
+      client = build(load, given);
       cache.set(key, client);
       client.catch(() => cache.delete(key));
     }

@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListChannelsCommand } from '@aws-sdk/client-mediapackage';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -128,5 +131,76 @@ describe('createAwsClients', () => {
     );
     await expect(clients.s3('us-west-2')).rejects.toThrow('EMFILE');
     expect(await (await clients.s3('us-west-2')).config.region()).toBe('us-west-2');
+  });
+});
+
+describe('createAwsClients: credentials', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mlds-credentials-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A profile whose credentials come from a process (as SSO helpers provide them) that counts its runs. */
+  async function countedProfile(): Promise<() => Promise<number>> {
+    const runs = join(dir, 'runs');
+    const script = join(dir, 'credentials.cjs');
+    await writeFile(
+      script,
+      `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'x');
+process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'AKIAPROCESS', SecretAccessKey: 'process-secret' }));`,
+    );
+    await writeFile(
+      join(dir, 'config'),
+      `[profile counted]\ncredential_process = "${process.execPath}" "${script}"\n`,
+    );
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+    vi.stubEnv('AWS_ACCESS_KEY_ID', undefined as unknown as string);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined as unknown as string);
+    return async () => (await readFile(runs, 'utf8').catch(() => '')).length;
+  }
+
+  it('resolves a profile once per Region, however many clients and container endpoints it serves', async () => {
+    const runs = await countedProfile();
+    const clients = createAwsClients({ profile: 'counted' });
+    const inRegion = await Promise.all([
+      clients.sts('us-west-2'),
+      clients.s3('us-west-2'),
+      clients.mediaPackage('us-west-2'),
+      clients.ssm('us-west-2'),
+      clients.mediaStoreData('https://aaa.data.mediastore.us-west-2.amazonaws.com', 'us-west-2'),
+      clients.mediaStoreData('https://bbb.data.mediastore.us-west-2.amazonaws.com', 'us-west-2'),
+    ]);
+    for (const client of inRegion) {
+      expect((await client.config.credentials()).accessKeyId).toBe('AKIAPROCESS');
+    }
+    expect(await runs()).toBe(1);
+    // Another Region resolves for itself, as a client there always did.
+    expect((await (await clients.s3('eu-west-1')).config.credentials()).accessKeyId).toBe('AKIAPROCESS');
+    expect(await runs()).toBe(2);
+  });
+
+  it('lets every client resolve for itself again after the first client of a Region failed to load', async () => {
+    const runs = await countedProfile();
+    let attempts = 0;
+    const clients = createAwsClients(
+      { profile: 'counted' },
+      {
+        ...sdkLoaders,
+        sts: async () => {
+          attempts += 1;
+          throw new Error('EMFILE');
+        },
+      },
+    );
+    await expect(clients.sts('us-west-2')).rejects.toThrow('EMFILE');
+    const s3 = await clients.s3('us-west-2');
+    const ssm = await clients.ssm('us-west-2');
+    expect((await s3.config.credentials()).accessKeyId).toBe('AKIAPROCESS');
+    expect((await ssm.config.credentials()).accessKeyId).toBe('AKIAPROCESS');
+    expect(attempts).toBe(1);
+    expect(await runs()).toBe(1);
   });
 });
