@@ -542,6 +542,17 @@ function answerOurs(mocks: ReturnType<typeof mockedClients>['mocks'], listedTime
   mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: TAG_SET });
 }
 
+/** What destroy's pre-check asks of a bucket, all at once. */
+const PRECHECK_READS = ['GetBucketTaggingCommand', 'HeadBucketCommand', 'ListObjectVersionsCommand'];
+
+/** The S3 commands sent, in name order: reads asked at once go in no particular order. */
+function sortedCallNames(mocks: ReturnType<typeof mockedClients>['mocks']): string[] {
+  return mocks.s3
+    .calls()
+    .map((call) => call.args[0].constructor.name)
+    .sort();
+}
+
 describe('S3 bucket: destroy', () => {
   it('deletes an empty bucket and waits until HeadBucket says it is gone', async () => {
     const { aws, mocks } = mockedClients();
@@ -581,12 +592,7 @@ describe('S3 bucket: destroy', () => {
     ]);
     expect((error as Error).message).toMatch(/Nothing was deleted.*--force/s);
     // The three reads go at once, in no particular order.
-    expect(
-      mocks.s3
-        .calls()
-        .map((call) => call.args[0].constructor.name)
-        .sort(),
-    ).toStrictEqual(['GetBucketTaggingCommand', 'HeadBucketCommand', 'ListObjectVersionsCommand']);
+    expect(sortedCallNames(mocks)).toStrictEqual(PRECHECK_READS);
     expect(store.writes).toEqual([]);
   });
 
@@ -897,12 +903,7 @@ describe('S3 bucket: destroy', () => {
     expect(result.state?.resources).toEqual([]);
     // HeadBucket decides; the tags and versions asked beside it are not asked again, nor waited for as a bucket
     // not yet visible would be.
-    expect(
-      mocks.s3
-        .calls()
-        .map((call) => call.args[0].constructor.name)
-        .sort(),
-    ).toStrictEqual(['GetBucketTaggingCommand', 'HeadBucketCommand', 'ListObjectVersionsCommand']);
+    expect(sortedCallNames(mocks)).toStrictEqual(PRECHECK_READS);
     expect(result.outcomes).toEqual([{ address: 'archive.bucket[0]', kind: 's3-bucket', outcome: 'gone' }]);
   });
 });
