@@ -1,6 +1,7 @@
 import type { OutputDestination } from '@aws-sdk/client-medialive';
 import type { Plan, StateDocument, WorkflowInput } from '@mlds/core';
 import {
+  aChannelBinding,
   aMediaLiveChannel,
   CHANNEL_ROLE_ARN,
   type ChannelDestinationSpec,
@@ -260,19 +261,7 @@ describe('refusals change nothing', () => {
       workflow: 'curling-live',
       region: REGION,
       serial: 1,
-      resources: [
-        {
-          address: 'channel',
-          kind: 'medialive-channel',
-          name: CHANNEL,
-          region: REGION,
-          pipeline: null,
-          downstream: '',
-          status: 'created',
-          properties: {},
-          outputs: { destinationIds: ['old'] },
-        },
-      ],
+      resources: [aChannelBinding(CHANNEL, REGION, ['old'])],
     };
     store.doc = state;
     const error = await refused(cloud, store, planOf(bound(), state));

@@ -26,6 +26,7 @@ import {
   type WorkflowInput,
 } from '@mlds/core';
 import {
+  aChannelBinding,
   aMediaLiveChannel,
   aWorkflow,
   CHANNEL_ROLE_ARN,
@@ -93,17 +94,7 @@ const channelEntry: StateResource = {
   properties: { channelGroup: 'curling-live', inputType: 'CMAF', mediaLiveRoleArn: ROLE },
 };
 
-const bindingEntry: StateResource = {
-  address: 'channel',
-  kind: 'medialive-channel',
-  name: CHANNEL,
-  region: REGION,
-  pipeline: null,
-  downstream: '',
-  status: 'created',
-  properties: {},
-  outputs: { destinationIds: ['social', 'archive'] },
-};
+const bindingEntry = aChannelBinding(CHANNEL, REGION, ['social', 'archive']);
 
 const V2: Partial<WorkflowInput> = {
   mediaLiveRoleArn: ROLE,
