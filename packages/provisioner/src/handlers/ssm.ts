@@ -93,17 +93,17 @@ async function overwriteValue(rt: Runtime, target: Target): Promise<number | und
   const ssm = await rt.clients.ssm(target.region);
   const value = await secretValue(rt, target);
   const output = await rt.call(target.address, () =>
-    ssm.send(
-      new PutParameterCommand({
-        Name: target.name,
-        Value: value,
-        Type: 'SecureString',
-        Tier: 'Standard',
-        Overwrite: true,
-      }),
-    ),
+    ssm.send(new PutParameterCommand({ ...secureString(target, value), Overwrite: true })),
   );
   return output.Version;
+}
+
+/**
+ * What every PutParameter of mlds writes: a SecureString (the AWS managed key) in the Standard tier, explicit, as
+ * an account whose default tier is Advanced would otherwise be charged per parameter.
+ */
+function secureString(target: Target, value: string) {
+  return { Name: target.name, Value: value, Type: 'SecureString', Tier: 'Standard' } as const;
 }
 
 /** The parameter's version, kept in the state's outputs (never the value). */
@@ -132,16 +132,7 @@ export const ssmParameterHandler: KindHandler = {
     let version: number | undefined;
     try {
       const output = await rt.call(target.address, () =>
-        ssm.send(
-          new PutParameterCommand({
-            Name: target.name,
-            Value: value,
-            Type: 'SecureString',
-            // Explicit: an account whose default tier is Advanced would otherwise be charged per parameter.
-            Tier: 'Standard',
-            Tags: tagList(target.tags),
-          }),
-        ),
+        ssm.send(new PutParameterCommand({ ...secureString(target, value), Tags: tagList(target.tags) })),
       );
       version = output.Version;
     } catch (error) {
