@@ -69,7 +69,8 @@ export type ForeignFound = Extract<Found, { status: 'foreign' }>;
  */
 export type Learned =
   | { kind: 'mediapackage-channel'; originEndpointIds: string[] }
-  | { kind: 'mediastore-container'; endpoint: string | undefined };
+  | { kind: 'mediastore-container'; endpoint: string | undefined }
+  | { kind: 'mediapackagev2-channel'; originEndpointNames: string[] };
 
 export type Inspection = { gone: true } | { gone: false; blocker?: string; learned?: Learned };
 

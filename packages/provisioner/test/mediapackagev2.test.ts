@@ -2,12 +2,21 @@ import {
   ConflictException,
   CreateChannelCommand,
   CreateChannelGroupCommand,
+  GetChannelCommand,
   GetChannelGroupCommand,
+  ListChannelsCommand,
+  ListOriginEndpointsCommand,
   ServiceQuotaExceededException,
   TagResourceCommand,
 } from '@aws-sdk/client-mediapackagev2';
 import type { StateDocument, WorkflowInput } from '@mlds/core';
-import { createFakeCloud, type FakeCloud, type Inventory, type RecordedCall } from '@mlds/fixtures';
+import {
+  createFakeCloud,
+  type FakeCloud,
+  type Inventory,
+  type RecordedCall,
+  stateAfterApply,
+} from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { ApplyFailedError, NotEmptyError, QuotaExceededError } from '../src/errors.js';
 import { channelPolicy } from '../src/handlers/mediapackagev2.js';
@@ -15,6 +24,7 @@ import { apply, destroy, type StateStore } from '../src/index.js';
 import {
   aChange,
   handPlan,
+  inFlight,
   MemoryStateStore,
   meta,
   mockedClients,
@@ -353,6 +363,34 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     ]);
   });
 
+  it('destroy reads a channel in one round: GetChannel and ListOriginEndpoints at once', async () => {
+    const { aws, mocks } = mockedClients();
+    const mock = mocks.mediaPackageV2;
+    const reads = inFlight();
+    mock
+      .on(GetChannelGroupCommand as never)
+      .resolves({ Arn: GROUP_ARN, ChannelGroupName: 'curling-live', Tags: tagsOf('packager') } as never);
+    mock.on(GetChannelCommand as never).callsFake(
+      reads.answer({
+        Arn: CHANNEL_ARN,
+        ChannelName: 'curling-live-packager',
+        InputType: 'CMAF',
+        Tags: tagsOf('packager', { team: 'sports' }),
+      }) as never,
+    );
+    mock.on(ListOriginEndpointsCommand as never).callsFake(reads.answer({ Items: [] }) as never);
+    mock.on(ListChannelsCommand as never).resolves({ Items: [] } as never);
+    const store = new MemoryStateStore(stateAfterApply(planOf(v2())));
+    const { outcomes } = await destroy({ clients: aws, store, ...virtualTime() });
+    expect(reads.most).toBe(2);
+    expect(outcomes.map((o) => `${o.address} ${o.outcome}`)).toStrictEqual([
+      'packager.channel deleted',
+      'packager.channel-group deleted',
+    ]);
+    // What the pre-check listed is what the delete goes by: the list is not asked again.
+    expect(mock.commandCalls(ListOriginEndpointsCommand as never)).toHaveLength(1);
+  });
+
   it('a ConflictException CONFLICTING_OPERATION is waited out; the retried create sends the same ClientToken', async () => {
     const { aws, mocks } = mockedClients();
     const mock = mocks.mediaPackageV2;
@@ -508,6 +546,62 @@ describe('destroy', () => {
     ]);
     expect(cloud.inventory().mediapackagev2).toStrictEqual([]);
     expect((await store.read())?.resources).toStrictEqual([]);
+  });
+
+  it('reads each resource once: the group once, the channel and its origin endpoints in one round the delete uses', async () => {
+    const { cloud, store } = await applied();
+    const before = cloud.calls().length;
+    await destroy({ clients: cloud.clients, store, ...virtualTime() });
+    const calls = cloud
+      .calls()
+      .slice(before)
+      .map(({ command, input }) => ({ command, input }));
+    const names = { ChannelGroupName: 'curling-live', ChannelName: 'curling-live-packager' };
+    const firstChange = calls.findIndex((call) => call.command.startsWith('Delete'));
+    // The pre-check, its three reads in one round (in no particular order), then the deletes; the group's
+    // delete lists its channels, the one read of its own.
+    expect(calls.slice(0, firstChange).sort((a, b) => a.command.localeCompare(b.command))).toStrictEqual([
+      { command: 'GetChannelCommand', input: names },
+      { command: 'GetChannelGroupCommand', input: { ChannelGroupName: 'curling-live' } },
+      { command: 'ListOriginEndpointsCommand', input: names },
+    ]);
+    expect(calls.slice(firstChange)).toStrictEqual([
+      { command: 'DeleteChannelCommand', input: names },
+      { command: 'ListChannelsCommand', input: { ChannelGroupName: 'curling-live' } },
+      { command: 'DeleteChannelGroupCommand', input: { ChannelGroupName: 'curling-live' } },
+    ]);
+    expect(cloud.inventory().mediapackagev2).toStrictEqual([]);
+  });
+
+  it('refuses, naming the endpoint, when one was added between the pre-check and the delete', async () => {
+    const { cloud, store } = await applied();
+    const clients = {
+      ...cloud.clients,
+      mediaPackageV2: async (region: string) => {
+        const client = await cloud.clients.mediaPackageV2(region);
+        return new Proxy(client, {
+          get: (target, key) =>
+            key === 'send'
+              ? (command: { constructor: { name: string } }) => {
+                  if (command.constructor.name === 'DeleteChannelCommand') {
+                    cloud.seed.mediaPackageV2OriginEndpoint(
+                      'curling-live',
+                      'curling-live-packager',
+                      region,
+                      'late',
+                    );
+                  }
+                  return target.send(command as never);
+                }
+              : Reflect.get(target, key, target),
+        });
+      },
+    };
+    const refused = destroy({ clients, store, ...virtualTime() });
+    await expect(refused).rejects.toThrow(
+      'packager.channel (curling-live-packager): the channel has 1 origin endpoint(s): late',
+    );
+    expect(cloud.inventory().mediapackagev2[0]?.channels[0]?.originEndpoints).toStrictEqual(['late']);
   });
 
   it('leaves a group it created in place when it holds a channel that is not this workflow’s', async () => {

@@ -115,8 +115,10 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
     return output.Arn ? { arn: output.Arn } : {};
   },
 
-  async inspect(rt, resource) {
+  async inspect(rt, resource, found) {
     // Its channels go first (the engine orders them); one that is not this workflow's keeps it at delete time.
+    // Nothing else blocks it: when `find` has just read it, there is nothing to read again.
+    if (found) return { gone: false };
     return (await getGroup(rt, resource)) ? { gone: false } : { gone: true };
   },
 

@@ -3,6 +3,7 @@ import {
   CreateChannelCommand,
   DeleteChannelCommand,
   DeleteOriginEndpointCommand,
+  type GetChannelCommandOutput,
   GetChannelPolicyCommand,
   type IngestEndpoint,
   ListOriginEndpointsCommand,
@@ -15,10 +16,12 @@ import { NotEmptyError, QuotaExceededError } from '../errors.js';
 import { withStatements } from '../policy-statements.js';
 import {
   type Found,
+  type Inspection,
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
   type Observed,
+  type Precheck,
   type Runtime,
   type Target,
   targetOf,
@@ -79,39 +82,66 @@ function endpointsBlocker(names: string[]): string {
   return `the channel has ${names.length} origin endpoint(s): ${names.join(', ')}`;
 }
 
+/** `find`'s answer for what GetChannel said (undefined: not found). */
+function foundByGetChannel(rt: Runtime, target: Target, output: GetChannelCommandOutput | undefined): Found {
+  if (!output) return { status: 'absent' };
+  const tags = output.Tags ?? {};
+  const otherInputType = output.InputType !== undefined && output.InputType !== inputTypeOf(target);
+  if (!isOurs(tags, rt.workflow)) {
+    return {
+      status: 'foreign',
+      tags,
+      ...(output.Arn ? { arn: output.Arn } : {}),
+      // Importing it would not make it the channel the plan asks for.
+      ...(otherInputType
+        ? { reason: `its InputType is ${output.InputType}, the workflow asks for ${inputTypeOf(target)}` }
+        : {}),
+    };
+  }
+  if (otherInputType) {
+    // InputType cannot change: a channel of the other type is not the one the plan asks for.
+    return {
+      status: 'foreign',
+      reason: `its InputType is ${output.InputType}, the workflow asks for ${inputTypeOf(target)}; delete it, or set format back`,
+    };
+  }
+  return {
+    status: 'ours',
+    tags,
+    recorded: {
+      ...(output.Arn ? { arn: output.Arn } : {}),
+      outputs: ingestOutputs(output.IngestEndpoints),
+    },
+  };
+}
+
+/** What the channel's origin endpoints mean for its delete: each one blocks it without --force. */
+function inspectionOf(names: string[]): Inspection {
+  const learned = { kind: 'mediapackagev2-channel' as const, originEndpointNames: names };
+  return names.length > 0
+    ? { gone: false, blocker: endpointsBlocker(names), learned }
+    : { gone: false, learned };
+}
+
 export const mediaPackageV2ChannelHandler: KindHandler = {
   retryable: [mediaPackageV2Retryable],
   async find(rt, target): Promise<Found> {
-    const output = await getChannel(rt, target);
-    if (!output) return { status: 'absent' };
-    const tags = output.Tags ?? {};
-    const otherInputType = output.InputType !== undefined && output.InputType !== inputTypeOf(target);
-    if (!isOurs(tags, rt.workflow)) {
-      return {
-        status: 'foreign',
-        tags,
-        ...(output.Arn ? { arn: output.Arn } : {}),
-        // Importing it would not make it the channel the plan asks for.
-        ...(otherInputType
-          ? { reason: `its InputType is ${output.InputType}, the workflow asks for ${inputTypeOf(target)}` }
-          : {}),
-      };
-    }
-    if (otherInputType) {
-      // InputType cannot change: a channel of the other type is not the one the plan asks for.
-      return {
-        status: 'foreign',
-        reason: `its InputType is ${output.InputType}, the workflow asks for ${inputTypeOf(target)}; delete it, or set format back`,
-      };
-    }
-    return {
-      status: 'ours',
-      tags,
-      recorded: {
-        ...(output.Arn ? { arn: output.Arn } : {}),
-        outputs: ingestOutputs(output.IngestEndpoints),
-      },
-    };
+    return foundByGetChannel(rt, target, await getChannel(rt, target));
+  },
+
+  async precheck(rt, resource): Promise<Precheck> {
+    const target = targetOf(resource);
+    // Both read by the channel's name: asked at once, then read as `find` and `inspect` would.
+    const [described, endpoints] = await Promise.allSettled([
+      getChannel(rt, target),
+      listOriginEndpoints(rt, resource),
+    ]);
+    if (described.status === 'rejected') throw described.reason;
+    const found = foundByGetChannel(rt, target, described.value);
+    if (found.status !== 'ours') return { found };
+    if (endpoints.status === 'fulfilled') return { found, inspection: inspectionOf(endpoints.value) };
+    if (isNotFound(endpoints.reason)) return { found, inspection: { gone: true } };
+    throw endpoints.reason;
   },
 
   async tagForImport(rt, target, found) {
@@ -214,27 +244,37 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
     };
   },
 
-  async inspect(rt, resource) {
-    if (!(await getChannel(rt, resource))) return { gone: true };
-    const endpoints = await listOriginEndpoints(rt, resource);
-    return endpoints.length > 0 ? { gone: false, blocker: endpointsBlocker(endpoints) } : { gone: false };
-  },
-
-  async delete(rt, resource, { force }) {
-    const client = await rt.clients.mediaPackageV2(resource.region);
-    const group = channelGroupOf(resource);
-    let endpoints: string[];
+  async inspect(rt, resource, found) {
+    // `find` has just read the channel: only its origin endpoints are new.
+    if (!found && !(await getChannel(rt, resource))) return { gone: true };
     try {
-      endpoints = await listOriginEndpoints(rt, resource);
+      return inspectionOf(await listOriginEndpoints(rt, resource));
     } catch (error) {
-      if (isNotFound(error)) return;
+      if (isNotFound(error)) return { gone: true };
       throw error;
     }
-    if (endpoints.length > 0 && !force) {
-      throw new NotEmptyError([
-        { address: resource.address, name: resource.name, reason: endpointsBlocker(endpoints) },
+  },
+
+  async delete(rt, resource, { force, seen }) {
+    const client = await rt.clients.mediaPackageV2(resource.region);
+    const group = channelGroupOf(resource);
+    const notEmpty = (names: string[]) =>
+      new NotEmptyError([
+        { address: resource.address, name: resource.name, reason: endpointsBlocker(names) },
       ]);
+    let endpoints: string[];
+    const learned = seen?.learned?.kind === 'mediapackagev2-channel' ? seen.learned : undefined;
+    if (learned) {
+      endpoints = learned.originEndpointNames;
+    } else {
+      try {
+        endpoints = await listOriginEndpoints(rt, resource);
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
     }
+    if (endpoints.length > 0 && !force) throw notEmpty(endpoints);
     await forEachLimit(endpoints, 2, async (name) => {
       try {
         await rt.call(resource.address, () =>
@@ -266,6 +306,11 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
       );
     } catch (error) {
       if (isNotFound(error)) return;
+      // The pre-check's list is a moment old: an endpoint added since refuses the delete; say so plainly.
+      if (learned && !force && error instanceof ConflictException) {
+        const now = await listOriginEndpoints(rt, resource);
+        if (now.length > 0) throw notEmpty(now);
+      }
       throw error;
     }
   },
