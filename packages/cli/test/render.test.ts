@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { KNOWN_AFTER_APPLY, type Plan, type ResourceChange, SENSITIVE } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, renderDiagnostics } from '../src/render/diagnostics.js';
+import { escapeLine, escapeText, isUnsafeCharCode } from '../src/render/escape.js';
 import { renderPlan, renderPlanSummary } from '../src/render/plan.js';
 import { alignColumns } from '../src/render/table.js';
 import { createColors } from '../src/terminal.js';
@@ -330,5 +331,24 @@ describe('alignColumns', () => {
         ['bbb', 'c'],
       ]),
     ).toStrictEqual(['  a', '  bbb  c']);
+  });
+});
+
+describe('escapeText and escapeLine', () => {
+  it('escape exactly the characters isUnsafeCharCode names, every UTF-16 code unit checked', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      const escaped = `\\u${code.toString(16).padStart(4, '0')}`;
+      const unsafe = isUnsafeCharCode(code);
+      expect(escapeLine(`a${char}b`)).toBe(unsafe ? `a${escaped}b` : `a${char}b`);
+      expect(escapeText(`a${char}b`)).toBe(unsafe && code !== 0x0a ? `a${escaped}b` : `a${char}b`);
+    }
+  });
+
+  it('keep a text with nothing to escape as it is, and escape each unsafe character of a longer one', () => {
+    const plain = 'bucket curling-live-archive-p0 — créé ✓';
+    expect(escapeLine(plain)).toBe(plain);
+    expect(escapeText('one\ntwo\u001b[2J\u202e')).toBe('one\ntwo\\u001b[2J\\u202e');
+    expect(escapeLine('one\ntwo')).toBe('one\\u000atwo');
   });
 });

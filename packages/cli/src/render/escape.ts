@@ -15,7 +15,15 @@ export function isUnsafeCharCode(code: number): boolean {
   );
 }
 
+// The same set as isUnsafeCharCode, for a check in one native pass: nearly every string mlds shows has none.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+const UNSAFE_BUT_NEWLINE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+
 function escapeWhere(text: string, keepNewlines: boolean): string {
+  if (!(keepNewlines ? UNSAFE_BUT_NEWLINE : UNSAFE).test(text)) return text;
   let out = '';
   let from = 0;
   for (let i = 0; i < text.length; i++) {
