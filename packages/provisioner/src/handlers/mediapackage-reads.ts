@@ -1,4 +1,4 @@
-import { type Found, isOurs, type Recorded } from '../runtime.js';
+import { type Found, type Inspection, isOurs, type Precheck, type Recorded } from '../runtime.js';
 
 // How the MediaPackage handlers (v1 and v2 alike) read a resource: a describe whose not-found means the resource
 // is absent, a list read whole page by page, and what `find` makes of the tags a describe answers with. No SDK
@@ -45,4 +45,25 @@ export function foundByTags(
   if (!isOurs(tags, workflow))
     return { status: 'foreign', tags, ...(described.Arn ? { arn: described.Arn } : {}) };
   return { status: 'ours', tags, recorded: recorded() };
+}
+
+/**
+ * Destroy's pre-check of a channel (v1 or v2): the describe and the origin endpoints, both read by the channel's
+ * name, asked at once, then read as `find` and `inspect` would. An answer of the list counts only for a channel
+ * found ours; a channel gone between the two is gone.
+ */
+export async function channelPrecheck<Described>(reads: {
+  describe: () => Promise<Described | undefined>;
+  listEndpoints: () => Promise<string[]>;
+  found: (described: Described | undefined) => Found;
+  inspection: (endpoints: string[]) => Inspection;
+  notFound: (error: unknown) => boolean;
+}): Promise<Precheck> {
+  const [described, endpoints] = await Promise.allSettled([reads.describe(), reads.listEndpoints()]);
+  if (described.status === 'rejected') throw described.reason;
+  const found = reads.found(described.value);
+  if (found.status !== 'ours') return { found };
+  if (endpoints.status === 'fulfilled') return { found, inspection: reads.inspection(endpoints.value) };
+  if (reads.notFound(endpoints.reason)) return { found, inspection: { gone: true } };
+  throw endpoints.reason;
 }

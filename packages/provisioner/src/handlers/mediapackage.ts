@@ -29,7 +29,7 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
-import { describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
+import { channelPrecheck, describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
 import { type ArnTagCalls, addTags, tagImported, updateTags } from './mediapackage-tags.js';
 
 export const mediaPackageRetryable: ModelledRetryable = {
@@ -144,17 +144,13 @@ export const mediaPackageChannelHandler: KindHandler = {
 
   async precheck(rt, resource): Promise<Precheck> {
     const target = targetOf(resource);
-    // Both read by the channel's id: asked at once, then read as `find` and `inspect` would.
-    const [described, endpoints] = await Promise.allSettled([
-      describe(rt, target),
-      listOriginEndpointIds(rt, resource),
-    ]);
-    if (described.status === 'rejected') throw described.reason;
-    const found = foundByDescribe(rt, target, described.value);
-    if (found.status !== 'ours') return { found };
-    if (endpoints.status === 'fulfilled') return { found, inspection: inspectionOf(endpoints.value) };
-    if (endpoints.reason instanceof NotFoundException) return { found, inspection: { gone: true } };
-    throw endpoints.reason;
+    return channelPrecheck({
+      describe: () => describe(rt, target),
+      listEndpoints: () => listOriginEndpointIds(rt, resource),
+      found: (described) => foundByDescribe(rt, target, described),
+      inspection: inspectionOf,
+      notFound: (error) => error instanceof NotFoundException,
+    });
   },
 
   async create(rt, target) {

@@ -26,7 +26,7 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
-import { namesOnAllPages } from './mediapackage-reads.js';
+import { channelPrecheck, namesOnAllPages } from './mediapackage-reads.js';
 import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
@@ -131,17 +131,13 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
 
   async precheck(rt, resource): Promise<Precheck> {
     const target = targetOf(resource);
-    // Both read by the channel's name: asked at once, then read as `find` and `inspect` would.
-    const [described, endpoints] = await Promise.allSettled([
-      getChannel(rt, target),
-      listOriginEndpoints(rt, resource),
-    ]);
-    if (described.status === 'rejected') throw described.reason;
-    const found = foundByGetChannel(rt, target, described.value);
-    if (found.status !== 'ours') return { found };
-    if (endpoints.status === 'fulfilled') return { found, inspection: inspectionOf(endpoints.value) };
-    if (isNotFound(endpoints.reason)) return { found, inspection: { gone: true } };
-    throw endpoints.reason;
+    return channelPrecheck({
+      describe: () => getChannel(rt, target),
+      listEndpoints: () => listOriginEndpoints(rt, resource),
+      found: (described) => foundByGetChannel(rt, target, described),
+      inspection: inspectionOf,
+      notFound: isNotFound,
+    });
   },
 
   async tagForImport(rt, target, found) {
