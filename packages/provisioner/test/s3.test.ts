@@ -647,6 +647,22 @@ describe('S3 bucket: destroy', () => {
     expect(result.state?.resources).toEqual([]);
   });
 
+  it('deletes, not forgets, a bucket HeadBucket lists while its versions are not yet listed (NoSuchBucket)', async () => {
+    const { aws, mocks } = mockedClients();
+    answerOurs(mocks, 2);
+    mocks.s3
+      .on(ListObjectVersionsCommand)
+      .rejectsOnce(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: meta(404) }))
+      .resolves({ IsTruncated: false });
+    mocks.s3.on(DeleteBucketCommand).resolves({});
+    const store = new MemoryStateStore(bucketState());
+    const result = await destroy({ clients: aws, store, ...virtualTime() });
+    expect(result.outcomes).toMatchObject([{ address: 'archive.bucket[0]', outcome: 'deleted' }]);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: BUCKET },
+    ]);
+  });
+
   it('refuses a bucket HeadBucket is denied, whatever the reads asked beside it answered', async () => {
     const { aws, mocks } = mockedClients();
     const denied = (name: string) =>

@@ -108,7 +108,11 @@ async function describeUnlessDeleting(rt: Runtime, target: Target): Promise<Cont
 }
 
 /** `find`'s answer for a described container (undefined: none): ours by the tags read with its ARN. */
-async function foundByTags(rt: Runtime, target: Target, container: Container | undefined): Promise<Found> {
+async function foundByContainerTags(
+  rt: Runtime,
+  target: Target,
+  container: Container | undefined,
+): Promise<Found> {
   if (!container) return { status: 'absent' };
   const arn = container.ARN;
   if (!arn) return { status: 'foreign' };
@@ -139,7 +143,7 @@ async function inspectAt(
 export const mediaStoreContainerHandler: KindHandler = {
   retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
-    return foundByTags(rt, target, await describeUnlessDeleting(rt, target));
+    return foundByContainerTags(rt, target, await describeUnlessDeleting(rt, target));
   },
 
   async precheck(rt, resource): Promise<Precheck> {
@@ -147,7 +151,7 @@ export const mediaStoreContainerHandler: KindHandler = {
     const container = await describeUnlessDeleting(rt, target);
     // Its tags and its items both need only what the describe answered: asked at once.
     const [found, inspection] = await Promise.allSettled([
-      foundByTags(rt, target, container),
+      foundByContainerTags(rt, target, container),
       inspectAt(rt, resource, container?.Endpoint),
     ]);
     if (found.status === 'rejected') throw found.reason;

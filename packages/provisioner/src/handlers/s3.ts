@@ -15,11 +15,12 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { ObservedSettings } from '@mlds/core';
+import type { ObservedSettings, StateResource } from '@mlds/core';
 import { BucketNameTakenError, NotEmptyError } from '../errors.js';
 import {
   type Found,
   hasTags,
+  type Inspection,
   isOurs,
   type KindHandler,
   mediaLiveRoleArnOf,
@@ -92,10 +93,23 @@ function foundByHeadError(error: unknown): Exclude<Found, OursFound> {
   throw error;
 }
 
-function foundByTags(rt: Runtime, target: Target, tags: Record<string, string>): Found {
+function foundByBucketTags(rt: Runtime, target: Target, tags: Record<string, string>): Found {
   if (!isOurs(tags, rt.workflow)) return { status: 'foreign', tags };
   return { status: 'ours', tags, recorded: { arn: bucketArn(target) } };
 }
+
+/** What blocks the delete without --force: a version or a delete marker. NoSuchBucket is the caller's to read. */
+async function versionsInspection(rt: Runtime, resource: StateResource): Promise<Inspection> {
+  const s3 = await rt.clients.s3(resource.region);
+  const page = await rt.call(resource.address, () =>
+    s3.send(new ListObjectVersionsCommand({ Bucket: resource.name, MaxKeys: 1 })),
+  );
+  const any = (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0) > 0;
+  return any ? { gone: false, blocker: 'the bucket holds objects or object versions' } : { gone: false };
+}
+
+/** `find`'s answer, and when the bucket is ours, what was read beside it. */
+type FoundWith<T> = { found: Exclude<Found, OursFound> } | { found: OursFound; more: T };
 
 /**
  * `find`, with `more` (reads that need only the bucket's name) asked at the same time as its own two: one round
@@ -103,11 +117,7 @@ function foundByTags(rt: Runtime, target: Target, tags: Record<string, string>):
  * other reads do not yet (NoSuchBucket, S3 catching up on a bucket just made) is read again one call after the
  * other, as `find` reads it, waiting for it to show.
  */
-async function findWith<T>(
-  rt: Runtime,
-  target: Target,
-  more: () => Promise<T>,
-): Promise<{ found: Exclude<Found, OursFound> } | { found: OursFound; more: T }> {
+async function findWith<T>(rt: Runtime, target: Target, more: () => Promise<T>): Promise<FoundWith<T>> {
   const s3 = await rt.clients.s3(target.region);
   const [head, tagging, extra] = await Promise.allSettled([
     headBucket(rt, s3, target),
@@ -125,7 +135,7 @@ async function findWith<T>(
   if (tagging.status === 'fulfilled') tags = tagRecord(tagging.value.TagSet);
   else if (hasS3Code(tagging.reason, 'NoSuchTagSet')) tags = {};
   else throw tagging.reason;
-  const found = foundByTags(rt, target, tags);
+  const found = foundByBucketTags(rt, target, tags);
   if (found.status !== 'ours') return { found };
   if (extra.status === 'rejected') throw extra.reason;
   return { found, more: extra.value };
@@ -140,11 +150,12 @@ export const s3BucketHandler: KindHandler = {
     } catch (error) {
       return foundByHeadError(error);
     }
-    return foundByTags(rt, target, await readBucketTags(rt, target));
+    return foundByBucketTags(rt, target, await readBucketTags(rt, target));
   },
 
   async precheck(rt, resource): Promise<Precheck> {
-    const read = await findWith(rt, targetOf(resource), () => s3BucketHandler.inspect(rt, resource));
+    // The versions' NoSuchBucket, as the tags', is S3 catching up when HeadBucket lists the bucket: not `gone`.
+    const read = await findWith(rt, targetOf(resource), () => versionsInspection(rt, resource));
     return 'more' in read ? { found: read.found, inspection: read.more } : read;
   },
 
@@ -274,7 +285,7 @@ export const s3BucketHandler: KindHandler = {
 
   async observe(rt, resource): Promise<Observed> {
     const target = targetOf(resource);
-    let read: Awaited<ReturnType<typeof findWith<ObservedSettings>>>;
+    let read: FoundWith<ObservedSettings>;
     try {
       read = await findWith(rt, target, () => readSettings(rt, target));
     } catch (error) {
@@ -290,13 +301,8 @@ export const s3BucketHandler: KindHandler = {
   },
 
   async inspect(rt, resource) {
-    const s3 = await rt.clients.s3(resource.region);
     try {
-      const page = await rt.call(resource.address, () =>
-        s3.send(new ListObjectVersionsCommand({ Bucket: resource.name, MaxKeys: 1 })),
-      );
-      const any = (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0) > 0;
-      return any ? { gone: false, blocker: 'the bucket holds objects or object versions' } : { gone: false };
+      return await versionsInspection(rt, resource);
     } catch (error) {
       if (error instanceof NoSuchBucket) return { gone: true };
       throw error;
