@@ -19,4 +19,10 @@ export interface RunEnvironment {
   sleep?: (ms: number) => Promise<void>;
   /** Calls `tick` every `ms` until the returned function is called: redraws live progress. Default: a timer. */
   every?: (ms: number, tick: () => void) => () => void;
+  /**
+   * Without `awsClients`: the clients this invocation built, one set per profile (`''`: none), which every state
+   * store and run of the invocation shares, so that the credentials are resolved once per Region (a fleet on
+   * team state opens a store per workflow). `main` gives each invocation its own; without it, each builds its own.
+   */
+  builtAwsClients?: Map<string, AwsClients>;
 }

@@ -148,6 +148,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
     isTTY: options.isTTY,
     colors,
     awsClients: options.awsClients,
+    builtAwsClients: new Map(),
     clock: options.clock,
     sleep: options.sleep,
     every: options.every,

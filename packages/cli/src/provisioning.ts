@@ -16,7 +16,7 @@ import {
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { SignalName } from './signals.js';
-import { openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
+import { defaultAwsClients, openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -50,8 +50,7 @@ export async function startProvisioning(
   const clock = context.clock ?? Date.now;
   const createClients =
     context.awsClients ??
-    ((given: { profile: string | undefined }) =>
-      provisioner.createAwsClients(given.profile === undefined ? {} : { profile: given.profile }));
+    ((given: { profile: string | undefined }) => defaultAwsClients(provisioner, context, given.profile));
   return {
     provisioner,
     clients: createClients({ profile: options.profile }),

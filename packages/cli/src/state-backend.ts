@@ -1,4 +1,4 @@
-import type { StateBackend } from '@mlds/provisioner';
+import type { AwsClients, StateBackend } from '@mlds/provisioner';
 import type { RunEnvironment } from './aws.js';
 import { type MldsError, StateFileError, StateLockedError, StateStoreError } from './errors.js';
 import type { StatePath } from './state-file.js';
@@ -19,9 +19,7 @@ export async function openStateBackend(
     return { provisioner, backend: new provisioner.FileStateStore(statePath.absolute, { clock }) };
   }
   const profile = statePath.profile ?? context.profile;
-  const clients =
-    context.awsClients?.({ profile }) ??
-    provisioner.createAwsClients(profile === undefined ? {} : { profile });
+  const clients = context.awsClients?.({ profile }) ?? defaultAwsClients(provisioner, context, profile);
   const backend = new provisioner.S3StateStore({
     client: clients.s3(statePath.region),
     bucket: statePath.bucket,
@@ -30,6 +28,20 @@ export async function openStateBackend(
     ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
   });
   return { provisioner, backend };
+}
+
+/** The provisioner's clients for `profile`, built once per invocation when it keeps them (`builtAwsClients`). */
+export function defaultAwsClients(
+  provisioner: Provisioner,
+  context: RunEnvironment,
+  profile: string | undefined,
+): AwsClients {
+  const key = profile ?? '';
+  const built = context.builtAwsClients?.get(key);
+  if (built !== undefined) return built;
+  const clients = provisioner.createAwsClients(profile === undefined ? {} : { profile });
+  context.builtAwsClients?.set(key, clients);
+  return clients;
 }
 
 /** The CLI's error for a state-store error of the provisioner; undefined when `error` is none of them. */

@@ -327,4 +327,54 @@ describe('the built bin against a seeded or changed account: MediaPackage v2, Me
     expect(cloud.s3Objects.text('e2e-team-state', `${key}.lock`)).toBeUndefined();
     expect(cloud.inventory().s3.map((bucket) => bucket.name)).toStrictEqual(['e2e-team-state']);
   });
+
+  it('resolves the credentials once for a fleet on team state: one credential_process run for every store and call', async () => {
+    const cloud = quickCloud();
+    cloud.seed.bucket('e2e-team-state', 'us-west-2', { versioned: true });
+    await serve(cloud);
+    // A profile whose credentials come from a process (as SSO helpers give them) that counts its runs.
+    const runs = join(cwd, 'credential-runs');
+    const script = join(cwd, 'credentials.cjs');
+    writeFileSync(
+      script,
+      `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'x');
+process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'AKIAPROCESSE2E', SecretAccessKey: 'process-e2e-secret' }));`,
+    );
+    writeFileSync(
+      join(cwd, 'aws-config'),
+      `[profile counted]\ncredential_process = "${process.execPath}" "${script}"\n`,
+    );
+    const files = ['north', 'south', 'east'].map((name) => {
+      const file = join(cwd, `${name}.yaml`);
+      writeFileSync(
+        file,
+        [
+          `workflow: e2e-${name}`,
+          'region: us-west-2',
+          `state: s3://e2e-team-state/mlds/${name}.json`,
+          'downstream:',
+          '  - name: archive',
+          '    system: s3',
+          '    format: archive',
+          '',
+        ].join('\n'),
+      );
+      return file;
+    });
+    const asProfile = {
+      AWS_CONFIG_FILE: join(cwd, 'aws-config'),
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+    };
+    const applied = await mlds(['apply', ...files, '--yes', '--profile', 'counted'], asProfile);
+    expectClean(applied);
+    expect(cloud.inventory().s3).toHaveLength(7);
+    // Three state stores, the pre-flight and six buckets' calls: one resolution, every client of the Region after
+    // the first taking what it resolved.
+    expect(readFileSync(runs, 'utf8')).toBe('x');
+    const destroyed = await mlds(['destroy', ...files, '--yes', '--profile', 'counted'], asProfile);
+    expectClean(destroyed);
+    expect(readFileSync(runs, 'utf8')).toBe('xx');
+    expect(cloud.inventory().s3.map((bucket) => bucket.name)).toStrictEqual(['e2e-team-state']);
+  });
 });
