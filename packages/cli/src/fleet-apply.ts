@@ -234,9 +234,12 @@ function renderFleetPlan(
     );
   }
   const changing = planned.filter((entry) => entry.changes > 0);
-  const resources = changing.reduce((sum, entry) => sum + entry.changes, 0);
+  // A resource mlds only reads is no change to AWS, though the state records it: counted apart, as each plan does.
+  const applied = changing.flatMap((entry) => changingResources(entry.plan, entry.state));
+  const reads = applied.filter((resource) => resource.action === 'read').length;
+  const toRead = reads > 0 ? `, ${reads} to read` : '';
   parts.push(
-    `${colors.bold('Fleet:')} ${count(planned.length, 'workflow')}, ${changing.length} with changes (${count(resources, 'resource')} to change), ${planned.length - changing.length} unchanged.\n`,
+    `${colors.bold('Fleet:')} ${count(planned.length, 'workflow')}, ${changing.length} with changes (${count(applied.length - reads, 'resource')} to change${toRead}), ${planned.length - changing.length} unchanged.\n`,
   );
   return parts.join('\n');
 }

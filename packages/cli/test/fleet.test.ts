@@ -90,6 +90,23 @@ function lockHeldByAnotherRun(name: string): void {
 }
 
 describe('mlds apply / destroy with several workflow files', () => {
+  it('counts what a fleet only reads apart from what it changes, as each workflow’s plan does', async () => {
+    // The channel group the example names exists: mlds only reads it.
+    fake.seed.mediaPackageV2ChannelGroup('live-events', 'eu-west-1');
+    writeFileSync(join(cwd, 'news.yaml'), readExample('mediapackage-v2-hls'));
+    const applied = await mlds(['apply', 'court-1.yaml', 'news.yaml', '--yes']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(
+      'Fleet: 2 workflows, 2 with changes (7 resources to change, 1 to read), 0 unchanged.\n',
+    );
+    // Recorded once as read, it is nothing to do the next time.
+    const again = await mlds(['apply', 'court-1.yaml', 'news.yaml', '--yes']);
+    expect(again.stdout).toContain(
+      'Fleet: 2 workflows, 0 with changes (0 resources to change), 2 unchanged.\n',
+    );
+  });
+
   it('applies three workflows in one run, each in its own state, then destroys them in one run', async () => {
     const applied = await mlds(['apply', ...FILES, '--yes']);
     expect(applied.stderr).toBe('');
