@@ -238,6 +238,17 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
     expect(codes(plan)).not.toContain('channel.gone');
   });
 
+  it('says the refresh read the channel, and apply reads it again; without a refresh, that plan made no call', () => {
+    const readAtApply = (plan: Plan) =>
+      plan.diagnostics.find((diagnostic) => diagnostic.code === 'channel.read-at-apply')?.message;
+    expect(readAtApply(refreshed(seen(written)))).toMatch(
+      /^the refresh read MediaLive channel 1234567 \(DescribeChannel\); apply reads it again before any change/,
+    );
+    expect(readAtApply(planWorkflow(normalizeWorkflow(input), { state }))).toMatch(
+      /^plan makes no AWS call: apply reads MediaLive channel 1234567 \(DescribeChannel\) before any change/,
+    );
+  });
+
   it('one removed and one changed: an update of destinations naming both', () => {
     const [removed, changed, ...rest] = written;
     if (removed === undefined || changed === undefined) throw new Error('the seed workflow changed');

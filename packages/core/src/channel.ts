@@ -193,11 +193,17 @@ export function channelDiagnostics(
   const recorded = recordedBinding(state, binding.id, workflow.region);
   const gone =
     recorded !== undefined && state !== undefined && bindingDrift(recorded, observations, state)?.gone;
+  // A refresh read the channel the state records: the plan saw it, so "makes no AWS call" would be untrue.
+  const refreshed =
+    recorded !== undefined && (observations ?? []).some((seen) => sameResource(seen, recorded));
+  const before = refreshed
+    ? `the refresh read MediaLive channel ${binding.id} (DescribeChannel); apply reads it again`
+    : `plan makes no AWS call: apply reads MediaLive channel ${binding.id} (DescribeChannel)`;
   const diagnostics: Diagnostic[] = [
     {
       severity: 'info',
       code: 'channel.read-at-apply',
-      message: `plan makes no AWS call: apply reads MediaLive channel ${binding.id} (DescribeChannel) before any change, refuses when its Region, class or output groups do not fit, and calls UpdateChannel only when its destinations differ from these.`,
+      message: `${before} before any change, refuses when its Region, class or output groups do not fit, and calls UpdateChannel only when its destinations differ from these.`,
       path: 'channel.id',
     },
   ];
