@@ -398,7 +398,11 @@ describe('MediaPackage channel: destroy', () => {
     const error = await destroy({ clients: aws, store, ...virtualTime() }).catch((e) => e);
     expect(error).toBeInstanceOf(NotEmptyError);
     expect((error as NotEmptyError).blockers).toEqual([
-      { address: 'packager.channel', name: CHANNEL, reason: 'the channel has 2 origin endpoint(s)' },
+      {
+        address: 'packager.channel',
+        name: CHANNEL,
+        reason: 'the channel has 2 origin endpoint(s): hls, dash',
+      },
     ]);
     // Only looked up (our tag), never deleted.
     expect(mocks.ssm.calls().map((call) => call.args[0].constructor.name)).toStrictEqual([
@@ -429,7 +433,12 @@ describe('MediaPackage channel: destroy', () => {
     mocks.ssm.on(DeleteParameterCommand).resolves({});
     mocks.ssm.on(ListTagsForResourceCommand).resolves({ TagList: TAG_LIST });
     const store = new MemoryStateStore(channelState());
-    const result = await destroy({ clients: aws, store, force: true, ...virtualTime() });
+    const { events, onEvent } = collectEvents();
+    const result = await destroy({ clients: aws, store, force: true, onEvent, ...virtualTime() });
+    // Said as a bucket's deleted objects are.
+    expect(
+      events.filter((event) => event.type === 'progress').map((event) => [event.address, event.detail]),
+    ).toStrictEqual([['packager.channel', 'deleted 2 origin endpoint(s): hls, dash']]);
     expect(
       mocks.mediaPackage.commandCalls(ListOriginEndpointsCommand).map((c) => c.args[0].input),
     ).toStrictEqual([{ ChannelId: CHANNEL }, { ChannelId: CHANNEL, NextToken: 'page-2' }]);
@@ -532,7 +541,7 @@ describe('MediaPackage channel: destroy', () => {
     const cause = (error as ApplyFailedError).failures[0]?.cause;
     expect(cause).toBeInstanceOf(NotEmptyError);
     expect((cause as NotEmptyError).blockers).toEqual([
-      { address: 'packager.channel', name: CHANNEL, reason: 'the channel has 1 origin endpoint(s)' },
+      { address: 'packager.channel', name: CHANNEL, reason: 'the channel has 1 origin endpoint(s): late' },
     ]);
     expect(mocks.mediaPackage.commandCalls(DeleteOriginEndpointCommand)).toHaveLength(0);
   });

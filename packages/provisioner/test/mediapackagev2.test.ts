@@ -23,6 +23,7 @@ import { channelPolicy } from '../src/handlers/mediapackagev2.js';
 import { apply, destroy, type StateStore } from '../src/index.js';
 import {
   aChange,
+  collectEvents,
   handPlan,
   inFlight,
   MemoryStateStore,
@@ -522,7 +523,11 @@ describe('destroy', () => {
     expect(cloud.inventory().mediapackagev2[0]?.channels[0]?.originEndpoints).toStrictEqual(['their-hls']);
 
     const calls = cloud.calls().length;
-    await destroy({ clients: cloud.clients, store, force: true, ...virtualTime() });
+    const { events, onEvent } = collectEvents();
+    await destroy({ clients: cloud.clients, store, force: true, onEvent, ...virtualTime() });
+    expect(
+      events.filter((event) => event.type === 'progress').map((event) => [event.address, event.detail]),
+    ).toStrictEqual([['packager.channel', 'deleted 1 origin endpoint(s): their-hls']]);
     expect(
       cloud
         .calls()

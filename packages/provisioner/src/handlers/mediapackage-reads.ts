@@ -67,3 +67,13 @@ export async function channelPrecheck<Described>(reads: {
   if (reads.notFound(endpoints.reason)) return { found, inspection: { gone: true } };
   throw endpoints.reason;
 }
+
+/** A channel's origin endpoints (v1 or v2), counted and named: what blocks its delete, or what --force deleted. */
+export function originEndpointsText(endpoints: string[]): string {
+  return `${endpoints.length} origin endpoint(s): ${endpoints.join(', ')}`;
+}
+
+/** What keeps a channel from being deleted without --force. */
+export function originEndpointsBlocker(endpoints: string[]): string {
+  return `the channel has ${originEndpointsText(endpoints)}`;
+}

@@ -29,7 +29,14 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
-import { channelPrecheck, describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
+import {
+  channelPrecheck,
+  describedOrAbsent,
+  foundByTags,
+  namesOnAllPages,
+  originEndpointsBlocker,
+  originEndpointsText,
+} from './mediapackage-reads.js';
 import { type ArnTagCalls, addTags, tagImported, updateTags } from './mediapackage-tags.js';
 
 export const mediaPackageRetryable: ModelledRetryable = {
@@ -111,10 +118,6 @@ const mediaPackageTags: ArnTagCalls = {
   },
 };
 
-function blockedBy(endpoints: string[]): string {
-  return `the channel has ${endpoints.length} origin endpoint(s)`;
-}
-
 /** `find`'s answer for what DescribeChannel said (undefined: not found). */
 function foundByDescribe(
   rt: Runtime,
@@ -132,7 +135,7 @@ function foundByDescribe(
 function inspectionOf(endpoints: string[]): Inspection {
   const learned = { kind: 'mediapackage-channel' as const, originEndpointIds: endpoints };
   return endpoints.length > 0
-    ? { gone: false, blocker: blockedBy(endpoints), learned }
+    ? { gone: false, blocker: originEndpointsBlocker(endpoints), learned }
     : { gone: false, learned };
 }
 
@@ -229,7 +232,9 @@ export const mediaPackageChannelHandler: KindHandler = {
   async delete(rt, resource, { force, seen }) {
     const client = await rt.clients.mediaPackage(resource.region);
     const notEmpty = (endpoints: string[]) =>
-      new NotEmptyError([{ address: resource.address, name: resource.name, reason: blockedBy(endpoints) }]);
+      new NotEmptyError([
+        { address: resource.address, name: resource.name, reason: originEndpointsBlocker(endpoints) },
+      ]);
     let endpoints: string[];
     const learned = seen?.learned?.kind === 'mediapackage-channel' ? seen.learned : undefined;
     if (learned) {
@@ -250,6 +255,7 @@ export const mediaPackageChannelHandler: KindHandler = {
         if (!(error instanceof NotFoundException)) throw error;
       }
     });
+    if (endpoints.length > 0) rt.progress(resource.address, `deleted ${originEndpointsText(endpoints)}`);
     // Just after its origin endpoints are deleted, the channel may still count them for a moment.
     const endpointsStillCounted = (error: unknown) =>
       endpoints.length > 0 && error instanceof UnprocessableEntityException

@@ -26,7 +26,12 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
-import { channelPrecheck, namesOnAllPages } from './mediapackage-reads.js';
+import {
+  channelPrecheck,
+  namesOnAllPages,
+  originEndpointsBlocker,
+  originEndpointsText,
+} from './mediapackage-reads.js';
 import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
@@ -78,10 +83,6 @@ async function listOriginEndpoints(rt: Runtime, resource: StateResource): Promis
   );
 }
 
-function endpointsBlocker(names: string[]): string {
-  return `the channel has ${names.length} origin endpoint(s): ${names.join(', ')}`;
-}
-
 /** `find`'s answer for what GetChannel said (undefined: not found). */
 function foundByGetChannel(rt: Runtime, target: Target, output: GetChannelCommandOutput | undefined): Found {
   if (!output) return { status: 'absent' };
@@ -119,7 +120,7 @@ function foundByGetChannel(rt: Runtime, target: Target, output: GetChannelComman
 function inspectionOf(names: string[]): Inspection {
   const learned = { kind: 'mediapackagev2-channel' as const, originEndpointNames: names };
   return names.length > 0
-    ? { gone: false, blocker: endpointsBlocker(names), learned }
+    ? { gone: false, blocker: originEndpointsBlocker(names), learned }
     : { gone: false, learned };
 }
 
@@ -256,7 +257,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
     const group = channelGroupOf(resource);
     const notEmpty = (names: string[]) =>
       new NotEmptyError([
-        { address: resource.address, name: resource.name, reason: endpointsBlocker(names) },
+        { address: resource.address, name: resource.name, reason: originEndpointsBlocker(names) },
       ]);
     let endpoints: string[];
     const learned = seen?.learned?.kind === 'mediapackagev2-channel' ? seen.learned : undefined;
@@ -286,6 +287,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
         if (!isNotFound(error)) throw error;
       }
     });
+    if (endpoints.length > 0) rt.progress(resource.address, `deleted ${originEndpointsText(endpoints)}`);
     // Just after its origin endpoints go, the channel may still count them for a moment.
     const stillInUse = (error: unknown) =>
       conflictingOperation(error) ??
