@@ -2,6 +2,7 @@ import { FORMAT_VERSION } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import { ExitCode, InterruptedError, MldsError, OperationFailedError, StateLockedError } from './errors.js';
 import type { LockedOutMember } from './fleet-lock.js';
+import { writeMldsError } from './render/error.js';
 import { writeJson } from './render/json.js';
 import type { LoadedWorkflow } from './workflow-file.js';
 
@@ -148,12 +149,11 @@ export function fleetEndError(
 /** A workflow's failure, as main reports a single workflow's, named after the workflow; the run goes on. */
 export function reportMemberFailure(workflow: string, failure: unknown, context: CommandContext): void {
   const { stderr, colors } = context;
-  const label = colors.red(colors.bold('error'));
   if (failure instanceof MldsError) {
-    stderr.write(`${label}: ${workflow}: ${failure.message}\n`);
-    if (failure.hint !== undefined) stderr.write(`${colors.dim(failure.hint)}\n`);
+    writeMldsError(stderr, colors, failure, workflow);
     return;
   }
+  const label = colors.red(colors.bold('error'));
   const detail = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
   stderr.write(`${label}: ${workflow}: unexpected failure, please report it: ${detail}\n`);
 }

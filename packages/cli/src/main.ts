@@ -21,8 +21,9 @@ import {
 } from './errors.js';
 import { commandHelp, globalHelp } from './help.js';
 import { COMMON_OPTIONS, parseArgsConfig } from './options.js';
-import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
-import { escapeText, safeWriter } from './render/escape.js';
+import { writeDiagnostics } from './render/diagnostics.js';
+import { writeMldsError } from './render/error.js';
+import { safeWriter } from './render/escape.js';
 import { writeJson } from './render/json.js';
 import type { Signals } from './signals.js';
 import {
@@ -273,19 +274,10 @@ function reportFailure(
     return;
   }
   if (error instanceof MldsError) {
-    stderr.write(`${wrapLines(`${label}: ${escapeText(error.message)}`)}\n`);
-    if (error.hint !== undefined) stderr.write(`${colors.dim(wrapLines(escapeText(error.hint)))}\n`);
+    writeMldsError(stderr, colors, error);
     return;
   }
   // Not a failure mlds foresaw: a bug. The stack is what a bug report needs.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   stderr.write(`${label}: unexpected failure, please report it: ${detail}\n`);
-}
-
-/** Each line wrapped as diagnostics are: at 100 columns, continuation lines indented by four spaces. */
-function wrapLines(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => wrap(line, DIAGNOSTIC_WIDTH, '    '))
-    .join('\n');
 }

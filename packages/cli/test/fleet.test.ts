@@ -427,6 +427,16 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(readState('court-3').resources).toStrictEqual([]);
     expect(readState('court-2').resources).toHaveLength(6);
     expect(unwrapped(run.stderr)).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
+    // Without --json, the refusal and its hint on stderr, as a single workflow's are: wrapped at 100 columns.
+    const again = await mlds(['destroy', ...FILES, '--yes']);
+    expect(again.code).toBe(1);
+    expect(unwrapped(again.stderr)).toContain(
+      'error: court-2: destroy refused, nothing was deleted: this resource is not empty\n',
+    );
+    expect(unwrapped(again.stderr)).toContain(
+      "Empty them yourself, or run 'mlds destroy court-2.yaml --force': it first stops new writes",
+    );
+    expect(again.stderr.split('\n').filter((line) => plain(line).length > 100)).toStrictEqual([]);
   });
 
   it('destroy: a workflow never applied has nothing to destroy, and gets no state file', async () => {
