@@ -23,6 +23,20 @@ import { unwrapped } from './helpers.js';
 
 useBuiltBin();
 
+/** A workflow with one S3 archive downstream whose state is the object `key` of the bucket e2e-team-state. */
+function teamStateWorkflow(workflow: string, key: string): string {
+  return [
+    `workflow: ${workflow}`,
+    'region: us-west-2',
+    `state: s3://e2e-team-state/${key}`,
+    'downstream:',
+    '  - name: archive',
+    '    system: s3',
+    '    format: archive',
+    '',
+  ].join('\n');
+}
+
 describe('the built bin against a seeded or changed account: MediaPackage v2, MediaLive, drift, state on S3', () => {
   it('applies the MediaPackage v2 CMAF example, outputs the ingest URLs GetChannel gives, destroys it all', async () => {
     const path = examplePath('mediapackage-v2-cmaf');
@@ -281,19 +295,7 @@ describe('the built bin against a seeded or changed account: MediaPackage v2, Me
     });
     const key = 'mlds/e2e-shared.json';
     const path = join(cwd, 'shared.yaml');
-    writeFileSync(
-      path,
-      [
-        'workflow: e2e-shared',
-        'region: us-west-2',
-        `state: s3://e2e-team-state/${key}`,
-        'downstream:',
-        '  - name: archive',
-        '    system: s3',
-        '    format: archive',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(path, teamStateWorkflow('e2e-shared', key));
     const stateObject = () => {
       const text = cloud.s3Objects.text('e2e-team-state', key);
       return text === undefined ? undefined : (JSON.parse(text) as { serial: number; resources: unknown[] });
@@ -346,19 +348,7 @@ process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'AKIAPROCESSE2E',
     );
     const files = ['north', 'south', 'east'].map((name) => {
       const file = join(cwd, `${name}.yaml`);
-      writeFileSync(
-        file,
-        [
-          `workflow: e2e-${name}`,
-          'region: us-west-2',
-          `state: s3://e2e-team-state/mlds/${name}.json`,
-          'downstream:',
-          '  - name: archive',
-          '    system: s3',
-          '    format: archive',
-          '',
-        ].join('\n'),
-      );
+      writeFileSync(file, teamStateWorkflow(`e2e-${name}`, `mlds/${name}.json`));
       return file;
     });
     const asProfile = {

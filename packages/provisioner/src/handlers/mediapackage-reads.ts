@@ -1,3 +1,5 @@
+import type { StateResource } from '@mlds/core';
+import { NotEmptyError } from '../errors.js';
 import { type Found, type Inspection, isOurs, type Precheck, type Recorded } from '../runtime.js';
 
 // How the MediaPackage handlers (v1 and v2 alike) read a resource: a describe whose not-found means the resource
@@ -76,4 +78,29 @@ export function originEndpointsText(endpoints: string[]): string {
 /** What keeps a channel from being deleted without --force. */
 export function originEndpointsBlocker(endpoints: string[]): string {
   return `the channel has ${originEndpointsText(endpoints)}`;
+}
+
+/** The refusal of a channel's delete without --force: its origin endpoints, named. */
+export function originEndpointsRefusal(resource: StateResource, endpoints: string[]): NotEmptyError {
+  return new NotEmptyError([
+    { address: resource.address, name: resource.name, reason: originEndpointsBlocker(endpoints) },
+  ]);
+}
+
+/**
+ * The origin endpoints a channel's delete goes by: what destroy's pre-check listed, or else a list read now;
+ * undefined when that list finds the channel gone.
+ */
+export async function endpointsForDelete(
+  learned: string[] | undefined,
+  list: () => Promise<string[]>,
+  notFound: (error: unknown) => boolean,
+): Promise<string[] | undefined> {
+  if (learned !== undefined) return learned;
+  try {
+    return await list();
+  } catch (error) {
+    if (notFound(error)) return undefined;
+    throw error;
+  }
 }

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-mediapackage';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
-import { ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
+import { ExistingResourceNotFoundError } from '../errors.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
@@ -32,9 +32,11 @@ import {
 import {
   channelPrecheck,
   describedOrAbsent,
+  endpointsForDelete,
   foundByTags,
   namesOnAllPages,
   originEndpointsBlocker,
+  originEndpointsRefusal,
   originEndpointsText,
 } from './mediapackage-reads.js';
 import { type ArnTagCalls, addTags, tagImported, updateTags } from './mediapackage-tags.js';
@@ -231,23 +233,14 @@ export const mediaPackageChannelHandler: KindHandler = {
 
   async delete(rt, resource, { force, seen }) {
     const client = await rt.clients.mediaPackage(resource.region);
-    const notEmpty = (endpoints: string[]) =>
-      new NotEmptyError([
-        { address: resource.address, name: resource.name, reason: originEndpointsBlocker(endpoints) },
-      ]);
-    let endpoints: string[];
     const learned = seen?.learned?.kind === 'mediapackage-channel' ? seen.learned : undefined;
-    if (learned) {
-      endpoints = learned.originEndpointIds;
-    } else {
-      try {
-        endpoints = await listOriginEndpointIds(rt, resource);
-      } catch (error) {
-        if (error instanceof NotFoundException) return;
-        throw error;
-      }
-    }
-    if (endpoints.length > 0 && !force) throw notEmpty(endpoints);
+    const endpoints = await endpointsForDelete(
+      learned?.originEndpointIds,
+      () => listOriginEndpointIds(rt, resource),
+      (error) => error instanceof NotFoundException,
+    );
+    if (endpoints === undefined) return;
+    if (endpoints.length > 0 && !force) throw originEndpointsRefusal(resource, endpoints);
     await forEachLimit(endpoints, 2, async (id) => {
       try {
         await rt.call(resource.address, () => client.send(new DeleteOriginEndpointCommand({ Id: id })));
@@ -272,7 +265,7 @@ export const mediaPackageChannelHandler: KindHandler = {
       // The pre-check's list is a moment old: an endpoint added since refuses the delete; say so plainly.
       if (learned && !force && error instanceof UnprocessableEntityException) {
         const now = await listOriginEndpointIds(rt, resource);
-        if (now.length > 0) throw notEmpty(now);
+        if (now.length > 0) throw originEndpointsRefusal(resource, now);
       }
       throw error;
     }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-mediapackagev2';
 import type { StateResource } from '@mlds/core';
 import { forEachLimit } from '../concurrency.js';
-import { NotEmptyError, QuotaExceededError } from '../errors.js';
+import { QuotaExceededError } from '../errors.js';
 import { withStatements } from '../policy-statements.js';
 import {
   type Found,
@@ -28,8 +28,10 @@ import {
 } from '../runtime.js';
 import {
   channelPrecheck,
+  endpointsForDelete,
   namesOnAllPages,
   originEndpointsBlocker,
+  originEndpointsRefusal,
   originEndpointsText,
 } from './mediapackage-reads.js';
 import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
@@ -255,23 +257,14 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
   async delete(rt, resource, { force, seen }) {
     const client = await rt.clients.mediaPackageV2(resource.region);
     const group = channelGroupOf(resource);
-    const notEmpty = (names: string[]) =>
-      new NotEmptyError([
-        { address: resource.address, name: resource.name, reason: originEndpointsBlocker(names) },
-      ]);
-    let endpoints: string[];
     const learned = seen?.learned?.kind === 'mediapackagev2-channel' ? seen.learned : undefined;
-    if (learned) {
-      endpoints = learned.originEndpointNames;
-    } else {
-      try {
-        endpoints = await listOriginEndpoints(rt, resource);
-      } catch (error) {
-        if (isNotFound(error)) return;
-        throw error;
-      }
-    }
-    if (endpoints.length > 0 && !force) throw notEmpty(endpoints);
+    const endpoints = await endpointsForDelete(
+      learned?.originEndpointNames,
+      () => listOriginEndpoints(rt, resource),
+      isNotFound,
+    );
+    if (endpoints === undefined) return;
+    if (endpoints.length > 0 && !force) throw originEndpointsRefusal(resource, endpoints);
     await forEachLimit(endpoints, 2, async (name) => {
       try {
         await rt.call(resource.address, () =>
@@ -307,7 +300,7 @@ export const mediaPackageV2ChannelHandler: KindHandler = {
       // The pre-check's list is a moment old: an endpoint added since refuses the delete; say so plainly.
       if (learned && !force && error instanceof ConflictException) {
         const now = await listOriginEndpoints(rt, resource);
-        if (now.length > 0) throw notEmpty(now);
+        if (now.length > 0) throw originEndpointsRefusal(resource, now);
       }
       throw error;
     }
