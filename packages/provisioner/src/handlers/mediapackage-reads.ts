@@ -3,7 +3,8 @@ import { NotEmptyError } from '../errors.js';
 import { type Found, type Inspection, isOurs, type Precheck, type Recorded } from '../runtime.js';
 
 // How the MediaPackage handlers (v1 and v2 alike) read a resource: a describe whose not-found means the resource
-// is absent, a list read whole page by page, and what `find` makes of the tags a describe answers with. No SDK
+// is absent, a list read whole page by page, what `find` makes of the tags a describe answers with, and what
+// destroy makes of a channel's origin endpoints (its pre-check, its refusal, the list its delete goes by). No SDK
 // here: each handler brings its own service's calls, so loading one version never loads the other's SDK.
 
 /** The answer of `read`, or undefined when `notFound` recognises its error: the resource is absent. */
