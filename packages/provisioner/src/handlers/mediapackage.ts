@@ -29,6 +29,7 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
+import { type ArnTagCalls, addTags, tagImported, updateTags } from './arn-tags.js';
 import {
   channelPrecheck,
   describedOrAbsent,
@@ -39,7 +40,6 @@ import {
   originEndpointsRefusal,
   originEndpointsText,
 } from './mediapackage-reads.js';
-import { type ArnTagCalls, addTags, tagImported, updateTags } from './mediapackage-tags.js';
 
 export const mediaPackageRetryable: ModelledRetryable = {
   throttled: [TooManyRequestsException],

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-mediapackagev2';
 import { ExistingResourceNotFoundError, QuotaExceededError } from '../errors.js';
 import type { Found, KindHandler, Observed, Recorded, Runtime } from '../runtime.js';
+import { addTags, tagImported, updateTags } from './arn-tags.js';
 import { describedOrAbsent, foundByTags, namesOnAllPages } from './mediapackage-reads.js';
-import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
   clientToken,

@@ -26,6 +26,7 @@ import {
   type Target,
   targetOf,
 } from '../runtime.js';
+import { addTags, tagImported, updateTags } from './arn-tags.js';
 import {
   channelPrecheck,
   endpointsForDelete,
@@ -34,7 +35,6 @@ import {
   originEndpointsRefusal,
   originEndpointsText,
 } from './mediapackage-reads.js';
-import { addTags, tagImported, updateTags } from './mediapackage-tags.js';
 import {
   alreadyExists,
   channelGroupOf,

@@ -1,8 +1,8 @@
 import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-mediapackagev2';
-import type { ArnTagCalls } from './mediapackage-tags.js';
+import type { ArnTagCalls } from './arn-tags.js';
 
 // Channel groups and channels are tagged alike (TagResource, UntagResource on their ARN); what to send is
-// decided in mediapackage-tags.ts, shared with v1.
+// decided in arn-tags.ts, shared with v1 and MediaStore.
 
 export const mediaPackageV2Tags: ArnTagCalls = {
   service: 'MediaPackage v2',

@@ -23,7 +23,6 @@ import { withStatements } from '../policy-statements.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
-  hasTags,
   type Inspection,
   isOurs,
   type KindHandler,
@@ -37,6 +36,7 @@ import {
   tagRecord,
   targetOf,
 } from '../runtime.js';
+import { type ArnTagCalls, addTags, tagImported, updateTags } from './arn-tags.js';
 import {
   mediaLiveContainerPolicy,
   mediaLiveRoleOf,
@@ -140,6 +140,22 @@ async function inspectAt(
     : { gone: false, learned };
 }
 
+const mediaStoreTags: ArnTagCalls = {
+  service: 'MediaStore',
+  async tag(rt, target, arn) {
+    const client = await rt.clients.mediaStore(target.region);
+    await rt.call(target.address, () =>
+      client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
+    );
+  },
+  async untag(rt, target, arn, keys) {
+    const client = await rt.clients.mediaStore(target.region);
+    await rt.call(target.address, () =>
+      client.send(new UntagResourceCommand({ Resource: arn, TagKeys: keys })),
+    );
+  },
+};
+
 export const mediaStoreContainerHandler: KindHandler = {
   retryable: [mediaStoreRetryable, mediaStoreDataRetryable],
   async find(rt, target): Promise<Found> {
@@ -178,23 +194,12 @@ export const mediaStoreContainerHandler: KindHandler = {
   async tagForImport(rt, target, found) {
     // A container still CREATING has no endpoint yet: the record after the tag must hold what MediaLive needs.
     await waitActive(rt, target);
-    const arn = found.arn;
-    if (!arn) throw new Error(`${target.address}: MediaStore described ${target.name} without its ARN`);
-    const client = await rt.clients.mediaStore(target.region);
-    await rt.call(target.address, () =>
-      client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
-    );
+    await tagImported(mediaStoreTags, rt, target, found.arn);
   },
 
   async adopt(rt, target, found) {
     const container = await waitActive(rt, target);
-    if (!hasTags(found.tags, target.tags) && container.ARN) {
-      const arn = container.ARN;
-      const client = await rt.clients.mediaStore(target.region);
-      await rt.call(target.address, () =>
-        client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
-      );
-    }
+    await addTags(mediaStoreTags, rt, target, container.ARN, found.tags);
     // With a role, putPolicy replaces the whole policy; without one, a deny left by a forced destroy that did
     // not finish would keep the channel from writing.
     if (mediaLiveRoleArnOf(target.properties)) await putPolicy(rt, target, container);
@@ -246,21 +251,9 @@ export const mediaStoreContainerHandler: KindHandler = {
   async update(rt, target, current, changes) {
     const client = await rt.clients.mediaStore(target.region);
     const container = await waitActive(rt, target);
-    const arn = container.ARN;
-    if (arn) {
-      const removed = Object.keys(current.tags ?? {}).filter((key) => !(key in target.tags));
-      if (removed.length > 0) {
-        await rt.call(target.address, () =>
-          client.send(new UntagResourceCommand({ Resource: arn, TagKeys: removed })),
-        );
-      }
-      // `tags` also when a refresh found tags mlds set changed outside it.
-      if (changes.includes('tags') || !hasTags(current.tags ?? {}, target.tags)) {
-        await rt.call(target.address, () =>
-          client.send(new TagResourceCommand({ Resource: arn, Tags: tagList(target.tags) })),
-        );
-      }
-    }
+    // On the ARN the container has now, which is the one the state records unless it was made again.
+    if (container.ARN)
+      await updateTags(mediaStoreTags, rt, target, { ...current, arn: container.ARN }, changes);
     const roleArn = mediaLiveRoleArnOf(target.properties);
     const roleChanged = roleArn !== mediaLiveRoleArnOf(current.properties ?? {});
     if (roleChanged || changes.includes('policy')) {

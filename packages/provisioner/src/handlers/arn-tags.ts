@@ -1,8 +1,9 @@
 import type { StateResource } from '@mlds/core';
 import { hasTags, type Runtime, type Target } from '../runtime.js';
 
-// MediaPackage v1 and v2 tag a resource alike (TagResource and UntagResource on its ARN, the tags as a record):
-// what to send is decided here once; each version brings its two calls, so neither loads the other's SDK.
+// MediaPackage v1 and v2 and MediaStore tag a resource alike (TagResource and UntagResource on its ARN): what to
+// send is decided here once; each service brings its two calls (and its own shape of tags), so none loads
+// another's SDK.
 
 /** One version's tag calls on a resource's ARN: TagResource with the plan's tags, UntagResource of `keys`. */
 export interface ArnTagCalls {
