@@ -58,22 +58,28 @@ export interface Checked {
   input: WorkflowInput | undefined;
 }
 
+/** What the schema requires at the top: a missing one is reported at the root, not at its own path. */
+const REQUIRED_FIELDS = ['workflow', 'region', 'downstream'] as const;
+
 /**
- * Checks a parsed workflow: first the JSON Schema, then the semantic rules on whatever passed it. A schema
- * problem outside the downstream entries stops the semantic rules (they rely on the top-level fields); a
- * malformed entry is left out of them, so each problem is reported once. Never mutates `data`.
+ * Checks a parsed workflow: first the JSON Schema, then the semantic rules on whatever passed it, so that every
+ * problem is reported in one pass. A rule is left out when a top-level field it reads failed the schema (see
+ * Rule.reads); a malformed downstream entry is left out of every rule; so each problem is reported once. Without
+ * a list of downstream entries, no rule runs. Never mutates `data`.
  */
 export function checkWorkflow(data: unknown): Checked {
   const valid = validateWorkflowSchema(data);
   const findings = valid ? [] : schemaFindings(validateWorkflowSchema.errors ?? [], data);
+  if (!isRecord(data) || !Array.isArray(data.downstream)) return { findings, input: undefined };
   const malformedEntries = new Set<number>();
-  let topLevelBroken = false;
+  const malformedFields = new Set<string>();
   for (const finding of findings) {
     const [first, index] = finding.path;
     if (first === 'downstream' && typeof index === 'number') malformedEntries.add(index);
-    else topLevelBroken = true;
+    else if (first !== undefined) malformedFields.add(String(first));
   }
-  if (topLevelBroken || !isRecord(data)) return { findings, input: undefined };
+  for (const field of REQUIRED_FIELDS) if (data[field] === undefined) malformedFields.add(field);
+  if (malformedFields.has('downstream')) return { findings, input: undefined };
 
   const input = data as unknown as WorkflowInput;
   const entries: CheckedEntry[] = [];
@@ -81,7 +87,11 @@ export function checkWorkflow(data: unknown): Checked {
     if (!malformedEntries.has(index)) entries.push({ index, entry, system: resolveAwsSystem(entry) });
   }
   const context = { input, pipelines: pipelineCount(input), entries };
-  for (const rule of RULES) findings.push(...rule.check(context));
+  const runs = (rule: Rule) =>
+    rule.reads === 'all'
+      ? malformedFields.size === 0 && findings.every((finding) => finding.path.length > 0)
+      : rule.reads.every((field) => !malformedFields.has(field));
+  for (const rule of RULES) if (runs(rule)) findings.push(...rule.check(context));
   return { findings, input: valid ? cleanInput(input) : undefined };
 }
 

@@ -21,15 +21,24 @@ export interface CheckedEntry {
 }
 
 export interface RuleContext {
-  /** The workflow; its top-level fields passed the schema (downstream entries may not have). */
+  /** The workflow; the top-level fields the rule reads passed the schema (downstream entries may not have). */
   readonly input: WorkflowInput;
   readonly pipelines: 1 | 2;
   /** The downstream entries that passed the schema: semantic rules never see a malformed entry. */
   readonly entries: readonly CheckedEntry[];
 }
 
+/** A top-level field of a workflow, its downstream entries aside. */
+export type TopLevelField = Exclude<keyof WorkflowInput, 'downstream'>;
+
 /** A rule the schema cannot express. */
 export interface Rule {
+  /**
+   * The top-level fields the rule reads (`pipelines` is channelClass's): it is left out when one of them failed
+   * the schema, so that it never reads a value of the wrong shape, and runs on when others did. `all`: it walks
+   * every top-level field, and runs only when all of them passed.
+   */
+  reads: readonly TopLevelField[] | 'all';
   check(context: RuleContext): Finding[];
 }
 

@@ -27,6 +27,7 @@ export function firstUnsafeCharacter(text: string): number | undefined {
 }
 
 export const controlCharactersRule: Rule = {
+  reads: 'all',
   check({ input, entries }) {
     const findings: Finding[] = [];
     const { downstream: _downstream, ...topLevel } = input;

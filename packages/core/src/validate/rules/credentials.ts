@@ -5,6 +5,7 @@ import { parseUrl } from './urls.js';
 // A server that asks for credentials asks for both; MediaLive sends Username with the password it reads
 // from PasswordParam.
 export const credentialsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

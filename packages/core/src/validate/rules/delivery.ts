@@ -4,6 +4,7 @@ import { type CheckedEntry, entryPath, error, type Finding, info, type Rule, war
 // ML delivery-out-vpc and the MediaStore discontinuation (MS: support ended 2025-11-13).
 
 export const vpcDeliveryRule: Rule = {
+  reads: ['channelClass', 'delivery'],
   check({ entries, input }) {
     if (input.delivery !== 'vpc') return [];
     const findings: Finding[] = [];
@@ -72,6 +73,7 @@ function vpcMediaPackageV2(checked: CheckedEntry): Finding[] {
 }
 
 export const mediaStoreDiscontinuedRule: Rule = {
+  reads: ['channelClass', 'delivery'],
   check({ entries }) {
     return entries
       .filter((checked) => checked.system === 'mediastore')

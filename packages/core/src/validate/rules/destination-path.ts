@@ -4,6 +4,7 @@ import { entryPath, error, type Finding, type Rule } from '../rule.js';
 // `path` is what MediaLive appends to the bucket or container: `folders/baseFilename`.
 
 export const destinationPathRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -4,6 +4,7 @@ import { entryPath, error, type Finding, formatOf, type Rule, warning } from '..
 // Live and VOD per output group and system (ML outputs-supported-containers), and what each system can add.
 
 export const vodModeRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -44,6 +45,7 @@ export const vodModeRule: Rule = {
 };
 
 export const needsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

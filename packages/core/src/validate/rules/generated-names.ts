@@ -30,6 +30,7 @@ interface Derived {
 }
 
 export const generatedNamesRule: Rule = {
+  reads: ['workflow', 'channelClass'],
   check({ entries, input, pipelines }) {
     const derived: Derived[] = [];
     const workflow = input.workflow;

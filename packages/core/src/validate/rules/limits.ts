@@ -6,6 +6,7 @@ import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule 
 const MAX_GROUPS = { archive: 1, 'frame-capture': 3 } as const;
 
 export const outputGroupLimitsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const format of ['archive', 'frame-capture'] as const) {
@@ -32,6 +33,7 @@ export const outputGroupLimitsRule: Rule = {
 };
 
 export const uniqueNamesRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     const first = new Map<string, CheckedEntry>();

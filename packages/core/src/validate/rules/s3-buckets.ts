@@ -3,6 +3,7 @@ import { formatPath } from '../path.js';
 import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 export const s3BucketNamesRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

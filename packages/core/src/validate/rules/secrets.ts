@@ -9,6 +9,7 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule } from '..
 const USERINFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/;
 
 export const secretRefsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -47,6 +48,7 @@ function checkRef(checked: CheckedEntry, field: 'password' | 'streamKey', ref: S
 }
 
 export const urlCredentialsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -79,6 +81,7 @@ export const urlCredentialsRule: Rule = {
 };
 
 export const srtPassphraseRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -6,6 +6,7 @@ import { ownFields } from '../schema-errors.js';
 // The schema lets `system: aws` carry the fields of both services it may resolve to; once the rules have
 // picked one, the other's fields do not apply.
 export const awsResolvedFieldsRule: Rule = {
+  reads: [],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

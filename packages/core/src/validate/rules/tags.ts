@@ -21,6 +21,7 @@ export function hasOnlyTagChars(text: string): boolean {
 }
 
 export const tagsRule: Rule = {
+  reads: ['tags'],
   check({ input }) {
     const tags = input.tags ?? {};
     const findings: Finding[] = [];

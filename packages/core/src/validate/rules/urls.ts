@@ -26,6 +26,7 @@ const URL_FORMS: Partial<Record<System, UrlForm>> = {
 const HLS_SYSTEMS: readonly System[] = ['http-put', 'webdav', 'akamai'];
 
 export const urlFormatRule: Rule = {
+  reads: ['channelClass'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -103,6 +104,7 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
  * two pipelines' ports on one host need a gap.
  */
 export const udpFecPortsRule: Rule = {
+  reads: ['channelClass'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -2,6 +2,7 @@ import { iamRoleArnProblem, regionProblem } from '../aws-names.js';
 import { error, type Finding, type Rule } from '../rule.js';
 
 export const workflowFieldsRule: Rule = {
+  reads: ['mediaLiveRoleArn', 'region'],
   check({ input }) {
     const findings: Finding[] = [];
     const region = regionProblem(input.region);
