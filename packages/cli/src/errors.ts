@@ -37,6 +37,11 @@ export class UsageError extends MldsError {
   override name = 'UsageError';
 }
 
+/** Several workflow files of a fleet are invalid: each one's diagnostics are already shown; nothing was called. */
+export class InvalidFleetError extends MldsError {
+  override name = 'InvalidFleetError';
+}
+
 /** `mlds` alone: the help follows the message, as it is. */
 export class NoCommandError extends UsageError {
   override name = 'NoCommandError';
@@ -178,6 +183,7 @@ const EXIT_CODES: ReadonlyArray<readonly [abstract new (...args: never[]) => Err
   [InterruptedError, ExitCode.interrupted],
   [UsageError, ExitCode.invalid],
   [InvalidWorkflowError, ExitCode.invalid],
+  [InvalidFleetError, ExitCode.invalid],
   [MissingSecretsError, ExitCode.invalid],
   [StateMismatchError, ExitCode.invalid],
   [StateLockedError, ExitCode.locked],

@@ -1,6 +1,13 @@
 import type { RateOverrides } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
-import { ExitCode, exitCodeFor, InvalidWorkflowError, MldsError, UsageError } from './errors.js';
+import {
+  ExitCode,
+  exitCodeFor,
+  InvalidFleetError,
+  InvalidWorkflowError,
+  MldsError,
+  UsageError,
+} from './errors.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { StatePath } from './state-file.js';
@@ -74,24 +81,29 @@ export async function loadFleet(options: FleetOptions, context: CommandContext):
     }
   }
   const [first, ...others] = invalid;
-  if (first !== undefined) {
-    // main reports the first; the others' diagnostics are written here, so that one run shows every fix.
-    for (const error of others) {
-      if (error instanceof InvalidWorkflowError) {
-        writeDiagnostics(context.stderr, error.diagnostics, error.file, context.colors);
-      }
-      context.stderr.write(`${context.colors.red(context.colors.bold('error'))}: ${error.message}\n`);
-    }
-    if (others.length > 0) {
-      context.stderr.write(
-        `${invalid.length} of ${options.files.length} workflow files are invalid; nothing was called.\n`,
-      );
-    }
+  if (first !== undefined && (others.length === 0 || options.json)) {
+    // With --json, main prints the first file's document; the others' diagnostics go to stderr as text.
+    for (const error of others) writeInvalid(error, context);
     throw first;
+  }
+  if (first !== undefined) {
+    // Every file's diagnostics in the order given, so that one run shows every fix; main ends with the count.
+    for (const error of invalid) writeInvalid(error, context);
+    throw new InvalidFleetError(
+      `${invalid.length} of ${options.files.length} workflow files are invalid; nothing was called.`,
+    );
   }
   refuseDuplicates(members, (member) => member.loaded.workflow.workflow, 'the workflow');
   refuseDuplicates(members, (member) => stateKey(member.statePath), 'the state');
   return members;
+}
+
+/** An invalid file as main reports one: its diagnostics, then what is wrong with it. */
+function writeInvalid(error: MldsError, context: CommandContext): void {
+  if (error instanceof InvalidWorkflowError) {
+    writeDiagnostics(context.stderr, error.diagnostics, error.file, context.colors);
+  }
+  context.stderr.write(`${context.colors.red(context.colors.bold('error'))}: ${error.message}\n`);
 }
 
 function refuseDuplicates(

@@ -336,6 +336,32 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
 
+  it('several invalid files: each one’s diagnostics in the order given, then the count, exit 2', async () => {
+    writeFileSync(
+      join(cwd, 'bad-1.yaml'),
+      workflowText('court-8').replace('region: us-west-2', 'region: mars'),
+    );
+    writeFileSync(
+      join(cwd, 'bad-2.yaml'),
+      workflowText('court-9').replace('region: us-west-2', 'region: venus'),
+    );
+    const run = await mlds(['apply', 'bad-1.yaml', 'court-1.yaml', 'bad-2.yaml', '--yes']);
+    expect(run.code).toBe(2);
+    const stderr = unwrapped(run.stderr);
+    const order = [
+      'bad-1.yaml:4:9',
+      'error: bad-1.yaml is not a valid workflow',
+      'bad-2.yaml:4:9',
+      'error: bad-2.yaml is not a valid workflow',
+      'error: 2 of 3 workflow files are invalid',
+    ];
+    const at = order.map((text) => stderr.indexOf(text));
+    expect(at.every((position) => position >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toStrictEqual(at);
+    expect(stderr.trimEnd().endsWith('2 of 3 workflow files are invalid; nothing was called.')).toBe(true);
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it.each([
     [['apply', 'court-1.yaml', 'court-1.yaml'], 'court-1.yaml and court-1.yaml name the workflow court-1'],
     [['apply', 'court-1.yaml', 'copy.yaml'], 'court-1.yaml and copy.yaml name the workflow court-1'],
