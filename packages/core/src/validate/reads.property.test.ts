@@ -73,4 +73,17 @@ describe('checkWorkflow with a malformed top-level field', () => {
       ['name.duplicate', 'downstream.1.name'],
     ]);
   });
+
+  test('a bad name hides neither a missing pipeline URL nor a missing role', () => {
+    const codes = (downstream: unknown[], extra: Record<string, unknown> = {}) =>
+      checkWorkflow({ workflow: 'Bad_Name', region: 'us-west-2', ...extra, downstream }).findings.map(
+        (finding) => finding.code,
+      );
+    expect(
+      codes([{ name: 'cdn', system: 'http-put', urls: ['https://a.example.com/live/index'] }]),
+    ).toStrictEqual(['name.format', 'pipelines.count']);
+    expect(codes([{ name: 'packager', system: 'mediapackage-v2' }])).toContain(
+      'mediapackage-v2.role-required',
+    );
+  });
 });

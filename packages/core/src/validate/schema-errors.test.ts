@@ -325,4 +325,11 @@ describe('one diagnostic per problem', () => {
       'url.scheme downstream[1].urls[0]',
     ]);
   });
+
+  test('a number where a listed value belongs is one problem: the list of values, not also its type', () => {
+    expect(brief(withEntry({ name: 'a', system: 's3', format: 9 }, { channelClass: 7 }))).toStrictEqual([
+      'error field.enum channelClass',
+      'error field.enum downstream[0].format',
+    ]);
+  });
 });

@@ -56,7 +56,16 @@ export function schemaFindings(errors: readonly SchemaError[], data: unknown): F
     seen.add(key);
     findings.push(finding);
   }
-  return withoutNoiseUnderForeignFields(findings);
+  return withoutTypeBesideEnum(withoutNoiseUnderForeignFields(findings));
+}
+
+/**
+ * A value of the wrong type for a field with a fixed set of values is one problem: the list of the values (the
+ * enum's finding) says how to fix it, and "must be a string" beside it at the same place adds nothing.
+ */
+function withoutTypeBesideEnum(findings: Finding[]): Finding[] {
+  const enums = new Set(findings.filter((f) => f.code === 'field.enum').map((f) => formatPath(f.path)));
+  return findings.filter((finding) => finding.code !== 'field.type' || !enums.has(formatPath(finding.path)));
 }
 
 /**

@@ -73,7 +73,7 @@ function vpcMediaPackageV2(checked: CheckedEntry): Finding[] {
 }
 
 export const mediaStoreDiscontinuedRule: Rule = {
-  reads: ['channelClass', 'delivery'],
+  reads: [],
   check({ entries }) {
     return entries
       .filter((checked) => checked.system === 'mediastore')

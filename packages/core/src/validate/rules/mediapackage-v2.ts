@@ -7,7 +7,7 @@ import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule 
 // MP channels-create, ingest-auth).
 
 export const mediaPackageV2Rule: Rule = {
-  reads: ['mediaLiveRoleArn', 'region', 'workflow'],
+  reads: ['mediaLiveRoleArn'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -62,7 +62,7 @@ export const mediaPackageV2Rule: Rule = {
 
 /** Two entries naming the same v2 channel would both claim it: each needs its own. */
 export const sharedV2ChannelRule: Rule = {
-  reads: ['mediaLiveRoleArn', 'region', 'workflow'],
+  reads: ['region', 'workflow'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

@@ -6,7 +6,7 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning }
 // HLS output group or MediaPackage output group (seed downstream-system-hls.md, ML hls-choosing-hls-vs-emp).
 
 export const mediaPackageRule: Rule = {
-  reads: ['channelClass', 'region', 'workflow'],
+  reads: ['channelClass', 'region'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -74,7 +74,7 @@ export const mediaPackageRule: Rule = {
  * group sending to the same channel would interleave with the first.
  */
 export const sharedChannelRule: Rule = {
-  reads: ['channelClass', 'region', 'workflow'],
+  reads: ['region', 'workflow'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

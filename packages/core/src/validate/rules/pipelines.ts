@@ -8,7 +8,7 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning }
 const LISTS = ['urls', 'buckets'] as const;
 
 export const pipelineCountRule: Rule = {
-  reads: ['channelClass', 'workflow'],
+  reads: ['channelClass'],
   check({ entries, pipelines, input }) {
     const findings: Finding[] = [];
     const channel =
@@ -50,7 +50,7 @@ export const pipelineCountRule: Rule = {
 
 /** Two destinations writing to one place overwrite each other's files. */
 export const sharedLocationRule: Rule = {
-  reads: ['channelClass', 'workflow'],
+  reads: ['workflow'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();
