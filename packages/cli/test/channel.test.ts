@@ -93,7 +93,7 @@ describe('mlds plan with a bound channel', () => {
     expect(out).toMatch(/~ update\s+channel\s+medialive-channel\s+1234567\s+us-west-2/);
     expect(out).toContain('bound channel: read at apply, destinations written, refused if RUNNING');
     expect(unwrapped(plain(run.stderr))).toContain(
-      'apply reads MediaLive channel 1234567 (DescribeChannel) before any change',
+      'MediaLive channel 1234567 is not read to make this plan: apply reads it (DescribeChannel) before any change',
     );
     expect(fake.calls()).toStrictEqual([]);
   });

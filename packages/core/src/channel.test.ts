@@ -5,7 +5,13 @@ import { normalizeWorkflow } from './normalize.js';
 import { resolveDestinations } from './outputs.js';
 import { parseWorkflow, validateWorkflow } from './parse.js';
 import { planTeardown, planWorkflow } from './plan.js';
-import type { Plan, ResourceChange, StateDocument, WorkflowInput } from './types.js';
+import {
+  OTHER_STREAM_KEY,
+  type Plan,
+  type ResourceChange,
+  type StateDocument,
+  type WorkflowInput,
+} from './types.js';
 
 const bound = (channel: WorkflowInput['channel'], more: Partial<WorkflowInput> = {}): WorkflowInput => ({
   ...seedWorkflow(),
@@ -238,14 +244,14 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
     expect(codes(plan)).not.toContain('channel.gone');
   });
 
-  it('says the refresh read the channel, and apply reads it again; without a refresh, that plan made no call', () => {
+  it('says the refresh read the channel, and apply reads it again; without a refresh, that it was not read', () => {
     const readAtApply = (plan: Plan) =>
       plan.diagnostics.find((diagnostic) => diagnostic.code === 'channel.read-at-apply')?.message;
     expect(readAtApply(refreshed(seen(written)))).toMatch(
       /^the refresh read MediaLive channel 1234567 \(DescribeChannel\); apply reads it again before any change/,
     );
     expect(readAtApply(planWorkflow(normalizeWorkflow(input), { state }))).toMatch(
-      /^plan makes no AWS call: apply reads MediaLive channel 1234567 \(DescribeChannel\) before any change/,
+      /^MediaLive channel 1234567 is not read to make this plan: apply reads it \(DescribeChannel\) before any change/,
     );
   });
 
@@ -263,6 +269,32 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
         `destinations mlds wrote were removed from the channel outside mlds: ${removed.Id}`,
         `destinations mlds wrote were changed in the channel outside mlds: ${changed.Id}`,
       ],
+    ]);
+  });
+
+  it('only a stream key differs: said as a key that is not the workflow’s, not as a destination changed', () => {
+    const keyed = written.find((destination) =>
+      destination.Settings?.some((s) => s.StreamName !== undefined),
+    );
+    if (keyed === undefined) throw new Error('the seed workflow has no stream key');
+    const plan = refreshed(
+      seen(
+        written.map((destination) =>
+          destination === keyed
+            ? {
+                ...destination,
+                Settings: destination.Settings?.map((settings) =>
+                  settings.StreamName === undefined
+                    ? settings
+                    : { ...settings, StreamName: OTHER_STREAM_KEY },
+                ),
+              }
+            : destination,
+        ),
+      ),
+    );
+    expect(channelOf(plan)?.drift).toStrictEqual([
+      `the stream key in the channel is not the one the workflow gives now (changed in the channel outside mlds, or in its environment variable or parameter): ${keyed.Id}`,
     ]);
   });
 

@@ -3,9 +3,11 @@ import { resolveDestinations } from './outputs.js';
 import {
   type Diagnostic,
   KNOWN_AFTER_APPLY,
+  OTHER_STREAM_KEY,
   type OutputDestination,
   type ResourceChange,
   type ResourceSpec,
+  SENSITIVE,
   type SecretRef,
   type StateDocument,
   type StateResource,
@@ -98,10 +100,15 @@ export function bindingDrift(
   const written = writtenDestinations(recorded, state);
   const removed: string[] = [];
   const edited: string[] = [];
+  const otherKey: string[] = [];
   for (const expected of written) {
     const found = observed.find((destination) => destination.Id === expected.Id);
     if (found === undefined) removed.push(expected.Id);
-    else if (canonical(comparable(found)) !== canonical(comparable(expected))) edited.push(expected.Id);
+    else if (canonical(comparable(found)) !== canonical(comparable(expected))) {
+      // Only the key differs: the channel's key was changed, or the workflow's (its variable, its parameter).
+      const sameButKey = canonical(comparable(withKeysSensitive(found))) === canonical(comparable(expected));
+      (sameButKey ? otherKey : edited).push(expected.Id);
+    }
   }
   const drift = [
     ...(removed.length === 0
@@ -110,6 +117,11 @@ export function bindingDrift(
     ...(edited.length === 0
       ? []
       : [`destinations mlds wrote were changed in the channel outside mlds: ${edited.join(', ')}`]),
+    ...(otherKey.length === 0
+      ? []
+      : [
+          `the stream key in the channel is not the one the workflow gives now (changed in the channel outside mlds, or in its environment variable or parameter): ${otherKey.join(', ')}`,
+        ]),
   ];
   return drift.length === 0 ? undefined : { gone: false, changes: ['destinations'], drift };
 }
@@ -126,6 +138,17 @@ function writtenDestinations(recorded: StateResource, state: StateDocument): Out
   return resolveDestinations({ destinations: wanted, resources: state.resources }, state).destinations.filter(
     (destination) => !JSON.stringify(destination).includes(KNOWN_AFTER_APPLY),
   );
+}
+
+/** The destination with a key that is not the workflow's shown as any key is, to compare the rest. */
+function withKeysSensitive(destination: OutputDestination): OutputDestination {
+  if (destination.Settings === undefined) return destination;
+  return {
+    ...destination,
+    Settings: destination.Settings.map((settings) =>
+      settings.StreamName === OTHER_STREAM_KEY ? { ...settings, StreamName: SENSITIVE } : settings,
+    ),
+  };
 }
 
 /** A destination as compared: without the empty lists DescribeChannel adds beside the one kind it has. */
@@ -198,7 +221,7 @@ export function channelDiagnostics(
     recorded !== undefined && (observations ?? []).some((seen) => sameResource(seen, recorded));
   const before = refreshed
     ? `the refresh read MediaLive channel ${binding.id} (DescribeChannel); apply reads it again`
-    : `plan makes no AWS call: apply reads MediaLive channel ${binding.id} (DescribeChannel)`;
+    : `MediaLive channel ${binding.id} is not read to make this plan: apply reads it (DescribeChannel)`;
   const diagnostics: Diagnostic[] = [
     {
       severity: 'info',

@@ -57,6 +57,7 @@ export {
   type MediaPackageOutputDestinationSettings,
   type Mode,
   type Need,
+  OTHER_STREAM_KEY,
   type OutputDestination,
   type OutputDestinationSettings,
   type OutputGroupChoice,

@@ -7,6 +7,11 @@ export const FORMAT_VERSION = 1 as const;
 export const KNOWN_AFTER_APPLY = '(known after apply)' as const;
 /** Shown instead of a stream key or password, which no command ever prints. */
 export const SENSITIVE = '(sensitive)' as const;
+/**
+ * What a refresh reports of a stream key in a bound channel that is not the one the workflow gives now (compared
+ * in memory): still no secret, yet not `(sensitive)`.
+ */
+export const OTHER_STREAM_KEY = "(sensitive, not the workflow's key)" as const;
 
 export type ChannelClass = 'STANDARD' | 'SINGLE_PIPELINE';
 export type Delivery = 'public' | 'vpc';

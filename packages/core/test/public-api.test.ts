@@ -9,6 +9,7 @@ test('@mlds/core exports exactly its public values', () => {
     'FORMAT_VERSION',
     'INPUT_LIMITS',
     'KNOWN_AFTER_APPLY',
+    'OTHER_STREAM_KEY',
     'PlanInputError',
     'RATE_LIMITED_SERVICES',
     'RateLimitSyntaxError',

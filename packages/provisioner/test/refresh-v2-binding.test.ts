@@ -519,8 +519,9 @@ describe('the bound MediaLive channel against the fake cloud', () => {
         seen.settings.destinations?.find((d) => d.Id === 'social')?.Settings?.map((x) => x.StreamName),
     ).toStrictEqual(["(sensitive, not the workflow's key)", "(sensitive, not the workflow's key)"]);
     const change = planned(BOUND, state, observations).resources.find((r) => r.kind === 'medialive-channel');
+    // Only the key differs: said as such, since a key changed in the variable looks the same from here.
     expect(change?.drift).toStrictEqual([
-      'destinations mlds wrote were changed in the channel outside mlds: social',
+      'the stream key in the channel is not the one the workflow gives now (changed in the channel outside mlds, or in its environment variable or parameter): social',
     ]);
     const leaked = JSON.stringify(observations);
     for (const key of [STREAM_KEY, 'their-own-key']) expect(leaked).not.toContain(key);
@@ -572,7 +573,9 @@ describe('the bound MediaLive channel against the fake cloud', () => {
     const change = plan.resources.find((r) => r.kind === 'medialive-channel');
     expect([change?.action, change?.drift]).toStrictEqual([
       'update',
-      ['destinations mlds wrote were changed in the channel outside mlds: social'],
+      [
+        'the stream key in the channel is not the one the workflow gives now (changed in the channel outside mlds, or in its environment variable or parameter): social',
+      ],
     ]);
     for (const key of [STREAM_KEY, rotated]) expect(JSON.stringify([observations, plan])).not.toContain(key);
     await apply({ plan, clients: cloud.clients, store, env: {}, ...virtualTime() });

@@ -1,5 +1,10 @@
 import { DescribeChannelCommand, NotFoundException, type OutputDestination } from '@aws-sdk/client-medialive';
-import { type OutputDestination as PlannedDestination, SENSITIVE, type StateResource } from '@mlds/core';
+import {
+  OTHER_STREAM_KEY,
+  type OutputDestination as PlannedDestination,
+  SENSITIVE,
+  type StateResource,
+} from '@mlds/core';
 import { type Observed, type Runtime, targetOf } from '../runtime.js';
 import { bindingOutputsOf } from './medialive-binding-outputs.js';
 import type { Described } from './medialive-calls.js';
@@ -40,8 +45,7 @@ export async function observeBinding(rt: Runtime, resource: StateResource): Prom
   };
 }
 
-/** What refresh reports of a stream key that is not the workflow's: still no secret, yet not `(sensitive)`. */
-export const OTHER_STREAM_KEY = `${SENSITIVE.slice(0, -1)}, not the workflow's key)`;
+export { OTHER_STREAM_KEY };
 
 /** A described destination without its empty lists, its stream keys masked (see observeBinding). */
 function masked(
