@@ -86,7 +86,14 @@ export function checkWorkflow(data: unknown): Checked {
   for (const [index, entry] of input.downstream.entries()) {
     if (!malformedEntries.has(index)) entries.push({ index, entry, system: resolveAwsSystem(entry) });
   }
-  const context = { input, pipelines: pipelineCount(input), entries };
+  const names = input.downstream.flatMap((entry, index) => {
+    const name = isRecord(entry) ? entry.name : undefined;
+    const malformed = findings.some(
+      ({ path }) => path[0] === 'downstream' && path[1] === index && path[2] === 'name',
+    );
+    return typeof name === 'string' && !malformed ? [{ index, name }] : [];
+  });
+  const context = { input, pipelines: pipelineCount(input), entries, names };
   const runs = (rule: Rule) =>
     rule.reads === 'all'
       ? malformedFields.size === 0 && findings.every((finding) => finding.path.length > 0)

@@ -26,7 +26,8 @@ const FIELDS: readonly TopLevelField[] = [
 /** What each rule that runs whatever `field` holds finds in the valid `input`, in the rules' order. */
 function findingsOfRulesNotReading(field: TopLevelField, input: WorkflowInput): Finding[] {
   const entries = input.downstream.map((entry, index) => ({ index, entry, system: resolveAwsSystem(entry) }));
-  const context = { input, pipelines: pipelineCount(input), entries };
+  const names = input.downstream.map(({ name }, index) => ({ index, name }));
+  const context = { input, pipelines: pipelineCount(input), entries, names };
   return RULES.filter((rule) => rule.reads !== 'all' && !rule.reads.includes(field)).flatMap((rule) =>
     rule.check(context),
   );
@@ -85,5 +86,25 @@ describe('checkWorkflow with a malformed top-level field', () => {
     expect(codes([{ name: 'packager', system: 'mediapackage-v2' }])).toContain(
       'mediapackage-v2.role-required',
     );
+  });
+
+  test('an entry with a misspelt field still has its name: a later entry repeating it is found in the same pass', () => {
+    const { findings } = checkWorkflow({
+      workflow: 'curling-live',
+      region: 'us-west-2',
+      downstream: [
+        {
+          name: 'cdn',
+          system: 'http-put',
+          urls: ['https://a.example.com/x', 'https://b.example.com/x'],
+          pasword: 'x',
+        },
+        { name: 'cdn', system: 's3', format: 'archive' },
+      ],
+    });
+    expect(findings.map((finding) => [finding.code, finding.path.join('.')])).toStrictEqual([
+      ['field.unknown', 'downstream.0.pasword'],
+      ['name.duplicate', 'downstream.1.name'],
+    ]);
   });
 });

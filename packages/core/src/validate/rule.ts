@@ -26,6 +26,11 @@ export interface RuleContext {
   readonly pipelines: 1 | 2;
   /** The downstream entries that passed the schema: semantic rules never see a malformed entry. */
   readonly entries: readonly CheckedEntry[];
+  /**
+   * The name of every downstream entry whose `name` passed the schema, malformed entries included: a name is a
+   * destination Id whatever else is wrong with its entry, so a repeated one is found in the same pass.
+   */
+  readonly names: readonly { readonly index: number; readonly name: string }[];
 }
 
 /** A top-level field of a workflow, its downstream entries aside. */

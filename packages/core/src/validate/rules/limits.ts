@@ -1,5 +1,5 @@
-import { formatPath } from '../path.js';
-import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule } from '../rule.js';
+import { formatPath, type Path } from '../path.js';
+import { entryPath, error, type Finding, formatOf, type Rule } from '../rule.js';
 
 // Per-channel limits (ML): at most 1 Archive and 3 Frame Capture output groups; destination Ids are unique.
 
@@ -34,21 +34,21 @@ export const outputGroupLimitsRule: Rule = {
 
 export const uniqueNamesRule: Rule = {
   reads: [],
-  check({ entries }) {
+  check({ names }) {
     const findings: Finding[] = [];
-    const first = new Map<string, CheckedEntry>();
-    for (const checked of entries) {
-      const owner = first.get(checked.entry.name);
+    const first = new Map<string, number>();
+    for (const { index, name } of names) {
+      const owner = first.get(name);
       if (owner === undefined) {
-        first.set(checked.entry.name, checked);
+        first.set(name, index);
         continue;
       }
-      const path = entryPath(checked, 'name');
+      const path: Path = ['downstream', index, 'name'];
       findings.push(
         error(
           'name.duplicate',
           path,
-          `\`${formatPath(path)}\` repeats the name \`${checked.entry.name}\` of \`downstream[${owner.index}]\`; names are MediaLive destination Ids and must be unique: rename one.`,
+          `\`${formatPath(path)}\` repeats the name \`${name}\` of \`downstream[${owner}]\`; names are MediaLive destination Ids and must be unique: rename one.`,
         ),
       );
     }
