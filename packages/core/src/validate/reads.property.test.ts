@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { validateWorkflowSchema } from '../generated/workflow-validator.js';
 import { resolveAwsSystem } from '../normalize.js';
+import { WORKFLOW_FIELDS } from '../schema.js';
 import type { WorkflowInput } from '../types.js';
 import { checkWorkflow, RULES } from './index.js';
 import { type Finding, pipelineCount, type TopLevelField } from './rule.js';
@@ -12,16 +13,9 @@ import { schemaFindings } from './schema-errors.js';
 // (Rule.reads). The law that keeps the declarations honest: every other rule finds exactly what it finds when
 // that field is fine, since it never reads it.
 
-const FIELDS: readonly TopLevelField[] = [
-  'workflow',
-  'region',
-  'channelClass',
-  'delivery',
-  'mediaLiveRoleArn',
-  'tags',
-  'state',
-  'channel',
-];
+const FIELDS = WORKFLOW_FIELDS.filter(
+  (field): field is TopLevelField => field !== '$schema' && field !== 'downstream',
+);
 
 /** What each rule that runs whatever `field` holds finds in the valid `input`, in the rules' order. */
 function findingsOfRulesNotReading(field: TopLevelField, input: WorkflowInput): Finding[] {
