@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { KNOWN_AFTER_APPLY, type Plan, type ResourceChange, SENSITIVE } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, renderDiagnostics } from '../src/render/diagnostics.js';
+import { formatDiagnostic, renderDiagnostics, wrap } from '../src/render/diagnostics.js';
 import { escapeLine, escapeText, isUnsafeCharCode } from '../src/render/escape.js';
 import { renderPlan, renderPlanSummary } from '../src/render/plan.js';
 import { alignColumns } from '../src/render/table.js';
@@ -303,6 +303,24 @@ describe('diagnostics', () => {
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
     for (const line of lines.slice(1)) expect(line.startsWith('    word')).toBe(true);
     expect(text.replace(/\n {4}/g, ' ')).toBe(`error w.yaml:1: ${message} [c]`);
+  });
+
+  it('never break a command a message suggests, so that it pastes whole', () => {
+    const path = `/srv/broadcast/${'season-2027/'.repeat(4)}curling-live.yaml`;
+    const hint = `Empty them yourself, or run 'mlds destroy ${path} --force': it first stops new writes.`;
+    const lines = wrap(hint, 100, '    ').split('\n');
+    // Longer than the width, it keeps a line of its own, as a long word does.
+    expect(lines).toStrictEqual([
+      'Empty them yourself, or run',
+      `    'mlds destroy ${path} --force':`,
+      '    it first stops new writes.',
+    ]);
+    // An apostrophe in the prose is no quote: the words around it wrap as before.
+    expect(
+      wrap(`${"it's ".repeat(30)}done`, 100, '    ')
+        .split('\n')
+        .every((line) => line.length <= 100),
+    ).toBe(true);
   });
 
   it('colour the severity when colour is on', () => {

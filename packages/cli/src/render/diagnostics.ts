@@ -24,13 +24,25 @@ export function formatDiagnostic(diagnostic: Diagnostic, file: string, colors: C
   return wrap(text, DIAGNOSTIC_WIDTH, '    ');
 }
 
-/** Breaks `text` at spaces so that no line passes `width` (a word longer than that keeps its own line). */
+// A command a message suggests (`'mlds destroy x.yaml --force'`, `'aws sso login'`) is never broken: it must
+// paste whole. Its spaces are held as a character of the Unicode private use area while the words wrap.
+const COMMAND = /'(?:mlds|aws) [^'\n]*'/g;
+const HELD_SPACE = '\uE000';
+
+/**
+ * Breaks `text` at spaces so that no line passes `width`; a word longer than that keeps its own line, and so does
+ * a suggested command in quotes.
+ */
 export function wrap(text: string, width: number, indent: string): string {
   // The line's own indentation (a list under a message) stays; only the words after it wrap.
   const lead = /^ */.exec(text)?.[0] ?? '';
+  const rest = text.slice(lead.length);
+  // A text that holds the character itself (never one of mlds's) wraps as plain words.
+  const holds = !rest.includes(HELD_SPACE);
+  const held = holds ? rest.replace(COMMAND, (command) => command.replaceAll(' ', HELD_SPACE)) : rest;
   const lines: string[] = [];
   let line = lead;
-  for (const word of text.slice(lead.length).split(' ')) {
+  for (const word of held.split(' ')) {
     const candidate = line === lead ? `${lead}${word}` : `${line} ${word}`;
     if (line !== lead && visibleWidth(candidate) > width) {
       lines.push(line);
@@ -40,7 +52,8 @@ export function wrap(text: string, width: number, indent: string): string {
     }
   }
   lines.push(line);
-  return lines.join('\n');
+  const wrapped = lines.join('\n');
+  return holds ? wrapped.replaceAll(HELD_SPACE, ' ') : wrapped;
 }
 
 /** One line per diagnostic, in the order given; the empty string for none. */
