@@ -45,8 +45,6 @@ export async function observeBinding(rt: Runtime, resource: StateResource): Prom
   };
 }
 
-export { OTHER_STREAM_KEY };
-
 /** A described destination without its empty lists, its stream keys masked (see observeBinding). */
 function masked(
   rt: Runtime,

@@ -14,7 +14,6 @@ import { observeBinding } from './medialive-refresh.js';
 
 export { type BindingOutputs, bindingOutputsOf } from './medialive-binding-outputs.js';
 export { type Described, describeChannel } from './medialive-calls.js';
-export { OTHER_STREAM_KEY } from './medialive-refresh.js';
 export { readStreamKeys } from './medialive-stream-keys.js';
 export { type BindingStep, preflightChannel, writeChannel } from './medialive-write.js';
 
