@@ -1,4 +1,3 @@
-import type { RateOverrides } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import {
   ExitCode,
@@ -8,6 +7,7 @@ import {
   MldsError,
   UsageError,
 } from './errors.js';
+import type { RunFlags } from './provisioning.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { StatePath } from './state-file.js';
@@ -21,14 +21,8 @@ import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.j
 // total (fleet-report.ts).
 
 /** What a fleet command takes from the command line: the single-file options with several files. */
-export interface FleetOptions {
+export interface FleetOptions extends RunFlags {
   files: readonly string[];
-  statePath: string | undefined;
-  region: string | undefined;
-  profile: string | undefined;
-  yes: boolean;
-  json: boolean;
-  rateLimits?: RateOverrides | undefined;
 }
 
 /** One workflow of the fleet, loaded and checked; `held` once its state is locked. */

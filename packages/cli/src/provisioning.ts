@@ -265,6 +265,16 @@ export interface PreparedRun {
   session: Session | undefined;
 }
 
+/** What apply, destroy and their kin take from the command line besides the file(s), for one file or a fleet. */
+export interface RunFlags {
+  statePath: string | undefined;
+  region: string | undefined;
+  profile: string | undefined;
+  yes: boolean;
+  json: boolean;
+  rateLimits?: RateOverrides | undefined;
+}
+
 /**
  * Loads the workflow, then runs `work` with the state locked, from before it reads the state to the end of the
  * run, when the command can go ahead at all (--yes, or someone at a terminal to ask). Otherwise runs it without
@@ -272,14 +282,8 @@ export interface PreparedRun {
  */
 export async function runLocked(
   command: RunWhere['command'],
-  options: {
+  options: RunFlags & {
     file: string;
-    statePath: string | undefined;
-    region: string | undefined;
-    profile: string | undefined;
-    yes: boolean;
-    json: boolean;
-    rateLimits?: RateOverrides | undefined;
     /** Checks the command line against the workflow before anything is locked or called (a UsageError: exit 2). */
     check?: ((loaded: LoadedWorkflow) => void) | undefined;
     /** The arguments after the file that running the command again needs (import's address and id). */
