@@ -7,6 +7,7 @@ import {
   NotEmptyError,
   ResourceNotOursError,
 } from './errors.js';
+import { roundTrips } from './handlers/index.js';
 import { type GraphNode, pool } from './run-graph.js';
 import { type Seen, targetOf } from './runtime.js';
 import { identity } from './state-keeper.js';
@@ -74,8 +75,12 @@ export async function prepareDeletions(
     }
     return { delete: { found, ...(inspection.learned ? { learned: inspection.learned } : {}) } };
   };
+  // The kinds whose pre-check takes more round trips start theirs first (see roundTrips).
+  const longestFirst = [...resources].sort(
+    (a, b) => roundTrips[b.kind].precheck - roundTrips[a.kind].precheck,
+  );
   await Promise.all(
-    resources.map((resource) =>
+    longestFirst.map((resource) =>
       slot(async () => {
         try {
           disposals.set(identity(resource), await prepare(resource));
@@ -177,6 +182,7 @@ export function deletionNodes(
       ...(dependents.get(record.address) ?? []),
       ...(creates.has(record.address) ? [`+${record.address}`] : []),
     ],
+    roundTrips: roundTrips[record.kind].delete,
     run: () => {
       started.add(identity(record));
       return deleteResource(run, record, force, disposals.get(identity(record)) ?? { delete: undefined });

@@ -21,7 +21,7 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineEvent, ResourceOutcome } from './events.js';
-import { loadHandlers } from './handlers/index.js';
+import { loadHandlers, roundTrips } from './handlers/index.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
 import type { RequestLimiter } from './rate-limit.js';
 import type { RetryPolicy, WaitPolicy } from './retry.js';
@@ -213,7 +213,9 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     await loadHandlers(
       plan.resources.filter((change) => change.action !== 'noop').map((change) => change.kind),
     );
-    const keeper = new StateKeeper(store, doc, newLineage);
+    const keeper = new StateKeeper(store, doc, newLineage, {
+      order: plan.resources.map((change) => change.address),
+    });
     const kept = plan.resources.filter((change) => change.action !== 'delete');
     const planned = new Map(kept.map((change) => [change.address, change]));
     const lookup = (address: string) => {
@@ -272,6 +274,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
           ...change.dependsOn.map((address) => `+${address}`),
           ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
         ],
+        roundTrips: roundTrips[change.kind].create,
         run: () => applyResource(run, change),
       }));
     const bind: GraphNode[] = channel
@@ -281,6 +284,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
             address: channel.address,
             kind: channel.kind,
             after: creates.map((node) => node.id),
+            roundTrips: roundTrips[channel.kind].create,
             run: () => applyChannel(run, plan, channel, streamKeys),
           },
         ]

@@ -14,6 +14,11 @@ export interface StateKeeperOptions {
   lingerMs?: number;
   /** Runs `fn` after `ms` and returns what cancels it. Default: a timer that does not keep the process alive. */
   schedule?: (ms: number, fn: () => void) => () => void;
+  /**
+   * The plan's addresses, in its order: a new entry takes its place among them, whatever order the run
+   * started the resources in, so that a state file lists its resources as the plan does.
+   */
+  order?: readonly string[];
 }
 
 const DEFAULT_LINGER_MS = 1000;
@@ -60,6 +65,7 @@ export class StateKeeper {
   private readonly byIdentity = new Map<string, StateResource>();
   private readonly lingerMs: number;
   private readonly schedule: (ms: number, fn: () => void) => () => void;
+  private readonly rank: Map<string, number>;
 
   constructor(
     private readonly store: StateStore,
@@ -70,6 +76,7 @@ export class StateKeeper {
     for (const entry of doc.resources) this.byIdentity.set(identity(entry), entry);
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     this.schedule = options.schedule ?? unrefTimer;
+    this.rank = new Map((options.order ?? []).map((address, index) => [address, index]));
   }
 
   get(resource: { address: string; kind: string; region: string; name: string }): StateResource | undefined {
@@ -120,9 +127,20 @@ export class StateKeeper {
   private replace(resource: StateResource): void {
     const key = identity(resource);
     const known = this.byIdentity.get(key);
-    if (known === undefined) this.doc.resources.push(resource);
+    if (known === undefined) this.insert(resource);
     else this.doc.resources[this.doc.resources.indexOf(known)] = resource;
     this.byIdentity.set(key, resource);
+  }
+
+  /** Before the first entry the plan lists after it; at the end when the plan does not list it. */
+  private insert(resource: StateResource): void {
+    const rank = this.rank.get(resource.address);
+    const before =
+      rank === undefined
+        ? -1
+        : this.doc.resources.findIndex((entry) => (this.rank.get(entry.address) ?? -1) > rank);
+    if (before === -1) this.doc.resources.push(resource);
+    else this.doc.resources.splice(before, 0, resource);
   }
 
   private drop(resource: { address: string; kind: string; region: string; name: string }): void {

@@ -17,7 +17,16 @@ import { describe, expect, it } from 'vitest';
 import { ApplyFailedError } from '../src/errors.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy } from '../src/index.js';
-import { aChange, handPlan, MemoryStateStore, meta, mockedClients, planOf, virtualTime } from './helpers.js';
+import {
+  aChange,
+  everyKindWorkflow,
+  handPlan,
+  MemoryStateStore,
+  meta,
+  mockedClients,
+  planOf,
+  virtualTime,
+} from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
 
 const bucket = (i: number) =>
@@ -166,5 +175,64 @@ describe('scheduling', () => {
     // The channel was never touched: recorded as it was, not as `deleting`.
     expect(store.doc?.resources.find((resource) => resource.address === 'packager.channel')).toEqual(channel);
     expect(store.doc?.resources.filter((resource) => resource.status === 'deleting')).toHaveLength(2);
+  });
+
+  it('starts the longest chain of round trips first: containers, then channels and buckets, then passwords', async () => {
+    // 50 ms a call: every call a step can send leaves before the first answer comes back.
+    const time = new SimulatedTime(0);
+    const cloud = createFakeCloud({ latencyMs: 50, sleep: time.sleep });
+    const plan = planOf(everyKindWorkflow());
+    const store = new MemoryStateStore();
+    const timing = { clock: time.clock, sleep: time.sleep, random: time.random };
+    const started = (events: EngineEvent[]) =>
+      events.flatMap((event) => (event.type === 'started' ? [event.address] : []));
+    const applied: EngineEvent[] = [];
+    const env = { WEB_PASSWORD: 'web-secret' };
+    const onApply = (event: EngineEvent) => applied.push(event);
+    await time.run(apply({ plan, clients: cloud.clients, store, env, onEvent: onApply, ...timing }));
+    // The plan lists the channel first and the containers last. A container takes three round trips (create,
+    // describe until ACTIVE, its policy); a channel one, and then its passwords one more; a bucket two.
+    expect(plan.resources.map((resource) => resource.address)).toStrictEqual([
+      'packager.channel',
+      'packager.password[0]',
+      'packager.password[1]',
+      'archive.bucket[0]',
+      'archive.bucket[1]',
+      'store.container[0]',
+      'store.container[1]',
+      'web.password',
+    ]);
+    expect(started(applied)).toStrictEqual([
+      'store.container[0]',
+      'store.container[1]',
+      'packager.channel',
+      'archive.bucket[0]',
+      'archive.bucket[1]',
+      'web.password',
+      'packager.password[0]',
+      'packager.password[1]',
+    ]);
+
+    const destroyed: EngineEvent[] = [];
+    const before = cloud.calls().length;
+    const onDestroy = (event: EngineEvent) => destroyed.push(event);
+    await time.run(destroy({ clients: cloud.clients, store, onEvent: onDestroy, ...timing }));
+    // The pre-check: a container's takes two round trips (describe, then its tags and items), the others one,
+    // so a container's starts first. (The sends then interleave, each resource's calls awaiting in turn.)
+    const precheck = cloud.calls().slice(before, before + 11);
+    expect(precheck[0]?.command).toBe('DescribeContainerCommand');
+    expect(precheck.filter((call) => call.command === 'DescribeContainerCommand')).toHaveLength(2);
+    // Deleting: the channel's passwords (one round trip) lead its delete and check (two); buckets and
+    // containers take two; the HTTP PUT password one.
+    expect(started(destroyed)).toStrictEqual([
+      'packager.password[1]',
+      'packager.password[0]',
+      'store.container[1]',
+      'store.container[0]',
+      'archive.bucket[1]',
+      'archive.bucket[0]',
+      'web.password',
+      'packager.channel',
+    ]);
   });
 });

@@ -148,4 +148,25 @@ describe('StateKeeper: intents on disk before their calls, completions lingering
     expect(keeper.all()).toStrictEqual([]);
     await keeper.drain();
   });
+
+  it('lists new entries in the plan’s order, whatever order the run starts them in', async () => {
+    const doc = { ...emptyState(), resources: [bucket('kept', 'created')] };
+    const keeper = new StateKeeper(new MemoryStateStore(), doc, () => 'new-lineage', {
+      order: ['a.bucket', 'kept.bucket', 'b.bucket', 'c.bucket'],
+    });
+    await Promise.all([
+      keeper.put(bucket('c', 'creating')),
+      keeper.put(bucket('unplanned', 'creating')),
+      keeper.put(bucket('a', 'creating')),
+      keeper.put(bucket('b', 'creating')),
+    ]);
+    expect(keeper.all().map((entry) => entry.address)).toStrictEqual([
+      'a.bucket',
+      'kept.bucket',
+      'b.bucket',
+      'c.bucket',
+      'unplanned.bucket',
+    ]);
+    await keeper.drain();
+  });
 });
