@@ -31,6 +31,17 @@ export function countChanges(plan: Plan, state: StateDocument | undefined): numb
 }
 
 /** The resources the plan changes, in plan order (see countChanges). */
+/**
+ * Why apply has nothing to do, as one workflow's apply and a fleet's plan both say it: `refreshed` when the
+ * refresh read what the state records.
+ */
+export function noChangesReason(plan: Plan, shownState: string, file: string, refreshed: boolean): string {
+  if (plan.resources.length === 0) return 'This workflow needs no AWS resources; nothing was called';
+  return refreshed
+    ? `The resources recorded in ${shownState} match ${file} and what AWS holds; only reads were made`
+    : `The resources recorded in ${shownState} match ${file}; nothing was called`;
+}
+
 export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&

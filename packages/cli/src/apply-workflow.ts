@@ -5,6 +5,7 @@ import {
   applyDocument,
   countChanges,
   destinationsAfter,
+  noChangesReason,
   withRestart,
 } from './apply-plan.js';
 import type { ApplyOptions } from './commands/apply.js';
@@ -78,12 +79,7 @@ export async function applyPrepared(
       writeJson(stdout, applyDocument(plan, 'ok', unchanged, destinations));
       return;
     }
-    const why =
-      plan.resources.length === 0
-        ? 'This workflow needs no AWS resources; nothing was called'
-        : observations === undefined
-          ? `The resources recorded in ${statePath.shownAs} match ${loaded.file}; nothing was called`
-          : `The resources recorded in ${statePath.shownAs} match ${loaded.file} and what AWS holds; only reads were made`;
+    const why = noChangesReason(plan, statePath.shownAs, loaded.file, observations !== undefined);
     stdout.write(`${colors.bold('No changes.')} ${why}.\n\n`);
     stdout.write(renderDestinations(destinations, colors));
     return;

@@ -6,6 +6,7 @@ import {
   changingResources,
   countChanges,
   destinationsAfter,
+  noChangesReason,
   withRestart,
 } from './apply-plan.js';
 import { readStateAfterFailure } from './apply-workflow.js';
@@ -37,6 +38,8 @@ interface PlannedMember {
   state: StateDocument | undefined;
   plan: Plan;
   changes: number;
+  /** The refresh read what its state records (apply's default). */
+  refreshed: boolean;
 }
 
 /** A workflow's document in the fleet's `--json`: apply's own, with the error when it failed before any resource. */
@@ -76,13 +79,18 @@ export async function applyFleet(
         state,
         plan,
         changes: countChanges(plan, state),
+        refreshed: false,
       });
     }
     // As for one file: a secret the state alone shows missing stops the run before the refresh's reads.
     throwMissingFleetSecrets(planned, context);
     // The credentials resolved and the account named once, before the first AWS call of any workflow (the
     // refresh's reads, else the question); nothing is called when they fail. One account serves the fleet.
-    const first = fleet.running[0];
+    // As for one file, a workflow calls AWS only with a state to refresh or a change to make: a fleet of
+    // workflows that need no AWS resources calls nothing, not even the pre-flight.
+    const first = planned.find(
+      (entry) => entry.changes > 0 || (options.refresh && entry.state !== undefined),
+    )?.member;
     const account = await fleetAccount(fleet, first, options.profile);
     await refreshFleet(planned, options, context);
     throwMissingFleetSecrets(planned, context);
@@ -154,6 +162,7 @@ async function refreshFleet(
       });
       entry.plan = planLoadedWorkflow(entry.workflow, state, observations);
       entry.changes = countChanges(entry.plan, state);
+      entry.refreshed = true;
     }),
   );
 }
@@ -218,10 +227,8 @@ function renderFleetPlan(
     const { plan, loaded, state, shownState } = entry;
     parts.push(colors.bold(`== ${plan.workflow} (${loaded.file})`), '');
     if (entry.changes === 0) {
-      parts.push(
-        `${colors.bold('No changes.')} The resources recorded in ${shownState} match ${loaded.file}.\n`,
-        '',
-      );
+      const why = noChangesReason(plan, shownState, loaded.file, entry.refreshed);
+      parts.push(`${colors.bold('No changes.')} ${why}.\n`, '');
       continue;
     }
     const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };

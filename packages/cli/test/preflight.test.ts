@@ -75,6 +75,22 @@ describe('the credentials pre-flight', () => {
     expect(fake.calls().slice(before)).toStrictEqual([]);
   });
 
+  it('a fleet of workflows that need no AWS resources calls nothing, not even STS, as one such workflow', async () => {
+    const udpOnly = (name: string) =>
+      `workflow: ${name}\nregion: us-west-2\ndownstream:\n  - name: contribution\n    system: udp\n    urls: [udp://10.0.0.1:5000, udp://10.0.0.2:5000]\n`;
+    writeFileSync(join(cwd, 'r1.yaml'), udpOnly('contribution-1'));
+    writeFileSync(join(cwd, 'r2.yaml'), udpOnly('contribution-2'));
+    const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
+    const one = await mlds(['apply', 'r1.yaml', '--yes'], clients);
+    const fleet = await mlds(['apply', 'r1.yaml', 'r2.yaml', '--yes'], clients);
+    for (const run of [one, fleet]) expect(run.code).toBe(0);
+    const noChanges = 'No changes. This workflow needs no AWS resources; nothing was called.';
+    expect(one.stdout).toContain(noChanges);
+    expect(fleet.stdout.split(noChanges)).toHaveLength(3);
+    expect(stsCalls).toStrictEqual([]);
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it('with a refresh, the account is confirmed before its first read', async () => {
     const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
     expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);
