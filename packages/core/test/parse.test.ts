@@ -25,11 +25,13 @@ downstream:
 `;
 
 describe('positions', () => {
-  test('each diagnostic carries the line and column of its node; a malformed entry does not hide the others', () => {
+  test('each diagnostic carries the line and column of its node; an unknown field hides nothing else', () => {
     const { diagnostics, workflow, input } = parseWorkflow(MULTI_LINE);
     expect(workflow).toBeUndefined();
     expect(input).toBeUndefined();
+    // The entry with the unknown field still has its URL checked, and the other entries theirs.
     expect(diagnostics.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual([
+      { code: 'url.scheme', path: 'downstream[1].urls[1]', line: 11, column: 9 },
       { code: 'field.unknown', path: 'downstream[1].bukets', line: 13, column: 5 },
       { code: 's3.bucket-name.dots', path: 'downstream[2].buckets[1]', line: 17, column: 31 },
     ]);

@@ -1,4 +1,4 @@
-import { validateWorkflowSchema } from '../generated/workflow-validator.js';
+import { type SchemaError, validateWorkflowSchema } from '../generated/workflow-validator.js';
 import { resolveAwsSystem } from '../normalize.js';
 import type { WorkflowInput } from '../types.js';
 import { isRecord } from './path.js';
@@ -64,42 +64,94 @@ const REQUIRED_FIELDS = ['workflow', 'region', 'downstream'] as const;
 /**
  * Checks a parsed workflow: first the JSON Schema, then the semantic rules on whatever passed it, so that every
  * problem is reported in one pass. A rule is left out when a top-level field it reads failed the schema (see
- * Rule.reads); a malformed downstream entry is left out of every rule; so each problem is reported once. Without
- * a list of downstream entries, no rule runs. Never mutates `data`.
+ * Rule.reads), and an entry is left out of a rule when a field of it the rule reads failed it (Rule.entryReads);
+ * so each problem is reported once. Without a list of downstream entries, no rule runs. Never mutates `data`.
  */
 export function checkWorkflow(data: unknown): Checked {
   const valid = validateWorkflowSchema(data);
-  const findings = valid ? [] : schemaFindings(validateWorkflowSchema.errors ?? [], data);
+  const errors = valid ? [] : (validateWorkflowSchema.errors ?? []);
+  const findings = schemaFindings(errors, data);
   if (!isRecord(data) || !Array.isArray(data.downstream)) return { findings, input: undefined };
-  const malformedEntries = new Set<number>();
   const malformedFields = new Set<string>();
   for (const finding of findings) {
-    const [first, index] = finding.path;
-    if (first === 'downstream' && typeof index === 'number') malformedEntries.add(index);
-    else if (first !== undefined) malformedFields.add(String(first));
+    const [first] = finding.path;
+    if (first !== undefined && first !== 'downstream') malformedFields.add(String(first));
+    else if (first === 'downstream' && finding.path.length === 1) malformedFields.add(first);
   }
   for (const field of REQUIRED_FIELDS) if (data[field] === undefined) malformedFields.add(field);
   if (malformedFields.has('downstream')) return { findings, input: undefined };
 
   const input = data as unknown as WorkflowInput;
-  const entries: CheckedEntry[] = [];
+  const malformed = malformedEntryFields(findings, errors, input.downstream);
+  const entries: { checked: CheckedEntry; malformed: ReadonlySet<string> }[] = [];
   for (const [index, entry] of input.downstream.entries()) {
-    if (!malformedEntries.has(index)) entries.push({ index, entry, system: resolveAwsSystem(entry) });
+    const fields = malformed.get(index);
+    if (fields === WHOLE) continue;
+    entries.push({ checked: { index, entry, system: resolveAwsSystem(entry) }, malformed: fields ?? NONE });
   }
+  // Whatever else is wrong with its entry, a name is a destination Id: a repeated one is found in the same pass.
   const names = input.downstream.flatMap((entry, index) => {
     const name = isRecord(entry) ? entry.name : undefined;
-    const malformed = findings.some(
+    const malformedName = findings.some(
       ({ path }) => path[0] === 'downstream' && path[1] === index && path[2] === 'name',
     );
-    return typeof name === 'string' && !malformed ? [{ index, name }] : [];
+    return typeof name === 'string' && !malformedName ? [{ index, name }] : [];
   });
-  const context = { input, pipelines: pipelineCount(input), entries, names };
+  const pipelines = pipelineCount(input);
   const runs = (rule: Rule) =>
     rule.reads === 'all'
       ? malformedFields.size === 0 && findings.every((finding) => finding.path.length > 0)
       : rule.reads.every((field) => !malformedFields.has(field));
-  for (const rule of RULES) if (runs(rule)) findings.push(...rule.check(context));
+  const entriesOf = (rule: Rule) =>
+    entries
+      .filter(({ malformed: fields }) =>
+        rule.entryReads === 'all' ? fields.size === 0 : rule.entryReads.every((field) => !fields.has(field)),
+      )
+      .map(({ checked }) => checked);
+  for (const rule of RULES) {
+    if (runs(rule)) findings.push(...rule.check({ input, pipelines, entries: entriesOf(rule), names }));
+  }
   return { findings, input: valid ? cleanInput(input) : undefined };
+}
+
+const WHOLE = 'whole';
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Per downstream entry, the fields that failed the schema (a missing required field among them), or WHOLE when
+ * the entry itself did: not an object, or its `system` (with `system: aws`, its `needs` too, which pick the
+ * service) unusable. Entries with no problem are not in the map.
+ */
+function malformedEntryFields(
+  findings: readonly Finding[],
+  errors: readonly SchemaError[],
+  downstream: readonly unknown[],
+): Map<number, Set<string> | typeof WHOLE> {
+  const malformed = new Map<number, Set<string> | typeof WHOLE>();
+  const add = (index: number, field: string | typeof WHOLE) => {
+    const known = malformed.get(index);
+    if (known === WHOLE) return;
+    if (field === WHOLE) malformed.set(index, WHOLE);
+    else malformed.set(index, (known ?? new Set()).add(field));
+  };
+  for (const finding of findings) {
+    const [first, index, field] = finding.path;
+    if (first !== 'downstream' || typeof index !== 'number') continue;
+    if (field !== undefined) add(index, String(field));
+    else if (!finding.code.startsWith('field.required')) add(index, WHOLE);
+  }
+  // A missing required field is reported at its entry: the schema's error names it.
+  for (const error of errors) {
+    const at = /^\/downstream\/(\d+)$/.exec(error.instancePath);
+    if (at && error.keyword === 'required') add(Number(at[1]), String(error.params.missingProperty));
+  }
+  for (const [index, fields] of malformed) {
+    const entry = downstream[index];
+    if (fields === WHOLE) continue;
+    if (!isRecord(entry) || fields.has('system') || (entry.system === 'aws' && fields.has('needs')))
+      malformed.set(index, WHOLE);
+  }
+  return malformed;
 }
 
 /** A copy the caller owns, without the editor-only `$schema`. */

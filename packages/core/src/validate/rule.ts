@@ -24,7 +24,10 @@ export interface RuleContext {
   /** The workflow; the top-level fields the rule reads passed the schema (downstream entries may not have). */
   readonly input: WorkflowInput;
   readonly pipelines: 1 | 2;
-  /** The downstream entries that passed the schema: semantic rules never see a malformed entry. */
+  /**
+   * The downstream entries whose fields the rule reads (Rule.entryReads) passed the schema: a rule never sees
+   * a field of the wrong shape, nor an entry whose `system` failed it.
+   */
   readonly entries: readonly CheckedEntry[];
   /**
    * The name of every downstream entry whose `name` passed the schema, malformed entries included: a name is a
@@ -36,6 +39,9 @@ export interface RuleContext {
 /** A top-level field of a workflow, its downstream entries aside. */
 export type TopLevelField = Exclude<keyof WorkflowInput, 'downstream'>;
 
+/** A field of a downstream entry besides `system`, which every rule reads. */
+export type EntryField = Exclude<keyof DownstreamInput, 'system'>;
+
 /** A rule the schema cannot express. */
 export interface Rule {
   /**
@@ -44,6 +50,12 @@ export interface Rule {
    * every top-level field, and runs only when all of them passed.
    */
   reads: readonly TopLevelField[] | 'all';
+  /**
+   * The fields of a downstream entry the rule reads (besides `system`): an entry where one of them failed the
+   * schema is left out of the rule's `entries`, and stays in the others'. `all`: only entries that passed the
+   * schema whole.
+   */
+  entryReads: readonly EntryField[] | 'all';
   check(context: RuleContext): Finding[];
 }
 

@@ -118,7 +118,13 @@ describe('format × system', () => {
     ['aws', 'archive'],
   ])('%s does not take %s', (system, format) => {
     const entry = { ...aDownstream(system as never), format };
-    expect(brief(withEntry(entry))).toEqual(['error format.unsupported downstream[0].format']);
+    // The rules that do not read `format` still run on the entry.
+    const discontinued =
+      system === 'mediastore' ? ['warning mediastore.discontinued downstream[0].system'] : [];
+    expect(brief(withEntry(entry))).toEqual([
+      'error format.unsupported downstream[0].format',
+      ...discontinued,
+    ]);
   });
 
   test.each([
@@ -188,7 +194,12 @@ describe('fields per system', () => {
     entry[field] =
       field === 'password' || field === 'streamKey' ? { env: 'X' } : field === 'outputGroup' ? 'hls' : ['x'];
     if (field === 'username' || field === 'streamId') entry[field] = 'x';
-    expect(brief(withEntry(entry))).toEqual([`error field.not-for-system downstream[0].${field}`]);
+    const discontinued =
+      system === 'mediastore' ? ['warning mediastore.discontinued downstream[0].system'] : [];
+    expect(brief(withEntry(entry))).toEqual([
+      `error field.not-for-system downstream[0].${field}`,
+      ...discontinued,
+    ]);
   });
 
   test('fields a system needs', () => {

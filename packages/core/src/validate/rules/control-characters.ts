@@ -28,6 +28,7 @@ export function firstUnsafeCharacter(text: string): number | undefined {
 
 export const controlCharactersRule: Rule = {
   reads: 'all',
+  entryReads: 'all',
   check({ input, entries }) {
     const findings: Finding[] = [];
     const { downstream: _downstream, ...topLevel } = input;

@@ -6,6 +6,7 @@ import { parseUrl } from './urls.js';
 // from PasswordParam.
 export const credentialsRule: Rule = {
   reads: [],
+  entryReads: ['username', 'password', 'auth', 'urls'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

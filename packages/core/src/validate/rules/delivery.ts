@@ -5,6 +5,7 @@ import { type CheckedEntry, entryPath, error, type Finding, info, type Rule, war
 
 export const vpcDeliveryRule: Rule = {
   reads: ['channelClass', 'delivery'],
+  entryReads: ['format', 'outputGroup'],
   check({ entries, input }) {
     if (input.delivery !== 'vpc') return [];
     const findings: Finding[] = [];
@@ -74,6 +75,7 @@ function vpcMediaPackageV2(checked: CheckedEntry): Finding[] {
 
 export const mediaStoreDiscontinuedRule: Rule = {
   reads: [],
+  entryReads: [],
   check({ entries }) {
     return entries
       .filter((checked) => checked.system === 'mediastore')

@@ -5,6 +5,7 @@ import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 export const destinationPathRule: Rule = {
   reads: [],
+  entryReads: ['path'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -5,6 +5,7 @@ import { entryPath, error, type Finding, formatOf, type Rule, warning } from '..
 
 export const vodModeRule: Rule = {
   reads: [],
+  entryReads: ['mode', 'format', 'outputGroup'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -46,6 +47,7 @@ export const vodModeRule: Rule = {
 
 export const needsRule: Rule = {
   reads: [],
+  entryReads: ['needs'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

@@ -31,6 +31,7 @@ interface Derived {
 
 export const generatedNamesRule: Rule = {
   reads: ['workflow', 'channelClass'],
+  entryReads: ['name', 'buckets', 'channelId', 'password', 'channelGroup', 'channelName'],
   check({ entries, input, pipelines }) {
     const derived: Derived[] = [];
     const workflow = input.workflow;

@@ -7,6 +7,7 @@ const MAX_GROUPS = { archive: 1, 'frame-capture': 3 } as const;
 
 export const outputGroupLimitsRule: Rule = {
   reads: [],
+  entryReads: ['format'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const format of ['archive', 'frame-capture'] as const) {
@@ -34,6 +35,7 @@ export const outputGroupLimitsRule: Rule = {
 
 export const uniqueNamesRule: Rule = {
   reads: [],
+  entryReads: ['name'],
   check({ names }) {
     const findings: Finding[] = [];
     const first = new Map<string, number>();

@@ -8,6 +8,7 @@ import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule 
 
 export const mediaPackageV2Rule: Rule = {
   reads: ['mediaLiveRoleArn'],
+  entryReads: ['region', 'outputGroup', 'format'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -63,6 +64,7 @@ export const mediaPackageV2Rule: Rule = {
 /** Two entries naming the same v2 channel would both claim it: each needs its own. */
 export const sharedV2ChannelRule: Rule = {
   reads: ['region', 'workflow'],
+  entryReads: ['channelGroup', 'channelName', 'region', 'name'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

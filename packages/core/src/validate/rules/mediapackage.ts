@@ -7,6 +7,7 @@ import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning }
 
 export const mediaPackageRule: Rule = {
   reads: ['channelClass', 'region'],
+  entryReads: ['channelId', 'region', 'outputGroup', 'needs'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -75,6 +76,7 @@ export const mediaPackageRule: Rule = {
  */
 export const sharedChannelRule: Rule = {
   reads: ['region', 'workflow'],
+  entryReads: ['channelId', 'region', 'name'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

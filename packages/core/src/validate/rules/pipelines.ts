@@ -9,6 +9,7 @@ const LISTS = ['urls', 'buckets'] as const;
 
 export const pipelineCountRule: Rule = {
   reads: ['channelClass'],
+  entryReads: ['urls', 'buckets'],
   check({ entries, pipelines, input }) {
     const findings: Finding[] = [];
     const channel =
@@ -51,6 +52,7 @@ export const pipelineCountRule: Rule = {
 /** Two destinations writing to one place overwrite each other's files. */
 export const sharedLocationRule: Rule = {
   reads: ['workflow'],
+  entryReads: ['urls', 'buckets', 'path', 'name'],
   check({ entries, input }) {
     const findings: Finding[] = [];
     const owners = new Map<string, CheckedEntry>();

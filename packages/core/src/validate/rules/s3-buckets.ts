@@ -4,6 +4,7 @@ import { entryPath, error, type Finding, type Rule } from '../rule.js';
 
 export const s3BucketNamesRule: Rule = {
   reads: [],
+  entryReads: ['buckets'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

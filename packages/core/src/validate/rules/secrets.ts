@@ -10,6 +10,7 @@ const USERINFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/;
 
 export const secretRefsRule: Rule = {
   reads: [],
+  entryReads: ['password', 'streamKey'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -49,6 +50,7 @@ function checkRef(checked: CheckedEntry, field: 'password' | 'streamKey', ref: S
 
 export const urlCredentialsRule: Rule = {
   reads: [],
+  entryReads: ['urls'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -82,6 +84,7 @@ export const urlCredentialsRule: Rule = {
 
 export const srtPassphraseRule: Rule = {
   reads: [],
+  entryReads: ['passphraseSecretArn'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

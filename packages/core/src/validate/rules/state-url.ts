@@ -4,6 +4,7 @@ import { error, type Rule } from '../rule.js';
 /** `state:` is a local path or a well-formed `s3://bucket/key`; a malformed URL never becomes a path. */
 export const stateUrlRule: Rule = {
   reads: ['state'],
+  entryReads: [],
   check({ input }) {
     if (input.state === undefined) return [];
     const parsed = parseStateUrl(input.state);

@@ -7,6 +7,7 @@ import { ownFields } from '../schema-errors.js';
 // picked one, the other's fields do not apply.
 export const awsResolvedFieldsRule: Rule = {
   reads: [],
+  entryReads: 'all',
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

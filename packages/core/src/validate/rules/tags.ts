@@ -22,6 +22,7 @@ export function hasOnlyTagChars(text: string): boolean {
 
 export const tagsRule: Rule = {
   reads: ['tags'],
+  entryReads: [],
   check({ input }) {
     const tags = input.tags ?? {};
     const findings: Finding[] = [];

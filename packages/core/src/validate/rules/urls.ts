@@ -27,6 +27,7 @@ const HLS_SYSTEMS: readonly System[] = ['http-put', 'webdav', 'akamai'];
 
 export const urlFormatRule: Rule = {
   reads: ['channelClass'],
+  entryReads: ['urls'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {
@@ -105,6 +106,7 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
  */
 export const udpFecPortsRule: Rule = {
   reads: ['channelClass'],
+  entryReads: ['urls'],
   check({ entries }) {
     const findings: Finding[] = [];
     for (const checked of entries) {

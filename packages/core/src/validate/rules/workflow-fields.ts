@@ -3,6 +3,7 @@ import { error, type Finding, type Rule } from '../rule.js';
 
 export const workflowFieldsRule: Rule = {
   reads: ['mediaLiveRoleArn', 'region'],
+  entryReads: [],
   check({ input }) {
     const findings: Finding[] = [];
     const region = regionProblem(input.region);
