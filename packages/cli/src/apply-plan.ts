@@ -30,7 +30,6 @@ export function countChanges(plan: Plan, state: StateDocument | undefined): numb
   return changingResources(plan, state).length;
 }
 
-/** The resources the plan changes, in plan order (see countChanges). */
 /**
  * Why apply has nothing to do, as one workflow's apply and a fleet's plan both say it: `refreshed` when the
  * refresh read what the state records.
@@ -42,7 +41,10 @@ export function noChangesReason(plan: Plan, shownState: string, file: string, re
     : `The resources recorded in ${shownState} match ${file}; nothing was called`;
 }
 
+/** The resources the plan changes, in plan order (see countChanges). */
 export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
+  // `read` is no change once the state records it: an existing resource mlds only reads, or the bound channel
+  // whose destinations are the ones the last apply wrote (contract §8).
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
     (state?.resources ?? []).some(
@@ -52,7 +54,7 @@ export function changingResources(plan: Plan, state: StateDocument | undefined):
         recorded.name === resource.name &&
         recorded.region === resource.region &&
         recorded.status === 'created' &&
-        recorded.existing === true,
+        (recorded.existing === true || recorded.kind === 'medialive-channel'),
     );
   return plan.resources.filter((resource) => resource.action !== 'noop' && !alreadyRead(resource));
 }

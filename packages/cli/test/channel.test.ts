@@ -134,6 +134,12 @@ describe('mlds apply with a bound channel', () => {
     const again = await mlds(['apply', 'bound.yaml', '--yes']);
     expect(again.code).toBe(0);
     expect(streamNames().length).toBe(1);
+    // Nothing to write: no change, as for any resource the state records as it is; the serial stays.
+    expect(plain(again.stdout)).toMatch(
+      /^No changes\. The resources recorded in .* and what AWS holds; only reads/,
+    );
+    const after = JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
+    expect(after.serial).toBe(state.serial);
   });
 
   it('output after apply: the channel in resources, the stream key still (sensitive)', async () => {
@@ -158,7 +164,11 @@ describe('mlds apply with a bound channel', () => {
     seedChannel();
     const run = await mlds(['apply', 'bound.yaml', '--yes'], { env: {} });
     expect(run.code).toBe(2);
-    expect(unwrapped(run.stderr)).toContain('SOCIAL_STREAM_KEY');
+    // Named with the field it is for, and where it goes: into the channel, never into SSM.
+    expect(unwrapped(run.stderr)).toContain('SOCIAL_STREAM_KEY (for social.streamKey)');
+    expect(unwrapped(run.stderr)).toContain(
+      'The workflow reads these secrets with { env: NAME }: a stream key into the MediaLive channel only; mlds never prints them nor records them in the state.',
+    );
     expect(fake.calls()).toStrictEqual([]);
   });
 

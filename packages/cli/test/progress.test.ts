@@ -163,7 +163,7 @@ describe('progress without a terminal: one plain line per finished resource', ()
         '[+] packager.channel created (1.2s)',
         "[+] old.bucket[0] adopted (it existed, with this workflow's tag) (0.4s)",
         '[~] web.password updated (1m01s)',
-        '[=] in.channel read (an existing resource mlds does not manage) (0.1s)',
+        '[=] in.channel read, nothing to change (0.1s)',
         '    archive.bucket[1]: deleted 3 object version(s)',
         '[-] archive.bucket[1] deleted (0.4s)',
         '[-] x.channel removed from the state, not deleted',

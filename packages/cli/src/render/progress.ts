@@ -148,7 +148,7 @@ const OUTCOMES: Record<Outcome, { symbol: string; text: string }> = {
   created: { symbol: '+', text: 'created' },
   adopted: { symbol: '+', text: "adopted (it existed, with this workflow's tag)" },
   updated: { symbol: '~', text: 'updated' },
-  read: { symbol: '=', text: 'read (an existing resource mlds does not manage)' },
+  read: { symbol: '=', text: 'read, nothing to change' },
   unchanged: { symbol: ' ', text: 'unchanged' },
   deleted: { symbol: '-', text: 'deleted' },
   forgotten: { symbol: '-', text: 'removed from the state, not deleted' },
