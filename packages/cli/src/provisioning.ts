@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { RateOverrides } from '@mlds/core';
+import type { EnvironmentNeed, RateOverrides } from '@mlds/core';
 import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
@@ -190,13 +190,19 @@ function importHint(
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */
 export function missingSecretsError(
-  missing: readonly { variable: string; address: string }[],
+  missing: readonly EnvironmentNeed[],
   cause?: unknown,
 ): MissingSecretsError {
   const list = missing.map((entry) => `  ${entry.variable} (for ${entry.address})`).join('\n');
+  const streamKeys = missing.some((entry) => entry.sentTo === 'medialive-channel');
+  const passwords = missing.some((entry) => entry.sentTo === 'ssm-parameter');
+  const where = [
+    ...(passwords ? ['a password goes into an SSM SecureString parameter'] : []),
+    ...(streamKeys ? ['a stream key into the MediaLive channel only'] : []),
+  ].join(', ');
   return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
     cause,
-    hint: 'Nothing was called. The workflow reads these secrets with { env: NAME }; mlds stores them in SSM SecureString parameters and never prints them.',
+    hint: `Nothing was called. The workflow reads these secrets with { env: NAME }: ${where}; mlds never prints them nor records them in the state.`,
   });
 }
 

@@ -99,8 +99,8 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
   it('MissingEnvironmentError → 2, listing each variable', () => {
     const error = translate(
       new provisioner.MissingEnvironmentError([
-        { variable: 'A_PASSWORD', address: 'a.password' },
-        { variable: 'B_KEY', address: 'b.password' },
+        { variable: 'A_PASSWORD', address: 'a.password', sentTo: 'ssm-parameter' },
+        { variable: 'B_KEY', address: 'b.password', sentTo: 'ssm-parameter' },
       ]),
     );
     expect(error).toBeInstanceOf(MissingSecretsError);

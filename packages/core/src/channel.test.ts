@@ -206,9 +206,19 @@ describe('environmentNeeded with a bound channel', () => {
     const { environmentNeeded } = await import('./environment.js');
     const input = bound({ id: '1234567' });
     const first = planOf(input);
-    expect(environmentNeeded(first)).toContainEqual({ variable: 'SOCIAL_STREAM_KEY', address: 'channel' });
+    expect(environmentNeeded(first)).toContainEqual({
+      variable: 'SOCIAL_STREAM_KEY',
+      address: 'social.streamKey',
+      sentTo: 'medialive-channel',
+    });
     const again = planOf(input, applied(first));
-    expect(environmentNeeded(again)).toStrictEqual([{ variable: 'SOCIAL_STREAM_KEY', address: 'channel' }]);
+    expect(environmentNeeded(again)).toStrictEqual([
+      {
+        variable: 'SOCIAL_STREAM_KEY',
+        address: 'social.streamKey',
+        sentTo: 'medialive-channel',
+      },
+    ]);
   });
 });
 

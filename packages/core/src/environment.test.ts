@@ -18,7 +18,7 @@ const cdn = (variable: string) =>
 describe('environmentNeeded', () => {
   it('lists the variables of parameters to create, not stream keys nor ingest passwords', () => {
     expect(environmentNeeded(planWorkflow(cdn('CDN_PASSWORD')))).toStrictEqual([
-      { variable: 'CDN_PASSWORD', address: 'cdn.password' },
+      { variable: 'CDN_PASSWORD', address: 'cdn.password', sentTo: 'ssm-parameter' },
     ]);
   });
 
@@ -33,7 +33,7 @@ describe('environmentNeeded', () => {
     const first = planWorkflow(cdn('CDN_PASSWORD'));
     const changed = planWorkflow(cdn('CDN_PASSWORD_V2'), { state: stateAfterApply(first) });
     expect(environmentNeeded(changed)).toStrictEqual([
-      { variable: 'CDN_PASSWORD_V2', address: 'cdn.password' },
+      { variable: 'CDN_PASSWORD_V2', address: 'cdn.password', sentTo: 'ssm-parameter' },
     ]);
   });
 });

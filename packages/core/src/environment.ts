@@ -3,8 +3,10 @@ import type { Plan } from './types.js';
 export interface EnvironmentNeed {
   /** The environment variable apply reads. */
   variable: string;
-  /** The SSM parameter it is written to. */
+  /** What it is for: the SSM parameter it is written to, or the downstream field (`social.streamKey`). */
   address: string;
+  /** Where the secret goes: an SSM SecureString parameter, or the bound MediaLive channel only. */
+  sentTo: 'ssm-parameter' | 'medialive-channel';
 }
 
 /**
@@ -18,9 +20,9 @@ export function environmentNeeded(plan: Plan): EnvironmentNeed[] {
     if (change.kind === 'medialive-channel') {
       // Apply compares the channel's stream keys with these every time, so they are always read.
       const keys = change.properties.streamKeys;
-      for (const ref of Object.values(typeof keys === 'object' && keys !== null ? keys : {})) {
+      for (const [name, ref] of Object.entries(typeof keys === 'object' && keys !== null ? keys : {})) {
         if (typeof ref === 'object' && ref !== null && 'env' in ref && typeof ref.env === 'string')
-          needs.push({ variable: ref.env, address: change.address });
+          needs.push({ variable: ref.env, address: `${name}.streamKey`, sentTo: 'medialive-channel' });
       }
       continue;
     }
@@ -30,7 +32,8 @@ export function environmentNeeded(plan: Plan): EnvironmentNeed[] {
       (change.action === 'update' && (change.changes.includes('source') || change.changes.includes('value')));
     const source = change.properties.source;
     if (!writes || typeof source !== 'object' || source === null || !('env' in source)) continue;
-    if (typeof source.env === 'string') needs.push({ variable: source.env, address: change.address });
+    if (typeof source.env === 'string')
+      needs.push({ variable: source.env, address: change.address, sentTo: 'ssm-parameter' });
   }
   return needs;
 }

@@ -1,5 +1,6 @@
 // Every error the provisioner throws on purpose. The CLI maps them to exit codes (see each class); none of
 // them ever carries a password or stream key in its message.
+import type { EnvironmentNeed } from '@mlds/core';
 
 export interface LockInfo {
   /** The lock id: what `mlds state unlock <id>` takes. */
@@ -118,7 +119,7 @@ export class StateWorkflowMismatchError extends Error {
 /** A `{ env: NAME }` secret is not set. Thrown before any AWS call. CLI exit code 2. */
 export class MissingEnvironmentError extends Error {
   override readonly name = 'MissingEnvironmentError';
-  constructor(readonly missing: { variable: string; address: string }[]) {
+  constructor(readonly missing: EnvironmentNeed[]) {
     const list = missing.map((entry) => `${entry.variable} (for ${entry.address})`).join(', ');
     super(`Set these environment variables before apply; nothing was called: ${list}.`);
   }
@@ -206,9 +207,9 @@ export class ResourceNotOursError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `${resourceName} (${address}) already exists without the tag mlds:workflow=${workflow}` +
-        `${reason ? ` (${reason})` : ''}; mlds neither adopts nor deletes it. Delete or rename it yourself, ` +
-        'or rename the workflow or downstream entry.',
+      `${resourceName} (${address}) already exists, and mlds cannot take it as workflow ${workflow}'s: ` +
+        `${reason ?? `it lacks the tag mlds:workflow=${workflow}`}; mlds neither adopts nor deletes it. ` +
+        'Delete or rename it yourself, or rename the workflow or downstream entry.',
       options,
     );
   }

@@ -133,8 +133,8 @@ describe('SSM parameter: apply', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(MissingEnvironmentError);
     expect((error as MissingEnvironmentError).missing).toEqual([
-      { variable: 'WEB_PASSWORD', address: 'web.password' },
-      { variable: 'CDN_PASSWORD', address: 'cdn.password' },
+      { variable: 'WEB_PASSWORD', address: 'web.password', sentTo: 'ssm-parameter' },
+      { variable: 'CDN_PASSWORD', address: 'cdn.password', sentTo: 'ssm-parameter' },
     ]);
     expect((error as Error).message).toMatch(/nothing was called/);
     for (const mock of Object.values(mocks)) expect(mock.calls()).toHaveLength(0);
@@ -468,7 +468,7 @@ describe('SSM parameter: destroy', () => {
       ['web.password', expect.any(ResourceNotOursError)],
     ]);
     expect((error as Error).message).toMatch(
-      /web\.password: ResourceNotOursError: \/mlds\/curling-live\/web\/password \(web\.password\) already exists without the tag mlds:workflow=curling-live \(its tags changed after mlds created it\)/,
+      /web\.password: ResourceNotOursError: \/mlds\/curling-live\/web\/password \(web\.password\) already exists, and mlds cannot take it as workflow curling-live's: its tags changed after mlds created it;/,
     );
     expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Name: '/mlds/curling-live/cdn/password' },

@@ -28,7 +28,10 @@ export async function readStreamKeys(rt: Runtime, target: Target): Promise<Map<s
     let value: string | undefined;
     if ('env' in ref) {
       value = rt.env[ref.env];
-      if (!value) throw new MissingEnvironmentError([{ variable: ref.env, address: target.address }]);
+      if (!value)
+        throw new MissingEnvironmentError([
+          { variable: ref.env, address: `${id}.streamKey`, sentTo: 'medialive-channel' },
+        ]);
     } else {
       let output: GetParameterCommandOutput;
       try {

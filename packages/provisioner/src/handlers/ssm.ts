@@ -45,7 +45,10 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
   }
   if ('env' in source) {
     const value = rt.env[source.env];
-    if (!value) throw new MissingEnvironmentError([{ variable: source.env, address: target.address }]);
+    if (!value)
+      throw new MissingEnvironmentError([
+        { variable: source.env, address: target.address, sentTo: 'ssm-parameter' },
+      ]);
     return value;
   }
   // MediaLive sends pipeline 0 to the first ingest endpoint and pipeline 1 to the second.
