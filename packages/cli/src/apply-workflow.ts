@@ -16,7 +16,12 @@ import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
-import { renderApplySummary, renderDestinations, tally } from './render/summary.js';
+import {
+  renderAdoptedFromElsewhere,
+  renderApplySummary,
+  renderDestinations,
+  tally,
+} from './render/summary.js';
 import type { ApprovedPlan } from './saved-plan.js';
 import { readStateAt, type StatePath } from './state-file.js';
 import { planLoadedWorkflow, readRecordedState } from './workflow-file.js';
@@ -150,6 +155,7 @@ export async function applyPrepared(
     return;
   }
   stdout.write(`\n${renderApplySummary(tally(results), colors)}`);
+  stdout.write(renderAdoptedFromElsewhere(results, state, plan.workflow, colors));
   stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
   stdout.write(renderDestinations(destinations, colors));
 }

@@ -21,7 +21,12 @@ import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
-import { renderApplySummary, tally } from './render/summary.js';
+import {
+  type ResourceResult,
+  renderAdoptedFromElsewhere,
+  renderApplySummary,
+  tally,
+} from './render/summary.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 
 // `mlds apply a.yaml b.yaml …`: each workflow planned against its own locked state exactly as `apply a.yaml`
@@ -185,6 +190,10 @@ async function applyMember(
     return applyDocument(plan, 'ok', unchanged, destinationsAfter(plan, state));
   }
   const { provisioner } = member.provisioning;
+  const adoptedNote = (results: readonly ResourceResult[]) => {
+    const note = renderAdoptedFromElsewhere(results, state, plan.workflow, context.colors).trimEnd();
+    return note === '' ? '' : `\n${note}`;
+  };
   const destinationsAfterFailure = async () =>
     destinationsAfter(plan, await readStateAfterFailure(member.statePath, context));
   return runFleetMember<RunResult, MemberDocument>(
@@ -198,7 +207,7 @@ async function applyMember(
       json: options.json,
       call: (engine) => provisioner.apply({ ...engine, plan, env: { ...context.env } }),
       succeeded: (run, results) => ({
-        text: `${renderApplySummary(tally(results), context.colors).trimEnd()} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})`,
+        text: `${renderApplySummary(tally(results), context.colors).trimEnd()} State: ${member.statePath.shownAs} (serial ${run.state?.serial ?? 0})${adoptedNote(results)}`,
         document: applyDocument(plan, 'ok', results, destinationsAfter(plan, run.state)),
       }),
       interrupted: async (results) =>

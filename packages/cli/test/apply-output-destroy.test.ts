@@ -154,6 +154,20 @@ describe('mlds apply: confirmation', () => {
 });
 
 describe('mlds apply --yes', () => {
+  it('from a second directory: adopts what the first made, and says that both states now record it', async () => {
+    expect((await mlds(['apply', SEED, '--yes'])).code).toBe(0);
+    const other = tempDir();
+    const second = await mlds(['apply', SEED, '--yes'], { cwd: other });
+    expect(second.code, second.stderr).toBe(0);
+    expect(plain(second.stdout)).toContain('Apply complete: 0 created, 3 adopted, 0 updated, 0 deleted.');
+    expect(unwrapped(plain(second.stdout))).toContain(
+      "Note: 3 resources existed with workflow curling-live's tag but this state did not record them (packager.channel, archive.bucket[0], archive.bucket[1]): adopted. If another state file manages curling-live (another directory, or --state), keep only one: both now record them, and a destroy with either deletes them for both.",
+    );
+    // The first directory's state recorded them: its apply has nothing to adopt, and says nothing of it.
+    const again = await mlds(['apply', SEED, '--yes']);
+    expect(again.stdout).not.toContain('Note:');
+  });
+
   it('creates the seed example, records it (mode 0600), and prints progress, summary and destinations', async () => {
     const run = await mlds(['apply', SEED, '--yes']);
     expect(run.stderr).toBe('');
@@ -729,9 +743,7 @@ describe('a resource mlds did not create (channelId)', () => {
     );
     const applied = await mlds(['apply', 'shared.yaml', '--yes']);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toMatch(
-      /^\[=\] packager\.channel read \(an existing resource mlds does not manage\)/m,
-    );
+    expect(applied.stdout).toMatch(/^\[=\] packager\.channel read, nothing to change/m);
 
     const created = readState().resources.filter((resource) => resource.existing !== true).length;
     expect(created).toBeGreaterThanOrEqual(2);

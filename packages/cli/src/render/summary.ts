@@ -1,4 +1,4 @@
-import type { OutputDestination, StateResource } from '@mlds/core';
+import type { OutputDestination, StateDocument, StateResource } from '@mlds/core';
 import type { Colors } from '../terminal.js';
 import { destinationLines } from './plan.js';
 import { alignColumns } from './table.js';
@@ -72,6 +72,26 @@ export function renderApplySummary(counts: Tally, colors: Colors): string {
     ...(counts.gone > 0 ? [`${counts.gone} already gone (deleted outside mlds)`] : []),
   ];
   return `${colors.green(colors.bold('Apply complete:'))} ${parts.join(', ')}.\n`;
+}
+
+/**
+ * Resources apply adopted that the state did not record before (not even as a crashed run's intent): they were
+ * made by this workflow under another state (another directory, `--state`), which may still manage them. Empty
+ * when there are none.
+ */
+export function renderAdoptedFromElsewhere(
+  results: readonly ResourceResult[],
+  before: StateDocument | undefined,
+  workflow: string,
+  colors: Colors,
+): string {
+  const recorded = new Set((before?.resources ?? []).map((resource) => resource.address));
+  const adopted = results
+    .filter((result) => result.outcome === 'adopted' && !recorded.has(result.address))
+    .map((result) => result.address);
+  if (adopted.length === 0) return '';
+  const what = adopted.length === 1 ? 'resource' : 'resources';
+  return `${colors.yellow('Note:')} ${adopted.length} ${what} existed with workflow ${workflow}'s tag but this state did not record them (${adopted.join(', ')}): adopted. If another state file manages ${workflow} (another directory, or --state), keep only one: both now record them, and a destroy with either deletes them for both.\n`;
 }
 
 /** `Destroy complete: 3 deleted.`, naming what was only removed from the state when there is some. */
