@@ -7,6 +7,7 @@ import {
   type ResourceChange,
   resolveDestinations,
   type StateDocument,
+  type StateResource,
 } from '@mlds/core';
 import { applyChannel, applyResource } from './apply-resource.js';
 import type { AwsClients } from './clients.js';
@@ -21,7 +22,7 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineEvent, ResourceOutcome } from './events.js';
-import { loadHandlers, roundTrips } from './handlers/index.js';
+import { loadHandlers, namesAcrossRegions, roundTrips } from './handlers/index.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
 import type { RequestLimiter } from './rate-limit.js';
 import type { RetryPolicy, WaitPolicy } from './retry.js';
@@ -256,11 +257,12 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     });
     const records = deletions.map(({ record }) => record);
     const disposals = await prepareDeletions('apply', run, records, false, concurrency);
-    // A replacement under the same name (a v2 channel's InputType changed) cannot coexist with the old
-    // resource: the old one goes first. Any other replacement creates the new one first.
+    // A replacement under the same name (a v2 channel's InputType changed; a bucket moved to another Region,
+    // whose name S3 holds in every Region) cannot coexist with the old resource: the old one goes first. Any
+    // other replacement creates the new one first.
     const samePlace = new Map(
       records
-        .filter((resource) => kept.some((change) => identity(change) === identity(resource)))
+        .filter((resource) => kept.some((change) => sameName(change, resource)))
         .map((resource) => [resource.address, `-${identity(resource)}`]),
     );
     const createdFirst = new Set([...planned.keys()].filter((address) => !samePlace.has(address)));
@@ -296,6 +298,16 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     }));
     return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });
+}
+
+/** The plan's resource and a recorded one hold the same name: in one Region, or in any for a global name. */
+function sameName(change: ResourceChange, recorded: StateResource): boolean {
+  return (
+    change.address === recorded.address &&
+    change.kind === recorded.kind &&
+    change.name === recorded.name &&
+    (change.region === recorded.region || namesAcrossRegions.has(change.kind))
+  );
 }
 
 /**

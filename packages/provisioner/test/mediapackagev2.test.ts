@@ -283,7 +283,7 @@ describe('apply', () => {
     });
     await expect(failure).rejects.toBeInstanceOf(ApplyFailedError);
     await expect(failure).rejects.toThrow(
-      /curling-live \(packager\.channel-group\) already exists without the tag/,
+      /curling-live \(packager\.channel-group\) already exists, and mlds cannot take it as workflow curling-live's: it lacks the tag mlds:workflow=curling-live;/,
     );
     expect(cloud.inventory().mediapackagev2[0]).toStrictEqual({
       name: 'curling-live',

@@ -387,7 +387,7 @@ describe('S3 bucket: apply', () => {
       (e) => e,
     );
     expect((error as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ResourceNotOursError);
-    expect((error as Error).message).toMatch(/without the tag mlds:workflow=curling-live/);
+    expect((error as Error).message).toMatch(/it lacks the tag mlds:workflow=curling-live/);
     expect(store.doc?.resources).toEqual([]);
     expect(mocks.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
     expect(mocks.s3.commandCalls(PutBucketPolicyCommand)).toHaveLength(0);

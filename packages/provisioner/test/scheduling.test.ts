@@ -235,4 +235,40 @@ describe('scheduling', () => {
       'packager.channel',
     ]);
   });
+
+  it('a bucket moved to another Region under its name: the old one goes first (S3 names are global)', async () => {
+    const cloud = createFakeCloud();
+    const archive = { downstream: [{ name: 'archive', system: 's3' as const, format: 'archive' as const }] };
+    const store = new MemoryStateStore();
+    await apply({ plan: planOf(archive), clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const moved = planOf({ ...archive, region: 'eu-west-1' }, store.doc);
+    expect(moved.resources.map((change) => `${change.action} ${change.name} ${change.region}`)).toStrictEqual(
+      [
+        'create curling-live-archive-p0 eu-west-1',
+        'create curling-live-archive-p1 eu-west-1',
+        'delete curling-live-archive-p1 us-west-2',
+        'delete curling-live-archive-p0 us-west-2',
+      ],
+    );
+    const before = cloud.calls().length;
+    await apply({ plan: moved, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const order = cloud
+      .calls()
+      .slice(before)
+      .filter((call) => call.command === 'DeleteBucketCommand' || call.command === 'CreateBucketCommand')
+      .map((call) => `${call.command} ${(call.input as { Bucket: string }).Bucket} ${call.region}`);
+    // Each bucket is made again only once its old self is deleted (before, CreateBucket came first and failed).
+    expect(order.slice(0, 2).sort()).toStrictEqual([
+      'DeleteBucketCommand curling-live-archive-p0 us-west-2',
+      'DeleteBucketCommand curling-live-archive-p1 us-west-2',
+    ]);
+    expect(order.slice(2).sort()).toStrictEqual([
+      'CreateBucketCommand curling-live-archive-p0 eu-west-1',
+      'CreateBucketCommand curling-live-archive-p1 eu-west-1',
+    ]);
+    expect(cloud.inventory().s3.map((bucket) => `${bucket.name} ${bucket.region}`)).toStrictEqual([
+      'curling-live-archive-p0 eu-west-1',
+      'curling-live-archive-p1 eu-west-1',
+    ]);
+  });
 });

@@ -31,6 +31,13 @@ export const roundTrips: Record<ResourceKind, { precheck: number; create: number
   'medialive-channel': { precheck: 1, create: 3, delete: 1 },
 };
 
+/**
+ * Kinds whose names are unique across Regions: a resource moved to another Region under the same name cannot be
+ * made until the old one is deleted (S3: "bucket names are unique across all AWS accounts in all the AWS
+ * Regions within a partition").
+ */
+export const namesAcrossRegions: ReadonlySet<ResourceKind> = new Set(['s3-bucket']);
+
 const loaded = new Map<ResourceKind, Promise<KindHandler>>();
 
 /** The handler of `kind`, its module loaded on first use. */
