@@ -2,6 +2,8 @@
 // phrase that completes "… is not a valid X: <problem>") or undefined. They check names written in the file
 // and the names mlds derives itself (names.ts) alike.
 
+import { closest, editDistance } from './suggest.js';
+
 export interface NameProblem {
   code: string;
   problem: string;
@@ -121,6 +123,37 @@ const REGION = '[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}';
 const ACCOUNT = '[0-9]{12}';
 
 /** An AWS Region code: `us-west-2`, `cn-north-1`, `us-gov-west-1`, `eusc-de-east-1`. */
+/**
+ * The Regions AWS lists, every partition's (the SDK's endpoint data: @aws-sdk/util-endpoints 3.995.0,
+ * lib/aws/partitions.json). A Region opened later is still taken, with a warning.
+ */
+export const KNOWN_REGIONS: readonly string[] = [
+  ...['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+  ...['ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4'],
+  ...['ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1'],
+  ...['eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3'],
+  ...['il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2'],
+  ...['us-west-1', 'us-west-2', 'cn-north-1', 'cn-northwest-1', 'eusc-de-east-1', 'us-iso-east-1'],
+  ...['us-iso-west-1', 'us-isob-east-1', 'us-isob-west-1', 'eu-isoe-west-1', 'us-isof-east-1'],
+  ...['us-isof-south-1', 'us-gov-east-1', 'us-gov-west-1'],
+];
+
+/** A Region code of the right form that AWS does not list: a typo, most likely (`us-weast-2`). */
+export function unknownRegion(region: string): NameProblem | undefined {
+  if (KNOWN_REGIONS.includes(region)) return undefined;
+  // `us-weast-2` is one edit from us-east-2 and from us-west-2: both are named.
+  const near = closest(region, KNOWN_REGIONS);
+  const distance = near === undefined ? 0 : editDistance(region, near);
+  const nearest = KNOWN_REGIONS.filter(
+    (known) => near !== undefined && editDistance(region, known) === distance,
+  );
+  const guess = nearest.map((known) => `\`${known}\``).join(' or ');
+  return {
+    code: 'region.unknown',
+    problem: `it is not one of the Regions AWS lists${guess ? ` (did you mean ${guess}?)` : ''}; if it is a Region that opened after this mlds was released, ignore this warning`,
+  };
+}
+
 export function regionProblem(region: string): NameProblem | undefined {
   if (new RegExp(`^${REGION}$`).test(region)) return undefined;
   return {

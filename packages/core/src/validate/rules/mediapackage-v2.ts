@@ -1,7 +1,7 @@
 import { mediaPackageV2ChannelGroupName, mediaPackageV2ChannelName } from '../../names.js';
-import { regionProblem } from '../aws-names.js';
+import { regionProblem, unknownRegion } from '../aws-names.js';
 import { formatPath } from '../path.js';
-import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule } from '../rule.js';
+import { type CheckedEntry, entryPath, error, type Finding, formatOf, type Rule, warning } from '../rule.js';
 
 // MediaPackage v2 (ML delivering-to-mediapackage, downstream-system-cmafi-empv2, hls-destinations-emp-info-v2;
 // MP channels-create, ingest-auth).
@@ -32,6 +32,13 @@ export const mediaPackageV2Rule: Rule = {
           findings.push(
             error(problem.code, path, `\`${formatPath(path)}\` is not an AWS Region: ${problem.problem}.`),
           );
+        } else {
+          const unknown = unknownRegion(region);
+          if (unknown !== undefined) {
+            findings.push(
+              warning(unknown.code, path, `\`${formatPath(path)}\` ${region}: ${unknown.problem}.`),
+            );
+          }
         }
       }
       const format = formatOf(checked);

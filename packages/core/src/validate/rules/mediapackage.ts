@@ -1,5 +1,5 @@
 import { mediaPackageChannelId } from '../../names.js';
-import { mediaPackageChannelIdProblem, regionProblem } from '../aws-names.js';
+import { mediaPackageChannelIdProblem, regionProblem, unknownRegion } from '../aws-names.js';
 import { formatPath } from '../path.js';
 import { type CheckedEntry, entryPath, error, type Finding, type Rule, warning } from '../rule.js';
 
@@ -33,6 +33,13 @@ export const mediaPackageRule: Rule = {
           findings.push(
             error(problem.code, path, `\`${formatPath(path)}\` is not an AWS Region: ${problem.problem}.`),
           );
+        } else {
+          const unknown = unknownRegion(region);
+          if (unknown !== undefined) {
+            findings.push(
+              warning(unknown.code, path, `\`${formatPath(path)}\` ${region}: ${unknown.problem}.`),
+            );
+          }
         }
       }
       if (outputGroup !== 'mediapackage') continue;

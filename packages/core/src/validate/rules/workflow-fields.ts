@@ -1,5 +1,5 @@
-import { iamRoleArnProblem, regionProblem } from '../aws-names.js';
-import { error, type Finding, type Rule } from '../rule.js';
+import { iamRoleArnProblem, regionProblem, unknownRegion } from '../aws-names.js';
+import { error, type Finding, type Rule, warning } from '../rule.js';
 
 export const workflowFieldsRule: Rule = {
   reads: ['mediaLiveRoleArn', 'region'],
@@ -9,6 +9,11 @@ export const workflowFieldsRule: Rule = {
     const region = regionProblem(input.region);
     if (region !== undefined) {
       findings.push(error(region.code, ['region'], `\`region\` is not an AWS Region: ${region.problem}.`));
+    } else {
+      const unknown = unknownRegion(input.region);
+      if (unknown !== undefined) {
+        findings.push(warning(unknown.code, ['region'], `\`region\` ${input.region}: ${unknown.problem}.`));
+      }
     }
     if (input.mediaLiveRoleArn !== undefined) {
       const role = iamRoleArnProblem(input.mediaLiveRoleArn);
