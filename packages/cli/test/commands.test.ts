@@ -238,6 +238,16 @@ describe('mlds plan (text)', () => {
     expect(JSON.parse(run.stdout).region).toBe('eusc-de-east-1');
   });
 
+  it('takes one file, and says which commands take several', async () => {
+    const cwd = tempDir();
+    const { code, stdout, stderr } = await runCli(['plan', 'a.yaml', 'b.yaml'], { cwd });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(unwrapped(stderr)).toBe(
+      "error: unexpected argument 'b.yaml': give exactly one workflow file (apply and destroy take several, as a fleet)\nUsage: mlds plan <file> [options]\n",
+    );
+  });
+
   it('reads the workflow from stdin for the file -', async () => {
     const cwd = tempDir();
     const stdin = (async function* () {

@@ -78,9 +78,12 @@ export function workflowFileArgument(args: ParsedArguments, usage: string): stri
     throw new UsageError('missing the workflow file', { hint: `Usage: ${usage}` });
   }
   if (extra.length > 0) {
-    throw new UsageError(`unexpected argument '${extra[0]}': give exactly one workflow file`, {
-      hint: `Usage: ${usage}`,
-    });
+    throw new UsageError(
+      `unexpected argument '${extra[0]}': give exactly one workflow file (apply and destroy take several, as a fleet)`,
+      {
+        hint: `Usage: ${usage}`,
+      },
+    );
   }
   return file;
 }

@@ -11,7 +11,13 @@ export interface CommandEntry {
 export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
   ['validate', { summary: 'Check a workflow file; no AWS call', load: () => import('./validate.js') }],
   ['plan', { summary: 'Show what apply would change; no AWS call', load: () => import('./plan.js') }],
-  ['apply', { summary: 'Create what the plan lists, after confirmation', load: () => import('./apply.js') }],
+  [
+    'apply',
+    {
+      summary: 'Create what the plan lists, after confirmation; several files apply a fleet',
+      load: () => import('./apply.js'),
+    },
+  ],
   [
     'output',
     {
@@ -21,7 +27,10 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   ],
   [
     'destroy',
-    { summary: 'Delete what the state records, after confirmation', load: () => import('./destroy.js') },
+    {
+      summary: 'Delete what the state records, after confirmation; several files destroy a fleet',
+      load: () => import('./destroy.js'),
+    },
   ],
   [
     'rotate-credentials',
