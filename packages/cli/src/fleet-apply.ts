@@ -237,7 +237,7 @@ function renderFleetPlan(
     parts.push(colors.bold(`== ${plan.workflow} (${loaded.file})`), '');
     if (entry.changes === 0) {
       const why = noChangesReason(plan, shownState, loaded.file, entry.refreshed);
-      parts.push(`${colors.bold('No changes.')} ${why}.\n`, '');
+      parts.push(`${colors.bold('No changes.')} ${why}.`, '');
       continue;
     }
     const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };

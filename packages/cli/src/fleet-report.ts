@@ -85,8 +85,9 @@ export function reportFleet<WorkflowDocument extends { workflow: string; result:
         | WorkflowDocument
         | LockedWorkflowDocument,
   );
+  const summary = run.json ? '' : run.summary();
   if (run.json) writeJson(context.stdout, fleetDocument<WorkflowDocument>(inFileOrder));
-  else context.stdout.write(`\n${run.summary()}`);
+  else if (summary !== '') context.stdout.write(`\n${summary}`);
   const end = fleetEndError(
     command,
     inFileOrder.map((document) => ({

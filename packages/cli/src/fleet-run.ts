@@ -86,7 +86,11 @@ export async function runFleet<
       documents,
       lockedOut: fleet.lockedOut,
       json: run.json,
-      summary: () => fleetSummary(run.summary, documents, fleet.lockedOut.length, context.colors),
+      summary: () =>
+        // Nothing was asked nor run: the plans' "No changes." and their fleet line told it all.
+        run.shown.length === 0 && fleet.lockedOut.length === 0
+          ? ''
+          : fleetSummary(run.summary, documents, fleet.lockedOut.length, context.colors),
     },
     context,
   );

@@ -87,6 +87,10 @@ describe('the credentials pre-flight', () => {
     const noChanges = 'No changes. This workflow needs no AWS resources; nothing was called.';
     expect(one.stdout).toContain(noChanges);
     expect(fleet.stdout.split(noChanges)).toHaveLength(3);
+    // Nothing was asked nor run: the fleet line ends it, with no summary of a run that did not happen.
+    expect(
+      fleet.stdout.endsWith('\nFleet: 2 workflows, 0 with changes (0 resources to change), 2 unchanged.\n'),
+    ).toBe(true);
     expect(stsCalls).toStrictEqual([]);
     expect(fake.calls()).toStrictEqual([]);
   });
