@@ -50,8 +50,7 @@ export async function loadWorkflow(
     ...(options.region === undefined ? {} : { region: options.region }),
   });
   if (parsed.workflow === undefined) {
-    const name = parsed.input?.workflow;
-    throw new InvalidWorkflowError(shownAs, typeof name === 'string' ? name : undefined, parsed.diagnostics);
+    throw new InvalidWorkflowError(shownAs, parsed.name, parsed.diagnostics);
   }
   return { file: shownAs, workflow: parsed.workflow, diagnostics: parsed.diagnostics, text };
 }

@@ -294,8 +294,17 @@ describe('an invalid workflow exits 2', () => {
     const { code, stdout } = await runCli([command, 'bad.yaml', '--json'], { cwd });
     expect(code).toBe(2);
     const document = JSON.parse(stdout);
-    // A downstream entry that breaks the schema leaves no checked workflow to take the name from.
-    expect(document).toStrictEqual({ formatVersion: 1, diagnostics });
+    // The name is given whenever `workflow` itself passed the schema, whatever else did not.
+    expect(document).toStrictEqual({ formatVersion: 1, workflow: 'curling-live', diagnostics });
+  });
+
+  it.each(['plan', 'validate'])('%s --json: no name when `workflow` itself failed', async (command) => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'bad.yaml'), INVALID_WORKFLOW.replace('curling-live', 'Curling Live'));
+    const { code, stdout } = await runCli([command, 'bad.yaml', '--json'], { cwd });
+    expect(code).toBe(2);
+    const document = JSON.parse(stdout);
+    expect(Object.keys(document)).toStrictEqual(['formatVersion', 'diagnostics']);
   });
 
   it.each(['plan', 'validate'])(

@@ -30,6 +30,8 @@ export interface ParseResult {
   input: WorkflowInput | undefined;
   /** Sorted by position, then path; deterministic. */
   diagnostics: Diagnostic[];
+  /** The workflow's name when its `workflow` field passed the schema, whatever else failed. */
+  name?: string;
 }
 
 export interface ParseOptions {
@@ -54,7 +56,7 @@ export function validateWorkflow(input: unknown): ParseResult {
     diagnostic: toDiagnostic(finding),
     path: finding.path,
   }));
-  return result(placed, checked.input);
+  return result(placed, checked.input, checked.name);
 }
 
 /** Parses a workflow file (YAML or JSON text) and checks it; every diagnostic carries its line and column. */
@@ -99,7 +101,7 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   );
   for (const warning of document.warnings)
     placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
-  return result(placed, checked.input);
+  return result(placed, checked.input, checked.name);
 }
 
 function limitResult(problem: LimitProblem, text: string, lineCounter: LineCounter): ParseResult {
@@ -125,13 +127,14 @@ function withRegion(data: unknown, region: string | undefined): unknown {
   return { ...data, region };
 }
 
-function result(placed: Placed[], input: WorkflowInput | undefined): ParseResult {
+function result(placed: Placed[], input: WorkflowInput | undefined, name?: string): ParseResult {
   const diagnostics = placed.sort(compareDiagnostics).map((item) => item.diagnostic);
   const failed = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
   return {
     workflow: failed || input === undefined ? undefined : normalizeWorkflow(input),
     input,
     diagnostics,
+    ...(name === undefined ? {} : { name }),
   };
 }
 

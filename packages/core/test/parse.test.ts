@@ -46,6 +46,19 @@ describe('positions', () => {
     ]);
   });
 
+  test('names the workflow whenever `workflow` passed the schema, whatever else failed', () => {
+    const broken = parseWorkflow(MULTI_LINE);
+    expect([broken.workflow, broken.input, broken.name]).toStrictEqual([
+      undefined,
+      undefined,
+      'curling-live',
+    ]);
+    expect(parseWorkflow(MULTI_LINE.replace('workflow: curling-live', 'workflow: Curling Live')).name).toBe(
+      undefined,
+    );
+    expect(parseWorkflow('workflow: curling-live\nregion: [').name).toBe(undefined);
+  });
+
   test('a missing field points at the entry that lacks it', () => {
     const text = 'workflow: a\nregion: us-west-2\ndownstream:\n  - name: social\n    system: udp\n';
     const { diagnostics } = parseWorkflow(text);

@@ -56,6 +56,8 @@ export interface Checked {
   findings: Finding[];
   /** The workflow as written, when it matches the schema (it may still break a semantic rule). */
   input: WorkflowInput | undefined;
+  /** Its name, when `workflow` passed the schema whatever else did not. */
+  name?: string;
 }
 
 /** What the schema requires at the top: a missing one is reported at the root, not at its own path. */
@@ -71,7 +73,12 @@ export function checkWorkflow(data: unknown): Checked {
   const valid = validateWorkflowSchema(data);
   const errors = valid ? [] : (validateWorkflowSchema.errors ?? []);
   const findings = schemaFindings(errors, data);
-  if (!isRecord(data) || !Array.isArray(data.downstream)) return { findings, input: undefined };
+  if (!isRecord(data)) return { findings, input: undefined };
+  const named =
+    typeof data.workflow === 'string' && !findings.some((finding) => finding.path[0] === 'workflow')
+      ? { name: data.workflow }
+      : {};
+  if (!Array.isArray(data.downstream)) return { findings, input: undefined, ...named };
   const malformedFields = new Set<string>();
   for (const finding of findings) {
     const [first] = finding.path;
@@ -79,7 +86,7 @@ export function checkWorkflow(data: unknown): Checked {
     else if (first === 'downstream' && finding.path.length === 1) malformedFields.add(first);
   }
   for (const field of REQUIRED_FIELDS) if (data[field] === undefined) malformedFields.add(field);
-  if (malformedFields.has('downstream')) return { findings, input: undefined };
+  if (malformedFields.has('downstream')) return { findings, input: undefined, ...named };
 
   const input = data as unknown as WorkflowInput;
   const malformed = malformedEntryFields(findings, errors, input.downstream);
@@ -111,7 +118,7 @@ export function checkWorkflow(data: unknown): Checked {
   for (const rule of RULES) {
     if (runs(rule)) findings.push(...rule.check({ input, pipelines, entries: entriesOf(rule), names }));
   }
-  return { findings, input: valid ? cleanInput(input) : undefined };
+  return { findings, input: valid ? cleanInput(input) : undefined, ...named };
 }
 
 const WHOLE = 'whole';
