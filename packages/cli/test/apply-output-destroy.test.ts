@@ -744,6 +744,11 @@ describe('a resource mlds did not create (channelId)', () => {
     const applied = await mlds(['apply', 'shared.yaml', '--yes']);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/^\[=\] packager\.channel read, nothing to change/m);
+    // output names its status for what it is: read, never created by mlds.
+    const shown = await mlds(['output', 'shared.yaml']);
+    expect(plain(shown.stdout)).toMatch(
+      /^ {2}packager\.channel +mediapackage-channel +shared-channel +us-west-2 +- +read only /m,
+    );
 
     const created = readState().resources.filter((resource) => resource.existing !== true).length;
     expect(created).toBeGreaterThanOrEqual(2);

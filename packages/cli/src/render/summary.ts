@@ -114,7 +114,7 @@ export function renderDestinations(destinations: readonly OutputDestination[], c
   ].join('\n');
 }
 
-/** The resources the state records, with their ARN (or id) and status. */
+/** The resources the state records, with their ARN (or id) and status (`read only` for what mlds only reads). */
 export function renderStateResources(resources: readonly StateResource[], colors: Colors): string {
   const heading = colors.bold(`Resources (${resources.length})`);
   if (resources.length === 0) return `${heading}\n  ${colors.dim('none')}\n`;
@@ -124,7 +124,12 @@ export function renderStateResources(resources: readonly StateResource[], colors
     resource.name,
     resource.region,
     resource.pipeline === null ? '-' : String(resource.pipeline),
-    resource.status === 'created' ? resource.status : colors.yellow(resource.status),
+    // A resource mlds only reads (an existing channelId, channelGroup) was never created by it.
+    resource.status !== 'created'
+      ? colors.yellow(resource.status)
+      : resource.existing === true
+        ? 'read only'
+        : resource.status,
     resource.arn ?? resource.id ?? '-',
   ]);
   const titles = ['ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', 'STATUS', 'ARN'];
