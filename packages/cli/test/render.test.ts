@@ -134,6 +134,21 @@ describe('renderPlan', () => {
     ]);
   });
 
+  it('wraps a long reason at 100 columns, under WHY', () => {
+    const plan = aPlan();
+    const long =
+      'An RTMP(S) server takes an RTMP output group with ONE output for this destination; the destination holds one URL per pipeline.';
+    const [packager, social] = plan.outputGroups;
+    const groups = [packager, { ...social, reasons: [{ rule: 'rtmp', text: long }] }];
+    const lines = linesOf(renderPlan({ ...plan, outputGroups: groups } as typeof plan, where, plain));
+    const start = lines.indexOf('Output groups (2)');
+    expect(lines.slice(start + 3, start + 6)).toStrictEqual([
+      '  social    RTMP  social       An RTMP(S) server takes an RTMP output group with ONE output for this',
+      '                               destination; the destination holds one URL per pipeline.',
+      '',
+    ]);
+  });
+
   it('lists every resource with its action symbol, name, Region and pipeline, in aligned columns', () => {
     const lines = linesOf(renderPlan(aPlan(), where, plain));
     const start = lines.indexOf('Resources (4)');

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import {
   type Action,
   KNOWN_AFTER_APPLY,
@@ -8,6 +9,7 @@ import {
 } from '@mlds/core';
 import { count } from '../errors.js';
 import type { Colors } from '../terminal.js';
+import { DIAGNOSTIC_WIDTH, wrap } from './diagnostics.js';
 import { escapeLine } from './escape.js';
 import { alignColumns } from './table.js';
 
@@ -88,7 +90,13 @@ function outputGroupLines(plan: Plan, colors: Colors): string[] {
     const others = more.length === 0 ? '' : ` ${colors.dim(`(+${more.length} more in --json)`)}`;
     return [group.name, colors.cyan(group.type), group.destinationId, `${why}${others}`];
   });
-  return alignColumns([['NAME', 'TYPE', 'DESTINATION', 'WHY'].map((title) => colors.dim(title)), ...rows]);
+  const [titles = '', ...lines] = alignColumns([
+    ['NAME', 'TYPE', 'DESTINATION', 'WHY'].map((title) => colors.dim(title)),
+    ...rows,
+  ]);
+  // A reason runs long: it wraps at the width messages wrap at, under its column.
+  const whyAt = ' '.repeat(stripVTControlCharacters(titles).indexOf('WHY'));
+  return [titles, ...lines.map((line) => wrap(line, DIAGNOSTIC_WIDTH, whyAt))];
 }
 
 const ACTION_SYMBOLS: Record<ShownAction, string> = {
