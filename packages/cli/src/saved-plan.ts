@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { FORMAT_VERSION, Plan, StateDocument } from '@mlds/core';
+import { type FORMAT_VERSION, type Plan, parseStateUrl, type StateDocument } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
 import { type PreparedRun, runLocked } from './provisioning.js';
@@ -79,8 +79,25 @@ export function savedPlanOf(input: {
   };
 }
 
-/** Writes the plan file whole or not at all: a temporary file beside it, then a rename. */
+/**
+ * Writes the plan file whole or not at all: a temporary file beside it, then a rename. Only a saved plan is
+ * replaced: `--out` naming the workflow file, the state or anything else by mistake would destroy it.
+ */
 export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan): void {
+  let existing: string | undefined;
+  try {
+    existing = readFileSync(path, 'utf8');
+  } catch {
+    // Absent, or not a file that can be read: the write below says why it cannot be written, if it cannot.
+  }
+  if (existing !== undefined && !isSavedPlanText(existing)) {
+    throw new UsageError(
+      `--out ${shownAs}: the file exists and is not a saved plan; mlds does not replace it`,
+      {
+        hint: 'Give --out a new file name (or that of an earlier saved plan). Nothing was written.',
+      },
+    );
+  }
   const temporary = `${path}.tmp`;
   try {
     writeFileSync(temporary, `${JSON.stringify(saved, null, 2)}\n`, { flush: true });
@@ -90,6 +107,17 @@ export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan):
     throw new FileSystemError(`cannot write the plan file ${shownAs}: ${(error as Error).message}`, {
       cause: error,
     });
+  }
+}
+
+/** A saved plan's text: JSON whose `kind` is mlds-saved-plan, whatever else it holds. */
+function isSavedPlanText(text: string): boolean {
+  if (!text.trimStart().startsWith('{')) return false;
+  try {
+    const document: unknown = JSON.parse(text);
+    return isObject(document) && document.kind === SAVED_PLAN_KIND;
+  } catch {
+    return false;
   }
 }
 
@@ -135,8 +163,9 @@ function savedPlanProblem(document: Record<string, unknown>): string | undefined
     return 'workflowFile.sha256 is not a SHA-256 in hex';
   }
   if (region !== null && typeof region !== 'string') return 'region is neither a string nor null';
-  if (!isObject(state) || typeof state.path !== 'string' || !isAbsolute(state.path)) {
-    return 'state.path is not an absolute path';
+  // A local state by its absolute path; a state on S3 by its URL.
+  if (!isObject(state) || typeof state.path !== 'string' || !statePathUsable(state.path)) {
+    return 'state.path is neither an absolute path nor an s3://bucket/key URL';
   }
   if (state.lineage !== null && typeof state.lineage !== 'string') {
     return 'state.lineage is neither a string nor null';
@@ -154,6 +183,14 @@ function savedPlanProblem(document: Record<string, unknown>): string | undefined
     return 'plan is not an mlds plan';
   }
   return undefined;
+}
+
+function statePathUsable(path: string): boolean {
+  if (path.startsWith('s3://')) {
+    const parsed = parseStateUrl(path);
+    return !('problem' in parsed) && parsed.url.kind === 's3';
+  }
+  return isAbsolute(path);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

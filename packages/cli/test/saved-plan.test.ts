@@ -225,6 +225,25 @@ describe('plan --out', () => {
     expect(existsSync(join(cwd, 'tonight.plan'))).toBe(false);
   });
 
+  it('never replaces a file that is not a saved plan: the workflow, the state, anything else (exit 2)', async () => {
+    expect((await mlds(['apply', 'tonight.yaml', '--yes'])).code).toBe(0);
+    const state = readText(STATE);
+    writeFileSync(join(cwd, 'notes.txt'), 'keep me\n');
+    for (const out of ['tonight.yaml', STATE, 'notes.txt']) {
+      const run = await mlds(['plan', 'tonight.yaml', '--out', out]);
+      expect(run.code).toBe(2);
+      expect(unwrapped(run.stderr)).toContain(
+        `error: --out ${out}: the file exists and is not a saved plan; mlds does not replace it`,
+      );
+    }
+    expect(readText('tonight.yaml')).toBe(WORKFLOW);
+    expect(readText(STATE)).toBe(state);
+    expect(readText('notes.txt')).toBe('keep me\n');
+    // An earlier saved plan is replaced, as Terraform's plan -out does.
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+  });
+
   it('a plan file that cannot be written: exit 1, nothing left behind', async () => {
     mkdirSync(join(cwd, 'tonight.plan'));
     const run = await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan']);

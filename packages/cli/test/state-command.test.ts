@@ -36,6 +36,21 @@ const resourceCalls = () =>
   fake.calls().filter((call) => (call.input as { Bucket?: string }).Bucket !== 'team-state');
 
 describe('a state on S3', () => {
+  it('a saved plan records the state by its URL and applies against it; stale once the state moves on', async () => {
+    const planned = await mlds(['plan', 'shared.yaml', '--out', 'tonight.plan']);
+    expect(planned.code, planned.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(join(cwd, 'tonight.plan'), 'utf8')) as { state: { path: string } };
+    expect(saved.state.path).toBe(URL);
+    const applied = await mlds(['apply', 'tonight.plan']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(s3State().serial).toBe(1);
+    const again = await mlds(['apply', 'tonight.plan']);
+    expect(again.code).toBe(1);
+    expect(unwrapped(again.stderr)).toContain(
+      `the saved plan tonight.plan is stale: the state ${URL} was created (serial 1) since the plan was made`,
+    );
+  });
+
   it("apply, plan, output and destroy use the workflow's state: s3://…, and nothing local", async () => {
     const applied = await mlds(['apply', 'shared.yaml', '--yes']);
     expect(applied.code).toBe(0);
