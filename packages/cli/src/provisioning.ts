@@ -16,7 +16,14 @@ import {
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { SignalName } from './signals.js';
-import { defaultAwsClients, openStateBackend, type Provisioner, stateErrorOf } from './state-backend.js';
+import {
+  credentialsFailed,
+  defaultAwsClients,
+  openStateBackend,
+  type Provisioner,
+  stateErrorOf,
+  unlockCommand,
+} from './state-backend.js';
 import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -351,7 +358,7 @@ function onSignal(
   const unlock =
     where.statePath.kind === 'file'
       ? `run 'mlds ${where.command} ${where.file}' again on this host (it takes over a lock whose process is gone)`
-      : `run 'mlds state unlock <lock id> --state ${where.statePath.shownAs}', then 'mlds ${where.command} ${where.file}' again`;
+      : `run '${unlockCommand('<lock id>', where.statePath)}', then 'mlds ${where.command} ${where.file}' again`;
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );
@@ -374,13 +381,7 @@ export async function preflight(
   try {
     return await provisioner.callerIdentity(clients, region, profile);
   } catch (error) {
-    if (error instanceof provisioner.CredentialsError) {
-      const hint =
-        error.profile === undefined
-          ? "Nothing was called. Set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in ('aws sso login', 'aws configure')."
-          : `Nothing was called. Check [profile ${error.profile}] in ~/.aws/config (or AWS_CONFIG_FILE) and ~/.aws/credentials; for SSO, run 'aws sso login --profile ${error.profile}'.`;
-      throw new CredentialsFailedError(error.message, { cause: error, hint });
-    }
+    if (error instanceof provisioner.CredentialsError) throw credentialsFailed(error);
     if (error instanceof provisioner.EndpointNotFoundError) {
       throw new CredentialsFailedError(`cannot reach AWS: ${error.message}`, {
         cause: error,

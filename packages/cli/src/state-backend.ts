@@ -1,6 +1,12 @@
 import type { AwsClients, StateBackend } from '@mlds/provisioner';
 import type { RunEnvironment } from './aws.js';
-import { type MldsError, StateFileError, StateLockedError, StateStoreError } from './errors.js';
+import {
+  CredentialsFailedError,
+  type MldsError,
+  StateFileError,
+  StateLockedError,
+  StateStoreError,
+} from './errors.js';
 import type { StatePath } from './state-file.js';
 
 // The state's store, for any command: the local file or S3, chosen by the state URL. Only types come from the
@@ -26,6 +32,8 @@ export async function openStateBackend(
     key: statePath.key,
     clock,
     ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+    ...(profile === undefined ? {} : { profile }),
+    ...(statePath.region === '' ? {} : { region: statePath.region }),
   });
   return { provisioner, backend };
 }
@@ -63,7 +71,7 @@ export function stateErrorOf(
         cause: error,
         hint: [
           'Another mlds run is using this state: wait for it to finish, then run this again.',
-          `If that run is gone (its process killed, its machine restarted), run 'mlds state unlock ${holder.id} --state ${state}' and run again.`,
+          `If that run is gone (its process killed, its machine restarted), run '${unlockCommand(holder.id, statePath)}' and run again.`,
           automatic,
         ].join('\n'),
       },
@@ -93,6 +101,7 @@ export function stateErrorOf(
       hint: error.fix,
     });
   }
+  if (error instanceof provisioner.CredentialsError) return credentialsFailed(error);
   if (error instanceof provisioner.LockNotFoundError || error instanceof provisioner.StatePushRefusedError) {
     return new StateStoreError(error.message, { cause: error });
   }
@@ -101,4 +110,22 @@ export function stateErrorOf(
 
 export function translateStateError(error: unknown, provisioner: Provisioner, statePath: StatePath): unknown {
   return stateErrorOf(error, provisioner, statePath) ?? error;
+}
+
+/** No credentials, or a profile that cannot give them: what to check, with nothing called. */
+export function credentialsFailed(error: {
+  profile: string | undefined;
+  message: string;
+}): CredentialsFailedError {
+  const hint =
+    error.profile === undefined
+      ? "Nothing was called. Set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in ('aws sso login', 'aws configure')."
+      : `Nothing was called. Check [profile ${error.profile}] in ~/.aws/config (or AWS_CONFIG_FILE) and ~/.aws/credentials; for SSO, run 'aws sso login --profile ${error.profile}'.`;
+  return new CredentialsFailedError(error.message, { cause: error, hint });
+}
+
+/** The command that removes the lock `id` of `statePath`, whole: an S3 state needs its bucket's Region too. */
+export function unlockCommand(id: string, statePath: StatePath): string {
+  const region = statePath.kind === 's3' && statePath.region !== '' ? ` --region ${statePath.region}` : '';
+  return `mlds state unlock ${id} --state ${statePath.shownAs}${region}`;
 }

@@ -36,6 +36,26 @@ const resourceCalls = () =>
   fake.calls().filter((call) => (call.input as { Bucket?: string }).Bucket !== 'team-state');
 
 describe('a state on S3', () => {
+  it('without credentials: the clean credentials error and its fix, exit 1, for plan, apply and state list', async () => {
+    const failure = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    const s3 = () => ({ send: async () => Promise.reject(failure) });
+    const clients = { ...fake.clients, s3 } as unknown as typeof fake.clients;
+    for (const argv of [
+      ['plan', 'shared.yaml'],
+      ['apply', 'shared.yaml', '--yes'],
+      ['state', 'list', '--file', 'shared.yaml'],
+    ]) {
+      const run = await runAgainstFake(argv, { cwd, fake }, { awsClients: () => clients });
+      expect(run.code, argv.join(' ')).toBe(1);
+      expect(unwrapped(run.stderr)).toBe(
+        "error: no AWS credentials found: Could not load credentials from any providers\nNothing was called. Set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in ('aws sso login', 'aws configure').\n",
+      );
+    }
+    expect(resourceCalls()).toStrictEqual([]);
+  });
+
   it('a saved plan records the state by its URL and applies against it; stale once the state moves on', async () => {
     const planned = await mlds(['plan', 'shared.yaml', '--out', 'tonight.plan']);
     expect(planned.code, planned.stderr).toBe(0);
@@ -125,13 +145,15 @@ describe('a state on S3', () => {
     expect(unwrapped(locked.stderr)).toContain(
       `the state ${URL} is locked by 'apply' on host ci-runner-3 (pid 77) since 2025-06-01T11:00:00.000Z, lock id f00dfeed`,
     );
-    expect(unwrapped(locked.stderr)).toContain(`mlds state unlock f00dfeed --state ${URL}`);
+    // The command it prints works as printed, with no AWS_REGION set: it names the bucket's Region.
+    const printed = /'(mlds state unlock [^']+)'/.exec(unwrapped(locked.stderr))?.[1];
+    expect(printed).toBe(`mlds state unlock f00dfeed --state ${URL} --region ${REGION}`);
     expect(resourceCalls()).toStrictEqual([]);
 
     const wrong = await mlds(['state', 'unlock', 'deadbeef', '--state', URL, '--region', REGION]);
     expect(wrong.code).toBe(1);
     expect(unwrapped(wrong.stderr)).toContain('has id f00dfeed');
-    const unlocked = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'shared.yaml']);
+    const unlocked = await mlds((printed ?? '').split(' ').slice(1));
     expect(unlocked.code).toBe(0);
     expect(unlocked.stdout).toContain(
       "Removed the lock f00dfeed of s3://team-state/mlds/team-live.json, taken by 'apply' on host ci-runner-3",

@@ -25,14 +25,24 @@ export async function callerIdentity(
     const answer = await sts.send(new GetCallerIdentityCommand({}));
     return { account: answer.Account ?? 'unknown', arn: answer.Arn ?? 'unknown' };
   } catch (error) {
-    // The credential providers' error is not a modelled service exception; its name is what the SDK documents.
-    if (error instanceof Error && error.name === 'CredentialsProviderError') {
-      throw new CredentialsError(profile, error.message, { cause: error });
-    }
+    const credentials = credentialsErrorOf(error, profile);
+    if (credentials !== undefined) throw credentials;
     const host = notFoundHost(error);
     if (host !== undefined) throw new EndpointNotFoundError(host, { cause: error });
     throw error;
   }
+}
+
+/** A failure to resolve credentials, as CredentialsError naming the profile; undefined for any other error. */
+export function credentialsErrorOf(
+  error: unknown,
+  profile: string | undefined,
+): CredentialsError | undefined {
+  // The credential providers' error is not a modelled service exception; its name is what the SDK documents.
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return new CredentialsError(profile, error.message, { cause: error });
+  }
+  return undefined;
 }
 
 /** The host of a DNS failure (`getaddrinfo ENOTFOUND <host>`), anywhere in the error's causes. */

@@ -12,6 +12,7 @@ import {
   StateStoreError,
 } from './errors.js';
 import { infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import { credentialsErrorOf } from './preflight.js';
 import { type ProcessTable, systemProcessTable } from './process-table.js';
 import type { Lock, StateBackend } from './state-store.js';
 
@@ -27,6 +28,10 @@ export interface S3StateStoreOptions {
   processes?: ProcessTable;
   /** Between retries of a 409 ConditionalRequestConflict. */
   sleep?: (ms: number) => Promise<void>;
+  /** The profile the client's credentials come from, to name it when they cannot be loaded. */
+  profile?: string;
+  /** The client's Region, to name it when the bucket is in another. */
+  region?: string;
 }
 
 /** A 409 ConditionalRequestConflict says another conditional write to the key is in flight: try again. */
@@ -74,6 +79,8 @@ export class S3StateStore implements StateBackend {
   private readonly randomId: () => string;
   private readonly processes: ProcessTable;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly profile: string | undefined;
+  private readonly region: string | undefined;
   /** The ETag this store last read or wrote; null when it read no state. */
   private etag: string | null | undefined;
   /** The id of the lock this store holds, while it holds it. */
@@ -89,6 +96,8 @@ export class S3StateStore implements StateBackend {
     this.randomId = options.randomId ?? (() => randomBytes(12).toString('hex'));
     this.processes = options.processes ?? systemProcessTable;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.profile = options.profile;
+    this.region = options.region;
   }
 
   get location(): string {
@@ -270,6 +279,8 @@ export class S3StateStore implements StateBackend {
   }
 
   private storeError(error: unknown, noSuchBucket: typeof NoSuchBucket): unknown {
+    const credentials = credentialsErrorOf(error, this.profile);
+    if (credentials !== undefined) return credentials;
     if (error instanceof noSuchBucket) {
       return new StateStoreError(
         this.location,
@@ -290,7 +301,7 @@ export class S3StateStore implements StateBackend {
     if (name === 'PermanentRedirect' || httpStatus(error) === 301) {
       return new StateStoreError(
         this.location,
-        `the state bucket ${this.bucket} is in another Region than the one mlds asked`,
+        `the state bucket ${this.bucket} is in another Region than ${this.region ?? 'the one'} mlds asked`,
         "mlds reaches the state bucket in the workflow's Region (`mlds state`: --region, else AWS_REGION): keep the state in a bucket of that Region.",
         { cause: error },
       );

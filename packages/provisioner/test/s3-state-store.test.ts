@@ -11,7 +11,13 @@ import {
 import type { StateDocument } from '@mlds/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { S3StateStore, StateFencedError, StateLockedError, StateStoreError } from '../src/index.js';
+import {
+  CredentialsError,
+  S3StateStore,
+  StateFencedError,
+  StateLockedError,
+  StateStoreError,
+} from '../src/index.js';
 import { meta, REGION } from './helpers.js';
 
 // Exact SDK inputs and the SDK's own error shapes, one call at a time (aws-sdk-client-mock replaces `send`).
@@ -147,6 +153,29 @@ describe('S3StateStore', () => {
       fix: expect.stringContaining(
         's3:ListBucket on arn:aws:s3:::team-state (so that "no state yet" reads as such, not as a denial); s3:GetObject and s3:PutObject on arn:aws:s3:::team-state/mlds/w.json and arn:aws:s3:::team-state/mlds/w.json.lock; s3:DeleteObject on arn:aws:s3:::team-state/mlds/w.json.lock',
       ),
+    });
+  });
+
+  it('a bucket in another Region names the Region asked; missing credentials are a CredentialsError naming the profile', async () => {
+    s3.reset();
+    const moved = new S3StateStore({ client, bucket: 'team-state', key: 'mlds/w.json', region: REGION });
+    s3.on(GetObjectCommand).rejects(s3Error('PermanentRedirect', 301));
+    await expect(moved.read()).rejects.toThrow(
+      `the state bucket team-state is in another Region than ${REGION} mlds asked`,
+    );
+    s3.reset();
+    const profiled = new S3StateStore({ client, bucket: 'team-state', key: 'mlds/w.json', profile: 'media' });
+    const failure = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    s3.on(GetObjectCommand).rejects(failure);
+    const read = profiled.read();
+    await expect(read).rejects.toBeInstanceOf(CredentialsError);
+    await expect(read).rejects.toMatchObject({
+      profile: 'media',
+      message:
+        "cannot load AWS credentials for the profile 'media': Could not load credentials from any providers",
+      cause: failure,
     });
   });
 });

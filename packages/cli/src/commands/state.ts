@@ -334,7 +334,8 @@ export const command: Command<StateOptions> = {
       explanation: 'Forget a resource; it stays in AWS',
     },
     {
-      command: 'mlds state unlock 6f1c0e2a9b3d4c5e7f8a9b0c --state s3://team-state/mlds/curling-live.json',
+      command:
+        'mlds state unlock 6f1c0e2a9b3d4c5e7f8a9b0c --state s3://team-state/mlds/curling-live.json --region us-west-2',
       explanation: 'Remove the lock of a run that is gone',
     },
     {

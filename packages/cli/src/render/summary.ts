@@ -90,8 +90,9 @@ export function renderAdoptedFromElsewhere(
     .filter((result) => result.outcome === 'adopted' && !recorded.has(result.address))
     .map((result) => result.address);
   if (adopted.length === 0) return '';
-  const what = adopted.length === 1 ? 'resource' : 'resources';
-  return `${colors.yellow('Note:')} ${adopted.length} ${what} existed with workflow ${workflow}'s tag but this state did not record them (${adopted.join(', ')}): adopted. If another state file manages ${workflow} (another directory, or --state), keep only one: both now record them, and a destroy with either deletes them for both.\n`;
+  const one = adopted.length === 1;
+  const [what, them] = one ? ['resource', 'it'] : ['resources', 'them'];
+  return `${colors.yellow('Note:')} ${adopted.length} ${what} existed with workflow ${workflow}'s tag but this state did not record ${them} (${adopted.join(', ')}): adopted. If another state file manages ${workflow} (another directory, or --state), keep only one: both now record ${them}, and a destroy with either deletes ${them} for both.\n`;
 }
 
 /** `Destroy complete: 3 deleted.`, naming what was only removed from the state when there is some. */
