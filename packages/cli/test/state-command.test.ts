@@ -283,6 +283,50 @@ describe('mlds state', () => {
     expect(s3State()).toStrictEqual(local);
   });
 
+  it('rm, push and unlock --json: one document each, nothing else on stdout', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const removed = await mlds(['state', 'rm', 'archive.bucket[1]', '--json']);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.stdout)).toStrictEqual({
+      formatVersion: 1,
+      state: '.mlds/team-live.state.json',
+      serial: 2,
+      removed: [
+        { address: 'archive.bucket[1]', kind: 's3-bucket', name: 'team-live-archive-p1', region: REGION },
+      ],
+    });
+    const pushed = await mlds(['state', 'push', URL, '--file', 'team.yaml', '--json']);
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toStrictEqual({
+      formatVersion: 1,
+      from: '.mlds/team-live.state.json',
+      to: URL,
+      written: true,
+      serial: 2,
+    });
+    const holder = {
+      id: 'f00dfeed',
+      host: 'ci-runner-3',
+      pid: 77,
+      command: 'apply',
+      since: '2025-06-01T11:00:00.000Z',
+    };
+    writeFileSync(join(cwd, '.mlds/team-live.state.json.lock'), JSON.stringify(holder));
+    const unlocked = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'team.yaml', '--json']);
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(JSON.parse(unlocked.stdout)).toStrictEqual({
+      formatVersion: 1,
+      state: '.mlds/team-live.state.json',
+      removedLock: {
+        id: 'f00dfeed',
+        host: 'ci-runner-3',
+        pid: 77,
+        command: 'apply',
+        acquiredAt: '2025-06-01T11:00:00.000Z',
+      },
+    });
+  });
+
   it('asks which state when it cannot tell', async () => {
     const run = await mlds(['state', 'list']);
     expect(run.code).toBe(2);

@@ -110,6 +110,20 @@ async function runSubcommand(
           resources: doc.resources.filter((r) => !subcommand.addresses.includes(r.address)),
         };
         await backend.write(next);
+        if (options.json) {
+          writeJson(stdout, {
+            formatVersion: FORMAT_VERSION,
+            state: statePath.shownAs,
+            serial: next.serial,
+            removed: forgotten.map((r) => ({
+              address: r.address,
+              kind: r.kind,
+              name: r.name,
+              region: r.region,
+            })),
+          });
+          return;
+        }
         for (const entry of forgotten) {
           stdout.write(`Removed ${entry.address} (${entry.kind} ${entry.name}) from the state.\n`);
         }
@@ -125,6 +139,10 @@ async function runSubcommand(
     }
     case 'unlock': {
       const holder = await backend.forceUnlock(subcommand.lockId);
+      if (options.json) {
+        writeJson(stdout, { formatVersion: FORMAT_VERSION, state: statePath.shownAs, removedLock: holder });
+        return;
+      }
       stdout.write(
         `Removed the lock ${holder.id} of ${statePath.shownAs}, taken by '${holder.command}' on host ${holder.host} (pid ${holder.pid}) at ${holder.acquiredAt}.\n`,
       );
@@ -143,6 +161,16 @@ async function runSubcommand(
         result = await provisioner.pushState(backend, target.backend);
       } catch (error) {
         throw translateStateError(error, provisioner, destination);
+      }
+      if (options.json) {
+        writeJson(stdout, {
+          formatVersion: FORMAT_VERSION,
+          from: statePath.shownAs,
+          to: destination.shownAs,
+          written: result.written,
+          serial: result.serial,
+        });
+        return;
       }
       stdout.write(
         result.written
