@@ -123,7 +123,8 @@ async function confirmFleet(
   });
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(
-      `${command} interrupted at the question: ${nothingDone}; the locks are released`,
+      // With --yes nobody was asked: the signal came during the refresh or the pre-flight.
+      `${command} interrupted ${ask.yes ? 'before any change' : 'at the question'}: ${nothingDone}; the locks are released`,
     );
   }
   if (!confirmed) throw new CancelledError(`${command} cancelled: ${nothingDone}`);

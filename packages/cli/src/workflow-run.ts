@@ -54,7 +54,8 @@ export async function confirmWorkflowRun(
     }));
   if (prepared.session?.interrupt.aborted) {
     throw new InterruptedError(
-      `${command} interrupted at the question: ${nothingDone}; the lock is released`,
+      // With --yes nobody was asked: the signal came during the refresh or the pre-flight.
+      `${command} interrupted ${ask.yes || ask.approved === true ? 'before any change' : 'at the question'}: ${nothingDone}; the lock is released`,
     );
   }
   if (!confirmed) throw new CancelledError(`${command} cancelled: ${nothingDone}`);

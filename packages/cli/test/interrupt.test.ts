@@ -266,6 +266,33 @@ describe('SIGINT at the confirmation prompt', () => {
   });
 });
 
+describe('SIGINT before any change', () => {
+  it('during the refresh of apply --yes: exit 130, said to come before any change (nobody was asked)', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    expect((await mlds(cwd, ['apply', 'w.yaml', '--yes'], fake.clients)).code).toBe(0);
+    // Something to change, so that the run goes on past the refresh to the (skipped) question.
+    writeFileSync(join(cwd, 'w.yaml'), `${WORKFLOW}  - name: backup\n    system: s3\n`);
+    const before = fake.mutatingCalls().length;
+    const source = signalSource();
+    let fired = false;
+    // The refresh's first read: the signal comes while it is in flight.
+    const clients = aroundSends(fake, async (send) => {
+      if (!fired) {
+        fired = true;
+        source.fire('SIGINT');
+      }
+      return send();
+    });
+    const run = await mlds(cwd, ['apply', 'w.yaml', '--yes'], clients, source.signals);
+    expect(run.code).toBe(130);
+    expect(unwrapped(run.stderr)).toContain(
+      'apply interrupted before any change: nothing was changed; the lock is released',
+    );
+    expect(fake.mutatingCalls()).toHaveLength(before);
+  });
+});
+
 describe('SIGINT during destroy', () => {
   it('exit 130, lock gone; what was deleted is gone from the state, the rest recorded; destroy again finishes', async () => {
     const cwd = setUp();
