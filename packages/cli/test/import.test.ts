@@ -197,7 +197,7 @@ describe('mlds import', () => {
     ]);
     expect(again.code).toBe(1);
     expect(unwrapped(again.stderr)).toContain('the state already records archive.bucket[1]');
-    expect(unwrapped(again.stderr)).toContain('mlds state rm archive.bucket[1]');
+    expect(unwrapped(again.stderr)).toContain(`'mlds state rm "archive.bucket[1]"'`);
   });
 
   it('answered anything but yes: nothing changed', async () => {

@@ -85,8 +85,8 @@ export function planImport(
         message: `the state already records ${address} (${entry.kind} ${entry.name}, ${entry.status})`,
         fix:
           entry.status === 'created'
-            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${address}' (no AWS call), then import.`
-            : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${address}' to forget it.`,
+            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${shellWord(address)}' (no AWS call), then import.`
+            : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${shellWord(address)}' to forget it.`,
       },
     };
   }
@@ -256,4 +256,9 @@ function otherNameFix(resource: ResourceChange, physicalId: string): string {
     default:
       return `A ${describeKind(resource.kind)} of another name cannot take this place: import ${resource.name}.`;
   }
+}
+
+/** An address as a shell takes it: quoted when it holds what a shell would expand (`archive.bucket[1]`). */
+function shellWord(address: string): string {
+  return /^[\w.:/@%+=-]+$/.test(address) ? address : `"${address}"`;
 }

@@ -158,7 +158,7 @@ async function destroyPrepared(
   const dangling = run.channel?.danglingDestinationIds ?? [];
   if (run.channel && dangling.length > 0) {
     stdout.write(
-      `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups) before the channel starts again.`)}\n`,
+      `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups): the channel cannot write to them, running or started again.`)}\n`,
     );
   }
   stdout.write(
