@@ -32,6 +32,14 @@ function mlds(argv: string[], env: Record<string, string> = {}): Promise<CliRun>
 
 const s3State = (): StateDocument =>
   JSON.parse(fake.s3Objects.text('team-state', 'mlds/team-live.json') ?? 'null');
+/** A lock another run left: what its lock object (local or on S3) holds. */
+const HOLDER = {
+  id: 'f00dfeed',
+  host: 'ci-runner-3',
+  pid: 77,
+  command: 'apply',
+  since: '2025-06-01T11:00:00.000Z',
+};
 const resourceCalls = () =>
   fake.calls().filter((call) => (call.input as { Bucket?: string }).Bucket !== 'team-state');
 
@@ -126,18 +134,11 @@ describe('a state on S3', () => {
   });
 
   it('a held lock exits 3 naming the holder read from the lock object; state unlock removes it', async () => {
-    const holder = {
-      id: 'f00dfeed',
-      host: 'ci-runner-3',
-      pid: 77,
-      command: 'apply',
-      since: '2025-06-01T11:00:00.000Z',
-    };
     await fake.clients.s3(REGION).send(
       new PutObjectCommand({
         Bucket: 'team-state',
         Key: 'mlds/team-live.json.lock',
-        Body: JSON.stringify(holder),
+        Body: JSON.stringify(HOLDER),
       }),
     );
     const locked = await mlds(['apply', 'shared.yaml', '--yes']);
@@ -304,14 +305,7 @@ describe('mlds state', () => {
       written: true,
       serial: 2,
     });
-    const holder = {
-      id: 'f00dfeed',
-      host: 'ci-runner-3',
-      pid: 77,
-      command: 'apply',
-      since: '2025-06-01T11:00:00.000Z',
-    };
-    writeFileSync(join(cwd, '.mlds/team-live.state.json.lock'), JSON.stringify(holder));
+    writeFileSync(join(cwd, '.mlds/team-live.state.json.lock'), JSON.stringify(HOLDER));
     const unlocked = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'team.yaml', '--json']);
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect(JSON.parse(unlocked.stdout)).toStrictEqual({
