@@ -301,7 +301,7 @@ export class S3StateStore implements StateBackend {
     if (name === 'PermanentRedirect' || httpStatus(error) === 301) {
       return new StateStoreError(
         this.location,
-        `the state bucket ${this.bucket} is in another Region than ${this.region ?? 'the one'} mlds asked`,
+        `the state bucket ${this.bucket} is in another Region than ${this.region === undefined ? 'the one' : `${this.region}, the one`} mlds asked`,
         "mlds reaches the state bucket in the workflow's Region (`mlds state`: --region, else AWS_REGION): keep the state in a bucket of that Region.",
         { cause: error },
       );

@@ -161,7 +161,7 @@ describe('S3StateStore', () => {
     const moved = new S3StateStore({ client, bucket: 'team-state', key: 'mlds/w.json', region: REGION });
     s3.on(GetObjectCommand).rejects(s3Error('PermanentRedirect', 301));
     await expect(moved.read()).rejects.toThrow(
-      `the state bucket team-state is in another Region than ${REGION} mlds asked`,
+      `the state bucket team-state is in another Region than ${REGION}, the one mlds asked`,
     );
     s3.reset();
     const profiled = new S3StateStore({ client, bucket: 'team-state', key: 'mlds/w.json', profile: 'media' });
