@@ -143,11 +143,10 @@ export function unknownRegion(region: string): NameProblem | undefined {
   if (KNOWN_REGIONS.includes(region)) return undefined;
   // `us-weast-2` is one edit from us-east-2 and from us-west-2: both are named.
   const near = closest(region, KNOWN_REGIONS);
-  const distance = near === undefined ? 0 : editDistance(region, near);
-  const nearest = KNOWN_REGIONS.filter(
-    (known) => near !== undefined && editDistance(region, known) === distance,
-  );
-  const guess = nearest.map((known) => `\`${known}\``).join(' or ');
+  const distance = near === undefined ? undefined : editDistance(region, near);
+  const guess = KNOWN_REGIONS.filter((known) => editDistance(region, known) === distance)
+    .map((known) => `\`${known}\``)
+    .join(' or ');
   return {
     code: 'region.unknown',
     problem: `it is not one of the Regions AWS lists${guess ? ` (did you mean ${guess}?)` : ''}; if it is a Region that opened after this mlds was released, ignore this warning`,
