@@ -317,4 +317,34 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
       path: 'channel.id',
     });
   });
+
+  it('a restart a crash left before its update: the old destinations are no drift, apply writes and starts', () => {
+    const [first, ...rest] = written;
+    if (first === undefined) throw new Error('the seed workflow changed');
+    // The channel as it was before the stopped run: an older URL for one destination, another not there yet.
+    const before = [{ Id: first.Id, Settings: [{ Url: 'rtmp://before.example.com/app' }] }, ...rest.slice(1)];
+    const pending: StateDocument = {
+      ...state,
+      resources: state.resources.map((resource) =>
+        resource.kind === 'medialive-channel'
+          ? { ...resource, outputs: { ...resource.outputs, pendingStart: true } }
+          : resource,
+      ),
+    };
+    const plan = planWorkflow(normalizeWorkflow(input), {
+      state: pending,
+      observations: seen(before),
+    });
+    const change = channelOf(plan);
+    expect([change?.action, change?.action === 'update' && change.changes, change?.drift]).toStrictEqual([
+      'update',
+      ['destinations', 'start'],
+      undefined,
+    ]);
+    expect(codes(plan)).toContain('channel.pending-start');
+    // As written: only the start is left.
+    const started = planWorkflow(normalizeWorkflow(input), { state: pending, observations: seen(written) });
+    expect(channelOf(started)).toMatchObject({ action: 'update', changes: ['start'] });
+    expect(channelOf(started)?.drift).toBeUndefined();
+  });
 });

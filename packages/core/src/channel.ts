@@ -63,14 +63,21 @@ export function channelChange(
     resources.some((resource) => resource.action === 'create' && resource.downstream === destination.Id),
   );
   if (renewed && !changes.includes('destinations')) changes.push('destinations');
-  if (pendingStart(recorded)) changes.push('start');
   const drifted =
     recorded === undefined || state === undefined ? undefined : bindingDrift(recorded, observations, state);
   for (const change of drifted?.changes ?? []) if (!changes.includes(change)) changes.push(change);
+  if (pendingStart(recorded)) changes.push('start');
   const { address, kind, ...rest } = spec;
   return changes.length === 0
     ? { address, kind, action: 'read', ...rest }
-    : { address, kind, action: 'update', ...rest, changes, ...(drifted ? { drift: drifted.drift } : {}) };
+    : {
+        address,
+        kind,
+        action: 'update',
+        ...rest,
+        changes,
+        ...(drifted && drifted.drift.length > 0 ? { drift: drifted.drift } : {}),
+      };
 }
 
 /**
@@ -109,6 +116,13 @@ export function bindingDrift(
       const sameButKey = canonical(comparable(withKeysSensitive(found))) === canonical(comparable(expected));
       (sameButKey ? otherKey : edited).push(expected.Id);
     }
+  }
+  // A restart a crash left unfinished may have stopped the channel before its update: the channel then holds
+  // the destinations from before, which nobody changed outside mlds. Apply writes them (the pending-start
+  // warning says so); reporting them as drift would send the user looking for someone who edited the channel.
+  if (pendingStart(recorded)) {
+    const unwritten = removed.length + edited.length + otherKey.length > 0;
+    return unwritten ? { gone: false, changes: ['destinations'], drift: [] } : undefined;
   }
   const drift = [
     ...(removed.length === 0

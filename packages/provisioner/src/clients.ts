@@ -53,7 +53,6 @@ export interface ClientConfig {
   endpoint?: string;
   credentials?: CredentialsProvider;
   requestHandler?: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
-  cacheMiddleware?: boolean;
 }
 
 type ClientClass<T> = new (config: ClientConfig) => T;
@@ -110,9 +109,9 @@ export function createAwsClients(
   const config = (region: string): ClientConfig => ({
     region,
     requestHandler,
-    // Without it, every send rebuilds and sorts the client's middleware stack with the command's: a tenth of a
-    // request's CPU, and a fleet sends hundreds. mlds never changes a stack after its first send.
-    cacheMiddleware: true,
+    // No `cacheMiddleware`: the SDK reuses a command's handler only for a send without options, while mlds's
+    // sends carry their operation's AbortSignal as one (bounded-calls.ts); and a reused handler shares one
+    // context object between concurrent calls of a command (two buckets' PutBucketPolicy at once).
     ...(options.profile ? { profile: options.profile } : {}),
   });
   // One credential resolution per Region for the whole run. Built alone, each client would run the SDK's default

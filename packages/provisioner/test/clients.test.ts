@@ -51,18 +51,6 @@ describe('createAwsClients', () => {
     expect(await (await clients.mediaStore('us-east-1')).config.region()).toBe('us-east-1');
   });
 
-  it('resolves each command’s middleware once per client, not at every send', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
-    const client = await createAwsClients().mediaPackage('us-west-2');
-    expect(client.config.cacheMiddleware).toBe(true);
-    const resolve = vi.spyOn(ListChannelsCommand.prototype, 'resolveMiddleware');
-    await client.send(new ListChannelsCommand({}));
-    await client.send(new ListChannelsCommand({}));
-    expect(requests).toHaveLength(2);
-    expect(resolve).toHaveBeenCalledTimes(1);
-    resolve.mockRestore();
-  });
-
   it('passes the profile and nothing else the SDK would otherwise find itself', async () => {
     const client = await createAwsClients({ profile: 'media-admin' }).s3('us-west-2');
     expect(client.config.profile).toBe('media-admin');
