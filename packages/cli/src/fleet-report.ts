@@ -4,6 +4,7 @@ import { ExitCode, InterruptedError, MldsError, OperationFailedError, StateLocke
 import type { LockedOutMember } from './fleet-lock.js';
 import { writeMldsError } from './render/error.js';
 import { writeJson } from './render/json.js';
+import { type LockedWorkflowDocument, lockedWorkflowDocument } from './run-results.js';
 import type { LoadedWorkflow } from './workflow-file.js';
 
 // How a fleet run ends: each workflow's outcome, the worst one's exit code and error, the one summary or --json
@@ -31,14 +32,6 @@ export interface FleetDocument<WorkflowDocument> {
   workflows: (WorkflowDocument | LockedWorkflowDocument)[];
 }
 
-/** A workflow left out of the run because its state was locked: nothing was done for it. */
-export interface LockedWorkflowDocument {
-  formatVersion: typeof FORMAT_VERSION;
-  workflow: string;
-  result: 'locked';
-  error: string;
-}
-
 export function fleetDocument<WorkflowDocument extends { result: string }>(
   workflows: (WorkflowDocument | LockedWorkflowDocument)[],
 ): FleetDocument<WorkflowDocument> {
@@ -52,15 +45,6 @@ export function fleetDocument<WorkflowDocument extends { result: string }>(
           ? 'interrupted'
           : 'failed';
   return { formatVersion: FORMAT_VERSION, result, workflows };
-}
-
-export function lockedWorkflowDocument(member: LockedOutMember): LockedWorkflowDocument {
-  return {
-    formatVersion: FORMAT_VERSION,
-    workflow: member.loaded.workflow.workflow,
-    result: 'locked',
-    error: member.error.message,
-  };
 }
 
 /**
@@ -78,7 +62,10 @@ export function reportFleet<WorkflowDocument extends { workflow: string; result:
   },
   context: CommandContext,
 ): void {
-  const results = [...run.documents, ...run.lockedOut.map((member) => lockedWorkflowDocument(member))];
+  const results = [
+    ...run.documents,
+    ...run.lockedOut.map((member) => lockedWorkflowDocument(member.loaded.workflow.workflow, member.error)),
+  ];
   const inFileOrder = run.members.map(
     (member) =>
       results.find((result) => result.workflow === member.loaded.workflow.workflow) as

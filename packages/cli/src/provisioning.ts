@@ -12,9 +12,12 @@ import {
   MissingSecretsError,
   MldsError,
   OperationFailedError,
+  StateLockedError,
 } from './errors.js';
+import { writeJson } from './render/json.js';
 import { createProgress, type Progress } from './render/progress.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
+import { lockedWorkflowDocument } from './run-results.js';
 import type { SignalName } from './signals.js';
 import {
   credentialsFailed,
@@ -319,7 +322,16 @@ export async function runLocked(
     statePath,
     rateLimits: options.rateLimits,
   });
-  const held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
+  let held: HeldState;
+  try {
+    held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
+  } catch (error) {
+    // As a fleet reports a locked member: a script reading stdout gets a document, not nothing.
+    if (options.json && error instanceof StateLockedError) {
+      writeJson(context.stdout, lockedWorkflowDocument(loaded.workflow.workflow, error));
+    }
+    throw error;
+  }
   const interrupt = new AbortController();
   const unsubscribe = context.signals?.subscribe((name) =>
     onSignal(name, interrupt, context, {

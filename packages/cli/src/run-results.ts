@@ -1,4 +1,4 @@
-import type { ResourceKind } from '@mlds/core';
+import { FORMAT_VERSION, type ResourceKind } from '@mlds/core';
 import type { EngineAction, EngineEvent } from '@mlds/provisioner';
 import { InterruptedError } from './errors.js';
 import type { RunWhere } from './provisioning.js';
@@ -110,4 +110,16 @@ export function interruptedRun(
     cause: error,
     hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
   });
+}
+
+/** What `--json` prints for a workflow whose state another run has locked: nothing was done for it. */
+export interface LockedWorkflowDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  result: 'locked';
+  error: string;
+}
+
+export function lockedWorkflowDocument(workflow: string, error: Error): LockedWorkflowDocument {
+  return { formatVersion: FORMAT_VERSION, workflow, result: 'locked', error: error.message };
 }

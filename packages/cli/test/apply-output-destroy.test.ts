@@ -793,6 +793,24 @@ describe('a locked state', () => {
     },
   );
   it.each([['apply'], ['destroy']])(
+    'mlds %s --json: exit 3, and stdout holds the locked document a fleet gives such a workflow',
+    async (command) => {
+      if (command === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+      const calls = fake.calls().length;
+      const since = lockHeldByAnotherRun();
+      const run = await mlds([command, 'full.yaml', '--yes', '--json']);
+      expect(run.code).toBe(3);
+      expect(JSON.parse(run.stdout)).toStrictEqual({
+        formatVersion: 1,
+        workflow: 'curling-live',
+        result: 'locked',
+        error: `the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}, lock id t`,
+      });
+      expect(run.stderr).toContain(`error: the state ${STATE} is locked by 'apply'`);
+      expect(fake.calls()).toHaveLength(calls);
+    },
+  );
+  it.each([['apply'], ['destroy']])(
     'mlds %s on a terminal: the lock is checked before the plan is shown and the question asked',
     async (command) => {
       if (command === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
