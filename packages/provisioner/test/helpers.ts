@@ -12,6 +12,7 @@ import {
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   normalizeWorkflow,
+  type Observation,
   type Plan,
   planWorkflow,
   type ResourceChange,
@@ -29,8 +30,15 @@ export const REGION = 'us-west-2';
 export const ROLE = 'arn:aws:iam::111122223333:role/MediaLiveAccessRole';
 
 /** A plan from the real planner. */
-export function planOf(input: Partial<WorkflowInput> = {}, state?: StateDocument): Plan {
-  return planWorkflow(normalizeWorkflow(aWorkflow(input)), state ? { state } : {});
+export function planOf(
+  input: Partial<WorkflowInput> = {},
+  state?: StateDocument,
+  observations?: Observation[],
+): Plan {
+  return planWorkflow(normalizeWorkflow(aWorkflow(input)), {
+    ...(state ? { state } : {}),
+    ...(observations ? { observations } : {}),
+  });
 }
 
 export function tagsOf(downstream: string, extra: Record<string, string> = {}): Record<string, string> {

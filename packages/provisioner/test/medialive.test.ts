@@ -1,5 +1,5 @@
 import type { OutputDestination } from '@aws-sdk/client-medialive';
-import type { Plan, StateDocument, WorkflowInput } from '@mlds/core';
+import { type Plan, refreshTargets, type StateDocument, type WorkflowInput } from '@mlds/core';
 import {
   aChannelBinding,
   aMediaLiveChannel,
@@ -18,6 +18,7 @@ import {
   ChannelStartFailedError,
   destroy,
   MissingEnvironmentError,
+  refresh,
 } from '../src/index.js';
 import {
   collectEvents,
@@ -367,6 +368,40 @@ describe('restarting a RUNNING channel', () => {
       });
     }
     expect(FakeCrash).toBeDefined();
+  });
+});
+
+describe('a restart a crash cut short, then a refresh', () => {
+  it('after each mutating call: what mlds wrote is no drift, and the plan finishes the update and the start', async () => {
+    const restart = () => bound({ channel: { id: CHANNEL, whenRunning: 'restart' } });
+    const probe = setup({ state: 'RUNNING' });
+    await run(probe.cloud, probe.store, planOf(restart()));
+    const total = probe.cloud.mutatingCalls().length;
+    for (let n = 1; n < total; n++) {
+      const { cloud, store } = setup({ state: 'RUNNING' });
+      cloud.crashAfterMutatingCalls(n);
+      await rejection(run(cloud, store, planOf(restart())));
+      cloud.crashAfterMutatingCalls(undefined);
+      const state = store.doc;
+      if (state === undefined) throw new Error(`no state after a crash after call ${n}`);
+      const stopped = cloud.mutatingCalls().some((call) => call.command === 'StopChannelCommand');
+      const observations = await refresh({
+        clients: cloud.clients,
+        state,
+        resources: refreshTargets(
+          { channel: { id: CHANNEL, whenRunning: 'restart' }, region: REGION },
+          state,
+        ),
+        env: ENV,
+        ...virtualTime(),
+      });
+      const channel = planOf(restart(), state, observations).resources.find(
+        (resource) => resource.kind === 'medialive-channel',
+      );
+      expect(channel?.drift, `crash after call ${n}`).toBeUndefined();
+      if (stopped)
+        expect(channel?.action === 'update' && channel.changes, `crash after call ${n}`).toContain('start');
+    }
   });
 });
 
