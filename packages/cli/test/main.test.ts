@@ -64,10 +64,14 @@ describe('mlds --help', () => {
     const { code, stdout, stderr } = await runCli([name, '--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    // `state` takes a subcommand where the others take a workflow file.
+    // `state` takes a subcommand and `schema` nothing, where the others take a workflow file.
     const operands =
-      name === 'state' ? 'list\\|show <address>\\|' : '<file>(\\.\\.\\.)?( [^\n]*)? \\[options\\]\n';
-    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name} ${operands}`));
+      name === 'state'
+        ? ' list\\|show <address>\\|'
+        : name === 'schema'
+          ? '\n'
+          : ' <file>(\\.\\.\\.)?( [^\n]*)? \\[options\\]\n';
+    expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name}${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
     expect((await runCli(['help', name])).stdout).toBe(stdout);
@@ -99,7 +103,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(unwrapped(stderr)).toBe(
-      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state. Run 'mlds --help' for usage.\n",
+      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state, schema. Run 'mlds --help' for usage.\n",
     );
   });
 

@@ -54,4 +54,11 @@ export const commands: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
       load: () => import('./state.js'),
     },
   ],
+  [
+    'schema',
+    {
+      summary: "Print the workflow file's JSON Schema, for editors; no AWS call",
+      load: () => import('./schema.js'),
+    },
+  ],
 ]);
