@@ -24,9 +24,21 @@ export interface Deletion {
 /**
  * `delete` carries what the pre-check read (so the delete reads nothing twice); `refuse`: the resource lost this
  * workflow's tag since it was recorded; it stays, and so does its entry. `gone`: recorded as made, deleted
- * outside mlds since: only removed from the state, and said so.
+ * outside mlds since: only removed from the state, and said so. `deleted`: recorded as being deleted (a run
+ * stopped after its delete call), and gone: that delete went through, which is what it reports.
  */
-export type Disposal = { delete: Seen | undefined } | 'forget' | 'gone' | { refuse: ResourceNotOursError };
+export type Disposal =
+  | { delete: Seen | undefined }
+  | 'forget'
+  | 'gone'
+  | 'deleted'
+  | { refuse: ResourceNotOursError };
+
+/** What a missing resource's record makes of it: see Disposal. A `creating` one was never made. */
+function missing(resource: StateResource): 'gone' | 'deleted' | 'forget' {
+  if (resource.status === 'created') return 'gone';
+  return resource.status === 'deleting' ? 'deleted' : 'forget';
+}
 
 /**
  * Decides, before anything is deleted, what each resource's delete will be: `forget` when it is `existing`,
@@ -55,8 +67,7 @@ export async function prepareDeletions(
         ? await handler.precheck(rt, resource)
         : { found: await handler.find(rt, targetOf(resource)) };
     const { found } = checked;
-    // Recorded as made, now missing: deleted outside mlds, which destroy says as such.
-    if (found.status === 'absent') return resource.status === 'created' ? 'gone' : 'forget';
+    if (found.status === 'absent') return missing(resource);
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
         const reason = found.reason ?? 'its tags changed after mlds created it';
@@ -69,7 +80,7 @@ export async function prepareDeletions(
     if (force) return { delete: { found } };
     const inspection =
       'inspection' in checked ? checked.inspection : await handler.inspect(rt, resource, found);
-    if (inspection.gone) return resource.status === 'created' ? 'gone' : 'forget';
+    if (inspection.gone) return missing(resource);
     if (inspection.blocker) {
       blockers.push({ address: resource.address, name: resource.name, reason: inspection.blocker });
     }
@@ -110,6 +121,10 @@ async function deleteResource(
   disposal: Disposal,
 ): Promise<void> {
   const { keeper } = run;
+  if (disposal === 'deleted') {
+    keeper.removeSoon(resource);
+    return keep(run, resource, 'deleted', 'delete');
+  }
   if (disposal === 'forget' || disposal === 'gone') {
     keeper.removeSoon(resource);
     return keep(run, resource, disposal === 'gone' ? 'gone' : 'forgotten', 'forget');

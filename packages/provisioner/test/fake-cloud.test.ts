@@ -350,12 +350,19 @@ describe('against the fake cloud', () => {
       cloud.crashAfterMutatingCalls(n);
       await expect(destroy({ clients: cloud.clients, store: dying, ...virtualTime() })).rejects.toThrow();
       cloud.crashAfterMutatingCalls(undefined);
-      await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
+      const left = (await file.read())?.resources.length;
+      const rerun = await destroy({ clients: cloud.clients, store: file, ...virtualTime() });
       expect({ n, inventory: cloud.inventory() }).toEqual({
         n,
         inventory: emptyAccount(),
       });
       expect((await file.read())?.resources).toEqual([]);
+      // What the crashed run deleted is reported as deleted: neither "gone" (outside mlds) nor "forgotten".
+      expect({ n, outcomes: new Set(rerun.outcomes.map((o) => o.outcome)) }).toStrictEqual({
+        n,
+        outcomes: new Set(['deleted']),
+      });
+      expect(rerun.outcomes).toHaveLength(left ?? -1);
     }
   }, 120_000);
 
