@@ -124,8 +124,13 @@ export function credentialsFailed(error: {
   return new CredentialsFailedError(error.message, { cause: error, hint });
 }
 
-/** The command that removes the lock `id` of `statePath`, whole: an S3 state needs its bucket's Region too. */
+/** The command that removes the lock `id` of `statePath`, whole. */
 export function unlockCommand(id: string, statePath: StatePath): string {
+  return `mlds state unlock ${id} ${stateArguments(statePath)}`;
+}
+
+/** The arguments that point `mlds state` at `statePath`: an S3 state needs its bucket's Region too. */
+export function stateArguments(statePath: StatePath): string {
   const region = statePath.kind === 's3' && statePath.region !== '' ? ` --region ${statePath.region}` : '';
-  return `mlds state unlock ${id} --state ${statePath.shownAs}${region}`;
+  return `--state ${statePath.shownAs}${region}`;
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutBucketAclCommand } from '@aws-sdk/client-s3';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
@@ -197,7 +197,9 @@ describe('mlds import', () => {
     ]);
     expect(again.code).toBe(1);
     expect(unwrapped(again.stderr)).toContain('the state already records archive.bucket[1]');
-    expect(unwrapped(again.stderr)).toContain(`'mlds state rm "archive.bucket[1]"'`);
+    expect(unwrapped(again.stderr)).toContain(
+      `'mlds state rm "archive.bucket[1]" --state ${STATE}' (no AWS call)`,
+    );
   });
 
   it('answered anything but yes: nothing changed', async () => {
@@ -243,6 +245,37 @@ describe('mlds import', () => {
     ).toStrictEqual([['archive.bucket[0]', 'created']]);
     expect(fake.s3Objects.text('team-state', 'mlds/curling-live.json.lock')).toBeUndefined();
     expect(() => readFileSync(join(cwd, STATE))).toThrow(/ENOENT/);
+  });
+
+  it('with the state on S3 and a local copy left by state push: the refusal names the S3 state, which its hint edits', async () => {
+    fake.seed.bucket('team-state', REGION);
+    fake.seed.bucket(BUCKET, REGION);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
+    );
+    expect((await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
+    // What `state push` leaves behind: the local state, which `mlds state` finds by itself.
+    mkdirSync(join(cwd, '.mlds'), { recursive: true });
+    writeFileSync(join(cwd, STATE), fake.s3Objects.text('team-state', 'mlds/curling-live.json') ?? '');
+    const again = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(again.code).toBe(1);
+    const forget = `mlds state rm "archive.bucket[0]" --state s3://team-state/mlds/curling-live.json --region ${REGION}`;
+    expect(unwrapped(again.stderr)).toContain(`'${forget}' (no AWS call)`);
+    const removed = await mlds([
+      'state',
+      'rm',
+      'archive.bucket[0]',
+      '--state',
+      's3://team-state/mlds/curling-live.json',
+      '--region',
+      REGION,
+    ]);
+    expect(removed.code).toBe(0);
+    const onS3 = JSON.parse(fake.s3Objects.text('team-state', 'mlds/curling-live.json') ?? 'null');
+    expect(onS3.resources).toStrictEqual([]);
+    expect(JSON.parse(readFileSync(join(cwd, STATE), 'utf8')).resources).toHaveLength(1);
+    expect((await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
   });
 
   it('apply refuses a bucket made outside mlds and names the import that adopts it; then apply converges', async () => {

@@ -269,7 +269,9 @@ describe('mlds state', () => {
     const pushed = await mlds(['state', 'push', URL, '--file', 'team.yaml']);
     expect(unwrapped(pushed.stderr)).toBe('');
     expect(pushed.code).toBe(0);
-    expect(pushed.stdout).toContain(`Pushed .mlds/team-live.state.json to ${URL} (serial 1)`);
+    expect(unwrapped(pushed.stdout)).toBe(
+      `Pushed .mlds/team-live.state.json to ${URL} (serial 1).\nNext: add 'state: ${URL}' to the workflow file, so that every command uses it, and move .mlds/team-live.state.json aside (mlds leaves it as it was; 'mlds state' without --state or --file still reads it).\n`,
+    );
     expect(s3State()).toStrictEqual(local);
     const planned = await mlds(['plan', 'shared.yaml']);
     expect(planned.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.');

@@ -40,6 +40,22 @@ export type ImportProblem =
 
 export type ImportDecision = { import: ImportPlan } | { problem: ImportProblem };
 
+/** How the hints of a refusal name the state, for a caller whose state is not found by the address alone. */
+export interface ImportHintOptions {
+  /**
+   * The arguments that make `mlds state` work on the state the import read, e.g. `--state s3://bucket/key
+   * --region eu-west-1`: without them, its hint would edit the state `mlds state` finds by itself, which after a
+   * `state push` is the local copy left behind.
+   */
+  stateArguments?: string;
+}
+
+function stateArguments(options: ImportHintOptions): string {
+  return options.stateArguments === undefined || options.stateArguments === ''
+    ? ''
+    : ` ${options.stateArguments}`;
+}
+
 /**
  * Whether `physicalId` can be imported as `address` of `plan`, given the recorded state. Without `state` only
  * the command line is checked (before anything is read or locked).
@@ -49,6 +65,7 @@ export function planImport(
   address: string,
   physicalId: string,
   state?: StateDocument,
+  options: ImportHintOptions = {},
 ): ImportDecision {
   const candidates = plan.resources.filter((change) => change.action !== 'delete');
   const resource = candidates.find((change) => change.address === address);
@@ -85,8 +102,8 @@ export function planImport(
         message: `the state already records ${address} (${entry.kind} ${entry.name}, ${entry.status})`,
         fix:
           entry.status === 'created'
-            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${shellWord(address)}' (no AWS call), then import.`
-            : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${shellWord(address)}' to forget it.`,
+            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${shellWord(address)}${stateArguments(options)}' (no AWS call), then import.`
+            : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${shellWord(address)}${stateArguments(options)}' to forget it.`,
       },
     };
   }

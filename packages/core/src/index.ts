@@ -7,6 +7,7 @@ export type { Observation, ObservedSettings } from './drift.js';
 export { type EnvironmentNeed, environmentNeeded } from './environment.js';
 export {
   type ImportDecision,
+  type ImportHintOptions,
   type ImportPlan,
   type ImportProblem,
   type ImportSettingChange,

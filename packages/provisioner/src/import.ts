@@ -56,6 +56,8 @@ export interface ImportOptions {
   physicalId: string;
   clients: AwsClients;
   store: StateStore;
+  /** How a refusal's hint names this state for `mlds state` (core's ImportHintOptions). */
+  stateArguments?: string;
   /**
    * Where `{ env: NAME }` secrets are read: an imported password parameter's value is compared with its
    * variable in memory (never shown) and set when it differs. Without it, no value is read.
@@ -151,7 +153,9 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
     if (existing && existing.workflow !== plan.workflow) {
       throw new StateWorkflowMismatchError(existing.workflow, plan.workflow);
     }
-    const decision = planImport(plan, options.address, options.physicalId, existing);
+    const decision = planImport(plan, options.address, options.physicalId, existing, {
+      ...(options.stateArguments === undefined ? {} : { stateArguments: options.stateArguments }),
+    });
     if ('problem' in decision) {
       const { problem } = decision;
       throw new ImportRefusedError(

@@ -14,6 +14,7 @@ import { CancelledError, InterruptedError, MldsError, OperationFailedError, Usag
 import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
+import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
@@ -114,6 +115,7 @@ async function importPrepared(
       physicalId: options.physicalId,
       clients,
       store: prepared.session.held.store,
+      stateArguments: stateArguments(statePath),
       env: { ...context.env },
       limiter,
       clock,

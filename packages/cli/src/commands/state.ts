@@ -177,6 +177,13 @@ async function runSubcommand(
           ? `Pushed ${statePath.shownAs} to ${destination.shownAs} (serial ${result.serial}).\n`
           : `${destination.shownAs} already holds this state (serial ${result.serial}); nothing was written.\n`,
       );
+      // The copy stays where it was, and is still what `mlds state` reads without --state or --file: edited
+      // there by mistake, it would differ from the state every run now uses, silently.
+      if (statePath.kind === 'file') {
+        stdout.write(
+          `Next: add 'state: ${destination.shownAs}' to the workflow file, so that every command uses it, and move ${statePath.shownAs} aside (mlds leaves it as it was; 'mlds state' without --state or --file still reads it).\n`,
+        );
+      }
       return;
     }
   }
