@@ -74,6 +74,12 @@ describe('planImport', () => {
     const withState = planWorkflow(normalizeWorkflow(workflow), { state: applied });
     const refused = planImport(withState, 'archive.bucket[0]', 'curling-live-archive-p0', applied);
     expect('problem' in refused && refused.problem.code).toBe('in-state');
+    const named = planImport(withState, 'archive.bucket[0]', 'curling-live-archive-p0', applied, {
+      stateArguments: '--state s3://team/live.json --region us-west-2',
+    });
+    expect('problem' in named && 'fix' in named.problem && named.problem.fix).toContain(
+      `'mlds state rm "archive.bucket[0]" --state s3://team/live.json --region us-west-2' (no AWS call)`,
+    );
 
     const intent: StateDocument = {
       ...applied,
