@@ -1,11 +1,15 @@
 // Start-up time matters (`mlds plan` should start nearly as fast as Node itself): process.stdout, process.stdin
 // and process.stderr each load Node's stream modules when first read, so none is read unless it is needed.
 
+import { OLDEST_NODE, supportedNode } from './node-version.js';
 import { processSignals } from './signals.js';
 
-// The bundle loads Node's built-in modules through process.getBuiltinModule (see build.mjs).
-if (typeof process.getBuiltinModule !== 'function') {
-  process.stderr.write(`mlds needs Node.js 22.3 or later; this is Node.js ${process.version}.\n`);
+// npm only warns about `engines`; on an older Node the bundle may fail later, and less clearly (it loads Node's
+// built-in modules through process.getBuiltinModule, see build.mjs).
+if (!supportedNode(process.versions.node) || typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(
+    `mlds needs Node.js ${OLDEST_NODE} or later; this is Node.js ${process.version}. Install a newer Node.js (https://nodejs.org), or use ./pnpmw in a clone, which installs one.\n`,
+  );
   process.exitCode = 1;
 } else {
   const stdout = fileStdout() ?? pipeOrTerminalStdout();
