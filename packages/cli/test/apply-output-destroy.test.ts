@@ -387,10 +387,18 @@ describe('mlds output', () => {
         region: r.region,
         pipeline: r.pipeline,
         arn: r.arn ?? null,
-        id: r.id ?? null,
+        id: r.id ?? r.name,
         status: r.status,
       })),
     );
+    expect(document.resources.map((r: { id: unknown }) => r.id)).toStrictEqual([
+      'curling-live-packager',
+      '/mlds/curling-live/packager/password-p0',
+      '/mlds/curling-live/packager/password-p1',
+      'curling-live-archive-p0',
+      'curling-live-archive-p1',
+      '/mlds/curling-live/cdn/password',
+    ]);
     // ARNs as the services return them; SSM's PutParameter returns none, and mlds records none.
     expect(
       Object.fromEntries(

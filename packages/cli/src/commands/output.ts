@@ -44,7 +44,7 @@ export interface OutputResource {
   region: string;
   pipeline: Pipeline | null;
   arn: string | null;
-  id: string | null;
+  id: string;
   status: ResourceStatus;
 }
 
@@ -165,7 +165,8 @@ function outputResource(resource: StateDocument['resources'][number]): OutputRes
     region: resource.region,
     pipeline: resource.pipeline,
     arn: resource.arn ?? null,
-    id: resource.id ?? null,
+    // AWS identifies every kind mlds makes by its name (Terraform's `id` is the same): never null.
+    id: resource.id ?? resource.name,
     status: resource.status,
   };
 }
