@@ -228,13 +228,18 @@ describe('mlds import', () => {
     expect(state().resources[0].status).toBe('created');
   });
 
-  it('with the state on S3: recorded there under its lock, which is gone afterwards; nothing local', async () => {
+  /** shared.yaml: the workflow with its state on S3 (the bucket team-state), and the bucket to import. */
+  function sharedStateWorkflow(): void {
     fake.seed.bucket('team-state', REGION);
     fake.seed.bucket(BUCKET, REGION);
     writeFileSync(
       join(cwd, 'shared.yaml'),
       WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
     );
+  }
+
+  it('with the state on S3: recorded there under its lock, which is gone afterwards; nothing local', async () => {
+    sharedStateWorkflow();
     const run = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
     expect(unwrapped(run.stderr)).toBe('');
     expect(run.code).toBe(0);
@@ -248,12 +253,7 @@ describe('mlds import', () => {
   });
 
   it('with the state on S3 and a local copy left by state push: the refusal names the S3 state, which its hint edits', async () => {
-    fake.seed.bucket('team-state', REGION);
-    fake.seed.bucket(BUCKET, REGION);
-    writeFileSync(
-      join(cwd, 'shared.yaml'),
-      WORKFLOW.replace('downstream:', 'state: s3://team-state/mlds/curling-live.json\ndownstream:'),
-    );
+    sharedStateWorkflow();
     expect((await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
     // What `state push` leaves behind: the local state, which `mlds state` finds by itself.
     mkdirSync(join(cwd, '.mlds'), { recursive: true });
