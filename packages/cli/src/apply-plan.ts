@@ -23,6 +23,8 @@ export interface ApplyDocument {
   /** As `output --json` prints them; after a failure, what is still unknown reads `(known after apply)`. */
   destinations: OutputDestination[];
   failures?: ResourceFailure[];
+  /** A failure that is no resource's (a bound channel refused, the state changed under the run): its message. */
+  error?: string;
 }
 
 /** How many resources the plan changes: a resource mlds only reads and has already recorded as such is not one. */

@@ -140,10 +140,13 @@ export async function applyPrepared(
             run === undefined ? await readStateAfterFailure(statePath, context) : run.state,
           ),
         ),
-      failed: async ({ failure }, results) => {
-        if (!(failure instanceof OperationFailedError)) return undefined;
+      // As a fleet member's: a failure that is not a resource's (a bound channel refused) says why in `error`.
+      failed: async ({ failure, message }, results) => {
         const after = await readStateAfterFailure(statePath, context);
-        return applyDocument(plan, 'failed', results, destinationsAfter(plan, after), failure.failures);
+        if (failure instanceof OperationFailedError) {
+          return applyDocument(plan, 'failed', results, destinationsAfter(plan, after), failure.failures);
+        }
+        return { ...applyDocument(plan, 'failed', results, destinationsAfter(plan, after)), error: message };
       },
     },
     context,

@@ -48,7 +48,7 @@ interface PlannedMember {
 }
 
 /** A workflow's document in the fleet's `--json`: apply's own, with the error when it failed before any resource. */
-type MemberDocument = ApplyDocument & { error?: string };
+type MemberDocument = ApplyDocument;
 
 export async function applyFleet(
   options: ApplyOptions & FleetOptions,

@@ -29,7 +29,7 @@ interface TornDownMember {
   teardown: Teardown | undefined;
 }
 
-type MemberDocument = DestroyDocument & { error?: string };
+type MemberDocument = DestroyDocument;
 
 export async function destroyFleet(
   options: DestroyOptions & FleetOptions,

@@ -106,7 +106,7 @@ export interface WorkflowRun<Run, Document> {
   interrupted(results: ResourceResult[], run: Run | undefined): Document | Promise<Document>;
   /** --json: the document of a failed run, when its failure has one. */
   failed(
-    failed: { failure: unknown; error: unknown },
+    failed: { failure: unknown; error: unknown; message: string },
     results: ResourceResult[],
   ): Document | undefined | Promise<Document | undefined>;
 }
@@ -146,7 +146,8 @@ export async function runWorkflow<Run, Document>(
     }
     const failure = translateRunError(error, provisioner, where, results.list());
     if (run.json) {
-      const document = await run.failed({ failure, error }, results.list());
+      const message = failure instanceof Error ? failure.message : String(failure);
+      const document = await run.failed({ failure, error, message }, results.list());
       if (document !== undefined) writeJson(stdout, document);
     }
     throw failure;

@@ -182,6 +182,21 @@ describe('mlds apply with a bound channel', () => {
     expect(channelState()).toBe('RUNNING');
   });
 
+  it('a RUNNING channel with --json: exit 1, and the apply document says why (as a fleet member says it)', async () => {
+    seedChannel('RUNNING');
+    const run = await mlds(['apply', 'bound.yaml', '--yes', '--json']);
+    expect(run.code).toBe(1);
+    const document = JSON.parse(run.stdout);
+    expect([document.workflow, document.result, document.failures]).toStrictEqual([
+      'curling-live',
+      'failed',
+      undefined,
+    ]);
+    expect(document.error).toContain('it is RUNNING and its destinations must change');
+    expect(run.stdout).not.toContain(ENV.SOCIAL_STREAM_KEY);
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+  });
+
   it('--restart-channel: stops, updates and starts the channel', async () => {
     seedChannel('RUNNING');
     const run = await mlds(['apply', 'bound.yaml', '--yes', '--restart-channel']);
@@ -216,6 +231,12 @@ describe('mlds destroy with a bound channel', () => {
     const refused = await mlds(['destroy', 'bound.yaml', '--yes']);
     expect(refused.code).toBe(1);
     expect(unwrapped(plain(refused.stderr))).toContain(
+      'it is RUNNING and sends to packager, archive, which this destroy deletes',
+    );
+    expect(fake.inventory()).toStrictEqual(before);
+    const document = JSON.parse((await mlds(['destroy', 'bound.yaml', '--yes', '--json'])).stdout);
+    expect([document.result, document.resources]).toStrictEqual(['refused', []]);
+    expect(document.error).toContain(
       'it is RUNNING and sends to packager, archive, which this destroy deletes',
     );
     expect(fake.inventory()).toStrictEqual(before);

@@ -49,6 +49,8 @@ export interface DestroyDocument {
   blockers?: Blocker[];
   /** With a bound channel: its destination ids that now point at deleted resources (mlds never edits it here). */
   channel?: { id: string; region: string; danglingDestinationIds: string[] };
+  /** A refusal or failure that is no resource's (a RUNNING bound channel): its message. */
+  error?: string;
 }
 
 /**
@@ -134,17 +136,16 @@ async function destroyPrepared(
           force: options.force,
         }),
       interrupted: (results) => destroyDocument(workflow, 'interrupted', results),
-      failed: ({ failure, error }, results) => {
+      failed: ({ failure, error, message }, results) => {
         if (failure instanceof OperationFailedError) {
           return destroyDocument(workflow, 'failed', results, { failures: failure.failures });
         }
-        if (
-          failure instanceof DestroyRefusedError &&
-          error instanceof session.provisioning.provisioner.NotEmptyError
-        ) {
+        const refused = failure instanceof DestroyRefusedError;
+        if (refused && error instanceof session.provisioning.provisioner.NotEmptyError) {
           return destroyDocument(workflow, 'refused', [], { blockers: error.blockers });
         }
-        return undefined;
+        // As a fleet member's: a refusal or failure that is no resource's (a RUNNING channel) says why.
+        return { ...destroyDocument(workflow, refused ? 'refused' : 'failed', results), error: message };
       },
     },
     context,
