@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
@@ -210,6 +210,22 @@ describe('a state on S3', () => {
 });
 
 describe('the local state', () => {
+  it.each([['list'], ['show', 'archive.bucket[0]'], ['rm', 'archive.bucket[0]'], ['push', URL]])(
+    'state %s with --state a directory or a device: the clean error plan gives, no stack',
+    async (...subcommand) => {
+      mkdirSync(join(cwd, 'a-directory'));
+      const directory = await mlds(['state', ...subcommand, '--state', 'a-directory', '--region', REGION]);
+      expect([directory.code, directory.stdout]).toStrictEqual([1, '']);
+      expect(directory.stderr).toBe('error: the state file a-directory is a directory\n');
+      const device = await mlds(['state', ...subcommand, '--state', '/dev/null', '--region', REGION]);
+      expect(device.code).toBe(1);
+      expect(device.stderr).toContain(
+        'error: the state file /dev/null is not a regular file (a FIFO, a device or a socket)\n',
+      );
+      expect(directory.stderr + device.stderr).not.toContain('unexpected failure');
+    },
+  );
+
   it('destroy with nothing to do creates no directory', async () => {
     const run = await mlds(['destroy', 'team.yaml', '--yes']);
     expect(run.code).toBe(0);

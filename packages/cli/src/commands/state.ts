@@ -6,7 +6,7 @@ import { count, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { alignColumns } from '../render/table.js';
 import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
-import { type StatePath, statePathFor } from '../state-file.js';
+import { readStateFile, type StatePath, statePathFor } from '../state-file.js';
 import { loadWorkflow } from '../workflow-file.js';
 import type { Command, CommandContext } from './command.js';
 
@@ -66,6 +66,11 @@ async function runSubcommand(
 ): Promise<void> {
   const { stdout, colors } = context;
   const { subcommand } = options;
+  // The checks plan and apply make of a local state before reading it (a directory, a FIFO or a device, a file
+  // too large), with their errors: the store's own read would fail on them with a bare system error.
+  if (statePath.kind === 'file' && subcommand.name !== 'unlock') {
+    await readStateFile(statePath.absolute, statePath.shownAs);
+  }
   switch (subcommand.name) {
     case 'list': {
       const doc = await backend.read();
