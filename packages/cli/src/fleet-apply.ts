@@ -22,6 +22,7 @@ import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import {
+  applyCounts,
   type ResourceResult,
   renderAdoptedFromElsewhere,
   renderApplySummary,
@@ -126,7 +127,7 @@ export async function applyFleet(
           title: 'Fleet apply',
           done: 'applied',
           failedAs: 'failed',
-          counts: (all) => `${all.created} created, ${all.updated} updated, ${all.deleted} deleted`,
+          counts: applyCounts,
           hint: "Each workflow's destinations: mlds output <file>.",
         },
       },

@@ -15,7 +15,7 @@ import { checkFleetArguments, type FleetMember, type FleetOptions, loadFleet } f
 import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import type { FleetProgress } from './render/fleet-progress.js';
-import { renderDestroySummary, tally } from './render/summary.js';
+import { destroyCounts, renderDestroySummary, tally } from './render/summary.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `mlds destroy a.yaml b.yaml …`: each workflow's teardown read from its own locked state exactly as
@@ -89,8 +89,7 @@ export async function destroyFleet(
           title: 'Fleet destroy',
           done: 'destroyed',
           failedAs: 'failed or refused',
-          counts: (all) =>
-            `${all.deleted} deleted${all.forgotten > 0 ? `, ${all.forgotten} removed from the state only` : ''}`,
+          counts: destroyCounts,
           hint: 'Each state file is kept, with what is left in it.',
         },
       },

@@ -139,6 +139,14 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(again.stdout).toContain(
       'Fleet: 3 workflows, 0 with changes (0 resources to change), 3 unchanged.\n',
     );
+    // A resource one state forgot is adopted: the fleet's totals say so, as the workflow's own line does.
+    const stateRm = ['state', 'rm', 'archive.bucket[1]', '--state', stateOf('court-2')];
+    expect((await mlds(stateRm)).code).toBe(0);
+    const adopted = await mlds(['apply', ...FILES, '--yes']);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toContain(
+      'Fleet apply: 3 of 3 workflows applied. In all: 0 created, 1 adopted, 0 updated, 0 deleted.\n',
+    );
 
     const destroyed = await mlds(['destroy', ...FILES, '--yes']);
     expect(destroyed.stderr).toBe('');

@@ -61,8 +61,8 @@ export function unfinishedCounts(counts: Tally): string {
   return parts.map((part) => `, ${part}`).join('');
 }
 
-/** `Apply complete: 3 created, 0 updated, 0 deleted.`, naming adopted and forgotten resources when there are. */
-export function renderApplySummary(counts: Tally, colors: Colors): string {
+/** `3 created, 0 updated, 0 deleted`, naming adopted and forgotten resources when there are: one run's or a fleet's. */
+export function applyCounts(counts: Tally): string {
   const parts = [
     `${counts.created} created`,
     ...(counts.adopted > 0 ? [`${counts.adopted} adopted`] : []),
@@ -71,7 +71,12 @@ export function renderApplySummary(counts: Tally, colors: Colors): string {
     ...(counts.forgotten > 0 ? [`${counts.forgotten} removed from the state`] : []),
     ...(counts.gone > 0 ? [`${counts.gone} already gone (deleted outside mlds)`] : []),
   ];
-  return `${colors.green(colors.bold('Apply complete:'))} ${parts.join(', ')}.\n`;
+  return parts.join(', ');
+}
+
+/** `Apply complete: 3 created, 0 updated, 0 deleted.` */
+export function renderApplySummary(counts: Tally, colors: Colors): string {
+  return `${colors.green(colors.bold('Apply complete:'))} ${applyCounts(counts)}.\n`;
 }
 
 /**
@@ -95,15 +100,20 @@ export function renderAdoptedFromElsewhere(
   return `${colors.yellow('Note:')} ${adopted.length} ${what} existed with workflow ${workflow}'s tag but this state did not record ${them} (${adopted.join(', ')}): adopted. If another state file manages ${workflow} (another directory, or --state), keep only one: both now record ${them}, and a destroy with either deletes ${them} for both.\n`;
 }
 
-/** `Destroy complete: 3 deleted.`, naming what was only removed from the state when there is some. */
-export function renderDestroySummary(counts: Tally, colors: Colors): string {
+/** `3 deleted`, naming what was only removed from the state when there is some: one run's or a fleet's. */
+export function destroyCounts(counts: Tally): string {
   const forgotten =
     counts.forgotten > 0
       ? `, ${counts.forgotten} removed from the state without deleting (not created by mlds)`
       : '';
   const gone =
     counts.gone > 0 ? `, ${counts.gone} already gone (deleted outside mlds; removed from the state)` : '';
-  return `${colors.green(colors.bold('Destroy complete:'))} ${counts.deleted} deleted${gone}${forgotten}.\n`;
+  return `${counts.deleted} deleted${gone}${forgotten}`;
+}
+
+/** `Destroy complete: 3 deleted.` */
+export function renderDestroySummary(counts: Tally, colors: Colors): string {
+  return `${colors.green(colors.bold('Destroy complete:'))} ${destroyCounts(counts)}.\n`;
 }
 
 /** The Destinations section, as `plan` shows it but with the values apply recorded. */
