@@ -1,3 +1,4 @@
+import { type Diagnostic, FORMAT_VERSION } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import {
   ExitCode,
@@ -9,6 +10,7 @@ import {
 } from './errors.js';
 import type { RunFlags } from './provisioning.js';
 import { writeDiagnostics } from './render/diagnostics.js';
+import { writeJson } from './render/json.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { StatePath } from './state-file.js';
 import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
@@ -65,24 +67,22 @@ export function checkFleetArguments(command: 'apply' | 'destroy', options: Fleet
  */
 export async function loadFleet(options: FleetOptions, context: CommandContext): Promise<FleetMember[]> {
   const members: FleetMember[] = [];
-  const invalid: MldsError[] = [];
+  const invalid: { file: string; error: MldsError }[] = [];
   for (const file of options.files) {
     try {
       members.push(await loadWorkflowAndStatePath({ ...options, file }, context));
     } catch (error) {
       if (!(error instanceof MldsError) || exitCodeFor(error) !== ExitCode.invalid) throw error;
-      invalid.push(error);
+      invalid.push({ file, error });
     }
   }
   const [first, ...others] = invalid;
-  if (first !== undefined && (others.length === 0 || options.json)) {
-    // With --json, main prints the first file's document; the others' diagnostics go to stderr as text.
-    for (const error of others) writeInvalid(error, context);
-    throw first;
-  }
+  if (first !== undefined && others.length === 0 && !options.json) throw first.error;
   if (first !== undefined) {
     // Every file's diagnostics in the order given, so that one run shows every fix; main ends with the count.
-    for (const error of invalid) writeInvalid(error, context);
+    // With --json, they are one document on stdout, each under its file, and stderr says what is wrong.
+    if (options.json) writeJson(context.stdout, invalidFleetDocument(invalid));
+    for (const { error } of invalid) writeInvalid(error, context, { diagnostics: !options.json });
     throw new InvalidFleetError(
       `${invalid.length} of ${options.files.length} workflow files are invalid; nothing was called.`,
     );
@@ -93,11 +93,37 @@ export async function loadFleet(options: FleetOptions, context: CommandContext):
 }
 
 /** An invalid file as main reports one: its diagnostics, then what is wrong with it. */
-function writeInvalid(error: MldsError, context: CommandContext): void {
-  if (error instanceof InvalidWorkflowError) {
+function writeInvalid(error: MldsError, context: CommandContext, shown: { diagnostics: boolean }): void {
+  if (error instanceof InvalidWorkflowError && shown.diagnostics) {
     writeDiagnostics(context.stderr, error.diagnostics, error.file, context.colors);
   }
   context.stderr.write(`${context.colors.red(context.colors.bold('error'))}: ${error.message}\n`);
+}
+
+/** What a fleet's --json prints when files are invalid: each one's diagnostics (or error) under its file. */
+export interface InvalidFleetDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  result: 'invalid';
+  workflows: (
+    | { file: string; workflow?: string; diagnostics: Diagnostic[] }
+    | { file: string; error: string }
+  )[];
+}
+
+function invalidFleetDocument(invalid: readonly { file: string; error: MldsError }[]): InvalidFleetDocument {
+  return {
+    formatVersion: FORMAT_VERSION,
+    result: 'invalid',
+    workflows: invalid.map(({ file, error }) =>
+      error instanceof InvalidWorkflowError
+        ? {
+            file: error.file,
+            ...(error.workflow === undefined ? {} : { workflow: error.workflow }),
+            diagnostics: error.diagnostics,
+          }
+        : { file, error: error.message },
+    ),
+  };
 }
 
 function refuseDuplicates(

@@ -370,6 +370,35 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(fake.calls()).toStrictEqual([]);
   });
 
+  it.each([['apply'], ['destroy']])(
+    '%s --json with invalid files: one document, every file’s diagnostics under its name, exit 2',
+    async (command) => {
+      writeFileSync(
+        join(cwd, 'bad-1.yaml'),
+        workflowText('court-8').replace('region: us-west-2', 'region: mars'),
+      );
+      const run = await mlds([command, 'bad-1.yaml', 'court-1.yaml', 'gone.yaml', '--yes', '--json']);
+      expect(run.code).toBe(2);
+      const document = JSON.parse(run.stdout);
+      expect([document.formatVersion, document.result]).toStrictEqual([1, 'invalid']);
+      expect(document.workflows.map((entry: { file: string }) => entry.file)).toStrictEqual([
+        'bad-1.yaml',
+        'gone.yaml',
+      ]);
+      const [bad, gone] = document.workflows;
+      expect(bad.workflow).toBe('court-8');
+      expect(
+        bad.diagnostics.map((d: { path: string; severity: string }) => [d.path, d.severity]),
+      ).toContainEqual(['region', 'error']);
+      expect(gone).toStrictEqual({ file: 'gone.yaml', error: 'workflow file gone.yaml not found' });
+      expect(unwrapped(run.stderr)).toContain(
+        'error: 2 of 3 workflow files are invalid; nothing was called.',
+      );
+      expect(run.stderr).not.toContain('bad-1.yaml:4:9');
+      expect(fake.calls()).toStrictEqual([]);
+    },
+  );
+
   it.each([
     [['apply', 'court-1.yaml', 'court-1.yaml'], 'court-1.yaml and court-1.yaml name the workflow court-1'],
     [['apply', 'court-1.yaml', 'copy.yaml'], 'court-1.yaml and copy.yaml name the workflow court-1'],
