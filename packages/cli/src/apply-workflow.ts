@@ -25,7 +25,7 @@ import {
 import type { ApprovedPlan } from './saved-plan.js';
 import { readStateAt, type StatePath } from './state-file.js';
 import { planLoadedWorkflow, readRecordedState } from './workflow-file.js';
-import { confirmWorkflowRun, runWorkflow } from './workflow-run.js';
+import { confirmWorkflowRun, endIfInterrupted, runWorkflow } from './workflow-run.js';
 
 // One workflow's apply, with its state locked: planned (after a refresh) or taken from a saved plan, shown,
 // confirmed, run, and summed up with its destinations.
@@ -155,12 +155,13 @@ export async function applyPrepared(
   const destinations = destinationsAfter(plan, run.state);
   if (options.json) {
     writeJson(stdout, applyDocument(plan, 'ok', results, destinations));
-    return;
+  } else {
+    stdout.write(`\n${renderApplySummary(tally(results), colors)}`);
+    stdout.write(renderAdoptedFromElsewhere(results, state, plan.workflow, colors));
+    stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
+    stdout.write(renderDestinations(destinations, colors));
   }
-  stdout.write(`\n${renderApplySummary(tally(results), colors)}`);
-  stdout.write(renderAdoptedFromElsewhere(results, state, plan.workflow, colors));
-  stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
-  stdout.write(renderDestinations(destinations, colors));
+  endIfInterrupted(confirmedSession, { command: 'apply', file: loaded.file, statePath }, results);
 }
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {

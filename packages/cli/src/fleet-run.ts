@@ -1,14 +1,14 @@
 import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
-import { CancelledError, count, InterruptedError } from './errors.js';
+import { CancelledError, count, InterruptedError, MldsError } from './errors.js';
 import { startFleetDisplay } from './fleet-display.js';
 import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
 import { reportFleet, reportMemberFailure } from './fleet-report.js';
 import { preflight, translateRunError } from './provisioning.js';
 import { type FleetProgress, type FleetProgressOptions, fleetResultLine } from './render/fleet-progress.js';
 import { type ResourceResult, type Tally, tally, unfinishedCounts } from './render/summary.js';
-import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
+import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';
 import { type EngineRunOptions, engineRunOptions } from './workflow-run.js';
@@ -79,21 +79,40 @@ export async function runFleet<
     // Also when the run threw: the terminal is given back (raw mode off) on every way out.
     progress?.stop();
   }
-  reportFleet<WorkflowDocument>(
-    command,
-    {
-      members: run.members,
-      documents,
-      lockedOut: fleet.lockedOut,
-      json: run.json,
-      summary: () =>
-        // Nothing was asked nor run: the plans' "No changes." and their fleet line told it all.
-        run.shown.length === 0 && fleet.lockedOut.length === 0
-          ? ''
-          : fleetSummary(run.summary, documents, fleet.lockedOut.length, context.colors),
-    },
-    context,
-  );
+  try {
+    reportFleet<WorkflowDocument>(
+      command,
+      {
+        members: run.members,
+        documents,
+        lockedOut: fleet.lockedOut,
+        json: run.json,
+        summary: () =>
+          // Nothing was asked nor run: the plans' "No changes." and their fleet line told it all.
+          run.shown.length === 0 && fleet.lockedOut.length === 0
+            ? ''
+            : fleetSummary(run.summary, documents, fleet.lockedOut.length, context.colors),
+      },
+      context,
+    );
+  } catch (error) {
+    // A signal's exit code wins over a failure's (130 before 1), also when the interrupted workflows finished.
+    if (!fleet.interrupt.aborted || error instanceof InterruptedError || !(error instanceof MldsError)) {
+      throw error;
+    }
+    throw new InterruptedError(`${command} interrupted; ${error.message}`, {
+      cause: error,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
+  }
+  // Every workflow finished (the calls in flight at the signal were its last): done, yet the run was asked to
+  // stop, which its exit code says (130), as one workflow's does.
+  if (fleet.interrupt.aborted) {
+    throw new InterruptedError(
+      `${command} interrupted after its last calls had finished: every workflow is done and recorded in its state; the locks are released`,
+      { hint: `Nothing is left to do: 'mlds ${command}' with the same files again would change nothing.` },
+    );
+  }
 }
 
 /**
@@ -190,8 +209,10 @@ export async function runFleetMember<Run, Document>(
         },
       }),
     );
-    // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop.
-    if (interrupt.aborted) return await interrupted(undefined);
+    // Interrupted, yet the engine ended: a workflow the signal stopped before its calls (all skipped) is
+    // interrupted; one whose last calls were in flight, and finished, is done, and says so (the fleet still
+    // ends with the interrupt's exit code, in runFleet).
+    if (interrupt.aborted && results.list().some(isUnfinished)) return await interrupted(undefined);
     const { text, document } = run.succeeded(done, results.list());
     finished('ok', text);
     return document;

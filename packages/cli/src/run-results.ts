@@ -83,8 +83,7 @@ export function interruptedRun(
   error: unknown,
 ): InterruptedError {
   const { command, file, statePath } = where;
-  const unfinished: readonly RunOutcome[] = ['failed', 'skipped', 'interrupted'];
-  const done = results.filter((result) => !unfinished.includes(result.outcome));
+  const done = results.filter((result) => !isUnfinished(result));
   const failed =
     error instanceof provisioner.ApplyFailedError
       ? error.failures.filter((failure) => !(failure.cause instanceof provisioner.InterruptedCallError))
@@ -96,6 +95,13 @@ export function interruptedRun(
   const notStarted = addressesOf(['failed', 'skipped']).filter(
     (address) => !midway.includes(address) && !failed.some((failure) => failure.address === address),
   );
+  if (midway.length === 0 && notStarted.length === 0 && failed.length === 0) {
+    // The signal came while the last calls were in flight, and they finished: nothing is left undone.
+    return new InterruptedError(
+      `${command} interrupted after its last calls had finished: all ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
+      { cause: error, hint: `Nothing is left to do: 'mlds ${command} ${file}' again would change nothing.` },
+    );
+  }
   const lines = [
     `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
     ...(midway.length === 0
@@ -110,6 +116,11 @@ export function interruptedRun(
     cause: error,
     hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
   });
+}
+
+/** A resource a run left undone: failed, not started, or stopped midway by an interrupt. */
+export function isUnfinished(result: ResourceResult): boolean {
+  return result.outcome === 'failed' || result.outcome === 'skipped' || result.outcome === 'interrupted';
 }
 
 /** What `--json` prints for a workflow whose state another run has locked: nothing was done for it. */

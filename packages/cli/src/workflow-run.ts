@@ -13,7 +13,7 @@ import {
 } from './provisioning.js';
 import { writeJson } from './render/json.js';
 import type { ResourceResult } from './render/summary.js';
-import { interruptedRun, ResultCollector, runEventsOf } from './run-results.js';
+import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
 
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
 // then the engine call with its live progress (none with --json), and for each way the run can end short of
@@ -153,10 +153,25 @@ export async function runWorkflow<Run, Document>(
     throw failure;
   }
   progress?.stop();
-  // Interrupted while the last calls were in flight: all is done, yet the run was asked to stop (exit 130).
-  if (interrupt.aborted) {
+  // Interrupted, yet the engine ended: stopped before some calls (skipped), the run is interrupted; if the
+  // calls in flight were its last, it is done, reported as such, and ends with 130 after it (endIfInterrupted).
+  if (interrupt.aborted && results.list().some(isUnfinished)) {
     if (run.json) writeJson(stdout, await run.interrupted(results.list(), done));
     throw interruptedRun(results.list(), where, provisioner, undefined);
   }
   return { run: done, results: results.list() };
+}
+
+/**
+ * After a finished run's report: a signal that came while its last calls were in flight still ends the command
+ * with the interrupt's exit code (130), saying that nothing is left to do.
+ */
+export function endIfInterrupted(
+  session: Session,
+  where: RunWhere,
+  results: readonly ResourceResult[],
+): void {
+  if (session.interrupt.aborted) {
+    throw interruptedRun(results, where, session.provisioning.provisioner, undefined);
+  }
 }

@@ -646,6 +646,33 @@ describe('SIGINT during a fleet', () => {
     }
   });
 
+  it('a signal at the last call: every workflow applied and said so, exit 130, nothing left for a next run', async () => {
+    // The calls a whole fleet apply makes, then the same apply again from nothing, with the signal at its last.
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const total = fake.mutatingCalls().length;
+    expect((await mlds(['destroy', ...FILES, '--yes'])).code).toBe(0);
+    const before = fake.mutatingCalls().length;
+    const { source, clients } = sigintAfter(before + total);
+    const run = await mlds(['apply', ...FILES, '--yes'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    expect(fake.mutatingCalls()).toHaveLength(before + total);
+    expect(unwrapped(run.stdout)).toContain(
+      'Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\n',
+    );
+    expect(unwrapped(run.stderr)).toContain(
+      "error: apply interrupted after its last calls had finished: every workflow is done and recorded in its state; the locks are released\nNothing is left to do: 'mlds apply' with the same files again would change nothing.\n",
+    );
+    const again = await mlds(['apply', ...FILES, '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      'Fleet: 3 workflows, 0 with changes (0 resources to change), 3 unchanged.\n',
+    );
+    expect(fake.mutatingCalls()).toHaveLength(before + total);
+  });
+
   it('stops every workflow: no new call starts, what was done is recorded, the locks released, exit 130; apply again finishes', async () => {
     const { source, clients } = sigintAfter(4);
     const run = await mlds(['apply', ...FILES, '--yes', '--json'], {

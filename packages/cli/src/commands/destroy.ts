@@ -16,7 +16,7 @@ import { type ResourceResult, renderDestroySummary, tally } from '../render/summ
 import { alignColumns } from '../render/table.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
-import { confirmWorkflowRun, runWorkflow } from '../workflow-run.js';
+import { confirmWorkflowRun, endIfInterrupted, runWorkflow } from '../workflow-run.js';
 import { type Command, type CommandContext, workflowFileArguments } from './command.js';
 
 export interface DestroyOptions {
@@ -153,18 +153,19 @@ async function destroyPrepared(
 
   if (options.json) {
     writeJson(stdout, destroyDocument(workflow, 'ok', results, run.channel ? { channel: run.channel } : {}));
-    return;
-  }
-  stdout.write(`\n${renderDestroySummary(tally(results), colors)}`);
-  const dangling = run.channel?.danglingDestinationIds ?? [];
-  if (run.channel && dangling.length > 0) {
+  } else {
+    stdout.write(`\n${renderDestroySummary(tally(results), colors)}`);
+    const dangling = run.channel?.danglingDestinationIds ?? [];
+    if (run.channel && dangling.length > 0) {
+      stdout.write(
+        `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups): the channel cannot write to them, running or started again.`)}\n`,
+      );
+    }
     stdout.write(
-      `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups): the channel cannot write to them, running or started again.`)}\n`,
+      `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
     );
   }
-  stdout.write(
-    `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
-  );
+  endIfInterrupted(session, { command: 'destroy', file: loaded.file, statePath }, results);
 }
 
 export function destroyDocument(
