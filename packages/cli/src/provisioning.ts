@@ -24,6 +24,7 @@ import {
   defaultAwsClients,
   openStateBackend,
   type Provisioner,
+  stateArguments,
   stateErrorOf,
   unlockCommand,
 } from './state-backend.js';
@@ -139,7 +140,7 @@ export function translateRunError(
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const resume =
       resumeHint(command, file, state, results) +
-      (command === 'apply' ? importHint(error, provisioner, file) : '');
+      (command === 'apply' ? importHint(error, provisioner, file, where.statePath) : '');
     const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
     const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
@@ -181,11 +182,15 @@ function resumeHint(
     : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`;
 }
 
-/** For a resource apply found without this workflow's tag (made outside mlds): how to adopt it instead. */
+/**
+ * For a resource apply found without this workflow's tag: how to adopt it instead. One the state records (its
+ * tag removed since) must be forgotten first: import refuses an address the state records.
+ */
 function importHint(
   error: InstanceType<Provisioner['ApplyFailedError']>,
   provisioner: Provisioner,
   file: string,
+  statePath: StatePath,
 ): string {
   const untagged = error.failures
     .map((failure) => failure.cause)
@@ -193,9 +198,11 @@ function importHint(
       (cause): cause is InstanceType<Provisioner['ResourceNotOursError']> =>
         cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
     );
-  return untagged === undefined
-    ? ''
-    : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import ${file} '${untagged.address}' ${untagged.resourceName}`;
+  if (untagged === undefined) return '';
+  const importIt = `mlds import ${file} '${untagged.address}' ${untagged.resourceName}`;
+  return untagged.recorded
+    ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): mlds state rm '${untagged.address}' ${stateArguments(statePath)}, then ${importIt}`
+    : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: ${importIt}`;
 }
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */

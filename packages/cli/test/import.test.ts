@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutBucketAclCommand } from '@aws-sdk/client-s3';
+import { PutBucketAclCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
@@ -286,6 +286,34 @@ describe('mlds import', () => {
     expect(unwrapped(refused.stderr)).toContain(
       `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`,
     );
+    expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
+    const applied = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(unwrapped(applied.stderr)).toBe('');
+    expect(applied.code).toBe(0);
+  });
+
+  it('a recorded bucket whose tag was removed: apply names the fix that works, state rm then import; then apply converges', async () => {
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    await fake.clients
+      .s3(REGION)
+      .send(
+        new PutBucketTaggingCommand({ Bucket: BUCKET, Tagging: { TagSet: [{ Key: 'team', Value: 'web' }] } }),
+      );
+    const refused = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    const stderr = unwrapped(refused.stderr);
+    expect(stderr).toContain(
+      `${BUCKET} (archive.bucket[0]) is recorded as workflow curling-live's, but mlds cannot take it as such any more: it lacks the tag mlds:workflow=curling-live; mlds neither changes nor deletes it. Put the tag mlds:workflow=curling-live back if it is still this workflow's, or delete it yourself.`,
+    );
+    const forget = `mlds state rm 'archive.bucket[0]' --state ${STATE}`;
+    const importIt = `mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`;
+    expect(stderr).toContain(
+      `If it is still this workflow's, put its tag back, or forget it and import it (import tags it): ${forget}, then ${importIt}`,
+    );
+    expect(stderr).not.toContain('adopt it instead');
+    // The hint, followed as printed.
+    expect((await mlds(['state', 'rm', 'archive.bucket[0]', '--state', STATE])).code).toBe(0);
     expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
     expect(unwrapped(applied.stderr)).toBe('');

@@ -49,7 +49,9 @@ async function updateResource(run: Run, change: ResourceChange, changes: string[
   return tracked(run, target, 'update', async () => {
     const found = await handler.find(rt, target);
     if (found.status === 'foreign') {
-      throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
+      throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason, {
+        recorded: current.status === 'created',
+      });
     }
     if (found.status === 'absent') return createNew(run, target);
     const recorded = await handler.update(rt, target, current, changes);
@@ -92,7 +94,9 @@ async function adoptOrRefuse(
   const { handler, rt } = await handlerFor(run, target.kind);
   if (found.status === 'foreign') {
     if (recorded?.status !== 'created') await keeper.remove(target);
-    throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason);
+    throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason, {
+      recorded: recorded?.status === 'created',
+    });
   }
   await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
   const adopted = await handler.adopt(rt, target, found);

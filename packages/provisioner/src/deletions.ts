@@ -71,7 +71,11 @@ export async function prepareDeletions(
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
         const reason = found.reason ?? 'its tags changed after mlds created it';
-        return { refuse: new ResourceNotOursError(resource.address, resource.name, run.rt.workflow, reason) };
+        return {
+          refuse: new ResourceNotOursError(resource.address, resource.name, run.rt.workflow, reason, {
+            recorded: true,
+          }),
+        };
       }
       // A crashed run's intent for a name someone else holds: never ours to delete, nor to keep recording.
       run.rt.progress(resource.address, `${resource.name} exists without this workflow's tag: left in place`);

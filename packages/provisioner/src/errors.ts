@@ -199,19 +199,27 @@ export class BucketAclInUseError extends Error {
 /** A resource with the name mlds would use exists but does not carry this workflow's `mlds:workflow` tag. */
 export class ResourceNotOursError extends Error {
   override readonly name = 'ResourceNotOursError';
+  /** The state records it as made by this workflow: it lost the tag since (the fix differs). */
+  readonly recorded: boolean;
   constructor(
     readonly address: string,
     readonly resourceName: string,
     readonly workflow: string,
     readonly reason?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; recorded?: boolean },
   ) {
+    const why = reason ?? `it lacks the tag mlds:workflow=${workflow}`;
     super(
-      `${resourceName} (${address}) already exists, and mlds cannot take it as workflow ${workflow}'s: ` +
-        `${reason ?? `it lacks the tag mlds:workflow=${workflow}`}; mlds neither adopts nor deletes it. ` +
-        'Delete or rename it yourself, or rename the workflow or downstream entry.',
-      options,
+      options?.recorded === true
+        ? `${resourceName} (${address}) is recorded as workflow ${workflow}'s, but mlds cannot take it as such any more: ` +
+            `${why}; mlds neither changes nor deletes it. Put the tag mlds:workflow=${workflow} back if it is ` +
+            "still this workflow's, or delete it yourself."
+        : `${resourceName} (${address}) already exists, and mlds cannot take it as workflow ${workflow}'s: ` +
+            `${why}; mlds neither adopts nor deletes it. ` +
+            'Delete or rename it yourself, or rename the workflow or downstream entry.',
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.recorded = options?.recorded === true;
   }
 }
 

@@ -468,7 +468,7 @@ describe('SSM parameter: destroy', () => {
       ['web.password', expect.any(ResourceNotOursError)],
     ]);
     expect((error as Error).message).toMatch(
-      /web\.password: ResourceNotOursError: \/mlds\/curling-live\/web\/password \(web\.password\) already exists, and mlds cannot take it as workflow curling-live's: its tags changed after mlds created it;/,
+      /web\.password: ResourceNotOursError: \/mlds\/curling-live\/web\/password \(web\.password\) is recorded as workflow curling-live's, but mlds cannot take it as such any more: its tags changed after mlds created it; mlds neither changes nor deletes it\./,
     );
     expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Name: '/mlds/curling-live/cdn/password' },
