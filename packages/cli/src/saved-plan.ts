@@ -203,9 +203,10 @@ function shownPath(cwd: string, absolute: string): string {
   return fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
 }
 
-function stale(planFile: string, reason: string): SavedPlanStaleError {
+/** `workflowFile`: the file the plan was made from, as shown (the plan records it). */
+function stale(planFile: string, workflowFile: string, reason: string): SavedPlanStaleError {
   return new SavedPlanStaleError(`the saved plan ${planFile} is stale: ${reason}; nothing was changed`, {
-    hint: `Make a new plan with 'mlds plan <workflow file> --out ${planFile}', review it, then apply it.`,
+    hint: `Make a new plan with 'mlds plan ${workflowFile} --out ${planFile}', review it, then apply it.`,
   });
 }
 
@@ -216,10 +217,10 @@ function checkWorkflowUnchanged(saved: SavedPlan, planFile: string, cwd: string)
   try {
     text = readFileSync(saved.workflowFile.path, 'utf8');
   } catch (error) {
-    throw stale(planFile, `its workflow file ${shown} cannot be read (${(error as Error).message})`);
+    throw stale(planFile, shown, `its workflow file ${shown} cannot be read (${(error as Error).message})`);
   }
   if (sha256(text) !== saved.workflowFile.sha256) {
-    throw stale(planFile, `the workflow file ${shown} changed since the plan was made`);
+    throw stale(planFile, shown, `the workflow file ${shown} changed since the plan was made`);
   }
 }
 
@@ -229,28 +230,33 @@ function checkStateUnchanged(
   state: StateDocument | undefined,
   planFile: string,
   stateShownAs: string,
+  cwd: string,
 ): void {
+  const workflowFile = shownPath(cwd, saved.workflowFile.path);
   const now = stateIdentity(state);
   const then = saved.state;
   if (then.serial === null && now.serial === null) return;
   if (then.serial === null) {
     throw stale(
       planFile,
+      workflowFile,
       `the state ${stateShownAs} was created (serial ${now.serial}) since the plan was made`,
     );
   }
   if (now.serial === null) {
-    throw stale(planFile, `the state ${stateShownAs} is gone since the plan was made`);
+    throw stale(planFile, workflowFile, `the state ${stateShownAs} is gone since the plan was made`);
   }
   if (now.lineage !== then.lineage) {
     throw stale(
       planFile,
+      workflowFile,
       `the state ${stateShownAs} is another state (lineage ${now.lineage ?? 'none'}, the plan's ${then.lineage ?? 'none'})`,
     );
   }
   if (now.serial !== then.serial) {
     throw stale(
       planFile,
+      workflowFile,
       `the state ${stateShownAs} changed since the plan was made (serial ${now.serial}, the plan's ${then.serial})`,
     );
   }
@@ -298,7 +304,7 @@ export async function applySavedPlan(
     context,
     async (prepared) => {
       const state = await readRecordedState(prepared.loaded, prepared.statePath, true, context);
-      checkStateUnchanged(saved, state, options.file, prepared.statePath.shownAs);
+      checkStateUnchanged(saved, state, options.file, prepared.statePath.shownAs, context.cwd);
       await execute(prepared, { plan: saved.plan, state, file: options.file });
     },
   );

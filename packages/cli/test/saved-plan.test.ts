@@ -376,7 +376,7 @@ describe('apply <planfile> refuses a stale plan: exit 1, no AWS call, the state 
       `error: the saved plan tonight.plan is stale: ${reason}; nothing was changed\n`,
     );
     expect(unwrapped(run.stderr)).toContain(
-      "Make a new plan with 'mlds plan <workflow file> --out tonight.plan'",
+      "Make a new plan with 'mlds plan tonight.yaml --out tonight.plan'",
     );
     // Not one call, not even a read.
     expect(fake.calls().slice(from)).toStrictEqual([]);

@@ -83,6 +83,11 @@ describe('enums and names', () => {
     expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['name.format workflow']);
     expect(diagnostics[0]?.message).toContain('1-32 of a-z, 0-9 and -');
     expect(diagnostics[0]?.message).toContain('e.g. `curling-live`');
+    // Accents dropped, runs of other characters one dash.
+    expect(diagnose(aWorkflow({ workflow: 'café-ünï' }))[0]?.message).toContain('e.g. `cafe-uni`');
+    expect(diagnose(aWorkflow({ workflow: 'Court #1 / Finals' }))[0]?.message).toContain(
+      'e.g. `court-1-finals`',
+    );
     expect(brief(withEntry({ name: '-packager', system: 'mediapackage' }))).toEqual([
       'error name.format downstream[0].name',
     ]);
@@ -152,6 +157,19 @@ describe('fields per system', () => {
       expect.objectContaining({ severity: 'error', code: 'field.unknown', path: 'downstream[0].bukets' }),
     ]);
     expect(diagnostics[0]?.message).toBe('`downstream[0].bukets`: unknown field; did you mean `buckets`?');
+  });
+
+  test('a typo is matched against the fields of the entry’s own system only', () => {
+    const onS3 = diagnose(withEntry({ name: 'vod', system: 's3', usrname: 'ingest' }));
+    expect(onS3[0]?.message).toBe(
+      '`downstream[0].usrname`: unknown field; remove it; system s3 takes name, system, format, mode, needs, buckets, path.',
+    );
+    const onPut = diagnose(
+      withEntry({ name: 'cdn', system: 'http-put', urls: ['https://a.example.com/x'], usrname: 'ingest' }),
+    );
+    expect(onPut.map((d) => d.message)).toContain(
+      '`downstream[0].usrname`: unknown field; did you mean `username`?',
+    );
   });
 
   test('an unknown field with no near one lists the fields of the system', () => {

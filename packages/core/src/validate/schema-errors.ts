@@ -168,22 +168,23 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
       at: 'key',
     };
   }
+  const inDownstream = parent.length > 0 && parent[0] !== 'channel';
+  const system = inDownstream ? systemOf(parent, data) : undefined;
+  // A downstream entry's own system's fields: `usrname` on an s3 entry is no `username`, which s3 does not take.
   const known: readonly string[] =
     parent.length === 0
       ? WORKFLOW_FIELDS.filter((f) => f !== '$schema')
-      : parent[0] === 'channel'
+      : !inDownstream
         ? CHANNEL_FIELDS
-        : DOWNSTREAM_FIELDS;
+        : system === undefined
+          ? DOWNSTREAM_FIELDS
+          : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
   const suggestion = closest(field, known);
   let fix: string;
   if (suggestion !== undefined) fix = `did you mean \`${suggestion}\`?`;
-  else if (parent.length === 0 || parent[0] === 'channel')
-    fix = `remove it; the fields here are ${known.join(', ')}.`;
-  else {
-    const system = systemOf(parent, data);
-    const own = system === undefined ? known : [...COMMON_DOWNSTREAM_FIELDS, ...SYSTEM_FIELDS[system]];
-    fix = `remove it; ${system === undefined ? 'the fields are' : `system ${system} takes`} ${own.join(', ')}.`;
-  }
+  else if (!inDownstream) fix = `remove it; the fields here are ${known.join(', ')}.`;
+  else
+    fix = `remove it; ${system === undefined ? 'the fields are' : `system ${system} takes`} ${known.join(', ')}.`;
   // Opens with the field's own path, which the CLI then does not repeat in front of it.
   return { ...error('field.unknown', path, `\`${formatPath(path)}\`: unknown field; ${fix}`), at: 'key' };
 }
@@ -328,8 +329,12 @@ function quoteValue(value: unknown): string {
 function suggestName(value: unknown): string {
   if (typeof value !== 'string') return '';
   const fixed = value
+    .normalize('NFD')
+    // Accents dropped (`café` → `cafe`), not each turned into a dash.
+    .replace(/\p{Mn}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .slice(0, 32)
     .replace(/^-+|-+$/g, '');
   return fixed.length > 0 && fixed !== value ? `, e.g. \`${fixed}\`` : '';
