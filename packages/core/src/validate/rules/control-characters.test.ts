@@ -94,7 +94,7 @@ describe('ports', () => {
       channelClass: 'SINGLE_PIPELINE',
       downstream: [aDownstream(system, { urls: [url] })],
     });
-    expect(found(workflow)).toStrictEqual(['url.invalid downstream[0].urls[0]']);
+    expect(found(workflow)).toStrictEqual(['url.port downstream[0].urls[0]']);
   });
 
   test.each([

@@ -119,3 +119,22 @@ describe('UDP ports and FEC', () => {
     );
   });
 });
+
+describe('a port out of range', () => {
+  test.each([
+    ['srt', 'srt://receiver.example.com:70000', 'port 70000'],
+    ['http-put', 'https://a.example.com:99999999999999999999999/live/index', 'port 999999999999…'],
+    ['udp', 'udp://239.1.1.1:65536', 'port 65536'],
+  ] as const)('%s %s: url.port naming it, not "not a valid URL"', (system, url, named) => {
+    expect(urlFindings(system, [url])).toEqual(['error url.port downstream[0].urls[0]']);
+    const result = validateWorkflow(
+      aWorkflow({ channelClass: 'SINGLE_PIPELINE', downstream: [aDownstream(system, { urls: [url] })] }),
+    );
+    const message = result.diagnostics.find((d) => d.code === 'url.port')?.message ?? '';
+    expect(message).toContain(`has ${named}: a port is 1-65535`);
+  });
+
+  test('65535 is a port', () => {
+    expect(urlFindings('srt', ['srt://receiver.example.com:65535'])).toEqual([]);
+  });
+});

@@ -50,6 +50,16 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
   const system = checked.entry.system;
   const url = parseUrl(text);
   if (url === undefined || url.hostname === '') {
+    // The URL parser refuses a port above 65535 as it refuses anything else: name what is wrong.
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(text)?.[1];
+    if (port !== undefined && Number(port) > 65535) {
+      const shown = port.length > 12 ? `${port.slice(0, 12)}…` : port;
+      return error(
+        'url.port',
+        path,
+        `${where} has port ${shown}: a port is 1-65535; write it as ${form.example}.`,
+      );
+    }
     return error('url.invalid', path, `${where} is not a valid URL: write it as ${form.example}.`);
   }
   if (!form.schemes.includes(url.protocol)) {
