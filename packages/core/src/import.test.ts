@@ -74,6 +74,17 @@ describe('planImport', () => {
     const withState = planWorkflow(normalizeWorkflow(workflow), { state: applied });
     const refused = planImport(withState, 'archive.bucket[0]', 'curling-live-archive-p0', applied);
     expect('problem' in refused && refused.problem.code).toBe('in-state');
+    // An unknown address lists what could be imported: not what the state records.
+    const unknown = planImport(withState, 'archive.bucket[9]', 'x', applied);
+    const listed =
+      'problem' in unknown && unknown.problem.code === 'unknown-address' ? unknown.problem.addresses : [];
+    const without = planImport(plan, 'archive.bucket[9]', 'x');
+    const all =
+      'problem' in without && without.problem.code === 'unknown-address' ? without.problem.addresses : [];
+    expect(all).toContain('archive.bucket[0]');
+    expect(listed).toStrictEqual(
+      all.filter((address) => !applied.resources.some((r) => r.address === address)),
+    );
     const named = planImport(withState, 'archive.bucket[0]', 'curling-live-archive-p0', applied, {
       stateArguments: '--state s3://team/live.json --region us-west-2',
     });

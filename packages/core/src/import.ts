@@ -69,7 +69,14 @@ export function planImport(
 ): ImportDecision {
   const candidates = plan.resources.filter((change) => change.action !== 'delete');
   const resource = candidates.find((change) => change.address === address);
-  const importable = candidates.filter(isImportable).map((change) => change.address);
+  // What an import could adopt: not what the state already records as made (it would refuse those).
+  const made = new Set(
+    (state?.resources ?? []).filter((entry) => entry.status === 'created').map((entry) => entry.address),
+  );
+  const importable = candidates
+    .filter(isImportable)
+    .map((change) => change.address)
+    .filter((candidate) => !made.has(candidate));
   if (resource === undefined) {
     return {
       problem: {
