@@ -125,12 +125,21 @@ describe('mlds rotate-credentials', () => {
   it('a run that fails midway is finished by the next one', async () => {
     expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
     fake.crashAfterMutatingCalls(1);
-    const failed = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+    const failed = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes', '--json']);
     expect(failed.code).toBe(1);
     expect(unwrapped(failed.stderr)).toContain(
       "Fix the cause, then run 'mlds rotate-credentials live.yaml packager' again: it finishes the rotation.",
     );
+    // --json: a document saying what went wrong, never a password.
+    const document = JSON.parse(failed.stdout);
+    expect([document.workflow, document.downstream, document.result]).toStrictEqual([
+      'curling-live',
+      'packager',
+      'failed',
+    ]);
+    expect(document.error).toMatch(/^rotate-credentials failed: /);
     fake.crashAfterMutatingCalls(undefined);
+    for (const password of (await credentials()).passwords) expect(failed.stdout).not.toContain(password);
     const rerun = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(

@@ -115,24 +115,35 @@ async function rotatePrepared(
     });
   } catch (error) {
     const rerun = `mlds rotate-credentials ${loaded.file} ${options.downstream}`;
-    if (error instanceof provisioner.RotationFailedError) {
-      throw new OperationFailedError(
-        `rotate-credentials failed: ${error.message}`,
-        [{ address: channel.address, error: error.message }],
-        {
-          cause: error,
-          hint: `The rotation is recorded in the state ${statePath.shownAs}. Fix the cause, then run '${rerun}' again: it finishes the rotation.`,
-        },
-      );
+    const refused = error instanceof provisioner.RotationNotPossibleError;
+    const failure =
+      error instanceof provisioner.RotationFailedError
+        ? new OperationFailedError(
+            `rotate-credentials failed: ${error.message}`,
+            [{ address: channel.address, error: error.message }],
+            {
+              cause: error,
+              hint: `The rotation is recorded in the state ${statePath.shownAs}. Fix the cause, then run '${rerun}' again: it finishes the rotation.`,
+            },
+          )
+        : refused
+          ? new MldsError(`rotate-credentials refused: ${error.message}`, { cause: error })
+          : translateRunError(error, provisioner, {
+              command: 'rotate-credentials',
+              file: loaded.file,
+              statePath,
+            });
+    // As apply's and destroy's: a script reading stdout gets a document that says what went wrong.
+    if (options.json) {
+      writeJson(stdout, {
+        formatVersion: FORMAT_VERSION,
+        workflow: plan.workflow,
+        downstream: options.downstream,
+        result: refused ? 'refused' : 'failed',
+        error: failure instanceof Error ? failure.message : String(failure),
+      });
     }
-    if (error instanceof provisioner.RotationNotPossibleError) {
-      throw new MldsError(`rotate-credentials refused: ${error.message}`, { cause: error });
-    }
-    throw translateRunError(error, provisioner, {
-      command: 'rotate-credentials',
-      file: loaded.file,
-      statePath,
-    });
+    throw failure;
   }
 
   const destination = destinationAfter(plan, result.state, options.downstream);
