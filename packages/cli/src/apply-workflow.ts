@@ -11,7 +11,7 @@ import {
 import type { ApplyOptions } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
-import { missingSecretsError, type PreparedRun, preflight } from './provisioning.js';
+import { type PreparedRun, preflight } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
@@ -22,6 +22,7 @@ import {
   renderDestinations,
   tally,
 } from './render/summary.js';
+import { missingSecretsError } from './run-errors.js';
 import type { ApprovedPlan } from './saved-plan.js';
 import { readStateAt, type StatePath } from './state-file.js';
 import { planLoadedWorkflow, readRecordedState } from './workflow-file.js';

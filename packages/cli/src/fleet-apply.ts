@@ -16,7 +16,6 @@ import { count, OperationFailedError, UsageError } from './errors.js';
 import { checkFleetArguments, type FleetOptions, loadFleet } from './fleet-load.js';
 import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
-import { missingSecretsError } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
@@ -28,6 +27,7 @@ import {
   renderApplySummary,
   tally,
 } from './render/summary.js';
+import { missingSecretsError } from './run-errors.js';
 import { type LoadedWorkflow, planLoadedWorkflow, readRecordedState } from './workflow-file.js';
 
 // `mlds apply a.yaml b.yaml …`: each workflow planned against its own locked state exactly as `apply a.yaml`

@@ -5,9 +5,10 @@ import { CancelledError, count, InterruptedError, MldsError } from './errors.js'
 import { startFleetDisplay } from './fleet-display.js';
 import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
 import { reportFleet, reportMemberFailure } from './fleet-report.js';
-import { preflight, translateRunError } from './provisioning.js';
+import { preflight } from './provisioning.js';
 import { type FleetProgress, type FleetProgressOptions, fleetResultLine } from './render/fleet-progress.js';
 import { type ResourceResult, type Tally, tally, unfinishedCounts } from './render/summary.js';
+import { translateRunError } from './run-errors.js';
 import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';

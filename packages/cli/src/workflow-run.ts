@@ -9,10 +9,10 @@ import {
   progressOf,
   type RunWhere,
   type Session,
-  translateRunError,
 } from './provisioning.js';
 import { writeJson } from './render/json.js';
 import type { ResourceResult } from './render/summary.js';
+import { translateRunError } from './run-errors.js';
 import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
 
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,

@@ -15,7 +15,8 @@ import {
   StateMismatchError,
   StateStoreError,
 } from '../src/errors.js';
-import { startProvisioning, translateRunError } from '../src/provisioning.js';
+import { startProvisioning } from '../src/provisioning.js';
+import { translateRunError } from '../src/run-errors.js';
 import { ResultCollector } from '../src/run-results.js';
 import { createColors } from '../src/terminal.js';
 

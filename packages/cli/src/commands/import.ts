@@ -11,9 +11,10 @@ import {
 import type { ImportPreview, ImportResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import { CancelledError, InterruptedError, MldsError, OperationFailedError, UsageError } from '../errors.js';
-import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
+import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
+import { translateRunError } from '../run-errors.js';
 import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';

@@ -9,9 +9,10 @@ import {
 import type { RotateResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import { CancelledError, MldsError, NotAppliedError, OperationFailedError, UsageError } from '../errors.js';
-import { type PreparedRun, runLocked, translateRunError } from '../provisioning.js';
+import { type PreparedRun, runLocked } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations } from '../render/summary.js';
+import { translateRunError } from '../run-errors.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
 
