@@ -197,6 +197,27 @@ describe('mlds import', () => {
     ]);
     expect(again.code).toBe(1);
     expect(unwrapped(again.stderr)).toContain('the state already records archive.bucket[1]');
+    const json = await mlds([
+      'import',
+      'live.yaml',
+      'archive.bucket[1]',
+      'curling-live-archive-p1',
+      '--yes',
+      '--json',
+    ]);
+    expect(json.code).toBe(1);
+    const document = JSON.parse(json.stdout);
+    expect([document.workflow, document.address, document.result]).toStrictEqual([
+      'curling-live',
+      'archive.bucket[1]',
+      'refused',
+    ]);
+    expect(document.error).toMatch(
+      /^import refused, nothing was changed: the state already records archive\.bucket\[1\]/,
+    );
+    // A command line that does not fit the plan is an error on stderr alone (exit 2), as for every command.
+    const unknown = await mlds(['import', 'live.yaml', 'archive.bucket[9]', 'x', '--yes', '--json']);
+    expect([unknown.code, unknown.stdout]).toStrictEqual([2, '']);
     expect(unwrapped(again.stderr)).toContain(
       `'mlds state rm "archive.bucket[1]" --state ${STATE}' (no AWS call)`,
     );

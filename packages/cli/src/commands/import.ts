@@ -10,7 +10,15 @@ import {
 } from '@mlds/core';
 import type { ImportPreview, ImportResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, InterruptedError, MldsError, OperationFailedError, UsageError } from '../errors.js';
+import {
+  CancelledError,
+  ExitCode,
+  exitCodeFor,
+  InterruptedError,
+  MldsError,
+  OperationFailedError,
+  UsageError,
+} from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
@@ -126,22 +134,37 @@ async function importPrepared(
     });
   } catch (error) {
     if (interrupt.aborted) throw interruptedImport(error, provisioner, rerun, statePath.shownAs);
+    const failure = importFailure(error);
+    // As apply's and destroy's: a refused or failed import says why in its document (a command line that does
+    // not fit the plan, exit 2, is an error on stderr alone).
+    if (options.json && exitCodeFor(failure) !== ExitCode.invalid) {
+      writeJson(stdout, {
+        formatVersion: FORMAT_VERSION,
+        workflow: plan.workflow,
+        address: options.address,
+        result: error instanceof provisioner.ImportRefusedError ? 'refused' : 'failed',
+        error: failure instanceof Error ? failure.message : String(failure),
+      });
+    }
+    throw failure;
+  }
+  function importFailure(error: unknown): unknown {
     if (error instanceof provisioner.ImportRefusedError) {
       if (isUsageProblem(error.refusal)) {
-        throw usageProblem(
+        return usageProblem(
           error.refusal === 'unknown-address'
             ? { code: error.refusal, message: error.message, addresses: error.addresses }
             : { code: error.refusal, message: error.message, fix: error.fix ?? '' },
           loaded.file,
         );
       }
-      throw new MldsError(`import refused, nothing was changed: ${error.message}`, {
+      return new MldsError(`import refused, nothing was changed: ${error.message}`, {
         cause: error,
         ...(error.fix === undefined ? {} : { hint: error.fix }),
       });
     }
     if (error instanceof provisioner.ImportFailedError) {
-      throw new OperationFailedError(
+      return new OperationFailedError(
         `import failed: ${error.message}`,
         [{ address: options.address, error: error.message }],
         {
@@ -152,7 +175,7 @@ async function importPrepared(
         },
       );
     }
-    throw translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
+    return translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
   }
   if (result.outcome === 'interrupted' || interrupt.aborted) {
     // Interrupted while the last call was in flight, yet all is done and recorded: still exit 130.
