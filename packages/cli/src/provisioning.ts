@@ -93,6 +93,8 @@ export function progressOf(context: CommandContext, clock: () => number): Progre
 /** The state's lock, held by the command; `store` hands it to the engine instead of locking again. */
 export interface HeldState {
   store: StateStore;
+  /** The lock's id: what `mlds state unlock` takes, should the run stop without releasing it. */
+  lockId: string;
   release(): Promise<void>;
 }
 
@@ -121,6 +123,7 @@ export async function holdStateLock(
       read: () => store.read(),
       write: (doc) => store.write(doc),
     },
+    lockId: lock.info.id,
     release: () => lock.release(),
   };
 }
@@ -196,11 +199,13 @@ export async function runLocked(
   }
   const interrupt = new AbortController();
   const unsubscribe = context.signals?.subscribe((name) =>
-    onSignal(name, interrupt, context, {
-      command,
-      file: [loaded.file, ...(options.rerunArguments ?? [])].join(' '),
-      statePath,
-    }),
+    onSignal(
+      name,
+      interrupt,
+      context,
+      { command, file: [loaded.file, ...(options.rerunArguments ?? [])].join(' '), statePath },
+      held.lockId,
+    ),
   );
   try {
     await work({ loaded, statePath, answers, session: { provisioning, held, interrupt: interrupt.signal } });
@@ -219,6 +224,7 @@ function onSignal(
   interrupt: AbortController,
   context: CommandContext,
   where: RunWhere,
+  lockId: string,
 ): void {
   const { stderr, colors } = context;
   if (!interrupt.signal.aborted) {
@@ -232,7 +238,7 @@ function onSignal(
   const unlock =
     where.statePath.kind === 'file'
       ? `run 'mlds ${where.command} ${where.file}' again on this host (it takes over a lock whose process is gone)`
-      : `run '${unlockCommand('<lock id>', where.statePath)}', then 'mlds ${where.command} ${where.file}' again`;
+      : `run '${unlockCommand(lockId, where.statePath)}', then 'mlds ${where.command} ${where.file}' again`;
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );

@@ -162,6 +162,33 @@ describe('SIGINT during apply', () => {
     );
   });
 
+  it('a second signal with the state on S3: the unlock command it prints names this run’s own lock', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'w.yaml'),
+      WORKFLOW.replace('downstream:', 'state: s3://team-state/ctrl-c.json\ndownstream:'),
+    );
+    const fake = createFakeCloud();
+    fake.seed.bucket('team-state', 'us-west-2');
+    const source = signalSource();
+    let lockId = '';
+    const clients = watchedClients(fake, (count) => {
+      if (count === 2) {
+        // The lock object as the run holds it, when the signals come.
+        const lock = fake.s3Objects.text('team-state', 'ctrl-c.json.lock') ?? '{}';
+        lockId = (JSON.parse(lock) as { id: string }).id;
+        source.fire('SIGTERM');
+        source.fire('SIGINT');
+      }
+    });
+    const run = await mlds(cwd, ['apply', 'w.yaml', '--yes'], clients, source.signals);
+    expect(source.exits).toStrictEqual([130]);
+    expect(lockId).toMatch(/^[0-9a-f]{24}$/);
+    expect(unwrapped(run.stderr)).toContain(
+      `run 'mlds state unlock ${lockId} --state s3://team-state/ctrl-c.json --region us-west-2', then 'mlds apply w.yaml' again`,
+    );
+  });
+
   it('--json: the document says interrupted and lists what was done', async () => {
     const cwd = setUp();
     const fake = createFakeCloud();
