@@ -219,7 +219,7 @@ describe('mlds import', () => {
     const unknown = await mlds(['import', 'live.yaml', 'archive.bucket[9]', 'x', '--yes', '--json']);
     expect([unknown.code, unknown.stdout]).toStrictEqual([2, '']);
     expect(unwrapped(again.stderr)).toContain(
-      `'mlds state rm "archive.bucket[1]" --state ${STATE}' (no AWS call)`,
+      `'mlds state rm "archive.bucket[1]" --state ${STATE}' (it changes only the state)`,
     );
   });
 
@@ -282,7 +282,7 @@ describe('mlds import', () => {
     const again = await mlds(['import', 'shared.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
     expect(again.code).toBe(1);
     const forget = `mlds state rm "archive.bucket[0]" --state s3://team-state/mlds/curling-live.json --region ${REGION}`;
-    expect(unwrapped(again.stderr)).toContain(`'${forget}' (no AWS call)`);
+    expect(unwrapped(again.stderr)).toContain(`'${forget}' (it changes only the state)`);
     const removed = await mlds([
       'state',
       'rm',

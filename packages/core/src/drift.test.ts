@@ -155,7 +155,7 @@ describe('a refreshed plan', () => {
       action: 'update',
       changes: ['tags'],
       drift: [
-        "its mlds:workflow tag is gone, not curling-live: it is no longer this workflow's, and apply refuses to change it",
+        "its tag mlds:workflow=curling-live is gone: it is no longer this workflow's, and apply refuses to change it",
       ],
     });
   });

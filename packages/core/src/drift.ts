@@ -98,8 +98,11 @@ export function driftOf(
   }
   const { tags, settings } = observation;
   if (observation.notOurs !== undefined || tags[TAG_WORKFLOW] !== workflow) {
-    const found = tags[TAG_WORKFLOW] === undefined ? 'is gone' : `is now ${tags[TAG_WORKFLOW]}`;
-    const why = observation.notOurs ?? `its ${TAG_WORKFLOW} tag ${found}, not ${workflow}`;
+    const found =
+      tags[TAG_WORKFLOW] === undefined
+        ? `its tag ${TAG_WORKFLOW}=${workflow} is gone`
+        : `its ${TAG_WORKFLOW} tag is now ${tags[TAG_WORKFLOW]}, not ${workflow}`;
+    const why = observation.notOurs ?? found;
     return {
       gone: false,
       changes: ['tags'],

@@ -89,7 +89,7 @@ describe('planImport', () => {
       stateArguments: '--state s3://team/live.json --region us-west-2',
     });
     expect('problem' in named && 'fix' in named.problem && named.problem.fix).toContain(
-      `'mlds state rm "archive.bucket[0]" --state s3://team/live.json --region us-west-2' (no AWS call)`,
+      `'mlds state rm "archive.bucket[0]" --state s3://team/live.json --region us-west-2' (it changes only the state)`,
     );
 
     const intent: StateDocument = {

@@ -109,7 +109,7 @@ export function planImport(
         message: `the state already records ${address} (${entry.kind} ${entry.name}, ${entry.status})`,
         fix:
           entry.status === 'created'
-            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${shellWord(address)}${stateArguments(options)}' (no AWS call), then import.`
+            ? `Nothing to import. To adopt another resource at this address, forget this one first with 'mlds state rm ${shellWord(address)}${stateArguments(options)}' (it changes only the state), then import.`
             : `A run stopped midway on it: run apply (or destroy) to finish that first, or 'mlds state rm ${shellWord(address)}${stateArguments(options)}' to forget it.`,
       },
     };

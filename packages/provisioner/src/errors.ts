@@ -76,8 +76,8 @@ export class LockNotFoundError extends Error {
   ) {
     super(
       holder === undefined
-        ? `There is no lock at ${lockPath}; nothing to unlock.`
-        : `The lock at ${lockPath} has id ${holder.id} (${holder.command} on ${holder.host}, pid ${holder.pid}), not ${lockId}; it was left alone.`,
+        ? `there is no lock at ${lockPath}; nothing to unlock`
+        : `the lock at ${lockPath} has id ${holder.id} (${holder.command} on ${holder.host}, pid ${holder.pid}), not ${lockId}; it was left alone`,
     );
   }
 }

@@ -370,7 +370,7 @@ describe('MediaPackage v2 drift against the fake cloud', () => {
     const plan = planned(V2, state, await refreshed(V2, cloud, state));
     const channel = plan.resources.find((r) => r.address === 'packager.channel');
     expect(channel?.drift).toStrictEqual([
-      "its mlds:workflow tag is gone, not curling-live: it is no longer this workflow's, and apply refuses to change it",
+      "its tag mlds:workflow=curling-live is gone: it is no longer this workflow's, and apply refuses to change it",
     ]);
     const before = cloud.mutatingCalls().length;
     const failed = await apply({ plan, clients: cloud.clients, store, env: {}, ...virtualTime() }).catch(

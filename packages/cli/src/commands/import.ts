@@ -219,7 +219,7 @@ function renderPreview(preview: ImportPreview, colors: Colors): string {
   if (preview.tags.length === 0) {
     lines.push(
       preview.alreadyTagged
-        ? 'It already carries this workflow’s tags (an earlier import or apply stopped before recording it): nothing to tag.'
+        ? 'It already carries this workflow’s tags (an earlier import or apply made or tagged it, and the state does not record it: it stopped before recording it, or the entry was removed): nothing to tag.'
         : 'It already carries the tags the workflow gives it: nothing to tag.',
     );
   } else {
