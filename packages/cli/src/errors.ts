@@ -207,6 +207,11 @@ export function exitCodeFor(error: unknown): ExitCode {
   return ExitCode.failed;
 }
 
+/** An error's message as the CLI shows it; anything thrown that is not an Error, as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,7 +1,7 @@
 import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
-import { CancelledError, count, InterruptedError, MldsError } from './errors.js';
+import { CancelledError, count, InterruptedError, MldsError, messageOf } from './errors.js';
 import { startFleetDisplay } from './fleet-display.js';
 import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
 import { reportFleet, reportMemberFailure } from './fleet-report.js';
@@ -220,7 +220,7 @@ export async function runFleetMember<Run, Document>(
   } catch (error) {
     if (interrupt.aborted) return await interrupted(error);
     const failure = translateRunError(error, provisioner, where, results.list());
-    const message = failure instanceof Error ? failure.message : String(failure);
+    const message = messageOf(failure);
     finished(run.outcomeOf?.(failure) ?? 'failed', message);
     if (!run.json) reportMemberFailure(workflow, failure, context);
     return await run.failed({ failure, error, message }, results.list());

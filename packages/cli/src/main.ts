@@ -16,6 +16,7 @@ import {
   exitCodeFor,
   InvalidWorkflowError,
   MldsError,
+  messageOf,
   NoCommandError,
   UsageError,
 } from './errors.js';
@@ -224,7 +225,7 @@ function missingValue(
 
 /** Node's messages name the option but go on about `--`; the first sentence is the useful part. */
 function parseArgsMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const option = /'(-[^']*)'/.exec(message)?.[1];
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option '${option}'`;

@@ -1,7 +1,7 @@
 import type { AwsClients, EngineEvent, RequestLimiter, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
-import { CancelledError, InterruptedError } from './errors.js';
+import { CancelledError, InterruptedError, messageOf } from './errors.js';
 import {
   type HeldState,
   type PreparedRun,
@@ -146,7 +146,7 @@ export async function runWorkflow<Run, Document>(
     }
     const failure = translateRunError(error, provisioner, where, results.list());
     if (run.json) {
-      const message = failure instanceof Error ? failure.message : String(failure);
+      const message = messageOf(failure);
       const document = await run.failed({ failure, error, message }, results.list());
       if (document !== undefined) writeJson(stdout, document);
     }

@@ -16,6 +16,7 @@ import {
   exitCodeFor,
   InterruptedError,
   MldsError,
+  messageOf,
   OperationFailedError,
   UsageError,
 } from '../errors.js';
@@ -116,38 +117,7 @@ async function importPrepared(
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { interrupt } = prepared.session;
   const rerun = `mlds import ${loaded.file} ${options.address} ${options.physicalId}`;
-  let result: ImportResult;
-  try {
-    result = await provisioner.importResource({
-      plan,
-      address: options.address,
-      physicalId: options.physicalId,
-      clients,
-      store: prepared.session.held.store,
-      stateArguments: stateArguments(statePath),
-      env: { ...context.env },
-      limiter,
-      clock,
-      ...(sleep === undefined ? {} : { sleep }),
-      stopSignal: interrupt,
-      confirm: ask,
-    });
-  } catch (error) {
-    if (interrupt.aborted) throw interruptedImport(error, provisioner, rerun, statePath.shownAs);
-    const failure = importFailure(error);
-    // As apply's and destroy's: a refused or failed import says why in its document (a command line that does
-    // not fit the plan, exit 2, is an error on stderr alone).
-    if (options.json && exitCodeFor(failure) !== ExitCode.invalid) {
-      writeJson(stdout, {
-        formatVersion: FORMAT_VERSION,
-        workflow: plan.workflow,
-        address: options.address,
-        result: error instanceof provisioner.ImportRefusedError ? 'refused' : 'failed',
-        error: failure instanceof Error ? failure.message : String(failure),
-      });
-    }
-    throw failure;
-  }
+  /** What a failed import reads as at the command line (exit 2 when the command line does not fit the plan). */
   function importFailure(error: unknown): unknown {
     if (error instanceof provisioner.ImportRefusedError) {
       if (isUsageProblem(error.refusal)) {
@@ -176,6 +146,38 @@ async function importPrepared(
       );
     }
     return translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
+  }
+  let result: ImportResult;
+  try {
+    result = await provisioner.importResource({
+      plan,
+      address: options.address,
+      physicalId: options.physicalId,
+      clients,
+      store: prepared.session.held.store,
+      stateArguments: stateArguments(statePath),
+      env: { ...context.env },
+      limiter,
+      clock,
+      ...(sleep === undefined ? {} : { sleep }),
+      stopSignal: interrupt,
+      confirm: ask,
+    });
+  } catch (error) {
+    if (interrupt.aborted) throw interruptedImport(error, provisioner, rerun, statePath.shownAs);
+    const failure = importFailure(error);
+    // As apply's and destroy's: a refused or failed import says why in its document (a command line that does
+    // not fit the plan, exit 2, is an error on stderr alone).
+    if (options.json && exitCodeFor(failure) !== ExitCode.invalid) {
+      writeJson(stdout, {
+        formatVersion: FORMAT_VERSION,
+        workflow: plan.workflow,
+        address: options.address,
+        result: error instanceof provisioner.ImportRefusedError ? 'refused' : 'failed',
+        error: messageOf(failure),
+      });
+    }
+    throw failure;
   }
   if (result.outcome === 'interrupted' || interrupt.aborted) {
     // Interrupted while the last call was in flight, yet all is done and recorded: still exit 130.

@@ -8,7 +8,14 @@ import {
 } from '@mlds/core';
 import type { RotateResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
-import { CancelledError, MldsError, NotAppliedError, OperationFailedError, UsageError } from '../errors.js';
+import {
+  CancelledError,
+  MldsError,
+  messageOf,
+  NotAppliedError,
+  OperationFailedError,
+  UsageError,
+} from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations } from '../render/summary.js';
@@ -141,7 +148,7 @@ async function rotatePrepared(
         workflow: plan.workflow,
         downstream: options.downstream,
         result: refused ? 'refused' : 'failed',
-        error: failure instanceof Error ? failure.message : String(failure),
+        error: messageOf(failure),
       });
     }
     throw failure;
