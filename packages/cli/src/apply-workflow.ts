@@ -11,7 +11,7 @@ import {
 import type { ApplyOptions } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
-import { type PreparedRun, preflight } from './provisioning.js';
+import { type PreparedRun, preflight, toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
@@ -59,7 +59,7 @@ export async function applyPrepared(
   // Credentials resolved and the account named before the first AWS call: the refresh's reads when there is
   // one, else the question. Nothing is called when they fail.
   const accountBeforeRefresh = refreshing
-    ? await preflight(session, loaded.workflow.region, options.profile)
+    ? await preflight(session, loaded.workflow.region, options.profile, state.resources)
     : undefined;
   const observations = refreshing
     ? await refreshRecorded(session.provisioning, state, context, {
@@ -98,7 +98,7 @@ export async function applyPrepared(
     accountBeforeRefresh ??
     (prepared.session === undefined
       ? undefined
-      : await preflight(prepared.session, plan.region, options.profile));
+      : await preflight(prepared.session, plan.region, options.profile, toCall(plan)));
 
   if (!options.json && approved !== undefined) {
     stdout.write(`Applying the plan saved in ${approved.file}, made from ${loaded.file}.\n`);

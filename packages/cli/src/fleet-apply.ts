@@ -16,6 +16,7 @@ import { count, OperationFailedError, UsageError } from './errors.js';
 import { checkFleetArguments, type FleetOptions, loadFleet } from './fleet-load.js';
 import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
+import { toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
@@ -97,7 +98,12 @@ export async function applyFleet(
     const first = planned.find(
       (entry) => entry.changes > 0 || (options.refresh && entry.state !== undefined),
     )?.member;
-    const account = await fleetAccount(fleet, first, options.profile);
+    const account = await fleetAccount(
+      fleet,
+      first,
+      options.profile,
+      planned.flatMap((entry) => toCall(entry.plan)),
+    );
     await refreshFleet(planned, options, context);
     throwMissingFleetSecrets(planned, context);
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);

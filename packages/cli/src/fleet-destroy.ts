@@ -58,7 +58,12 @@ export async function destroyFleet(
     const deleting = entries.filter((entry) => entry.teardown !== undefined);
     // The credentials resolved and the account named once, before the question; nothing is called when they fail.
     const first = deleting.find((entry) => entry.locked !== undefined)?.locked;
-    const account = await fleetAccount(fleet, first, options.profile);
+    const account = await fleetAccount(
+      fleet,
+      first,
+      options.profile,
+      deleting.flatMap((entry) => entry.teardown?.deletions ?? []),
+    );
     if (!options.json) stdout.write(renderFleetTeardown(entries, options.force, account, context));
     await runFleet<MemberDocument>(
       {

@@ -1,3 +1,4 @@
+import type { ResourceKind } from '@mlds/core';
 import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
@@ -19,14 +20,18 @@ import { type EngineRunOptions, engineRunOptions } from './workflow-run.js';
 // its failure on stderr) and returns (its document), the summary and the report. What differs (the engine
 // call, the documents, the words) is the command's own, passed in.
 
-/** The account named once for the fleet, through `member`'s session; nothing is called without one. */
+/**
+ * The account named once for the fleet, through `member`'s session (its clients are the fleet's); nothing is
+ * called without one. Meanwhile, the code and clients for calls on `toCall` are made ready.
+ */
 export async function fleetAccount(
   fleet: LockedFleet,
   member: LockedMember | undefined,
   profile: string | undefined,
+  toCall: Iterable<{ kind: ResourceKind; region: string }>,
 ): Promise<CallerIdentity | undefined> {
   if (member === undefined) return undefined;
-  return preflight(sessionOf(member, fleet), member.loaded.workflow.region, profile);
+  return preflight(sessionOf(member, fleet), member.loaded.workflow.region, profile, toCall);
 }
 
 /**

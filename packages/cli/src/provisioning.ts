@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { RateOverrides } from '@mlds/core';
+import type { Plan, RateOverrides, ResourceChange, ResourceKind } from '@mlds/core';
 import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
@@ -245,18 +245,27 @@ function onSignal(
   context.signals?.exitNow(ExitCode.interrupted);
 }
 
+/** What running `plan` calls AWS on: every change but a no-op. */
+export function toCall(plan: Plan): ResourceChange[] {
+  return plan.resources.filter((change) => change.action !== 'noop');
+}
+
 /**
  * Resolves the credentials and names the account (STS GetCallerIdentity) before the question: a missing or broken
- * profile, or an endpoint whose host does not resolve, stops the run before any resource call.
+ * profile, or an endpoint whose host does not resolve, stops the run before any resource call. While it waits
+ * for AWS's answer, the code and clients the run's calls on `toCall` need are made ready.
  */
 export async function preflight(
   session: Session,
   region: string,
   profile: string | undefined,
+  toCall: Iterable<{ kind: ResourceKind; region: string }> = [],
 ): Promise<CallerIdentity | undefined> {
   const { provisioner, clients } = session.provisioning;
+  // prepareCalls never rejects; it is not awaited, so that the question comes as soon as the account is named.
+  const prepare = () => void provisioner.prepareCalls(clients, toCall);
   try {
-    return await provisioner.callerIdentity(clients, region, profile);
+    return await provisioner.callerIdentity(clients, region, profile, prepare);
   } catch (error) {
     if (error instanceof provisioner.CredentialsError) throw credentialsFailed(error);
     if (error instanceof provisioner.EndpointNotFoundError) {

@@ -95,6 +95,46 @@ describe('the credentials pre-flight', () => {
     expect(fake.calls()).toStrictEqual([]);
   });
 
+  it('while STS answers, apply makes ready the clients of what it will change', async () => {
+    const log: string[] = [];
+    const until = async (done: () => boolean) => {
+      for (let waited = 0; !done() && waited < 5000; waited += 10)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    const sts = () =>
+      ({
+        // Through the command's own middleware, as the SDK sends it; answered once the S3 client was asked
+        // for (or after 5 s, too late).
+        send: async (command: {
+          input: unknown;
+          middlewareStack: {
+            resolve: (
+              handler: () => Promise<{ output: unknown }>,
+              context: object,
+            ) => (args: { input: unknown }) => Promise<{ output: unknown }>;
+          };
+        }) => {
+          const handle = command.middlewareStack.resolve(async () => {
+            await until(() => log.includes('s3 client us-west-2'));
+            log.push('sts answered');
+            return { output: { Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' } };
+          }, {});
+          return (await handle({ input: command.input })).output;
+        },
+      }) as unknown as ReturnType<NonNullable<AwsClients['sts']>>;
+    const clients: AwsClients = {
+      ...fake.clients,
+      s3: (region) => {
+        log.push(`s3 client ${region}`);
+        return fake.clients.s3(region);
+      },
+      sts,
+    };
+    const run = await mlds(['apply', 'w.yaml', '--yes'], clients);
+    expect(run.code).toBe(0);
+    expect(log.slice(0, 2)).toStrictEqual(['s3 client us-west-2', 'sts answered']);
+  });
+
   it('with a refresh, the account is confirmed before its first read', async () => {
     const clients = withSts({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' });
     expect((await mlds(['apply', 'w.yaml', '--yes'], clients)).code).toBe(0);

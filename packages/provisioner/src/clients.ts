@@ -80,6 +80,29 @@ export const sdkLoaders = {
 
 export type SdkLoaders = typeof sdkLoaders;
 
+/**
+ * Each loader run once, its class kept (a failed load is asked again): a bundled dynamic import of a CommonJS
+ * package copies every export into a fresh namespace object each time it runs (a millisecond or two for S3's
+ * or SSM's hundreds of commands), and a run builds a client per Region and per MediaStore container.
+ */
+function loadingOnce(loaders: SdkLoaders): SdkLoaders {
+  return Object.fromEntries(
+    Object.entries(loaders).map(([service, load]) => {
+      let loading: Promise<unknown> | undefined;
+      const once = () => {
+        if (loading === undefined) {
+          loading = load();
+          loading.catch(() => {
+            loading = undefined;
+          });
+        }
+        return loading;
+      };
+      return [service, once];
+    }),
+  ) as SdkLoaders;
+}
+
 /** AwsClients as createAwsClients builds them: every client a promise. */
 export type LazyAwsClients = {
   [Service in keyof AwsClients]-?: (
@@ -96,8 +119,9 @@ export type LazyAwsClients = {
  */
 export function createAwsClients(
   options: AwsClientsOptions = {},
-  loaders: SdkLoaders = sdkLoaders,
+  given: SdkLoaders = sdkLoaders,
 ): LazyAwsClients {
+  const loaders = loadingOnce(given);
   const cache = new Map<string, Promise<unknown>>();
   // The SDK takes the handler's options in place of a handler (NodeHttpHandler.create): no import needed.
   // Without throwOnRequestTimeout, a passed requestTimeout only logs a warning and the request waits on.

@@ -22,7 +22,7 @@ import {
   StateWorkflowMismatchError,
 } from './errors.js';
 import type { EngineEvent, ResourceOutcome } from './events.js';
-import { loadHandlers, namesAcrossRegions, roundTrips } from './handlers/index.js';
+import { buildClients, loadHandlers, namesAcrossRegions, roundTrips } from './handlers/index.js';
 import type { DanglingDestinations } from './handlers/medialive-destroy.js';
 import type { RequestLimiter } from './rate-limit.js';
 import type { RetryPolicy, WaitPolicy } from './retry.js';
@@ -211,9 +211,11 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     };
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
-    await loadHandlers(
-      plan.resources.filter((change) => change.action !== 'noop').map((change) => change.kind),
-    );
+    const toRun = plan.resources.filter((change) => change.action !== 'noop');
+    await Promise.all([
+      loadHandlers(toRun.map((change) => change.kind)),
+      buildClients(options.clients, toRun),
+    ]);
     const keeper = new StateKeeper(store, doc, newLineage, {
       order: plan.resources.map((change) => change.address),
     });
@@ -321,7 +323,10 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const doc = await store.read();
     if (!doc) return { state: undefined, outcomes: [] };
     const changes = teardownToRun(doc, options.teardown);
-    await loadHandlers(changes.map((change) => change.kind));
+    await Promise.all([
+      loadHandlers(changes.map((change) => change.kind)),
+      buildClients(options.clients, changes),
+    ]);
     const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {
       const resource = keeper.byAddress(address);

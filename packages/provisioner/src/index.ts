@@ -44,6 +44,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
+export { prepareCalls } from './handlers/index.js';
 export {
   ImportFailedError,
   type ImportOptions,

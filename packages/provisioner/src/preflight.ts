@@ -16,13 +16,31 @@ export async function callerIdentity(
   clients: AwsClients,
   region: string,
   profile: string | undefined,
+  /** Called once, when the request is signed and handed to the network: work to do while AWS answers. */
+  whileWaiting?: () => void,
 ): Promise<CallerIdentity | undefined> {
   if (clients.sts === undefined) return undefined;
   try {
     // Loaded here: the provisioner's entry loads no AWS SDK until a call is due.
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const sts = await clients.sts(region);
-    const answer = await sts.send(new GetCallerIdentityCommand({}));
+    const command = new GetCallerIdentityCommand({});
+    if (whileWaiting !== undefined) {
+      let sent = false;
+      command.middlewareStack.add(
+        (next) => (args) => {
+          const answered = next(args);
+          if (!sent) {
+            sent = true;
+            whileWaiting();
+          }
+          return answered;
+        },
+        // The last step before the HTTP handler: credentials resolved and the request signed.
+        { step: 'deserialize', priority: 'low', name: 'mldsWhileWaiting' },
+      );
+    }
+    const answer = await sts.send(command);
     return { account: answer.Account ?? 'unknown', arn: answer.Arn ?? 'unknown' };
   } catch (error) {
     const credentials = credentialsErrorOf(error, profile);

@@ -113,7 +113,10 @@ describe('createAwsClients', () => {
     expect(loaded).toStrictEqual(['ssm']);
     await clients.ssm('eu-west-1');
     await clients.s3('eu-west-1');
-    expect(loaded).toStrictEqual(['ssm', 'ssm', 's3']);
+    await clients.mediaStoreData('https://abc123.data.mediastore.eu-west-1.amazonaws.com', 'eu-west-1');
+    await clients.mediaStoreData('https://def456.data.mediastore.eu-west-1.amazonaws.com', 'eu-west-1');
+    // A client per Region and per container, but each package loaded once.
+    expect(loaded).toStrictEqual(['ssm', 's3', 'mediaStoreData']);
   });
 
   it('asks again after a load that failed, rather than keep the failure', async () => {

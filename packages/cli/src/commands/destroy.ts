@@ -99,7 +99,7 @@ async function destroyPrepared(
   const account =
     prepared.session === undefined
       ? undefined
-      : await preflight(prepared.session, state.region, options.profile);
+      : await preflight(prepared.session, state.region, options.profile, teardown.deletions);
   if (!options.json)
     stdout.write(
       renderDestroyPlan(

@@ -1,9 +1,11 @@
 import type { ResourceKind } from '@mlds/core';
+import type { AwsClients } from '../clients.js';
 import type { KindHandler } from '../runtime.js';
 
 // One loader per resource kind: a handler module imports its AWS SDK packages, so a run loads the SDK of the
-// kinds it actually works on, when it first works on one, and none at all when nothing needs a call (a
-// re-apply with no change, a workflow of RTMP and UDP destinations). A new kind adds one line here.
+// kinds it actually works on (while the credentials pre-flight waits for STS, or else before its first call),
+// and none at all when nothing needs a call (a re-apply with no change, a workflow of RTMP and UDP
+// destinations). A new kind adds one line here.
 export const handlerLoaders: Record<ResourceKind, () => Promise<KindHandler>> = {
   'mediapackage-channel': async () => (await import('./mediapackage.js')).mediaPackageChannelHandler,
   's3-bucket': async () => (await import('./s3.js')).s3BucketHandler,
@@ -49,6 +51,61 @@ export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
     handler.catch(() => loaded.delete(kind));
   }
   return handler;
+}
+
+/**
+ * The clients a kind's calls go through in its Region (not MediaStore's data plane: its endpoint is the
+ * container's own, known once the container is). A new kind adds one line here.
+ */
+export const clientsOfKind: Record<ResourceKind, (clients: AwsClients, region: string) => unknown[]> = {
+  'mediapackage-channel': (clients, region) => [clients.mediaPackage(region)],
+  's3-bucket': (clients, region) => [clients.s3(region)],
+  'mediastore-container': (clients, region) => [clients.mediaStore(region)],
+  'ssm-parameter': (clients, region) => [clients.ssm(region)],
+  'mediapackagev2-channel-group': (clients, region) => [clients.mediaPackageV2(region)],
+  'mediapackagev2-channel': (clients, region) => [clients.mediaPackageV2(region)],
+  'medialive-channel': (clients, region) => [clients.mediaLive(region), clients.ssm(region)],
+};
+
+/**
+ * Builds, now, the clients the resources' calls will go through, as loadHandlers loads their code: building
+ * a client is a few milliseconds of CPU, and built at its first call it holds back, one service after another,
+ * the first calls of the run's other services. A client that fails to build is left for that first call to
+ * build again and report.
+ */
+export async function buildClients(
+  clients: AwsClients,
+  resources: Iterable<{ kind: ResourceKind; region: string }>,
+): Promise<void> {
+  const built = new Set<string>();
+  const building: Promise<unknown>[] = [];
+  for (const { kind, region } of resources) {
+    const key = `${kind}/${region}`;
+    if (built.has(key)) continue;
+    built.add(key);
+    for (const client of clientsOfKind[kind](clients, region)) building.push(Promise.resolve(client));
+  }
+  await Promise.allSettled(building);
+}
+
+/**
+ * Loads the code and builds the clients that calls on `resources` will need, one kind per turn of the event
+ * loop, for a caller that waits on AWS meanwhile (the credentials pre-flight): a kind's load is tens of ms of
+ * CPU, so between two of them that caller's request leaves and its answer is read. The run that follows finds
+ * them ready. Never rejects: what fails to load or build is loaded again, and reported, by the run.
+ */
+export async function prepareCalls(
+  clients: AwsClients,
+  resources: Iterable<{ kind: ResourceKind; region: string }>,
+): Promise<void> {
+  const byKind = new Map<ResourceKind, { kind: ResourceKind; region: string }[]>();
+  for (const resource of resources)
+    byKind.set(resource.kind, [...(byKind.get(resource.kind) ?? []), resource]);
+  for (const [kind, ofKind] of byKind) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await loadHandler(kind).catch(() => undefined);
+    await buildClients(clients, ofKind);
+  }
 }
 
 /**
