@@ -11,6 +11,7 @@ import {
 import type { RunFlags } from './provisioning.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
+import { shellArg } from './render/shell-arg.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { StatePath } from './state-file.js';
 import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
@@ -54,7 +55,7 @@ export function checkFleetArguments(command: 'apply' | 'destroy', options: Fleet
   for (const file of options.files) {
     if (readSavedPlanArgument(file, cwd) !== undefined) {
       throw new UsageError(`${command}: ${file} is a saved plan, and a saved plan is applied on its own`, {
-        hint: `Run 'mlds apply ${file}' by itself, and the workflow files in another run. Nothing was called.`,
+        hint: `Run 'mlds apply ${shellArg(file)}' by itself, and the workflow files in another run. Nothing was called.`,
       });
     }
   }

@@ -6,6 +6,7 @@ import { canConfirm } from './confirm.js';
 import { CredentialsFailedError, ExitCode, InterruptedError, StateLockedError } from './errors.js';
 import { writeJson } from './render/json.js';
 import { createProgress, type Progress } from './render/progress.js';
+import { shellArg } from './render/shell-arg.js';
 import { LOCALSTACK_HINT, translateRunError } from './run-errors.js';
 import { lockedWorkflowDocument } from './run-results.js';
 import type { SignalName } from './signals.js';
@@ -237,8 +238,8 @@ function onSignal(
   // A local lock whose process is gone is taken over on this host by the next run; an S3 lock never expires.
   const unlock =
     where.statePath.kind === 'file'
-      ? `run 'mlds ${where.command} ${where.file}' again on this host (it takes over a lock whose process is gone)`
-      : `run '${unlockCommand(lockId, where.statePath)}', then 'mlds ${where.command} ${where.file}' again`;
+      ? `run 'mlds ${where.command} ${shellArg(where.file)}' again on this host (it takes over a lock whose process is gone)`
+      : `run '${unlockCommand(lockId, where.statePath)}', then 'mlds ${where.command} ${shellArg(where.file)}' again`;
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );

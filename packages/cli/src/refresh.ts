@@ -2,6 +2,7 @@ import { type Observation, refreshTargets, type StateDocument, type Workflow } f
 import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import type { Provisioning } from './provisioning.js';
+import { shellArg } from './render/shell-arg.js';
 
 // `plan --refresh` and `apply` (unless --refresh=false) read the recorded resources before planning, as
 // Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here. Which
@@ -31,7 +32,9 @@ export async function refreshRecorded(
     const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
     const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);
     const skip =
-      where.command === 'apply' ? `mlds apply ${where.file} --refresh=false` : `mlds plan ${where.file}`;
+      where.command === 'apply'
+        ? `mlds apply ${shellArg(where.file)} --refresh=false`
+        : `mlds plan ${shellArg(where.file)}`;
     throw new OperationFailedError(
       `refresh could not read ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}, nothing was changed:\n${lines.join('\n')}`,
       failures,

@@ -7,6 +7,7 @@ import {
   OperationFailedError,
 } from './errors.js';
 import type { RunWhere } from './provisioning.js';
+import { shellArg } from './render/shell-arg.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import { type Provisioner, stateArguments, stateErrorOf } from './state-backend.js';
 import type { StatePath } from './state-file.js';
@@ -46,7 +47,7 @@ export function translateRunError(
     // apply refuses too, when the workflow no longer lists a resource that still holds something.
     const hint =
       command === 'destroy'
-        ? `Empty them yourself, or run 'mlds destroy ${file} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
+        ? `Empty them yourself, or run 'mlds destroy ${shellArg(file)} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
         : 'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.';
     return new DestroyRefusedError(
       `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,
@@ -102,12 +103,12 @@ function resumeHint(
   const nothingDone = results?.every((result) => unchanged.includes(result.outcome)) === true;
   if (command !== 'apply') {
     return nothingDone
-      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run 'mlds destroy ${file}' again.`
-      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${file}' again.`;
+      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run 'mlds destroy ${shellArg(file)}' again.`
+      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${shellArg(file)}' again.`;
   }
   return nothingDone
-    ? `Nothing was created or changed. Fix the cause, then run 'mlds apply ${file}' again.`
-    : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${file}' again: it finishes the job, creating only what is missing.`;
+    ? `Nothing was created or changed. Fix the cause, then run 'mlds apply ${shellArg(file)}' again.`
+    : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${shellArg(file)}' again: it finishes the job, creating only what is missing.`;
 }
 
 /**
@@ -127,7 +128,7 @@ function importHint(
         cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
     );
   if (untagged === undefined) return '';
-  const importIt = `mlds import ${file} '${untagged.address}' ${untagged.resourceName}`;
+  const importIt = `mlds import ${shellArg(file)} '${untagged.address}' ${untagged.resourceName}`;
   return untagged.recorded
     ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): mlds state rm '${untagged.address}' ${stateArguments(statePath)}, then ${importIt}`
     : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: ${importIt}`;

@@ -2,6 +2,7 @@ import { FORMAT_VERSION, type ResourceKind } from '@mlds/core';
 import type { EngineAction, EngineEvent } from '@mlds/provisioner';
 import { InterruptedError } from './errors.js';
 import type { RunWhere } from './provisioning.js';
+import { shellArg } from './render/shell-arg.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { Provisioner } from './state-backend.js';
 
@@ -99,7 +100,10 @@ export function interruptedRun(
     // The signal came while the last calls were in flight, and they finished: nothing is left undone.
     return new InterruptedError(
       `${command} interrupted after its last calls had finished: all ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
-      { cause: error, hint: `Nothing is left to do: 'mlds ${command} ${file}' again would change nothing.` },
+      {
+        cause: error,
+        hint: `Nothing is left to do: 'mlds ${command} ${shellArg(file)}' again would change nothing.`,
+      },
     );
   }
   const lines = [
@@ -114,7 +118,7 @@ export function interruptedRun(
   ];
   return new InterruptedError(lines.join('\n'), {
     cause: error,
-    hint: `Run 'mlds ${command} ${file}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+    hint: `Run 'mlds ${command} ${shellArg(file)}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
   });
 }
 

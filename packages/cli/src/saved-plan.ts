@@ -5,6 +5,7 @@ import { type FORMAT_VERSION, type Plan, parseStateUrl, type StateDocument } fro
 import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
 import { type PreparedRun, runLocked } from './provisioning.js';
+import { shellArg } from './render/shell-arg.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `plan --out <planfile>` and `apply <planfile>`, as Terraform's `plan -out` and `apply planfile`: the plan a
@@ -145,7 +146,7 @@ export function readSavedPlanArgument(file: string, cwd: string): SavedPlan | un
   const problem = savedPlanProblem(document);
   if (problem !== undefined) {
     throw new SavedPlanInvalidError(`${file} is not a plan this mlds can apply: ${problem}`, {
-      hint: `Make it again with 'mlds plan <workflow file> --out ${file}'. Nothing was called.`,
+      hint: `Make it again with 'mlds plan <workflow file> --out ${shellArg(file)}'. Nothing was called.`,
     });
   }
   return document as unknown as SavedPlan;
@@ -206,7 +207,7 @@ function shownPath(cwd: string, absolute: string): string {
 /** `workflowFile`: the file the plan was made from, as shown (the plan records it). */
 function stale(planFile: string, workflowFile: string, reason: string): SavedPlanStaleError {
   return new SavedPlanStaleError(`the saved plan ${planFile} is stale: ${reason}; nothing was changed`, {
-    hint: `Make a new plan with 'mlds plan ${workflowFile} --out ${planFile}', review it, then apply it.`,
+    hint: `Make a new plan with 'mlds plan ${shellArg(workflowFile)} --out ${shellArg(planFile)}', review it, then apply it.`,
   });
 }
 
@@ -286,7 +287,7 @@ export async function applySavedPlan(
   ] as const) {
     if (given !== undefined) {
       throw new UsageError(`${flag} cannot be used with a saved plan: ${options.file} records its own`, {
-        hint: `Apply it without ${flag}, or make a new plan with ${flag}: 'mlds plan <workflow file> ${flag} ... --out ${options.file}'.`,
+        hint: `Apply it without ${flag}, or make a new plan with ${flag}: 'mlds plan <workflow file> ${flag} ... --out ${shellArg(options.file)}'.`,
       });
     }
   }

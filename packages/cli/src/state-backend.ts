@@ -7,6 +7,7 @@ import {
   StateLockedError,
   StateStoreError,
 } from './errors.js';
+import { shellArg } from './render/shell-arg.js';
 import type { StatePath } from './state-file.js';
 
 // The state's store, for any command: the local file or S3, chosen by the state URL. Only types come from the
@@ -132,5 +133,5 @@ export function unlockCommand(id: string, statePath: StatePath): string {
 /** The arguments that point `mlds state` at `statePath`: an S3 state needs its bucket's Region too. */
 export function stateArguments(statePath: StatePath): string {
   const region = statePath.kind === 's3' && statePath.region !== '' ? ` --region ${statePath.region}` : '';
-  return `--state ${statePath.shownAs}${region}`;
+  return `--state ${shellArg(statePath.shownAs)}${region}`;
 }

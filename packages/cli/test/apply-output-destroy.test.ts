@@ -497,6 +497,22 @@ describe('mlds output', () => {
     );
   });
 
+  it('with another Region than the one applied: exit 1 naming both Regions, not "not applied yet"', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const run = await mlds(['output', 'full.yaml', '--region', 'eu-west-1']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `error: the state ${STATE} records workflow curling-live applied in ${REGION}, but --region says eu-west-1\n` +
+        `Run 'mlds output full.yaml --region ${REGION}' for what was applied, or 'mlds apply full.yaml --region eu-west-1' to move it to eu-west-1.\n`,
+    );
+    // The hint's first command works.
+    expect((await mlds(['output', 'full.yaml', '--region', REGION])).code).toBe(0);
+    writeFileSync(join(cwd, 'moved.yaml'), FULL.replace(`region: ${REGION}`, 'region: eu-west-1'));
+    const edited = await mlds(['output', 'moved.yaml', '--state', STATE]);
+    expect(edited.stderr).toContain(`applied in ${REGION}, but moved.yaml says eu-west-1\n`);
+  });
+
   it('a workflow without AWS resources: the destinations, without any state', async () => {
     writeFileSync(
       join(cwd, 'udp.yaml'),

@@ -18,6 +18,7 @@ import {
 import { startProvisioning } from '../src/provisioning.js';
 import { translateRunError } from '../src/run-errors.js';
 import { ResultCollector } from '../src/run-results.js';
+import { unlockCommand } from '../src/state-backend.js';
 import { createColors } from '../src/terminal.js';
 
 const where = {
@@ -170,6 +171,24 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     );
     expect(text).not.toContain('hunter2');
     expect((translate(failed, 'destroy') as MldsError).hint).toContain("run 'mlds destroy w.yaml' again");
+  });
+
+  it('a path with a space is one argument in the command the hint gives, and so is a state path', () => {
+    const failed = new provisioner.ApplyFailedError(
+      'apply',
+      [{ address: 'a.bucket[0]', error: 'AccessDenied: no', cause: new Error('raw') }],
+      [],
+    );
+    const spaced = {
+      ...where,
+      file: 'My Workflows/live.yaml',
+      statePath: { kind: 'file' as const, absolute: '/s/My State/w.json', shownAs: 'My State/w.json' },
+    };
+    const hint = (translateRunError(failed, provisioner, spaced, []) as MldsError).hint;
+    expect(hint).toBe(
+      `Nothing was created or changed. Fix the cause, then run 'mlds apply "My Workflows/live.yaml"' again.`,
+    );
+    expect(unlockCommand('f00d', spaced.statePath)).toBe('mlds state unlock f00d --state "My State/w.json"');
   });
 
   it('ApplyFailedError after a run that did nothing: the hint says nothing was created, changed or deleted', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, renderDiagnostics, wrap } from '../src/render/diagnostics.js';
 import { escapeLine, escapeText, isUnsafeCharCode } from '../src/render/escape.js';
 import { renderPlan, renderPlanSummary } from '../src/render/plan.js';
+import { shellArg } from '../src/render/shell-arg.js';
 import { alignColumns } from '../src/render/table.js';
 import { createColors } from '../src/terminal.js';
 import { hasColor } from './helpers.js';
@@ -102,6 +103,16 @@ const where = { file: 'curling-live.yaml', state: { path: '.mlds/curling-live.st
 function linesOf(text: string): string[] {
   return text.split('\n');
 }
+
+describe('shellArg', () => {
+  it('leaves a plain path as it is and double-quotes one a shell would split or expand', () => {
+    expect(shellArg('workflows/curling-live.yaml')).toBe('workflows/curling-live.yaml');
+    expect(shellArg('s3://team-state/mlds/a.json')).toBe('s3://team-state/mlds/a.json');
+    expect(shellArg('My Workflows/live.yaml')).toBe('"My Workflows/live.yaml"');
+    expect(shellArg('it\'s $HOME/"a"`b`\\.yaml')).toBe('"it\'s \\$HOME/\\"a\\"\\`b\\`\\\\.yaml"');
+    expect(shellArg('')).toBe('""');
+  });
+});
 
 describe('renderPlan', () => {
   it('starts with the workflow, Region, channel class, pipelines and state', () => {

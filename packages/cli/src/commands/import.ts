@@ -23,6 +23,7 @@ import {
 import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { writeJson } from '../render/json.js';
+import { shellArg } from '../render/shell-arg.js';
 import { translateRunError } from '../run-errors.js';
 import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
@@ -116,7 +117,7 @@ async function importPrepared(
   const plan: Plan = planLoadedWorkflow(loaded, state);
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { interrupt } = prepared.session;
-  const rerun = `mlds import ${loaded.file} ${options.address} ${options.physicalId}`;
+  const rerun = `mlds import ${shellArg(loaded.file)} ${options.address} ${options.physicalId}`;
   /** What a failed import reads as at the command line (exit 2 when the command line does not fit the plan). */
   function importFailure(error: unknown): unknown {
     if (error instanceof provisioner.ImportRefusedError) {
@@ -288,7 +289,7 @@ function usageProblem(problem: ImportProblem, file: string): MldsError {
       hint:
         problem.addresses.length === 0
           ? `${file} plans no resource mlds could import.`
-          : `The addresses mlds can import in ${file}: ${problem.addresses.join(', ')} (see 'mlds plan ${file}').`,
+          : `The addresses mlds can import in ${file}: ${problem.addresses.join(', ')} (see 'mlds plan ${shellArg(file)}').`,
     });
   }
   return new UsageError(problem.message, { hint: problem.fix });

@@ -11,6 +11,7 @@ import {
 import { stateOrEmpty } from '../apply-plan.js';
 import { NotAppliedError, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
+import { shellArg } from '../render/shell-arg.js';
 import { renderDestinations, renderStateResources } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
 import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
@@ -75,8 +76,23 @@ export async function output(options: OutputOptions, context: CommandContext): P
       ...plan.resources.filter((resource) => resource.action === 'create').map((r) => r.address),
     ]),
   ].filter((address) => wanted.has(address));
+  if (
+    notApplied.length > 0 &&
+    state !== undefined &&
+    state.resources.length > 0 &&
+    state.region !== plan.region
+  ) {
+    // Not "not applied": applied in another Region, which the plan for this one would replace.
+    const given = options.region === undefined ? `${loaded.file} says` : '--region says';
+    throw new NotAppliedError(
+      `the state ${statePath.shownAs} records workflow ${plan.workflow} applied in ${state.region}, but ${given} ${plan.region}`,
+      {
+        hint: `Run 'mlds output ${shellArg(loaded.file)} --region ${state.region}' for what was applied, or 'mlds apply ${shellArg(loaded.file)}${options.region === undefined ? '' : ` --region ${plan.region}`}' to move it to ${plan.region}.`,
+      },
+    );
+  }
   if (notApplied.length > 0) {
-    const rerun = `mlds apply ${loaded.file}`;
+    const rerun = `mlds apply ${shellArg(loaded.file)}`;
     if (state === undefined || state.resources.length === 0) {
       const why =
         state === undefined
@@ -148,7 +164,7 @@ function destinationFilter(plan: Plan, id: string | undefined, file: string): De
       hint:
         known.length === 0
           ? 'It has no destinations.'
-          : `Its destinations are: ${known.join(', ')}. Run 'mlds output ${file}' for all of them.`,
+          : `Its destinations are: ${known.join(', ')}. Run 'mlds output ${shellArg(file)}' for all of them.`,
     });
   }
   const served = new Set(

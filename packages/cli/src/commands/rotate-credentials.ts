@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
 import { writeJson } from '../render/json.js';
+import { shellArg } from '../render/shell-arg.js';
 import { renderDestinations } from '../render/summary.js';
 import { translateRunError } from '../run-errors.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
@@ -80,7 +81,7 @@ async function rotatePrepared(
   if (channel === undefined) {
     throw new NotAppliedError(
       `the state ${statePath.shownAs} does not record ${options.downstream}.channel: nothing to rotate yet`,
-      { hint: `Run 'mlds apply ${loaded.file}' first.` },
+      { hint: `Run 'mlds apply ${shellArg(loaded.file)}' first.` },
     );
   }
 
@@ -122,7 +123,7 @@ async function rotatePrepared(
       ...(sleep === undefined ? {} : { sleep }),
     });
   } catch (error) {
-    const rerun = `mlds rotate-credentials ${loaded.file} ${options.downstream}`;
+    const rerun = `mlds rotate-credentials ${shellArg(loaded.file)} ${options.downstream}`;
     const refused = error instanceof provisioner.RotationNotPossibleError;
     const failure =
       error instanceof provisioner.RotationFailedError
