@@ -204,7 +204,10 @@ export async function runLocked(
       name,
       interrupt,
       context,
-      { command, file: [loaded.file, ...(options.rerunArguments ?? [])].join(' '), statePath },
+      {
+        statePath,
+        rerun: `mlds ${command} ${[loaded.file, ...(options.rerunArguments ?? [])].map(shellArg).join(' ')}`,
+      },
       held.lockId,
     ),
   );
@@ -224,7 +227,8 @@ function onSignal(
   name: SignalName,
   interrupt: AbortController,
   context: CommandContext,
-  where: RunWhere,
+  /** `rerun`: the command line that runs this command again, its arguments quoted for a shell. */
+  where: { statePath: StatePath; rerun: string },
   lockId: string,
 ): void {
   const { stderr, colors } = context;
@@ -238,8 +242,8 @@ function onSignal(
   // A local lock whose process is gone is taken over on this host by the next run; an S3 lock never expires.
   const unlock =
     where.statePath.kind === 'file'
-      ? `run 'mlds ${where.command} ${shellArg(where.file)}' again on this host (it takes over a lock whose process is gone)`
-      : `run '${unlockCommand(lockId, where.statePath)}', then 'mlds ${where.command} ${shellArg(where.file)}' again`;
+      ? `run '${where.rerun}' again on this host (it takes over a lock whose process is gone)`
+      : `run '${unlockCommand(lockId, where.statePath)}', then '${where.rerun}' again`;
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );

@@ -159,7 +159,7 @@ describe('SIGINT/SIGTERM during import', () => {
       `import interrupted: the import is recorded in the state ${STATE} as started; the lock is released`,
     );
     expect(unwrapped(run.stderr)).toContain(
-      `Run 'mlds import live.yaml archive.bucket[0] ${BUCKET}' again (or apply) to finish it.`,
+      `Run 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}' again (or apply) to finish it.`,
     );
     expect(commands(before)).toStrictEqual(['PutBucketTaggingCommand']);
     expect(sentAfter()).toBe(0);
@@ -196,7 +196,7 @@ describe('SIGINT/SIGTERM during import', () => {
     expect(source.exits).toStrictEqual([130]);
     expect(unwrapped(run.stderr)).toContain(`Stopped at once: the lock ${STATE}.lock stays`);
     expect(unwrapped(run.stderr)).toContain(
-      `run 'mlds import live.yaml archive.bucket[0] ${BUCKET}' again on this host (it takes over a lock whose process is gone)`,
+      `run 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}' again on this host (it takes over a lock whose process is gone)`,
     );
   });
 });

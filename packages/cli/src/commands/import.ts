@@ -117,7 +117,7 @@ async function importPrepared(
   const plan: Plan = planLoadedWorkflow(loaded, state);
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { interrupt } = prepared.session;
-  const rerun = `mlds import ${shellArg(loaded.file)} ${options.address} ${options.physicalId}`;
+  const rerun = `mlds import ${[loaded.file, options.address, options.physicalId].map(shellArg).join(' ')}`;
   /** What a failed import reads as at the command line (exit 2 when the command line does not fit the plan). */
   function importFailure(error: unknown): unknown {
     if (error instanceof provisioner.ImportRefusedError) {
