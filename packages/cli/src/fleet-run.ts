@@ -185,7 +185,7 @@ export interface FleetMemberRun<Run, Document> {
 
 /**
  * Runs one workflow of the fleet; never throws for the workflow's own failure or interrupt: those are its
- * result line, its report on stderr (unless --json) and its document, and the other workflows go on.
+ * result line, its document and, for a failure, its report on stderr (unless --json); the other workflows go on.
  */
 export async function runFleetMember<Run, Document>(
   run: FleetMemberRun<Run, Document>,
@@ -200,8 +200,9 @@ export async function runFleetMember<Run, Document>(
     progress?.finished(workflow, fleetResultLine(workflow, outcome, text, context.colors));
   const interrupted = (error: unknown) => {
     const stopped = interruptedRun(results.list(), where, provisioner, error);
+    // Its result line says it; the fleet's one error at the end says what to run again (an error per workflow
+    // on stderr as well said each one twice, with a hint of its own).
     finished('interrupted', stopped.message);
-    if (!run.json) reportMemberFailure(workflow, stopped, context);
     return run.interrupted(results.list());
   };
   try {

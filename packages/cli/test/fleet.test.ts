@@ -610,7 +610,10 @@ describe('SIGINT during a fleet', () => {
     );
     expect(stdout).not.toMatch(/failed/);
     expect(run.stderr).not.toContain('InterruptedCallError');
-    // Each workflow's result line and its stderr report: what exists is never "not started".
+    // One error on stderr, the fleet's: each workflow's interrupt is its result line, said once.
+    expect(unwrapped(run.stderr).match(/^error: /gm)).toStrictEqual(['error: ']);
+    expect(unwrapped(run.stderr)).toContain("Run 'mlds apply' with the same files again to finish the job.");
+    // Each workflow's result line: what exists is never "not started".
     const existing = NAMES.flatMap((name) => {
       // A workflow the interrupt stopped before its first call (the workflows start in no set order, and a
       // busy machine may start one late) has no state: it records its intent before each call, and made none.
@@ -631,8 +634,9 @@ describe('SIGINT during a fleet', () => {
     expect(existing.length).toBeGreaterThan(0);
     for (const address of existing) {
       const [workflow, resource] = address.split(' ') as [string, string];
-      const notStarted =
-        new RegExp(`error: ${workflow}: [^]*?not started: ([^\n]*)`).exec(unwrapped(run.stderr))?.[1] ?? '';
+      const resultLines = new RegExp(`^\\[~\\] ${workflow}: [^\\n]*(\\n  [^\\n]*)*`, 'm').exec(stdout)?.[0];
+      expect(resultLines).toBeDefined();
+      const notStarted = /not started: ([^\n]*)/.exec(resultLines ?? '')?.[1] ?? '';
       expect({ address, notStarted: notStarted.split(', ').includes(resource) }).toStrictEqual({
         address,
         notStarted: false,
