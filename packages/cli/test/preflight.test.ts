@@ -1,5 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { STSClient } from '@aws-sdk/client-sts';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { type AwsClients, createAwsClients, retryReason } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -101,38 +104,43 @@ describe('the credentials pre-flight', () => {
       for (let waited = 0; !done() && waited < 5000; waited += 10)
         await new Promise((r) => setTimeout(r, 10));
     };
-    const sts = () =>
-      ({
-        // Through the command's own middleware, as the SDK sends it; answered once the S3 client was asked
-        // for (or after 5 s, too late).
-        send: async (command: {
-          input: unknown;
-          middlewareStack: {
-            resolve: (
-              handler: () => Promise<{ output: unknown }>,
-              context: object,
-            ) => (args: { input: unknown }) => Promise<{ output: unknown }>;
-          };
-        }) => {
-          const handle = command.middlewareStack.resolve(async () => {
-            await until(() => log.includes('s3 client us-west-2'));
-            log.push('sts answered');
-            return { output: { Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/ci' } };
-          }, {});
-          return (await handle({ input: command.input })).output;
+    // A real STS client against a local server, which answers once the S3 client was asked for (or after 5 s,
+    // too late).
+    const server = createServer((request, response) => {
+      request.resume();
+      void until(() => log.includes('s3 client us-west-2')).then(() => {
+        log.push('sts answered');
+        response.setHeader('content-type', 'text/xml');
+        response.end(
+          '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+            '<Arn>arn:aws:iam::111122223333:user/ci</Arn><UserId>AIDA</UserId><Account>111122223333</Account>' +
+            '</GetCallerIdentityResult></GetCallerIdentityResponse>',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const sts = new STSClient({
+        region: 'us-west-2',
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+      });
+      const clients: AwsClients = {
+        ...fake.clients,
+        s3: (region) => {
+          log.push(`s3 client ${region}`);
+          return fake.clients.s3(region);
         },
-      }) as unknown as ReturnType<NonNullable<AwsClients['sts']>>;
-    const clients: AwsClients = {
-      ...fake.clients,
-      s3: (region) => {
-        log.push(`s3 client ${region}`);
-        return fake.clients.s3(region);
-      },
-      sts,
-    };
-    const run = await mlds(['apply', 'w.yaml', '--yes'], clients);
-    expect(run.code).toBe(0);
-    expect(log.slice(0, 2)).toStrictEqual(['s3 client us-west-2', 'sts answered']);
+        sts: () => sts,
+      };
+      const run = await mlds(['apply', 'w.yaml', '--yes'], clients);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('111122223333');
+      expect(log.slice(0, 2)).toStrictEqual(['s3 client us-west-2', 'sts answered']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('with a refresh, the account is confirmed before its first read', async () => {

@@ -1,3 +1,5 @@
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import type { AwsClients } from './clients.js';
 import { CredentialsError, EndpointNotFoundError } from './errors.js';
 
@@ -16,7 +18,7 @@ export async function callerIdentity(
   clients: AwsClients,
   region: string,
   profile: string | undefined,
-  /** Called once, when the request is signed and handed to the network: work to do while AWS answers. */
+  /** Called once, when the request is written to the network: work to do while AWS answers. */
   whileWaiting?: () => void,
 ): Promise<CallerIdentity | undefined> {
   if (clients.sts === undefined) return undefined;
@@ -25,21 +27,7 @@ export async function callerIdentity(
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const sts = await clients.sts(region);
     const command = new GetCallerIdentityCommand({});
-    if (whileWaiting !== undefined) {
-      let sent = false;
-      command.middlewareStack.add(
-        (next) => (args) => {
-          const answered = next(args);
-          if (!sent) {
-            sent = true;
-            whileWaiting();
-          }
-          return answered;
-        },
-        // The last step before the HTTP handler: credentials resolved and the request signed.
-        { step: 'deserialize', priority: 'low', name: 'mldsWhileWaiting' },
-      );
-    }
+    if (whileWaiting !== undefined) command.middlewareStack.add(...waitingMiddleware(whileWaiting));
     const answer = await sts.send(command);
     return { account: answer.Account ?? 'unknown', arn: answer.Arn ?? 'unknown' };
   } catch (error) {
@@ -49,6 +37,39 @@ export async function callerIdentity(
     if (host !== undefined) throw new EndpointNotFoundError(host, { cause: error });
     throw error;
   }
+}
+
+/**
+ * A middleware that calls `whileWaiting` once the request has left: when Node has written it to the socket
+ * (`finish`, after connecting and any TLS handshake), so that the work it starts, CPU work on the one thread,
+ * delays neither the connection nor the request; else once the answer is in (an HTTP handler that is not
+ * Node's). The last step before the HTTP handler: credentials resolved, the request signed.
+ */
+function waitingMiddleware(whileWaiting: () => void) {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    whileWaiting();
+  };
+  const middleware =
+    <Args, Output>(next: (args: Args) => Promise<Output>) =>
+    async (args: Args): Promise<Output> => {
+      // Only the pre-flight's own request is created meanwhile: nothing else calls AWS before the question.
+      const onRequest = (message: unknown) => {
+        diagnostics.unsubscribe('http.client.request.start', onRequest);
+        (message as { request: ClientRequest }).request.once('finish', once);
+      };
+      diagnostics.subscribe('http.client.request.start', onRequest);
+      try {
+        const answer = await next(args);
+        once();
+        return answer;
+      } finally {
+        diagnostics.unsubscribe('http.client.request.start', onRequest);
+      }
+    };
+  return [middleware, { step: 'deserialize', priority: 'low', name: 'mldsWhileWaiting' }] as const;
 }
 
 /** A failure to resolve credentials, as CredentialsError naming the profile; undefined for any other error. */

@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
+import { type ClientRequest, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../src/clients.js';
@@ -42,11 +43,16 @@ afterEach(async () => {
 });
 
 describe('callerIdentity', () => {
-  it('runs `whileWaiting` once, when the request is on its way and before its answer is read', async () => {
+  it('runs `whileWaiting` once, when the request is written to the socket and before its answer is read', async () => {
+    // The request as Node's HTTP client made it: whileWaiting's CPU work must not hold back its connection.
+    const requests: ClientRequest[] = [];
+    const seen = (message: unknown) => requests.push((message as { request: ClientRequest }).request);
+    diagnostics.subscribe('http.client.request.start', seen);
     let calls = 0;
     const identity = callerIdentity(createAwsClients(), 'us-west-2', undefined, () => {
       calls += 1;
       events.push('while waiting');
+      expect(requests.map((request) => request.writableFinished)).toStrictEqual([true]);
       // Answered only now: had whileWaiting come after the answer, the call would never end.
       setTimeout(() => answerNow(), 10);
     });
@@ -54,6 +60,7 @@ describe('callerIdentity', () => {
       account: '111122223333',
       arn: 'arn:aws:iam::111122223333:user/ci',
     });
+    diagnostics.unsubscribe('http.client.request.start', seen);
     expect(calls).toBe(1);
     expect(events.indexOf('while waiting')).toBeLessThan(events.indexOf('answered'));
   });
