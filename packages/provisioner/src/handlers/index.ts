@@ -90,9 +90,9 @@ export async function buildClients(
 
 /**
  * Loads the code and builds the clients that calls on `resources` will need, one kind per turn of the event
- * loop, for a caller that waits on AWS meanwhile (the credentials pre-flight): a kind's load is tens of ms of
- * CPU, so between two of them that caller's request leaves and its answer is read. The run that follows finds
- * them ready. Never rejects: what fails to load or build is loaded again, and reported, by the run.
+ * loop, for a caller that waits on AWS meanwhile (the credentials pre-flight, once its request has left): a
+ * kind's load is tens of ms of CPU, and between two of them that caller's answer can be read. The run that
+ * follows finds them ready. Never rejects: what fails to load or build is loaded again, and reported, by the run.
  */
 export async function prepareCalls(
   clients: AwsClients,
