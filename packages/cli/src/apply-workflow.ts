@@ -66,6 +66,7 @@ export async function applyPrepared(
         command: 'apply',
         file: loaded.file,
         workflow: workflow.workflow,
+        flags: prepared.flags,
       })
     : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);
@@ -126,7 +127,7 @@ export async function applyPrepared(
   const { run, results } = await runWorkflow<RunResult, ApplyDocument>(
     {
       session: confirmedSession,
-      where: { command: 'apply', file: loaded.file, statePath },
+      where: { command: 'apply', file: loaded.file, statePath, again: prepared.again, flags: prepared.flags },
       order: plan.resources.map((resource) => resource.address),
       json: options.json,
       call: (engine) =>
@@ -162,7 +163,11 @@ export async function applyPrepared(
     stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${run.state?.serial ?? 0})`)}\n\n`);
     stdout.write(renderDestinations(destinations, colors));
   }
-  endIfInterrupted(confirmedSession, { command: 'apply', file: loaded.file, statePath }, results);
+  endIfInterrupted(
+    confirmedSession,
+    { command: 'apply', file: loaded.file, statePath, again: prepared.again, flags: prepared.flags },
+    results,
+  );
 }
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {

@@ -169,6 +169,7 @@ async function refreshFleet(
       if (member === undefined || state === undefined) return;
       const observations = await refreshRecorded(member.provisioning, state, context, {
         command: 'apply',
+        flags: member.flags,
         file: entry.loaded.file,
         workflow: entry.workflow.workflow,
       });

@@ -41,7 +41,13 @@ export async function destroyFleet(
   // A workflow with no state file has nothing to destroy: no lock, no state directory created for it.
   const hasState = (member: FleetMember) =>
     member.statePath.kind !== 'file' || existsSync(member.statePath.absolute);
-  const fleet = await lockFleet('destroy', options, members, context, hasState);
+  const fleet = await lockFleet(
+    'destroy',
+    { ...options, rerunExtraFlags: options.force ? ['--force'] : [] },
+    members,
+    context,
+    hasState,
+  );
   await withLockedFleet(fleet, async () => {
     const lockedFiles = new Set(fleet.lockedOut.map((member) => member.loaded.file));
     const entries: TornDownMember[] = [];

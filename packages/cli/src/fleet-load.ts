@@ -9,9 +9,9 @@ import {
   UsageError,
 } from './errors.js';
 import type { RunFlags } from './provisioning.js';
+import { shellArg } from './render/command-line.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
-import { shellArg } from './render/shell-arg.js';
 import { readSavedPlanArgument } from './saved-plan.js';
 import type { StatePath } from './state-file.js';
 import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
@@ -26,6 +26,8 @@ import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.j
 /** What a fleet command takes from the command line: the single-file options with several files. */
 export interface FleetOptions extends RunFlags {
   files: readonly string[];
+  /** The command's own flags that running it again needs (destroy's --force). */
+  rerunExtraFlags?: readonly string[] | undefined;
 }
 
 /** One workflow of the fleet, loaded and checked; `held` once its state is locked. */

@@ -9,6 +9,7 @@ import {
   type Session,
   startProvisioning,
 } from './provisioning.js';
+import { againCommand, rerunFlags } from './render/command-line.js';
 import type { SignalName } from './signals.js';
 
 // A fleet's locks: each workflow's state locked as the single-file commands lock it, one set of AWS clients and
@@ -18,6 +19,8 @@ import type { SignalName } from './signals.js';
 export interface LockedMember extends FleetMember {
   provisioning: Provisioning;
   held: HeldState;
+  /** The flags a hint's command must repeat (the fleet's --region, --profile, --force). */
+  flags: readonly string[];
 }
 
 /** A member left out because another run holds its state's lock. */
@@ -32,6 +35,8 @@ export interface LockedFleet {
   lockedOut: LockedOutMember[];
   /** False when the run cannot be confirmed: nothing is locked, nothing will be called. */
   canRun: boolean;
+  /** The command line that runs the whole fleet again, as given. */
+  again: string;
   /** Fires on the first SIGINT/SIGTERM of the run: the question is abandoned, no new AWS call starts. */
   interrupt: AbortSignal;
   /** Stops listening for signals; releaseFleet's caller calls it once the run is over. */
@@ -62,12 +67,15 @@ export async function lockFleet(
   needsLock: (member: FleetMember) => boolean = () => true,
 ): Promise<LockedFleet> {
   const interrupt = new AbortController();
+  const flags = rerunFlags({ region: options.region, profile: options.profile }, options.rerunExtraFlags);
+  const again = againCommand(command, options.files, flags);
   if (!canConfirm({ yes: options.yes, json: options.json, stdin: context.stdin })) {
     return {
       members,
       running: [],
       lockedOut: [],
       canRun: false,
+      again,
       interrupt: interrupt.signal,
       unsubscribe: () => {},
       raise: () => {},
@@ -105,8 +113,10 @@ export async function lockFleet(
         command,
         file: member.loaded.file,
         statePath: member.statePath,
+        again: againCommand(command, [member.loaded.file], flags),
+        flags,
       });
-      return { ...member, provisioning, held };
+      return { ...member, provisioning, held, flags };
     }),
   );
   const running: LockedMember[] = [];
@@ -127,7 +137,7 @@ export async function lockFleet(
   const cleanups = new Set<() => void>();
   let listening = true;
   const onSignal = (name: SignalName) => {
-    if (listening) onFleetSignal(name, interrupt, context, command, cleanups);
+    if (listening) onFleetSignal(name, interrupt, context, again, cleanups);
   };
   const unsubscribeSignals = context.signals?.subscribe(onSignal) ?? (() => {});
   return {
@@ -135,6 +145,7 @@ export async function lockFleet(
     running,
     lockedOut,
     canRun: true,
+    again,
     interrupt: interrupt.signal,
     unsubscribe: () => {
       listening = false;
@@ -156,7 +167,8 @@ function onFleetSignal(
   name: SignalName,
   interrupt: AbortController,
   context: CommandContext,
-  command: 'apply' | 'destroy',
+  /** The command line that runs the fleet again. */
+  again: string,
   beforeStopAtOnce: ReadonlySet<() => void>,
 ): void {
   const { stderr, colors } = context;
@@ -168,7 +180,7 @@ function onFleetSignal(
     return;
   }
   stderr.write(
-    `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, run 'mlds ${command}' with the same files again on this host: it takes over a local lock whose process is gone (an S3 lock: 'mlds state unlock <lock id> --state <url>' first), looks up what the states do not record and finishes the job.\n`,
+    `${colors.red(colors.bold('Stopped at once'))}: the locks of this run stay (<state>.lock beside each state), and a call in flight may not be recorded. Once no mlds run is going on, run '${again}' again on this host: it takes over a local lock whose process is gone (an S3 lock: 'mlds state unlock <lock id> --state <url>' first), looks up what the states do not record and finishes the job.\n`,
   );
   for (const cleanup of beforeStopAtOnce) cleanup();
   context.signals?.exitNow(ExitCode.interrupted);

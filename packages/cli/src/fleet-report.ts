@@ -54,6 +54,8 @@ export function fleetDocument<WorkflowDocument extends { result: string }>(
 export function reportFleet<WorkflowDocument extends { workflow: string; result: string }>(
   command: 'apply' | 'destroy',
   run: {
+    /** The command line that runs the fleet again. */
+    again: string;
     members: readonly { loaded: LoadedWorkflow }[];
     documents: readonly WorkflowDocument[];
     lockedOut: readonly LockedOutMember[];
@@ -77,6 +79,7 @@ export function reportFleet<WorkflowDocument extends { workflow: string; result:
   else if (summary !== '') context.stdout.write(`\n${summary}`);
   const end = fleetEndError(
     command,
+    run.again,
     inFileOrder.map((document) => ({
       workflow: document.workflow,
       outcome: document.result as MemberOutcome,
@@ -98,6 +101,7 @@ export class FleetLockedError extends StateLockedError {
 /** The error that ends a fleet run with its exit code, or undefined when every workflow succeeded. */
 export function fleetEndError(
   command: 'apply' | 'destroy',
+  again: string,
   results: readonly { workflow: string; outcome: MemberOutcome }[],
 ): MldsError | undefined {
   const code = fleetExitCode(results.map((result) => result.outcome));
@@ -112,7 +116,7 @@ export function fleetEndError(
     const stopped = names(['interrupted']);
     return new InterruptedError(
       `${command} interrupted: ${stopped.length} of ${results.length} workflows stopped (${stopped.join(', ')}); what was done is recorded in each one's state; the locks are released`,
-      { hint: `Run 'mlds ${command}' with the same files again to finish the job.${lockedHint}` },
+      { hint: `Run '${again}' again to finish the job.${lockedHint}` },
     );
   }
   if (code === ExitCode.failed) {
@@ -121,7 +125,7 @@ export function fleetEndError(
       `${command} failed for ${failed.length} of ${results.length} workflows: ${failed.join(', ')}`,
       [],
       {
-        hint: `Each workflow's failure is shown above; what was done is in each one's state. Fix the causes, then run ${command} again with the same files: it finishes the job.${lockedHint}`,
+        hint: `Each workflow's failure is shown above; what was done is in each one's state. Fix the causes, then run '${again}' again: it finishes the job.${lockedHint}`,
       },
     );
   }

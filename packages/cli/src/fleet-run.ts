@@ -7,6 +7,7 @@ import { startFleetDisplay } from './fleet-display.js';
 import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
 import { reportFleet, reportMemberFailure } from './fleet-report.js';
 import { preflight } from './provisioning.js';
+import { againCommand } from './render/command-line.js';
 import { type FleetProgress, type FleetProgressOptions, fleetResultLine } from './render/fleet-progress.js';
 import { type ResourceResult, type Tally, tally, unfinishedCounts } from './render/summary.js';
 import { translateRunError } from './run-errors.js';
@@ -89,6 +90,7 @@ export async function runFleet<
     reportFleet<WorkflowDocument>(
       command,
       {
+        again: fleet.again,
         members: run.members,
         documents,
         lockedOut: fleet.lockedOut,
@@ -116,7 +118,7 @@ export async function runFleet<
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(
       `${command} interrupted after its last calls had finished: every workflow is done and recorded in its state; the locks are released`,
-      { hint: `Nothing is left to do: 'mlds ${command}' with the same files again would change nothing.` },
+      { hint: `Nothing is left to do: '${fleet.again}' again would change nothing.` },
     );
   }
 }
@@ -193,7 +195,13 @@ export async function runFleetMember<Run, Document>(
 ): Promise<Document> {
   const { command, workflow, member, interrupt, progress } = run;
   const { provisioner } = member.provisioning;
-  const where = { command, file: member.loaded.file, statePath: member.statePath };
+  const where = {
+    command,
+    file: member.loaded.file,
+    statePath: member.statePath,
+    again: againCommand(command, [member.loaded.file], member.flags),
+    flags: member.flags,
+  };
   const results = new ResultCollector(run.order);
   const shown = runEventsOf(provisioner);
   const finished = (outcome: Parameters<typeof fleetResultLine>[1], text: string) =>

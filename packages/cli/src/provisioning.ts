@@ -4,9 +4,9 @@ import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateSto
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import { CredentialsFailedError, ExitCode, InterruptedError, StateLockedError } from './errors.js';
+import { againCommand, rerunFlags } from './render/command-line.js';
 import { writeJson } from './render/json.js';
 import { createProgress, type Progress } from './render/progress.js';
-import { shellArg } from './render/shell-arg.js';
 import { LOCALSTACK_HINT, translateRunError } from './run-errors.js';
 import { lockedWorkflowDocument } from './run-results.js';
 import type { SignalName } from './signals.js';
@@ -77,6 +77,10 @@ export interface RunWhere {
   /** The workflow file as given on the command line. */
   file: string;
   statePath: StatePath;
+  /** The command line that runs this command again, as the user gave it (againCommand). */
+  again: string;
+  /** The flags any command a hint gives must repeat (rerunFlags), quoted for a shell. */
+  flags: readonly string[];
 }
 
 /** Live progress on a terminal with colour, plain lines otherwise; after a blank line under the plan. */
@@ -145,6 +149,9 @@ export interface PreparedRun {
   answers: TextReader | undefined;
   /** Undefined when nobody can confirm: confirm() then stops the command before anything is called. */
   session: Session | undefined;
+  /** This command again, and the flags other commands must repeat (RunWhere's). */
+  again: string;
+  flags: readonly string[];
 }
 
 /** What apply, destroy and their kin take from the command line besides the file(s), for one file or a fleet. */
@@ -170,6 +177,10 @@ export async function runLocked(
     check?: ((loaded: LoadedWorkflow) => void) | undefined;
     /** The arguments after the file that running the command again needs (import's address and id). */
     rerunArguments?: string[] | undefined;
+    /** The command's own flags that running it again needs (destroy's --force). */
+    rerunExtraFlags?: string[] | undefined;
+    /** The flags hints repeat, when not the ones given (a saved plan's recorded state and Region). */
+    rerunFlags?: string[] | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
@@ -177,11 +188,13 @@ export async function runLocked(
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
   options.check?.(loaded);
   const answers = options.file === '-' ? undefined : context.stdin;
+  const flags = options.rerunFlags ?? rerunFlags(options, options.rerunExtraFlags);
+  const again = againCommand(command, [loaded.file, ...(options.rerunArguments ?? [])], flags);
   // A destroy with no state file has nothing to do: it says so without creating the state's directory.
   const nothingToDestroy =
     command === 'destroy' && statePath.kind === 'file' && !existsSync(statePath.absolute);
   if (nothingToDestroy || !canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
-    return work({ loaded, statePath, answers, session: undefined });
+    return work({ loaded, statePath, answers, session: undefined, again, flags });
   }
   const provisioning = await startProvisioning(context, {
     profile: options.profile,
@@ -190,7 +203,13 @@ export async function runLocked(
   });
   let held: HeldState;
   try {
-    held = await holdStateLock(provisioning, command, { command, file: loaded.file, statePath });
+    held = await holdStateLock(provisioning, command, {
+      command,
+      file: loaded.file,
+      statePath,
+      again,
+      flags,
+    });
   } catch (error) {
     // As a fleet reports a locked member: a script reading stdout gets a document, not nothing.
     if (options.json && error instanceof StateLockedError) {
@@ -200,19 +219,17 @@ export async function runLocked(
   }
   const interrupt = new AbortController();
   const unsubscribe = context.signals?.subscribe((name) =>
-    onSignal(
-      name,
-      interrupt,
-      context,
-      {
-        statePath,
-        rerun: `mlds ${command} ${[loaded.file, ...(options.rerunArguments ?? [])].map(shellArg).join(' ')}`,
-      },
-      held.lockId,
-    ),
+    onSignal(name, interrupt, context, { statePath, again }, held.lockId),
   );
   try {
-    await work({ loaded, statePath, answers, session: { provisioning, held, interrupt: interrupt.signal } });
+    await work({
+      loaded,
+      statePath,
+      answers,
+      session: { provisioning, held, interrupt: interrupt.signal },
+      again,
+      flags,
+    });
   } finally {
     unsubscribe?.();
     await held.release();
@@ -227,8 +244,7 @@ function onSignal(
   name: SignalName,
   interrupt: AbortController,
   context: CommandContext,
-  /** `rerun`: the command line that runs this command again, its arguments quoted for a shell. */
-  where: { statePath: StatePath; rerun: string },
+  where: { statePath: StatePath; again: string },
   lockId: string,
 ): void {
   const { stderr, colors } = context;
@@ -242,8 +258,8 @@ function onSignal(
   // A local lock whose process is gone is taken over on this host by the next run; an S3 lock never expires.
   const unlock =
     where.statePath.kind === 'file'
-      ? `run '${where.rerun}' again on this host (it takes over a lock whose process is gone)`
-      : `run '${unlockCommand(lockId, where.statePath)}', then '${where.rerun}' again`;
+      ? `run '${where.again}' again on this host (it takes over a lock whose process is gone)`
+      : `run '${unlockCommand(lockId, where.statePath)}', then '${where.again}' again`;
   stderr.write(
     `${colors.red(colors.bold('Stopped at once'))}: the lock ${where.statePath.shownAs}.lock stays, and a call in flight may not be recorded. Once no mlds run is going on, ${unlock}: it looks up what the state does not record and finishes the job.\n`,
   );

@@ -2,7 +2,7 @@ import { type Observation, refreshTargets, type StateDocument, type Workflow } f
 import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import type { Provisioning } from './provisioning.js';
-import { shellArg } from './render/shell-arg.js';
+import { againCommand } from './render/command-line.js';
 
 // `plan --refresh` and `apply` (unless --refresh=false) read the recorded resources before planning, as
 // Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here. Which
@@ -13,7 +13,8 @@ export async function refreshRecorded(
   provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
   state: StateDocument | undefined,
   context: Pick<CommandContext, 'env'>,
-  where: { command: 'plan' | 'apply'; file: string; workflow: Workflow },
+  /** `flags`: the command's --state, --region and --profile, for the command its hint gives (rerunFlags). */
+  where: { command: 'plan' | 'apply'; file: string; workflow: Workflow; flags: readonly string[] },
 ): Promise<Observation[] | undefined> {
   if (state === undefined) return undefined;
   const { provisioner, clients, clock, sleep, limiter } = provisioning;
@@ -33,8 +34,8 @@ export async function refreshRecorded(
     const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);
     const skip =
       where.command === 'apply'
-        ? `mlds apply ${shellArg(where.file)} --refresh=false`
-        : `mlds plan ${shellArg(where.file)}`;
+        ? againCommand('apply', [where.file], [...where.flags, '--refresh=false'])
+        : againCommand('plan', [where.file], where.flags);
     throw new OperationFailedError(
       `refresh could not read ${failures.length === 1 ? '1 resource' : `${failures.length} resources`}, nothing was changed:\n${lines.join('\n')}`,
       failures,

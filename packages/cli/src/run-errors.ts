@@ -7,10 +7,9 @@ import {
   OperationFailedError,
 } from './errors.js';
 import type { RunWhere } from './provisioning.js';
-import { shellArg } from './render/shell-arg.js';
+import { againCommand } from './render/command-line.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import { type Provisioner, stateArguments, stateErrorOf } from './state-backend.js';
-import type { StatePath } from './state-file.js';
 import { stateMismatch } from './state-workflow.js';
 
 // How the provisioner's failures read at the command line: each one translated once into the CLI's own error
@@ -30,7 +29,7 @@ export function translateRunError(
   /** What the run did before it failed, from its events: says whether anything was done at all. */
   results?: readonly ResourceResult[],
 ): unknown {
-  const { command, file, statePath } = where;
+  const { command, file, statePath, again } = where;
   const state = statePath.shownAs;
   const stateError = stateErrorOf(error, provisioner, statePath);
   if (stateError !== undefined) return stateError;
@@ -47,7 +46,7 @@ export function translateRunError(
     // apply refuses too, when the workflow no longer lists a resource that still holds something.
     const hint =
       command === 'destroy'
-        ? `Empty them yourself, or run 'mlds destroy ${shellArg(file)} --force': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
+        ? `Empty them yourself, or run '${againCommand('destroy', [file], [...where.flags, '--force'])}': it first stops new writes to each bucket and container, then deletes every object and origin endpoint, then the resources. There is no undo.`
         : 'Empty them yourself (apply has no --force) and run apply again, or put them back in the workflow.';
     return new DestroyRefusedError(
       `${command} refused, nothing was ${command === 'destroy' ? 'deleted' : 'changed'}: ${what} not empty\n${lines.join('\n')}`,
@@ -68,8 +67,8 @@ export function translateRunError(
         ? []
         : [`  not attempted, because something they need failed: ${error.skipped.join(', ')}`];
     const resume =
-      resumeHint(command, file, state, results) +
-      (command === 'apply' ? importHint(error, provisioner, file, where.statePath) : '');
+      resumeHint(command, again, state, results) +
+      (command === 'apply' ? importHint(error, provisioner, where) : '');
     const dns = error.failures.some((failure) => provisioner.notFoundHost(failure.cause) !== undefined);
     const hint = dns ? `A host name did not resolve (ENOTFOUND). ${LOCALSTACK_HINT}\n${resume}` : resume;
     return new OperationFailedError(
@@ -95,7 +94,8 @@ export function translateRunError(
  */
 function resumeHint(
   command: RunWhere['command'],
-  file: string,
+  /** The command line that runs it again. */
+  again: string,
   state: string,
   results: readonly ResourceResult[] | undefined,
 ): string {
@@ -103,12 +103,12 @@ function resumeHint(
   const nothingDone = results?.every((result) => unchanged.includes(result.outcome)) === true;
   if (command !== 'apply') {
     return nothingDone
-      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run 'mlds destroy ${shellArg(file)}' again.`
-      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run 'mlds destroy ${shellArg(file)}' again.`;
+      ? `Nothing was deleted: the state ${state} still records every resource. Fix the cause, then run '${again}' again.`
+      : `What was deleted is gone from the state ${state}; the rest is still recorded. Fix the cause, then run '${again}' again.`;
   }
   return nothingDone
-    ? `Nothing was created or changed. Fix the cause, then run 'mlds apply ${shellArg(file)}' again.`
-    : `What was created is recorded in the state ${state}. Fix the cause, then run 'mlds apply ${shellArg(file)}' again: it finishes the job, creating only what is missing.`;
+    ? `Nothing was created or changed. Fix the cause, then run '${again}' again.`
+    : `What was created is recorded in the state ${state}. Fix the cause, then run '${again}' again: it finishes the job, creating only what is missing.`;
 }
 
 /**
@@ -118,8 +118,7 @@ function resumeHint(
 function importHint(
   error: InstanceType<Provisioner['ApplyFailedError']>,
   provisioner: Provisioner,
-  file: string,
-  statePath: StatePath,
+  where: RunWhere,
 ): string {
   const untagged = error.failures
     .map((failure) => failure.cause)
@@ -128,9 +127,9 @@ function importHint(
         cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
     );
   if (untagged === undefined) return '';
-  const importIt = `mlds import ${shellArg(file)} '${untagged.address}' ${untagged.resourceName}`;
+  const importIt = `'${againCommand('import', [where.file, untagged.address, untagged.resourceName], where.flags)}'`;
   return untagged.recorded
-    ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): mlds state rm '${untagged.address}' ${stateArguments(statePath)}, then ${importIt}`
+    ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): '${againCommand('state rm', [untagged.address], [stateArguments(where.statePath)])}', then ${importIt}`
     : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: ${importIt}`;
 }
 

@@ -2,7 +2,6 @@ import { FORMAT_VERSION, type ResourceKind } from '@mlds/core';
 import type { EngineAction, EngineEvent } from '@mlds/provisioner';
 import { InterruptedError } from './errors.js';
 import type { RunWhere } from './provisioning.js';
-import { shellArg } from './render/shell-arg.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { Provisioner } from './state-backend.js';
 
@@ -83,7 +82,7 @@ export function interruptedRun(
   provisioner: Provisioner,
   error: unknown,
 ): InterruptedError {
-  const { command, file, statePath } = where;
+  const { command, statePath, again } = where;
   const done = results.filter((result) => !isUnfinished(result));
   const failed =
     error instanceof provisioner.ApplyFailedError
@@ -102,7 +101,7 @@ export function interruptedRun(
       `${command} interrupted after its last calls had finished: all ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
       {
         cause: error,
-        hint: `Nothing is left to do: 'mlds ${command} ${shellArg(file)}' again would change nothing.`,
+        hint: `Nothing is left to do: '${again}' again would change nothing.`,
       },
     );
   }
@@ -118,7 +117,7 @@ export function interruptedRun(
   ];
   return new InterruptedError(lines.join('\n'), {
     cause: error,
-    hint: `Run 'mlds ${command} ${shellArg(file)}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+    hint: `Run '${again}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
   });
 }
 

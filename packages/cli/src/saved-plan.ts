@@ -5,7 +5,8 @@ import { type FORMAT_VERSION, type Plan, parseStateUrl, type StateDocument } fro
 import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
 import { type PreparedRun, runLocked } from './provisioning.js';
-import { shellArg } from './render/shell-arg.js';
+import { againCommand, rerunFlags, shellArg } from './render/command-line.js';
+import { statePathFor } from './state-file.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `plan --out <planfile>` and `apply <planfile>`, as Terraform's `plan -out` and `apply planfile`: the plan a
@@ -204,10 +205,33 @@ function shownPath(cwd: string, absolute: string): string {
   return fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
 }
 
-/** `workflowFile`: the file the plan was made from, as shown (the plan records it). */
-function stale(planFile: string, workflowFile: string, reason: string): SavedPlanStaleError {
+/**
+ * The `--state` a command must be given to use the state the plan records: none for the workflow's default
+ * (`.mlds/<workflow>.state.json` here), else the path as shown (an S3 URL as it is).
+ */
+function stateArgumentOf(saved: SavedPlan, cwd: string): string | undefined {
+  const { path } = saved.state;
+  const parsed = parseStateUrl(path);
+  if ('url' in parsed && parsed.url.kind === 's3') return path;
+  const standard = statePathFor(cwd, undefined, saved.plan.workflow);
+  return standard.kind === 'file' && standard.absolute === path ? undefined : shownPath(cwd, path);
+}
+
+/**
+ * `workflowFile`: the file the plan was made from, as shown (the plan records it); the new plan's command repeats
+ * the Region and the state the saved plan records.
+ */
+function stale(
+  saved: SavedPlan,
+  cwd: string,
+  planFile: string,
+  workflowFile: string,
+  reason: string,
+): SavedPlanStaleError {
+  const flags = rerunFlags({ statePath: stateArgumentOf(saved, cwd), region: saved.region ?? undefined });
+  const plan = againCommand('plan', [workflowFile], [...flags, '--out', shellArg(planFile)]);
   return new SavedPlanStaleError(`the saved plan ${planFile} is stale: ${reason}; nothing was changed`, {
-    hint: `Make a new plan with 'mlds plan ${shellArg(workflowFile)} --out ${shellArg(planFile)}', review it, then apply it.`,
+    hint: `Make a new plan with '${plan}', review it, then apply it.`,
   });
 }
 
@@ -218,10 +242,16 @@ function checkWorkflowUnchanged(saved: SavedPlan, planFile: string, cwd: string)
   try {
     text = readFileSync(saved.workflowFile.path, 'utf8');
   } catch (error) {
-    throw stale(planFile, shown, `its workflow file ${shown} cannot be read (${(error as Error).message})`);
+    throw stale(
+      saved,
+      cwd,
+      planFile,
+      shown,
+      `its workflow file ${shown} cannot be read (${(error as Error).message})`,
+    );
   }
   if (sha256(text) !== saved.workflowFile.sha256) {
-    throw stale(planFile, shown, `the workflow file ${shown} changed since the plan was made`);
+    throw stale(saved, cwd, planFile, shown, `the workflow file ${shown} changed since the plan was made`);
   }
 }
 
@@ -239,16 +269,26 @@ function checkStateUnchanged(
   if (then.serial === null && now.serial === null) return;
   if (then.serial === null) {
     throw stale(
+      saved,
+      cwd,
       planFile,
       workflowFile,
       `the state ${stateShownAs} was created (serial ${now.serial}) since the plan was made`,
     );
   }
   if (now.serial === null) {
-    throw stale(planFile, workflowFile, `the state ${stateShownAs} is gone since the plan was made`);
+    throw stale(
+      saved,
+      cwd,
+      planFile,
+      workflowFile,
+      `the state ${stateShownAs} is gone since the plan was made`,
+    );
   }
   if (now.lineage !== then.lineage) {
     throw stale(
+      saved,
+      cwd,
       planFile,
       workflowFile,
       `the state ${stateShownAs} is another state (lineage ${now.lineage ?? 'none'}, the plan's ${then.lineage ?? 'none'})`,
@@ -256,6 +296,8 @@ function checkStateUnchanged(
   }
   if (now.serial !== then.serial) {
     throw stale(
+      saved,
+      cwd,
       planFile,
       workflowFile,
       `the state ${stateShownAs} changed since the plan was made (serial ${now.serial}, the plan's ${then.serial})`,
@@ -301,6 +343,11 @@ export async function applySavedPlan(
       profile: options.profile,
       yes: true,
       json: options.json,
+      rerunFlags: rerunFlags({
+        statePath: stateArgumentOf(saved, context.cwd),
+        region: saved.region ?? undefined,
+        profile: options.profile,
+      }),
     },
     context,
     async (prepared) => {

@@ -7,7 +7,7 @@ import {
   StateLockedError,
   StateStoreError,
 } from './errors.js';
-import { shellArg } from './render/shell-arg.js';
+import { shellArg } from './render/command-line.js';
 import type { StatePath } from './state-file.js';
 
 // The state's store, for any command: the local file or S3, chosen by the state URL. Only types come from the

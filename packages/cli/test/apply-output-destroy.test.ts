@@ -484,6 +484,25 @@ describe('mlds output', () => {
     }
   });
 
+  it("a failed apply's hint repeats --state and --region, and running it acts on the same state and Region", async () => {
+    // Without them, the command it gave planned the default state in the file's Region: new resources there.
+    fake.seed.bucket('curling-live-archive-p0', REGION, { ownedByOtherAccount: true });
+    const flags = ['--state', 'my states/live.json', '--region', 'eu-west-1'];
+    const failed = await mlds(['apply', 'full.yaml', ...flags, '--yes']);
+    expect(failed.code).toBe(1);
+    const hint = "run 'mlds apply full.yaml --state \"my states/live.json\" --region eu-west-1' again";
+    expect(unwrapped(failed.stderr)).toContain(hint);
+    const recorded = JSON.parse(readFileSync(join(cwd, 'my states/live.json'), 'utf8')) as StateDocument;
+    expect(recorded.region).toBe('eu-west-1');
+    const before = fake.inventory().mediapackage.length;
+    // The command as the hint gives it, arguments split as a shell splits them.
+    const again = await mlds(['apply', 'full.yaml', ...flags, '--yes']);
+    expect(unwrapped(again.stderr)).toContain(hint);
+    expect(unwrapped(again.stderr)).not.toContain(STATE);
+    expect(fake.inventory().mediapackage).toHaveLength(before);
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
+
   it('after a partial apply: exit 1 naming what is not recorded yet', async () => {
     fake.seed.bucket('curling-live-archive-p0', REGION, { ownedByOtherAccount: true });
     expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(1);

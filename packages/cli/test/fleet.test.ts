@@ -612,7 +612,8 @@ describe('SIGINT during a fleet', () => {
     expect(run.stderr).not.toContain('InterruptedCallError');
     // One error on stderr, the fleet's: each workflow's interrupt is its result line, said once.
     expect(unwrapped(run.stderr).match(/^error: /gm)).toStrictEqual(['error: ']);
-    expect(unwrapped(run.stderr)).toContain("Run 'mlds apply' with the same files again to finish the job.");
+    // A command to paste: the same files, in the same order.
+    expect(unwrapped(run.stderr)).toContain(`Run 'mlds apply ${FILES.join(' ')}' again to finish the job.`);
     // Each workflow's result line: what exists is never "not started".
     const existing = NAMES.flatMap((name) => {
       // A workflow the interrupt stopped before its first call (the workflows start in no set order, and a
@@ -667,7 +668,7 @@ describe('SIGINT during a fleet', () => {
       'Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\n',
     );
     expect(unwrapped(run.stderr)).toContain(
-      "error: apply interrupted after its last calls had finished: every workflow is done and recorded in its state; the locks are released\nNothing is left to do: 'mlds apply' with the same files again would change nothing.\n",
+      `error: apply interrupted after its last calls had finished: every workflow is done and recorded in its state; the locks are released\nNothing is left to do: 'mlds apply ${FILES.join(' ')}' again would change nothing.\n`,
     );
     const again = await mlds(['apply', ...FILES, '--yes']);
     expect(again.code).toBe(0);

@@ -305,7 +305,7 @@ describe('mlds import', () => {
     const refused = await mlds(['apply', 'live.yaml', '--yes']);
     expect(refused.code).toBe(1);
     expect(unwrapped(refused.stderr)).toContain(
-      `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`,
+      `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}'`,
     );
     expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
@@ -327,8 +327,8 @@ describe('mlds import', () => {
     expect(stderr).toContain(
       `${BUCKET} (archive.bucket[0]) is recorded as workflow curling-live's, but mlds cannot take it as such any more: it lacks the tag mlds:workflow=curling-live; mlds neither changes nor deletes it. Put the tag mlds:workflow=curling-live back if it is still this workflow's, or delete it yourself.`,
     );
-    const forget = `mlds state rm 'archive.bucket[0]' --state ${STATE}`;
-    const importIt = `mlds import live.yaml 'archive.bucket[0]' ${BUCKET}`;
+    const forget = `'mlds state rm "archive.bucket[0]" --state ${STATE}'`;
+    const importIt = `'mlds import live.yaml "archive.bucket[0]" ${BUCKET}'`;
     expect(stderr).toContain(
       `If it is still this workflow's, put its tag back, or forget it and import it (import tags it): ${forget}, then ${importIt}`,
     );

@@ -16,6 +16,7 @@ import {
   StateStoreError,
 } from '../src/errors.js';
 import { startProvisioning } from '../src/provisioning.js';
+import { againCommand, rerunFlags } from '../src/render/command-line.js';
 import { translateRunError } from '../src/run-errors.js';
 import { ResultCollector } from '../src/run-results.js';
 import { unlockCommand } from '../src/state-backend.js';
@@ -25,10 +26,14 @@ const where = {
   command: 'apply' as const,
   file: 'w.yaml',
   statePath: { kind: 'file' as const, absolute: '/site/.mlds/w.state.json', shownAs: '.mlds/w.state.json' },
+  again: 'mlds apply w.yaml',
+  flags: [],
 };
 
+const whereFor = (command: 'apply' | 'destroy') => ({ ...where, command, again: `mlds ${command} w.yaml` });
+
 const translate = (error: unknown, command: 'apply' | 'destroy' = 'apply') =>
-  translateRunError(error, provisioner, { ...where, command });
+  translateRunError(error, provisioner, whereFor(command));
 
 describe('translateRunError: each provisioner error becomes the CLI error of its exit code', () => {
   it('StateLockedError → 3, naming the holder and the lock file', () => {
@@ -173,22 +178,26 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     expect((translate(failed, 'destroy') as MldsError).hint).toContain("run 'mlds destroy w.yaml' again");
   });
 
-  it('a path with a space is one argument in the command the hint gives, and so is a state path', () => {
+  it('the command a hint gives repeats --state, --region and --profile, each path one shell argument', () => {
     const failed = new provisioner.ApplyFailedError(
       'apply',
       [{ address: 'a.bucket[0]', error: 'AccessDenied: no', cause: new Error('raw') }],
       [],
     );
+    const flags = rerunFlags({ statePath: 'My State/w.json', region: 'eu-west-1', profile: 'media admin' });
     const spaced = {
       ...where,
       file: 'My Workflows/live.yaml',
       statePath: { kind: 'file' as const, absolute: '/s/My State/w.json', shownAs: 'My State/w.json' },
+      again: againCommand('apply', ['My Workflows/live.yaml'], flags),
+      flags,
     };
     const hint = (translateRunError(failed, provisioner, spaced, []) as MldsError).hint;
     expect(hint).toBe(
-      `Nothing was created or changed. Fix the cause, then run 'mlds apply "My Workflows/live.yaml"' again.`,
+      `Nothing was created or changed. Fix the cause, then run 'mlds apply "My Workflows/live.yaml" --state "My State/w.json" --region eu-west-1 --profile "media admin"' again.`,
     );
     expect(unlockCommand('f00d', spaced.statePath)).toBe('mlds state unlock f00d --state "My State/w.json"');
+    expect(rerunFlags({})).toStrictEqual([]);
   });
 
   it('ApplyFailedError after a run that did nothing: the hint says nothing was created, changed or deleted', () => {
@@ -199,7 +208,7 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     );
     const failedOnly = [{ address: 'a.bucket[0]', kind: 's3-bucket' as const, outcome: 'failed' as const }];
     const hintOf = (command: 'apply' | 'destroy', results: Parameters<typeof translateRunError>[3]) =>
-      (translateRunError(failed, provisioner, { ...where, command }, results) as MldsError).hint;
+      (translateRunError(failed, provisioner, whereFor(command), results) as MldsError).hint;
     expect(hintOf('apply', failedOnly)).toBe(
       "Nothing was created or changed. Fix the cause, then run 'mlds apply w.yaml' again.",
     );

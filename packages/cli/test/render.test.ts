@@ -1,10 +1,10 @@
 import { stripVTControlCharacters } from 'node:util';
 import { KNOWN_AFTER_APPLY, type Plan, type ResourceChange, SENSITIVE } from '@mlds/core';
 import { describe, expect, it } from 'vitest';
+import { shellArg } from '../src/render/command-line.js';
 import { formatDiagnostic, renderDiagnostics, wrap } from '../src/render/diagnostics.js';
 import { escapeLine, escapeText, isUnsafeCharCode } from '../src/render/escape.js';
 import { renderPlan, renderPlanSummary } from '../src/render/plan.js';
-import { shellArg } from '../src/render/shell-arg.js';
 import { alignColumns } from '../src/render/table.js';
 import { createColors } from '../src/terminal.js';
 import { hasColor } from './helpers.js';

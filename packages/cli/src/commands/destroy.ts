@@ -125,7 +125,13 @@ async function destroyPrepared(
   const { run, results } = await runWorkflow<RunResult, DestroyDocument>(
     {
       session,
-      where: { command: 'destroy', file: loaded.file, statePath },
+      where: {
+        command: 'destroy',
+        file: loaded.file,
+        statePath,
+        again: prepared.again,
+        flags: prepared.flags,
+      },
       order,
       json: options.json,
       call: (engine) =>
@@ -165,7 +171,11 @@ async function destroyPrepared(
       `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
     );
   }
-  endIfInterrupted(session, { command: 'destroy', file: loaded.file, statePath }, results);
+  endIfInterrupted(
+    session,
+    { command: 'destroy', file: loaded.file, statePath, again: prepared.again, flags: prepared.flags },
+    results,
+  );
 }
 
 export function destroyDocument(

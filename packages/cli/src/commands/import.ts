@@ -22,8 +22,8 @@ import {
 } from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
+import { shellArg } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
-import { shellArg } from '../render/shell-arg.js';
 import { translateRunError } from '../run-errors.js';
 import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
@@ -117,7 +117,7 @@ async function importPrepared(
   const plan: Plan = planLoadedWorkflow(loaded, state);
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
   const { interrupt } = prepared.session;
-  const rerun = `mlds import ${[loaded.file, options.address, options.physicalId].map(shellArg).join(' ')}`;
+  const rerun = prepared.again;
   /** What a failed import reads as at the command line (exit 2 when the command line does not fit the plan). */
   function importFailure(error: unknown): unknown {
     if (error instanceof provisioner.ImportRefusedError) {
@@ -146,7 +146,13 @@ async function importPrepared(
         },
       );
     }
-    return translateRunError(error, provisioner, { command: 'import', file: loaded.file, statePath });
+    return translateRunError(error, provisioner, {
+      command: 'import',
+      file: loaded.file,
+      statePath,
+      again: prepared.again,
+      flags: prepared.flags,
+    });
   }
   let result: ImportResult;
   try {

@@ -10,8 +10,8 @@ import {
 } from '@mlds/core';
 import { stateOrEmpty } from '../apply-plan.js';
 import { NotAppliedError, UsageError } from '../errors.js';
+import { againCommand, rerunFlags, shellArg } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
-import { shellArg } from '../render/shell-arg.js';
 import { renderDestinations, renderStateResources } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
 import { loadWorkflowAndState, planLoadedWorkflow } from '../workflow-file.js';
@@ -76,23 +76,26 @@ export async function output(options: OutputOptions, context: CommandContext): P
       ...plan.resources.filter((resource) => resource.action === 'create').map((r) => r.address),
     ]),
   ].filter((address) => wanted.has(address));
+  const stateRegion = state?.region;
   if (
     notApplied.length > 0 &&
+    stateRegion !== undefined &&
     state !== undefined &&
     state.resources.length > 0 &&
-    state.region !== plan.region
+    stateRegion !== plan.region
   ) {
     // Not "not applied": applied in another Region, which the plan for this one would replace.
     const given = options.region === undefined ? `${loaded.file} says` : '--region says';
+    const state = rerunFlags({ statePath: options.statePath });
+    const output = againCommand('output', [loaded.file], [...state, '--region', shellArg(stateRegion)]);
+    const apply = againCommand('apply', [loaded.file], rerunFlags(options));
     throw new NotAppliedError(
-      `the state ${statePath.shownAs} records workflow ${plan.workflow} applied in ${state.region}, but ${given} ${plan.region}`,
-      {
-        hint: `Run 'mlds output ${shellArg(loaded.file)} --region ${state.region}' for what was applied, or 'mlds apply ${shellArg(loaded.file)}${options.region === undefined ? '' : ` --region ${plan.region}`}' to move it to ${plan.region}.`,
-      },
+      `the state ${statePath.shownAs} records workflow ${plan.workflow} applied in ${stateRegion}, but ${given} ${plan.region}`,
+      { hint: `Run '${output}' for what was applied, or '${apply}' to move it to ${plan.region}.` },
     );
   }
   if (notApplied.length > 0) {
-    const rerun = `mlds apply ${shellArg(loaded.file)}`;
+    const rerun = againCommand('apply', [loaded.file], rerunFlags(options));
     if (state === undefined || state.resources.length === 0) {
       const why =
         state === undefined

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Observation, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import { ExitCode, UsageError } from '../errors.js';
+import { againCommand, rerunFlags } from '../render/command-line.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { renderPlan, renderPlanSummary } from '../render/plan.js';
@@ -98,6 +99,7 @@ async function refreshFor(
   const provisioning = await startProvisioning(context, { profile: options.profile, statePath });
   return refreshRecorded(provisioning, state, context, {
     command: 'plan',
+    flags: rerunFlags(options),
     file: loaded.file,
     workflow: loaded.workflow,
   });
@@ -124,7 +126,7 @@ async function savePlan(
     now: (context.clock ?? Date.now)(),
   });
   writeSavedPlan(resolve(context.cwd, out), out, saved);
-  return `\nSaved the plan to ${out}. To apply exactly this plan: mlds apply ${out}\n`;
+  return `\nSaved the plan to ${out}. To apply exactly this plan: ${againCommand('apply', [out], [])}\n`;
 }
 
 const usage = 'mlds plan <file> [options]';

@@ -17,8 +17,8 @@ import {
   UsageError,
 } from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
+import { againCommand } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
-import { shellArg } from '../render/shell-arg.js';
 import { renderDestinations } from '../render/summary.js';
 import { translateRunError } from '../run-errors.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
@@ -62,8 +62,11 @@ export async function rotateCredentials(
   options: RotateCredentialsOptions,
   context: CommandContext,
 ): Promise<void> {
-  await runLocked('rotate-credentials', options, context, (prepared) =>
-    rotatePrepared(options, context, prepared),
+  await runLocked(
+    'rotate-credentials',
+    { ...options, rerunArguments: [options.downstream] },
+    context,
+    (prepared) => rotatePrepared(options, context, prepared),
   );
 }
 
@@ -81,7 +84,7 @@ async function rotatePrepared(
   if (channel === undefined) {
     throw new NotAppliedError(
       `the state ${statePath.shownAs} does not record ${options.downstream}.channel: nothing to rotate yet`,
-      { hint: `Run 'mlds apply ${shellArg(loaded.file)}' first.` },
+      { hint: `Run '${againCommand('apply', [loaded.file], prepared.flags)}' first.` },
     );
   }
 
@@ -123,7 +126,7 @@ async function rotatePrepared(
       ...(sleep === undefined ? {} : { sleep }),
     });
   } catch (error) {
-    const rerun = `mlds rotate-credentials ${shellArg(loaded.file)} ${options.downstream}`;
+    const rerun = prepared.again;
     const refused = error instanceof provisioner.RotationNotPossibleError;
     const failure =
       error instanceof provisioner.RotationFailedError
@@ -141,6 +144,8 @@ async function rotatePrepared(
               command: 'rotate-credentials',
               file: loaded.file,
               statePath,
+              again: prepared.again,
+              flags: prepared.flags,
             });
     // As apply's and destroy's: a script reading stdout gets a document that says what went wrong.
     if (options.json) {
