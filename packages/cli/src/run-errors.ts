@@ -130,7 +130,7 @@ function importHint(
   const importIt = `'${againCommand('import', [where.file, untagged.address, untagged.resourceName], where.flags)}'`;
   return untagged.recorded
     ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): '${againCommand('state rm', [untagged.address], [stateArguments(where.statePath)])}', then ${importIt}`
-    : ` If a resource that exists without the tag is meant to be this workflow's, adopt it instead: ${importIt}`;
+    : ` To import it (import tags it): ${importIt}`;
 }
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */

@@ -1,8 +1,10 @@
 // Reads a workflow file's bytes without trusting what the path names: only a regular file (or `-`, stdin) is
 // read, never more than the size limit, so a FIFO, /dev/zero or a 20 GB file ends in a message, not a hang.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { INPUT_LIMITS } from '@mlds/core';
 import { FileSystemError, NotARegularFileError, WorkflowFileNotFoundError } from './errors.js';
+import { escapeLine } from './render/escape.js';
 import type { TextReader } from './terminal.js';
 
 /** The bytes read, or `tooLarge` when the input passed the size limit (then the rest is never read). */
@@ -19,7 +21,9 @@ export function readWorkflowFileBytes(path: string, shownAs: string): BoundedByt
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) {
-      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`);
+      throw new WorkflowFileNotFoundError(`${shownAs} is a directory, not a workflow file`, {
+        hint: `${GIVE_A_FILE}${workflowFilesIn(path, shownAs)}`,
+      });
     }
     if (!stats.isFile()) {
       throw new NotARegularFileError(
@@ -51,6 +55,21 @@ export async function readStdinBytes(stdin: TextReader): Promise<BoundedBytes> {
     chunks.push(bytes);
   }
   return { bytes: concat(chunks, total), tooLarge: false };
+}
+
+/** ` It holds a.yaml, b.yaml.`: the first few YAML and JSON files of a directory given as a workflow file. */
+function workflowFilesIn(directory: string, shownAs: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(directory)
+      .filter((name) => /\.(ya?ml|json)$/i.test(name))
+      .sort();
+  } catch {
+    return '';
+  }
+  if (names.length === 0) return '';
+  const shown = names.slice(0, 3).map((name) => escapeLine(join(shownAs, name)));
+  return ` It holds ${shown.join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}.`;
 }
 
 const GIVE_A_FILE =

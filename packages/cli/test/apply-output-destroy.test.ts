@@ -490,7 +490,7 @@ describe('mlds output', () => {
     const flags = ['--state', 'my states/live.json', '--region', 'eu-west-1'];
     const failed = await mlds(['apply', 'full.yaml', ...flags, '--yes']);
     expect(failed.code).toBe(1);
-    const hint = "run 'mlds apply full.yaml --state \"my states/live.json\" --region eu-west-1' again";
+    const hint = 'run \'mlds apply full.yaml --state "my states/live.json" --region eu-west-1\' again';
     expect(unwrapped(failed.stderr)).toContain(hint);
     const recorded = JSON.parse(readFileSync(join(cwd, 'my states/live.json'), 'utf8')) as StateDocument;
     expect(recorded.region).toBe('eu-west-1');

@@ -304,8 +304,12 @@ describe('mlds import', () => {
     fake.seed.mediaPackageChannel('their-channel', REGION);
     const refused = await mlds(['apply', 'live.yaml', '--yes']);
     expect(refused.code).toBe(1);
+    // The error and its hint agree: apply does not take it over, import does.
     expect(unwrapped(refused.stderr)).toContain(
-      `If a resource that exists without the tag is meant to be this workflow's, adopt it instead: 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}'`,
+      `apply neither takes it over nor deletes it. Delete or rename it yourself, or rename the workflow or downstream entry; or, if it is meant to be this workflow's, import it.`,
+    );
+    expect(unwrapped(refused.stderr)).toContain(
+      `To import it (import tags it): 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}'`,
     );
     expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
     const applied = await mlds(['apply', 'live.yaml', '--yes']);
@@ -332,7 +336,7 @@ describe('mlds import', () => {
     expect(stderr).toContain(
       `If it is still this workflow's, put its tag back, or forget it and import it (import tags it): ${forget}, then ${importIt}`,
     );
-    expect(stderr).not.toContain('adopt it instead');
+    expect(stderr).not.toContain('To import it');
     // The hint, followed as printed.
     expect((await mlds(['state', 'rm', 'archive.bucket[0]', '--state', STATE])).code).toBe(0);
     expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);

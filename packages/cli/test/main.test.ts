@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../src/commands/registry.js';
 import { hasColor, runCli, tempDir, unwrapped } from './helpers.js';
@@ -158,11 +159,20 @@ describe('command line errors exit 2 with a hint to --help', () => {
     }
   });
 
-  it('a directory given as the workflow file', async () => {
+  it('a directory given as the workflow file: the fix, and the workflow files it holds', async () => {
     const cwd = tempDir();
+    const empty = await runCli(['plan', '.'], { cwd });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe(
+      "error: . is a directory, not a workflow file\nGive the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'.\n",
+    );
+    for (const name of ['b.yaml', 'a.yml', 'notes.txt', 'c.json', 'd.yaml'])
+      writeFileSync(join(cwd, name), '');
     const { code, stderr } = await runCli(['plan', '.'], { cwd });
     expect(code).toBe(2);
-    expect(stderr).toBe('error: . is a directory, not a workflow file\n');
+    expect(stderr).toBe(
+      "error: . is a directory, not a workflow file\nGive the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'. It\n    holds a.yml, b.yaml, c.json and 1 more.\n",
+    );
   });
 
   it('the file - without a stdin', async () => {

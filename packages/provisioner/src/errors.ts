@@ -215,8 +215,8 @@ export class ResourceNotOursError extends Error {
             `${why}; mlds neither changes nor deletes it. Put the tag mlds:workflow=${workflow} back if it is ` +
             "still this workflow's, or delete it yourself."
         : `${resourceName} (${address}) already exists, and mlds cannot take it as workflow ${workflow}'s: ` +
-            `${why}; mlds neither adopts nor deletes it. ` +
-            'Delete or rename it yourself, or rename the workflow or downstream entry.',
+            `${why}; apply neither takes it over nor deletes it. ` +
+            `Delete or rename it yourself, or rename the workflow or downstream entry${reason === undefined ? "; or, if it is meant to be this workflow's, import it" : ''}.`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.recorded = options?.recorded === true;

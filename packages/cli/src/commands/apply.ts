@@ -110,7 +110,8 @@ export const command: Command<ApplyOptions> = {
     refresh: {
       type: 'string',
       valueName: '<true|false>',
-      description: 'Skip the refresh: plan against the state alone, without reading the resources first',
+      description:
+        'true (the default) reads the recorded resources in AWS before planning; false plans against the state alone',
     },
     ...RATE_LIMIT_OPTION,
   },
