@@ -146,6 +146,9 @@ function malformedEntryFields(
     if (first !== 'downstream' || typeof index !== 'number') continue;
     if (field !== undefined) add(index, String(field));
     else if (!finding.code.startsWith('field.required')) add(index, WHOLE);
+    // `usrname:` is the entry's `username`, misspelt: a rule that reads `username` (a password without its user
+    // name) would report the same typo again.
+    if (finding.meant !== undefined && finding.path.length === 3) add(index, finding.meant);
   }
   // A missing required field is reported at its entry: the schema's error names it.
   for (const error of errors) {

@@ -10,6 +10,10 @@ export interface Finding {
   path: Path;
   /** Point at the mapping key rather than its value (an unknown or misplaced field). */
   at?: 'key';
+  /** A missing field's name (field.required…). */
+  missing?: string;
+  /** The known field an unknown one is likely a typo of (field.unknown's "did you mean"). */
+  meant?: string;
 }
 
 /** A downstream entry that passed the schema, with its place in the file. */

@@ -41,6 +41,32 @@ describe('the whole file', () => {
     expect(diagnostics[0]?.message).toBe('`regoin`: unknown field; did you mean `region`?');
   });
 
+  test('a misspelt required field is one problem: the typo, not also the missing field', () => {
+    const { region: _region, ...withoutRegion } = aWorkflow();
+    expect(brief({ ...withoutRegion, regoin: 'us-west-2' })).toEqual(['error field.unknown regoin']);
+    const { downstream, ...withoutDownstream } = aWorkflow();
+    expect(brief({ ...withoutDownstream, downstreams: downstream })).toEqual([
+      'error field.unknown downstreams',
+    ]);
+    // Missing, and an unknown field that is not its typo: both.
+    expect(brief({ ...withoutRegion, colour: 'blue' })).toEqual([
+      'error field.required ',
+      'error field.unknown colour',
+    ]);
+    const entry = {
+      name: 'cdn',
+      system: 'http-put',
+      urls: ['https://a.example.com/l', 'https://b.example.com/l'],
+    };
+    expect(brief(withEntry({ ...entry, usrnam: 'ingest', password: { env: 'CDN_PASSWORD' } }))).toEqual([
+      'error field.unknown downstream[0].usrnam',
+    ]);
+    // Without the typo, the credentials rule still reports a password without its user name.
+    expect(brief(withEntry({ ...entry, password: { env: 'CDN_PASSWORD' } }))).toEqual([
+      'error credentials.incomplete downstream[0].password',
+    ]);
+  });
+
   test('an unknown field with no near one lists the fields', () => {
     const diagnostics = diagnose({ ...aWorkflow(), colour: 'blue' });
     expect(diagnostics[0]?.message).toContain(

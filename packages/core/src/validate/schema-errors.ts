@@ -56,7 +56,23 @@ export function schemaFindings(errors: readonly SchemaError[], data: unknown): F
     seen.add(key);
     findings.push(finding);
   }
-  return withoutTypeBesideEnum(withoutNoiseUnderForeignFields(findings));
+  return withoutMissingBesideTypo(withoutTypeBesideEnum(withoutNoiseUnderForeignFields(findings)));
+}
+
+/**
+ * A misspelt field is one problem: `regoin:` is an unknown field whose "did you mean `region`?" says the fix, and
+ * "needs `region`" beside it, at its mapping, says the same thing again.
+ */
+function withoutMissingBesideTypo(findings: Finding[]): Finding[] {
+  const meant = new Set(
+    findings
+      .filter((f) => f.code === 'field.unknown' && f.meant !== undefined)
+      .map((f) => `${formatPath(f.path.slice(0, -1))}\u0000${f.meant}`),
+  );
+  return findings.filter(
+    (finding) =>
+      finding.missing === undefined || !meant.has(`${formatPath(finding.path)}\u0000${finding.missing}`),
+  );
 }
 
 /**
@@ -138,18 +154,27 @@ function toFinding(schemaError: SchemaError, data: unknown): Finding | undefined
 function missingField(parent: Path, field: string, perSystem: boolean, data: unknown): Finding {
   const example = FIELD_EXAMPLES[field] ?? `\`${field}\``;
   if (parent.length === 0) {
-    return error('field.required', parent, `The workflow file needs \`${field}\`: add ${example}.`);
+    return {
+      ...error('field.required', parent, `The workflow file needs \`${field}\`: add ${example}.`),
+      missing: field,
+    };
   }
   const where = formatPath(parent);
   if (perSystem) {
     const system = systemOf(parent, data);
-    return error(
-      'field.required-by-system',
-      parent,
-      `\`${where}\` (system ${system ?? '?'}) needs \`${field}\`: add ${example}.`,
-    );
+    return {
+      ...error(
+        'field.required-by-system',
+        parent,
+        `\`${where}\` (system ${system ?? '?'}) needs \`${field}\`: add ${example}.`,
+      ),
+      missing: field,
+    };
   }
-  return error('field.required', parent, `\`${where}\` needs \`${field}\`: add ${example}.`);
+  return {
+    ...error('field.required', parent, `\`${where}\` needs \`${field}\`: add ${example}.`),
+    missing: field,
+  };
 }
 
 const CHANNEL_FIELDS: readonly string[] = ['id', 'whenRunning'];
@@ -186,7 +211,11 @@ function unknownField(parent: Path, field: string, data: unknown): Finding {
   else
     fix = `remove it; ${system === undefined ? 'the fields are' : `system ${system} takes`} ${known.join(', ')}.`;
   // Opens with the field's own path, which the CLI then does not repeat in front of it.
-  return { ...error('field.unknown', path, `\`${formatPath(path)}\`: unknown field; ${fix}`), at: 'key' };
+  return {
+    ...error('field.unknown', path, `\`${formatPath(path)}\`: unknown field; ${fix}`),
+    at: 'key',
+    ...(suggestion === undefined ? {} : { meant: suggestion }),
+  };
 }
 
 function foreignField(path: Path, data: unknown): Finding {
