@@ -122,15 +122,29 @@ function importHint(
 ): string {
   const untagged = error.failures
     .map((failure) => failure.cause)
-    .find(
+    .filter(
       (cause): cause is InstanceType<Provisioner['ResourceNotOursError']> =>
         cause instanceof provisioner.ResourceNotOursError && cause.reason === undefined,
     );
-  if (untagged === undefined) return '';
-  const importIt = `'${againCommand('import', [where.file, untagged.address, untagged.resourceName], where.flags)}'`;
-  return untagged.recorded
-    ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): '${againCommand('state rm', [untagged.address], [stateArguments(where.statePath)])}', then ${importIt}`
-    : ` To import it (import tags it): ${importIt}`;
+  if (untagged.length === 0) return '';
+  const importIt = (resource: (typeof untagged)[number]) =>
+    `'${againCommand('import', [where.file, resource.address, resource.resourceName], where.flags)}'`;
+  const forgetAndImport = (resource: (typeof untagged)[number]) =>
+    `'${againCommand('state rm', [resource.address], [stateArguments(where.statePath)])}', then ${importIt(resource)}`;
+  const recorded = untagged.filter((resource) => resource.recorded);
+  const found = untagged.filter((resource) => !resource.recorded);
+  return [
+    recorded.length === 0
+      ? ''
+      : recorded.length === 1
+        ? ` If it is still this workflow's, put its tag back, or forget it and import it (import tags it): ${recorded.map(forgetAndImport).join('')}`
+        : ` If they are still this workflow's, put their tags back, or forget them and import them (import tags them): ${recorded.map(forgetAndImport).join('; ')}`,
+    found.length === 0
+      ? ''
+      : found.length === 1
+        ? ` To import it (import tags it): ${found.map(importIt).join('')}`
+        : ` To import them (import tags them): ${found.map(importIt).join('; ')}`,
+  ].join('');
 }
 
 /** Raised before the confirmation from the plan, and by the provisioner against the locked state. */

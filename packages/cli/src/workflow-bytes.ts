@@ -4,6 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from
 import { join } from 'node:path';
 import { INPUT_LIMITS } from '@mlds/core';
 import { FileSystemError, NotARegularFileError, WorkflowFileNotFoundError } from './errors.js';
+import { shellArg } from './render/command-line.js';
 import { escapeLine } from './render/escape.js';
 import type { TextReader } from './terminal.js';
 
@@ -57,19 +58,22 @@ export async function readStdinBytes(stdin: TextReader): Promise<BoundedBytes> {
   return { bytes: concat(chunks, total), tooLarge: false };
 }
 
-/** ` It holds a.yaml, b.yaml.`: the first few YAML and JSON files of a directory given as a workflow file. */
+/**
+ * ` It holds "a b/x.yaml", a/y.yaml.`: the first few YAML files of a directory given as a workflow file, each a
+ * shell argument (a saved plan, a JSON file, is left out).
+ */
 function workflowFilesIn(directory: string, shownAs: string): string {
   let names: string[];
   try {
     names = readdirSync(directory)
-      .filter((name) => /\.(ya?ml|json)$/i.test(name))
+      .filter((name) => /\.ya?ml$/i.test(name))
       .sort();
   } catch {
     return '';
   }
   if (names.length === 0) return '';
-  const shown = names.slice(0, 3).map((name) => escapeLine(join(shownAs, name)));
-  return ` It holds ${shown.join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}.`;
+  const shown = names.slice(0, 4).map((name) => shellArg(escapeLine(join(shownAs, name))));
+  return ` It holds ${shown.join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}.`;
 }
 
 const GIVE_A_FILE =

@@ -479,9 +479,14 @@ describe('mlds output', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
       expect(run.stderr).toBe(
-        `error: nothing is applied yet: there is no state file ${STATE}\nRun 'mlds apply full.yaml' first; then 'mlds output' prints what it created.\n`,
+        `error: nothing is applied yet: there is no state file ${STATE}\nRun 'mlds apply full.yaml' first; then 'mlds output full.yaml' prints what it created. If it was applied with --state, give output the same --state.\n`,
       );
     }
+    // With --state (and --region): both commands repeat them, and the advice about --state goes.
+    const run = await mlds(['output', 'full.yaml', '--state', 'other state.json', '--region', 'eu-west-1']);
+    expect(run.stderr).toBe(
+      `error: nothing is applied yet: there is no state file other state.json\nRun 'mlds apply full.yaml --state "other state.json" --region eu-west-1' first; then 'mlds output full.yaml --state "other state.json" --region eu-west-1' prints what it created.\n`,
+    );
   });
 
   it("a failed apply's hint repeats --state and --region, and running it acts on the same state and Region", async () => {

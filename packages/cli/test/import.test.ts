@@ -317,6 +317,21 @@ describe('mlds import', () => {
     expect(applied.code).toBe(0);
   });
 
+  it('two buckets made outside mlds: the hint gives the import of each, and both converge', async () => {
+    const other = BUCKET.replace(/-p0$/, '-p1');
+    fake.seed.bucket(BUCKET, REGION);
+    fake.seed.bucket(other, REGION);
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    const refused = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(unwrapped(refused.stderr)).toContain(
+      `To import them (import tags them): 'mlds import live.yaml "archive.bucket[0]" ${BUCKET}'; 'mlds import live.yaml "archive.bucket[1]" ${other}'`,
+    );
+    expect((await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes'])).code).toBe(0);
+    expect((await mlds(['import', 'live.yaml', 'archive.bucket[1]', other, '--yes'])).code).toBe(0);
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+  });
+
   it('a recorded bucket whose tag was removed: apply names the fix that works, state rm then import; then apply converges', async () => {
     fake.seed.mediaPackageChannel('their-channel', REGION);
     expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);

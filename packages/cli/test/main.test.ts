@@ -166,12 +166,13 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(empty.stderr).toBe(
       "error: . is a directory, not a workflow file\nGive the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'.\n",
     );
-    for (const name of ['b.yaml', 'a.yml', 'notes.txt', 'c.json', 'd.yaml'])
+    for (const name of ['b.yaml', 'a.yml', 'notes.txt', 'saved.plan.json', 'd.yaml', 'e f.yaml', 'g.yaml'])
       writeFileSync(join(cwd, name), '');
     const { code, stderr } = await runCli(['plan', '.'], { cwd });
     expect(code).toBe(2);
-    expect(stderr).toBe(
-      "error: . is a directory, not a workflow file\nGive the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'. It\n    holds a.yml, b.yaml, c.json and 1 more.\n",
+    // YAML files only (a saved plan is JSON), each one shell argument.
+    expect(unwrapped(stderr)).toBe(
+      `error: . is a directory, not a workflow file\nGive the path of a workflow file (YAML or JSON), or - to read it from stdin; see 'mlds --help'. It holds a.yml, b.yaml, d.yaml, "e f.yaml" and 1 more.\n`,
     );
   });
 

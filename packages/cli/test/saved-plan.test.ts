@@ -144,7 +144,7 @@ describe('plan --out', () => {
     const run = await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      'Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.\n\nSaved the plan to tonight.plan. To apply exactly this plan: mlds apply tonight.plan\n',
+      "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.\n\nSaved the plan to tonight.plan. To apply exactly this plan: 'mlds apply tonight.plan'\n",
     );
     const saved = readPlanFile();
     expect(Object.keys(saved)).toStrictEqual([

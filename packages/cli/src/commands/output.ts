@@ -96,18 +96,24 @@ export async function output(options: OutputOptions, context: CommandContext): P
   }
   if (notApplied.length > 0) {
     const rerun = againCommand('apply', [loaded.file], rerunFlags(options));
+    const outputAgain = againCommand('output', [loaded.file], rerunFlags(options));
     if (state === undefined || state.resources.length === 0) {
       const why =
         state === undefined
           ? `nothing is applied yet: there is no state file ${statePath.shownAs}`
           : `nothing is applied: the state ${statePath.shownAs} records no resources (not applied yet, or destroyed)`;
+      // An apply made with --state left its state elsewhere: applying here would make everything a second time.
+      const elsewhere =
+        options.statePath === undefined
+          ? ' If it was applied with --state, give output the same --state.'
+          : '';
       throw new NotAppliedError(why, {
-        hint: `Run '${rerun}' first; then 'mlds output' prints what it created.`,
+        hint: `Run '${rerun}' first; then '${outputAgain}' prints what it created.${elsewhere}`,
       });
     }
     throw new NotAppliedError(
       `the state ${statePath.shownAs} does not record ${notApplied.length === 1 ? 'this resource' : 'these resources'} yet (not applied, or an apply stopped midway): ${notApplied.join(', ')}`,
-      { hint: `Run '${rerun}' to finish; then 'mlds output' again.` },
+      { hint: `Run '${rerun}' to finish; then '${outputAgain}' again.` },
     );
   }
 

@@ -126,7 +126,7 @@ async function savePlan(
     now: (context.clock ?? Date.now)(),
   });
   writeSavedPlan(resolve(context.cwd, out), out, saved);
-  return `\nSaved the plan to ${out}. To apply exactly this plan: ${againCommand('apply', [out], [])}\n`;
+  return `\nSaved the plan to ${out}. To apply exactly this plan: '${againCommand('apply', [out], [])}'\n`;
 }
 
 const usage = 'mlds plan <file> [options]';
