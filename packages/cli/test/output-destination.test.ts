@@ -118,7 +118,7 @@ describe('mlds output <file> <destination id>', () => {
     const run = await mlds(['output', 'live.yaml']);
     expect(run.code).toBe(1);
     expect(unwrapped(run.stderr)).toBe(
-      `error: nothing is applied: the state ${STATE} records no resources (not applied yet, or destroyed)\nRun 'mlds apply live.yaml' first; then 'mlds output' prints what it created.\n`,
+      `error: nothing is applied: the state ${STATE} records no resources (not applied yet, or destroyed)\nRun 'mlds apply live.yaml' first; then 'mlds output live.yaml' prints what it created.\n`,
     );
   });
 

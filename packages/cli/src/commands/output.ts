@@ -104,7 +104,7 @@ export async function output(options: OutputOptions, context: CommandContext): P
           : `nothing is applied: the state ${statePath.shownAs} records no resources (not applied yet, or destroyed)`;
       // An apply made with --state left its state elsewhere: applying here would make everything a second time.
       const elsewhere =
-        options.statePath === undefined
+        state === undefined && options.statePath === undefined
           ? ' If it was applied with --state, give output the same --state.'
           : '';
       throw new NotAppliedError(why, {
