@@ -93,6 +93,45 @@ async function mutatingCallsOfACleanApply(): Promise<{ total: number; names: str
   return { total: fake.mutatingCalls().length, names: namesIn(fake.inventory()) };
 }
 
+describe('SIGINT during a wait between two polls', () => {
+  it('ends the wait at once: exit 130 without sleeping it out, the container stopped midway, apply again converges', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'w.yaml'),
+      'workflow: ctrl-c\nregion: us-west-2\nmediaLiveRoleArn: arn:aws:iam::111122223333:role/MediaLiveAccessRole\ndownstream:\n  - name: store\n    system: mediastore\n',
+    );
+    const fake = createFakeCloud({ mediaStoreActivationPolls: 3 });
+    const source = signalSource();
+    let waits = 0;
+    // A wait's sleep (2 s and more, until the container is ACTIVE) never ends by itself here: only the signal,
+    // fired as the first one starts, can end it. Before, a wait of up to 30 s held an interrupted run.
+    const sleep = (ms: number) => {
+      if (ms < 1000) return Promise.resolve();
+      waits += 1;
+      queueMicrotask(() => source.fire('SIGINT'));
+      return new Promise<void>(() => {});
+    };
+    const ended = runAgainstFake(
+      ['apply', 'w.yaml', '--yes'],
+      { cwd, env: {} },
+      { awsClients: () => fake.clients, signals: source.signals, sleep },
+    );
+    const run = await Promise.race([ended, new Promise<'held'>((r) => setTimeout(() => r('held'), 20_000))]);
+    if (run === 'held') throw new Error('the run is still waiting after SIGINT');
+    expect(waits).toBeGreaterThan(0);
+    expect(run.code).toBe(130);
+    expect(unwrapped(run.stdout)).toMatch(/\[~\] store\.container\[0\] interrupted after/);
+    expect(run.stderr).not.toContain('failed');
+    const again = await runAgainstFake(
+      ['apply', 'w.yaml', '--yes'],
+      { cwd, env: {} },
+      { awsClients: () => fake.clients },
+    );
+    expect(again.code).toBe(0);
+    expect(fake.inventory().mediastore).toHaveLength(2);
+  });
+});
+
 describe('SIGINT during apply', () => {
   it('after the k-th mutating call, for every k: exit 130, lock gone, everything created is in the state, and apply again converges', async () => {
     const clean = await mutatingCallsOfACleanApply();

@@ -50,6 +50,31 @@ export function defaultSleep(signal: AbortSignal | undefined) {
 }
 
 /**
+ * `sleep`, ended early by SIGINT/SIGTERM: a wait between two polls, or a backoff before a retry, is not a call
+ * in flight, and up to 30 s of it held the interrupted run. It resolves at once, and the call after it is
+ * refused as interrupted (boundedClients), so that the resource is reported stopped midway.
+ */
+function endedByStop(sleep: (ms: number) => Promise<void>, stop: AbortSignal) {
+  return (ms: number): Promise<void> => {
+    if (stop.aborted) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onStop = () => resolve();
+      stop.addEventListener('abort', onStop, { once: true });
+      sleep(ms).then(
+        () => {
+          stop.removeEventListener('abort', onStop);
+          resolve();
+        },
+        (error: unknown) => {
+          stop.removeEventListener('abort', onStop);
+          reject(error);
+        },
+      );
+    });
+  };
+}
+
+/**
  * The one way a run calls AWS: clients bounded (deadline, stop signal) and rate-limited, every operation
  * retried and under its deadline, waits bounded, and every text that leaves through an event redacted.
  */
@@ -64,9 +89,10 @@ export function createRuntime(
 ): { rt: Runtime; clock: () => number; emit: (event: EngineEvent) => void } {
   const { vault } = context;
   const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep(options.signal);
   const timing: Timing = {
     clock,
-    sleep: options.sleep ?? defaultSleep(options.signal),
+    sleep: options.stopSignal === undefined ? sleep : endedByStop(sleep, options.stopSignal),
     random: options.random ?? Math.random,
     ...(options.signal ? { signal: options.signal } : {}),
   };
