@@ -29,7 +29,7 @@ import type { Lock, StateBackend } from './state-store.js';
 /** The file operations the lock uses; injectable so a test can fail one midway or interleave two runs. */
 export type StateFileSystem = Pick<
   typeof nodeFs,
-  'open' | 'readFile' | 'rename' | 'unlink' | 'mkdir' | 'stat' | 'link'
+  'open' | 'readFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'stat' | 'link'
 >;
 
 /**
@@ -164,7 +164,9 @@ export class FileStateStore implements StateBackend {
   }
 
   async lock(command: string): Promise<Lock> {
-    await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    // The first directory this creates, if any: removed again at release while still empty (a run refused
+    // before its first write, a missing secret, leaves no empty `.mlds/` behind).
+    const created = await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const own = this.processes.status(this.pid);
     const record: LockRecord = {
       id: this.randomId(),
@@ -178,7 +180,7 @@ export class FileStateStore implements StateBackend {
     try {
       let takenOverFrom: LockInfo | undefined;
       for (let round = 0; round <= TAKEOVER_ROUNDS; round += 1) {
-        if (await this.linkInto(draft)) return this.heldLock(record, takenOverFrom);
+        if (await this.linkInto(draft)) return this.heldLock(record, takenOverFrom, created);
         const found = await this.examineLock();
         if (found === undefined) continue; // released in between: try again
         if (!found.stale || round === TAKEOVER_ROUNDS) throw new StateLockedError(this.lockPath, found.info);
@@ -257,7 +259,15 @@ export class FileStateStore implements StateBackend {
   /** The lock, complete, under a name of its own: linked into place it appears whole or not at all. */
   private async writeDraft(record: LockRecord): Promise<string> {
     const draft = `${this.lockPath}.${record.id}.new`;
-    const handle = await this.fs.open(draft, 'wx', 0o600);
+    let handle: Awaited<ReturnType<StateFileSystem['open']>>;
+    try {
+      handle = await this.fs.open(draft, 'wx', 0o600);
+    } catch (error) {
+      // Another run that ended at once removed the directory it had just created, and this run found: again.
+      if (errnoCode(error) !== 'ENOENT') throw error;
+      await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      handle = await this.fs.open(draft, 'wx', 0o600);
+    }
     try {
       await handle.writeFile(lockRecordText(record), 'utf8');
       await handle.sync();
@@ -410,7 +420,22 @@ export class FileStateStore implements StateBackend {
     }
   }
 
-  private heldLock(record: LockRecord, takenOverFrom?: LockInfo): Lock {
+  /**
+   * Removes the state's directory, and its parents up to `createdDirectory` (the first one lock() created),
+   * while each is empty; stops at the first that is not (a state was written, or another run is locking there).
+   */
+  private async removeIfEmpty(createdDirectory: string): Promise<void> {
+    for (let directory = dirname(this.path); ; directory = dirname(directory)) {
+      try {
+        await this.fs.rmdir(directory);
+      } catch {
+        return;
+      }
+      if (directory === createdDirectory || dirname(directory) === directory) return;
+    }
+  }
+
+  private heldLock(record: LockRecord, takenOverFrom?: LockInfo, createdDirectory?: string): Lock {
     this.heldId = record.id;
     let released = false;
     return {
@@ -422,6 +447,7 @@ export class FileStateStore implements StateBackend {
         if (this.heldId === record.id) this.heldId = undefined;
         // Runs in a `finally`: a lock someone else holds now must neither be removed nor hide the run's error.
         await this.removeIfUnchanged(lockRecordText(record), `${record.id}.release`).catch(() => false);
+        if (createdDirectory !== undefined) await this.removeIfEmpty(createdDirectory);
       },
     };
   }

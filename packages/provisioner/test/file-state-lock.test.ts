@@ -136,3 +136,61 @@ describe('FileStateStore: a file system without hard links', () => {
     expect(JSON.parse(await fs.readFile(`${p}.lock`, 'utf8'))).toMatchObject({ id: again.info.id, pid: 3 });
   });
 });
+
+describe('FileStateStore: the directories the lock creates', () => {
+  const processes = { status: () => ({ running: true }) };
+
+  it('are removed at release while empty: a run refused before its first write leaves nothing behind', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlds-dirs-'));
+    const p = join(root, 'teams', 'sports', '.mlds', 'w.state.json');
+    const lock = await new FileStateStore(p, { hostname: 'h', pid: 2, processes }).lock('apply');
+    expect((await fs.readdir(dirname(p))).sort()).toStrictEqual(['w.state.json.lock']);
+    await lock.release();
+    // Every level the lock made, and only those: the temp root it found stays.
+    expect(await fs.readdir(root)).toStrictEqual([]);
+  });
+
+  it('are kept once the state was written, and a directory that was there before is never removed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlds-dirs-'));
+    const p = join(root, '.mlds', 'w.state.json');
+    const store = new FileStateStore(p, { hostname: 'h', pid: 2, processes });
+    const lock = await store.lock('apply');
+    await store.write({
+      formatVersion: 1,
+      workflow: 'w',
+      region: 'us-west-2',
+      serial: 1,
+      lineage: 'l',
+      resources: [],
+    });
+    await lock.release();
+    expect(await fs.readdir(dirname(p))).toStrictEqual(['w.state.json']);
+
+    const existing = mkdtempSync(join(tmpdir(), 'mlds-dirs-'));
+    const q = join(existing, 'w.state.json');
+    await (await new FileStateStore(q, { hostname: 'h', pid: 2, processes }).lock('apply')).release();
+    expect(await fs.readdir(existing)).toStrictEqual([]);
+    await expect(fs.stat(existing)).resolves.toBeDefined();
+  });
+
+  it('a run whose directory another run removed between its mkdir and its lock makes it again', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlds-dirs-'));
+    const p = join(root, '.mlds', 'w.state.json');
+    let removed = false;
+    const racing: StateFileSystem = {
+      ...fs,
+      open: async (path, flags, mode) => {
+        // The other run, refused at once, releases and removes the empty directory right here.
+        if (!removed) {
+          removed = true;
+          await fs.rmdir(dirname(p));
+        }
+        return fs.open(path, flags, mode);
+      },
+    };
+    const lock = await new FileStateStore(p, { hostname: 'h', pid: 3, processes, fs: racing }).lock('apply');
+    expect(removed).toBe(true);
+    expect(await fs.readdir(dirname(p))).toStrictEqual(['w.state.json.lock']);
+    await lock.release();
+  });
+});

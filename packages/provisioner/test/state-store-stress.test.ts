@@ -50,6 +50,7 @@ function jitteredFs(draw: () => number, onRename: (from: string) => void): State
     }),
     unlink: wrap(fs.unlink),
     mkdir: wrap(fs.mkdir) as StateFileSystem['mkdir'],
+    rmdir: wrap(fs.rmdir),
     stat: wrap(fs.stat) as StateFileSystem['stat'],
     link: wrap(fs.link),
   };
