@@ -278,6 +278,8 @@ describe('mlds apply --yes', () => {
     expect(run.stderr).toContain('Nothing was called.');
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, STATE))).toBe(false);
+    // Nothing written, nothing left: not even the empty state directory the lock had made.
+    expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
 
   it('a missing { env } secret on a terminal: exit 2 before asking, so no yes is wasted', async () => {
