@@ -263,7 +263,7 @@ export class FileStateStore implements StateBackend {
     try {
       handle = await this.fs.open(draft, 'wx', 0o600);
     } catch (error) {
-      // Another run that ended at once removed the directory it had just created, and this run found: again.
+      // Gone since the mkdir: a run that had just created it ended at once and removed it, empty. Again.
       if (errnoCode(error) !== 'ENOENT') throw error;
       await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       handle = await this.fs.open(draft, 'wx', 0o600);
