@@ -116,8 +116,8 @@ describe('SIGINT during a wait between two polls', () => {
       { cwd, env: {} },
       { awsClients: () => fake.clients, signals: source.signals, sleep },
     );
-    const run = await Promise.race([ended, new Promise<'held'>((r) => setTimeout(() => r('held'), 20_000))]);
-    if (run === 'held') throw new Error('the run is still waiting after SIGINT');
+    // Without the fix the run never ends: the test then fails on vitest's own timeout, whatever the machine.
+    const run = await ended;
     expect(waits).toBeGreaterThan(0);
     expect(run.code).toBe(130);
     expect(unwrapped(run.stdout)).toMatch(/\[~\] store\.container\[0\] interrupted after/);

@@ -100,15 +100,15 @@ describe('the credentials pre-flight', () => {
 
   it('while STS answers, apply makes ready the clients of what it will change', async () => {
     const log: string[] = [];
-    const until = async (done: () => boolean) => {
-      for (let waited = 0; !done() && waited < 5000; waited += 10)
-        await new Promise((r) => setTimeout(r, 10));
-    };
-    // A real STS client against a local server, which answers once the S3 client was asked for (or after 5 s,
-    // too late).
+    let s3Asked = () => {};
+    const askedForS3 = new Promise<void>((resolve) => {
+      s3Asked = resolve;
+    });
+    // A real STS client against a local server, which answers only once the S3 client was asked for: without
+    // the preparation, the run never ends and the test fails on vitest's own timeout.
     const server = createServer((request, response) => {
       request.resume();
-      void until(() => log.includes('s3 client us-west-2')).then(() => {
+      void askedForS3.then(() => {
         log.push('sts answered');
         response.setHeader('content-type', 'text/xml');
         response.end(
@@ -129,6 +129,7 @@ describe('the credentials pre-flight', () => {
         ...fake.clients,
         s3: (region) => {
           log.push(`s3 client ${region}`);
+          s3Asked();
           return fake.clients.s3(region);
         },
         sts: () => sts,

@@ -76,21 +76,19 @@ export async function output(options: OutputOptions, context: CommandContext): P
       ...plan.resources.filter((resource) => resource.action === 'create').map((r) => r.address),
     ]),
   ].filter((address) => wanted.has(address));
-  const stateRegion = state?.region;
   if (
     notApplied.length > 0 &&
-    stateRegion !== undefined &&
     state !== undefined &&
     state.resources.length > 0 &&
-    stateRegion !== plan.region
+    state.region !== plan.region
   ) {
     // Not "not applied": applied in another Region, which the plan for this one would replace.
     const given = options.region === undefined ? `${loaded.file} says` : '--region says';
-    const state = rerunFlags({ statePath: options.statePath });
-    const output = againCommand('output', [loaded.file], [...state, '--region', shellArg(stateRegion)]);
+    const stateFlags = rerunFlags({ statePath: options.statePath });
+    const output = againCommand('output', [loaded.file], [...stateFlags, '--region', shellArg(state.region)]);
     const apply = againCommand('apply', [loaded.file], rerunFlags(options));
     throw new NotAppliedError(
-      `the state ${statePath.shownAs} records workflow ${plan.workflow} applied in ${stateRegion}, but ${given} ${plan.region}`,
+      `the state ${statePath.shownAs} records workflow ${plan.workflow} applied in ${state.region}, but ${given} ${plan.region}`,
       { hint: `Run '${output}' for what was applied, or '${apply}' to move it to ${plan.region}.` },
     );
   }

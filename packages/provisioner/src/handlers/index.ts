@@ -57,7 +57,7 @@ export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
  * The clients a kind's calls go through in its Region (not MediaStore's data plane: its endpoint is the
  * container's own, known once the container is). A new kind adds one line here.
  */
-export const clientsOfKind: Record<ResourceKind, (clients: AwsClients, region: string) => unknown[]> = {
+const clientsOfKind: Record<ResourceKind, (clients: AwsClients, region: string) => unknown[]> = {
   'mediapackage-channel': (clients, region) => [clients.mediaPackage(region)],
   's3-bucket': (clients, region) => [clients.s3(region)],
   'mediastore-container': (clients, region) => [clients.mediaStore(region)],
