@@ -9,11 +9,15 @@
 // documents a rate of its own for), counted from the endpoint's log with the limiter's own rates. The window
 // lets a limiter's first second of calls start at once, so a run can end up to a second under that floor.
 //
+// Then the same 25 workflows (--rate-limit all=1000) on a disk that takes 3 ms to flush (_slow-disk.cjs, preloaded
+// into the CLI), against the runs above: the state's flushes must not hold the thread the AWS calls run on.
+//
 // Each run gets a fresh endpoint (a fresh account) and a fresh directory, so each apply creates everything. The
 // endpoint runs in this process, which does nothing else while a run is in flight.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { median, ms } from './_lib.mjs';
 
 const WORKFLOWS = 25;
@@ -22,6 +26,8 @@ const RUNS = 3;
 const WARMUPS = 1;
 const GOAL = 1.5;
 const ENV = { SOCIAL_STREAM_KEY: 'bench-stream-key' };
+const FLUSH_MS = 3;
+const SLOW_DISK = fileURLToPath(new URL('./_slow-disk.cjs', import.meta.url));
 
 export const title = `A fleet: ${WORKFLOWS} workflows in one apply against one workflow's apply, the real CLI against the fake AWS endpoint at ${LATENCY_MS} ms per call (wall time, median of ${RUNS} interleaved runs after ${WARMUPS} warm-up)`;
 
@@ -39,14 +45,15 @@ async function fleetDir(bench, seed, count) {
 }
 
 /** Wall time of `mlds apply <files> --yes [...flags]`, and the AWS requests it made, from the endpoint's log. */
-async function timeApply(bench, seed, count, flags) {
+async function timeApply(bench, seed, count, flags, slowDisk = false) {
   const endpoint = await bench.startFakeAwsEndpoint({ latencyMs: LATENCY_MS });
   const { cwd, files } = await fleetDir(bench, seed, count);
   try {
     const { elapsed } = await bench.runCli(['apply', ...files, '--yes', ...flags], {
       cwd,
       endpointUrl: endpoint.url,
-      env: ENV,
+      env: slowDisk ? { ...ENV, MLDS_BENCH_FLUSH_MS: String(FLUSH_MS) } : ENV,
+      nodeArgs: slowDisk ? ['--require', SLOW_DISK] : [],
     });
     return { elapsed, requests: [...endpoint.requests] };
   } finally {
@@ -77,16 +84,18 @@ export async function run(bench) {
     "export { RequestLimiter } from '@mlds/provisioner';",
   );
   const scheduling = ['--rate-limit', 'all=1000'];
-  const samples = { one: [], fleet: [], defaults: [] };
+  const samples = { one: [], fleet: [], slowDisk: [], defaults: [] };
   const requests = {};
   for (let round = 0; round < WARMUPS + RUNS; round++) {
     const one = await timeApply(bench, seed, 1, scheduling);
     const fleet = await timeApply(bench, seed, WORKFLOWS, scheduling);
+    const slowDisk = await timeApply(bench, seed, WORKFLOWS, scheduling, true);
     // Seconds of waiting for the limiters: no warm-up needed, and it is not repeated in the warm-up round.
     const defaults = round >= WARMUPS ? await timeApply(bench, seed, WORKFLOWS, []) : undefined;
     if (round >= WARMUPS) {
       samples.one.push(one.elapsed);
       samples.fleet.push(fleet.elapsed);
+      samples.slowDisk.push(slowDisk.elapsed);
       samples.defaults.push(defaults.elapsed);
       requests.defaults = defaults.requests;
     }
@@ -104,6 +113,12 @@ export async function run(bench) {
   bench.row(
     `  each workflow past the first adds`,
     `${ms(perWorkflow)}   ${((perWorkflow / one) * 100).toFixed(1)}% of one workflow's apply`,
+  );
+
+  const slowDisk = median(samples.slowDisk);
+  bench.row(
+    `${WORKFLOWS} workflows, every flush to disk ${FLUSH_MS} ms slower`,
+    `${ms(slowDisk)}   ${(slowDisk / fleet).toFixed(2)}× this disk's`,
   );
 
   const defaults = median(samples.defaults);

@@ -71,9 +71,9 @@ describe('FileStateStore: the state file', () => {
         steps.push(`open ${labelOf(file)}`);
         return handle;
       }) as StateWriteFileSystem['openSync'],
-      fsyncSync: (handle) => {
+      fsync: (handle, callback) => {
         steps.push(`sync ${opened.get(handle)}`);
-        syncFs.fsyncSync(handle);
+        syncFs.fsync(handle, callback);
       },
       renameSync: (from, to) => {
         steps.push(`rename ${labelOf(String(from))} -> ${to === path ? 'state' : to}`);
@@ -88,6 +88,44 @@ describe('FileStateStore: the state file', () => {
       'open directory',
       'sync directory',
     ]);
+  });
+
+  it('holds the thread for no flush: the run goes on while the disk flushes, and the rename waits for it', async () => {
+    const path = statePath();
+    await new FileStateStore(path).write(doc(1));
+    const before = await fs.readFile(path, 'utf8');
+    // A disk that flushes only when the test says so.
+    const flushing: (() => void)[] = [];
+    const slowDisk: StateWriteFileSystem = {
+      ...syncFs,
+      fsync: (handle, callback) => {
+        flushing.push(() => syncFs.fsync(handle, callback));
+      },
+    };
+    const store = new FileStateStore(path, { writeFs: slowDisk });
+    await store.read();
+    let written = false;
+    const write = store.write(doc(2)).then(() => {
+      written = true;
+    });
+    // These awaits are other work of the run: each could only run because the write let go of the thread.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushing).toHaveLength(1);
+    expect(await fs.readFile(path, 'utf8')).toBe(before);
+    expect((await fs.readdir(dirname(path))).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
+
+    flushing.shift()?.();
+    // The disk's answer comes back through the thread pool: a turn or a few of the event loop.
+    while (flushing.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The temp file is on disk and renamed into place; the directory's flush (the rename's) is pending.
+    expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual(doc(2));
+    expect(flushing).toHaveLength(1);
+    expect(written).toBe(false);
+
+    flushing.shift()?.();
+    await write;
+    expect(written).toBe(true);
+    expect(await fs.readdir(dirname(path))).toEqual(['curling-live.state.json']);
   });
 
   it('leaves the old file whole when a write dies before the rename, and no temp file behind', async () => {
