@@ -15,22 +15,13 @@ import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readStateDocument, type StateDocument } from '@mlds/core';
-import {
-  type LockInfo,
-  LockNotFoundError,
-  StateCorruptError,
-  StateFencedError,
-  StateLockedError,
-} from './errors.js';
-import { infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import { type LockInfo, StateCorruptError, StateFencedError } from './errors.js';
+import { errnoCode, FileLock, ignoreMissing, readTextIfPresent, type StateFileSystem } from './file-lock.js';
+import { parseLockRecord } from './lock-record.js';
 import { type ProcessTable, systemProcessTable } from './process-table.js';
 import type { Lock, StateBackend } from './state-store.js';
 
-/** The file operations the lock uses; injectable so a test can fail one midway or interleave two runs. */
-export type StateFileSystem = Pick<
-  typeof nodeFs,
-  'open' | 'readFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'stat' | 'link'
->;
+export type { StateFileSystem } from './file-lock.js';
 
 /**
  * The file operations a state write uses: synchronous but for the two flushes to disk (`fsync`, Node's callback
@@ -85,21 +76,8 @@ export interface FileStateStoreOptions {
   writeFs?: StateWriteFileSystem;
 }
 
+/** Default: a forced MediaStore empty can take long, and a lock is stale only after the longest run. */
 const DEFAULT_STALE_AFTER_MS = 12 * 60 * 60_000;
-/** A lock file that cannot be parsed is damaged or half-written by hand; it is stale once older than this. */
-const UNREADABLE_LOCK_GRACE_MS = 60_000;
-/** What `link` fails with where the file system has no hard links. */
-const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
-/** Rounds of "find it stale, take it over" before giving up and naming whoever holds it then. */
-const TAKEOVER_ROUNDS = 3;
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function ignoreMissing(error: unknown): void {
-  if (errnoCode(error) !== 'ENOENT') throw error;
-}
 
 /**
  * What this store last saw of the state file: how a write knows nobody else wrote in between. `file` is the
@@ -124,44 +102,40 @@ const digestOf = (text: string) => createHash('sha256').update(text).digest('hex
 
 /**
  * The local state store: the contract's JSON file, written atomically (temp file in the same directory, fsync,
- * rename, fsync of the directory), mode 0600, guarded by `<path>.lock`.
- *
- * The lock is race-free with two primitives the kernel makes atomic. A lock is created complete under a
- * unique name and hard-linked into place (`link` fails if the lock exists: one creator wins). A stale lock is
- * taken over by renaming it to a name of the run's own (`rename` moves a given file once: one mover wins) and
- * reading what was moved: only if it is the very lock judged stale is it removed, else it is linked back.
- * Writes are fenced: the lock must still carry this run's id, and the file must still hold what this store
- * last read or wrote (its SHA-256), or nothing is written.
+ * rename, fsync of the directory), mode 0600, guarded by `<path>.lock` (FileLock). Writes are fenced: the lock
+ * must still carry this run's id, and the file must still hold what this store last read or wrote (its
+ * SHA-256), or nothing is written.
  */
 export class FileStateStore implements StateBackend {
   readonly lockPath: string;
-  private readonly hostname: string;
   private readonly pid: number;
-  private readonly clock: () => number;
-  private readonly staleAfterMs: number;
-  private readonly processes: ProcessTable;
   private readonly randomId: () => string;
   private readonly fs: StateFileSystem;
   private readonly writeFs: StateWriteFileSystem;
+  private readonly fileLock: FileLock;
   private seen: Seen | undefined;
-  /** The id of the lock this store holds, while it holds it. */
-  private heldId: string | undefined;
 
   constructor(
     readonly path: string,
     options: FileStateStoreOptions = {},
   ) {
     this.lockPath = `${path}.lock`;
-    this.hostname = options.hostname ?? osHostname();
     this.pid = options.pid ?? process.pid;
-    this.clock = options.clock ?? Date.now;
-    this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    const isAlive = options.isProcessAlive;
-    this.processes =
-      options.processes ?? (isAlive ? { status: (pid) => ({ running: isAlive(pid) }) } : systemProcessTable);
     this.randomId = options.randomId ?? (() => randomBytes(12).toString('hex'));
     this.fs = options.fs ?? nodeFs;
     this.writeFs = options.writeFs ?? nodeWriteFs;
+    const isAlive = options.isProcessAlive;
+    this.fileLock = new FileLock(this.lockPath, path, {
+      hostname: options.hostname ?? osHostname(),
+      pid: this.pid,
+      clock: options.clock ?? Date.now,
+      staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+      processes:
+        options.processes ??
+        (isAlive ? { status: (pid) => ({ running: isAlive(pid) }) } : systemProcessTable),
+      randomId: this.randomId,
+      fs: this.fs,
+    });
   }
 
   get location(): string {
@@ -172,38 +146,12 @@ export class FileStateStore implements StateBackend {
     return this.lockPath;
   }
 
-  async lock(command: string): Promise<Lock> {
-    // The first directory this creates, if any: removed again at release while still empty (a run refused
-    // before its first write, a missing secret, leaves no empty `.mlds/` behind).
-    const created = await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const own = this.processes.status(this.pid);
-    const record: LockRecord = {
-      id: this.randomId(),
-      host: this.hostname,
-      pid: this.pid,
-      ...(own.running && own.startedAt !== undefined ? { processStartedAt: own.startedAt } : {}),
-      command,
-      since: new Date(this.clock()).toISOString(),
-    };
-    const draft = await this.writeDraft(record);
-    try {
-      let takenOverFrom: LockInfo | undefined;
-      for (let round = 0; round <= TAKEOVER_ROUNDS; round += 1) {
-        if (await this.linkInto(draft)) return this.heldLock(record, takenOverFrom, created);
-        const found = await this.examineLock();
-        if (found === undefined) continue; // released in between: try again
-        if (!found.stale || round === TAKEOVER_ROUNDS) throw new StateLockedError(this.lockPath, found.info);
-        if (await this.removeIfUnchanged(found.text, record.id)) takenOverFrom = found.info;
-      }
-      const holder = await this.examineLock();
-      throw new StateLockedError(this.lockPath, holder?.info ?? unknownHolder(''));
-    } finally {
-      await this.fs.unlink(draft).catch(() => {});
-    }
+  lock(command: string): Promise<Lock> {
+    return this.fileLock.acquire(command);
   }
 
   async read(): Promise<StateDocument | undefined> {
-    const text = await this.readText(this.path);
+    const text = await readTextIfPresent(this.fs, this.path);
     if (text === undefined) {
       this.seen = { exists: false };
       return undefined;
@@ -249,125 +197,22 @@ export class FileStateStore implements StateBackend {
     await this.syncDirectory(directory);
   }
 
-  async lockHolder(): Promise<LockInfo | undefined> {
-    return (await this.examineLock())?.info;
+  lockHolder(): Promise<LockInfo | undefined> {
+    return this.fileLock.holder();
   }
 
-  async forceUnlock(lockId: string): Promise<LockInfo> {
-    const found = await this.examineLock();
-    if (found === undefined || found.info.id !== lockId) {
-      throw new LockNotFoundError(this.lockPath, lockId, found?.info);
-    }
-    if (!(await this.removeIfUnchanged(found.text, this.randomId()))) {
-      throw new LockNotFoundError(this.lockPath, lockId, (await this.examineLock())?.info);
-    }
-    return found.info;
-  }
-
-  /** The lock, complete, under a name of its own: linked into place it appears whole or not at all. */
-  private async writeDraft(record: LockRecord): Promise<string> {
-    const draft = `${this.lockPath}.${record.id}.new`;
-    let handle: Awaited<ReturnType<StateFileSystem['open']>>;
-    try {
-      handle = await this.fs.open(draft, 'wx', 0o600);
-    } catch (error) {
-      // Gone since the mkdir: a run that had just created it ended at once and removed it, empty. Again.
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      await this.fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      handle = await this.fs.open(draft, 'wx', 0o600);
-    }
-    try {
-      await handle.writeFile(lockRecordText(record), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return draft;
-  }
-
-  private async linkInto(draft: string): Promise<boolean> {
-    try {
-      await this.fs.link(draft, this.lockPath);
-      return true;
-    } catch (error) {
-      if (errnoCode(error) === 'EEXIST') return false;
-      if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
-    }
-    // A file system without hard links (FAT, some network shares): an exclusive create, then the content. A
-    // reader that finds it still empty takes it as held (an unreadable lock is stale only after a minute).
-    let handle: nodeFs.FileHandle;
-    try {
-      handle = await this.fs.open(this.lockPath, 'wx', 0o600);
-    } catch (error) {
-      if (errnoCode(error) === 'EEXIST') return false;
-      throw error;
-    }
-    try {
-      await handle.writeFile(await this.fs.readFile(draft, 'utf8'), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return true;
-  }
-
-  /**
-   * Moves the lock aside under `aside` and removes it if it is the lock whose text was `judged`; a lock someone
-   * put there since is linked back (or, when yet another lock is in place by then, left to be fenced out).
-   */
-  private async removeIfUnchanged(judged: string, aside: string): Promise<boolean> {
-    const moved = `${this.lockPath}.${aside}.old`;
-    try {
-      await this.fs.rename(this.lockPath, moved);
-    } catch (error) {
-      ignoreMissing(error);
-      return false;
-    }
-    try {
-      const text = await this.readText(moved);
-      if (text === judged) return true;
-      await this.linkInto(moved);
-      return false;
-    } finally {
-      await this.fs.unlink(moved).catch(() => {});
-    }
-  }
-
-  private async examineLock(): Promise<{ info: LockInfo; text: string; stale: boolean } | undefined> {
-    const text = await this.readText(this.lockPath);
-    if (text === undefined) return undefined;
-    const record = parseLockRecord(text);
-    if (record === undefined) {
-      const modifiedAt = await this.fs.stat(this.lockPath).then(
-        (stat) => stat.mtimeMs,
-        () => 0,
-      );
-      const stale = this.clock() - modifiedAt > UNREADABLE_LOCK_GRACE_MS;
-      return { info: unknownHolder(new Date(modifiedAt).toISOString()), text, stale };
-    }
-    const age = this.clock() - Date.parse(record.since);
-    return { info: infoOf(record), text, stale: this.holderIsGone(record) || !(age <= this.staleAfterMs) };
-  }
-
-  /** Only a holder on this host can be looked up; a pid now running another process is not the holder. */
-  private holderIsGone(record: LockRecord): boolean {
-    if (record.host !== this.hostname) return false;
-    const status = this.processes.status(record.pid);
-    if (!status.running) return true;
-    return (
-      record.processStartedAt !== undefined &&
-      status.startedAt !== undefined &&
-      status.startedAt !== record.processStartedAt
-    );
+  forceUnlock(lockId: string): Promise<LockInfo> {
+    return this.fileLock.forceUnlock(lockId);
   }
 
   private checkFence(): void {
-    if (this.heldId !== undefined) {
+    const { heldId } = this.fileLock;
+    if (heldId !== undefined) {
       const text = this.readTextNow(this.lockPath);
       const holder = text === undefined ? undefined : parseLockRecord(text);
-      if (holder?.id !== this.heldId) {
+      if (holder?.id !== heldId) {
         const by = holder ? `now held by ${holder.command} on ${holder.host}, pid ${holder.pid}` : 'removed';
-        throw new StateFencedError(this.path, 'lock-lost', `the lock ${this.heldId} was ${by}`);
+        throw new StateFencedError(this.path, 'lock-lost', `the lock ${heldId} was ${by}`);
       }
     }
     const seen = this.seen ?? { exists: false };
@@ -381,15 +226,6 @@ export class FileStateStore implements StateBackend {
           : 'another run wrote the state file'
         : 'a state file appeared that this run never read';
       throw new StateFencedError(this.path, 'state-changed', what);
-    }
-  }
-
-  private async readText(path: string): Promise<string | undefined> {
-    try {
-      return await this.fs.readFile(path, 'utf8');
-    } catch (error) {
-      ignoreMissing(error);
-      return undefined;
     }
   }
 
@@ -427,40 +263,4 @@ export class FileStateStore implements StateBackend {
       if (handle !== undefined) this.writeFs.closeSync(handle);
     }
   }
-
-  /**
-   * Removes the state's directory, and its parents up to `createdDirectory` (the first one lock() created),
-   * while each is empty; stops at the first that is not (a state was written, or another run is locking there).
-   */
-  private async removeIfEmpty(createdDirectory: string): Promise<void> {
-    for (let directory = dirname(this.path); ; directory = dirname(directory)) {
-      try {
-        await this.fs.rmdir(directory);
-      } catch {
-        return;
-      }
-      if (directory === createdDirectory || dirname(directory) === directory) return;
-    }
-  }
-
-  private heldLock(record: LockRecord, takenOverFrom?: LockInfo, createdDirectory?: string): Lock {
-    this.heldId = record.id;
-    let released = false;
-    return {
-      info: infoOf(record),
-      ...(takenOverFrom ? { takenOverFrom } : {}),
-      release: async () => {
-        if (released) return;
-        released = true;
-        if (this.heldId === record.id) this.heldId = undefined;
-        // Runs in a `finally`: a lock someone else holds now must neither be removed nor hide the run's error.
-        await this.removeIfUnchanged(lockRecordText(record), `${record.id}.release`).catch(() => false);
-        if (createdDirectory !== undefined) await this.removeIfEmpty(createdDirectory);
-      },
-    };
-  }
-}
-
-function unknownHolder(since: string): LockInfo {
-  return { id: 'unknown', host: 'unknown', pid: 0, acquiredAt: since || 'unknown', command: 'unknown' };
 }
