@@ -18,6 +18,7 @@ import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import { toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
+import { againCommand } from './render/command-line.js';
 import { writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
@@ -134,12 +135,18 @@ export async function applyFleet(
           done: 'applied',
           failedAs: 'failed',
           counts: applyCounts,
-          hint: "Each workflow's destinations: mlds output <file>.",
+          hint: destinationsHint(members.map((member) => member.loaded.file)),
         },
       },
       context,
     );
   });
+}
+
+/** Where each workflow's destinations are: `mlds output` of one file at a time, the first given as the example. */
+function destinationsHint(files: readonly string[]): string {
+  const [first] = files;
+  return `Each workflow's destinations: '${againCommand('output', [first ?? '<file>'], [])}', and so on for each of the ${files.length} files.`;
 }
 
 function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {

@@ -118,7 +118,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
     expect(applied.stdout).toContain('[+] court-2 archive.bucket[1] created');
     expect(applied.stdout).toContain(
-      'Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\n',
+      "Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\nEach workflow's destinations: 'mlds output court-1.yaml', and so on for each of the 3 files.\n",
     );
     for (const name of NAMES) {
       const state = readState(name);
