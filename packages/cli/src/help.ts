@@ -1,7 +1,8 @@
 import type { Command, OptionSpec } from './commands/command.js';
 import type { CommandEntry } from './commands/registry.js';
 import { COMMON_OPTIONS } from './options.js';
-import { alignColumns } from './render/table.js';
+import { DIAGNOSTIC_WIDTH, wrap } from './render/diagnostics.js';
+import { visibleWidth } from './render/table.js';
 import type { Colors } from './terminal.js';
 
 export function globalHelp(
@@ -17,7 +18,7 @@ export function globalHelp(
     '  mlds <command> <file> [options]',
     '',
     heading('Commands'),
-    ...alignColumns([...commands].map(([name, entry]) => [name, entry.summary])),
+    ...wrappedColumns([...commands].map(([name, entry]) => [name, entry.summary])),
     '',
     heading('Common options'),
     ...optionLines(COMMON_OPTIONS),
@@ -40,7 +41,7 @@ export function globalHelp(
     ]),
     '',
     heading('Exit codes'),
-    ...alignColumns([
+    ...wrappedColumns([
       ['0', 'success'],
       ['1', 'the operation failed (an AWS call, the file system)'],
       ['2', 'invalid workflow file or command line; nothing was called'],
@@ -71,7 +72,7 @@ export function commandHelp(command: Command<unknown>, colors: Colors): string {
 }
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  return alignColumns(
+  return wrappedColumns(
     Object.entries(options).map(([name, spec]) => {
       const flag = [
         spec.short === undefined ? '' : `-${spec.short}, `,
@@ -83,6 +84,19 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
   );
 }
 
+/** `name  text` rows, the texts in one column and wrapped within the width diagnostics keep. */
+function wrappedColumns(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const nameWidth = Math.max(0, ...rows.map(([name]) => visibleWidth(name)));
+  const column = ' '.repeat(2 + nameWidth + 2);
+  return rows.map(([name, text]) =>
+    wrap(`  ${name}${' '.repeat(nameWidth - visibleWidth(name))}  ${text}`, DIAGNOSTIC_WIDTH, column),
+  );
+}
+
+/** Each example's explanation as a shell comment (wrapped, every line a comment), then its command whole. */
 function exampleLines(examples: ReadonlyArray<{ command: string; explanation: string }>): string[] {
-  return examples.flatMap((example) => [`  # ${example.explanation}`, `  ${example.command}`]);
+  return examples.flatMap((example) => [
+    wrap(`  # ${example.explanation}`, DIAGNOSTIC_WIDTH, '  # '),
+    `  ${example.command}`,
+  ]);
 }
