@@ -16,7 +16,7 @@ import { stateMismatch } from './state-workflow.js';
 // (which `exitCodeFor` maps to its exit code), with the hint that says how to go on.
 
 export const LOCALSTACK_HINT =
-  'Against LocalStack, S3 needs a host name per bucket: set AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 (see docs/localstack.md); otherwise check the endpoint (AWS_ENDPOINT_URL, endpoint_url in the profile) and the network.';
+  'Against LocalStack, S3 needs a host name per bucket: set AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 (see LocalStack in the mlds README); otherwise check the endpoint (AWS_ENDPOINT_URL, endpoint_url in the profile) and the network.';
 
 /**
  * The CLI's error for what the provisioner threw. Failures are printed from their redacted `error` text: their

@@ -145,7 +145,7 @@ export const command: Command<ApplyOptions> = {
       command:
         'AWS_ENDPOINT_URL=http://localhost:4566 AWS_ENDPOINT_URL_S3=http://s3.localhost.localstack.cloud:4566 mlds apply archive.yaml --yes',
       explanation:
-        'Against LocalStack (S3, SSM, STS; any credentials, e.g. AWS_ACCESS_KEY_ID=test; see docs/localstack.md)',
+        'Against LocalStack (S3, SSM, STS; any credentials, e.g. AWS_ACCESS_KEY_ID=test; see LocalStack in the mlds README)',
     },
   ],
   toOptions: (args) => ({
