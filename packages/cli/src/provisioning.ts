@@ -8,7 +8,7 @@ import { againCommand, rerunFlags } from './render/command-line.js';
 import { writeJson } from './render/json.js';
 import { createProgress, type Progress } from './render/progress.js';
 import { LOCALSTACK_HINT, translateRunError } from './run-errors.js';
-import { lockedWorkflowDocument } from './run-results.js';
+import { documentingFailure, failedWorkflowDocument, lockedWorkflowDocument } from './run-results.js';
 import type { SignalName } from './signals.js';
 import {
   credentialsFailed,
@@ -181,6 +181,8 @@ export async function runLocked(
     rerunExtraFlags?: string[] | undefined;
     /** The flags hints repeat, when not the ones given (a saved plan's recorded state and Region). */
     rerunFlags?: string[] | undefined;
+    /** --json: the document of a run that failed before printing its own (default: failedWorkflowDocument). */
+    failedDocument?: ((workflow: string, error: unknown) => object) | undefined;
   },
   context: CommandContext,
   work: (prepared: PreparedRun) => Promise<void>,
@@ -193,47 +195,56 @@ export async function runLocked(
   // A destroy with no state file has nothing to do: it says so without creating the state's directory.
   const nothingToDestroy =
     command === 'destroy' && statePath.kind === 'file' && !existsSync(statePath.absolute);
+  const failedDocument = options.failedDocument ?? failedWorkflowDocument;
+  const failing = (run: () => Promise<void>) =>
+    documentingFailure(
+      options.json ? (error) => failedDocument(loaded.workflow.workflow, error) : undefined,
+      context.stdout,
+      run,
+    );
   if (nothingToDestroy || !canConfirm({ yes: options.yes, json: options.json, stdin: answers })) {
-    return work({ loaded, statePath, answers, session: undefined, again, flags });
+    return failing(() => work({ loaded, statePath, answers, session: undefined, again, flags }));
   }
-  const provisioning = await startProvisioning(context, {
-    profile: options.profile,
-    statePath,
-    rateLimits: options.rateLimits,
-  });
-  let held: HeldState;
-  try {
-    held = await holdStateLock(provisioning, command, {
-      command,
-      file: loaded.file,
+  return failing(async () => {
+    const provisioning = await startProvisioning(context, {
+      profile: options.profile,
       statePath,
-      again,
-      flags,
+      rateLimits: options.rateLimits,
     });
-  } catch (error) {
-    // As a fleet reports a locked member: a script reading stdout gets a document, not nothing.
-    if (options.json && error instanceof StateLockedError) {
-      writeJson(context.stdout, lockedWorkflowDocument(loaded.workflow.workflow, error));
+    let held: HeldState;
+    try {
+      held = await holdStateLock(provisioning, command, {
+        command,
+        file: loaded.file,
+        statePath,
+        again,
+        flags,
+      });
+    } catch (error) {
+      // As a fleet reports a locked member: a script reading stdout gets a document, not nothing.
+      if (options.json && error instanceof StateLockedError) {
+        writeJson(context.stdout, lockedWorkflowDocument(loaded.workflow.workflow, error));
+      }
+      throw error;
     }
-    throw error;
-  }
-  const interrupt = new AbortController();
-  const unsubscribe = context.signals?.subscribe((name) =>
-    onSignal(name, interrupt, context, { statePath, again }, held.lockId),
-  );
-  try {
-    await work({
-      loaded,
-      statePath,
-      answers,
-      session: { provisioning, held, interrupt: interrupt.signal },
-      again,
-      flags,
-    });
-  } finally {
-    unsubscribe?.();
-    await held.release();
-  }
+    const interrupt = new AbortController();
+    const unsubscribe = context.signals?.subscribe((name) =>
+      onSignal(name, interrupt, context, { statePath, again }, held.lockId),
+    );
+    try {
+      await work({
+        loaded,
+        statePath,
+        answers,
+        session: { provisioning, held, interrupt: interrupt.signal },
+        again,
+        flags,
+      });
+    } finally {
+      unsubscribe?.();
+      await held.release();
+    }
+  });
 }
 
 /**

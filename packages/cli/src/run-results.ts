@@ -1,9 +1,11 @@
 import { FORMAT_VERSION, type ResourceKind } from '@mlds/core';
 import type { EngineAction, EngineEvent } from '@mlds/provisioner';
-import { InterruptedError } from './errors.js';
+import { ExitCode, exitCodeFor, InterruptedError, messageOf } from './errors.js';
 import type { RunWhere } from './provisioning.js';
+import { writeJson } from './render/json.js';
 import type { ResourceResult, RunOutcome } from './render/summary.js';
 import type { Provisioner } from './state-backend.js';
+import type { TextWriter } from './terminal.js';
 
 // What a run did, from the engine's events, as apply and destroy show, count and report it.
 //
@@ -136,4 +138,49 @@ export interface LockedWorkflowDocument {
 
 export function lockedWorkflowDocument(workflow: string, error: Error): LockedWorkflowDocument {
   return { formatVersion: FORMAT_VERSION, workflow, result: 'locked', error: error.message };
+}
+
+/**
+ * What `--json` prints for a run that failed before any resource (exit 1: the credentials pre-flight, a refresh
+ * that could not read, a saved plan the state moved past): as the locked document, a script reading stdout gets
+ * a document, not nothing.
+ */
+export interface FailedWorkflowDocument {
+  formatVersion: typeof FORMAT_VERSION;
+  workflow: string;
+  result: 'failed';
+  error: string;
+}
+
+export function failedWorkflowDocument(workflow: string, error: unknown): FailedWorkflowDocument {
+  return { formatVersion: FORMAT_VERSION, workflow, result: 'failed', error: messageOf(error) };
+}
+
+/** Errors whose run already printed its --json document (a run that failed midway, with its resources). */
+const documented = new WeakSet<object>();
+
+export function markDocumented(error: unknown): void {
+  if (typeof error === 'object' && error !== null) documented.add(error);
+}
+
+/**
+ * Runs `work`; when it fails with exit 1 before printing a document, prints `document(error)` (given for
+ * `--json` only). Other exit codes keep their own rule: 2 is an error on stderr alone, 3 and 130 print their own
+ * documents.
+ */
+export async function documentingFailure(
+  document: ((error: unknown) => object) | undefined,
+  stdout: TextWriter,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const printed = typeof error === 'object' && error !== null && documented.has(error);
+    if (document !== undefined && !printed && exitCodeFor(error) === ExitCode.failed) {
+      writeJson(stdout, document(error));
+      markDocumented(error);
+    }
+    throw error;
+  }
 }

@@ -6,6 +6,7 @@ import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
 import { type PreparedRun, runLocked } from './provisioning.js';
 import { againCommand, rerunFlags, shellArg } from './render/command-line.js';
+import { documentingFailure, failedWorkflowDocument } from './run-results.js';
 import { statePathFor } from './state-file.js';
 import { readRecordedState } from './workflow-file.js';
 
@@ -333,7 +334,12 @@ export async function applySavedPlan(
       });
     }
   }
-  checkWorkflowUnchanged(saved, options.file, context.cwd);
+  // A plan the workflow file moved past fails before anything is locked: its document as a run's would be.
+  await documentingFailure(
+    options.json ? (error) => failedWorkflowDocument(saved.plan.workflow, error) : undefined,
+    context.stdout,
+    async () => checkWorkflowUnchanged(saved, options.file, context.cwd),
+  );
   await runLocked(
     'apply',
     {

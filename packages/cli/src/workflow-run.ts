@@ -13,7 +13,7 @@ import {
 import { writeJson } from './render/json.js';
 import type { ResourceResult } from './render/summary.js';
 import { translateRunError } from './run-errors.js';
-import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
+import { interruptedRun, isUnfinished, markDocumented, ResultCollector, runEventsOf } from './run-results.js';
 
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
 // then the engine call with its live progress (none with --json), and for each way the run can end short of
@@ -148,7 +148,10 @@ export async function runWorkflow<Run, Document>(
     if (run.json) {
       const message = messageOf(failure);
       const document = await run.failed({ failure, error, message }, results.list());
-      if (document !== undefined) writeJson(stdout, document);
+      if (document !== undefined) {
+        writeJson(stdout, document);
+        markDocumented(failure);
+      }
     }
     throw failure;
   }

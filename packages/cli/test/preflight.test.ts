@@ -172,6 +172,29 @@ describe('the credentials pre-flight', () => {
     expect(existsSync(join(cwd, STATE))).toBe(false);
   });
 
+  it.each([['apply'], ['destroy']])(
+    '%s --json: a credentials failure is a document on stdout too, as a locked run is; nothing else printed there',
+    async (command) => {
+      const failure = Object.assign(new Error('Could not resolve credentials using profile: [nope]'), {
+        name: 'CredentialsProviderError',
+      });
+      if (command === 'destroy') {
+        expect((await mlds(['apply', 'w.yaml', '--yes'], withSts({ Account: '1', Arn: 'a' }))).code).toBe(0);
+      }
+      const from = fake.calls().length;
+      const run = await mlds([command, 'w.yaml', '--yes', '--json', '--profile', 'nope'], withSts(failure));
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toStrictEqual({
+        formatVersion: 1,
+        workflow: 'who',
+        result: 'failed',
+        error:
+          "cannot load AWS credentials for the profile 'nope': Could not resolve credentials using profile: [nope]",
+      });
+      expect(fake.calls().slice(from)).toStrictEqual([]);
+    },
+  );
+
   it('a host that does not resolve is reported at once with the LocalStack advice', async () => {
     const failure = Object.assign(new Error('getaddrinfo ENOTFOUND sts.localhost'), {
       code: 'ENOTFOUND',

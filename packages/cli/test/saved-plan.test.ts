@@ -371,7 +371,13 @@ describe('apply <planfile> refuses a stale plan: exit 1, no AWS call, the state 
     const before = existsSync(join(cwd, STATE)) ? readText(STATE) : undefined;
     const run = await mlds(['apply', 'tonight.plan', '--json']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
+    // As a locked run's: a script reading stdout gets a document that says why.
+    expect(JSON.parse(run.stdout)).toStrictEqual({
+      formatVersion: 1,
+      workflow: 'tonight',
+      result: 'failed',
+      error: `the saved plan tonight.plan is stale: ${reason}; nothing was changed`,
+    });
     expect(unwrapped(run.stderr)).toContain(
       `error: the saved plan tonight.plan is stale: ${reason}; nothing was changed\n`,
     );

@@ -25,6 +25,7 @@ import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { shellArg } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
 import { translateRunError } from '../run-errors.js';
+import { markDocumented } from '../run-results.js';
 import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
@@ -69,12 +70,18 @@ export interface ImportDocument {
  * recognises it as this workflow's. The address and the name are checked against the plan before anything is
  * locked or called; the lookup is read-only; the tags are shown and confirmed before the one tagging call.
  */
+/** import's --json document of a failed run: the workflow's, with the address it was to import. */
+function importFailedDocument(workflow: string, address: string, error: unknown) {
+  return { formatVersion: FORMAT_VERSION, workflow, address, result: 'failed', error: messageOf(error) };
+}
+
 export async function importCommand(options: ImportOptions, context: CommandContext): Promise<void> {
   await runLocked(
     'import',
     {
       ...options,
       rerunArguments: [options.address, options.physicalId],
+      failedDocument: (workflow, error) => importFailedDocument(workflow, options.address, error),
       check: (loaded) => {
         const decision = planImport(
           planLoadedWorkflow(loaded, undefined),
@@ -177,12 +184,10 @@ async function importPrepared(
     // not fit the plan, exit 2, is an error on stderr alone).
     if (options.json && exitCodeFor(failure) !== ExitCode.invalid) {
       writeJson(stdout, {
-        formatVersion: FORMAT_VERSION,
-        workflow: plan.workflow,
-        address: options.address,
+        ...importFailedDocument(plan.workflow, options.address, failure),
         result: error instanceof provisioner.ImportRefusedError ? 'refused' : 'failed',
-        error: messageOf(failure),
       });
+      markDocumented(failure);
     }
     throw failure;
   }

@@ -21,6 +21,7 @@ import { againCommand } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations } from '../render/summary.js';
 import { translateRunError } from '../run-errors.js';
+import { markDocumented } from '../run-results.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
 
@@ -58,13 +59,22 @@ export interface RotateCredentialsDocument {
  * per ingest endpoint, each new password straight into its SSM SecureString. The user names change too: the
  * state records them, and the destination shown at the end carries them.
  */
+/** rotate-credentials's --json document of a failed run: the workflow's, with the downstream entry. */
+function rotateFailedDocument(workflow: string, downstream: string, error: unknown) {
+  return { formatVersion: FORMAT_VERSION, workflow, downstream, result: 'failed', error: messageOf(error) };
+}
+
 export async function rotateCredentials(
   options: RotateCredentialsOptions,
   context: CommandContext,
 ): Promise<void> {
   await runLocked(
     'rotate-credentials',
-    { ...options, rerunArguments: [options.downstream] },
+    {
+      ...options,
+      rerunArguments: [options.downstream],
+      failedDocument: (workflow, error) => rotateFailedDocument(workflow, options.downstream, error),
+    },
     context,
     (prepared) => rotatePrepared(options, context, prepared),
   );
@@ -150,12 +160,10 @@ async function rotatePrepared(
     // As apply's and destroy's: a script reading stdout gets a document that says what went wrong.
     if (options.json) {
       writeJson(stdout, {
-        formatVersion: FORMAT_VERSION,
-        workflow: plan.workflow,
-        downstream: options.downstream,
+        ...rotateFailedDocument(plan.workflow, options.downstream, failure),
         result: refused ? 'refused' : 'failed',
-        error: messageOf(failure),
       });
+      markDocumented(failure);
     }
     throw failure;
   }
