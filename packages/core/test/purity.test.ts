@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 // @mlds/core plans without touching the world: the same input gives the same plan on any machine, and a
 // library user can run it in a browser or a Lambda. Its tests may read files; its sources may not.
 
-const srcDir = new URL('../src/', import.meta.url).pathname;
+// fileURLToPath, not `.pathname`: a clone under a path with a space would read `%20`.
+const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
