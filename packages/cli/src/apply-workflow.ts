@@ -128,7 +128,7 @@ export async function applyPrepared(
     {
       session: confirmedSession,
       where: { command: 'apply', file: loaded.file, statePath, again: prepared.again, flags: prepared.flags },
-      order: plan.resources.map((resource) => resource.address),
+      order: plan.resources,
       json: options.json,
       call: (engine) =>
         confirmedSession.provisioning.provisioner.apply({ ...engine, plan, env: { ...context.env } }),

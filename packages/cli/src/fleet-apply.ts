@@ -216,7 +216,7 @@ async function applyMember(
       command: 'apply',
       workflow: plan.workflow,
       member,
-      order: plan.resources.map((resource) => resource.address),
+      order: plan.resources,
       interrupt,
       progress,
       json: options.json,

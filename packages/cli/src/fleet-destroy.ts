@@ -126,7 +126,7 @@ async function destroyMember(
       command: 'destroy',
       workflow,
       member: locked,
-      order: [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address),
+      order: [...teardown.deletions, ...teardown.forgotten],
       interrupt,
       progress,
       json: options.json,

@@ -164,8 +164,8 @@ export interface FleetMemberRun<Run, Document> {
   /** The workflow's name, as its result line and its reported failure name it. */
   workflow: string;
   member: LockedMember;
-  /** The resources' addresses in the order to report them (the plan's, or the deletion order). */
-  order: readonly string[];
+  /** The resources in the order to report them (the plan's, or the deletion order). */
+  order: readonly { address: string; kind: ResourceKind }[];
   interrupt: AbortSignal;
   progress: FleetProgress | undefined;
   /** --json: the failures go in the document only, not on stderr. */
@@ -207,11 +207,13 @@ export async function runFleetMember<Run, Document>(
   const finished = (outcome: Parameters<typeof fleetResultLine>[1], text: string) =>
     progress?.finished(workflow, fleetResultLine(workflow, outcome, text, context.colors));
   const interrupted = (error: unknown) => {
-    const stopped = interruptedRun(results.list(), where, provisioner, error);
+    // Ended by the engine's error: what it never reached is left to do too.
+    const left = error === undefined ? results.list() : results.listWithUnstarted();
+    const stopped = interruptedRun(left, where, provisioner, error);
     // Its result line says it; the fleet's one error at the end says what to run again (an error per workflow
     // on stderr as well said each one twice, with a hint of its own).
     finished('interrupted', stopped.message);
-    return run.interrupted(results.list());
+    return run.interrupted(left);
   };
   try {
     const done = await run.call(

@@ -49,8 +49,8 @@ export class ResultCollector {
   private readonly results: ResourceResult[] = [];
 
   constructor(
-    /** Addresses in the order to report them (the plan's, or the deletion order). */
-    private readonly order: readonly string[],
+    /** The resources in the order to report them (the plan's, or the deletion order). */
+    private readonly order: readonly { address: string; kind: ResourceKind }[],
   ) {}
 
   add(event: RunEvent): void {
@@ -63,14 +63,29 @@ export class ResultCollector {
 
   /** In the given order; within one address (a replaced resource), in the order they happened. */
   list(): ResourceResult[] {
+    const addresses = this.order.map((resource) => resource.address);
     const rank = (address: string) => {
-      const index = this.order.indexOf(address);
-      return index === -1 ? this.order.length : index;
+      const index = addresses.indexOf(address);
+      return index === -1 ? addresses.length : index;
     };
     return this.results
       .map((result, index) => ({ result, index }))
       .sort((a, b) => rank(a.result.address) - rank(b.result.address) || a.index - b.index)
       .map(({ result }) => result);
+  }
+
+  /**
+   * `list()`, with every resource the run never reached as `skipped`: a run a signal ended before it started
+   * them (destroy's pre-check, say) reported no event for them, yet they are left to do.
+   */
+  listWithUnstarted(): ResourceResult[] {
+    const reached = new Set(this.results.map((result) => result.address));
+    for (const resource of this.order) {
+      if (!reached.has(resource.address)) {
+        this.results.push({ address: resource.address, kind: resource.kind, outcome: 'skipped' });
+      }
+    }
+    return this.list();
   }
 }
 

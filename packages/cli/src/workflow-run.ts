@@ -1,3 +1,4 @@
+import type { ResourceKind } from '@mlds/core';
 import type { AwsClients, EngineEvent, RequestLimiter, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { confirm } from './confirm.js';
@@ -97,8 +98,8 @@ export function engineRunOptions(
 export interface WorkflowRun<Run, Document> {
   session: Session;
   where: RunWhere;
-  /** The resources' addresses in the order to report them (the plan's, or the deletion order). */
-  order: readonly string[];
+  /** The resources in the order to report them (the plan's, or the deletion order). */
+  order: readonly { address: string; kind: ResourceKind }[];
   json: boolean;
   /** The engine call (apply or destroy), with the session's clients, store, limiter and timers. */
   call(engine: EngineRunOptions): Promise<Run>;
@@ -141,8 +142,9 @@ export async function runWorkflow<Run, Document>(
   } catch (error) {
     progress?.stop();
     if (interrupt.aborted) {
-      if (run.json) writeJson(stdout, await run.interrupted(results.list(), undefined));
-      throw interruptedRun(results.list(), where, provisioner, error);
+      const stopped = results.listWithUnstarted();
+      if (run.json) writeJson(stdout, await run.interrupted(stopped, undefined));
+      throw interruptedRun(stopped, where, provisioner, error);
     }
     const failure = translateRunError(error, provisioner, where, results.list());
     if (run.json) {

@@ -651,6 +651,54 @@ describe('SIGINT during a fleet', () => {
     }
   });
 
+  it("a signal during destroy's pre-check: every workflow's resources are left to do, none is said done", async () => {
+    expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
+    const before = fake.mutatingCalls().length;
+    const source = signalSource({
+      exitNow() {
+        throw new Error('a single signal must not end the process at once');
+      },
+    });
+    // At the first answer of the pre-check's reads: the other reads are refused, and nothing is deleted.
+    let fired = false;
+    const clients = aroundSends(fake, async (send) => {
+      const result = await send();
+      if (!fired) {
+        fired = true;
+        source.fire('SIGINT');
+      }
+      return result;
+    });
+    const run = await mlds(['destroy', ...FILES, '--yes', '--json'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    expect(fake.mutatingCalls()).toHaveLength(before);
+    const document = JSON.parse(run.stdout) as {
+      result: string;
+      workflows: { workflow: string; result: string; resources: { address: string; outcome: string }[] }[];
+    };
+    expect(document.result).toBe('interrupted');
+    expect(
+      document.workflows.map((workflow) => ({
+        workflow: workflow.workflow,
+        result: workflow.result,
+        resources: workflow.resources.map((resource) => resource.outcome),
+      })),
+    ).toStrictEqual(
+      NAMES.map((name) => ({
+        workflow: name,
+        result: 'interrupted',
+        resources: ADDRESSES.map(() => 'skipped'),
+      })),
+    );
+    expect(unwrapped(run.stderr)).not.toContain('after its last calls had finished');
+    // Left to do, and done by the next run.
+    expect((await mlds(['destroy', ...FILES, '--yes'])).code).toBe(0);
+    expect(fake.inventory().s3).toStrictEqual([]);
+  });
+
   it('a signal at the last call: every workflow applied and said so, exit 130, nothing left for a next run', async () => {
     // The calls a whole fleet apply makes, then the same apply again from nothing, with the signal at its last.
     expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);

@@ -396,4 +396,35 @@ describe('SIGINT during destroy', () => {
     expect(again.code).toBe(0);
     expect(namesIn(fake.inventory())).toStrictEqual([]);
   });
+
+  it('during the pre-check: every resource is left to do (not started), none is said done; --json agrees', async () => {
+    const cwd = setUp();
+    const fake = createFakeCloud();
+    expect((await mlds(cwd, ['apply', 'w.yaml', '--yes'], fake.clients)).code).toBe(0);
+    const before = fake.mutatingCalls().length;
+    const recorded = stateOf(cwd).resources.map((resource) => resource.address);
+    const source = signalSource();
+    // At the first answer of the pre-check's reads: no delete starts.
+    let fired = false;
+    const clients = aroundSends(fake, async (send) => {
+      const result = await send();
+      if (!fired) {
+        fired = true;
+        source.fire('SIGINT');
+      }
+      return result;
+    });
+    const run = await mlds(cwd, ['destroy', 'w.yaml', '--yes', '--json'], clients, source.signals);
+    expect(run.code).toBe(130);
+    expect(fake.mutatingCalls()).toHaveLength(before);
+    const document = JSON.parse(run.stdout) as {
+      result: string;
+      resources: { address: string; outcome: string }[];
+    };
+    expect(document.result).toBe('interrupted');
+    expect(document.resources.map((resource) => resource.address).sort()).toStrictEqual([...recorded].sort());
+    expect(document.resources.every((resource) => resource.outcome === 'skipped')).toBe(true);
+    expect(unwrapped(run.stderr)).toContain(`not started: `);
+    expect(unwrapped(run.stderr)).not.toContain('after its last calls had finished');
+  });
 });

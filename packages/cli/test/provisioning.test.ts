@@ -316,8 +316,33 @@ describe('startProvisioning', () => {
 });
 
 describe('ResultCollector', () => {
+  it('lists what the run never reached as skipped, when asked for what is left to do', () => {
+    const results = new ResultCollector([
+      { address: 'a', kind: 'mediapackage-channel' },
+      { address: 'b', kind: 'ssm-parameter' },
+    ]);
+    results.add({
+      type: 'done',
+      address: 'b',
+      kind: 'ssm-parameter',
+      action: 'delete',
+      outcome: 'deleted',
+      elapsedMs: 1,
+      at: 1,
+    });
+    expect(results.list()).toStrictEqual([{ address: 'b', kind: 'ssm-parameter', outcome: 'deleted' }]);
+    expect(results.listWithUnstarted()).toStrictEqual([
+      { address: 'a', kind: 'mediapackage-channel', outcome: 'skipped' },
+      { address: 'b', kind: 'ssm-parameter', outcome: 'deleted' },
+    ]);
+  });
+
   it('lists outcomes in the given order, failures and skips included, waits and starts ignored', () => {
-    const results = new ResultCollector(['a', 'b', 'c']);
+    const results = new ResultCollector([
+      { address: 'a', kind: 'mediapackage-channel' },
+      { address: 'b', kind: 'ssm-parameter' },
+      { address: 'c', kind: 's3-bucket' },
+    ]);
     results.add({ type: 'started', address: 'c', kind: 's3-bucket', action: 'create', at: 0 });
     results.add({
       type: 'done',

@@ -95,7 +95,7 @@ async function destroyPrepared(
   }
 
   const teardown = teardownOf(state);
-  const order = [...teardown.deletions, ...teardown.forgotten].map((resource) => resource.address);
+  const order = [...teardown.deletions, ...teardown.forgotten];
   const account =
     prepared.session === undefined
       ? undefined
