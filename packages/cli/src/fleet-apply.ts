@@ -135,7 +135,10 @@ export async function applyFleet(
           done: 'applied',
           failedAs: 'failed',
           counts: applyCounts,
-          hint: destinationsHint(members.map((member) => member.loaded.file)),
+          hint: (results) =>
+            destinationsHint(
+              planned.filter((_, index) => results[index] === 'ok').map((entry) => entry.loaded.file),
+            ),
         },
       },
       context,
@@ -143,10 +146,17 @@ export async function applyFleet(
   });
 }
 
-/** Where each workflow's destinations are: `mlds output` of one file at a time, the first given as the example. */
-function destinationsHint(files: readonly string[]): string {
-  const [first] = files;
-  return `Each workflow's destinations: '${againCommand('output', [first ?? '<file>'], [])}', and so on for each of the ${files.length} files.`;
+/**
+ * Where the destinations of the workflows applied are: `mlds output` of one file at a time, the first given as
+ * the example; nothing when none was applied (their outputs are not complete).
+ */
+function destinationsHint(applied: readonly string[]): string | undefined {
+  const [first] = applied;
+  if (first === undefined) return undefined;
+  const command = `'${againCommand('output', [first], [])}'`;
+  return applied.length === 1
+    ? `The destinations of the workflow applied: ${command}.`
+    : `Each workflow's destinations: ${command}, and so on for each of the ${applied.length} files applied.`;
 }
 
 function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {

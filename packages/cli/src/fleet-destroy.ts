@@ -101,7 +101,7 @@ export async function destroyFleet(
           done: 'destroyed',
           failedAs: 'failed or refused',
           counts: destroyCounts,
-          hint: 'Each state file is kept, with what is left in it.',
+          hint: () => 'Each state file is kept, with what is left in it.',
         },
       },
       context,

@@ -252,8 +252,8 @@ export interface FleetSummaryWords {
   failedAs: string;
   /** The resources' totals: `3 created, 0 updated, 0 deleted`. */
   counts: (all: Tally) => string;
-  /** The dim line below it: where to look next. */
-  hint: string;
+  /** The dim line below it, where to look next, given each workflow's result in the order run; none if undefined. */
+  hint: (results: readonly string[]) => string | undefined;
 }
 
 function fleetSummary(
@@ -269,5 +269,6 @@ function fleetSummary(
   const interrupted = documents.filter((document) => document.result === 'interrupted').length;
   const ok = documents.length - failed - interrupted;
   const head = `${colors.bold(`${words.title}:`)} ${ok} of ${count(documents.length + locked, 'workflow')} ${words.done}${failed > 0 ? `, ${colors.red(`${failed} ${words.failedAs}`)}` : ''}${interrupted > 0 ? `, ${colors.yellow(`${interrupted} interrupted`)}` : ''}${locked > 0 ? `, ${colors.yellow(`${locked} locked`)}` : ''}.`;
-  return `${head} In all: ${words.counts(all)}${unfinishedCounts(all)}.\n${colors.dim(words.hint)}\n`;
+  const hint = words.hint(documents.map((document) => document.result));
+  return `${head} In all: ${words.counts(all)}${unfinishedCounts(all)}.\n${hint === undefined ? '' : `${colors.dim(hint)}\n`}`;
 }

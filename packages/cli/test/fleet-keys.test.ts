@@ -135,6 +135,8 @@ describe('the fleet display takes keys on a terminal', () => {
     // Written through the display while it ran (above its region), and stderr is the run's own again after.
     expect(run.stdout).not.toContain('Interrupted');
     expect(plain(run.stdout)).toMatch(/^Fleet apply: 0 of 2 workflows applied, 2 interrupted\./m);
+    // Nothing applied: no destinations to look at.
+    expect(plain(run.stdout)).not.toContain('destinations:');
     expect(locksLeft()).toStrictEqual([]);
     expect(signals.listening()).toBe(0);
     expect(terminal.isRaw()).toBe(false);

@@ -118,7 +118,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
     expect(applied.stdout).toContain('[+] court-2 archive.bucket[1] created');
     expect(applied.stdout).toContain(
-      "Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\nEach workflow's destinations: 'mlds output court-1.yaml', and so on for each of the 3 files.\n",
+      "Fleet apply: 3 of 3 workflows applied. In all: 18 created, 0 updated, 0 deleted.\nEach workflow's destinations: 'mlds output court-1.yaml', and so on for each of the 3 files applied.\n",
     );
     for (const name of NAMES) {
       const state = readState(name);
@@ -282,6 +282,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
     expect(unwrapped(run.stderr)).toContain('error: apply failed for 1 of 3 workflows: court-2\n');
     expect(run.stdout).toContain('Fleet apply: 2 of 3 workflows applied, 1 failed.');
+    // The destinations to look at are those of the workflows applied.
+    expect(unwrapped(run.stdout)).toContain(
+      "Each workflow's destinations: 'mlds output court-1.yaml', and so on for each of the 2 files applied.\n",
+    );
     expect(readState('court-1').resources).toHaveLength(6);
     expect(readState('court-3').resources).toHaveLength(6);
     const partial = readState('court-2').resources;
