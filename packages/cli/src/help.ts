@@ -59,7 +59,7 @@ export function commandHelp(command: Command<unknown>, colors: Colors): string {
   return [
     `Usage: ${command.usage}`,
     '',
-    command.description,
+    rewrapped(command.description),
     '',
     ...(Object.keys(own).length > 0 ? [heading('Options'), ...optionLines(own), ''] : []),
     heading('Common options'),
@@ -69,6 +69,14 @@ export function commandHelp(command: Command<unknown>, colors: Colors): string {
     ...exampleLines(command.examples),
     '',
   ].join('\n');
+}
+
+/** Each paragraph (blank-line separated) as one text, wrapped within the width diagnostics keep. */
+function rewrapped(text: string): string {
+  return text
+    .split('\n\n')
+    .map((paragraph) => wrap(paragraph.replaceAll('\n', ' '), DIAGNOSTIC_WIDTH, ''))
+    .join('\n\n');
 }
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {

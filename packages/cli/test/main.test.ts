@@ -79,6 +79,12 @@ describe('mlds --help', () => {
     expect(stdout).toMatch(new RegExp(`^Usage: mlds ${name}${operands}`));
     expect(stdout).toMatch(new RegExp(`^ {2}mlds ${name} `, 'm'));
     expect(stdout).toContain('--state <path>');
+    // Wrapped within 100 columns, but for the examples' commands, which must paste whole.
+    const examples = stdout.slice(stdout.indexOf('\nExamples\n'));
+    const commandLines = new Set(examples.split('\n').filter((line) => /^ {2}[^ #]/.test(line)));
+    expect(stdout.split('\n').filter((line) => line.length > 100 && !commandLines.has(line))).toStrictEqual(
+      [],
+    );
     expect((await runCli(['help', name])).stdout).toBe(stdout);
   });
 
