@@ -67,6 +67,7 @@ export async function applyPrepared(
         file: loaded.file,
         workflow: workflow.workflow,
         flags: prepared.flags,
+        profile: options.profile,
       })
     : undefined;
   const plan = approved?.plan ?? planLoadedWorkflow(workflow, state, observations);

@@ -187,6 +187,7 @@ async function refreshFleet(
       const observations = await refreshRecorded(member.provisioning, state, context, {
         command: 'apply',
         flags: member.flags,
+        profile: options.profile,
         file: entry.loaded.file,
         workflow: entry.workflow.workflow,
       });

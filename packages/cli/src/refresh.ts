@@ -3,6 +3,7 @@ import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import type { Provisioning } from './provisioning.js';
 import { againCommand } from './render/command-line.js';
+import { credentialsFailed } from './state-backend.js';
 
 // `plan --refresh` and `apply` (unless --refresh=false) read the recorded resources before planning, as
 // Terraform's refresh does; core then plans against what AWS holds. Only reads: nothing is changed here. Which
@@ -13,8 +14,17 @@ export async function refreshRecorded(
   provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
   state: StateDocument | undefined,
   context: Pick<CommandContext, 'env'>,
-  /** `flags`: the command's --state, --region and --profile, for the command its hint gives (rerunFlags). */
-  where: { command: 'plan' | 'apply'; file: string; workflow: Workflow; flags: readonly string[] },
+  /**
+   * `flags`: the command's --state, --region and --profile, for the command its hint gives (rerunFlags);
+   * `profile`: the --profile given, named when the credentials are what failed.
+   */
+  where: {
+    command: 'plan' | 'apply';
+    file: string;
+    workflow: Workflow;
+    flags: readonly string[];
+    profile: string | undefined;
+  },
 ): Promise<Observation[] | undefined> {
   if (state === undefined) return undefined;
   const { provisioner, clients, clock, sleep, limiter } = provisioning;
@@ -30,6 +40,12 @@ export async function refreshRecorded(
     });
   } catch (error) {
     if (!(error instanceof provisioner.RefreshFailedError)) throw error;
+    // No credentials (plan --refresh has no pre-flight to find out first): every read failed for that one
+    // reason, which is the profile's or the environment's, not the IAM policy's.
+    const credentials = error.failures
+      .map((failure) => provisioner.credentialsErrorOf(failure.cause, where.profile))
+      .find((found) => found !== undefined);
+    if (credentials !== undefined) throw credentialsFailed(credentials);
     const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));
     const lines = failures.map((failure) => `  ${failure.address}: ${failure.error}`);
     const skip =

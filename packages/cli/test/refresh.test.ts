@@ -7,7 +7,7 @@ import type { Plan, StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { existingTexts, expectNoSecrets, runAgainstFake, steppingClock } from './fake-cli.js';
+import { aroundSends, existingTexts, expectNoSecrets, runAgainstFake, steppingClock } from './fake-cli.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 import { archiveDownstream, cdnDownstream } from './workflow-texts.js';
 
@@ -262,6 +262,21 @@ describe('settings and passwords changed outside mlds', () => {
     expect(run.code).toBe(2);
     expect(unwrapped(run.stderr)).toContain('BACKUP_PASSWORD (for backup.password)');
     expect(fake.calls()).toHaveLength(calls);
+  });
+
+  it('plan --refresh without credentials names the profile and its fix, not the IAM policy', async () => {
+    const noCredentials = aroundSends(fake, async () => {
+      throw Object.assign(new Error('Could not resolve credentials using profile: [nope]'), {
+        name: 'CredentialsProviderError',
+      });
+    });
+    const run = await mlds(['plan', 'cdn.yaml', '--refresh', '--profile', 'nope'], FIRST_PASSWORD, {
+      awsClients: () => noCredentials,
+    });
+    expect(run.code).toBe(1);
+    expect(unwrapped(run.stderr)).toBe(
+      "error: cannot load AWS credentials for the profile 'nope': Could not resolve credentials using profile: [nope]\nNothing was called. Check [profile nope] in ~/.aws/config (or AWS_CONFIG_FILE) and ~/.aws/credentials; for SSO, run 'aws sso login --profile nope'.\n",
+    );
   });
 
   it('--refresh takes true or false only: exit 2 before any AWS call', async () => {

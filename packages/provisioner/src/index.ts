@@ -55,7 +55,7 @@ export {
   importResource,
 } from './import.js';
 export { mediaStoreIngestUrl } from './mediastore-url.js';
-export { type CallerIdentity, callerIdentity, notFoundHost } from './preflight.js';
+export { type CallerIdentity, callerIdentity, credentialsErrorOf, notFoundHost } from './preflight.js';
 export { type ProcessStatus, type ProcessTable, systemProcessTable } from './process-table.js';
 export {
   DEFAULT_RATES,

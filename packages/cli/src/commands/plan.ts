@@ -100,6 +100,7 @@ async function refreshFor(
   return refreshRecorded(provisioning, state, context, {
     command: 'plan',
     flags: rerunFlags(options),
+    profile: options.profile,
     file: loaded.file,
     workflow: loaded.workflow,
   });
