@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
@@ -337,6 +338,30 @@ describe('mlds state', () => {
         acquiredAt: '2025-06-01T11:00:00.000Z',
       },
     });
+  });
+
+  it('unlock keeps the lock of a run still running on this host unless --force (terraform force-unlock asks)', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const lockFile = join(cwd, '.mlds/team-live.state.json.lock');
+    // This very process is a run that is alive, on this host.
+    const running = { ...HOLDER, host: hostname(), pid: process.pid };
+    writeFileSync(lockFile, JSON.stringify(running));
+    const refused = await mlds(['state', 'unlock', 'f00dfeed', '--file', 'team.yaml']);
+    expect(refused.code).toBe(3);
+    expect(unwrapped(refused.stderr)).toBe(
+      `error: the lock f00dfeed of .mlds/team-live.state.json belongs to a run still running on this host: 'apply' (pid ${process.pid}) since 2025-06-01T11:00:00.000Z; nothing was removed\nStop that run (Ctrl-C lets its calls finish and releases the lock), or remove the lock anyway: 'mlds state unlock f00dfeed --state .mlds/team-live.state.json --force'; a run that loses its lock stops before its next write.\n`,
+    );
+    expect(existsSync(lockFile)).toBe(true);
+    const forced = await mlds([
+      'state',
+      'unlock',
+      'f00dfeed',
+      '--state',
+      '.mlds/team-live.state.json',
+      '--force',
+    ]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
   });
 
   it('asks which state when it cannot tell', async () => {

@@ -1,11 +1,12 @@
 import { readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
 import type { StateBackend } from '@mlds/provisioner';
-import { count, UsageError } from '../errors.js';
+import { count, StateLockedError, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { alignColumns } from '../render/table.js';
-import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
+import { openStateBackend, type Provisioner, stateArguments, translateStateError } from '../state-backend.js';
 import { readStateFile, type StatePath, statePathFor } from '../state-file.js';
 import { loadWorkflow } from '../workflow-file.js';
 import type { Command, CommandContext } from './command.js';
@@ -27,6 +28,8 @@ export interface StateOptions {
   region: string | undefined;
   profile: string | undefined;
   json: boolean;
+  /** `unlock --force`: remove the lock even when its run still runs on this host. */
+  force: boolean;
 }
 
 /** What `state list --json` prints. */
@@ -143,6 +146,7 @@ async function runSubcommand(
       return;
     }
     case 'unlock': {
+      if (!options.force) await refuseRunningHolder(backend, provisioner, subcommand.lockId, statePath);
       const holder = await backend.forceUnlock(subcommand.lockId);
       if (options.json) {
         writeJson(stdout, { formatVersion: FORMAT_VERSION, state: statePath.shownAs, removedLock: holder });
@@ -311,6 +315,27 @@ function statesUnder(cwd: string): string[] {
   }
 }
 
+/**
+ * As `terraform force-unlock` asks first: the lock of a run that still runs on this host (its pid alive) stays,
+ * unless --force. A holder on another host cannot be looked up; its lock id is the confirmation.
+ */
+async function refuseRunningHolder(
+  backend: StateBackend,
+  provisioner: Provisioner,
+  lockId: string,
+  statePath: StatePath,
+): Promise<void> {
+  const holder = await backend.lockHolder();
+  if (holder?.id !== lockId || holder.host !== hostname()) return;
+  if (!provisioner.systemProcessTable.status(holder.pid).running) return;
+  throw new StateLockedError(
+    `the lock ${lockId} of ${statePath.shownAs} belongs to a run still running on this host: '${holder.command}' (pid ${holder.pid}) since ${holder.acquiredAt}; nothing was removed`,
+    {
+      hint: `Stop that run (Ctrl-C lets its calls finish and releases the lock), or remove the lock anyway: 'mlds state unlock ${lockId} ${stateArguments(statePath)} --force'; a run that loses its lock stops before its next write.`,
+    },
+  );
+}
+
 const usage = 'mlds state list|show <address>|rm <address>...|unlock <lock id>|push <state url> [options]';
 
 function subcommandOf(positionals: string[]): StateSubcommand {
@@ -350,7 +375,7 @@ export const command: Command<StateOptions> = {
     'Works on the state itself, like `terraform state`. `list` prints what it records; `show <address>` one',
     "resource's record; `rm <address>...` forgets resources without deleting them in AWS (with the state",
     'locked); `unlock <lock id>` removes the lock of a run that is gone (the id is in the "locked" error), like',
-    '`terraform force-unlock`; `push <state url>` copies the state to another store, e.g. the local file to',
+    '`terraform force-unlock`, and keeps the lock of a run still running on this host unless --force; `push <state url>` copies the state to another store, e.g. the local file to',
     's3://bucket/key to start sharing it, and refuses to overwrite a state of another lineage or a newer one.',
     'The state is --state (a path or s3://bucket/key), or the one named by --file <workflow file>, or the only',
     "one under .mlds/. An S3 state is reached in the workflow's Region, or --region / AWS_REGION.",
@@ -361,6 +386,10 @@ export const command: Command<StateOptions> = {
       short: 'f',
       valueName: '<workflow>',
       description: 'The workflow file whose state to use (its state:, or .mlds/<workflow>.state.json)',
+    },
+    force: {
+      type: 'boolean',
+      description: 'unlock: remove the lock even when its run still runs on this host',
     },
   },
   examples: [
@@ -390,6 +419,7 @@ export const command: Command<StateOptions> = {
     region: args.common.region,
     profile: args.common.profile,
     json: args.common.json,
+    force: args.values.force === true,
   }),
   run: state,
 };
