@@ -294,14 +294,27 @@ describe('refresh of the bound channel', () => {
     expect([binding.action, binding.drift]).toStrictEqual(['read', undefined]);
   });
 
-  it('the channel gone: plan --refresh warns (channel.gone), apply exits 1 before any change', async () => {
+  it('the channel gone: plan --refresh shows it and fails (exit 1, before 4), apply exits 1 before any change', async () => {
     seedChannel();
     expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
     // MediaLive no longer knows the channel (deleted in the console); the rest is as apply left it.
     const empty = createFakeCloud();
     const clients = { ...fake.clients, mediaLive: (region: string) => empty.clients.mediaLive(region) };
-    const plan = await mlds(['plan', 'bound.yaml', '--refresh'], { awsClients: () => clients });
-    expect(plan.code).toBe(0);
+    const plan = await mlds(['plan', 'bound.yaml', '--refresh', '--detailed-exitcode'], {
+      awsClients: () => clients,
+    });
+    // A plan apply would refuse: a pipeline gating on --detailed-exitcode must not go on to apply it.
+    expect(plan.code).toBe(1);
+    expect(unwrapped(plan.stderr)).toContain(
+      `error: apply would refuse 1 resource of this plan:\n  channel: MediaLive channel ${CHANNEL} was deleted outside mlds, and mlds never creates a channel\n`,
+    );
+    const json = await mlds(['plan', 'bound.yaml', '--refresh', '--json'], { awsClients: () => clients });
+    expect(json.code).toBe(1);
+    expect(
+      (JSON.parse(json.stdout) as { resources: { address: string; refused?: string }[] }).resources
+        .filter((resource) => resource.refused !== undefined)
+        .map((resource) => resource.address),
+    ).toStrictEqual(['channel']);
     expect(unwrapped(plain(plan.stdout))).toContain(
       `channel: MediaLive channel ${CHANNEL} was deleted outside mlds (DescribeChannel finds no such channel in ${REGION}); mlds never creates a channel, so apply stops before any change`,
     );

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { DeleteBucketCommand, PutBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketCommand,
+  DeleteBucketTaggingCommand,
+  PutBucketEncryptionCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Plan, StateDocument } from '@mlds/core';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
@@ -262,6 +267,18 @@ describe('settings and passwords changed outside mlds', () => {
     expect(run.code).toBe(2);
     expect(unwrapped(run.stderr)).toContain('BACKUP_PASSWORD (for backup.password)');
     expect(fake.calls()).toHaveLength(calls);
+  });
+
+  it('a bucket that lost its mlds:workflow tag: plan --refresh shows it, then fails (exit 1, before 4)', async () => {
+    await (fake.clients.s3(REGION) as S3Client).send(
+      new DeleteBucketTaggingCommand({ Bucket: 'cdn-live-archive-p1' }),
+    );
+    const run = await mlds(['plan', 'cdn.yaml', '--refresh', '--detailed-exitcode']);
+    expect(run.code).toBe(1);
+    expect(unwrapped(run.stderr)).toContain(
+      "error: apply would refuse 1 resource of this plan:\n  archive.bucket[1]: its tag mlds:workflow=cdn-live is gone: it is no longer this workflow's\nMake each one this workflow's again (its mlds:workflow tag), or forget it ('mlds state rm <address>');",
+    );
+    expect(unwrapped(plain(run.stdout))).toContain('apply refuses to change it');
   });
 
   it('plan --refresh without credentials names the profile and its fix, not the IAM policy', async () => {

@@ -312,6 +312,9 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
     const plan = refreshed([{ ...identity, exists: false }]);
     expect(channelOf(plan)?.action).toBe('update');
     expect(channelOf(plan)?.drift?.[0]).toMatch(/^MediaLive channel 1234567 was deleted outside mlds/);
+    expect(channelOf(plan)?.refused).toBe(
+      'MediaLive channel 1234567 was deleted outside mlds, and mlds never creates a channel',
+    );
     expect(plan.diagnostics.find((d) => d.code === 'channel.gone')).toMatchObject({
       severity: 'warning',
       path: 'channel.id',

@@ -77,6 +77,7 @@ export function channelChange(
         ...rest,
         changes,
         ...(drifted && drifted.drift.length > 0 ? { drift: drifted.drift } : {}),
+        ...(drifted?.refused === undefined ? {} : { refused: drifted.refused }),
       };
 }
 
@@ -100,6 +101,7 @@ export function bindingDrift(
       drift: [
         `MediaLive channel ${recorded.name} was deleted outside mlds (DescribeChannel finds no such channel in ${recorded.region}); mlds never creates a channel, so apply stops before any change`,
       ],
+      refused: `MediaLive channel ${recorded.name} was deleted outside mlds, and mlds never creates a channel`,
     };
   }
   const observed = observation.settings.destinations;

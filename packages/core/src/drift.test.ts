@@ -42,6 +42,7 @@ const summary = (plan: ReturnType<typeof planWorkflow>) =>
     action: r.action,
     ...(r.action === 'update' ? { changes: r.changes } : {}),
     ...(r.drift === undefined ? {} : { drift: r.drift }),
+    ...(r.refused === undefined ? {} : { refused: r.refused }),
   }));
 
 describe('a refreshed plan', () => {
@@ -157,6 +158,7 @@ describe('a refreshed plan', () => {
       drift: [
         "its tag mlds:workflow=curling-live is gone: it is no longer this workflow's, and apply refuses to change it",
       ],
+      refused: "its tag mlds:workflow=curling-live is gone: it is no longer this workflow's",
     });
   });
 
@@ -171,6 +173,7 @@ describe('a refreshed plan', () => {
     expect(plan.resources[1]?.drift).toStrictEqual([
       `${reason}: it is no longer this workflow's, and apply refuses to change it`,
     ]);
+    expect(plan.resources[1]?.refused).toBe(`${reason}: it is no longer this workflow's`);
   });
 
   it('updates a password parameter whose SSM value differs from the environment', () => {

@@ -70,6 +70,8 @@ export interface Drift {
   gone: boolean;
   changes: string[];
   drift: string[];
+  /** Why apply will refuse the resource rather than change it (no longer this workflow's; a bound channel gone). */
+  refused?: string;
 }
 
 export function sameResource(
@@ -107,6 +109,7 @@ export function driftOf(
       gone: false,
       changes: ['tags'],
       drift: [`${why}: it is no longer this workflow's, and apply refuses to change it`],
+      refused: `${why}: it is no longer this workflow's`,
     };
   }
   const changes: string[] = [];
@@ -186,6 +189,7 @@ export function withDrift(
       action: 'update',
       changes: [...new Set([...planned, ...found.changes])],
       drift: found.drift,
+      ...(found.refused === undefined ? {} : { refused: found.refused }),
     };
   });
 }

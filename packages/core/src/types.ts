@@ -262,6 +262,11 @@ export type ResourceChange = (
 export interface ChangeDrift {
   /** What AWS has that differs from the state, one sentence each: why a recorded resource is created or updated. */
   drift?: string[];
+  /**
+   * Why apply will refuse this resource rather than change it: it lost this workflow's tag, or (the bound
+   * channel) it was deleted. Its plan cannot be applied as it is: `plan` fails (exit 1) after showing it.
+   */
+  refused?: string;
 }
 
 export interface Plan {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Observation, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
-import { ExitCode, UsageError } from '../errors.js';
+import { count, ExitCode, OperationFailedError, UsageError } from '../errors.js';
 import { againCommand, rerunFlags } from '../render/command-line.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
@@ -64,6 +64,7 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
+    throwIfRefused(result, loaded.file);
     // stdout holds the plan document alone.
     if (options.out !== undefined)
       stderr.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
@@ -78,9 +79,28 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   );
   writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
+  throwIfRefused(result, loaded.file);
   if (options.out !== undefined)
     stdout.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
   return exitCode;
+}
+
+/**
+ * A plan the refresh showed apply would refuse (a resource no longer this workflow's, a bound channel deleted)
+ * cannot be applied as it is: after showing it, plan fails (exit 1, before 4), as Terraform's plan does when
+ * it cannot make a plan to apply, and saves nothing; a pipeline gating on --detailed-exitcode stops there.
+ */
+function throwIfRefused(plan: Plan, file: string): void {
+  const refused = plan.resources.filter((resource) => resource.refused !== undefined);
+  if (refused.length === 0) return;
+  const failures = refused.map((resource) => ({ address: resource.address, error: resource.refused ?? '' }));
+  throw new OperationFailedError(
+    `apply would refuse ${count(refused.length, 'resource')} of this plan:\n${failures.map((failure) => `  ${failure.address}: ${failure.error}`).join('\n')}`,
+    failures,
+    {
+      hint: `Make each one this workflow's again (its mlds:workflow tag), or forget it ('mlds state rm <address>'); for the bound channel, set channel.id in ${file} to a channel that exists. Then plan again.`,
+    },
+  );
 }
 
 /** Reads what the state records in AWS; the provisioner (and the SDK) is loaded only for --refresh. */
