@@ -147,14 +147,20 @@ export function readSavedPlanArgument(file: string, cwd: string): SavedPlan | un
   if (!isObject(document) || document.kind !== SAVED_PLAN_KIND) return undefined;
   const problem = savedPlanProblem(document);
   if (problem !== undefined) {
+    // Its workflow file, when the document still names one, is the one to plan again.
+    const workflowFile =
+      isObject(document.workflowFile) && typeof document.workflowFile.path === 'string'
+        ? shellArg(shownPath(cwd, document.workflowFile.path))
+        : '<workflow file>';
     throw new SavedPlanInvalidError(`${file} is not a plan this mlds can apply: ${problem}`, {
-      hint: `Make it again with 'mlds plan <workflow file> --out ${shellArg(file)}'. Nothing was called.`,
+      hint: `Make it again with 'mlds plan ${workflowFile} --out ${shellArg(file)}'. Nothing was called.`,
     });
   }
   return document as unknown as SavedPlan;
 }
 
 function savedPlanProblem(document: Record<string, unknown>): string | undefined {
+  if (document.formatVersion === undefined) return `it has no formatVersion (mlds writes ${formatVersion})`;
   if (document.formatVersion !== formatVersion) {
     return `formatVersion ${JSON.stringify(document.formatVersion)} is not ${formatVersion} (made by another version of mlds?)`;
   }
@@ -330,7 +336,7 @@ export async function applySavedPlan(
   ] as const) {
     if (given !== undefined) {
       throw new UsageError(`${flag} cannot be used with a saved plan: ${options.file} records its own`, {
-        hint: `Apply it without ${flag}, or make a new plan with ${flag}: 'mlds plan <workflow file> ${flag} ... --out ${shellArg(options.file)}'.`,
+        hint: `Apply it without ${flag}, or make a new plan with ${flag}: 'mlds plan ${shellArg(shownPath(context.cwd, saved.workflowFile.path))} ${flag} ${shellArg(given)} --out ${shellArg(options.file)}'.`,
       });
     }
   }

@@ -450,7 +450,7 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
       const run = await mlds(['apply', 'tonight.plan', flag, value]);
       expect(run.code).toBe(2);
       expect(unwrapped(run.stderr)).toContain(
-        `error: ${flag} cannot be used with a saved plan: tonight.plan records its own\n`,
+        `error: ${flag} cannot be used with a saved plan: tonight.plan records its own\nApply it without ${flag}, or make a new plan with ${flag}: 'mlds plan tonight.yaml ${flag} ${value} --out tonight.plan'.\n`,
       );
     }
     expect(fake.calls()).toStrictEqual([]);
@@ -491,9 +491,16 @@ describe('apply <planfile>: bad input exits 2 with nothing called', () => {
     const run = await mlds(['apply', 'tonight.plan', '--yes']);
     expect(run.code).toBe(2);
     expect(unwrapped(run.stderr)).toContain(
-      'error: tonight.plan is not a plan this mlds can apply: formatVersion 2 is not 1 (made by another version of mlds?)\n',
+      "error: tonight.plan is not a plan this mlds can apply: formatVersion 2 is not 1 (made by another version of mlds?)\nMake it again with 'mlds plan tonight.yaml --out tonight.plan'. Nothing was called.\n",
     );
     expect(fake.calls()).toStrictEqual([]);
+    const { formatVersion: _, ...unversioned } = saved;
+    writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(unversioned));
+    const bare = await mlds(['apply', 'tonight.plan', '--yes']);
+    expect(bare.code).toBe(2);
+    expect(unwrapped(bare.stderr)).toContain(
+      'error: tonight.plan is not a plan this mlds can apply: it has no formatVersion (mlds writes 1)\n',
+    );
   });
 
   it('a JSON workflow file is still a workflow file', async () => {
