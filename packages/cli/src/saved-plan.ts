@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { type FORMAT_VERSION, type Plan, parseStateUrl, type StateDocument } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
@@ -103,13 +103,16 @@ export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan):
   }
   const temporary = `${path}.tmp`;
   try {
+    // As --state's directory: made when missing.
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(temporary, `${JSON.stringify(saved, null, 2)}\n`, { flush: true });
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new FileSystemError(`cannot write the plan file ${shownAs}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // The system's message (`EISDIR: illegal operation on a directory, rename '<temporary>' -> …`) names the
+    // temporary file: only its reason is shown, with the plan file the user named.
+    const reason = (error as Error).message.split(', ')[0];
+    throw new FileSystemError(`cannot write the plan file ${shownAs}: ${reason}`, { cause: error });
   }
 }
 

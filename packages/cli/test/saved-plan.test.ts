@@ -249,7 +249,15 @@ describe('plan --out', () => {
     const run = await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan']);
     expect(run.code).toBe(1);
     expect(unwrapped(run.stderr)).toContain('error: cannot write the plan file tonight.plan: ');
+    // The reason, without the temporary file's name.
+    expect(run.stderr).not.toContain('.tmp');
     expect(existsSync(join(cwd, 'tonight.plan.tmp'))).toBe(false);
+  });
+
+  it('a plan file in a directory that does not exist yet: made, as --state makes its own', async () => {
+    const run = await mlds(['plan', 'tonight.yaml', '--out', 'plans tonight/tonight.plan']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(readText('plans tonight/tonight.plan')).kind).toBe('mlds-saved-plan');
   });
 });
 
