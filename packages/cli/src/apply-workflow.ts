@@ -173,7 +173,7 @@ export async function applyPrepared(
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {
   const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
-  if (missing.length > 0) throw missingSecretsError(missing);
+  if (missing.length > 0) throw missingSecretsError(missing, undefined, context.env);
 }
 
 /** After a failed run, the state is still worth reading for the destinations; but the failure comes first. */

@@ -36,7 +36,7 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
   if (yes) return true;
   if (json) {
     throw new ConfirmationRequiredError(`${command} --json needs --yes`, {
-      hint: `With --json, stdout holds only the JSON document, so mlds cannot ask for confirmation: review 'mlds plan' first, then run the same 'mlds ${command}' command again with --yes.`,
+      hint: `With --json, stdout holds only the JSON document, so mlds cannot ask for confirmation: review ${command === 'destroy' ? "what the state records ('mlds state list')" : "'mlds plan'"} first, then run the same 'mlds ${command}' command again with --yes.`,
     });
   }
   if (!isTerminal(stdin)) {

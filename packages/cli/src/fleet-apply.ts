@@ -165,7 +165,7 @@ function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: Co
       .filter((need) => !context.env[need.variable])
       .map((need) => ({ ...need, address: `${entry.plan.workflow} ${need.address}` })),
   );
-  if (missing.length > 0) throw missingSecretsError(missing);
+  if (missing.length > 0) throw missingSecretsError(missing, undefined, context.env);
 }
 
 /**

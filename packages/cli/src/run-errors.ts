@@ -151,8 +151,15 @@ function importHint(
 export function missingSecretsError(
   missing: readonly EnvironmentNeed[],
   cause?: unknown,
+  /** The environment looked in: a variable set to the empty string is said to be empty, not unset. */
+  env: Readonly<Record<string, string | undefined>> = {},
 ): MissingSecretsError {
-  const list = missing.map((entry) => `  ${entry.variable} (for ${entry.address})`).join('\n');
+  const list = missing
+    .map(
+      (entry) =>
+        `  ${entry.variable} (for ${entry.address}${env[entry.variable] === '' ? '; it is set, but empty' : ''})`,
+    )
+    .join('\n');
   const streamKeys = missing.some((entry) => entry.sentTo === 'medialive-channel');
   const passwords = missing.some((entry) => entry.sentTo === 'ssm-parameter');
   const where = [

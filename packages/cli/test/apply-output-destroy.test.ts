@@ -127,7 +127,18 @@ describe('mlds apply: confirmation', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(plain(run.stderr)).toMatch(/^error: apply --json needs --yes\n/);
+    expect(unwrapped(plain(run.stderr))).toContain("review 'mlds plan' first");
     expect(fake.calls()).toStrictEqual([]);
+    // destroy's review is of what the state records: plan does not show what destroy deletes.
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    const destroy = await mlds(['destroy', 'full.yaml', '--json'], {
+      isTTY: true,
+      stdin: terminalStdin('yes\n'),
+    });
+    expect(destroy.code).toBe(2);
+    expect(unwrapped(plain(destroy.stderr))).toContain(
+      "review what the state records ('mlds state list') first, then run the same 'mlds destroy' command again with --yes.",
+    );
   });
 
   it.each(['no\n', 'YES\n', 'y\n', '', 'yes please\n'])(

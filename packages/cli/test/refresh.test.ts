@@ -265,7 +265,15 @@ describe('settings and passwords changed outside mlds', () => {
     const calls = fake.calls().length;
     const run = await mlds(['apply', 'cdn.yaml', '--yes']);
     expect(run.code).toBe(2);
-    expect(unwrapped(run.stderr)).toContain('BACKUP_PASSWORD (for backup.password)');
+    expect(unwrapped(run.stderr)).toContain('BACKUP_PASSWORD (for backup.password)\n');
+    // Set to nothing is no secret either, and the message says which of the two it is.
+    const empty = await mlds(['apply', 'cdn.yaml', '--yes'], FIRST_PASSWORD, {
+      env: { CDN_PASSWORD: FIRST_PASSWORD, BACKUP_PASSWORD: '' },
+    });
+    expect(empty.code).toBe(2);
+    expect(unwrapped(empty.stderr)).toContain(
+      'BACKUP_PASSWORD (for backup.password; it is set, but empty)\n',
+    );
     expect(fake.calls()).toHaveLength(calls);
   });
 

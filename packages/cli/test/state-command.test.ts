@@ -263,6 +263,10 @@ describe('mlds state', () => {
     const removed = await mlds(['state', 'rm', 'archive.bucket[1]']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('Removed archive.bucket[1]');
+    // Forgotten is not let go: the tag still says whose it is, and the next apply adopts it.
+    expect(unwrapped(removed.stdout)).toContain(
+      'The state no longer records it: nothing was deleted in AWS. While it carries the tag mlds:workflow=team-live, the next apply adopts it again; remove that tag to let it go.',
+    );
     expect(fake.calls()).toHaveLength(calls);
     const after = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;
     expect(after.serial).toBe(2);

@@ -137,7 +137,7 @@ async function runSubcommand(
         }
         stdout.write(
           colors.dim(
-            `mlds no longer manages ${forgotten.length === 1 ? 'it' : 'them'}: nothing was deleted in AWS. State: ${statePath.shownAs} (serial ${next.serial})\n`,
+            `The state no longer records ${forgotten.length === 1 ? 'it' : 'them'}: nothing was deleted in AWS. While ${forgotten.length === 1 ? 'it carries' : 'they carry'} the tag mlds:workflow=${next.workflow}, the next apply adopts ${forgotten.length === 1 ? 'it' : 'them'} again; remove that tag to let ${forgotten.length === 1 ? 'it' : 'them'} go. State: ${statePath.shownAs} (serial ${next.serial})\n`,
           ),
         );
       } finally {
