@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { FORMAT_VERSION } from '@mlds/core';
+import { closest, type FORMAT_VERSION } from '@mlds/core';
 import packageJson from '../package.json' with { type: 'json' };
 import type { RunEnvironment } from './aws.js';
 import type {
@@ -163,9 +163,13 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
 async function loadCommand(name: string): Promise<Command<unknown>> {
   const entry = commands.get(name);
   if (entry === undefined) {
-    throw new UsageError(`unknown command '${name}'`, {
-      hint: `The commands are: ${[...commands.keys()].join(', ')}. Run 'mlds --help' for usage.`,
-    });
+    const near = closest(name, [...commands.keys()]);
+    throw new UsageError(
+      `unknown command '${name}'${near === undefined ? '' : ` (did you mean '${near}'?)`}`,
+      {
+        hint: `The commands are: ${[...commands.keys()].join(', ')}. Run 'mlds --help' for usage.`,
+      },
+    );
   }
   return (await entry.load()).command;
 }
@@ -182,7 +186,7 @@ function parseCommandLine(argv: string[], name: string, command: Command<unknown
     });
   } catch (error) {
     const missing = missingValue(error, options);
-    throw new UsageError(missing?.message ?? parseArgsMessage(error), {
+    throw new UsageError(missing?.message ?? parseArgsMessage(error, Object.keys(options)), {
       cause: error,
       hint: `Run 'mlds ${name} --help' for its options.${missing?.hint ?? ''}`,
     });
@@ -223,12 +227,18 @@ function missingValue(
   };
 }
 
-/** Node's messages name the option but go on about `--`; the first sentence is the useful part. */
-function parseArgsMessage(error: unknown): string {
+/**
+ * Node's messages name the option but go on about `--`; the first sentence is the useful part. An unknown
+ * option close to one of `known` (the command's, without dashes) is a likely typo, and says which.
+ */
+function parseArgsMessage(error: unknown, known: readonly string[]): string {
   const message = messageOf(error);
   const option = /'(-[^']*)'/.exec(message)?.[1];
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option '${option}'`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    const near = option.startsWith('--') ? closest(option.slice(2).split('=')[0] ?? '', known) : undefined;
+    return `unknown option '${option}'${near === undefined ? '' : ` (did you mean --${near}?)`}`;
+  }
   return message.split(/\.\s/)[0] ?? message;
 }
 

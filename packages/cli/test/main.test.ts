@@ -114,7 +114,7 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(unwrapped(stderr)).toBe(
-      "error: unknown command 'aply'\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state, schema. Run 'mlds --help' for usage.\n",
+      "error: unknown command 'aply' (did you mean 'apply'?)\nThe commands are: validate, plan, apply, output, destroy, rotate-credentials, import, state, schema. Run 'mlds --help' for usage.\n",
     );
   });
 
@@ -128,6 +128,15 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe("error: unknown option '--yes'\nRun 'mlds plan --help' for its options.\n");
+    // A likely typo of one of its options says which.
+    const typo = await runCli(['plan', 'w.yaml', '--jsn']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "error: unknown option '--jsn' (did you mean --json?)\nRun 'mlds plan --help' for its options.\n",
+    );
+    expect((await runCli(['pln', 'w.yaml'])).stderr).toMatch(
+      /^error: unknown command 'pln' \(did you mean 'plan'\?\)\n/,
+    );
   });
 
   it('an option without its value', async () => {

@@ -84,3 +84,4 @@ export {
 } from './types.js';
 export { type DecodedText, decodeWorkflowBytes, type EncodingProblem } from './validate/encoding.js';
 export { fileSizeProblem, INPUT_LIMITS, type LimitProblem } from './validate/input-limits.js';
+export { closest } from './validate/suggest.js';

@@ -16,6 +16,7 @@ test('@mlds/core exports exactly its public values', () => {
     'SENSITIVE',
     'TAG_DOWNSTREAM',
     'TAG_WORKFLOW',
+    'closest',
     'decodeWorkflowBytes',
     'environmentNeeded',
     'fileSizeProblem',
