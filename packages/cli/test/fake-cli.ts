@@ -93,3 +93,16 @@ export function aroundSends(
     ssm: (region) => wrap(c.ssm(region)),
   };
 }
+
+/** The fake cloud's clients, calling `fire` once, as the first call of the run returns (before its caller sees it). */
+export function firingAtFirstAnswer(fake: FakeCloud, fire: () => void): AwsClients {
+  let fired = false;
+  return aroundSends(fake, async (send) => {
+    const result = await send();
+    if (!fired) {
+      fired = true;
+      fire();
+    }
+    return result;
+  });
+}

@@ -10,7 +10,14 @@ import { loadFleet } from '../src/fleet-load.js';
 import { lockFleet, releaseFleet } from '../src/fleet-lock.js';
 import type { CliOptions } from '../src/main.js';
 import { createColors } from '../src/terminal.js';
-import { aroundSends, CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import {
+  aroundSends,
+  CLOCK_START,
+  existingTexts,
+  expectNoSecrets,
+  firingAtFirstAnswer,
+  runAgainstFake,
+} from './fake-cli.js';
 import { type FakeSignalSource, signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
@@ -664,15 +671,7 @@ describe('SIGINT during a fleet', () => {
       },
     });
     // At the first answer of the pre-check's reads: the other reads are refused, and nothing is deleted.
-    let fired = false;
-    const clients = aroundSends(fake, async (send) => {
-      const result = await send();
-      if (!fired) {
-        fired = true;
-        source.fire('SIGINT');
-      }
-      return result;
-    });
+    const clients = firingAtFirstAnswer(fake, () => source.fire('SIGINT'));
     const run = await mlds(['destroy', ...FILES, '--yes', '--json'], {
       awsClients: () => clients,
       signals: source.signals,

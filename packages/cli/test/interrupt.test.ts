@@ -5,7 +5,7 @@ import { createFakeCloud, type FakeCloud, type Inventory } from '@mlds/fixtures'
 import type { AwsClients } from '@mlds/provisioner';
 import { describe, expect, it } from 'vitest';
 import type { Signals } from '../src/signals.js';
-import { aroundSends, runAgainstFake } from './fake-cli.js';
+import { aroundSends, firingAtFirstAnswer, runAgainstFake } from './fake-cli.js';
 import { signalSource as fakeSignalSource } from './fake-signals.js';
 import { unansweredStdin } from './fake-terminal.js';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
@@ -405,15 +405,7 @@ describe('SIGINT during destroy', () => {
     const recorded = stateOf(cwd).resources.map((resource) => resource.address);
     const source = signalSource();
     // At the first answer of the pre-check's reads: no delete starts.
-    let fired = false;
-    const clients = aroundSends(fake, async (send) => {
-      const result = await send();
-      if (!fired) {
-        fired = true;
-        source.fire('SIGINT');
-      }
-      return result;
-    });
+    const clients = firingAtFirstAnswer(fake, () => source.fire('SIGINT'));
     const run = await mlds(cwd, ['destroy', 'w.yaml', '--yes', '--json'], clients, source.signals);
     expect(run.code).toBe(130);
     expect(fake.mutatingCalls()).toHaveLength(before);
