@@ -40,8 +40,8 @@ export async function refreshRecorded(
     });
   } catch (error) {
     if (!(error instanceof provisioner.RefreshFailedError)) throw error;
-    // No credentials (plan --refresh has no pre-flight to find out first): every read failed for that one
-    // reason, which is the profile's or the environment's, not the IAM policy's.
+    // No credentials (plan --refresh has no pre-flight to find out first): the reads failed before any request,
+    // for a reason that is the profile's or the environment's, not the IAM policy's.
     const credentials = error.failures
       .map((failure) => provisioner.credentialsErrorOf(failure.cause, where.profile))
       .find((found) => found !== undefined);
