@@ -134,8 +134,8 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(typo.stderr).toBe(
       "error: unknown option '--jsn' (did you mean --json?)\nRun 'mlds plan --help' for its options.\n",
     );
-    expect((await runCli(['pln', 'w.yaml'])).stderr).toMatch(
-      /^error: unknown command 'pln' \(did you mean 'plan'\?\)\n/,
+    expect((await runCli(['plna', 'w.yaml'])).stderr).toMatch(
+      /^error: unknown command 'plna' \(did you mean 'plan'\?\)\n/,
     );
   });
 
