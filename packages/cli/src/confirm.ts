@@ -20,6 +20,10 @@ export interface ConfirmOptions {
   prompt: TextWriter;
   /** SIGINT at the question: stop reading and answer no. */
   signal?: AbortSignal | undefined;
+  /** The command as run (without --json and --yes), for the hint when nobody can be asked. */
+  again?: string | undefined;
+  /** A command that shows what it would do, to review before running it with --yes. */
+  review?: string | undefined;
 }
 
 /** Whether the change can go ahead at all: `--yes`, or a person at a terminal to ask (and no --json). */
@@ -35,8 +39,11 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
   const { command, yes, json, question, stdin, prompt } = options;
   if (yes) return true;
   if (json) {
+    const review = options.review === undefined ? 'what it will do' : `'${options.review}'`;
+    const again =
+      options.again === undefined ? `the same 'mlds ${command}' command` : `'${options.again} --json --yes'`;
     throw new ConfirmationRequiredError(`${command} --json needs --yes`, {
-      hint: `With --json, stdout holds only the JSON document, so mlds cannot ask for confirmation: review ${command === 'destroy' ? "what the state records ('mlds state list')" : "'mlds plan'"} first, then run the same 'mlds ${command}' command again with --yes.`,
+      hint: `With --json, stdout holds only the JSON document, so mlds cannot ask for confirmation: review ${review} first, then run ${again}.`,
     });
   }
   if (!isTerminal(stdin)) {

@@ -147,6 +147,7 @@ async function confirmFleet(
     prompt: context.stdout,
     signal: fleet.interrupt,
     question: ask.question,
+    again: fleet.again,
   });
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(

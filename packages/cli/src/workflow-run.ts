@@ -11,6 +11,7 @@ import {
   type RunWhere,
   type Session,
 } from './provisioning.js';
+import { againCommand } from './render/command-line.js';
 import { writeJson } from './render/json.js';
 import type { ResourceResult } from './render/summary.js';
 import { translateRunError } from './run-errors.js';
@@ -52,6 +53,8 @@ export async function confirmWorkflowRun(
       prompt: context.stdout,
       signal: prepared.session?.interrupt,
       question: ask.question,
+      again: prepared.again,
+      review: reviewCommand(command, prepared),
     }));
   if (prepared.session?.interrupt.aborted) {
     throw new InterruptedError(
@@ -63,6 +66,14 @@ export async function confirmWorkflowRun(
   if (prepared.session === undefined)
     throw new Error(`${command} was approved where nobody could approve it`);
   return prepared.session;
+}
+
+/** What shows what a run would do: apply's plan; what the state records, for destroy. */
+function reviewCommand(command: 'apply' | 'destroy', prepared: PreparedRun): string {
+  const file = prepared.loaded.file;
+  return command === 'apply'
+    ? againCommand('plan', [file], prepared.flags)
+    : againCommand('state', ['list', '--file', file], prepared.flags);
 }
 
 /** What every engine call (apply or destroy) takes from the session, and where it reports its events. */

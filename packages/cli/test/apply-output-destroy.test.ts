@@ -127,7 +127,10 @@ describe('mlds apply: confirmation', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(plain(run.stderr)).toMatch(/^error: apply --json needs --yes\n/);
-    expect(unwrapped(plain(run.stderr))).toContain("review 'mlds plan' first");
+    // Commands to paste: what it would do, then the same command with --yes.
+    expect(unwrapped(plain(run.stderr))).toContain(
+      "review 'mlds plan full.yaml' first, then run 'mlds apply full.yaml --json --yes'.",
+    );
     expect(fake.calls()).toStrictEqual([]);
     // destroy's review is of what the state records: plan does not show what destroy deletes.
     expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
@@ -137,7 +140,7 @@ describe('mlds apply: confirmation', () => {
     });
     expect(destroy.code).toBe(2);
     expect(unwrapped(plain(destroy.stderr))).toContain(
-      "review what the state records ('mlds state list') first, then run the same 'mlds destroy' command again with --yes.",
+      "review 'mlds state list --file full.yaml' first, then run 'mlds destroy full.yaml --json --yes'.",
     );
   });
 

@@ -284,9 +284,19 @@ describe('settings and passwords changed outside mlds', () => {
     const run = await mlds(['plan', 'cdn.yaml', '--refresh', '--detailed-exitcode']);
     expect(run.code).toBe(1);
     expect(unwrapped(run.stderr)).toContain(
-      "error: apply would refuse 1 resource of this plan:\n  archive.bucket[1]: its tag mlds:workflow=cdn-live is gone: it is no longer this workflow's\nMake each one this workflow's again (its mlds:workflow tag), or forget it ('mlds state rm <address>');",
+      "error: apply would refuse 1 resource of this plan:\n  archive.bucket[1]: its tag mlds:workflow=cdn-live is gone: it is no longer this workflow's\nTo take archive.bucket[1] back, 'mlds state rm \"archive.bucket[1]\" --file cdn.yaml' then 'mlds import cdn.yaml \"archive.bucket[1]\" cdn-live-archive-p1'. Then plan again.\n",
     );
     expect(unwrapped(plain(run.stdout))).toContain('apply refuses to change it');
+    // The two commands, as printed (the import confirmed with --yes, as no one is at a terminal here).
+    const [forget, take] = [...unwrapped(run.stderr).matchAll(/'(mlds [^']+)'/g)].map((match) =>
+      (match[1] ?? '')
+        .split(' ')
+        .slice(1)
+        .map((word) => word.replace(/^"(.*)"$/, '$1')),
+    );
+    expect((await mlds(forget ?? [])).code).toBe(0);
+    expect((await mlds([...(take ?? []), '--yes'])).code).toBe(0);
+    expect((await mlds(['plan', 'cdn.yaml', '--refresh', '--detailed-exitcode'])).code).toBe(0);
   });
 
   it('plan --refresh without credentials names the profile and its fix, not the IAM policy', async () => {

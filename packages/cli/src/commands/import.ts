@@ -112,6 +112,7 @@ async function importPrepared(
       stdin: prepared.answers,
       prompt: stdout,
       signal: prepared.session?.interrupt,
+      again: prepared.again,
       question: `${colors.bold('Import it?')} Only 'yes' is accepted:`,
     });
   };

@@ -64,7 +64,7 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
     writeJson(stdout, result);
-    throwIfRefused(result, loaded.file);
+    throwIfRefused(result, loaded.file, rerunFlags(options));
     // stdout holds the plan document alone.
     if (options.out !== undefined)
       stderr.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
@@ -79,7 +79,7 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   );
   writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
-  throwIfRefused(result, loaded.file);
+  throwIfRefused(result, loaded.file, rerunFlags(options));
   if (options.out !== undefined)
     stdout.write(await savePlan(options.out, options, loaded, statePath, state, result, context));
   return exitCode;
@@ -90,16 +90,21 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
  * cannot be applied as it is: after showing it, plan fails (exit 1, before 4), as Terraform's plan does when
  * it cannot make a plan to apply, and saves nothing; a pipeline gating on --detailed-exitcode stops there.
  */
-function throwIfRefused(plan: Plan, file: string): void {
+function throwIfRefused(plan: Plan, file: string, flags: readonly string[]): void {
   const refused = plan.resources.filter((resource) => resource.refused !== undefined);
   if (refused.length === 0) return;
   const failures = refused.map((resource) => ({ address: resource.address, error: resource.refused ?? '' }));
+  // Commands to paste: a resource that is no longer this workflow's is forgotten, then imported (import tags it
+  // again); a bound channel is never made by mlds, so only the workflow file can fix it.
+  const fixes = refused.map((resource) =>
+    resource.kind === 'medialive-channel'
+      ? `for the bound channel, set channel.id in ${file} to a channel that exists, or remove channel:`
+      : `to take ${resource.address} back, '${againCommand('state', ['rm', resource.address, '--file', file], flags)}' then '${againCommand('import', [file, resource.address, resource.name], flags)}'`,
+  );
   throw new OperationFailedError(
     `apply would refuse ${count(refused.length, 'resource')} of this plan:\n${failures.map((failure) => `  ${failure.address}: ${failure.error}`).join('\n')}`,
     failures,
-    {
-      hint: `Make each one this workflow's again (its mlds:workflow tag), or forget it ('mlds state rm <address>'); for the bound channel, set channel.id in ${file} to a channel that exists. Then plan again.`,
-    },
+    { hint: `${fixes.join('; ')}. Then plan again.`.replace(/^./, (first) => first.toUpperCase()) },
   );
 }
 

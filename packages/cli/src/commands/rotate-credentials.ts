@@ -118,6 +118,7 @@ async function rotatePrepared(
     json: options.json,
     stdin: prepared.answers,
     prompt: stdout,
+    again: prepared.again,
     question: `${colors.bold('Rotate these credentials?')} Only 'yes' is accepted:`,
   });
   if (!approved) throw new CancelledError('rotate-credentials cancelled: nothing was changed');
