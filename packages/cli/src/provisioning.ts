@@ -37,6 +37,8 @@ export interface Provisioning {
   sleep: ((ms: number) => Promise<void>) | undefined;
   /** AWS's request rates (or --rate-limit's), one instance for every workflow of the run. */
   limiter: RequestLimiter;
+  /** The profile credentials come from, to name when they fail: --profile, else AWS_PROFILE. */
+  profileInUse: string | undefined;
 }
 
 export async function startProvisioning(
@@ -62,6 +64,7 @@ export async function startProvisioning(
       ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
       ...(options.rateLimits === undefined ? {} : { overrides: options.rateLimits }),
     }),
+    profileInUse: options.profile ?? (context.env.AWS_PROFILE || undefined),
   };
 }
 
@@ -297,7 +300,9 @@ export async function preflight(
   // prepareCalls never rejects; it is not awaited, so that the question comes as soon as the account is named.
   const prepare = () => void provisioner.prepareCalls(clients, toCall);
   try {
-    return await provisioner.callerIdentity(clients, region, profile, prepare);
+    // Named as the credentials' source: the SDK takes AWS_PROFILE when no --profile is given.
+    const named = profile ?? session.provisioning.profileInUse;
+    return await provisioner.callerIdentity(clients, region, named, prepare);
   } catch (error) {
     if (error instanceof provisioner.CredentialsError) throw credentialsFailed(error);
     if (error instanceof provisioner.EndpointNotFoundError) {

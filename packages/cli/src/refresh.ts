@@ -11,7 +11,10 @@ import { credentialsFailed } from './state-backend.js';
 
 /** Observations of the state's resources the workflow's plan uses; none without a state (nothing to read). */
 export async function refreshRecorded(
-  provisioning: Pick<Provisioning, 'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter'>,
+  provisioning: Pick<
+    Provisioning,
+    'provisioner' | 'clients' | 'clock' | 'sleep' | 'limiter' | 'profileInUse'
+  >,
   state: StateDocument | undefined,
   context: Pick<CommandContext, 'env'>,
   /**
@@ -43,7 +46,9 @@ export async function refreshRecorded(
     // No credentials (plan --refresh has no pre-flight to find out first): the reads failed before any request,
     // for a reason that is the profile's or the environment's, not the IAM policy's.
     const credentials = error.failures
-      .map((failure) => provisioner.credentialsErrorOf(failure.cause, where.profile))
+      .map((failure) =>
+        provisioner.credentialsErrorOf(failure.cause, where.profile ?? provisioning.profileInUse),
+      )
       .find((found) => found !== undefined);
     if (credentials !== undefined) throw credentialsFailed(credentials);
     const failures = error.failures.map((failure) => ({ address: failure.address, error: failure.error }));

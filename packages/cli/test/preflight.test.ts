@@ -38,9 +38,10 @@ function withSts(answer: { Account: string; Arn: string } | Error): AwsClients {
   return { ...fake.clients, sts };
 }
 
-async function mlds(argv: string[], clients: AwsClients): Promise<CliRun> {
+async function mlds(argv: string[], clients: AwsClients, env: Record<string, string> = {}): Promise<CliRun> {
   const run = await runCli(argv, {
     cwd,
+    env,
     awsClients: () => clients,
     sleep: async () => {},
     every: () => () => {},
@@ -170,6 +171,16 @@ describe('the credentials pre-flight', () => {
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
     expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
+
+  it('without --profile, the profile AWS_PROFILE names is the one named when its credentials fail', async () => {
+    const failure = Object.assign(new Error('Could not resolve credentials using profile: [media-prod]'), {
+      name: 'CredentialsProviderError',
+    });
+    const run = await mlds(['apply', 'w.yaml', '--yes'], withSts(failure), { AWS_PROFILE: 'media-prod' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: cannot load AWS credentials for the profile 'media-prod'");
+    expect(run.stderr).toContain('Check [profile media-prod] in ~/.aws/config');
   });
 
   it.each([['apply'], ['destroy']])(
