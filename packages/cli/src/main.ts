@@ -239,6 +239,11 @@ function parseArgsMessage(error: unknown, known: readonly string[]): string {
     const near = option.startsWith('--') ? closest(option.slice(2).split('=')[0] ?? '', known) : undefined;
     return `unknown option '${option}'${near === undefined ? '' : ` (did you mean --${near}?)`}`;
   }
+  // `--json=false`: a flag is on when given and off when not; it takes no value.
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test(message)) {
+    const flag = option?.split('=')[0] ?? 'the flag';
+    return `${flag} takes no value: give ${flag} alone to turn it on, or leave it out`;
+  }
   return message.split(/\.\s/)[0] ?? message;
 }
 

@@ -134,6 +134,14 @@ describe('command line errors exit 2 with a hint to --help', () => {
     expect(typo.stderr).toBe(
       "error: unknown option '--jsn' (did you mean --json?)\nRun 'mlds plan --help' for its options.\n",
     );
+    const valued = await runCli(['plan', 'w.yaml', '--json=false']);
+    expect(valued.code).toBe(2);
+    expect(valued.stderr).toMatch(
+      /^error: --json takes no value: give --json alone to turn it on, or leave it out\n/,
+    );
+    const unlok = await runCli(['state', 'unlok', 'abc']);
+    expect(unlok.code).toBe(2);
+    expect(unlok.stderr).toMatch(/^error: unknown state subcommand 'unlok' \(did you mean 'unlock'\?\)\n/);
     expect((await runCli(['plna', 'w.yaml'])).stderr).toMatch(
       /^error: unknown command 'plna' \(did you mean 'plan'\?\)\n/,
     );

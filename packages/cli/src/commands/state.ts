@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
+import { closest, FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
 import type { StateBackend } from '@mlds/provisioner';
 import { count, StateLockedError, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
@@ -278,6 +278,8 @@ async function refuseRunningHolder(
 
 const usage = 'mlds state list|show <address>|rm <address>...|unlock <lock id>|push <state url> [options]';
 
+const STATE_SUBCOMMANDS = ['list', 'show', 'rm', 'unlock', 'push'];
+
 function subcommandOf(positionals: string[]): StateSubcommand {
   const [name, ...rest] = positionals;
   const exactly = (what: string) => {
@@ -301,11 +303,15 @@ function subcommandOf(positionals: string[]): StateSubcommand {
       return { name, lockId: exactly('lock id') };
     case 'push':
       return { name, destination: exactly('state URL') };
-    default:
+    default: {
+      const near = name === undefined ? undefined : closest(name, STATE_SUBCOMMANDS);
       throw new UsageError(
-        name === undefined ? 'missing the state subcommand' : `unknown state subcommand '${name}'`,
+        name === undefined
+          ? 'missing the state subcommand'
+          : `unknown state subcommand '${name}'${near === undefined ? '' : ` (did you mean '${near}'?)`}`,
         { hint: `Usage: ${usage}` },
       );
+    }
   }
 }
 
