@@ -1,5 +1,6 @@
-import type { AwsClients, StateBackend } from '@mlds/provisioner';
+import type { AwsClients, SdkLogger, StateBackend } from '@mlds/provisioner';
 import type { RunEnvironment } from './aws.js';
+import type { CommandContext } from './commands/command.js';
 import {
   CredentialsFailedError,
   type MldsError,
@@ -18,7 +19,9 @@ export type Provisioner = typeof import('@mlds/provisioner');
 /** The store of `statePath`: FileStateStore, or S3StateStore on the provisioner's S3 client of its Region. */
 export async function openStateBackend(
   statePath: StatePath,
-  context: RunEnvironment & { profile?: string | undefined },
+  context: RunEnvironment & { profile?: string | undefined } & Partial<
+      Pick<CommandContext, 'env' | 'stderr'>
+    >,
 ): Promise<{ provisioner: Provisioner; backend: StateBackend }> {
   const provisioner = await import('@mlds/provisioner');
   const clock = context.clock ?? Date.now;
@@ -42,15 +45,53 @@ export async function openStateBackend(
 /** The provisioner's clients for `profile`, built once per invocation when it keeps them (`builtAwsClients`). */
 export function defaultAwsClients(
   provisioner: Provisioner,
-  context: RunEnvironment,
+  context: RunEnvironment & Partial<Pick<CommandContext, 'env' | 'stderr'>>,
   profile: string | undefined,
 ): AwsClients {
   const key = profile ?? '';
   const built = context.builtAwsClients?.get(key);
   if (built !== undefined) return built;
-  const clients = provisioner.createAwsClients(profile === undefined ? {} : { profile });
+  const { env, stderr } = context;
+  const logger =
+    env !== undefined && stderr !== undefined && twoCredentialSources(env, profile)
+      ? warningLogger(stderr, profile)
+      : undefined;
+  const clients = provisioner.createAwsClients({
+    ...(profile === undefined ? {} : { profile }),
+    ...(logger === undefined ? {} : { logger }),
+  });
   context.builtAwsClients?.set(key, clients);
   return clients;
+}
+
+/** A profile (--profile or AWS_PROFILE) and the static key pair at once: the SDK's credential chain warns. */
+function twoCredentialSources(env: CommandContext['env'], profile: string | undefined): boolean {
+  return Boolean((profile ?? env.AWS_PROFILE) && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
+}
+
+/**
+ * A logger for the one case where the SDK has something to say: its nine-line console warning about two
+ * credential sources becomes one line in mlds's words, said once; any other warning keeps its first line.
+ * Only then: any logger but the SDK's silent one makes it prepare a log entry for every request.
+ */
+function warningLogger(stderr: CommandContext['stderr'], profile: string | undefined): SdkLogger {
+  const said = new Set<string>();
+  const quiet = () => {};
+  return {
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    error: quiet,
+    warn: (...content: unknown[]) => {
+      const text = content.map(String).join(' ');
+      const line = /Multiple credential sources/.test(text)
+        ? `warning: ${profile === undefined ? 'AWS_PROFILE' : `--profile ${profile}`} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set; the AWS SDK uses the profile's credentials (unset one of the two to choose)`
+        : `warning: ${text.trim().split('\n')[0] ?? ''}`;
+      if (said.has(line)) return;
+      said.add(line);
+      stderr.write(`${line}\n`);
+    },
+  };
 }
 
 /** The CLI's error for a state-store error of the provisioner; undefined when `error` is none of them. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
-import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
+import { createFakeCloud, type FakeCloud, startFakeAwsEndpoint } from '@mlds/fixtures';
 import { type AwsClients, createAwsClients, retryReason } from '@mlds/provisioner';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliRun, runCli, tempDir, unwrapped } from './helpers.js';
@@ -228,6 +228,42 @@ describe('the credentials pre-flight', () => {
       'network (ECONNRESET)',
     );
   });
+
+  it("with the real SDK, a profile and the key pair both set: one line in mlds's words, not the SDK's nine on the console", async () => {
+    const endpoint = await startFakeAwsEndpoint();
+    try {
+      const home = tempDir();
+      writeFileSync(
+        join(home, 'config'),
+        '[profile good]\naws_access_key_id = AKIAGOOD\naws_secret_access_key = good\n',
+      );
+      const env = {
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ENDPOINT_URL: endpoint.url,
+        AWS_ACCESS_KEY_ID: 'AKIAKEYS',
+        AWS_SECRET_ACCESS_KEY: 'keys',
+        AWS_PROFILE: '',
+      };
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      const consoleWarn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const run = await runCli(['apply', 'w.yaml', '--yes', '--profile', 'good'], {
+        cwd,
+        env,
+        sleep: async () => {},
+        every: () => () => {},
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toBe(
+        "warning: --profile good and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set; the AWS SDK uses the profile's credentials (unset one of the two to choose)\n",
+      );
+      expect(consoleWarn).not.toHaveBeenCalled();
+    } finally {
+      await endpoint.close();
+    }
+  }, 30_000);
 
   it('with the real SDK, --profile nope is named (no config file, no instance metadata)', async () => {
     const home = tempDir();

@@ -34,6 +34,20 @@ export interface AwsClientsOptions {
   /** Per attempt: connecting (default 10 s) and waiting for the answer (default 60 s); the SDK has no default. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Where the SDK's own warnings go (its credential chain's, its HTTP handler's). Without it the SDK's silent
+   * logger stays, and the few warnings it prints go to the console as they are.
+   */
+  logger?: SdkLogger;
+}
+
+/** The AWS SDK's logger: every level, as some of its callers call one without checking that it is there. */
+export interface SdkLogger {
+  trace(...content: unknown[]): void;
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
 }
 
 /** A client's credentials as its config holds them once built: the SDK's provider, memoised. */
@@ -53,6 +67,7 @@ export interface ClientConfig {
   endpoint?: string;
   credentials?: CredentialsProvider;
   requestHandler?: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+  logger?: SdkLogger;
 }
 
 type ClientClass<T> = new (config: ClientConfig) => T;
@@ -137,6 +152,7 @@ export function createAwsClients(
     // sends carry their operation's AbortSignal as one (bounded-calls.ts); and a reused handler shares one
     // context object between concurrent calls of a command (two buckets' PutBucketPolicy at once).
     ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   // One credential resolution per Region for the whole run. Built alone, each client would run the SDK's default
   // chain for itself: with an SSO or assume-role profile, one SSO or STS call per service, and one more per

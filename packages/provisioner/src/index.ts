@@ -8,6 +8,7 @@ export {
   createAwsClients,
   type LazyAwsClients,
   type SdkLoaders,
+  type SdkLogger,
   sdkLoaders,
 } from './clients.js';
 export { type ApplyOptions, apply, type DestroyOptions, destroy, type RunResult } from './engine.js';

@@ -58,6 +58,15 @@ describe('createAwsClients', () => {
     expect((await createAwsClients().s3('us-west-2')).config.profile).toBeUndefined();
   });
 
+  it("gives every client the logger it is given, and otherwise keeps the SDK's silent one", async () => {
+    const quiet = () => {};
+    const logger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+    const clients = createAwsClients({ logger });
+    expect((await clients.s3('us-west-2')).config.logger).toBe(logger);
+    expect((await clients.mediaPackage('us-west-2')).config.logger).toBe(logger);
+    expect((await createAwsClients().s3('us-west-2')).config.logger.constructor.name).toBe('NoOpLogger');
+  });
+
   it('honours AWS_ENDPOINT_URL_<SERVICE> (LocalStack) and signs for the plan’s Region', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_MEDIAPACKAGE', url);
     const output = await (await createAwsClients().mediaPackage('eu-west-1')).send(
