@@ -319,6 +319,8 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
       severity: 'warning',
       path: 'channel.id',
     });
+    // Not also "the refresh read MediaLive channel …", which beside it reads as if it had been found.
+    expect(plan.diagnostics.filter((d) => d.code === 'channel.read-at-apply')).toStrictEqual([]);
   });
 
   it('a restart a crash left before its update: the old destinations are no drift, apply writes and starts', () => {

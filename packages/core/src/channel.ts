@@ -238,14 +238,17 @@ export function channelDiagnostics(
   const before = refreshed
     ? `the refresh read MediaLive channel ${binding.id} (DescribeChannel); apply reads it again`
     : `MediaLive channel ${binding.id} is not read to make this plan: apply reads it (DescribeChannel)`;
-  const diagnostics: Diagnostic[] = [
-    {
-      severity: 'info',
-      code: 'channel.read-at-apply',
-      message: `${before} before any change, refuses when its Region, class or output groups do not fit, and calls UpdateChannel only when its destinations differ from these.`,
-      path: 'channel.id',
-    },
-  ];
+  // A channel the refresh found gone is the warning's alone: "the refresh read it" beside it reads as found.
+  const diagnostics: Diagnostic[] = gone
+    ? []
+    : [
+        {
+          severity: 'info',
+          code: 'channel.read-at-apply',
+          message: `${before} before any change, refuses when its Region, class or output groups do not fit, and calls UpdateChannel only when its destinations differ from these.`,
+          path: 'channel.id',
+        },
+      ];
   if (gone) {
     diagnostics.push({
       severity: 'warning',
