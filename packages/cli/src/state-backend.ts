@@ -144,6 +144,17 @@ export function stateErrorOf(
     });
   }
   if (error instanceof provisioner.CredentialsError) return credentialsFailed(error);
+  // As `terraform force-unlock` asks first: the lock of a run that still runs here stays unless --force.
+  if (error instanceof provisioner.LockHolderRunningError) {
+    const { holder } = error;
+    return new StateLockedError(
+      `the lock ${holder.id} of ${state} belongs to a run still running on this host: '${holder.command}' (pid ${holder.pid}) since ${holder.acquiredAt}; nothing was removed`,
+      {
+        cause: error,
+        hint: `Stop that run (Ctrl-C lets its calls finish and releases the lock), or remove the lock anyway: 'mlds state unlock ${holder.id} ${stateArguments(statePath)} --force'; a run that loses its lock stops before its next write.`,
+      },
+    );
+  }
   if (error instanceof provisioner.LockNotFoundError || error instanceof provisioner.StatePushRefusedError) {
     return new StateStoreError(error.message, { cause: error });
   }

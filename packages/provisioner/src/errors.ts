@@ -82,6 +82,22 @@ export class LockNotFoundError extends Error {
   }
 }
 
+/**
+ * `state unlock <id>` named the lock of a run that still runs on this host (its process alive); it was left
+ * alone, as `terraform force-unlock` asks first. The CLI's `--force` removes it anyway. CLI exit code 3.
+ */
+export class LockHolderRunningError extends Error {
+  override readonly name = 'LockHolderRunningError';
+  constructor(
+    readonly lockPath: string,
+    readonly holder: LockInfo,
+  ) {
+    super(
+      `the lock ${holder.id} at ${lockPath} belongs to a run still running on this host: '${holder.command}' (pid ${holder.pid}) since ${holder.acquiredAt}; nothing was removed`,
+    );
+  }
+}
+
 /** `state push` would overwrite a state of another history (another lineage), or a newer one. CLI exit code 1. */
 export class StatePushRefusedError extends Error {
   override readonly name = 'StatePushRefusedError';

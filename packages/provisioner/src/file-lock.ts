@@ -1,7 +1,7 @@
 import type * as nodeFs from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type LockInfo, LockNotFoundError, StateLockedError } from './errors.js';
-import { infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import { LockHolderRunningError, type LockInfo, LockNotFoundError, StateLockedError } from './errors.js';
+import { holderRunsHere, infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
 import type { ProcessTable } from './process-table.js';
 import type { Lock } from './state-store.js';
 
@@ -106,10 +106,18 @@ export class FileLock {
     return (await this.examineLock())?.info;
   }
 
-  async forceUnlock(lockId: string): Promise<LockInfo> {
+  async forceUnlock(lockId: string, options: { evenIfRunning?: boolean } = {}): Promise<LockInfo> {
     const found = await this.examineLock();
     if (found === undefined || found.info.id !== lockId) {
       throw new LockNotFoundError(this.path, lockId, found?.info);
+    }
+    const record = parseLockRecord(found.text);
+    if (
+      !options.evenIfRunning &&
+      record !== undefined &&
+      holderRunsHere(record, this.options.hostname, this.options.processes)
+    ) {
+      throw new LockHolderRunningError(this.path, found.info);
     }
     if (!(await this.removeIfUnchanged(found.text, this.options.randomId()))) {
       throw new LockNotFoundError(this.path, lockId, (await this.examineLock())?.info);
@@ -206,15 +214,11 @@ export class FileLock {
     };
   }
 
-  /** Only a holder on this host can be looked up; a pid now running another process is not the holder. */
+  /** A holder on this host whose process is gone (or whose pid another process now has) has let go. */
   private holderIsGone(record: LockRecord): boolean {
-    if (record.host !== this.options.hostname) return false;
-    const status = this.options.processes.status(record.pid);
-    if (!status.running) return true;
     return (
-      record.processStartedAt !== undefined &&
-      status.startedAt !== undefined &&
-      status.startedAt !== record.processStartedAt
+      record.host === this.options.hostname &&
+      !holderRunsHere(record, this.options.hostname, this.options.processes)
     );
   }
 

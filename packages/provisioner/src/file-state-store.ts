@@ -201,8 +201,8 @@ export class FileStateStore implements StateBackend {
     return this.fileLock.holder();
   }
 
-  forceUnlock(lockId: string): Promise<LockInfo> {
-    return this.fileLock.forceUnlock(lockId);
+  forceUnlock(lockId: string, options: { evenIfRunning?: boolean } = {}): Promise<LockInfo> {
+    return this.fileLock.forceUnlock(lockId, options);
   }
 
   private checkFence(): void {

@@ -25,6 +25,7 @@ export {
   type Failure,
   InterruptedCallError,
   InvalidPlanError,
+  LockHolderRunningError,
   type LockInfo,
   LockNotFoundError,
   MediaLiveRejectedError,

@@ -1,4 +1,5 @@
 import type { LockInfo } from './errors.js';
+import type { ProcessTable } from './process-table.js';
 
 /** The lock as stored (a file or an object): the contract's holder fields. */
 export interface LockRecord {
@@ -55,4 +56,19 @@ export function parseLockRecord(text: string): LockRecord | undefined {
     // Falls through: unreadable.
   }
   return undefined;
+}
+
+/**
+ * Whether the lock's run still runs, as far as this host can tell: only a holder on this host can be looked up,
+ * and a pid now running another process (another start time) is not the holder.
+ */
+export function holderRunsHere(record: LockRecord, hostname: string, processes: ProcessTable): boolean {
+  if (record.host !== hostname) return false;
+  const status = processes.status(record.pid);
+  if (!status.running) return false;
+  return !(
+    record.processStartedAt !== undefined &&
+    status.startedAt !== undefined &&
+    status.startedAt !== record.processStartedAt
+  );
 }

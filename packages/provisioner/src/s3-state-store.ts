@@ -4,6 +4,7 @@ import type { NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
 import { readStateDocument, type StateDocument } from '@mlds/core';
 import type { ClientOf } from './clients.js';
 import {
+  LockHolderRunningError,
   type LockInfo,
   LockNotFoundError,
   StateCorruptError,
@@ -11,7 +12,7 @@ import {
   StateLockedError,
   StateStoreError,
 } from './errors.js';
-import { infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import { holderRunsHere, infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
 import { credentialsErrorOf } from './preflight.js';
 import { type ProcessTable, systemProcessTable } from './process-table.js';
 import type { Lock, StateBackend } from './state-store.js';
@@ -178,10 +179,13 @@ export class S3StateStore implements StateBackend {
     return found === undefined ? undefined : infoOf(found.record);
   }
 
-  async forceUnlock(lockId: string): Promise<LockInfo> {
+  async forceUnlock(lockId: string, options: { evenIfRunning?: boolean } = {}): Promise<LockInfo> {
     const found = await this.getLock();
     if (found === undefined || found.record.id !== lockId) {
       throw new LockNotFoundError(this.lockLocation, lockId, found && infoOf(found.record));
+    }
+    if (!options.evenIfRunning && holderRunsHere(found.record, this.hostname, this.processes)) {
+      throw new LockHolderRunningError(this.lockLocation, infoOf(found.record));
     }
     await this.deleteLock(found.etag);
     return infoOf(found.record);

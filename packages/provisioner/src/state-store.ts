@@ -33,8 +33,11 @@ export interface StateBackend extends StateStore {
   readonly lockLocation: string;
   /** Who holds the lock now; undefined when nobody does. */
   lockHolder(): Promise<LockInfo | undefined>;
-  /** Removes the lock with this id, whoever holds it (`mlds state unlock`); LockNotFoundError otherwise. */
-  forceUnlock(lockId: string): Promise<LockInfo>;
+  /**
+   * Removes the lock with this id (`mlds state unlock`); LockNotFoundError when it is not there, and
+   * LockHolderRunningError, unless `evenIfRunning`, when its run still runs on this host.
+   */
+  forceUnlock(lockId: string, options?: { evenIfRunning?: boolean }): Promise<LockInfo>;
 }
 
 export {

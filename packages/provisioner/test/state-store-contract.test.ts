@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apply,
   FileStateStore,
+  LockHolderRunningError,
   LockNotFoundError,
   pushState,
   S3StateStore,
@@ -57,6 +58,7 @@ function fileHarness(): Harness {
 function s3Harness(): Harness {
   const cloud = createFakeCloud();
   cloud.seed.bucket('team-state', REGION);
+  const dead = new Set<number>();
   return {
     name: 's3',
     run: (pid) =>
@@ -68,10 +70,13 @@ function s3Harness(): Harness {
         pid,
         randomId: ids(`p${pid}`),
         clock: () => 0,
-        processes: { status: () => ({ running: true }) },
+        processes: {
+          status: (pid) =>
+            dead.has(pid) ? { running: false } : { running: true, startedAt: `start-${pid}` },
+        },
         sleep: async () => {},
       }),
-    gone: () => {},
+    gone: (pid) => dead.add(pid),
     takesOverByItself: false,
   };
 }
@@ -206,7 +211,12 @@ describe.each([fileHarness, s3Harness])('state store contract: %o', (makeHarness
     const wrong = admin.forceUnlock('not-the-id');
     await expect(wrong).rejects.toBeInstanceOf(LockNotFoundError);
     await expect(wrong).rejects.toMatchObject({ holder: { id: held.info.id } });
-    expect(await admin.forceUnlock(held.info.id)).toStrictEqual(held.info);
+    // Its run still runs on this host: the lock stays unless told otherwise (terraform force-unlock asks).
+    const live = admin.forceUnlock(held.info.id);
+    await expect(live).rejects.toBeInstanceOf(LockHolderRunningError);
+    await expect(live).rejects.toMatchObject({ holder: held.info });
+    expect(await admin.lockHolder()).toStrictEqual(held.info);
+    expect(await admin.forceUnlock(held.info.id, { evenIfRunning: true })).toStrictEqual(held.info);
     expect(await admin.lockHolder()).toBeUndefined();
     await expect(admin.forceUnlock(held.info.id)).rejects.toMatchObject({ holder: undefined });
   });

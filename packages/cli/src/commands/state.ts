@@ -1,10 +1,9 @@
-import { hostname } from 'node:os';
 import { closest, FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
 import type { StateBackend } from '@mlds/provisioner';
-import { count, StateLockedError, UsageError } from '../errors.js';
+import { count, UsageError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { alignColumns } from '../render/table.js';
-import { openStateBackend, type Provisioner, stateArguments, translateStateError } from '../state-backend.js';
+import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
 import { readStateFile, type StatePath, statePathFor } from '../state-file.js';
 import { regionFromEnvironment, regionNeeded, resolveStatePath } from '../state-target.js';
 import type { Command, CommandContext } from './command.js';
@@ -144,8 +143,7 @@ async function runSubcommand(
       return;
     }
     case 'unlock': {
-      if (!options.force) await refuseRunningHolder(backend, provisioner, subcommand.lockId, statePath);
-      const holder = await backend.forceUnlock(subcommand.lockId);
+      const holder = await backend.forceUnlock(subcommand.lockId, { evenIfRunning: options.force });
       if (options.json) {
         writeJson(stdout, { formatVersion: FORMAT_VERSION, state: statePath.shownAs, removedLock: holder });
         return;
@@ -251,27 +249,6 @@ function notInState(
         known.length === 0
           ? `The state records no resources.${nothingChanged}`
           : `It records: ${[...new Set(known)].join(', ')}.${nothingChanged}`,
-    },
-  );
-}
-
-/**
- * As `terraform force-unlock` asks first: the lock of a run that still runs on this host (its pid alive) stays,
- * unless --force. A holder on another host cannot be looked up; its lock id is the confirmation.
- */
-async function refuseRunningHolder(
-  backend: StateBackend,
-  provisioner: Provisioner,
-  lockId: string,
-  statePath: StatePath,
-): Promise<void> {
-  const holder = await backend.lockHolder();
-  if (holder?.id !== lockId || holder.host !== hostname()) return;
-  if (!provisioner.systemProcessTable.status(holder.pid).running) return;
-  throw new StateLockedError(
-    `the lock ${lockId} of ${statePath.shownAs} belongs to a run still running on this host: '${holder.command}' (pid ${holder.pid}) since ${holder.acquiredAt}; nothing was removed`,
-    {
-      hint: `Stop that run (Ctrl-C lets its calls finish and releases the lock), or remove the lock anyway: 'mlds state unlock ${lockId} ${stateArguments(statePath)} --force'; a run that loses its lock stops before its next write.`,
     },
   );
 }
