@@ -94,6 +94,7 @@ export async function prepareDeletions(
   const longestFirst = [...resources].sort(
     (a, b) => roundTrips[b.kind].precheck - roundTrips[a.kind].precheck,
   );
+  for (const resource of longestFirst) run.urgency.set(resource.address, roundTrips[resource.kind].precheck);
   await Promise.all(
     longestFirst.map((resource) =>
       slot(async () => {

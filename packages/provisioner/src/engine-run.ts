@@ -1,4 +1,5 @@
 import type { ResourceKind, StateResource } from '@mlds/core';
+import type { CallUrgency } from './concurrency.js';
 import type { ApplyOptions } from './engine.js';
 import type { EngineAction, EngineEvent, Outcome, ResourceOutcome } from './events.js';
 import { loadHandler } from './handlers/index.js';
@@ -18,6 +19,8 @@ export interface Run {
   outcomes: ResourceOutcome[];
   signal: AbortSignal | undefined;
   stopSignal: AbortSignal | undefined;
+  /** How urgent each address's next AWS call is (see SendTurns): set by runGraph and the pre-check. */
+  urgency: CallUrgency;
 }
 
 /**
@@ -53,7 +56,7 @@ export function createRun(
   lookup: (address: string) => Target | undefined,
   vault: SecretVault,
 ): Run {
-  const { rt, clock, emit } = createRuntime(options, { workflow, env, vault, lookup });
+  const { rt, clock, emit, urgency } = createRuntime(options, { workflow, env, vault, lookup });
   return {
     rt,
     keeper,
@@ -63,6 +66,7 @@ export function createRun(
     outcomes: [],
     signal: options.signal,
     stopSignal: options.stopSignal,
+    urgency,
   };
 }
 

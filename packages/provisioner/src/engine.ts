@@ -214,7 +214,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     const toRun = plan.resources.filter((change) => change.action !== 'noop');
     await Promise.all([
       loadHandlers(toRun.map((change) => change.kind)),
-      buildClients(options.clients, toRun),
+      buildClients(options.clients, recordedWherePossible(toRun, doc)),
     ]);
     const keeper = new StateKeeper(store, doc, newLineage, {
       order: plan.resources.map((change) => change.address),
@@ -302,6 +302,15 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
   });
 }
 
+/** Each change as the state records it, when it does (what a deletion's pre-check reads, a container's endpoint). */
+function recordedWherePossible(
+  changes: ResourceChange[],
+  doc: StateDocument,
+): (ResourceChange | StateResource)[] {
+  const recorded = new Map(doc.resources.map((resource) => [identity(resource), resource]));
+  return changes.map((change) => recorded.get(identity(change)) ?? change);
+}
+
 /** The plan's resource and a recorded one hold the same name: in one Region, or in any for a global name. */
 function sameName(change: ResourceChange, recorded: StateResource): boolean {
   return (
@@ -325,7 +334,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
     const changes = teardownToRun(doc, options.teardown);
     await Promise.all([
       loadHandlers(changes.map((change) => change.kind)),
-      buildClients(options.clients, changes),
+      buildClients(options.clients, recordedWherePossible(changes, doc)),
     ]);
     const keeper = new StateKeeper(store, doc, options.newLineage ?? randomUUID);
     const lookup = (address: string) => {

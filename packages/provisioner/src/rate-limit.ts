@@ -1,6 +1,6 @@
 import { RATE_LIMITED_SERVICES, type RateLimitedService, type RateOverrides } from '@mlds/core';
 import type { AwsClients } from './clients.js';
-import { RateLimiter } from './concurrency.js';
+import { RateLimiter, SendTurns } from './concurrency.js';
 
 /** Requests per second, per account and Region: a service's own rate, and operations AWS documents apart. */
 export interface ServiceRate {
@@ -66,6 +66,8 @@ export interface RequestLimiterOptions {
   overrides?: RateOverrides;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Runs its callback in a later turn of the event loop (default: setImmediate): see SendTurns. */
+  nextTurn?: (callback: () => void) => void;
 }
 
 /**
@@ -83,9 +85,12 @@ export class RequestLimiter {
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Shared by the run like the rates: which request is built next (see SendTurns). */
+  readonly turns: SendTurns;
 
   constructor(options: RequestLimiterOptions = {}) {
     this.rates = ratesWith(options.overrides);
+    this.turns = new SendTurns(options.nextTurn);
     this.clock = options.clock ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }

@@ -28,7 +28,8 @@ export function pool(concurrency: number | undefined): <T>(task: () => Promise<T
  *
  * Nodes start longest chain first: the calls of a run share one CPU, and the answers come back about in the
  * order the calls left, so the resource whose chain of round trips (its own and its dependents') is longest
- * should not wait behind short ones. Equal chains keep the plan's order.
+ * should not wait behind short ones. Equal chains keep the plan's order. The same chains rank each node's calls
+ * for their turn to be sent (run.urgency, SendTurns), so that a long chain's next step also goes first.
  */
 export async function runGraph(
   nodes: GraphNode[],
@@ -73,12 +74,14 @@ export async function runGraph(
     results.set(node.id, result);
     return result;
   };
-  await Promise.all(longestChainFirst(nodes).map(start));
+  const ordered = longestChainFirst(nodes);
+  for (const { node, chain } of ordered) run.urgency.set(node.address, chain);
+  await Promise.all(ordered.map(({ node }) => start(node)));
   return { failures, skipped };
 }
 
-/** `nodes` by the round trips from each one's start to the end of its longest chain of dependents, longest first. */
-export function longestChainFirst(nodes: readonly GraphNode[]): GraphNode[] {
+/** `nodes` with the round trips from each one's start to the end of its longest chain of dependents, longest first. */
+export function longestChainFirst(nodes: readonly GraphNode[]): { node: GraphNode; chain: number }[] {
   const dependents = new Map<string, GraphNode[]>();
   for (const node of nodes) {
     for (const id of node.after) dependents.set(id, [...(dependents.get(id) ?? []), node]);
@@ -92,7 +95,7 @@ export function longestChainFirst(nodes: readonly GraphNode[]): GraphNode[] {
     }
     return known;
   };
-  return [...nodes].sort((a, b) => chainOf(b) - chainOf(a));
+  return nodes.map((node) => ({ node, chain: chainOf(node) })).sort((a, b) => b.chain - a.chain);
 }
 
 function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {

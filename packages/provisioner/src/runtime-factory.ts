@@ -1,6 +1,6 @@
 import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
 import type { AwsClients } from './clients.js';
-import { RateLimiter } from './concurrency.js';
+import { CallUrgency, RateLimiter } from './concurrency.js';
 import type { EngineEvent } from './events.js';
 import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
@@ -86,7 +86,7 @@ export function createRuntime(
     vault: SecretVault;
     lookup: (address: string) => Target | undefined;
   },
-): { rt: Runtime; clock: () => number; emit: (event: EngineEvent) => void } {
+): { rt: Runtime; clock: () => number; emit: (event: EngineEvent) => void; urgency: CallUrgency } {
   const { vault } = context;
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? defaultSleep(options.signal);
@@ -101,6 +101,7 @@ export function createRuntime(
   const emit = (event: EngineEvent) => options.onEvent?.(event);
   const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const limiters = new Map<string, RateLimiter>();
+  const urgency = new CallUrgency();
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
@@ -117,9 +118,11 @@ export function createRuntime(
     waitPolicy,
     secrets: vault,
     emit,
+    // Each attempt waits for its turn to be built (SendTurns): one request per turn of the event loop, the one
+    // with the most round trips left on its chain first, across every workflow of the run.
     call: (address, fn, alsoRetry, modelled) =>
       withDeadline(address, operationTimeoutMs, undefined, () =>
-        withRetry(fn, {
+        withRetry(() => requestLimiter.turns.take(urgency.next(address)).then(fn), {
           ...timing,
           policy: retryPolicy,
           ...(alsoRetry ? { alsoRetry } : {}),
@@ -141,5 +144,5 @@ export function createRuntime(
     },
     lookup: context.lookup,
   };
-  return { rt, clock, emit };
+  return { rt, clock, emit, urgency };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachLimit, RateLimiter, Semaphore } from '../src/concurrency.js';
+import { CallUrgency, forEachLimit, RateLimiter, Semaphore, SendTurns } from '../src/concurrency.js';
 import { virtualTime } from './helpers.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -66,5 +66,91 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter(100, time.clock, time.sleep);
     for (let i = 0; i < 100; i++) await limiter.acquire();
     expect(time.sleeps).toEqual([]);
+  });
+});
+
+/** SendTurns with the turns in the test's hands: `turn()` runs what the next turn of the event loop would. */
+function manualTurns() {
+  const pending: (() => void)[] = [];
+  const turns = new SendTurns((callback) => pending.push(callback));
+  const sent: string[] = [];
+  const send = (name: string, urgency: number) => turns.take(urgency).then(() => sent.push(name));
+  const turn = async () => {
+    pending.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { send, turn, sent, pending };
+}
+
+describe('SendTurns', () => {
+  it('lets the first wave go at once, most urgent first, then one request per turn', async () => {
+    const { send, turn, sent, pending } = manualTurns();
+    void send('bucket', 2);
+    void send('password', 1);
+    void send('container', 3);
+    void send('channel', 2);
+    expect(pending).toHaveLength(1);
+    await turn();
+    expect(sent).toStrictEqual(['container', 'bucket', 'channel', 'password']);
+    void send('policy', 1);
+    void send('describe', 2);
+    await turn();
+    expect(sent.slice(4)).toStrictEqual(['describe']);
+    await turn();
+    expect(sent.slice(4)).toStrictEqual(['describe', 'policy']);
+    expect(pending).toHaveLength(0);
+  });
+
+  it('serves a more urgent request that came while others waited before them; equal ones in arrival order', async () => {
+    const { send, turn, sent } = manualTurns();
+    void send('first wave', 1);
+    await turn();
+    for (const name of ['a', 'b', 'c']) void send(name, 1);
+    await turn();
+    void send('longest chain', 3);
+    void send('d', 1);
+    await turn();
+    await turn();
+    await turn();
+    await turn();
+    expect(sent).toStrictEqual(['first wave', 'a', 'longest chain', 'b', 'c', 'd']);
+  });
+
+  it('asks for a turn only while a request waits', async () => {
+    const { send, turn, pending } = manualTurns();
+    void send('first wave', 1);
+    await turn();
+    expect(pending).toHaveLength(0);
+    void send('a', 1);
+    void send('b', 1);
+    expect(pending).toHaveLength(1);
+    await turn();
+    expect(pending).toHaveLength(1);
+    await turn();
+    expect(pending).toHaveLength(0);
+  });
+
+  it('by default takes its turns from the event loop: the next request waits past the ticks and jobs of this one', async () => {
+    const turns = new SendTurns();
+    const sent: string[] = [];
+    await turns.take(1);
+    const a = turns.take(1).then(() => sent.push('a'));
+    const b = turns.take(1).then(() => sent.push('b'));
+    await a;
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(sent).toStrictEqual(['a']);
+    await b;
+    expect(sent).toStrictEqual(['a', 'b']);
+  });
+});
+
+describe('CallUrgency', () => {
+  it('counts one round trip off per call, down to 1; an address it was not told of is 1', () => {
+    const urgency = new CallUrgency();
+    urgency.set('c.container', 3);
+    expect([1, 2, 3, 4].map(() => urgency.next('c.container'))).toStrictEqual([3, 2, 1, 1]);
+    expect(urgency.next('unknown')).toBe(1);
+    urgency.set('c.container', 2);
+    expect(urgency.next('c.container')).toBe(2);
   });
 });

@@ -2,16 +2,17 @@ import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import type { AwsClients } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy, type StateStore } from '../src/index.js';
-import { RequestLimiter, serviceNameOf } from '../src/rate-limit.js';
+import { RequestLimiter } from '../src/rate-limit.js';
 import {
   EVERY_KIND_RESOURCES,
   emptyAccount,
   everyKindWorkflow,
   MemoryStateStore,
   planOf,
+  recording,
+  type Sent,
   virtualTime,
 } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
@@ -22,43 +23,6 @@ import { SimulatedTime } from './simulated-time.js';
 const FLEET = 25;
 const LATENCY_MS = 50;
 const ENV = { WEB_PASSWORD: 'web-Pa55word-from-env' };
-
-interface Sent {
-  service: string;
-  region: string;
-  operation: string;
-  at: number;
-}
-
-/** The fake's clients, recording when each request is sent (after the engine's limiter let it through). */
-function recording(clients: AwsClients, clock: () => number, sent: Sent[]): AwsClients {
-  return new Proxy(clients, {
-    get: (target, property) => {
-      const build = Reflect.get(target, property, target);
-      if (typeof build !== 'function') return build;
-      return (...args: unknown[]) => {
-        const client = build.apply(target, args) as {
-          send: (command: object) => Promise<unknown>;
-          config: { serviceId: string };
-        };
-        return new Proxy(client, {
-          get: (inner, key) => {
-            if (key !== 'send') return Reflect.get(inner, key, inner);
-            return (command: object) => {
-              sent.push({
-                service: serviceNameOf(client.config.serviceId),
-                region: String(args[args.length - 1]),
-                operation: command.constructor.name.replace(/Command$/, ''),
-                at: clock(),
-              });
-              return inner.send(command);
-            };
-          },
-        });
-      };
-    },
-  });
-}
 
 /** AWS's documented rates (or mlds's conservative default), written out here independently of rate-limit.ts. */
 function expectedRate(service: string, operation: string): { window: string; perSecond: number } {

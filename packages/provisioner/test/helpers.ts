@@ -23,6 +23,7 @@ import { aWorkflow, DEFAULT_PUBLIC_ACCESS_BLOCK, type Inventory, seedWorkflow } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { type AwsClients, createAwsClients, type SdkLoaders, sdkLoaders } from '../src/clients.js';
 import type { EngineEvent } from '../src/events.js';
+import { serviceNameOf } from '../src/rate-limit.js';
 import type { Lock, StateStore } from '../src/state-store.js';
 
 export const WORKFLOW = 'curling-live';
@@ -286,6 +287,43 @@ export function answerBucketSettingsAsMade(s3: ReturnType<typeof mockedClients>[
   s3.on(GetBucketEncryptionCommand).resolves({
     ServerSideEncryptionConfiguration: {
       Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    },
+  });
+}
+
+export interface Sent {
+  service: string;
+  region: string;
+  operation: string;
+  at: number;
+}
+
+/** The fake's clients, recording when each request is sent (after the engine's limiter let it through). */
+export function recording(clients: AwsClients, clock: () => number, sent: Sent[]): AwsClients {
+  return new Proxy(clients, {
+    get: (target, property) => {
+      const build = Reflect.get(target, property, target);
+      if (typeof build !== 'function') return build;
+      return (...args: unknown[]) => {
+        const client = build.apply(target, args) as {
+          send: (command: object) => Promise<unknown>;
+          config: { serviceId: string };
+        };
+        return new Proxy(client, {
+          get: (inner, key) => {
+            if (key !== 'send') return Reflect.get(inner, key, inner);
+            return (command: object) => {
+              sent.push({
+                service: serviceNameOf(client.config.serviceId),
+                region: String(args[args.length - 1]),
+                operation: command.constructor.name.replace(/Command$/, ''),
+                at: clock(),
+              });
+              return inner.send(command);
+            };
+          },
+        });
+      };
     },
   });
 }

@@ -20,7 +20,7 @@ import {
   ResourceNotOursError,
   WaitTimeoutError,
 } from '../src/errors.js';
-import { apply, destroy } from '../src/index.js';
+import { type AwsClients, apply, destroy } from '../src/index.js';
 import {
   inFlight,
   MemoryStateStore,
@@ -260,6 +260,42 @@ function oursUntilDeleted(mocks: ReturnType<typeof mockedClients>['mocks']) {
 }
 
 describe('MediaStore container: destroy', () => {
+  it('builds the data plane’s client at the endpoint the state records before its first call, not midway through the pre-check', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    const askedAfterCalls: number[] = [];
+    const clients: AwsClients = {
+      ...aws,
+      mediaStoreData: (endpoint, region) => {
+        askedAfterCalls.push(mocks.mediaStore.calls().length);
+        return aws.mediaStoreData(endpoint, region);
+      },
+    };
+    await destroy({ clients, store: new MemoryStateStore(containerState()), ...virtualTime() });
+    expect(askedAfterCalls).toStrictEqual([0, 1]);
+  });
+
+  it('builds no data-plane client ahead for a container the state records without an endpoint', async () => {
+    const { aws, mocks } = mockedClients();
+    oursUntilDeleted(mocks);
+    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
+    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
+    const askedAfterCalls: number[] = [];
+    const clients: AwsClients = {
+      ...aws,
+      mediaStoreData: (endpoint, region) => {
+        askedAfterCalls.push(mocks.mediaStore.calls().length);
+        return aws.mediaStoreData(endpoint, region);
+      },
+    };
+    const state = containerState();
+    delete state.resources[0]?.outputs;
+    await destroy({ clients, store: new MemoryStateStore(state), ...virtualTime() });
+    expect(askedAfterCalls).toStrictEqual([1]);
+  });
+
   it('refuses a container holding objects without --force, asking the data plane at the container’s endpoint', async () => {
     const { aws, mocks, requested } = mockedClients();
     mocks.mediaStore.on(DescribeContainerCommand).resolves(container('ACTIVE'));
@@ -275,7 +311,9 @@ describe('MediaStore container: destroy', () => {
     expect(mocks.mediaStoreData.commandCalls(ListItemsCommand).map((c) => c.args[0].input)).toStrictEqual([
       { MaxResults: 1 },
     ]);
+    // Built before the pre-check from the endpoint the state records, then asked for at the one it described.
     expect(requested.filter((r) => r.service === 'mediastore-data')).toEqual([
+      { service: 'mediastore-data', region: REGION, endpoint: ENDPOINT },
       { service: 'mediastore-data', region: REGION, endpoint: ENDPOINT },
     ]);
     expect(mocks.mediaStore.commandCalls(DeleteContainerCommand)).toHaveLength(0);

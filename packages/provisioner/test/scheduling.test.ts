@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { ApplyFailedError } from '../src/errors.js';
 import type { EngineEvent } from '../src/events.js';
 import { apply, destroy } from '../src/index.js';
+import { RequestLimiter } from '../src/rate-limit.js';
 import {
   aChange,
   everyKindWorkflow,
@@ -25,6 +26,8 @@ import {
   meta,
   mockedClients,
   planOf,
+  recording,
+  type Sent,
   virtualTime,
 } from './helpers.js';
 import { SimulatedTime } from './simulated-time.js';
@@ -233,6 +236,57 @@ describe('scheduling', () => {
       'archive.bucket[0]',
       'web.password',
       'packager.channel',
+    ]);
+  });
+
+  it('after the first wave, one request per turn of the event loop, the longest chain’s first', async () => {
+    // Answers come at once here, so a chain's next call competes with the calls still waiting to leave.
+    const cloud = createFakeCloud();
+    const plan = planOf(everyKindWorkflow());
+    const store = new MemoryStateStore();
+    await apply({
+      plan,
+      clients: cloud.clients,
+      store,
+      env: { WEB_PASSWORD: 'web-secret' },
+      ...virtualTime(),
+    });
+    const time = virtualTime();
+    const sent: Sent[] = [];
+    let turn = 0;
+    const limiter = new RequestLimiter({
+      clock: time.clock,
+      sleep: time.sleep,
+      nextTurn: (callback) =>
+        setImmediate(() => {
+          turn += 1;
+          callback();
+        }),
+    });
+    const clients = recording(cloud.clients, () => turn, sent);
+    await destroy({ clients, store, limiter, ...time });
+    // The pre-check's first requests, a resource's reads at once, are the first wave: they leave in one turn.
+    expect(sent.filter((request) => request.at === 1)).toHaveLength(13);
+    expect(sent[0]?.operation).toBe('DescribeContainer');
+    // Every later request leaves in a turn of its own.
+    const later = sent.filter((request) => request.at > 1);
+    expect(later.map((request) => request.at)).toStrictEqual(later.map((_, index) => index + 2));
+    // The deletes, most round trips left first: the channel's passwords (themselves, then the channel's delete
+    // and its check), then two-step deletes. The channel's delete, its chain's next step, leaves before the
+    // HTTP PUT password's (one step), which was waiting before it.
+    expect(
+      later
+        .filter((request) => request.operation.startsWith('Delete'))
+        .map((request) => `${request.service} ${request.operation}`),
+    ).toStrictEqual([
+      'ssm DeleteParameter',
+      'ssm DeleteParameter',
+      'mediastore DeleteContainer',
+      'mediastore DeleteContainer',
+      's3 DeleteBucket',
+      's3 DeleteBucket',
+      'mediapackage DeleteChannel',
+      'ssm DeleteParameter',
     ]);
   });
 

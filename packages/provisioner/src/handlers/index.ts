@@ -57,35 +57,54 @@ export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
  * The clients a kind's calls go through in its Region (not MediaStore's data plane: its endpoint is the
  * container's own, known once the container is). A new kind adds one line here.
  */
-const clientsOfKind: Record<ResourceKind, (clients: AwsClients, region: string) => unknown[]> = {
-  'mediapackage-channel': (clients, region) => [clients.mediaPackage(region)],
-  's3-bucket': (clients, region) => [clients.s3(region)],
-  'mediastore-container': (clients, region) => [clients.mediaStore(region)],
-  'ssm-parameter': (clients, region) => [clients.ssm(region)],
-  'mediapackagev2-channel-group': (clients, region) => [clients.mediaPackageV2(region)],
-  'mediapackagev2-channel': (clients, region) => [clients.mediaPackageV2(region)],
-  'medialive-channel': (clients, region) => [clients.mediaLive(region), clients.ssm(region)],
+/** What a resource's calls need clients for: its kind, its Region and (a recorded one) what it recorded. */
+interface ClientNeeds {
+  kind: ResourceKind;
+  region: string;
+  outputs?: Record<string, unknown> | undefined;
+}
+
+/** Each client a resource's calls go through: a key (service, Region, endpoint) and how to ask for it. */
+type ClientAsk = [key: string, ask: (clients: AwsClients) => unknown];
+
+const clientsOfKind: Record<ResourceKind, (needs: ClientNeeds) => ClientAsk[]> = {
+  'mediapackage-channel': ({ region }) => [[`mediapackage/${region}`, (c) => c.mediaPackage(region)]],
+  's3-bucket': ({ region }) => [[`s3/${region}`, (c) => c.s3(region)]],
+  // A recorded container's data plane too (its items are listed before it is deleted): its client is the
+  // endpoint's own, and the first of them was 20 ms of CPU in the midst of a destroy's pre-check.
+  'mediastore-container': ({ region, outputs }) => {
+    const endpoint = outputs?.endpoint;
+    const dataPlane: ClientAsk[] =
+      typeof endpoint === 'string'
+        ? [[`mediastore-data/${region}/${endpoint}`, (c) => c.mediaStoreData(endpoint, region)]]
+        : [];
+    return [[`mediastore/${region}`, (c) => c.mediaStore(region)], ...dataPlane];
+  },
+  'ssm-parameter': ({ region }) => [[`ssm/${region}`, (c) => c.ssm(region)]],
+  'mediapackagev2-channel-group': ({ region }) => [
+    [`mediapackagev2/${region}`, (c) => c.mediaPackageV2(region)],
+  ],
+  'mediapackagev2-channel': ({ region }) => [[`mediapackagev2/${region}`, (c) => c.mediaPackageV2(region)]],
+  'medialive-channel': ({ region }) => [
+    [`medialive/${region}`, (c) => c.mediaLive(region)],
+    [`ssm/${region}`, (c) => c.ssm(region)],
+  ],
 };
 
 /**
  * Builds, now, the clients the resources' calls will go through, as loadHandlers loads their code: building
  * a client is a few milliseconds of CPU, and built at its first call it holds back, one service after another,
- * the first calls of the run's other services. A client that fails to build is left for that first call to
- * build again and report.
+ * the first calls of the run's other services. Each is asked for once. A client that fails to build is left
+ * for that first call to build again and report.
  */
-export async function buildClients(
-  clients: AwsClients,
-  resources: Iterable<{ kind: ResourceKind; region: string }>,
-): Promise<void> {
-  const built = new Set<string>();
-  const building: Promise<unknown>[] = [];
-  for (const { kind, region } of resources) {
-    const key = `${kind}/${region}`;
-    if (built.has(key)) continue;
-    built.add(key);
-    for (const client of clientsOfKind[kind](clients, region)) building.push(Promise.resolve(client));
+export async function buildClients(clients: AwsClients, resources: Iterable<ClientNeeds>): Promise<void> {
+  const building = new Map<string, Promise<unknown>>();
+  for (const resource of resources) {
+    for (const [key, ask] of clientsOfKind[resource.kind](resource)) {
+      if (!building.has(key)) building.set(key, Promise.resolve(ask(clients)));
+    }
   }
-  await Promise.allSettled(building);
+  await Promise.allSettled(building.values());
 }
 
 /**
@@ -94,11 +113,8 @@ export async function buildClients(
  * kind's load is tens of ms of CPU, and between two of them that caller's answer can be read. The run that
  * follows finds them ready. Never rejects: what fails to load or build is loaded again, and reported, by the run.
  */
-export async function prepareCalls(
-  clients: AwsClients,
-  resources: Iterable<{ kind: ResourceKind; region: string }>,
-): Promise<void> {
-  const byKind = new Map<ResourceKind, { kind: ResourceKind; region: string }[]>();
+export async function prepareCalls(clients: AwsClients, resources: Iterable<ClientNeeds>): Promise<void> {
+  const byKind = new Map<ResourceKind, ClientNeeds[]>();
   for (const resource of resources)
     byKind.set(resource.kind, [...(byKind.get(resource.kind) ?? []), resource]);
   for (const [kind, ofKind] of byKind) {
