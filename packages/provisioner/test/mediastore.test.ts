@@ -260,7 +260,8 @@ function oursUntilDeleted(mocks: ReturnType<typeof mockedClients>['mocks']) {
 }
 
 describe('MediaStore container: destroy', () => {
-  it('builds the data plane’s client at the endpoint the state records before its first call, not midway through the pre-check', async () => {
+  /** Destroys `state`'s empty container; for each time the data plane's client was asked for, the calls before. */
+  async function dataPlaneAskedAfterCalls(state: StateDocument): Promise<number[]> {
     const { aws, mocks } = mockedClients();
     oursUntilDeleted(mocks);
     mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
@@ -273,27 +274,18 @@ describe('MediaStore container: destroy', () => {
         return aws.mediaStoreData(endpoint, region);
       },
     };
-    await destroy({ clients, store: new MemoryStateStore(containerState()), ...virtualTime() });
-    expect(askedAfterCalls).toStrictEqual([0, 1]);
+    await destroy({ clients, store: new MemoryStateStore(state), ...virtualTime() });
+    return askedAfterCalls;
+  }
+
+  it('builds the data plane’s client at the endpoint the state records before its first call, not midway through the pre-check', async () => {
+    expect(await dataPlaneAskedAfterCalls(containerState())).toStrictEqual([0, 1]);
   });
 
   it('builds no data-plane client ahead for a container the state records without an endpoint', async () => {
-    const { aws, mocks } = mockedClients();
-    oursUntilDeleted(mocks);
-    mocks.mediaStoreData.on(ListItemsCommand).resolves({ Items: [] });
-    mocks.mediaStore.on(DeleteContainerCommand).resolves({});
-    const askedAfterCalls: number[] = [];
-    const clients: AwsClients = {
-      ...aws,
-      mediaStoreData: (endpoint, region) => {
-        askedAfterCalls.push(mocks.mediaStore.calls().length);
-        return aws.mediaStoreData(endpoint, region);
-      },
-    };
     const state = containerState();
     delete state.resources[0]?.outputs;
-    await destroy({ clients, store: new MemoryStateStore(state), ...virtualTime() });
-    expect(askedAfterCalls).toStrictEqual([1]);
+    expect(await dataPlaneAskedAfterCalls(state)).toStrictEqual([1]);
   });
 
   it('refuses a container holding objects without --force, asking the data plane at the container’s endpoint', async () => {
