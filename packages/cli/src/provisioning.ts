@@ -305,15 +305,19 @@ export async function preflight(
     return await provisioner.callerIdentity(clients, region, named, prepare);
   } catch (error) {
     if (error instanceof provisioner.CredentialsError) throw credentialsFailed(error);
+    // The pre-flight's own request went out (or tried to): what it spared is every resource call.
     if (error instanceof provisioner.EndpointNotFoundError) {
       throw new CredentialsFailedError(`cannot reach AWS: ${error.message}`, {
         cause: error,
-        hint: `Nothing was called. ${LOCALSTACK_HINT}`,
+        hint: `No resource was touched. ${LOCALSTACK_HINT}`,
       });
     }
     throw new CredentialsFailedError(
-      `cannot confirm the AWS credentials (STS GetCallerIdentity): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      { cause: error, hint: 'Nothing was called. Check the credentials, the profile and the endpoint.' },
+      `cannot confirm the AWS credentials (STS GetCallerIdentity): ${describedError(error)}`,
+      {
+        cause: error,
+        hint: 'No resource was touched. Check the credentials, the profile and the endpoint.',
+      },
     );
   }
 }
@@ -325,4 +329,10 @@ export function throwIfInterrupted(session: Session, command: 'apply' | 'destroy
       `${command} interrupted before it started: nothing was changed; the lock is released`,
     );
   }
+}
+
+/** An error as one line: Node's plain `Error` by its message alone (not "error: …: Error: connect …"). */
+function describedError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }

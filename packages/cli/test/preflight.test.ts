@@ -221,6 +221,17 @@ describe('the credentials pre-flight', () => {
     expect(stsCalls).toHaveLength(1);
   });
 
+  it('a refused connection: named in one line (no "Error:" inside "error:"), and no resource touched', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const run = await mlds(['apply', 'w.yaml', '--yes'], withSts(refused));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'error: cannot confirm the AWS credentials (STS GetCallerIdentity): connect ECONNREFUSED 127.0.0.1:1\n' +
+        'No resource was touched. Check the credentials, the profile and the endpoint.\n',
+    );
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it('ENOTFOUND is not retried by the engine', () => {
     const dns = Object.assign(new Error('getaddrinfo ENOTFOUND b.localhost'), { code: 'ENOTFOUND' });
     expect(retryReason(dns)).toBeUndefined();
