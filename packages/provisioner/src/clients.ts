@@ -70,6 +70,38 @@ export interface ClientConfig {
   logger?: SdkLogger;
 }
 
+/**
+ * What each SDK client reads from the environment and the shared config files itself, once, on its first
+ * request (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_USE_FIPS_ENDPOINT...): a chain of lookups per setting, a few
+ * milliseconds a client in all. A MediaStore container's data plane is a client of its own, one per container,
+ * so the later ones of a Region take the first one's settings (its memoised providers) instead: the same
+ * answers, read once. The retry strategy, which holds the client's retry quota, is not shared.
+ */
+const INHERITED_SETTINGS = [
+  'defaultsMode',
+  'authSchemePreference',
+  'defaultUserAgentProvider',
+  'maxAttempts',
+  'retryMode',
+  'useDualstackEndpoint',
+  'useFipsEndpoint',
+  'userAgentAppId',
+] as const;
+
+type InheritedSetting = (typeof INHERITED_SETTINGS)[number];
+
+/** The settings of `client` to pass on, typed as a ClientConfig's: the SDK's own providers, passed as they are. */
+function inheritedSettings(client: unknown): Partial<ClientConfig> {
+  const config = (client as { config?: Record<string, unknown> }).config ?? {};
+  const settings: Partial<Record<InheritedSetting, unknown>> = Object.fromEntries(
+    INHERITED_SETTINGS.filter((setting) => config[setting] !== undefined).map((setting) => [
+      setting,
+      config[setting],
+    ]),
+  );
+  return settings as Partial<ClientConfig>;
+}
+
 type ClientClass<T> = new (config: ClientConfig) => T;
 
 /**
@@ -187,16 +219,34 @@ export function createAwsClients(
     }
     return client;
   }
+  // The first data-plane client of each Region, whose settings the later ones take (see INHERITED_SETTINGS).
+  const firstDataPlane = new Map<string, Promise<unknown>>();
+  function dataPlane(endpoint: string, region: string): Promise<MediaStoreDataClient> {
+    const key = `mediastore-data/${region}/${endpoint}`;
+    const known = cache.get(key) as Promise<MediaStoreDataClient> | undefined;
+    if (known) return known;
+    const given = { ...config(region), endpoint };
+    const first = firstDataPlane.get(region);
+    if (first === undefined) {
+      const client = cached(key, loaders.mediaStoreData, given);
+      firstDataPlane.set(region, client);
+      client.catch(() => firstDataPlane.delete(region));
+      return client;
+    }
+    const client = first.then(
+      (built) => build(loaders.mediaStoreData, { ...given, ...inheritedSettings(built) }),
+      () => build(loaders.mediaStoreData, given),
+    );
+    cache.set(key, client);
+    client.catch(() => cache.delete(key));
+    return client;
+  }
   return {
     mediaPackage: (region) => cached(`mediapackage/${region}`, loaders.mediaPackage, config(region)),
     mediaPackageV2: (region) => cached(`mediapackagev2/${region}`, loaders.mediaPackageV2, config(region)),
     s3: (region) => cached(`s3/${region}`, loaders.s3, config(region)),
     mediaStore: (region) => cached(`mediastore/${region}`, loaders.mediaStore, config(region)),
-    mediaStoreData: (endpoint, region) =>
-      cached(`mediastore-data/${region}/${endpoint}`, loaders.mediaStoreData, {
-        ...config(region),
-        endpoint,
-      }),
+    mediaStoreData: dataPlane,
     ssm: (region) => cached(`ssm/${region}`, loaders.ssm, config(region)),
     mediaLive: (region) => cached(`medialive/${region}`, loaders.mediaLive, config(region)),
     sts: (region) => cached(`sts/${region}`, loaders.sts, config(region)),

@@ -106,6 +106,32 @@ describe('createAwsClients', () => {
     expect(await data.config.region()).toBe('us-west-2');
   });
 
+  it('a Region’s later data-plane clients take the first one’s settings, read once, each at its own endpoint', async () => {
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '7');
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+    const clients = createAwsClients();
+    const endpoint = (id: string) => `https://${id}.data.mediastore.us-west-2.amazonaws.com`;
+    const first = await clients.mediaStoreData(endpoint('first'), 'us-west-2');
+    expect(await first.config.maxAttempts()).toBe(7);
+    expect(await first.config.useFipsEndpoint()).toBe(true);
+    // Read once: a client of the same Region answers as the first did; another Region's first reads anew.
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'false');
+    const second = await clients.mediaStoreData(endpoint('second'), 'us-west-2');
+    const elsewhere = await clients.mediaStoreData(endpoint('other'), 'eu-west-1');
+    expect(second.config.maxAttempts).toBe(first.config.maxAttempts);
+    expect(await second.config.maxAttempts()).toBe(7);
+    expect(await second.config.useFipsEndpoint()).toBe(true);
+    expect(await elsewhere.config.maxAttempts()).toBe(2);
+    expect(await elsewhere.config.useFipsEndpoint()).toBe(false);
+    // Each at its own endpoint, with its own retry quota.
+    expect((await second.config.endpoint?.())?.hostname).toBe(
+      'second.data.mediastore.us-west-2.amazonaws.com',
+    );
+    expect(second.config.retryStrategy).not.toBe(first.config.retryStrategy);
+    expect(await clients.mediaStoreData(endpoint('second'), 'us-west-2')).toBe(second);
+  });
+
   it('uses S3 through AWS_ENDPOINT_URL_S3 too', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_S3', url);
     const s3 = await createAwsClients().s3('us-west-2');
