@@ -73,21 +73,13 @@ export class RateLimiter {
  * together 50 ms after the first could have, the longest chain's among them; and answers that came back meanwhile
  * (a state write's flush, the step a chain waits for) were read only once every request queued before them was
  * built. One request per turn lets each leave once built, lets the answers between two be read, and lets the
- * longest chain's call go first.
- *
- * Except the run's first wave (what waits at its first turn: the calls released together by the state write of
- * their intents), built at once as before, since nothing has answered yet that could wait behind it. Spread over
- * turns too, the wave's first request left sooner and its last no sooner: measured on the 20-downstream bench,
- * the AWS span (first request to last answer, the issue's measure) grew by the wave's building, about 50 ms for
- * 30 requests, while the whole run ended 25-40 ms sooner of 650. Against AWS's own latency and rates that
- * difference vanishes; the span is what the goal is set on.
+ * longest chain's call go first. Shared by every workflow of a fleet, like the rates.
  *
  * `urgency`: the round trips left on the caller's longest chain (CallUrgency); equal ones go in arrival order.
  */
 export class SendTurns {
   private readonly waiting = new Map<number, (() => void)[]>();
   private scheduled = false;
-  private firstWave = true;
 
   /** `nextTurn`: runs its callback in a later turn of the event loop (default: setImmediate). */
   constructor(
@@ -108,20 +100,34 @@ export class SendTurns {
   }
 
   private readonly grant = (): void => {
-    const mostUrgentFirst = [...this.waiting].sort(([a], [b]) => b - a);
-    if (this.firstWave) {
-      this.firstWave = false;
-      this.waiting.clear();
-      this.scheduled = false;
-      for (const [, queue] of mostUrgentFirst) for (const resolve of queue) resolve();
-      return;
-    }
-    const [[urgency, queue]] = mostUrgentFirst as [[number, (() => void)[]]];
+    const most = Math.max(...this.waiting.keys());
+    const queue = this.waiting.get(most) as (() => void)[];
     const resolve = queue.shift() as () => void;
-    if (queue.length === 0) this.waiting.delete(urgency);
+    if (queue.length === 0) this.waiting.delete(most);
     if (this.waiting.size > 0) this.nextTurn(this.grant);
     else this.scheduled = false;
     resolve();
+  };
+}
+
+/**
+ * A workflow's turns: its first wave (the calls its first state write released together, before any of them
+ * has an answer) takes one turn for all of them, as the first caller's; every later call takes its own. Built
+ * together, the wave's requests leave together once the last is built; spread over turns, its first would
+ * leave sooner and its last no sooner. Measured on the 20-downstream bench, spreading it too ended the run 25-40
+ * ms sooner of 650 but moved the AWS span's start (the issue's measure: first request to last answer) forward
+ * by the wave's building, about 50 ms for 30 requests. Against AWS's own latency and rates the difference
+ * vanishes. Across a fleet, the workflows' waves take their turns one after another.
+ */
+export function workflowTurns(turns: SendTurns): (urgency: number) => Promise<void> {
+  let firstWave: Promise<void> | undefined;
+  let waveOpen = true;
+  return (urgency) => {
+    if (!waveOpen) return turns.take(urgency);
+    firstWave ??= turns.take(urgency).then(() => {
+      waveOpen = false;
+    });
+    return firstWave;
   };
 }
 

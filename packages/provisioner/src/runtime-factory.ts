@@ -1,6 +1,6 @@
 import { boundedClients, DEFAULT_OPERATION_TIMEOUT_MS, withDeadline } from './bounded-calls.js';
 import type { AwsClients } from './clients.js';
-import { CallUrgency, RateLimiter } from './concurrency.js';
+import { CallUrgency, RateLimiter, workflowTurns } from './concurrency.js';
 import type { EngineEvent } from './events.js';
 import { limitedClients, RequestLimiter } from './rate-limit.js';
 import {
@@ -102,6 +102,7 @@ export function createRuntime(
   const requestLimiter = options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep });
   const limiters = new Map<string, RateLimiter>();
   const urgency = new CallUrgency();
+  const turn = workflowTurns(requestLimiter.turns);
   const waiting = (address: string) => (reason: string, attempt: number, delayMs: number) =>
     emit({ type: 'waiting', address, reason: vault.redact(reason), attempt, delayMs, at: clock() });
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
@@ -119,10 +120,11 @@ export function createRuntime(
     secrets: vault,
     emit,
     // Each attempt waits for its turn to be built (SendTurns): one request per turn of the event loop, the one
-    // with the most round trips left on its chain first, across every workflow of the run.
+    // with the most round trips left on its chain first, across every workflow of the run; the workflow's first
+    // wave takes one turn (workflowTurns).
     call: (address, fn, alsoRetry, modelled) =>
       withDeadline(address, operationTimeoutMs, undefined, () =>
-        withRetry(() => requestLimiter.turns.take(urgency.next(address)).then(fn), {
+        withRetry(() => turn(urgency.next(address)).then(fn), {
           ...timing,
           policy: retryPolicy,
           ...(alsoRetry ? { alsoRetry } : {}),

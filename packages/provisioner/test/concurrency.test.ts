@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CallUrgency, forEachLimit, RateLimiter, Semaphore, SendTurns } from '../src/concurrency.js';
+import {
+  CallUrgency,
+  forEachLimit,
+  RateLimiter,
+  Semaphore,
+  SendTurns,
+  workflowTurns,
+} from '../src/concurrency.js';
 import { virtualTime } from './helpers.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -74,55 +81,45 @@ function manualTurns() {
   const pending: (() => void)[] = [];
   const turns = new SendTurns((callback) => pending.push(callback));
   const sent: string[] = [];
-  const send = (name: string, urgency: number) => turns.take(urgency).then(() => sent.push(name));
+  const send = (name: string, urgency: number, take = (u: number) => turns.take(u)) =>
+    take(urgency).then(() => sent.push(name));
   const turn = async () => {
     pending.shift()?.();
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { send, turn, sent, pending };
+  return { turns, send, turn, sent, pending };
 }
 
 describe('SendTurns', () => {
-  it('lets the first wave go at once, most urgent first, then one request per turn', async () => {
+  it('one request per turn, the most urgent first', async () => {
     const { send, turn, sent, pending } = manualTurns();
     void send('bucket', 2);
     void send('password', 1);
     void send('container', 3);
     void send('channel', 2);
     expect(pending).toHaveLength(1);
-    await turn();
+    for (let i = 0; i < 4; i++) await turn();
     expect(sent).toStrictEqual(['container', 'bucket', 'channel', 'password']);
-    void send('policy', 1);
-    void send('describe', 2);
-    await turn();
-    expect(sent.slice(4)).toStrictEqual(['describe']);
-    await turn();
-    expect(sent.slice(4)).toStrictEqual(['describe', 'policy']);
     expect(pending).toHaveLength(0);
   });
 
   it('serves a more urgent request that came while others waited before them; equal ones in arrival order', async () => {
     const { send, turn, sent } = manualTurns();
-    void send('first wave', 1);
-    await turn();
     for (const name of ['a', 'b', 'c']) void send(name, 1);
     await turn();
     void send('longest chain', 3);
     void send('d', 1);
-    await turn();
-    await turn();
-    await turn();
-    await turn();
-    expect(sent).toStrictEqual(['first wave', 'a', 'longest chain', 'b', 'c', 'd']);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(sent).toStrictEqual(['a', 'longest chain', 'b', 'c', 'd']);
   });
 
   it('asks for a turn only while a request waits', async () => {
     const { send, turn, pending } = manualTurns();
-    void send('first wave', 1);
+    void send('a', 1);
     await turn();
     expect(pending).toHaveLength(0);
-    void send('a', 1);
     void send('b', 1);
+    void send('c', 1);
     expect(pending).toHaveLength(1);
     await turn();
     expect(pending).toHaveLength(1);
@@ -133,7 +130,6 @@ describe('SendTurns', () => {
   it('by default takes its turns from the event loop: the next request waits past the ticks and jobs of this one', async () => {
     const turns = new SendTurns();
     const sent: string[] = [];
-    await turns.take(1);
     const a = turns.take(1).then(() => sent.push('a'));
     const b = turns.take(1).then(() => sent.push('b'));
     await a;
@@ -141,6 +137,41 @@ describe('SendTurns', () => {
     expect(sent).toStrictEqual(['a']);
     await b;
     expect(sent).toStrictEqual(['a', 'b']);
+  });
+});
+
+describe('workflowTurns', () => {
+  it('a workflow’s first wave takes one turn for all its calls, every later call a turn of its own', async () => {
+    const { turns, send, turn, sent, pending } = manualTurns();
+    const ofWorkflow = workflowTurns(turns);
+    void send('container', 3, ofWorkflow);
+    void send('bucket', 2, ofWorkflow);
+    void send('password', 1, ofWorkflow);
+    expect(pending).toHaveLength(1);
+    await turn();
+    expect(sent).toStrictEqual(['container', 'bucket', 'password']);
+    void send('describe', 2, ofWorkflow);
+    void send('policy', 1, ofWorkflow);
+    await turn();
+    expect(sent.slice(3)).toStrictEqual(['describe']);
+    await turn();
+    expect(sent.slice(3)).toStrictEqual(['describe', 'policy']);
+  });
+
+  it('in a fleet, each workflow’s first wave is one turn among the others’ requests, by its first call’s urgency', async () => {
+    const { turns, send, turn, sent } = manualTurns();
+    const court1 = workflowTurns(turns);
+    const court2 = workflowTurns(turns);
+    void send('court-1 channel', 2, court1);
+    void send('court-1 bucket', 2, court1);
+    await turn();
+    void send('court-2 container', 3, court2);
+    void send('court-2 bucket', 2, court2);
+    void send('court-1 policy', 1, court1);
+    await turn();
+    expect(sent).toStrictEqual(['court-1 channel', 'court-1 bucket', 'court-2 container', 'court-2 bucket']);
+    await turn();
+    expect(sent.at(-1)).toBe('court-1 policy');
   });
 });
 
