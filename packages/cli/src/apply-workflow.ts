@@ -1,4 +1,4 @@
-import { environmentNeeded, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
+import { environmentProblems, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import type { RunResult } from '@mlds/provisioner';
 import {
   type ApplyDocument,
@@ -172,7 +172,7 @@ export async function applyPrepared(
 }
 
 function throwMissingSecrets(plan: Plan, context: CommandContext): void {
-  const missing = environmentNeeded(plan).filter((need) => !context.env[need.variable]);
+  const missing = environmentProblems(plan, context.env);
   if (missing.length > 0) throw missingSecretsError(missing, undefined, context.env);
 }
 

@@ -1,4 +1,4 @@
-import { environmentNeeded, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
+import { environmentProblems, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
 import type { CallerIdentity, RunResult } from '@mlds/provisioner';
 import {
   type ApplyDocument,
@@ -161,9 +161,10 @@ function destinationsHint(applied: readonly string[]): string | undefined {
 
 function throwMissingFleetSecrets(planned: readonly PlannedMember[], context: CommandContext): void {
   const missing = planned.flatMap((entry) =>
-    environmentNeeded(entry.plan)
-      .filter((need) => !context.env[need.variable])
-      .map((need) => ({ ...need, address: `${entry.plan.workflow} ${need.address}` })),
+    environmentProblems(entry.plan, context.env).map((need) => ({
+      ...need,
+      address: `${entry.plan.workflow} ${need.address}`,
+    })),
   );
   if (missing.length > 0) throw missingSecretsError(missing, undefined, context.env);
 }

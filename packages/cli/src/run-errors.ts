@@ -166,8 +166,9 @@ export function missingSecretsError(
     ...(passwords ? ['a password goes into an SSM SecureString parameter'] : []),
     ...(streamKeys ? ['a stream key into the MediaLive channel only'] : []),
   ].join(', ');
+  const empty = missing.some((entry) => env[entry.variable] === '');
   return new MissingSecretsError(`set these environment variables, then run apply again:\n${list}`, {
     cause,
-    hint: `Nothing was called. The workflow reads these secrets with { env: NAME }: ${where}; mlds never prints them nor records them in the state.`,
+    hint: `Nothing was called. The workflow reads these secrets with { env: NAME }: ${where}; mlds never prints them nor records them in the state.${empty ? ' A password already in SSM is left as it is while its variable is unset, not empty.' : ''}`,
   });
 }

@@ -277,6 +277,28 @@ describe('settings and passwords changed outside mlds', () => {
     expect(fake.calls()).toHaveLength(calls);
   });
 
+  it('a password already in SSM: its variable unset leaves it as it is; set to nothing, apply refuses (exit 2)', async () => {
+    const calls = fake.calls().length;
+    const empty = await mlds(['apply', 'cdn.yaml', '--yes'], '');
+    expect(empty.code).toBe(2);
+    expect(unwrapped(empty.stderr)).toBe(
+      'error: set these environment variables, then run apply again:\n' +
+        '  CDN_PASSWORD (for cdn.password; it is set, but empty)\n' +
+        'Nothing was called. The workflow reads these secrets with { env: NAME }: a password goes into an SSM SecureString parameter; mlds never prints them nor records them in the state. A password already in SSM is left as it is while its variable is unset, not empty.\n',
+    );
+    expect(fake.calls()).toHaveLength(calls);
+    const unset = await runAgainstFake(['apply', 'cdn.yaml', '--yes'], {
+      cwd,
+      fake,
+      env: {},
+      clock,
+      printed,
+    });
+    expect(unset.code).toBe(0);
+    expect(unset.stdout).toContain('No changes.');
+    expect(await storedPassword()).toBe(FIRST_PASSWORD);
+  });
+
   it('a bucket that lost its mlds:workflow tag: plan --refresh shows it, then fails (exit 1, before 4)', async () => {
     await (fake.clients.s3(REGION) as S3Client).send(
       new DeleteBucketTaggingCommand({ Bucket: 'cdn-live-archive-p1' }),

@@ -37,3 +37,26 @@ export function environmentNeeded(plan: Plan): EnvironmentNeed[] {
   }
   return needs;
 }
+
+/**
+ * What apply refuses before it calls anything: a secret it must read that is unset or empty, and a secret a
+ * parameter already written reads, set to the empty string. Unset, that variable leaves the value in SSM as it
+ * is (nothing to compare); set, a refresh compares the value with it; set to nothing, it is a mistake (an
+ * empty CI secret, `export CDN_PASSWORD=`) that used to pass as "No changes", while a first apply refused it.
+ */
+export function environmentProblems(
+  plan: Plan,
+  env: Readonly<Record<string, string | undefined>>,
+): EnvironmentNeed[] {
+  const problems = environmentNeeded(plan).filter((need) => !env[need.variable]);
+  const listed = new Set(problems.map((need) => `${need.variable}\0${need.address}`));
+  for (const change of plan.resources) {
+    if (change.kind !== 'ssm-parameter' || change.action === 'delete') continue;
+    const source = change.properties.source;
+    if (typeof source !== 'object' || source === null || !('env' in source)) continue;
+    if (typeof source.env !== 'string' || env[source.env] !== '') continue;
+    if (listed.has(`${source.env}\0${change.address}`)) continue;
+    problems.push({ variable: source.env, address: change.address, sentTo: 'ssm-parameter' });
+  }
+  return problems;
+}

@@ -19,6 +19,7 @@ test('@mlds/core exports exactly its public values', () => {
     'closest',
     'decodeWorkflowBytes',
     'environmentNeeded',
+    'environmentProblems',
     'fileSizeProblem',
     'formatS3StateUrl',
     'importSettingChanges',

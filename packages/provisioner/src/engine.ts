@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  environmentNeeded,
+  environmentProblems,
   FORMAT_VERSION,
   type Plan,
   planTeardown,
@@ -96,7 +96,7 @@ export interface RunResult {
 /**
  * Refuses, before anything is called, a plan this state cannot be executed against (it keeps, updates or
  * deletes what the state does not record: it was made for another state), a parameter with no source, and a
- * plan whose secrets the environment lacks (core's `environmentNeeded`).
+ * plan whose secrets the environment lacks or holds empty (core's `environmentProblems`).
  */
 function checkPlan(
   plan: Plan,
@@ -124,7 +124,7 @@ function checkPlan(
     }
     vault.remember(env[source.env]);
   }
-  const missing = environmentNeeded(plan).filter((need) => !env[need.variable]);
+  const missing = environmentProblems(plan, env);
   if (missing.length > 0) throw new MissingEnvironmentError(missing);
 }
 

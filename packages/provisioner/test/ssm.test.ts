@@ -12,6 +12,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-ssm';
 import type { StateDocument } from '@mlds/core';
+import { stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { ApplyFailedError, MissingEnvironmentError, ResourceNotOursError } from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
@@ -139,6 +140,41 @@ describe('SSM parameter: apply', () => {
     expect((error as Error).message).toMatch(/nothing was called/);
     for (const mock of Object.values(mocks)) expect(mock.calls()).toHaveLength(0);
     expect(store.writes).toEqual([]);
+  });
+
+  it('refuses a written parameter’s variable set to nothing, before any call; unset, it is left as it is', async () => {
+    const { aws, mocks } = mockedClients();
+    const workflow = (): Parameters<typeof planOf>[0] => ({
+      downstream: [
+        {
+          name: 'web',
+          system: 'http-put',
+          urls: URLS,
+          username: 'ingest',
+          password: { env: 'WEB_PASSWORD' },
+        },
+      ],
+    });
+    const store = new MemoryStateStore(stateAfterApply(planOf(workflow())));
+    const again = planOf(workflow(), store.doc);
+    expect(again.resources.map((change) => change.action)).toStrictEqual(['noop']);
+    const error = await apply({
+      plan: again,
+      clients: aws,
+      store,
+      env: { WEB_PASSWORD: '' },
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(MissingEnvironmentError);
+    expect((error as MissingEnvironmentError).missing).toEqual([
+      { variable: 'WEB_PASSWORD', address: 'web.password', sentTo: 'ssm-parameter' },
+    ]);
+    expect(mocks.ssm.calls()).toHaveLength(0);
+    const unset = await apply({ plan: again, clients: aws, store, env: {}, ...virtualTime() });
+    expect(unset.outcomes).toStrictEqual([
+      { address: 'web.password', kind: 'ssm-parameter', outcome: 'unchanged' },
+    ]);
+    expect(mocks.ssm.calls()).toHaveLength(0);
   });
 
   it('references { ssmParameter } passwords without creating or copying anything', async () => {
