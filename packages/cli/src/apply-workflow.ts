@@ -13,7 +13,7 @@ import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import { type PreparedRun, preflight, toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
-import { writeDiagnostics } from './render/diagnostics.js';
+import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import {
@@ -88,7 +88,7 @@ export async function applyPrepared(
       return;
     }
     const why = noChangesReason(plan, statePath.shownAs, loaded.file, observations !== undefined);
-    stdout.write(`${colors.bold('No changes.')} ${why}.\n\n`);
+    stdout.write(`${wrap(`${colors.bold('No changes.')} ${why}.`, DIAGNOSTIC_WIDTH, '    ')}\n\n`);
     stdout.write(renderDestinations(destinations, colors));
     return;
   }

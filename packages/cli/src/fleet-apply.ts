@@ -19,7 +19,7 @@ import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet
 import { toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
 import { againCommand } from './render/command-line.js';
-import { writeDiagnostics } from './render/diagnostics.js';
+import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
 import {
@@ -264,7 +264,7 @@ function renderFleetPlan(
     parts.push(colors.bold(`== ${plan.workflow} (${loaded.file})`), '');
     if (entry.changes === 0) {
       const why = noChangesReason(plan, shownState, loaded.file, entry.refreshed);
-      parts.push(`${colors.bold('No changes.')} ${why}.`, '');
+      parts.push(wrap(`${colors.bold('No changes.')} ${why}.`, DIAGNOSTIC_WIDTH, '    '), '');
       continue;
     }
     const shown = { ...plan, destinations: recordedDestinations(plan.destinations, plan.resources, state) };

@@ -257,7 +257,7 @@ describe('mlds apply --yes', () => {
     ] as const) {
       const run = await mlds(['apply', 'full.yaml', ...flags]);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(
+      expect(unwrapped(run.stdout)).toMatch(
         new RegExp(
           `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} ${said}\\.\\n\\nDestinations \\(4\\)\\n`,
         ),
@@ -272,11 +272,15 @@ describe('mlds apply --yes', () => {
     expect(fake.mutatingCalls()).toHaveLength(mutating);
     const calls = fake.calls().length;
     const unrefreshed = await mlds(['apply', 'full.yaml', '--yes', '--refresh=false']);
-    expect(unrefreshed.stdout).toMatch(
+    expect(unwrapped(unrefreshed.stdout)).toMatch(
       new RegExp(
         `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml; nothing was called\\.\\n`,
       ),
     );
+    // Wrapped at 100 columns, as messages and hints are.
+    const said = unrefreshed.stdout.slice(0, unrefreshed.stdout.indexOf('\n\n'));
+    expect(said.split('\n').length).toBe(2);
+    expect(said.split('\n').every((line) => line.length <= 100)).toBe(true);
     expect(fake.calls()).toHaveLength(calls);
     expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(stateBefore);
   });
@@ -748,7 +752,7 @@ describe('mlds destroy', () => {
     expect(run.stdout).toContain('--force: each bucket is closed to new writes');
     expect(run.stdout).toMatch(/^\[-\] archive\.bucket\[1\] deleted \(\d+\.\ds\)$/m);
     expect(run.stdout).toMatch(/^ {4}archive\.bucket\[1\]: deleted 1 object version\(s\)$/m);
-    expect(run.stdout).toContain(
+    expect(unwrapped(run.stdout)).toContain(
       `\nDestroy complete: 6 deleted.\nThe state file ${STATE} is kept, with no resources (serial ${state.serial}); delete it if you no longer need it.\n`,
     );
 

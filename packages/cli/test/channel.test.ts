@@ -135,7 +135,7 @@ describe('mlds apply with a bound channel', () => {
     expect(again.code).toBe(0);
     expect(streamNames().length).toBe(1);
     // Nothing to write: no change, as for any resource the state records as it is; the serial stays.
-    expect(plain(again.stdout)).toMatch(
+    expect(unwrapped(plain(again.stdout))).toMatch(
       /^No changes\. The resources recorded in .* and what AWS holds; only reads/,
     );
     const after = JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
@@ -243,7 +243,7 @@ describe('mlds destroy with a bound channel', () => {
 
     const forced = await mlds(['destroy', 'bound.yaml', '--yes', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(plain(forced.stdout)).toContain(
+    expect(unwrapped(plain(forced.stdout))).toContain(
       'MediaLive channel 1234567 (us-west-2) still has destinations pointing at deleted resources: packager, archive.',
     );
     expect(channelState()).toBe('RUNNING');

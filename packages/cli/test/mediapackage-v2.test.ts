@@ -2,7 +2,7 @@ import { KNOWN_AFTER_APPLY } from '@mlds/core';
 import { createFakeCloud, examplePath, type FakeCloud } from '@mlds/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runAgainstFake } from './fake-cli.js';
-import { type CliRun, tempDir } from './helpers.js';
+import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // The two MediaPackage v2 examples through the CLI: what plan shows before apply (the ingest URLs only apply can
 // know), and what output prints after apply against the fake cloud (the URLs GetChannel answered).
@@ -94,7 +94,9 @@ describe('output --json after apply', () => {
     const calls = fake.calls().length;
     const again = await mlds(['apply', HLS]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^No changes\. The resources recorded in .* match .*; nothing was called\./);
+    expect(unwrapped(again.stdout)).toMatch(
+      /^No changes\. The resources recorded in .* match .*; nothing was called\./,
+    );
     expect(fake.calls()).toHaveLength(calls);
   });
 

@@ -10,6 +10,7 @@ import type { Blocker, CallerIdentity, RunResult } from '@mlds/provisioner';
 import { count, DestroyRefusedError, OperationFailedError, type ResourceFailure } from '../errors.js';
 import { type PreparedRun, preflight, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
+import { DIAGNOSTIC_WIDTH, wrap } from '../render/diagnostics.js';
 import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
@@ -164,11 +165,11 @@ async function destroyPrepared(
     const dangling = run.channel?.danglingDestinationIds ?? [];
     if (run.channel && dangling.length > 0) {
       stdout.write(
-        `${colors.yellow(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups): the channel cannot write to them, running or started again.`)}\n`,
+        `${colors.yellow(wrap(`MediaLive channel ${run.channel.id} (${run.channel.region}) still has destinations pointing at deleted resources: ${dangling.join(', ')}. Point them elsewhere or remove them (and their output groups): the channel cannot write to them, running or started again.`, DIAGNOSTIC_WIDTH, '    '))}\n`,
       );
     }
     stdout.write(
-      `${colors.dim(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`)}\n`,
+      `${colors.dim(wrap(`The state file ${statePath.shownAs} is kept, with no resources (serial ${run.state?.serial ?? state.serial}); delete it if you no longer need it.`, DIAGNOSTIC_WIDTH, '    '))}\n`,
     );
   }
   endIfInterrupted(
