@@ -74,6 +74,15 @@ const crashedRunState = (): StateDocument => ({
   ],
 });
 
+/** The refusal of an apply that lacks (or holds empty) a secret it reads: before any call. */
+async function refusedFor(
+  options: Omit<Parameters<typeof apply>[0], 'retry'>,
+): Promise<MissingEnvironmentError> {
+  const error = await apply({ ...options, ...virtualTime() }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(MissingEnvironmentError);
+  return error as MissingEnvironmentError;
+}
+
 describe('SSM parameter: apply', () => {
   it('writes each { env } password as a tagged SecureString, read at apply time', async () => {
     const { aws, mocks } = mockedClients();
@@ -125,48 +134,28 @@ describe('SSM parameter: apply', () => {
         { name: 'cdn', system: 'akamai', urls: URLS, username: 'ingest', password: { env: 'CDN_PASSWORD' } },
       ],
     });
-    const error = await apply({
-      plan,
-      clients: aws,
-      store,
-      env: { WEB_PASSWORD: '' },
-      ...virtualTime(),
-    }).catch((e) => e);
-    expect(error).toBeInstanceOf(MissingEnvironmentError);
-    expect((error as MissingEnvironmentError).missing).toEqual([
+    const error = await refusedFor({ plan, clients: aws, store, env: { WEB_PASSWORD: '' } });
+    expect(error.missing).toEqual([
       { variable: 'WEB_PASSWORD', address: 'web.password', sentTo: 'ssm-parameter' },
       { variable: 'CDN_PASSWORD', address: 'cdn.password', sentTo: 'ssm-parameter' },
     ]);
-    expect((error as Error).message).toMatch(/nothing was called/);
+    expect(error.message).toMatch(/nothing was called/);
     for (const mock of Object.values(mocks)) expect(mock.calls()).toHaveLength(0);
     expect(store.writes).toEqual([]);
   });
 
   it('refuses a written parameter’s variable set to nothing, before any call; unset, it is left as it is', async () => {
     const { aws, mocks } = mockedClients();
-    const workflow = (): Parameters<typeof planOf>[0] => ({
+    const workflow = () => ({
       downstream: [
-        {
-          name: 'web',
-          system: 'http-put',
-          urls: URLS,
-          username: 'ingest',
-          password: { env: 'WEB_PASSWORD' },
-        },
+        { name: 'web', system: 'http-put' as const, urls: URLS, password: { env: 'WEB_PASSWORD' } },
       ],
     });
     const store = new MemoryStateStore(stateAfterApply(planOf(workflow())));
     const again = planOf(workflow(), store.doc);
     expect(again.resources.map((change) => change.action)).toStrictEqual(['noop']);
-    const error = await apply({
-      plan: again,
-      clients: aws,
-      store,
-      env: { WEB_PASSWORD: '' },
-      ...virtualTime(),
-    }).catch((e) => e);
-    expect(error).toBeInstanceOf(MissingEnvironmentError);
-    expect((error as MissingEnvironmentError).missing).toEqual([
+    const error = await refusedFor({ plan: again, clients: aws, store, env: { WEB_PASSWORD: '' } });
+    expect(error.missing).toEqual([
       { variable: 'WEB_PASSWORD', address: 'web.password', sentTo: 'ssm-parameter' },
     ]);
     expect(mocks.ssm.calls()).toHaveLength(0);
