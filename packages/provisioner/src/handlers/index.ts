@@ -53,10 +53,6 @@ export function loadHandler(kind: ResourceKind): Promise<KindHandler> {
   return handler;
 }
 
-/**
- * The clients a kind's calls go through in its Region (not MediaStore's data plane: its endpoint is the
- * container's own, known once the container is). A new kind adds one line here.
- */
 /** What a resource's calls need clients for: its kind, its Region and (a recorded one) what it recorded. */
 interface ClientNeeds {
   kind: ResourceKind;
@@ -67,6 +63,10 @@ interface ClientNeeds {
 /** Each client a resource's calls go through: a key (service, Region, endpoint) and how to ask for it. */
 type ClientAsk = [key: string, ask: (clients: AwsClients) => unknown];
 
+/**
+ * The clients a kind's calls go through in its Region, and a recorded container's data plane (its endpoint is
+ * the container's own: a container not yet made has none to build). A new kind adds one line here.
+ */
 const clientsOfKind: Record<ResourceKind, (needs: ClientNeeds) => ClientAsk[]> = {
   'mediapackage-channel': ({ region }) => [[`mediapackage/${region}`, (c) => c.mediaPackage(region)]],
   's3-bucket': ({ region }) => [[`s3/${region}`, (c) => c.s3(region)]],
