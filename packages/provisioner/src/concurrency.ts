@@ -132,21 +132,32 @@ export function workflowTurns(turns: SendTurns): (urgency: number) => Promise<vo
 }
 
 /**
- * Per address, the round trips left on its longest chain (its own and its dependents'): the urgency SendTurns
- * serves first. Each call counts one round trip off, so a resource's last step yields to another's first.
+ * Per address, how urgent its next call is, for SendTurns: first the round trips left on its longest chain (its
+ * own and its dependents'), then, between equal ones, the round trips already behind it on its longest chain
+ * of dependencies and its own calls (the critical path's call, which started later, before a short chain's).
+ * Each call counts one round trip off the first and onto the second, down to the last.
  */
 export class CallUrgency {
-  private readonly left = new Map<string, number>();
+  private readonly chains = new Map<string, { left: number; done: number }>();
 
   /** A phase's chains (a destroy's pre-check, then its deletes): each address starts from its chain's length. */
-  set(address: string, roundTrips: number): void {
-    this.left.set(address, roundTrips);
+  set(address: string, roundTrips: number, before = 0): void {
+    this.chains.set(address, { left: roundTrips, done: before });
   }
 
-  /** The urgency of `address`'s next call. */
+  /** The urgency of `address`'s next call: the round trips left, ties broken by those done (below 1,000). */
   next(address: string): number {
-    const left = this.left.get(address) ?? 1;
-    if (left > 1) this.left.set(address, left - 1);
-    return left;
+    const chain = this.chains.get(address);
+    if (chain === undefined) return URGENCY_STEP;
+    const urgency = chain.left * URGENCY_STEP + Math.min(chain.done, URGENCY_STEP - 1);
+    // At its last round trip, its calls (a poll again, a page of deletes) stay equal: they go in arrival order.
+    if (chain.left > 1) {
+      chain.left -= 1;
+      chain.done += 1;
+    }
+    return urgency;
   }
 }
+
+/** A round trip left outweighs any number done: done counts below it. */
+const URGENCY_STEP = 1000;

@@ -75,13 +75,19 @@ export async function runGraph(
     return result;
   };
   const ordered = longestChainFirst(nodes);
-  for (const { node, chain } of ordered) run.urgency.set(node.address, chain);
+  for (const { node, chain, before } of ordered) run.urgency.set(node.address, chain, before);
   await Promise.all(ordered.map(({ node }) => start(node)));
   return { failures, skipped };
 }
 
-/** `nodes` with the round trips from each one's start to the end of its longest chain of dependents, longest first. */
-export function longestChainFirst(nodes: readonly GraphNode[]): { node: GraphNode; chain: number }[] {
+/**
+ * `nodes`, longest chain first, each with the round trips from its start to the end of its longest chain of
+ * dependents (`chain`), and those of its longest chain of dependencies, done before it starts (`before`).
+ */
+export function longestChainFirst(
+  nodes: readonly GraphNode[],
+): { node: GraphNode; chain: number; before: number }[] {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
   const dependents = new Map<string, GraphNode[]>();
   for (const node of nodes) {
     for (const id of node.after) dependents.set(id, [...(dependents.get(id) ?? []), node]);
@@ -95,7 +101,19 @@ export function longestChainFirst(nodes: readonly GraphNode[]): { node: GraphNod
     }
     return known;
   };
-  return nodes.map((node) => ({ node, chain: chainOf(node) })).sort((a, b) => b.chain - a.chain);
+  const before = new Map<string, number>();
+  const beforeOf = (node: GraphNode): number => {
+    let known = before.get(node.id);
+    if (known === undefined) {
+      const dependencies = node.after.flatMap((id) => byId.get(id) ?? []);
+      known = Math.max(0, ...dependencies.map((dependency) => beforeOf(dependency) + dependency.roundTrips));
+      before.set(node.id, known);
+    }
+    return known;
+  };
+  return nodes
+    .map((node) => ({ node, chain: chainOf(node), before: beforeOf(node) }))
+    .sort((a, b) => b.chain - a.chain);
 }
 
 function assertAcyclic(nodes: GraphNode[], byAddress: Map<string, GraphNode>): void {

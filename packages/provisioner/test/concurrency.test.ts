@@ -176,12 +176,32 @@ describe('workflowTurns', () => {
 });
 
 describe('CallUrgency', () => {
-  it('counts one round trip off per call, down to 1; an address it was not told of is 1', () => {
+  it('ranks by the round trips left, each call one fewer (down to 1); an address it was not told of is the least', () => {
     const urgency = new CallUrgency();
     urgency.set('c.container', 3);
-    expect([1, 2, 3, 4].map(() => urgency.next('c.container'))).toStrictEqual([3, 2, 1, 1]);
-    expect(urgency.next('unknown')).toBe(1);
+    const [create, describe, policy, poll] = [1, 2, 3, 4].map(() => urgency.next('c.container')) as number[];
+    expect(create).toBeGreaterThan(describe as number);
+    expect(describe).toBeGreaterThan(policy as number);
+    // Past its last round trip (a poll again, a page of deletes), its calls stay equal: arrival order.
+    expect(poll).toBe(policy);
+    expect(urgency.next('unknown')).toBeLessThan(policy as number);
     urgency.set('c.container', 2);
-    expect(urgency.next('c.container')).toBe(2);
+    urgency.set('b.bucket', 1);
+    expect(urgency.next('c.container')).toBeGreaterThan(urgency.next('b.bucket'));
+  });
+
+  it('between equal round trips left, the call with more done before it goes first (the critical path)', () => {
+    const urgency = new CallUrgency();
+    // A channel's last check (its passwords, then its delete, done) and a container's (its delete done).
+    urgency.set('packager.channel', 2, 1);
+    urgency.set('store.container', 2, 0);
+    urgency.next('packager.channel');
+    urgency.next('store.container');
+    const channelCheck = urgency.next('packager.channel');
+    const containerCheck = urgency.next('store.container');
+    expect(channelCheck).toBeGreaterThan(containerCheck);
+    // One round trip left still outweighs any number done.
+    urgency.set('web.password', 2, 0);
+    expect(urgency.next('web.password')).toBeGreaterThan(channelCheck);
   });
 });

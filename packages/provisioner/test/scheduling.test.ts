@@ -272,8 +272,9 @@ describe('scheduling', () => {
     const later = sent.filter((request) => request.at > 1);
     expect(later.map((request) => request.at)).toStrictEqual(later.map((_, index) => index + 2));
     // The deletes, most round trips left first: the channel's passwords (themselves, then the channel's delete
-    // and its check), then two-step deletes. The channel's delete, its chain's next step, leaves before the
-    // HTTP PUT password's (one step), which was waiting before it.
+    // and its check), then two-step deletes, the channel's first: with as many round trips left as the
+    // containers' and buckets', it has its passwords' behind it (the critical path). All of them leave before
+    // the HTTP PUT password's (one step), which was waiting before the channel's.
     expect(
       later
         .filter((request) => request.operation.startsWith('Delete'))
@@ -281,11 +282,11 @@ describe('scheduling', () => {
     ).toStrictEqual([
       'ssm DeleteParameter',
       'ssm DeleteParameter',
-      'mediastore DeleteContainer',
-      'mediastore DeleteContainer',
-      's3 DeleteBucket',
-      's3 DeleteBucket',
       'mediapackage DeleteChannel',
+      'mediastore DeleteContainer',
+      'mediastore DeleteContainer',
+      's3 DeleteBucket',
+      's3 DeleteBucket',
       'ssm DeleteParameter',
     ]);
   });
