@@ -75,7 +75,8 @@ export class RateLimiter {
  * built. One request per turn lets each leave once built, lets the answers between two be read, and lets the
  * longest chain's call go first. Shared by every workflow of a fleet, like the rates.
  *
- * `urgency`: the round trips left on the caller's longest chain (CallUrgency); equal ones go in arrival order.
+ * `urgency`: CallUrgency's rank of the caller (round trips left on its chain, then done); equal ones go in
+ * arrival order.
  */
 export class SendTurns {
   private readonly waiting = new Map<number, (() => void)[]>();
