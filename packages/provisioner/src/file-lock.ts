@@ -1,7 +1,14 @@
 import type * as nodeFs from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LockHolderRunningError, type LockInfo, LockNotFoundError, StateLockedError } from './errors.js';
-import { holderRunsHere, infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import {
+  holderRunsHere,
+  infoOf,
+  type LockRecord,
+  lockRecordText,
+  ownLockRecord,
+  parseLockRecord,
+} from './lock-record.js';
 import type { ProcessTable } from './process-table.js';
 import type { Lock } from './state-store.js';
 
@@ -76,15 +83,11 @@ export class FileLock {
     // The first directory this creates, if any: removed again at release while still empty (a run refused
     // before its first write, a missing secret, leaves no empty `.mlds/` behind).
     const created = await this.fs.mkdir(dirname(this.statePath), { recursive: true, mode: 0o700 });
-    const own = this.options.processes.status(this.options.pid);
-    const record: LockRecord = {
-      id: this.options.randomId(),
-      host: this.options.hostname,
-      pid: this.options.pid,
-      ...(own.running && own.startedAt !== undefined ? { processStartedAt: own.startedAt } : {}),
+    const { hostname, pid, processes } = this.options;
+    const record = ownLockRecord(
+      { id: this.options.randomId(), hostname, pid, processes, now: this.options.clock() },
       command,
-      since: new Date(this.options.clock()).toISOString(),
-    };
+    );
     const draft = await this.writeDraft(record);
     try {
       let takenOverFrom: LockInfo | undefined;

@@ -12,6 +12,22 @@ export interface LockRecord {
   since: string;
 }
 
+/** The lock this process takes: its host, its pid and (where the system tells) the pid's start time. */
+export function ownLockRecord(
+  holder: { id: string; hostname: string; pid: number; processes: ProcessTable; now: number },
+  command: string,
+): LockRecord {
+  const own = holder.processes.status(holder.pid);
+  return {
+    id: holder.id,
+    host: holder.hostname,
+    pid: holder.pid,
+    ...(own.running && own.startedAt !== undefined ? { processStartedAt: own.startedAt } : {}),
+    command,
+    since: new Date(holder.now).toISOString(),
+  };
+}
+
 export function lockRecordText(record: LockRecord): string {
   return `${JSON.stringify(record)}\n`;
 }

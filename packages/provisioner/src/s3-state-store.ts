@@ -12,7 +12,14 @@ import {
   StateLockedError,
   StateStoreError,
 } from './errors.js';
-import { holderRunsHere, infoOf, type LockRecord, lockRecordText, parseLockRecord } from './lock-record.js';
+import {
+  holderRunsHere,
+  infoOf,
+  type LockRecord,
+  lockRecordText,
+  ownLockRecord,
+  parseLockRecord,
+} from './lock-record.js';
 import { credentialsErrorOf } from './preflight.js';
 import { type ProcessTable, systemProcessTable } from './process-table.js';
 import type { Lock, StateBackend } from './state-store.js';
@@ -114,15 +121,11 @@ export class S3StateStore implements StateBackend {
   }
 
   async lock(command: string): Promise<Lock> {
-    const own = this.processes.status(this.pid);
-    const record: LockRecord = {
-      id: this.randomId(),
-      host: this.hostname,
-      pid: this.pid,
-      ...(own.running && own.startedAt !== undefined ? { processStartedAt: own.startedAt } : {}),
+    const { hostname, pid, processes } = this;
+    const record = ownLockRecord(
+      { id: this.randomId(), hostname, pid, processes, now: this.clock() },
       command,
-      since: new Date(this.clock()).toISOString(),
-    };
+    );
     for (let round = 0; round < LOCK_ROUNDS; round += 1) {
       try {
         await this.put(this.lockKey, lockRecordText(record), { IfNoneMatch: '*' });

@@ -65,16 +65,16 @@ export interface ImportDocument {
   serial: number;
 }
 
-/**
- * Adopts one existing resource of the plan into the state, as Terraform's import does, and tags it so that mlds
- * recognises it as this workflow's. The address and the name are checked against the plan before anything is
- * locked or called; the lookup is read-only; the tags are shown and confirmed before the one tagging call.
- */
 /** import's --json document of a failed run: the workflow's, with the address it was to import. */
 function importFailedDocument(workflow: string, address: string, error: unknown) {
   return { formatVersion: FORMAT_VERSION, workflow, address, result: 'failed', error: messageOf(error) };
 }
 
+/**
+ * Adopts one existing resource of the plan into the state, as Terraform's import does, and tags it so that mlds
+ * recognises it as this workflow's. The address and the name are checked against the plan before anything is
+ * locked or called; the lookup is read-only; the tags are shown and confirmed before the one tagging call.
+ */
 export async function importCommand(options: ImportOptions, context: CommandContext): Promise<void> {
   await runLocked(
     'import',

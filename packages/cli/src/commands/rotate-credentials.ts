@@ -54,16 +54,16 @@ export interface RotateCredentialsDocument {
   destination: OutputDestination | undefined;
 }
 
-/**
- * New ingest credentials for the MediaPackage v1 channel of one downstream entry: RotateIngestEndpointCredentials
- * per ingest endpoint, each new password straight into its SSM SecureString. The user names change too: the
- * state records them, and the destination shown at the end carries them.
- */
 /** rotate-credentials's --json document of a failed run: the workflow's, with the downstream entry. */
 function rotateFailedDocument(workflow: string, downstream: string, error: unknown) {
   return { formatVersion: FORMAT_VERSION, workflow, downstream, result: 'failed', error: messageOf(error) };
 }
 
+/**
+ * New ingest credentials for the MediaPackage v1 channel of one downstream entry: RotateIngestEndpointCredentials
+ * per ingest endpoint, each new password straight into its SSM SecureString. The user names change too: the
+ * state records them, and the destination shown at the end carries them.
+ */
 export async function rotateCredentials(
   options: RotateCredentialsOptions,
   context: CommandContext,
