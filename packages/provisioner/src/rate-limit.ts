@@ -1,6 +1,6 @@
 import { RATE_LIMITED_SERVICES, type RateLimitedService, type RateOverrides } from '@mlds/core';
 import type { AwsClients } from './clients.js';
-import { RateLimiter, SendTurns } from './concurrency.js';
+import { RateLimiter, SendTurns, type SendTurnsOptions } from './concurrency.js';
 
 /** Requests per second, per account and Region: a service's own rate, and operations AWS documents apart. */
 export interface ServiceRate {
@@ -66,8 +66,8 @@ export interface RequestLimiterOptions {
   overrides?: RateOverrides;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Runs its callback in a later turn of the event loop (default: setImmediate): see SendTurns. */
-  nextTurn?: (callback: () => void) => void;
+  /** How requests take their turns to be built (see SendTurns): injectable for tests. */
+  turns?: SendTurnsOptions;
 }
 
 /**
@@ -90,7 +90,7 @@ export class RequestLimiter {
 
   constructor(options: RequestLimiterOptions = {}) {
     this.rates = ratesWith(options.overrides);
-    this.turns = new SendTurns(options.nextTurn);
+    this.turns = new SendTurns(options.turns);
     this.clock = options.clock ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }

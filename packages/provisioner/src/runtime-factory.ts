@@ -119,9 +119,9 @@ export function createRuntime(
     waitPolicy,
     secrets: vault,
     emit,
-    // Each attempt waits for its turn to be built (SendTurns): one request per turn of the event loop, the one
-    // with the most round trips left on its chain first, across every workflow of the run; the workflow's first
-    // wave takes one turn (workflowTurns).
+    // Each attempt waits for its turn to be built (SendTurns): one request at a time, the one with the most round
+    // trips left on its chain first, across every workflow of the run; the workflow's first wave takes one turn
+    // (workflowTurns).
     call: (address, fn, alsoRetry, modelled) =>
       withDeadline(address, operationTimeoutMs, undefined, () =>
         withRetry(() => turn(urgency.next(address)).then(fn), {

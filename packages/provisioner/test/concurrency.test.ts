@@ -76,101 +76,153 @@ describe('RateLimiter', () => {
   });
 });
 
-/** SendTurns with the turns in the test's hands: `turn()` runs what the next turn of the event loop would. */
-function manualTurns() {
-  const pending: (() => void)[] = [];
-  const turns = new SendTurns((callback) => pending.push(callback));
+/**
+ * SendTurns with its builds, the event loop's turns and the clock in the test's hands: `built(ms)` ends the build
+ * in progress after `ms` of building, `turn()` runs the event loop's next turn, `read(ms)` lets time pass outside
+ * any build (answers being read).
+ */
+function manualTurns(budgetMs = Number.POSITIVE_INFINITY) {
+  const builds: (() => void)[] = [];
+  const turnsAsked: (() => void)[] = [];
+  let now = 0;
+  const turns = new SendTurns({
+    afterBuild: (callback) => builds.push(callback),
+    nextTurn: (callback) => turnsAsked.push(callback),
+    clock: () => now,
+    budgetMs,
+  });
   const sent: string[] = [];
   const send = (name: string, urgency: number, take = (u: number) => turns.take(u)) =>
     take(urgency).then(() => sent.push(name));
-  const turn = async () => {
-    pending.shift()?.();
-    await new Promise((resolve) => setImmediate(resolve));
+  const jobs = () => new Promise((resolve) => setImmediate(resolve));
+  const built = async (ms = 1) => {
+    now += ms;
+    builds.shift()?.();
+    await jobs();
   };
-  return { turns, send, turn, sent, pending };
+  const turn = async () => {
+    turnsAsked.shift()?.();
+    await jobs();
+  };
+  const read = (ms: number) => {
+    now += ms;
+  };
+  return { turns, send, built, turn, read, jobs, sent, builds, turnsAsked };
 }
 
 describe('SendTurns', () => {
-  it('one request per turn, the most urgent first', async () => {
-    const { send, turn, sent, pending } = manualTurns();
+  it('grants a request at once while none is being built; the others wait for the build, most urgent first', async () => {
+    const { send, built, jobs, sent, builds } = manualTurns();
     void send('bucket', 2);
     void send('password', 1);
     void send('container', 3);
     void send('channel', 2);
-    expect(pending).toHaveLength(1);
-    for (let i = 0; i < 4; i++) await turn();
-    expect(sent).toStrictEqual(['container', 'bucket', 'channel', 'password']);
-    expect(pending).toHaveLength(0);
+    await jobs();
+    expect(sent).toStrictEqual(['bucket']);
+    for (let i = 0; i < 3; i++) await built();
+    expect(sent).toStrictEqual(['bucket', 'container', 'channel', 'password']);
+    await built();
+    expect(builds).toHaveLength(0);
+    // Nothing is being built: the next one is granted at once again.
+    void send('policy', 1);
+    await jobs();
+    expect(sent.at(-1)).toBe('policy');
   });
 
   it('serves a more urgent request that came while others waited before them; equal ones in arrival order', async () => {
-    const { send, turn, sent } = manualTurns();
+    const { send, built, jobs, sent } = manualTurns();
     for (const name of ['a', 'b', 'c']) void send(name, 1);
-    await turn();
+    await jobs();
     void send('longest chain', 3);
     void send('d', 1);
-    for (let i = 0; i < 4; i++) await turn();
+    for (let i = 0; i < 4; i++) await built();
     expect(sent).toStrictEqual(['a', 'longest chain', 'b', 'c', 'd']);
   });
 
-  it('asks for a turn only while a request waits', async () => {
-    const { send, turn, pending } = manualTurns();
+  it('once the budget is spent building since the event loop last turned, the next request waits for the turn', async () => {
+    const { send, built, turn, read, jobs, sent, turnsAsked } = manualTurns(5);
     void send('a', 1);
-    await turn();
-    expect(pending).toHaveLength(0);
+    await jobs();
+    // The first grant marks the event loop's next turn.
+    expect(turnsAsked).toHaveLength(1);
+    await built(3);
+    // Time spent reading answers between builds is the loop taking its input: it does not count.
+    read(50);
     void send('b', 1);
+    await jobs();
+    expect(sent).toStrictEqual(['a', 'b']);
     void send('c', 1);
-    expect(pending).toHaveLength(1);
+    void send('d', 1);
+    await built(3);
+    expect(sent).toStrictEqual(['a', 'b']);
     await turn();
-    expect(pending).toHaveLength(1);
-    await turn();
-    expect(pending).toHaveLength(0);
+    expect(sent).toStrictEqual(['a', 'b', 'c']);
+    expect(turnsAsked).toHaveLength(1);
+    await built(1);
+    expect(sent).toStrictEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('by default takes its turns from the event loop: the next request waits past the ticks and jobs of this one', async () => {
+  it('by default, a request counts as built once the promise jobs its grant started have run', async () => {
     const turns = new SendTurns();
+    const steps: string[] = [];
+    const a = turns.take(1).then(async () => {
+      steps.push('a starts');
+      for (let job = 0; job < 20; job++) await null;
+      steps.push('a handed over');
+    });
+    const b = turns.take(1).then(() => steps.push('b starts'));
+    await Promise.all([a, b]);
+    expect(steps).toStrictEqual(['a starts', 'a handed over', 'b starts']);
+  });
+
+  it('by default, the event loop turns once 5 ms have been spent building', async () => {
+    let now = 0;
+    const turns = new SendTurns({ clock: () => now });
     const sent: string[] = [];
-    const a = turns.take(1).then(() => sent.push('a'));
-    const b = turns.take(1).then(() => sent.push('b'));
-    await a;
-    await new Promise((resolve) => process.nextTick(resolve));
-    expect(sent).toStrictEqual(['a']);
-    await b;
-    expect(sent).toStrictEqual(['a', 'b']);
+    const send = (name: string) =>
+      turns.take(1).then(() => {
+        sent.push(name);
+        now += 3;
+      });
+    const turned = new Promise((resolve) => setImmediate(() => resolve([...sent])));
+    await Promise.all(['a', 'b', 'c'].map(send));
+    expect(await turned).toStrictEqual(['a', 'b']);
+    expect(sent).toStrictEqual(['a', 'b', 'c']);
   });
 });
 
 describe('workflowTurns', () => {
   it('a workflow’s first wave takes one turn for all its calls, every later call a turn of its own', async () => {
-    const { turns, send, turn, sent, pending } = manualTurns();
+    const { turns, send, built, jobs, sent, builds } = manualTurns();
     const ofWorkflow = workflowTurns(turns);
     void send('container', 3, ofWorkflow);
     void send('bucket', 2, ofWorkflow);
     void send('password', 1, ofWorkflow);
-    expect(pending).toHaveLength(1);
-    await turn();
+    await jobs();
     expect(sent).toStrictEqual(['container', 'bucket', 'password']);
+    expect(builds).toHaveLength(1);
     void send('describe', 2, ofWorkflow);
     void send('policy', 1, ofWorkflow);
-    await turn();
+    await built();
     expect(sent.slice(3)).toStrictEqual(['describe']);
-    await turn();
+    await built();
     expect(sent.slice(3)).toStrictEqual(['describe', 'policy']);
   });
 
   it('in a fleet, each workflow’s first wave is one turn among the others’ requests, by its first call’s urgency', async () => {
-    const { turns, send, turn, sent } = manualTurns();
+    const { turns, send, built, jobs, sent } = manualTurns();
     const court1 = workflowTurns(turns);
     const court2 = workflowTurns(turns);
     void send('court-1 channel', 2, court1);
     void send('court-1 bucket', 2, court1);
-    await turn();
+    await jobs();
+    void send('court-1 policy', 1, court1);
     void send('court-2 container', 3, court2);
     void send('court-2 bucket', 2, court2);
-    void send('court-1 policy', 1, court1);
-    await turn();
+    await jobs();
+    await built();
     expect(sent).toStrictEqual(['court-1 channel', 'court-1 bucket', 'court-2 container', 'court-2 bucket']);
-    await turn();
+    await built();
     expect(sent.at(-1)).toBe('court-1 policy');
   });
 });

@@ -239,7 +239,7 @@ describe('scheduling', () => {
     ]);
   });
 
-  it('after the first wave, one request per turn of the event loop, the longest chain’s first', async () => {
+  it('after the first wave, requests are built one at a time, the longest chain’s first', async () => {
     // Answers come at once here, so a chain's next call competes with the calls still waiting to leave.
     const cloud = createFakeCloud();
     const plan = planOf(everyKindWorkflow());
@@ -253,24 +253,27 @@ describe('scheduling', () => {
     });
     const time = virtualTime();
     const sent: Sent[] = [];
-    let turn = 0;
+    // Each build ends in a turn of its own, counted: a request sent during build n is stamped n.
+    let build = 0;
     const limiter = new RequestLimiter({
       clock: time.clock,
       sleep: time.sleep,
-      nextTurn: (callback) =>
-        setImmediate(() => {
-          turn += 1;
-          callback();
-        }),
+      turns: {
+        afterBuild: (callback) =>
+          setImmediate(() => {
+            build += 1;
+            callback();
+          }),
+      },
     });
-    const clients = recording(cloud.clients, () => turn, sent);
+    const clients = recording(cloud.clients, () => build, sent);
     await destroy({ clients, store, limiter, ...time });
-    // The pre-check's first requests, a resource's reads at once, are the first wave: they leave in one turn.
-    expect(sent.filter((request) => request.at === 1)).toHaveLength(13);
+    // The pre-check's first requests, a resource's reads at once, are the first wave: built as one.
+    expect(sent.filter((request) => request.at === 0)).toHaveLength(13);
     expect(sent[0]?.operation).toBe('DescribeContainer');
-    // Every later request leaves in a turn of its own.
-    const later = sent.filter((request) => request.at > 1);
-    expect(later.map((request) => request.at)).toStrictEqual(later.map((_, index) => index + 2));
+    // Every later request is built alone, each after the one before.
+    const later = sent.filter((request) => request.at > 0);
+    expect(later.map((request) => request.at)).toStrictEqual(later.map((_, index) => index + 1));
     // The deletes, most round trips left first: the channel's passwords (themselves, then the channel's delete
     // and its check), then two-step deletes, the channel's first: with as many round trips left as the
     // containers' and buckets', it has its passwords' behind it (the critical path). All of them leave before
