@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Diagnostic,
+  environmentDiagnostics,
   type Plan,
   parseWorkflow,
   planWorkflow,
@@ -86,7 +87,15 @@ describe('plan --json and validate --json print the plan document, byte for byte
     for (const command of ['plan', 'validate']) {
       const run = await runCli([command, examplePath(name), '--json'], { cwd });
       if (valid) {
-        expect(run).toStrictEqual({ code: 0, stdout: `${JSON.stringify(plan, null, 2)}\n`, stderr: '' });
+        // plan adds what apply would refuse of the secrets, from its environment (none set here).
+        const document =
+          command === 'plan' && result.workflow !== undefined
+            ? {
+                ...plan,
+                diagnostics: [...plan.diagnostics, ...environmentDiagnostics(plan, result.workflow, {})],
+              }
+            : plan;
+        expect(run).toStrictEqual({ code: 0, stdout: `${JSON.stringify(document, null, 2)}\n`, stderr: '' });
       } else {
         expect(run.code).toBe(2);
         expect(JSON.parse(run.stdout).diagnostics).toStrictEqual(plan?.diagnostics ?? result.diagnostics);
@@ -424,6 +433,33 @@ describe('secrets', () => {
         expect(run.stderr).not.toContain(secret);
       }
     }
+  });
+
+  it('plan names a secret apply would refuse, as its environment has it: unset a note, empty a warning; never saved', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'w.yaml'), [readExample(SEED).trimEnd(), ...cdnDownstream(), ''].join('\n'));
+    const codes = (diagnostics: Diagnostic[]) =>
+      diagnostics
+        .map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`)
+        .filter((c) => c.startsWith('env.'));
+
+    const unset = await runCli(['plan', 'w.yaml'], { cwd });
+    expect(unset.code).toBe(0);
+    expect(unwrapped(unset.stderr)).toContain(
+      'info w.yaml: `downstream[3].password`: apply reads CDN_PASSWORD and writes it to the SSM parameter of cdn.password; it is not set here. Set it where apply runs, or apply refuses before any AWS call. [env.unset]',
+    );
+    const empty = await runCli(['plan', 'w.yaml', '--json', '--out', 'w.plan'], {
+      cwd,
+      env: { CDN_PASSWORD: '' },
+    });
+    expect(empty.code).toBe(0);
+    expect(codes(JSON.parse(empty.stdout).diagnostics)).toStrictEqual(['env.empty downstream[3].password']);
+    // A saved plan is applied where its own environment is read: what this one lacked is not carried there.
+    const saved = JSON.parse(readFileSync(join(cwd, 'w.plan'), 'utf8')) as { plan: Plan };
+    expect(codes(saved.plan.diagnostics)).toStrictEqual([]);
+
+    const set = await runCli(['plan', 'w.yaml', '--json'], { cwd, env: SECRETS });
+    expect(codes(JSON.parse(set.stdout).diagnostics)).toStrictEqual([]);
   });
 
   it('a password written literally in the file is an error, and is not echoed', async () => {

@@ -1,6 +1,6 @@
 import { aDownstream, aWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
-import { environmentNeeded, environmentProblems } from './environment.js';
+import { environmentDiagnostics, environmentNeeded, environmentProblems } from './environment.js';
 import { normalizeWorkflow } from './normalize.js';
 import { planWorkflow } from './plan.js';
 
@@ -65,5 +65,60 @@ describe('environmentProblems', () => {
     const removed = planWorkflow(withoutCdn, { state: stateAfterApply(first) });
     expect(removed.resources.find((change) => change.address === 'cdn.password')?.action).toBe('delete');
     expect(environmentProblems(removed, { CDN_PASSWORD: '' })).toStrictEqual([]);
+  });
+});
+
+describe('environmentDiagnostics', () => {
+  it('a secret apply would refuse: unset is a note, empty a warning, each at the field that names it', () => {
+    const workflow = cdn('CDN_PASSWORD');
+    const first = planWorkflow(workflow);
+    expect(environmentDiagnostics(first, workflow, {})).toStrictEqual([
+      {
+        severity: 'info',
+        code: 'env.unset',
+        message:
+          'apply reads CDN_PASSWORD and writes it to the SSM parameter of cdn.password; it is not set here. Set it where apply runs, or apply refuses before any AWS call.',
+        path: 'downstream[0].password',
+      },
+    ]);
+    expect(environmentDiagnostics(first, workflow, { CDN_PASSWORD: '' })).toStrictEqual([
+      {
+        severity: 'warning',
+        code: 'env.empty',
+        message:
+          'CDN_PASSWORD is set to the empty string: apply refuses it (it writes it to the SSM parameter of cdn.password). Set it to the secret before apply.',
+        path: 'downstream[0].password',
+      },
+    ]);
+    expect(environmentDiagnostics(first, workflow, { CDN_PASSWORD: 'hunter2' })).toStrictEqual([]);
+  });
+
+  it('a parameter already written: nothing while unset, a warning when empty', () => {
+    const workflow = cdn('CDN_PASSWORD');
+    const again = planWorkflow(workflow, { state: stateAfterApply(planWorkflow(workflow)) });
+    expect(environmentDiagnostics(again, workflow, {})).toStrictEqual([]);
+    expect(
+      environmentDiagnostics(again, workflow, { CDN_PASSWORD: '' }).map((diagnostic) => diagnostic.code),
+    ).toStrictEqual(['env.empty']);
+  });
+
+  it('a bound channel’s stream key points at its streamKey', () => {
+    const workflow = normalizeWorkflow(
+      aWorkflow({
+        channel: { id: '1234567' },
+        downstream: [
+          aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' }),
+          aDownstream('rtmp', { name: 'social', streamKey: { env: 'STREAM_KEY' } }),
+        ],
+      }),
+    );
+    const [diagnostic] = environmentDiagnostics(planWorkflow(workflow), workflow, {});
+    expect(diagnostic).toStrictEqual({
+      severity: 'info',
+      code: 'env.unset',
+      message:
+        'apply reads STREAM_KEY and sends it to the bound MediaLive channel; it is not set here. Set it where apply runs, or apply refuses before any AWS call.',
+      path: 'downstream[1].streamKey',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { Plan } from './types.js';
+import type { Diagnostic, Plan, Workflow } from './types.js';
 
 export interface EnvironmentNeed {
   /** The environment variable apply reads. */
@@ -59,4 +59,40 @@ export function environmentProblems(
     problems.push({ variable: source.env, address: change.address, sentTo: 'ssm-parameter' });
   }
   return problems;
+}
+
+/**
+ * What `plan` says of the secrets its apply would refuse, from the environment plan runs in (it reads whether
+ * each is set, never its value): a warning for one set to the empty string (an empty CI secret, `export
+ * CDN_PASSWORD=`); a note for one not set, since plan often runs where secrets are not (a pull request's CI)
+ * while apply needs them. Each points at the workflow field that names the variable.
+ */
+export function environmentDiagnostics(
+  plan: Plan,
+  workflow: Workflow,
+  env: Readonly<Record<string, string | undefined>>,
+): Diagnostic[] {
+  return environmentProblems(plan, env).map((need) => {
+    const [name] = need.address.split('.');
+    const index = workflow.downstream.findIndex((downstream) => downstream.name === name);
+    const field = need.sentTo === 'medialive-channel' ? 'streamKey' : 'password';
+    const path = index === -1 ? '' : `downstream[${index}].${field}`;
+    const goesTo =
+      need.sentTo === 'medialive-channel'
+        ? 'sends it to the bound MediaLive channel'
+        : `writes it to the SSM parameter of ${need.address}`;
+    return env[need.variable] === ''
+      ? {
+          severity: 'warning',
+          code: 'env.empty',
+          message: `${need.variable} is set to the empty string: apply refuses it (it ${goesTo}). Set it to the secret before apply.`,
+          path,
+        }
+      : {
+          severity: 'info',
+          code: 'env.unset',
+          message: `apply reads ${need.variable} and ${goesTo}; it is not set here. Set it where apply runs, or apply refuses before any AWS call.`,
+          path,
+        };
+  });
 }

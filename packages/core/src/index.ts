@@ -4,7 +4,12 @@
 export { CHANNEL_ADDRESS } from './channel.js';
 export { PlanInputError } from './decide.js';
 export type { Observation, ObservedSettings } from './drift.js';
-export { type EnvironmentNeed, environmentNeeded, environmentProblems } from './environment.js';
+export {
+  type EnvironmentNeed,
+  environmentDiagnostics,
+  environmentNeeded,
+  environmentProblems,
+} from './environment.js';
 export {
   type ImportDecision,
   type ImportHintOptions,

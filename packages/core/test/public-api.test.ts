@@ -18,6 +18,7 @@ test('@mlds/core exports exactly its public values', () => {
     'TAG_WORKFLOW',
     'closest',
     'decodeWorkflowBytes',
+    'environmentDiagnostics',
     'environmentNeeded',
     'environmentProblems',
     'fileSizeProblem',

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { type Observation, type Plan, recordedDestinations, type StateDocument } from '@mlds/core';
+import {
+  environmentDiagnostics,
+  type Observation,
+  type Plan,
+  recordedDestinations,
+  type StateDocument,
+} from '@mlds/core';
 import { count, ExitCode, OperationFailedError, UsageError } from '../errors.js';
 import { againCommand, rerunFlags } from '../render/command-line.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
@@ -61,9 +67,14 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
     ...planned,
     destinations: recordedDestinations(planned.destinations, planned.resources, state),
   };
+  // The secrets apply would refuse, as this environment has them: shown, not saved (apply reads its own).
+  const shown = {
+    ...result,
+    diagnostics: [...result.diagnostics, ...environmentDiagnostics(result, loaded.workflow, context.env)],
+  };
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
-    writeJson(stdout, result);
+    writeJson(stdout, shown);
     throwIfRefused(result, loaded.file, rerunFlags(options));
     // stdout holds the plan document alone.
     if (options.out !== undefined)
@@ -72,12 +83,12 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   }
   stdout.write(
     renderPlan(
-      result,
+      shown,
       { file: loaded.file, state: { path: statePath.shownAs, serial: state?.serial } },
       colors,
     ),
   );
-  writeDiagnostics(stderr, result.diagnostics, loaded.file, colors);
+  writeDiagnostics(stderr, shown.diagnostics, loaded.file, colors);
   stdout.write(renderPlanSummary(result, colors));
   throwIfRefused(result, loaded.file, rerunFlags(options));
   if (options.out !== undefined)
