@@ -18,7 +18,7 @@ import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import { toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
-import { againCommand } from './render/command-line.js';
+import { againCommand, rerunFlags } from './render/command-line.js';
 import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
@@ -138,6 +138,7 @@ export async function applyFleet(
           hint: (results) =>
             destinationsHint(
               planned.filter((_, index) => results[index] === 'ok').map((entry) => entry.loaded.file),
+              rerunFlags({ region: options.region, profile: options.profile }),
             ),
         },
       },
@@ -148,12 +149,13 @@ export async function applyFleet(
 
 /**
  * Where the destinations of the workflows applied are: `mlds output` of one file at a time, the first given as
- * the example; nothing when none was applied (their outputs are not complete).
+ * the example, with the run's --region and --profile; nothing when none was applied (their outputs are not
+ * complete).
  */
-function destinationsHint(applied: readonly string[]): string | undefined {
+function destinationsHint(applied: readonly string[], flags: readonly string[]): string | undefined {
   const [first] = applied;
   if (first === undefined) return undefined;
-  const command = `'${againCommand('output', [first], [])}'`;
+  const command = `'${againCommand('output', [first], flags)}'`;
   return applied.length === 1
     ? `The destinations of the workflow applied: ${command}.`
     : `Each workflow's destinations: ${command}, and so on for each of the ${applied.length} files applied.`;

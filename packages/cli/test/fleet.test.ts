@@ -114,6 +114,14 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
   });
 
+  it('the destinations hint carries the run’s --region, as output needs it to read those states', async () => {
+    const applied = await mlds(['apply', 'court-1.yaml', 'court-2.yaml', '--yes', '--region', 'us-west-2']);
+    expect(applied.code).toBe(0);
+    expect(unwrapped(applied.stdout)).toContain(
+      "Each workflow's destinations: 'mlds output court-1.yaml --region us-west-2', and so on for each of the 2 files applied.\n",
+    );
+  });
+
   it('applies three workflows in one run, each in its own state, then destroys them in one run', async () => {
     const applied = await mlds(['apply', ...FILES, '--yes']);
     expect(applied.stderr).toBe('');

@@ -140,7 +140,7 @@ describe('renderPlan', () => {
     const start = lines.indexOf('Output groups (2)');
     expect(lines.slice(start + 1, start + 4)).toStrictEqual([
       '  NAME      TYPE  DESTINATION  WHY',
-      '  packager  HLS   packager     ID3 metadata needs an HLS output group. (+1 more in --json)',
+      '  packager  HLS   packager     ID3 metadata needs an HLS output group. (+1 more reason in --json)',
       '  social    RTMP  social       RTMP push.',
     ]);
   });

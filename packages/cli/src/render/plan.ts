@@ -87,7 +87,8 @@ function outputGroupLines(plan: Plan, colors: Colors): string[] {
   const rows = plan.outputGroups.map((group) => {
     const [first, ...more] = group.reasons;
     const why = first === undefined ? '' : first.text;
-    const others = more.length === 0 ? '' : ` ${colors.dim(`(+${more.length} more in --json)`)}`;
+    const others =
+      more.length === 0 ? '' : ` ${colors.dim(`(+${count(more.length, 'more reason')} in --json)`)}`;
     return [group.name, colors.cyan(group.type), group.destinationId, `${why}${others}`];
   });
   const [titles = '', ...lines] = alignColumns([
