@@ -184,16 +184,13 @@ export class SendTurns {
  * by the wave's building, about 50 ms for 30 requests. Against AWS's own latency and rates the difference
  * vanishes. Across a fleet, the workflows' waves take their turns one after another.
  */
-export function workflowTurns(
-  turns: SendTurns,
-  afterJobs: (callback: () => void) => void = afterPromiseJobs,
-): (urgency: number) => Promise<void> {
+export function workflowTurns(turns: SendTurns): (urgency: number) => Promise<void> {
   let firstWave: Promise<void> | undefined;
   let waveOpen = true;
   return (urgency) => {
     if (!waveOpen) return turns.take(urgency);
     // The wave is every call that comes before the promise jobs of the first have run; then it takes its turn.
-    firstWave ??= new Promise<void>((resolve) => afterJobs(resolve)).then(() => {
+    firstWave ??= new Promise<void>((resolve) => afterPromiseJobs(resolve)).then(() => {
       waveOpen = false;
       return turns.take(urgency);
     });
