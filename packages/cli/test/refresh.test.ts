@@ -104,7 +104,7 @@ describe('buckets deleted behind mlds', () => {
     expect(text).toMatch(/\+ create +archive\.bucket\[1\] +s3-bucket +cdn-live-archive-p1/);
     expect(text).toContain(
       [
-        'Drift: changed outside mlds since the last apply (2)',
+        'Drift: what the refresh read differs from what mlds expects (2)',
         '  archive.bucket[0]: cdn-live-archive-p0 was deleted outside mlds',
         '  archive.bucket[1]: cdn-live-archive-p1 was deleted outside mlds',
         '',

@@ -153,12 +153,16 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   return alignColumns([titles.map((title) => colors.dim(title)), ...rows]);
 }
 
-/** What a refresh found changed outside mlds, per resource; nothing when the plan was not refreshed. */
+/**
+ * What a refresh found that differs from what mlds expects, per resource; nothing when the plan was not
+ * refreshed. Not "changed outside mlds": an `{ env }` password's value differs from its variable's when the
+ * variable was changed here (a rotated secret), as much as when the parameter was changed in AWS.
+ */
 export function driftLines(resources: readonly ResourceChange[], colors: Colors): string[] {
   const drifted = resources.filter((resource) => (resource.drift ?? []).length > 0);
   if (drifted.length === 0) return [];
   return [
-    colors.bold(`Drift: changed outside mlds since the last apply (${drifted.length})`),
+    colors.bold(`Drift: what the refresh read differs from what mlds expects (${drifted.length})`),
     ...drifted.flatMap((resource) =>
       (resource.drift ?? []).map((text) => `  ${colors.yellow(resource.address)}: ${text}`),
     ),
