@@ -13,6 +13,7 @@ import type { CommandContext } from './commands/command.js';
 import { OperationFailedError } from './errors.js';
 import { type PreparedRun, preflight, toCall } from './provisioning.js';
 import { refreshRecorded } from './refresh.js';
+import { againCommand } from './render/command-line.js';
 import { DIAGNOSTIC_WIDTH, wrap, writeDiagnostics } from './render/diagnostics.js';
 import { writeJson } from './render/json.js';
 import { renderPlan, renderPlanSummary } from './render/plan.js';
@@ -26,7 +27,7 @@ import { missingSecretsError } from './run-errors.js';
 import type { ApprovedPlan } from './saved-plan.js';
 import { readStateAt, type StatePath } from './state-file.js';
 import { planLoadedWorkflow, readRecordedState } from './workflow-file.js';
-import { confirmWorkflowRun, endIfInterrupted, runWorkflow } from './workflow-run.js';
+import { confirmWorkflowRun, endIfInterrupted, runWorkflow, stopUnlessConfirmable } from './workflow-run.js';
 
 // One workflow's apply, with its state locked: planned (after a refresh) or taken from a saved plan, shown,
 // confirmed, run, and summed up with its destinations.
@@ -77,6 +78,16 @@ export async function applyPrepared(
   writeDiagnostics(stderr, plan.diagnostics, loaded.file, colors);
 
   if (changes === 0) {
+    // Nobody can confirm, so nothing was read in AWS: "no changes" would be the state's word alone, and exit 0
+    // would tell a CI job that forgot --yes that all is well. It stops as it would at the question.
+    if (session === undefined && approved === undefined && options.refresh && state !== undefined) {
+      stopUnlessConfirmable(
+        'apply',
+        prepared,
+        options,
+        `Nothing was called: without --yes, apply reads nothing in AWS, and the state alone matches ${loaded.file}. '${againCommand('plan', [loaded.file], [...prepared.flags, '--refresh'])}' compares with AWS without changing anything.`,
+      );
+    }
     const unchanged = plan.resources.map((resource) => ({
       address: resource.address,
       kind: resource.kind,

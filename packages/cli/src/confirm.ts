@@ -36,8 +36,24 @@ export function canConfirm(options: Pick<ConfirmOptions, 'yes' | 'json' | 'stdin
  * input) is false. Throws ConfirmationRequiredError, before anything is changed, when there is no one to ask.
  */
 export async function confirm(options: ConfirmOptions): Promise<boolean> {
-  const { command, yes, json, question, stdin, prompt } = options;
+  const { yes, question, stdin, prompt } = options;
   if (yes) return true;
+  throwUnlessConfirmable(options);
+  prompt.write(`${question} `);
+  // A terminal: throwUnlessConfirmable stopped the run otherwise.
+  return (await readLine(stdin as TextReader, options.signal)).trim() === 'yes';
+}
+
+/**
+ * Throws ConfirmationRequiredError when nobody can be asked (no --yes, and --json or no terminal). `hint`
+ * replaces the default one (that nothing was changed) when the run has more to say.
+ */
+export function throwUnlessConfirmable(
+  options: Pick<ConfirmOptions, 'command' | 'yes' | 'json' | 'stdin' | 'again' | 'review'>,
+  hint = 'Nothing was changed.',
+): void {
+  const { command, yes, json, stdin } = options;
+  if (yes) return;
   if (json) {
     const review = options.review === undefined ? 'what it will do' : `'${options.review}'`;
     const again =
@@ -49,11 +65,9 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
   if (!isTerminal(stdin)) {
     throw new ConfirmationRequiredError(
       `${command} needs confirmation, and stdin is not a terminal: pass --yes to ${command} without asking`,
-      { hint: 'Nothing was changed.' },
+      { hint },
     );
   }
-  prompt.write(`${question} `);
-  return (await readLine(stdin, options.signal)).trim() === 'yes';
 }
 
 /** The first line of `stdin` (without its end of line); what there is when input ends first. */

@@ -12,6 +12,7 @@ import {
 import { readStateAfterFailure } from './apply-workflow.js';
 import type { ApplyOptions } from './commands/apply.js';
 import type { CommandContext } from './commands/command.js';
+import { throwUnlessConfirmable } from './confirm.js';
 import { count, OperationFailedError, UsageError } from './errors.js';
 import { checkFleetArguments, type FleetOptions, loadFleet } from './fleet-load.js';
 import { type LockedMember, lockFleet } from './fleet-lock.js';
@@ -107,6 +108,18 @@ export async function applyFleet(
     );
     await refreshFleet(planned, options, context);
     throwMissingFleetSecrets(planned, context);
+    // As for one file: nobody can confirm, so nothing was read in AWS, and "unchanged" would be the states' word
+    // alone; the run stops as it would at the question.
+    const unrefreshed = planned.filter(
+      (entry) => options.refresh && entry.state !== undefined && !entry.refreshed,
+    );
+    const [example] = unrefreshed;
+    if (example !== undefined && planned.every((entry) => entry.changes === 0)) {
+      throwUnlessConfirmable(
+        { command: 'apply', yes: options.yes, json: options.json, stdin: context.stdin },
+        `Nothing was called: without --yes, apply reads nothing in AWS, and the states alone match these workflow files. '${againCommand('plan', [example.loaded.file], [...rerunFlags({ region: options.region, profile: options.profile }), '--refresh'])}' compares one with AWS without changing anything.`,
+      );
+    }
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);
 
     const changing = planned.filter((entry) => entry.changes > 0);

@@ -1,7 +1,7 @@
 import type { ResourceKind } from '@mlds/core';
 import type { AwsClients, EngineEvent, RequestLimiter, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
-import { confirm } from './confirm.js';
+import { confirm, throwUnlessConfirmable } from './confirm.js';
 import { CancelledError, InterruptedError, messageOf } from './errors.js';
 import {
   type HeldState,
@@ -66,6 +66,29 @@ export async function confirmWorkflowRun(
   if (prepared.session === undefined)
     throw new Error(`${command} was approved where nobody could approve it`);
   return prepared.session;
+}
+
+/**
+ * Stops a run nobody can confirm (no --yes; --json, or no terminal) with the error it would meet at the question,
+ * before it shows a result it could not check: `hint` says why.
+ */
+export function stopUnlessConfirmable(
+  command: 'apply' | 'destroy',
+  prepared: PreparedRun,
+  options: { yes: boolean; json: boolean },
+  hint: string,
+): void {
+  throwUnlessConfirmable(
+    {
+      command,
+      yes: options.yes,
+      json: options.json,
+      stdin: prepared.answers,
+      again: prepared.again,
+      review: reviewCommand(command, prepared),
+    },
+    hint,
+  );
 }
 
 /** What shows what a run would do: apply's plan; what the state records, for destroy. */

@@ -250,21 +250,25 @@ describe('mlds apply --yes', () => {
     const mutating = fake.mutatingCalls().length;
     const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
 
-    // Without --yes nor a terminal, apply could not go ahead: it calls nothing, not even the refresh's reads.
-    for (const [flags, said] of [
-      [['--yes'], 'match full\\.yaml and what AWS holds; only reads were made'],
-      [[], 'match full\\.yaml; nothing was called'],
-    ] as const) {
-      const run = await mlds(['apply', 'full.yaml', ...flags]);
-      expect(run.code).toBe(0);
-      expect(unwrapped(run.stdout)).toMatch(
-        new RegExp(
-          `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} ${said}\\.\\n\\nDestinations \\(4\\)\\n`,
-        ),
-      );
-      expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
-      expect(run.stdout).toContain(fake.inventory().mediapackage[0]?.ingestEndpoints[1]?.url ?? 'none');
-    }
+    const run = await mlds(['apply', 'full.yaml', '--yes']);
+    expect(run.code).toBe(0);
+    expect(unwrapped(run.stdout)).toMatch(
+      new RegExp(
+        `^No changes\\. The resources recorded in ${escapeRegExp(STATE)} match full\\.yaml and what AWS holds; only reads were made\\.\\n\\nDestinations \\(4\\)\\n`,
+      ),
+    );
+    expect(run.stdout).not.toContain(KNOWN_AFTER_APPLY);
+    expect(run.stdout).toContain(fake.inventory().mediapackage[0]?.ingestEndpoints[1]?.url ?? 'none');
+    // Without --yes nor a terminal, apply cannot go ahead: it calls nothing, not even the refresh's reads, so
+    // it cannot say nothing changed in AWS; it stops as at the question (exit 2), not with "No changes" and 0.
+    const callsBefore = fake.calls().length;
+    const unconfirmed = await mlds(['apply', 'full.yaml']);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stdout).toBe('');
+    expect(unwrapped(unconfirmed.stderr)).toContain(
+      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, and the state alone matches full.yaml. 'mlds plan full.yaml --refresh' compares with AWS without changing anything.\n",
+    );
+    expect(fake.calls()).toHaveLength(callsBefore);
     const json = await mlds(['apply', 'full.yaml', '--yes', '--json']);
     expect(JSON.parse(json.stdout).resources).toStrictEqual(
       FULL_ADDRESSES.map((address) => expect.objectContaining({ address, outcome: 'unchanged' })),

@@ -114,6 +114,17 @@ describe('mlds apply / destroy with several workflow files', () => {
     );
   });
 
+  it('applied again without --yes nor a terminal: exit 2, nothing called, not "unchanged" on the states’ word', async () => {
+    expect((await mlds(['apply', 'court-1.yaml', 'court-2.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const again = await mlds(['apply', 'court-1.yaml', 'court-2.yaml']);
+    expect(again.code).toBe(2);
+    expect(unwrapped(again.stderr)).toContain(
+      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, and the states alone match these workflow files. 'mlds plan court-1.yaml --refresh' compares one with AWS without changing anything.\n",
+    );
+    expect(fake.calls()).toHaveLength(calls);
+  });
+
   it('the destinations hint carries the run’s --region, as output needs it to read those states', async () => {
     const applied = await mlds(['apply', 'court-1.yaml', 'court-2.yaml', '--yes', '--region', 'us-west-2']);
     expect(applied.code).toBe(0);
