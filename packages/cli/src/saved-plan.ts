@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type FORMAT_VERSION, type Plan, parseStateUrl, type StateDocument } from '@mlds/core';
 import type { CommandContext } from './commands/command.js';
 import { FileSystemError, SavedPlanInvalidError, SavedPlanStaleError, UsageError } from './errors.js';
 import { type PreparedRun, runLocked } from './provisioning.js';
 import { againCommand, rerunFlags, shellArg } from './render/command-line.js';
 import { documentingFailure, failedWorkflowDocument } from './run-results.js';
+import {
+  isObject,
+  SAVED_PLAN_KIND,
+  savedPlanDocument,
+  savedPlanWorkflowFile,
+  shownPath,
+} from './saved-plan-kind.js';
 import { statePathFor } from './state-file.js';
 import { readRecordedState } from './workflow-file.js';
 
@@ -14,9 +21,6 @@ import { readRecordedState } from './workflow-file.js';
 // person reviewed is the plan that runs, or nothing runs. A saved plan is only valid against the state and the
 // workflow text it was made from; it holds no secret, because a plan never does ({ env } passwords are named by
 // their variable, read at apply time).
-
-/** The `kind` member that tells a saved plan from a workflow file (a workflow file has no `kind`). */
-export const SAVED_PLAN_KIND = 'mlds-saved-plan';
 
 const formatVersion: typeof FORMAT_VERSION = 1;
 
@@ -93,7 +97,7 @@ export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan):
   } catch {
     // Absent, or not a file that can be read: the write below says why it cannot be written, if it cannot.
   }
-  if (existing !== undefined && !isSavedPlanText(existing)) {
+  if (existing !== undefined && savedPlanDocument(existing) === undefined) {
     throw new UsageError(
       `--out ${shownAs}: the file exists and is not a saved plan; mlds does not replace it`,
       {
@@ -116,17 +120,6 @@ export function writeSavedPlan(path: string, shownAs: string, saved: SavedPlan):
   }
 }
 
-/** A saved plan's text: JSON whose `kind` is mlds-saved-plan, whatever else it holds. */
-function isSavedPlanText(text: string): boolean {
-  if (!text.trimStart().startsWith('{')) return false;
-  try {
-    const document: unknown = JSON.parse(text);
-    return isObject(document) && document.kind === SAVED_PLAN_KIND;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The saved plan in `file`, or undefined when it is not one (a workflow file, or no readable file: loading it
  * as a workflow then reports why). Told apart by content: a saved plan is JSON with `kind: "mlds-saved-plan"`,
@@ -140,21 +133,13 @@ export function readSavedPlanArgument(file: string, cwd: string): SavedPlan | un
   } catch {
     return undefined;
   }
-  if (!text.trimStart().startsWith('{')) return undefined;
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(document) || document.kind !== SAVED_PLAN_KIND) return undefined;
+  const document = savedPlanDocument(text);
+  if (document === undefined) return undefined;
   const problem = savedPlanProblem(document);
   if (problem !== undefined) {
     // Its workflow file, when the document still names one, is the one to plan again.
-    const workflowFile =
-      isObject(document.workflowFile) && typeof document.workflowFile.path === 'string'
-        ? shellArg(shownPath(cwd, document.workflowFile.path))
-        : '<workflow file>';
+    const named = savedPlanWorkflowFile(document, cwd);
+    const workflowFile = named === undefined ? '<workflow file>' : shellArg(named);
     throw new SavedPlanInvalidError(`${file} is not a plan this mlds can apply: ${problem}`, {
       hint: `Make it again with 'mlds plan ${workflowFile} --out ${shellArg(file)}'. Nothing was called.`,
     });
@@ -203,16 +188,6 @@ function statePathUsable(path: string): boolean {
     return !('problem' in parsed) && parsed.url.kind === 's3';
   }
   return isAbsolute(path);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A path relative to the current directory when under it, as the rest of the CLI shows paths. */
-function shownPath(cwd: string, absolute: string): string {
-  const fromCwd = relative(cwd, absolute);
-  return fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
 }
 
 /**

@@ -13,6 +13,8 @@ import {
 } from '@mlds/core';
 import type { RunEnvironment } from './aws.js';
 import { InvalidWorkflowError, UsageError } from './errors.js';
+import { shellArg } from './render/command-line.js';
+import { savedPlanDocument, savedPlanWorkflowFile } from './saved-plan-kind.js';
 import { readStateAt, type StatePath, statePathFor } from './state-file.js';
 import { checkStateWorkflow } from './state-workflow.js';
 import type { TextReader } from './terminal.js';
@@ -45,6 +47,7 @@ export async function loadWorkflow(
     fromStdin ? await readStdin(options.stdin) : readWorkflowFileBytes(resolve(options.cwd, file), file),
     shownAs,
   );
+  refuseSavedPlan(text, shownAs, options.cwd);
   const parsed = parseWorkflow(text, {
     ...(fromStdin ? {} : { filename: file }),
     ...(options.region === undefined ? {} : { region: options.region }),
@@ -53,6 +56,19 @@ export async function loadWorkflow(
     throw new InvalidWorkflowError(shownAs, parsed.name, parsed.diagnostics);
   }
   return { file: shownAs, workflow: parsed.workflow, diagnostics: parsed.diagnostics, text };
+}
+
+/**
+ * A saved plan given where a workflow file goes (`plan`, `output`, `destroy`, a fleet) would be read as YAML and
+ * fail the schema nine times over: it is named for what it is, with the commands that take it and the file.
+ */
+function refuseSavedPlan(text: string, shownAs: string, cwd: string): void {
+  const saved = savedPlanDocument(text);
+  if (saved === undefined) return;
+  const workflowFile = savedPlanWorkflowFile(saved, cwd);
+  throw new UsageError(`${shownAs} is a plan saved by 'mlds plan --out', not a workflow file`, {
+    hint: `Apply it alone with 'mlds apply ${shellArg(shownAs)}'; every other command takes the workflow file it was made from${workflowFile === undefined ? '' : `, ${shellArg(workflowFile)}`}. Nothing was called.`,
+  });
 }
 
 /** A workflow file and the state that goes with it. */

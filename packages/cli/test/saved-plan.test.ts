@@ -138,6 +138,26 @@ describe('plan --detailed-exitcode', () => {
   });
 });
 
+describe('a saved plan given where a workflow file goes', () => {
+  it('plan, validate, output and destroy say what it is, the command that takes it and its workflow file', async () => {
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+    const calls = fake.calls().length;
+    for (const argv of [
+      ['plan', 'tonight.plan'],
+      ['validate', 'tonight.plan'],
+      ['output', 'tonight.plan'],
+      ['destroy', 'tonight.plan', '--yes'],
+    ]) {
+      const run = await mlds(argv);
+      expect(run.code).toBe(2);
+      expect(unwrapped(run.stderr)).toBe(
+        "error: tonight.plan is a plan saved by 'mlds plan --out', not a workflow file\nApply it alone with 'mlds apply tonight.plan'; every other command takes the workflow file it was made from, tonight.yaml. Nothing was called.\n",
+      );
+    }
+    expect(fake.calls()).toHaveLength(calls);
+  });
+});
+
 describe('plan --out', () => {
   it('saves the plan with the workflow file, its hash, and the state it was made against', async () => {
     const shown = await mlds(['plan', 'tonight.yaml', '--json']);
