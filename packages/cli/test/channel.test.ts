@@ -93,7 +93,7 @@ describe('mlds plan with a bound channel', () => {
     expect(out).toMatch(/~ update\s+channel\s+medialive-channel\s+1234567\s+us-west-2/);
     expect(out).toContain('bound channel: read at apply, destinations written, refused if RUNNING');
     expect(unwrapped(plain(run.stderr))).toContain(
-      'MediaLive channel 1234567 is not read to make this plan: apply reads it (DescribeChannel) before any change',
+      'this plan was made without reading MediaLive channel 1234567; apply reads it (DescribeChannel) before any change',
     );
     expect(fake.calls()).toStrictEqual([]);
   });

@@ -261,7 +261,7 @@ describe('a refreshed binding (what DescribeChannel showed of the destinations m
       /^the refresh read MediaLive channel 1234567 \(DescribeChannel\); apply reads it again before any change/,
     );
     expect(readAtApply(planWorkflow(normalizeWorkflow(input), { state }))).toMatch(
-      /^MediaLive channel 1234567 is not read to make this plan: apply reads it \(DescribeChannel\) before any change/,
+      /^this plan was made without reading MediaLive channel 1234567; apply reads it \(DescribeChannel\) before any change/,
     );
   });
 

@@ -237,7 +237,7 @@ export function channelDiagnostics(
     recorded !== undefined && (observations ?? []).some((seen) => sameResource(seen, recorded));
   const before = refreshed
     ? `the refresh read MediaLive channel ${binding.id} (DescribeChannel); apply reads it again`
-    : `MediaLive channel ${binding.id} is not read to make this plan: apply reads it (DescribeChannel)`;
+    : `this plan was made without reading MediaLive channel ${binding.id}; apply reads it (DescribeChannel)`;
   // A channel the refresh found gone is the warning's alone: "the refresh read it" beside it reads as found.
   const diagnostics: Diagnostic[] = gone
     ? []
