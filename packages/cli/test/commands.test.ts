@@ -92,7 +92,10 @@ describe('plan --json and validate --json print the plan document, byte for byte
           command === 'plan' && result.workflow !== undefined
             ? {
                 ...plan,
-                diagnostics: [...plan.diagnostics, ...environmentDiagnostics(plan, result.workflow, {})],
+                diagnostics: [
+                  ...plan.diagnostics,
+                  ...environmentDiagnostics(plan, result.workflow, {}, readExample(name)),
+                ],
               }
             : plan;
         expect(run).toStrictEqual({ code: 0, stdout: `${JSON.stringify(document, null, 2)}\n`, stderr: '' });
@@ -437,7 +440,9 @@ describe('secrets', () => {
 
   it('plan names a secret apply would refuse, as its environment has it: unset a note, empty a warning; never saved', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'w.yaml'), [readExample(SEED).trimEnd(), ...cdnDownstream(), ''].join('\n'));
+    const text = [readExample(SEED).trimEnd(), ...cdnDownstream(), ''].join('\n');
+    writeFileSync(join(cwd, 'w.yaml'), text);
+    const line = text.split('\n').findIndex((each) => each.includes('password: { env: CDN_PASSWORD }')) + 1;
     const codes = (diagnostics: Diagnostic[]) =>
       diagnostics
         .map((diagnostic) => `${diagnostic.code} ${diagnostic.path}`)
@@ -446,7 +451,7 @@ describe('secrets', () => {
     const unset = await runCli(['plan', 'w.yaml'], { cwd });
     expect(unset.code).toBe(0);
     expect(unwrapped(unset.stderr)).toContain(
-      'info w.yaml: `downstream[3].password`: apply reads CDN_PASSWORD and writes it to the SSM parameter of cdn.password; it is not set here. Set it where apply runs, or apply refuses before any AWS call. [env.unset]',
+      `info w.yaml:${line}:15: \`downstream[3].password\`: apply reads CDN_PASSWORD and writes it to the SSM parameter of cdn.password; it is not set here. Set it where apply runs, or apply refuses before any AWS call. [env.unset]`,
     );
     const empty = await runCli(['plan', 'w.yaml', '--json', '--out', 'w.plan'], {
       cwd,

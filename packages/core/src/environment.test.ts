@@ -2,6 +2,7 @@ import { aDownstream, aWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import { environmentDiagnostics, environmentNeeded, environmentProblems } from './environment.js';
 import { normalizeWorkflow } from './normalize.js';
+import { parseWorkflow } from './parse.js';
 import { planWorkflow } from './plan.js';
 
 const cdn = (variable: string) =>
@@ -91,6 +92,25 @@ describe('environmentDiagnostics', () => {
       },
     ]);
     expect(environmentDiagnostics(first, workflow, { CDN_PASSWORD: 'hunter2' })).toStrictEqual([]);
+  });
+
+  it('given the file’s text, each carries the line and column of the field, as parsing’s diagnostics do', () => {
+    const text = [
+      'workflow: cdn-live',
+      'region: us-west-2',
+      'channelClass: SINGLE_PIPELINE',
+      'downstream:',
+      '  - name: cdn',
+      '    system: http-put',
+      '    urls: [https://a.example-cdn.com/live/index]',
+      '    username: mlds',
+      '    password: { env: CDN_PASSWORD }',
+      '',
+    ].join('\n');
+    const parsed = parseWorkflow(text);
+    if (parsed.workflow === undefined) throw new Error(JSON.stringify(parsed.diagnostics));
+    const [diagnostic] = environmentDiagnostics(planWorkflow(parsed.workflow), parsed.workflow, {}, text);
+    expect(diagnostic).toMatchObject({ path: 'downstream[0].password', line: 9, column: 15 });
   });
 
   it('a parameter already written: nothing while unset, a warning when empty', () => {

@@ -1,3 +1,4 @@
+import { positionIn } from './parse.js';
 import type { Diagnostic, Plan, Workflow } from './types.js';
 
 export interface EnvironmentNeed {
@@ -71,12 +72,17 @@ export function environmentDiagnostics(
   plan: Plan,
   workflow: Workflow,
   env: Readonly<Record<string, string | undefined>>,
+  /** The workflow file's text: each diagnostic then carries its line and column, as parsing's do. */
+  text?: string,
 ): Diagnostic[] {
   return environmentProblems(plan, env).map((need) => {
     const [name] = need.address.split('.');
     const index = workflow.downstream.findIndex((downstream) => downstream.name === name);
     const field = need.sentTo === 'medialive-channel' ? 'streamKey' : 'password';
     const path = index === -1 ? '' : `downstream[${index}].${field}`;
+    const position =
+      text === undefined || index === -1 ? undefined : positionIn(text, ['downstream', index, field]);
+    const at = position === undefined ? {} : { line: position.line, column: position.column };
     const goesTo =
       need.sentTo === 'medialive-channel'
         ? 'sends it to the bound MediaLive channel'
@@ -87,12 +93,14 @@ export function environmentDiagnostics(
           code: 'env.empty',
           message: `${need.variable} is set to the empty string: apply refuses it (it ${goesTo}). Set it to the secret before apply.`,
           path,
+          ...at,
         }
       : {
           severity: 'info',
           code: 'env.unset',
           message: `apply reads ${need.variable} and ${goesTo}; it is not set here. Set it where apply runs, or apply refuses before any AWS call.`,
           path,
+          ...at,
         };
   });
 }

@@ -104,6 +104,18 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   return result(placed, checked.input, checked.name);
 }
 
+/**
+ * Where `path` is in `text`, the workflow file it points into (1-based line and column), for a diagnostic made
+ * after parsing (plan's notes on secrets); undefined when the text does not parse.
+ */
+export function positionIn(text: string, path: Path): { line: number; column: number } | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) return undefined;
+  const { line, col } = lineCounter.linePos(locate(document, path, undefined));
+  return { line, column: col };
+}
+
 function limitResult(problem: LimitProblem, text: string, lineCounter: LineCounter): ParseResult {
   // The LineCounter fills as yaml parses; here nothing has, so the lines are counted up to the offset only.
   lineCounter.addNewLine(0);

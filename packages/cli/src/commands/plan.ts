@@ -70,7 +70,10 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   // The secrets apply would refuse, as this environment has them: shown, not saved (apply reads its own).
   const shown = {
     ...result,
-    diagnostics: [...result.diagnostics, ...environmentDiagnostics(result, loaded.workflow, context.env)],
+    diagnostics: [
+      ...result.diagnostics,
+      ...environmentDiagnostics(result, loaded.workflow, context.env, loaded.text),
+    ],
   };
   const exitCode = options.detailedExitcode && planHasChanges(result) ? ExitCode.planHasChanges : ExitCode.ok;
   if (options.json) {
