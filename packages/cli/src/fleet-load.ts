@@ -79,15 +79,16 @@ export async function loadFleet(options: FleetOptions, context: CommandContext):
       invalid.push({ file, error });
     }
   }
-  const [first, ...others] = invalid;
-  if (first !== undefined && others.length === 0 && !options.json) throw first.error;
+  const [first] = invalid;
+  if (first !== undefined && options.files.length === 1 && !options.json) throw first.error;
   if (first !== undefined) {
     // Every file's diagnostics in the order given, so that one run shows every fix; main ends with the count.
     // With --json, they are one document on stdout, each under its file, and stderr says what is wrong.
     if (options.json) writeJson(context.stdout, invalidFleetDocument(invalid));
     for (const { error } of invalid) writeInvalid(error, context, { diagnostics: !options.json });
+    // Said for one invalid file among valid ones too: the others were not run either.
     throw new InvalidFleetError(
-      `${invalid.length} of ${options.files.length} workflow files are invalid; nothing was called.`,
+      `${invalid.length} of ${options.files.length} workflow files ${invalid.length === 1 ? 'is' : 'are'} invalid; nothing was called.`,
     );
   }
   refuseDuplicates(members, (member) => member.loaded.workflow.workflow, 'the workflow');

@@ -370,6 +370,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     const run = await mlds(['apply', 'court-1.yaml', 'bad.yaml', 'court-3.yaml', '--yes']);
     expect(run.code).toBe(2);
     expect(unwrapped(run.stderr)).toContain('bad.yaml');
+    // The others were not run either, and it says so.
+    expect(unwrapped(run.stderr).trimEnd()).toMatch(
+      /error: bad\.yaml is not a valid workflow.*\nerror: 1 of 3 workflow files is invalid; nothing was called\.$/,
+    );
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, '.mlds'))).toBe(false);
   });
