@@ -85,7 +85,7 @@ export async function applyPrepared(
         'apply',
         prepared,
         options,
-        `Nothing was called: without --yes, apply reads nothing in AWS, and the state alone matches ${loaded.file}. '${againCommand('plan', [loaded.file], [...prepared.flags, '--refresh'])}' compares with AWS without changing anything.`,
+        `Nothing was called: without --yes, apply reads nothing in AWS, so it cannot say whether AWS still holds what the state records. '${againCommand('plan', [loaded.file], [...prepared.flags, '--refresh'])}' compares them without changing anything.`,
       );
     }
     const unchanged = plan.resources.map((resource) => ({

@@ -117,7 +117,7 @@ export async function applyFleet(
     if (example !== undefined && planned.every((entry) => entry.changes === 0)) {
       throwUnlessConfirmable(
         { command: 'apply', yes: options.yes, json: options.json, stdin: context.stdin },
-        `Nothing was called: without --yes, apply reads nothing in AWS, and the states alone match these workflow files. '${againCommand('plan', [example.loaded.file], [...rerunFlags({ region: options.region, profile: options.profile }), '--refresh'])}' compares one with AWS without changing anything.`,
+        `Nothing was called: without --yes, apply reads nothing in AWS, so it cannot say whether AWS still holds what these workflows' states record. '${againCommand('plan', [example.loaded.file], [...rerunFlags({ region: options.region, profile: options.profile }), '--refresh'])}' compares one without changing anything.`,
       );
     }
     for (const entry of planned) writeDiagnostics(stderr, entry.plan.diagnostics, entry.loaded.file, colors);

@@ -266,7 +266,7 @@ describe('mlds apply --yes', () => {
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stdout).toBe('');
     expect(unwrapped(unconfirmed.stderr)).toContain(
-      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, and the state alone matches full.yaml. 'mlds plan full.yaml --refresh' compares with AWS without changing anything.\n",
+      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, so it cannot say whether AWS still holds what the state records. 'mlds plan full.yaml --refresh' compares them without changing anything.\n",
     );
     expect(fake.calls()).toHaveLength(callsBefore);
     const json = await mlds(['apply', 'full.yaml', '--yes', '--json']);
@@ -559,6 +559,18 @@ describe('mlds output', () => {
     writeFileSync(join(cwd, 'moved.yaml'), FULL.replace(`region: ${REGION}`, 'region: eu-west-1'));
     const edited = await mlds(['output', 'moved.yaml', '--state', STATE]);
     expect(edited.stderr).toContain(`applied in ${REGION}, but moved.yaml says eu-west-1\n`);
+  });
+
+  it('after apply --region moved the workflow: output of the file names the Region it moved to', async () => {
+    expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+    expect((await mlds(['apply', 'full.yaml', '--yes', '--region', 'eu-west-1'])).code).toBe(0);
+    const run = await mlds(['output', 'full.yaml']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: the state ${STATE} records workflow curling-live applied in eu-west-1, but full.yaml says ${REGION}\n` +
+        `Run 'mlds output full.yaml --region eu-west-1' for what was applied, or 'mlds apply full.yaml' to move it to ${REGION}.\n`,
+    );
+    expect((await mlds(['output', 'full.yaml', '--region', 'eu-west-1'])).code).toBe(0);
   });
 
   it('a workflow without AWS resources: the destinations, without any state', async () => {

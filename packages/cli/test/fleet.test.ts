@@ -120,7 +120,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     const again = await mlds(['apply', 'court-1.yaml', 'court-2.yaml']);
     expect(again.code).toBe(2);
     expect(unwrapped(again.stderr)).toContain(
-      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, and the states alone match these workflow files. 'mlds plan court-1.yaml --refresh' compares one with AWS without changing anything.\n",
+      "error: apply needs confirmation, and stdin is not a terminal: pass --yes to apply without asking\nNothing was called: without --yes, apply reads nothing in AWS, so it cannot say whether AWS still holds what these workflows' states record. 'mlds plan court-1.yaml --refresh' compares one without changing anything.\n",
     );
     expect(fake.calls()).toHaveLength(calls);
   });

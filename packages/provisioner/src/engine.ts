@@ -201,14 +201,18 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
       throw new StateWorkflowMismatchError(existing.workflow, plan.workflow);
     }
     const newLineage = options.newLineage ?? randomUUID;
-    const doc: StateDocument = existing ?? {
-      formatVersion: FORMAT_VERSION,
-      workflow: plan.workflow,
-      region: plan.region,
-      lineage: newLineage(),
-      serial: 0,
-      resources: [],
-    };
+    // A plan for another Region (apply --region) moves the workflow there: the state says so from its first write
+    // on (each resource keeps its own Region, so one left behind by a failure is still found where it is).
+    const doc: StateDocument = existing
+      ? { ...existing, region: plan.region }
+      : {
+          formatVersion: FORMAT_VERSION,
+          workflow: plan.workflow,
+          region: plan.region,
+          lineage: newLineage(),
+          serial: 0,
+          resources: [],
+        };
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
     const toRun = plan.resources.filter((change) => change.action !== 'noop');

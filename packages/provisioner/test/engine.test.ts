@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-mediapackage';
 import { AccessDenied, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { createFakeCloud } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import {
   ApplyFailedError,
@@ -66,6 +67,19 @@ function indexOf(events: EngineEvent[], type: EngineEvent['type'], address: stri
 }
 
 describe('engine', () => {
+  it('a workflow moved to another Region (apply --region): the state records the Region it is now in', async () => {
+    const cloud = createFakeCloud();
+    const archive = { downstream: [{ name: 'archive', system: 's3' as const, format: 'archive' as const }] };
+    const store = new MemoryStateStore();
+    await apply({ plan: planOf(archive), clients: cloud.clients, store, env: {}, ...virtualTime() });
+    expect(store.doc?.region).toBe(REGION);
+    const moved = planOf({ ...archive, region: 'eu-west-1' }, store.doc);
+    await apply({ plan: moved, clients: cloud.clients, store, env: {}, ...virtualTime() });
+    // Else `output` of the file, in the old Region, took the moved resources for never applied.
+    expect(store.doc?.region).toBe('eu-west-1');
+    expect(store.doc?.resources.map((resource) => resource.region)).toStrictEqual(['eu-west-1', 'eu-west-1']);
+  });
+
   it('starts a resource only after what it depends on is done', async () => {
     const { aws, mocks } = mockedClients();
     mocks.mediaPackage.on(CreateChannelCommand).resolves(channelResponse);
