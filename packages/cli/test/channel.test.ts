@@ -158,6 +158,11 @@ describe('mlds apply with a bound channel', () => {
       address: 'channel',
       name: CHANNEL,
     });
+    // The text says what mlds did to it: bound (its destinations written), not created.
+    const text = await mlds(['output', 'bound.yaml']);
+    expect(text.stdout).toMatch(
+      new RegExp(`^ {2}channel +medialive-channel +${CHANNEL} +us-west-2 +- +bound `, 'm'),
+    );
   });
 
   it('the stream key variable unset: exit 2 naming it, before any AWS call', async () => {

@@ -135,12 +135,15 @@ export function renderStateResources(resources: readonly StateResource[], colors
     resource.name,
     resource.region,
     resource.pipeline === null ? '-' : String(resource.pipeline),
-    // A resource mlds only reads (an existing channelId, channelGroup) was never created by it.
+    // A resource mlds only reads (an existing channelId, channelGroup) was never created by it, nor was the bound
+    // channel, whose destinations it writes: the state's `created` says neither.
     resource.status !== 'created'
       ? colors.yellow(resource.status)
       : resource.existing === true
         ? 'read only'
-        : resource.status,
+        : resource.kind === 'medialive-channel'
+          ? 'bound'
+          : resource.status,
     resource.arn ?? resource.id ?? '-',
   ]);
   const titles = ['ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', 'STATUS', 'ARN'];
