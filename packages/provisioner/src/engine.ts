@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   environmentProblems,
-  FORMAT_VERSION,
   type Plan,
   planTeardown,
   type ResourceChange,
@@ -29,7 +28,7 @@ import type { RetryPolicy, WaitPolicy } from './retry.js';
 import { type GraphNode, runGraph } from './run-graph.js';
 import { SecretVault, targetOf } from './runtime.js';
 import { secretSourceOf } from './secret-source.js';
-import { identity, StateKeeper } from './state-keeper.js';
+import { emptyState, identity, StateKeeper } from './state-keeper.js';
 import type { StateStore } from './state-store.js';
 
 // The engine executes core's plan as shown: each change's action, in the order its `dependsOn` gives. What it
@@ -205,14 +204,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
     // on (each resource keeps its own Region, so one left behind by a failure is still found where it is).
     const doc: StateDocument = existing
       ? { ...existing, region: plan.region }
-      : {
-          formatVersion: FORMAT_VERSION,
-          workflow: plan.workflow,
-          region: plan.region,
-          lineage: newLineage(),
-          serial: 0,
-          resources: [],
-        };
+      : emptyState(plan, newLineage());
     const vault = new SecretVault();
     checkPlan(plan, doc, options.env, vault);
     const toRun = plan.resources.filter((change) => change.action !== 'noop');

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  FORMAT_VERSION,
   type ImportProblem,
   type ImportSettingChange,
   type ImportTagChange,
@@ -37,6 +36,7 @@ import {
 } from './runtime.js';
 import { createRuntime } from './runtime-factory.js';
 import { stateEntryOf } from './state-entry.js';
+import { emptyState } from './state-keeper.js';
 import type { StateStore } from './state-store.js';
 
 // `mlds import`: adopts one existing resource of the plan into the state. Core decides what may be imported
@@ -197,14 +197,7 @@ export async function importResource(options: ImportOptions): Promise<ImportResu
       if (!confirmed) return { outcome: 'cancelled', state: existing, preview, resource: undefined };
 
       const newLineage = options.newLineage ?? randomUUID;
-      const doc: StateDocument = existing ?? {
-        formatVersion: FORMAT_VERSION,
-        workflow: plan.workflow,
-        region: plan.region,
-        lineage: newLineage(),
-        serial: 0,
-        resources: [],
-      };
+      const doc: StateDocument = existing ?? emptyState(plan, newLineage());
       const asRead = structuredClone(doc);
       doc.serial += 1;
       doc.lineage ??= newLineage();

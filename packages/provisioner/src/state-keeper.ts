@@ -1,5 +1,17 @@
-import type { StateDocument, StateResource } from '@mlds/core';
+import { FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
 import type { StateStore } from './state-store.js';
+
+/** The state of a workflow before its first write: no resources, serial 0 (that write makes it 1). */
+export function emptyState(plan: { workflow: string; region: string }, lineage: string): StateDocument {
+  return {
+    formatVersion: FORMAT_VERSION,
+    workflow: plan.workflow,
+    region: plan.region,
+    lineage,
+    serial: 0,
+    resources: [],
+  };
+}
 
 /** A resource's identity in the state: a replaced resource has two entries with one address until apply ends. */
 export function identity(resource: { address: string; kind: string; region: string; name: string }): string {
