@@ -179,6 +179,8 @@ export const command: Command<PlanOptions> = {
     "file), and the Destinations to give MediaLive's CreateChannel. Values that exist only after apply read",
     '(known after apply) for what the plan creates; for what it keeps, they are those the state records.',
     'Diagnostics go to stderr; with --json, stdout holds only the plan document. The file - reads stdin.',
+    'A { env } secret its apply would refuse is noted: unset here (env.unset, a note: plan often runs where',
+    'secrets are not) or set to the empty string (env.empty, a warning); its value is never read.',
     '',
     "--out <planfile> also saves the plan (JSON, with the workflow file's path and SHA-256 and the state's",
     'lineage and serial; never a secret): `mlds apply <planfile>` then applies exactly that plan, without asking,',
