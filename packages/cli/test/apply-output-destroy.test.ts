@@ -245,7 +245,7 @@ describe('mlds apply --yes', () => {
     expect(asked).toStrictEqual([{ profile: 'media-prod' }]);
   });
 
-  it('a second apply: "No changes.", exit 0, only the refresh\'s reads; with --refresh=false not a single AWS call', async () => {
+  it('a second apply: "No changes.", exit 0, only the refresh\'s reads; without --yes nor a terminal exit 2; with --refresh=false not a single AWS call', async () => {
     expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
     const mutating = fake.mutatingCalls().length;
     const stateBefore = readFileSync(join(cwd, STATE), 'utf8');
