@@ -83,7 +83,14 @@ export interface WorkflowAndState {
  * state recording another workflow is refused (StateMismatchError) instead of being planned against.
  */
 export async function loadWorkflowAndState(
-  options: { file: string; statePath: string | undefined; region: string | undefined; sameWorkflow: boolean },
+  options: {
+    file: string;
+    statePath: string | undefined;
+    region: string | undefined;
+    /** The credentials a state on S3 is read with: every command that reads one passes its `--profile`. */
+    profile: string | undefined;
+    sameWorkflow: boolean;
+  },
   context: { cwd: string; stdin: TextReader | undefined } & RunEnvironment,
 ): Promise<WorkflowAndState> {
   const { loaded, statePath } = await loadWorkflowAndStatePath(options, context);
@@ -100,7 +107,7 @@ export async function loadWorkflowAndStatePath(
     file: string;
     statePath: string | undefined;
     region: string | undefined;
-    profile?: string | undefined;
+    profile: string | undefined;
   },
   context: { cwd: string; stdin: TextReader | undefined },
 ): Promise<Omit<WorkflowAndState, 'state'>> {

@@ -65,6 +65,31 @@ describe('a state on S3', () => {
     expect(resourceCalls()).toStrictEqual([]);
   });
 
+  it("every command reads the state on S3 with --profile's credentials, output and state list included", async () => {
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    for (const argv of [
+      ['plan', 'shared.yaml'],
+      ['output', 'shared.yaml'],
+      ['state', 'list', '--file', 'shared.yaml'],
+      ['apply', 'shared.yaml', '--yes'],
+      ['destroy', 'shared.yaml', '--yes'],
+    ]) {
+      const profiles: Array<string | undefined> = [];
+      const run = await runAgainstFake(
+        [...argv, '--profile', 'media-prod'],
+        { cwd, fake },
+        {
+          awsClients: ({ profile }) => {
+            profiles.push(profile);
+            return fake.clients;
+          },
+        },
+      );
+      expect(run.code, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(new Set(profiles), argv.join(' ')).toStrictEqual(new Set(['media-prod']));
+    }
+  });
+
   it('a saved plan records the state by its URL and applies against it; stale once the state moves on', async () => {
     const planned = await mlds(['plan', 'shared.yaml', '--out', 'tonight.plan']);
     expect(planned.code, planned.stderr).toBe(0);

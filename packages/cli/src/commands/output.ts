@@ -24,6 +24,8 @@ export interface OutputOptions {
   statePath: string | undefined;
   /** `--region`: replaces the workflow's Region, as it did for apply. */
   region: string | undefined;
+  /** `--profile`: the credentials a state on S3 is read with. */
+  profile: string | undefined;
   json: boolean;
   /** The one destination to print (its MediaLive destination Id, the downstream's name); undefined for all. */
   destinationId: string | undefined;
@@ -84,7 +86,7 @@ export async function output(options: OutputOptions, context: CommandContext): P
   ) {
     // Not "not applied": applied in another Region, which the plan for this one would replace.
     const given = options.region === undefined ? `${loaded.file} says` : '--region says';
-    const stateFlags = rerunFlags({ statePath: options.statePath });
+    const stateFlags = rerunFlags({ statePath: options.statePath, profile: options.profile });
     const output = againCommand('output', [loaded.file], [...stateFlags, '--region', shellArg(state.region)]);
     const apply = againCommand('apply', [loaded.file], rerunFlags(options));
     throw new NotAppliedError(
@@ -231,6 +233,7 @@ export const command: Command<OutputOptions> = {
     ...fileAndDestination(args),
     statePath: args.common.state,
     region: args.common.region,
+    profile: args.common.profile,
     json: args.common.json,
   }),
   run: output,
