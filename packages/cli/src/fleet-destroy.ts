@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { StateDocument } from '@mlds/core';
 import type { CallerIdentity, RunResult } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
@@ -16,6 +15,7 @@ import { type LockedMember, lockFleet } from './fleet-lock.js';
 import { fleetAccount, runFleet, runFleetMember, withLockedFleet } from './fleet-run.js';
 import type { FleetProgress } from './render/fleet-progress.js';
 import { destroyCounts, renderDestroySummary, tally } from './render/summary.js';
+import { nothingToDestroyAt } from './state-file.js';
 import { readRecordedState } from './workflow-file.js';
 
 // `mlds destroy a.yaml b.yaml …`: each workflow's teardown read from its own locked state exactly as
@@ -39,8 +39,7 @@ export async function destroyFleet(
   checkFleetArguments('destroy', options, context.cwd);
   const members = await loadFleet(options, context);
   // A workflow with no state file has nothing to destroy: no lock, no state directory created for it.
-  const hasState = (member: FleetMember) =>
-    member.statePath.kind !== 'file' || existsSync(member.statePath.absolute);
+  const hasState = (member: FleetMember) => !nothingToDestroyAt(member.statePath);
   const fleet = await lockFleet(
     'destroy',
     { ...options, rerunExtraFlags: options.force ? ['--force'] : [] },

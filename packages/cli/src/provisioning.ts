@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Plan, RateOverrides, ResourceChange, ResourceKind } from '@mlds/core';
 import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
@@ -17,7 +16,7 @@ import {
   type Provisioner,
   unlockCommand,
 } from './state-backend.js';
-import type { StatePath } from './state-file.js';
+import { nothingToDestroyAt, type StatePath } from './state-file.js';
 import type { TextReader } from './terminal.js';
 import { type LoadedWorkflow, loadWorkflowAndStatePath } from './workflow-file.js';
 
@@ -196,8 +195,7 @@ export async function runLocked(
   const flags = options.rerunFlags ?? rerunFlags(options, options.rerunExtraFlags);
   const again = againCommand(command, [loaded.file, ...(options.rerunArguments ?? [])], flags);
   // A destroy with no state file has nothing to do: it says so without creating the state's directory.
-  const nothingToDestroy =
-    command === 'destroy' && statePath.kind === 'file' && !existsSync(statePath.absolute);
+  const nothingToDestroy = command === 'destroy' && nothingToDestroyAt(statePath);
   const failedDocument = options.failedDocument ?? failedWorkflowDocument;
   const failing = (run: () => Promise<void>) =>
     documentingFailure(

@@ -1,5 +1,14 @@
 // Synchronous on purpose: node:fs/promises and the thread pool's start cost ~3 ms of a cold `mlds plan`.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { formatS3StateUrl, parseStateUrl, readStateDocument, type StateDocument } from '@mlds/core';
 import type { RunEnvironment } from './aws.js';
@@ -105,6 +114,18 @@ export function statePathFor(
   const fromCwd = relative(cwd, absolute);
   const shownAs = fromCwd === '' || fromCwd.startsWith('..') || isAbsolute(fromCwd) ? absolute : fromCwd;
   return { kind: 'file', absolute, shownAs };
+}
+
+/**
+ * True when a destroy of `statePath` has nothing to do and nothing to lock: a local state file that does not
+ * exist, and no lock beside it. A lock without a state is another run's first apply under way: destroy then
+ * takes the lock like any run (and is told it is held, exit 3), instead of answering "nothing to destroy" while
+ * that apply creates resources.
+ */
+export function nothingToDestroyAt(statePath: StatePath): boolean {
+  return (
+    statePath.kind === 'file' && !existsSync(statePath.absolute) && !existsSync(`${statePath.absolute}.lock`)
+  );
 }
 
 export type StatePath =

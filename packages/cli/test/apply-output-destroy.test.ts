@@ -876,6 +876,22 @@ describe('a locked state', () => {
       expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(true);
     },
   );
+  it("destroy while another run's first apply holds the lock (no state file yet): exit 3, not 'nothing to destroy'", async () => {
+    const since = lockHeldByAnotherRun();
+    const run = await mlds(['destroy', 'full.yaml', '--yes']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).not.toContain('Nothing to destroy');
+    expect(run.stderr).toContain(
+      `error: the state ${STATE} is locked by 'apply' on host build-host-7 (pid 4242) since ${since}, lock id t\n`,
+    );
+    // Without --yes nobody can confirm, and nothing is locked: exit 2, as for a state that records resources.
+    const unconfirmed = await mlds(['destroy', 'full.yaml']);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stdout).not.toContain('Nothing to destroy');
+    expect(unwrapped(unconfirmed.stderr)).toContain(`The state ${STATE} is locked by another run.`);
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
   it.each([['apply'], ['destroy']])(
     'mlds %s --json: exit 3, and stdout holds the locked document a fleet gives such a workflow',
     async (command) => {

@@ -545,6 +545,24 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(readState('court-1').resources).toStrictEqual([]);
   });
 
+  it('destroy: a workflow whose first apply holds the lock (no state file yet) is reported locked, exit 3', async () => {
+    expect((await mlds(['apply', 'court-1.yaml', '--yes'])).code).toBe(0);
+    lockHeldByAnotherRun('court-2');
+    const run = await mlds(['destroy', 'court-1.yaml', 'court-2.yaml', '--yes', '--json']);
+    expect(run.code).toBe(3);
+    const document = JSON.parse(run.stdout);
+    expect(
+      document.workflows.map((workflow: { workflow: string; result: string }) => [
+        workflow.workflow,
+        workflow.result,
+      ]),
+    ).toStrictEqual([
+      ['court-1', 'ok'],
+      ['court-2', 'locked'],
+    ]);
+    expect(existsSync(join(cwd, stateOf('court-2')))).toBe(false);
+  });
+
   it('destroy --json: a locked workflow is left out, the others destroyed, exit 3', async () => {
     expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
     lockHeldByAnotherRun('court-1');

@@ -15,9 +15,10 @@ import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
 import { alignColumns } from '../render/table.js';
+import { nothingToDestroyAt } from '../state-file.js';
 import type { Colors } from '../terminal.js';
 import { readRecordedState } from '../workflow-file.js';
-import { confirmWorkflowRun, endIfInterrupted, runWorkflow } from '../workflow-run.js';
+import { confirmWorkflowRun, endIfInterrupted, runWorkflow, stopUnlessConfirmable } from '../workflow-run.js';
 import { type Command, type CommandContext, workflowFileArguments } from './command.js';
 
 export interface DestroyOptions {
@@ -82,6 +83,15 @@ async function destroyPrepared(
   const state = await readRecordedState(loaded, statePath, true, context);
   const workflow = loaded.workflow.workflow;
 
+  if (state === undefined && prepared.session === undefined && !nothingToDestroyAt(statePath)) {
+    // No state yet, but its lock: another run's first apply is under way, and what it creates is not known here.
+    stopUnlessConfirmable(
+      'destroy',
+      prepared,
+      options,
+      `The state ${statePath.shownAs} is locked by another run.`,
+    );
+  }
   if (state === undefined || state.resources.length === 0) {
     if (options.json) {
       writeJson(stdout, destroyDocument(workflow, 'ok', []));
