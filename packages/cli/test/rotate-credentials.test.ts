@@ -5,7 +5,8 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createFakeCloud, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { aroundSends, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 import { withHlsGroup } from './workflow-texts.js';
 
@@ -147,6 +148,111 @@ describe('mlds rotate-credentials', () => {
     );
     const after = await credentials();
     expect(after.stored).toStrictEqual(after.passwords);
+  });
+
+  it('SIGINT after each mutating call: no rotation starts after it, exit 130, and the next run finishes', async () => {
+    // Mutating calls: 1 rotate p0, 2 put p0, 3 rotate p1, 4 put p1. A rotation that went through is always
+    // followed by its PutParameter: its password would be lost otherwise.
+    for (let k = 1; k <= 4; k++) {
+      fake = createFakeCloud();
+      cwd = tempDir();
+      writeFileSync(join(cwd, 'live.yaml'), WORKFLOW);
+      expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+      const before = await credentials();
+      const source = signalSource();
+      const from = fake.mutatingCalls().length;
+      const clients = aroundSends(fake, async (send) => {
+        const answer = await send();
+        if (fake.mutatingCalls().length - from === k) source.fire('SIGINT');
+        return answer;
+      });
+      const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes'], {
+        awsClients: () => clients,
+        signals: source.signals,
+      });
+      expect({ k, code: run.code }).toStrictEqual({ k, code: 130 });
+      const mutated = fake
+        .mutatingCalls()
+        .slice(from)
+        .map((call) => call.command);
+      const both = k > 2;
+      expect(mutated, `k=${k}`).toStrictEqual(
+        [
+          'RotateIngestEndpointCredentialsCommand',
+          'PutParameterCommand',
+          'RotateIngestEndpointCredentialsCommand',
+          'PutParameterCommand',
+        ].slice(0, both ? 4 : 2),
+      );
+      const stderr = unwrapped(run.stderr);
+      if (both) {
+        expect(stderr).toContain(
+          'error: rotate-credentials interrupted after its last calls had finished: every ingest endpoint is rotated',
+        );
+      } else {
+        expect(stderr).toContain(
+          'error: rotate-credentials interrupted: 1 of 2 ingest endpoints rotated by this run, each new password in its SSM parameter; no other rotation was started',
+        );
+        expect(stderr).toContain(
+          `The rotation is recorded in the state ${STATE}: the endpoints not rotated keep their old credentials until 'mlds rotate-credentials live.yaml packager' finishes it.`,
+        );
+        expect(run.stdout).not.toContain('Rotation complete');
+        const half = await credentials();
+        expect(half.passwords[1]).toBe(before.passwords[1]);
+        const again = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+        expect(again.code).toBe(0);
+        expect(again.stdout).toContain('this run finishes it');
+        expect(again.stdout).toContain('Rotation complete: 1 of 2 ingest endpoints rotated by this run');
+      }
+      const after = await credentials();
+      expect(after.stored, `k=${k}`).toStrictEqual(after.passwords);
+      expect(after.passwords[0]).not.toBe(before.passwords[0]);
+      expect(after.passwords[1]).not.toBe(before.passwords[1]);
+    }
+  });
+
+  it('--json, interrupted: the document says interrupted and lists the endpoints; exit 130', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const source = signalSource();
+    const clients = aroundSends(fake, async (send) => {
+      const answer = await send();
+      source.fire('SIGINT');
+      return answer;
+    });
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes', '--json'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    const document = JSON.parse(run.stdout);
+    expect(document.result).toBe('interrupted');
+    expect(document.endpoints.map((endpoint: { parameter: string }) => endpoint.parameter)).toStrictEqual(
+      PARAMETERS,
+    );
+  });
+
+  it('--rate-limit is taken, and a malformed one is exit 2 with nothing called', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const from = fake.calls().length;
+    const bad = await mlds([
+      'rotate-credentials',
+      'live.yaml',
+      'packager',
+      '--yes',
+      '--rate-limit',
+      'ssm=fast',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(fake.calls()).toHaveLength(from);
+    const run = await mlds([
+      'rotate-credentials',
+      'live.yaml',
+      'packager',
+      '--yes',
+      '--rate-limit',
+      'mediapackage=20,ssm=40',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
   });
 
   it('without --yes and without a terminal: exit 2, nothing called', async () => {

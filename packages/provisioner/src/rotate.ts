@@ -1,5 +1,6 @@
 import type { IngestRotation, StateDocument, StateResource } from '@mlds/core';
 import type { AwsClients } from './clients.js';
+import { limitedClients, RequestLimiter } from './rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Timing, withRetry } from './retry.js';
 import { SecretVault } from './runtime.js';
 import type { StateStore } from './state-store.js';
@@ -16,10 +17,16 @@ export interface RotateOptions {
   downstream: string;
   clients: AwsClients;
   store: StateStore;
+  /** The AWS request rates (or --rate-limit's); without it, the default rates. */
+  limiter?: RequestLimiter;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Once it fires (SIGINT/SIGTERM), no endpoint's rotation starts; the one in flight finishes, its password
+   * stored (a rotated password not stored is lost), and the run returns with `interrupted`.
+   */
   signal?: AbortSignal;
 }
 
@@ -39,6 +46,11 @@ export interface RotateResult {
   rotated: RotatedEndpoint[];
   /** True when this run finished a rotation an earlier run had started. */
   resumed: boolean;
+  /**
+   * True when the signal stopped the run before every endpoint was rotated: the rotation stays recorded in the
+   * state, and the next run rotates the endpoints not done.
+   */
+  interrupted: boolean;
 }
 
 /** The state does not allow a rotation: nothing applied, a channel mlds does not own, no credentials. */
@@ -61,14 +73,17 @@ interface Endpoint {
  * finishes the rotation an earlier run started. The caller holds the state's lock (the store hands it over).
  */
 export async function rotateIngestCredentials(options: RotateOptions): Promise<RotateResult> {
-  const { store, clients } = options;
+  const { store } = options;
   const clock = options.clock ?? Date.now;
   const timing: Timing = {
     clock,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: options.random ?? Math.random,
-    ...(options.signal ? { signal: options.signal } : {}),
   };
+  const clients = limitedClients(
+    options.clients,
+    options.limiter ?? new RequestLimiter({ clock, sleep: timing.sleep }),
+  );
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   // Loaded here, not at the top: the provisioner's entry must load no AWS SDK until a call is due.
   const { RotateIngestEndpointCredentialsCommand } = await import('@aws-sdk/client-mediapackage');
@@ -90,8 +105,15 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
       await write();
     }
     const rotated: RotatedEndpoint[] = [];
+    let interrupted = false;
     for (const entry of rotation.endpoints) {
       if (entry.done) continue;
+      // Checked between endpoints only: a rotation that went through is followed by its PutParameter whatever
+      // comes, or its password would be lost.
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       try {
         const mediaPackage = await clients.mediaPackage(channel.region);
         const response = await call(() =>
@@ -135,7 +157,13 @@ export async function rotateIngestCredentials(options: RotateOptions): Promise<R
         );
       }
     }
-    return { state, channel: { address: channel.address, name: channel.name }, rotated, resumed };
+    return {
+      state,
+      channel: { address: channel.address, name: channel.name },
+      rotated,
+      resumed,
+      interrupted,
+    };
   } finally {
     await lock.release();
   }

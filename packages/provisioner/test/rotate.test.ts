@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apply,
   FileStateStore,
+  RequestLimiter,
   RotationFailedError,
   RotationNotPossibleError,
   rotateIngestCredentials,
@@ -195,6 +196,90 @@ describe('rotateIngestCredentials', () => {
         after.usernames,
       );
     }
+  });
+
+  it('a signal starts no further rotation: the one in flight stores its password, the next run does the rest', async () => {
+    // The signal comes while the first endpoint's RotateIngestEndpointCredentials is in flight.
+    const { cloud, path } = await applied();
+    const before = await credentials(cloud);
+    const interrupt = new AbortController();
+    const mediaPackage = cloud.clients.mediaPackage(REGION);
+    const signalling = {
+      ...cloud.clients,
+      mediaPackage: () => ({
+        send: async (command: Parameters<typeof mediaPackage.send>[0]) => {
+          const answer = mediaPackage.send(command);
+          interrupt.abort('SIGINT');
+          return answer;
+        },
+      }),
+    } as unknown as typeof cloud.clients;
+    const from = cloud.calls().length;
+    const result = await rotateIngestCredentials({
+      workflow: WORKFLOW,
+      downstream: 'packager',
+      clients: signalling,
+      store: new FileStateStore(path),
+      signal: interrupt.signal,
+      ...virtualTime(),
+    });
+    const names = () =>
+      cloud
+        .calls()
+        .slice(from)
+        .map((call) => [
+          call.command,
+          (call.input as { IngestEndpointId?: string }).IngestEndpointId ??
+            (call.input as { Name?: string }).Name,
+        ]);
+    expect(names()).toStrictEqual([
+      ['RotateIngestEndpointCredentialsCommand', before.ids[0]],
+      ['PutParameterCommand', PARAMETERS[0]],
+    ]);
+    expect(result.interrupted).toBe(true);
+    expect(result.rotated.map((endpoint) => endpoint.id)).toStrictEqual([before.ids[0]]);
+    const half = await credentials(cloud);
+    expect(half.stored[0]).toBe(half.passwords[0]);
+    expect(half.passwords[1]).toBe(before.passwords[1]);
+    const channel = () =>
+      readState(path).resources.find((r: { address: string }) => r.address === 'packager.channel');
+    expect(channel().rotation.endpoints.map((e: { done: boolean }) => e.done)).toStrictEqual([true, false]);
+
+    const rest = await rotateIngestCredentials({
+      workflow: WORKFLOW,
+      downstream: 'packager',
+      clients: cloud.clients,
+      store: new FileStateStore(path),
+      ...virtualTime(),
+    });
+    expect(rest).toMatchObject({ resumed: true, interrupted: false });
+    expect(rest.rotated.map((endpoint) => endpoint.id)).toStrictEqual([before.ids[1]]);
+    const after = await credentials(cloud);
+    expect(after.stored).toStrictEqual(after.passwords);
+    expect(channel().rotation).toBeUndefined();
+  });
+
+  it("asks the run's limiter (--rate-limit) before every call", async () => {
+    const { cloud, path } = await applied();
+    const asked: string[] = [];
+    const limiter = new RequestLimiter();
+    limiter.acquire = async (service, region, operation) => {
+      asked.push(`${service} ${region} ${operation}`);
+    };
+    await rotateIngestCredentials({
+      workflow: WORKFLOW,
+      downstream: 'packager',
+      clients: cloud.clients,
+      store: new FileStateStore(path),
+      limiter,
+      ...virtualTime(),
+    });
+    expect(asked).toStrictEqual(
+      [0, 1].flatMap(() => [
+        `mediapackage ${REGION} RotateIngestEndpointCredentials`,
+        `ssm ${REGION} PutParameter`,
+      ]),
+    );
   });
 
   it('a resumed run skips the endpoints already done', async () => {

@@ -1,3 +1,4 @@
+import type { RateOverrides } from '@mlds/core';
 import {
   FORMAT_VERSION,
   type OutputDestination,
@@ -10,6 +11,7 @@ import type { RotateResult } from '@mlds/provisioner';
 import { confirm } from '../confirm.js';
 import {
   CancelledError,
+  InterruptedError,
   MldsError,
   messageOf,
   NotAppliedError,
@@ -17,6 +19,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { type PreparedRun, runLocked } from '../provisioning.js';
+import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { againCommand } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
 import { renderDestinations } from '../render/summary.js';
@@ -39,6 +42,8 @@ export interface RotateCredentialsOptions {
   /** `--yes`: rotate without asking. */
   yes: boolean;
   json: boolean;
+  /** `--rate-limit`: request rates instead of AWS's documented ones; undefined for those. */
+  rateLimits: RateOverrides | undefined;
 }
 
 /** What `rotate-credentials --json` prints: never a password, only where each one is. */
@@ -46,7 +51,8 @@ export interface RotateCredentialsDocument {
   formatVersion: typeof FORMAT_VERSION;
   workflow: string;
   downstream: string;
-  result: 'ok';
+  /** `interrupted`: a signal stopped the run before every endpoint was rotated (exit 130). */
+  result: 'ok' | 'interrupted';
   /** True when this run finished a rotation an earlier run had started. */
   resumed: boolean;
   endpoints: { id: string; username: string; parameter: string }[];
@@ -118,14 +124,21 @@ async function rotatePrepared(
     json: options.json,
     stdin: prepared.answers,
     prompt: stdout,
+    signal: prepared.session?.interrupt,
     again: prepared.again,
     question: `${colors.bold('Rotate these credentials?')} Only 'yes' is accepted:`,
   });
+  if (prepared.session?.interrupt.aborted) {
+    throw new InterruptedError(
+      `rotate-credentials interrupted ${options.yes ? 'before any change' : 'at the question'}: nothing was changed; the lock is released`,
+    );
+  }
   if (!approved) throw new CancelledError('rotate-credentials cancelled: nothing was changed');
   if (prepared.session === undefined)
     throw new Error('a rotation was approved where nobody could approve it');
 
-  const { provisioner, clients, clock, sleep } = prepared.session.provisioning;
+  const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;
+  const { interrupt } = prepared.session;
   let result: RotateResult;
   try {
     result = await provisioner.rotateIngestCredentials({
@@ -133,6 +146,8 @@ async function rotatePrepared(
       downstream: options.downstream,
       clients,
       store: prepared.session.held.store,
+      limiter,
+      signal: interrupt,
       clock,
       ...(sleep === undefined ? {} : { sleep }),
     });
@@ -171,24 +186,58 @@ async function rotatePrepared(
 
   const destination = destinationAfter(plan, result.state, options.downstream);
   const endpoints = endpointsOf(result.state, options.downstream);
+  const stopped = interrupt.aborted
+    ? interruptedRotation(result, endpoints.length, statePath.shownAs, prepared.again)
+    : undefined;
   if (options.json) {
     const document: RotateCredentialsDocument = {
       formatVersion: FORMAT_VERSION,
       workflow: plan.workflow,
       downstream: options.downstream,
-      result: 'ok',
+      result: result.interrupted ? 'interrupted' : 'ok',
       resumed: result.resumed,
       endpoints,
       destination,
     };
     writeJson(stdout, document);
+    if (stopped !== undefined) {
+      markDocumented(stopped);
+      throw stopped;
+    }
     return;
   }
+  // Stopped short: the error says what was rotated; "Rotation complete" would not be true.
+  if (result.interrupted && stopped !== undefined) throw stopped;
   stdout.write(
     `\n${colors.green(colors.bold('Rotation complete:'))} ${result.rotated.length} of ${endpoints.length} ingest endpoints rotated by this run; each new password is in its SSM parameter (${endpoints.map((endpoint) => endpoint.parameter).join(', ')}).\n`,
   );
   stdout.write(`${colors.dim(`State: ${statePath.shownAs} (serial ${result.state.serial})`)}\n\n`);
   if (destination !== undefined) stdout.write(renderDestinations([destination], colors));
+  if (stopped !== undefined) throw stopped;
+}
+
+/**
+ * The exit-130 error of a run a signal reached: stopped before every endpoint was rotated (the rotation stays in
+ * the state, the next run finishes it), or after its last calls had finished.
+ */
+function interruptedRotation(
+  result: RotateResult,
+  endpoints: number,
+  state: string,
+  again: string,
+): InterruptedError {
+  if (result.interrupted) {
+    return new InterruptedError(
+      `rotate-credentials interrupted: ${result.rotated.length} of ${endpoints} ingest endpoints rotated by this run, each new password in its SSM parameter; no other rotation was started`,
+      {
+        hint: `The rotation is recorded in the state ${state}: the endpoints not rotated keep their old credentials until '${again}' finishes it. A MediaLive channel that sends to them needs the new user names of those rotated (mlds output shows them).`,
+      },
+    );
+  }
+  return new InterruptedError(
+    'rotate-credentials interrupted after its last calls had finished: every ingest endpoint is rotated, each new password in its SSM parameter; the lock is released',
+    { hint: 'Nothing is left to do.' },
+  );
 }
 
 /** Refuses, before any AWS call (exit 2), a downstream entry that has no ingest credentials mlds keeps. */
@@ -273,6 +322,7 @@ export const command: Command<RotateCredentialsOptions> = {
   ].join('\n'),
   options: {
     yes: { type: 'boolean', short: 'y', description: 'Rotate without asking for confirmation' },
+    ...RATE_LIMIT_OPTION,
   },
   examples: [
     { command: 'mlds rotate-credentials curling-live.yaml packager', explanation: 'Ask, then rotate' },
@@ -288,6 +338,7 @@ export const command: Command<RotateCredentialsOptions> = {
     profile: args.common.profile,
     yes: args.values.yes === true,
     json: args.common.json,
+    rateLimits: rateLimitsOf(args),
   }),
   run: rotateCredentials,
 };
