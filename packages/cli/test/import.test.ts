@@ -317,6 +317,21 @@ describe('mlds import', () => {
     expect(applied.code).toBe(0);
   });
 
+  it("apply refuses another workflow's bucket naming that workflow, and suggests no import (import refuses it too)", async () => {
+    fake.seed.bucket(BUCKET, REGION, { tags: { 'mlds:workflow': 'team-b' } });
+    fake.seed.mediaPackageChannel('their-channel', REGION);
+    const refused = await mlds(['apply', 'live.yaml', '--yes']);
+    expect(refused.code).toBe(1);
+    const stderr = unwrapped(refused.stderr);
+    expect(stderr).toContain(
+      `${BUCKET} (archive.bucket[0]) already exists, and mlds cannot take it as workflow curling-live's: it belongs to the workflow 'team-b' (its mlds:workflow tag): mlds never takes a resource from another workflow; apply neither takes it over nor deletes it. Delete or rename it yourself, or rename the workflow or downstream entry.`,
+    );
+    expect(stderr).not.toContain('import');
+    const imported = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(imported.code).toBe(1);
+    expect(unwrapped(imported.stderr)).toContain("belongs to the workflow 'team-b'");
+  });
+
   it('two buckets made outside mlds: the hint gives the import of each, and both converge', async () => {
     const other = BUCKET.replace(/-p0$/, '-p1');
     fake.seed.bucket(BUCKET, REGION);

@@ -4,7 +4,7 @@ import { BucketNameTakenError, InvalidPlanError, ResourceNotOursError } from './
 import type { Outcome } from './events.js';
 import type { BindingOutputs } from './handlers/medialive.js';
 import { withSecrets } from './handlers/medialive-destinations.js';
-import { type Found, type Recorded, type Target, targetOf } from './runtime.js';
+import { type Found, foreignReason, type Recorded, type Target, targetOf } from './runtime.js';
 
 // What apply does with each change of the plan that is not a deletion, exactly as the change says. A lookup's
 // answer (gone, not ours, already there) decides only the outcome: created, adopted, or refused.
@@ -49,9 +49,15 @@ async function updateResource(run: Run, change: ResourceChange, changes: string[
   return tracked(run, target, 'update', async () => {
     const found = await handler.find(rt, target);
     if (found.status === 'foreign') {
-      throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason, {
-        recorded: current.status === 'created',
-      });
+      throw new ResourceNotOursError(
+        target.address,
+        target.name,
+        rt.workflow,
+        foreignReason(found, rt.workflow),
+        {
+          recorded: current.status === 'created',
+        },
+      );
     }
     if (found.status === 'absent') return createNew(run, target);
     const recorded = await handler.update(rt, target, current, changes);
@@ -94,9 +100,15 @@ async function adoptOrRefuse(
   const { handler, rt } = await handlerFor(run, target.kind);
   if (found.status === 'foreign') {
     if (recorded?.status !== 'created') await keeper.remove(target);
-    throw new ResourceNotOursError(target.address, target.name, rt.workflow, found.reason, {
-      recorded: recorded?.status === 'created',
-    });
+    throw new ResourceNotOursError(
+      target.address,
+      target.name,
+      rt.workflow,
+      foreignReason(found, rt.workflow),
+      {
+        recorded: recorded?.status === 'created',
+      },
+    );
   }
   await keeper.put(stateEntry(run, target, 'creating', keeper.get(target)));
   const adopted = await handler.adopt(rt, target, found);

@@ -9,7 +9,7 @@ import {
 } from './errors.js';
 import { roundTrips } from './handlers/index.js';
 import { type GraphNode, pool } from './run-graph.js';
-import { type Seen, targetOf } from './runtime.js';
+import { foreignReason, type Seen, targetOf } from './runtime.js';
 import { identity } from './state-keeper.js';
 
 // What apply and destroy delete: each resource looked up before anything is deleted (what is gone, what is
@@ -70,7 +70,7 @@ export async function prepareDeletions(
     if (found.status === 'absent') return missing(resource);
     if (found.status === 'foreign') {
       if (resource.status === 'created') {
-        const reason = found.reason ?? 'its tags changed after mlds created it';
+        const reason = foreignReason(found, run.rt.workflow) ?? 'its tags changed after mlds created it';
         return {
           refuse: new ResourceNotOursError(resource.address, resource.name, run.rt.workflow, reason, {
             recorded: true,

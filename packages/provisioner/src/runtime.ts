@@ -259,6 +259,19 @@ export function isOurs(tags: Record<string, string> | undefined, workflow: strin
   return tags?.[TAG_WORKFLOW] === workflow;
 }
 
+/**
+ * Why a resource found without this workflow's tag cannot be taken: the lookup's own reason, or the other
+ * workflow whose tag it carries (then `mlds import` would refuse it too, so no hint may suggest it). Undefined
+ * when it carries no mlds:workflow tag at all: importing it is then the way to adopt it.
+ */
+export function foreignReason(found: ForeignFound, workflow: string): string | undefined {
+  if (found.reason !== undefined) return found.reason;
+  const owner = found.tags?.[TAG_WORKFLOW];
+  return owner === undefined || owner === workflow
+    ? undefined
+    : `it belongs to the workflow '${owner}' (its mlds:workflow tag): mlds never takes a resource from another workflow`;
+}
+
 export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
