@@ -1,4 +1,4 @@
-import { FORMAT_VERSION, type ResourceKind } from '@mlds/core';
+import { FORMAT_VERSION, type ResourceKind, type StateDocument } from '@mlds/core';
 import type { EngineAction, EngineEvent } from '@mlds/provisioner';
 import { ExitCode, exitCodeFor, InterruptedError, messageOf } from './errors.js';
 import type { RunWhere } from './provisioning.js';
@@ -98,8 +98,15 @@ export function interruptedRun(
   where: RunWhere,
   provisioner: Provisioner,
   error: unknown,
+  /** Bound MediaLive channels a restart stopped and the interrupt left stopped (`pendingStart` in the state). */
+  stoppedChannels: readonly string[] = [],
 ): InterruptedError {
   const { command, statePath, again } = where;
+  // The one interruption that leaves an outage going: said first, with what ends it.
+  const offAir = stoppedChannels.map(
+    (id) =>
+      `  MediaLive channel ${id} is stopped: mlds stopped it to update it, and it stays off air until '${again}' starts it again`,
+  );
   const done = results.filter((result) => !isUnfinished(result));
   const failed =
     error instanceof provisioner.ApplyFailedError
@@ -124,6 +131,7 @@ export function interruptedRun(
   }
   const lines = [
     `${command} interrupted: ${done.length} done and recorded in the state ${statePath.shownAs}; the lock is released`,
+    ...offAir,
     ...(midway.length === 0
       ? []
       : [
@@ -134,8 +142,23 @@ export function interruptedRun(
   ];
   return new InterruptedError(lines.join('\n'), {
     cause: error,
-    hint: `Run '${again}' again to finish: it ${command === 'apply' ? 'creates only what is missing' : 'deletes what the state still records'}.`,
+    hint: `Run '${again}' again to finish: it ${command === 'apply' ? `creates only what is missing${stoppedChannels.length > 0 ? ', and starts the stopped channel' : ''}` : 'deletes what the state still records'}.`,
   });
+}
+
+/** The bound channels the state records as stopped by a restart not finished (read after an interrupted run). */
+export async function stoppedChannelsIn(store: {
+  read(): Promise<StateDocument | undefined>;
+}): Promise<string[]> {
+  try {
+    const state = await store.read();
+    return (state?.resources ?? [])
+      .filter((resource) => resource.kind === 'medialive-channel' && resource.outputs?.pendingStart === true)
+      .map((resource) => resource.name);
+  } catch {
+    // The report of the interrupt matters more than this line: a state that cannot be read leaves it out.
+    return [];
+  }
 }
 
 /** A resource a run left undone: failed, not started, or stopped midway by an interrupt. */

@@ -15,7 +15,14 @@ import { againCommand } from './render/command-line.js';
 import { writeJson } from './render/json.js';
 import type { ResourceResult } from './render/summary.js';
 import { translateRunError } from './run-errors.js';
-import { interruptedRun, isUnfinished, markDocumented, ResultCollector, runEventsOf } from './run-results.js';
+import {
+  interruptedRun,
+  isUnfinished,
+  markDocumented,
+  ResultCollector,
+  runEventsOf,
+  stoppedChannelsIn,
+} from './run-results.js';
 
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
 // then the engine call with its live progress (none with --json), and for each way the run can end short of
@@ -178,7 +185,7 @@ export async function runWorkflow<Run, Document>(
     if (interrupt.aborted) {
       const stopped = results.listWithUnstarted();
       if (run.json) writeJson(stdout, await run.interrupted(stopped, undefined));
-      throw interruptedRun(stopped, where, provisioner, error);
+      throw interruptedRun(stopped, where, provisioner, error, await stoppedChannelsIn(held.store));
     }
     const failure = translateRunError(error, provisioner, where, results.list());
     if (run.json) {
@@ -196,7 +203,7 @@ export async function runWorkflow<Run, Document>(
   // calls in flight were its last, it is done, reported as such, and ends with 130 after it (endIfInterrupted).
   if (interrupt.aborted && results.list().some(isUnfinished)) {
     if (run.json) writeJson(stdout, await run.interrupted(results.list(), done));
-    throw interruptedRun(results.list(), where, provisioner, undefined);
+    throw interruptedRun(results.list(), where, provisioner, undefined, await stoppedChannelsIn(held.store));
   }
   return { run: done, results: results.list() };
 }

@@ -17,7 +17,8 @@ import {
 } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { aroundSends, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import { signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 
 // A workflow bound to a MediaLive channel (`channel:`), through main() against the fake cloud. The stream key
@@ -212,6 +213,31 @@ describe('mlds apply with a bound channel', () => {
         .filter((call) => call.service === 'medialive')
         .map((call) => call.command),
     ).toStrictEqual(['StopChannelCommand', 'UpdateChannelCommand', 'StartChannelCommand']);
+    expect(channelState()).toBe('RUNNING');
+  });
+
+  it('SIGINT once the restart stopped the channel: exit 130 saying the channel is off air; apply again starts it', async () => {
+    seedChannel('RUNNING');
+    const source = signalSource();
+    const clients = aroundSends(fake, async (send) => {
+      const answer = await send();
+      if (fake.mutatingCalls().some((call) => call.command === 'StopChannelCommand')) source.fire('SIGINT');
+      return answer;
+    });
+    const run = await mlds(['apply', 'bound.yaml', '--yes', '--restart-channel'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    // Stopping or stopped, it is not running: off air.
+    expect(channelState()).not.toBe('RUNNING');
+    const stderr = unwrapped(run.stderr);
+    expect(stderr).toContain(
+      "  MediaLive channel 1234567 is stopped: mlds stopped it to update it, and it stays off air until 'mlds apply bound.yaml' starts it again\n",
+    );
+    expect(stderr).toContain('creates only what is missing, and starts the stopped channel.');
+    const again = await mlds(['apply', 'bound.yaml', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
     expect(channelState()).toBe('RUNNING');
   });
 
