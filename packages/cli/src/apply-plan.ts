@@ -70,7 +70,11 @@ export function withRestart(loaded: LoadedWorkflow, restart: boolean): LoadedWor
       `--restart-channel: ${loaded.file} binds no MediaLive channel; add channel: { id: "<channel id>" } or drop the flag`,
     );
   }
-  return { ...loaded, workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } } };
+  return {
+    ...loaded,
+    workflow: { ...loaded.workflow, channel: { ...channel, whenRunning: 'restart' } },
+    ...(channel.whenRunning === 'restart' ? {} : { restartFromFlag: true as const }),
+  };
 }
 
 export function applyDocument(

@@ -7,6 +7,7 @@ import {
   type Plan,
   PlanInputError,
   parseWorkflow,
+  placeDiagnostics,
   planWorkflow,
   type StateDocument,
   type Workflow,
@@ -30,6 +31,8 @@ export interface LoadedWorkflow {
   diagnostics: Diagnostic[];
   /** The text the workflow was parsed from: what a saved plan's content hash is taken of. */
   text: string;
+  /** `--restart-channel` made the channel's whenRunning `restart` for this run, not the file. */
+  restartFromFlag?: true;
 }
 
 /**
@@ -167,10 +170,28 @@ export function planLoadedWorkflow(
       },
     );
   }
-  if (plan.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
-    throw new InvalidWorkflowError(loaded.file, plan.workflow, plan.diagnostics);
+  // The planner's own diagnostics get the line and column validation's have.
+  const diagnostics = placeDiagnostics(
+    loaded.text,
+    loaded.restartFromFlag === true ? plan.diagnostics.map(byTheFlag) : plan.diagnostics,
+  );
+  if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+    throw new InvalidWorkflowError(loaded.file, plan.workflow, diagnostics);
   }
-  return plan;
+  return { ...plan, diagnostics };
+}
+
+/** The restart's warning, blamed on --restart-channel when the flag, not the file, asked for it. */
+function byTheFlag(diagnostic: Diagnostic): Diagnostic {
+  if (diagnostic.code !== 'channel.restart-outage') return diagnostic;
+  return {
+    ...diagnostic,
+    path: 'channel',
+    message: diagnostic.message.replace(
+      /^If (.*?) is RUNNING at apply, (.*?)\. Use whenRunning: refuse to update it only while it is IDLE\.$/,
+      '--restart-channel: if $1 is RUNNING at apply, $2. Without the flag it is updated only while it is IDLE.',
+    ),
+  };
 }
 
 async function readStdin(stdin: TextReader | undefined): Promise<BoundedBytes> {

@@ -106,6 +106,31 @@ describe('mlds plan with a bound channel', () => {
     );
   });
 
+  it('--restart-channel: the plan announces the outage apply --restart-channel would cause, blamed on the flag', async () => {
+    const run = await mlds(['plan', 'bound.yaml', '--restart-channel']);
+    expect(run.code, run.stderr).toBe(0);
+    const stderr = unwrapped(plain(run.stderr));
+    expect(stderr).toMatch(
+      /^warning bound\.yaml:\d+:\d+: `channel`: --restart-channel: if MediaLive channel 1234567 is RUNNING at apply, apply STOPS it \(an outage of every output of the channel, usually a minute or more\), updates its destinations and starts it again\. Without the flag it is updated only while it is IDLE\. \[channel\.restart-outage\]$/m,
+    );
+    expect(stderr).not.toContain('whenRunning');
+    const json = JSON.parse((await mlds(['plan', 'bound.yaml', '--restart-channel', '--json'])).stdout);
+    expect(
+      json.diagnostics
+        .filter((d: { code: string }) => d.code === 'channel.restart-outage')
+        .map((d: { path: string }) => d.path),
+    ).toStrictEqual(['channel']);
+    // The file's own whenRunning: restart keeps its own words, flag or not.
+    const own = await mlds(['plan', 'restart.yaml', '--restart-channel']);
+    expect(unwrapped(plain(own.stderr))).toContain(
+      'Use whenRunning: refuse to update it only while it is IDLE.',
+    );
+    const unbound = await mlds(['plan', 'unbound.yaml', '--restart-channel']);
+    expect(unbound.code).toBe(2);
+    expect(unbound.stderr).toContain('--restart-channel: unbound.yaml binds no MediaLive channel');
+    expect(fake.calls()).toStrictEqual([]);
+  });
+
   it('--json lists the resource with kind medialive-channel', async () => {
     const run = await mlds(['plan', 'bound.yaml', '--json']);
     const plan = JSON.parse(run.stdout) as { resources: { kind: string; action: string; address: string }[] };

@@ -26,7 +26,13 @@ export {
 export { TAG_DOWNSTREAM, TAG_WORKFLOW } from './names.js';
 export { normalizeWorkflow } from './normalize.js';
 export { type ResolvedDestinations, recordedDestinations, resolveDestinations } from './outputs.js';
-export { type ParseOptions, type ParseResult, parseWorkflow, validateWorkflow } from './parse.js';
+export {
+  type ParseOptions,
+  type ParseResult,
+  parseWorkflow,
+  placeDiagnostics,
+  validateWorkflow,
+} from './parse.js';
 export { type PlanOptions, planTeardown, planWorkflow } from './plan.js';
 export {
   parseRateLimits,

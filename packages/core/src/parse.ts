@@ -116,6 +116,39 @@ export function positionIn(text: string, path: Path): { line: number; column: nu
   return { line, column: col };
 }
 
+/**
+ * The diagnostics, each given the line and column of its path in `text` when it had none: those made after
+ * parsing (the planner's). The text is parsed once, and only when one lacks its place; a path that is not in
+ * the file places the diagnostic at its nearest ancestor that is, and the whole file's (`` ) stays unplaced.
+ */
+export function placeDiagnostics(text: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const unplaced = (diagnostic: Diagnostic) => diagnostic.line === undefined && diagnostic.path !== '';
+  if (!diagnostics.some(unplaced)) return [...diagnostics];
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) return [...diagnostics];
+  return diagnostics.map((diagnostic) => {
+    const path = unplaced(diagnostic) ? parsePath(diagnostic.path) : undefined;
+    if (path === undefined) return diagnostic;
+    const { line, col } = lineCounter.linePos(locate(document, path, undefined));
+    return { ...diagnostic, line, column: col };
+  });
+}
+
+/** `downstream[2].urls[1]`, `tags["mlds:owner"]` (formatPath's form) as segments; undefined when it is not one. */
+function parsePath(text: string): Path | undefined {
+  const segment = /(?:^|\.)([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  const path: PathSegment[] = [];
+  while (segment.lastIndex < text.length) {
+    const at = segment.lastIndex;
+    const match = segment.exec(text);
+    if (match === null || (at > 0 && match.index !== at)) return undefined;
+    const [, key, index, quoted] = match;
+    path.push(key ?? (index !== undefined ? Number(index) : (JSON.parse(quoted ?? '""') as string)));
+  }
+  return path;
+}
+
 function limitResult(problem: LimitProblem, text: string, lineCounter: LineCounter): ParseResult {
   // The LineCounter fills as yaml parses; here nothing has, so the lines are counted up to the offset only.
   lineCounter.addNewLine(0);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { exampleNames, examplePath, readExample, seedWorkflow } from '@mlds/fixtures';
 import { describe, expect, test } from 'vitest';
 import { normalizeWorkflow } from '../src/normalize.js';
-import { parseWorkflow, validateWorkflow } from '../src/parse.js';
+import { parseWorkflow, placeDiagnostics, validateWorkflow } from '../src/parse.js';
 
 const MULTI_LINE = `# a comment first
 workflow: curling-live
@@ -122,6 +122,56 @@ describe('positions', () => {
       'pipelines.shared-location downstream[1].urls[0] 6:18',
       'pipelines.shared-location downstream[1].urls[1] 6:41',
     ]);
+  });
+});
+
+describe("placeDiagnostics: the planner's diagnostics placed in the file", () => {
+  const TEXT = [
+    'workflow: placed',
+    'region: us-west-2',
+    'tags: { "mlds:owner": media }',
+    'channel:',
+    '  id: "1234567"',
+    'downstream:',
+    '  - name: a',
+    '    system: s3',
+    '  - name: b',
+    '    system: rtmp',
+    '    urls: [rtmp://x.example.com/app]',
+    '',
+  ].join('\n');
+  const at = (path: string, line?: number) => ({
+    severity: 'warning' as const,
+    code: 'x',
+    message: 'm',
+    path,
+    ...(line === undefined ? {} : { line, column: 1 }),
+  });
+
+  test('each path at its node; one not in the file at its nearest ancestor; the whole file and the placed kept', () => {
+    const placed = placeDiagnostics(TEXT, [
+      at('downstream[1].urls[0]'),
+      at('channel.whenRunning'),
+      at('channel.id'),
+      at('tags["mlds:owner"]'),
+      at(''),
+      at('region', 40),
+    ]);
+    expect(placed.map((d) => [d.path, d.line, d.column])).toStrictEqual([
+      ['downstream[1].urls[0]', 11, 12],
+      ['channel.whenRunning', 5, 3],
+      ['channel.id', 5, 7],
+      ['tags["mlds:owner"]', 3, 23],
+      ['', undefined, undefined],
+      ['region', 40, 1],
+    ]);
+  });
+
+  test('nothing to place, or a text that does not parse: the diagnostics as they are', () => {
+    const given = [at('region', 2)];
+    expect(placeDiagnostics(TEXT, given)).toStrictEqual(given);
+    expect(placeDiagnostics('a: [', [at('region')])).toStrictEqual([at('region')]);
+    expect(placeDiagnostics(TEXT, [at('not a path!')])).toStrictEqual([at('not a path!')]);
   });
 });
 

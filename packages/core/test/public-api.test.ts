@@ -31,6 +31,7 @@ test('@mlds/core exports exactly its public values', () => {
     'parseRateLimits',
     'parseStateUrl',
     'parseWorkflow',
+    'placeDiagnostics',
     'planImport',
     'planTeardown',
     'planWorkflow',

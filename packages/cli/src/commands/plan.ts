@@ -6,6 +6,7 @@ import {
   recordedDestinations,
   type StateDocument,
 } from '@mlds/core';
+import { withRestart } from '../apply-plan.js';
 import { count, ExitCode, OperationFailedError, UsageError } from '../errors.js';
 import { againCommand, rerunFlags } from '../render/command-line.js';
 import { writeDiagnostics } from '../render/diagnostics.js';
@@ -31,6 +32,8 @@ export interface PlanOptions {
   refresh: boolean;
   /** `--profile`: the AWS profile, for --refresh. */
   profile: string | undefined;
+  /** `--restart-channel`: plan as `apply --restart-channel` would (whenRunning: restart, this once). */
+  restartChannel: boolean;
 }
 
 // What Terraform's -detailed-exitcode counts: what apply would create, update or delete. Reading a resource
@@ -54,10 +57,9 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
     });
   }
   // A state of another workflow is planned against: the plan's `state.other-workflow` warning says so.
-  const { loaded, statePath, state } = await loadWorkflowAndState(
-    { ...options, sameWorkflow: false },
-    context,
-  );
+  const read = await loadWorkflowAndState({ ...options, sameWorkflow: false }, context);
+  const { statePath, state } = read;
+  const loaded = withRestart(read.loaded, options.restartChannel);
   const observations = options.refresh
     ? await refreshFor(options, loaded, statePath, state, context)
     : undefined;
@@ -210,6 +212,11 @@ export const command: Command<PlanOptions> = {
       type: 'boolean',
       description: 'Read each recorded resource in AWS first (reads only) and show what drifted',
     },
+    'restart-channel': {
+      type: 'boolean',
+      description:
+        'Plan as apply --restart-channel would: a RUNNING bound channel stopped, updated and started (an outage)',
+    },
   },
   examples: [
     { command: 'mlds plan curling-live.yaml', explanation: 'The plan against .mlds/curling-live.state.json' },
@@ -249,6 +256,7 @@ export const command: Command<PlanOptions> = {
     detailedExitcode: args.values['detailed-exitcode'] === true,
     refresh: args.values.refresh === true,
     profile: args.common.profile,
+    restartChannel: args.values['restart-channel'] === true,
   }),
   run: plan,
 };
