@@ -309,6 +309,20 @@ describe('mlds state', () => {
     expect(unwrapped(showUnknown.stderr)).not.toContain('Nothing was changed');
   });
 
+  it('push refuses a local state another run holds (exit 3 naming it); nothing is copied', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    writeFileSync(
+      join(cwd, '.mlds/team-live.state.json.lock'),
+      JSON.stringify({ ...HOLDER, acquiredAt: HOLDER.since }),
+    );
+    const run = await mlds(['state', 'push', URL, '--file', 'team.yaml']);
+    expect(run.code).toBe(3);
+    expect(unwrapped(run.stderr)).toContain(
+      "error: the state .mlds/team-live.state.json is locked by 'apply' on host ci-runner-3 (pid 77)",
+    );
+    expect(fake.s3Objects.text('team-state', 'mlds/team-live.json')).toBeUndefined();
+  });
+
   it('push copies the local state to S3, then refuses a state of another lineage', async () => {
     expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
     const local = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;

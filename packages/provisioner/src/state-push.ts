@@ -9,10 +9,21 @@ export interface PushResult {
 }
 
 /**
- * Copies the state of `from` into `to` with `to` locked (`mlds state push`, e.g. a local state to S3 to start
- * sharing it). Refuses to overwrite a state of another history (another lineage) or a newer one of the same.
+ * Copies the state of `from` into `to` with both locked (`mlds state push`, e.g. a local state to S3 to start
+ * sharing it): a run holding `from` (an apply under way) is reported (StateLockedError) instead of its state
+ * being copied halfway. Refuses to overwrite a state of another history (another lineage) or a newer one of the
+ * same.
  */
 export async function pushState(from: StateBackend, to: StateBackend): Promise<PushResult> {
+  const sourceLock = await from.lock('state push');
+  try {
+    return await pushLocked(from, to);
+  } finally {
+    await sourceLock.release();
+  }
+}
+
+async function pushLocked(from: StateBackend, to: StateBackend): Promise<PushResult> {
   const source = await from.read();
   if (source === undefined) {
     throw new StatePushRefusedError(`There is no state at ${from.location} to push.`);

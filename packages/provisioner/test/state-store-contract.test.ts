@@ -242,6 +242,24 @@ describe.each([fileHarness, s3Harness])('state store contract: %o', (makeHarness
     expect(await h.run(300).read()).toStrictEqual(state(3, 'lineage-1', ['a']));
   });
 
+  it('push refuses a source another run holds (an apply under way): StateLockedError, nothing written', async () => {
+    const h = makeHarness();
+    const path = join(mkdtempSync(join(tmpdir(), 'mlds-push-')), 'w.state.json');
+    const running = new FileStateStore(path, { pid: 4242, isProcessAlive: () => true });
+    const held = await running.lock('apply');
+    await running.read();
+    await running.write(state(1, 'lineage-1', ['a']));
+    const source = new FileStateStore(path, { isProcessAlive: () => true });
+    await expect(pushState(source, h.run(100))).rejects.toBeInstanceOf(StateLockedError);
+    expect(await h.run(300).read()).toBeUndefined();
+    expect(await h.run(300).lockHolder()).toBeUndefined();
+    await held.release();
+    expect(await pushState(source, h.run(100))).toStrictEqual({ serial: 1, written: true });
+    // Both locks released.
+    expect(await source.lockHolder()).toBeUndefined();
+    expect(await h.run(300).lockHolder()).toBeUndefined();
+  });
+
   it('through the engine: serial +1 per run that changed something, lineage given once and kept', async () => {
     const h = makeHarness();
     const cloud = createFakeCloud();

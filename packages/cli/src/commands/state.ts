@@ -165,7 +165,10 @@ async function runSubcommand(
       try {
         result = await provisioner.pushState(backend, target.backend);
       } catch (error) {
-        throw translateStateError(error, provisioner, destination);
+        // Both are locked: a held lock is named at the state it guards.
+        const fromSource =
+          error instanceof provisioner.StateLockedError && error.lockPath === backend.lockLocation;
+        throw translateStateError(error, provisioner, fromSource ? statePath : destination);
       }
       if (options.json) {
         writeJson(stdout, {
