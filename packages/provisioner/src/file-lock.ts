@@ -16,7 +16,9 @@ import type { Lock } from './state-store.js';
 export type StateFileSystem = Pick<
   typeof nodeFs,
   'open' | 'readFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'stat' | 'link'
->;
+> &
+  /** Without it, the temporary files a stopped run left are not looked for. */
+  Partial<Pick<typeof nodeFs, 'readdir'>>;
 
 export interface FileLockOptions {
   hostname: string;

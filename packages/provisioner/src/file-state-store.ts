@@ -98,6 +98,8 @@ function flush(fs: Pick<StateWriteFileSystem, 'fsync'>, handle: number): Promise
   });
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -146,8 +148,32 @@ export class FileStateStore implements StateBackend {
     return this.lockPath;
   }
 
-  lock(command: string): Promise<Lock> {
-    return this.fileLock.acquire(command);
+  async lock(command: string): Promise<Lock> {
+    const lock = await this.fileLock.acquire(command);
+    await this.removeStrayTemporaryFiles();
+    return lock;
+  }
+
+  /**
+   * The temporary files of this state that a run left between making one and renaming it into place (stopped
+   * at once by a second Ctrl-C, or killed): with the lock held, nobody is writing one. Best effort.
+   */
+  private async removeStrayTemporaryFiles(): Promise<void> {
+    const { readdir } = this.fs;
+    if (readdir === undefined) return;
+    const directory = dirname(this.path);
+    const ours = new RegExp(`^\\.${escapeRegExp(basename(this.path))}\\.\\d+\\.[^.]+\\.tmp$`);
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch {
+      return;
+    }
+    await Promise.all(
+      names
+        .filter((name) => ours.test(name))
+        .map((name) => this.fs.unlink(join(directory, name)).catch(() => {})),
+    );
   }
 
   async read(): Promise<StateDocument | undefined> {

@@ -194,3 +194,29 @@ describe('FileStateStore: the directories the lock creates', () => {
     await lock.release();
   });
 });
+
+describe('temporary files a stopped run left', () => {
+  it('are removed once the lock is held; other files beside the state are not', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'mlds-strays-'));
+    const path = join(directory, 'w.state.json');
+    const stray = ['.w.state.json.4242.0a1b2c.tmp', '.w.state.json.77.ffee.tmp'];
+    const kept = ['w.state.json.bak', '.other.state.json.4242.0a1b2c.tmp', 'w.state.json.lock.abc.new'];
+    for (const name of [...stray, ...kept]) await fs.writeFile(join(directory, name), '{}');
+    const store = new FileStateStore(path);
+    const lock = await store.lock('apply');
+    expect((await fs.readdir(directory)).sort()).toStrictEqual([...kept, 'w.state.json.lock'].sort());
+    await lock.release();
+  });
+
+  it('are not looked for by a store whose file system cannot list a directory', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'mlds-strays-'));
+    await fs.writeFile(join(directory, '.w.state.json.4242.0a1b2c.tmp'), '{}');
+    const { readdir: _readdir, ...withoutListing } = fs;
+    const store = new FileStateStore(join(directory, 'w.state.json'), {
+      fs: withoutListing as StateFileSystem,
+    });
+    const lock = await store.lock('apply');
+    expect(await fs.readdir(directory)).toContain('.w.state.json.4242.0a1b2c.tmp');
+    await lock.release();
+  });
+});
