@@ -64,7 +64,8 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   const lineCounter = new LineCounter();
   const limit = inputLimitProblem(text);
   if (limit !== undefined) return limitResult(limit, text, lineCounter);
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // `<<: *anchor` merge keys (YAML 1.1), which YAML users write to share a block between entries.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const json =
     /\.json$/i.test(options.filename ?? '') || (/^\uFEFF?\s*[{[]/.test(text) && document.errors.length > 0);
   if (json) {

@@ -125,6 +125,40 @@ describe('positions', () => {
   });
 });
 
+describe('merge keys (<<: *anchor)', () => {
+  test("an entry takes the anchored entry's fields, its own winning; still one workflow's checks", () => {
+    const text = [
+      'workflow: merged',
+      'region: us-west-2',
+      'downstream:',
+      '  - &archive',
+      '    name: archive-a',
+      '    system: s3',
+      '    format: archive',
+      '  - <<: *archive',
+      '    name: archive-b',
+      '    format: hls',
+      '  - <<: *archive',
+      '    name: archive-c',
+      '    format: frame-capture',
+      '    urls: [rtmp://not-for-s3.example.com/app]',
+      '',
+    ].join('\n');
+    const parsed = parseWorkflow(text);
+    const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+    // The merged fields are checked as the entry's own: a field S3 does not take is an error where it is.
+    expect(errors.map((d) => [d.path, d.line])).toContainEqual(['downstream[2].urls', 14]);
+    expect(errors.filter((d) => d.path.includes('<<'))).toStrictEqual([]);
+    const valid = parseWorkflow(text.replace(/ {4}urls: .*\n/, ''));
+    expect(valid.workflow?.downstream.map((d) => [d.name, d.system, d.format])).toStrictEqual([
+      ['archive-a', 's3', 'archive'],
+      ['archive-b', 's3', 'hls'],
+      ['archive-c', 's3', 'frame-capture'],
+    ]);
+    expect(valid.diagnostics.filter((d) => d.severity === 'error')).toStrictEqual([]);
+  });
+});
+
 describe("placeDiagnostics: the planner's diagnostics placed in the file", () => {
   const TEXT = [
     'workflow: placed',
