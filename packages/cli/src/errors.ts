@@ -45,8 +45,16 @@ export class InvalidFleetError extends MldsError {
 /** `mlds` alone: the help follows the message, as it is. */
 export class NoCommandError extends UsageError {
   override name = 'NoCommandError';
-  constructor(readonly help: string) {
-    super('no command given');
+  constructor(
+    readonly help: string,
+    /** An option given with no command that no command takes before its name, e.g. `mlds -x`. */
+    unknownOption?: string,
+  ) {
+    super(
+      unknownOption === undefined
+        ? 'no command given'
+        : `unknown option '${unknownOption}', and no command given`,
+    );
   }
 }
 

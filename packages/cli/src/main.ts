@@ -95,6 +95,21 @@ interface EarlyScan {
  * loaded (help, version) or to report a failure (json, no-color). The strict parse happens once the command's
  * own options are known.
  */
+/** The first option of `argv` that is not a common one (`-x`, `--jsn`), up to `--`. */
+function unknownOptionIn(argv: readonly string[]): string | undefined {
+  const known = new Set(
+    Object.entries(COMMON_OPTIONS).flatMap(([name, spec]) => [
+      `--${name}`,
+      ...('short' in spec ? [`-${spec.short}`] : []),
+    ]),
+  );
+  for (const arg of argv) {
+    if (arg === '--') return undefined;
+    if (arg.startsWith('-') && arg !== '-' && !known.has(arg.split('=')[0] ?? arg)) return arg.split('=')[0];
+  }
+  return undefined;
+}
+
 function scanArguments(argv: string[]): EarlyScan {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -123,7 +138,7 @@ async function dispatch(options: CliOptions, early: EarlyScan, colors: Colors): 
       stdout.write(globalHelp(commands, VERSION, colors));
       return ExitCode.ok;
     }
-    throw new NoCommandError(globalHelp(commands, VERSION, colors));
+    throw new NoCommandError(globalHelp(commands, VERSION, colors), unknownOptionIn(options.argv));
   }
   if (name === 'help') {
     const topic = rest[0];

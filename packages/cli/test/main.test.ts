@@ -109,6 +109,19 @@ describe('command line errors exit 2 with a hint to --help', () => {
     );
   });
 
+  it('an unknown option and no command: both said, then the help; a known one alone is just no command', async () => {
+    for (const [argv, first] of [
+      [['-x'], "error: unknown option '-x', and no command given\n"],
+      [['--jsn=1', '--json'], "error: unknown option '--jsn', and no command given\n"],
+      [['--json'], 'error: no command given\n'],
+    ] as const) {
+      const run = await runCli([...argv]);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr.startsWith(first), `${argv.join(' ')}: ${run.stderr.split('\n')[0]}`).toBe(true);
+      expect(run.stderr).toContain('Commands');
+    }
+  });
+
   it('an unknown command', async () => {
     const { code, stdout, stderr } = await runCli(['aply', 'w.yaml']);
     expect(code).toBe(2);

@@ -309,6 +309,16 @@ describe('mlds state', () => {
     expect(unwrapped(showUnknown.stderr)).not.toContain('Nothing was changed');
   });
 
+  it('rm and show with no state file: exit 2 saying there is none, not that it records nothing', async () => {
+    for (const sub of [['rm'], ['show']]) {
+      const run = await mlds(['state', ...sub, 'archive.bucket[0]', '--file', 'team.yaml']);
+      expect(run.code).toBe(2);
+      expect(unwrapped(run.stderr)).toContain(
+        'There is no state there: nothing is applied yet, or the state is elsewhere (--state, --file).',
+      );
+    }
+  });
+
   it('push refuses a local state another run holds (exit 3 naming it); nothing is copied', async () => {
     expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
     writeFileSync(

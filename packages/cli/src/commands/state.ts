@@ -249,9 +249,11 @@ function notInState(
     `${addresses.join(', ')} ${addresses.length === 1 ? 'is' : 'are'} not in the state ${statePath.shownAs}`,
     {
       hint:
-        known.length === 0
-          ? `The state records no resources.${nothingChanged}`
-          : `It records: ${[...new Set(known)].join(', ')}.${nothingChanged}`,
+        doc === undefined
+          ? `There is no state there: nothing is applied yet, or the state is elsewhere (--state, --file).${nothingChanged}`
+          : known.length === 0
+            ? `The state records no resources.${nothingChanged}`
+            : `It records: ${[...new Set(known)].join(', ')}.${nothingChanged}`,
     },
   );
 }
@@ -323,10 +325,10 @@ export const command: Command<StateOptions> = {
       command: 'mlds state list --file curling-live.yaml',
       explanation: 'What the state of a workflow records',
     },
-    { command: 'mlds state show archive.bucket[0] -f curling-live.yaml', explanation: 'One resource' },
+    { command: "mlds state show 'archive.bucket[0]' -f curling-live.yaml", explanation: 'One resource' },
     {
-      command: 'mlds state rm social.password -f curling-live.yaml',
-      explanation: 'Forget a resource; it stays in AWS',
+      command: "mlds state rm 'archive.bucket[1]' -f curling-live.yaml",
+      explanation: 'Forget a resource; it stays in AWS (quote an address with brackets for the shell)',
     },
     {
       command:
