@@ -42,7 +42,14 @@ export function translateRunError(
     const lines = error.blockers.map(
       (blocker) => `  ${blocker.address} (${blocker.name}): ${blocker.reason}`,
     );
-    const what = error.blockers.length === 1 ? 'this resource is' : 'these resources are';
+    // Named in the first line: a fleet's result line shows that line alone.
+    const addresses = error.blockers.map((blocker) => blocker.address);
+    const what =
+      addresses.length === 1
+        ? `${addresses[0]} is`
+        : addresses.length <= 3
+          ? `${addresses.slice(0, -1).join(', ')} and ${addresses.at(-1)} are`
+          : `${addresses.length} resources are`;
     // apply refuses too, when the workflow no longer lists a resource that still holds something.
     const hint =
       command === 'destroy'

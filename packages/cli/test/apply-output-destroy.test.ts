@@ -723,7 +723,7 @@ describe('mlds destroy', () => {
     const run = await mlds(['destroy', 'full.yaml', '--yes']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'error: destroy refused, nothing was deleted: this resource is not empty\n  archive.bucket[1] (curling-live-archive-p1): the bucket holds objects or object versions\n',
+      'error: destroy refused, nothing was deleted: archive.bucket[1] is not empty\n  archive.bucket[1] (curling-live-archive-p1): the bucket holds objects or object versions\n',
     );
     expect(run.stderr).toContain("run 'mlds destroy full.yaml --force'");
     expect(fake.inventory()).toStrictEqual(inventory);

@@ -528,7 +528,11 @@ describe('mlds apply / destroy with several workflow files', () => {
     const again = await mlds(['destroy', ...FILES, '--yes']);
     expect(again.code).toBe(1);
     expect(unwrapped(again.stderr)).toContain(
-      'error: court-2: destroy refused, nothing was deleted: this resource is not empty\n',
+      'error: court-2: destroy refused, nothing was deleted: archive.bucket[0] is not empty\n',
+    );
+    // The live result line names it too.
+    expect(plain(again.stdout)).toContain(
+      'court-2: destroy refused, nothing was deleted: archive.bucket[0] is not empty',
     );
     expect(unwrapped(again.stderr)).toContain(
       "Empty them yourself, or run 'mlds destroy court-2.yaml --force': it first stops new writes",

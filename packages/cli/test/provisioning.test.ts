@@ -128,7 +128,7 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
     expect(error).toBeInstanceOf(DestroyRefusedError);
     expect(exitCodeFor(error)).toBe(1);
     expect((error as Error).message).toBe(
-      'destroy refused, nothing was deleted: these resources are not empty\n' +
+      'destroy refused, nothing was deleted: a.bucket[0] and p.channel are not empty\n' +
         '  a.bucket[0] (w-a-p0): the bucket holds objects or object versions\n' +
         '  p.channel (w-p): the channel has 2 origin endpoint(s)',
     );
@@ -143,7 +143,7 @@ describe('translateRunError: each provisioner error becomes the CLI error of its
       'apply',
     );
     expect((error as Error).message).toBe(
-      'apply refused, nothing was changed: this resource is not empty\n' +
+      'apply refused, nothing was changed: a.bucket[0] is not empty\n' +
         '  a.bucket[0] (w-a-p0): the bucket holds objects or object versions',
     );
     expect((error as MldsError).hint).toBe(
