@@ -1,5 +1,13 @@
 import { type Refreshed, withDrift } from './drift.js';
-import type { Action, ResourceChange, ResourceSpec, StateDocument, StateResource } from './types.js';
+import type {
+  Action,
+  Diagnostic,
+  ResourceChange,
+  ResourceSpec,
+  StateDocument,
+  StateResource,
+  Workflow,
+} from './types.js';
 
 // What apply must do to turn the recorded state into the desired resources. Matching is by address; a
 // resource whose physical identity (kind, name, Region) changed is replaced: the new one is created in place,
@@ -12,6 +20,49 @@ import type { Action, ResourceChange, ResourceSpec, StateDocument, StateResource
 const IMMUTABLE_PROPERTIES: Partial<Record<ResourceSpec['kind'], readonly string[]>> = {
   'mediapackagev2-channel': ['channelGroup', 'inputType'],
 };
+
+/** The workflow field each immutable property comes from, for the diagnostic's path. */
+const FIELD_OF_PROPERTY: Readonly<Record<string, string>> = {
+  inputType: 'format',
+  channelGroup: 'channelGroup',
+};
+
+/**
+ * A warning per resource the plan replaces because a property AWS cannot change did change (a v2 channel's
+ * format): without it the plan shows a create and a delete of one address, and not why, nor that what
+ * MediaLive sends to (the channel's ingest URLs) changes with it.
+ */
+export function replacementDiagnostics(workflow: Workflow, changes: readonly ResourceChange[]): Diagnostic[] {
+  return changes.flatMap((created) => {
+    if (created.action !== 'create') return [];
+    const deleted = changes.find(
+      (change) =>
+        change.action === 'delete' &&
+        change.address === created.address &&
+        change.kind === created.kind &&
+        change.name === created.name &&
+        change.region === created.region,
+    );
+    if (deleted === undefined) return [];
+    const changed = (IMMUTABLE_PROPERTIES[created.kind] ?? []).filter(
+      (key) => canonical(created.properties[key]) !== canonical(deleted.properties[key]),
+    );
+    if (changed.length === 0) return [];
+    const what = changed
+      .map((key) => `${key} ${String(deleted.properties[key])} → ${String(created.properties[key])}`)
+      .join(', ');
+    const index = workflow.downstream.findIndex((entry) => entry.name === created.downstream);
+    const field = FIELD_OF_PROPERTY[changed[0] ?? ''];
+    return [
+      {
+        severity: 'warning',
+        code: 'resource.replaced',
+        message: `${created.address} (${created.name}) is replaced: ${what} cannot change on an existing ${created.kind}, so apply deletes it and creates it again under the same name. Its ingest URLs change with it: a MediaLive channel that sends to it needs the new destination (a bound channel gets it from apply).`,
+        path: index === -1 ? '' : `downstream[${index}]${field === undefined ? '' : `.${field}`}`,
+      },
+    ];
+  });
+}
 
 /** True when the recorded resource cannot become `spec` in place. */
 export function needsReplacement(spec: ResourceSpec, resource: StateResource): boolean {

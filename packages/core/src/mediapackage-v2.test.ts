@@ -187,12 +187,24 @@ describe('resources', () => {
       'create packager-v2.channel curling-live-packager-v2',
       'delete packager-v2.channel curling-live-packager-v2',
     ]);
-    // The role alone is an update of the channel policy, not a replacement.
+    // The plan says why, where the format is, and what changes for MediaLive.
+    expect(planOf(v2({ format: 'hls' }), { state }).diagnostics).toStrictEqual([
+      {
+        severity: 'warning',
+        code: 'resource.replaced',
+        message:
+          'packager-v2.channel (curling-live-packager-v2) is replaced: inputType CMAF → HLS cannot change on an existing mediapackagev2-channel, so apply deletes it and creates it again under the same name. Its ingest URLs change with it: a MediaLive channel that sends to it needs the new destination (a bound channel gets it from apply).',
+        path: 'downstream[0].format',
+      },
+    ]);
+    // The role alone is an update of the channel policy, not a replacement, and no warning.
     const otherRole = v2({}, { mediaLiveRoleArn: 'arn:aws:iam::111122223333:role/Other' });
-    expect(planOf(otherRole, { state }).resources[1]).toMatchObject({
+    const updated = planOf(otherRole, { state });
+    expect(updated.resources[1]).toMatchObject({
       action: 'update',
       changes: ['mediaLiveRoleArn'],
     });
+    expect(updated.diagnostics.filter((d) => d.code === 'resource.replaced')).toStrictEqual([]);
   });
 
   it('deletes the channel before its group when the entry goes', () => {

@@ -1,7 +1,7 @@
 import { channelChange, channelDiagnostics, unboundDiagnostics } from './channel.js';
 import { decideOutputGroups, groupTypesOf, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { planDestinations } from './destinations.js';
-import { diffResources, type ResourceIdentity } from './diff.js';
+import { diffResources, type ResourceIdentity, replacementDiagnostics } from './diff.js';
 import type { Observation } from './drift.js';
 import { desiredResources } from './resources.js';
 import {
@@ -53,6 +53,7 @@ export function planWorkflow(workflow: Workflow, options: PlanOptions = {}): Pla
     diagnostics: [
       ...structuredClone(options.diagnostics ?? []),
       ...stateDiagnostics(workflow, options.state),
+      ...replacementDiagnostics(workflow, resources),
       ...channelDiagnostics(workflow, channel, options.state, options.observations),
       ...unboundDiagnostics(workflow, options.state),
     ],
