@@ -63,12 +63,25 @@ export function commandHelp(command: Command<unknown>, colors: Colors): string {
     '',
     ...(Object.keys(own).length > 0 ? [heading('Options'), ...optionLines(own), ''] : []),
     heading('Common options'),
-    ...optionLines(COMMON_OPTIONS),
+    ...optionLines(usedCommonOptions(command)),
+    ...unusedCommonOptionsLine(command),
     '',
     heading('Examples'),
     ...exampleLines(command.examples),
     '',
   ].join('\n');
+}
+
+function usedCommonOptions(command: Command<unknown>): Record<string, OptionSpec> {
+  const unused = new Set(command.unusedCommonOptions ?? []);
+  return Object.fromEntries(Object.entries(COMMON_OPTIONS).filter(([name]) => !unused.has(name)));
+}
+
+function unusedCommonOptionsLine(command: Command<unknown>): string[] {
+  const unused = command.unusedCommonOptions ?? [];
+  if (unused.length === 0) return [];
+  const flags = unused.map((name) => `--${name}`).join(', ');
+  return [wrap(`  Also accepted, and unused by this command: ${flags}`, DIAGNOSTIC_WIDTH, '    ')];
 }
 
 /** Each paragraph (blank-line separated) as one text, wrapped within the width diagnostics keep. */

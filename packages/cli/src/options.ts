@@ -6,7 +6,8 @@ export const COMMON_OPTIONS = {
   state: {
     type: 'string',
     valueName: '<path>',
-    description: 'The state file (default: .mlds/<workflow>.state.json under the current directory)',
+    description:
+      "The state: a file, or s3://bucket/key (default: the workflow's state:, else .mlds/<workflow>.state.json under the current directory)",
   },
   region: { type: 'string', valueName: '<region>', description: "Use this Region instead of the workflow's" },
   profile: {

@@ -62,6 +62,11 @@ export interface Command<Options> {
   description: string;
   /** Options beyond the common ones. */
   options?: Readonly<Record<string, OptionSpec>>;
+  /**
+   * Common options the command accepts (every command does, contract section 2) but has no use for: its help
+   * lists them apart, as unused, instead of describing what they do elsewhere.
+   */
+  unusedCommonOptions?: readonly string[];
   examples: ReadonlyArray<{ command: string; explanation: string }>;
   toOptions(args: ParsedArguments): Options;
   /**

@@ -26,6 +26,8 @@ export const command: Command<SchemaOptions> = {
   examples: [
     { command: 'mlds schema > workflow.schema.json', explanation: 'Save the schema beside your workflows' },
   ],
+  // It prints one fixed document, as JSON.
+  unusedCommonOptions: ['state', 'region', 'profile', 'json', 'no-color'],
   toOptions: (args) => {
     if (args.positionals.length > 0) {
       throw new UsageError(`mlds schema takes no argument, not '${args.positionals[0]}'`, {

@@ -57,6 +57,8 @@ export const command: Command<ValidateOptions> = {
       explanation: 'Check every file',
     },
   ],
+  // It reads no state and calls no AWS.
+  unusedCommonOptions: ['state', 'profile'],
   toOptions: (args) => ({
     file: workflowFileArgument(args, usage),
     region: args.common.region,
