@@ -11,7 +11,13 @@ import { againCommand } from './render/command-line.js';
 import { type FleetProgress, type FleetProgressOptions, fleetResultLine } from './render/fleet-progress.js';
 import { type ResourceResult, type Tally, tally, unfinishedCounts } from './render/summary.js';
 import { translateRunError } from './run-errors.js';
-import { interruptedRun, isUnfinished, ResultCollector, runEventsOf } from './run-results.js';
+import {
+  interruptedRun,
+  isUnfinished,
+  ResultCollector,
+  runEventsOf,
+  stoppedChannelsIn,
+} from './run-results.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';
 import { type EngineRunOptions, engineRunOptions } from './workflow-run.js';
@@ -207,10 +213,16 @@ export async function runFleetMember<Run, Document>(
   const shown = runEventsOf(provisioner);
   const finished = (outcome: Parameters<typeof fleetResultLine>[1], text: string) =>
     progress?.finished(workflow, fleetResultLine(workflow, outcome, text, context.colors));
-  const interrupted = (error: unknown) => {
+  const interrupted = async (error: unknown) => {
     // Ended by the engine's error: what it never reached is left to do too.
     const left = error === undefined ? results.list() : results.listWithUnstarted();
-    const stopped = interruptedRun(left, where, provisioner, error);
+    const stopped = interruptedRun(
+      left,
+      where,
+      provisioner,
+      error,
+      await stoppedChannelsIn(member.held.store),
+    );
     // Its result line says it; the fleet's one error at the end says what to run again (an error per workflow
     // on stderr as well said each one twice, with a hint of its own).
     finished('interrupted', stopped.message);

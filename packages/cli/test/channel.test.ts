@@ -266,6 +266,29 @@ describe('mlds apply with a bound channel', () => {
     expect(channelState()).toBe('RUNNING');
   });
 
+  it("the same in a fleet: the workflow's result line says its channel is off air", async () => {
+    seedChannel('RUNNING');
+    writeFileSync(
+      join(cwd, 'other.yaml'),
+      readExample('curling-live').replace('workflow: curling-live', 'workflow: court-2'),
+    );
+    const source = signalSource();
+    const clients = aroundSends(fake, async (send) => {
+      const answer = await send();
+      if (fake.mutatingCalls().some((call) => call.command === 'StopChannelCommand')) source.fire('SIGINT');
+      return answer;
+    });
+    const run = await mlds(['apply', 'bound.yaml', 'other.yaml', '--yes', '--restart-channel'], {
+      awsClients: () => clients,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    expect(channelState()).not.toBe('RUNNING');
+    expect(unwrapped(plain(run.stdout))).toContain(
+      "  MediaLive channel 1234567 is stopped: mlds stopped it to update it, and it stays off air until 'mlds apply bound.yaml' starts it again\n",
+    );
+  });
+
   it('--restart-channel without a channel: exit 2, before any AWS call', async () => {
     const run = await mlds(['apply', 'unbound.yaml', '--yes', '--restart-channel']);
     expect(run.code).toBe(2);
