@@ -37,11 +37,7 @@ export function replacementDiagnostics(workflow: Workflow, changes: readonly Res
     if (created.action !== 'create') return [];
     const deleted = changes.find(
       (change) =>
-        change.action === 'delete' &&
-        change.address === created.address &&
-        change.kind === created.kind &&
-        change.name === created.name &&
-        change.region === created.region,
+        change.action === 'delete' && change.address === created.address && sameIdentity(created, change),
     );
     if (deleted === undefined) return [];
     const changed = (IMMUTABLE_PROPERTIES[created.kind] ?? []).filter(
@@ -154,7 +150,7 @@ function ingestChannelOf(properties: Record<string, unknown>): string | undefine
 /** What names a resource physically; the workflow may reference one it no longer asks mlds to manage. */
 export type ResourceIdentity = Pick<ResourceSpec, 'kind' | 'name' | 'region'>;
 
-function sameIdentity(spec: ResourceIdentity, resource: StateResource): boolean {
+function sameIdentity(spec: ResourceIdentity, resource: ResourceIdentity): boolean {
   return spec.kind === resource.kind && spec.name === resource.name && spec.region === resource.region;
 }
 
