@@ -90,11 +90,6 @@ interface EarlyScan {
   noColor: boolean;
 }
 
-/**
- * A lenient first look at the command line: which command, and the flags needed before the command is
- * loaded (help, version) or to report a failure (json, no-color). The strict parse happens once the command's
- * own options are known.
- */
 /** The first option of `argv` that is not a common one (`-x`, `--jsn`), up to `--`. */
 function unknownOptionIn(argv: readonly string[]): string | undefined {
   const known = new Set(
@@ -110,6 +105,11 @@ function unknownOptionIn(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * A lenient first look at the command line: which command, and the flags needed before the command is
+ * loaded (help, version) or to report a failure (json, no-color). The strict parse happens once the command's
+ * own options are known.
+ */
 function scanArguments(argv: string[]): EarlyScan {
   const { values, positionals } = parseArgs({
     args: argv,
