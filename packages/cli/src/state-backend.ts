@@ -30,13 +30,15 @@ export async function openStateBackend(
   }
   const profile = statePath.profile ?? context.profile;
   const clients = context.awsClients?.({ profile }) ?? defaultAwsClients(provisioner, context, profile);
+  const named = profile ?? (context.env?.AWS_PROFILE || undefined);
   const backend = new provisioner.S3StateStore({
     client: clients.s3(statePath.region),
     bucket: statePath.bucket,
     key: statePath.key,
     clock,
     ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
-    ...(profile === undefined ? {} : { profile }),
+    // Named when the credentials cannot be loaded: --profile, else AWS_PROFILE, which the SDK reads itself.
+    ...(named === undefined ? {} : { profile: named }),
     ...(statePath.region === '' ? {} : { region: statePath.region }),
   });
   return { provisioner, backend };

@@ -63,6 +63,18 @@ describe('a state on S3', () => {
       );
     }
     expect(resourceCalls()).toStrictEqual([]);
+    // A profile that cannot give credentials is named, whether --profile or AWS_PROFILE chose it.
+    for (const [argv, env] of [
+      [['output', 'shared.yaml', '--profile', 'nosuch'], {}],
+      [['output', 'shared.yaml'], { AWS_PROFILE: 'nosuch' }],
+      [['plan', 'shared.yaml'], { AWS_PROFILE: 'nosuch' }],
+    ] as const) {
+      const run = await runAgainstFake([...argv], { cwd, fake, env }, { awsClients: () => clients });
+      expect(run.code, argv.join(' ')).toBe(1);
+      expect(unwrapped(run.stderr), argv.join(' ')).toContain(
+        "error: cannot load AWS credentials for the profile 'nosuch': Could not load credentials from any providers\n",
+      );
+    }
   });
 
   it("every command reads the state on S3 with --profile's credentials, output and state list included", async () => {
