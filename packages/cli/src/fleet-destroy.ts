@@ -9,6 +9,7 @@ import {
   type Teardown,
   teardownOf,
 } from './commands/destroy.js';
+import { throwUnlessConfirmable } from './confirm.js';
 import { count, DestroyRefusedError, OperationFailedError } from './errors.js';
 import { checkFleetArguments, type FleetMember, type FleetOptions, loadFleet } from './fleet-load.js';
 import { type LockedMember, lockFleet } from './fleet-lock.js';
@@ -60,6 +61,23 @@ export async function destroyFleet(
       entries.push({ member, locked, state, teardown });
     }
 
+    // Nothing locked (nobody can confirm): a state's lock without the state is another run's first apply,
+    // whose resources are not known here. As for one workflow: the question's error, not "nothing to destroy".
+    const lockedWithoutState = fleet.canRun
+      ? []
+      : entries.filter((entry) => entry.state === undefined && !nothingToDestroyAt(entry.member.statePath));
+    if (lockedWithoutState.length > 0) {
+      throwUnlessConfirmable(
+        {
+          command: 'destroy',
+          yes: options.yes,
+          json: options.json,
+          stdin: context.stdin,
+          again: fleet.again,
+        },
+        `Locked by another run, with no state yet: ${lockedWithoutState.map((entry) => entry.member.statePath.shownAs).join(', ')}.`,
+      );
+    }
     const deleting = entries.filter((entry) => entry.teardown !== undefined);
     // The credentials resolved and the account named once, before the question; nothing is called when they fail.
     const first = deleting.find((entry) => entry.locked !== undefined)?.locked;

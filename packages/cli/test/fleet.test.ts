@@ -565,6 +565,20 @@ describe('mlds apply / destroy with several workflow files', () => {
       ['court-2', 'locked'],
     ]);
     expect(existsSync(join(cwd, stateOf('court-2')))).toBe(false);
+    // Without --yes and without a terminal nothing is locked: exit 2, not "nothing to destroy" for it.
+    for (const argv of [
+      ['destroy', 'court-1.yaml', 'court-2.yaml'],
+      ['destroy', 'court-2.yaml', 'court-3.yaml', '--json'],
+    ]) {
+      const unconfirmed = await mlds(argv);
+      expect(unconfirmed.code, argv.join(' ')).toBe(2);
+      expect(unconfirmed.stdout).not.toContain(`there is no state file ${stateOf('court-2')}`);
+      if (!argv.includes('--json')) {
+        expect(unwrapped(unconfirmed.stderr)).toContain(
+          `Locked by another run, with no state yet: ${stateOf('court-2')}.`,
+        );
+      }
+    }
   });
 
   it('destroy --json: a locked workflow is left out, the others destroyed, exit 3', async () => {
