@@ -98,14 +98,14 @@ export function interruptedRun(
   where: RunWhere,
   provisioner: Provisioner,
   error: unknown,
-  /** Bound MediaLive channels a restart stopped and the interrupt left stopped (`pendingStart` in the state). */
+  /** Bound MediaLive channels a restart stopped and not yet saw running again (`pendingStart` in the state). */
   stoppedChannels: readonly string[] = [],
 ): InterruptedError {
   const { command, statePath, again } = where;
   // The one interruption that leaves an outage going: said first, with what ends it.
   const offAir = stoppedChannels.map(
     (id) =>
-      `  MediaLive channel ${id} is stopped: mlds stopped it to update it, and it stays off air until '${again}' starts it again`,
+      `  MediaLive channel ${id} may be off air: mlds stopped it to update it and had not seen it running again when the run stopped; '${again}' starts it (or finds it running)`,
   );
   const done = results.filter((result) => !isUnfinished(result));
   const failed =
@@ -142,7 +142,7 @@ export function interruptedRun(
   ];
   return new InterruptedError(lines.join('\n'), {
     cause: error,
-    hint: `Run '${again}' again to finish: it ${command === 'apply' ? `creates only what is missing${stoppedChannels.length > 0 ? ', and starts the stopped channel' : ''}` : 'deletes what the state still records'}.`,
+    hint: `Run '${again}' again to finish: it ${command === 'apply' ? `creates only what is missing${stoppedChannels.length > 0 ? ', and starts the channel unless it runs' : ''}` : 'deletes what the state still records'}.`,
   });
 }
 

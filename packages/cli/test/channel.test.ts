@@ -258,9 +258,9 @@ describe('mlds apply with a bound channel', () => {
     expect(channelState()).not.toBe('RUNNING');
     const stderr = unwrapped(run.stderr);
     expect(stderr).toContain(
-      "  MediaLive channel 1234567 is stopped: mlds stopped it to update it, and it stays off air until 'mlds apply bound.yaml' starts it again\n",
+      "  MediaLive channel 1234567 may be off air: mlds stopped it to update it and had not seen it running again when the run stopped; 'mlds apply bound.yaml' starts it (or finds it running)\n",
     );
-    expect(stderr).toContain('creates only what is missing, and starts the stopped channel.');
+    expect(stderr).toContain('creates only what is missing, and starts the channel unless it runs.');
     const again = await mlds(['apply', 'bound.yaml', '--yes']);
     expect(again.code, again.stderr).toBe(0);
     expect(channelState()).toBe('RUNNING');
@@ -285,7 +285,7 @@ describe('mlds apply with a bound channel', () => {
     expect(run.code).toBe(130);
     expect(channelState()).not.toBe('RUNNING');
     expect(unwrapped(plain(run.stdout))).toContain(
-      "  MediaLive channel 1234567 is stopped: mlds stopped it to update it, and it stays off air until 'mlds apply bound.yaml' starts it again\n",
+      "  MediaLive channel 1234567 may be off air: mlds stopped it to update it and had not seen it running again when the run stopped; 'mlds apply bound.yaml' starts it (or finds it running)\n",
     );
   });
 
