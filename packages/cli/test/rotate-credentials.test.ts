@@ -112,6 +112,7 @@ describe('mlds rotate-credentials', () => {
         username: after.usernames[index],
         parameter: PARAMETERS[index],
       })),
+      rotated: after.ids,
       destination: {
         Id: 'packager',
         Settings: [0, 1].map((index) => ({
@@ -226,6 +227,8 @@ describe('mlds rotate-credentials', () => {
     expect(run.code).toBe(130);
     const document = JSON.parse(run.stdout);
     expect(document.result).toBe('interrupted');
+    // The one rotated before the signal (its password stored), not the other.
+    expect(document.rotated).toStrictEqual([document.endpoints[0].id]);
     expect(document.endpoints.map((endpoint: { parameter: string }) => endpoint.parameter)).toStrictEqual(
       PARAMETERS,
     );
@@ -269,7 +272,13 @@ describe('mlds rotate-credentials', () => {
       'an unknown downstream',
       ['live.yaml', 'packer'],
       2,
-      "error: live.yaml has no downstream entry 'packer'\nIts MediaPackage (v1) channels are those of: packager.\n",
+      "error: live.yaml has no downstream entry 'packer'\nThe entries whose ingest credentials can be rotated: packager.\n",
+    ],
+    [
+      'an unknown downstream, where no entry can be rotated (a MediaPackage output group)',
+      ['group.yaml', 'packer'],
+      2,
+      "error: group.yaml has no downstream entry 'packer'\nIt has no MediaPackage (v1) channel with ingest credentials (one mlds creates, fed by an HLS output group), so nothing to rotate.\n",
     ],
     [
       'a downstream without a channel',

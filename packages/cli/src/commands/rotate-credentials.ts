@@ -56,6 +56,8 @@ export interface RotateCredentialsDocument {
   /** True when this run finished a rotation an earlier run had started. */
   resumed: boolean;
   endpoints: { id: string; username: string; parameter: string }[];
+  /** The ids of the endpoints this run rotated (all of them, unless interrupted or resumed). */
+  rotated: string[];
   /** The downstream's destination with the new user names, as `output <file> <name> --json` prints it. */
   destination: OutputDestination | undefined;
 }
@@ -197,6 +199,7 @@ async function rotatePrepared(
       result: result.interrupted ? 'interrupted' : 'ok',
       resumed: result.resumed,
       endpoints,
+      rotated: result.rotated.map((endpoint) => endpoint.id),
       destination,
     };
     writeJson(stdout, document);
@@ -247,14 +250,20 @@ function checkRotatable(plan: Plan, downstream: string, file: string): void {
     (resource) => resource.address === `${downstream}.channel` && resource.kind === 'mediapackage-channel',
   );
   if (groups.length === 0) {
+    // Only the entries this command can rotate: a channel mlds makes, fed by an HLS group (passwords in SSM).
     const candidates = plan.resources
-      .filter((resource) => resource.kind === 'mediapackage-channel')
+      .filter(
+        (resource) =>
+          resource.kind === 'mediapackage-channel' &&
+          resource.existing !== true &&
+          plan.resources.some((other) => other.address.startsWith(`${resource.downstream}.password[`)),
+      )
       .map((resource) => resource.downstream);
     throw new UsageError(`${file} has no downstream entry '${downstream}'`, {
       hint:
         candidates.length === 0
-          ? 'It has no MediaPackage (v1) channel, so nothing to rotate.'
-          : `Its MediaPackage (v1) channels are those of: ${candidates.join(', ')}.`,
+          ? 'It has no MediaPackage (v1) channel with ingest credentials (one mlds creates, fed by an HLS output group), so nothing to rotate.'
+          : `The entries whose ingest credentials can be rotated: ${candidates.join(', ')}.`,
     });
   }
   if (channel === undefined) {
