@@ -21,7 +21,7 @@ if (!supportedNode(process.versions.node) || typeof process.getBuiltinModule !==
       cwd: process.cwd(),
       env: process.env,
       stdout: stdout.writer,
-      stderr: { write: (chunk: string) => process.stderr.write(chunk) },
+      stderr: stderrWriter(),
       // Only `-` (the workflow on stdin), confirmations and the fleet's live display (its keys) read it.
       stdin: {
         get isTTY() {
@@ -85,6 +85,28 @@ function pipeOrTerminalStdout(): Stdout {
       },
     },
     isTTY: process.stdout.isTTY === true,
+  };
+}
+
+/**
+ * As stdout's: a reader of stderr that went away (`mlds validate x.yaml 2>&1 | head -1`) drops the rest, and the
+ * exit code stays the command's (an unhandled EPIPE made it 1). process.stderr is read only at the first write.
+ */
+function stderrWriter(): { write(chunk: string): unknown } {
+  let readerGone = false;
+  let listening = false;
+  return {
+    write: (chunk: string) => {
+      if (readerGone) return false;
+      if (!listening) {
+        listening = true;
+        process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') throw error;
+          readerGone = true;
+        });
+      }
+      return process.stderr.write(chunk);
+    },
   };
 }
 

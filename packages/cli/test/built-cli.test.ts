@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -111,6 +111,22 @@ describe('the built CLI', () => {
     const run = spawnSync('sh', ['-c', pipeline], { cwd: dir, encoding: 'utf8' });
     expect(run.stdout).toBe('{\n  "forma');
     expect(readFileSync(join(dir, 'err.txt'), 'utf8')).toBe('');
+  });
+
+  it("keeps the command's exit code when the reader of its stderr is gone before it writes", async () => {
+    for (const [argv, code] of [
+      [['validate', 'no-such-file.yaml'], 2],
+      [['plan', seed, '--bogus'], 2],
+    ] as const) {
+      const child = spawn(process.execPath, [join(outdir, BIN), ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // Both readers gone at once: every write of the child meets a closed pipe (EPIPE).
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(exit, argv.join(' ')).toBe(code);
+    }
   });
 
   it('exits 2 on an unknown option', () => {
