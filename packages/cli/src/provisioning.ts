@@ -1,5 +1,12 @@
 import type { Plan, RateOverrides, ResourceChange, ResourceKind } from '@mlds/core';
-import type { AwsClients, CallerIdentity, RequestLimiter, StateBackend, StateStore } from '@mlds/provisioner';
+import type {
+  AwsClients,
+  CallerIdentity,
+  LockInfo,
+  RequestLimiter,
+  StateBackend,
+  StateStore,
+} from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import { canConfirm } from './confirm.js';
 import { CredentialsFailedError, ExitCode, InterruptedError, StateLockedError } from './errors.js';
@@ -102,6 +109,8 @@ export interface HeldState {
   store: StateStore;
   /** The lock's id: what `mlds state unlock` takes, should the run stop without releasing it. */
   lockId: string;
+  /** The lock of a run that is gone, which this one took over (said by the commands that run no engine). */
+  takenOverFrom?: LockInfo;
   release(): Promise<void>;
 }
 
@@ -131,6 +140,7 @@ export async function holdStateLock(
       write: (doc) => store.write(doc),
     },
     lockId: lock.info.id,
+    ...(lock.takenOverFrom === undefined ? {} : { takenOverFrom: lock.takenOverFrom }),
     release: () => lock.release(),
   };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketAclCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { createFakeCloud, type FakeCloud } from '@mlds/fixtures';
@@ -94,6 +95,19 @@ describe('mlds import', () => {
       .slice(from)
       .filter((call) => call.mutating && JSON.stringify(call.input).includes(BUCKET));
     expect(touched).toStrictEqual([]);
+  });
+
+  it('says that it took over the lock of a run that is gone on this host', async () => {
+    fake.seed.bucket(BUCKET, REGION);
+    mkdirSync(join(cwd, '.mlds'), { recursive: true });
+    const since = '2026-01-01T00:00:00.000Z';
+    const gone = { id: 'dead0001', host: hostname(), pid: 2147483646, command: 'apply', since };
+    writeFileSync(join(cwd, `${STATE}.lock`), JSON.stringify(gone));
+    const run = await mlds(['import', 'live.yaml', 'archive.bucket[0]', BUCKET, '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      `Took over a stale lock of apply on ${hostname()} (pid 2147483646, since ${since}).\n`,
+    );
   });
 
   it('--yes --json: the tags set and the ARN, as JSON', async () => {

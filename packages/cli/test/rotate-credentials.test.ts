@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -231,6 +232,19 @@ describe('mlds rotate-credentials', () => {
     expect(document.rotated).toStrictEqual([document.endpoints[0].id]);
     expect(document.endpoints.map((endpoint: { parameter: string }) => endpoint.parameter)).toStrictEqual(
       PARAMETERS,
+    );
+  });
+
+  it("says that it took over the lock of a run that is gone on this host, as apply's progress does", async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const since = '2026-01-01T00:00:00.000Z';
+    // A pid that cannot be running: the run that held it is gone.
+    const gone = { id: 'dead0001', host: hostname(), pid: 2147483646, command: 'apply', since };
+    writeFileSync(join(cwd, `${STATE}.lock`), JSON.stringify(gone));
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      `Took over a stale lock of apply on ${hostname()} (pid 2147483646, since ${since}).\n`,
     );
   });
 

@@ -24,6 +24,7 @@ import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { shellArg } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
+import { staleLockLine } from '../render/progress.js';
 import { translateRunError } from '../run-errors.js';
 import { markDocumented } from '../run-results.js';
 import { stateArguments } from '../state-backend.js';
@@ -121,6 +122,8 @@ async function importPrepared(
     await ask(undefined);
     throw new Error('an import was approved where nobody could approve it');
   }
+  const previous = prepared.session.held.takenOverFrom;
+  if (previous !== undefined && !options.json) stdout.write(`${staleLockLine(previous, colors)}\n`);
   const state = await readRecordedState(loaded, statePath, true, context);
   const plan: Plan = planLoadedWorkflow(loaded, state);
   const { provisioner, clients, clock, sleep, limiter } = prepared.session.provisioning;

@@ -22,6 +22,7 @@ import { type PreparedRun, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { againCommand } from '../render/command-line.js';
 import { writeJson } from '../render/json.js';
+import { staleLockLine } from '../render/progress.js';
 import { renderDestinations } from '../render/summary.js';
 import { translateRunError } from '../run-errors.js';
 import { markDocumented } from '../run-results.js';
@@ -107,6 +108,8 @@ async function rotatePrepared(
   }
 
   const resumed = channel.rotation !== undefined;
+  const previous = prepared.session?.held.takenOverFrom;
+  if (previous !== undefined && !options.json) stdout.write(`${staleLockLine(previous, colors)}\n`);
   if (!options.json) {
     stdout.write(
       [

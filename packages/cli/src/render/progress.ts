@@ -1,4 +1,4 @@
-import type { EngineAction, Outcome } from '@mlds/provisioner';
+import type { EngineAction, LockInfo, Outcome } from '@mlds/provisioner';
 import type { RunEvent } from '../run-results.js';
 import type { Colors, TextWriter } from '../terminal.js';
 
@@ -118,12 +118,7 @@ export function createProgress(options: ProgressOptions): Progress {
           draw([`${colors.dim('[ ]')} ${event.address} skipped: ${event.reason}`]);
           return;
         case 'lock-taken-over': {
-          const { previous } = event;
-          draw([
-            colors.yellow(
-              `Took over a stale lock of ${previous.command} on ${previous.host} (pid ${previous.pid}, since ${previous.acquiredAt}).`,
-            ),
-          ]);
+          draw([staleLockLine(event.previous, colors)]);
           return;
         }
       }
@@ -161,6 +156,13 @@ export function interruptedLine(address: string, elapsedMs: number, colors: Colo
 }
 
 /** `0.4s`, `12.0s`, `2m05s`. */
+/** A lock of a run that is gone, taken over by this one: said, as Terraform does not and users ask. */
+export function staleLockLine(previous: LockInfo, colors: Colors): string {
+  return colors.yellow(
+    `Took over a stale lock of ${previous.command} on ${previous.host} (pid ${previous.pid}, since ${previous.acquiredAt}).`,
+  );
+}
+
 export function formatElapsed(ms: number): string {
   if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
   const seconds = Math.floor(ms / 1000);
