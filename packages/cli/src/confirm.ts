@@ -24,6 +24,8 @@ export interface ConfirmOptions {
   again?: string | undefined;
   /** A command that shows what it would do, to review before running it with --yes. */
   review?: string | undefined;
+  /** What the error says when nobody can be asked and stdin is not a terminal (default: nothing was changed). */
+  hint?: string | undefined;
 }
 
 /** Whether the change can go ahead at all: `--yes`, or a person at a terminal to ask (and no --json). */
@@ -38,7 +40,7 @@ export function canConfirm(options: Pick<ConfirmOptions, 'yes' | 'json' | 'stdin
 export async function confirm(options: ConfirmOptions): Promise<boolean> {
   const { yes, question, stdin, prompt } = options;
   if (yes) return true;
-  throwUnlessConfirmable(options);
+  throwUnlessConfirmable(options, options.hint);
   prompt.write(`${question} `);
   // A terminal: throwUnlessConfirmable stopped the run otherwise.
   return (await readLine(stdin as TextReader, options.signal)).trim() === 'yes';

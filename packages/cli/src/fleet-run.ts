@@ -18,9 +18,10 @@ import {
   runEventsOf,
   stoppedChannelsIn,
 } from './run-results.js';
+import { lockFileBeside } from './state-file.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';
-import { type EngineRunOptions, engineRunOptions } from './workflow-run.js';
+import { type EngineRunOptions, engineRunOptions, lockedByAnotherRunHint } from './workflow-run.js';
 
 // The steps a fleet's apply and destroy take the same way, once every workflow is planned: the account named
 // once, the one question, the display, each workflow's engine call with what its end shows (its result line,
@@ -145,6 +146,10 @@ async function confirmFleet(
   context: CommandContext,
 ): Promise<void> {
   const { command, fleet, nothingDone } = ask;
+  // Nothing was locked when nobody can confirm: a lock file beside a member's state is another run's.
+  const lockedElsewhere = fleet.canRun
+    ? []
+    : fleet.members.filter((member) => lockFileBeside(member.statePath));
   const confirmed = await confirm({
     command,
     yes: ask.yes,
@@ -154,6 +159,13 @@ async function confirmFleet(
     signal: fleet.interrupt,
     question: ask.question,
     again: fleet.again,
+    hint:
+      lockedElsewhere.length === 0
+        ? undefined
+        : lockedByAnotherRunHint(
+            command,
+            lockedElsewhere.map((member) => member.statePath.shownAs),
+          ),
   });
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(

@@ -123,9 +123,16 @@ export function statePathFor(
  * that apply creates resources.
  */
 export function nothingToDestroyAt(statePath: StatePath): boolean {
-  return (
-    statePath.kind === 'file' && !existsSync(statePath.absolute) && !existsSync(`${statePath.absolute}.lock`)
-  );
+  return statePath.kind === 'file' && !existsSync(statePath.absolute) && !lockFileBeside(statePath);
+}
+
+/**
+ * True when a local state's lock file is there. Asked only by a run that holds no lock (nobody could confirm it):
+ * the lock is then another run's, under way or gone without releasing it. An S3 state's lock is not looked at:
+ * that would be an AWS call.
+ */
+export function lockFileBeside(statePath: StatePath): boolean {
+  return statePath.kind === 'file' && existsSync(`${statePath.absolute}.lock`);
 }
 
 export type StatePath =

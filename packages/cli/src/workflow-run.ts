@@ -23,6 +23,7 @@ import {
   runEventsOf,
   stoppedChannelsIn,
 } from './run-results.js';
+import { lockFileBeside } from './state-file.js';
 
 // The steps one workflow's apply and destroy take the same way once what they will do is shown: the question,
 // then the engine call with its live progress (none with --json), and for each way the run can end short of
@@ -62,6 +63,10 @@ export async function confirmWorkflowRun(
       question: ask.question,
       again: prepared.again,
       review: reviewCommand(command, prepared),
+      hint:
+        prepared.session === undefined && lockFileBeside(prepared.statePath)
+          ? lockedByAnotherRunHint(command, [prepared.statePath.shownAs])
+          : undefined,
     }));
   if (prepared.session?.interrupt.aborted) {
     throw new InterruptedError(
@@ -73,6 +78,19 @@ export async function confirmWorkflowRun(
   if (prepared.session === undefined)
     throw new Error(`${command} was approved where nobody could approve it`);
   return prepared.session;
+}
+
+/**
+ * What a run nobody could confirm says when states it showed are locked by another run: it read them without
+ * their locks, so what it showed may be out of date, and --yes would not get past the locks.
+ */
+export function lockedByAnotherRunHint(command: 'apply' | 'destroy', states: readonly string[]): string {
+  const [only] = states;
+  const which =
+    states.length === 1 && only !== undefined
+      ? `The state ${only} is locked by another run, so what is shown may be out of date: with --yes, ${command} would stop with exit 3 until that run ends`
+      : `These states are locked by other runs, so what is shown for them may be out of date: ${states.join(', ')}. With --yes, ${command} would leave those workflows out (exit 3) until those runs end`;
+  return `Nothing was changed. ${which} (a lock whose process is gone from this host is taken over).`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -892,6 +892,27 @@ describe('a locked state', () => {
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, STATE))).toBe(false);
   });
+  it.each([['apply'], ['destroy']])(
+    'mlds %s without --yes (stdin not a terminal) on a locked state: exit 2, and the hint says the lock is held',
+    async (command) => {
+      // apply: its first, every resource new; destroy: of what an apply created.
+      if (command === 'destroy') expect((await mlds(['apply', 'full.yaml', '--yes'])).code).toBe(0);
+      const calls = fake.calls().length;
+      lockHeldByAnotherRun();
+      const run = await mlds([command, 'full.yaml']);
+      expect(run.code).toBe(2);
+      expect(unwrapped(run.stderr)).toContain(
+        `Nothing was changed. The state ${STATE} is locked by another run, so what is shown may be out of date: with --yes, ${command} would stop with exit 3 until that run ends (a lock whose process is gone from this host is taken over).`,
+      );
+      expect(fake.calls()).toHaveLength(calls);
+      // Without a lock beside the state, the hint is the plain one.
+      rmSync(join(cwd, `${STATE}.lock`));
+      const unlocked = await mlds([command, 'full.yaml']);
+      expect(unlocked.code).toBe(2);
+      expect(unwrapped(unlocked.stderr)).toContain('Nothing was changed.');
+      expect(unlocked.stderr).not.toContain('locked by another run');
+    },
+  );
   it.each([['apply'], ['destroy']])(
     'mlds %s --json: exit 3, and stdout holds the locked document a fleet gives such a workflow',
     async (command) => {

@@ -581,6 +581,23 @@ describe('mlds apply / destroy with several workflow files', () => {
     }
   });
 
+  it('apply without --yes (stdin not a terminal): exit 2, and the hint names the states locked by other runs', async () => {
+    lockHeldByAnotherRun('court-1');
+    lockHeldByAnotherRun('court-3');
+    const run = await mlds(['apply', ...FILES]);
+    expect(run.code).toBe(2);
+    expect(unwrapped(run.stderr)).toContain(
+      `Nothing was changed. These states are locked by other runs, so what is shown for them may be out of date: ${stateOf('court-1')}, ${stateOf('court-3')}. With --yes, apply would leave those workflows out (exit 3) until those runs end (a lock whose process is gone from this host is taken over).`,
+    );
+    expect(fake.calls()).toStrictEqual([]);
+    // One of them: said of that state alone.
+    const one = await mlds(['apply', 'court-1.yaml', 'court-2.yaml']);
+    expect(one.code).toBe(2);
+    expect(unwrapped(one.stderr)).toContain(
+      `The state ${stateOf('court-1')} is locked by another run, so what is shown may be out of date: with --yes, apply would stop with exit 3 until that run ends`,
+    );
+  });
+
   it('destroy --json: a locked workflow is left out, the others destroyed, exit 3', async () => {
     expect((await mlds(['apply', ...FILES, '--yes'])).code).toBe(0);
     lockHeldByAnotherRun('court-1');
