@@ -16,6 +16,7 @@
 // endpoint runs in this process, which does nothing else while a run is in flight.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, ms } from './_lib.mjs';
@@ -44,18 +45,27 @@ async function fleetDir(bench, seed, count) {
   return { cwd, files };
 }
 
-/** Wall time of `mlds apply <files> --yes [...flags]`, and the AWS requests it made, from the endpoint's log. */
+/**
+ * Wall time of `mlds apply <files> --yes [...flags]`, the AWS requests it made (from the endpoint's log), and the
+ * CPU used: by the CLI's main thread and its other threads (_thread-cpu.cjs, undefined without /proc), and by
+ * this process, where the endpoint runs, while the CLI ran.
+ */
 async function timeApply(bench, seed, count, flags, slowDisk = false) {
   const endpoint = await bench.startFakeAwsEndpoint({ latencyMs: LATENCY_MS });
   const { cwd, files } = await fleetDir(bench, seed, count);
   try {
-    const { elapsed } = await bench.runCli(['apply', ...files, '--yes', ...flags], {
+    const before = process.cpuUsage();
+    const { elapsed, threads } = await bench.runCli(['apply', ...files, '--yes', ...flags], {
       cwd,
       endpointUrl: endpoint.url,
       env: slowDisk ? { ...ENV, MLDS_BENCH_FLUSH_MS: String(FLUSH_MS) } : ENV,
       nodeArgs: slowDisk ? ['--require', SLOW_DISK] : [],
+      threadCpu: true,
     });
-    return { elapsed, requests: [...endpoint.requests] };
+    const used = process.cpuUsage(before);
+    const cpu =
+      threads === undefined ? undefined : { ...threads, endpoint: (used.user + used.system) / 1000 };
+    return { elapsed, cpu, requests: [...endpoint.requests] };
   } finally {
     await endpoint.close();
     await rm(cwd, { recursive: true, force: true });
@@ -84,7 +94,7 @@ export async function run(bench) {
     "export { RequestLimiter } from '@mlds/provisioner';",
   );
   const scheduling = ['--rate-limit', 'all=1000'];
-  const samples = { one: [], fleet: [], slowDisk: [], defaults: [] };
+  const samples = { one: [], fleet: [], slowDisk: [], defaults: [], cpuOne: [], cpuFleet: [] };
   const requests = {};
   for (let round = 0; round < WARMUPS + RUNS; round++) {
     const one = await timeApply(bench, seed, 1, scheduling);
@@ -97,6 +107,10 @@ export async function run(bench) {
       samples.fleet.push(fleet.elapsed);
       samples.slowDisk.push(slowDisk.elapsed);
       samples.defaults.push(defaults.elapsed);
+      if (one.cpu !== undefined && fleet.cpu !== undefined) {
+        samples.cpuOne.push(one.cpu);
+        samples.cpuFleet.push(fleet.cpu);
+      }
       requests.defaults = defaults.requests;
     }
     requests.one = one.requests.length;
@@ -114,6 +128,20 @@ export async function run(bench) {
     `  each workflow past the first adds`,
     `${ms(perWorkflow)}   ${((perWorkflow / one) * 100).toFixed(1)}% of one workflow's apply`,
   );
+
+  if (samples.cpuOne.length > 0) {
+    // Where the time each workflow adds goes: on two CPUs, the CLI's main thread, its other threads and the fake
+    // endpoint (which AWS would not run on this machine) share them, and the main thread is the run's critical path.
+    const added = (thread) =>
+      (median(samples.cpuFleet.map((cpu) => cpu[thread])) -
+        median(samples.cpuOne.map((cpu) => cpu[thread]))) /
+      (WORKFLOWS - 1);
+    const [main, helpers, endpoint] = [added('main'), added('helpers'), added('endpoint')];
+    bench.row(
+      `    CPU: CLI main thread + its other threads + endpoint`,
+      `${ms(main)} + ${ms(helpers)} + ${ms(endpoint)} = ${ms(main + helpers + endpoint)} on ${cpus().length} CPUs`,
+    );
+  }
 
   const slowDisk = median(samples.slowDisk);
   bench.row(

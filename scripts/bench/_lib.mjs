@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const THREAD_CPU = fileURLToPath(new URL('./_thread-cpu.cjs', import.meta.url));
 const cliDir = join(repoRoot, 'packages/cli');
 
 export async function createBench() {
@@ -52,12 +53,14 @@ export async function createBench() {
 
     /**
      * Runs the built bin in `cwd` against a fake AWS endpoint, as a user with fake credentials and no AWS config
-     * would; once it exited 0, resolves with when it was spawned (on the endpoint's clock, `now`) and its wall time
-     * in ms; rejects with its stderr otherwise.
+     * would; once it exited 0, resolves with when it was spawned (on the endpoint's clock, `now`), its wall time
+     * in ms and, with `threadCpu`, the CPU its threads used (_thread-cpu.cjs; undefined without /proc); rejects
+     * with its stderr otherwise.
      */
-    runCli(args, { cwd, endpointUrl, env = {}, nodeArgs = [] }) {
+    runCli(args, { cwd, endpointUrl, env = {}, nodeArgs = [], threadCpu = false }) {
       const start = now();
-      const child = spawn(process.execPath, [...nodeArgs, bench.cliBin, ...args], {
+      const preload = threadCpu ? ['--require', THREAD_CPU] : [];
+      const child = spawn(process.execPath, [...nodeArgs, ...preload, bench.cliBin, ...args], {
         cwd,
         env: {
           PATH: process.env.PATH ?? '',
@@ -78,7 +81,9 @@ export async function createBench() {
         });
         child.on('error', reject);
         child.on('close', (code) => {
-          if (code === 0) resolve({ startedAt: start, elapsed: now() - start });
+          const cpu = /^mlds-bench-cpu (.*)$/m.exec(stderr)?.[1];
+          const threads = cpu === undefined ? undefined : JSON.parse(cpu);
+          if (code === 0) resolve({ startedAt: start, elapsed: now() - start, threads });
           else reject(new Error(`mlds ${args.join(' ')} exited ${code}: ${stderr}`));
         });
       });
