@@ -848,6 +848,68 @@ describe('a resource mlds did not create (channelId)', () => {
     expect(fake.inventory().mediapackage.map((channel) => channel.id)).toStrictEqual(['shared-channel']);
     expect(readState().resources).toStrictEqual([]);
   });
+
+  /** curling-live with `packager` as written, reading the seeded channel `shared-channel`. */
+  function sharedWorkflow(packager: string[]): string {
+    return [
+      'workflow: curling-live',
+      'region: us-west-2',
+      'downstream:',
+      ...packager,
+      '  - name: archive',
+      '    system: s3',
+      '    format: archive',
+      '',
+    ].join('\n');
+  }
+  const READS_SHARED = [
+    '  - name: packager',
+    '    system: mediapackage',
+    '    channelId: shared-channel',
+    '    outputGroup: hls',
+  ];
+
+  it.each([
+    ['mlds creates a channel at that address instead', ['  - name: packager', '    system: mediapackage']],
+    ['the entry is gone from the workflow', []],
+  ])(
+    'once %s, apply drops the read record from the state (one entry per address) and leaves the channel',
+    async (_case, packager) => {
+      fake.seed.mediaPackageChannel('shared-channel', REGION);
+      writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(READS_SHARED));
+      expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+      writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(packager));
+
+      const plan = await mlds(['plan', 'shared.yaml', '--json']);
+      const forgotten = JSON.parse(plan.stdout).resources.filter(
+        (resource: { name: string }) => resource.name === 'shared-channel',
+      );
+      expect(
+        forgotten.map((r: { action: string; existing?: boolean }) => [r.action, r.existing]),
+      ).toStrictEqual([['delete', true]]);
+      const shown = await mlds(['plan', 'shared.yaml']);
+      expect(plain(shown.stdout)).toMatch(
+        /^ {2}- forget +packager\.channel +mediapackage-channel +shared-channel +us-west-2 +- +existing, read only: dropped from the state, left in AWS$/m,
+      );
+      expect(plain(shown.stdout)).toMatch(/ 1 to forget, /);
+
+      const deletesBefore = fake.calls().filter((call) => call.command === 'DeleteChannelCommand').length;
+      const applied = await mlds(['apply', 'shared.yaml', '--yes']);
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toMatch(/^\[-\] packager\.channel removed from the state, not deleted$/m);
+      const recorded = readState().resources.filter((resource) => resource.address === 'packager.channel');
+      expect(recorded.map((resource) => [resource.name, resource.existing ?? false])).toStrictEqual(
+        packager.length === 0 ? [] : [['curling-live-packager', false]],
+      );
+      // The channel mlds only read is still there, and nothing asked to delete it.
+      expect(fake.inventory().mediapackage.map((channel) => channel.id)).toContain('shared-channel');
+      expect(fake.calls().filter((call) => call.command === 'DeleteChannelCommand')).toHaveLength(
+        deletesBefore,
+      );
+      const again = await mlds(['plan', 'shared.yaml', '--detailed-exitcode']);
+      expect(again.code).toBe(0);
+    },
+  );
 });
 
 describe('a locked state', () => {

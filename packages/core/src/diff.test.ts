@@ -221,16 +221,41 @@ describe('delete', () => {
     });
   });
 
-  it('never deletes an existing channel: it disappears from the plan', () => {
+  it('an existing channel the workflow no longer names is a delete of an existing resource: forgotten, never deleted', () => {
     const before = aWorkflow({
       downstream: [
         aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls', channelId: 'Theirs' }),
       ],
     });
     const after = aWorkflow({ downstream: [aDownstream('udp')] });
-    expect(actions(planWorkflow(workflowOf(after), { state: appliedState(before) }).resources)).toEqual([
-      'delete packager.password[1]',
-      'delete packager.password[0]',
+    const { resources } = planWorkflow(workflowOf(after), { state: appliedState(before) });
+    expect(resources.map((r) => [r.action, r.address, r.name, r.existing ?? false])).toStrictEqual([
+      ['delete', 'packager.password[1]', '/mlds/curling-live/packager/password-p1', false],
+      ['delete', 'packager.password[0]', '/mlds/curling-live/packager/password-p0', false],
+      ['delete', 'packager.channel', 'Theirs', true],
+    ]);
+  });
+
+  it('an address that read an existing channel and now creates one: the create, and the read record forgotten', () => {
+    const before = aWorkflow({
+      downstream: [
+        aDownstream('mediapackage', {
+          name: 'packager',
+          outputGroup: 'hls',
+          channelId: 'Theirs',
+          region: 'eu-central-1',
+        }),
+      ],
+    });
+    const after = aWorkflow({
+      downstream: [aDownstream('mediapackage', { name: 'packager', outputGroup: 'mediapackage' })],
+    });
+    const { resources } = planWorkflow(workflowOf(after), { state: appliedState(before) });
+    expect(resources.map((r) => [r.action, r.address, r.name, r.region, r.existing ?? false])).toStrictEqual([
+      ['create', 'packager.channel', 'curling-live-packager', 'us-west-2', false],
+      ['delete', 'packager.password[1]', '/mlds/curling-live/packager/password-p1', 'us-west-2', false],
+      ['delete', 'packager.password[0]', '/mlds/curling-live/packager/password-p0', 'us-west-2', false],
+      ['delete', 'packager.channel', 'Theirs', 'eu-central-1', true],
     ]);
   });
 

@@ -12,7 +12,9 @@ import type {
 // What apply must do to turn the recorded state into the desired resources. Matching is by address; a
 // resource whose physical identity (kind, name, Region) changed is replaced: the new one is created in place,
 // the old one deleted with the other deletions at the end. A recorded resource the workflow now names as an
-// existing one (`buckets`, `channelId`, `channelGroup`) is never deleted. A resource mlds only reads is `read`.
+// existing one (`buckets`, `channelId`, `channelGroup`) is never deleted. A resource mlds only reads is `read`;
+// one it read and the workflow no longer names (or names something else at its address) is a `delete` of an
+// `existing` resource: apply drops it from the state and leaves it in AWS, as Terraform forgets a data source.
 // A property AWS cannot change (a v2 channel's InputType or channel group) replaces it under the same name:
 // the recorded one is deleted and a new one created, and apply deletes first (see the engine).
 
@@ -105,7 +107,6 @@ export function diffResources(
     .filter(
       (resource) =>
         !matched.has(resource) &&
-        resource.existing !== true &&
         !(options.referenced ?? []).some((identity) => sameIdentity(identity, resource)),
     )
     .reverse()
@@ -207,6 +208,7 @@ function specOfRecorded(resource: StateResource, recorded: StateResource[]): Res
     pipeline: resource.pipeline,
     downstream: resource.downstream,
     ...(resource.tags === undefined ? {} : { tags: { ...resource.tags } }),
+    ...(resource.existing === true ? { existing: true as const } : {}),
     properties,
     dependsOn,
   };

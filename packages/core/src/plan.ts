@@ -72,7 +72,7 @@ function withoutBindings(state: StateDocument | undefined): StateDocument | unde
  * so is a bound MediaLive channel (destroy reads it first and never deletes it).
  */
 export function planTeardown(state: StateDocument): ResourceChange[] {
-  return diffResources([], withoutBindings(state));
+  return diffResources([], withoutBindings(state)).filter((change) => change.existing !== true);
 }
 
 /** Resources the workflow uses but mlds does not manage: existing buckets, MediaPackage channels and v2 channel groups. */

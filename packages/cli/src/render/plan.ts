@@ -39,19 +39,26 @@ export function renderPlan(plan: Plan, where: PlanWhere, colors: Colors): string
   ].join('\n');
 }
 
-/** `Plan: 3 to create, 0 to update, 0 to delete, 1 unchanged.`, and `1 to read` when there is one. */
+/**
+ * `Plan: 3 to create, 0 to update, 0 to delete, 1 unchanged.`, with `1 to read` and `1 to forget` when there
+ * are such.
+ */
 export function renderPlanSummary(plan: Plan, colors: Colors): string {
-  const tally: Record<ShownAction, number> = { create: 0, read: 0, update: 0, delete: 0, noop: 0 };
+  const tally: Record<ShownAction, number> = { create: 0, read: 0, update: 0, delete: 0, forget: 0, noop: 0 };
   for (const resource of plan.resources) tally[shownAction(resource)] += 1;
   const read = tally.read === 0 ? '' : `${tally.read} to read, `;
-  return `${colors.bold('Plan:')} ${tally.create} to create, ${read}${tally.update} to update, ${tally.delete} to delete, ${tally.noop} unchanged.\n`;
+  const forget = tally.forget === 0 ? '' : `${tally.forget} to forget, `;
+  return `${colors.bold('Plan:')} ${tally.create} to create, ${read}${tally.update} to update, ${tally.delete} to delete, ${forget}${tally.noop} unchanged.\n`;
 }
 
-/** What a person reads for a resource's action: `read` (an existing `channelId`, `channelGroup`) is its own. */
-type ShownAction = Action;
+/**
+ * What a person reads for a resource's action: `read` (an existing `channelId`, `channelGroup`) is its own, and
+ * so is the `delete` of an existing resource, which only drops it from the state (`forget`, as destroy says).
+ */
+type ShownAction = Action | 'forget';
 
 function shownAction(resource: ResourceChange): ShownAction {
-  return resource.action;
+  return resource.action === 'delete' && resource.existing === true ? 'forget' : resource.action;
 }
 
 /** Where the plan comes from and goes to; `account` once the credentials pre-flight has named it (apply). */
@@ -105,6 +112,7 @@ const ACTION_SYMBOLS: Record<ShownAction, string> = {
   read: '<= read',
   update: '~ update',
   delete: '- delete',
+  forget: '- forget',
   noop: '  noop',
 };
 
@@ -119,6 +127,8 @@ function actionLabel(action: ShownAction, colors: Colors): string {
       return colors.yellow(symbol);
     case 'delete':
       return colors.red(symbol);
+    case 'forget':
+      return colors.dim(symbol);
     case 'noop':
       return colors.dim(symbol);
   }
@@ -128,7 +138,13 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   if (resources.length === 0) return [`  ${colors.dim('none: mlds creates nothing for this workflow')}`];
   const notes = resources.map((resource) => {
     const parts: string[] = [];
-    if (resource.existing === true) parts.push('existing, read only');
+    if (resource.existing === true) {
+      parts.push(
+        resource.action === 'delete'
+          ? 'existing, read only: dropped from the state, left in AWS'
+          : 'existing, read only',
+      );
+    }
     if (resource.kind === 'medialive-channel') {
       parts.push(
         resource.action === 'read'
