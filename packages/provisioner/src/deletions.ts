@@ -164,6 +164,9 @@ export async function announceDeletions(
   resources: StateResource[],
   disposals: Map<string, Disposal>,
 ): Promise<StateResource[]> {
+  // Interrupted during the pre-check: no delete will start, so none is announced, and the state (its serial
+  // too) stays as it was: the run changed nothing.
+  if (run.signal?.aborted || run.stopSignal?.aborted) return [];
   const announced = resources.filter((resource) => {
     const disposal = disposals.get(identity(resource));
     return typeof disposal === 'object' && 'delete' in disposal;

@@ -176,6 +176,75 @@ describe('against the fake cloud', () => {
     expect(output).toEqual([]);
   });
 
+  it('a destroy interrupted (Ctrl-C) during its pre-check deletes nothing and leaves the state file as it was, serial too', async () => {
+    // A MediaPackage channel, as the user guide's packager: its pre-check reads the channel and its origin
+    // endpoints. How many reads that is comes from an uninterrupted destroy of the same workflow.
+    const packagerPlan = () =>
+      planOf({
+        downstream: [
+          { name: 'packager', system: 'mediapackage', format: 'hls', outputGroup: 'mediapackage' },
+        ],
+      });
+    const measured = createFakeCloud(instant);
+    const measuredStore = new FileStateStore(statePath());
+    await apply({
+      plan: packagerPlan(),
+      clients: measured.clients,
+      store: measuredStore,
+      env: {},
+      ...virtualTime(),
+    });
+    const applyCalls = measured.calls().length;
+    await destroy({ clients: measured.clients, store: measuredStore, ...virtualTime() });
+    const destroyCalls = measured.calls().slice(applyCalls);
+    const prechecks = destroyCalls.findIndex((call) => call.mutating);
+    expect(prechecks).toBeGreaterThan(0);
+
+    const cloud = createFakeCloud(instant);
+    const store = new FileStateStore(statePath());
+    await apply({ plan: packagerPlan(), clients: cloud.clients, store, env: {}, ...virtualTime() });
+    const before = readFileSync(store.path, 'utf8');
+    const controller = new AbortController();
+    // The signal comes with the pre-check's last answer: every read is done, and no delete has started.
+    let answered = 0;
+    const interrupting = new Proxy(cloud.clients, {
+      get: (clients, service) => {
+        const factory = Reflect.get(clients, service) as (...args: unknown[]) => unknown;
+        return async (...args: unknown[]) => {
+          const client = (await factory.apply(clients, args)) as { send(...a: unknown[]): unknown };
+          return new Proxy(client, {
+            get: (target, key) =>
+              key === 'send'
+                ? async (...command: unknown[]) => {
+                    const answer = await target.send(...command);
+                    answered += 1;
+                    if (answered === prechecks) controller.abort(new Error('SIGINT'));
+                    return answer;
+                  }
+                : Reflect.get(target, key),
+          });
+        };
+      },
+    }) as AwsClients;
+    const mutating = cloud.mutatingCalls().length;
+    const events: EngineEvent[] = [];
+    const result = await destroy({
+      clients: interrupting,
+      store,
+      // Ctrl-C's signal: no new call starts, the calls in flight finish.
+      stopSignal: controller.signal,
+      onEvent: (event) => events.push(event),
+      ...virtualTime(),
+    });
+    expect(answered).toBe(prechecks);
+    expect(result.outcomes).toStrictEqual([]);
+    expect(events.filter((event) => event.type === 'skipped').map((event) => event.address)).toStrictEqual([
+      'packager.channel',
+    ]);
+    expect(cloud.mutatingCalls()).toHaveLength(mutating);
+    expect(readFileSync(store.path, 'utf8')).toBe(before);
+  });
+
   it('records the intent on disk before every mutating call, in apply and in a forced destroy', async () => {
     const cloud = createFakeCloud(instant);
     const path = statePath();
