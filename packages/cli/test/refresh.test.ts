@@ -5,6 +5,7 @@ import {
   DeleteBucketCommand,
   DeleteBucketTaggingCommand,
   PutBucketEncryptionCommand,
+  PutBucketTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
@@ -319,6 +320,28 @@ describe('settings and passwords changed outside mlds', () => {
     expect((await mlds(forget ?? [])).code).toBe(0);
     expect((await mlds([...(take ?? []), '--yes'])).code).toBe(0);
     expect((await mlds(['plan', 'cdn.yaml', '--refresh', '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it("a bucket that carries another workflow's tag: plan --refresh names that workflow, and the way back is the tag", async () => {
+    await (fake.clients.s3(REGION) as S3Client).send(
+      new PutBucketTaggingCommand({
+        Bucket: 'cdn-live-archive-p1',
+        Tagging: { TagSet: [{ Key: 'mlds:workflow', Value: 'someone-else' }] },
+      }),
+    );
+    const run = await mlds(['plan', 'cdn.yaml', '--refresh', '--json']);
+    expect(run.code).toBe(1);
+    const refused = JSON.parse(run.stdout).resources.filter(
+      (r: { refused?: string }) => r.refused !== undefined,
+    );
+    expect(refused.map((r: { address: string; ownedBy?: string }) => [r.address, r.ownedBy])).toStrictEqual([
+      ['archive.bucket[1]', 'someone-else'],
+    ]);
+    expect(unwrapped(run.stderr)).toContain(
+      "error: apply would refuse 1 resource of this plan:\n  archive.bucket[1]: its mlds:workflow tag is now someone-else, not cdn-live: it is no longer this workflow's\n" +
+        "Archive.bucket[1] now carries the tag of the workflow 'someone-else': if it is this workflow's, set its tag mlds:workflow back to 'cdn-live' in AWS; if it is 'someone-else''s, 'mlds state rm \"archive.bucket[1]\" --file cdn.yaml' forgets it here (it stays in AWS) and archive needs another name. Then plan again.\n",
+    );
+    expect(unwrapped(run.stderr)).not.toContain('mlds import');
   });
 
   it('plan --refresh without credentials names the profile and its fix, not the IAM policy', async () => {

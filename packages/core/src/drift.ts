@@ -72,6 +72,8 @@ export interface Drift {
   drift: string[];
   /** Why apply will refuse the resource rather than change it (no longer this workflow's; a bound channel gone). */
   refused?: string;
+  /** The workflow whose tag it now carries, when another's (see ChangeDrift). */
+  ownedBy?: string;
 }
 
 export function sameResource(
@@ -105,11 +107,13 @@ export function driftOf(
         ? `its tag ${TAG_WORKFLOW}=${workflow} is gone`
         : `its ${TAG_WORKFLOW} tag is now ${tags[TAG_WORKFLOW]}, not ${workflow}`;
     const why = observation.notOurs ?? found;
+    const owner = tags[TAG_WORKFLOW];
     return {
       gone: false,
       changes: ['tags'],
       drift: [`${why}: it is no longer this workflow's, and apply refuses to change it`],
       refused: `${why}: it is no longer this workflow's`,
+      ...(owner === undefined || owner === workflow ? {} : { ownedBy: owner }),
     };
   }
   const changes: string[] = [];
@@ -190,6 +194,7 @@ export function withDrift(
       changes: [...new Set([...planned, ...found.changes])],
       drift: found.drift,
       ...(found.refused === undefined ? {} : { refused: found.refused }),
+      ...(found.ownedBy === undefined ? {} : { ownedBy: found.ownedBy }),
     };
   });
 }

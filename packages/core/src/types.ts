@@ -267,6 +267,11 @@ export interface ChangeDrift {
    * channel) it was deleted. Its plan cannot be applied as it is: `plan` fails (exit 1) after showing it.
    */
   refused?: string;
+  /**
+   * With `refused`: the workflow whose `mlds:workflow` tag the resource now carries. `import` never takes it from
+   * that workflow, so the way back is its tag, not `state rm` and `import`.
+   */
+  ownedBy?: string;
 }
 
 export interface Plan {

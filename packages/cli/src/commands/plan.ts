@@ -110,13 +110,19 @@ function throwIfRefused(plan: Plan, file: string, flags: readonly string[]): voi
   const refused = plan.resources.filter((resource) => resource.refused !== undefined);
   if (refused.length === 0) return;
   const failures = refused.map((resource) => ({ address: resource.address, error: resource.refused ?? '' }));
-  // Commands to paste: a resource that is no longer this workflow's is forgotten, then imported (import tags it
-  // again); a bound channel is never made by mlds, so only the workflow file can fix it.
-  const fixes = refused.map((resource) =>
-    resource.kind === 'medialive-channel'
-      ? `for the bound channel, set channel.id in ${file} to a channel that exists, or remove channel:`
-      : `to take ${resource.address} back, '${againCommand('state', ['rm', resource.address, '--file', file], flags)}' then '${againCommand('import', [file, resource.address, resource.name], flags)}'`,
-  );
+  // Commands to paste: a resource that lost its tag is forgotten, then imported (import tags it again). One that
+  // carries another workflow's tag is never imported from it: a person decides whose it is. A bound channel is
+  // never made by mlds, so only the workflow file can fix it.
+  const fixes = refused.map((resource) => {
+    if (resource.kind === 'medialive-channel') {
+      return `for the bound channel, set channel.id in ${file} to a channel that exists, or remove channel:`;
+    }
+    const forget = againCommand('state', ['rm', resource.address, '--file', file], flags);
+    if (resource.ownedBy !== undefined) {
+      return `${resource.address} now carries the tag of the workflow '${resource.ownedBy}': if it is this workflow's, set its tag mlds:workflow back to '${plan.workflow}' in AWS; if it is '${resource.ownedBy}''s, '${forget}' forgets it here (it stays in AWS) and ${resource.downstream} needs another name`;
+    }
+    return `to take ${resource.address} back, '${forget}' then '${againCommand('import', [file, resource.address, resource.name], flags)}'`;
+  });
   throw new OperationFailedError(
     `apply would refuse ${count(refused.length, 'resource')} of this plan:\n${failures.map((failure) => `  ${failure.address}: ${failure.error}`).join('\n')}`,
     failures,

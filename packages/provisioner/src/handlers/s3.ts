@@ -296,8 +296,14 @@ export const s3BucketHandler: KindHandler = {
     if ('more' in read) return { exists: true, tags: read.found.tags, settings: read.more };
     const { found } = read;
     if (found.status === 'absent') return { exists: false };
-    // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it.
-    return { exists: true, tags: {}, settings: {}, ...(found.reason ? { notOurs: found.reason } : {}) };
+    // Not ours (another workflow's tag, or none): nothing more to compare, apply refuses it. Its tags go along, so
+    // that the refresh names the workflow whose tag it now carries instead of calling this workflow's tag gone.
+    return {
+      exists: true,
+      tags: found.tags ?? {},
+      settings: {},
+      ...(found.reason ? { notOurs: found.reason } : {}),
+    };
   },
 
   async inspect(rt, resource) {
