@@ -84,7 +84,13 @@ export function statePathFor(
   cwd: string,
   option: string | undefined,
   workflow: string,
-  where: { workflowState?: string | undefined; region: string; profile?: string | undefined } = {
+  where: {
+    workflowState?: string | undefined;
+    region: string;
+    profile?: string | undefined;
+    /** How an error names `option` (default `--state`): `state push`'s destination is an argument. */
+    optionShownAs?: string;
+  } = {
     region: '',
   },
 ): StatePath {
@@ -92,7 +98,7 @@ export function statePathFor(
   if (given !== undefined) {
     const parsed = parseStateUrl(given);
     if ('problem' in parsed) {
-      const source = option !== undefined ? '--state' : "the workflow's state";
+      const source = option !== undefined ? (where.optionShownAs ?? '--state') : "the workflow's state";
       throw new UsageError(`${source} ${parsed.problem}`, {
         hint: 'Give a local path, or s3://bucket/key in a bucket that exists (mlds never creates it). Nothing was read or written.',
       });

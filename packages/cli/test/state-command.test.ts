@@ -345,6 +345,26 @@ describe('mlds state', () => {
     expect(fake.s3Objects.text('team-state', 'mlds/team-live.json')).toBeUndefined();
   });
 
+  it("push --file with a --region other than the file's: exit 2, nothing read or written; a bad URL is named as push's", async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const calls = fake.calls().length;
+    const run = await mlds(['state', 'push', URL, '--file', 'team.yaml', '--region', 'eu-west-1']);
+    expect(run.code).toBe(2);
+    expect(unwrapped(run.stderr)).toContain(
+      `error: state push: --region eu-west-1 is not the Region of team.yaml (${REGION}), where its commands look for an S3 state\nPush to a bucket in ${REGION}, without --region: 'state: ${URL}' in team.yaml would otherwise make every command look for it in ${REGION}. Nothing was read or written.`,
+    );
+    expect(fake.calls()).toHaveLength(calls);
+    // Its own Region, given: as without --region.
+    expect((await mlds(['state', 'push', URL, '--file', 'team.yaml', '--region', REGION])).code).toBe(0);
+
+    const bad = await mlds(['state', 'push', 's3://Bad_Bucket/x.json', '--file', 'team.yaml']);
+    expect(bad.code).toBe(2);
+    expect(unwrapped(bad.stderr)).toContain(
+      'error: state push: s3://Bad_Bucket/x.json names an invalid bucket',
+    );
+    expect(bad.stderr).not.toContain('--state');
+  });
+
   it('push copies the local state to S3, then refuses a state of another lineage', async () => {
     expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
     const local = JSON.parse(readFileSync(join(cwd, '.mlds/team-live.state.json'), 'utf8')) as StateDocument;

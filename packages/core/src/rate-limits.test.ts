@@ -18,7 +18,11 @@ describe('--rate-limit values', () => {
     ['s3=1e3', /must be a whole number/],
     ['s3=100001', /from 1 to 100000/],
     ['ec2=5', /unknown service 'ec2'/],
-    ['S3=5', /'S3=5' is not <service>=<tps>/],
+    ['S3=5', /^--rate-limit: service names are lowercase: write s3=5, not S3=5$/],
+    ['SSM=5,s3=1', /write ssm=5, not SSM=5/],
+    ['All=5', /write all=5, not All=5/],
+    ['Ec2=5', /unknown service 'Ec2'/],
+    ['s 3=5', /'s 3=5' is not <service>=<tps>/],
     ['s3=5,s3=6', /s3 is given twice/],
   ])('refuses %j, naming the flag and the fix', (text, message) => {
     let caught: unknown;

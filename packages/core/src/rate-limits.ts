@@ -31,10 +31,18 @@ export function parseRateLimits(text: string): RateOverrides {
   const parts = text.split(',').map((part) => part.trim());
   if (parts.every((part) => part === '')) throw new RateLimitSyntaxError(`--rate-limit is empty: ${usage}`);
   for (const part of parts) {
-    const match = /^([a-z0-9]+)=(.*)$/.exec(part);
+    const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(part);
     if (!match) throw new RateLimitSyntaxError(`--rate-limit: '${part}' is not <service>=<tps>: ${usage}`);
     const [, name = '', value = ''] = match;
-    if (name !== 'all' && !(RATE_LIMITED_SERVICES as readonly string[]).includes(name)) {
+    const known = (service: string) =>
+      service === 'all' || (RATE_LIMITED_SERVICES as readonly string[]).includes(service);
+    if (!known(name)) {
+      const lowercase = name.toLowerCase();
+      if (known(lowercase)) {
+        throw new RateLimitSyntaxError(
+          `--rate-limit: service names are lowercase: write ${lowercase}=${value}, not ${name}=${value}`,
+        );
+      }
       throw new RateLimitSyntaxError(`--rate-limit: unknown service '${name}': ${usage}`);
     }
     const perSecond = Number(value);

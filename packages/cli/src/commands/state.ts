@@ -6,6 +6,7 @@ import { alignColumns } from '../render/table.js';
 import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
 import { readStateFile, type StatePath, statePathFor } from '../state-file.js';
 import { regionFromEnvironment, regionNeeded, resolveStatePath } from '../state-target.js';
+import { loadWorkflow } from '../workflow-file.js';
 import type { Command, CommandContext } from './command.js';
 
 export type StateSubcommand =
@@ -45,6 +46,7 @@ export interface StateListDocument {
  * state to another store (`push`, e.g. from the local file to S3 to start sharing it).
  */
 export async function state(options: StateOptions, context: CommandContext): Promise<void> {
+  if (options.subcommand.name === 'push') await refuseRegionOtherThanTheWorkflows(options, context);
   const { statePath, region } = await resolveStatePath(options, context);
   const { provisioner, backend } = await openStateBackend(statePath, {
     ...context,
@@ -55,6 +57,29 @@ export async function state(options: StateOptions, context: CommandContext): Pro
   } catch (error) {
     throw translateStateError(error, provisioner, statePath);
   }
+}
+
+/**
+ * `push --file f --region r` with r not f's `region:` would put the state in a bucket where f's own runs never
+ * look (a workflow's S3 state is read in the workflow's Region), and the "Next: add 'state: …'" that follows would
+ * break every command of f: refused before anything is read or written.
+ */
+async function refuseRegionOtherThanTheWorkflows(
+  options: StateOptions,
+  context: CommandContext,
+): Promise<void> {
+  if (options.file === undefined || options.region === undefined || options.subcommand.name !== 'push')
+    return;
+  const own = (
+    await loadWorkflow(options.file, { cwd: context.cwd, stdin: context.stdin, region: undefined })
+  ).workflow.region;
+  if (own === options.region) return;
+  throw new UsageError(
+    `state push: --region ${options.region} is not the Region of ${options.file} (${own}), where its commands look for an S3 state`,
+    {
+      hint: `Push to a bucket in ${own}, without --region: 'state: ${options.subcommand.destination}' in ${options.file} would otherwise make every command look for it in ${own}. Nothing was read or written.`,
+    },
+  );
 }
 
 async function runSubcommand(
@@ -158,6 +183,7 @@ async function runSubcommand(
         region:
           statePath.kind === 's3' ? statePath.region : (options.region ?? regionFromEnvironment(context)),
         profile: options.profile,
+        optionShownAs: `state push: ${subcommand.destination}`,
       });
       if (destination.kind === 's3' && destination.region === '') throw regionNeeded();
       const target = await openStateBackend(destination, { ...context, profile: options.profile });
