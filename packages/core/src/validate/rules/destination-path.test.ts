@@ -8,7 +8,7 @@ function found(path: string) {
   );
 }
 
-test.each(['sports/curling/index', 'index', 'a-b_c.d/e'])('accepts %s', (path) => {
+test.each(['sports/curling/index', 'index', 'a-b_c.d/e', 'x'.repeat(1023)])('accepts %s', (path) => {
   expect(found(path)).toEqual([]);
 });
 
@@ -22,6 +22,8 @@ test.each([
   ['sports/../index', '`..`'],
   ['./index', '`..`'],
   ['sports/my index', 'spaces'],
+  ['a/'.repeat(512).slice(0, 1024), 'is 1024 bytes long, and an S3 object key is at most 1024 bytes'],
+  ['é'.repeat(600), 'is 1200 bytes long'],
 ])('refuses %j (%s)', (path, problem) => {
   const result = validateWorkflow(aWorkflow({ downstream: [aDownstream('mediastore', { path })] }));
   const diagnostic = result.diagnostics.find((d) => d.code === 'path.format');

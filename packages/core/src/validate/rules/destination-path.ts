@@ -26,8 +26,15 @@ export const destinationPathRule: Rule = {
   },
 };
 
+/** S3's longest object key (S3 object keys), in UTF-8 bytes; MediaLive appends each file's own name to `path`. */
+const MAX_KEY_BYTES = 1024;
+
 function pathProblem(value: string): string | undefined {
   if (value.length === 0) return 'it is empty; remove `path` to use the default `<workflow>/<name>/index`';
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes >= MAX_KEY_BYTES) {
+    return `it is ${bytes} bytes long, and an S3 object key is at most ${MAX_KEY_BYTES} bytes once MediaLive has appended each file's name to it: shorten it`;
+  }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value))
     return 'write only the folders and base file name, without a scheme or bucket';
   if (value.startsWith('/') || value.endsWith('/')) return 'remove the leading or trailing `/`';

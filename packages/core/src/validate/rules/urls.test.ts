@@ -75,6 +75,27 @@ describe('what the URL must hold', () => {
     ]);
   });
 
+  test('HLS to an HTTP server: no query string or fragment, which would land inside every file name', () => {
+    expect(
+      urlFindings('http-put', [
+        'https://a.example.com/live/index?token=hunter5',
+        'https://b.example.com/live/index#f',
+      ]),
+    ).toEqual(['error url.query downstream[0].urls[0]', 'error url.query downstream[0].urls[1]']);
+    expect(urlFindings('webdav', ['https://a.example.com/live/index?x=1'])).toEqual([
+      'error url.query downstream[0].urls[0]',
+    ]);
+    // The message never repeats the URL, which may hold a token.
+    const result = validateWorkflow(
+      aWorkflow({
+        downstream: [aDownstream('http-put', { urls: ['https://a.example.com/live/index?token=hunter5'] })],
+      }),
+    );
+    expect(result.diagnostics.map((d) => d.message).join('\n')).not.toContain('hunter5');
+    // RTMP keeps its query (YouTube's backup ingest is rtmp://…/live2?backup=1).
+    expect(urlFindings('rtmp', ['rtmp://b.example.com/live2?backup=1'])).toEqual([]);
+  });
+
   test('RTMP needs the application and no stream key', () => {
     expect(urlFindings('rtmp', ['rtmp://live.example.com'])).toEqual([
       'error url.rtmp-app downstream[0].urls[0]',

@@ -74,6 +74,13 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
     return error('url.port', path, `${where} has port 0: a port is 1-65535; write it as ${form.example}.`);
   }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  if (HLS_SYSTEMS.includes(system) && (url.search !== '' || url.hash !== '')) {
+    return error(
+      'url.query',
+      path,
+      `${where} has a query string or fragment (\`?…\` or \`#…\`): MediaLive appends each file's name to this URL, so it would land inside every file name; write it as ${form.example}, and put a token in the password (\`password: { env: NAME }\`), never in the URL.`,
+    );
+  }
   if (HLS_SYSTEMS.includes(system) && segments.length === 0) {
     return error(
       'url.path',
