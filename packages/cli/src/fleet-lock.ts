@@ -39,6 +39,8 @@ export interface LockedFleet {
   again: string;
   /** Fires on the first SIGINT/SIGTERM of the run: the question is abandoned, no new AWS call starts. */
   interrupt: AbortSignal;
+  /** Open while the fleet's question waits for its answer (see Session's). */
+  question: { open: boolean };
   /** Stops listening for signals; releaseFleet's caller calls it once the run is over. */
   unsubscribe: () => void;
   /**
@@ -77,6 +79,7 @@ export async function lockFleet(
       canRun: false,
       again,
       interrupt: interrupt.signal,
+      question: { open: false },
       unsubscribe: () => {},
       raise: () => {},
       beforeStopAtOnce: () => () => {},
@@ -136,8 +139,9 @@ export async function lockFleet(
   for (const member of lockedOut) reportLockedOut(member, member.error, context);
   const cleanups = new Set<() => void>();
   let listening = true;
+  const question = { open: false };
   const onSignal = (name: SignalName) => {
-    if (listening) onFleetSignal(name, interrupt, context, again, cleanups);
+    if (listening) onFleetSignal(name, interrupt, context, { again, question }, cleanups);
   };
   const unsubscribeSignals = context.signals?.subscribe(onSignal) ?? (() => {});
   return {
@@ -147,6 +151,7 @@ export async function lockFleet(
     canRun: true,
     again,
     interrupt: interrupt.signal,
+    question,
     unsubscribe: () => {
       listening = false;
       unsubscribeSignals();
@@ -167,13 +172,19 @@ function onFleetSignal(
   name: SignalName,
   interrupt: AbortController,
   context: CommandContext,
-  /** The command line that runs the fleet again. */
-  again: string,
+  /** The command line that runs the fleet again, and the question while it is open. */
+  where: { again: string; question: { open: boolean } },
   beforeStopAtOnce: ReadonlySet<() => void>,
 ): void {
   const { stderr, colors } = context;
+  const { again } = where;
   if (!interrupt.signal.aborted) {
     interrupt.abort(name);
+    // At the question nothing is in flight: the run ends at once, saying so itself.
+    if (where.question.open) {
+      stderr.write('\n');
+      return;
+    }
     stderr.write(
       `\n${colors.yellow(colors.bold(name === 'SIGINT' ? 'Interrupted' : 'Terminated'))}: no new AWS call starts in any workflow; the calls in flight finish and are recorded, then the locks are released. Press Ctrl-C again to stop at once (the locks then stay).\n`,
     );
@@ -188,7 +199,12 @@ function onFleetSignal(
 
 /** A workflow's session as the single-workflow helpers (the credentials pre-flight) take it. */
 export function sessionOf(member: LockedMember, fleet: LockedFleet): Session {
-  return { provisioning: member.provisioning, held: member.held, interrupt: fleet.interrupt };
+  return {
+    provisioning: member.provisioning,
+    held: member.held,
+    interrupt: fleet.interrupt,
+    question: fleet.question,
+  };
 }
 
 function reportLockedOut(member: FleetMember, error: MldsError, context: CommandContext): void {

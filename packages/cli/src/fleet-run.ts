@@ -150,6 +150,7 @@ async function confirmFleet(
   const lockedElsewhere = fleet.canRun
     ? []
     : fleet.members.filter((member) => lockFileBeside(member.statePath));
+  fleet.question.open = !ask.yes;
   const confirmed = await confirm({
     command,
     yes: ask.yes,
@@ -166,6 +167,8 @@ async function confirmFleet(
             command,
             lockedElsewhere.map((member) => member.statePath.shownAs),
           ),
+  }).finally(() => {
+    fleet.question.open = false;
   });
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(

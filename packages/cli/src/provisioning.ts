@@ -151,6 +151,8 @@ export interface Session {
   held: HeldState;
   /** Fires on the first SIGINT/SIGTERM: the question is abandoned, or no new AWS call starts. */
   interrupt: AbortSignal;
+  /** Open while the question waits for its answer: a signal then abandons it, and no call is in flight to finish. */
+  question: { open: boolean };
 }
 
 /** What apply and destroy know before they read the state. */
@@ -239,15 +241,16 @@ export async function runLocked(
       throw error;
     }
     const interrupt = new AbortController();
+    const question = { open: false };
     const unsubscribe = context.signals?.subscribe((name) =>
-      onSignal(name, interrupt, context, { statePath, again }, held.lockId),
+      onSignal(name, interrupt, context, { statePath, again, question }, held.lockId),
     );
     try {
       await work({
         loaded,
         statePath,
         answers,
-        session: { provisioning, held, interrupt: interrupt.signal },
+        session: { provisioning, held, interrupt: interrupt.signal, question },
         again,
         flags,
       });
@@ -266,12 +269,17 @@ function onSignal(
   name: SignalName,
   interrupt: AbortController,
   context: CommandContext,
-  where: { statePath: StatePath; again: string },
+  where: { statePath: StatePath; again: string; question: { open: boolean } },
   lockId: string,
 ): void {
   const { stderr, colors } = context;
   if (!interrupt.signal.aborted) {
     interrupt.abort(name);
+    // At the question nothing is in flight: the run ends at once, saying so itself.
+    if (where.question.open) {
+      stderr.write('\n');
+      return;
+    }
     stderr.write(
       `\n${colors.yellow(colors.bold(name === 'SIGINT' ? 'Interrupted' : 'Terminated'))}: no new AWS call starts; the calls in flight finish and are recorded, then the lock is released. Press Ctrl-C again to stop at once (the lock then stays).\n`,
     );

@@ -51,6 +51,8 @@ export async function confirmWorkflowRun(
   context: CommandContext,
 ): Promise<Session> {
   const { command, prepared, nothingDone } = ask;
+  const question = prepared.session?.question;
+  if (question !== undefined) question.open = !ask.yes && ask.approved !== true;
   const confirmed =
     ask.approved === true ||
     (await confirm({
@@ -67,6 +69,8 @@ export async function confirmWorkflowRun(
         prepared.session === undefined && lockFileBeside(prepared.statePath)
           ? lockedByAnotherRunHint(command, [prepared.statePath.shownAs])
           : undefined,
+    }).finally(() => {
+      if (question !== undefined) question.open = false;
     }));
   if (prepared.session?.interrupt.aborted) {
     throw new InterruptedError(

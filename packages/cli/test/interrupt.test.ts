@@ -337,10 +337,37 @@ describe('SIGINT at the confirmation prompt', () => {
       every: () => () => {},
     });
     expect(run.code).toBe(130);
-    expect(run.stderr).toContain(
-      'apply interrupted at the question: nothing was changed; the lock is released',
+    // Nothing is in flight at the question: only what happened, not the line for a run under way.
+    expect(run.stderr).toBe(
+      '\nerror: apply interrupted at the question: nothing was changed; the lock is released\n',
     );
     expect(stdin.returned()).toBe(true);
+    expect(fake.mutatingCalls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+  });
+
+  it('a fleet: exit 130, only the question abandoned is said, no lock left behind', async () => {
+    const cwd = setUp();
+    writeFileSync(
+      join(cwd, 'v.yaml'),
+      readFileSync(join(cwd, 'w.yaml'), 'utf8').replace(/^workflow: .*$/m, 'workflow: other'),
+    );
+    const fake = createFakeCloud();
+    const source = signalSource();
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
+    const run = await runCli(['apply', 'w.yaml', 'v.yaml'], {
+      cwd,
+      env: ENV,
+      stdin,
+      awsClients: () => fake.clients,
+      signals: source.signals,
+      sleep: async () => {},
+      every: () => () => {},
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toBe(
+      '\nerror: apply interrupted at the question: nothing was changed; the locks are released\n',
+    );
     expect(fake.mutatingCalls()).toStrictEqual([]);
     expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
   });
