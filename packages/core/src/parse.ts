@@ -82,19 +82,44 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
     }
   }
   if (document.errors.length > 0) {
-    return syntaxResult(
-      document.errors.map((yamlError) => yamlDiagnostic(yamlError, 'error', document, lineCounter)),
+    const syntax = document.errors.map((yamlError) =>
+      yamlDiagnostic(yamlError, 'error', document, lineCounter),
     );
+    if (!document.errors.every((yamlError) => yamlError.code === 'DUPLICATE_KEY')) return syntaxResult(syntax);
+    // Duplicate keys alone leave a document YAML can still read (the later value wins): its other problems come
+    // in the same pass, and the file stays invalid whatever they are.
+    const lenientCounter = new LineCounter();
+    const lenient = parseDocument(text, {
+      lineCounter: lenientCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+      merge: true,
+    });
+    if (lenient.errors.length > 0) return syntaxResult(syntax);
+    const checked = checkDocument(lenient, lenientCounter, text, options);
+    return syntaxResult('placed' in checked ? [...syntax, ...checked.placed] : syntax);
   }
+  const checked = checkDocument(document, lineCounter, text, options);
+  if (!('placed' in checked)) return checked.stopped;
+  return result(checked.placed, checked.input, checked.name);
+}
+
+/** The parsed document checked: its diagnostics placed, or the result of a limit or alias that stops it. */
+function checkDocument(
+  document: Document.Parsed,
+  lineCounter: LineCounter,
+  text: string,
+  options: ParseOptions,
+): { placed: Placed[]; input: WorkflowInput | undefined; name: string | undefined } | { stopped: ParseResult } {
   const entries = downstreamItems(document);
   if (entries !== undefined && entries.count > INPUT_LIMITS.downstreamEntries) {
-    return limitResult(downstreamCountProblem(entries.count, entries.offset), text, lineCounter);
+    return { stopped: limitResult(downstreamCountProblem(entries.count, entries.offset), text, lineCounter) };
   }
   let data: unknown;
   try {
     data = document.toJS({ maxAliasCount: 100 });
   } catch {
-    return syntaxResult([aliasDiagnostic(document, lineCounter)]);
+    return { stopped: syntaxResult([aliasDiagnostic(document, lineCounter)]) };
   }
   const checked = checkWorkflow(withRegion(data, options.region));
   const placed = checked.findings.map((finding) =>
@@ -102,7 +127,7 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
   );
   for (const warning of document.warnings)
     placed.push(yamlDiagnostic(warning, 'warning', document, lineCounter));
-  return result(placed, checked.input, checked.name);
+  return { placed, input: checked.input, name: checked.name };
 }
 
 /**

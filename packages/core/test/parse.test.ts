@@ -239,10 +239,45 @@ describe('syntax', () => {
     ]);
   });
 
-  test('a duplicate key in JSON too', () => {
+  test('a duplicate key in JSON too, with the other problems of the file', () => {
     const text = '{"workflow": "a", "workflow": "b", "region": "us-west-2", "downstream": []}';
-    expect(parseWorkflow(text, { filename: 'w.json' }).diagnostics.map((d) => d.code)).toEqual([
-      'syntax.duplicate-key',
+    const { diagnostics, workflow, input } = parseWorkflow(text, { filename: 'w.json' });
+    expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
+      'syntax.duplicate-key workflow',
+      'downstream.empty downstream',
+    ]);
+    expect(workflow).toBeUndefined();
+    expect(input).toBeUndefined();
+  });
+
+  test('a duplicate key hides none of the other problems: every one comes in one pass, each at its place', () => {
+    const text = [
+      'workflow: a',
+      'region: us-west-2',
+      'region: us-east-1',
+      'downstream:',
+      '  - name: p',
+      '    system: udp',
+      '    urls: ["udp://10.0.0.1:99999"]',
+      '  - name: p',
+      '    system: rtmp',
+      '    format: hls',
+      '    format: hls',
+      '',
+    ].join('\n');
+    const { diagnostics, workflow } = parseWorkflow(text);
+    expect(workflow).toBeUndefined();
+    expect(
+      diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.path} ${d.line}`),
+    ).toEqual([
+      'syntax.duplicate-key region 3',
+      'pipelines.count downstream[0].urls 7',
+      'url.port downstream[0].urls[0] 7',
+      'field.required-by-system downstream[1] 8',
+      'field.required-by-system downstream[1] 8',
+      'name.duplicate downstream[1].name 8',
+      'format.unsupported downstream[1].format 10',
+      'syntax.duplicate-key downstream[1].format 11',
     ]);
   });
 
