@@ -376,6 +376,18 @@ describe('alignColumns', () => {
       ]),
     ).toStrictEqual(['  a', '  bbb  c']);
   });
+
+  it('measures a cell as the terminal gets it: a control character escaped, colour kept', () => {
+    expect(
+      alignColumns(
+        [
+          ['a\x07b', colored.dim('created'), 'x'],
+          ['plain', 'created', 'y'],
+        ],
+        '',
+      ),
+    ).toStrictEqual([`a\\u0007b  ${colored.dim('created')}  x`, 'plain     created  y']);
+  });
 });
 
 describe('escapeText and escapeLine', () => {

@@ -321,6 +321,26 @@ describe('mlds state', () => {
     expect(unwrapped(showUnknown.stderr)).not.toContain('Nothing was changed');
   });
 
+  it('list and show a state edited by hand: its control characters escaped, the columns still aligned', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const file = join(cwd, '.mlds/team-live.state.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as StateDocument;
+    const [first] = doc.resources;
+    if (first === undefined) throw new Error('no resource');
+    first.name = 'evil\x1b[31mred\x07';
+    writeFileSync(file, JSON.stringify(doc));
+    const listed = await mlds(['state', 'list', '--file', 'team.yaml']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain('\x1b');
+    expect(listed.stdout).toContain('evil\\u001b[31mred\\u0007');
+    const rows = listed.stdout.split('\n').filter((line) => line.includes(REGION));
+    expect(rows.length).toBe(doc.resources.length);
+    expect(new Set(rows.map((row) => row.indexOf(REGION))).size).toBe(1);
+    const shown = await mlds(['state', 'show', first.address, '--file', 'team.yaml']);
+    expect(shown.stdout).not.toContain('\x1b');
+    expect(shown.stdout).toContain('evil\\u001b[31mred\\u0007');
+  });
+
   it('rm and show with no state file: exit 2 saying there is none, not that it records nothing', async () => {
     for (const sub of [['rm'], ['show']]) {
       const run = await mlds(['state', ...sub, 'archive.bucket[0]', '--file', 'team.yaml']);

@@ -11,6 +11,7 @@ import { count, DestroyRefusedError, OperationFailedError, type ResourceFailure 
 import { type PreparedRun, preflight, runLocked } from '../provisioning.js';
 import { RATE_LIMIT_OPTION, rateLimitsOf } from '../rate-limit-option.js';
 import { DIAGNOSTIC_WIDTH, wrap } from '../render/diagnostics.js';
+import { escapeLine } from '../render/escape.js';
 import { writeJson } from '../render/json.js';
 import { accountText, resourceLines } from '../render/plan.js';
 import { type ResourceResult, renderDestroySummary, tally } from '../render/summary.js';
@@ -238,7 +239,9 @@ export function renderDestroyPlan(
       '',
       colors.bold(`Removed from the state only, not deleted: mlds did not create them (${forgotten.length})`),
       ...alignColumns(
-        forgotten.map((resource) => [resource.address, resource.kind, resource.name, resource.region]),
+        forgotten.map((resource) =>
+          [resource.address, resource.kind, resource.name, resource.region].map(escapeLine),
+        ),
       ),
     );
   }

@@ -1,6 +1,7 @@
 import { closest, FORMAT_VERSION, type StateDocument, type StateResource } from '@mlds/core';
 import type { StateBackend } from '@mlds/provisioner';
 import { count, UsageError } from '../errors.js';
+import { escapeLine } from '../render/escape.js';
 import { writeJson } from '../render/json.js';
 import { alignColumns } from '../render/table.js';
 import { openStateBackend, type Provisioner, translateStateError } from '../state-backend.js';
@@ -107,7 +108,11 @@ async function runSubcommand(
         stdout.write(`There is no state at ${statePath.shownAs}.\n`);
         return;
       }
-      const rows = doc.resources.map((r) => [r.address, r.kind, r.name, r.region, colors.dim(r.status)]);
+      // A state is data anyone could have edited: every value escaped before it is measured and coloured.
+      const rows = doc.resources.map((r) => [
+        ...[r.address, r.kind, r.name, r.region].map(escapeLine),
+        colors.dim(escapeLine(r.status)),
+      ]);
       stdout.write(`${alignColumns(rows, '').join('\n')}${rows.length > 0 ? '\n' : ''}`);
       stdout.write(
         colors.dim(
@@ -259,7 +264,10 @@ function showResource(entry: StateResource): string {
     ...(entry.createdAt ? [['created', entry.createdAt]] : []),
     ...(entry.updatedAt ? [['updated', entry.updatedAt]] : []),
   ];
-  return `${alignColumns(rows, '').join('\n')}\n`;
+  return `${alignColumns(
+    rows.map((row) => row.map(escapeLine)),
+    '',
+  ).join('\n')}\n`;
 }
 
 function notInState(

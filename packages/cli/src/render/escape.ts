@@ -64,7 +64,11 @@ export function safeWriter<W extends { write(chunk: string): unknown }>(
   };
 }
 
-function escapeKeepingOwnSequences(chunk: string): string {
+/**
+ * `chunk` as safeWriter writes it with colour on: every unsafe character escaped but mlds's own colour and cursor
+ * sequences. A table escapes its cells with it before measuring them, so that an escaped name keeps its column.
+ */
+export function escapeKeepingOwnSequences(chunk: string): string {
   let out = '';
   let from = 0;
   for (let at = chunk.indexOf('\x1b'); at !== -1; at = chunk.indexOf('\x1b', from)) {

@@ -159,10 +159,11 @@ export function resourceLines(resources: readonly ResourceChange[], colors: Colo
   const titles = ['ACTION', 'ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', ...(withNotes ? ['NOTE'] : [])];
   const rows = resources.map((resource, index) => [
     actionLabel(shownAction(resource), colors),
-    resource.address,
-    resource.kind,
-    resource.name,
-    resource.region,
+    // A deletion's values come from the state, which anyone could have edited.
+    escapeLine(resource.address),
+    escapeLine(resource.kind),
+    escapeLine(resource.name),
+    escapeLine(resource.region),
     resource.pipeline === null ? '-' : String(resource.pipeline),
     ...(withNotes ? [notes[index] ?? ''] : []),
   ]);

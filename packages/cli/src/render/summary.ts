@@ -1,5 +1,6 @@
 import type { OutputDestination, StateDocument, StateResource } from '@mlds/core';
 import type { Colors } from '../terminal.js';
+import { escapeLine } from './escape.js';
 import { destinationLines } from './plan.js';
 import { alignColumns } from './table.js';
 
@@ -130,10 +131,10 @@ export function renderStateResources(resources: readonly StateResource[], colors
   const heading = colors.bold(`Resources (${resources.length})`);
   if (resources.length === 0) return `${heading}\n  ${colors.dim('none')}\n`;
   const rows = resources.map((resource) => [
-    resource.address,
-    resource.kind,
-    resource.name,
-    resource.region,
+    escapeLine(resource.address),
+    escapeLine(resource.kind),
+    escapeLine(resource.name),
+    escapeLine(resource.region),
     resource.pipeline === null ? '-' : String(resource.pipeline),
     // A resource mlds only reads (an existing channelId, channelGroup) was never created by it, nor was the bound
     // channel, whose destinations it writes: the state's `created` says neither.
@@ -144,7 +145,7 @@ export function renderStateResources(resources: readonly StateResource[], colors
         : resource.kind === 'medialive-channel'
           ? 'bound'
           : resource.status,
-    resource.arn ?? resource.id ?? '-',
+    escapeLine(resource.arn ?? resource.id ?? '-'),
   ]);
   const titles = ['ADDRESS', 'KIND', 'NAME', 'REGION', 'PIPELINE', 'STATUS', 'ARN'];
   return [heading, ...alignColumns([titles.map((title) => colors.dim(title)), ...rows]), ''].join('\n');

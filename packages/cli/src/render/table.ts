@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { escapeKeepingOwnSequences } from './escape.js';
 
 /** The width a string takes on a terminal, colour codes excluded. */
 export function visibleWidth(text: string): number {
@@ -6,10 +7,12 @@ export function visibleWidth(text: string): number {
 }
 
 /**
- * Lines with the columns aligned: every column as wide as its widest cell (colour codes do not count), two
- * spaces between columns, the last column not padded, no trailing spaces.
+ * Lines with the columns aligned: every column as wide as its widest cell once escaped (colour codes do not
+ * count), two spaces between columns, the last column not padded, no trailing spaces.
  */
-export function alignColumns(rows: ReadonlyArray<readonly string[]>, indent = '  '): string[] {
+export function alignColumns(given: ReadonlyArray<readonly string[]>, indent = '  '): string[] {
+  // Escaped as the terminal will get them (`\x1b` takes six columns as `\u001b`), before they are measured.
+  const rows = given.map((row) => row.map(escapeKeepingOwnSequences));
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, column) => {
