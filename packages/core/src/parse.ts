@@ -85,7 +85,8 @@ export function parseWorkflow(text: string, options: ParseOptions = {}): ParseRe
     const syntax = document.errors.map((yamlError) =>
       yamlDiagnostic(yamlError, 'error', document, lineCounter),
     );
-    if (!document.errors.every((yamlError) => yamlError.code === 'DUPLICATE_KEY')) return syntaxResult(syntax);
+    if (!document.errors.every((yamlError) => yamlError.code === 'DUPLICATE_KEY'))
+      return syntaxResult(syntax);
     // Duplicate keys alone leave a document YAML can still read (the later value wins): its other problems come
     // in the same pass, and the file stays invalid whatever they are.
     const lenientCounter = new LineCounter();
@@ -110,7 +111,9 @@ function checkDocument(
   lineCounter: LineCounter,
   text: string,
   options: ParseOptions,
-): { placed: Placed[]; input: WorkflowInput | undefined; name: string | undefined } | { stopped: ParseResult } {
+):
+  | { placed: Placed[]; input: WorkflowInput | undefined; name: string | undefined }
+  | { stopped: ParseResult } {
   const entries = downstreamItems(document);
   if (entries !== undefined && entries.count > INPUT_LIMITS.downstreamEntries) {
     return { stopped: limitResult(downstreamCountProblem(entries.count, entries.offset), text, lineCounter) };
