@@ -321,56 +321,40 @@ describe('what an interrupted apply reports', () => {
 });
 
 describe('SIGINT at the confirmation prompt', () => {
-  it('apply: exit 130, nothing called, no lock left behind', async () => {
-    const cwd = setUp();
-    const fake = createFakeCloud();
-    const source = signalSource();
-    // A person who never answers; the signal comes while mlds waits.
-    const stdin = unansweredStdin(() => source.fire('SIGINT'));
-    const run = await runCli(['apply', 'w.yaml'], {
-      cwd,
-      env: ENV,
-      stdin,
-      awsClients: () => fake.clients,
-      signals: source.signals,
-      sleep: async () => {},
-      every: () => () => {},
-    });
-    expect(run.code).toBe(130);
-    // Nothing is in flight at the question: only what happened, not the line for a run under way.
-    expect(run.stderr).toBe(
-      '\nerror: apply interrupted at the question: nothing was changed; the lock is released\n',
-    );
-    expect(stdin.returned()).toBe(true);
-    expect(fake.mutatingCalls()).toStrictEqual([]);
-    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
-  });
-
-  it('a fleet: exit 130, only the question abandoned is said, no lock left behind', async () => {
-    const cwd = setUp();
-    writeFileSync(
-      join(cwd, 'v.yaml'),
-      readFileSync(join(cwd, 'w.yaml'), 'utf8').replace(/^workflow: .*$/m, 'workflow: other'),
-    );
-    const fake = createFakeCloud();
-    const source = signalSource();
-    const stdin = unansweredStdin(() => source.fire('SIGINT'));
-    const run = await runCli(['apply', 'w.yaml', 'v.yaml'], {
-      cwd,
-      env: ENV,
-      stdin,
-      awsClients: () => fake.clients,
-      signals: source.signals,
-      sleep: async () => {},
-      every: () => () => {},
-    });
-    expect(run.code).toBe(130);
-    expect(run.stderr).toBe(
-      '\nerror: apply interrupted at the question: nothing was changed; the locks are released\n',
-    );
-    expect(fake.mutatingCalls()).toStrictEqual([]);
-    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
-  });
+  it.each([
+    ['apply', ['w.yaml'], 'the lock is released'],
+    ['a fleet', ['w.yaml', 'v.yaml'], 'the locks are released'],
+  ])(
+    '%s: exit 130, nothing called, only the question abandoned is said, no lock left behind',
+    async (_what, files, released) => {
+      const cwd = setUp();
+      writeFileSync(
+        join(cwd, 'v.yaml'),
+        readFileSync(join(cwd, 'w.yaml'), 'utf8').replace(/^workflow: .*$/m, 'workflow: other'),
+      );
+      const fake = createFakeCloud();
+      const source = signalSource();
+      // A person who never answers; the signal comes while mlds waits.
+      const stdin = unansweredStdin(() => source.fire('SIGINT'));
+      const run = await runCli(['apply', ...files], {
+        cwd,
+        env: ENV,
+        stdin,
+        awsClients: () => fake.clients,
+        signals: source.signals,
+        sleep: async () => {},
+        every: () => () => {},
+      });
+      expect(run.code).toBe(130);
+      // Nothing is in flight at the question: only what happened, not the line for a run under way.
+      expect(run.stderr).toBe(
+        `\nerror: apply interrupted at the question: nothing was changed; ${released}\n`,
+      );
+      expect(stdin.returned()).toBe(true);
+      expect(fake.mutatingCalls()).toStrictEqual([]);
+      expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
+    },
+  );
 });
 
 describe('SIGINT before any change', () => {
