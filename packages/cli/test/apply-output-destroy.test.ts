@@ -833,6 +833,22 @@ describe('a resource mlds did not create (channelId)', () => {
     expect(plain(shown.stdout)).toMatch(
       /^ {2}packager\.channel +mediapackage-channel +shared-channel +us-west-2 +- +read only /m,
     );
+    // --json says so too, beside the state's status; and so does `state list`.
+    const json = JSON.parse((await mlds(['output', 'shared.yaml', '--json'])).stdout);
+    const channel = json.resources.find((r: { address: string }) => r.address === 'packager.channel');
+    expect([channel.status, channel.existing]).toStrictEqual(['created', true]);
+    const bucket = json.resources.find((r: { address: string }) => r.address === 'archive.bucket[0]');
+    expect(bucket.existing).toBeUndefined();
+    const listed = await mlds(['state', 'list', '--file', 'shared.yaml']);
+    expect(plain(listed.stdout)).toMatch(
+      /^packager\.channel +mediapackage-channel +shared-channel +us-west-2 +created \(read only\)$/m,
+    );
+    const listedJson = JSON.parse((await mlds(['state', 'list', '--file', 'shared.yaml', '--json'])).stdout);
+    expect(
+      listedJson.resources
+        .filter((r: { existing?: true }) => r.existing === true)
+        .map((r: { address: string }) => r.address),
+    ).toStrictEqual(['packager.channel']);
 
     const created = readState().resources.filter((resource) => resource.existing !== true).length;
     expect(created).toBeGreaterThanOrEqual(2);

@@ -49,6 +49,8 @@ export interface OutputResource {
   arn: string | null;
   id: string;
   status: ResourceStatus;
+  /** A resource mlds only reads (an existing `channelId`, `channelGroup`): its `created` is not mlds's. */
+  existing?: true;
 }
 
 /**
@@ -193,6 +195,7 @@ function outputResource(resource: StateDocument['resources'][number]): OutputRes
     // AWS identifies every kind mlds makes by its name (Terraform's `id` is the same): never null.
     id: resource.id ?? resource.name,
     status: resource.status,
+    ...(resource.existing === true ? { existing: true as const } : {}),
   };
 }
 

@@ -38,7 +38,15 @@ export interface StateListDocument {
   state: string;
   lineage: string | null;
   serial: number | null;
-  resources: { address: string; kind: string; name: string; region: string; status: string }[];
+  /** `existing`: a resource mlds only reads (an existing `channelId`, `channelGroup`). */
+  resources: {
+    address: string;
+    kind: string;
+    name: string;
+    region: string;
+    status: string;
+    existing?: true;
+  }[];
 }
 
 /**
@@ -111,7 +119,7 @@ async function runSubcommand(
       // A state is data anyone could have edited: every value escaped before it is measured and coloured.
       const rows = doc.resources.map((r) => [
         ...[r.address, r.kind, r.name, r.region].map(escapeLine),
-        colors.dim(escapeLine(r.status)),
+        colors.dim(r.existing === true ? `${escapeLine(r.status)} (read only)` : escapeLine(r.status)),
       ]);
       stdout.write(`${alignColumns(rows, '').join('\n')}${rows.length > 0 ? '\n' : ''}`);
       stdout.write(
@@ -241,6 +249,7 @@ function listDocument(statePath: StatePath, doc: StateDocument | undefined): Sta
       name: r.name,
       region: r.region,
       status: r.status,
+      ...(r.existing === true ? { existing: true as const } : {}),
     })),
   };
 }
