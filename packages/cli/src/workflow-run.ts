@@ -51,11 +51,9 @@ export async function confirmWorkflowRun(
   context: CommandContext,
 ): Promise<Session> {
   const { command, prepared, nothingDone } = ask;
-  const question = prepared.session?.question;
-  if (question !== undefined) question.open = !ask.yes && ask.approved !== true;
   const confirmed =
     ask.approved === true ||
-    (await confirm({
+    (await confirmAtQuestion(prepared.session, {
       command,
       yes: ask.yes,
       json: ask.json,
@@ -69,8 +67,6 @@ export async function confirmWorkflowRun(
         prepared.session === undefined && lockFileBeside(prepared.statePath)
           ? lockedByAnotherRunHint(command, [prepared.statePath.shownAs])
           : undefined,
-    }).finally(() => {
-      if (question !== undefined) question.open = false;
     }));
   if (prepared.session?.interrupt.aborted) {
     throw new InterruptedError(
@@ -82,6 +78,22 @@ export async function confirmWorkflowRun(
   if (prepared.session === undefined)
     throw new Error(`${command} was approved where nobody could approve it`);
   return prepared.session;
+}
+
+/**
+ * confirm(), with the session's question marked open while it waits: a signal then only abandons the question
+ * (nothing is in flight), and the run says so itself. Every command that asks in a session asks through it.
+ */
+export async function confirmAtQuestion(
+  session: Pick<Session, 'question'> | undefined,
+  options: Parameters<typeof confirm>[0],
+): Promise<boolean> {
+  if (session !== undefined) session.question.open = !options.yes;
+  try {
+    return await confirm(options);
+  } finally {
+    if (session !== undefined) session.question.open = false;
+  }
 }
 
 /**

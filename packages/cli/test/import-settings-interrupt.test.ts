@@ -139,6 +139,8 @@ describe('SIGINT/SIGTERM during import', () => {
     });
     expect(run.code).toBe(130);
     expect(unwrapped(run.stderr)).toContain('import interrupted: nothing was changed; the lock is released');
+    // Nothing is in flight at the question: not the line for a run under way.
+    expect(run.stderr).not.toContain('no new AWS call starts');
     expect(fake.mutatingCalls()).toHaveLength(before);
     expect(existsSync(join(cwd, STATE))).toBe(false);
     expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);

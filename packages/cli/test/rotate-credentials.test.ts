@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
 import { aroundSends, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
 import { signalSource } from './fake-signals.js';
+import { unansweredStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
 import { withHlsGroup } from './workflow-texts.js';
 
@@ -233,6 +234,23 @@ describe('mlds rotate-credentials', () => {
     expect(document.endpoints.map((endpoint: { parameter: string }) => endpoint.parameter)).toStrictEqual(
       PARAMETERS,
     );
+  });
+
+  it('SIGINT at the question: exit 130, nothing rotated, only the question abandoned is said', async () => {
+    expect((await mlds(['apply', 'live.yaml', '--yes'])).code).toBe(0);
+    const before = fake.mutatingCalls().length;
+    const source = signalSource();
+    const stdin = unansweredStdin(() => source.fire('SIGINT'));
+    const run = await mlds(['rotate-credentials', 'live.yaml', 'packager'], {
+      stdin,
+      signals: source.signals,
+    });
+    expect(run.code).toBe(130);
+    expect(unwrapped(run.stderr)).toContain(
+      'rotate-credentials interrupted at the question: nothing was changed; the lock is released',
+    );
+    expect(run.stderr).not.toContain('no new AWS call starts');
+    expect(fake.mutatingCalls()).toHaveLength(before);
   });
 
   it("says that it took over the lock of a run that is gone on this host, as apply's progress does", async () => {

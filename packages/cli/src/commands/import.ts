@@ -9,7 +9,6 @@ import {
   type ResourceKind,
 } from '@mlds/core';
 import type { ImportPreview, ImportResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
 import {
   CancelledError,
   ExitCode,
@@ -30,6 +29,7 @@ import { markDocumented } from '../run-results.js';
 import { stateArguments } from '../state-backend.js';
 import type { Colors } from '../terminal.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { confirmAtQuestion } from '../workflow-run.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
 
 export interface ImportOptions {
@@ -106,7 +106,7 @@ async function importPrepared(
   const { loaded, statePath } = prepared;
   const ask = (preview: ImportPreview | undefined) => {
     if (preview !== undefined && !options.json) stdout.write(renderPreview(preview, colors));
-    return confirm({
+    return confirmAtQuestion(prepared.session, {
       command: 'import',
       yes: options.yes,
       json: options.json,

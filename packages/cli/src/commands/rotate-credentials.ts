@@ -8,7 +8,6 @@ import {
   type StateResource,
 } from '@mlds/core';
 import type { RotateResult } from '@mlds/provisioner';
-import { confirm } from '../confirm.js';
 import {
   CancelledError,
   InterruptedError,
@@ -27,6 +26,7 @@ import { renderDestinations } from '../render/summary.js';
 import { translateRunError } from '../run-errors.js';
 import { markDocumented } from '../run-results.js';
 import { planLoadedWorkflow, readRecordedState } from '../workflow-file.js';
+import { confirmAtQuestion } from '../workflow-run.js';
 import { type Command, type CommandContext, type ParsedArguments, workflowFileArgument } from './command.js';
 
 export interface RotateCredentialsOptions {
@@ -123,7 +123,7 @@ async function rotatePrepared(
       ].join('\n'),
     );
   }
-  const approved = await confirm({
+  const approved = await confirmAtQuestion(prepared.session, {
     command: 'rotate-credentials',
     yes: options.yes,
     json: options.json,
