@@ -85,6 +85,9 @@ describe('what the URL must hold', () => {
     expect(urlFindings('webdav', ['https://a.example.com/live/index?x=1'])).toEqual([
       'error url.query downstream[0].urls[0]',
     ]);
+    expect(
+      urlFindings('akamai', ['https://a.example.com/live/index?', 'https://b.example.com/live/index#']),
+    ).toEqual(['error url.query downstream[0].urls[0]', 'error url.query downstream[0].urls[1]']);
     // The message never repeats the URL, which may hold a token.
     const result = validateWorkflow(
       aWorkflow({

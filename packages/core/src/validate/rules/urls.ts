@@ -74,7 +74,8 @@ function checkUrl(checked: CheckedEntry, index: number, text: string, form: UrlF
     return error('url.port', path, `${where} has port 0: a port is 1-65535; write it as ${form.example}.`);
   }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
-  if (HLS_SYSTEMS.includes(system) && (url.search !== '' || url.hash !== '')) {
+  // The text, not the parsed URL: a bare `?` or `#` leaves `search` and `hash` empty.
+  if (HLS_SYSTEMS.includes(system) && /[?#]/.test(text)) {
     return error(
       'url.query',
       path,
