@@ -374,6 +374,18 @@ describe('mlds state', () => {
       `error: state push: --region eu-west-1 is not the Region of team.yaml (${REGION}), where its commands look for an S3 state\nPush to a bucket in ${REGION}, without --region: 'state: ${URL}' in team.yaml would otherwise make every command look for it in ${REGION}. Nothing was read or written.`,
     );
     expect(fake.calls()).toHaveLength(calls);
+    // Without --file, the state's own Region says the same.
+    for (const argv of [
+      ['state', 'push', URL, '--region', 'eu-west-1'],
+      ['state', 'push', URL, '--state', '.mlds/team-live.state.json', '--region', 'eu-west-1'],
+    ]) {
+      const unnamed = await mlds(argv);
+      expect(unnamed.code, argv.join(' ')).toBe(2);
+      expect(unwrapped(unnamed.stderr)).toContain(
+        `error: state push: the bucket is asked for in eu-west-1, and this state's workflow is in ${REGION}, where its commands look for an S3 state`,
+      );
+    }
+    expect(fake.calls()).toHaveLength(calls);
     // Its own Region, given: as without --region.
     expect((await mlds(['state', 'push', URL, '--file', 'team.yaml', '--region', REGION])).code).toBe(0);
 

@@ -199,6 +199,16 @@ async function runSubcommand(
         optionShownAs: `state push: ${subcommand.destination}`,
       });
       if (destination.kind === 's3' && destination.region === '') throw regionNeeded();
+      // Without --file, the state says which Region its workflow reads an S3 state in: its own.
+      const recorded = options.file === undefined ? (await backend.read())?.region : undefined;
+      if (destination.kind === 's3' && recorded !== undefined && recorded !== destination.region) {
+        throw new UsageError(
+          `state push: the bucket is asked for in ${destination.region}, and this state's workflow is in ${recorded}, where its commands look for an S3 state`,
+          {
+            hint: `Push to a bucket in ${recorded} (--region ${recorded}): 'state: ${subcommand.destination}' in the workflow file would otherwise make every command look for it in ${recorded}. Nothing was written.`,
+          },
+        );
+      }
       const target = await openStateBackend(destination, { ...context, profile: options.profile });
       let result: Awaited<ReturnType<Provisioner['pushState']>>;
       try {
