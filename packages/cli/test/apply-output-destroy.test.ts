@@ -885,6 +885,40 @@ describe('a resource mlds did not create (channelId)', () => {
     '    outputGroup: hls',
   ];
 
+  it('once mlds is to create the channel it read, under the same name: the read record goes, and the create meets the untagged channel as any create does', async () => {
+    fake.seed.mediaPackageChannel('curling-live-packager', REGION);
+    const reading = [
+      '  - name: packager',
+      '    system: mediapackage',
+      '    channelId: curling-live-packager',
+      '    outputGroup: hls',
+    ];
+    writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(reading));
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      sharedWorkflow(reading.filter((line) => !line.includes('channelId'))),
+    );
+    const shown = await mlds(['plan', 'shared.yaml']);
+    expect(plain(shown.stdout)).toMatch(
+      /^ {2}\+ create +packager\.channel +mediapackage-channel +curling-live-packager /m,
+    );
+    expect(plain(shown.stdout)).toMatch(
+      /^ {2}- forget +packager\.channel +mediapackage-channel +curling-live-packager /m,
+    );
+    const applied = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(applied.code).toBe(1);
+    // Not "recorded as this workflow's": the standard refusal of a name taken in AWS, and the way to take it.
+    expect(unwrapped(applied.stderr)).toContain(
+      "curling-live-packager (packager.channel) already exists, and mlds cannot take it as workflow curling-live's: it lacks the tag mlds:workflow=curling-live",
+    );
+    expect(unwrapped(applied.stderr)).toContain(
+      "To import it (import tags it): 'mlds import shared.yaml packager.channel curling-live-packager'",
+    );
+    expect(readState().resources.filter((r) => r.address === 'packager.channel')).toStrictEqual([]);
+    expect(fake.inventory().mediapackage.map((channel) => channel.id)).toContain('curling-live-packager');
+  });
+
   it.each([
     ['mlds creates a channel at that address instead', ['  - name: packager', '    system: mediapackage']],
     ['the entry is gone from the workflow', []],

@@ -259,6 +259,20 @@ describe('delete', () => {
     ]);
   });
 
+  it('a channel it read, now to be created under the same name and Region: a create, and the read record forgotten', () => {
+    const packager = { name: 'packager', outputGroup: 'hls' } as const;
+    const before = aWorkflow({
+      downstream: [aDownstream('mediapackage', { ...packager, channelId: 'curling-live-packager' })],
+    });
+    const after = aWorkflow({ downstream: [aDownstream('mediapackage', packager)] });
+    const { resources } = planWorkflow(workflowOf(after), { state: appliedState(before) });
+    const channel = resources.filter((r) => r.address === 'packager.channel');
+    expect(channel.map((r) => [r.action, r.name, r.region, r.existing ?? false])).toStrictEqual([
+      ['create', 'curling-live-packager', 'us-west-2', false],
+      ['delete', 'curling-live-packager', 'us-west-2', true],
+    ]);
+  });
+
   it('never deletes buckets that the workflow now names as existing buckets', () => {
     const before = aWorkflow({ downstream: [aDownstream('s3', { name: 'archive', format: 'archive' })] });
     const after = aWorkflow({

@@ -85,6 +85,9 @@ export function diffResources(
       (resource) =>
         resource.address === spec.address &&
         sameIdentity(spec, resource) &&
+        // What mlds only read is never what it now creates, even under the same name: the read record is
+        // forgotten, and the create finds the resource in AWS as any create does (its tag says whose it is).
+        !(resource.existing === true && spec.existing !== true) &&
         !(resource.existing !== true && spec.existing !== true && needsReplacement(spec, resource)),
     );
     for (const resource of same) matched.add(resource);
@@ -155,10 +158,9 @@ function sameIdentity(spec: ResourceIdentity, resource: ResourceIdentity): boole
   return spec.kind === resource.kind && spec.name === resource.name && spec.region === resource.region;
 }
 
-/** What an update changes: `existing`, `tags`, then each differing property, by name. */
+/** What an update changes: `tags`, then each differing property, by name. */
 function differencesBetween(spec: ResourceSpec, resource: StateResource): string[] {
   const differences: string[] = [];
-  if ((spec.existing === true) !== (resource.existing === true)) differences.push('existing');
   if (canonical(spec.tags ?? {}) !== canonical(resource.tags ?? {})) differences.push('tags');
   const recordedProperties = resource.properties ?? {};
   const keys = [...new Set([...Object.keys(spec.properties), ...Object.keys(recordedProperties)])].sort();
