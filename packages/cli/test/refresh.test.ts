@@ -339,7 +339,7 @@ describe('settings and passwords changed outside mlds', () => {
     ]);
     expect(unwrapped(run.stderr)).toContain(
       "error: apply would refuse 1 resource of this plan:\n  archive.bucket[1]: its mlds:workflow tag is now someone-else, not cdn-live: it is no longer this workflow's\n" +
-        "Archive.bucket[1] now carries the tag of the workflow 'someone-else': if it is this workflow's, set its tag mlds:workflow back to 'cdn-live' in AWS; if it belongs to 'someone-else', 'mlds state rm \"archive.bucket[1]\" --file cdn.yaml' forgets it here (it stays in AWS) and archive needs another name. Then plan again.\n",
+        "The tag of the workflow 'someone-else' is now on archive.bucket[1]: if it is this workflow's, set its tag mlds:workflow back to 'cdn-live' in AWS; if it belongs to 'someone-else', 'mlds state rm \"archive.bucket[1]\" --file cdn.yaml' forgets it here (it stays in AWS) and archive needs another name. Then plan again.\n",
     );
     expect(unwrapped(run.stderr)).not.toContain('mlds import');
   });

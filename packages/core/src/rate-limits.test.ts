@@ -21,6 +21,7 @@ describe('--rate-limit values', () => {
     ['S3=5', /^--rate-limit: service names are lowercase: write s3=5, not S3=5$/],
     ['SSM=5,s3=1', /write ssm=5, not SSM=5/],
     ['All=5', /write all=5, not All=5/],
+    ['S3=x', /write s3=<requests per second>, not S3=x/],
     ['Ec2=5', /unknown service 'Ec2'/],
     ['s 3=5', /'s 3=5' is not <service>=<tps>/],
     ['s3=5,s3=6', /s3 is given twice/],

@@ -39,8 +39,9 @@ export function parseRateLimits(text: string): RateOverrides {
     if (!known(name)) {
       const lowercase = name.toLowerCase();
       if (known(lowercase)) {
+        const rate = /^\d+$/.test(value) ? value : '<requests per second>';
         throw new RateLimitSyntaxError(
-          `--rate-limit: service names are lowercase: write ${lowercase}=${value}, not ${name}=${value}`,
+          `--rate-limit: service names are lowercase: write ${lowercase}=${rate}, not ${name}=${value}`,
         );
       }
       throw new RateLimitSyntaxError(`--rate-limit: unknown service '${name}': ${usage}`);

@@ -119,7 +119,7 @@ function throwIfRefused(plan: Plan, file: string, flags: readonly string[]): voi
     }
     const forget = againCommand('state', ['rm', resource.address, '--file', file], flags);
     if (resource.ownedBy !== undefined) {
-      return `${resource.address} now carries the tag of the workflow '${resource.ownedBy}': if it is this workflow's, set its tag mlds:workflow back to '${plan.workflow}' in AWS; if it belongs to '${resource.ownedBy}', '${forget}' forgets it here (it stays in AWS) and ${resource.downstream} needs another name`;
+      return `the tag of the workflow '${resource.ownedBy}' is now on ${resource.address}: if it is this workflow's, set its tag mlds:workflow back to '${plan.workflow}' in AWS; if it belongs to '${resource.ownedBy}', '${forget}' forgets it here (it stays in AWS) and ${resource.downstream} needs another name`;
     }
     return `to take ${resource.address} back, '${forget}' then '${againCommand('import', [file, resource.address, resource.name], flags)}'`;
   });
