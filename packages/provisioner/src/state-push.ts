@@ -11,8 +11,8 @@ export interface PushResult {
 /**
  * Copies the state of `from` into `to` with both locked (`mlds state push`, e.g. a local state to S3 to start
  * sharing it): a run holding `from` (an apply under way) is reported (StateLockedError) instead of its state
- * being copied halfway. Refuses to overwrite a state of another history (another lineage) or a newer one of the
- * same.
+ * being copied halfway. Refuses to overwrite a state of another history (another lineage), a newer one of the
+ * same, or one at the same serial that differs (each changed by a run of its own).
  */
 export async function pushState(from: StateBackend, to: StateBackend): Promise<PushResult> {
   const sourceLock = await from.lock('state push');
@@ -48,6 +48,13 @@ async function pushLocked(from: StateBackend, to: StateBackend): Promise<PushRes
         );
       }
       if (JSON.stringify(target) === JSON.stringify(source)) return { serial: target.serial, written: false };
+      // One serial, two contents: both moved on from a common state, each with its own run (Terraform refuses
+      // this too). Overwriting would lose the records of what the other run made.
+      if (target.serial === source.serial) {
+        throw new StatePushRefusedError(
+          `${to.location} and ${from.location} are both at serial ${source.serial}, with different contents: each has changes the other lacks; nothing was overwritten.`,
+        );
+      }
     }
     await to.write(source);
     return { serial: source.serial, written: true };

@@ -221,7 +221,7 @@ describe.each([fileHarness, s3Harness])('state store contract: %o', (makeHarness
     await expect(admin.forceUnlock(held.info.id)).rejects.toMatchObject({ holder: undefined });
   });
 
-  it('push copies a state in, refusing another lineage or a newer serial', async () => {
+  it('push copies a state in, refusing another lineage, a newer serial, or the same serial with other contents', async () => {
     const h = makeHarness();
     const source = new FileStateStore(join(mkdtempSync(join(tmpdir(), 'mlds-push-')), 'w.state.json'));
     await source.read();
@@ -239,6 +239,14 @@ describe.each([fileHarness, s3Harness])('state store contract: %o', (makeHarness
     await older.read();
     await older.write(state(2, 'lineage-1'));
     await expect(pushState(older, h.run(100))).rejects.toBeInstanceOf(StatePushRefusedError);
+    expect(await h.run(300).read()).toStrictEqual(state(3, 'lineage-1', ['a']));
+    // The same serial with other contents: each moved on from serial 2 with a run of its own.
+    const sibling = new FileStateStore(join(mkdtempSync(join(tmpdir(), 'mlds-push-')), 'w.state.json'));
+    await sibling.read();
+    await sibling.write(state(3, 'lineage-1', ['b']));
+    const refused = pushState(sibling, h.run(100));
+    await expect(refused).rejects.toBeInstanceOf(StatePushRefusedError);
+    await expect(refused).rejects.toThrow(/both at serial 3, with different contents/);
     expect(await h.run(300).read()).toStrictEqual(state(3, 'lineage-1', ['a']));
   });
 
