@@ -45,6 +45,11 @@ export interface SavedPlan {
   state: { path: string } & StateIdentity;
   /** Exactly what `plan --json` printed. */
   plan: Plan;
+  /**
+   * The SHA-256 of `plan` as written (its JSON, compact): a plan edited after it was saved is refused, as the plan
+   * a person reviewed is the plan that runs. Not a signature: it catches an edit, not a forger.
+   */
+  planSha256: string;
 }
 
 /** A plan that needs no further confirmation, and the state it was checked against under the lock. */
@@ -83,7 +88,13 @@ export function savedPlanOf(input: {
     region: input.region ?? null,
     state: { path: input.statePath, ...stateIdentity(input.state) },
     plan: input.plan,
+    planSha256: planDigest(input.plan),
   };
+}
+
+/** The digest `planSha256` holds: of the plan's compact JSON, which reading the file back gives again. */
+function planDigest(plan: unknown): string {
+  return sha256(JSON.stringify(plan));
 }
 
 /**
@@ -178,6 +189,12 @@ function savedPlanProblem(document: Record<string, unknown>): string | undefined
     !Array.isArray(plan.destinations)
   ) {
     return 'plan is not an mlds plan';
+  }
+  if (typeof document.planSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(document.planSha256)) {
+    return 'planSha256 is not a SHA-256 in hex (made by an earlier mlds?)';
+  }
+  if (planDigest(plan) !== document.planSha256) {
+    return 'its plan was edited after it was saved (planSha256 does not match): the plan that runs must be the one that was reviewed';
   }
   return undefined;
 }
@@ -341,6 +358,16 @@ export async function applySavedPlan(
     },
     context,
     async (prepared) => {
+      // A plan file whose workflowFile was pointed at another workflow's file (its digest with it).
+      const named = prepared.loaded.workflow.workflow;
+      if (named !== saved.plan.workflow) {
+        throw new SavedPlanInvalidError(
+          `${options.file} is a plan of the workflow '${saved.plan.workflow}', and its workflow file ${prepared.loaded.file} is the workflow '${named}'; nothing was changed`,
+          {
+            hint: `Make the plan again from the workflow file: 'mlds plan ${shellArg(prepared.loaded.file)} --out ${shellArg(options.file)}'.`,
+          },
+        );
+      }
       const state = await readRecordedState(prepared.loaded, prepared.statePath, true, context);
       checkStateUnchanged(saved, state, options.file, prepared.statePath.shownAs, context.cwd);
       await execute(prepared, { plan: saved.plan, state, file: options.file });

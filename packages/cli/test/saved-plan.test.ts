@@ -175,6 +175,7 @@ describe('plan --out', () => {
       'region',
       'state',
       'plan',
+      'planSha256',
     ]);
     expect(saved).toStrictEqual({
       kind: 'mlds-saved-plan',
@@ -187,6 +188,9 @@ describe('plan --out', () => {
       region: null,
       state: { path: join(cwd, STATE), lineage: null, serial: null },
       plan: JSON.parse(shown.stdout),
+      planSha256: createHash('sha256')
+        .update(JSON.stringify(JSON.parse(shown.stdout)))
+        .digest('hex'),
     });
     expect(fake.calls()).toStrictEqual([]);
   });
@@ -334,11 +338,47 @@ describe('apply <planfile>', () => {
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
     const saved = readPlanFile();
     saved.plan.resources = saved.plan.resources.filter((r) => r.address !== 'archive.bucket[1]');
+    // Its digest made again, as a plan that was saved so: the file's plan runs, whatever the workflow plans now.
+    saved.planSha256 = createHash('sha256').update(JSON.stringify(saved.plan)).digest('hex');
     writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
     const run = await mlds(['apply', 'tonight.plan']);
     expect(run.code).toBe(0);
     expect(fake.inventory().s3.map((bucket) => bucket.name)).toStrictEqual(['tonight-archive-p0']);
     expect(readState().resources.map((r) => r.address)).not.toContain('archive.bucket[1]');
+  });
+
+  it('refuses a plan edited after it was saved (its digest no longer matches): exit 2, nothing called', async () => {
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+    const saved = readPlanFile();
+    const [first] = saved.plan.resources;
+    if (first === undefined) throw new Error('no resource');
+    first.name = 'evil-bucket-x';
+    writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
+    const run = await mlds(['apply', 'tonight.plan']);
+    expect(run.code).toBe(2);
+    expect(unwrapped(run.stderr)).toContain(
+      'error: tonight.plan is not a plan this mlds can apply: its plan was edited after it was saved (planSha256 does not match)',
+    );
+    expect(fake.calls()).toStrictEqual([]);
+    expect(existsSync(join(cwd, STATE))).toBe(false);
+  });
+
+  it("refuses a plan whose workflowFile was pointed at another workflow's file: exit 2, nothing called", async () => {
+    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
+    const other = WORKFLOW.replace(/^workflow: .*$/m, 'workflow: another-show');
+    writeFileSync(join(cwd, 'other.yaml'), other);
+    const saved = readPlanFile();
+    saved.workflowFile = {
+      path: join(cwd, 'other.yaml'),
+      sha256: createHash('sha256').update(other).digest('hex'),
+    };
+    writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
+    const run = await mlds(['apply', 'tonight.plan']);
+    expect(run.code).toBe(2);
+    expect(unwrapped(run.stderr)).toContain(
+      "error: tonight.plan is a plan of the workflow 'tonight', and its workflow file other.yaml is the workflow 'another-show'; nothing was changed",
+    );
+    expect(fake.calls()).toStrictEqual([]);
   });
 
   it('replays the Region the plan was made with', async () => {
