@@ -131,10 +131,23 @@ describe('channel binding in the plan', () => {
   it('another channel id is a new binding; a removed binding is never deleted', () => {
     const input = bound({ id: '1234567' });
     const state = applied(planOf(input));
-    expect(channelOf(planOf(bound({ id: '7654321' }), state))).toMatchObject({
-      action: 'update',
-      name: '7654321',
-    });
+    const rebound = planOf(bound({ id: '7654321' }), state);
+    expect(channelOf(rebound)).toMatchObject({ action: 'update', name: '7654321' });
+    // The channel it wrote before keeps those destinations: said, at the field that moved.
+    expect(
+      rebound.diagnostics
+        .filter((diagnostic) => diagnostic.code === 'channel.unbound')
+        .map((diagnostic) => [diagnostic.path, diagnostic.message]),
+    ).toStrictEqual([
+      [
+        'channel.id',
+        'The state records that mlds wrote destinations (packager, social, archive) into MediaLive channel 1234567; bound to channel 7654321 in us-west-2 now, it no longer reads or writes that one, and those destinations stay in it until you change them yourself.',
+      ],
+    ]);
+    // Still bound to it: no such warning.
+    expect(planOf(input, state).diagnostics.map((diagnostic) => diagnostic.code)).not.toContain(
+      'channel.unbound',
+    );
     const unbound = planOf(seedWorkflow(), state);
     expect(unbound.resources.filter((resource) => resource.action === 'delete')).toStrictEqual([]);
     expect(unbound.diagnostics.find((diagnostic) => diagnostic.code === 'channel.unbound')?.message).toBe(

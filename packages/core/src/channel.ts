@@ -276,19 +276,27 @@ export function channelDiagnostics(
   return diagnostics;
 }
 
-/** A binding the state records that the workflow no longer has: mlds stops writing, and says what stays behind. */
+/**
+ * A binding the state records that the workflow no longer has (`channel:` removed, or `channel.id` or the Region
+ * now naming another channel): mlds stops writing it, and says what stays behind.
+ */
 export function unboundDiagnostics(workflow: Workflow, state: StateDocument | undefined): Diagnostic[] {
-  if (workflow.channel !== undefined) return [];
+  const current =
+    workflow.channel === undefined ? undefined : recordedBinding(state, workflow.channel.id, workflow.region);
   return (state?.resources ?? [])
-    .filter((resource) => resource.kind === 'medialive-channel')
+    .filter((resource) => resource.kind === 'medialive-channel' && resource !== current)
     .map((resource) => {
       const ids = resource.outputs?.destinationIds;
       const written = Array.isArray(ids) && ids.length > 0 ? ` (${ids.join(', ')})` : '';
+      const why =
+        workflow.channel === undefined
+          ? 'without `channel:` it no longer reads or writes that channel'
+          : `bound to channel ${workflow.channel.id} in ${workflow.region} now, it no longer reads or writes that one`;
       return {
         severity: 'warning' as const,
         code: 'channel.unbound',
-        message: `The state records that mlds wrote destinations${written} into MediaLive channel ${resource.name}; without \`channel:\` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.`,
-        path: '',
+        message: `The state records that mlds wrote destinations${written} into MediaLive channel ${resource.name}; ${why}, and those destinations stay in it until you change them yourself.`,
+        path: workflow.channel === undefined ? '' : 'channel.id',
       };
     });
 }
