@@ -329,6 +329,40 @@ describe('mlds destroy with a bound channel', () => {
   });
 });
 
+describe('a workflow bound to another channel since its last apply', () => {
+  it('plan warns for the channel bound before; destroy checks the channel bound last, and forgets both bindings', async () => {
+    const OTHER = '7654321';
+    seedChannel();
+    fake.seed.mediaLiveChannel(
+      OTHER,
+      REGION,
+      aMediaLiveChannel({
+        destinations: [
+          { id: 'packager', group: 'MEDIAPACKAGE' },
+          { id: 'social', group: 'RTMP' },
+          { id: 'archive', group: 'ARCHIVE' },
+        ],
+      }),
+    );
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    writeFileSync(join(cwd, 'bound.yaml'), bound().replace(`id: "${CHANNEL}"`, `id: "${OTHER}"`));
+    const plan = await mlds(['plan', 'bound.yaml']);
+    expect(unwrapped(plain(plan.stderr))).toContain(
+      `into MediaLive channel ${CHANNEL}; bound to channel ${OTHER} in ${REGION} now, it no longer reads or writes that one`,
+    );
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+
+    const destroyed = JSON.parse((await mlds(['destroy', 'bound.yaml', '--yes', '--json'])).stdout);
+    expect(destroyed.result).toBe('ok');
+    expect(destroyed.channel.id).toBe(OTHER);
+    const state = JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as { resources: unknown[] };
+    expect(state.resources).toStrictEqual([]);
+    const again = await mlds(['destroy', 'bound.yaml', '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to destroy');
+  });
+});
+
 describe('refresh of the bound channel', () => {
   it('destinations mlds wrote changed in the console: plan --refresh names them, apply writes them back', async () => {
     seedChannel();

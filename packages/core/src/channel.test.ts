@@ -1,5 +1,6 @@
 import { seedWorkflow, stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
+import { lastBinding } from './channel.js';
 import type { Observation } from './drift.js';
 import { normalizeWorkflow } from './normalize.js';
 import { resolveDestinations } from './outputs.js';
@@ -154,6 +155,22 @@ describe('channel binding in the plan', () => {
       'The state records that mlds wrote destinations (packager, social, archive) into MediaLive channel 1234567; without `channel:` it no longer reads or writes that channel, and those destinations stay in it until you change them yourself.',
     );
     expect(planTeardown(state).map((resource) => resource.kind)).not.toContain('medialive-channel');
+  });
+
+  it('lastBinding: the binding apply wrote last, whatever the order the state lists them in', () => {
+    const first = applied(planOf(bound({ id: '1234567' })));
+    const [older] = first.resources.filter((resource) => resource.kind === 'medialive-channel');
+    if (older === undefined) throw new Error('no binding');
+    const newer = {
+      ...older,
+      name: '7654321',
+      createdAt: '2026-12-08T00:00:00.000Z',
+      updatedAt: '2026-12-08T00:00:00.000Z',
+    };
+    const dated = { ...older, createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' };
+    expect(lastBinding({ ...first, resources: [dated, newer] })?.name).toBe('7654321');
+    expect(lastBinding({ ...first, resources: [newer, dated] })?.name).toBe('7654321');
+    expect(lastBinding({ ...first, resources: first.resources.filter((r) => r !== older) })).toBeUndefined();
   });
 
   it('never carries a stream key value, only its reference', () => {

@@ -199,6 +199,20 @@ export function recordedBinding(
   );
 }
 
+/**
+ * The binding destroy checks: the one apply wrote last. A workflow bound to another channel since keeps the
+ * older binding's record beside it (plan says `channel.unbound` for that one), and destroy forgets them all.
+ */
+export function lastBinding(state: StateDocument): StateResource | undefined {
+  const written = (resource: StateResource) => resource.updatedAt ?? resource.createdAt ?? '';
+  return state.resources
+    .filter((resource) => resource.kind === 'medialive-channel')
+    .reduce<StateResource | undefined>(
+      (last, resource) => (last === undefined || written(resource) > written(last) ? resource : last),
+      undefined,
+    );
+}
+
 /** True when a restart stopped the channel and no run has started it again yet. */
 export function pendingStart(record: StateResource | undefined): boolean {
   return record?.outputs?.pendingStart === true;

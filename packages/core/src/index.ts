@@ -1,7 +1,7 @@
 // The public entry of @mlds/core: what a program planning workflows needs. Anything not exported here is
 // internal (the decision steps, resource naming, the diff) and may change without notice.
 
-export { CHANNEL_ADDRESS } from './channel.js';
+export { CHANNEL_ADDRESS, lastBinding } from './channel.js';
 export { PlanInputError } from './decide.js';
 export type { Observation, ObservedSettings } from './drift.js';
 export {

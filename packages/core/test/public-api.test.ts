@@ -25,6 +25,7 @@ test('@mlds/core exports exactly its public values', () => {
     'formatS3StateUrl',
     'importSettingChanges',
     'importTagChanges',
+    'lastBinding',
     'madeBeforeTagging',
     'normalizeWorkflow',
     'otherOwner',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   environmentProblems,
+  lastBinding,
   type Plan,
   planTeardown,
   type ResourceChange,
@@ -345,7 +346,8 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
       return record ? [{ change, record }] : [];
     });
     const records = deletions.map(({ record }) => record);
-    const binding = keeper.all().find((resource) => resource.kind === 'medialive-channel');
+    const binding = lastBinding(keeper.snapshot());
+    const bindings = keeper.all().filter((resource) => resource.kind === 'medialive-channel');
     // The binding's code, and MediaLive's SDK with it, load only when the state records a bound channel.
     const channelTeardown = binding ? await import('./handlers/medialive-destroy.js') : undefined;
     const bindingRt = binding ? (await handlerFor(run, 'medialive-channel')).rt : run.rt;
@@ -378,7 +380,8 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
       records,
       described,
     );
-    await keeper.remove(binding);
+    // Every binding goes with the workflow: the one checked, and any the workflow was bound to before it.
+    for (const recorded of bindings) await keeper.remove(recorded);
     return { ...(await finish('destroy', run, result)), channel };
   });
 }
