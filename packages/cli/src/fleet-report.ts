@@ -84,6 +84,7 @@ export function reportFleet<WorkflowDocument extends { workflow: string; result:
       workflow: document.workflow,
       outcome: document.result as MemberOutcome,
     })),
+    run.json,
   );
   if (end !== undefined) throw end;
 }
@@ -103,6 +104,8 @@ export function fleetEndError(
   command: 'apply' | 'destroy',
   again: string,
   results: readonly { workflow: string; outcome: MemberOutcome }[],
+  /** --json: each failure is in its workflow's document on stdout, not shown on stderr. */
+  json = false,
 ): MldsError | undefined {
   const code = fleetExitCode(results.map((result) => result.outcome));
   const names = (outcomes: MemberOutcome[]) =>
@@ -125,7 +128,7 @@ export function fleetEndError(
       `${command} failed for ${failed.length} of ${results.length} workflows: ${failed.join(', ')}`,
       [],
       {
-        hint: `Each workflow's failure is shown above; what was done is in each one's state. Fix the causes, then run '${again}' again: it finishes the job.${lockedHint}`,
+        hint: `Each workflow's failure is ${json ? 'in its document on stdout (its error, failures or blockers)' : 'shown above'}; what was done is in each one's state. Fix the causes, then run '${again}' again: it finishes the job.${lockedHint}`,
       },
     );
   }

@@ -524,6 +524,10 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(readState('court-3').resources).toStrictEqual([]);
     expect(readState('court-2').resources).toHaveLength(6);
     expect(unwrapped(run.stderr)).toContain('error: destroy failed for 1 of 3 workflows: court-2\n');
+    // With --json nothing is shown above: the hint sends to the documents.
+    expect(unwrapped(run.stderr)).toContain(
+      "Each workflow's failure is in its document on stdout (its error, failures or blockers)",
+    );
     // Without --json, the refusal and its hint on stderr, as a single workflow's are: wrapped at 100 columns.
     const again = await mlds(['destroy', ...FILES, '--yes']);
     expect(again.code).toBe(1);
@@ -537,6 +541,7 @@ describe('mlds apply / destroy with several workflow files', () => {
     expect(unwrapped(again.stderr)).toContain(
       "Empty them yourself, or run 'mlds destroy court-2.yaml --force': it first stops new writes",
     );
+    expect(unwrapped(again.stderr)).toContain("Each workflow's failure is shown above");
     expect(again.stderr.split('\n').filter((line) => plain(line).length > 100)).toStrictEqual([]);
   });
 
