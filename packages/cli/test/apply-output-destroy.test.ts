@@ -865,6 +865,44 @@ describe('a resource mlds did not create (channelId)', () => {
     expect(readState().resources).toStrictEqual([]);
   });
 
+  it('state rm of what mlds only read says it carries no tag of mlds, not that removing a tag lets it go', async () => {
+    fake.seed.mediaPackageChannel('shared-channel', REGION);
+    writeFileSync(
+      join(cwd, 'shared.yaml'),
+      [
+        'workflow: curling-live',
+        'region: us-west-2',
+        'downstream:',
+        '  - name: packager',
+        '    system: mediapackage',
+        '    channelId: shared-channel',
+        '    outputGroup: hls',
+        '  - name: archive',
+        '    system: s3',
+        '    format: archive',
+        '',
+      ].join('\n'),
+    );
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    const read = await mlds(['state', 'rm', 'packager.channel', '--file', 'shared.yaml']);
+    expect(read.code).toBe(0);
+    expect(unwrapped(plain(read.stdout))).toContain(
+      "The state no longer records it: nothing was deleted in AWS. It carries no tag of mlds (it only reads it, or writes a bound channel's destinations): the next apply reads it again while the workflow names it.",
+    );
+    expect(read.stdout).not.toContain('remove that tag');
+    const both = await mlds([
+      'state',
+      'rm',
+      'archive.bucket[0]',
+      'archive.bucket[1]',
+      '--file',
+      'shared.yaml',
+    ]);
+    expect(unwrapped(plain(both.stdout))).toContain(
+      'While they carry the tag mlds:workflow=curling-live, the next apply adopts them again; remove that tag to let them go.',
+    );
+  });
+
   /** curling-live with `packager` as written, reading the seeded channel `shared-channel`. */
   function sharedWorkflow(packager: string[]): string {
     return [

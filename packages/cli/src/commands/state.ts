@@ -172,7 +172,7 @@ async function runSubcommand(
         }
         stdout.write(
           colors.dim(
-            `The state no longer records ${forgotten.length === 1 ? 'it' : 'them'}: nothing was deleted in AWS. While ${forgotten.length === 1 ? 'it carries' : 'they carry'} the tag mlds:workflow=${next.workflow}, the next apply adopts ${forgotten.length === 1 ? 'it' : 'them'} again; remove that tag to let ${forgotten.length === 1 ? 'it' : 'them'} go. State: ${statePath.shownAs} (serial ${next.serial})\n`,
+            `${forgottenNote(forgotten, next.workflow)} State: ${statePath.shownAs} (serial ${next.serial})\n`,
           ),
         );
       } finally {
@@ -244,6 +244,38 @@ async function runSubcommand(
       return;
     }
   }
+}
+
+/**
+ * What `state rm` leaves in AWS, and what the next apply does about it: what mlds made carries its tag and is
+ * adopted again while it does; what it only read, or a bound channel, carries none and is read (or written) again
+ * while the workflow names it.
+ */
+function forgottenNote(forgotten: readonly StateResource[], workflow: string): string {
+  const tagged = forgotten.filter((r) => r.existing !== true && r.kind !== 'medialive-channel');
+  const untagged = forgotten.filter((r) => !tagged.includes(r));
+  const which = (some: readonly StateResource[]) =>
+    forgotten.length === some.length
+      ? some.length === 1
+        ? 'it'
+        : 'they'
+      : some.map((r) => escapeLine(r.address)).join(', ');
+  const sentences = [
+    `The state no longer records ${forgotten.length === 1 ? 'it' : 'them'}: nothing was deleted in AWS.`,
+  ];
+  if (tagged.length > 0) {
+    const one = tagged.length === 1;
+    sentences.push(
+      `While ${which(tagged)} ${one ? 'carries' : 'carry'} the tag mlds:workflow=${escapeLine(workflow)}, the next apply adopts ${one ? 'it' : 'them'} again; remove that tag to let ${one ? 'it' : 'them'} go.`,
+    );
+  }
+  if (untagged.length > 0) {
+    const one = untagged.length === 1;
+    sentences.push(
+      `${forgotten.length === untagged.length ? (one ? 'It' : 'They') : which(untagged)} ${one ? 'carries' : 'carry'} no tag of mlds (it only reads ${one ? 'it' : 'them'}, or writes a bound channel's destinations): the next apply reads ${one ? 'it' : 'them'} again while the workflow names ${one ? 'it' : 'them'}.`,
+    );
+  }
+  return sentences.join(' ');
 }
 
 function listDocument(statePath: StatePath, doc: StateDocument | undefined): StateListDocument {
