@@ -807,24 +807,29 @@ describe('mlds destroy', () => {
 });
 
 describe('a resource mlds did not create (channelId)', () => {
+  /** curling-live with `packager` as written, reading the seeded channel `shared-channel`. */
+  function sharedWorkflow(packager: string[]): string {
+    return [
+      'workflow: curling-live',
+      'region: us-west-2',
+      'downstream:',
+      ...packager,
+      '  - name: archive',
+      '    system: s3',
+      '    format: archive',
+      '',
+    ].join('\n');
+  }
+  const READS_SHARED = [
+    '  - name: packager',
+    '    system: mediapackage',
+    '    channelId: shared-channel',
+    '    outputGroup: hls',
+  ];
+
   it('apply reads it, destroy only removes it from the state', async () => {
     fake.seed.mediaPackageChannel('shared-channel', REGION);
-    writeFileSync(
-      join(cwd, 'shared.yaml'),
-      [
-        'workflow: curling-live',
-        'region: us-west-2',
-        'downstream:',
-        '  - name: packager',
-        '    system: mediapackage',
-        '    channelId: shared-channel',
-        '    outputGroup: hls',
-        '  - name: archive',
-        '    system: s3',
-        '    format: archive',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(READS_SHARED));
     const applied = await mlds(['apply', 'shared.yaml', '--yes']);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/^\[=\] packager\.channel read, nothing to change/m);
@@ -867,22 +872,7 @@ describe('a resource mlds did not create (channelId)', () => {
 
   it('state rm of what mlds only read says it carries no tag of mlds, not that removing a tag lets it go', async () => {
     fake.seed.mediaPackageChannel('shared-channel', REGION);
-    writeFileSync(
-      join(cwd, 'shared.yaml'),
-      [
-        'workflow: curling-live',
-        'region: us-west-2',
-        'downstream:',
-        '  - name: packager',
-        '    system: mediapackage',
-        '    channelId: shared-channel',
-        '    outputGroup: hls',
-        '  - name: archive',
-        '    system: s3',
-        '    format: archive',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(READS_SHARED));
     expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
     const read = await mlds(['state', 'rm', 'packager.channel', '--file', 'shared.yaml']);
     expect(read.code).toBe(0);
@@ -902,26 +892,6 @@ describe('a resource mlds did not create (channelId)', () => {
       'While they carry the tag mlds:workflow=curling-live, the next apply adopts them again; remove that tag to let them go.',
     );
   });
-
-  /** curling-live with `packager` as written, reading the seeded channel `shared-channel`. */
-  function sharedWorkflow(packager: string[]): string {
-    return [
-      'workflow: curling-live',
-      'region: us-west-2',
-      'downstream:',
-      ...packager,
-      '  - name: archive',
-      '    system: s3',
-      '    format: archive',
-      '',
-    ].join('\n');
-  }
-  const READS_SHARED = [
-    '  - name: packager',
-    '    system: mediapackage',
-    '    channelId: shared-channel',
-    '    outputGroup: hls',
-  ];
 
   it('once mlds is to create the channel it read, under the same name: the read record goes, and the create meets the untagged channel as any create does', async () => {
     fake.seed.mediaPackageChannel('curling-live-packager', REGION);
