@@ -347,38 +347,37 @@ describe('apply <planfile>', () => {
     expect(readState().resources.map((r) => r.address)).not.toContain('archive.bucket[1]');
   });
 
-  it('refuses a plan edited after it was saved (its digest no longer matches): exit 2, nothing called', async () => {
+  it.each([
+    [
+      'its plan edited after it was saved (the digest no longer matches)',
+      (saved: ReturnType<typeof readPlanFile>) => {
+        const [first] = saved.plan.resources;
+        if (first !== undefined) first.name = 'evil-bucket-x';
+      },
+      'error: tonight.plan is not a plan this mlds can apply: its plan was edited after it was saved (planSha256 does not match)',
+    ],
+    [
+      "its workflowFile pointed at another workflow's file",
+      (saved: ReturnType<typeof readPlanFile>) => {
+        const other = WORKFLOW.replace(/^workflow: .*$/m, 'workflow: another-show');
+        writeFileSync(join(cwd, 'other.yaml'), other);
+        saved.workflowFile = {
+          path: join(cwd, 'other.yaml'),
+          sha256: createHash('sha256').update(other).digest('hex'),
+        };
+      },
+      "error: tonight.plan is a plan of the workflow 'tonight', and its workflow file other.yaml is the workflow 'another-show'; nothing was changed",
+    ],
+  ])('refuses a plan with %s: exit 2, nothing called', async (_case, edit, message) => {
     expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
     const saved = readPlanFile();
-    const [first] = saved.plan.resources;
-    if (first === undefined) throw new Error('no resource');
-    first.name = 'evil-bucket-x';
+    edit(saved);
     writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
     const run = await mlds(['apply', 'tonight.plan']);
     expect(run.code).toBe(2);
-    expect(unwrapped(run.stderr)).toContain(
-      'error: tonight.plan is not a plan this mlds can apply: its plan was edited after it was saved (planSha256 does not match)',
-    );
+    expect(unwrapped(run.stderr)).toContain(message);
     expect(fake.calls()).toStrictEqual([]);
     expect(existsSync(join(cwd, STATE))).toBe(false);
-  });
-
-  it("refuses a plan whose workflowFile was pointed at another workflow's file: exit 2, nothing called", async () => {
-    expect((await mlds(['plan', 'tonight.yaml', '--out', 'tonight.plan'])).code).toBe(0);
-    const other = WORKFLOW.replace(/^workflow: .*$/m, 'workflow: another-show');
-    writeFileSync(join(cwd, 'other.yaml'), other);
-    const saved = readPlanFile();
-    saved.workflowFile = {
-      path: join(cwd, 'other.yaml'),
-      sha256: createHash('sha256').update(other).digest('hex'),
-    };
-    writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
-    const run = await mlds(['apply', 'tonight.plan']);
-    expect(run.code).toBe(2);
-    expect(unwrapped(run.stderr)).toContain(
-      "error: tonight.plan is a plan of the workflow 'tonight', and its workflow file other.yaml is the workflow 'another-show'; nothing was changed",
-    );
-    expect(fake.calls()).toStrictEqual([]);
   });
 
   it('replays the Region the plan was made with', async () => {
