@@ -2,6 +2,7 @@ import type { StateDocument } from '@mlds/core';
 import type { CallerIdentity, RunResult } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
 import {
+  boundChannelOf,
   type DestroyDocument,
   type DestroyOptions,
   destroyDocument,
@@ -148,7 +149,12 @@ async function destroyMember(
       progress,
       json: options.json,
       call: (engine) =>
-        provisioner.destroy({ ...engine, teardown: teardown.deletions, force: options.force }),
+        provisioner.destroy({
+          ...engine,
+          teardown: teardown.deletions,
+          force: options.force,
+          boundChannel: boundChannelOf(member.loaded.workflow),
+        }),
       succeeded: (run, results) => {
         const done = renderDestroySummary(tally(results), context.colors).trimEnd();
         const dangling = run.channel?.danglingDestinationIds ?? [];
@@ -200,7 +206,12 @@ function renderFleetTeardown(
       renderDestroyPlan(
         state,
         teardown,
-        { file: member.loaded.file, statePath: member.statePath.shownAs, account },
+        {
+          file: member.loaded.file,
+          statePath: member.statePath.shownAs,
+          account,
+          boundChannel: boundChannelOf(member.loaded.workflow),
+        },
         force,
         colors,
       ),

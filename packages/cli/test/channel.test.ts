@@ -361,6 +361,26 @@ describe('a workflow bound to another channel since its last apply', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Nothing to destroy');
   });
+
+  it('bound back to the first channel: destroy checks the channel the workflow names, not the one written last', async () => {
+    const OTHER = '7654321';
+    seedChannel();
+    fake.seed.mediaLiveChannel(
+      OTHER,
+      REGION,
+      aMediaLiveChannel({ destinations: [{ id: 'packager', group: 'MEDIAPACKAGE' }] }),
+    );
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    writeFileSync(join(cwd, 'bound.yaml'), bound().replace(`id: "${CHANNEL}"`, `id: "${OTHER}"`));
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    // Back: the first channel still holds what mlds wrote, so this apply writes nothing (and no state).
+    writeFileSync(join(cwd, 'bound.yaml'), bound());
+    expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
+    const shown = await mlds(['destroy', 'bound.yaml']);
+    expect(plain(shown.stdout)).toContain(`Bound MediaLive channel ${CHANNEL} (${REGION}): read first`);
+    const destroyed = JSON.parse((await mlds(['destroy', 'bound.yaml', '--yes', '--json'])).stdout);
+    expect(destroyed.channel.id).toBe(CHANNEL);
+  });
 });
 
 describe('refresh of the bound channel', () => {

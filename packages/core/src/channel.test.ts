@@ -171,6 +171,11 @@ describe('channel binding in the plan', () => {
     expect(lastBinding({ ...first, resources: [dated, newer] })?.name).toBe('7654321');
     expect(lastBinding({ ...first, resources: [newer, dated] })?.name).toBe('7654321');
     expect(lastBinding({ ...first, resources: first.resources.filter((r) => r !== older) })).toBeUndefined();
+    // The one the workflow names, when recorded, whatever was written last.
+    const both = { ...first, resources: [dated, newer] };
+    expect(lastBinding(both, { id: '1234567', region: 'us-west-2' })?.name).toBe('1234567');
+    expect(lastBinding(both, { id: '1234567', region: 'eu-west-1' })?.name).toBe('7654321');
+    expect(lastBinding(both, { id: '9999999', region: 'us-west-2' })?.name).toBe('7654321');
   });
 
   it('never carries a stream key value, only its reference', () => {

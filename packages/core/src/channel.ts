@@ -200,10 +200,16 @@ export function recordedBinding(
 }
 
 /**
- * The binding destroy checks: the one apply wrote last. A workflow bound to another channel since keeps the
- * older binding's record beside it (plan says `channel.unbound` for that one), and destroy forgets them all.
+ * The binding destroy checks: the one the workflow names (`channel.id` in its Region) when the state records it,
+ * else the one apply wrote last. A workflow bound to another channel since keeps the older binding's record
+ * beside it (plan says `channel.unbound` for that one), and destroy forgets them all.
  */
-export function lastBinding(state: StateDocument): StateResource | undefined {
+export function lastBinding(
+  state: StateDocument,
+  named?: { id: string; region: string },
+): StateResource | undefined {
+  const current = named === undefined ? undefined : recordedBinding(state, named.id, named.region);
+  if (current !== undefined) return current;
   const written = (resource: StateResource) => resource.updatedAt ?? resource.createdAt ?? '';
   return state.resources
     .filter((resource) => resource.kind === 'medialive-channel')

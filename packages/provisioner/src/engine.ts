@@ -80,6 +80,8 @@ export interface DestroyOptions extends Omit<ApplyOptions, 'plan' | 'env'> {
    * runs `planTeardown` of the state it reads.
    */
   teardown?: ResourceChange[];
+  /** The channel the workflow binds now (`channel.id`, its Region): the binding destroy checks (core's lastBinding). */
+  boundChannel?: { id: string; region: string } | undefined;
 }
 
 export interface RunResult {
@@ -346,7 +348,7 @@ export async function destroy(options: DestroyOptions): Promise<RunResult> {
       return record ? [{ change, record }] : [];
     });
     const records = deletions.map(({ record }) => record);
-    const binding = lastBinding(keeper.snapshot());
+    const binding = lastBinding(keeper.snapshot(), options.boundChannel);
     const bindings = keeper.all().filter((resource) => resource.kind === 'medialive-channel');
     // The binding's code, and MediaLive's SDK with it, load only when the state records a bound channel.
     const channelTeardown = binding ? await import('./handlers/medialive-destroy.js') : undefined;

@@ -1,10 +1,12 @@
 import {
   FORMAT_VERSION,
+  lastBinding,
   planTeardown,
   type RateOverrides,
   type ResourceChange,
   type StateDocument,
   type StateResource,
+  type Workflow,
 } from '@mlds/core';
 import type { Blocker, CallerIdentity, RunResult } from '@mlds/provisioner';
 import { count, DestroyRefusedError, OperationFailedError, type ResourceFailure } from '../errors.js';
@@ -117,7 +119,12 @@ async function destroyPrepared(
       renderDestroyPlan(
         state,
         teardown,
-        { file: loaded.file, statePath: statePath.shownAs, account },
+        {
+          file: loaded.file,
+          statePath: statePath.shownAs,
+          account,
+          boundChannel: boundChannelOf(loaded.workflow),
+        },
         options.force,
         colors,
       ),
@@ -152,6 +159,7 @@ async function destroyPrepared(
           // Exactly the deletions shown: the engine refuses, nothing deleted, if the state no longer gives them.
           teardown: teardown.deletions,
           force: options.force,
+          boundChannel: boundChannelOf(loaded.workflow),
         }),
       interrupted: (results) => destroyDocument(workflow, 'interrupted', results),
       failed: ({ failure, error, message }, results) => {
@@ -214,10 +222,23 @@ export function teardownOf(state: StateDocument): Teardown {
 }
 
 /** What will be deleted, and what will only be forgotten. */
+/** The channel a workflow binds now, as destroy names it to the engine and in its plan. */
+export function boundChannelOf(
+  workflow: Pick<Workflow, 'channel' | 'region'>,
+): { id: string; region: string } | undefined {
+  return workflow.channel === undefined ? undefined : { id: workflow.channel.id, region: workflow.region };
+}
+
 export function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
-  where: { file: string; statePath: string; account: CallerIdentity | undefined },
+  where: {
+    file: string;
+    statePath: string;
+    account: CallerIdentity | undefined;
+    /** The channel the workflow binds now: the binding shown (core's lastBinding). */
+    boundChannel: { id: string; region: string } | undefined;
+  },
   force: boolean,
   colors: Colors,
 ): string {
@@ -245,7 +266,7 @@ export function renderDestroyPlan(
       ),
     );
   }
-  const binding = state.resources.find((resource) => resource.kind === 'medialive-channel');
+  const binding = lastBinding(state, where.boundChannel);
   if (binding) {
     lines.push(
       '',
