@@ -330,20 +330,19 @@ describe('mlds destroy with a bound channel', () => {
 });
 
 describe('a workflow bound to another channel since its last apply', () => {
-  it('plan warns for the channel bound before; destroy checks the channel bound last, and forgets both bindings', async () => {
-    const OTHER = '7654321';
+  const OTHER = '7654321';
+  /** The channel the workflow binds first (CHANNEL), and OTHER, both IDLE with the example's destinations. */
+  function seedTwoChannels() {
     seedChannel();
     fake.seed.mediaLiveChannel(
       OTHER,
       REGION,
-      aMediaLiveChannel({
-        destinations: [
-          { id: 'packager', group: 'MEDIAPACKAGE' },
-          { id: 'social', group: 'RTMP' },
-          { id: 'archive', group: 'ARCHIVE' },
-        ],
-      }),
+      aMediaLiveChannel({ destinations: [{ id: 'packager', group: 'MEDIAPACKAGE' }] }),
     );
+  }
+
+  it('plan warns for the channel bound before; destroy checks the channel bound last, and forgets both bindings', async () => {
+    seedTwoChannels();
     expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
     writeFileSync(join(cwd, 'bound.yaml'), bound().replace(`id: "${CHANNEL}"`, `id: "${OTHER}"`));
     const plan = await mlds(['plan', 'bound.yaml']);
@@ -363,13 +362,7 @@ describe('a workflow bound to another channel since its last apply', () => {
   });
 
   it('bound back to the first channel: destroy checks the channel the workflow names, not the one written last', async () => {
-    const OTHER = '7654321';
-    seedChannel();
-    fake.seed.mediaLiveChannel(
-      OTHER,
-      REGION,
-      aMediaLiveChannel({ destinations: [{ id: 'packager', group: 'MEDIAPACKAGE' }] }),
-    );
+    seedTwoChannels();
     expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
     writeFileSync(join(cwd, 'bound.yaml'), bound().replace(`id: "${CHANNEL}"`, `id: "${OTHER}"`));
     expect((await mlds(['apply', 'bound.yaml', '--yes'])).code).toBe(0);
