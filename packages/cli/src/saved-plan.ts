@@ -46,8 +46,9 @@ export interface SavedPlan {
   /** Exactly what `plan --json` printed. */
   plan: Plan;
   /**
-   * The SHA-256 of `plan` as written (its JSON, compact): a plan edited after it was saved is refused, as the plan
-   * a person reviewed is the plan that runs. Not a signature: it catches an edit, not a forger.
+   * The SHA-256 of every other member as written (their JSON, compact, in this order): a plan file edited after
+   * it was saved (its plan, its state, its workflow file) is refused, as the plan a person reviewed is the plan
+   * that runs. Not a signature: it catches an edit, not a forger.
    */
   planSha256: string;
 }
@@ -80,7 +81,7 @@ export function savedPlanOf(input: {
   state: StateDocument | undefined;
   now: number;
 }): SavedPlan {
-  return {
+  const saved: Omit<SavedPlan, 'planSha256'> = {
     kind: SAVED_PLAN_KIND,
     formatVersion,
     createdAt: new Date(input.now).toISOString(),
@@ -88,13 +89,20 @@ export function savedPlanOf(input: {
     region: input.region ?? null,
     state: { path: input.statePath, ...stateIdentity(input.state) },
     plan: input.plan,
-    planSha256: planDigest(input.plan),
   };
+  return { ...saved, planSha256: savedPlanDigest(saved) };
 }
 
-/** The digest `planSha256` holds: of the plan's compact JSON, which reading the file back gives again. */
-function planDigest(plan: unknown): string {
-  return sha256(JSON.stringify(plan));
+/**
+ * The digest `planSha256` holds: of the other members' compact JSON, in the order a saved plan writes them,
+ * which reading the file back gives again.
+ */
+function savedPlanDigest(document: object): string {
+  const { kind, formatVersion, createdAt, workflowFile, region, state, plan } = document as Record<
+    string,
+    unknown
+  >;
+  return sha256(JSON.stringify({ kind, formatVersion, createdAt, workflowFile, region, state, plan }));
 }
 
 /**
@@ -193,8 +201,8 @@ function savedPlanProblem(document: Record<string, unknown>): string | undefined
   if (typeof document.planSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(document.planSha256)) {
     return 'planSha256 is not a SHA-256 in hex (made by an earlier mlds?)';
   }
-  if (planDigest(plan) !== document.planSha256) {
-    return 'its plan was edited after it was saved (planSha256 does not match): the plan that runs must be the one that was reviewed';
+  if (savedPlanDigest(document) !== document.planSha256) {
+    return 'it was edited after it was saved (planSha256 does not match): the plan that runs must be the one that was reviewed';
   }
   return undefined;
 }

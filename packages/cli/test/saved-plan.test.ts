@@ -57,6 +57,12 @@ function readState(): StateDocument {
   return JSON.parse(readText(STATE)) as StateDocument;
 }
 
+/** A saved plan's planSha256, as `plan --out` makes it: of every other member, in the file's order. */
+function digestOf(saved: Record<string, unknown>): string {
+  const members = Object.fromEntries(Object.entries(saved).filter(([key]) => key !== 'planSha256'));
+  return createHash('sha256').update(JSON.stringify(members)).digest('hex');
+}
+
 function readPlanFile(file = 'tonight.plan'): Record<string, unknown> & { plan: Plan } {
   const text = readText(file);
   printed.push(text);
@@ -188,9 +194,8 @@ describe('plan --out', () => {
       region: null,
       state: { path: join(cwd, STATE), lineage: null, serial: null },
       plan: JSON.parse(shown.stdout),
-      planSha256: createHash('sha256')
-        .update(JSON.stringify(JSON.parse(shown.stdout)))
-        .digest('hex'),
+      // Of every other member, as written.
+      planSha256: digestOf(saved),
     });
     expect(fake.calls()).toStrictEqual([]);
   });
@@ -339,7 +344,7 @@ describe('apply <planfile>', () => {
     const saved = readPlanFile();
     saved.plan.resources = saved.plan.resources.filter((r) => r.address !== 'archive.bucket[1]');
     // Its digest made again, as a plan that was saved so: the file's plan runs, whatever the workflow plans now.
-    saved.planSha256 = createHash('sha256').update(JSON.stringify(saved.plan)).digest('hex');
+    saved.planSha256 = digestOf(saved);
     writeFileSync(join(cwd, 'tonight.plan'), JSON.stringify(saved));
     const run = await mlds(['apply', 'tonight.plan']);
     expect(run.code).toBe(0);
@@ -354,7 +359,14 @@ describe('apply <planfile>', () => {
         const [first] = saved.plan.resources;
         if (first !== undefined) first.name = 'evil-bucket-x';
       },
-      'error: tonight.plan is not a plan this mlds can apply: its plan was edited after it was saved (planSha256 does not match)',
+      'error: tonight.plan is not a plan this mlds can apply: it was edited after it was saved (planSha256 does not match)',
+    ],
+    [
+      'its state path edited (the digest covers every member)',
+      (saved: ReturnType<typeof readPlanFile>) => {
+        saved.state = { ...(saved.state as object), path: join(cwd, 'elsewhere.state.json') };
+      },
+      'error: tonight.plan is not a plan this mlds can apply: it was edited after it was saved (planSha256 does not match)',
     ],
     [
       "its workflowFile pointed at another workflow's file",
@@ -365,6 +377,8 @@ describe('apply <planfile>', () => {
           path: join(cwd, 'other.yaml'),
           sha256: createHash('sha256').update(other).digest('hex'),
         };
+        // With its digest made again: the workflow's own name still tells it apart.
+        saved.planSha256 = digestOf(saved);
       },
       "error: tonight.plan is a plan of the workflow 'tonight', and its workflow file other.yaml is the workflow 'another-show'; nothing was changed",
     ],
