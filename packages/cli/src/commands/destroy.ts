@@ -221,7 +221,6 @@ export function teardownOf(state: StateDocument): Teardown {
   };
 }
 
-/** What will be deleted, and what will only be forgotten. */
 /** The channel a workflow binds now, as destroy names it to the engine and in its plan. */
 export function boundChannelOf(
   workflow: Pick<Workflow, 'channel' | 'region'>,
@@ -229,6 +228,7 @@ export function boundChannelOf(
   return workflow.channel === undefined ? undefined : { id: workflow.channel.id, region: workflow.region };
 }
 
+/** What will be deleted, and what will only be forgotten. */
 export function renderDestroyPlan(
   state: StateDocument,
   { deletions, forgotten }: Teardown,
