@@ -1,7 +1,6 @@
 import type { ResourceKind } from '@mlds/core';
 import type { CallerIdentity } from '@mlds/provisioner';
 import type { CommandContext } from './commands/command.js';
-import { confirm } from './confirm.js';
 import { CancelledError, count, InterruptedError, MldsError, messageOf } from './errors.js';
 import { startFleetDisplay } from './fleet-display.js';
 import { type LockedFleet, type LockedMember, releaseFleet, sessionOf } from './fleet-lock.js';
@@ -21,7 +20,12 @@ import {
 import { lockFileBeside } from './state-file.js';
 import type { Colors } from './terminal.js';
 import type { LoadedWorkflow } from './workflow-file.js';
-import { type EngineRunOptions, engineRunOptions, lockedByAnotherRunHint } from './workflow-run.js';
+import {
+  confirmAtQuestion,
+  type EngineRunOptions,
+  engineRunOptions,
+  lockedByAnotherRunHint,
+} from './workflow-run.js';
 
 // The steps a fleet's apply and destroy take the same way, once every workflow is planned: the account named
 // once, the one question, the display, each workflow's engine call with what its end shows (its result line,
@@ -150,8 +154,7 @@ async function confirmFleet(
   const lockedElsewhere = fleet.canRun
     ? []
     : fleet.members.filter((member) => lockFileBeside(member.statePath));
-  fleet.question.open = !ask.yes;
-  const confirmed = await confirm({
+  const confirmed = await confirmAtQuestion(fleet, {
     command,
     yes: ask.yes,
     json: ask.json,
@@ -167,8 +170,6 @@ async function confirmFleet(
             command,
             lockedElsewhere.map((member) => member.statePath.shownAs),
           ),
-  }).finally(() => {
-    fleet.question.open = false;
   });
   if (fleet.interrupt.aborted) {
     throw new InterruptedError(
