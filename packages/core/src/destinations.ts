@@ -1,6 +1,6 @@
-import { type GroupTypes, groupTypeOf, mediaPackageRegion, PlanInputError, pipelinesOf } from './decide.js';
+import { type GroupTypes, groupTypeOf, mediaPackageRegion, pipelinesOf } from './decide.js';
 import { bucketName, mediaPackageChannelId, passwordParameterName } from './names.js';
-import { destinationPath, mediaPackageV2ChannelOf, mediaPackageV2GroupOf } from './resources.js';
+import { destinationPath, mediaPackageV2ChannelOf, mediaPackageV2GroupOf, required } from './resources.js';
 import {
   type Downstream,
   KNOWN_AFTER_APPLY,
@@ -125,9 +125,4 @@ function credentials(
 
 function urlOf(downstream: Downstream, pipeline: Pipeline, path: string): string {
   return required(downstream.urls?.[pipeline], `${path}.urls[${pipeline}]`);
-}
-
-function required(value: string | undefined, path: string): string {
-  if (value === undefined) throw new PlanInputError(`${path} is missing: validate the workflow first`, path);
-  return value;
 }

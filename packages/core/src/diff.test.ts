@@ -284,8 +284,13 @@ describe('delete', () => {
         }),
       ],
     });
-    expect(actions(planWorkflow(workflowOf(after), { state: appliedState(before) }).resources)).toEqual([
-      'delete archive.bucket[1]',
+    const { resources } = planWorkflow(workflowOf(after), { state: appliedState(before) });
+    expect(resources.map((r) => [r.action, r.address, r.name, r.existing ?? false])).toStrictEqual([
+      // Read, as any bucket named there: the record becomes a read one, which destroy leaves in AWS.
+      ['read', 'archive.bucket[0]', 'curling-live-archive-p0', true],
+      ['read', 'archive.bucket[1]', 'somewhere-else', true],
+      // Pipeline 1 no longer writes to the bucket mlds made for it.
+      ['delete', 'archive.bucket[1]', 'curling-live-archive-p1', false],
     ]);
   });
 
@@ -294,7 +299,11 @@ describe('delete', () => {
     const after = aWorkflow({
       downstream: [aDownstream('mediapackage', { name: 'packager', channelId: 'curling-live-packager' })],
     });
-    expect(planWorkflow(workflowOf(after), { state: appliedState(before) }).resources).toEqual([]);
+    const { resources } = planWorkflow(workflowOf(after), { state: appliedState(before) });
+    // Read at the address it had: the record becomes a read one, which destroy leaves in AWS.
+    expect(resources.map((r) => [r.action, r.address, r.name, r.existing ?? false])).toStrictEqual([
+      ['read', 'packager.channel', 'curling-live-packager', true],
+    ]);
   });
 });
 

@@ -37,8 +37,20 @@ describe('MediaPackage', () => {
     ]);
   });
 
-  it('tracks nothing when a MediaPackage output group uses an existing channel', () => {
-    expect(resourcesOf([aDownstream('mediapackage', { channelId: 'Their_Channel' })])).toEqual([]);
+  it('only reads the existing channel a MediaPackage output group sends to: no parameter, nothing created', () => {
+    expect(resourcesOf([aDownstream('mediapackage', { channelId: 'Their_Channel' })])).toStrictEqual([
+      {
+        address: 'mediapackage-out.channel',
+        kind: 'mediapackage-channel',
+        name: 'Their_Channel',
+        region: 'us-west-2',
+        pipeline: null,
+        downstream: 'mediapackage-out',
+        existing: true,
+        properties: {},
+        dependsOn: [],
+      },
+    ]);
   });
 
   it('adds one ingest-password parameter per pipeline, after the channel, for an HLS group', () => {
@@ -141,8 +153,20 @@ describe('Amazon S3 and MediaStore', () => {
     ]);
   });
 
-  it('creates no bucket when existing buckets are given', () => {
-    expect(resourcesOf([aDownstream('s3', { buckets: ['theirs-a', 'theirs-b'] })])).toEqual([]);
+  it('creates no bucket when existing buckets are given: it reads each, one per pipeline, untagged', () => {
+    expect(resourcesOf([aDownstream('s3', { buckets: ['theirs-a', 'theirs-b'] })])).toStrictEqual(
+      ['theirs-a', 'theirs-b'].map((name, pipeline) => ({
+        address: `s3-out.bucket[${pipeline}]`,
+        kind: 's3-bucket',
+        name,
+        region: 'us-west-2',
+        pipeline,
+        downstream: 's3-out',
+        existing: true,
+        properties: {},
+        dependsOn: [],
+      })),
+    );
   });
 
   it('follows system: aws to S3 when nothing needs repackaging', () => {

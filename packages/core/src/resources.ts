@@ -1,4 +1,4 @@
-import { type GroupTypes, groupTypeOf, mediaPackageRegion, pipelinesOf } from './decide.js';
+import { type GroupTypes, groupTypeOf, mediaPackageRegion, PlanInputError, pipelinesOf } from './decide.js';
 import {
   bucketName,
   defaultPath,
@@ -47,6 +47,12 @@ export function destinationPath(workflow: Workflow, downstream: Downstream): str
   return downstream.path ?? defaultPath(workflow.workflow, downstream.name);
 }
 
+/** A value validation guarantees; its absence means the workflow was planned without being validated. */
+export function required(value: string | undefined, path: string): string {
+  if (value === undefined) throw new PlanInputError(`${path} is missing: validate the workflow first`, path);
+  return value;
+}
+
 function roleArnProperty(workflow: Workflow): Record<string, unknown> {
   return workflow.mediaLiveRoleArn === undefined ? {} : { mediaLiveRoleArn: workflow.mediaLiveRoleArn };
 }
@@ -72,10 +78,6 @@ function mediaPackageResources(
       dependsOn: [],
     });
 
-  if (groupTypeOf(groupTypes, downstream) === 'MEDIAPACKAGE') {
-    // MediaLive finds the channel by its ID and needs no credentials: an existing channel is not ours to track.
-    return downstream.channelId === undefined ? [ownedChannel()] : [];
-  }
   const channel: ResourceSpec =
     downstream.channelId === undefined
       ? ownedChannel()
@@ -90,6 +92,9 @@ function mediaPackageResources(
           properties: {},
           dependsOn: [],
         };
+  // MediaLive finds the channel by its ID and needs no credentials: an existing one is only read, so that a
+  // mistyped ID stops apply rather than the channel on air.
+  if (groupTypeOf(groupTypes, downstream) === 'MEDIAPACKAGE') return [channel];
   // MediaLive reads PasswordParam in its own Region, whatever the MediaPackage channel's Region.
   const passwords = pipelinesOf(workflow).map((pipeline) =>
     owned({
@@ -177,8 +182,28 @@ function resourcesFor(workflow: Workflow, downstream: Downstream, groupTypes: Gr
       return mediaPackageResources(workflow, downstream, groupTypes, owned);
     case 'mediapackage-v2':
       return mediaPackageV2Resources(workflow, downstream, owned);
-    case 's3':
-      if (downstream.buckets !== undefined) return [];
+    case 's3': {
+      const existing = downstream.buckets;
+      if (existing !== undefined) {
+        // Named in the file: mlds only reads each (a name mistyped there would fail only on air, when MediaLive
+        // writes to it), never creates, tags or deletes one.
+        return pipelines.map(
+          (pipeline): ResourceSpec => ({
+            address: resourceAddress(downstream.name, 'bucket', pipeline),
+            kind: 's3-bucket',
+            name: required(
+              existing[pipeline],
+              `downstream[${workflow.downstream.indexOf(downstream)}].buckets[${pipeline}]`,
+            ),
+            region: workflow.region,
+            pipeline,
+            downstream: downstream.name,
+            existing: true,
+            properties: {},
+            dependsOn: [],
+          }),
+        );
+      }
       return pipelines.map((pipeline) =>
         owned({
           address: resourceAddress(downstream.name, 'bucket', pipeline),
@@ -189,6 +214,7 @@ function resourcesFor(workflow: Workflow, downstream: Downstream, groupTypes: Gr
           dependsOn: [],
         }),
       );
+    }
     case 'mediastore':
       return pipelines.map((pipeline) =>
         owned({

@@ -263,12 +263,12 @@ export class ExistingResourceNotFoundError extends Error {
     readonly address: string,
     readonly resourceName: string,
     readonly region: string,
-    options?: { cause?: unknown },
+    /** `missing`: what is missing and the fix, for a kind whose names are not per Region (a bucket's are global). */
+    options?: { cause?: unknown; missing?: string },
   ) {
     super(
-      `${resourceName} (${address}) was given as an existing resource but does not exist in ${region}; ` +
-        'check the id and the region in the workflow file.',
-      options,
+      `${resourceName} (${address}) was given as an existing resource but ${options?.missing ?? `does not exist in ${region}; check the id and the region in the workflow file`}.`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
   }
 }

@@ -422,6 +422,9 @@ async function applyEveryExample(cloud: FakeCloud, clients: AwsClients): Promise
       // Likewise a channel group the workflow names by channelGroup.
       if (resource.existing && resource.kind === 'mediapackagev2-channel-group')
         cloud.seed.mediaPackageV2ChannelGroup(resource.name, resource.region);
+      // And a bucket the workflow names under buckets.
+      if (resource.existing && resource.kind === 's3-bucket')
+        cloud.seed.bucket(resource.name, resource.region);
     }
     const store = new FileStateStore(statePath(plan.workflow));
     await apply({ plan, clients, store, env, ...virtualTime() });
@@ -668,8 +671,9 @@ describe('docs/iam-policy.json', () => {
     await importEach(cloud, clients);
     await teamState(cloud, clients);
     await boundChannel(cloud, clients);
-    // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) is left alone, and
-    // so is the state bucket, which mlds never creates nor deletes.
+    // Everything mlds made is gone; the channel mediapackage-hls.yaml only uses (channelId) and the buckets
+    // s3-hls.yaml only uses (buckets) are left alone, and so is the state bucket, which mlds never creates nor
+    // deletes.
     const { mediapackage, mediapackagev2, medialive, s3, ssm, ...rest } = cloud.inventory();
     expect({
       rest,
@@ -679,7 +683,7 @@ describe('docs/iam-policy.json', () => {
       medialive: medialive.map((channel) => [channel.id, channel.state]),
       ssm: ssm.map((parameter) => parameter.name),
     }).toEqual({
-      s3: ['team-state'],
+      s3: ['highlights-vod-origin-p0', 'highlights-vod-origin-p1', 'team-state'],
       rest: { mediastore: [] },
       channels: ['regional-news-origin'],
       groups: [['live-events', 0]],
@@ -705,6 +709,7 @@ describe('docs/iam-policy.json', () => {
       'mediastore',
       'rtmp',
       's3-archive-frame-capture',
+      's3-hls',
       'vpc-delivery',
     ]);
     // The notes taken on the way out are the fake's own record, call for call.

@@ -188,6 +188,35 @@ describe('MediaPackage channel: apply', () => {
     expect(destroyed.state?.resources).toEqual([]);
   });
 
+  it('reads the existing channel a MediaPackage output group sends to: one DescribeChannel, no parameter', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves(channelOutput({}, 'their-channel'));
+    const store = new MemoryStateStore();
+    const plan = planOf({
+      downstream: [{ name: 'packager', system: 'mediapackage', channelId: 'their-channel' }],
+    });
+    const result = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() });
+    expect(mocks.mediaPackage.calls().map((c) => c.args[0].input)).toStrictEqual([{ Id: 'their-channel' }]);
+    expect(mocks.ssm.calls()).toHaveLength(0);
+    expect(result.outcomes.map((o) => [o.address, o.outcome])).toStrictEqual([['packager.channel', 'read']]);
+    expect(store.doc?.resources.map((r) => [r.address, r.name, r.existing])).toStrictEqual([
+      ['packager.channel', 'their-channel', true],
+    ]);
+    for (const doc of store.writes) expect(JSON.stringify(doc)).not.toMatch(/ingest-password/);
+
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .rejects(new NotFoundException({ message: 'channel not found', $metadata: meta(404) }));
+    const missing = await apply({
+      plan,
+      clients: aws,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((missing as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ExistingResourceNotFoundError);
+  });
+
   it('fails clearly when the existing channel is not there', async () => {
     const { aws, mocks } = mockedClients();
     mocks.mediaPackage

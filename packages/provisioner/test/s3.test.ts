@@ -23,6 +23,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ApplyFailedError,
   BucketNameTakenError,
+  ExistingResourceNotFoundError,
   NotEmptyError,
   ResourceNotOursError,
 } from '../src/errors.js';
@@ -552,6 +553,101 @@ function sortedCallNames(mocks: ReturnType<typeof mockedClients>['mocks']): stri
     .map((call) => call.args[0].constructor.name)
     .sort();
 }
+
+/** A workflow writing to buckets it names (`buckets:`): mlds reads them, never creates one. */
+const existingBuckets = (buckets: string[], state?: StateDocument) =>
+  planOf(
+    {
+      region: REGION,
+      mediaLiveRoleArn: ROLE,
+      channelClass: 'STANDARD',
+      downstream: [{ name: 'archive', system: 's3', format: 'archive', buckets }],
+    },
+    state,
+  );
+
+describe('S3 bucket: existing buckets (buckets:)', () => {
+  it('reads each with HeadBucket alone and records it as read: nothing created, tagged or opened to the role', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    const store = new MemoryStateStore();
+    const result = await apply({
+      plan: existingBuckets(['their-archive-a', 'their-archive-b']),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(mocks.s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toStrictEqual([
+      { Bucket: 'their-archive-a' },
+      { Bucket: 'their-archive-b' },
+    ]);
+    expect(sortedCallNames(mocks)).toStrictEqual(['HeadBucketCommand', 'HeadBucketCommand']);
+    expect(result.outcomes.map((o) => [o.address, o.outcome])).toStrictEqual([
+      ['archive.bucket[0]', 'read'],
+      ['archive.bucket[1]', 'read'],
+    ]);
+    expect(
+      store.doc?.resources.map((r) => [r.address, r.name, r.status, r.existing, r.arn, r.tags]),
+    ).toStrictEqual([
+      ['archive.bucket[0]', 'their-archive-a', 'created', true, 'arn:aws:s3:::their-archive-a', undefined],
+      ['archive.bucket[1]', 'their-archive-b', 'created', true, 'arn:aws:s3:::their-archive-b', undefined],
+    ]);
+
+    const destroyed = await destroy({ clients: aws, store, ...virtualTime() });
+    expect(destroyed.outcomes.map((o) => o.outcome)).toStrictEqual(['forgotten', 'forgotten']);
+    expect(sortedCallNames(mocks)).toStrictEqual(['HeadBucketCommand', 'HeadBucketCommand']);
+    expect(store.doc?.resources).toStrictEqual([]);
+  });
+
+  it('fails clearly when a bucket named there does not exist, so the name is fixed before MediaLive writes to it', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(HeadBucketCommand, { Bucket: 'their-archive-a' }).resolves({});
+    mocks.s3
+      .on(HeadBucketCommand, { Bucket: 'their-archvie-b' })
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const store = new MemoryStateStore();
+    const error = await apply({
+      plan: existingBuckets(['their-archive-a', 'their-archvie-b']),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    const [failure] = (error as ApplyFailedError).failures;
+    expect(failure?.address).toBe('archive.bucket[1]');
+    expect(failure?.cause).toBeInstanceOf(ExistingResourceNotFoundError);
+    expect(String((failure?.cause as Error | undefined)?.message)).toBe(
+      'their-archvie-b (archive.bucket[1]) was given as an existing resource but no Region has a bucket of that name; check the name under buckets: in the workflow file, or create the bucket.',
+    );
+    // Asked once: a missing bucket is no S3 delay to wait out.
+    expect(mocks.s3.commandCalls(HeadBucketCommand, { Bucket: 'their-archvie-b' })).toHaveLength(1);
+    expect(store.doc?.resources.map((r) => [r.address, r.status])).toStrictEqual([
+      ['archive.bucket[0]', 'created'],
+    ]);
+  });
+
+  it.each([
+    [301, 'PermanentRedirect', 'in another Region'],
+    [403, 'Forbidden', 'another account’s, or not listable with these credentials'],
+  ])('takes a %i from HeadBucket (%s) as a bucket that exists: %s', async (status, name) => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(HeadBucketCommand)
+      .rejects(new S3ServiceException({ name, $fault: 'client', $metadata: meta(status), message: '' }));
+    const store = new MemoryStateStore();
+    const result = await apply({
+      plan: existingBuckets(['their-archive-a', 'their-archive-b']),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(result.outcomes.map((o) => o.outcome)).toStrictEqual(['read', 'read']);
+    expect(sortedCallNames(mocks)).toStrictEqual(['HeadBucketCommand', 'HeadBucketCommand']);
+  });
+});
 
 describe('S3 bucket: destroy', () => {
   it('deletes an empty bucket and waits until HeadBucket says it is gone', async () => {

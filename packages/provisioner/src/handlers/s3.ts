@@ -16,7 +16,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { ObservedSettings, StateResource } from '@mlds/core';
-import { BucketNameTakenError, NotEmptyError } from '../errors.js';
+import { BucketNameTakenError, ExistingResourceNotFoundError, NotEmptyError } from '../errors.js';
 import {
   type Found,
   hasTags,
@@ -27,6 +27,7 @@ import {
   type Observed,
   type OursFound,
   type Precheck,
+  type Recorded,
   type Runtime,
   type Target,
   tagList,
@@ -151,6 +152,25 @@ export const s3BucketHandler: KindHandler = {
       return foundByHeadError(error);
     }
     return foundByBucketTags(rt, target, await readBucketTags(rt, target));
+  },
+
+  async read(rt, target): Promise<Recorded> {
+    try {
+      await headBucket(rt, await rt.clients.s3(target.region), target);
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchBucket) {
+        throw new ExistingResourceNotFoundError(target.address, target.name, target.region, {
+          cause: error,
+          missing:
+            'no Region has a bucket of that name; check the name under buckets: in the workflow file, or create the bucket',
+        });
+      }
+      // It exists: in another Region (301), or another account's or not listable with these credentials
+      // (403). MediaLive writes with its own role, which these credentials cannot speak for.
+      const status = error instanceof S3ServiceException ? statusOf(error) : undefined;
+      if (status !== 301 && status !== 403) throw error;
+    }
+    return { arn: bucketArn(target) };
   },
 
   async precheck(rt, resource): Promise<Precheck> {
