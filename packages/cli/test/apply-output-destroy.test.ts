@@ -72,7 +72,11 @@ async function mlds(argv: string[], options: Partial<Omit<CliOptions, 'argv'>> =
 }
 
 function readState(): StateDocument {
-  return JSON.parse(readFileSync(join(cwd, STATE), 'utf8')) as StateDocument;
+  return readStateOf('curling-live');
+}
+
+function readStateOf(workflow: string): StateDocument {
+  return JSON.parse(readFileSync(join(cwd, `.mlds/${workflow}.state.json`), 'utf8')) as StateDocument;
 }
 
 /** A stdin that a person types `answer` into, on a terminal. */
@@ -803,6 +807,48 @@ describe('mlds destroy', () => {
     );
     expect(plain(run.stderr)).toBe('error: destroy cancelled: nothing was deleted\n');
     expect(fake.calls()).toHaveLength(calls);
+  });
+});
+
+describe('buckets mlds did not create (buckets:)', () => {
+  it('apply checks each exists before MediaLive writes to it: a mistyped one fails apply (exit 1) with the fix', async () => {
+    fake.seed.bucket('highlights-vod-origin-p0', REGION);
+    writeFileSync(join(cwd, 'vod.yaml'), readExample('s3-hls').replace('origin-p1', 'orgin-p1'));
+    const plan = await mlds(['plan', 'vod.yaml']);
+    expect(plain(plan.stdout)).toMatch(
+      /^ {2}<= read +vod\.bucket\[1\] +s3-bucket +highlights-vod-orgin-p1 +us-west-2 +1 +existing, read only$/m,
+    );
+    expect(plain(plan.stdout)).toContain(
+      'Plan: 0 to create, 2 to read, 0 to update, 0 to delete, 0 unchanged.',
+    );
+
+    const applied = await mlds(['apply', 'vod.yaml', '--yes']);
+    expect(applied.code).toBe(1);
+    expect(unwrapped(applied.stderr)).toContain(
+      'vod.bucket[1]: ExistingResourceNotFoundError: highlights-vod-orgin-p1 (vod.bucket[1]) was given as an existing resource but no Region has a bucket of that name; check the name under buckets: in the workflow file, or create the bucket.',
+    );
+    expect(fake.calls().map((call) => [call.command, call.input, call.outcome])).toStrictEqual([
+      ['HeadBucketCommand', { Bucket: 'highlights-vod-origin-p0' }, 'ok'],
+      ['HeadBucketCommand', { Bucket: 'highlights-vod-orgin-p1' }, 'error'],
+    ]);
+
+    // The name fixed: both read and recorded as read only; destroy leaves both in AWS.
+    writeFileSync(join(cwd, 'vod.yaml'), readExample('s3-hls'));
+    fake.seed.bucket('highlights-vod-origin-p1', REGION);
+    expect((await mlds(['apply', 'vod.yaml', '--yes'])).code).toBe(0);
+    expect(readStateOf('highlights-vod').resources.map((r) => [r.address, r.name, r.existing])).toStrictEqual(
+      [
+        ['vod.bucket[0]', 'highlights-vod-origin-p0', true],
+        ['vod.bucket[1]', 'highlights-vod-origin-p1', true],
+      ],
+    );
+    const destroyed = await mlds(['destroy', 'vod.yaml', '--yes']);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toMatch(/^\[-\] vod\.bucket\[1\] removed from the state, not deleted$/m);
+    expect(fake.inventory().s3.map((bucket) => bucket.name)).toStrictEqual([
+      'highlights-vod-origin-p0',
+      'highlights-vod-origin-p1',
+    ]);
   });
 });
 
