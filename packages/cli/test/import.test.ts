@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketAclCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
@@ -229,6 +229,26 @@ describe('mlds import', () => {
     expect(document.error).toMatch(
       /^import refused, nothing was changed: the state already records archive\.bucket\[1\]/,
     );
+    // Without --yes and nobody to ask, the same refusal, not a question --yes would only meet the refusal of;
+    // nothing locked nor called.
+    const callsBefore = fake.calls().length;
+    for (const flags of [[], ['--json']]) {
+      const unasked = await mlds([
+        'import',
+        'live.yaml',
+        'archive.bucket[1]',
+        'curling-live-archive-p1',
+        ...flags,
+      ]);
+      expect(unasked.code).toBe(1);
+      if (flags.length === 0) {
+        expect(unwrapped(unasked.stderr)).toBe(unwrapped(again.stderr));
+      } else {
+        expect(JSON.parse(unasked.stdout)).toStrictEqual(document);
+      }
+    }
+    expect(fake.calls()).toHaveLength(callsBefore);
+    expect(existsSync(join(cwd, `${STATE}.lock`))).toBe(false);
     // A command line that does not fit the plan is an error on stderr alone (exit 2), as for every command.
     const unknown = await mlds(['import', 'live.yaml', 'archive.bucket[9]', 'x', '--yes', '--json']);
     expect([unknown.code, unknown.stdout]).toStrictEqual([2, '']);

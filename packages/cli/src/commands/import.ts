@@ -66,6 +66,35 @@ export interface ImportDocument {
   serial: number;
 }
 
+/**
+ * An address the state already records is refused as the locked import refuses it (exit 1, the fix named),
+ * rather than asked about first: --yes would only meet the refusal. The state is read without the lock; the
+ * locked run decides again.
+ */
+async function refuseRecordedAddress(
+  options: ImportOptions,
+  context: CommandContext,
+  { loaded, statePath }: PreparedRun,
+): Promise<void> {
+  const state = await readRecordedState(loaded, statePath, true, context);
+  if (state === undefined) return;
+  const decision = planImport(planLoadedWorkflow(loaded, state), options.address, options.physicalId, state, {
+    stateArguments: stateArguments(statePath),
+  });
+  if (!('problem' in decision) || decision.problem.code !== 'in-state') return;
+  const refused = new MldsError(`import refused, nothing was changed: ${decision.problem.message}`, {
+    hint: decision.problem.fix,
+  });
+  if (options.json) {
+    writeJson(context.stdout, {
+      ...importFailedDocument(loaded.workflow.workflow, options.address, refused),
+      result: 'refused',
+    });
+    markDocumented(refused);
+  }
+  throw refused;
+}
+
 /** import's --json document of a failed run: the workflow's, with the address it was to import. */
 function importFailedDocument(workflow: string, address: string, error: unknown) {
   return { formatVersion: FORMAT_VERSION, workflow, address, result: 'failed', error: messageOf(error) };
@@ -119,6 +148,7 @@ async function importPrepared(
   };
   // Nobody to ask (no terminal, no --yes): confirm() stops here, before the state is locked or AWS called.
   if (prepared.session === undefined) {
+    await refuseRecordedAddress(options, context, prepared);
     await ask(undefined);
     throw new Error('an import was approved where nobody could approve it');
   }
