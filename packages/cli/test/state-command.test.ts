@@ -341,6 +341,29 @@ describe('mlds state', () => {
     expect(shown.stdout).toContain('evil\\u001b[31mred\\u0007');
   });
 
+  it('list says of each record what `created` does not: read only, bound, as output says it', async () => {
+    expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
+    const file = join(cwd, '.mlds/team-live.state.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as StateDocument;
+    const [bucket, other] = doc.resources;
+    if (bucket === undefined || other === undefined) throw new Error('two buckets expected');
+    doc.resources = [
+      bucket,
+      { ...other, existing: true },
+      { ...other, address: 'channel', kind: 'medialive-channel', name: '1234567', pipeline: null },
+    ];
+    writeFileSync(file, JSON.stringify(doc));
+    const listed = await mlds(['state', 'list', '--file', 'team.yaml']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n').map((line) => line.trimEnd().split(/ {2,}/).at(-1))).toStrictEqual([
+      'created',
+      'created (read only)',
+      'created (bound)',
+      expect.stringMatching(/serial/),
+      '',
+    ]);
+  });
+
   it('rm and show with no state file: exit 2 saying there is none, not that it records nothing', async () => {
     for (const sub of [['rm'], ['show']]) {
       const run = await mlds(['state', ...sub, 'archive.bucket[0]', '--file', 'team.yaml']);

@@ -119,7 +119,7 @@ async function runSubcommand(
       // A state is data anyone could have edited: every value escaped before it is measured and coloured.
       const rows = doc.resources.map((r) => [
         ...[r.address, r.kind, r.name, r.region].map(escapeLine),
-        colors.dim(r.existing === true ? `${escapeLine(r.status)} (read only)` : escapeLine(r.status)),
+        colors.dim(`${escapeLine(r.status)}${recordNote(r)}`),
       ]);
       stdout.write(`${alignColumns(rows, '').join('\n')}${rows.length > 0 ? '\n' : ''}`);
       stdout.write(
@@ -436,3 +436,12 @@ export const command: Command<StateOptions> = {
   }),
   run: state,
 };
+
+/**
+ * What the state's `created` does not say of a record, as `output` says it: mlds only reads it, or writes a bound
+ * channel's destinations (it never created either).
+ */
+function recordNote(resource: StateResource): string {
+  if (resource.existing === true) return ' (read only)';
+  return resource.kind === 'medialive-channel' ? ' (bound)' : '';
+}
