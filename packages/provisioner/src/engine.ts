@@ -267,6 +267,12 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
         .map((resource) => [resource.address, `-${identity(resource)}`]),
     );
     const createdFirst = new Set([...planned.keys()].filter((address) => !samePlace.has(address)));
+    // What mlds only reads (an existing bucket, channel or channel group) is read before any change, as the
+    // bound channel is: one that is missing stops the run with nothing changed, not after the rest was made.
+    // Not a read that waits for a deletion under its name (a bucket moved Regions): that would be a cycle.
+    const readsFirst = kept
+      .filter((change) => change.action === 'read' && change !== channel && !samePlace.has(change.address))
+      .map((change) => `+${change.address}`);
     const creates: GraphNode[] = kept
       .filter((change) => change !== channel)
       .map((change) => ({
@@ -276,6 +282,7 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
         after: [
           ...change.dependsOn.map((address) => `+${address}`),
           ...(samePlace.has(change.address) ? [samePlace.get(change.address) as string] : []),
+          ...(change.action === 'read' ? [] : readsFirst),
         ],
         roundTrips: roundTrips[change.kind].create,
         run: () => applyResource(run, change),
@@ -293,9 +300,19 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
         ]
       : [];
     // Nothing the channel may still send to is deleted before the channel sends elsewhere.
+    // Forgetting what mlds only read changes nothing in AWS: it waits for no read, not even the one that
+    // replaces it at its address (when that read fails, the forget is no reason to say more).
+    const forgotten = new Set(
+      deletions.filter(({ record }) => record.existing === true).map(({ record }) => `-${identity(record)}`),
+    );
+    const reads = new Set(
+      kept.filter((change) => change.action === 'read').map((change) => `+${change.address}`),
+    );
     const deletes = deletionNodes(run, deletions, false, disposals, createdFirst).map((node) => ({
       ...node,
-      after: [...node.after, ...bind.map((channelNode) => channelNode.id)],
+      after: forgotten.has(node.id)
+        ? [...node.after.filter((id) => !reads.has(id)), ...bind.map((channelNode) => channelNode.id)]
+        : [...node.after, ...bind.map((channelNode) => channelNode.id), ...readsFirst],
     }));
     return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });

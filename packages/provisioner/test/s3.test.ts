@@ -19,6 +19,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { StateDocument } from '@mlds/core';
+import { stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import {
   ApplyFailedError,
@@ -28,6 +29,7 @@ import {
   ResourceNotOursError,
 } from '../src/errors.js';
 import { apply, destroy } from '../src/index.js';
+import { tagList } from '../src/runtime.js';
 import {
   collectEvents,
   inFlight,
@@ -626,6 +628,73 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
     expect(store.doc?.resources.map((r) => [r.address, r.status])).toStrictEqual([
       ['archive.bucket[0]', 'created'],
     ]);
+  });
+
+  it('reads them before any change: a missing one stops the run with nothing created or deleted', async () => {
+    const withOld = planOf({
+      region: REGION,
+      mediaLiveRoleArn: ROLE,
+      channelClass: 'SINGLE_PIPELINE',
+      downstream: [{ name: 'old', system: 's3', format: 'archive' }],
+    });
+    const store = new MemoryStateStore(stateAfterApply(withOld));
+    const plan = planOf(
+      {
+        region: REGION,
+        mediaLiveRoleArn: ROLE,
+        channelClass: 'SINGLE_PIPELINE',
+        downstream: [
+          { name: 'packager', system: 'mediapackage' },
+          { name: 'vod', system: 's3', format: 'hls', buckets: ['their-vod'] },
+        ],
+      },
+      store.doc,
+    );
+    expect(plan.resources.map((r) => `${r.action} ${r.address}`)).toStrictEqual([
+      'create packager.channel',
+      'create packager.password[0]',
+      'read vod.bucket[0]',
+      'delete old.bucket[0]',
+    ]);
+    const { aws, mocks } = mockedClients();
+    mocks.s3
+      .on(HeadBucketCommand, { Bucket: 'their-vod' })
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    mocks.s3.on(HeadBucketCommand, { Bucket: 'curling-live-old-p0' }).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: tagList(tagsOf('old')) });
+    mocks.s3.on(ListObjectVersionsCommand).resolves({});
+    const error = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => f.address)).toStrictEqual(['vod.bucket[0]']);
+    expect((error as ApplyFailedError).skipped.sort()).toStrictEqual([
+      'old.bucket[0]',
+      'packager.channel',
+      'packager.password[0]',
+    ]);
+    expect(mocks.mediaPackage.calls()).toHaveLength(0);
+    expect(mocks.ssm.calls()).toHaveLength(0);
+    expect(mocks.s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+    expect(store.doc?.resources.map((r) => [r.address, r.status])).toStrictEqual([
+      ['old.bucket[0]', 'created'],
+    ]);
+  });
+
+  it('a read that fails leaves the forget of the bucket read before at its address to run, not skipped', async () => {
+    const store = new MemoryStateStore(stateAfterApply(existingBuckets(['their-old-a', 'their-old-b'])));
+    const plan = existingBuckets(['their-old-a', 'their-nwe-b'], store.doc);
+    expect(plan.resources.map((r) => `${r.action} ${r.name}`)).toStrictEqual([
+      'read their-old-a',
+      'read their-nwe-b',
+      'delete their-old-b',
+    ]);
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(HeadBucketCommand, { Bucket: 'their-old-a' }).resolves({});
+    mocks.s3
+      .on(HeadBucketCommand, { Bucket: 'their-nwe-b' })
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const error = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => f.address)).toStrictEqual(['archive.bucket[1]']);
+    expect((error as ApplyFailedError).skipped).toStrictEqual([]);
+    expect(store.doc?.resources.map((r) => r.name)).toStrictEqual(['their-old-a']);
   });
 
   it.each([
