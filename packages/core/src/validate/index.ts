@@ -13,7 +13,7 @@ import { outputGroupLimitsRule, uniqueNamesRule } from './rules/limits.js';
 import { mediaPackageRule, sharedChannelRule } from './rules/mediapackage.js';
 import { mediaPackageV2Rule, sharedV2ChannelRule } from './rules/mediapackage-v2.js';
 import { pipelineCountRule, sharedLocationRule } from './rules/pipelines.js';
-import { s3BucketNamesRule } from './rules/s3-buckets.js';
+import { s3BucketNamesRule, s3BucketsCreatedHereRule } from './rules/s3-buckets.js';
 import { secretRefsRule, srtPassphraseRule, urlCredentialsRule } from './rules/secrets.js';
 import { stateUrlRule } from './rules/state-url.js';
 import { awsResolvedFieldsRule } from './rules/system-fields.js';
@@ -38,6 +38,7 @@ export const RULES: readonly Rule[] = [
   secretRefsRule,
   srtPassphraseRule,
   s3BucketNamesRule,
+  s3BucketsCreatedHereRule,
   destinationPathRule,
   generatedNamesRule,
   mediaPackageRule,

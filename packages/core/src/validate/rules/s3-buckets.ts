@@ -1,3 +1,5 @@
+import { bucketName } from '../../names.js';
+import type { Pipeline } from '../../types.js';
 import { s3BucketNameProblem } from '../aws-names.js';
 import { formatPath } from '../path.js';
 import { entryPath, error, type Finding, type Rule } from '../rule.js';
@@ -22,5 +24,40 @@ export const s3BucketNamesRule: Rule = {
       });
     }
     return findings;
+  },
+};
+
+/**
+ * A bucket under `buckets` that this workflow itself creates for another entry: mlds would read as a bucket it
+ * does not own what it creates, and on destroy deletes, as its own.
+ */
+export const s3BucketsCreatedHereRule: Rule = {
+  reads: ['workflow', 'channelClass'],
+  entryReads: ['name', 'buckets'],
+  check({ entries, input, pipelines }) {
+    const created = new Map<string, { index: number; name: string }>();
+    for (const { entry, index, system } of entries) {
+      if (system !== 's3' || entry.buckets !== undefined) continue;
+      for (let pipeline = 0; pipeline < pipelines; pipeline++) {
+        created.set(bucketName(input.workflow, entry.name, pipeline as Pipeline), {
+          index,
+          name: entry.name,
+        });
+      }
+    }
+    return entries.flatMap((checked) =>
+      (checked.entry.buckets ?? []).flatMap((bucket, index): Finding[] => {
+        const creator = created.get(bucket);
+        if (creator === undefined) return [];
+        const path = entryPath(checked, 'buckets', index);
+        return [
+          error(
+            's3.bucket-name.created-here',
+            path,
+            `\`${formatPath(path)}\` names ${bucket}, the bucket this workflow creates for \`downstream[${creator.index}]\` (${creator.name}): mlds would read it as a bucket it does not own while it creates, and on destroy deletes, the same bucket. Name a bucket mlds does not create, or write under another \`path\` of ${creator.name}'s bucket from ${creator.name} itself.`,
+          ),
+        ];
+      }),
+    );
   },
 };
