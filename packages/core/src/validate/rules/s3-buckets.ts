@@ -54,7 +54,7 @@ export const s3BucketsCreatedHereRule: Rule = {
           error(
             's3.bucket-name.created-here',
             path,
-            `\`${formatPath(path)}\` names ${bucket}, the bucket this workflow creates for \`downstream[${creator.index}]\` (${creator.name}): mlds would read it as a bucket it does not own while it creates, and on destroy deletes, the same bucket. Name a bucket mlds does not create, or write under another \`path\` of ${creator.name}'s bucket from ${creator.name} itself.`,
+            `\`${formatPath(path)}\` names ${bucket}, the bucket this workflow creates for \`downstream[${creator.index}]\` (${creator.name}): mlds would read it as a bucket it does not own while it creates, and on destroy deletes, the same bucket. Name a bucket mlds does not create; for both entries to write to one bucket, create it yourself and name it under \`buckets\` in both.`,
           ),
         ];
       }),
