@@ -215,6 +215,9 @@ describe('MediaPackage channel: apply', () => {
       ...virtualTime(),
     }).catch((e) => e);
     expect((missing as ApplyFailedError).failures[0]?.cause).toBeInstanceOf(ExistingResourceNotFoundError);
+    expect((missing as ApplyFailedError).failures[0]?.error).toBe(
+      "ExistingResourceNotFoundError: their-channel (packager.channel) was given as an existing resource but does not exist in us-west-2; check channelId (and the entry's region) in the workflow file, or create the channel.",
+    );
   });
 
   it('fails clearly when the existing channel is not there', async () => {

@@ -181,6 +181,26 @@ describe('apply', () => {
     ]);
   });
 
+  it('a channel group named there that does not exist stops apply before its channel is created, naming the field', async () => {
+    const cloud = createFakeCloud(instant);
+    const plan = planOf(v2({ format: 'hls', channelGroup: 'live-evnets', channelName: 'curling' }));
+    const error = await apply({
+      plan,
+      clients: cloud.clients,
+      store: new MemoryStateStore(),
+      env: {},
+      ...virtualTime(),
+    }).catch((e) => e);
+    expect((error as ApplyFailedError).failures.map((f) => [f.address, f.error])).toStrictEqual([
+      [
+        'packager.channel-group',
+        "ExistingResourceNotFoundError: live-evnets (packager.channel-group) was given as an existing resource but does not exist in us-west-2; check channelGroup (and the entry's region) in the workflow file, or create the channel group.",
+      ],
+    ]);
+    expect((error as ApplyFailedError).skipped).toStrictEqual(['packager.channel']);
+    expect(cloud.calls().filter((call) => call.mutating)).toStrictEqual([]);
+  });
+
   it('replaces the channel when its InputType changes: the old one is deleted first, then the new one created', async () => {
     const { cloud, store, first } = await applied();
     const before = cloud.calls().length;

@@ -193,7 +193,11 @@ export const mediaPackageChannelHandler: KindHandler = {
 
   async read(rt, target): Promise<Recorded> {
     const output = await describe(rt, target);
-    if (!output) throw new ExistingResourceNotFoundError(target.address, target.name, target.region);
+    if (!output) {
+      throw new ExistingResourceNotFoundError(target.address, target.name, target.region, {
+        missing: `does not exist in ${target.region}; check channelId (and the entry's region) in the workflow file, or create the channel`,
+      });
+    }
     return {
       ...(output.Arn ? { arn: output.Arn } : {}),
       outputs: { ingestEndpoints: recordIngest(rt, target.address, output.HlsIngest) },

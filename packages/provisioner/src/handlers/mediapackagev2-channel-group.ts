@@ -111,7 +111,11 @@ export const mediaPackageV2ChannelGroupHandler: KindHandler = {
 
   async read(rt, target): Promise<Recorded> {
     const output = await getGroup(rt, target);
-    if (!output) throw new ExistingResourceNotFoundError(target.address, target.name, target.region);
+    if (!output) {
+      throw new ExistingResourceNotFoundError(target.address, target.name, target.region, {
+        missing: `does not exist in ${target.region}; check channelGroup (and the entry's region) in the workflow file, or create the channel group`,
+      });
+    }
     return output.Arn ? { arn: output.Arn } : {};
   },
 
