@@ -46,9 +46,11 @@ export function noChangesReason(plan: Plan, shownState: string, file: string, re
 /** The resources the plan changes, in plan order (see countChanges). */
 export function changingResources(plan: Plan, state: StateDocument | undefined): Plan['resources'] {
   // `read` is no change once the state records it: an existing resource mlds only reads, or the bound channel
-  // whose destinations are the ones the last apply wrote (contract §8).
+  // whose destinations are the ones the last apply wrote (contract §8). One a refresh found missing (`drift`) is:
+  // apply's read of it stops the run before any change.
   const alreadyRead = (resource: Plan['resources'][number]) =>
     resource.action === 'read' &&
+    resource.drift === undefined &&
     (state?.resources ?? []).some(
       (recorded) =>
         recorded.address === resource.address &&

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   KNOWN_AFTER_APPLY,
   parseWorkflow,
@@ -849,6 +849,33 @@ describe('buckets mlds did not create (buckets:)', () => {
       'highlights-vod-origin-p0',
       'highlights-vod-origin-p1',
     ]);
+  });
+  it('once recorded, each apply still checks it is there: the refresh finds it gone, and apply stops before any change', async () => {
+    fake.seed.bucket('highlights-vod-origin-p0', REGION);
+    fake.seed.bucket('highlights-vod-origin-p1', REGION);
+    writeFileSync(join(cwd, 'vod.yaml'), readExample('s3-hls'));
+    expect((await mlds(['apply', 'vod.yaml', '--yes'])).code).toBe(0);
+    const again = await mlds(['apply', 'vod.yaml', '--yes']);
+    expect([again.code, again.stdout.startsWith('No changes.')]).toStrictEqual([0, true]);
+
+    await fake.clients.s3(REGION).send(new DeleteBucketCommand({ Bucket: 'highlights-vod-origin-p1' }));
+    // Drift, but nothing apply would create, update or delete: --detailed-exitcode's 4 is not said.
+    const planned = await mlds(['plan', 'vod.yaml', '--refresh', '--detailed-exitcode']);
+    expect(planned.code).toBe(0);
+    expect(unwrapped(plain(planned.stdout))).toContain(
+      'vod.bucket[1]: highlights-vod-origin-p1 was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change',
+    );
+    const stateBefore = readFileSync(join(cwd, '.mlds/highlights-vod.state.json'), 'utf8');
+    const applied = await mlds(['apply', 'vod.yaml', '--yes']);
+    expect(applied.code).toBe(1);
+    expect(unwrapped(applied.stderr)).toContain(
+      'highlights-vod-origin-p1 (vod.bucket[1]) was given as an existing resource but no Region has a bucket of that name',
+    );
+    // The only mutating call is the test's own DeleteBucket.
+    expect(fake.mutatingCalls().map((call) => call.command)).toStrictEqual(['DeleteBucketCommand']);
+    expect(readStateOf('highlights-vod').resources.map((r) => r.name)).toStrictEqual(
+      (JSON.parse(stateBefore) as StateDocument).resources.map((r) => r.name),
+    );
   });
 });
 

@@ -171,6 +171,8 @@ export function withDrift(
   refreshed: Refreshed,
 ): ResourceChange[] {
   return changes.map((change) => {
+    if (change.action === 'read' && change.existing === true)
+      return withExistingDrift(change, recorded, refreshed);
     if (change.action === 'create' || change.action === 'read' || change.existing === true) return change;
     const record = recorded.find(
       (resource) => resource.status === 'created' && sameResource(change, resource),
@@ -197,4 +199,28 @@ export function withDrift(
       ...(found.ownedBy === undefined ? {} : { ownedBy: found.ownedBy }),
     };
   });
+}
+
+/**
+ * A resource mlds only reads, recorded as read, that the refresh found missing: still a `read` (mlds never creates
+ * it), with `drift` saying so, which makes it a change: apply reads it again before any change, and stops there.
+ */
+function withExistingDrift(
+  change: ResourceChange,
+  recorded: StateResource[],
+  refreshed: Refreshed,
+): ResourceChange {
+  const record = recorded.find(
+    (resource) =>
+      resource.status === 'created' && resource.existing === true && sameResource(change, resource),
+  );
+  const observation =
+    record === undefined ? undefined : refreshed.observations.find((seen) => sameResource(seen, record));
+  if (observation === undefined || observation.exists) return change;
+  return {
+    ...change,
+    drift: [
+      `${observation.name} was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change`,
+    ],
+  };
 }

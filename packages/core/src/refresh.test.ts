@@ -99,7 +99,7 @@ describe('refreshTargets', () => {
     expect(addresses(bound('7654321'), state)).toHaveLength(3);
   });
 
-  it('leaves out unfinished intents and what mlds only reads; keeps what the plan deletes', () => {
+  it('leaves out unfinished intents; reads what mlds only reads (is it there?) and keeps what the plan deletes', () => {
     const state = appliedBound();
     const edited: StateDocument = {
       ...state,
@@ -111,7 +111,7 @@ describe('refreshTargets', () => {
             : resource,
       ),
     };
-    expect(addresses(bound(), edited)).toStrictEqual(['archive.bucket[0]', 'channel']);
+    expect(addresses(bound(), edited)).toStrictEqual(['packager.channel', 'archive.bucket[0]', 'channel']);
     // The archive removed from the workflow: its buckets are deleted, and read first, for the plan says whether
     // they are already gone ("only removed from the state").
     const withoutArchive = workflowOf({
@@ -153,5 +153,45 @@ describe('refreshTargets', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('what mlds only reads, refreshed', () => {
+  const withBuckets = (): Workflow =>
+    workflowOf({
+      ...seedWorkflow(),
+      downstream: [{ name: 'vod', system: 's3', format: 'hls', buckets: ['their-vod-p0', 'their-vod-p1'] }],
+    });
+
+  it('found there: the read stays a read without drift, no change once recorded', () => {
+    const state = stateAfterApply(planWorkflow(withBuckets()));
+    expect(addresses(withBuckets(), state)).toStrictEqual(['vod.bucket[0]', 'vod.bucket[1]']);
+    const plan = plannedWith(withBuckets(), state, observationsOf(state, undefined));
+    expect(plan.resources.map((r) => [r.action, r.address, r.drift])).toStrictEqual([
+      ['read', 'vod.bucket[0]', undefined],
+      ['read', 'vod.bucket[1]', undefined],
+    ]);
+  });
+
+  it('found missing: still a read (mlds never creates it), with drift saying apply stops at it', () => {
+    const state = stateAfterApply(planWorkflow(withBuckets()));
+    const observations = observationsOf(state, undefined).map(
+      (seen): Observation =>
+        seen.name === 'their-vod-p1'
+          ? { address: seen.address, kind: seen.kind, name: seen.name, region: seen.region, exists: false }
+          : seen,
+    );
+    const plan = plannedWith(withBuckets(), state, observations);
+    expect(plan.resources.map((r) => [r.action, r.address, r.existing, r.drift])).toStrictEqual([
+      ['read', 'vod.bucket[0]', true, undefined],
+      [
+        'read',
+        'vod.bucket[1]',
+        true,
+        [
+          'their-vod-p1 was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change',
+        ],
+      ],
+    ]);
   });
 });

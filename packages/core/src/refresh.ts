@@ -6,11 +6,11 @@ import type { StateDocument, StateResource, Workflow } from './types.js';
 // resources and nothing else (contract section 6: without `channel`, nothing MediaLive is read or written).
 
 /**
- * The recorded resources a refresh reads, in the state's order: what mlds made and finished, whose current value
+ * The recorded resources a refresh reads, in the state's order: what mlds made and finished, and what it only
+ * reads (`existing`: whether it is still there, which the plan says before apply meets it), whose current value
  * the plan uses (a noop or update becomes a create or an update when it drifted; a delete of what is already
  * gone says so, `only removed from the state`, as Terraform refreshes what it is about to destroy). Left out:
  * - a run's unfinished intent (`creating`, `deleting`): apply looks it up by name itself;
- * - what mlds only reads (`existing`): apply reads it itself;
  * - a MediaLive channel binding the workflow no longer has (`channel:` removed, or another channel id or
  *   Region): the plan neither reads nor writes that channel (`channel.unbound`) and never deletes a binding, so
  *   its answer would change nothing; reading it would cost a `DescribeChannel` (and its stream keys'
@@ -23,7 +23,7 @@ export function refreshTargets(
   const bound =
     workflow.channel === undefined ? undefined : recordedBinding(state, workflow.channel.id, workflow.region);
   return state.resources.filter((resource) => {
-    if (resource.status !== 'created' || resource.existing === true) return false;
+    if (resource.status !== 'created') return false;
     return resource.kind !== 'medialive-channel' || resource === bound;
   });
 }

@@ -1,7 +1,7 @@
 import type { Observation, StateDocument, StateResource } from '@mlds/core';
 import { Semaphore } from './concurrency.js';
 import { errorText } from './engine-run.js';
-import { type Failure, RefreshFailedError } from './errors.js';
+import { ExistingResourceNotFoundError, type Failure, RefreshFailedError } from './errors.js';
 import { loadHandler } from './handlers/index.js';
 import { type Runtime, SecretVault, targetOf } from './runtime.js';
 import { createRuntime, type RuntimeOptions } from './runtime-factory.js';
@@ -54,16 +54,27 @@ export async function refresh(options: RefreshOptions): Promise<Observation[]> {
         try {
           // The kind's module (and its SDK) loads only now; its modelled throttling errors are retried.
           const handler = await loadHandler(resource.kind);
-          if (!handler.observe) return undefined;
-          const observed = await handler.observe(
-            {
-              ...rt,
-              call: (address, fn, alsoRetry, modelled = []) =>
-                rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
-            },
-            resource,
-          );
+          const retrying: Runtime = {
+            ...rt,
+            call: (address, fn, alsoRetry, modelled = []) =>
+              rt.call(address, fn, alsoRetry, [...handler.retryable, ...modelled]),
+          };
           const { address, kind, name, region } = resource;
+          if (resource.existing === true) {
+            // What mlds only reads: whether it is still there, read as apply reads it; its tags and settings are
+            // not mlds's to compare.
+            if (!handler.read) return undefined;
+            try {
+              await handler.read(retrying, targetOf(resource));
+            } catch (error) {
+              if (error instanceof ExistingResourceNotFoundError)
+                return { address, kind, name, region, exists: false };
+              throw error;
+            }
+            return { address, kind, name, region, exists: true, tags: {}, settings: {} };
+          }
+          if (!handler.observe) return undefined;
+          const observed = await handler.observe(retrying, resource);
           return { address, kind, name, region, ...observed };
         } catch (error) {
           vault.scrub(error);

@@ -450,11 +450,12 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     expect(JSON.stringify(observations)).not.toContain('ingest-secret');
   });
 
-  it('reads what core chose (not what is unfinished or only read), and reports every failed read together, redacted', async () => {
+  it('reads what core chose (not what is unfinished), and reports every failed read together, redacted', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3
-      .on(HeadBucketCommand)
+      .on(HeadBucketCommand, { Bucket: BUCKET })
       .rejects(new AccessDenied({ message: 'Access Denied', $metadata: meta(400) }));
+    mocks.s3.on(HeadBucketCommand, { Bucket: 'their-bucket' }).resolves({});
     mocks.ssm
       .on(ListTagsForResourceCommand)
       .resolves({ TagList: [{ Key: 'mlds:workflow', Value: 'curling-live' }] });
@@ -462,11 +463,18 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
       .on(GetParameterCommand)
       .rejects(new ParameterNotFound({ message: 'value new-cdn-secret not found', $metadata: meta(400) }));
     const creating = { ...bucketEntry, address: 'archive.bucket[1]', status: 'creating' as const };
-    const existing = { ...bucketEntry, address: 'archive.bucket[2]', existing: true as const };
+    const existing = {
+      ...bucketEntry,
+      address: 'vod.bucket[0]',
+      name: 'their-bucket',
+      tags: {},
+      existing: true as const,
+    };
     const state = stateOf([bucketEntry, creating, existing, parameterEntry]);
     const resources = refreshTargets(normalizeWorkflow(aWorkflow()), state);
     expect(resources.map((resource) => resource.address)).toStrictEqual([
       'archive.bucket[0]',
+      'vod.bucket[0]',
       'cdn.password',
     ]);
     const error = await refresh({
@@ -481,8 +489,57 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     expect(
       (error as RefreshFailedError).failures.map((failure) => [failure.address, failure.error]),
     ).toStrictEqual([['archive.bucket[0]', 'AccessDenied: Access Denied']]);
-    expect(mocks.s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toStrictEqual([
-      { Bucket: BUCKET },
+    // What mlds only reads: HeadBucket alone, whether it is there; no tag or setting of it is read.
+    expect(
+      mocks.s3
+        .calls()
+        .filter((call) => (call.args[0].input as { Bucket?: string }).Bucket === 'their-bucket')
+        .map((call) => [call.args[0].constructor.name, call.args[0].input]),
+    ).toStrictEqual([['HeadBucketCommand', { Bucket: 'their-bucket' }]]);
+    expect(mocks.s3.commandCalls(HeadBucketCommand, { Bucket: BUCKET })).toHaveLength(1);
+  });
+
+  it('reports what mlds only reads as there or not, from the read apply makes of it', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(HeadBucketCommand, { Bucket: 'their-bucket' }).resolves({});
+    mocks.s3
+      .on(HeadBucketCommand, { Bucket: 'their-gone-bucket' })
+      .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const existing = (address: string, name: string) => ({
+      ...bucketEntry,
+      address,
+      name,
+      tags: {},
+      existing: true as const,
+    });
+    const resources = [
+      existing('vod.bucket[0]', 'their-bucket'),
+      existing('vod.bucket[1]', 'their-gone-bucket'),
+    ];
+    const observations = await refresh({
+      state: stateOf(resources),
+      resources,
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(observations).toStrictEqual([
+      {
+        address: 'vod.bucket[0]',
+        kind: 's3-bucket',
+        name: 'their-bucket',
+        region: REGION,
+        exists: true,
+        tags: {},
+        settings: {},
+      },
+      {
+        address: 'vod.bucket[1]',
+        kind: 's3-bucket',
+        name: 'their-gone-bucket',
+        region: REGION,
+        exists: false,
+      },
     ]);
   });
 });
