@@ -44,7 +44,7 @@ test('a bucket the workflow itself creates, named under buckets of another entry
     ['error', 's3.bucket-name.created-here', 'downstream[1].buckets[0]'],
   ]);
   expect(diagnostics[0]?.message).toBe(
-    "`downstream[1].buckets[0]` names curling-live-arc-p0, the bucket this workflow creates for `downstream[0]` (arc): mlds would read it as a bucket it does not own while it creates, and on destroy deletes, the same bucket. Name a bucket mlds does not create; for both entries to write to one bucket, create it yourself and name it under `buckets` in both.",
+    '`downstream[1].buckets[0]` names curling-live-arc-p0, the bucket this workflow creates for `downstream[0]` (arc): mlds would read it as a bucket it does not own while it creates, and on destroy deletes, the same bucket. Name a bucket mlds does not create; for both entries to write to one bucket, create it yourself and name it under `buckets` in both.',
   );
 });
 
