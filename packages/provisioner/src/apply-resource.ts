@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { type Plan, type ResourceChange, resolveDestinations, type StateResource } from '@mlds/core';
 import { handlerFor, keep, type Run, stateEntry, tracked } from './engine-run.js';
 import { BucketNameTakenError, InvalidPlanError, ResourceNotOursError } from './errors.js';
@@ -32,9 +33,18 @@ async function readResource(run: Run, change: ResourceChange): Promise<void> {
   if (!read) throw new InvalidPlanError(`${change.address}: a ${change.kind} cannot be used as existing`);
   return tracked(run, target, 'read', async () => {
     const recorded = await read(rt, target);
-    run.keeper.putSoon(stateEntry(run, target, 'created', run.keeper.get(target), recorded));
+    const before = run.keeper.get(target);
+    const entry = stateEntry(run, target, 'created', before, recorded);
+    // Read again as recorded: no write, so a run that changed nothing leaves the serial as it was.
+    if (before === undefined || !sameButUpdatedAt(before, entry)) run.keeper.putSoon(entry);
     return 'read';
   });
+}
+
+function sameButUpdatedAt(a: StateResource, b: StateResource): boolean {
+  const { updatedAt: _a, ...restOfA } = a;
+  const { updatedAt: _b, ...restOfB } = b;
+  return isDeepStrictEqual(restOfA, restOfB);
 }
 
 /**

@@ -596,9 +596,21 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
       ['archive.bucket[1]', 'their-archive-b', 'created', true, 'arn:aws:s3:::their-archive-b', undefined],
     ]);
 
+    // Read again, as recorded: nothing written, the serial as it was.
+    const writes = store.writes.length;
+    const again = await apply({
+      plan: existingBuckets(['their-archive-a', 'their-archive-b'], store.doc),
+      clients: aws,
+      store,
+      env: {},
+      ...virtualTime(1_800_000_000_000),
+    });
+    expect(again.outcomes.map((o) => o.outcome)).toStrictEqual(['read', 'read']);
+    expect([store.writes.length, store.doc?.serial]).toStrictEqual([writes, 1]);
+
     const destroyed = await destroy({ clients: aws, store, ...virtualTime() });
     expect(destroyed.outcomes.map((o) => o.outcome)).toStrictEqual(['forgotten', 'forgotten']);
-    expect(sortedCallNames(mocks)).toStrictEqual(['HeadBucketCommand', 'HeadBucketCommand']);
+    expect(sortedCallNames(mocks)).toStrictEqual(Array(4).fill('HeadBucketCommand'));
     expect(store.doc?.resources).toStrictEqual([]);
   });
 
