@@ -18,7 +18,7 @@ import {
   PutPublicAccessBlockCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { StateDocument } from '@mlds/core';
+import type { Plan, StateDocument } from '@mlds/core';
 import { stateAfterApply } from '@mlds/fixtures';
 import { describe, expect, it } from 'vitest';
 import {
@@ -28,7 +28,7 @@ import {
   NotEmptyError,
   ResourceNotOursError,
 } from '../src/errors.js';
-import { apply, destroy } from '../src/index.js';
+import { type AwsClients, apply, destroy } from '../src/index.js';
 import { tagList } from '../src/runtime.js';
 import {
   collectEvents,
@@ -568,18 +568,16 @@ const existingBuckets = (buckets: string[], state?: StateDocument) =>
     state,
   );
 
+/** apply of `plan` with the mocked clients on `store`, at the virtual time `start`. */
+const applyWith = (store: MemoryStateStore, clients: AwsClients, plan: Plan, start?: number) =>
+  apply({ plan, clients, store, env: {}, ...virtualTime(start) });
+
 describe('S3 bucket: existing buckets (buckets:)', () => {
   it('reads each with HeadBucket alone and records it as read: nothing created, tagged or opened to the role', async () => {
     const { aws, mocks } = mockedClients();
     mocks.s3.on(HeadBucketCommand).resolves({});
     const store = new MemoryStateStore();
-    const result = await apply({
-      plan: existingBuckets(['their-archive-a', 'their-archive-b']),
-      clients: aws,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const result = await applyWith(store, aws, existingBuckets(['their-archive-a', 'their-archive-b']));
     expect(mocks.s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toStrictEqual([
       { Bucket: 'their-archive-a' },
       { Bucket: 'their-archive-b' },
@@ -598,13 +596,12 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
 
     // Read again, as recorded: nothing written, the serial as it was.
     const writes = store.writes.length;
-    const again = await apply({
-      plan: existingBuckets(['their-archive-a', 'their-archive-b'], store.doc),
-      clients: aws,
+    const again = await applyWith(
       store,
-      env: {},
-      ...virtualTime(1_800_000_000_000),
-    });
+      aws,
+      existingBuckets(['their-archive-a', 'their-archive-b'], store.doc),
+      1_800_000_000_000,
+    );
     expect(again.outcomes.map((o) => o.outcome)).toStrictEqual(['read', 'read']);
     expect([store.writes.length, store.doc?.serial]).toStrictEqual([writes, 1]);
 
@@ -621,13 +618,9 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
       .on(HeadBucketCommand, { Bucket: 'their-archvie-b' })
       .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
     const store = new MemoryStateStore();
-    const error = await apply({
-      plan: existingBuckets(['their-archive-a', 'their-archvie-b']),
-      clients: aws,
-      store,
-      env: {},
-      ...virtualTime(),
-    }).catch((e) => e);
+    const error = await applyWith(store, aws, existingBuckets(['their-archive-a', 'their-archvie-b'])).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ApplyFailedError);
     const [failure] = (error as ApplyFailedError).failures;
     expect(failure?.address).toBe('archive.bucket[1]');
@@ -675,7 +668,7 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
     mocks.s3.on(HeadBucketCommand, { Bucket: 'curling-live-old-p0' }).resolves({});
     mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: tagList(tagsOf('old')) });
     mocks.s3.on(ListObjectVersionsCommand).resolves({});
-    const error = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    const error = await applyWith(store, aws, plan).catch((e) => e);
     expect((error as ApplyFailedError).failures.map((f) => f.address)).toStrictEqual(['vod.bucket[0]']);
     expect((error as ApplyFailedError).skipped.sort()).toStrictEqual([
       'old.bucket[0]',
@@ -703,7 +696,7 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
     mocks.s3
       .on(HeadBucketCommand, { Bucket: 'their-nwe-b' })
       .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
-    const error = await apply({ plan, clients: aws, store, env: {}, ...virtualTime() }).catch((e) => e);
+    const error = await applyWith(store, aws, plan).catch((e) => e);
     expect((error as ApplyFailedError).failures.map((f) => f.address)).toStrictEqual(['archive.bucket[1]']);
     expect((error as ApplyFailedError).skipped).toStrictEqual([]);
     expect(store.doc?.resources.map((r) => r.name)).toStrictEqual(['their-old-a']);
@@ -718,13 +711,7 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
       .on(HeadBucketCommand)
       .rejects(new S3ServiceException({ name, $fault: 'client', $metadata: meta(status), message: '' }));
     const store = new MemoryStateStore();
-    const result = await apply({
-      plan: existingBuckets(['their-archive-a', 'their-archive-b']),
-      clients: aws,
-      store,
-      env: {},
-      ...virtualTime(),
-    });
+    const result = await applyWith(store, aws, existingBuckets(['their-archive-a', 'their-archive-b']));
     expect(result.outcomes.map((o) => o.outcome)).toStrictEqual(['read', 'read']);
     expect(sortedCallNames(mocks)).toStrictEqual(['HeadBucketCommand', 'HeadBucketCommand']);
   });
