@@ -341,7 +341,7 @@ describe('mlds state', () => {
     expect(shown.stdout).toContain('evil\\u001b[31mred\\u0007');
   });
 
-  it('list says of each record what `created` does not: read only, bound, as output says it', async () => {
+  it('list and show say of each record what `created` does not: read only, bound, as output says it', async () => {
     expect((await mlds(['apply', 'team.yaml', '--yes'])).code).toBe(0);
     const file = join(cwd, '.mlds/team-live.state.json');
     const doc = JSON.parse(readFileSync(file, 'utf8')) as StateDocument;
@@ -362,6 +362,8 @@ describe('mlds state', () => {
       expect.stringMatching(/serial/),
       '',
     ]);
+    const shown = await mlds(['state', 'show', 'channel', '--file', 'team.yaml']);
+    expect(shown.stdout).toMatch(/^status +created \(bound\)$/m);
   });
 
   it('rm and show with no state file: exit 2 saying there is none, not that it records nothing', async () => {

@@ -304,7 +304,7 @@ function showResource(entry: StateResource): string {
     ['region', entry.region],
     ['pipeline', entry.pipeline === null ? '-' : String(entry.pipeline)],
     ['downstream', entry.downstream],
-    ['status', entry.status],
+    ['status', `${entry.status}${recordNote(entry)}`],
     ...(entry.existing ? [['existing', 'yes (mlds only reads it)']] : []),
     ...(entry.arn ? [['arn', entry.arn]] : []),
     ...(entry.id ? [['id', entry.id]] : []),
