@@ -859,9 +859,12 @@ describe('buckets mlds did not create (buckets:)', () => {
     expect([again.code, again.stdout.startsWith('No changes.')]).toStrictEqual([0, true]);
 
     await fake.clients.s3(REGION).send(new DeleteBucketCommand({ Bucket: 'highlights-vod-origin-p1' }));
-    // Drift, but nothing apply would create, update or delete: --detailed-exitcode's 4 is not said.
+    // As for a bound channel found deleted: no plan to apply (exit 1, before --detailed-exitcode's 4).
     const planned = await mlds(['plan', 'vod.yaml', '--refresh', '--detailed-exitcode']);
-    expect(planned.code).toBe(0);
+    expect(planned.code).toBe(1);
+    expect(unwrapped(planned.stderr)).toContain(
+      'error: apply would refuse 1 resource of this plan:\n  vod.bucket[1]: highlights-vod-origin-p1 was not found: deleted outside mlds, or not where the workflow names it\nFor vod.bucket[1], name one that exists under buckets in vod.yaml, or create highlights-vod-origin-p1. Then plan again.',
+    );
     expect(unwrapped(plain(planned.stdout))).toContain(
       'vod.bucket[1]: highlights-vod-origin-p1 was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change',
     );

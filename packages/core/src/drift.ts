@@ -203,7 +203,8 @@ export function withDrift(
 
 /**
  * A resource mlds only reads, recorded as read, that the refresh found missing: still a `read` (mlds never creates
- * it), with `drift` saying so, which makes it a change: apply reads it again before any change, and stops there.
+ * it), with `drift` saying so and `refused`, as a bound channel found deleted is: plan cannot make a plan to apply
+ * (exit 1), and apply, which reads it again before any change, stops there.
  */
 function withExistingDrift(
   change: ResourceChange,
@@ -217,10 +218,10 @@ function withExistingDrift(
   const observation =
     record === undefined ? undefined : refreshed.observations.find((seen) => sameResource(seen, record));
   if (observation === undefined || observation.exists) return change;
+  const missing = `${observation.name} was not found: deleted outside mlds, or not where the workflow names it`;
   return {
     ...change,
-    drift: [
-      `${observation.name} was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change`,
-    ],
+    drift: [`${missing}; apply stops at its read, before any change`],
+    refused: missing,
   };
 }

@@ -300,19 +300,10 @@ export async function apply(options: ApplyOptions): Promise<RunResult> {
         ]
       : [];
     // Nothing the channel may still send to is deleted before the channel sends elsewhere.
-    // Forgetting what mlds only read changes nothing in AWS: it waits for no read, not even the one that
-    // replaces it at its address (when that read fails, the forget is no reason to say more).
-    const forgotten = new Set(
-      deletions.filter(({ record }) => record.existing === true).map(({ record }) => `-${identity(record)}`),
-    );
-    const reads = new Set(
-      kept.filter((change) => change.action === 'read').map((change) => `+${change.address}`),
-    );
+    // A forget too waits for the reads: a run a missing read stops leaves the state as it was.
     const deletes = deletionNodes(run, deletions, false, disposals, createdFirst).map((node) => ({
       ...node,
-      after: forgotten.has(node.id)
-        ? [...node.after.filter((id) => !reads.has(id)), ...bind.map((channelNode) => channelNode.id)]
-        : [...node.after, ...bind.map((channelNode) => channelNode.id), ...readsFirst],
+      after: [...node.after, ...bind.map((channelNode) => channelNode.id), ...readsFirst],
     }));
     return finish('apply', run, await runGraph([...creates, ...bind, ...deletes], concurrency, run));
   });

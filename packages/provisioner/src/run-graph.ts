@@ -56,7 +56,10 @@ export async function runGraph(
         return dependency ? [dependency] : [];
       });
       const ok = await Promise.all(before.map(start));
-      const failed = before.filter((_, index) => !ok[index]).map((dependency) => dependency.address);
+      // A replacement's two nodes share an address: each named once.
+      const failed = [
+        ...new Set(before.filter((_, index) => !ok[index]).map((dependency) => dependency.address)),
+      ];
       if (failed.length > 0) return skip(node, `${failed.join(', ')} did not succeed`);
       return slot(async () => {
         if (run.signal?.aborted) return skip(node, 'the run was cancelled');

@@ -683,23 +683,25 @@ describe('S3 bucket: existing buckets (buckets:)', () => {
     ]);
   });
 
-  it('a read that fails leaves the forget of the bucket read before at its address to run, not skipped', async () => {
-    const store = new MemoryStateStore(stateAfterApply(existingBuckets(['their-old-a', 'their-old-b'])));
+  it('a read that fails stops the forget of the bucket read before at its address too: the state stays as it was', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    const store = new MemoryStateStore();
+    await applyWith(store, aws, existingBuckets(['their-old-a', 'their-old-b']));
     const plan = existingBuckets(['their-old-a', 'their-nwe-b'], store.doc);
     expect(plan.resources.map((r) => `${r.action} ${r.name}`)).toStrictEqual([
       'read their-old-a',
       'read their-nwe-b',
       'delete their-old-b',
     ]);
-    const { aws, mocks } = mockedClients();
-    mocks.s3.on(HeadBucketCommand, { Bucket: 'their-old-a' }).resolves({});
     mocks.s3
       .on(HeadBucketCommand, { Bucket: 'their-nwe-b' })
       .rejects(new NotFound({ message: 'Not Found', $metadata: meta(404) }));
+    const [writes, before] = [store.writes.length, store.doc];
     const error = await applyWith(store, aws, plan).catch((e) => e);
     expect((error as ApplyFailedError).failures.map((f) => f.address)).toStrictEqual(['archive.bucket[1]']);
-    expect((error as ApplyFailedError).skipped).toStrictEqual([]);
-    expect(store.doc?.resources.map((r) => r.name)).toStrictEqual(['their-old-a']);
+    expect((error as ApplyFailedError).skipped).toStrictEqual(['archive.bucket[1]']);
+    expect([store.writes.length, store.doc]).toStrictEqual([writes, before]);
   });
 
   it.each([

@@ -3,6 +3,7 @@ import {
   environmentDiagnostics,
   type Observation,
   type Plan,
+  type ResourceKind,
   recordedDestinations,
   type StateDocument,
 } from '@mlds/core';
@@ -101,6 +102,13 @@ export async function plan(options: PlanOptions, context: CommandContext): Promi
   return exitCode;
 }
 
+/** The workflow field that names what mlds only reads, by kind. */
+const EXISTING_FIELD: Partial<Record<ResourceKind, string>> = {
+  's3-bucket': 'buckets',
+  'mediapackage-channel': 'channelId',
+  'mediapackagev2-channel-group': 'channelGroup',
+};
+
 /**
  * A plan the refresh showed apply would refuse (a resource no longer this workflow's, a bound channel deleted)
  * cannot be applied as it is: after showing it, plan fails (exit 1, before 4), as Terraform's plan does when
@@ -116,6 +124,9 @@ function throwIfRefused(plan: Plan, file: string, flags: readonly string[]): voi
   const fixes = refused.map((resource) => {
     if (resource.kind === 'medialive-channel') {
       return `for the bound channel, set channel.id in ${file} to a channel that exists, or remove channel:`;
+    }
+    if (resource.existing === true) {
+      return `for ${resource.address}, name one that exists under ${EXISTING_FIELD[resource.kind] ?? 'its entry'} in ${file}, or create ${resource.name}`;
     }
     const forget = againCommand('state', ['rm', resource.address, '--file', file], flags);
     if (resource.ownedBy !== undefined) {
