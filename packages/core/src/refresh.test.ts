@@ -173,7 +173,7 @@ describe('what mlds only reads, refreshed', () => {
     ]);
   });
 
-  it('found missing: still a read (mlds never creates it), with drift saying apply stops at it', () => {
+  it('found missing: still a read (mlds never creates it), with drift saying apply stops at it, and refused', () => {
     const state = stateAfterApply(planWorkflow(withBuckets()));
     const observations = observationsOf(state, undefined).map(
       (seen): Observation =>
@@ -182,8 +182,8 @@ describe('what mlds only reads, refreshed', () => {
           : seen,
     );
     const plan = plannedWith(withBuckets(), state, observations);
-    expect(plan.resources.map((r) => [r.action, r.address, r.existing, r.drift])).toStrictEqual([
-      ['read', 'vod.bucket[0]', true, undefined],
+    expect(plan.resources.map((r) => [r.action, r.address, r.existing, r.drift, r.refused])).toStrictEqual([
+      ['read', 'vod.bucket[0]', true, undefined, undefined],
       [
         'read',
         'vod.bucket[1]',
@@ -191,6 +191,7 @@ describe('what mlds only reads, refreshed', () => {
         [
           'their-vod-p1 was not found: deleted outside mlds, or not where the workflow names it; apply stops at its read, before any change',
         ],
+        'their-vod-p1 was not found: deleted outside mlds, or not where the workflow names it',
       ],
     ]);
   });
