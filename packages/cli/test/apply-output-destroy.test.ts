@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
+import { DescribeChannelCommand, RotateIngestEndpointCredentialsCommand } from '@aws-sdk/client-mediapackage';
 import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import {
   KNOWN_AFTER_APPLY,
   parseWorkflow,
@@ -944,6 +946,47 @@ describe('a resource mlds did not create (channelId)', () => {
     );
     expect(fake.inventory().mediapackage.map((channel) => channel.id)).toStrictEqual(['shared-channel']);
     expect(readState().resources).toStrictEqual([]);
+  });
+
+  it('its ingest password rotated outside mlds: the refresh finds the parameters stale, and apply writes the new one', async () => {
+    fake.seed.mediaPackageChannel('shared-channel', REGION);
+    writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(READS_SHARED));
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    const mediaPackage = fake.clients.mediaPackage(REGION);
+    const channelNow = async () =>
+      (await mediaPackage.send(new DescribeChannelCommand({ Id: 'shared-channel' }))).HlsIngest
+        ?.IngestEndpoints ?? [];
+    const [first] = await channelNow();
+    await mediaPackage.send(
+      new RotateIngestEndpointCredentialsCommand({ Id: 'shared-channel', IngestEndpointId: first?.Id }),
+    );
+
+    const planned = await mlds(['plan', 'shared.yaml', '--refresh']);
+    expect(planned.code).toBe(0);
+    expect(unwrapped(plain(planned.stdout))).toContain(
+      'packager.password[0]: the value in SSM is not the ingest password packager.channel now has (rotated, or the channel made again outside mlds; neither is shown)',
+    );
+    expect(plain(planned.stdout)).toMatch(/^ {2}~ update +packager\.password\[0\] /m);
+    expect(plain(planned.stdout)).not.toMatch(/packager\.password\[1\].*not the ingest password/);
+
+    expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
+    const ssm = fake.clients.ssm(REGION);
+    const stored = await Promise.all(
+      [0, 1].map(
+        async (pipeline) =>
+          (
+            await ssm.send(
+              new GetParameterCommand({
+                Name: `/mlds/curling-live/packager/password-p${pipeline}`,
+                WithDecryption: true,
+              }),
+            )
+          ).Parameter?.Value,
+      ),
+    );
+    expect(stored).toStrictEqual((await channelNow()).map((endpoint) => endpoint.Password));
+    const again = await mlds(['apply', 'shared.yaml', '--yes']);
+    expect(again.stdout.startsWith('No changes.')).toBe(true);
   });
 
   it('state rm of what mlds only read says it carries no tag of mlds, not that removing a tag lets it go', async () => {

@@ -150,7 +150,12 @@ export function driftOf(
   }
   if (settings.value === 'differs') {
     changes.push('value');
-    drift.push('the value in SSM differs from the environment variable (neither is shown)');
+    const source = wanted.properties?.source as { ingestEndpointOf?: string } | undefined;
+    drift.push(
+      source?.ingestEndpointOf === undefined
+        ? 'the value in SSM differs from the environment variable (neither is shown)'
+        : `the value in SSM is not the ingest password ${source.ingestEndpointOf} now has (rotated, or the channel made again outside mlds; neither is shown)`,
+    );
   }
   return changes.length === 0 ? undefined : { gone: false, changes, drift };
 }

@@ -1,4 +1,4 @@
-import { DescribeChannelCommand } from '@aws-sdk/client-mediapackage';
+import { DescribeChannelCommand, NotFoundException } from '@aws-sdk/client-mediapackage';
 import {
   DescribeContainerCommand,
   GetContainerPolicyCommand,
@@ -32,6 +32,7 @@ import {
   planWorkflow,
   refreshTargets,
   type StateDocument,
+  type StateResource,
   type WorkflowInput,
 } from '@mlds/core';
 import { aWorkflow, createFakeCloud, DEFAULT_PUBLIC_ACCESS_BLOCK } from '@mlds/fixtures';
@@ -359,6 +360,77 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
       ...virtualTime(),
     });
     expect(same.map((seen) => seen.exists && seen.settings)).toStrictEqual([{ value: 'same', version: 1 }]);
+  });
+
+  it('compares an ingest password parameter with the password its channel has now, in memory; a gone channel compares nothing', async () => {
+    const { aws, mocks } = mockedClients();
+    mocks.ssm
+      .on(ListTagsForResourceCommand)
+      .resolves({ TagList: [{ Key: 'mlds:workflow', Value: 'curling-live' }] });
+    mocks.ssm.on(GetParameterCommand, { Name: '/mlds/curling-live/origin/password-p0' }).resolves({
+      Parameter: { Value: 'password-written-0', Version: 1 },
+    });
+    mocks.ssm.on(GetParameterCommand, { Name: '/mlds/curling-live/origin/password-p1' }).resolves({
+      Parameter: { Value: 'password-now-1', Version: 1 },
+    });
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves({
+      Id: 'their-channel',
+      HlsIngest: {
+        IngestEndpoints: [0, 1].map((n) => ({
+          Id: `ep${n}`,
+          Url: `https://in.example/ep${n}`,
+          Username: `user${n}`,
+          Password: `password-now-${n}`,
+        })),
+      },
+    });
+    const channel = {
+      address: 'origin.channel',
+      kind: 'mediapackage-channel' as const,
+      name: 'their-channel',
+      region: REGION,
+      pipeline: null,
+      downstream: 'origin',
+      status: 'created' as const,
+      existing: true as const,
+      properties: {},
+    };
+    const passwords = ([0, 1] as const).map(
+      (pipeline): StateResource => ({
+        ...parameterEntry,
+        address: `origin.password[${pipeline}]`,
+        name: `/mlds/curling-live/origin/password-p${pipeline}`,
+        pipeline,
+        downstream: 'origin',
+        properties: { source: { ingestEndpointOf: 'origin.channel', endpointIndex: pipeline } },
+      }),
+    );
+    const state = stateOf([channel, ...passwords]);
+    const { events, onEvent } = collectEvents();
+    const observations = await refresh({
+      state,
+      resources: passwords,
+      clients: aws,
+      env: {},
+      onEvent,
+      ...virtualTime(),
+    });
+    expect(observations.map((seen) => [seen.address, seen.exists && seen.settings])).toStrictEqual([
+      ['origin.password[0]', { value: 'differs', version: 1 }],
+      ['origin.password[1]', { value: 'same', version: 1 }],
+    ]);
+    // One DescribeChannel for both parameters.
+    expect(
+      mocks.mediaPackage.commandCalls(DescribeChannelCommand).map((call) => call.args[0].input),
+    ).toStrictEqual([{ Id: 'their-channel' }]);
+    const said = JSON.stringify({ observations, events });
+    expect(said).not.toMatch(/password-(now|written)/);
+
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .rejects(new NotFoundException({ message: 'gone', $metadata: meta(404) }));
+    const gone = await refresh({ state, resources: passwords, clients: aws, env: {}, ...virtualTime() });
+    expect(gone.map((seen) => seen.exists && seen.settings)).toStrictEqual([{}, {}]);
   });
 
   it('reads a container, its tags and its policy; a channel with one DescribeChannel', async () => {

@@ -12,7 +12,7 @@ import {
   ThrottlingException,
   TooManyUpdates,
 } from '@aws-sdk/client-ssm';
-import { InvalidPlanError, MissingEnvironmentError } from '../errors.js';
+import { ExistingResourceNotFoundError, InvalidPlanError, MissingEnvironmentError } from '../errors.js';
 import type { ModelledRetryable } from '../retry.js';
 import {
   type Found,
@@ -76,6 +76,24 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
     );
   }
   return password;
+}
+
+/**
+ * What the parameter should hold now, to compare in memory: the variable of an `{ env }` source, or the ingest
+ * password MediaPackage now gives the channel's endpoint (rotated, or the channel made again outside mlds, it is
+ * not the one written). Undefined when there is nothing to compare: the variable is unset, or the channel or its
+ * endpoint is gone (the channel's own refresh says so).
+ */
+async function valueToCompare(rt: Runtime, target: Target): Promise<string | undefined> {
+  const source = secretSourceOf(target.properties);
+  if (source === undefined) return undefined;
+  if ('env' in source) return rt.env[source.env];
+  try {
+    return await secretValue(rt, target);
+  } catch (error) {
+    if (error instanceof ExistingResourceNotFoundError || error instanceof InvalidPlanError) return undefined;
+    throw error;
+  }
 }
 
 async function readTags(rt: Runtime, target: Target): Promise<Record<string, string> | undefined> {
@@ -235,9 +253,8 @@ export const ssmParameterHandler: KindHandler = {
     const target = targetOf(resource);
     const tags = await readTags(rt, target);
     if (tags === undefined) return { exists: false };
-    const source = secretSourceOf(target.properties);
-    const wanted = source && 'env' in source ? rt.env[source.env] : undefined;
-    // An ingest password is MediaPackage's to know, and an unset variable has nothing to compare.
+    const wanted = await valueToCompare(rt, target);
+    // An unset variable, or a channel the refresh cannot read the passwords of, has nothing to compare.
     if (!wanted) return { exists: true, tags, settings: {} };
     rt.secrets.remember(wanted);
     const ssm = await rt.clients.ssm(target.region);
