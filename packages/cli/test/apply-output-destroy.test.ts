@@ -812,6 +812,55 @@ describe('mlds destroy', () => {
   });
 });
 
+describe('a MediaPackage channel mlds made, its ingest credentials rotated outside mlds', () => {
+  it('the refresh finds its user names and passwords stale; apply records the new ones and writes the passwords', async () => {
+    const workflow = [
+      'workflow: curling-live',
+      'region: us-west-2',
+      'downstream:',
+      '  - name: packager',
+      '    system: mediapackage',
+      '    outputGroup: hls',
+      '',
+    ].join('\n');
+    writeFileSync(join(cwd, 'made.yaml'), workflow);
+    expect((await mlds(['apply', 'made.yaml', '--yes'])).code).toBe(0);
+    const mediaPackage = fake.clients.mediaPackage(REGION);
+    const endpointsNow = async () =>
+      (await mediaPackage.send(new DescribeChannelCommand({ Id: 'curling-live-packager' }))).HlsIngest
+        ?.IngestEndpoints ?? [];
+    const [first] = await endpointsNow();
+    await mediaPackage.send(
+      new RotateIngestEndpointCredentialsCommand({
+        Id: 'curling-live-packager',
+        IngestEndpointId: first?.Id,
+      }),
+    );
+
+    const planned = await mlds(['plan', 'made.yaml', '--refresh']);
+    expect(unwrapped(plain(planned.stdout))).toContain(
+      'packager.channel: its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs',
+    );
+    expect(plain(planned.stdout)).toMatch(/^ {2}~ update +packager\.channel /m);
+    expect(plain(planned.stdout)).toMatch(/^ {2}~ update +packager\.password\[0\] /m);
+
+    expect((await mlds(['apply', 'made.yaml', '--yes'])).code).toBe(0);
+    const now = await endpointsNow();
+    const recorded = readState().resources.find((r) => r.address === 'packager.channel')?.outputs;
+    expect(recorded?.ingestEndpoints).toStrictEqual(
+      now.map((endpoint) => ({ id: endpoint.Id, url: endpoint.Url, username: endpoint.Username })),
+    );
+    const stored = await fake.clients
+      .ssm(REGION)
+      .send(
+        new GetParameterCommand({ Name: '/mlds/curling-live/packager/password-p0', WithDecryption: true }),
+      );
+    expect(stored.Parameter?.Value).toBe(now[0]?.Password);
+    const again = await mlds(['apply', 'made.yaml', '--yes']);
+    expect(again.stdout.startsWith('No changes.')).toBe(true);
+  });
+});
+
 describe('buckets mlds did not create (buckets:)', () => {
   it('apply checks each exists before MediaLive writes to it: a mistyped one fails apply (exit 1) with the fix', async () => {
     fake.seed.bucket('highlights-vod-origin-p0', REGION);

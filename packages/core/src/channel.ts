@@ -1,3 +1,4 @@
+import { canonical } from './canonical.js';
 import { type Drift, type Observation, sameResource } from './drift.js';
 import { resolveDestinations } from './outputs.js';
 import {
@@ -227,14 +228,6 @@ export function pendingStart(record: StateResource | undefined): boolean {
 function differences(spec: ResourceSpec, recorded: StateResource): string[] {
   const properties = recorded.properties ?? {};
   return COMPARED.filter((key) => canonical(spec.properties[key]) !== canonical(properties[key]));
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { canonical } from './canonical.js';
 import { type Refreshed, withDrift } from './drift.js';
 import type {
   Action,
@@ -168,15 +169,6 @@ function differencesBetween(spec: ResourceSpec, resource: StateResource): string
     if (canonical(spec.properties[key]) !== canonical(recordedProperties[key])) differences.push(key);
   }
   return differences;
-}
-
-/** JSON with object keys sorted, so key order never counts as a difference. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  );
 }
 
 /** Parameters holding a channel's ingest password go before the channel, a v2 channel before its group. */

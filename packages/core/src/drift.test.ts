@@ -195,6 +195,45 @@ describe('a refreshed plan', () => {
     ]);
   });
 
+  it('updates a MediaPackage channel whose ingest endpoints changed, and the parameter whose password did', () => {
+    const input = aWorkflow({
+      downstream: [aDownstream('mediapackage', { name: 'packager', outputGroup: 'hls' })],
+    });
+    const state = applied(input);
+    const recorded = state.resources.find((r) => r.address === 'packager.channel')?.outputs?.ingestEndpoints;
+    expect(recorded).toBeDefined();
+    const rotated = (recorded as { id: string; url: string; username: string }[]).map((endpoint, index) =>
+      index === 0 ? { ...endpoint, username: 'rotated-user' } : endpoint,
+    );
+    const observations = state.resources.map((resource): Observation => {
+      const seen = untouched(resource);
+      if (!seen.exists) return seen;
+      if (resource.address === 'packager.channel') return { ...seen, settings: { ingestEndpoints: rotated } };
+      if (resource.address === 'packager.password[0]') return { ...seen, settings: { value: 'differs' } };
+      return { ...seen, settings: { value: 'same' } };
+    });
+    const plan = planWorkflow(normalizeWorkflow(input), { state, observations });
+    expect(summary(plan)).toStrictEqual([
+      {
+        address: 'packager.channel',
+        action: 'update',
+        changes: ['ingestEndpoints'],
+        drift: [
+          'its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs',
+        ],
+      },
+      {
+        address: 'packager.password[0]',
+        action: 'update',
+        changes: ['value'],
+        drift: [
+          'the value in SSM is not the ingest password packager.channel now has (rotated, or the channel made again outside mlds; neither is shown)',
+        ],
+      },
+      { address: 'packager.password[1]', action: 'noop' },
+    ]);
+  });
+
   it('says a resource it deletes is already gone', () => {
     const state = applied(seedWorkflow());
     const input = { ...seedWorkflow(), downstream: seedWorkflow().downstream.slice(0, 2) };

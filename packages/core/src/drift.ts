@@ -1,3 +1,4 @@
+import { canonical } from './canonical.js';
 import { TAG_WORKFLOW } from './names.js';
 import type { OutputDestination, ResourceChange, ResourceKind, StateResource } from './types.js';
 
@@ -31,6 +32,11 @@ export interface ObservedSettings {
   value?: 'same' | 'differs';
   /** ssm-parameter: the parameter's version. */
   version?: number;
+  /**
+   * mediapackage-channel: its HLS ingest endpoints as DescribeChannel answers them (id, URL, user name), in order;
+   * never a password. A rotation outside mlds, or the channel made again, changes them.
+   */
+  ingestEndpoints?: { id: string; url: string; username: string }[];
   /**
    * s3-bucket: the bucket's ObjectOwnership (`BucketOwnerEnforced`, ACLs disabled, as apply creates and adopts
    * every bucket); null without ownership controls (ACLs enabled).
@@ -93,7 +99,7 @@ export function sameResource(
  * mlds recorded it, not what the workflow now asks for (the diff says that). Undefined when AWS matches.
  */
 export function driftOf(
-  wanted: Pick<StateResource, 'kind' | 'properties' | 'tags'>,
+  wanted: Pick<StateResource, 'kind' | 'properties' | 'tags' | 'outputs'>,
   observation: Observation,
   workflow: string,
 ): Drift | undefined {
@@ -147,6 +153,17 @@ export function driftOf(
       changes.push('policy');
       drift.push(`the ${policy} statement for the MediaLive role ${expected} is missing or was edited`);
     }
+  }
+  const recordedEndpoints = wanted.outputs?.ingestEndpoints;
+  if (
+    settings.ingestEndpoints !== undefined &&
+    recordedEndpoints !== undefined &&
+    canonical(settings.ingestEndpoints) !== canonical(recordedEndpoints)
+  ) {
+    changes.push('ingestEndpoints');
+    drift.push(
+      'its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs',
+    );
   }
   if (settings.value === 'differs') {
     changes.push('value');

@@ -160,11 +160,14 @@ export class SecretVault {
     this.ingestPasswords.set(channelAddress, passwords);
   }
 
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, Promise<unknown>>();
 
-  /** Runs `load` once per key for the run: both parameters of a channel share one DescribeChannel. */
-  once(key: string, load: () => Promise<void>): Promise<void> {
-    let promise = this.pending.get(key);
+  /**
+   * Runs `load` once per key for the run, and gives every caller its answer: a channel and both its parameters
+   * share one DescribeChannel. A failed load is tried again by the next caller.
+   */
+  once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let promise = this.pending.get(key) as Promise<T> | undefined;
     if (!promise) {
       promise = load();
       this.pending.set(key, promise);

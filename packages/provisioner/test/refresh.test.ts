@@ -426,6 +426,41 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     const said = JSON.stringify({ observations, events });
     expect(said).not.toMatch(/password-(now|written)/);
 
+    // A channel mlds made, read with its parameters: one DescribeChannel for all three.
+    const made = { ...channel, existing: undefined, tags: tagsOf('origin') };
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves({
+      Id: 'their-channel',
+      Tags: tagsOf('origin'),
+      HlsIngest: {
+        IngestEndpoints: [0, 1].map((n) => ({
+          Id: `ep${n}`,
+          Url: `https://in.example/ep${n}`,
+          Username: `user${n}`,
+          Password: `password-now-${n}`,
+        })),
+      },
+    });
+    mocks.mediaPackage.resetHistory();
+    const withChannel = await refresh({
+      state: stateOf([made, ...passwords]),
+      resources: [made, ...passwords],
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(withChannel.map((seen) => seen.exists && seen.settings)).toStrictEqual([
+      {
+        ingestEndpoints: [0, 1].map((n) => ({
+          id: `ep${n}`,
+          url: `https://in.example/ep${n}`,
+          username: `user${n}`,
+        })),
+      },
+      { value: 'differs', version: 1 },
+      { value: 'same', version: 1 },
+    ]);
+    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(1);
+
     mocks.mediaPackage
       .on(DescribeChannelCommand)
       .rejects(new NotFoundException({ message: 'gone', $metadata: meta(404) }));
@@ -503,10 +538,12 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
       ...virtualTime(),
     });
 
+    // The channel's endpoints as DescribeChannel answers them, without the password.
     expect(observations.map((seen) => seen.exists && seen.settings)).toStrictEqual([
       { mediaLiveRoleArn: ROLE },
-      {},
+      { ingestEndpoints: [{ id: 'a', url: 'https://i', username: 'u' }] },
     ]);
+    expect(JSON.stringify(observations)).not.toContain('ingest-secret');
     expect(mocks.mediaStore.commandCalls(DescribeContainerCommand).map((c) => c.args[0].input)).toStrictEqual(
       [{ ContainerName: 'curling-live-store-p0' }],
     );

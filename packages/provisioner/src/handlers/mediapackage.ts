@@ -61,12 +61,16 @@ function recordIngest(
   address: string,
   hlsIngest: HlsIngest | undefined,
 ): IngestEndpointOutput[] {
-  const endpoints = hlsIngest?.IngestEndpoints ?? [];
   rt.secrets.setIngestPasswords(
     address,
-    endpoints.map((endpoint) => endpoint.Password),
+    (hlsIngest?.IngestEndpoints ?? []).map((endpoint) => endpoint.Password),
   );
-  return endpoints.map((endpoint) => ({
+  return endpointsOf(hlsIngest);
+}
+
+/** What the state records of a channel's ingest endpoints: never a password. */
+function endpointsOf(hlsIngest: HlsIngest | undefined): IngestEndpointOutput[] {
+  return (hlsIngest?.IngestEndpoints ?? []).map((endpoint) => ({
     id: endpoint.Id ?? '',
     url: endpoint.Url ?? '',
     username: endpoint.Username ?? '',
@@ -81,11 +85,22 @@ async function describe(rt: Runtime, target: { address: string; name: string; re
   );
 }
 
+/**
+ * DescribeChannel once per channel for the run, its ingest passwords known to the vault: the refresh's read of the
+ * channel and of both its parameters share it. Undefined when the channel is gone.
+ */
+function describeOnce(rt: Runtime, channel: { address: string; name: string; region: string }) {
+  return rt.secrets.once(`ingest:${channel.address}`, async () => {
+    const output = await describe(rt, channel);
+    if (output) recordIngest(rt, channel.address, output.HlsIngest);
+    return output;
+  });
+}
+
 /** The ingest passwords of a channel, read again (DescribeChannel returns them) when this run did not see them. */
 export async function ingestPasswords(rt: Runtime, channel: Target): Promise<void> {
-  const output = await describe(rt, channel);
+  const output = await describeOnce(rt, channel);
   if (!output) throw new ExistingResourceNotFoundError(channel.address, channel.name, channel.region);
-  recordIngest(rt, channel.address, output.HlsIngest);
 }
 
 async function listOriginEndpointIds(rt: Runtime, resource: StateResource): Promise<string[]> {
@@ -205,20 +220,30 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async observe(rt, resource): Promise<Observed> {
-    const output = await describe(rt, targetOf(resource));
+    // DescribeChannel answers with the ingest passwords: known to the vault (for redaction, and for the
+    // parameters' comparison), kept nowhere else. The endpoints' URLs and user names are compared with the state's.
+    const output = await describeOnce(rt, resource);
     if (!output) return { exists: false };
-    // DescribeChannel answers with the ingest passwords: known to the vault for redaction, kept nowhere else.
-    for (const endpoint of output.HlsIngest?.IngestEndpoints ?? []) rt.secrets.remember(endpoint.Password);
-    return { exists: true, tags: { ...(output.Tags ?? {}) }, settings: {} };
+    const ingestEndpoints = endpointsOf(output.HlsIngest);
+    return {
+      exists: true,
+      tags: { ...(output.Tags ?? {}) },
+      settings: ingestEndpoints.length === 0 ? {} : { ingestEndpoints },
+    };
   },
 
   async update(rt, target, current, changes) {
     await updateTags(mediaPackageTags, rt, target, current, changes);
     const arn = current.arn;
+    // Endpoints changed outside mlds (a rotation, the channel made again): the state records what they are now.
+    const fresh = changes.includes('ingestEndpoints') ? await describe(rt, target) : undefined;
+    const outputs = fresh
+      ? { ...current.outputs, ingestEndpoints: recordIngest(rt, target.address, fresh.HlsIngest) }
+      : current.outputs;
     return {
       ...(arn ? { arn } : {}),
       ...(current.id ? { id: current.id } : {}),
-      ...(current.outputs ? { outputs: current.outputs } : {}),
+      ...(outputs ? { outputs } : {}),
     };
   },
 

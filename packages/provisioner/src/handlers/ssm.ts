@@ -65,9 +65,7 @@ async function secretValue(rt: Runtime, target: Target): Promise<string> {
       call: (address, fn, alsoRetry, modelled = []) =>
         rt.call(address, fn, alsoRetry, [...modelled, mediaPackage.mediaPackageRetryable]),
     };
-    await rt.secrets.once(`ingest:${source.ingestEndpointOf}`, () =>
-      mediaPackage.ingestPasswords(viaMediaPackage, channel),
-    );
+    await mediaPackage.ingestPasswords(viaMediaPackage, channel);
     password = rt.secrets.ingestPassword(source.ingestEndpointOf, index);
   }
   if (!password) {
