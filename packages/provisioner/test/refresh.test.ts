@@ -407,6 +407,17 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     );
     const state = stateOf([channel, ...passwords]);
     const { events, onEvent } = collectEvents();
+    // The channel mlds only reads, refreshed with its parameters: one DescribeChannel for all three.
+    const all = await refresh({
+      state,
+      resources: [channel, ...passwords],
+      clients: aws,
+      env: {},
+      ...virtualTime(),
+    });
+    expect(all.map((seen) => seen.exists)).toStrictEqual([true, true, true]);
+    expect(mocks.mediaPackage.commandCalls(DescribeChannelCommand)).toHaveLength(1);
+    mocks.mediaPackage.resetHistory();
     const observations = await refresh({
       state,
       resources: passwords,

@@ -207,7 +207,7 @@ export const mediaPackageChannelHandler: KindHandler = {
   },
 
   async read(rt, target): Promise<Recorded> {
-    const output = await describe(rt, target);
+    const output = await describeOnce(rt, target);
     if (!output) {
       throw new ExistingResourceNotFoundError(target.address, target.name, target.region, {
         missing: `does not exist in ${target.region}; check channelId (and the entry's region) in the workflow file, or create the channel`,
