@@ -7,6 +7,10 @@ import {
   StartChannelCommand,
   UpdateChannelCommand,
 } from '@aws-sdk/client-medialive';
+import {
+  DescribeChannelCommand as DescribePackagerCommand,
+  RotateIngestEndpointCredentialsCommand,
+} from '@aws-sdk/client-mediapackage';
 import type { StateDocument } from '@mlds/core';
 import {
   aMediaLiveChannel,
@@ -452,6 +456,58 @@ describe('refresh of the bound channel', () => {
     expect(unwrapped(run.stderr)).toContain(`there is no channel ${CHANNEL} in ${REGION}`);
     expect(fake.mutatingCalls()).toHaveLength(mutating);
     expect(readFileSync(join(cwd, STATE), 'utf8')).toBe(before);
+  });
+});
+
+describe('a bound channel sending HLS to a MediaPackage channel whose credentials were rotated', () => {
+  it('one apply records the new user name and writes it into the bound channel, as its plan showed', async () => {
+    fake.seed.mediaLiveChannel(
+      CHANNEL,
+      REGION,
+      aMediaLiveChannel({ destinations: [{ id: 'packager', group: 'HLS' }] }),
+    );
+    const workflow = [
+      'workflow: curling-live',
+      'region: us-west-2',
+      'channel:',
+      `  id: "${CHANNEL}"`,
+      'downstream:',
+      '  - name: packager',
+      '    system: mediapackage',
+      '    outputGroup: hls',
+      '',
+    ].join('\n');
+    writeFileSync(join(cwd, 'hls.yaml'), workflow);
+    expect((await mlds(['apply', 'hls.yaml', '--yes'])).code).toBe(0);
+    const mediaPackage = fake.clients.mediaPackage(REGION);
+    const endpointsNow = async () =>
+      (await mediaPackage.send(new DescribePackagerCommand({ Id: 'curling-live-packager' }))).HlsIngest
+        ?.IngestEndpoints ?? [];
+    const [first] = await endpointsNow();
+    await mediaPackage.send(
+      new RotateIngestEndpointCredentialsCommand({
+        Id: 'curling-live-packager',
+        IngestEndpointId: first?.Id,
+      }),
+    );
+
+    const plan = await mlds(['plan', 'hls.yaml', '--refresh']);
+    expect(plan.code).toBe(0);
+    const text = plain(plan.stdout);
+    expect(text).toMatch(/~ update +packager\.channel /);
+    expect(text).toMatch(/~ update +channel +medialive-channel +1234567/);
+
+    expect((await mlds(['apply', 'hls.yaml', '--yes'])).code).toBe(0);
+    const client = fake.clients.mediaLive(REGION) as {
+      send(
+        command: unknown,
+      ): Promise<{ Destinations?: { Id?: string; Settings?: { Username?: string }[] }[] }>;
+    };
+    const written = await client.send(new DescribeChannelCommand({ ChannelId: CHANNEL }));
+    expect(
+      written.Destinations?.find((d) => d.Id === 'packager')?.Settings?.map((setting) => setting.Username),
+    ).toStrictEqual((await endpointsNow()).map((endpoint) => endpoint.Username));
+    expect((await mlds(['apply', 'hls.yaml', '--yes'])).stdout.startsWith('No changes.')).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { canonical } from './canonical.js';
-import { type Drift, type Observation, sameResource } from './drift.js';
+import { type Drift, type Observation, renewsOutputs, sameResource } from './drift.js';
 import { resolveDestinations } from './outputs.js';
 import {
   type Diagnostic,
@@ -58,10 +58,11 @@ export function channelChange(
   };
   const recorded = recordedBinding(state, binding.id, workflow.region);
   const changes = recorded === undefined ? ['destinations'] : differences(spec, recorded);
-  // What the plan creates (again) gets new values (a channel made again has new ingest URLs): the destinations
-  // that send to it are written again, which the plan must show, for apply writes only what it shows.
+  // What the plan creates (again) gets new values (a channel made again has new ingest URLs), as does a channel
+  // whose credentials a refresh found rotated: the destinations that send to it are written again, which the
+  // plan must show, for apply writes only what it shows.
   const renewed = destinations.some((destination) =>
-    resources.some((resource) => resource.action === 'create' && resource.downstream === destination.Id),
+    resources.some((resource) => renewsOutputs(resource) && resource.downstream === destination.Id),
   );
   if (renewed && !changes.includes('destinations')) changes.push('destinations');
   const drifted =

@@ -64,6 +64,20 @@ export type Observation = {
 /** ACLs disabled: the bucket owns every object, as for every bucket apply creates or adopts. */
 export const BUCKET_OWNER_ENFORCED = 'BucketOwnerEnforced';
 
+const INGEST_ENDPOINTS_DRIFT =
+  'its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs';
+
+/**
+ * Whether the change gives its resource new outputs, which the destinations that send to it take: a create
+ * (new ingest URLs), or a refresh that found a channel's ingest endpoints changed (its update, or the drifted
+ * read of one mlds only reads). Such values are shown as known after apply, and a bound channel is written again.
+ */
+export function renewsOutputs(change: ResourceChange): boolean {
+  if (change.action === 'create') return true;
+  if (change.action === 'update') return change.changes.includes('ingestEndpoints');
+  return change.action === 'read' && change.drift !== undefined && change.refused === undefined;
+}
+
 /** Where mlds writes the MediaLive role's statement, by kind: how a drift names it. */
 const POLICY_OF: Partial<Record<ResourceKind, string>> = {
   's3-bucket': 'bucket policy',
@@ -161,9 +175,7 @@ export function driftOf(
     canonical(settings.ingestEndpoints) !== canonical(recordedEndpoints)
   ) {
     changes.push('ingestEndpoints');
-    drift.push(
-      'its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs',
-    );
+    drift.push(INGEST_ENDPOINTS_DRIFT);
   }
   if (settings.value === 'differs') {
     changes.push('value');
@@ -239,7 +251,15 @@ function withExistingDrift(
   );
   const observation =
     record === undefined ? undefined : refreshed.observations.find((seen) => sameResource(seen, record));
-  if (observation === undefined || observation.exists) return change;
+  if (observation === undefined) return change;
+  if (observation.exists) {
+    // Read again as it is (never refused): apply's read records the endpoints it has now.
+    const renewed = observation.settings.ingestEndpoints;
+    const recordedEndpoints = record?.outputs?.ingestEndpoints;
+    if (renewed === undefined || recordedEndpoints === undefined) return change;
+    if (canonical(renewed) === canonical(recordedEndpoints)) return change;
+    return { ...change, drift: [INGEST_ENDPOINTS_DRIFT] };
+  }
   const missing = `${observation.name} was not found: deleted outside mlds, or not where the workflow names it`;
   return {
     ...change,

@@ -1,3 +1,4 @@
+import { renewsOutputs } from './drift.js';
 import {
   KNOWN_AFTER_APPLY,
   type OutputDestination,
@@ -58,7 +59,7 @@ export function recordedDestinations(
   state: StateDocument | undefined,
 ): OutputDestination[] {
   if (state === undefined) return structuredClone(destinations);
-  const kept = resources.filter((resource) => resource.action !== 'create');
+  const kept = resources.filter((resource) => !renewsOutputs(resource));
   return resolveDestinations({ destinations, resources: kept }, state).destinations;
 }
 

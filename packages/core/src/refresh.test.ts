@@ -3,9 +3,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Observation } from './drift.js';
 import { normalizeWorkflow } from './normalize.js';
+import { recordedDestinations } from './outputs.js';
 import { planWorkflow } from './plan.js';
 import { refreshTargets } from './refresh.js';
-import type { Plan, StateDocument, Workflow, WorkflowInput } from './types.js';
+import {
+  KNOWN_AFTER_APPLY,
+  type Plan,
+  type StateDocument,
+  type Workflow,
+  type WorkflowInput,
+} from './types.js';
 
 // What a refresh reads is core's decision: every recorded resource whose answer can change the plan, and only
 // those. The binding of a channel the workflow no longer binds is not read: its answer changes nothing.
@@ -194,5 +201,39 @@ describe('what mlds only reads, refreshed', () => {
         'their-vod-p1 was not found: deleted outside mlds, or not where the workflow names it',
       ],
     ]);
+  });
+
+  it('found with other ingest endpoints (a channel it reads, rotated): a read with drift, not refused, its destination known after apply', () => {
+    const reading = (): Workflow =>
+      workflowOf({
+        ...seedWorkflow(),
+        downstream: [
+          { name: 'origin', system: 'mediapackage', outputGroup: 'hls', channelId: 'their-channel' },
+        ],
+      });
+    const state = stateAfterApply(planWorkflow(reading()));
+    const record = state.resources.find((r) => r.address === 'origin.channel');
+    const endpoints = record?.outputs?.ingestEndpoints as { id: string; url: string; username: string }[];
+    expect(endpoints.length).toBeGreaterThan(0);
+    const observations = observationsOf(state, undefined).map((seen): Observation => {
+      if (!seen.exists || seen.address !== 'origin.channel') return seen;
+      const rotated = endpoints.map((endpoint) => ({
+        ...endpoint,
+        username: `${endpoint.username}-rotated`,
+      }));
+      return { ...seen, settings: { ingestEndpoints: rotated } };
+    });
+    const plan = plannedWith(reading(), state, observations);
+    const channel = plan.resources.find((r) => r.address === 'origin.channel');
+    expect([channel?.action, channel?.drift, channel?.refused]).toStrictEqual([
+      'read',
+      [
+        'its ingest endpoints (URLs or user names) changed outside mlds, by a rotation or the channel made again: apply records the new ones, which MediaLive needs',
+      ],
+      undefined,
+    ]);
+    const shown = recordedDestinations(plan.destinations, plan.resources, state);
+    expect(JSON.stringify(shown)).not.toContain(endpoints[0]?.username);
+    expect(JSON.stringify(shown)).toContain(KNOWN_AFTER_APPLY);
   });
 });

@@ -1,9 +1,9 @@
-import type { Observation, StateDocument, StateResource } from '@mlds/core';
+import type { Observation, ObservedSettings, StateDocument, StateResource } from '@mlds/core';
 import { Semaphore } from './concurrency.js';
 import { errorText } from './engine-run.js';
 import { ExistingResourceNotFoundError, type Failure, RefreshFailedError } from './errors.js';
 import { loadHandler } from './handlers/index.js';
-import { type Runtime, SecretVault, targetOf } from './runtime.js';
+import { type Recorded, type Runtime, SecretVault, targetOf } from './runtime.js';
 import { createRuntime, type RuntimeOptions } from './runtime-factory.js';
 
 // Refresh reads the recorded resources core chose (`refreshTargets`), once each and in parallel, with read calls
@@ -61,17 +61,20 @@ export async function refresh(options: RefreshOptions): Promise<Observation[]> {
           };
           const { address, kind, name, region } = resource;
           if (resource.existing === true) {
-            // What mlds only reads: whether it is still there, read as apply reads it; its tags and settings are
-            // not mlds's to compare.
+            // What mlds only reads: whether it is still there, read as apply reads it, and what MediaLive takes
+            // from it (a channel's ingest endpoints); its tags and settings are not mlds's to compare.
             if (!handler.read) return undefined;
+            let recorded: Recorded;
             try {
-              await handler.read(retrying, targetOf(resource));
+              recorded = await handler.read(retrying, targetOf(resource));
             } catch (error) {
               if (error instanceof ExistingResourceNotFoundError)
                 return { address, kind, name, region, exists: false };
               throw error;
             }
-            return { address, kind, name, region, exists: true, tags: {}, settings: {} };
+            const ingestEndpoints = recorded.outputs?.ingestEndpoints as ObservedSettings['ingestEndpoints'];
+            const settings: ObservedSettings = ingestEndpoints === undefined ? {} : { ingestEndpoints };
+            return { address, kind, name, region, exists: true, tags: {}, settings };
           }
           if (!handler.observe) return undefined;
           const observed = await handler.observe(retrying, resource);
