@@ -380,12 +380,16 @@ export class ChannelRefusedError extends Error {
     readonly channelId: string,
     readonly reasons: string[],
     readonly fix: string,
-    options?: { cause?: unknown },
+    /** `atWrite`: refused when writing the channel, after the run's other changes (recorded), not before them. */
+    options?: { cause?: unknown; atWrite?: boolean },
   ) {
     const nothing = command === 'apply' ? 'nothing was changed' : 'nothing was deleted';
+    const refused = options?.atWrite
+      ? `${command} stopped at MediaLive channel ${channelId} (what this run changed before it is recorded)`
+      : `${command} refused, ${nothing}: MediaLive channel ${channelId}`;
     super(
-      `${command} refused, ${nothing}: MediaLive channel ${channelId}:\n${reasons.map((reason) => `  ${reason}`).join('\n')}\n${fix}`,
-      options,
+      `${refused}:\n${reasons.map((reason) => `  ${reason}`).join('\n')}\n${fix}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
   }
 }

@@ -177,6 +177,17 @@ describe('binding an IDLE channel', () => {
     expect(cloud.mutatingCalls().slice(before)).toStrictEqual([]);
   });
 
+  it('a refusal says whether it came before any change or when writing the channel, after the others', () => {
+    const before = new ChannelRefusedError('apply', CHANNEL, ['it is STARTING'], 'Wait.');
+    const atWrite = new ChannelRefusedError('apply', CHANNEL, ['it is STARTING'], 'Wait.', { atWrite: true });
+    expect(before.message).toBe(
+      `apply refused, nothing was changed: MediaLive channel ${CHANNEL}:\n  it is STARTING\nWait.`,
+    );
+    expect(atWrite.message).toBe(
+      `apply stopped at MediaLive channel ${CHANNEL} (what this run changed before it is recorded):\n  it is STARTING\nWait.`,
+    );
+  });
+
   it('removes a destination mlds wrote and the workflow dropped, when no output group uses it', async () => {
     const { cloud, store, seed } = setup({ destinations: [...USED, { id: 'extra' }] });
     const withExtra = bound({

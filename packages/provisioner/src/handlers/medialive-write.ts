@@ -20,35 +20,45 @@ import {
 // apply's writes into the bound channel: the pre-flight check before any change, then the destinations written,
 // with the stop and start a RUNNING channel needs when the workflow allows the outage.
 
-function stateRefusal(target: Target, state: ChannelState | undefined): ChannelRefusedError {
+/** When a refusal comes: in the pre-flight, before any change; or when writing, after the run's other changes. */
+type Stage = { atWrite?: boolean };
+
+function stateRefusal(
+  target: Target,
+  state: ChannelState | undefined,
+  stage: Stage = {},
+): ChannelRefusedError {
   return new ChannelRefusedError(
     'apply',
     target.name,
     [`it is ${state ?? 'in an unknown state'}; MediaLive edits a channel only while IDLE`],
     'Wait until it is IDLE or RUNNING, then run apply again.',
+    stage,
   );
 }
 
-function runningRefusal(target: Target): ChannelRefusedError {
+function runningRefusal(target: Target, stage: Stage = {}): ChannelRefusedError {
   return new ChannelRefusedError(
     'apply',
     target.name,
     ['it is RUNNING and its destinations must change; MediaLive edits a channel only while IDLE'],
     'Stop it yourself and run apply again, or allow the outage: channel.whenRunning: restart, or apply --restart-channel.',
+    stage,
   );
 }
 
-function bindingRefusal(target: Target, problems: string[]): ChannelRefusedError {
+function bindingRefusal(target: Target, problems: string[], stage: Stage = {}): ChannelRefusedError {
   return new ChannelRefusedError(
     'apply',
     target.name,
     problems,
     'Fix the workflow (region, channelClass, downstream) or the channel, then run apply again.',
+    stage,
   );
 }
 
 /** The plan only read the channel, yet it holds other destinations than mlds would write. */
-function unplannedWriteRefusal(target: Target): ChannelRefusedError {
+function unplannedWriteRefusal(target: Target, stage: Stage = {}): ChannelRefusedError {
   return new ChannelRefusedError(
     'apply',
     target.name,
@@ -56,8 +66,11 @@ function unplannedWriteRefusal(target: Target): ChannelRefusedError {
       'its destinations differ from what mlds wrote (changed outside mlds, or a stream key changed), and the plan shown only reads it',
     ],
     'Run apply again without --refresh=false (or plan --refresh): the refresh reads the channel and the plan shows the update.',
+    stage,
   );
 }
+
+const AT_WRITE: Stage = { atWrite: true };
 
 export interface BindingStep {
   /** Records the binding's outputs in the state (intent before a stop, result after). */
@@ -83,7 +96,9 @@ export async function writeChannel(
   const settle = async (): Promise<void> => {
     if (described.State === 'STOPPING' || described.State === 'UPDATING' || described.State === 'CREATING') {
       described = await waitForState(rt, target, 'IDLE', (state) =>
-        state === 'UPDATE_FAILED' || state === 'CREATE_FAILED' ? stateRefusal(target, state) : undefined,
+        state === 'UPDATE_FAILED' || state === 'CREATE_FAILED'
+          ? stateRefusal(target, state, AT_WRITE)
+          : undefined,
       );
     }
   };
@@ -96,7 +111,7 @@ export async function writeChannel(
   // Checked again: the channel may have changed since the pre-flight, while the resources were made.
   const merged = mergeDestinations(described.Destinations ?? [], wanted, recorded.destinationIds);
   const problems = bindingProblems(target, described, merged);
-  if (problems.length > 0) throw bindingRefusal(target, problems);
+  if (problems.length > 0) throw bindingRefusal(target, problems, AT_WRITE);
   const unchanged = sameDestinations(described.Destinations ?? [], merged);
   const roleKept = described.RoleArn;
   const done: BindingOutputs = { destinationIds: wantedIds };
@@ -106,7 +121,7 @@ export async function writeChannel(
     return recorded.pendingStart ? 'updated' : 'read';
   }
   // The plan showed a read: a write (and a restart, an outage) it did not show is not made.
-  if (planned === 'read') throw unplannedWriteRefusal(target);
+  if (planned === 'read') throw unplannedWriteRefusal(target, AT_WRITE);
   const update = async () => {
     await sendToChannel(rt, target, 'UpdateChannel', async () =>
       (await rt.clients.mediaLive(target.region)).send(
@@ -119,7 +134,7 @@ export async function writeChannel(
       ),
     );
     described = await waitForState(rt, target, 'IDLE', (state) =>
-      state === 'UPDATE_FAILED' ? stateRefusal(target, state) : undefined,
+      state === 'UPDATE_FAILED' ? stateRefusal(target, state, AT_WRITE) : undefined,
     );
   };
   const start = async () => {
@@ -144,9 +159,9 @@ export async function writeChannel(
     await step.record(done);
     return 'updated';
   }
-  if (!RUNNING_STATES.has(described.State)) throw stateRefusal(target, described.State);
+  if (!RUNNING_STATES.has(described.State)) throw stateRefusal(target, described.State, AT_WRITE);
   if (!restart) {
-    throw runningRefusal(target);
+    throw runningRefusal(target, AT_WRITE);
   }
   // The intent first: a crash between the stop and the start leaves a channel the next apply starts again.
   await step.record({
