@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters as plain } from 'node:util';
-import { DescribeChannelCommand, RotateIngestEndpointCredentialsCommand } from '@aws-sdk/client-mediapackage';
 import { DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import {
@@ -15,10 +14,16 @@ import {
 import { createFakeCloud, examplePath, type FakeCloud, readExample } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { CLOCK_START, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import {
+  CLOCK_START,
+  existingTexts,
+  expectNoSecrets,
+  mediaPackageChannelOf,
+  runAgainstFake,
+} from './fake-cli.js';
 import { typedStdin } from './fake-terminal.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
-import { cdnDownstream, withHlsGroup } from './workflow-texts.js';
+import { cdnDownstream, hlsToMediaPackageWorkflow, withHlsGroup } from './workflow-texts.js';
 
 // apply, output and destroy run in-process through main(), against the fake cloud of @mlds/fixtures (real SDK
 // clients, real exception classes) and a real state file in a temporary directory.
@@ -814,28 +819,11 @@ describe('mlds destroy', () => {
 
 describe('a MediaPackage channel mlds made, its ingest credentials rotated outside mlds', () => {
   it('the refresh finds its user names and passwords stale; apply records the new ones and writes the passwords', async () => {
-    const workflow = [
-      'workflow: curling-live',
-      'region: us-west-2',
-      'downstream:',
-      '  - name: packager',
-      '    system: mediapackage',
-      '    outputGroup: hls',
-      '',
-    ].join('\n');
-    writeFileSync(join(cwd, 'made.yaml'), workflow);
+    writeFileSync(join(cwd, 'made.yaml'), hlsToMediaPackageWorkflow());
     expect((await mlds(['apply', 'made.yaml', '--yes'])).code).toBe(0);
-    const mediaPackage = fake.clients.mediaPackage(REGION);
-    const endpointsNow = async () =>
-      (await mediaPackage.send(new DescribeChannelCommand({ Id: 'curling-live-packager' }))).HlsIngest
-        ?.IngestEndpoints ?? [];
-    const [first] = await endpointsNow();
-    await mediaPackage.send(
-      new RotateIngestEndpointCredentialsCommand({
-        Id: 'curling-live-packager',
-        IngestEndpointId: first?.Id,
-      }),
-    );
+    const packagerChannel = mediaPackageChannelOf(fake, REGION, 'curling-live-packager');
+    const endpointsNow = packagerChannel.endpoints;
+    await packagerChannel.rotate();
 
     const planned = await mlds(['plan', 'made.yaml', '--refresh']);
     expect(unwrapped(plain(planned.stdout))).toContain(
@@ -1001,14 +989,9 @@ describe('a resource mlds did not create (channelId)', () => {
     fake.seed.mediaPackageChannel('shared-channel', REGION);
     writeFileSync(join(cwd, 'shared.yaml'), sharedWorkflow(READS_SHARED));
     expect((await mlds(['apply', 'shared.yaml', '--yes'])).code).toBe(0);
-    const mediaPackage = fake.clients.mediaPackage(REGION);
-    const channelNow = async () =>
-      (await mediaPackage.send(new DescribeChannelCommand({ Id: 'shared-channel' }))).HlsIngest
-        ?.IngestEndpoints ?? [];
-    const [first] = await channelNow();
-    await mediaPackage.send(
-      new RotateIngestEndpointCredentialsCommand({ Id: 'shared-channel', IngestEndpointId: first?.Id }),
-    );
+    const packagerChannel = mediaPackageChannelOf(fake, REGION, 'shared-channel');
+    const channelNow = packagerChannel.endpoints;
+    await packagerChannel.rotate();
 
     const planned = await mlds(['plan', 'shared.yaml', '--refresh']);
     expect(planned.code).toBe(0);

@@ -7,10 +7,6 @@ import {
   StartChannelCommand,
   UpdateChannelCommand,
 } from '@aws-sdk/client-medialive';
-import {
-  DescribeChannelCommand as DescribePackagerCommand,
-  RotateIngestEndpointCredentialsCommand,
-} from '@aws-sdk/client-mediapackage';
 import type { StateDocument } from '@mlds/core';
 import {
   aMediaLiveChannel,
@@ -21,9 +17,16 @@ import {
 } from '@mlds/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliOptions } from '../src/main.js';
-import { aroundSends, existingTexts, expectNoSecrets, runAgainstFake } from './fake-cli.js';
+import {
+  aroundSends,
+  existingTexts,
+  expectNoSecrets,
+  mediaPackageChannelOf,
+  runAgainstFake,
+} from './fake-cli.js';
 import { signalSource } from './fake-signals.js';
 import { type CliRun, tempDir, unwrapped } from './helpers.js';
+import { hlsToMediaPackageWorkflow } from './workflow-texts.js';
 
 // A workflow bound to a MediaLive channel (`channel:`), through main() against the fake cloud. The stream key
 // goes to MediaLive and nowhere else: every run's stdout, stderr and the state file are scanned for it.
@@ -466,30 +469,11 @@ describe('a bound channel sending HLS to a MediaPackage channel whose credential
       REGION,
       aMediaLiveChannel({ destinations: [{ id: 'packager', group: 'HLS' }] }),
     );
-    const workflow = [
-      'workflow: curling-live',
-      'region: us-west-2',
-      'channel:',
-      `  id: "${CHANNEL}"`,
-      'downstream:',
-      '  - name: packager',
-      '    system: mediapackage',
-      '    outputGroup: hls',
-      '',
-    ].join('\n');
-    writeFileSync(join(cwd, 'hls.yaml'), workflow);
+    writeFileSync(join(cwd, 'hls.yaml'), hlsToMediaPackageWorkflow({ boundChannel: CHANNEL }));
     expect((await mlds(['apply', 'hls.yaml', '--yes'])).code).toBe(0);
-    const mediaPackage = fake.clients.mediaPackage(REGION);
-    const endpointsNow = async () =>
-      (await mediaPackage.send(new DescribePackagerCommand({ Id: 'curling-live-packager' }))).HlsIngest
-        ?.IngestEndpoints ?? [];
-    const [first] = await endpointsNow();
-    await mediaPackage.send(
-      new RotateIngestEndpointCredentialsCommand({
-        Id: 'curling-live-packager',
-        IngestEndpointId: first?.Id,
-      }),
-    );
+    const packagerChannel = mediaPackageChannelOf(fake, REGION, 'curling-live-packager');
+    const endpointsNow = packagerChannel.endpoints;
+    await packagerChannel.rotate();
 
     const plan = await mlds(['plan', 'hls.yaml', '--refresh']);
     expect(plan.code).toBe(0);

@@ -1,4 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import {
+  DescribeChannelCommand,
+  type IngestEndpoint,
+  RotateIngestEndpointCredentialsCommand,
+} from '@aws-sdk/client-mediapackage';
 import type { FakeCloud } from '@mlds/fixtures';
 import type { AwsClients } from '@mlds/provisioner';
 import { expect } from 'vitest';
@@ -105,4 +110,21 @@ export function firingAtFirstAnswer(fake: FakeCloud, fire: () => void): AwsClien
     }
     return result;
   });
+}
+
+/** A MediaPackage v1 channel in the fake cloud, as MediaPackage describes it and rotates its credentials. */
+export function mediaPackageChannelOf(fake: FakeCloud, region: string, id: string) {
+  const client = fake.clients.mediaPackage(region);
+  const endpoints = async (): Promise<IngestEndpoint[]> =>
+    (await client.send(new DescribeChannelCommand({ Id: id }))).HlsIngest?.IngestEndpoints ?? [];
+  return {
+    endpoints,
+    /** Rotates the credentials of one ingest endpoint, outside mlds: new user name and password. */
+    async rotate(index = 0): Promise<void> {
+      const endpoint = (await endpoints())[index];
+      await client.send(
+        new RotateIngestEndpointCredentialsCommand({ Id: id, IngestEndpointId: endpoint?.Id }),
+      );
+    },
+  };
 }

@@ -38,3 +38,17 @@ export function withHlsGroup(seedText: string): string {
     '    system: mediapackage\n    format: hls\n    outputGroup: hls',
   );
 }
+
+/** curling-live with one HLS output group to a MediaPackage channel mlds makes (ingest passwords in SSM). */
+export function hlsToMediaPackageWorkflow(options: { boundChannel?: string } = {}): string {
+  return [
+    'workflow: curling-live',
+    'region: us-west-2',
+    ...(options.boundChannel === undefined ? [] : ['channel:', `  id: "${options.boundChannel}"`]),
+    'downstream:',
+    '  - name: packager',
+    '    system: mediapackage',
+    '    outputGroup: hls',
+    '',
+  ].join('\n');
+}

@@ -373,17 +373,16 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
     mocks.ssm.on(GetParameterCommand, { Name: '/mlds/curling-live/origin/password-p1' }).resolves({
       Parameter: { Value: 'password-now-1', Version: 1 },
     });
-    mocks.mediaPackage.on(DescribeChannelCommand).resolves({
-      Id: 'their-channel',
-      HlsIngest: {
-        IngestEndpoints: [0, 1].map((n) => ({
-          Id: `ep${n}`,
-          Url: `https://in.example/ep${n}`,
-          Username: `user${n}`,
-          Password: `password-now-${n}`,
-        })),
-      },
-    });
+    // What MediaPackage answers now: the passwords after a rotation (pipeline 1's is the one written).
+    const ingestNow = {
+      IngestEndpoints: [0, 1].map((n) => ({
+        Id: `ep${n}`,
+        Url: `https://in.example/ep${n}`,
+        Username: `user${n}`,
+        Password: `password-now-${n}`,
+      })),
+    };
+    mocks.mediaPackage.on(DescribeChannelCommand).resolves({ Id: 'their-channel', HlsIngest: ingestNow });
     const channel = {
       address: 'origin.channel',
       kind: 'mediapackage-channel' as const,
@@ -439,18 +438,9 @@ describe('refresh, one kind at a time (exact SDK inputs)', () => {
 
     // A channel mlds made, read with its parameters: one DescribeChannel for all three.
     const made = { ...channel, existing: undefined, tags: tagsOf('origin') };
-    mocks.mediaPackage.on(DescribeChannelCommand).resolves({
-      Id: 'their-channel',
-      Tags: tagsOf('origin'),
-      HlsIngest: {
-        IngestEndpoints: [0, 1].map((n) => ({
-          Id: `ep${n}`,
-          Url: `https://in.example/ep${n}`,
-          Username: `user${n}`,
-          Password: `password-now-${n}`,
-        })),
-      },
-    });
+    mocks.mediaPackage
+      .on(DescribeChannelCommand)
+      .resolves({ Id: 'their-channel', Tags: tagsOf('origin'), HlsIngest: ingestNow });
     mocks.mediaPackage.resetHistory();
     const withChannel = await refresh({
       state: stateOf([made, ...passwords]),
