@@ -229,7 +229,7 @@ export interface ResourceSpec {
   downstream: string;
   /** Tags it carries, including `mlds:workflow` and `mlds:downstream`. Absent for resources mlds only reads. */
   tags?: Record<string, string>;
-  /** True when mlds reads the resource but neither creates nor deletes it (an existing `channelId`, `channelGroup`). */
+  /** True when mlds reads the resource but neither creates nor deletes it (an existing bucket, `channelId`, `channelGroup`). */
   existing?: true;
   /**
    * Kind-specific inputs the provisioner needs:

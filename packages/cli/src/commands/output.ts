@@ -49,7 +49,7 @@ export interface OutputResource {
   arn: string | null;
   id: string;
   status: ResourceStatus;
-  /** A resource mlds only reads (an existing `channelId`, `channelGroup`): its `created` is not mlds's. */
+  /** A resource mlds only reads (an existing bucket, `channelId`, `channelGroup`): its `created` is not mlds's. */
   existing?: true;
 }
 

@@ -38,7 +38,7 @@ export interface StateListDocument {
   state: string;
   lineage: string | null;
   serial: number | null;
-  /** `existing`: a resource mlds only reads (an existing `channelId`, `channelGroup`). */
+  /** `existing`: a resource mlds only reads (an existing bucket, `channelId`, `channelGroup`). */
   resources: {
     address: string;
     kind: string;
@@ -77,6 +77,7 @@ async function refuseRegionOtherThanTheWorkflows(
   options: StateOptions,
   context: CommandContext,
 ): Promise<void> {
+  // The name again: it narrows the subcommand to push's, whose destination the messages name.
   if (options.file === undefined || options.region === undefined || options.subcommand.name !== 'push')
     return;
   const own = (

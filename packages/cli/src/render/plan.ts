@@ -52,7 +52,7 @@ export function renderPlanSummary(plan: Plan, colors: Colors): string {
 }
 
 /**
- * What a person reads for a resource's action: `read` (an existing `channelId`, `channelGroup`) is its own, and
+ * What a person reads for a resource's action: `read` (an existing bucket, `channelId`, `channelGroup`) is its own, and
  * so is the `delete` of an existing resource, which only drops it from the state (`forget`, as destroy says).
  */
 type ShownAction = Action | 'forget';

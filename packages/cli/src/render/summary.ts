@@ -136,7 +136,7 @@ export function renderStateResources(resources: readonly StateResource[], colors
     escapeLine(resource.name),
     escapeLine(resource.region),
     resource.pipeline === null ? '-' : String(resource.pipeline),
-    // A resource mlds only reads (an existing channelId, channelGroup) was never created by it, nor was the bound
+    // A resource mlds only reads (an existing bucket, channelId, channelGroup) was never created by it, nor was the bound
     // channel, whose destinations it writes: the state's `created` says neither.
     resource.status !== 'created'
       ? colors.yellow(resource.status)
